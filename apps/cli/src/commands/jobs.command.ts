@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import type { ExecutionView, JobSummaryView } from '@beacon/domain';
+import { apiClient } from '../context.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { formatTable, printJson } from '../output.js';
+
+const jobColumns = [
+  { header: 'JOB', value: (j: JobSummaryView) => j.id },
+  { header: 'STATUS', value: (j: JobSummaryView) => j.status },
+  { header: 'CELLS', value: (j: JobSummaryView) => `${j.cells.actual}/${j.cells.expected}`, align: 'right' as const },
+  { header: 'DONE', value: (j: JobSummaryView) => String(terminal(j)), align: 'right' as const },
+  { header: 'FAILED', value: (j: JobSummaryView) => String(j.cells.byState.failed ?? 0), align: 'right' as const },
+  { header: 'CREATED', value: (j: JobSummaryView) => j.createdAt },
+];
+
+const executionColumns = [
+  { header: 'ID', value: (e: ExecutionView) => e.id, align: 'right' as const },
+  { header: 'QUESTION', value: (e: ExecutionView) => e.questionId },
+  { header: 'MODEL', value: (e: ExecutionView) => e.modelId },
+  { header: 'REGION', value: (e: ExecutionView) => e.region },
+  { header: 'REP', value: (e: ExecutionView) => String(e.replicate), align: 'right' as const },
+  { header: 'STATE', value: (e: ExecutionView) => e.state },
+  { header: 'ATTEMPTS', value: (e: ExecutionView) => String(e.attempts), align: 'right' as const },
+  { header: 'LABEL', value: (e: ExecutionView) => e.classification ?? '-' },
+];
+
+/** `beacon jobs`, `beacon job ID` and `beacon executions --job ID`. */
+export function registerJobReads(program: Command): void {
+  program.command('jobs')
+    .description('list jobs, newest first')
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { limit: string; json?: boolean }) => {
+      const page = await apiClient().listJobs(positive('limit', opts.limit));
+      if (opts.json) return printJson(page);
+      process.stdout.write(page.items.length ? formatTable(page.items, jobColumns) : 'no jobs\n');
+    });
+
+  program.command('job')
+    .description('show one job: status, cell counts by state, spec')
+    .argument('<id>', 'job id')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const job = await apiClient().getJob(id);
+      if (opts.json) return printJson(job);
+      const states = Object.entries(job.cells.byState).map(([s, n]) => `${s} ${n}`).join(', ') || 'none';
+      process.stdout.write([
+        `job        ${job.id}`,
+        `status     ${job.status}`,
+        `format     ${job.format}`,
+        `benchmark  ${job.benchmark}`,
+        `cells      ${job.cells.actual} planned of ${job.cells.expected} expected (${states})`,
+        `created    ${job.createdAt}`,
+        job.finishedAt ? `finished   ${job.finishedAt}` : '',
+      ].filter(Boolean).join('\n') + '\n');
+    });
+
+  program.command('executions')
+    .description('list the executions (cells) of a job, in planning order')
+    .requiredOption('--job <id>', 'job id')
+    .option('--region <region>', 'only this region')
+    .option('--model <model>', 'only this model')
+    .option('--question <id>', 'only this question')
+    .option('--state <state>', 'only this state (pending, running, succeeded, failed, cancelled)')
+    .option('--limit <n>', 'at most this many (default: all)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { job: string; region?: string; model?: string; question?: string; state?: string; limit?: string; json?: boolean }) => {
+      const max = opts.limit ? positive('limit', opts.limit) : Infinity;
+      const rows: ExecutionView[] = [];
+      const query = { job: opts.job, region: opts.region, model: opts.model, question: opts.question, state: opts.state, limit: 1000 };
+      for await (const e of apiClient().allExecutions(query)) {
+        if (rows.length >= max) break;
+        rows.push(e);
+      }
+      if (opts.json) return printJson(rows);
+      process.stdout.write(rows.length ? formatTable(rows, executionColumns) : 'no executions match\n');
+    });
+}
+
+function terminal(j: JobSummaryView): number {
+  const s = j.cells.byState;
+  return (s.succeeded ?? 0) + (s.failed ?? 0) + (s.cancelled ?? 0);
+}
+
+function positive(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`--${name}: must be a positive integer (got ${JSON.stringify(raw)})`, EXIT.usage);
+  return n;
+}

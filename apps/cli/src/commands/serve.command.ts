@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { createRunnerApp } from '@beacon/runner';
+import { openDatabase, redact } from '../database.js';
+import { readConfig, type GlobalOptions } from '../context.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { note } from '../output.js';
+
+interface ServeOptions {
+  host?: string;
+  port?: string;
+}
+
+/** `beacon serve`: the runner daemon on the embedded database (or DATABASE_URL). */
+export function registerServe(program: Command): void {
+  program.command('serve')
+    .description('run the daemon: HTTP API on 127.0.0.1:8787 (BEACON_HOST / BEACON_PORT), database migrated at start')
+    .option('--host <host>', 'address to listen on (default BEACON_HOST or 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default BEACON_PORT or 8787)')
+    .action(async (opts: ServeOptions) => {
+      const config = readConfig(program.opts<GlobalOptions>());
+      const host = opts.host || process.env.BEACON_HOST || '127.0.0.1';
+      const port = parsePort(opts.port || process.env.BEACON_PORT || '8787');
+      const db = await openDatabase({ applicationName: 'beacon-runner', poolSize: 20 });
+      if (db.applied.length) note(`applied migrations: ${db.applied.join(', ')}`);
+      const app = await createRunnerApp({ dataSource: db.ds, config, logger: ['error', 'warn', 'log'] });
+      try {
+        await app.listen(port, host);
+      } catch (err) {
+        await app.close().catch(() => undefined);
+        await db.close();
+        const code = (err as { code?: string }).code;
+        throw new CliError(code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use (is another daemon running? use --port)`
+          : `cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}`, EXIT.failure);
+      }
+      note(`beacon daemon listening on http://${host}:${port} (database ${db.handle.embedded ? `embedded, ${db.handle.dataDir}` : redact(db.handle.url)})`);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          note(`${signal}: shutting down`);
+          void app.close().catch(() => undefined).then(() => db.close()).then(resolve);
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}
+
+function parsePort(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`port: must be an integer from 0 to 65535 (got ${JSON.stringify(raw)})`, EXIT.usage);
+  return n;
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { acquireDatabase, createDataSource, migrate, type DatabaseHandle } from '@beacon/db';
+import type { DataSource } from 'typeorm';
+import { CliError, EXIT } from './exit-codes.js';
+import { note } from './output.js';
+
+/** An open, migrated database and how to let go of it. */
+export interface OpenDatabase {
+  ds: DataSource;
+  handle: DatabaseHandle;
+  applied: string[];
+  close(): Promise<void>;
+}
+
+/** Where the embedded database lives: BEACON_DATA_DIR, else `.beacon/` in the working directory. */
+export function dataDir(): string {
+  return path.resolve(process.env.BEACON_DATA_DIR || path.join(process.cwd(), '.beacon'));
+}
+
+/**
+ * Joins or starts the database (DATABASE_URL, else the embedded server under `.beacon/`), connects and applies
+ * pending migrations under the migration lock.
+ */
+export async function openDatabase(opts: { applicationName: string; poolSize?: number; quiet?: boolean }): Promise<OpenDatabase> {
+  let handle: DatabaseHandle;
+  try {
+    handle = await acquireDatabase({ baseDir: dataDir(), log: opts.quiet ? undefined : note });
+  } catch (err) {
+    throw new CliError(`cannot start or join the database: ${err instanceof Error ? err.message : String(err)}`, EXIT.unreachable);
+  }
+  const ds = createDataSource(handle.url, { applicationName: opts.applicationName, poolSize: opts.poolSize });
+  try {
+    await ds.initialize();
+    const { applied } = await migrate(ds);
+    let closed = false;
+    return {
+      ds, handle, applied,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await ds.destroy().catch(() => undefined);
+        await handle.release();
+      },
+    };
+  } catch (err) {
+    if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+    await handle.release();
+    throw new CliError(`database ${redact(handle.url)}: ${err instanceof Error ? err.message : String(err)}`, EXIT.unreachable);
+  }
+}
+
+/** A connection URL with its password hidden, for messages. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,66 @@
+import { Command, CommanderError } from 'commander';
+import { ApiRequestError, ApiUnreachableError } from '@beacon/api-client';
+import { registerJobReads } from './commands/jobs.command.js';
+import { registerMigrate } from './commands/migrate.command.js';
+import { registerServe } from './commands/serve.command.js';
+import { registerSubmit } from './commands/submit.command.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { clean } from './output.js';
+
+/** The `beacon` command line: one program, one subcommand per task. */
+export function buildProgram(version: string): Command {
+  const program = new Command('beacon')
+    .description('Beacon: run LLM questions across models and regions, exactly once per cell, and explain every execution')
+    .version(version)
+    .option('--config <file>', 'configuration file (default BEACON_CONFIG, else ./beacon.config.yaml, else built-in defaults)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerServe(program);
+  registerMigrate(program);
+  registerSubmit(program);
+  registerJobReads(program);
+  program.command('demo')
+    .description('run the 8 × 3 × 3 demo job on a throwaway database against the built-in simulator')
+    .option('--json', 'print the result as JSON')
+    .action(() => {
+      throw new CliError('beacon demo: not yet implemented (the execution engine is the next milestone)', EXIT.notImplemented);
+    });
+  return program;
+}
+
+/** Runs the program and returns the exit code; every failure is one clear line (plus its problems) on stderr. */
+export async function run(argv: string[], version: string): Promise<number> {
+  const program = buildProgram(version);
+  for (const cmd of program.commands) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    return report(err);
+  }
+}
+
+function report(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return err.code;
+  }
+  if (err instanceof ApiUnreachableError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return EXIT.unreachable;
+  }
+  if (err instanceof ApiRequestError) {
+    process.stderr.write(`error: ${clean(err.body.message)}\n`);
+    for (const p of err.body.problems ?? []) process.stderr.write(`  ${clean(p.path)}: ${clean(p.message)}\n`);
+    if (err.status === 404) return EXIT.notFound;
+    if (err.status === 409) return EXIT.conflict;
+    if (err.status >= 400 && err.status < 500) return EXIT.rejected;
+    return EXIT.failure;
+  }
+  process.stderr.write(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  return EXIT.failure;
+}

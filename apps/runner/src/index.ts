@@ -1,0 +1,2 @@
+export { createRunnerApp, type RunnerAppOptions } from './runner.app.js';
+export { RunnerModule, type RunnerModuleOptions } from './runner.module.js';

