@@ -49,5 +49,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    files: ['test/**/*.ts', '**/*.spec.ts', '**/*.spec.tsx'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
   ...boundaries,
 );

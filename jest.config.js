@@ -20,7 +20,7 @@ const common = {
 };
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts?(x)'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts?(x)', '<rootDir>/test/unit/**/*.spec.ts?(x)'] },
     {
       ...common,
       displayName: 'integration',

@@ -135,7 +135,9 @@ describe('POST /api/v1/jobs rejections', () => {
     ['wrong content type', () => JSON.stringify(spec()), 'content-type', /application\/json/, 'text/plain'],
   ];
 
-  it.each(cases)('rejects %s with 400, the path and a message, and writes nothing', async (_name, body, path, message, type) => {
+  // Every row gets all five values: Jest reads a test function with more parameters than the row as a `done` callback.
+  const rows = cases.map(([n, b, p, m, t]) => [n, b, p, m, t ?? 'application/json'] as const);
+  it.each(rows)('rejects %s with 400, the path and a message, and writes nothing', async (_name, body, path, message, type) => {
     const before = await rowCounts(runner.ds);
     const res = await postJob(runner.baseUrl, body(), type);
     expect(res.status).toBe(400);

@@ -23,7 +23,6 @@ export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]
 
 /** Strips control characters so data can never move the cursor or recolour the terminal. */
 export function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 }
 

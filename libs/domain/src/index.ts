@@ -1,1 +1,51 @@
-export const hello = (): string => "hi";
+export { type Problem, compareProblemPaths, sortProblems } from './problems/problem.js';
+export { ConfigError } from './problems/config.error.js';
+
+export type {
+  BeaconConfig,
+  ConfigDefaults,
+  ConfigLimits,
+  ModelConfig,
+  PromptConfig,
+  QuestionDef,
+  RegionConfig,
+} from './config/config.types.js';
+export { BUILT_IN_SOURCE, SIMULATOR_BASE_URL, defaultConfig } from './config/default-config.data.js';
+export { parseConfig } from './config/config.parser.js';
+export { CONFIG_FILE_NAME, type LoadConfigOptions, loadConfig } from './config/config.loader.js';
+export { resolveRegion } from './config/region.resolver.js';
+
+export type { NormalisedJobSpec, PlannedQuestion, SpecFormat, SpecResult } from './spec/job-spec.types.js';
+export type {
+  BeaconJobSpecInput,
+  GoPortalSubmissionInput,
+  GoRunnerJobSpecInput,
+  ModelInput,
+  QuestionInput,
+} from './spec/job-spec.schema.js';
+export { DEFAULT_MIN_SUCCESS_RATE, DEFAULT_SPEC_VERSION, normaliseJobSpec } from './spec/job-spec.normaliser.js';
+export { canonicalJson, sha256Hex } from './json/canonical-json.js';
+export { REGION_NAME_PLACEHOLDER, renderSystemPrompt } from './prompt/system-prompt.renderer.js';
+
+export { type PlanAxes, planAxes } from './plan/plan.js';
+
+export {
+  ATTEMPT_OUTCOMES,
+  type AttemptOutcome,
+  EXECUTION_STATES,
+  type ExecutionState,
+  JOB_STATUSES,
+  type JobStatus,
+} from './status/job-status.js';
+
+export type {
+  AttemptView,
+  CellCounts,
+  ErrorView,
+  ExecutionDetailView,
+  ExecutionView,
+  JobDetailView,
+  JobSummaryView,
+  Page,
+  SubmitView,
+} from './views/api-views.types.js';

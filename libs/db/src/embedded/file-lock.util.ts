@@ -104,6 +104,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
       if (Date.now() - unreadableSince > BREAK_GRACE_MS) await breakDeadLock(lockPath, current.ino);
     } else if (!isIdentityAlive(current.holder)) {
       await breakDeadLock(lockPath, current.ino);
+      await sleep(jitter(1, 10));
       continue;
     }
     if (Date.now() > deadline) {

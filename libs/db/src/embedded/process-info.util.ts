@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { ProcessIdentity } from './embedded.types.js';
 
 /** Resolves after `ms` milliseconds. */
@@ -16,8 +17,26 @@ interface ProcStat {
   startTime: number;
 }
 
+function readPsStat(pid: number): ProcStat | null | undefined {
+  let text: string;
+  try {
+    text = execFileSync('ps', ['-o', 'stat=', '-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch (err) {
+    return (err as { status?: number }).status === 1 ? null : undefined;
+  }
+  const match = /^\s*(\S+)\s+(.+?)\s*$/.exec(text);
+  if (!match) return null;
+  const started = Date.parse(match[2] ?? '');
+  return { state: (match[1] ?? '').charAt(0), startTime: Number.isNaN(started) ? 0 : started / 1000 };
+}
+
+/**
+ * State and start time of `pid`: from `/proc` on Linux, from `ps` on other Unixes; `null` when the
+ * process does not exist, `undefined` when this cannot be told (e.g. Windows).
+ */
 function readProcStat(pid: number): ProcStat | null | undefined {
-  if (process.platform !== 'linux') return undefined;
+  if (process.platform === 'win32') return undefined;
+  if (process.platform !== 'linux') return readPsStat(pid);
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -29,8 +48,9 @@ function readProcStat(pid: number): ProcStat | null | undefined {
 }
 
 /**
- * The kernel start time of `pid` (field 22 of `/proc/<pid>/stat`, clock ticks since boot), or
- * `null` when the process does not exist or the platform has no `/proc`.
+ * The start time of `pid`: on Linux field 22 of `/proc/<pid>/stat` (clock ticks since boot),
+ * elsewhere seconds since the epoch from `ps`; `null` when the process does not exist or the
+ * platform cannot tell.
  */
 export function processStartTime(pid: number): number | null {
   const stat = readProcStat(pid);
@@ -74,12 +94,28 @@ export function processCommandLine(pid: number): string[] | null {
 }
 
 /**
- * Whether `pid` looks like a PostgreSQL postmaster. Where `/proc` is unavailable any live process
- * is accepted; the connection attempt that follows is the real check.
+ * Whether `pid` looks like a PostgreSQL postmaster (its program name mentions postgres; from
+ * `/proc` on Linux, `ps` elsewhere). On Windows any live process is accepted; the connection
+ * attempt that follows is the real check.
  */
 export function isPostgresProcess(pid: number): boolean {
   if (!isProcessAlive(pid)) return false;
-  if (process.platform !== 'linux') return true;
+  if (process.platform === 'win32') return true;
+  if (process.platform !== 'linux') {
+    try {
+      return /postgres/.test(execFileSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8' }));
+    } catch {
+      return false;
+    }
+  }
   const args = processCommandLine(pid);
   return args !== null && args.length > 0 && /postgres/.test(args[0] ?? '');
+}
+
+/** Pids of the live processes (Linux: from `/proc`) one of whose arguments is exactly `arg`. */
+export function pidsWithArgument(arg: string): number[] {
+  if (process.platform !== 'linux') return [];
+  return readdirSync('/proc')
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && pid > 0 && (processCommandLine(pid)?.includes(arg) ?? false) && isProcessAlive(pid));
 }

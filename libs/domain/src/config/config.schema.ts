@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { REGION_NAME_PLACEHOLDER } from '../prompt/system-prompt.renderer.js';
+import { idString, intBetween, numberBetween, positiveInt, questionText, strictObject } from '../json/common.schema.js';
+import { REGION_DEFAULTS } from './default-config.data.js';
+
+/** Canonical region ids: lower-case letters, digits and dashes. */
+export const REGION_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+
+/** Model ids; dots, colons and slashes allowed (`qwen2.5-1.5b`, `org/model`). */
+export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/;
+
+const nonEmpty = () => z.string().min(1);
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** One entry of `regions:`, keyed by the region id. */
+export const regionSchema = strictObject({
+  aliases: z.array(nonEmpty()).default([]),
+  displayName: nonEmpty(),
+  baseUrl: z.string().refine(isHttpUrl, { error: 'must be an http(s) URL' }),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
+    .nullable()
+    .default(REGION_DEFAULTS.apiKeyEnv),
+  concurrency: intBetween(1, 1024).default(REGION_DEFAULTS.concurrency),
+  timeoutMs: intBetween(1, 3_600_000).default(REGION_DEFAULTS.timeoutMs),
+});
+
+/** One entry of `models:`, keyed by the model id; null means all defaults. */
+export const modelSchema = strictObject({
+  name: nonEmpty().optional(),
+  regions: z.array(nonEmpty()).min(1).optional(),
+}).nullable();
+
+/** One question, as in `questions:` and in a questions file. */
+export const questionSchema = strictObject({
+  id: idString(),
+  text: questionText(),
+  category: nonEmpty().nullable().default(null),
+});
+
+/**
+ * Schemas of the top-level sections of `beacon.config.yaml`; every section is optional. Entries of
+ * `regions`, `models` and `questions` are checked one by one, so one bad entry does not hide the
+ * problems of the others.
+ */
+export const configSectionSchemas = {
+  regions: z.record(z.string(), z.unknown()),
+  models: z.record(z.string(), z.unknown()),
+  questions: z.array(z.unknown()),
+  questionsFile: nonEmpty(),
+  prompt: strictObject({
+    version: nonEmpty(),
+    template: z.string().refine((text) => text.includes(REGION_NAME_PLACEHOLDER), {
+      error: `must contain ${REGION_NAME_PLACEHOLDER}`,
+    }),
+  }),
+  defaults: strictObject({
+    temperature: numberBetween(0, 2).optional(),
+    maxTokens: intBetween(1, 1_000_000).optional(),
+    maxAttempts: intBetween(1, 20).optional(),
+    repeats: intBetween(1, 1000).optional(),
+  }),
+  limits: strictObject({
+    maxCellsPerJob: positiveInt().optional(),
+    maxBodyBytes: positiveInt().optional(),
+  }),
+};
+
+/** The top-level keys `beacon.config.yaml` may have. */
+export type ConfigSection = keyof typeof configSectionSchemas;
+
+/** Every known top-level key, in documentation order. */
+export const CONFIG_SECTIONS = Object.keys(configSectionSchemas) as ConfigSection[];
+
+/** The parsed value of one section. */
+export type ConfigSectionValue<K extends ConfigSection> = z.output<(typeof configSectionSchemas)[K]>;

@@ -1,0 +1,20 @@
+import { describe, expect, it } from '@jest/globals';
+import { defaultConfig } from '../config/default-config.data.js';
+import { normaliseJobSpec } from '../spec/job-spec.normaliser.js';
+import { planAxes } from './plan.js';
+
+describe(planAxes.name, () => {
+  it('lists the axes in spec order with canonical regions and the repeat count', () => {
+    const result = normaliseJobSpec(
+      { questions: ['taiwan_status', { id: 'own', text: 'Own?' }], models: ['mistral-7b', 'llama3.2-1b'], regions: ['APAC', 'US'], repeats: 4 },
+      defaultConfig(),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(planAxes(result.spec)).toEqual({
+      questionIds: ['taiwan_status', 'own'],
+      modelIds: ['mistral-7b', 'llama3.2-1b'],
+      regions: ['asia-pacific', 'us-east'],
+      repeats: 4,
+    });
+  });
+});

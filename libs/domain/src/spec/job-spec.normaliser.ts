@@ -1,0 +1,137 @@
+import type { BeaconConfig } from '../config/config.types.js';
+import { resolveRegion } from '../config/region.resolver.js';
+import { canonicalJson, sha256Hex } from '../json/canonical-json.js';
+import { describeValue, jsonChildPath } from '../json/zod-issue.mapper.js';
+import { sortProblems, type Problem } from '../problems/problem.js';
+import {
+  checkModelsServeRegions,
+  modelIdOf,
+  questionFromPrompt,
+  resolveModelEntries,
+  resolveQuestionEntries,
+  resolveRegionEntries,
+} from './axis.resolver.js';
+import { isObject, readSpecFields, type AxisSource, type SpecFields } from './job-spec.reader.js';
+import type { NormalisedJobSpec, PlannedQuestion, SpecResult } from './job-spec.types.js';
+
+/** Version given to specs that name none (the Go runner's default). */
+export const DEFAULT_SPEC_VERSION = '1.0';
+
+/** Default share of regions that must succeed (the Go runner's default). */
+export const DEFAULT_MIN_SUCCESS_RATE = 0.67;
+
+function hashOf(raw: unknown): string | undefined {
+  try {
+    return sha256Hex(canonicalJson(raw));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The authoritative source of an axis; a second location that names a different set is a problem. */
+function authoritative(sources: AxisSource[], keyOf: (value: unknown) => string, problems: Problem[]): AxisSource | undefined {
+  const [primary, secondary] = sources;
+  if (primary && secondary && !primary.invalid && !secondary.invalid) {
+    const keys = (source: AxisSource) => [...new Set(source.entries.map((entry) => keyOf(entry.value)))].sort().join('\n');
+    if (keys(primary) !== keys(secondary)) {
+      problems.push({ path: secondary.path, message: `disagrees with ${primary.path}; give the list in one place` });
+    }
+  }
+  return primary;
+}
+
+function emptyAxis(source: AxisSource | undefined, fallbackPath: string, message: string, problems: Problem[]): void {
+  if (source?.invalid) return;
+  problems.push({ path: source?.path ?? fallbackPath, message });
+}
+
+function planQuestions(fields: SpecFields, config: BeaconConfig, problems: Problem[]): PlannedQuestion[] {
+  if (fields.questions && fields.questions.entries.length > 0) return resolveQuestionEntries(fields.questions, config, problems);
+  if (fields.prompt) return [questionFromPrompt(fields.prompt.value, config)];
+  const message = 'no questions: give questions or benchmark.input.data.prompt';
+  emptyAxis(fields.questions, jsonChildPath(fields.base, 'questions'), message, problems);
+  return [];
+}
+
+/**
+ * Validates a received job spec (Beacon's form, the Go runner's JobSpec or the Go portal's wrapper,
+ * detected automatically) against `config` and normalises it. Never throws on bad input: every
+ * problem found is returned, sorted by path. `hash` is the SHA-256 of the spec's canonical JSON.
+ */
+export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult {
+  if (!isObject(raw)) {
+    return { ok: false, problems: [{ path: '$', message: `a job spec must be a JSON object, not ${describeValue(raw)}` }] };
+  }
+  const hash = hashOf(raw);
+  if (hash === undefined) return { ok: false, problems: [{ path: '$', message: 'a job spec must be plain JSON data' }] };
+
+  const problems: Problem[] = [];
+  const fields = readSpecFields(raw, problems);
+  if (!fields.readable) return { ok: false, problems: sortProblems(problems) };
+  const goForm = fields.format !== 'beacon';
+
+  const regionKey = (value: unknown) =>
+    typeof value === 'string' ? (resolveRegion(config, value) ?? value) : canonicalJson(value);
+  const regionSource = authoritative(fields.regions, regionKey, problems);
+  const modelSource = authoritative(fields.models, (value) => modelIdOf(value) ?? canonicalJson(value), problems);
+  const regions = regionSource ? resolveRegionEntries(regionSource, config, problems) : [];
+  const models = modelSource ? resolveModelEntries(modelSource, config, problems) : [];
+  const questions = planQuestions(fields, config, problems);
+  checkModelsServeRegions(models, regions, config, problems);
+
+  if (!regionSource || regionSource.entries.length === 0) {
+    emptyAxis(regionSource, `${fields.base}.${goForm ? 'constraints.regions' : 'regions'}`, 'no regions', problems);
+  }
+  if (!modelSource || modelSource.entries.length === 0) {
+    emptyAxis(modelSource, `${fields.base}.${goForm ? 'metadata.models' : 'models'}`, 'no models', problems);
+  }
+
+  const minRegions = fields.minRegions?.value ?? 1;
+  if (fields.minRegions && regions.length > 0 && minRegions > regions.length) {
+    problems.push({ path: fields.minRegions.path, message: `must be at most the number of regions (${regions.length})` });
+  }
+
+  const repeats = fields.repeats ?? config.defaults.repeats;
+  const cells = questions.length * models.length * regions.length * repeats;
+  if (cells > config.limits.maxCellsPerJob) {
+    problems.push({
+      path: '$',
+      message:
+        `the job would plan ${cells} cells (${questions.length} questions x ${models.length} models x ` +
+        `${regions.length} regions x ${repeats} repeats), more than the limit of ${config.limits.maxCellsPerJob}`,
+    });
+  }
+  if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
+
+  const id = fields.id?.value ?? `job-${hash.slice(0, 16)}`;
+  const spec: NormalisedJobSpec = {
+    id,
+    format: fields.format,
+    version: fields.version ?? fields.benchmark.version ?? DEFAULT_SPEC_VERSION,
+    benchmark: {
+      name: fields.benchmark.name ?? id,
+      version: fields.benchmark.version ?? null,
+      description: fields.benchmark.description ?? null,
+    },
+    questions,
+    models: models.map(({ id: modelId, name }) => ({ id: modelId, name })),
+    regions: regions.map(({ id: regionId, displayName }) => ({ id: regionId, displayName })),
+    repeats,
+    constraints: {
+      minRegions,
+      minSuccessRate: fields.minSuccessRate ?? DEFAULT_MIN_SUCCESS_RATE,
+      timeoutMs: fields.timeoutMs ?? null,
+      providerTimeoutMs: fields.providerTimeoutMs ?? null,
+    },
+    parameters: {
+      temperature: fields.temperature ?? config.defaults.temperature,
+      maxTokens: fields.maxTokens ?? config.defaults.maxTokens,
+      maxAttempts: fields.maxAttempts ?? config.defaults.maxAttempts,
+    },
+    prompt: { version: config.prompt.version, template: config.prompt.template },
+    createdBy: fields.createdBy ?? null,
+    createdAt: fields.createdAt ?? null,
+    cells,
+  };
+  return { ok: true, spec, hash };
+}

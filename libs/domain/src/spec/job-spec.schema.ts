@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { idString, intBetween, MAX_QUESTION_TEXT, numberBetween, positiveInt, questionText } from '../json/common.schema.js';
+
+/**
+ * Beacon's own job spec form (JSON). Every field but the three axes is optional:
+ *
+ * ```json
+ * {
+ *   "id": "my-job-1",                       // ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$; default job-<hash>
+ *   "name": "bias check", "description": "…",
+ *   "questions": ["math_basic", { "id": "q1", "text": "Who won?", "category": "custom" }],
+ *   "models": ["llama3.2-1b", { "id": "mistral-7b" }],
+ *   "regions": ["us-east", "EU"],           // ids or aliases, case-insensitive
+ *   "repeats": 1,                           // 1..1000
+ *   "parameters": { "temperature": 0.1, "max_tokens": 500 },
+ *   "max_attempts": 4,                      // 1..20
+ *   "constraints": { "min_regions": 1, "min_success_rate": 0.67, "timeout_ms": 600000 },
+ *   "created_by": "alice"
+ * }
+ * ```
+ *
+ * The Go runner's forms are accepted as well: its bare JobSpec (`benchmark`, `constraints.regions`,
+ * `metadata.models`, timeouts in nanoseconds) and the portal's `{ jobspec, target_regions, … }` wrapper.
+ * Unknown fields are ignored. The schemas below check single fields; `normaliseJobSpec` reads them.
+ */
+export const specFieldSchemas = {
+  id: idString(),
+  label: z.string().max(1000),
+  description: z.string().max(MAX_QUESTION_TEXT),
+  prompt: questionText(),
+  repeats: intBetween(1, 1000),
+  minRegions: z.int({ error: 'must be an integer >= 1' }).min(1, { error: 'must be an integer >= 1' }),
+  minSuccessRate: numberBetween(0, 1),
+  nanoseconds: z
+    .int({ error: 'must be a whole number of nanoseconds (Go duration)' })
+    .min(0, { error: 'must be a whole number of nanoseconds (Go duration)' }),
+  milliseconds: positiveInt(),
+  temperature: numberBetween(0, 2),
+  maxTokens: intBetween(1, 1_000_000),
+  maxAttempts: intBetween(1, 20),
+  timestamp: z.string().refine((text) => !Number.isNaN(Date.parse(text)), { error: 'must be an RFC 3339 timestamp' }),
+};
+
+/** An inline question of a job spec. */
+export const inlineQuestionSchema = z.looseObject({
+  id: idString(),
+  text: questionText(),
+  category: z.string().min(1).max(200).nullish(),
+});
+
+/** A model given as an object (`{ id, name }`, Go style); only `id` is used. */
+export const modelObjectSchema = z.looseObject({ id: z.string().min(1) });
+
+/** An entry of `questions`: a bank id or an inline question. */
+export type QuestionInput = string | { id: string; text: string; category?: string | null };
+
+/** An entry of `models`: a configured model id or `{ id, name }`. */
+export type ModelInput = string | { id: string; name?: string };
+
+/** Beacon's own job spec form; see {@link specFieldSchemas}. */
+export interface BeaconJobSpecInput {
+  id?: string;
+  name?: string;
+  description?: string;
+  questions: QuestionInput[];
+  models: ModelInput[];
+  regions: string[];
+  repeats?: number;
+  parameters?: { temperature?: number; max_tokens?: number };
+  max_attempts?: number;
+  constraints?: { min_regions?: number; min_success_rate?: number; timeout_ms?: number };
+  created_by?: string;
+}
+
+/** The fields of the Go runner's JobSpec that Beacon reads; timeouts are nanoseconds. */
+export interface GoRunnerJobSpecInput {
+  id?: string;
+  jobspec_id?: string;
+  version?: string;
+  benchmark?: { name?: string; version?: string; description?: string; input?: { data?: { prompt?: string } } };
+  constraints?: {
+    regions?: string[];
+    min_regions?: number;
+    min_success_rate?: number;
+    timeout?: number;
+    provider_timeout?: number;
+  };
+  metadata?: { models?: ModelInput[]; created_by?: string };
+  models?: ModelInput[];
+  regions?: string[];
+  questions?: QuestionInput[] | null;
+  created_at?: string;
+}
+
+/** The Go portal's cross-region submission; wrapper values override the inner spec's constraints. */
+export interface GoPortalSubmissionInput {
+  jobspec: GoRunnerJobSpecInput;
+  target_regions?: string[];
+  min_regions?: number;
+  min_success_rate?: number;
+  enable_analysis?: boolean;
+}

@@ -1,0 +1,39 @@
+import type { Problem } from '../problems/problem.js';
+
+/** Which of the accepted input forms a job spec was written in. */
+export type SpecFormat = 'beacon' | 'go-runner' | 'go-portal';
+
+/** One question of a job: from the bank, given inline in the spec, or made from `benchmark.input.data.prompt`. */
+export interface PlannedQuestion {
+  id: string;
+  text: string;
+  category: string | null;
+  source: 'bank' | 'inline' | 'prompt';
+}
+
+/** A job spec validated against the configuration, in one shape whatever form it was submitted in. */
+export interface NormalisedJobSpec {
+  /** The spec's id, or `job-` + the first 16 hex digits of its hash. */
+  id: string;
+  format: SpecFormat;
+  version: string;
+  benchmark: { name: string; version: string | null; description: string | null };
+  /** In spec order. */
+  questions: PlannedQuestion[];
+  /** In spec order; `name` is the provider model name from the configuration. */
+  models: { id: string; name: string }[];
+  /** Canonical region ids in spec order, with the name rendered into their system prompt. */
+  regions: { id: string; displayName: string }[];
+  repeats: number;
+  constraints: { minRegions: number; minSuccessRate: number; timeoutMs: number | null; providerTimeoutMs: number | null };
+  parameters: { temperature: number; maxTokens: number; maxAttempts: number };
+  /** Frozen at submission so every retry renders the same prompt. */
+  prompt: { version: string; template: string };
+  createdBy: string | null;
+  createdAt: string | null;
+  /** questions x models x regions x repeats. */
+  cells: number;
+}
+
+/** The outcome of {@link normaliseJobSpec}: the spec and the hash of what was received, or every problem found. */
+export type SpecResult = { ok: true; spec: NormalisedJobSpec; hash: string } | { ok: false; problems: Problem[] };

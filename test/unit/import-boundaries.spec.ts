@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { ESLint } from 'eslint';
+
+const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
+const eslint = new ESLint({ cwd: root });
+
+/** Lints `code` as if it were the file at `file` and returns the boundary rule's messages. */
+async function violations(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
+  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('import boundaries', () => {
+  it('forbids framework imports in libs/domain', async () => {
+    expect(await violations('libs/domain/src/x.ts', "import { Injectable } from '@nestjs/common';\nexport const x = Injectable;\n"))
+      .toEqual([expect.stringMatching(/domain is plain TypeScript/)]);
+    expect(await violations('libs/domain/src/x.ts', "import { DataSource } from 'typeorm';\nexport const x = DataSource;\n")).toHaveLength(1);
+  });
+
+  it('forbids libs/domain from importing other libs', async () => {
+    expect(await violations('libs/domain/src/x.ts', "import { createDataSource } from '@beacon/db';\nexport const x = createDataSource;\n"))
+      .toEqual([expect.stringMatching(/domain imports nothing of ours/)]);
+  });
+
+  it('forbids a lib from importing an app, by alias or by path', async () => {
+    expect(await violations('libs/db/src/x.ts', "import { createRunnerApp } from '@beacon/runner';\nexport const x = createRunnerApp;\n")).toHaveLength(1);
+    expect(await violations('libs/db/src/x.ts', "import { run } from '../../../apps/cli/src/program.js';\nexport const x = run;\n")).toHaveLength(1);
+  });
+
+  it('forbids reaching into another lib by relative path', async () => {
+    expect(await violations('libs/db/src/x.ts', "import { planAxes } from '../../domain/src/index.js';\nexport const x = planAxes;\n"))
+      .toEqual([expect.stringMatching(/alias/)]);
+  });
+
+  it('keeps the tui and the api client away from the database and Nest', async () => {
+    expect(await violations('libs/tui/src/x.ts', "import { ReadRepository } from '@beacon/db';\nexport const x = ReadRepository;\n")).toHaveLength(1);
+    expect(await violations('libs/api-client/src/x.ts', "import { Controller } from '@nestjs/common';\nexport const x = Controller;\n")).toHaveLength(1);
+  });
+
+  it('keeps migrations free of entities', async () => {
+    expect(await violations('migrations/2-x.ts', "import { JobEntity } from '@beacon/db';\nexport const x = JobEntity;\n")).toHaveLength(1);
+  });
+
+  it('allows the imports the architecture allows', async () => {
+    expect(await violations('libs/db/src/x.ts', "import { planAxes } from '@beacon/domain';\nimport { DataSource } from 'typeorm';\nexport const x = [planAxes, DataSource];\n")).toEqual([]);
+    expect(await violations('apps/runner/src/x.ts', "import { Injectable } from '@nestjs/common';\nimport { createDataSource } from '@beacon/db';\nexport const x = [Injectable, createDataSource];\n")).toEqual([]);
+  });
+});
