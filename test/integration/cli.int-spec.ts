@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cliEnv, freePort, repoRoot, requireBuild, runCli, startDaemon, type Daemon } from '../utils/cli.js';
+import { destroyBaseDir } from '../utils/embedded-fixtures.js';
 import { throwawayDatabase } from '../utils/test-database.js';
 
 const fixture = path.join(repoRoot, 'test', 'fixtures', 'jobs', 'bias-detection-8x3x3.json');
@@ -82,7 +83,9 @@ describe('beacon CLI against a daemon on DATABASE_URL', () => {
 });
 
 describe('beacon serve on the embedded database', () => {
-  const cwd = mkdtempSync(path.join(os.tmpdir(), 'beacon-embedded-'));
+  // Traversable by the postgres OS user, so that the cluster lives in <cwd>/.beacon/pg as it does in a checkout.
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'beacon-embedded-spec-cli-'));
+  chmodSync(cwd, 0o755);
   const env = cliEnv({ DATABASE_URL: undefined, BEACON_DATA_DIR: undefined });
   const daemons: Daemon[] = [];
   const pidFile = path.join(cwd, '.beacon', 'pg', 'postmaster.pid');
@@ -90,10 +93,7 @@ describe('beacon serve on the embedded database', () => {
   beforeAll(() => requireBuild());
   afterAll(async () => {
     for (const d of daemons) await d.stop('SIGKILL');
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-      try { process.kill(pid, 'SIGINT'); } catch { /* gone */ }
-    }
+    await destroyBaseDir(path.join(cwd, '.beacon'));
     rmSync(cwd, { recursive: true, force: true });
   });
 
