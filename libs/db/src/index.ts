@@ -3,3 +3,7 @@ export * from './data-source.factory.js';
 export * from './repositories/job.repository.js';
 export * from './repositories/read.repository.js';
 export * from './embedded/index.js';
+export * from './repositories/queue.types.js';
+export * from './repositories/queue.repository.js';
+export * from './repositories/lifecycle.repository.js';
+export * from './repositories/runner.repository.js';

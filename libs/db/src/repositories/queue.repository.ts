@@ -1,0 +1,198 @@
+import type { DataSource } from 'typeorm';
+import type {
+  AttemptStart, CallRecord, CellResult, ClaimedCell, ClaimRequest, FailureDisposition, HeartbeatResult, ReleaseReason,
+} from './queue.types.js';
+
+type Row = Record<string, unknown>;
+
+/**
+ * The queue: claim, lease renewal, fenced completion, retry, release and rescue, each one SQL statement.
+ * Every write after a claim names the lease token, so a runner that lost its lease changes nothing.
+ * Times come from the database clock only.
+ */
+export class QueueRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /** Claims up to `limit` runnable cells of one region with SKIP LOCKED and leases them to the runner. */
+  async claim(req: ClaimRequest): Promise<ClaimedCell[]> {
+    const rows: Row[] = await this.ds.query(
+      `WITH candidates AS MATERIALIZED (
+         SELECT id FROM executions
+          WHERE state = 'pending' AND region = $2 AND run_after <= now()
+            AND NOT ((region || '|' || model_id) = ANY($4::text[]))
+            AND NOT (failures > 0 AND (region || '|' || model_id) = ANY($5::text[]))
+          ORDER BY run_after, priority DESC, id
+          LIMIT $3
+          FOR UPDATE SKIP LOCKED)
+       UPDATE executions e
+          SET state = 'running', attempts = e.attempts + 1, lease_token = gen_random_uuid(), lease_owner = $1,
+              lease_expires_at = now() + make_interval(secs => $6::double precision / 1000),
+              started_at = coalesce(e.started_at, now()), updated_at = now()
+         FROM candidates c
+        WHERE e.id = c.id AND e.state = 'pending'
+       RETURNING e.id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, e.attempts, e.failures,
+                 e.max_attempts, e.lease_token, e.trace_id`,
+      [req.runnerId, req.region, req.limit, req.excludeKeys, req.noRetryKeys, req.leaseMs],
+    );
+    return rows.map((r) => ({
+      id: String(r.id), jobId: String(r.job_id), questionId: String(r.question_id), modelId: String(r.model_id),
+      region: String(r.region), replicate: Number(r.replicate), attempt: Number(r.attempts), failures: Number(r.failures),
+      maxAttempts: Number(r.max_attempts), leaseToken: String(r.lease_token), traceId: String(r.trace_id),
+    }));
+  }
+
+  /**
+   * Writes the audit rows of a batch of calls about to start, only for cells whose lease is still held.
+   * Returns the ids of cells that may be called.
+   */
+  async startAttempts(starts: AttemptStart[]): Promise<Set<string>> {
+    if (starts.length === 0) return new Set();
+    const col = <T>(f: (s: AttemptStart) => T) => starts.map(f);
+    const rows: Row[] = await this.ds.query(
+      `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, system_prompt, user_prompt,
+                                       parameters, prompt_hash, parameters_hash, endpoint, trace_id, span_id)
+       SELECT e.id, e.job_id, e.attempts, a.runner_id, e.lease_token, a.system_prompt, a.user_prompt, a.parameters::jsonb,
+              a.prompt_hash, a.parameters_hash, a.endpoint, e.trace_id, a.span_id
+         FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                     $9::text[], $10::text[])
+              AS a(id, token, runner_id, system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, endpoint, span_id)
+         JOIN executions e ON e.id = a.id AND e.lease_token = a.token AND e.state = 'running'
+       RETURNING execution_id`,
+      [col((s) => s.cell.id), col((s) => s.cell.leaseToken), col((s) => s.runnerId), col((s) => s.systemPrompt),
+        col((s) => s.userPrompt), col((s) => JSON.stringify(s.parameters)), col((s) => s.promptHash),
+        col((s) => s.parametersHash), col((s) => s.endpoint), col((s) => s.spanId)],
+    );
+    return new Set(rows.map((r) => String(r.execution_id)));
+  }
+
+  /** Renews the leases this runner still holds and its own liveness; says which leases are gone or cancelled. */
+  async heartbeat(runnerId: string, leases: { id: string; token: string }[], leaseMs: number): Promise<HeartbeatResult> {
+    const rows: Row[] = await this.ds.query(
+      `WITH runner AS (UPDATE runners SET last_seen_at = now() WHERE id = $1)
+       UPDATE executions e
+          SET lease_expires_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
+         FROM unnest($2::bigint[], $3::uuid[]) AS h(id, token)
+        WHERE e.id = h.id AND e.lease_token = h.token AND e.state = 'running'
+       RETURNING e.id, (SELECT cancel_requested_at IS NOT NULL FROM jobs j WHERE j.id = e.job_id) AS cancelled`,
+      [runnerId, leases.map((l) => l.id), leases.map((l) => l.token), leaseMs],
+    );
+    const held = new Set<string>();
+    const cancelled = new Set<string>();
+    for (const r of rows) {
+      held.add(String(r.id));
+      if (r.cancelled) cancelled.add(String(r.id));
+    }
+    return { held, cancelled };
+  }
+
+  /**
+   * Commits the one result of a cell, fenced by the lease token, and closes the attempt. Returns the attempt's
+   * outcome: `succeeded`, or `fenced` when the lease was lost (the result is kept on the attempt row only).
+   */
+  async complete(cell: ClaimedCell, call: CallRecord, result: CellResult): Promise<'succeeded' | 'fenced'> {
+    const rows: Row[] = await this.ds.query(
+      `WITH fenced AS (
+         UPDATE executions
+            SET state = 'succeeded', finished_at = now(), updated_at = now(),
+                lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL, result_attempt = attempts,
+                response = $3, finish_reason = $4, classification = $5, classification_rule = $6,
+                input_tokens = $7, output_tokens = $8, last_error = NULL
+          WHERE id = $1 AND lease_token = $2 AND state = 'running'
+          RETURNING id)
+       UPDATE execution_attempts a
+          SET ended_at = greatest(now(), a.started_at),
+              outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN 'succeeded'
+                             WHEN a.outcome IS NULL THEN 'fenced' ELSE a.outcome END,
+              http_status = $9, latency_ms = $10, response = $3, finish_reason = $4, input_tokens = $7,
+              output_tokens = $8, usage = $11, upstream_request_id = $12
+        WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = 'lease_expired')
+       RETURNING a.outcome`,
+      [cell.id, cell.leaseToken, call.response, call.finishReason, result.classification, result.classificationRule,
+        call.inputTokens, call.outputTokens, call.httpStatus, call.latencyMs, json(call.usage), call.upstreamRequestId],
+    );
+    return rows[0]?.outcome === 'succeeded' ? 'succeeded' : 'fenced';
+  }
+
+  /** Records a failed call: back to the queue after a delay, or failed for good. Fenced like `complete`. */
+  async fail(cell: ClaimedCell, call: CallRecord, d: FailureDisposition): Promise<'recorded' | 'fenced'> {
+    const retry = d.kind === 'retry';
+    const rows: Row[] = await this.ds.query(
+      `WITH fenced AS (
+         UPDATE executions
+            SET state = CASE WHEN $3 THEN 'pending' ELSE 'failed' END,
+                finished_at = CASE WHEN $3 THEN NULL ELSE now() END,
+                run_after = CASE WHEN $3 THEN now() + make_interval(secs => $4::double precision / 1000) ELSE run_after END,
+                failures = failures + 1, updated_at = now(), last_error = $5::jsonb,
+                lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL
+          WHERE id = $1 AND lease_token = $2 AND state = 'running'
+          RETURNING id)
+       UPDATE execution_attempts a
+          SET ended_at = greatest(now(), a.started_at),
+              outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN $6
+                             WHEN a.outcome IS NULL THEN 'fenced' ELSE a.outcome END,
+              http_status = $7, latency_ms = $8, error = $5::jsonb, response = $9, upstream_request_id = $10
+        WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = 'lease_expired')
+       RETURNING (SELECT count(*) FROM fenced) AS fenced`,
+      [cell.id, cell.leaseToken, retry, retry ? d.delayMs : 0, json(call.error), d.outcome, call.httpStatus,
+        call.latencyMs, call.response, call.upstreamRequestId],
+    );
+    return Number(rows[0]?.fenced ?? 0) > 0 ? 'recorded' : 'fenced';
+  }
+
+  /**
+   * Hands a claim back without counting a failure: `released` (shutdown) and `deferred` (breaker) return the cell
+   * to the queue; `cancelled` ends it. Fenced by the lease token.
+   */
+  async release(cell: ClaimedCell, reason: ReleaseReason, delayMs = 0, call: Partial<CallRecord> = {}): Promise<boolean> {
+    const rows: Row[] = await this.ds.query(
+      `WITH fenced AS (
+         UPDATE executions
+            SET state = CASE WHEN $3 = 'cancelled' THEN 'cancelled' ELSE 'pending' END,
+                finished_at = CASE WHEN $3 = 'cancelled' THEN now() ELSE NULL END,
+                run_after = now() + make_interval(secs => $4::double precision / 1000), updated_at = now(),
+                lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL
+          WHERE id = $1 AND lease_token = $2 AND state = 'running'
+          RETURNING id)
+       UPDATE execution_attempts a
+          SET ended_at = greatest(now(), a.started_at), outcome = $3, latency_ms = $5, error = $6::jsonb
+        WHERE a.lease_token = $2 AND a.outcome IS NULL AND EXISTS (SELECT 1 FROM fenced)
+       RETURNING a.id`,
+      [cell.id, cell.leaseToken, reason, delayMs, call.latencyMs ?? null, json(call.error ?? null)],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Returns cells whose lease expired to the queue (or fails them when their attempts are spent), re-checking
+   * the expiry in the same statement, and marks their open attempts `lease_expired`. Safe to run in every daemon.
+   */
+  async reap(limit = 500, graceMs = 1000): Promise<number> {
+    const rows: Row[] = await this.ds.query(
+      `WITH expired AS MATERIALIZED (
+         SELECT id FROM executions
+          WHERE state = 'running' AND lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
+          ORDER BY lease_expires_at LIMIT $1
+          FOR UPDATE SKIP LOCKED),
+       reaped AS (
+         UPDATE executions e
+            SET state = CASE WHEN e.failures + 1 >= e.max_attempts THEN 'failed' ELSE 'pending' END,
+                finished_at = CASE WHEN e.failures + 1 >= e.max_attempts THEN now() END,
+                failures = e.failures + 1, run_after = now(), updated_at = now(),
+                last_error = jsonb_build_object('kind', 'lease_expired', 'owner', e.lease_owner, 'attempt', e.attempts),
+                lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL
+           FROM expired x
+          WHERE e.id = x.id AND e.state = 'running' AND e.lease_expires_at < now()
+          RETURNING e.id, e.attempts),
+       closed AS (
+         UPDATE execution_attempts a SET ended_at = greatest(now(), a.started_at), outcome = 'lease_expired'
+           FROM reaped r WHERE a.execution_id = r.id AND a.attempt = r.attempts AND a.outcome IS NULL)
+       SELECT count(*)::int AS n FROM reaped`,
+      [limit, graceMs],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+}
+
+function json(v: unknown): string | null {
+  return v === null || v === undefined ? null : JSON.stringify(v);
+}

@@ -1,0 +1,76 @@
+/** A cell this runner holds a lease on. */
+export interface ClaimedCell {
+  id: string;
+  jobId: string;
+  questionId: string;
+  modelId: string;
+  region: string;
+  replicate: number;
+  /** Claim epoch: the attempt number of this claim (1-based). */
+  attempt: number;
+  /** Failed attempts so far (released and deferred claims do not count). */
+  failures: number;
+  maxAttempts: number;
+  leaseToken: string;
+  traceId: string;
+}
+
+/** What the claim may take. */
+export interface ClaimRequest {
+  runnerId: string;
+  region: string;
+  limit: number;
+  leaseMs: number;
+  /** `region|model` keys not to claim at all (open breaker, full bulkhead). */
+  excludeKeys: string[];
+  /** `region|model` keys whose retries must wait (retry budget spent): only first attempts are claimed. */
+  noRetryKeys: string[];
+}
+
+/** The audit row written before a provider call. */
+export interface AttemptStart {
+  cell: ClaimedCell;
+  runnerId: string;
+  systemPrompt: string;
+  userPrompt: string;
+  parameters: Record<string, unknown>;
+  promptHash: string;
+  parametersHash: string;
+  endpoint: string;
+  spanId: string | null;
+}
+
+/** Facts about a finished provider call, stored on its attempt row. */
+export interface CallRecord {
+  httpStatus: number | null;
+  latencyMs: number;
+  response: string | null;
+  finishReason: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  usage: Record<string, unknown> | null;
+  upstreamRequestId: string | null;
+  error: Record<string, unknown> | null;
+}
+
+/** A successful call's result for the cell. */
+export interface CellResult {
+  classification: string;
+  classificationRule: string;
+}
+
+/** What happens to the cell after a failed call. */
+export type FailureDisposition =
+  | { kind: 'retry'; delayMs: number; outcome: 'retryable_error' }
+  | { kind: 'fail'; outcome: 'retryable_error' | 'final_error' };
+
+/** Why a claim is handed back without counting as a failure. */
+export type ReleaseReason = 'released' | 'deferred' | 'cancelled';
+
+/** Answer of a lease renewal. */
+export interface HeartbeatResult {
+  /** Cells whose lease this runner still holds. */
+  held: Set<string>;
+  /** Held cells whose job was cancelled: their calls should stop. */
+  cancelled: Set<string>;
+}
