@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ApiRequestError, ApiUnreachableError } from '@beacon/api-client';
+import { registerDemo } from './commands/demo.command.js';
 import { registerJobReads } from './commands/jobs.command.js';
+import { registerSimulate } from './commands/simulate.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
 import { registerServe } from './commands/serve.command.js';
 import { registerSubmit } from './commands/submit.command.js';
@@ -19,12 +21,8 @@ export function buildProgram(version: string): Command {
   registerMigrate(program);
   registerSubmit(program);
   registerJobReads(program);
-  program.command('demo')
-    .description('run the 8 × 3 × 3 demo job on a throwaway database against the built-in simulator')
-    .option('--json', 'print the result as JSON')
-    .action(() => {
-      throw new CliError('beacon demo: not yet implemented (the execution engine is the next milestone)', EXIT.notImplemented);
-    });
+  registerDemo(program);
+  registerSimulate(program);
   return program;
 }
 

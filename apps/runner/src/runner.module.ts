@@ -1,19 +1,29 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { BeaconConfig } from '@beacon/domain';
-import { JobRepository, ReadRepository } from '@beacon/db';
+import { JobRepository, LifecycleRepository, ReadRepository } from '@beacon/db';
+import { OpenAiCompatibleProvider, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
 import { ErrorFilter } from './api/error.filter.js';
 import { ExecutionsController } from './api/executions.controller.js';
 import { HealthController } from './api/health.controller.js';
 import { JobsController } from './api/jobs.controller.js';
+import { EngineService } from './engine/engine.service.js';
 import { SubmitJobService } from './jobs/submit-job.service.js';
-import { BEACON_CONFIG, JOB_REPOSITORY, READ_REPOSITORY } from './tokens.js';
+import {
+  BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, READ_REPOSITORY,
+} from './tokens.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
 export interface RunnerModuleOptions {
   dataSource: DataSource;
   config: BeaconConfig;
+  /** Worker settings; null runs the API only. */
+  engine?: EngineOptions | null;
+  /** The inference client (default: OpenAI-compatible over HTTP). */
+  provider?: ChatProvider;
+  /** Extra listeners for engine events (progress, tests). */
+  listeners?: ((e: EngineEvent) => void)[];
 }
 
 /** The runner daemon: HTTP API over one database. */
@@ -28,9 +38,19 @@ export class RunnerModule {
         { provide: BEACON_CONFIG, useValue: opts.config },
         { provide: JOB_REPOSITORY, useFactory: (ds: DataSource) => new JobRepository(ds), inject: [DataSource] },
         { provide: READ_REPOSITORY, useFactory: (ds: DataSource) => new ReadRepository(ds), inject: [DataSource] },
+        { provide: LIFECYCLE_REPOSITORY, useFactory: (ds: DataSource) => new LifecycleRepository(ds), inject: [DataSource] },
         { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: ENGINE_OPTIONS, useValue: opts.engine ?? null },
+        { provide: CHAT_PROVIDER, useValue: opts.provider ?? new OpenAiCompatibleProvider(maxConnections(opts)) },
+        { provide: ENGINE_LISTENERS, useValue: opts.listeners ?? [] },
         SubmitJobService,
+        EngineService,
       ],
     };
   }
+}
+
+/** Connections per endpoint: enough for the largest region's concurrency. */
+function maxConnections(opts: RunnerModuleOptions): number {
+  return Math.max(8, ...Object.values(opts.config.regions).map((r) => r.concurrency));
 }

@@ -2,3 +2,7 @@
 export const BEACON_CONFIG = Symbol('BEACON_CONFIG');
 export const JOB_REPOSITORY = Symbol('JOB_REPOSITORY');
 export const READ_REPOSITORY = Symbol('READ_REPOSITORY');
+export const ENGINE_OPTIONS = Symbol('ENGINE_OPTIONS');
+export const ENGINE_LISTENERS = Symbol('ENGINE_LISTENERS');
+export const CHAT_PROVIDER = Symbol('CHAT_PROVIDER');
+export const LIFECYCLE_REPOSITORY = Symbol('LIFECYCLE_REPOSITORY');

@@ -1,5 +1,5 @@
 import type {
-  ErrorView, ExecutionDetailView, ExecutionView, JobDetailView, JobSummaryView, Page, SubmitView,
+  CancelView, ErrorView, ExecutionDetailView, ExecutionView, JobDetailView, JobSummaryView, Page, SubmitView,
 } from '@beacon/domain';
 
 /** The API answered with an error status. */
@@ -62,6 +62,10 @@ export class BeaconApiClient {
       yield* page.items;
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
+  }
+
+  async cancelJob(id: string): Promise<CancelView> {
+    return (await this.request<CancelView>('POST', `/api/v1/jobs/${encodeURIComponent(id)}/cancel`)).body;
   }
 
   async getExecution(id: string): Promise<ExecutionDetailView> {

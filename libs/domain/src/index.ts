@@ -48,4 +48,7 @@ export type {
   JobSummaryView,
   Page,
   SubmitView,
+  CancelView,
 } from './views/api-views.types.js';
+export * from './engine/index.js';
+export * from './report/index.js';

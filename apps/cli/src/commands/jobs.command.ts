@@ -55,6 +55,17 @@ export function registerJobReads(program: Command): void {
       ].filter(Boolean).join('\n') + '\n');
     });
 
+  program.command('cancel')
+    .description('cancel a job: pending cells at once, running calls at their next heartbeat')
+    .argument('<id>', 'job id')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const r = await apiClient().cancelJob(id);
+      if (opts.json) return printJson(r);
+      process.stdout.write(r.alreadyFinished ? `job ${id} had already finished (${r.status})\n`
+        : `job ${id}: ${r.status}; ${r.pendingCancelled} pending cell(s) cancelled, ${r.running} running call(s) being stopped\n`);
+    });
+
   program.command('executions')
     .description('list the executions (cells) of a job, in planning order')
     .requiredOption('--job <id>', 'job id')

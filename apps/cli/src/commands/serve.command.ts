@@ -3,11 +3,15 @@ import { createRunnerApp } from '@beacon/runner';
 import { openDatabase, redact } from '../database.js';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { engineSettings } from '../engine-settings.js';
 import { note } from '../output.js';
 
 interface ServeOptions {
   host?: string;
   port?: string;
+  regions?: string;
+  concurrency?: string;
+  workers: boolean;
 }
 
 /** `beacon serve`: the runner daemon on the embedded database (or DATABASE_URL). */
@@ -16,13 +20,17 @@ export function registerServe(program: Command): void {
     .description('run the daemon: HTTP API on 127.0.0.1:8787 (BEACON_HOST / BEACON_PORT), database migrated at start')
     .option('--host <host>', 'address to listen on (default BEACON_HOST or 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default BEACON_PORT or 8787)')
+    .option('--regions <list>', 'work only on these regions (comma-separated ids or aliases)')
+    .option('--concurrency <n>', 'calls in flight at most, across regions (each region is also capped by its own concurrency)')
+    .option('--no-workers', 'serve the API only; execute nothing')
     .action(async (opts: ServeOptions) => {
       const config = readConfig(program.opts<GlobalOptions>());
       const host = opts.host || process.env.BEACON_HOST || '127.0.0.1';
       const port = parsePort(opts.port || process.env.BEACON_PORT || '8787');
+      const engine = opts.workers ? engineSettings(config, opts, process.env) : null;
       const db = await openDatabase({ applicationName: 'beacon-runner', poolSize: 20 });
       if (db.applied.length) note(`applied migrations: ${db.applied.join(', ')}`);
-      const app = await createRunnerApp({ dataSource: db.ds, config, logger: ['error', 'warn', 'log'] });
+      const app = await createRunnerApp({ dataSource: db.ds, config, engine, logger: ['error', 'warn', 'log'] });
       try {
         await app.listen(port, host);
       } catch (err) {

@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { BeaconConfig, JobDetailView, JobSummaryView, Page } from '@beacon/domain';
-import type { ReadRepository } from '@beacon/db';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { BeaconConfig, CancelView, JobDetailView, JobSummaryView, Page } from '@beacon/domain';
+import type { LifecycleRepository, ReadRepository } from '@beacon/db';
 import type { Request, Response } from 'express';
 import { SubmitJobService } from '../jobs/submit-job.service.js';
-import { BEACON_CONFIG, READ_REPOSITORY } from '../tokens.js';
+import { BEACON_CONFIG, LIFECYCLE_REPOSITORY, READ_REPOSITORY } from '../tokens.js';
 import { ApiError } from './api-error.js';
 import { parseCursor, parseLimit } from './params.js';
 import { readJsonBody } from './read-body.js';
@@ -15,6 +15,7 @@ export class JobsController {
     private readonly submit: SubmitJobService,
     @Inject(READ_REPOSITORY) private readonly read: ReadRepository,
     @Inject(BEACON_CONFIG) private readonly config: BeaconConfig,
+    @Inject(LIFECYCLE_REPOSITORY) private readonly lifecycle: LifecycleRepository,
   ) {}
 
   @Post()
@@ -35,5 +36,19 @@ export class JobsController {
     const job = await this.read.getJob(id);
     if (!job) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);
     return job;
+  }
+
+  /** Cancels pending cells at once; running calls are aborted at their runner's next heartbeat. */
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(@Param('id') id: string): Promise<CancelView> {
+    const outcome = await this.lifecycle.cancel(id);
+    if (!outcome.found) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);
+    const finished = !['queued', 'running'].includes(outcome.previousStatus ?? '');
+    return {
+      id, previousStatus: outcome.previousStatus ?? '', alreadyFinished: finished,
+      status: finished ? outcome.previousStatus ?? '' : outcome.running > 0 ? 'cancelling' : 'cancelled',
+      pendingCancelled: outcome.pendingCancelled, running: outcome.running,
+    };
   }
 }

@@ -1,5 +1,6 @@
 import { type NormalisedJobSpec, planAxes } from '@beacon/domain';
 import type { DataSource, EntityManager } from 'typeorm';
+import { query } from './query.js';
 
 /** What `submit` did with a spec. */
 export type SubmitOutcome =
@@ -29,7 +30,7 @@ export class JobRepository {
   async submit(input: SubmitInput): Promise<SubmitOutcome> {
     const { spec } = input;
     return this.ds.transaction(async (tx) => {
-      const inserted: { id: string }[] = await tx.query(
+      const inserted: { id: string }[] = await query(tx, 
         `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, submitter, traceparent, trace_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (id) DO NOTHING
@@ -47,7 +48,7 @@ export class JobRepository {
   }
 
   private async existing(tx: EntityManager, id: string, hash: string): Promise<SubmitOutcome> {
-    const [row]: { spec_hash: string; cells_expected: number; status: string }[] = await tx.query(
+    const [row]: { spec_hash: string; cells_expected: number; status: string }[] = await query(tx, 
       'SELECT spec_hash, cells_expected, status FROM jobs WHERE id = $1', [id]);
     if (!row) throw new Error(`job ${id} conflicted on insert but cannot be read`);
     if (row.spec_hash !== hash) return { kind: 'conflict', jobId: id };
@@ -61,7 +62,7 @@ export class JobRepository {
  */
 async function planCells(tx: EntityManager, spec: NormalisedJobSpec): Promise<number> {
   const axes = planAxes(spec);
-  const [row]: { n: number }[] = await tx.query(
+  const [row]: { n: number }[] = await query(tx, 
     `WITH planned AS (
      INSERT INTO executions (job_id, question_id, model_id, region, replicate, max_attempts, trace_id)
      SELECT $1, q.v, m.v, r.v, rep, $6, replace(gen_random_uuid()::text, '-', '')

@@ -1,5 +1,6 @@
 import type { NormalisedJobSpec } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
+import { query } from './query.js';
 
 /** The facts a job's status is rolled up from. */
 export interface ActiveJobFacts {
@@ -29,13 +30,13 @@ export class LifecycleRepository {
 
   /** The normalised spec of a job (prompt template, questions, parameters), or null. */
   async jobSpec(jobId: string): Promise<NormalisedJobSpec | null> {
-    const rows: Row[] = await this.ds.query('SELECT spec FROM jobs WHERE id = $1', [jobId]);
+    const rows: Row[] = await query(this.ds, 'SELECT spec FROM jobs WHERE id = $1', [jobId]);
     return (rows[0]?.spec as NormalisedJobSpec | undefined) ?? null;
   }
 
   /** Counts of every job that is not finished yet (or finished but changed since), for the status roll-up. */
   async activeJobs(): Promise<ActiveJobFacts[]> {
-    const rows: Row[] = await this.ds.query(
+    const rows: Row[] = await query(this.ds, 
       `SELECT j.id, j.status, j.cancel_requested_at IS NOT NULL AS cancelled,
               (j.spec->'constraints'->>'minRegions')::int AS min_regions,
               (j.spec->'constraints'->>'minSuccessRate')::float8 AS min_success_rate,
@@ -63,7 +64,7 @@ export class LifecycleRepository {
 
   /** Moves a job to `status` if it is still active; stamps started / finished times. */
   async setStatus(jobId: string, status: string, terminal: boolean): Promise<boolean> {
-    const rows: Row[] = await this.ds.query(
+    const rows: Row[] = await query(this.ds, 
       `UPDATE jobs SET status = $2, updated_at = now(),
               started_at = CASE WHEN $2 <> 'queued' THEN coalesce(started_at, now()) ELSE started_at END,
               finished_at = CASE WHEN $3 THEN now() ELSE NULL END
@@ -77,18 +78,21 @@ export class LifecycleRepository {
   /** Marks a job cancelled-requested and cancels its pending cells; running cells stop at their next heartbeat. */
   async cancel(jobId: string): Promise<CancelOutcome> {
     return this.ds.transaction(async (tx) => {
-      const jobs: Row[] = await tx.query(
+      const jobs: Row[] = await query(tx, 
         `UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
           WHERE id = $1 RETURNING (SELECT status FROM jobs WHERE id = $1) AS previous`, [jobId]);
       if (jobs.length === 0) return { found: false, previousStatus: null, pendingCancelled: 0, running: 0 };
       const previous = String(jobs[0]!.previous);
       if (!['queued', 'running'].includes(previous)) return { found: true, previousStatus: previous, pendingCancelled: 0, running: 0 };
-      const [pending]: Row[] = await tx.query(
+      const [pending]: Row[] = await query(tx, 
         `WITH c AS (UPDATE executions SET state = 'cancelled', finished_at = now(), updated_at = now()
                      WHERE job_id = $1 AND state = 'pending' RETURNING 1)
          SELECT count(*)::int AS n FROM c`, [jobId]);
-      const [running]: Row[] = await tx.query(
+      const [running]: Row[] = await query(tx, 
         `SELECT count(*)::int AS n FROM executions WHERE job_id = $1 AND state = 'running'`, [jobId]);
+      if (Number(running!.n) === 0) {
+        await query(tx, `UPDATE jobs SET status = 'cancelled', finished_at = now(), updated_at = now() WHERE id = $1`, [jobId]);
+      }
       return { found: true, previousStatus: previous, pendingCancelled: Number(pending!.n), running: Number(running!.n) };
     });
   }

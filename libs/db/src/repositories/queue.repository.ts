@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { query } from './query.js';
 import type {
   AttemptStart, CallRecord, CellResult, ClaimedCell, ClaimRequest, FailureDisposition, HeartbeatResult, ReleaseReason,
 } from './queue.types.js';
@@ -13,14 +14,13 @@ type Row = Record<string, unknown>;
 export class QueueRepository {
   constructor(private readonly ds: DataSource) {}
 
-  /** Claims up to `limit` runnable cells of one region with SKIP LOCKED and leases them to the runner. */
+  /** Claims up to `limit` runnable cells of one (region, model) with SKIP LOCKED and leases them to the runner. */
   async claim(req: ClaimRequest): Promise<ClaimedCell[]> {
-    const rows: Row[] = await this.ds.query(
+    const rows: Row[] = await query(this.ds, 
       `WITH candidates AS MATERIALIZED (
          SELECT id FROM executions
-          WHERE state = 'pending' AND region = $2 AND run_after <= now()
-            AND NOT ((region || '|' || model_id) = ANY($4::text[]))
-            AND NOT (failures > 0 AND (region || '|' || model_id) = ANY($5::text[]))
+          WHERE state = 'pending' AND region = $2 AND model_id = $4 AND run_after <= now()
+            AND ($5::boolean IS FALSE OR failures = 0)
           ORDER BY run_after, priority DESC, id
           LIMIT $3
           FOR UPDATE SKIP LOCKED)
@@ -32,7 +32,7 @@ export class QueueRepository {
         WHERE e.id = c.id AND e.state = 'pending'
        RETURNING e.id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, e.attempts, e.failures,
                  e.max_attempts, e.lease_token, e.trace_id`,
-      [req.runnerId, req.region, req.limit, req.excludeKeys, req.noRetryKeys, req.leaseMs],
+      [req.runnerId, req.region, req.limit, req.modelId, req.firstAttemptsOnly, req.leaseMs],
     );
     return rows.map((r) => ({
       id: String(r.id), jobId: String(r.job_id), questionId: String(r.question_id), modelId: String(r.model_id),
@@ -48,7 +48,7 @@ export class QueueRepository {
   async startAttempts(starts: AttemptStart[]): Promise<Set<string>> {
     if (starts.length === 0) return new Set();
     const col = <T>(f: (s: AttemptStart) => T) => starts.map(f);
-    const rows: Row[] = await this.ds.query(
+    const rows: Row[] = await query(this.ds, 
       `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, system_prompt, user_prompt,
                                        parameters, prompt_hash, parameters_hash, endpoint, trace_id, span_id)
        SELECT e.id, e.job_id, e.attempts, a.runner_id, e.lease_token, a.system_prompt, a.user_prompt, a.parameters::jsonb,
@@ -67,7 +67,7 @@ export class QueueRepository {
 
   /** Renews the leases this runner still holds and its own liveness; says which leases are gone or cancelled. */
   async heartbeat(runnerId: string, leases: { id: string; token: string }[], leaseMs: number): Promise<HeartbeatResult> {
-    const rows: Row[] = await this.ds.query(
+    const rows: Row[] = await query(this.ds, 
       `WITH runner AS (UPDATE runners SET last_seen_at = now() WHERE id = $1)
        UPDATE executions e
           SET lease_expires_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
@@ -90,7 +90,7 @@ export class QueueRepository {
    * outcome: `succeeded`, or `fenced` when the lease was lost (the result is kept on the attempt row only).
    */
   async complete(cell: ClaimedCell, call: CallRecord, result: CellResult): Promise<'succeeded' | 'fenced'> {
-    const rows: Row[] = await this.ds.query(
+    const rows: Row[] = await query(this.ds, 
       `WITH fenced AS (
          UPDATE executions
             SET state = 'succeeded', finished_at = now(), updated_at = now(),
@@ -116,7 +116,7 @@ export class QueueRepository {
   /** Records a failed call: back to the queue after a delay, or failed for good. Fenced like `complete`. */
   async fail(cell: ClaimedCell, call: CallRecord, d: FailureDisposition): Promise<'recorded' | 'fenced'> {
     const retry = d.kind === 'retry';
-    const rows: Row[] = await this.ds.query(
+    const rows: Row[] = await query(this.ds, 
       `WITH fenced AS (
          UPDATE executions
             SET state = CASE WHEN $3 THEN 'pending' ELSE 'failed' END,
@@ -144,7 +144,7 @@ export class QueueRepository {
    * to the queue; `cancelled` ends it. Fenced by the lease token.
    */
   async release(cell: ClaimedCell, reason: ReleaseReason, delayMs = 0, call: Partial<CallRecord> = {}): Promise<boolean> {
-    const rows: Row[] = await this.ds.query(
+    const rows: Row[] = await query(this.ds, 
       `WITH fenced AS (
          UPDATE executions
             SET state = CASE WHEN $3 = 'cancelled' THEN 'cancelled' ELSE 'pending' END,
@@ -167,7 +167,7 @@ export class QueueRepository {
    * the expiry in the same statement, and marks their open attempts `lease_expired`. Safe to run in every daemon.
    */
   async reap(limit = 500, graceMs = 1000): Promise<number> {
-    const rows: Row[] = await this.ds.query(
+    const rows: Row[] = await query(this.ds, 
       `WITH expired AS MATERIALIZED (
          SELECT id FROM executions
           WHERE state = 'running' AND lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)

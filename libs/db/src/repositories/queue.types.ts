@@ -19,12 +19,11 @@ export interface ClaimedCell {
 export interface ClaimRequest {
   runnerId: string;
   region: string;
+  modelId: string;
   limit: number;
   leaseMs: number;
-  /** `region|model` keys not to claim at all (open breaker, full bulkhead). */
-  excludeKeys: string[];
-  /** `region|model` keys whose retries must wait (retry budget spent): only first attempts are claimed. */
-  noRetryKeys: string[];
+  /** True when the retry budget of this (region, model) is spent: only first attempts are claimed. */
+  firstAttemptsOnly: boolean;
 }
 
 /** The audit row written before a provider call. */

@@ -1,5 +1,6 @@
 import type { AttemptView, ExecutionDetailView, ExecutionView, JobDetailView, JobSummaryView, Page } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
+import { query } from './query.js';
 
 /** Filters of the executions listing. */
 export interface ExecutionFilter {
@@ -23,7 +24,7 @@ export class ReadRepository {
 
   /** Jobs, newest first. */
   async listJobs(limit: number, cursor: string | null): Promise<Page<JobSummaryView>> {
-    const rows: Row[] = await this.ds.query(
+    const rows: Row[] = await query(this.ds, 
       `SELECT ${JOB_COLUMNS} FROM jobs j
         WHERE ($2::bigint IS NULL OR j.seq < $2::bigint)
         ORDER BY j.seq DESC LIMIT $1`,
@@ -34,7 +35,7 @@ export class ReadRepository {
 
   /** One job with counts by state, or null. */
   async getJob(id: string): Promise<JobDetailView | null> {
-    const [row]: Row[] = await this.ds.query(
+    const [row]: Row[] = await query(this.ds, 
       `SELECT ${JOB_COLUMNS}, j.spec, j.spec_received, j.spec_hash, j.trace_id FROM jobs j WHERE j.id = $1`, [id]);
     if (!row) return null;
     return {
@@ -48,7 +49,7 @@ export class ReadRepository {
 
   /** Executions in id order (the order they were planned), filtered. */
   async listExecutions(filter: ExecutionFilter, limit: number, cursor: string | null): Promise<Page<ExecutionView>> {
-    const rows: Row[] = await this.ds.query(
+    const rows: Row[] = await query(this.ds, 
       `SELECT * FROM executions
         WHERE ($1::text IS NULL OR job_id = $1) AND ($2::text IS NULL OR region = $2)
           AND ($3::text IS NULL OR model_id = $3) AND ($4::text IS NULL OR question_id = $4)
@@ -62,16 +63,16 @@ export class ReadRepository {
 
   /** One execution with every attempt, oldest first, or null. */
   async getExecution(id: string): Promise<ExecutionDetailView | null> {
-    const [row]: Row[] = await this.ds.query('SELECT * FROM executions WHERE id = $1', [id]);
+    const [row]: Row[] = await query(this.ds, 'SELECT * FROM executions WHERE id = $1', [id]);
     if (!row) return null;
-    const attempts: Row[] = await this.ds.query(
+    const attempts: Row[] = await query(this.ds, 
       'SELECT * FROM execution_attempts WHERE execution_id = $1 ORDER BY attempt, id', [id]);
     return { ...executionView(row), attemptsLog: attempts.map(attemptView) };
   }
 
   /** True when the job exists. */
   async jobExists(id: string): Promise<boolean> {
-    const rows: Row[] = await this.ds.query('SELECT 1 FROM jobs WHERE id = $1', [id]);
+    const rows: Row[] = await query(this.ds, 'SELECT 1 FROM jobs WHERE id = $1', [id]);
     return rows.length > 0;
   }
 }

@@ -107,3 +107,14 @@ export interface ErrorView {
   message: string;
   problems?: { path: string; message: string }[];
 }
+
+/** Answer to a cancel request. */
+export interface CancelView {
+  id: string;
+  previousStatus: string;
+  /** `cancelled`, `cancelling` (calls still being stopped), or the unchanged status of a finished job. */
+  status: string;
+  alreadyFinished: boolean;
+  pendingCancelled: number;
+  running: number;
+}

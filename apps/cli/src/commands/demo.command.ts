@@ -1,0 +1,100 @@
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { BeaconApiClient } from '@beacon/api-client';
+import { acquireDatabase, createDataSource, createThrowawayDatabase, migrate } from '@beacon/db';
+import { defaultConfig, renderJobReport, type BeaconConfig } from '@beacon/domain';
+import { engineOptions, startSimulator, type RunningSimulator } from '@beacon/engine';
+import { createRunnerApp } from '@beacon/runner';
+import type { DataSource } from 'typeorm';
+import { newRunnerId } from '../engine-settings.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { jobReport, waitForJob } from '../job-progress.js';
+import { note, printJson } from '../output.js';
+
+const DEMO_SPEC = new URL('../../../../../examples/bias-detection-8x3x3.json', import.meta.url);
+
+/** `beacon demo`: the 8 × 3 × 3 job on a throwaway database against the simulator, end to end over real HTTP. */
+export function registerDemo(program: Command): void {
+  program.command('demo')
+    .description('run the 8 × 3 × 3 demo job on a throwaway database against the built-in simulator, then print the result table')
+    .option('--json', 'print the result as JSON')
+    .option('--seed <n>', 'simulator seed', '42')
+    .action(async (opts: { json?: boolean; seed: string }) => {
+      const seed = Number(opts.seed);
+      if (!Number.isInteger(seed)) throw new CliError(`--seed: must be an integer (got ${JSON.stringify(opts.seed)})`, EXIT.usage);
+      const log = opts.json ? () => undefined : note;
+      const cleanup: (() => Promise<unknown>)[] = [];
+      try {
+        const url = await throwawayDatabase(log, cleanup);
+        const ds = createDataSource(url, { applicationName: 'beacon-demo', poolSize: 20 });
+        await ds.initialize();
+        cleanup.unshift(() => ds.destroy());
+        await migrate(ds);
+        const sim = await startSimulator({ port: 0, seed, latencyScale: 0.05 });
+        cleanup.unshift(() => sim.close());
+        log(`simulator: ${Object.keys(defaultConfig().regions).map((r) => sim.baseUrlFor(r)).join('  ')}`);
+        const config = pointAt(defaultConfig(), sim);
+        const app = await createRunnerApp({
+          dataSource: ds, config, logger: false,
+          listeners: [(e) => { if (e.type === 'error') note(`engine: ${e.where}: ${e.message}`); }],
+          engine: engineOptions({ runnerId: newRunnerId(), config, leaseMs: 10_000, pollMs: 100, rollupMs: 200 }),
+        });
+        await app.listen(0, '127.0.0.1');
+        cleanup.unshift(() => app.close());
+        const api = new BeaconApiClient(`http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`);
+        const { body } = await api.submitJob(await readFile(DEMO_SPEC, 'utf8'));
+        log(`submitted job ${body.id}: ${body.cells} cells (8 questions × 3 models × 3 regions)`);
+        const job = await waitForJob(api, body.id, { quiet: opts.json, intervalMs: 100, timeoutMs: 300_000 });
+        const report = await jobReport(api, job);
+        const check = await exactlyOnce(ds, job.id);
+        if (opts.json) printJson({ ...report, verification: check });
+        else {
+          process.stdout.write('\n' + renderJobReport(report, { width: process.stdout.columns || 160 }));
+          process.stdout.write(`\n${check.cells} cells, ${check.terminal} terminal, ${check.withResult} with exactly one result, ` +
+            `${check.duplicateResults} duplicates, ${check.attempts} provider calls\n`);
+        }
+        if (!check.ok) throw new CliError(`the demo did not run every cell exactly once: ${JSON.stringify(check)}`, EXIT.jobNotCompleted);
+      } finally {
+        for (const fn of cleanup) await fn().catch(() => undefined);
+      }
+    });
+}
+
+/** A fresh database: on DATABASE_URL when set, else an embedded server in a temporary directory. */
+async function throwawayDatabase(log: (s: string) => void, cleanup: (() => Promise<unknown>)[]): Promise<string> {
+  if (process.env.DATABASE_URL) {
+    const db = await createThrowawayDatabase(process.env.DATABASE_URL, 'beacon_demo');
+    cleanup.unshift(() => db.drop());
+    return db.url;
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'beacon-demo-'));
+  await chmod(dir, 0o755); // the database server's OS user must reach it
+  cleanup.unshift(() => rm(dir, { recursive: true, force: true }));
+  log('starting a throwaway embedded PostgreSQL…');
+  const handle = await acquireDatabase({ baseDir: dir, env: { ...process.env, DATABASE_URL: undefined } });
+  cleanup.unshift(() => handle.release());
+  return handle.url;
+}
+
+function pointAt(config: BeaconConfig, sim: RunningSimulator): BeaconConfig {
+  for (const region of Object.values(config.regions)) region.baseUrl = sim.baseUrlFor(region.id);
+  return config;
+}
+
+/** Checks from the database itself that every cell is terminal and has at most one result. */
+async function exactlyOnce(ds: DataSource, jobId: string) {
+  const [r] = await ds.query(
+    `SELECT count(*)::int AS cells,
+            count(*) FILTER (WHERE e.state IN ('succeeded','failed','cancelled'))::int AS terminal,
+            count(*) FILTER (WHERE e.state = 'succeeded' AND s.n = 1)::int AS with_result,
+            count(*) FILTER (WHERE s.n > 1)::int AS duplicate_results,
+            coalesce(sum(s.calls), 0)::int AS attempts
+       FROM executions e
+       CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE outcome = 'succeeded') AS n, count(*) AS calls
+                             FROM execution_attempts a WHERE a.execution_id = e.id) s
+      WHERE e.job_id = $1`, [jobId]);
+  const ok = r.cells > 0 && r.terminal === r.cells && r.duplicate_results === 0;
+  return { ok, cells: r.cells, terminal: r.terminal, withResult: r.with_result, duplicateResults: r.duplicate_results, attempts: r.attempts };
+}

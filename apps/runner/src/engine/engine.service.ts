@@ -1,0 +1,46 @@
+import os from 'node:os';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
+import { Engine, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
+import { DataSource } from 'typeorm';
+import { ENGINE_OPTIONS, ENGINE_LISTENERS, CHAT_PROVIDER } from '../tokens.js';
+
+/** Runs the worker engine inside the daemon: started after the API is up, stopped (gracefully) before it closes. */
+@Injectable()
+export class EngineService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new Logger('engine');
+  readonly engine: Engine | null;
+
+  constructor(
+    ds: DataSource,
+    @Inject(ENGINE_OPTIONS) private readonly opts: EngineOptions | null,
+    @Inject(CHAT_PROVIDER) private readonly provider: ChatProvider,
+    @Inject(ENGINE_LISTENERS) private readonly listeners: ((e: EngineEvent) => void)[],
+  ) {
+    this.engine = opts
+      ? new Engine(opts, { queue: new QueueRepository(ds), lifecycle: new LifecycleRepository(ds), runners: new RunnerRepository(ds) },
+        provider, (e) => this.onEvent(e))
+      : null;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.engine || !this.opts) return;
+    await this.engine.start(process.env.npm_package_version ?? '0.1.0', os.hostname());
+    this.log.log(`runner ${this.opts.runnerId} working on ${this.engine.regions.join(', ')}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.engine) return;
+    await this.engine.stop();
+    await this.provider.close();
+  }
+
+  private onEvent(e: EngineEvent): void {
+    if (e.type === 'error') this.log.warn(`${e.where}: ${e.message}`);
+    else if (e.type === 'breaker') this.log.warn(`circuit ${e.state} for ${e.key}`);
+    else if (e.type === 'lease_lost') this.log.warn(`lost leases on ${e.cellIds.length} cell(s): ${e.reason}`);
+    for (const l of this.listeners) {
+      try { l(e); } catch { /* a listener must not break the engine */ }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import type { CallFailure } from '@beacon/domain';
+
+/** One chat-completions request: system and user as separate messages. */
+export interface ChatRequest {
+  baseUrl: string;
+  apiKey: string | null;
+  model: string;
+  system: string;
+  user: string;
+  temperature: number;
+  maxTokens: number;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+/** A usable answer. */
+export interface ChatSuccess {
+  ok: true;
+  status: number;
+  content: string | null;
+  refusal: string | null;
+  finishReason: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  usage: Record<string, unknown> | null;
+  requestId: string | null;
+  latencyMs: number;
+}
+
+/** A failed call, classified for the retry policy. */
+export interface ChatFailure {
+  ok: false;
+  failure: CallFailure;
+  status: number | null;
+  body: string | null;
+  requestId: string | null;
+  latencyMs: number;
+}
+
+/** Anything that can answer a chat request (the OpenAI-compatible HTTP client, or a test double). */
+export interface ChatProvider {
+  chat(req: ChatRequest): Promise<ChatSuccess | ChatFailure>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,130 @@
+import { parseRetryAfter } from '@beacon/domain';
+import { Agent, errors as undiciErrors, request } from 'undici';
+import type { ChatFailure, ChatProvider, ChatRequest, ChatSuccess } from './chat-provider.js';
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+/**
+ * OpenAI-compatible chat-completions over undici, with its own retries off: every retry goes through the queue.
+ * One connection pool per endpoint origin, sized to the concurrency the engine allows.
+ */
+export class OpenAiCompatibleProvider implements ChatProvider {
+  private readonly agents = new Map<string, Agent>();
+
+  constructor(private readonly connectionsPerOrigin = 64) {}
+
+  async chat(req: ChatRequest): Promise<ChatSuccess | ChatFailure> {
+    const started = performance.now();
+    const url = `${req.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+    const timeout = AbortSignal.timeout(req.timeoutMs);
+    const signal = AbortSignal.any([req.signal, timeout]);
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (req.apiKey) headers.authorization = `Bearer ${req.apiKey}`;
+    const body = JSON.stringify({
+      model: req.model,
+      messages: [{ role: 'system', content: req.system }, { role: 'user', content: req.user }],
+      temperature: req.temperature,
+      max_tokens: req.maxTokens,
+    });
+    const elapsed = () => Math.round(performance.now() - started);
+    let status: number | null = null;
+    let requestId: string | null = null;
+    try {
+      const res = await request(url, { method: 'POST', headers, body, signal, dispatcher: this.agent(url), maxRedirections: 0 } as Parameters<typeof request>[1]);
+      status = res.statusCode;
+      requestId = header(res.headers['x-request-id']);
+      const text = await readCapped(res.body);
+      if (status < 200 || status >= 300) {
+        return {
+          ok: false, status, body: text.slice(0, 2000), requestId, latencyMs: elapsed(),
+          failure: { kind: 'http', status, retryAfterMs: parseRetryAfter(header(res.headers['retry-after'])), message: errorMessage(status, text) },
+        };
+      }
+      return parseCompletion(text, status, requestId, elapsed());
+    } catch (err) {
+      const kind = req.signal.aborted ? 'aborted' : timeout.aborted ? 'timeout' : 'network';
+      const message = kind === 'timeout' ? `no answer within ${req.timeoutMs} ms`
+        : kind === 'aborted' ? `aborted: ${String(req.signal.reason ?? 'cancelled')}` : describe(err);
+      return { ok: false, status, body: null, requestId, latencyMs: elapsed(), failure: { kind, status: status ?? undefined, message } };
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.close().catch(() => undefined)));
+    this.agents.clear();
+  }
+
+  private agent(url: string): Agent {
+    const origin = new URL(url).origin;
+    let agent = this.agents.get(origin);
+    if (!agent) {
+      agent = new Agent({ connections: this.connectionsPerOrigin, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+      this.agents.set(origin, agent);
+    }
+    return agent;
+  }
+}
+
+function parseCompletion(text: string, status: number, requestId: string | null, latencyMs: number): ChatSuccess | ChatFailure {
+  const invalid = (message: string): ChatFailure =>
+    ({ ok: false, status, body: text.slice(0, 2000), requestId, latencyMs, failure: { kind: 'invalid_response', status, message } });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return invalid('response is not JSON');
+  }
+  const choice = (json as { choices?: unknown[] })?.choices?.[0] as
+    | { message?: { content?: unknown; refusal?: unknown }; finish_reason?: unknown } | undefined;
+  if (!choice || typeof choice !== 'object' || !choice.message || typeof choice.message !== 'object') {
+    return invalid('response has no choices[0].message');
+  }
+  const { content, refusal } = choice.message;
+  if (content !== null && content !== undefined && typeof content !== 'string') return invalid('choices[0].message.content is not a string');
+  const usage = (json as { usage?: Record<string, unknown> }).usage ?? null;
+  return {
+    ok: true, status, requestId, latencyMs,
+    content: (content as string | null | undefined) ?? null,
+    refusal: typeof refusal === 'string' && refusal ? refusal : null,
+    finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null,
+    inputTokens: toInt(usage?.prompt_tokens),
+    outputTokens: toInt(usage?.completion_tokens),
+    usage,
+  };
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_BODY) {
+      body.destroy?.();
+      throw new Error(`response body over ${MAX_BODY} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function errorMessage(status: number, text: string): string {
+  try {
+    const msg = (JSON.parse(text) as { error?: { message?: string } })?.error?.message;
+    if (msg) return `HTTP ${status}: ${msg.slice(0, 300)}`;
+  } catch { /* not JSON */ }
+  return `HTTP ${status}`;
+}
+
+function header(v: string | string[] | undefined): string | null {
+  return Array.isArray(v) ? v[0] ?? null : v ?? null;
+}
+
+function toInt(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : null;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof undiciErrors.UndiciError) return `${err.code ?? err.name}: ${err.message}`;
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  return e?.cause?.code ?? e?.code ?? e?.message ?? String(err);
+}

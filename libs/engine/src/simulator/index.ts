@@ -1,0 +1,14 @@
+export type {
+  AnswerInput,
+  FaultSettings,
+  OutageWindow,
+  RunningSimulator,
+  SimulatedAnswer,
+  SimulatorCellStats,
+  SimulatorOptions,
+  SimulatorStats,
+} from './simulator.types.js';
+export { DEFAULT_SIMULATOR_PORT, startSimulator } from './simulator.server.js';
+export { estimateTokens, simulateAnswer } from './answer-model.js';
+export { defaultFaults, parseFaultUpdate } from './fault-settings.js';
+export { SIM_MODELS, type SimModel, resolveModel } from './simulator-models.js';

@@ -1,0 +1,145 @@
+import { classifyFailure, classifyResponse, decideAfterFailure, type CallFailure, type NormalisedJobSpec } from '@beacon/domain';
+import type { AttemptStart, CallRecord, ClaimedCell, QueueRepository } from '@beacon/db';
+import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
+import type { ChatFailure, ChatProvider, ChatSuccess } from '../provider/chat-provider.js';
+import { renderCell } from './render-cell.js';
+import type { EngineListener } from './engine.events.js';
+import type { EngineOptions } from './engine.options.js';
+import type { KeyGuard } from './key-guard.js';
+
+/** Thrown inside the breaker so that it counts a health failure; carries the call's result out. */
+class HealthFailure extends Error {
+  constructor(readonly result: ChatFailure) {
+    super(result.failure.message);
+  }
+}
+
+/** Health failures open the breaker: the endpoint is struggling (network, timeout, 408/425/429/5xx/529). */
+function isHealthFailure(f: CallFailure): boolean {
+  return f.kind !== 'aborted' && classifyFailure(f) === 'retryable';
+}
+
+/** One claimed cell: render, call once, record the outcome fenced by the lease. */
+export class CellRun {
+  readonly key: string;
+  private readonly rendered: ReturnType<typeof renderCell>;
+
+  constructor(
+    readonly cell: ClaimedCell,
+    private readonly spec: NormalisedJobSpec,
+    private readonly opts: EngineOptions,
+    private readonly queue: QueueRepository,
+    private readonly provider: ChatProvider,
+    private readonly guard: KeyGuard,
+    private readonly emit: EngineListener,
+  ) {
+    this.key = `${cell.region}|${cell.modelId}`;
+    this.rendered = renderCell(cell, spec);
+  }
+
+  /** The audit row written before the call. */
+  attemptStart(): AttemptStart {
+    return {
+      cell: this.cell, runnerId: this.opts.runnerId,
+      systemPrompt: this.rendered.system, userPrompt: this.rendered.user, parameters: this.rendered.parameters,
+      promptHash: this.rendered.promptHash, parametersHash: this.rendered.parametersHash,
+      endpoint: this.region.baseUrl, spanId: null,
+    };
+  }
+
+  private get region() {
+    const region = this.opts.config.regions[this.cell.region];
+    if (!region) throw new Error(`region ${this.cell.region} is not configured`);
+    return region;
+  }
+
+  async execute(signal: AbortSignal): Promise<void> {
+    try {
+      await this.run(signal);
+    } catch (err) {
+      // A database error while recording: the lease will expire and the reaper returns the cell to the queue.
+      this.emit({ type: 'error', where: `cell ${this.cell.id}`, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const region = this.region;
+    const apiKey = region.apiKeyEnv ? this.opts.env[region.apiKeyEnv] ?? null : null;
+    let result: ChatSuccess | ChatFailure;
+    try {
+      result = await this.guard.breaker.execute(async () => {
+        const r = await this.provider.chat({
+          baseUrl: region.baseUrl, apiKey, model: String(this.rendered.parameters.model),
+          system: this.rendered.system, user: this.rendered.user,
+          temperature: this.spec.parameters.temperature, maxTokens: this.spec.parameters.maxTokens,
+          timeoutMs: region.timeoutMs, signal,
+        });
+        if (!r.ok && isHealthFailure(r.failure)) throw new HealthFailure(r);
+        return r;
+      });
+    } catch (err) {
+      if (err instanceof HealthFailure) result = err.result;
+      else if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
+        const delay = this.opts.breakerHalfOpenMs;
+        const released = await this.queue.release(this.cell, 'deferred', delay, { latencyMs: 0, error: { kind: 'breaker_open', message: 'circuit open for this region and model' } });
+        this.report('deferred', released ? 'pending' : 'unchanged', 0, null, null, 'circuit open', delay);
+        return;
+      } else throw err;
+    }
+    if (result.ok) return this.succeed(result);
+    if (result.failure.kind === 'aborted') return this.aborted(result, String(signal.reason ?? 'aborted'));
+    return this.failed(result);
+  }
+
+  private async succeed(r: ChatSuccess): Promise<void> {
+    const label = classifyResponse({ content: r.content, finishReason: r.finishReason, refusal: r.refusal });
+    const outcome = await this.queue.complete(this.cell, this.record(r), { classification: label.label, classificationRule: label.rule });
+    this.report(outcome, outcome === 'succeeded' ? 'succeeded' : 'unchanged', r.latencyMs, r.status, label.label, null, null);
+  }
+
+  private async failed(r: ChatFailure): Promise<void> {
+    const decision = decideAfterFailure({ failure: r.failure, attempt: this.cell.failures + 1, maxAttempts: this.cell.maxAttempts, random: this.opts.random });
+    const retryable = classifyFailure(r.failure) === 'retryable';
+    const disposition = decision.action === 'retry'
+      ? { kind: 'retry' as const, delayMs: decision.delayMs, outcome: 'retryable_error' as const }
+      : { kind: 'fail' as const, outcome: retryable ? 'retryable_error' as const : 'final_error' as const };
+    const recorded = await this.queue.fail(this.cell, this.record(r), disposition);
+    const state = recorded === 'fenced' ? 'unchanged' : decision.action === 'retry' ? 'pending' : 'failed';
+    this.report(recorded === 'fenced' ? 'fenced' : disposition.outcome, state, r.latencyMs, r.status, null,
+      `${r.failure.message}; ${decision.reason}`, decision.action === 'retry' ? decision.delayMs : null);
+  }
+
+  private async aborted(r: ChatFailure, reason: string): Promise<void> {
+    if (reason === 'cancelled') {
+      const ok = await this.queue.release(this.cell, 'cancelled', 0, { latencyMs: r.latencyMs, error: { kind: 'cancelled', message: 'job cancelled' } });
+      return this.report('cancelled', ok ? 'cancelled' : 'unchanged', r.latencyMs, null, null, 'job cancelled', null);
+    }
+    if (reason === 'shutdown') {
+      const ok = await this.queue.release(this.cell, 'released', 0, { latencyMs: r.latencyMs, error: { kind: 'released', message: 'runner shutting down' } });
+      return this.report('released', ok ? 'pending' : 'unchanged', r.latencyMs, null, null, 'runner shutting down', 0);
+    }
+    // Lease lost: any write is fenced; record what happened on the attempt row if it is still ours to close.
+    const recorded = await this.queue.fail(this.cell, this.record(r), { kind: 'retry', delayMs: 0, outcome: 'retryable_error' });
+    this.report(recorded === 'fenced' ? 'fenced' : 'retryable_error', recorded === 'fenced' ? 'unchanged' : 'pending', r.latencyMs, null, null, `call aborted: ${reason}`, null);
+  }
+
+  private record(r: ChatSuccess | ChatFailure): CallRecord {
+    if (r.ok) {
+      return {
+        httpStatus: r.status, latencyMs: r.latencyMs, response: r.content, finishReason: r.finishReason,
+        inputTokens: r.inputTokens, outputTokens: r.outputTokens, usage: r.usage, upstreamRequestId: r.requestId, error: null,
+      };
+    }
+    return {
+      httpStatus: r.status, latencyMs: r.latencyMs, response: r.body, finishReason: null, inputTokens: null, outputTokens: null,
+      usage: null, upstreamRequestId: r.requestId,
+      error: { kind: r.failure.kind, message: r.failure.message, ...(r.failure.retryAfterMs != null ? { retryAfterMs: r.failure.retryAfterMs } : {}) },
+    };
+  }
+
+  private report(outcome: Parameters<EngineListener>[0] extends infer E ? E extends { type: 'attempt'; outcome: infer O } ? O : never : never,
+    state: 'succeeded' | 'pending' | 'failed' | 'cancelled' | 'unchanged', latencyMs: number, httpStatus: number | null,
+    classification: string | null, error: string | null, retryInMs: number | null): void {
+    this.emit({ type: 'attempt', cell: this.cell, outcome, state, latencyMs, httpStatus, classification, error, retryInMs });
+  }
+}

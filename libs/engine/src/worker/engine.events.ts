@@ -1,0 +1,24 @@
+import type { ClaimedCell } from '@beacon/db';
+
+/** What the engine reports as it works; the daemon turns these into logs, metrics and live events. */
+export type EngineEvent =
+  | { type: 'claimed'; cells: ClaimedCell[] }
+  | {
+    type: 'attempt';
+    cell: ClaimedCell;
+    outcome: 'succeeded' | 'retryable_error' | 'final_error' | 'fenced' | 'released' | 'deferred' | 'cancelled';
+    state: 'succeeded' | 'pending' | 'failed' | 'cancelled' | 'unchanged';
+    latencyMs: number;
+    httpStatus: number | null;
+    classification: string | null;
+    error: string | null;
+    retryInMs: number | null;
+  }
+  | { type: 'reaped'; count: number }
+  | { type: 'breaker'; key: string; state: 'open' | 'half_open' | 'closed' }
+  | { type: 'job_status'; jobId: string; status: string }
+  | { type: 'lease_lost'; cellIds: string[]; reason: string }
+  | { type: 'error'; where: string; message: string };
+
+/** A listener for engine events; it must not throw. */
+export type EngineListener = (event: EngineEvent) => void;

@@ -1,0 +1,59 @@
+import type { BeaconConfig } from '@beacon/domain';
+
+/** How a runner's engine behaves; every duration in milliseconds. */
+export interface EngineOptions {
+  runnerId: string;
+  config: BeaconConfig;
+  /** Regions this runner serves (null: every configured region). */
+  regions: string[] | null;
+  /** Lease length; renewed every `heartbeatMs`. */
+  leaseMs: number;
+  heartbeatMs: number;
+  /** How often the reaper looks for expired leases (jittered ±20 %). */
+  reapIntervalMs: number;
+  /** Idle poll for new work. */
+  pollMs: number;
+  /** How often job statuses are rolled up from their cells. */
+  rollupMs: number;
+  /** Calls in flight across all regions. */
+  maxConcurrency: number;
+  /** On shutdown, how long in-flight calls may finish before they are aborted and released. */
+  shutdownGraceMs: number;
+  /** Consecutive health failures that open a (region, model) breaker, and how long it stays open. */
+  breakerFailures: number;
+  breakerHalfOpenMs: number;
+  /** Retry budget per (region, model): retries ≤ ratio × first attempts in the window, plus a floor. */
+  retryBudgetRatio: number;
+  retryBudgetWindowMs: number;
+  retryBudgetMinPerSecond: number;
+  /** Environment holding provider API keys. */
+  env: NodeJS.ProcessEnv;
+  random: () => number;
+}
+
+/** Defaults for everything but identity and configuration. */
+export function engineOptions(base: Pick<EngineOptions, 'runnerId' | 'config'> & Partial<EngineOptions>): EngineOptions {
+  const leaseMs = base.leaseMs ?? 30_000;
+  return {
+    regions: null,
+    leaseMs,
+    heartbeatMs: Math.max(50, Math.floor(leaseMs / 3)),
+    reapIntervalMs: Math.max(200, Math.floor(leaseMs / 3)),
+    pollMs: 250,
+    rollupMs: 500,
+    maxConcurrency: 512,
+    shutdownGraceMs: 10_000,
+    breakerFailures: 5,
+    breakerHalfOpenMs: 10_000,
+    retryBudgetRatio: 0.2,
+    retryBudgetWindowMs: 60_000,
+    retryBudgetMinPerSecond: 1,
+    env: process.env,
+    random: Math.random,
+    ...stripUndefined(base),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

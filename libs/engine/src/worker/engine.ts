@@ -1,0 +1,250 @@
+import { RetryBudget, rollupJobStatus, type NormalisedJobSpec } from '@beacon/domain';
+import type { ClaimedCell, LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
+import type { ChatProvider } from '../provider/chat-provider.js';
+import { CellRun } from './cell-run.js';
+import type { EngineListener } from './engine.events.js';
+import type { EngineOptions } from './engine.options.js';
+import { KeyGuard } from './key-guard.js';
+
+/** The repositories the engine works through. */
+export interface EngineStores {
+  queue: QueueRepository;
+  lifecycle: LifecycleRepository;
+  runners: RunnerRepository;
+}
+
+/** A call in flight, with the means to stop it. */
+interface InFlight {
+  cell: ClaimedCell;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+const TERMINAL = new Set(['completed', 'partially_completed', 'failed', 'cancelled']);
+
+/**
+ * The worker side of a runner: claims cells with leases, calls the providers, records every attempt, renews leases,
+ * rescues expired ones and rolls job statuses up. All state that matters lives in Postgres; this object only holds
+ * the calls currently in flight.
+ */
+export class Engine {
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly guards = new Map<string, KeyGuard>();
+  private readonly specs = new Map<string, NormalisedJobSpec>();
+  private readonly budget: RetryBudget;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly quietUntil = new Map<string, number>();
+  private claiming = false;
+  private claimAgain = false;
+  private stopping = false;
+  private started = false;
+  private lastHeartbeatOk = Date.now();
+  private selfFenced = false;
+
+  constructor(
+    private readonly opts: EngineOptions,
+    private readonly stores: EngineStores,
+    private readonly provider: ChatProvider,
+    private readonly emit: EngineListener = () => undefined,
+  ) {
+    this.budget = new RetryBudget({ ratio: opts.retryBudgetRatio, windowMs: opts.retryBudgetWindowMs, minPerSecond: opts.retryBudgetMinPerSecond });
+  }
+
+  /** Regions this runner works on. */
+  get regions(): string[] {
+    return this.opts.regions ?? Object.keys(this.opts.config.regions);
+  }
+
+  /** Calls in flight right now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Registers the runner and starts claiming, heartbeats, the reaper and the status roll-up. */
+  async start(version: string, host: string): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.stores.runners.register({ id: this.opts.runnerId, host, pid: process.pid, regions: this.opts.regions, version });
+    const every = (ms: number, fn: () => Promise<unknown> | void, jitter = 0) => {
+      const tick = () => {
+        const t = setTimeout(async () => {
+          try { await fn(); } catch (err) { this.emit({ type: 'error', where: fn.name || 'timer', message: String(err) }); }
+          if (!this.stopping || fn === this.heartbeat) tick();
+        }, ms * (1 + jitter * (this.opts.random() * 2 - 1)));
+        t.unref?.();
+        this.timers.push(t);
+      };
+      tick();
+    };
+    every(this.opts.pollMs, () => { this.quietUntil.clear(); this.fill(); }, 0.2);
+    every(this.opts.heartbeatMs, this.heartbeat);
+    every(this.opts.reapIntervalMs, this.reap, 0.2);
+    every(this.opts.rollupMs, this.rollup);
+    this.fill();
+  }
+
+  /**
+   * Stops claiming, lets in-flight calls finish within the grace period, then aborts and releases the rest (their
+   * attempts are recorded `released`, not failed), and marks the runner stopped. No cell is left running.
+   */
+  async stop(): Promise<void> {
+    if (!this.started || this.stopping) return;
+    this.stopping = true;
+    const deadline = Date.now() + this.opts.shutdownGraceMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) await sleep(25);
+    for (const f of this.inFlight.values()) f.abort.abort('shutdown');
+    await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+    for (const t of this.timers) clearTimeout(t);
+    await this.rollup().catch(() => undefined);
+    await this.stores.runners.stopped(this.opts.runnerId).catch(() => undefined);
+  }
+
+  /** Claims as much work as there is room for, one statement per (region, model) with free slots. */
+  fill(): void {
+    if (this.stopping || this.selfFenced) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = true;
+    void this.claimRound()
+      .catch((err) => this.emit({ type: 'error', where: 'claim', message: String(err) }))
+      .finally(() => {
+        this.claiming = false;
+        if (this.claimAgain) {
+          this.claimAgain = false;
+          this.fill();
+        }
+      });
+  }
+
+  private async claimRound(): Promise<void> {
+    const now = Date.now();
+    for (const region of this.regions) {
+      const regionConfig = this.opts.config.regions[region];
+      if (!regionConfig) continue;
+      for (const model of Object.values(this.opts.config.models)) {
+        if (!model.regions.includes(region)) continue;
+        const key = `${region}|${model.id}`;
+        if ((this.quietUntil.get(key) ?? 0) > now) continue;
+        const regionFree = regionConfig.concurrency - this.regionInFlight(region);
+        const globalFree = this.opts.maxConcurrency - this.inFlight.size;
+        const limit = Math.min(this.guard(key).claimable(regionConfig.concurrency), regionFree, globalFree);
+        if (limit <= 0 || this.stopping) continue;
+        const cells = await this.stores.queue.claim({
+          runnerId: this.opts.runnerId, region, modelId: model.id, limit, leaseMs: this.opts.leaseMs,
+          firstAttemptsOnly: !this.budget.canRetry(key),
+        });
+        if (cells.length < limit) this.quietUntil.set(key, now + this.opts.pollMs);
+        if (cells.length > 0) await this.launch(cells);
+      }
+    }
+  }
+
+  private async launch(cells: ClaimedCell[]): Promise<void> {
+    this.emit({ type: 'claimed', cells });
+    const runs: CellRun[] = [];
+    for (const cell of cells) {
+      const key = `${cell.region}|${cell.modelId}`;
+      if (cell.failures === 0) this.budget.recordFirstAttempt(key);
+      else this.budget.tryRetry(key);
+      runs.push(new CellRun(cell, await this.spec(cell.jobId), this.opts, this.stores.queue, this.provider, this.guard(key), this.emit));
+    }
+    const allowed = await this.stores.queue.startAttempts(runs.map((r) => r.attemptStart()));
+    for (const run of runs) {
+      if (!allowed.has(run.cell.id)) continue; // lease already gone: nothing was called, nothing to record
+      const abort = new AbortController();
+      const entry: InFlight = { cell: run.cell, abort, done: Promise.resolve() };
+      this.inFlight.set(run.cell.id, entry);
+      this.guard(run.key).inFlight++;
+      entry.done = run.execute(abort.signal).finally(() => {
+        this.inFlight.delete(run.cell.id);
+        this.guard(run.key).inFlight--;
+        this.fill();
+      });
+    }
+  }
+
+  private readonly heartbeat = async (): Promise<void> => {
+    const leases = [...this.inFlight.values()].map((f) => ({ id: f.cell.id, token: f.cell.leaseToken }));
+    try {
+      const { held, cancelled } = await this.stores.queue.heartbeat(this.opts.runnerId, leases, this.opts.leaseMs);
+      this.lastHeartbeatOk = Date.now();
+      if (this.selfFenced) {
+        this.selfFenced = false;
+        this.fill();
+      }
+      const lost = leases.filter((l) => !held.has(l.id) && this.inFlight.get(l.id)?.cell.leaseToken === l.token);
+      if (lost.length) {
+        this.emit({ type: 'lease_lost', cellIds: lost.map((l) => l.id), reason: 'lease no longer held' });
+        for (const l of lost) this.inFlight.get(l.id)?.abort.abort('lease_lost');
+      }
+      for (const id of cancelled) this.inFlight.get(id)?.abort.abort('cancelled');
+    } catch (err) {
+      // Self-fence before the lease can expire: another daemon may soon be handed these cells.
+      if (Date.now() - this.lastHeartbeatOk > this.opts.leaseMs - this.opts.heartbeatMs && !this.selfFenced) {
+        this.selfFenced = true;
+        this.emit({ type: 'lease_lost', cellIds: leases.map((l) => l.id), reason: `heartbeat failing: ${String(err)}` });
+        for (const f of this.inFlight.values()) f.abort.abort('lease_lost');
+      }
+      throw err;
+    }
+  };
+
+  private readonly reap = async (): Promise<void> => {
+    const count = await this.stores.queue.reap();
+    if (count > 0) {
+      this.emit({ type: 'reaped', count });
+      this.quietUntil.clear();
+      this.fill();
+    }
+  };
+
+  private readonly rollup = async (): Promise<void> => {
+    for (const job of await this.stores.lifecycle.activeJobs()) {
+      const status = rollupJobStatus({
+        cancelled: job.cancelled, counts: job.counts, succeededRegions: job.succeededRegions,
+        minRegions: job.minRegions, minSuccessRate: job.minSuccessRate, started: job.started,
+      });
+      if (status !== job.status && (await this.stores.lifecycle.setStatus(job.jobId, status, TERMINAL.has(status)))) {
+        this.emit({ type: 'job_status', jobId: job.jobId, status });
+        if (TERMINAL.has(status)) this.specs.delete(job.jobId);
+      }
+    }
+  };
+
+  private async spec(jobId: string): Promise<NormalisedJobSpec> {
+    let spec = this.specs.get(jobId);
+    if (!spec) {
+      const loaded = await this.stores.lifecycle.jobSpec(jobId);
+      if (!loaded) throw new Error(`job ${jobId} has cells but no row`);
+      spec = loaded;
+      if (this.specs.size > 1000) this.specs.delete(this.specs.keys().next().value!);
+      this.specs.set(jobId, spec);
+    }
+    return spec;
+  }
+
+  private guard(key: string): KeyGuard {
+    let g = this.guards.get(key);
+    if (!g) {
+      g = new KeyGuard(key, this.opts.breakerFailures, this.opts.breakerHalfOpenMs, (state) => {
+        this.emit({ type: 'breaker', key, state });
+        if (state === 'closed') this.fill();
+      });
+      this.guards.set(key, g);
+    }
+    return g;
+  }
+
+  private regionInFlight(region: string): number {
+    let n = 0;
+    for (const f of this.inFlight.values()) if (f.cell.region === region) n++;
+    return n;
+  }
+}
+
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
