@@ -27,7 +27,7 @@ export function registerSubmit(program: Command): void {
       const job = await waitForJob(api, body.id, { quiet: opts.json });
       const report = await jobReport(api, job);
       if (opts.json) printJson(report);
-      else process.stdout.write(renderJobReport(report));
+      else process.stdout.write(renderJobReport(report, { width: process.stdout.columns || 160 }));
       if (job.status !== 'completed') throw new CliError(`job ${job.id} ended ${job.status}`, EXIT.jobNotCompleted);
     });
 }

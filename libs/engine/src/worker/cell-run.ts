@@ -22,6 +22,7 @@ function isHealthFailure(f: CallFailure): boolean {
 /** One claimed cell: render, call once, record the outcome fenced by the lease. */
 export class CellRun {
   readonly key: string;
+  private callEnded: () => void = () => undefined;
   private readonly rendered: ReturnType<typeof renderCell>;
 
   constructor(
@@ -53,7 +54,9 @@ export class CellRun {
     return region;
   }
 
-  async execute(signal: AbortSignal): Promise<void> {
+  /** Calls the provider once and records the outcome; `callEnded` fires as soon as the provider call is over. */
+  async execute(signal: AbortSignal, callEnded: () => void = () => undefined): Promise<void> {
+    this.callEnded = callEnded;
     try {
       await this.run(signal);
     } catch (err) {
@@ -78,6 +81,7 @@ export class CellRun {
         return r;
       });
     } catch (err) {
+      this.callEnded();
       if (err instanceof HealthFailure) result = err.result;
       else if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
         const delay = this.opts.breakerHalfOpenMs;
@@ -86,6 +90,7 @@ export class CellRun {
         return;
       } else throw err;
     }
+    this.callEnded();
     if (result.ok) return this.succeed(result);
     if (result.failure.kind === 'aborted') return this.aborted(result, String(signal.reason ?? 'aborted'));
     return this.failed(result);

@@ -28,7 +28,10 @@ const TERMINAL = new Set(['completed', 'partially_completed', 'failed', 'cancell
  * the calls currently in flight.
  */
 export class Engine {
+  /** Cells whose lease this runner holds (calling or recording). */
   private readonly inFlight = new Map<string, InFlight>();
+  /** Provider calls under way, by region: what the concurrency limits count. */
+  private readonly calling = new Map<string, number>();
   private readonly guards = new Map<string, KeyGuard>();
   private readonly specs = new Map<string, NormalisedJobSpec>();
   private readonly budget: RetryBudget;
@@ -128,7 +131,7 @@ export class Engine {
         const key = `${region}|${model.id}`;
         if ((this.quietUntil.get(key) ?? 0) > now) continue;
         const regionFree = regionConfig.concurrency - this.regionInFlight(region);
-        const globalFree = this.opts.maxConcurrency - this.inFlight.size;
+        const globalFree = this.opts.maxConcurrency - this.totalCalling();
         const limit = Math.min(this.guard(key).claimable(regionConfig.concurrency), regionFree, globalFree);
         if (limit <= 0 || this.stopping) continue;
         const cells = await this.stores.queue.claim({
@@ -155,12 +158,22 @@ export class Engine {
       if (!allowed.has(run.cell.id)) continue; // lease already gone: nothing was called, nothing to record
       const abort = new AbortController();
       const entry: InFlight = { cell: run.cell, abort, done: Promise.resolve() };
+      const guard = this.guard(run.key);
       this.inFlight.set(run.cell.id, entry);
-      this.guard(run.key).inFlight++;
-      entry.done = run.execute(abort.signal).finally(() => {
-        this.inFlight.delete(run.cell.id);
-        this.guard(run.key).inFlight--;
+      this.calling.set(run.cell.region, (this.calling.get(run.cell.region) ?? 0) + 1);
+      guard.inFlight++;
+      let slotFreed = false;
+      // The provider slot frees as soon as the call returns, so the next call starts while this one is recorded.
+      const freeSlot = () => {
+        if (slotFreed) return;
+        slotFreed = true;
+        this.calling.set(run.cell.region, (this.calling.get(run.cell.region) ?? 1) - 1);
+        guard.inFlight--;
         this.fill();
+      };
+      entry.done = run.execute(abort.signal, freeSlot).finally(() => {
+        freeSlot();
+        this.inFlight.delete(run.cell.id);
       });
     }
   }
@@ -238,8 +251,12 @@ export class Engine {
   }
 
   private regionInFlight(region: string): number {
+    return this.calling.get(region) ?? 0;
+  }
+
+  private totalCalling(): number {
     let n = 0;
-    for (const f of this.inFlight.values()) if (f.cell.region === region) n++;
+    for (const v of this.calling.values()) n += v;
     return n;
   }
 }

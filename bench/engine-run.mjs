@@ -1,0 +1,37 @@
+// One benchmark scenario in its own process: an in-process runner works one job against a simulator served by the
+// parent; prints {cells, ms, cellsPerSec, peakRssMiB} as JSON. Args: JSON {simUrl, regions, models, questions, repeats, concurrency, dbUrl}.
+import { load, rssSampler, waitDone } from './lib.mjs';
+
+const args = JSON.parse(process.argv[2]);
+const { db, domain, engine, runner } = await load();
+const sim = { baseUrlFor: (r) => `${args.simUrl}/${r}/v1` };
+const yaml = [
+  'regions:',
+  ...args.regions.map((r) => `  ${r}: { displayName: "Region ${r}", baseUrl: "${sim.baseUrlFor(r)}", concurrency: ${args.concurrency}, timeoutMs: 60000 }`),
+  'models:',
+  ...args.models.map((m) => `  ${m}: {}`),
+].join('\n');
+const config = domain.parseConfig(yaml, 'bench config');
+const ds = db.createDataSource(args.dbUrl, { applicationName: 'beacon-bench', poolSize: Number(process.env.POOL ?? 20) });
+await ds.initialize();
+const jobRepo = new db.JobRepository(ds);
+const spec = JSON.stringify({
+  id: args.jobId, models: args.models, regions: args.regions, repeats: args.repeats,
+  questions: Array.from({ length: args.questions }, (_, i) => ({ id: `q${i}`, text: `What is ${i} + ${i}?` })),
+});
+const norm = domain.normaliseJobSpec(JSON.parse(spec), config);
+if (!norm.ok) throw new Error(JSON.stringify(norm.problems));
+const rss = rssSampler();
+await jobRepo.submit({ spec: norm.spec, received: spec, hash: norm.hash, submitter: null, traceparent: null });
+const app = await runner.createRunnerApp({
+  dataSource: ds, config, logger: false,
+  engine: engine.engineOptions({ runnerId: `bench:${process.pid}`, config, maxConcurrency: args.concurrency * args.regions.length, pollMs: 100, rollupMs: 1000 }),
+});
+const start = performance.now();
+await app.init();
+const ms = await waitDone(ds, args.jobId, start);
+const peakRssMiB = rss.stop();
+await app.close();
+const [r] = await ds.query(`SELECT count(*) FILTER (WHERE state = 'succeeded')::int AS ok, count(*)::int AS n FROM executions WHERE job_id = $1`, [args.jobId]);
+await ds.destroy();
+process.stdout.write(JSON.stringify({ cells: r.n, succeeded: r.ok, ms: Math.round(ms), cellsPerSec: r.n / (ms / 1000), peakRssMiB }) + '\n');

@@ -1,0 +1,86 @@
+// `npm run bench`: orchestration throughput vs a raw-Postgres floor, concurrency efficiency, and peak RSS by job
+// size, all measured in this run on a throwaway database against the simulator. Prints a table and, with --json, JSON.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { load, throwawayDb } from './lib.mjs';
+import { rawFloor } from './raw-floor.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const json = process.argv.includes('--json');
+const quick = process.argv.includes('--quick');
+const log = (s) => process.stderr.write(s + '\n');
+
+const { db, engine } = await load();
+const database = await throwawayDb(db);
+const ds = db.createDataSource(database.url, { applicationName: 'beacon-bench', poolSize: 4 });
+await ds.initialize();
+await db.migrate(ds);
+await ds.destroy();
+const sim = await engine.startSimulator({ port: 0, seed: 1, regions: ['r1', 'r2'], faults: { latencyMs: { min: 0, max: 0 } } });
+const results = {};
+try {
+  const throughputCells = quick ? 2_000 : 10_000;
+  log(`(a) orchestration throughput: ${throughputCells} cells, zero-latency simulator, concurrency 64`);
+  const a = await child({ simUrl: sim.url, dbUrl: database.url, jobId: 'bench-throughput', regions: ['r1', 'r2'], models: ['llama3.2-1b', 'mistral-7b'], questions: throughputCells / 100, repeats: 25, concurrency: 32 });
+  const floor = await rawFloor(database.url, { jobId: 'bench-floor', cells: throughputCells, concurrency: 64 });
+  results.throughput = { cells: a.cells, beaconCellsPerSec: round(a.cellsPerSec), floorCellsPerSec: round(floor.cellsPerSec), ratio: round(a.cellsPerSec / floor.cellsPerSec, 3), target: 0.5 };
+  log(`    beacon ${round(a.cellsPerSec)} cells/s, raw SQL floor ${round(floor.cellsPerSec)} cells/s, ratio ${results.throughput.ratio}`);
+
+  const latency = 200;
+  const concurrency = 64;
+  const effCells = quick ? 640 : 3_200;
+  sim.setFaults({ latencyMs: { min: latency, max: latency } });
+  log(`(b) concurrency efficiency: ${effCells} cells, latency ${latency} ms, concurrency ${concurrency}`);
+  const b = await child({ simUrl: sim.url, dbUrl: database.url, jobId: 'bench-concurrency', regions: ['r1'], models: ['llama3.2-1b'], questions: effCells / 10, repeats: 10, concurrency });
+  const ideal = concurrency / (latency / 1000);
+  results.concurrency = { cells: b.cells, achievedCellsPerSec: round(b.cellsPerSec), idealCellsPerSec: ideal, efficiency: round(b.cellsPerSec / ideal, 3), target: 0.9 };
+  log(`    achieved ${round(b.cellsPerSec)} cells/s of an ideal ${ideal}: ${results.concurrency.efficiency}`);
+
+  sim.setFaults({ latencyMs: { min: 0, max: 0 } });
+  const sizes = quick ? [2_000, 10_000] : [10_000, 100_000];
+  results.rss = [];
+  for (const cells of sizes) {
+    log(`(c) peak RSS: ${cells}-cell job`);
+    const c = await child({ simUrl: sim.url, dbUrl: database.url, jobId: `bench-rss-${cells}`, regions: ['r1', 'r2'], models: ['llama3.2-1b', 'mistral-7b'], questions: cells / 100, repeats: 25, concurrency: 32 });
+    results.rss.push({ cells: c.cells, peakRssMiB: round(c.peakRssMiB), cellsPerSec: round(c.cellsPerSec) });
+    log(`    ${c.cells} cells: peak RSS ${round(c.peakRssMiB)} MiB (${round(c.cellsPerSec)} cells/s)`);
+  }
+  const [small, large] = results.rss;
+  results.rssGrowth = { ratio: round(large.peakRssMiB / small.peakRssMiB, 3), target: 'flat: ≤ 1.25 from 10× more cells' };
+} finally {
+  await sim.close();
+  await database.close();
+}
+
+if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+else {
+  const t = results.throughput, c = results.concurrency;
+  process.stdout.write([
+    '',
+    `orchestration throughput   ${t.beaconCellsPerSec} cells/s vs raw-SQL floor ${t.floorCellsPerSec} cells/s   ratio ${t.ratio} (target ≥ ${t.target})`,
+    `concurrency efficiency     ${c.achievedCellsPerSec} of ${c.idealCellsPerSec} cells/s                        ${c.efficiency} (target ≥ ${c.target})`,
+    ...results.rss.map((r) => `peak RSS                   ${String(r.cells).padStart(7)} cells: ${r.peakRssMiB} MiB`),
+    `RSS growth                 ×${results.rssGrowth.ratio} for 10× the cells (${results.rssGrowth.target})`,
+    '',
+  ].join('\n'));
+}
+
+function child(args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [path.join(here, 'engine-run.mjs'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`scenario ${args.jobId} exited ${code}`));
+      const r = JSON.parse(out.trim().split('\n').pop());
+      if (r.succeeded !== r.cells) return reject(new Error(`scenario ${args.jobId}: only ${r.succeeded} of ${r.cells} cells succeeded`));
+      resolve(r);
+    });
+  });
+}
+
+function round(x, digits = 1) {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
