@@ -19,6 +19,8 @@ const common = {
   transform: { '^.+\\.tsx?$': swc },
 };
 export default {
+  // Global, not per project: Jest ignores testTimeout inside `projects`.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts?(x)', '<rootDir>/test/unit/**/*.spec.ts?(x)'] },
     {
@@ -27,7 +29,6 @@ export default {
       testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
       globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };

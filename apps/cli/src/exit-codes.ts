@@ -13,10 +13,8 @@ export const EXIT = {
   conflict: 5,
   /** The daemon or the database could not be reached. */
   unreachable: 6,
-  /** The command is not available yet. */
-  notImplemented: 7,
   /** A waited-for job (or the demo) ended other than `completed`, or its cells did not all run exactly once. */
-  jobNotCompleted: 8,
+  jobNotCompleted: 7,
 } as const;
 
 /** An error that ends the command with a given exit code and message. */
