@@ -1,4 +1,5 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { createMetrics, type BeaconMetrics } from '@beacon/observability';
 import { APP_FILTER } from '@nestjs/core';
 import type { BeaconConfig } from '@beacon/domain';
 import { JobRepository, LifecycleRepository, ReadRepository } from '@beacon/db';
@@ -9,9 +10,12 @@ import { ExecutionsController } from './api/executions.controller.js';
 import { HealthController } from './api/health.controller.js';
 import { JobsController } from './api/jobs.controller.js';
 import { EngineService } from './engine/engine.service.js';
+import { HttpMetricsMiddleware } from './observability/http-metrics.middleware.js';
+import { MetricsCollector } from './observability/metrics.collector.js';
+import { MetricsController } from './observability/metrics.controller.js';
 import { SubmitJobService } from './jobs/submit-job.service.js';
 import {
-  BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, READ_REPOSITORY,
+  BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, METRICS, READ_REPOSITORY,
 } from './tokens.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
@@ -24,15 +28,21 @@ export interface RunnerModuleOptions {
   provider?: ChatProvider;
   /** Extra listeners for engine events (progress, tests). */
   listeners?: ((e: EngineEvent) => void)[];
+  /** The metric set (default: a fresh registry). */
+  metrics?: BeaconMetrics;
 }
 
 /** The runner daemon: HTTP API over one database. */
 @Module({})
-export class RunnerModule {
+export class RunnerModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+  }
+
   static forRoot(opts: RunnerModuleOptions): DynamicModule {
     return {
       module: RunnerModule,
-      controllers: [JobsController, ExecutionsController, HealthController],
+      controllers: [JobsController, ExecutionsController, HealthController, MetricsController],
       providers: [
         { provide: DataSource, useValue: opts.dataSource },
         { provide: BEACON_CONFIG, useValue: opts.config },
@@ -43,8 +53,10 @@ export class RunnerModule {
         { provide: ENGINE_OPTIONS, useValue: opts.engine ?? null },
         { provide: CHAT_PROVIDER, useValue: opts.provider ?? new OpenAiCompatibleProvider(maxConnections(opts)) },
         { provide: ENGINE_LISTENERS, useValue: opts.listeners ?? [] },
+        { provide: METRICS, useValue: opts.metrics ?? createMetrics() },
         SubmitJobService,
         EngineService,
+        MetricsCollector,
       ],
     };
   }

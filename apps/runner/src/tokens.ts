@@ -6,3 +6,4 @@ export const ENGINE_OPTIONS = Symbol('ENGINE_OPTIONS');
 export const ENGINE_LISTENERS = Symbol('ENGINE_LISTENERS');
 export const CHAT_PROVIDER = Symbol('CHAT_PROVIDER');
 export const LIFECYCLE_REPOSITORY = Symbol('LIFECYCLE_REPOSITORY');
+export const METRICS = Symbol('METRICS');

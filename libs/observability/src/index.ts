@@ -1,1 +1,1 @@
-export {};
+export * from './metrics/metric-registry.js';

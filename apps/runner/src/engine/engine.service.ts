@@ -3,7 +3,10 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApp
 import { LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
 import { Engine, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
-import { ENGINE_OPTIONS, ENGINE_LISTENERS, CHAT_PROVIDER } from '../tokens.js';
+import type { BeaconConfig } from '@beacon/domain';
+import type { BeaconMetrics } from '@beacon/observability';
+import { engineMetricsListener } from '../observability/engine-metrics.listener.js';
+import { BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, METRICS } from '../tokens.js';
 
 /** Runs the worker engine inside the daemon: started after the API is up, stopped (gracefully) before it closes. */
 @Injectable()
@@ -16,7 +19,10 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(ENGINE_OPTIONS) private readonly opts: EngineOptions | null,
     @Inject(CHAT_PROVIDER) private readonly provider: ChatProvider,
     @Inject(ENGINE_LISTENERS) private readonly listeners: ((e: EngineEvent) => void)[],
+    @Inject(METRICS) metrics: BeaconMetrics,
+    @Inject(BEACON_CONFIG) readonly config: BeaconConfig,
   ) {
+    this.listeners = [engineMetricsListener(metrics), ...listeners];
     this.engine = opts
       ? new Engine(opts, { queue: new QueueRepository(ds), lifecycle: new LifecycleRepository(ds), runners: new RunnerRepository(ds) },
         provider, (e) => this.onEvent(e))

@@ -19,10 +19,18 @@ function isHealthFailure(f: CallFailure): boolean {
   return f.kind !== 'aborted' && classifyFailure(f) === 'retryable';
 }
 
+/** A bounded label for why a call failed. */
+function failureKindOf(f: CallFailure): string {
+  if (f.kind !== 'http') return f.kind;
+  if (f.status === 429) return 'http_429';
+  return f.status !== undefined && f.status >= 500 ? 'http_5xx' : 'http_4xx';
+}
+
 /** One claimed cell: render, call once, record the outcome fenced by the lease. */
 export class CellRun {
   readonly key: string;
   private callEnded: () => void = () => undefined;
+  private failureKind: string | null = null;
   private readonly rendered: ReturnType<typeof renderCell>;
 
   constructor(
@@ -67,6 +75,7 @@ export class CellRun {
 
   private async run(signal: AbortSignal): Promise<void> {
     const region = this.region;
+    this.emit({ type: 'call_started', cell: this.cell });
     const apiKey = region.apiKeyEnv ? this.opts.env[region.apiKeyEnv] ?? null : null;
     let result: ChatSuccess | ChatFailure;
     try {
@@ -82,7 +91,10 @@ export class CellRun {
       });
     } catch (err) {
       this.callEnded();
-      if (err instanceof HealthFailure) result = err.result;
+      if (err instanceof HealthFailure) {
+        result = err.result;
+        this.failureKind = failureKindOf(err.result.failure);
+      }
       else if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
         const delay = this.opts.breakerHalfOpenMs;
         const released = await this.queue.release(this.cell, 'deferred', delay, { latencyMs: 0, error: { kind: 'breaker_open', message: 'circuit open for this region and model' } });
@@ -91,6 +103,7 @@ export class CellRun {
       } else throw err;
     }
     this.callEnded();
+    if (!result.ok) this.failureKind = failureKindOf(result.failure);
     if (result.ok) return this.succeed(result);
     if (result.failure.kind === 'aborted') return this.aborted(result, String(signal.reason ?? 'aborted'));
     return this.failed(result);
@@ -145,6 +158,7 @@ export class CellRun {
   private report(outcome: Parameters<EngineListener>[0] extends infer E ? E extends { type: 'attempt'; outcome: infer O } ? O : never : never,
     state: 'succeeded' | 'pending' | 'failed' | 'cancelled' | 'unchanged', latencyMs: number, httpStatus: number | null,
     classification: string | null, error: string | null, retryInMs: number | null): void {
-    this.emit({ type: 'attempt', cell: this.cell, outcome, state, latencyMs, httpStatus, classification, error, retryInMs });
+    const category = this.spec.questions.find((q) => q.id === this.cell.questionId)?.category ?? null;
+    this.emit({ type: 'attempt', cell: this.cell, outcome, state, latencyMs, httpStatus, classification, category, failureKind: this.failureKind, error, retryInMs });
   }
 }

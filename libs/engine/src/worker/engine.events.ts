@@ -11,10 +11,15 @@ export type EngineEvent =
     latencyMs: number;
     httpStatus: number | null;
     classification: string | null;
+    /** The question's category from the job spec (control, bias_detection, …), if any. */
+    category: string | null;
+    /** Why the call failed, when it did: http_429, http_5xx, http_4xx, timeout, network, invalid_response, aborted. */
+    failureKind: string | null;
     error: string | null;
     retryInMs: number | null;
   }
   | { type: 'reaped'; count: number }
+  | { type: 'call_started'; cell: ClaimedCell }
   | { type: 'breaker'; key: string; state: 'open' | 'half_open' | 'closed' }
   | { type: 'job_status'; jobId: string; status: string }
   | { type: 'lease_lost'; cellIds: string[]; reason: string }

@@ -58,6 +58,14 @@ export class Engine {
     return this.opts.regions ?? Object.keys(this.opts.config.regions);
   }
 
+  /** Per (region, model) this runner knows: calls in flight and breaker state, for metrics. */
+  snapshot(): { region: string; model: string; inFlight: number; breaker: 'closed' | 'half_open' | 'open' }[] {
+    return [...this.guards.values()].map((g) => {
+      const [region, model] = g.key.split('|') as [string, string];
+      return { region, model, inFlight: g.inFlight, breaker: g.stateName };
+    });
+  }
+
   /** Calls in flight right now. */
   get inFlightCount(): number {
     return this.inFlight.size;

@@ -24,6 +24,12 @@ export class KeyGuard {
     return (this.breaker.state === CircuitState.Open && !probeDue) || this.inFlight > 0 ? 0 : 1;
   }
 
+  /** The breaker state by name. */
+  get stateName(): 'closed' | 'half_open' | 'open' {
+    const s = this.breaker.state;
+    return s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen ? 'half_open' : 'open';
+  }
+
   /** True when the breaker is open (for metrics and deferral). */
   get open(): boolean {
     return this.breaker.state !== CircuitState.Closed;

@@ -1,0 +1,34 @@
+import type { BeaconMetrics } from '@beacon/observability';
+import type { EngineEvent } from '@beacon/engine';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** Turns engine events into counters and histograms; gauges are refreshed at scrape time by MetricsCollector. */
+export function engineMetricsListener(m: BeaconMetrics): (e: EngineEvent) => void {
+  return (e) => {
+    switch (e.type) {
+      case 'attempt': {
+        const region = e.cell.region;
+        const model = e.cell.modelId;
+        m.attempts.inc({ region, model, outcome: e.outcome, kind: e.cell.failures > 0 ? 'retry' : 'first' });
+        if (e.outcome !== 'deferred') {
+          // prom-client types exemplar labels as the metric's own label names; the exemplar carries the trace id.
+          const exemplarLabels = { trace_id: e.cell.traceId } as unknown as Record<'region', string>;
+          m.providerLatency.observe({ labels: { region, model, outcome: e.outcome }, value: e.latencyMs / 1000, exemplarLabels });
+        }
+        if (TERMINAL.has(e.state)) m.executionsFinished.inc({ region, model, state: e.state });
+        if (e.state === 'succeeded' && e.classification) {
+          m.responses.inc({ region, model, classification: e.classification, category: e.category ?? 'none' });
+        }
+        if (e.state === 'pending' && e.outcome === 'retryable_error') m.retries.inc({ region, model, reason: e.failureKind ?? 'unknown' });
+        if (e.outcome === 'fenced') m.duplicateCalls.inc({ region, model });
+        break;
+      }
+      case 'reaped':
+        m.leaseExpirations.inc(e.count);
+        break;
+      default:
+        break;
+    }
+  };
+}

@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, type OpenMetricsContentType, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Buckets for LLM calls: tens of milliseconds for cached or tiny answers up to the two-minute timeout. */
+export const PROVIDER_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
+/** Buckets for the daemon's own HTTP API. */
+export const HTTP_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * Every metric Beacon exports, named once. Labels are bounded sets (region, model, outcome, state, classification,
+ * reason, status, route): never a job or execution id.
+ */
+export function createMetrics(registry = new Registry<OpenMetricsContentType>()) {
+  // OpenMetrics, because prom-client only keeps exemplars there; /metrics still serves the text format on request.
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const r = [registry];
+  const metrics = {
+    registry,
+    executionsFinished: new Counter({ name: 'beacon_executions_finished_total', help: 'Cells that reached a terminal state', labelNames: ['region', 'model', 'state'] as const, registers: r }),
+    attempts: new Counter({ name: 'beacon_attempts_total', help: 'Provider call attempts by outcome; kind is first or retry', labelNames: ['region', 'model', 'outcome', 'kind'] as const, registers: r }),
+    providerLatency: new Histogram({
+      name: 'beacon_provider_latency_seconds', help: 'Provider call latency (trace-id exemplars)', labelNames: ['region', 'model', 'outcome'] as const,
+      buckets: PROVIDER_LATENCY_BUCKETS, enableExemplars: true, registers: r,
+    }),
+    responses: new Counter({ name: 'beacon_responses_total', help: 'Committed responses by classification label', labelNames: ['region', 'model', 'classification', 'category'] as const, registers: r }),
+    queueDepth: new Gauge({ name: 'beacon_queue_depth', help: 'Runnable pending cells', labelNames: ['region'] as const, registers: r }),
+    queueOldestAge: new Gauge({ name: 'beacon_queue_oldest_runnable_age_seconds', help: 'Age of the oldest runnable pending cell', labelNames: ['region'] as const, registers: r }),
+    inflight: new Gauge({ name: 'beacon_inflight_calls', help: 'Provider calls in flight in this runner', labelNames: ['region', 'model'] as const, registers: r }),
+    retries: new Counter({ name: 'beacon_retries_total', help: 'Retries scheduled, by reason', labelNames: ['region', 'model', 'reason'] as const, registers: r }),
+    breakerState: new Gauge({ name: 'beacon_breaker_state', help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', labelNames: ['region', 'model'] as const, registers: r }),
+    leaseExpirations: new Counter({ name: 'beacon_lease_expirations_total', help: 'Leases that expired and were returned to the queue by the reaper', registers: r }),
+    duplicateCalls: new Counter({ name: 'beacon_duplicate_calls_total', help: 'Provider calls whose result was fenced off (another claim owns the cell)', labelNames: ['region', 'model'] as const, registers: r }),
+    jobs: new Gauge({ name: 'beacon_jobs', help: 'Jobs by status', labelNames: ['status'] as const, registers: r }),
+    httpRequests: new Counter({ name: 'beacon_http_requests_total', help: 'API requests', labelNames: ['method', 'route', 'status'] as const, registers: r }),
+    httpDuration: new Histogram({ name: 'beacon_http_request_duration_seconds', help: 'API request duration', labelNames: ['method', 'route'] as const, buckets: HTTP_LATENCY_BUCKETS, registers: r }),
+    reconcilerFindings: new Gauge({ name: 'beacon_reconciler_findings', help: 'Open reconciler findings by rule and severity', labelNames: ['rule', 'severity'] as const, registers: r }),
+    reconcilerDuration: new Gauge({ name: 'beacon_reconciler_run_duration_seconds', help: 'Duration of the last reconciler run', registers: r }),
+  };
+  collectDefaultMetrics({ register: registry, prefix: 'beacon_' });
+  return metrics;
+}
+
+/**
+ * The registry's exposition for a scraper: OpenMetrics (with exemplars) when the Accept header asks for it, else the
+ * Prometheus text format 0.0.4 (exemplars and the EOF marker removed).
+ */
+export async function exposition(registry: Registry<OpenMetricsContentType>, accept: string | undefined): Promise<{ contentType: string; body: string }> {
+  const body = await registry.metrics();
+  if (accept?.includes('application/openmetrics-text')) return { contentType: registry.contentType, body };
+  const text = body
+    .split('\n')
+    .filter((line) => line !== '# EOF')
+    .map((line) => (line.startsWith('#') ? line : line.replace(/ # \{.*$/, '')))
+    .join('\n');
+  return { contentType: 'text/plain; version=0.0.4; charset=utf-8', body: text };
+}
+
+/** The metric set of one daemon. */
+export type BeaconMetrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Fleet, jobSpec } from '../utils/fleet.js';
+
+/**
+ * F4: several `beacon serve` daemons race on one 2,000-cell job over one database. Claims use SKIP LOCKED and
+ * leases, so every cell must run exactly once: one provider call, one succeeded attempt, one result, no two
+ * attempts of a cell at the same time, and each daemon doing part of the work.
+ */
+describe('engine: daemons racing on one job', () => {
+  let fleet: Fleet;
+
+  beforeAll(async () => {
+    fleet = await Fleet.create({
+      prefix: 'race',
+      faults: { latencyMs: { min: 2, max: 20 } },
+      env: { BEACON_LEASE_MS: '3000' },
+    });
+  });
+  afterAll(async () => {
+    await fleet?.close();
+  });
+
+  /** Runner ids are `host:pid:suffix`: each live daemon's pid must own some attempts. */
+  function expectEveryDaemonWorked(byRunner: Record<string, number>, daemons: number) {
+    const pids = fleet.daemons.filter((d) => d.proc.exitCode === null).map((d) => String(d.proc.pid));
+    expect(pids).toHaveLength(daemons);
+    const workers = Object.keys(byRunner).map((id) => id.split(':').at(-2));
+    expect(new Set(workers).size).toBeGreaterThanOrEqual(2);
+    for (const pid of pids) expect(workers).toContain(pid);
+  }
+
+  async function raceOneJob(daemons: number, spec: ReturnType<typeof jobSpec>) {
+    while (fleet.daemons.filter((d) => d.proc.exitCode === null).length < daemons) await fleet.startDaemon();
+    const job = await fleet.submit(spec);
+    expect(job.cells).toBe(2000);
+    const status = await fleet.waitForJob(job.id, 90_000);
+    return { job, status, inv: await fleet.invariants(job.id), calls: await fleet.simCalls(job.id) };
+  }
+
+  it('two daemons run each of 2,000 cells (100 questions × 2 models × 2 regions × 5 repeats) exactly once', async () => {
+    const spec = jobSpec('race-two', 100, ['llama3.2-1b', 'mistral-7b'], ['us-east', 'eu-west'], { repeats: 5 });
+    const { status, inv, calls } = await raceOneJob(2, spec);
+    expect(status).toBe('completed');
+    expect(inv).toMatchObject({
+      cells: 2000, terminal: 2000, succeeded: 2000, running: 0, pending: 0,
+      cellsWithMoreThanOneSucceededAttempt: 0, cellsWithResultButNotSucceeded: 0, succeededWithoutMatchingAttempt: 0,
+      overlapping: { total: 0, involvingLostLease: 0, other: 0 },
+      attemptsByOutcome: { succeeded: 2000 }, openAttempts: 0, attemptsPerCell: { 1: 2000 },
+    });
+    // The five repeats of a question share their prompts, so the simulator counts them under one key: exactly
+    // five calls per key, 2,000 in all, and none beyond the number of cells (extraCalls per job = 0).
+    expect(calls).toMatchObject({ calls: 2000, answered: 2000, extraCalls: 0, callsWithoutAttempt: 0, keysNeverCalled: 0 });
+    expectEveryDaemonWorked(inv.attemptsByRunner, 2);
+  });
+
+  it('three daemons run each of 2,000 distinct cells (500 questions × 2 models × 2 regions) exactly once', async () => {
+    fleet.sim.resetStats();
+    const spec = jobSpec('race-three', 500, ['llama3.2-1b', 'mistral-7b'], ['us-east', 'eu-west']);
+    const { status, inv, calls } = await raceOneJob(3, spec);
+    expect(status).toBe('completed');
+    expect(inv).toMatchObject({
+      cells: 2000, terminal: 2000, succeeded: 2000, running: 0, pending: 0,
+      cellsWithMoreThanOneSucceededAttempt: 0, cellsWithResultButNotSucceeded: 0, succeededWithoutMatchingAttempt: 0,
+      overlapping: { total: 0, involvingLostLease: 0, other: 0 },
+      attemptsByOutcome: { succeeded: 2000 }, openAttempts: 0, attemptsPerCell: { 1: 2000 },
+    });
+    // Every prompt is distinct here, so the simulator's own counters must show no call beyond the first.
+    const stats = fleet.sim.stats();
+    expect(stats.extraCalls).toBe(0);
+    expect(stats.cells.reduce((sum, c) => sum + c.calls, 0)).toBe(2000);
+    expect(calls).toMatchObject({ calls: 2000, extraCalls: 0, callsWithoutAttempt: 0 });
+    expectEveryDaemonWorked(inv.attemptsByRunner, 3);
+  });
+});
