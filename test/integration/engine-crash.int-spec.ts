@@ -51,7 +51,8 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
     try {
       const first = await fleet.startDaemon();
       const job = await fleet.submit(jobSpec('crash-kill', 150, MODELS, REGIONS));
-      await waitFor('20 calls in flight', async () => (await openAttempts(fleet, job.id)).length >= 20, 30_000, () => fleet.diagnose(job.id), 20);
+      await waitFor('20 cells done and 20 calls in flight', async () =>
+        (await fleet.states(job.id)).succeeded >= 20 && (await openAttempts(fleet, job.id)).length >= 20, 30_000, () => fleet.diagnose(job.id), 20);
       expect(await first.stop('SIGKILL')).toBeNull();
       // A statement the dead process had already sent still commits server-side; count orphans once it has gone.
       await waitFor('the killed daemon\'s connections to close', async () => (await daemonBackends(fleet)) === 0, 20_000);
@@ -93,7 +94,12 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
   });
 
   it('F5 frozen daemon: after SIGSTOP for 3 × its lease its late results are fenced, never a committed result', async () => {
-    const fleet = await Fleet.create({ prefix: 'crash_pause', faults: { latencyMs: { min: 300, max: 800 } }, env: { BEACON_LEASE_MS: '2000' } });
+    // A call timeout longer than the freeze, so that on SIGCONT the answers that arrived meanwhile are delivered
+    // (and must be fenced) rather than timed out first.
+    const fleet = await Fleet.create({
+      prefix: 'crash_pause', faults: { latencyMs: { min: 300, max: 800 } }, env: { BEACON_LEASE_MS: '2000' },
+      regions: { 'us-east': { timeoutMs: 30_000 }, 'eu-west': { timeoutMs: 30_000 } },
+    });
     try {
       const paused = await fleet.startDaemon();
       const pausedId = await fleet.runnerIdOf(paused);
@@ -136,6 +142,9 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
       expect(inv.overlapping.other).toBe(0);
 
       const late = await attemptsWithCells(fleet, frozenIds);
+      // At least one frozen call's answer was delivered after SIGCONT: its complete() was fenced, the answer kept
+      // on the lost attempt's row only.
+      expect(late.filter((r) => r.has_response).length).toBeGreaterThan(0);
       for (const r of late) {
         expect(['lease_expired', 'fenced']).toContain(r.outcome);
         expect(r.state).toBe('succeeded');
@@ -150,7 +159,7 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
       expect(lateCommits!.n).toBe(0);
 
       const calls = await fleet.simCalls(job.id);
-      debug('F5', { frozen: frozen.length, late, inv, calls: { ...calls, repeatedCellIds: calls.repeatedCellIds.length } });
+      debug('F5', { frozen: frozen.length, late: late.map((r) => [r.outcome, r.has_response]), inv, calls: { ...calls, repeatedCellIds: calls.repeatedCellIds.length } });
       expect(calls.callsWithoutAttempt).toBe(0);
       expect(calls.extraCalls).toBeLessThanOrEqual(frozen.length + (inv.attemptsByOutcome.lease_expired ?? 0));
 

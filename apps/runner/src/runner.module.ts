@@ -1,5 +1,5 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { createMetrics, type BeaconMetrics } from '@beacon/observability';
+import { createMetrics, type BeaconMetrics, type Logger } from '@beacon/observability';
 import { APP_FILTER } from '@nestjs/core';
 import type { BeaconConfig } from '@beacon/domain';
 import { JobRepository, LifecycleRepository, ReadRepository } from '@beacon/db';
@@ -15,7 +15,7 @@ import { MetricsCollector } from './observability/metrics.collector.js';
 import { MetricsController } from './observability/metrics.controller.js';
 import { SubmitJobService } from './jobs/submit-job.service.js';
 import {
-  BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, METRICS, READ_REPOSITORY,
+  BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, LOGGER, METRICS, READ_REPOSITORY,
 } from './tokens.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
@@ -30,6 +30,8 @@ export interface RunnerModuleOptions {
   listeners?: ((e: EngineEvent) => void)[];
   /** The metric set (default: a fresh registry). */
   metrics?: BeaconMetrics;
+  /** Structured log for engine events (none: engine events are not logged). */
+  log?: Logger | null;
 }
 
 /** The runner daemon: HTTP API over one database. */
@@ -54,6 +56,7 @@ export class RunnerModule implements NestModule {
         { provide: CHAT_PROVIDER, useValue: opts.provider ?? new OpenAiCompatibleProvider(maxConnections(opts)) },
         { provide: ENGINE_LISTENERS, useValue: opts.listeners ?? [] },
         { provide: METRICS, useValue: opts.metrics ?? createMetrics() },
+        { provide: LOGGER, useValue: opts.log ?? null },
         SubmitJobService,
         EngineService,
         MetricsCollector,

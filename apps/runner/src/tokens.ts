@@ -7,3 +7,4 @@ export const ENGINE_LISTENERS = Symbol('ENGINE_LISTENERS');
 export const CHAT_PROVIDER = Symbol('CHAT_PROVIDER');
 export const LIFECYCLE_REPOSITORY = Symbol('LIFECYCLE_REPOSITORY');
 export const METRICS = Symbol('METRICS');
+export const LOGGER = Symbol('LOGGER');

@@ -1,1 +1,3 @@
 export * from './metrics/metric-registry.js';
+export * from './logging/logger.js';
+export * from './logging/nest-logger.js';

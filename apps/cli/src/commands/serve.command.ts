@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { createLogger, nestLogger } from '@beacon/observability';
 import { createRunnerApp } from '@beacon/runner';
 import { openDatabase, redact } from '../database.js';
 import { readConfig, type GlobalOptions } from '../context.js';
@@ -30,7 +31,8 @@ export function registerServe(program: Command): void {
       const engine = opts.workers ? engineSettings(config, opts, process.env) : null;
       const db = await openDatabase({ applicationName: 'beacon-runner', poolSize: 20 });
       if (db.applied.length) note(`applied migrations: ${db.applied.join(', ')}`);
-      const app = await createRunnerApp({ dataSource: db.ds, config, engine, logger: ['error', 'warn', 'log'] });
+      const log = createLogger({ base: engine ? { runner: engine.runnerId } : {} });
+      const app = await createRunnerApp({ dataSource: db.ds, config, engine, log, logger: nestLogger(log) });
       try {
         await app.listen(port, host);
       } catch (err) {

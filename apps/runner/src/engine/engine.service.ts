@@ -1,17 +1,19 @@
 import os from 'node:os';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger as NestLogger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
 import { Engine, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
 import type { BeaconConfig } from '@beacon/domain';
 import type { BeaconMetrics } from '@beacon/observability';
+import type { Logger } from '@beacon/observability';
+import { engineLogListener } from '../observability/engine-log.listener.js';
 import { engineMetricsListener } from '../observability/engine-metrics.listener.js';
-import { BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, METRICS } from '../tokens.js';
+import { BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, LOGGER, METRICS } from '../tokens.js';
 
 /** Runs the worker engine inside the daemon: started after the API is up, stopped (gracefully) before it closes. */
 @Injectable()
 export class EngineService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly log = new Logger('engine');
+  private readonly log = new NestLogger('engine');
   readonly engine: Engine | null;
 
   constructor(
@@ -21,8 +23,9 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(ENGINE_LISTENERS) private readonly listeners: ((e: EngineEvent) => void)[],
     @Inject(METRICS) metrics: BeaconMetrics,
     @Inject(BEACON_CONFIG) readonly config: BeaconConfig,
+    @Inject(LOGGER) log: Logger | null,
   ) {
-    this.listeners = [engineMetricsListener(metrics), ...listeners];
+    this.listeners = [engineMetricsListener(metrics), ...(log ? [engineLogListener(log)] : []), ...listeners];
     this.engine = opts
       ? new Engine(opts, { queue: new QueueRepository(ds), lifecycle: new LifecycleRepository(ds), runners: new RunnerRepository(ds) },
         provider, (e) => this.onEvent(e))
@@ -42,9 +45,6 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private onEvent(e: EngineEvent): void {
-    if (e.type === 'error') this.log.warn(`${e.where}: ${e.message}`);
-    else if (e.type === 'breaker') this.log.warn(`circuit ${e.state} for ${e.key}`);
-    else if (e.type === 'lease_lost') this.log.warn(`lost leases on ${e.cellIds.length} cell(s): ${e.reason}`);
     for (const l of this.listeners) {
       try { l(e); } catch { /* a listener must not break the engine */ }
     }
