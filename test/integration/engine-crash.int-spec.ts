@@ -50,7 +50,7 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
     const fleet = await Fleet.create({ prefix: 'crash_kill', faults: { latencyMs: { min: 300, max: 800 } }, env: { BEACON_LEASE_MS: '2000' } });
     try {
       const first = await fleet.startDaemon();
-      const job = await fleet.submit(jobSpec('crash-kill', 150, MODELS, REGIONS));
+      const job = await fleet.submit(jobSpec('crash-kill', 100, MODELS, REGIONS));
       await waitFor('20 cells done and 20 calls in flight', async () =>
         (await fleet.states(job.id)).succeeded >= 20 && (await openAttempts(fleet, job.id)).length >= 20, 30_000, () => fleet.diagnose(job.id), 20);
       expect(await first.stop('SIGKILL')).toBeNull();
@@ -63,7 +63,7 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
       expect(await fleet.waitForJob(job.id, 60_000)).toBe('completed');
 
       const inv = await fleet.invariants(job.id);
-      expectExactlyOnce(inv, 300);
+      expectExactlyOnce(inv, 200);
       // Orphans end before their successor starts: no two attempts of a cell ever overlap here.
       expect(inv.overlapping).toEqual({ total: 0, involvingLostLease: 0, other: 0 });
       expect(inv.attemptsByOutcome.lease_expired).toBeGreaterThanOrEqual(orphans.length);
@@ -84,7 +84,7 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
       debug('F1', { orphans: orphans.length, inv, calls: { ...calls, repeatedCellIds: calls.repeatedCellIds.length } });
       expect(calls.callsWithoutAttempt).toBe(0);
       expect(calls.keysNeverCalled).toBe(0);
-      expect(calls.calls).toBe(300 + calls.extraCalls);
+      expect(calls.calls).toBe(200 + calls.extraCalls);
       expect(calls.extraCalls).toBeLessThanOrEqual(orphans.length);
       const orphanCells = new Set(orphans.map((o) => o.execution_id));
       for (const id of calls.repeatedCellIds) expect(orphanCells).toContain(id);
@@ -103,8 +103,9 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
     try {
       const paused = await fleet.startDaemon();
       const pausedId = await fleet.runnerIdOf(paused);
-      const job = await fleet.submit(jobSpec('crash-pause', 150, MODELS, REGIONS));
-      await waitFor('20 calls in flight', async () => (await openAttempts(fleet, job.id)).length >= 20, 30_000, () => fleet.diagnose(job.id), 20);
+      const job = await fleet.submit(jobSpec('crash-pause', 100, MODELS, REGIONS));
+      await waitFor('20 cells done and 20 calls in flight', async () =>
+        (await fleet.states(job.id)).succeeded >= 20 && (await openAttempts(fleet, job.id)).length >= 20, 30_000, () => fleet.diagnose(job.id), 20);
       process.kill(paused.proc.pid!, 'SIGSTOP');
       const stoppedAt = Date.now();
       // Statements already sent complete server-side; after that the frozen daemon can change nothing.
@@ -137,7 +138,7 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
       }, 20_000, () => fleet.diagnose(job.id));
 
       const inv = await fleet.invariants(job.id);
-      expectExactlyOnce(inv, 300);
+      expectExactlyOnce(inv, 200);
       // Overlaps exist only between a lost lease's attempt and its successor (the frozen call ran on).
       expect(inv.overlapping.other).toBe(0);
 

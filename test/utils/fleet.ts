@@ -290,15 +290,18 @@ export class Fleet {
     return daemon;
   }
 
-  /** Starts the runner app in this process with the engine on, like `beacon serve` but faster to boot. */
-  async startInProcess(overrides: Partial<EngineOptions> = {}): Promise<InProcessRunner> {
+  /**
+   * Starts the runner app in this process, like `beacon serve` but faster to boot: with the engine on (options
+   * from `overrides`), or API only when `engine` is false.
+   */
+  async startInProcess(overrides: Partial<EngineOptions> = {}, engine = true): Promise<InProcessRunner> {
     const events: EngineEvent[] = [];
     const options = engineOptions({
       runnerId: `inproc:${process.pid}:${randomBytes(3).toString('hex')}`, config: this.config,
       leaseMs: 3000, pollMs: 100, rollupMs: 200, ...overrides,
     });
     const app = await createRunnerApp({
-      dataSource: this.db.ds, config: this.config, logger: false, engine: options,
+      dataSource: this.db.ds, config: this.config, logger: false, engine: engine ? options : null,
       listeners: [(e) => { if (e.type !== 'claimed' && e.type !== 'attempt') events.push(e); }],
     });
     await app.listen(0, '127.0.0.1');

@@ -1,6 +1,10 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { run } from './program.js';
+import { startTracing } from '@beacon/observability';
 
+// Tracing starts before the rest of the program is imported, so its instrumentations see the modules load.
+const tracing = await startTracing('beacon');
+const { run } = await import('./program.js');
 const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
 process.exitCode = await run(process.argv, pkg.version);
+await tracing?.shutdown().catch(() => undefined);

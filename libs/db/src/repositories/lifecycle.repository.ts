@@ -28,10 +28,11 @@ type Row = Record<string, unknown>;
 export class LifecycleRepository {
   constructor(private readonly ds: DataSource) {}
 
-  /** The normalised spec of a job (prompt template, questions, parameters), or null. */
-  async jobSpec(jobId: string): Promise<NormalisedJobSpec | null> {
-    const rows: Row[] = await query(this.ds, 'SELECT spec FROM jobs WHERE id = $1', [jobId]);
-    return (rows[0]?.spec as NormalisedJobSpec | undefined) ?? null;
+  /** The normalised spec of a job (prompt template, questions, parameters) and its submission's traceparent, or null. */
+  async jobSpec(jobId: string): Promise<{ spec: NormalisedJobSpec; traceparent: string | null } | null> {
+    const rows: Row[] = await query(this.ds, 'SELECT spec, traceparent FROM jobs WHERE id = $1', [jobId]);
+    const row = rows[0];
+    return row ? { spec: row.spec as NormalisedJobSpec, traceparent: (row.traceparent as string | null) ?? null } : null;
   }
 
   /** Counts of every job that is not finished yet (or finished but changed since), for the status roll-up. */

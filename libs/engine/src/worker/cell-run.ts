@@ -1,5 +1,6 @@
 import { classifyFailure, classifyResponse, decideAfterFailure, type CallFailure, type NormalisedJobSpec } from '@beacon/domain';
 import type { AttemptStart, CallRecord, ClaimedCell, QueueRepository } from '@beacon/db';
+import type { AttemptSpan, CallSpanInfo } from '@beacon/observability';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { ChatFailure, ChatProvider, ChatSuccess } from '../provider/chat-provider.js';
 import { renderCell } from './render-cell.js';
@@ -19,6 +20,15 @@ function isHealthFailure(f: CallFailure): boolean {
   return f.kind !== 'aborted' && classifyFailure(f) === 'retryable';
 }
 
+/** The call span's view of a provider answer. */
+function describeCall(r: ChatSuccess | ChatFailure): CallSpanInfo {
+  if (r.ok) {
+    return { httpStatus: r.status, inputTokens: r.inputTokens, outputTokens: r.outputTokens, finishReason: r.finishReason, responseId: r.requestId, errorType: null, response: r.content };
+  }
+  const errorType = r.failure.kind === 'http' ? String(r.failure.status ?? 'http') : r.failure.kind;
+  return { httpStatus: r.status, inputTokens: null, outputTokens: null, finishReason: null, responseId: r.requestId, errorType, response: null };
+}
+
 /** A bounded label for why a call failed. */
 function failureKindOf(f: CallFailure): string {
   if (f.kind !== 'http') return f.kind;
@@ -36,6 +46,7 @@ export class CellRun {
   constructor(
     readonly cell: ClaimedCell,
     private readonly spec: NormalisedJobSpec,
+    private readonly jobTraceparent: string | null,
     private readonly opts: EngineOptions,
     private readonly queue: QueueRepository,
     private readonly provider: ChatProvider,
@@ -46,13 +57,30 @@ export class CellRun {
     this.rendered = renderCell(cell, spec);
   }
 
+  /** The attempt span, started when the attempt row is written so its span id is stored with it. */
+  private span: AttemptSpan | null = null;
+
+  private startSpan(): AttemptSpan {
+    this.span ??= this.opts.tracer.begin({
+      traceId: this.cell.traceId, executionId: this.cell.id, jobId: this.cell.jobId, region: this.cell.region,
+      questionId: this.cell.questionId, modelId: this.cell.modelId, attempt: this.cell.attempt, runnerId: this.opts.runnerId,
+      jobTraceparent: this.jobTraceparent,
+      request: {
+        providerName: 'openai', model: String(this.rendered.parameters.model), baseUrl: this.region.baseUrl,
+        temperature: this.spec.parameters.temperature, maxTokens: this.spec.parameters.maxTokens,
+        system: this.rendered.system, user: this.rendered.user,
+      },
+    });
+    return this.span;
+  }
+
   /** The audit row written before the call. */
   attemptStart(): AttemptStart {
     return {
       cell: this.cell, runnerId: this.opts.runnerId,
       systemPrompt: this.rendered.system, userPrompt: this.rendered.user, parameters: this.rendered.parameters,
       promptHash: this.rendered.promptHash, parametersHash: this.rendered.parametersHash,
-      endpoint: this.region.baseUrl, spanId: null,
+      endpoint: this.region.baseUrl, spanId: this.startSpan().spanId,
     };
   }
 
@@ -80,12 +108,12 @@ export class CellRun {
     let result: ChatSuccess | ChatFailure;
     try {
       result = await this.guard.breaker.execute(async () => {
-        const r = await this.provider.chat({
+        const r = await this.startSpan().call(() => this.provider.chat({
           baseUrl: region.baseUrl, apiKey, model: String(this.rendered.parameters.model),
           system: this.rendered.system, user: this.rendered.user,
           temperature: this.spec.parameters.temperature, maxTokens: this.spec.parameters.maxTokens,
           timeoutMs: region.timeoutMs, signal,
-        });
+        }), describeCall);
         if (!r.ok && isHealthFailure(r.failure)) throw new HealthFailure(r);
         return r;
       });
@@ -159,6 +187,7 @@ export class CellRun {
     state: 'succeeded' | 'pending' | 'failed' | 'cancelled' | 'unchanged', latencyMs: number, httpStatus: number | null,
     classification: string | null, error: string | null, retryInMs: number | null): void {
     const category = this.spec.questions.find((q) => q.id === this.cell.questionId)?.category ?? null;
+    this.span?.end(outcome, classification, error);
     this.emit({ type: 'attempt', cell: this.cell, outcome, state, latencyMs, httpStatus, classification, category, failureKind: this.failureKind, error, retryInMs });
   }
 }

@@ -1,4 +1,5 @@
 import type { BeaconConfig } from '@beacon/domain';
+import { AttemptTracing, type AttemptTracer } from '@beacon/observability';
 
 /** How a runner's engine behaves; every duration in milliseconds. */
 export interface EngineOptions {
@@ -29,6 +30,8 @@ export interface EngineOptions {
   /** Environment holding provider API keys. */
   env: NodeJS.ProcessEnv;
   random: () => number;
+  /** Attempt spans (default: OpenTelemetry API; a no-op until an SDK is registered). */
+  tracer: AttemptTracer;
 }
 
 /** Defaults for everything but identity and configuration. */
@@ -50,6 +53,7 @@ export function engineOptions(base: Pick<EngineOptions, 'runnerId' | 'config'> &
     retryBudgetMinPerSecond: 1,
     env: process.env,
     random: Math.random,
+    tracer: new AttemptTracing({ captureContent: (base.env ?? process.env).BEACON_TRACE_CONTENT === 'true' }),
     ...stripUndefined(base),
   };
 }

@@ -33,7 +33,7 @@ export class Engine {
   /** Provider calls under way, by region: what the concurrency limits count. */
   private readonly calling = new Map<string, number>();
   private readonly guards = new Map<string, KeyGuard>();
-  private readonly specs = new Map<string, NormalisedJobSpec>();
+  private readonly specs = new Map<string, { spec: NormalisedJobSpec; traceparent: string | null }>();
   private readonly budget: RetryBudget;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly quietUntil = new Map<string, number>();
@@ -159,7 +159,8 @@ export class Engine {
       const key = `${cell.region}|${cell.modelId}`;
       if (cell.failures === 0) this.budget.recordFirstAttempt(key);
       else this.budget.tryRetry(key);
-      runs.push(new CellRun(cell, await this.spec(cell.jobId), this.opts, this.stores.queue, this.provider, this.guard(key), this.emit));
+      const job = await this.spec(cell.jobId);
+      runs.push(new CellRun(cell, job.spec, job.traceparent, this.opts, this.stores.queue, this.provider, this.guard(key), this.emit));
     }
     const allowed = await this.stores.queue.startAttempts(runs.map((r) => r.attemptStart()));
     for (const run of runs) {
@@ -234,7 +235,7 @@ export class Engine {
     }
   };
 
-  private async spec(jobId: string): Promise<NormalisedJobSpec> {
+  private async spec(jobId: string): Promise<{ spec: NormalisedJobSpec; traceparent: string | null }> {
     let spec = this.specs.get(jobId);
     if (!spec) {
       const loaded = await this.stores.lifecycle.jobSpec(jobId);
