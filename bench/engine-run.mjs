@@ -3,7 +3,14 @@
 import { load, rssSampler, waitDone } from './lib.mjs';
 
 const args = JSON.parse(process.argv[2]);
-const { db, domain, engine, runner } = await load();
+const { db, domain, engine, runner, observability } = await load();
+
+/** A real SDK tracer whose batch processor hands spans to an exporter that drops them: the cost of tracing, minus the network. */
+async function benchTracer() {
+  const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const drop = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => undefined };
+  return new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(drop)] }).getTracer('beacon-bench');
+}
 const sim = { baseUrlFor: (r) => `${args.simUrl}/${r}/v1` };
 const yaml = [
   'regions:',
@@ -23,9 +30,11 @@ const norm = domain.normaliseJobSpec(JSON.parse(spec), config);
 if (!norm.ok) throw new Error(JSON.stringify(norm.problems));
 const rss = rssSampler();
 await jobRepo.submit({ spec: norm.spec, received: spec, hash: norm.hash, submitter: null, traceparent: null });
+const observe = args.observe !== false;
+const tracer = new observability.AttemptTracing(observe ? { tracer: await benchTracer() } : {});
 const app = await runner.createRunnerApp({
-  dataSource: ds, config, logger: false,
-  engine: engine.engineOptions({ runnerId: `bench:${process.pid}`, config, maxConcurrency: args.concurrency * args.regions.length, pollMs: 100, rollupMs: 1000 }),
+  dataSource: ds, config, logger: false, observability: observe,
+  engine: engine.engineOptions({ runnerId: `bench:${process.pid}`, config, tracer, maxConcurrency: args.concurrency * args.regions.length, pollMs: 100, rollupMs: 1000 }),
 });
 const start = performance.now();
 await app.init();

@@ -27,6 +27,12 @@ try {
   results.throughput = { cells: a.cells, beaconCellsPerSec: round(a.cellsPerSec), floorCellsPerSec: round(floor.cellsPerSec), ratio: round(a.cellsPerSec / floor.cellsPerSec, 3), target: 0.5 };
   log(`    beacon ${round(a.cellsPerSec)} cells/s, raw SQL floor ${round(floor.cellsPerSec)} cells/s, ratio ${results.throughput.ratio}`);
 
+  log(`(d) observability cost: ${throughputCells} cells, tracing and metrics off, then on`);
+  const off = await child({ simUrl: sim.url, dbUrl: database.url, jobId: 'bench-obs-off', regions: ['r1', 'r2'], models: ['llama3.2-1b', 'mistral-7b'], questions: throughputCells / 100, repeats: 25, concurrency: 32, observe: false });
+  const on = await child({ simUrl: sim.url, dbUrl: database.url, jobId: 'bench-obs-on', regions: ['r1', 'r2'], models: ['llama3.2-1b', 'mistral-7b'], questions: throughputCells / 100, repeats: 25, concurrency: 32, observe: true });
+  results.observability = { offCellsPerSec: round(off.cellsPerSec), onCellsPerSec: round(on.cellsPerSec), cost: round(1 - on.cellsPerSec / off.cellsPerSec, 3), target: 0.1 };
+  log(`    off ${round(off.cellsPerSec)} cells/s, on ${round(on.cellsPerSec)} cells/s, cost ${(results.observability.cost * 100).toFixed(1)} %`);
+
   const latency = 200;
   const concurrency = 64;
   const effCells = quick ? 640 : 3_200;
@@ -60,6 +66,7 @@ else {
     '',
     `orchestration throughput   ${t.beaconCellsPerSec} cells/s vs raw-SQL floor ${t.floorCellsPerSec} cells/s   ratio ${t.ratio} (target ≥ ${t.target})`,
     `concurrency efficiency     ${c.achievedCellsPerSec} of ${c.idealCellsPerSec} cells/s                        ${c.efficiency} (target ≥ ${c.target})`,
+    `observability cost         ${results.observability.onCellsPerSec} cells/s on vs ${results.observability.offCellsPerSec} off: ${(results.observability.cost * 100).toFixed(1)} % (target ≤ 10 %)`,
     ...results.rss.map((r) => `peak RSS                   ${String(r.cells).padStart(7)} cells: ${r.peakRssMiB} MiB`),
     `RSS growth                 ×${results.rssGrowth.ratio} for 10× the cells (${results.rssGrowth.target})`,
     '',

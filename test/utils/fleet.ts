@@ -227,6 +227,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | null | u
   }
 }
 
+/** Engine events an in-process runner keeps (per-call events are left out). */
+const KEPT_EVENTS = new Set<string>(['error', 'breaker', 'lease_lost', 'reaped', 'job_status']);
+
 /** An in-process runner (API + engine) on the fleet's database. */
 export interface InProcessRunner {
   url: string;
@@ -302,7 +305,7 @@ export class Fleet {
     });
     const app = await createRunnerApp({
       dataSource: this.db.ds, config: this.config, logger: false, engine: engine ? options : null,
-      listeners: [(e) => { if (e.type !== 'claimed' && e.type !== 'attempt') events.push(e); }],
+      listeners: [(e) => { if (KEPT_EVENTS.has(e.type)) events.push(e); }],
     });
     await app.listen(0, '127.0.0.1');
     let closed: Promise<void> | null = null;

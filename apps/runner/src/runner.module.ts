@@ -15,7 +15,7 @@ import { MetricsCollector } from './observability/metrics.collector.js';
 import { MetricsController } from './observability/metrics.controller.js';
 import { SubmitJobService } from './jobs/submit-job.service.js';
 import {
-  BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, LOGGER, METRICS, READ_REPOSITORY,
+  BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, LOGGER, METRICS, OBSERVABILITY, READ_REPOSITORY,
 } from './tokens.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
@@ -32,6 +32,8 @@ export interface RunnerModuleOptions {
   metrics?: BeaconMetrics;
   /** Structured log for engine events (none: engine events are not logged). */
   log?: Logger | null;
+  /** False turns engine metrics off (benchmarks compare with and without). */
+  observability?: boolean;
 }
 
 /** The runner daemon: HTTP API over one database. */
@@ -57,6 +59,7 @@ export class RunnerModule implements NestModule {
         { provide: ENGINE_LISTENERS, useValue: opts.listeners ?? [] },
         { provide: METRICS, useValue: opts.metrics ?? createMetrics() },
         { provide: LOGGER, useValue: opts.log ?? null },
+        { provide: OBSERVABILITY, useValue: opts.observability !== false },
         SubmitJobService,
         EngineService,
         MetricsCollector,

@@ -8,3 +8,4 @@ export const CHAT_PROVIDER = Symbol('CHAT_PROVIDER');
 export const LIFECYCLE_REPOSITORY = Symbol('LIFECYCLE_REPOSITORY');
 export const METRICS = Symbol('METRICS');
 export const LOGGER = Symbol('LOGGER');
+export const OBSERVABILITY = Symbol('OBSERVABILITY');

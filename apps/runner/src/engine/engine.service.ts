@@ -8,7 +8,7 @@ import type { BeaconMetrics } from '@beacon/observability';
 import type { Logger } from '@beacon/observability';
 import { engineLogListener } from '../observability/engine-log.listener.js';
 import { engineMetricsListener } from '../observability/engine-metrics.listener.js';
-import { BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, LOGGER, METRICS } from '../tokens.js';
+import { BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, LOGGER, METRICS, OBSERVABILITY } from '../tokens.js';
 
 /** Runs the worker engine inside the daemon: started after the API is up, stopped (gracefully) before it closes. */
 @Injectable()
@@ -24,8 +24,9 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(METRICS) metrics: BeaconMetrics,
     @Inject(BEACON_CONFIG) readonly config: BeaconConfig,
     @Inject(LOGGER) log: Logger | null,
+    @Inject(OBSERVABILITY) observe: boolean,
   ) {
-    this.listeners = [engineMetricsListener(metrics), ...(log ? [engineLogListener(log)] : []), ...listeners];
+    this.listeners = [...(observe ? [engineMetricsListener(metrics)] : []), ...(log ? [engineLogListener(log)] : []), ...listeners];
     this.engine = opts
       ? new Engine(opts, { queue: new QueueRepository(ds), lifecycle: new LifecycleRepository(ds), runners: new RunnerRepository(ds) },
         provider, (e) => this.onEvent(e))

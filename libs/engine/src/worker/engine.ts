@@ -142,10 +142,16 @@ export class Engine {
         const globalFree = this.opts.maxConcurrency - this.totalCalling();
         const limit = Math.min(this.guard(key).claimable(regionConfig.concurrency), regionFree, globalFree);
         if (limit <= 0 || this.stopping) continue;
-        const cells = await this.stores.queue.claim({
-          runnerId: this.opts.runnerId, region, modelId: model.id, limit, leaseMs: this.opts.leaseMs,
-          firstAttemptsOnly: !this.budget.canRetry(key),
+        // The retry budget bounds the retries a claim may take, not just whether it may take any: with fewer
+        // retries allowed than free slots, claim first attempts, then at most `allowed` cells of any kind.
+        const claim = (n: number, firstAttemptsOnly: boolean) => this.stores.queue.claim({
+          runnerId: this.opts.runnerId, region, modelId: model.id, limit: n, leaseMs: this.opts.leaseMs, firstAttemptsOnly,
         });
+        const retriesAllowed = this.budget.snapshot(key).allowed;
+        let cells = await claim(limit, retriesAllowed < limit);
+        if (retriesAllowed > 0 && retriesAllowed < limit && cells.length < limit && !this.stopping) {
+          cells = cells.concat(await claim(Math.min(limit - cells.length, retriesAllowed), false));
+        }
         if (cells.length < limit) this.quietUntil.set(key, now + this.opts.pollMs);
         if (cells.length > 0) await this.launch(cells);
       }
