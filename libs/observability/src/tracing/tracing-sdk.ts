@@ -1,5 +1,4 @@
 import { register } from 'node:module';
-import { pathToFileURL } from 'node:url';
 
 /** A started tracing SDK and how to flush it. */
 export interface TracingHandle {
@@ -20,7 +19,7 @@ export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
  */
 export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<TracingHandle | null> {
   if (!tracingRequested(env)) return null;
-  register('@opentelemetry/instrumentation/hook.mjs', pathToFileURL('./'));
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   const [{ NodeSDK }, { OTLPTraceExporter }, { HttpInstrumentation }, { PgInstrumentation }] = await Promise.all([
     import('@opentelemetry/sdk-node'), import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/instrumentation-http'), import('@opentelemetry/instrumentation-pg'),
