@@ -1,5 +1,8 @@
-import { describe, expect, it } from '@jest/globals';
-import { debug, Fleet, jobSpec, waitFor } from '../utils/fleet.js';
+import os from 'node:os';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { LifecycleRepository, QueueRepository, RunnerRepository, type ClaimedCell, type ClaimRequest } from '@beacon/db';
+import { Engine, engineOptions, OpenAiCompatibleProvider } from '@beacon/engine';
+import { closeAllFleets, debug, Fleet, jobSpec, waitFor } from '../utils/fleet.js';
 
 type Row = Record<string, any>;
 
@@ -46,6 +49,8 @@ function expectExactlyOnce(inv: Awaited<ReturnType<Fleet['invariants']>>, cells:
 }
 
 describe('engine: daemons that crash, freeze or are told to stop', () => {
+  afterAll(closeAllFleets);
+
   it('F1 kill -9 mid-call: a new daemon rescues every orphaned call as lease_expired and runs each cell to one result', async () => {
     const fleet = await Fleet.create({ prefix: 'crash_kill', faults: { latencyMs: { min: 300, max: 800 } }, env: { BEACON_LEASE_MS: '2000' } });
     try {
@@ -219,6 +224,52 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
       expect(calls.callsWithoutAttempt).toBe(0);
       expect(calls.extraCalls).toBeLessThanOrEqual(released.length);
     } finally {
+      await fleet.close();
+    }
+  });
+
+  it('F15 stop() while a claim is on the wire: the claimed cells are run or released before stop() returns, never left running', async () => {
+    const fleet = await Fleet.create({ prefix: 'crash_stopclaim', regions: { 'us-east': {} }, models: ['llama3.2-1b'] });
+    let claimCommitted!: () => void;
+    const committed = new Promise<void>((resolve) => { claimCommitted = resolve; });
+    /** The first claim that gets cells commits, then its answer takes 300 ms to come back (a slow network). */
+    class SlowAnswerQueue extends QueueRepository {
+      private slowed = false;
+      override async claim(req: ClaimRequest): Promise<ClaimedCell[]> {
+        const cells = await super.claim(req);
+        if (cells.length > 0 && !this.slowed) {
+          this.slowed = true;
+          claimCommitted();
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        return cells;
+      }
+    }
+    const provider = new OpenAiCompatibleProvider(16);
+    const engine = new Engine(
+      engineOptions({ runnerId: `stopclaim:${process.pid}`, config: fleet.config, leaseMs: 3000, pollMs: 100, shutdownGraceMs: 5000 }),
+      { queue: new SlowAnswerQueue(fleet.ds), lifecycle: new LifecycleRepository(fleet.ds), runners: new RunnerRepository(fleet.ds) },
+      provider);
+    try {
+      const api = await fleet.startInProcess({}, false);
+      const job = await fleet.submit(jobSpec('stop-claim', 10, ['llama3.2-1b'], ['us-east']), api.url);
+      await engine.start('test', os.hostname());
+      await committed;
+      // SIGTERM arrives now: the cells are leased to this runner in the database, but not yet in its hands.
+      await engine.stop();
+
+      // stop() promises that no cell is left running: each claimed cell was called within the grace period (or
+      // released), and no attempt is left open for a runner that has stopped.
+      const inv = await fleet.invariants(job.id);
+      debug('stop-claim', inv);
+      expect(inv.running).toBe(0);
+      expect(inv.openAttempts).toBe(0);
+      expect(inv.cellsWithMoreThanOneSucceededAttempt).toBe(0);
+      const [runner]: Row[] = await fleet.ds.query('SELECT stopped_at FROM runners WHERE id = $1', [`stopclaim:${process.pid}`]);
+      expect(runner!.stopped_at).not.toBeNull();
+    } finally {
+      await engine.stop().catch(() => undefined);
+      await provider.close();
       await fleet.close();
     }
   });

@@ -1,8 +1,8 @@
 import os from 'node:os';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { LifecycleRepository, QueueRepository, RunnerRepository, type ClaimedCell, type ClaimRequest } from '@beacon/db';
 import { Engine, engineOptions, OpenAiCompatibleProvider } from '@beacon/engine';
-import { debug, Fleet, jobSpec, waitFor } from '../utils/fleet.js';
+import { closeAllFleets, debug, Fleet, jobSpec, waitFor } from '../utils/fleet.js';
 
 type Row = Record<string, any>;
 
@@ -34,6 +34,8 @@ async function byRegion(fleet: Fleet, jobId: string): Promise<Record<string, Rec
 }
 
 describe('engine: provider faults (in-process runner against the simulator)', () => {
+  afterAll(closeAllFleets);
+
   it('F10 5xx and 429 mix: every cell ends, no cell over max_attempts, and a retry after a 429 waits its Retry-After', async () => {
     // Retry-After 3 s: longer than the backoff of a first or second retry (equal jitter: 1–2 s, then 2–4 s), so
     // the gaps below can only hold if the hint is honoured. With a 1 s hint the backoff floor alone (1 s) would pass.
@@ -101,13 +103,12 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
   });
 
   it('hung calls: with 30 % of calls never answered and a 500 ms timeout, each hang is one timeout attempt and every cell ends', async () => {
-    const fleet = await Fleet.create({
-      prefix: 'faults_hang', faults: { hangRate: 0.3 },
-      regions: { 'us-east': { timeoutMs: 500 }, 'eu-west': { timeoutMs: 500 } },
-    });
+    // One region: its 16 calls in flight fit the provider's 16 connections to the simulator's origin, so no
+    // request waits for a connection while its 500 ms timeout runs (that would be a timeout without a hang).
+    const fleet = await Fleet.create({ prefix: 'faults_hang', faults: { hangRate: 0.3 }, regions: { 'us-east': { timeoutMs: 500 } } });
     try {
       await fleet.startInProcess({ leaseMs: 3000, breakerFailures: 5, breakerHalfOpenMs: 1000 });
-      const job = await fleet.submit(jobSpec('faults-hang', 20, MODELS, REGIONS, { max_attempts: 4 }));
+      const job = await fleet.submit(jobSpec('faults-hang', 40, MODELS, ['us-east'], { max_attempts: 4 }));
       await fleet.waitForJob(job.id, 90_000);
       const inv = await fleet.invariants(job.id);
       expect(inv).toMatchObject({
@@ -161,8 +162,8 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
         };
         return (regions[healthy]?.succeeded ?? 0) === 40 && Date.now() - started >= 5000 ? regions : null;
       }, 60_000, () => fleet.diagnose(job.id));
-      const outageMs = Date.now() - started;
       const down503 = fleet.sim.stats().byStatus['503'] ?? 0;
+      const outageMs = Date.now() - started;
       fleet.sim.setFaults({ outages: [] });
 
       expect(worstDown).toMatchObject({ failed: 0, succeeded: 0 });
@@ -190,20 +191,33 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
       });
       expect(inv.maxFailures).toBeLessThan(4);
 
-      // I6, the retry budget, per key over the whole run: retries (calls beyond a cell's first) ≤ ratio × first
-      // attempts + minPerSecond × window seconds for each window the run spans. The budget counts every claim,
-      // probes included (a probe is a first attempt or a retry like any other), so no separate probe term is needed;
-      // deferred claims never reach the provider and are not calls.
+      // I6, the retry budget, per key over the whole run, in the budget's own accounting: each claim is a first
+      // attempt (no failure before it) or a retry, probes and claims later deferred included; over each window,
+      // retries ≤ ratio × first attempts + minPerSecond × window seconds. Hence the form of §6.2:
+      // provider calls ≤ (1 + ratio) × first attempts + floor × windows (a deferred claim makes no call).
+      // With 20 cells per key the 60-retry floor makes this loose; the breaker bound above is what holds calls down
+      // during an outage, and the next test removes the floor so that the budget itself binds.
       const windows = Math.ceil(elapsedMs / opts.retryBudgetWindowMs);
       const floor = opts.retryBudgetMinPerSecond * Math.ceil(opts.retryBudgetWindowMs / 1000) * windows;
       const perKey: Row[] = await fleet.ds.query(
-        `SELECT e.model_id, count(*)::int AS calls, count(DISTINCT a.execution_id)::int AS firsts
-           FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
-          WHERE a.job_id = $1 AND e.region = $2 AND a.outcome <> 'deferred'
+        `SELECT e.model_id,
+                count(*) FILTER (WHERE a.prior_failures = 0)::int AS first_claims,
+                count(*) FILTER (WHERE a.prior_failures > 0)::int AS retry_claims,
+                count(*) FILTER (WHERE a.outcome <> 'deferred')::int AS calls
+           FROM (SELECT x.execution_id, x.outcome,
+                        coalesce(count(*) FILTER (WHERE x.outcome IN ('retryable_error', 'final_error', 'lease_expired'))
+                          OVER (PARTITION BY x.execution_id ORDER BY x.attempt ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+                          AS prior_failures
+                   FROM execution_attempts x WHERE x.job_id = $1) a
+           JOIN executions e ON e.id = a.execution_id
+          WHERE e.region = $2
           GROUP BY 1`, [job.id, down]);
       debug('F11 budget', { perKey, floor, inv });
       expect(perKey).toHaveLength(2);
-      for (const k of perKey) expect(k.calls - k.firsts).toBeLessThanOrEqual(opts.retryBudgetRatio * k.firsts + floor);
+      for (const k of perKey) {
+        expect(k.retry_claims).toBeLessThanOrEqual(opts.retryBudgetRatio * k.first_claims + floor);
+        expect(k.calls).toBeLessThanOrEqual((1 + opts.retryBudgetRatio) * k.first_claims + floor);
+      }
       const calls = await fleet.simCalls(job.id);
       expect(calls.callsWithoutAttempt).toBe(0);
     } finally {

@@ -17,6 +17,22 @@ import { migratedDatabase, type TestDatabase } from './runner-harness.js';
  * starts is stopped by `close()`, which SIGKILLs daemons still alive.
  */
 
+/** Daemons started by any fleet in this process and not yet reaped: SIGKILLed if the process exits first. */
+const liveDaemons = new Set<Daemon>();
+process.once('exit', () => {
+  for (const d of liveDaemons) {
+    try { d.proc.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+/** Fleets not closed yet, for {@link closeAllFleets}. */
+const openFleets = new Set<Fleet>();
+
+/** Closes every fleet still open (an afterAll safety net for tests that time out before their own cleanup). */
+export async function closeAllFleets(): Promise<void> {
+  await Promise.all([...openFleets].map((f) => f.close()));
+}
+
 /** Terminal job statuses (the engine's roll-up). */
 export const TERMINAL_JOB = ['completed', 'partially_completed', 'failed', 'cancelled'];
 
@@ -274,7 +290,9 @@ export class Fleet {
       writeFileSync(configPath, yaml);
       const config = parseConfig(yaml, configPath, {});
       const db = await migratedDatabase(opts.prefix ?? 'fleet');
-      return new Fleet(sim, db, config, configPath, dir, opts.env ?? {});
+      const fleet = new Fleet(sim, db, config, configPath, dir, opts.env ?? {});
+      openFleets.add(fleet);
+      return fleet;
     } catch (err) {
       await sim.close();
       rmSync(dir, { recursive: true, force: true });
@@ -290,6 +308,8 @@ export class Fleet {
       timeoutMs: 60_000,
     });
     this.daemons.push(daemon);
+    liveDaemons.add(daemon);
+    daemon.proc.once('exit', () => liveDaemons.delete(daemon));
     return daemon;
   }
 
@@ -384,7 +404,14 @@ export class Fleet {
   }
 
   /** Stops everything: daemons (SIGKILL), in-process runners, the simulator, the database and the config dir. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    openFleets.delete(this);
+    return (this.closing ??= this.teardown());
+  }
+
+  private closing: Promise<void> | null = null;
+
+  private async teardown(): Promise<void> {
     const steps: (() => Promise<unknown>)[] = [
       () => this.killDaemons(),
       () => Promise.all(this.runners.map((r) => r.close())),

@@ -38,8 +38,11 @@ export class Engine {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly quietUntil = new Map<string, number>();
   private claiming = false;
+  /** The claim round under way (or the last one): stop() waits for it, since it may still hand this runner cells. */
+  private claimRun: Promise<void> = Promise.resolve();
   private claimAgain = false;
   private stopping = false;
+  private stopped = false;
   private started = false;
   private lastHeartbeatOk = Date.now();
   private selfFenced = false;
@@ -77,13 +80,16 @@ export class Engine {
     this.started = true;
     await this.stores.runners.register({ id: this.opts.runnerId, host, pid: process.pid, regions: this.opts.regions, version });
     const every = (ms: number, fn: () => Promise<unknown> | void, jitter = 0) => {
+      // One slot per periodic task, overwritten at each tick (pushing every tick grew the array without bound).
+      const slot = this.timers.length;
       const tick = () => {
         const t = setTimeout(async () => {
           try { await fn(); } catch (err) { this.emit({ type: 'error', where: fn.name || 'timer', message: String(err) }); }
-          if (!this.stopping || fn === this.heartbeat) tick();
+          // Heartbeats go on through the shutdown grace period, but not once stop() has cleared the timers.
+          if (!this.stopped && (!this.stopping || fn === this.heartbeat)) tick();
         }, ms * (1 + jitter * (this.opts.random() * 2 - 1)));
         t.unref?.();
-        this.timers.push(t);
+        this.timers[slot] = t;
       };
       tick();
     };
@@ -102,9 +108,13 @@ export class Engine {
     if (!this.started || this.stopping) return;
     this.stopping = true;
     const deadline = Date.now() + this.opts.shutdownGraceMs;
+    // A claim already sent can still lease cells to this runner: let it land, so they are run or released below
+    // instead of being left running after the runner has stopped.
+    await this.claimRun;
     while (this.inFlight.size > 0 && Date.now() < deadline) await sleep(25);
     for (const f of this.inFlight.values()) f.abort.abort('shutdown');
     await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+    this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     await this.rollup().catch(() => undefined);
     await this.stores.runners.stopped(this.opts.runnerId).catch(() => undefined);
@@ -118,7 +128,7 @@ export class Engine {
       return;
     }
     this.claiming = true;
-    void this.claimRound()
+    this.claimRun = this.claimRound()
       .catch((err) => this.emit({ type: 'error', where: 'claim', message: String(err) }))
       .finally(() => {
         this.claiming = false;

@@ -1,0 +1,58 @@
+/**
+ * Small PromQL helpers shared by the dashboards. Every selector that has `region`/`model` labels is scoped by the
+ * dashboard variables; labels are bounded sets only (never a job or execution id: per-cell detail lives in exemplars
+ * and traces).
+ */
+
+/** Grafana's rate window: at least four scrape intervals, so rate() always has two samples. */
+export const RATE_WINDOW = '$__rate_interval';
+/** The dashboard's whole time range (for "over the selected range" totals). */
+export const RANGE_WINDOW = '$__range';
+
+/** Matchers of the `region` and `model` dashboard variables (multi-value, "All" = `.*`). */
+export const REGION_MATCHER = 'region=~"$region"';
+export const MODEL_MATCHER = 'model=~"$model"';
+
+/** Which variables a selector is scoped by. */
+export type Scope = 'region+model' | 'region' | 'none';
+
+/** `metric{<scope matchers>, <extra matchers>}`; `extra` are complete matchers such as `outcome!="deferred"`. */
+export function sel(metric: string, scope: Scope, ...extra: string[]): string {
+  const scoped = scope === 'region+model' ? [REGION_MATCHER, MODEL_MATCHER] : scope === 'region' ? [REGION_MATCHER] : [];
+  const matchers = [...scoped, ...extra];
+  return matchers.length ? `${metric}{${matchers.join(', ')}}` : metric;
+}
+
+/** `rate(<selector>[window])`. */
+export function rate(selector: string, window = RATE_WINDOW): string {
+  return `rate(${selector}[${window}])`;
+}
+
+/** `increase(<selector>[window])`. */
+export function increase(selector: string, window = RATE_WINDOW): string {
+  return `increase(${selector}[${window}])`;
+}
+
+/** `sum by (labels) (expr)`, or `sum(expr)` without labels. */
+export function sumBy(labels: readonly string[], expr: string): string {
+  return labels.length ? `sum by (${labels.join(', ')}) (${expr})` : `sum(${expr})`;
+}
+
+/** `max by (labels) (expr)`. */
+export function maxBy(labels: readonly string[], expr: string): string {
+  return labels.length ? `max by (${labels.join(', ')}) (${expr})` : `max(${expr})`;
+}
+
+/**
+ * Share of `part` in `whole` per `labels`, 0 (not "no data") for groups where `part` has no series yet: prom-client only
+ * exports a labelled counter once it was incremented, so without the fallback a pair with no refusals would vanish
+ * from the panel instead of showing 0 %.
+ */
+export function share(part: string, whole: string, labels: readonly string[]): string {
+  return `(${sumBy(labels, part)} or ${sumBy(labels, whole)} * 0) / ${sumBy(labels, whole)}`;
+}
+
+/** `histogram_quantile(q, sum by (le, labels) (rate(<metric>_bucket{…}[window])))`. */
+export function quantile(q: number, histogram: string, scope: Scope, labels: readonly string[], ...extra: string[]): string {
+  return `histogram_quantile(${q}, ${sumBy(['le', ...labels], rate(sel(`${histogram}_bucket`, scope, ...extra)))})`;
+}
