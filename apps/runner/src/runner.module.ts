@@ -3,7 +3,7 @@ import { createMetrics, type BeaconMetrics, type Logger } from '@beacon/observab
 import { APP_FILTER } from '@nestjs/core';
 import type { BeaconConfig } from '@beacon/domain';
 import { JobRepository, LifecycleRepository, ReadRepository } from '@beacon/db';
-import { OpenAiCompatibleProvider, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
+import { OpenAiCompatibleProvider, connectionsByOrigin, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
 import { ErrorFilter } from './api/error.filter.js';
 import { ExecutionsController } from './api/executions.controller.js';
@@ -55,7 +55,7 @@ export class RunnerModule implements NestModule {
         { provide: LIFECYCLE_REPOSITORY, useFactory: (ds: DataSource) => new LifecycleRepository(ds), inject: [DataSource] },
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: ENGINE_OPTIONS, useValue: opts.engine ?? null },
-        { provide: CHAT_PROVIDER, useValue: opts.provider ?? new OpenAiCompatibleProvider(maxConnections(opts)) },
+        { provide: CHAT_PROVIDER, useValue: opts.provider ?? new OpenAiCompatibleProvider(connectionsByOrigin(Object.values(opts.config.regions))) },
         { provide: ENGINE_LISTENERS, useValue: opts.listeners ?? [] },
         { provide: METRICS, useValue: opts.metrics ?? createMetrics() },
         { provide: LOGGER, useValue: opts.log ?? null },
@@ -66,9 +66,4 @@ export class RunnerModule implements NestModule {
       ],
     };
   }
-}
-
-/** Connections per endpoint: enough for the largest region's concurrency. */
-function maxConnections(opts: RunnerModuleOptions): number {
-  return Math.max(8, ...Object.values(opts.config.regions).map((r) => r.concurrency));
 }

@@ -25,6 +25,9 @@ export function createDataSource(url: string, opts: DataSourceOptions = {}): Dat
       application_name: opts.applicationName ?? 'beacon',
       keepAlive: true,
       connectionTimeoutMillis: 10_000,
+      // No statement may hang the queue: a stuck heartbeat must fail so the runner can self-fence.
+      statement_timeout: 30_000,
+      idle_in_transaction_session_timeout: 30_000,
     },
   });
 }

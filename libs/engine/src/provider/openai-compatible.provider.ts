@@ -6,12 +6,14 @@ const MAX_BODY = 4 * 1024 * 1024;
 
 /**
  * OpenAI-compatible chat-completions over undici, with its own retries off: every retry goes through the queue.
- * One connection pool per endpoint origin, sized to the concurrency the engine allows.
+ * One connection pool per endpoint origin, sized to the calls the engine may have in flight there (regions served
+ * from one host share its pool, so their concurrencies add up).
  */
 export class OpenAiCompatibleProvider implements ChatProvider {
   private readonly agents = new Map<string, Agent>();
 
-  constructor(private readonly connectionsPerOrigin = 64) {}
+  /** `connections`: per origin (e.g. from {@link connectionsByOrigin}), or one number for every origin. */
+  constructor(private readonly connections: number | Map<string, number> = 64) {}
 
   async chat(req: ChatRequest): Promise<ChatSuccess | ChatFailure> {
     const started = performance.now();
@@ -58,7 +60,8 @@ export class OpenAiCompatibleProvider implements ChatProvider {
     const origin = new URL(url).origin;
     let agent = this.agents.get(origin);
     if (!agent) {
-      agent = new Agent({ connections: this.connectionsPerOrigin, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+      const connections = typeof this.connections === 'number' ? this.connections : this.connections.get(origin) ?? 64;
+      agent = new Agent({ connections, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
       this.agents.set(origin, agent);
     }
     return agent;
@@ -127,4 +130,16 @@ function describe(err: unknown): string {
   if (err instanceof undiciErrors.UndiciError) return `${err.code ?? err.name}: ${err.message}`;
   const e = err as { code?: string; message?: string; cause?: { code?: string } };
   return e?.cause?.code ?? e?.code ?? e?.message ?? String(err);
+}
+
+/** Sum of the regions' concurrency per endpoint origin. */
+export function connectionsByOrigin(regions: { baseUrl: string; concurrency: number }[]): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const r of regions) {
+    try {
+      const origin = new URL(r.baseUrl).origin;
+      map.set(origin, (map.get(origin) ?? 0) + r.concurrency);
+    } catch { /* an invalid URL fails at call time with a clear error */ }
+  }
+  return map;
 }

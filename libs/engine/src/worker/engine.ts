@@ -13,11 +13,15 @@ export interface EngineStores {
   runners: RunnerRepository;
 }
 
-/** A call in flight, with the means to stop it. */
+/** A leased cell: waiting in the ready queue for a provider slot, or calling; with the means to stop it. */
 interface InFlight {
   cell: ClaimedCell;
+  run: CellRun;
+  phase: 'ready' | 'calling';
   abort: AbortController;
   done: Promise<void>;
+  /** Resolves `done` for a cell that leaves the ready queue without being called. */
+  settle: () => void;
 }
 
 const TERMINAL = new Set(['completed', 'partially_completed', 'failed', 'cancelled']);
@@ -32,6 +36,11 @@ export class Engine {
   private readonly inFlight = new Map<string, InFlight>();
   /** Provider calls under way, by region: what the concurrency limits count. */
   private readonly calling = new Map<string, number>();
+  /**
+   * Leased cells waiting for a provider slot, by (region, model). A small claim-ahead buffer per key lets the next
+   * call start the moment a slot frees, instead of after a claim round trip.
+   */
+  private readonly ready = new Map<string, CellRun[]>();
   private readonly guards = new Map<string, KeyGuard>();
   private readonly specs = new Map<string, { spec: NormalisedJobSpec; traceparent: string | null }>();
   private readonly budget: RetryBudget;
@@ -111,8 +120,9 @@ export class Engine {
     // A claim already sent can still lease cells to this runner: let it land, so they are run or released below
     // instead of being left running after the runner has stopped.
     await this.claimRun;
+    for (const entry of [...this.inFlight.values()]) if (entry.phase === 'ready') this.stopCell(entry.cell.id, 'shutdown');
     while (this.inFlight.size > 0 && Date.now() < deadline) await sleep(25);
-    for (const f of this.inFlight.values()) f.abort.abort('shutdown');
+    for (const id of [...this.inFlight.keys()]) this.stopCell(id, 'shutdown');
     await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
@@ -150,7 +160,10 @@ export class Engine {
         if ((this.quietUntil.get(key) ?? 0) > now) continue;
         const regionFree = regionConfig.concurrency - this.regionInFlight(region);
         const globalFree = this.opts.maxConcurrency - this.totalCalling();
-        const limit = Math.min(this.guard(key).claimable(regionConfig.concurrency), regionFree, globalFree);
+        const guard = this.guard(key);
+        const callable = Math.min(guard.claimable(regionConfig.concurrency), regionFree, globalFree);
+        const ahead = guard.open ? 0 : Math.ceil(regionConfig.concurrency / 4);
+        const limit = Math.max(0, callable) + ahead - (this.ready.get(key)?.length ?? 0);
         if (limit <= 0 || this.stopping) continue;
         // The retry budget bounds the retries a claim may take, not just whether it may take any: with fewer
         // retries allowed than free slots, claim first attempts, then at most `allowed` cells of any kind.
@@ -170,43 +183,96 @@ export class Engine {
 
   private async launch(cells: ClaimedCell[]): Promise<void> {
     this.emit({ type: 'claimed', cells });
-    const runs: CellRun[] = [];
     for (const cell of cells) {
       const key = `${cell.region}|${cell.modelId}`;
       if (cell.failures === 0) this.budget.recordFirstAttempt(key);
       else this.budget.tryRetry(key);
       const job = await this.spec(cell.jobId);
-      runs.push(new CellRun(cell, job.spec, job.traceparent, this.opts, this.stores.queue, this.provider, this.guard(key), this.emit));
+      const run = new CellRun(cell, job.spec, job.traceparent, this.opts, this.stores.queue, this.provider, this.guard(key), this.emit);
+      let settle = () => undefined as void;
+      const done = new Promise<void>((resolve) => { settle = resolve; });
+      this.inFlight.set(cell.id, { cell, run, phase: 'ready', abort: new AbortController(), done, settle });
+      const queue = this.ready.get(key) ?? [];
+      queue.push(run);
+      this.ready.set(key, queue);
     }
-    const allowed = await this.stores.queue.startAttempts(runs.map((r) => r.attemptStart()));
-    for (const run of runs) {
-      if (!allowed.has(run.cell.id)) continue; // lease already gone: nothing was called, nothing to record
-      const abort = new AbortController();
-      const entry: InFlight = { cell: run.cell, abort, done: Promise.resolve() };
+    this.dispatch();
+  }
+
+  /** Starts calls for ready cells while their (region, model), region and runner have free provider slots. */
+  private dispatch(): void {
+    const batch: InFlight[] = [];
+    for (const [key, queue] of this.ready) {
+      const guard = this.guard(key);
+      while (queue.length > 0 && !this.stopping) {
+        const region = queue[0]!.cell.region;
+        const concurrency = this.opts.config.regions[region]?.concurrency ?? 0;
+        if (guard.claimable(concurrency) <= 0 || this.regionInFlight(region) >= concurrency || this.totalCalling() >= this.opts.maxConcurrency) break;
+        const entry = this.inFlight.get(queue.shift()!.cell.id);
+        if (!entry) continue;
+        entry.phase = 'calling';
+        this.calling.set(region, this.regionInFlight(region) + 1);
+        guard.inFlight++;
+        batch.push(entry);
+      }
+    }
+    if (batch.length > 0) void this.startCalls(batch);
+  }
+
+  private async startCalls(batch: InFlight[]): Promise<void> {
+    let allowed: Set<string>;
+    try {
+      allowed = await this.stores.queue.startAttempts(batch.map((e) => e.run.attemptStart()));
+    } catch (err) {
+      this.emit({ type: 'error', where: 'start attempts', message: String(err) });
+      allowed = new Set();
+    }
+    for (const entry of batch) {
+      const { run } = entry;
       const guard = this.guard(run.key);
-      this.inFlight.set(run.cell.id, entry);
-      this.calling.set(run.cell.region, (this.calling.get(run.cell.region) ?? 0) + 1);
-      guard.inFlight++;
       let slotFreed = false;
       // The provider slot frees as soon as the call returns, so the next call starts while this one is recorded.
       const freeSlot = () => {
         if (slotFreed) return;
         slotFreed = true;
-        this.calling.set(run.cell.region, (this.calling.get(run.cell.region) ?? 1) - 1);
+        this.calling.set(run.cell.region, this.regionInFlight(run.cell.region) - 1);
         guard.inFlight--;
+        this.dispatch();
         this.fill();
       };
-      entry.done = run.execute(abort.signal, freeSlot).finally(() => {
+      const finished = allowed.has(run.cell.id)
+        ? run.execute(entry.abort.signal, freeSlot)
+        : Promise.resolve(); // lease already gone: nothing was called, nothing to record
+      void finished.finally(() => {
         freeSlot();
         this.inFlight.delete(run.cell.id);
+        entry.settle();
       });
+    }
+  }
+
+  /** Takes a cell out of the ready queue without calling it: released on shutdown, cancelled, or its lease lost. */
+  private async unready(entry: InFlight, reason: 'released' | 'cancelled' | 'lost'): Promise<void> {
+    const queue = this.ready.get(entry.run.key);
+    const i = queue?.indexOf(entry.run) ?? -1;
+    if (i < 0 || entry.phase !== 'ready') return;
+    queue!.splice(i, 1);
+    try {
+      if (reason !== 'lost') await this.stores.queue.release(entry.cell, reason);
+    } catch (err) {
+      this.emit({ type: 'error', where: `release ${entry.cell.id}`, message: String(err) });
+    } finally {
+      this.inFlight.delete(entry.cell.id);
+      entry.settle();
     }
   }
 
   private readonly heartbeat = async (): Promise<void> => {
     const leases = [...this.inFlight.values()].map((f) => ({ id: f.cell.id, token: f.cell.leaseToken }));
     try {
-      const { held, cancelled } = await this.stores.queue.heartbeat(this.opts.runnerId, leases, this.opts.leaseMs);
+      // A heartbeat that hangs (database unreachable without a reset) counts as failed after one interval.
+      const { held, cancelled } = await withTimeout(this.stores.queue.heartbeat(this.opts.runnerId, leases, this.opts.leaseMs),
+        this.opts.heartbeatMs, 'heartbeat timed out');
       this.lastHeartbeatOk = Date.now();
       if (this.selfFenced) {
         this.selfFenced = false;
@@ -215,19 +281,27 @@ export class Engine {
       const lost = leases.filter((l) => !held.has(l.id) && this.inFlight.get(l.id)?.cell.leaseToken === l.token);
       if (lost.length) {
         this.emit({ type: 'lease_lost', cellIds: lost.map((l) => l.id), reason: 'lease no longer held' });
-        for (const l of lost) this.inFlight.get(l.id)?.abort.abort('lease_lost');
+        for (const l of lost) this.stopCell(l.id, 'lease_lost');
       }
-      for (const id of cancelled) this.inFlight.get(id)?.abort.abort('cancelled');
+      for (const id of cancelled) this.stopCell(id, 'cancelled');
     } catch (err) {
       // Self-fence before the lease can expire: another daemon may soon be handed these cells.
       if (Date.now() - this.lastHeartbeatOk > this.opts.leaseMs - this.opts.heartbeatMs && !this.selfFenced) {
         this.selfFenced = true;
         this.emit({ type: 'lease_lost', cellIds: leases.map((l) => l.id), reason: `heartbeat failing: ${String(err)}` });
-        for (const f of this.inFlight.values()) f.abort.abort('lease_lost');
+        for (const id of [...this.inFlight.keys()]) this.stopCell(id, 'lease_lost');
       }
       throw err;
     }
   };
+
+  /** Aborts a cell's call, or takes it out of the ready queue if it was not called yet. */
+  private stopCell(id: string, reason: 'lease_lost' | 'cancelled' | 'shutdown'): void {
+    const entry = this.inFlight.get(id);
+    if (!entry) return;
+    if (entry.phase === 'ready') void this.unready(entry, reason === 'lease_lost' ? 'lost' : reason === 'cancelled' ? 'cancelled' : 'released');
+    else entry.abort.abort(reason);
+  }
 
   private readonly reap = async (): Promise<void> => {
     const count = await this.stores.queue.reap();
@@ -286,6 +360,12 @@ export class Engine {
   }
 }
 
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
