@@ -37,6 +37,7 @@ const app = await runner.createRunnerApp({
   engine: engine.engineOptions({ runnerId: `bench:${process.pid}`, config, tracer, maxConcurrency: args.concurrency * args.regions.length, pollMs: 100, rollupMs: 1000 }),
 });
 const start = performance.now();
+if (process.env.BENCH_MEM) setInterval(() => { globalThis.gc?.(); const m = process.memoryUsage(); process.stderr.write(`t=${Math.round((performance.now() - start) / 1000)}s rss=${Math.round(m.rss / 1048576)} heap=${Math.round(m.heapUsed / 1048576)} ext=${Math.round(m.external / 1048576)}\n`); }, 5000).unref();
 await app.init();
 const ms = await waitDone(ds, args.jobId, start);
 const peakRssMiB = rss.stop();

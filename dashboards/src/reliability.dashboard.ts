@@ -10,12 +10,14 @@ export const RECONCILER_FINDINGS_PANEL = 'Open reconciler findings';
 
 /** Attempts that reached (or were meant to reach) the provider: a `deferred` attempt is a breaker deferral, no call. */
 const CALLED = 'outcome!="deferred"';
+/** API requests other than Prometheus' own scrapes, which would dilute every API ratio. */
+const API = 'route!="/metrics"';
 
 /** Reliability: attempt outcomes, retries against first attempts, lease expirations, duplicate calls, HTTP errors. */
 export function reliabilityDashboard(): Dashboard {
   const attempts = (...extra: string[]) => rate(sel('beacon_attempts_total', 'region+model', ...extra));
   const duplicates = sel('beacon_duplicate_calls_total', 'region+model');
-  const http = (...extra: string[]) => rate(sel('beacon_http_requests_total', 'none', ...extra));
+  const http = (...extra: string[]) => rate(sel('beacon_http_requests_total', 'none', API, ...extra));
   const budget = thresholdLine(0.2);
   const builder = beaconDashboard('beacon-reliability', 'Beacon / Reliability',
     'Exactly-once in practice: attempt outcomes, retry pressure, lease expirations, duplicate (fenced) provider calls and API errors.')
@@ -30,9 +32,9 @@ export function reliabilityDashboard(): Dashboard {
       units.PercentUnit, 0.2)
       .withTarget(promQuery(share(increase(sel('beacon_attempts_total', 'region+model', 'kind="retry"', CALLED), RANGE_WINDOW),
         increase(sel('beacon_attempts_total', 'region+model', 'kind="first"', CALLED), RANGE_WINDOW), []), 'ratio', { instant: true })))
-    .withPanel(statPanel('API 5xx ratio', 'Share of HTTP API requests answered 5xx over the selected range.', units.PercentUnit, 0.05)
-      .withTarget(promQuery(share(increase(sel('beacon_http_requests_total', 'none', 'status=~"5.."'), RANGE_WINDOW),
-        increase('beacon_http_requests_total', RANGE_WINDOW), []), '5xx', { instant: true })))
+    .withPanel(statPanel('API 5xx ratio', 'Share of HTTP API requests (scrapes of /metrics left out) answered 5xx over the selected range.', units.PercentUnit, 0.05)
+      .withTarget(promQuery(share(increase(sel('beacon_http_requests_total', 'none', API, 'status=~"5.."'), RANGE_WINDOW),
+        increase(sel('beacon_http_requests_total', 'none', API), RANGE_WINDOW), []), '5xx', { instant: true })))
     .withRow(row('Attempts'))
     .withPanel(stackedPanel('Attempt outcomes', 'Every recorded attempt per second by outcome: succeeded, retryable_error, final_error, fenced ' +
       '(duplicate), released (shutdown), deferred (breaker open, no call), cancelled.', units.OpsPerSecond)
@@ -59,15 +61,15 @@ export function reliabilityDashboard(): Dashboard {
       .lineInterpolation(common.LineInterpolation.StepAfter)
       .withTarget(promQuery(sumBy(['region', 'model'], duplicates), '{{region}} {{model}}')))
     .withRow(row('HTTP API'))
-    .withPanel(timeseriesPanel('API error ratio by route', 'Share of requests answered 5xx (server errors) and 4xx (rejected input, unknown ids) per route template.', units.PercentUnit)
+    .withPanel(timeseriesPanel('API error ratio by route', 'Share of requests answered 5xx (server errors) and 4xx (rejected input, unknown ids) per route template; /metrics scrapes left out.', units.PercentUnit)
       .span(WIDTH.third)
       .min(0)
       .withTarget(promQuery(share(http('status=~"5.."'), http(), ['route']), '5xx {{route}}'))
       .withTarget(promQuery(share(http('status=~"4.."'), http(), ['route']), '4xx {{route}}')))
-    .withPanel(timeseriesPanel('API requests by status', 'HTTP API requests per second by status code.', units.RequestsPerSecond)
+    .withPanel(timeseriesPanel('API requests by status', 'HTTP API requests per second by status code (/metrics scrapes left out).', units.RequestsPerSecond)
       .span(WIDTH.third)
       .withTarget(promQuery(sumBy(['status'], http()), '{{status}}')))
-    .withPanel(timeseriesPanel('API latency p95 by route', 'p95 of HTTP API request duration per route template.', units.Seconds)
+    .withPanel(timeseriesPanel('API latency p95 by route', 'p95 of HTTP request duration per route template, /metrics included (each scrape queries the database).', units.Seconds)
       .span(WIDTH.third)
       .withTarget(promQuery(quantile(0.95, 'beacon_http_request_duration_seconds', 'none', ['route']), '{{route}}')))
     .withRow(row('Reconciler'))

@@ -116,7 +116,7 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
     // - exposition() turns OpenMetrics into text 0.0.4 but keeps OpenMetrics' counter family names in # HELP / # TYPE
     //   (`beacon_attempts` for samples `beacon_attempts_total`), so promtool finds no help text for every counter;
     // - prom-client's default metrics name three gauges `beacon_nodejs_active_*_total`.
-    const counters = new Set((await createMetrics().registry.getMetricsAsJSON()).filter((m) => m.type === 'counter').map((m) => m.name));
+    const counters = new Set((await createMetrics().registry.getMetricsAsJSON()).filter((m) => String(m.type) === 'counter').map((m) => m.name));
     const problems = `${result.stdout}${result.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
     const unexpected = problems.filter((line) => {
       const noHelp = /^(\S+) no help text$/.exec(line);
@@ -162,7 +162,6 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
         const expr = interpolate(q.expr, rangeSeconds);
         try {
           const data = q.instant ? await prom.query(expr, end) : await prom.queryRange(expr, prom.startedAt, end, 1);
-          if (/Duplicate|outcome/.test(where)) console.log('Q', where, q.refId, JSON.stringify(data.result.map(r=>[r.metric, r.value ?? r.values?.slice(-1)])));
           if (!hasData(data) && !NO_DATA_YET.has(where)) empty.push(`${where} [${q.refId}]: ${expr}`);
         } catch (err) {
           failures.push(`${where} [${q.refId}]: ${(err as Error).message}`);
@@ -183,6 +182,8 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
       await prom.query(r.expr, end).catch((err: Error) => failures.push(`rule ${r.alert ?? r.record}: ${err.message}`));
     }
     expect({ failures, empty }).toEqual({ failures: [], empty: [] });
+    // The API panels and BeaconApiErrors leave Prometheus' scrapes out with route!="/metrics": that must be the label value.
+    expect(await prom.labelValues('route', 'beacon_http_requests_total')).toContain('/metrics');
     expect(dashboards.flatMap((d) => panelQueries(d)).length).toBeGreaterThan(40);
   });
 
@@ -209,7 +210,6 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
     need();
     const sets = await prom.exemplars('beacon_provider_latency_seconds_bucket', prom.startedAt, Date.now() / 1000);
     const traceIds = new Set(sets.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id)));
-    console.log('EXEMPLARS', sets.length, traceIds.size, stolen, JSON.stringify(await db.ds.query('SELECT attempt, outcome, http_status FROM execution_attempts WHERE execution_id = $1', [stolen!.id])));
     expect(traceIds.size).toBeGreaterThan(0);
     const known = new Set((await db.ds.query('SELECT trace_id FROM executions') as { trace_id: string }[]).map((r) => r.trace_id));
     expect([...traceIds].filter((t) => !t || !known.has(t))).toEqual([]);

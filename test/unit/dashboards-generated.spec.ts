@@ -18,9 +18,11 @@ async function registrySeriesNames(): Promise<Set<string>> {
   const { registry } = createMetrics();
   const names = new Set<string>(['up']);
   for (const m of await registry.getMetricsAsJSON()) {
-    if (m.type === 'counter') names.add(`${m.name.replace(/_total$/, '')}_total`);
-    else if (m.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${m.name}${suffix}`);
-    else if (m.type === 'summary') for (const suffix of ['', '_sum', '_count']) names.add(`${m.name}${suffix}`);
+    // prom-client types `type` as a numeric enum, but the JSON holds 'counter', 'gauge', 'histogram' or 'summary'.
+    const type = String(m.type);
+    if (type === 'counter') names.add(`${m.name.replace(/_total$/, '')}_total`);
+    else if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${m.name}${suffix}`);
+    else if (type === 'summary') for (const suffix of ['', '_sum', '_count']) names.add(`${m.name}${suffix}`);
     else names.add(m.name);
   }
   return names;

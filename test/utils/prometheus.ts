@@ -208,7 +208,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     if (body.status !== 'success') throw new Error(`Prometheus ${pathAndQuery.split('?')[0]}: ${body.errorType}: ${body.error}`);
     return body.data;
   };
-  const qs = (params: Record<string, string | number>) => new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+  const qs = (params: Record<string, string | number>) => new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();
   const targetsOf = async (job: string) => (await api<{ activeTargets: PromTarget[] }>('/api/v1/targets?state=active')).activeTargets
     .filter((t) => t.labels.job === job);
 
