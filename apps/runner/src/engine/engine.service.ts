@@ -7,7 +7,7 @@ import type { BeaconConfig } from '@beacon/domain';
 import type { BeaconMetrics } from '@beacon/observability';
 import type { Logger } from '@beacon/observability';
 import { engineLogListener } from '../observability/engine-log.listener.js';
-import { engineMetricsListener } from '../observability/engine-metrics.listener.js';
+import { engineMetricsListener, primeMetrics } from '../observability/engine-metrics.listener.js';
 import { BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, LOGGER, METRICS, OBSERVABILITY } from '../tokens.js';
 
 /** Runs the worker engine inside the daemon: started after the API is up, stopped (gracefully) before it closes. */
@@ -26,6 +26,10 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(LOGGER) log: Logger | null,
     @Inject(OBSERVABILITY) observe: boolean,
   ) {
+    if (observe) {
+      primeMetrics(metrics, Object.values(config.models).flatMap((mdl) => mdl.regions
+        .filter((region) => !opts?.regions || opts.regions.includes(region)).map((region) => ({ region, model: mdl.id }))));
+    }
     this.listeners = [...(observe ? [engineMetricsListener(metrics)] : []), ...(log ? [engineLogListener(log)] : []), ...listeners];
     this.engine = opts
       ? new Engine(opts, { queue: new QueueRepository(ds), lifecycle: new LifecycleRepository(ds), runners: new RunnerRepository(ds) },

@@ -25,10 +25,25 @@ export function engineMetricsListener(m: BeaconMetrics): (e: EngineEvent) => voi
         break;
       }
       case 'reaped':
-        m.leaseExpirations.inc(e.count);
+        for (const c of e.cells) {
+          m.leaseExpirations.inc({ region: c.region, model: c.modelId });
+          if (c.state === 'failed') m.executionsFinished.inc({ region: c.region, model: c.modelId, state: 'failed' });
+        }
         break;
       default:
         break;
     }
   };
+}
+
+/** Creates the usual series at 0 for every configured (region, model), so rate() sees their first increments. */
+export function primeMetrics(m: BeaconMetrics, keys: { region: string; model: string }[]): void {
+  for (const { region, model } of keys) {
+    for (const state of ['succeeded', 'failed', 'cancelled']) m.executionsFinished.inc({ region, model, state }, 0);
+    for (const outcome of ['succeeded', 'retryable_error', 'final_error']) {
+      for (const kind of ['first', 'retry']) m.attempts.inc({ region, model, outcome, kind }, 0);
+    }
+    m.duplicateCalls.inc({ region, model }, 0);
+    m.leaseExpirations.inc({ region, model }, 0);
+  }
 }

@@ -164,32 +164,40 @@ export class QueueRepository {
 
   /**
    * Returns cells whose lease expired to the queue (or fails them when their attempts are spent), re-checking
-   * the expiry in the same statement, and marks their open attempts `lease_expired`. Safe to run in every daemon.
+   * the expiry in the same statement, and marks their open attempts `lease_expired`. A lease that expired before its
+   * call started (claimed ahead, never called) does not count as a failure. Safe to run in every daemon.
    */
   async reap(limit = 500, graceMs = 1000): Promise<number> {
-    const rows: Row[] = await query(this.ds, 
+    return (await this.reapCells(limit, graceMs)).length;
+  }
+
+  /** {@link reap}, returning each reaped cell's region, model and new state. */
+  async reapCells(limit = 500, graceMs = 1000): Promise<{ id: string; region: string; modelId: string; state: string; called: boolean }[]> {
+    const rows: Row[] = await query(this.ds,
       `WITH expired AS MATERIALIZED (
-         SELECT id FROM executions
-          WHERE state = 'running' AND lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
-          ORDER BY lease_expires_at LIMIT $1
-          FOR UPDATE SKIP LOCKED),
+         SELECT e.id, EXISTS (SELECT 1 FROM execution_attempts a
+                               WHERE a.execution_id = e.id AND a.attempt = e.attempts AND a.outcome IS NULL) AS called
+           FROM executions e
+          WHERE e.state = 'running' AND e.lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
+          ORDER BY e.lease_expires_at LIMIT $1
+          FOR UPDATE OF e SKIP LOCKED),
        reaped AS (
          UPDATE executions e
-            SET state = CASE WHEN e.failures + 1 >= e.max_attempts THEN 'failed' ELSE 'pending' END,
-                finished_at = CASE WHEN e.failures + 1 >= e.max_attempts THEN now() END,
-                failures = e.failures + 1, run_after = now(), updated_at = now(),
+            SET state = CASE WHEN x.called AND e.failures + 1 >= e.max_attempts THEN 'failed' ELSE 'pending' END,
+                finished_at = CASE WHEN x.called AND e.failures + 1 >= e.max_attempts THEN now() END,
+                failures = e.failures + CASE WHEN x.called THEN 1 ELSE 0 END, run_after = now(), updated_at = now(),
                 last_error = jsonb_build_object('kind', 'lease_expired', 'owner', e.lease_owner, 'attempt', e.attempts),
                 lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL
            FROM expired x
           WHERE e.id = x.id AND e.state = 'running' AND e.lease_expires_at < now()
-          RETURNING e.id, e.attempts),
+          RETURNING e.id, e.attempts, e.region, e.model_id, e.state, x.called),
        closed AS (
          UPDATE execution_attempts a SET ended_at = greatest(now(), a.started_at), outcome = 'lease_expired'
            FROM reaped r WHERE a.execution_id = r.id AND a.attempt = r.attempts AND a.outcome IS NULL)
-       SELECT count(*)::int AS n FROM reaped`,
+       SELECT id, region, model_id, state, called FROM reaped`,
       [limit, graceMs],
     );
-    return Number(rows[0]?.n ?? 0);
+    return rows.map((r) => ({ id: String(r.id), region: String(r.region), modelId: String(r.model_id), state: String(r.state), called: Boolean(r.called) }));
   }
 }
 

@@ -18,7 +18,7 @@ export type EngineEvent =
     error: string | null;
     retryInMs: number | null;
   }
-  | { type: 'reaped'; count: number }
+  | { type: 'reaped'; count: number; cells: { id: string; region: string; modelId: string; state: string; called: boolean }[] }
   | { type: 'call_started'; cell: ClaimedCell }
   | { type: 'breaker'; key: string; state: 'open' | 'half_open' | 'closed' }
   | { type: 'job_status'; jobId: string; status: string }

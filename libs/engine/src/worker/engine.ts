@@ -102,7 +102,7 @@ export class Engine {
       };
       tick();
     };
-    every(this.opts.pollMs, () => { this.quietUntil.clear(); this.fill(); }, 0.2);
+    every(this.opts.pollMs, () => { this.quietUntil.clear(); this.dispatch(); this.fill(); }, 0.2);
     every(this.opts.heartbeatMs, this.heartbeat);
     every(this.opts.reapIntervalMs, this.reap, 0.2);
     every(this.opts.rollupMs, this.rollup);
@@ -252,13 +252,13 @@ export class Engine {
   }
 
   /** Takes a cell out of the ready queue without calling it: released on shutdown, cancelled, or its lease lost. */
-  private async unready(entry: InFlight, reason: 'released' | 'cancelled' | 'lost'): Promise<void> {
+  private async unready(entry: InFlight, reason: 'released' | 'cancelled' | 'deferred' | 'lost'): Promise<void> {
     const queue = this.ready.get(entry.run.key);
     const i = queue?.indexOf(entry.run) ?? -1;
     if (i < 0 || entry.phase !== 'ready') return;
     queue!.splice(i, 1);
     try {
-      if (reason !== 'lost') await this.stores.queue.release(entry.cell, reason);
+      if (reason !== 'lost') await this.stores.queue.release(entry.cell, reason, reason === 'deferred' ? this.opts.breakerHalfOpenMs : 0);
     } catch (err) {
       this.emit({ type: 'error', where: `release ${entry.cell.id}`, message: String(err) });
     } finally {
@@ -304,9 +304,10 @@ export class Engine {
   }
 
   private readonly reap = async (): Promise<void> => {
-    const count = await this.stores.queue.reap();
+    const cells = await this.stores.queue.reapCells();
+    const count = cells.length;
     if (count > 0) {
-      this.emit({ type: 'reaped', count });
+      this.emit({ type: 'reaped', count, cells });
       this.quietUntil.clear();
       this.fill();
     }
@@ -342,6 +343,13 @@ export class Engine {
     if (!g) {
       g = new KeyGuard(key, this.opts.breakerFailures, this.opts.breakerHalfOpenMs, (state) => {
         this.emit({ type: 'breaker', key, state });
+        // Cells claimed ahead for a key whose breaker just opened go back to the queue until the probe is due.
+        if (state === 'open') {
+          for (const run of [...(this.ready.get(key) ?? [])]) {
+            const entry = this.inFlight.get(run.cell.id);
+            if (entry) void this.unready(entry, 'deferred');
+          }
+        }
         if (state === 'closed') this.fill();
       });
       this.guards.set(key, g);

@@ -27,7 +27,7 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
     inflight: new Gauge({ name: 'beacon_inflight_calls', help: 'Provider calls in flight in this runner', labelNames: ['region', 'model'] as const, registers: r }),
     retries: new Counter({ name: 'beacon_retries_total', help: 'Retries scheduled, by reason', labelNames: ['region', 'model', 'reason'] as const, registers: r }),
     breakerState: new Gauge({ name: 'beacon_breaker_state', help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', labelNames: ['region', 'model'] as const, registers: r }),
-    leaseExpirations: new Counter({ name: 'beacon_lease_expirations_total', help: 'Leases that expired and were returned to the queue by the reaper', registers: r }),
+    leaseExpirations: new Counter({ name: 'beacon_lease_expirations_total', help: 'Leases that expired and were returned to the queue by the reaper', labelNames: ['region', 'model'] as const, registers: r }),
     duplicateCalls: new Counter({ name: 'beacon_duplicate_calls_total', help: 'Provider calls whose result was fenced off (another claim owns the cell)', labelNames: ['region', 'model'] as const, registers: r }),
     jobs: new Gauge({ name: 'beacon_jobs', help: 'Jobs by status', labelNames: ['status'] as const, registers: r }),
     httpRequests: new Counter({ name: 'beacon_http_requests_total', help: 'API requests', labelNames: ['method', 'route', 'status'] as const, registers: r }),
@@ -46,10 +46,16 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
 export async function exposition(registry: Registry<OpenMetricsContentType>, accept: string | undefined): Promise<{ contentType: string; body: string }> {
   const body = await registry.metrics();
   if (accept?.includes('application/openmetrics-text')) return { contentType: registry.contentType, body };
+  // OpenMetrics names a counter family without `_total`; the text format names it like its samples.
+  const counters = new Set([...body.matchAll(/^# TYPE (\S+) counter$/gm)].map((m) => m[1]!).filter((n) => !n.endsWith('_total')));
   const text = body
     .split('\n')
     .filter((line) => line !== '# EOF')
-    .map((line) => (line.startsWith('#') ? line : line.replace(/ # \{.*$/, '')))
+    .map((line) => {
+      if (!line.startsWith('#')) return line.replace(/ # \{.*$/, '');
+      const m = line.match(/^# (HELP|TYPE) (\S+)(.*)$/);
+      return m && counters.has(m[2]!) ? `# ${m[1]} ${m[2]}_total${m[3]}` : line;
+    })
     .join('\n');
   return { contentType: 'text/plain; version=0.0.4; charset=utf-8', body: text };
 }
