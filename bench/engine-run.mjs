@@ -37,11 +37,18 @@ const app = await runner.createRunnerApp({
   engine: engine.engineOptions({ runnerId: `bench:${process.pid}`, config, tracer, maxConcurrency: args.concurrency * args.regions.length, pollMs: 100, rollupMs: 1000 }),
 });
 const start = performance.now();
-if (process.env.BENCH_MEM) setInterval(() => { globalThis.gc?.(); const m = process.memoryUsage(); process.stderr.write(`t=${Math.round((performance.now() - start) / 1000)}s rss=${Math.round(m.rss / 1048576)} heap=${Math.round(m.heapUsed / 1048576)} ext=${Math.round(m.external / 1048576)}\n`); }, 5000).unref();
+// With --expose-gc: the live heap (after a full collection) every 2 s, to tell retained memory from garbage not yet collected.
+let peakLiveHeapMiB = 0;
+if (globalThis.gc) {
+  setInterval(() => {
+    globalThis.gc();
+    peakLiveHeapMiB = Math.max(peakLiveHeapMiB, process.memoryUsage().heapUsed / 1048576);
+  }, 2000).unref();
+}
 await app.init();
 const ms = await waitDone(ds, args.jobId, start);
 const peakRssMiB = rss.stop();
 await app.close();
 const [r] = await ds.query(`SELECT count(*) FILTER (WHERE state = 'succeeded')::int AS ok, count(*)::int AS n FROM executions WHERE job_id = $1`, [args.jobId]);
 await ds.destroy();
-process.stdout.write(JSON.stringify({ cells: r.n, succeeded: r.ok, ms: Math.round(ms), cellsPerSec: r.n / (ms / 1000), peakRssMiB }) + '\n');
+process.stdout.write(JSON.stringify({ cells: r.n, succeeded: r.ok, ms: Math.round(ms), cellsPerSec: r.n / (ms / 1000), peakRssMiB, peakLiveHeapMiB }) + '\n');

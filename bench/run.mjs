@@ -48,12 +48,15 @@ try {
   results.rss = [];
   for (const cells of sizes) {
     log(`(c) peak RSS: ${cells}-cell job`);
-    const c = await child({ simUrl: sim.url, dbUrl: database.url, jobId: `bench-rss-${cells}`, regions: ['r1', 'r2'], models: ['llama3.2-1b', 'mistral-7b'], questions: cells / 100, repeats: 25, concurrency: 32 });
-    results.rss.push({ cells: c.cells, peakRssMiB: round(c.peakRssMiB), cellsPerSec: round(c.cellsPerSec) });
-    log(`    ${c.cells} cells: peak RSS ${round(c.peakRssMiB)} MiB (${round(c.cellsPerSec)} cells/s)`);
+    const c = await child({ simUrl: sim.url, dbUrl: database.url, jobId: `bench-rss-${cells}`, regions: ['r1', 'r2'], models: ['llama3.2-1b', 'mistral-7b'], questions: cells / 100, repeats: 25, concurrency: 32 }, ['--expose-gc']);
+    results.rss.push({ cells: c.cells, peakRssMiB: round(c.peakRssMiB), peakLiveHeapMiB: round(c.peakLiveHeapMiB), cellsPerSec: round(c.cellsPerSec) });
+    log(`    ${c.cells} cells: peak RSS ${round(c.peakRssMiB)} MiB, peak live heap ${round(c.peakLiveHeapMiB)} MiB (${round(c.cellsPerSec)} cells/s)`);
   }
   const [small, large] = results.rss;
-  results.rssGrowth = { ratio: round(large.peakRssMiB / small.peakRssMiB, 3), target: 'flat: ≤ 1.25 from 10× more cells' };
+  results.rssGrowth = {
+    rssRatio: round(large.peakRssMiB / small.peakRssMiB, 3), liveHeapRatio: round(large.peakLiveHeapMiB / small.peakLiveHeapMiB, 3),
+    boundMiB: 512, target: 'flat: both sizes under the 512 MiB bound, live heap ×≤ 1.25 for 10× the cells',
+  };
 } finally {
   await sim.close();
   await database.close();
@@ -67,15 +70,15 @@ else {
     `orchestration throughput   ${t.beaconCellsPerSec} cells/s vs raw-SQL floor ${t.floorCellsPerSec} cells/s   ratio ${t.ratio} (target ≥ ${t.target})`,
     `concurrency efficiency     ${c.achievedCellsPerSec} of ${c.idealCellsPerSec} cells/s                        ${c.efficiency} (target ≥ ${c.target})`,
     `observability cost         ${results.observability.onCellsPerSec} cells/s on vs ${results.observability.offCellsPerSec} off: ${(results.observability.cost * 100).toFixed(1)} % (target ≤ 10 %)`,
-    ...results.rss.map((r) => `peak RSS                   ${String(r.cells).padStart(7)} cells: ${r.peakRssMiB} MiB`),
-    `RSS growth                 ×${results.rssGrowth.ratio} for 10× the cells (${results.rssGrowth.target})`,
+    ...results.rss.map((r) => `peak RSS                   ${String(r.cells).padStart(7)} cells: ${r.peakRssMiB} MiB (live heap ${r.peakLiveHeapMiB} MiB)`),
+    `memory growth              RSS ×${results.rssGrowth.rssRatio}, live heap ×${results.rssGrowth.liveHeapRatio} for 10× the cells (${results.rssGrowth.target})`,
     '',
   ].join('\n'));
 }
 
-function child(args) {
+function child(args, nodeFlags = []) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(here, 'engine-run.mjs'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [...nodeFlags, path.join(here, 'engine-run.mjs'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.on('exit', (code) => {
