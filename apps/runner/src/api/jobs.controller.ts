@@ -3,7 +3,8 @@ import type { BeaconConfig, CancelView, JobDetailView, JobSummaryView, Page } fr
 import type { LifecycleRepository, ReadRepository } from '@beacon/db';
 import type { Request, Response } from 'express';
 import { SubmitJobService } from '../jobs/submit-job.service.js';
-import { BEACON_CONFIG, LIFECYCLE_REPOSITORY, READ_REPOSITORY } from '../tokens.js';
+import type { BeaconMetrics } from '@beacon/observability';
+import { BEACON_CONFIG, LIFECYCLE_REPOSITORY, METRICS, READ_REPOSITORY } from '../tokens.js';
 import { ApiError } from './api-error.js';
 import { parseCursor, parseLimit } from './params.js';
 import { readJsonBody } from './read-body.js';
@@ -16,6 +17,7 @@ export class JobsController {
     @Inject(READ_REPOSITORY) private readonly read: ReadRepository,
     @Inject(BEACON_CONFIG) private readonly config: BeaconConfig,
     @Inject(LIFECYCLE_REPOSITORY) private readonly lifecycle: LifecycleRepository,
+    @Inject(METRICS) private readonly metrics: BeaconMetrics,
   ) {}
 
   @Post()
@@ -44,6 +46,7 @@ export class JobsController {
   async cancel(@Param('id') id: string): Promise<CancelView> {
     const outcome = await this.lifecycle.cancel(id);
     if (!outcome.found) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);
+    for (const k of outcome.cancelledByKey) this.metrics.executionsFinished.inc({ region: k.region, model: k.modelId, state: 'cancelled' }, k.count);
     const finished = !['queued', 'running'].includes(outcome.previousStatus ?? '');
     return {
       id, previousStatus: outcome.previousStatus ?? '', alreadyFinished: finished,

@@ -20,6 +20,8 @@ export interface CancelOutcome {
   previousStatus: string | null;
   pendingCancelled: number;
   running: number;
+  /** The cancelled pending cells by region and model. */
+  cancelledByKey: { region: string; modelId: string; count: number }[];
 }
 
 type Row = Record<string, unknown>;
@@ -82,19 +84,21 @@ export class LifecycleRepository {
       const jobs: Row[] = await query(tx, 
         `UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
           WHERE id = $1 RETURNING (SELECT status FROM jobs WHERE id = $1) AS previous`, [jobId]);
-      if (jobs.length === 0) return { found: false, previousStatus: null, pendingCancelled: 0, running: 0 };
+      if (jobs.length === 0) return { found: false, previousStatus: null, pendingCancelled: 0, running: 0, cancelledByKey: [] };
       const previous = String(jobs[0]!.previous);
-      if (!['queued', 'running'].includes(previous)) return { found: true, previousStatus: previous, pendingCancelled: 0, running: 0 };
-      const [pending]: Row[] = await query(tx, 
+      if (!['queued', 'running'].includes(previous)) return { found: true, previousStatus: previous, pendingCancelled: 0, running: 0, cancelledByKey: [] };
+      const byKey: Row[] = await query(tx,
         `WITH c AS (UPDATE executions SET state = 'cancelled', finished_at = now(), updated_at = now()
-                     WHERE job_id = $1 AND state = 'pending' RETURNING 1)
-         SELECT count(*)::int AS n FROM c`, [jobId]);
+                     WHERE job_id = $1 AND state = 'pending' RETURNING region, model_id)
+         SELECT region, model_id, count(*)::int AS n FROM c GROUP BY 1, 2`, [jobId]);
+      const cancelledByKey = byKey.map((r) => ({ region: String(r.region), modelId: String(r.model_id), count: Number(r.n) }));
+      const pending = { n: cancelledByKey.reduce((a, k) => a + k.count, 0) };
       const [running]: Row[] = await query(tx, 
         `SELECT count(*)::int AS n FROM executions WHERE job_id = $1 AND state = 'running'`, [jobId]);
       if (Number(running!.n) === 0) {
         await query(tx, `UPDATE jobs SET status = 'cancelled', finished_at = now(), updated_at = now() WHERE id = $1`, [jobId]);
       }
-      return { found: true, previousStatus: previous, pendingCancelled: Number(pending!.n), running: Number(running!.n) };
+      return { found: true, previousStatus: previous, pendingCancelled: pending.n, running: Number(running!.n), cancelledByKey };
     });
   }
 }
