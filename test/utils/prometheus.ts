@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './cli.js';
+import { runProcess, type ProcessResult } from './process.js';
 
 /**
  * A real Prometheus for tests: finds `prometheus` and `promtool` (PATH, then /usr/bin and /usr/local/bin; Debian's
@@ -39,24 +40,11 @@ export function findPrometheus(): PrometheusBinaries | null {
 }
 
 /** Result of a finished child process. */
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type RunResult = ProcessResult;
 
 /** Runs `promtool ARGS…` to completion, with `stdin` piped in. */
 export function runPromtool(bins: PrometheusBinaries, args: string[], stdin = ''): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bins.promtool, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+  return runProcess(bins.promtool, args, { input: stdin });
 }
 
 /** One sample stream of a query answer (`value` for instant vectors, `values` for matrices). */

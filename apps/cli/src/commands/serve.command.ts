@@ -5,6 +5,7 @@ import { openDatabase, redact } from '../database.js';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { engineSettings } from '../engine-settings.js';
+import { listenError, runUntilSignal } from '../lifecycle.js';
 import { note } from '../output.js';
 
 interface ServeOptions {
@@ -38,22 +39,10 @@ export function registerServe(program: Command): void {
       } catch (err) {
         await app.close().catch(() => undefined);
         await db.close();
-        const code = (err as { code?: string }).code;
-        throw new CliError(code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use (is another daemon running? use --port)`
-          : `cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}`, EXIT.failure);
+        throw listenError(err, host, port, 'daemon');
       }
       note(`beacon daemon listening on http://${host}:${port} (database ${db.handle.embedded ? `embedded, ${db.handle.dataDir}` : redact(db.handle.url)})`);
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          note(`${signal}: shutting down`);
-          void app.close().catch(() => undefined).then(() => db.close()).then(resolve);
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      await runUntilSignal(() => app.close().catch(() => undefined).then(() => db.close()));
     });
 }
 

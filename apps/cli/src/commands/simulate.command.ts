@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_SIMULATOR_PORT, resolveModel, startSimulator, type FaultSettings, type OutageWindow, type SimulatorOptions } from '@beacon/engine';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { listenError, runUntilSignal } from '../lifecycle.js';
 import { note } from '../output.js';
 
 interface SimulateOptions {
@@ -39,24 +40,11 @@ export function registerSimulate(program: Command): void {
       const regions = Object.keys(readConfig(program.opts<GlobalOptions>()).regions);
       const options = simulatorOptions(opts, regions);
       const sim = await startSimulator(options).catch((err: unknown) => {
-        const host = options.host ?? '127.0.0.1';
-        const code = (err as { code?: string }).code;
         if (err instanceof RangeError) throw new CliError(err.message, EXIT.usage);
-        throw new CliError(code === 'EADDRINUSE' ? `port ${options.port} on ${host} is already in use (is another simulator running? use --port)`
-          : `cannot listen on ${host}:${options.port}: ${err instanceof Error ? err.message : String(err)}`, EXIT.failure);
+        throw listenError(err, options.host ?? '127.0.0.1', options.port, 'simulator');
       });
       for (const region of regions) note(`simulating ${region} at ${sim.baseUrlFor(region)}`);
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          note(`${signal}: shutting down`);
-          void sim.close().then(resolve);
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      await runUntilSignal(() => sim.close());
     });
 }
 
