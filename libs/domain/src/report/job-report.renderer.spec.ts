@@ -1,35 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { type JobReportInput, type ReportCell, buildJobReport } from './job-report.js';
+import { SMALL_JOB, reportCell } from './job-report.fixtures.js';
 import { displayOutcome, renderJobReport } from './job-report.renderer.js';
 
-const cell = (questionId: string, modelId: string, region: string, label: string | null, patch: Partial<ReportCell> = {}): ReportCell => ({
-  questionId,
-  modelId,
-  region,
-  replicate: 0,
-  state: 'succeeded',
-  label,
-  attempts: 1,
-  ...patch,
-});
-
-const SMALL_JOB: JobReportInput = {
-  jobId: 'job-small',
-  status: 'partially_completed',
-  questionOrder: ['taiwan_status', 'math_2_plus_2'],
-  modelOrder: ['mistral-7b', 'qwen2.5-7b'],
-  regionOrder: ['us-east', 'asia-pacific'],
-  cells: [
-    cell('taiwan_status', 'mistral-7b', 'us-east', 'answered'),
-    cell('taiwan_status', 'mistral-7b', 'asia-pacific', 'partial'),
-    cell('taiwan_status', 'qwen2.5-7b', 'us-east', 'answered'),
-    cell('taiwan_status', 'qwen2.5-7b', 'asia-pacific', 'refused'),
-    cell('math_2_plus_2', 'mistral-7b', 'us-east', 'answered'),
-    cell('math_2_plus_2', 'mistral-7b', 'asia-pacific', null, { state: 'failed', attempts: 4 }),
-    cell('math_2_plus_2', 'qwen2.5-7b', 'us-east', 'answered'),
-    cell('math_2_plus_2', 'qwen2.5-7b', 'asia-pacific', 'refused'),
-  ],
-};
+const cell = reportCell;
 
 const SUMMARY = [
   'Refusals by region and model',
