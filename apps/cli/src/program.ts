@@ -4,6 +4,7 @@ import { registerDemo } from './commands/demo.command.js';
 import { registerJobReads } from './commands/jobs.command.js';
 import { registerSimulate } from './commands/simulate.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
+import { registerReconcile } from './commands/reconcile.command.js';
 import { registerServe } from './commands/serve.command.js';
 import { registerSubmit } from './commands/submit.command.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -19,6 +20,7 @@ export function buildProgram(version: string): Command {
     .exitOverride();
   registerServe(program);
   registerMigrate(program);
+  registerReconcile(program);
   registerSubmit(program);
   registerJobReads(program);
   registerDemo(program);

@@ -1,6 +1,7 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { createMetrics, type BeaconMetrics, type Logger } from '@beacon/observability';
 import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import type { BeaconConfig } from '@beacon/domain';
 import { JobRepository, LifecycleRepository, ReadRepository } from '@beacon/db';
 import { OpenAiCompatibleProvider, connectionsByOrigin, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
@@ -13,6 +14,7 @@ import { EngineService } from './engine/engine.service.js';
 import { HttpMetricsMiddleware } from './observability/http-metrics.middleware.js';
 import { MetricsCollector } from './observability/metrics.collector.js';
 import { MetricsController } from './observability/metrics.controller.js';
+import { RECONCILER_CONTROLLERS, RECONCILER_PROVIDERS } from './reconciler/reconciler.providers.js';
 import { SubmitJobService } from './jobs/submit-job.service.js';
 import {
   BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, LOGGER, METRICS, OBSERVABILITY, READ_REPOSITORY,
@@ -46,7 +48,8 @@ export class RunnerModule implements NestModule {
   static forRoot(opts: RunnerModuleOptions): DynamicModule {
     return {
       module: RunnerModule,
-      controllers: [JobsController, ExecutionsController, HealthController, MetricsController],
+      imports: [ScheduleModule.forRoot()],
+      controllers: [JobsController, ExecutionsController, HealthController, MetricsController, ...RECONCILER_CONTROLLERS],
       providers: [
         { provide: DataSource, useValue: opts.dataSource },
         { provide: BEACON_CONFIG, useValue: opts.config },
@@ -63,6 +66,7 @@ export class RunnerModule implements NestModule {
         SubmitJobService,
         EngineService,
         MetricsCollector,
+        ...RECONCILER_PROVIDERS,
       ],
     };
   }

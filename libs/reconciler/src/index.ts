@@ -1,1 +1,5 @@
-export {};
+export * from './reconciler.types.js';
+export { RULES } from './rules/index.js';
+export * from './reconcile.service.js';
+export * from './findings.repository.js';
+export * from './duration.js';

@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import {
+  ReconcileService, SEVERITIES, parseDuration, ruleIds, severityRank, type Finding, type ReconcileScope, type Severity,
+} from '@beacon/reconciler';
+import { openDatabase } from '../database.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { formatTable, printJson } from '../output.js';
+
+interface ReconcileFlags {
+  job?: string;
+  since?: string;
+  rule?: string[];
+  json?: boolean;
+  failOn: string;
+}
+
+/** Evidence ids in one short cell: executions first, then attempts. */
+function evidenceIds(f: Finding): string {
+  const list = (k: string): string[] => (Array.isArray(f.evidence[k]) ? (f.evidence[k] as unknown[]).map(String) : []);
+  const parts = [list('executionIds').length ? `exec ${list('executionIds').slice(0, 5).join(',')}` : '',
+    list('attemptIds').length ? `att ${list('attemptIds').slice(0, 5).join(',')}` : ''].filter(Boolean);
+  return parts.join(' ') || '-';
+}
+
+/**
+ * `beacon reconcile`: runs the reconciler rules straight against the database (for cron and CI), persisting the
+ * findings. Exit 0 when no open finding is at or above --fail-on, 1 when one is, 2 on a bad flag or an error.
+ */
+export function registerReconcile(program: Command): void {
+  program.command('reconcile')
+    .description('check the queue\'s invariants against the database and report findings (exit 1 when any is at or above --fail-on)')
+    .option('--job <id>', 'only this job')
+    .option('--since <duration>', 'only jobs touched in the last DURATION (e.g. 10m, 2h, 1d)')
+    .option('--rule <id>', `only this rule (repeatable): ${ruleIds().join(', ')}`, (v: string, prev: string[] = []) => [...prev, v])
+    .option('--json', 'print the findings as JSON')
+    .option('--fail-on <severity>', `lowest severity that fails the run: ${SEVERITIES.join(', ')}`, 'warning')
+    .action(async (flags: ReconcileFlags) => {
+      if (!SEVERITIES.includes(flags.failOn as Severity)) throw new CliError(`--fail-on must be one of ${SEVERITIES.join(', ')}`, EXIT.usage);
+      const scope: ReconcileScope = {};
+      if (flags.job) scope.jobId = flags.job;
+      if (flags.since !== undefined) {
+        const ms = parseDuration(flags.since);
+        if (ms === null) throw new CliError('--since must be a duration such as 90s, 10m, 2h or 1d', EXIT.usage);
+        scope.since = new Date(Date.now() - ms);
+      }
+      const unknown = (flags.rule ?? []).filter((r) => !ruleIds().includes(r));
+      if (unknown.length) throw new CliError(`unknown rule ${unknown.join(', ')}; rules: ${ruleIds().join(', ')}`, EXIT.usage);
+
+      let db;
+      try {
+        db = await openDatabase({ applicationName: 'beacon-reconcile', poolSize: 3, quiet: flags.json });
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err), EXIT.usage);
+      }
+      try {
+        const out = await new ReconcileService(db.ds).run({ scope, ruleIds: flags.rule, persist: true });
+        if (out.skipped) throw new CliError('another reconciler holds the lock; try again', EXIT.usage);
+        if (out.errors.length) {
+          throw new CliError(`rules failed: ${out.errors.map((e) => `${e.ruleId}: ${e.message}`).join('; ')}`, EXIT.usage);
+        }
+        const threshold = severityRank(flags.failOn as Severity);
+        const failing = out.findings.filter((f) => severityRank(f.severity) >= threshold);
+        const findings = [...out.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.ruleId.localeCompare(b.ruleId));
+        if (flags.json) {
+          printJson({ kind: out.kind, durationMs: out.durationMs, resolved: out.resolved, failOn: flags.failOn, failing: failing.length, findings });
+        } else if (findings.length === 0) {
+          process.stdout.write(`no findings (${out.kind} run, ${out.durationMs} ms, ${out.resolved} resolved)\n`);
+        } else {
+          process.stdout.write(formatTable(findings, [
+            { header: 'SEVERITY', value: (f) => f.severity },
+            { header: 'RULE', value: (f) => f.ruleId },
+            { header: 'JOB', value: (f) => f.jobId ?? '-' },
+            { header: 'SUMMARY', value: (f) => (f.summary.length > 100 ? `${f.summary.slice(0, 99)}…` : f.summary) },
+            { header: 'EVIDENCE', value: evidenceIds },
+          ]));
+          process.stdout.write(`${findings.length} findings, ${failing.length} at or above ${flags.failOn}; ${out.resolved} resolved (${out.kind} run, ${out.durationMs} ms)\n`);
+        }
+        if (failing.length > 0) throw new CliError(`${failing.length} findings at or above ${flags.failOn}`, EXIT.failure);
+      } finally {
+        await db.close();
+      }
+    });
+}

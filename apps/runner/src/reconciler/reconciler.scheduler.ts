@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Cron } from '@nestjs/schedule';
+import type { BeaconMetrics } from '@beacon/observability';
+import { FindingsRepository, ReconcileService, type ReconcileOutcome } from '@beacon/reconciler';
+import { DataSource } from 'typeorm';
+import { METRICS } from '../tokens.js';
+
+/** The reconciler schedule: BEACON_RECONCILE_CRON (six fields, seconds first), default every 30 s. */
+export const RECONCILE_CRON = process.env.BEACON_RECONCILE_CRON || '*/30 * * * * *';
+
+/** BEACON_RECONCILE=off turns the scheduled reconciler off in this daemon. */
+export const RECONCILE_DISABLED = (process.env.BEACON_RECONCILE ?? '').toLowerCase() === 'off';
+
+/** A full pass when the last one is older than this; incremental runs in between. */
+export const FULL_PASS_EVERY_MS = 3_600_000;
+
+/**
+ * Runs the reconciler on a schedule in every daemon; the advisory lock lets one run at a time. Each tick is
+ * incremental since the last successful run, or a full pass hourly. Keeps the findings and duration gauges.
+ */
+@Injectable()
+export class ReconcilerScheduler {
+  private readonly log = new Logger('Reconciler');
+  private readonly service: ReconcileService;
+
+  constructor(
+    ds: DataSource,
+    private readonly findings: FindingsRepository,
+    @Inject(METRICS) private readonly metrics: BeaconMetrics,
+  ) {
+    this.service = new ReconcileService(ds);
+  }
+
+  /** The scheduled tick; errors are logged, never thrown into the scheduler. */
+  @Cron(RECONCILE_CRON, { name: 'beacon-reconcile', waitForCompletion: true, disabled: RECONCILE_DISABLED })
+  async tick(): Promise<void> {
+    try {
+      const out = await this.reconcileOnce();
+      if (!out.skipped && out.errors.length) this.log.warn(`reconciler rules failed: ${out.errors.map((e) => `${e.ruleId}: ${e.message}`).join('; ')}`);
+    } catch (err) {
+      this.log.error(`reconciler run failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** One run (full or incremental, as due), then the gauges refreshed from every open finding. */
+  async reconcileOnce(now = new Date()): Promise<ReconcileOutcome> {
+    const last = await this.findings.lastRuns();
+    const fullDue = !last.full || now.getTime() - last.full.getTime() > FULL_PASS_EVERY_MS;
+    const scope = fullDue || !last.any ? {} : { since: last.any };
+    const out = await this.service.run({ scope, persist: true });
+    if (!out.skipped) this.metrics.reconcilerDuration.set(out.durationMs / 1000);
+    await this.refreshGauges();
+    return out;
+  }
+
+  /** Resets `beacon_reconciler_findings` and sets it from the open findings. */
+  async refreshGauges(): Promise<void> {
+    const counts = await this.findings.openCounts();
+    this.metrics.reconcilerFindings.reset();
+    for (const c of counts) this.metrics.reconcilerFindings.set({ rule: c.ruleId, severity: c.severity }, c.count);
+  }
+}

@@ -1,0 +1,169 @@
+import type { DataSource } from 'typeorm';
+import { RULES } from './rules/index.js';
+import {
+  DEFAULT_THRESHOLDS, type RawFinding, type ReconcileScope, type ReconcilerRule, type ReconcilerThresholds, type Severity,
+} from './reconciler.types.js';
+
+/** One open finding reported by a run. */
+export interface Finding extends RawFinding {
+  ruleId: string;
+  severity: Severity;
+  title: string;
+  explanation: string;
+  /** Set when the run persisted its findings. */
+  firstSeenAt: string | null;
+  occurrences: number;
+}
+
+/** What {@link ReconcileService.run} is asked to do. */
+export interface ReconcileOptions {
+  scope?: ReconcileScope;
+  /** Only these rules (default: all). Unknown ids are an error. */
+  ruleIds?: string[];
+  /** Upsert findings, resolve the ones gone and record the run. */
+  persist: boolean;
+}
+
+/** A run that held the lock. */
+export interface ReconcileResult {
+  skipped: false;
+  kind: 'full' | 'incremental';
+  findings: Finding[];
+  /** Findings this run marked resolved. */
+  resolved: number;
+  durationMs: number;
+  /** Rules that failed; their findings are neither reported nor resolved. */
+  errors: { ruleId: string; message: string }[];
+}
+
+/** The outcome of a run: its result, or skipped when another reconciler holds the lock. */
+export type ReconcileOutcome = ReconcileResult | { skipped: true };
+
+/** The advisory lock key every reconciler takes (one reconciler at a time across daemons and CLIs). */
+export const RECONCILER_LOCK_KEY = 7_263_015_123;
+
+/** Ids of every rule. */
+export function ruleIds(): string[] {
+  return RULES.map((r) => r.id);
+}
+
+/** Runs the reconciler rules against the database and keeps the findings table in step. */
+export class ReconcileService {
+  private readonly thresholds: ReconcilerThresholds;
+
+  constructor(private readonly ds: DataSource, thresholds: Partial<ReconcilerThresholds> = {}, private readonly rules: readonly ReconcilerRule[] = RULES) {
+    this.thresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
+  }
+
+  /** One run under the reconciler advisory lock; `{ skipped: true }` when another run holds it. */
+  async run(opts: ReconcileOptions): Promise<ReconcileOutcome> {
+    const rules = this.select(opts.ruleIds);
+    const lock = this.ds.createQueryRunner();
+    await lock.connect();
+    try {
+      const [got] = await lock.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [RECONCILER_LOCK_KEY]);
+      if (!got?.ok) return { skipped: true };
+      try {
+        return await this.runLocked(rules, opts);
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock($1::bigint)', [RECONCILER_LOCK_KEY]);
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private select(ids: string[] | undefined): readonly ReconcilerRule[] {
+    if (!ids || ids.length === 0) return this.rules;
+    const unknown = ids.filter((id) => !this.rules.some((r) => r.id === id));
+    if (unknown.length) throw new Error(`unknown rule ${unknown.join(', ')}; rules: ${this.rules.map((r) => r.id).join(', ')}`);
+    return this.rules.filter((r) => ids.includes(r.id));
+  }
+
+  private async runLocked(rules: readonly ReconcilerRule[], opts: ReconcileOptions): Promise<ReconcileResult> {
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const scope = opts.scope ?? {};
+    const kind = scope.jobId || scope.since ? 'incremental' : 'full';
+    const explicit = scope.jobId ? [scope.jobId] : null;
+    const touched = scope.jobId ? explicit : scope.since ? await this.touchedJobs(scope.since) : null;
+    const findings: Finding[] = [];
+    const errors: { ruleId: string; message: string }[] = [];
+    let resolved = 0;
+    for (const rule of rules) {
+      const jobIds = rule.kind === 'live' ? explicit : touched;
+      let raw: RawFinding[];
+      try {
+        raw = dedupe(await this.ds.transaction('REPEATABLE READ', async (tx) => {
+          await tx.query(`SET TRANSACTION READ ONLY`);
+          await tx.query(`SELECT set_config('statement_timeout', $1, true)`, [String(this.thresholds.statementTimeoutMs)]);
+          return rule.run({ ds: tx, jobIds, thresholds: this.thresholds });
+        }));
+      } catch (err) {
+        errors.push({ ruleId: rule.id, message: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+      const mine: Finding[] = raw.map((f) => ({ ...f, ruleId: rule.id, severity: rule.severity, title: rule.title,
+        explanation: rule.explanation, firstSeenAt: null, occurrences: 1 }));
+      if (opts.persist) {
+        await this.upsert(mine);
+        resolved += await this.resolve(rule.id, mine.map((f) => f.fingerprint), jobIds);
+      }
+      findings.push(...mine);
+    }
+    const durationMs = Math.round(performance.now() - t0);
+    if (opts.persist) {
+      await this.ds.query(
+        `INSERT INTO reconciler_runs (started_at, kind, findings, duration_ms, error) VALUES ($1, $2, $3, $4, $5)`,
+        [startedAt, kind, findings.length, durationMs, errors.length ? errors.map((e) => `${e.ruleId}: ${e.message}`).join('; ') : null]);
+    }
+    return { skipped: false, kind, findings, resolved, durationMs, errors };
+  }
+
+  /** Jobs with a status change or an attempt started since `since` (less a margin for long calls). */
+  private async touchedJobs(since: Date): Promise<string[]> {
+    const rows: { id: string }[] = await this.ds.query(
+      `SELECT id FROM jobs WHERE updated_at >= $1
+       UNION
+       SELECT DISTINCT job_id FROM execution_attempts WHERE started_at >= $1::timestamptz - make_interval(secs => $2::double precision / 1000)`,
+      [since, this.thresholds.touchedMarginMs]);
+    return rows.map((r) => String(r.id));
+  }
+
+  private async upsert(findings: Finding[]): Promise<void> {
+    if (findings.length === 0) return;
+    const col = <T>(f: (x: Finding) => T): T[] => findings.map(f);
+    const rows: { fingerprint: string; first_seen_at: Date; occurrences: number }[] = await this.ds.query(
+      `INSERT INTO reconciler_findings (rule_id, severity, fingerprint, job_id, summary, evidence)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+       ON CONFLICT (fingerprint) DO UPDATE
+          SET last_seen_at = now(), occurrences = reconciler_findings.occurrences + 1, resolved_at = NULL,
+              severity = EXCLUDED.severity, summary = EXCLUDED.summary, evidence = EXCLUDED.evidence, job_id = EXCLUDED.job_id
+       RETURNING fingerprint, first_seen_at, occurrences`,
+      [col((f) => f.ruleId), col((f) => f.severity), col((f) => f.fingerprint), col((f) => f.jobId), col((f) => f.summary),
+        col((f) => JSON.stringify(f.evidence))]);
+    const byFp = new Map(rows.map((r) => [r.fingerprint, r]));
+    for (const f of findings) {
+      const r = byFp.get(f.fingerprint);
+      if (r) {
+        f.firstSeenAt = new Date(r.first_seen_at).toISOString();
+        f.occurrences = Number(r.occurrences);
+      }
+    }
+  }
+
+  private async resolve(ruleId: string, seen: string[], jobIds: string[] | null): Promise<number> {
+    const rows: unknown[] = await this.ds.query(
+      `UPDATE reconciler_findings SET resolved_at = now()
+        WHERE rule_id = $1 AND resolved_at IS NULL AND NOT (fingerprint = ANY($2::text[]))
+          AND ($3::text[] IS NULL OR job_id = ANY($3::text[]))
+       RETURNING id`, [ruleId, seen, jobIds]);
+    return Array.isArray(rows[0]) ? (rows[0] as unknown[]).length : rows.length;
+  }
+}
+
+function dedupe(findings: RawFinding[]): RawFinding[] {
+  const seen = new Map<string, RawFinding>();
+  for (const f of findings) if (!seen.has(f.fingerprint)) seen.set(f.fingerprint, f);
+  return [...seen.values()];
+}

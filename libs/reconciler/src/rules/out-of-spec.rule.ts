@@ -1,0 +1,44 @@
+import type { ReconcilerRule } from '../reconciler.types.js';
+import { ids, inJobs, ruleRows } from './rule-sql.js';
+
+/** Executions whose question, model, region or replicate the job's spec does not list. */
+export const outOfSpecRule: ReconcilerRule = {
+  id: 'out_of_spec',
+  severity: 'critical',
+  title: 'Work outside the job spec',
+  kind: 'jobs',
+  explanation: 'The job has cells for a question, model, region or replicate its frozen spec does not list, so '
+    + 'something other than the planner wrote them (a manual insert, a bug in an import, or a spec edited in place). '
+    + 'Those results must not be reported with the job; find where the rows came from before trusting the job.',
+  async run(ctx) {
+    const rows = await ruleRows(ctx,
+      `SELECT e.job_id, count(*)::int AS n, array_agg(e.id ORDER BY e.id) AS execution_ids,
+              array_agg(DISTINCT e.question_id) FILTER (WHERE NOT q_ok) AS questions,
+              array_agg(DISTINCT e.model_id) FILTER (WHERE NOT m_ok) AS models,
+              array_agg(DISTINCT e.region) FILTER (WHERE NOT r_ok) AS regions,
+              count(*) FILTER (WHERE NOT rep_ok)::int AS bad_replicates
+         FROM executions e JOIN jobs j ON j.id = e.job_id
+        CROSS JOIN LATERAL (SELECT
+           EXISTS (SELECT 1 FROM jsonb_array_elements(j.spec->'questions') x WHERE x->>'id' = e.question_id) AS q_ok,
+           EXISTS (SELECT 1 FROM jsonb_array_elements(j.spec->'models') x WHERE x->>'id' = e.model_id) AS m_ok,
+           EXISTS (SELECT 1 FROM jsonb_array_elements(j.spec->'regions') x WHERE x->>'id' = e.region) AS r_ok,
+           e.replicate < coalesce((j.spec->>'repeats')::int, 1) AS rep_ok) c
+        WHERE ${inJobs('e.job_id')} AND jsonb_typeof(j.spec->'questions') = 'array'
+          AND NOT (q_ok AND m_ok AND r_ok AND rep_ok)
+        GROUP BY e.job_id`);
+    return rows.map((r) => {
+      const questions = (r.questions as string[] | null) ?? [];
+      const models = (r.models as string[] | null) ?? [];
+      const regions = (r.regions as string[] | null) ?? [];
+      const badReplicates = Number(r.bad_replicates);
+      const what = [questions.length && `questions ${questions.join(', ')}`, models.length && `models ${models.join(', ')}`,
+        regions.length && `regions ${regions.join(', ')}`, badReplicates > 0 && `${badReplicates} replicates`].filter(Boolean);
+      return {
+        fingerprint: `out_of_spec:${r.job_id}`,
+        jobId: String(r.job_id),
+        summary: `job ${r.job_id}: ${r.n} cells outside the spec (${what.join('; ')})`,
+        evidence: { executionIds: ids(r.execution_ids, ctx.thresholds.evidenceLimit), count: r.n, questions, models, regions, badReplicates },
+      };
+    });
+  },
+};

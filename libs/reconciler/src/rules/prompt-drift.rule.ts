@@ -1,0 +1,56 @@
+import { renderSystemPrompt, type NormalisedJobSpec } from '@beacon/domain';
+import type { RawFinding, ReconcilerRule } from '../reconciler.types.js';
+import { ids, inJobs, ruleRows } from './rule-sql.js';
+
+/** Attempts of one cell with different prompts, or a system prompt that is not the region's rendering of the job's template. */
+export const promptDriftRule: ReconcilerRule = {
+  id: 'prompt_drift',
+  severity: 'warning',
+  title: 'Prompt drift',
+  kind: 'jobs',
+  explanation: 'The prompt sent to the provider is not the one the job froze at submission: attempts of one cell '
+    + 'carry different prompt hashes, or a region\'s system prompt differs from the job template rendered with the '
+    + 'region\'s display name. Responses from such attempts are not comparable across regions; check for runners of '
+    + 'different versions or a changed region name, and rerun the affected cells.',
+  async run(ctx) {
+    const limit = ctx.thresholds.evidenceLimit;
+    const out: RawFinding[] = [];
+    const hashes = await ruleRows(ctx,
+      `SELECT a.execution_id, a.job_id, count(DISTINCT a.prompt_hash)::int AS n, array_agg(a.id ORDER BY a.id) AS attempt_ids
+         FROM execution_attempts a WHERE ${inJobs('a.job_id')}
+        GROUP BY a.execution_id, a.job_id HAVING count(DISTINCT a.prompt_hash) > 1`);
+    for (const r of hashes) {
+      out.push({
+        fingerprint: `prompt_drift:hash:${r.execution_id}`,
+        jobId: String(r.job_id),
+        summary: `execution ${r.execution_id}: ${r.n} different prompt hashes across its attempts`,
+        evidence: { executionIds: [String(r.execution_id)], attemptIds: ids(r.attempt_ids, limit), distinctHashes: r.n },
+      });
+    }
+    const prompts = await ruleRows(ctx,
+      `SELECT a.job_id, e.region, a.system_prompt, count(*)::int AS n, array_agg(a.id ORDER BY a.id) AS attempt_ids
+         FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
+        WHERE ${inJobs('a.job_id')}
+        GROUP BY a.job_id, e.region, a.system_prompt`);
+    const jobIds = [...new Set(prompts.map((r) => String(r.job_id)))];
+    const specs = new Map<string, NormalisedJobSpec>();
+    if (jobIds.length > 0) {
+      for (const j of await ctx.ds.query('SELECT id, spec FROM jobs WHERE id = ANY($1::text[])', [jobIds])) specs.set(String(j.id), j.spec);
+    }
+    for (const r of prompts) {
+      const spec = specs.get(String(r.job_id));
+      const region = spec?.regions?.find((x) => x.id === r.region);
+      if (!spec?.prompt?.template || !region) continue;
+      const expected = renderSystemPrompt(spec.prompt.template, region.displayName);
+      if (expected === r.system_prompt) continue;
+      out.push({
+        fingerprint: `prompt_drift:template:${r.job_id}:${r.region}`,
+        jobId: String(r.job_id),
+        summary: `job ${r.job_id}: ${r.n} attempts in ${r.region} sent a system prompt that is not the job's template (version ${spec.prompt.version})`,
+        evidence: { attemptIds: ids(r.attempt_ids, limit), count: r.n, promptVersion: spec.prompt.version,
+          expected: expected.slice(0, 200), actual: String(r.system_prompt).slice(0, 200) },
+      });
+    }
+    return out;
+  },
+};

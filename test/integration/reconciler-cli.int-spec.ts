@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { cliEnv, requireBuild, runCli } from '../utils/cli.js';
+import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
+import { seedJob } from './reconciler-fixtures.js';
+
+/** `beacon reconcile` against a real database: exit 0 clean, 1 with a finding at or above --fail-on, 2 on bad flags. */
+describe('beacon reconcile', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    requireBuild();
+    db = await migratedDatabase('reccli');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const reconcile = (args: string[]) => runCli(['reconcile', ...args], { env: cliEnv({ DATABASE_URL: db.url }) });
+
+  it('exits 0 on a clean database', async () => {
+    const r = await reconcile(['--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'full', findings: [], failing: 0 });
+  });
+
+  it('exits 1 with a stuck cell, prints a table, and respects --fail-on and --rule', async () => {
+    const { jobId, cells } = await seedJob(db.ds, { pending: true });
+    await db.ds.query(`UPDATE executions SET run_after = now() WHERE job_id = $1`, [jobId]);
+    await db.ds.query(
+      `UPDATE executions SET state = 'running', attempts = 1, lease_token = gen_random_uuid(), lease_owner = 'gone',
+              lease_expires_at = now() - interval '5 minutes' WHERE id = $1`, [cells[0]!.id]);
+    const json = await reconcile(['--json', '--job', jobId]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).findings.map((f: any) => f.fingerprint)).toEqual([`stuck_running:${cells[0]!.id}`]);
+
+    const table = await reconcile([]);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/^SEVERITY\s+RULE\s+JOB\s+SUMMARY\s+EVIDENCE/);
+    expect(table.stdout).toContain(`critical  stuck_running  ${jobId}`);
+
+    expect((await reconcile(['--rule', 'duplicate_results', '--since', '1h'])).code).toBe(0);
+    await db.ds.query(`UPDATE executions SET state = 'pending', lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1`, [cells[0]!.id]);
+    await db.ds.query(`UPDATE jobs SET status = 'failed' WHERE id = $1`, [jobId]);
+    const warning = await reconcile(['--json', '--fail-on', 'critical']);
+    expect(JSON.parse(warning.stdout).findings.map((f: any) => f.ruleId)).toEqual(['job_status_inconsistent']);
+    expect(warning.code).toBe(0);
+    expect((await reconcile(['--json'])).code).toBe(1);
+  });
+
+  it('exits 2 on bad flags', async () => {
+    expect((await reconcile(['--fail-on', 'fatal'])).code).toBe(2);
+    expect((await reconcile(['--since', 'yesterday'])).code).toBe(2);
+    expect((await reconcile(['--rule', 'nope'])).code).toBe(2);
+  });
+});
