@@ -1,5 +1,6 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
 import { Findings1764100000000 } from './1764100000000-findings.js';
+import { Imports1764200000000 } from './1764200000000-imports.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
-export const MIGRATIONS = [InitialSchema1764000000000, Findings1764100000000];
+export const MIGRATIONS = [InitialSchema1764000000000, Findings1764100000000, Imports1764200000000];

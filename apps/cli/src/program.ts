@@ -3,6 +3,7 @@ import { ApiRequestError, ApiUnreachableError } from '@beacon/api-client';
 import { registerDemo } from './commands/demo.command.js';
 import { registerJobReads } from './commands/jobs.command.js';
 import { registerSimulate } from './commands/simulate.command.js';
+import { registerImport } from './commands/import.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
 import { registerReconcile } from './commands/reconcile.command.js';
 import { registerServe } from './commands/serve.command.js';
@@ -21,6 +22,7 @@ export function buildProgram(version: string): Command {
   registerServe(program);
   registerMigrate(program);
   registerReconcile(program);
+  registerImport(program);
   registerSubmit(program);
   registerJobReads(program);
   registerDemo(program);

@@ -7,3 +7,4 @@ export * from './repositories/queue.types.js';
 export * from './repositories/queue.repository.js';
 export * from './repositories/lifecycle.repository.js';
 export * from './repositories/runner.repository.js';
+export * from './import/legacy-import.js';

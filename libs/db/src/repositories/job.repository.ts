@@ -71,7 +71,7 @@ async function planCells(tx: EntityManager, spec: NormalisedJobSpec): Promise<nu
       CROSS JOIN unnest($4::text[]) WITH ORDINALITY AS r(v, o)
       CROSS JOIN generate_series(0, $5::int - 1) AS rep
       ORDER BY rep, q.o, m.o, r.o
-     ON CONFLICT ON CONSTRAINT executions_cell_key DO NOTHING
+     ON CONFLICT (job_id, question_id, model_id, region, replicate) WHERE NOT imported DO NOTHING
      RETURNING 1)
      SELECT count(*)::int AS n FROM planned`,
     [spec.id, axes.questionIds, axes.modelIds, axes.regions, axes.repeats, spec.parameters.maxAttempts],

@@ -1,4 +1,6 @@
 import type { ReconcilerRule } from '../reconciler.types.js';
+import { batchModeRule } from './batch-mode.rule.js';
+import { duplicateCellRule } from './duplicate-cell.rule.js';
 import { duplicateResultsRule } from './duplicate-results.rule.js';
 import { identicalResponsesRule } from './identical-responses.rule.js';
 import { impossibleTimesRule } from './impossible-times.rule.js';
@@ -16,7 +18,7 @@ import { workAfterEndRule } from './work-after-end.rule.js';
 
 /** Every rule, most severe concerns first. */
 export const RULES: readonly ReconcilerRule[] = [
-  duplicateResultsRule, overlappingAttemptsRule, stuckRunningRule, stalledPendingRule, retryStormRule, jobStatusRule,
+  duplicateResultsRule, duplicateCellRule, overlappingAttemptsRule, stuckRunningRule, stalledPendingRule, retryStormRule, jobStatusRule,
   missingCellsRule, outOfSpecRule, promptDriftRule, impossibleTimesRule, workAfterEndRule, regionFailingRule,
-  identicalResponsesRule, retryBurstRule,
+  identicalResponsesRule, retryBurstRule, batchModeRule,
 ];

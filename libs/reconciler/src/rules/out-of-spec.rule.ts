@@ -12,14 +12,15 @@ export const outOfSpecRule: ReconcilerRule = {
     + 'Those results must not be reported with the job; find where the rows came from before trusting the job.',
   async run(ctx) {
     const rows = await ruleRows(ctx,
-      `SELECT e.job_id, count(*)::int AS n, array_agg(e.id ORDER BY e.id) AS execution_ids,
+      `SELECT e.job_id, count(*)::int AS n, array_agg(coalesce(e.legacy_id, e.id) ORDER BY e.id) AS execution_ids,
               array_agg(DISTINCT e.question_id) FILTER (WHERE NOT q_ok) AS questions,
               array_agg(DISTINCT e.model_id) FILTER (WHERE NOT m_ok) AS models,
               array_agg(DISTINCT e.region) FILTER (WHERE NOT r_ok) AS regions,
               count(*) FILTER (WHERE NOT rep_ok)::int AS bad_replicates
          FROM executions e JOIN jobs j ON j.id = e.job_id
         CROSS JOIN LATERAL (SELECT
-           EXISTS (SELECT 1 FROM jsonb_array_elements(j.spec->'questions') x WHERE x->>'id' = e.question_id) AS q_ok,
+           (e.imported AND e.legacy_question_id IS NULL)
+             OR EXISTS (SELECT 1 FROM jsonb_array_elements(j.spec->'questions') x WHERE x->>'id' = e.question_id) AS q_ok,
            EXISTS (SELECT 1 FROM jsonb_array_elements(j.spec->'models') x WHERE x->>'id' = e.model_id) AS m_ok,
            EXISTS (SELECT 1 FROM jsonb_array_elements(j.spec->'regions') x WHERE x->>'id' = e.region) AS r_ok,
            e.replicate < coalesce((j.spec->>'repeats')::int, 1) AS rep_ok) c

@@ -27,8 +27,25 @@ export const promptDriftRule: ReconcilerRule = {
         evidence: { executionIds: [String(r.execution_id)], attemptIds: ids(r.attempt_ids, limit), distinctHashes: r.n },
       });
     }
+    // Several executions of one cell (imported legacy duplicates) sent different prompts.
+    const cells = await ruleRows(ctx,
+      `SELECT a.job_id, e.question_id, e.model_id, e.region, e.replicate, count(DISTINCT a.prompt_hash)::int AS n,
+              array_agg(DISTINCT coalesce(e.legacy_id, e.id)) AS execution_ids, array_agg(a.id ORDER BY a.id) AS attempt_ids
+         FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
+        WHERE ${inJobs('a.job_id')}
+        GROUP BY a.job_id, e.question_id, e.model_id, e.region, e.replicate
+       HAVING count(DISTINCT e.id) > 1 AND count(DISTINCT a.prompt_hash) > 1`);
+    for (const r of cells) {
+      out.push({
+        fingerprint: `prompt_drift:cell:${r.job_id}:${r.question_id}:${r.model_id}:${r.region}:${r.replicate}`,
+        jobId: String(r.job_id),
+        summary: `job ${r.job_id}: executions of cell (${r.region}, ${r.model_id}, ${r.question_id}) sent ${r.n} different prompts`,
+        evidence: { executionIds: ids(r.execution_ids, limit).sort((x, y) => Number(x) - Number(y)), attemptIds: ids(r.attempt_ids, limit), distinctHashes: r.n },
+      });
+    }
     const prompts = await ruleRows(ctx,
-      `SELECT a.job_id, e.region, a.system_prompt, count(*)::int AS n, array_agg(a.id ORDER BY a.id) AS attempt_ids
+      `SELECT a.job_id, e.region, a.system_prompt, count(*)::int AS n, array_agg(a.id ORDER BY a.id) AS attempt_ids,
+              array_agg(coalesce(e.legacy_id, e.id) ORDER BY a.id) AS execution_ids
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
         WHERE ${inJobs('a.job_id')}
         GROUP BY a.job_id, e.region, a.system_prompt`);
@@ -47,7 +64,7 @@ export const promptDriftRule: ReconcilerRule = {
         fingerprint: `prompt_drift:template:${r.job_id}:${r.region}`,
         jobId: String(r.job_id),
         summary: `job ${r.job_id}: ${r.n} attempts in ${r.region} sent a system prompt that is not the job's template (version ${spec.prompt.version})`,
-        evidence: { attemptIds: ids(r.attempt_ids, limit), count: r.n, promptVersion: spec.prompt.version,
+        evidence: { executionIds: ids(r.execution_ids, limit), attemptIds: ids(r.attempt_ids, limit), count: r.n, promptVersion: spec.prompt.version,
           expected: expected.slice(0, 200), actual: String(r.system_prompt).slice(0, 200) },
       });
     }
