@@ -1,6 +1,7 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
 import { Findings1764100000000 } from './1764100000000-findings.js';
 import { Imports1764200000000 } from './1764200000000-imports.js';
+import { Repairs1764300000000 } from './1764300000000-repairs.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
-export const MIGRATIONS = [InitialSchema1764000000000, Findings1764100000000, Imports1764200000000];
+export const MIGRATIONS = [InitialSchema1764000000000, Findings1764100000000, Imports1764200000000, Repairs1764300000000];

@@ -1,6 +1,8 @@
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import {
-  ReconcileService, SEVERITIES, parseDuration, ruleIds, severityRank, type Finding, type ReconcileScope, type Severity,
+  ReconcileService, RepairService, SEVERITIES, parseDuration, ruleIds, severityRank, type Finding, type ReconcileResult,
+  type ReconcileScope, type Repair, type Severity,
 } from '@beacon/reconciler';
 import { openDatabase } from '../database.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -12,6 +14,8 @@ interface ReconcileFlags {
   rule?: string[];
   json?: boolean;
   failOn: string;
+  fix?: boolean;
+  dryRun?: boolean;
 }
 
 /** Evidence ids in one short cell: executions first, then attempts. */
@@ -34,6 +38,8 @@ export function registerReconcile(program: Command): void {
     .option('--rule <id>', `only this rule (repeatable): ${ruleIds().join(', ')}`, (v: string, prev: string[] = []) => [...prev, v])
     .option('--json', 'print the findings as JSON')
     .option('--fail-on <severity>', `lowest severity that fails the run: ${SEVERITIES.join(', ')}`, 'warning')
+    .option('--fix', 'apply the safe, audited repairs (requeue stuck cells, cancel pending out-of-spec cells, mark superseded duplicates), then check again')
+    .option('--dry-run', 'with --fix: print the repairs it would apply and change nothing')
     .action(async (flags: ReconcileFlags) => {
       if (!SEVERITIES.includes(flags.failOn as Severity)) throw new CliError(`--fail-on must be one of ${SEVERITIES.join(', ')}`, EXIT.usage);
       const scope: ReconcileScope = {};
@@ -53,16 +59,41 @@ export function registerReconcile(program: Command): void {
         throw new CliError(err instanceof Error ? err.message : String(err), EXIT.usage);
       }
       try {
-        const out = await new ReconcileService(db.ds).run({ scope, ruleIds: flags.rule, persist: true });
-        if (out.skipped) throw new CliError('another reconciler holds the lock; try again', EXIT.usage);
-        if (out.errors.length) {
-          throw new CliError(`rules failed: ${out.errors.map((e) => `${e.ruleId}: ${e.message}`).join('; ')}`, EXIT.usage);
+        const check = async (): Promise<ReconcileResult> => {
+          const res = await new ReconcileService(db.ds).run({ scope, ruleIds: flags.rule, persist: true });
+          if (res.skipped) throw new CliError('another reconciler holds the lock; try again', EXIT.usage);
+          if (res.errors.length) {
+            throw new CliError(`rules failed: ${res.errors.map((e) => `${e.ruleId}: ${e.message}`).join('; ')}`, EXIT.usage);
+          }
+          return res;
+        };
+        let out = await check();
+        let repairs: (Repair & { applied: boolean; changedIds: string[] })[] | undefined;
+        if (flags.fix || flags.dryRun) {
+          const repairer = new RepairService(db.ds);
+          const planned = await repairer.plan(out.findings);
+          if (flags.dryRun) {
+            repairs = planned.map((r) => ({ ...r, applied: false, changedIds: [] }));
+          } else {
+            repairs = await repairer.apply(planned, `beacon-cli:${process.env.USER ?? 'unknown'}@${hostname()}`);
+            // Check again so the findings and the exit code reflect what remains.
+            if (repairs.some((r) => r.applied)) out = await check();
+          }
+          if (!flags.json) {
+            const verb = flags.dryRun ? 'would' : 'applied';
+            if (repairs.length === 0) process.stdout.write(`no repairs ${flags.dryRun ? 'to apply' : 'applied'}\n`);
+            for (const r of repairs) {
+              const state = flags.dryRun ? 'would' : r.applied ? verb : 'nothing left to do';
+              process.stdout.write(`repair ${r.action} [${state}] ${r.fingerprint}: ${r.description}\n`);
+            }
+          }
         }
         const threshold = severityRank(flags.failOn as Severity);
         const failing = out.findings.filter((f) => severityRank(f.severity) >= threshold);
         const findings = [...out.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.ruleId.localeCompare(b.ruleId));
         if (flags.json) {
-          printJson({ kind: out.kind, durationMs: out.durationMs, resolved: out.resolved, failOn: flags.failOn, failing: failing.length, findings });
+          printJson({ kind: out.kind, durationMs: out.durationMs, resolved: out.resolved, failOn: flags.failOn, failing: failing.length, findings,
+            ...(repairs ? { dryRun: Boolean(flags.dryRun), repairs } : {}) });
         } else if (findings.length === 0) {
           process.stdout.write(`no findings (${out.kind} run, ${out.durationMs} ms, ${out.resolved} resolved)\n`);
         } else {

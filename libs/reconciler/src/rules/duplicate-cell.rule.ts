@@ -9,7 +9,8 @@ export const duplicateCellRule: ReconcilerRule = {
   kind: 'jobs',
   explanation: 'One (job, question, model, region, replicate) cell has several execution rows. Beacon plans each cell '
     + 'once, so these come from an imported legacy run that executed the cell twice; when the copies disagree the '
-    + 'job\'s answer for that cell is ambiguous. Report one of them explicitly or rerun the cell.',
+    + 'job\'s answer for that cell is ambiguous. Report one of them explicitly or rerun the cell; `beacon reconcile --fix` '
+    + 'keeps the earliest succeeded copy and marks the others superseded_by it (cells whose copies are all but one superseded are not reported).',
   async run(ctx) {
     const rows = await ruleRows(ctx,
       `SELECT e.job_id, e.question_id, e.model_id, e.region, e.replicate, count(*)::int AS n,
@@ -21,7 +22,7 @@ export const duplicateCellRule: ReconcilerRule = {
          FROM executions e
         WHERE ${inJobs('e.job_id')}
         GROUP BY e.job_id, e.question_id, e.model_id, e.region, e.replicate
-       HAVING count(*) > 1`);
+       HAVING count(*) FILTER (WHERE e.superseded_by IS NULL) > 1`);
     return rows.map((r) => {
       const gapMs = Number(r.gap_ms);
       const differ = Number(r.responses) > 1;
