@@ -12,20 +12,28 @@ export const outOfSpecRule: ReconcilerRule = {
     + 'Those results must not be reported with the job; find where the rows came from before trusting the job.',
   async run(ctx) {
     const rows = await ruleRows(ctx,
-      `SELECT e.job_id, count(*)::int AS n, array_agg(coalesce(e.legacy_id, e.id) ORDER BY e.id) AS execution_ids,
+      `WITH s AS MATERIALIZED (
+         SELECT j.id,
+                ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'questions') x) AS qs,
+                ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'models') x) AS ms,
+                ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'regions') x) AS rs,
+                coalesce((j.spec->>'repeats')::int, 1) AS reps
+           FROM jobs j
+          WHERE ${inJobs('j.id')} AND jsonb_typeof(j.spec->'questions') = 'array'
+            AND jsonb_typeof(j.spec->'models') = 'array' AND jsonb_typeof(j.spec->'regions') = 'array')
+       SELECT e.job_id, count(*)::int AS n, array_agg(coalesce(e.legacy_id, e.id) ORDER BY e.id) AS execution_ids,
               array_agg(DISTINCT e.question_id) FILTER (WHERE NOT q_ok) AS questions,
               array_agg(DISTINCT e.model_id) FILTER (WHERE NOT m_ok) AS models,
               array_agg(DISTINCT e.region) FILTER (WHERE NOT r_ok) AS regions,
               count(*) FILTER (WHERE NOT rep_ok)::int AS bad_replicates
-         FROM executions e JOIN jobs j ON j.id = e.job_id
+         -- The spec's axes as arrays, computed once per job (not a JSON walk per execution).
+         FROM executions e JOIN s ON s.id = e.job_id
         CROSS JOIN LATERAL (SELECT
-           (e.imported AND e.legacy_question_id IS NULL)
-             OR EXISTS (SELECT 1 FROM jsonb_array_elements(j.spec->'questions') x WHERE x->>'id' = e.question_id) AS q_ok,
-           EXISTS (SELECT 1 FROM jsonb_array_elements(j.spec->'models') x WHERE x->>'id' = e.model_id) AS m_ok,
-           EXISTS (SELECT 1 FROM jsonb_array_elements(j.spec->'regions') x WHERE x->>'id' = e.region) AS r_ok,
-           e.replicate < coalesce((j.spec->>'repeats')::int, 1) AS rep_ok) c
-        WHERE ${inJobs('e.job_id')} AND jsonb_typeof(j.spec->'questions') = 'array'
-          AND NOT (q_ok AND m_ok AND r_ok AND rep_ok)
+           (e.imported AND e.legacy_question_id IS NULL) OR e.question_id = ANY(s.qs) AS q_ok,
+           e.model_id = ANY(s.ms) AS m_ok,
+           e.region = ANY(s.rs) AS r_ok,
+           e.replicate < s.reps AS rep_ok) c
+        WHERE NOT (q_ok AND m_ok AND r_ok AND rep_ok)
         GROUP BY e.job_id`);
     return rows.map((r) => {
       const questions = (r.questions as string[] | null) ?? [];

@@ -16,9 +16,13 @@ export const promptDriftRule: ReconcilerRule = {
     const limit = ctx.thresholds.evidenceLimit;
     const out: RawFinding[] = [];
     const hashes = await ruleRows(ctx,
-      `SELECT a.execution_id, a.job_id, count(DISTINCT a.prompt_hash)::int AS n, array_agg(a.id ORDER BY a.id) AS attempt_ids
-         FROM execution_attempts a WHERE ${inJobs('a.job_id')}
-        GROUP BY a.execution_id, a.job_id HAVING count(DISTINCT a.prompt_hash) > 1`);
+      // min <> max finds the drifting executions cheaply; the evidence is gathered for those only.
+      `WITH drift AS (
+         SELECT a.execution_id FROM execution_attempts a WHERE ${inJobs('a.job_id')}
+          GROUP BY a.execution_id HAVING min(a.prompt_hash) <> max(a.prompt_hash))
+       SELECT a.execution_id, a.job_id, count(DISTINCT a.prompt_hash)::int AS n, array_agg(a.id ORDER BY a.id) AS attempt_ids
+         FROM execution_attempts a JOIN drift d ON d.execution_id = a.execution_id
+        GROUP BY a.execution_id, a.job_id`);
     for (const r of hashes) {
       out.push({
         fingerprint: `prompt_drift:hash:${r.execution_id}`,
@@ -32,7 +36,7 @@ export const promptDriftRule: ReconcilerRule = {
       `SELECT a.job_id, e.question_id, e.model_id, e.region, e.replicate, count(DISTINCT a.prompt_hash)::int AS n,
               array_agg(DISTINCT coalesce(e.legacy_id, e.id)) AS execution_ids, array_agg(a.id ORDER BY a.id) AS attempt_ids
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
-        WHERE ${inJobs('a.job_id')}
+        WHERE ${inJobs('a.job_id')} AND e.imported -- only imported rows can repeat a cell key
         GROUP BY a.job_id, e.question_id, e.model_id, e.region, e.replicate
        HAVING count(DISTINCT e.id) > 1 AND count(DISTINCT a.prompt_hash) > 1`);
     for (const r of cells) {
@@ -44,8 +48,8 @@ export const promptDriftRule: ReconcilerRule = {
       });
     }
     const prompts = await ruleRows(ctx,
-      `SELECT a.job_id, e.region, a.system_prompt, count(*)::int AS n, array_agg(a.id ORDER BY a.id) AS attempt_ids,
-              array_agg(coalesce(e.legacy_id, e.id) ORDER BY a.id) AS execution_ids
+      // Distinct (job, region, prompt) first, without building id arrays for the prompts that match the template.
+      `SELECT a.job_id, e.region, a.system_prompt, count(*)::int AS n, min(a.id) AS first_attempt
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
         WHERE ${inJobs('a.job_id')}
         GROUP BY a.job_id, e.region, a.system_prompt`);
@@ -60,6 +64,13 @@ export const promptDriftRule: ReconcilerRule = {
       if (!spec?.prompt?.template || !region) continue;
       const expected = renderSystemPrompt(spec.prompt.template, region.displayName);
       if (expected === r.system_prompt) continue;
+      const [evidence] = await ctx.ds.query(
+        `SELECT array_agg(id) AS attempt_ids, array_agg(execution_id) AS execution_ids FROM (
+           SELECT a.id, coalesce(e.legacy_id, e.id) AS execution_id FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
+            WHERE a.job_id = $1 AND e.region = $2 AND a.system_prompt = $3 ORDER BY a.id LIMIT $4) x`,
+        [r.job_id, r.region, r.system_prompt, limit]);
+      r.attempt_ids = evidence?.attempt_ids ?? [String(r.first_attempt)];
+      r.execution_ids = evidence?.execution_ids ?? [];
       out.push({
         fingerprint: `prompt_drift:template:${r.job_id}:${r.region}`,
         jobId: String(r.job_id),
