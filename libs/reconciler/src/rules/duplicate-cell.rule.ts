@@ -20,7 +20,8 @@ export const duplicateCellRule: ReconcilerRule = {
               count(DISTINCT coalesce(e.response, ''))::int AS responses,
               count(DISTINCT coalesce(e.classification, ''))::int AS classifications
          FROM executions e
-        WHERE ${inJobs('e.job_id')}
+        -- Planned rows cannot share a key (the partial unique index executions_cell_key); only imported ones can.
+        WHERE ${inJobs('e.job_id')} AND e.imported
         GROUP BY e.job_id, e.question_id, e.model_id, e.region, e.replicate
        HAVING count(*) FILTER (WHERE e.superseded_by IS NULL) > 1`);
     return rows.map((r) => {
