@@ -118,3 +118,148 @@ export interface CancelView {
   pendingCancelled: number;
   running: number;
 }
+
+/* ---- Live tail, timeline and diff (consumed by the TUI and `beacon timeline` / `beacon diff`) ---- */
+
+/** What happened, in one live-tail event. */
+export type LiveEventKind = 'attempt_started' | 'attempt_finished' | 'execution_state' | 'job_state' | 'finding';
+
+/**
+ * One event of `GET /api/v1/events` (server-sent events, `event: <kind>`, `id: <seq>`, `data: <this as JSON>`),
+ * published by whichever daemon did the work through Postgres LISTEN/NOTIFY. Query filters: `job`, `region`, `model`,
+ * `state`, `classification`, `kind` (each may repeat or be comma-separated). A reconnect with `Last-Event-ID` resumes
+ * after that sequence number where the server still has it.
+ */
+export interface LiveEventView {
+  /** Monotonic per server stream (decimal string); use as Last-Event-ID. */
+  seq: string;
+  kind: LiveEventKind;
+  /** When it happened (ISO 8601). */
+  at: string;
+  jobId: string;
+  executionId: string | null;
+  attemptId: string | null;
+  region: string | null;
+  modelId: string | null;
+  questionId: string | null;
+  /** Execution state (execution/attempt events) or job status (job_state) after the event. */
+  state: string | null;
+  /** Attempt outcome (attempt_finished). */
+  outcome: string | null;
+  classification: string | null;
+  runnerId: string | null;
+  /** Attempt number within its cell. */
+  attempt: number | null;
+  latencyMs: number | null;
+  httpStatus: number | null;
+  /** Finding events: rule id and severity; otherwise null. */
+  ruleId: string | null;
+  severity: string | null;
+}
+
+/** One provider call on the timeline. */
+export interface TimelineAttemptView {
+  id: string;
+  attempt: number;
+  runnerId: string;
+  startedAt: string;
+  /** Null while in flight. */
+  endedAt: string | null;
+  outcome: string | null;
+  httpStatus: number | null;
+  /** One-line error, if any. */
+  error: string | null;
+  latencyMs: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  traceId: string;
+  promptHash: string;
+}
+
+/** Marks drawn on a lane. */
+export type TimelineMark =
+  | 'retried' // more than one attempt
+  | 'lease_expired' // an attempt ended with lease_expired
+  | 'duplicate' // another execution of the job has the same cell key (imported data)
+  | 'out_of_spec' // model, region or question not in the job's spec
+  | 'prompt_drift' // attempts of this cell, or its duplicates, differ in prompt hash
+  | 'superseded' // marked superseded by a reconciler repair
+  | 'imported';
+
+/** One cell (execution) as a lane of the timeline. */
+export interface TimelineLaneView {
+  executionId: string;
+  questionId: string;
+  modelId: string;
+  region: string;
+  replicate: number;
+  state: string;
+  classification: string | null;
+  /** Cell key shared by duplicates: `question|model|region|replicate`. */
+  cellKey: string;
+  /** Other executions of this job with the same cell key. */
+  duplicateOf: string[];
+  marks: TimelineMark[];
+  attempts: TimelineAttemptView[];
+}
+
+/**
+ * `GET /api/v1/jobs/:id/timeline?cursor=&limit=&region=&model=&question=`: lanes ordered by region, model, question,
+ * replicate, id; windowed by `limit` (default 200, max 1000) and `cursor`. `from`/`to` span every attempt of the
+ * whole job (not only this page), so pages share one time axis.
+ */
+export interface TimelineView {
+  job: JobSummaryView;
+  from: string | null;
+  to: string | null;
+  totalLanes: number;
+  lanes: TimelineLaneView[];
+  nextCursor: string | null;
+}
+
+/** One side of a diff: an execution (its result attempt, else its last) or one attempt. */
+export interface DiffSideView {
+  /** As asked: `e:<id>` or a bare id for an execution, `a:<id>` for an attempt. */
+  ref: string;
+  kind: 'execution' | 'attempt';
+  executionId: string;
+  attemptId: string | null;
+  jobId: string;
+  questionId: string;
+  modelId: string;
+  region: string;
+  replicate: number;
+  attempt: number | null;
+  startedAt: string | null;
+  systemPrompt: string | null;
+  userPrompt: string | null;
+  parameters: unknown;
+  response: string | null;
+  classification: string | null;
+  finishReason: string | null;
+}
+
+/** A run of words in a word-level diff. */
+export interface WordChange {
+  op: 'equal' | 'added' | 'removed';
+  text: string;
+}
+
+/** The fields compared, in display order. */
+export type DiffField = 'systemPrompt' | 'userPrompt' | 'parameters' | 'response' | 'classification';
+
+/** One compared field: both texts and the word-level changes from a to b. */
+export interface DiffFieldView {
+  field: DiffField;
+  equal: boolean;
+  a: string;
+  b: string;
+  changes: WordChange[];
+}
+
+/** `GET /api/v1/diff?a=&b=`. */
+export interface DiffView {
+  a: DiffSideView;
+  b: DiffSideView;
+  fields: DiffFieldView[];
+}
