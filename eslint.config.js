@@ -32,6 +32,16 @@ export const boundaries = [
     },
   },
   {
+    files: ['libs/analysis/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [apps, escape,
+          { group: ['@beacon/*', '!@beacon/domain'], message: 'analysis is plain TypeScript over domain types: it reads through ports, never the database or the API' },
+          { group: framework, message: 'analysis is plain TypeScript: no framework, database, UI or telemetry imports' }],
+      }],
+    },
+  },
+  {
     files: ['migrations/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

@@ -26,7 +26,7 @@ export default {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/test/**/*.int-spec.ts?(x)'],
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
       globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
     },

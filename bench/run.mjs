@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load, throwawayDb } from './lib.mjs';
 import { rawFloor } from './raw-floor.mjs';
+import { liveTail } from './live-tail.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes('--json');
@@ -62,6 +63,9 @@ try {
     rssRatio: round(large.peakRssMiB / small.peakRssMiB, 3), liveHeapRatio: round(large.peakLiveHeapMiB / small.peakLiveHeapMiB, 3),
     boundMiB: 512, target: 'flat: both sizes under the 512 MiB bound, live heap ×≤ 1.25 for 10× the cells',
   };
+  log(`(e) live tail: 1000 events/s through NOTIFY → daemon → SSE`);
+  results.liveTail = await liveTail(database.url, { client: (await load()).client, rate: 1000, seconds: quick ? 5 : 20 });
+  log(`    ${results.liveTail.deliveredPerSec} events/s delivered, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, ${results.liveTail.dropped} dropped`);
 } finally {
   await sim.close();
   await database.close();
@@ -77,6 +81,7 @@ else {
     `observability cost         ${results.observability.onCellsPerSec} cells/s on vs ${results.observability.offCellsPerSec} off: ${(results.observability.cost * 100).toFixed(1)} % (target ≤ 10 %)`,
     ...results.rss.map((r) => `peak RSS                   ${String(r.cells).padStart(7)} cells: ${r.peakRssMiB} MiB (live heap ${r.peakLiveHeapMiB} MiB)`),
     `memory growth              RSS ×${results.rssGrowth.rssRatio}, live heap ×${results.rssGrowth.liveHeapRatio} for 10× the cells (${results.rssGrowth.target})`,
+    `live tail                  ${results.liveTail.deliveredPerSec} events/s delivered of 1000/s, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, daemon live heap ${results.liveTail.daemon.liveHeapMiB.start} → ${results.liveTail.daemon.liveHeapMiB.end} MiB`,
     '',
   ].join('\n'));
 }

@@ -120,7 +120,7 @@ describe('POST /api/v1/jobs rejections', () => {
   });
   afterAll(async () => { await runner?.close(); });
 
-  const cases: [string, () => string, string, RegExp, string?][] = [
+  const cases: [string, () => string, string, RegExp, string?, number?][] = [
     ['unknown region', () => JSON.stringify(spec({ regions: ['us-east', 'mars-north'] })), '$.regions[1]', /unknown region "mars-north"/],
     ['unknown model', () => JSON.stringify(spec({ models: ['gpt-9'] })), '$.models[0]', /unknown model "gpt-9"/],
     ['unknown question', () => JSON.stringify(spec({ questions: ['math_basic', 'no_such_question'] })), '$.questions[1]', /unknown question "no_such_question"/],
@@ -131,16 +131,16 @@ describe('POST /api/v1/jobs rejections', () => {
     ['empty matrix', () => JSON.stringify(spec({ questions: [], models: [] })), '$.models', /./],
     ['malformed JSON', () => '{"id": "x", "questions": [', '$', /malformed JSON/],
     ['a body that is not an object', () => '[1,2,3]', '$', /object/],
-    ['a body over 1 MiB', () => JSON.stringify(spec({ padding: 'x'.repeat(1_100_000) })), '$', /larger than the limit/],
+    ['a body over 1 MiB', () => JSON.stringify(spec({ padding: 'x'.repeat(1_100_000) })), '$', /larger than the limit/, undefined, 413],
     ['wrong content type', () => JSON.stringify(spec()), 'content-type', /application\/json/, 'text/plain'],
   ];
 
   // Every row gets all five values: Jest reads a test function with more parameters than the row as a `done` callback.
-  const rows = cases.map(([n, b, p, m, t]) => [n, b, p, m, t ?? 'application/json'] as const);
-  it.each(rows)('rejects %s with 400, the path and a message, and writes nothing', async (_name, body, path, message, type) => {
+  const rows = cases.map(([n, b, p, m, t, status]) => [n, b, p, m, t ?? 'application/json', status ?? 400] as const);
+  it.each(rows)('rejects %s with a 4xx, the path and a message, and writes nothing', async (_name, body, path, message, type, status) => {
     const before = await rowCounts(runner.ds);
     const res = await postJob(runner.baseUrl, body(), type);
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(status);
     expect(typeof res.body.error).toBe('string');
     const problem = res.body.problems.find((p: { path: string }) => p.path === path);
     expect(problem).toBeDefined();

@@ -1,13 +1,20 @@
 import { Command, CommanderError } from 'commander';
 import { ApiRequestError, ApiUnreachableError } from '@beacon/api-client';
+import { registerClassify } from './commands/classify.command.js';
 import { registerDemo } from './commands/demo.command.js';
+import { registerDiff } from './commands/diff.command.js';
 import { registerJobReads } from './commands/jobs.command.js';
 import { registerSimulate } from './commands/simulate.command.js';
 import { registerImport } from './commands/import.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
 import { registerReconcile } from './commands/reconcile.command.js';
+import { registerReport } from './commands/report.command.js';
+import { registerCompare } from './commands/compare.command.js';
 import { registerServe } from './commands/serve.command.js';
 import { registerSubmit } from './commands/submit.command.js';
+import { registerTui } from './commands/tui.command.js';
+import { registerTimeline } from './commands/timeline.command.js';
+import { registerToken } from './commands/token.command.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { clean } from './output.js';
 
@@ -22,11 +29,18 @@ export function buildProgram(version: string): Command {
   registerServe(program);
   registerMigrate(program);
   registerReconcile(program);
+  registerReport(program);
+  registerCompare(program);
   registerImport(program);
   registerSubmit(program);
   registerJobReads(program);
   registerDemo(program);
   registerSimulate(program);
+  registerTui(program);
+  registerTimeline(program);
+  registerDiff(program);
+  registerClassify(program);
+  registerToken(program);
   return program;
 }
 

@@ -6,16 +6,24 @@ import type { BeaconConfig } from '@beacon/domain';
 import { JobRepository, LifecycleRepository, ReadRepository } from '@beacon/db';
 import { OpenAiCompatibleProvider, connectionsByOrigin, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
+import { AnalyseJobService } from '@beacon/analysis';
+import { FindingsRepository } from '@beacon/reconciler';
+import { AnalysisController } from './api/analysis.controller.js';
 import { ErrorFilter } from './api/error.filter.js';
 import { ExecutionsController } from './api/executions.controller.js';
 import { HealthController } from './api/health.controller.js';
 import { JobsController } from './api/jobs.controller.js';
+import { LIVE_CONTROLLERS, liveProviders } from './live/live.providers.js';
+import { OPERATOR_VIEW_CONTROLLERS, OPERATOR_VIEW_PROVIDERS } from './api/operator-views.providers.js';
+import type { LiveEventsOptions } from './live/live-events.options.js';
 import { EngineService } from './engine/engine.service.js';
 import { HttpMetricsMiddleware } from './observability/http-metrics.middleware.js';
 import { MetricsCollector } from './observability/metrics.collector.js';
 import { MetricsController } from './observability/metrics.controller.js';
 import { RECONCILER_CONTROLLERS, RECONCILER_PROVIDERS } from './reconciler/reconciler.providers.js';
 import { SubmitJobService } from './jobs/submit-job.service.js';
+import { AuditMiddleware } from './auth/audit.middleware.js';
+import { SECURITY_PROVIDERS } from './auth/security.providers.js';
 import {
   BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, LOGGER, METRICS, OBSERVABILITY, READ_REPOSITORY,
 } from './tokens.js';
@@ -36,6 +44,8 @@ export interface RunnerModuleOptions {
   log?: Logger | null;
   /** False turns engine metrics off (benchmarks compare with and without). */
   observability?: boolean;
+  /** Live-tail buffer sizes and heartbeat (defaults otherwise). */
+  live?: Partial<LiveEventsOptions>;
 }
 
 /** The runner daemon: HTTP API over one database. */
@@ -43,13 +53,14 @@ export interface RunnerModuleOptions {
 export class RunnerModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+    consumer.apply(AuditMiddleware).forRoutes('*path');
   }
 
   static forRoot(opts: RunnerModuleOptions): DynamicModule {
     return {
       module: RunnerModule,
       imports: [ScheduleModule.forRoot()],
-      controllers: [JobsController, ExecutionsController, HealthController, MetricsController, ...RECONCILER_CONTROLLERS],
+      controllers: [JobsController, ExecutionsController, HealthController, MetricsController, ...RECONCILER_CONTROLLERS, ...LIVE_CONTROLLERS, ...OPERATOR_VIEW_CONTROLLERS, AnalysisController],
       providers: [
         { provide: DataSource, useValue: opts.dataSource },
         { provide: BEACON_CONFIG, useValue: opts.config },
@@ -64,9 +75,13 @@ export class RunnerModule implements NestModule {
         { provide: LOGGER, useValue: opts.log ?? null },
         { provide: OBSERVABILITY, useValue: opts.observability !== false },
         SubmitJobService,
+        { provide: AnalyseJobService, useFactory: (read: ReadRepository, findings: FindingsRepository) => new AnalyseJobService(read, findings), inject: [READ_REPOSITORY, FindingsRepository] },
         EngineService,
         MetricsCollector,
         ...RECONCILER_PROVIDERS,
+        ...liveProviders(opts.live),
+        ...OPERATOR_VIEW_PROVIDERS,
+        ...SECURITY_PROVIDERS,
       ],
     };
   }

@@ -1,6 +1,9 @@
 import type {
-  CancelView, ErrorView, ExecutionDetailView, ExecutionView, JobDetailView, JobSummaryView, Page, SubmitView,
+  CancelView, DiffView, ErrorView, ExecutionDetailView, ExecutionView, FindingView, JobDetailView, JobSummaryView,
+  LiveEventFilter, LiveEventView, Page, SubmitView, TimelineView,
 } from '@beacon/domain';
+import type { JobAnalysis } from '@beacon/analysis';
+import { type LiveStreamNotice, streamLiveEvents } from './live-events.stream.js';
 
 /** The API answered with an error status. */
 export class ApiRequestError extends Error {
@@ -25,6 +28,25 @@ export interface ExecutionQuery {
   model?: string;
   question?: string;
   state?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** Window and filters of a job timeline. */
+export interface TimelineQuery {
+  cursor?: string;
+  limit?: number;
+  region?: string;
+  model?: string;
+  question?: string;
+}
+
+/** Filters of the findings listing (open findings by default). */
+export interface FindingQuery {
+  job?: string;
+  rule?: string;
+  severity?: string;
+  state?: 'open' | 'resolved' | 'all';
   limit?: number;
   cursor?: string;
 }
@@ -70,6 +92,40 @@ export class BeaconApiClient {
 
   async getExecution(id: string): Promise<ExecutionDetailView> {
     return (await this.request<ExecutionDetailView>('GET', `/api/v1/executions/${encodeURIComponent(id)}`)).body;
+  }
+
+  /** One window of a job's timeline (lanes per cell, attempts on a shared time axis). */
+  async getTimeline(jobId: string, q: TimelineQuery = {}): Promise<TimelineView> {
+    return (await this.request<TimelineView>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}/timeline${qs({ ...q })}`)).body;
+  }
+
+  /** Word-level diff of two executions or attempts: `e:<id>` or a bare id for an execution, `a:<id>` for an attempt. */
+  async getDiff(a: string, b: string): Promise<DiffView> {
+    return (await this.request<DiffView>('GET', `/api/v1/diff${qs({ a, b })}`)).body;
+  }
+
+  /** A job's cross-region analysis: refusal patterns, divergence between regions, noise floor, data quality. */
+  async getAnalysis(jobId: string): Promise<JobAnalysis> {
+    return (await this.request<JobAnalysis>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}/analysis`)).body;
+  }
+
+  /** Reconciler findings, newest first. */
+  async listFindings(q: FindingQuery = {}): Promise<Page<FindingView>> {
+    return (await this.request<Page<FindingView>>('GET', `/api/v1/findings${qs({ ...q })}`)).body;
+  }
+
+  /**
+   * Live attempt, state and finding events from every daemon on the database (server-sent events). Reconnects with
+   * `Last-Event-ID` after a drop, with backoff, until `signal` aborts; then the iteration ends. A filter the server
+   * rejects throws {@link ApiRequestError}. `onNotice` hears of connects, reconnects and dropped events.
+   */
+  events(filter: LiveEventFilter, signal?: AbortSignal, onNotice?: (notice: LiveStreamNotice) => void): AsyncIterable<LiveEventView> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    return streamLiveEvents({
+      url: `${this.baseUrl}/api/v1/events${qs({ ...filter })}`, headers, signal, onNotice,
+      rejected: (status, body) => new ApiRequestError(status, body),
+    });
   }
 
   private async request<T>(method: string, path: string, body?: string): Promise<{ status: number; body: T }> {

@@ -1,1 +1,3 @@
 export * from './api-client.js';
+export { type LiveStreamNotice } from './live-events.stream.js';
+export { type SseMessage, SseParser } from './sse-parser.js';

@@ -3,8 +3,10 @@ export { ConfigError } from './problems/config.error.js';
 
 export type {
   BeaconConfig,
+  ClassifierConfig,
   ConfigDefaults,
   ConfigLimits,
+  JudgeConfig,
   ModelConfig,
   PromptConfig,
   QuestionDef,
@@ -49,6 +51,27 @@ export type {
   Page,
   SubmitView,
   CancelView,
+  DiffField,
+  DiffFieldView,
+  DiffSideView,
+  DiffView,
+  FindingView,
+  LiveEventFilter,
+  LiveEventKind,
+  LiveEventView,
+  LiveGapView,
+  TimelineAttemptView,
+  TimelineLaneView,
+  TimelineMark,
+  TimelineView,
+  WordChange,
 } from './views/api-views.types.js';
 export * from './engine/index.js';
+export * from './classify/index.js';
 export * from './report/index.js';
+export * from './live/index.js';
+export * from './auth/index.js';
+export { FORBIDDEN_KEYS, MAX_JSON_DEPTH, parseStrictJson, type StrictJsonError, type StrictJsonResult } from './json/strict-json.js';
+export { checkSpecText, FREE_TEXT_KEYS, MAX_SPEC_KEY, MAX_SPEC_STRING } from './spec/spec-text.checks.js';
+export * from './diff/index.js';
+export * from './timeline/index.js';

@@ -11,6 +11,8 @@ import type { DataSource } from 'typeorm';
 import { newRunnerId } from '../engine-settings.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { jobReport, waitForJob } from '../job-progress.js';
+import { dataDir } from '../database.js';
+import { renderReport, reportFileName, writeReportFile } from './report.command.js';
 import { note, printJson } from '../output.js';
 
 const DEMO_SPEC = new URL('../../../../../examples/bias-detection-8x3x3.json', import.meta.url);
@@ -21,7 +23,8 @@ export function registerDemo(program: Command): void {
     .description('run the 8 × 3 × 3 demo job on a throwaway database against the built-in simulator, then print the result table')
     .option('--json', 'print the result as JSON')
     .option('--seed <n>', 'simulator seed', '42')
-    .action(async (opts: { json?: boolean; seed: string }) => {
+    .option('--report <file>', 'where to write the HTML report (default: reports/<job>.html under BEACON_DATA_DIR, else ./.beacon)')
+    .action(async (opts: { json?: boolean; seed: string; report?: string }) => {
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed)) throw new CliError(`--seed: must be an integer (got ${JSON.stringify(opts.seed)})`, EXIT.usage);
       const log = opts.json ? () => undefined : note;
@@ -49,11 +52,14 @@ export function registerDemo(program: Command): void {
         const job = await waitForJob(api, body.id, { quiet: opts.json, intervalMs: 100, timeoutMs: 300_000 });
         const report = await jobReport(api, job);
         const check = await exactlyOnce(ds, job.id);
-        if (opts.json) printJson({ ...report, verification: check });
+        const reportPath = await writeReportFile(opts.report ?? path.join(dataDir(), 'reports', reportFileName(job.id, 'html')),
+          renderReport(await api.getAnalysis(job.id), 'html', 10));
+        if (opts.json) printJson({ ...report, verification: check, reportPath });
         else {
           process.stdout.write('\n' + renderJobReport(report, { width: process.stdout.columns || 160 }));
           process.stdout.write(`\n${check.cells} cells, ${check.terminal} terminal, ${check.withResult} with exactly one result, ` +
             `${check.duplicateResults} duplicates, ${check.attempts} provider calls\n`);
+          process.stdout.write(`HTML report: ${reportPath}\n`);
         }
         if (!check.ok) throw new CliError(`the demo did not run every cell exactly once: ${JSON.stringify(check)}`, EXIT.jobNotCompleted);
       } finally {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ExecutionView, JobSummaryView } from '@beacon/domain';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { formatTable, printJson } from '../output.js';
+import { clean, formatTable, printJson } from '../output.js';
 
 const jobColumns = [
   { header: 'JOB', value: (j: JobSummaryView) => j.id },
@@ -48,7 +48,7 @@ export function registerJobReads(program: Command): void {
         `job        ${job.id}`,
         `status     ${job.status}`,
         `format     ${job.format}`,
-        `benchmark  ${job.benchmark}`,
+        `benchmark  ${clean(job.benchmark)}`,
         `cells      ${job.cells.actual} planned of ${job.cells.expected} expected (${states})`,
         `created    ${job.createdAt}`,
         job.finishedAt ? `finished   ${job.finishedAt}` : '',

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger, nestLogger } from '@beacon/observability';
 import { createRunnerApp } from '@beacon/runner';
+import { bindRefusal } from '@beacon/domain';
 import { openDatabase, redact } from '../database.js';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -29,6 +30,8 @@ export function registerServe(program: Command): void {
       const config = readConfig(program.opts<GlobalOptions>());
       const host = opts.host || process.env.BEACON_HOST || '127.0.0.1';
       const port = parsePort(opts.port || process.env.BEACON_PORT || '8787');
+      const refusal = bindRefusal(host, config.auth?.tokens.length ?? 0);
+      if (refusal) throw new CliError(refusal, EXIT.usage);
       const engine = opts.workers ? engineSettings(config, opts, process.env) : null;
       const db = await openDatabase({ applicationName: 'beacon-runner', poolSize: 20 });
       if (db.applied.length) note(`applied migrations: ${db.applied.join(', ')}`);
@@ -42,6 +45,9 @@ export function registerServe(program: Command): void {
         throw listenError(err, host, port, 'daemon');
       }
       note(`beacon daemon listening on http://${host}:${port} (database ${db.handle.embedded ? `embedded, ${db.handle.dataDir}` : redact(db.handle.url)})`);
+      const tokens = config.auth?.tokens.length ?? 0;
+      note(`API access: ${tokens ? `${tokens} bearer token(s)` : 'open to local requests only (no tokens configured)'}; ` +
+        `job signatures ${config.signing?.required ? 'required' : 'not required'}`);
       await runUntilSignal(() => app.close().catch(() => undefined).then(() => db.close()));
     });
 }

@@ -2,8 +2,10 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { migrationsCurrent } from '@beacon/db';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { Public } from '../auth/roles.decorator.js';
 
-/** Liveness (the process answers) and readiness (database reachable, schema current). */
+/** Liveness (the process answers) and readiness (database reachable, schema current); open to all, for probes. */
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(private readonly ds: DataSource) {}

@@ -1,8 +1,12 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { BeaconConfig, CancelView, JobDetailView, JobSummaryView, Page } from '@beacon/domain';
-import type { LifecycleRepository, ReadRepository } from '@beacon/db';
+import type { BeaconConfig, CancelView, JobDetailView, JobSummaryView, Page, Principal } from '@beacon/domain';
+import type { LifecycleRepository, ReadRepository, SecurityRepository } from '@beacon/db';
 import type { Request, Response } from 'express';
 import { SubmitJobService } from '../jobs/submit-job.service.js';
+import { assertMayCancel, submitterOf } from '../auth/ownership.js';
+import { CurrentPrincipal } from '../auth/request-context.js';
+import { RequireRole } from '../auth/roles.decorator.js';
+import { SECURITY_REPOSITORY } from '../auth/security.tokens.js';
 import type { BeaconMetrics } from '@beacon/observability';
 import { BEACON_CONFIG, LIFECYCLE_REPOSITORY, METRICS, READ_REPOSITORY } from '../tokens.js';
 import { ApiError } from './api-error.js';
@@ -18,13 +22,18 @@ export class JobsController {
     @Inject(BEACON_CONFIG) private readonly config: BeaconConfig,
     @Inject(LIFECYCLE_REPOSITORY) private readonly lifecycle: LifecycleRepository,
     @Inject(METRICS) private readonly metrics: BeaconMetrics,
+    @Inject(SECURITY_REPOSITORY) private readonly security: SecurityRepository,
   ) {}
 
   @Post()
-  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+  @RequireRole('submitter')
+  async create(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
     const body = await readJsonBody(req, this.config.limits.maxBodyBytes);
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : null;
-    const result = await this.submit.execute(body.text, body.value, null, traceparent);
+    const submitter = submitterOf(principal);
+    const result = await this.submit.execute(body.text, body.value, submitter, traceparent, {
+      bytes: body.bytes, headers: req.headers, maxInFlight: submitter === null ? undefined : this.config.limits.maxJobsInFlightPerToken,
+    });
     res.status(result.status).location(`/api/v1/jobs/${encodeURIComponent(result.body.id)}`).json(result.body);
   }
 
@@ -43,7 +52,9 @@ export class JobsController {
   /** Cancels pending cells at once; running calls are aborted at their runner's next heartbeat. */
   @Post(':id/cancel')
   @HttpCode(200)
-  async cancel(@Param('id') id: string): Promise<CancelView> {
+  @RequireRole('submitter')
+  async cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<CancelView> {
+    await assertMayCancel(principal, id, this.security);
     const outcome = await this.lifecycle.cancel(id);
     if (!outcome.found) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);
     for (const k of outcome.cancelledByKey) this.metrics.executionsFinished.inc({ region: k.region, model: k.modelId, state: 'cancelled' }, k.count);

@@ -1,8 +1,13 @@
+import { parseStrictJson } from '@beacon/domain';
 import type { Request } from 'express';
 import { ApiError } from './api-error.js';
 
-/** Reads a JSON request body of at most `limit` bytes, with one clear 400 for each way it can be wrong. */
-export async function readJsonBody(req: Request, limit: number): Promise<{ text: string; value: unknown }> {
+/**
+ * Reads a JSON request body of at most `limit` bytes (413 beyond), with one clear 400 for each way it can be wrong.
+ * The JSON is parsed strictly: a duplicate key, `__proto__`, `constructor` or `prototype` as a key, or nesting deeper
+ * than 64 levels is refused with its path. `bytes` are the body exactly as received (what a signature covers).
+ */
+export async function readJsonBody(req: Request, limit: number): Promise<{ text: string; value: unknown; bytes: Buffer }> {
   const type = req.headers['content-type'];
   if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
     throw new ApiError(400, 'invalid_content_type',
@@ -24,14 +29,19 @@ export async function readJsonBody(req: Request, limit: number): Promise<{ text:
     }
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  const text = bytes.toString('utf8');
   if (text.trim() === '') throw new ApiError(400, 'empty_body', 'request body is empty', [{ path: '$', message: 'a JSON job spec is required' }]);
-  try {
-    return { text, value: JSON.parse(text) as unknown };
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new ApiError(400, 'malformed_json', `request body is not valid JSON: ${detail}`, [{ path: '$', message: `malformed JSON: ${detail}` }]);
+  if (text.includes('\ufffd') && !bytes.equals(Buffer.from(text, 'utf8'))) {
+    throw new ApiError(400, 'malformed_json', 'request body is not valid UTF-8', [{ path: '$', message: 'the body must be UTF-8 encoded JSON' }]);
   }
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok) {
+    const { code, message, path } = parsed.error;
+    const what = code === 'malformed_json' ? `request body is not valid JSON: ${message}` : `request body refused: ${message}`;
+    throw new ApiError(400, code, what, [{ path, message: code === 'malformed_json' ? `malformed JSON: ${message}` : message }]);
+  }
+  return { text, value: parsed.value, bytes };
 }
 
 const DRAIN_CAP = 64 * 1024 * 1024;
@@ -47,6 +57,6 @@ async function drain(req: Request, declared: number): Promise<void> {
 }
 
 function tooLarge(limit: number): ApiError {
-  return new ApiError(400, 'body_too_large', `request body exceeds ${limit} bytes`,
+  return new ApiError(413, 'body_too_large', `request body exceeds ${limit} bytes`,
     [{ path: '$', message: `body is larger than the limit of ${limit} bytes` }]);
 }

@@ -1,8 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type BeaconConfig, normaliseJobSpec, type SubmitView } from '@beacon/domain';
+import { type BeaconConfig, normaliseJobSpec, type SignedSubmission, type SubmitView } from '@beacon/domain';
 import type { JobRepository } from '@beacon/db';
 import { ApiError } from '../api/api-error.js';
+import { checkSignature, replayed } from '../auth/signature.check.js';
 import { BEACON_CONFIG, JOB_REPOSITORY } from '../tokens.js';
+
+/** Checks beyond the spec itself: the received bytes and headers (for signatures) and the submitter's in-flight limit. */
+export interface SubmitChecks {
+  /** The body exactly as received; without it signatures are not checked. */
+  bytes?: Uint8Array;
+  headers?: SignedSubmission['headers'];
+  /** Most jobs the submitter may have queued or running. */
+  maxInFlight?: number;
+}
 
 /** What a submission returns: the HTTP status and the body. */
 export interface SubmitResult {
@@ -18,13 +28,19 @@ export class SubmitJobService {
     @Inject(JOB_REPOSITORY) private readonly jobs: JobRepository,
   ) {}
 
-  async execute(received: string, value: unknown, submitter: string | null, traceparent: string | null): Promise<SubmitResult> {
+  async execute(received: string, value: unknown, submitter: string | null, traceparent: string | null, checks: SubmitChecks = {}): Promise<SubmitResult> {
+    // The signature is verified first and once, on the bytes received, before anything reads the spec.
+    const signature = checks.bytes ? checkSignature(this.config, { body: checks.bytes, value, headers: checks.headers ?? {} }) : null;
     const result = normaliseJobSpec(value, this.config);
     if (!result.ok) {
       const n = result.problems.length;
       throw new ApiError(400, 'invalid_spec', `job spec rejected: ${n} problem${n === 1 ? '' : 's'}`, result.problems);
     }
-    const outcome = await this.jobs.submit({ spec: result.spec, received, hash: result.hash, submitter, traceparent });
+    const guard = {
+      nonce: signature ? { keyId: signature.keyId, nonce: signature.nonce, signedAt: signature.signedAt, expiresAt: signature.nonceExpiresAt } : undefined,
+      maxInFlight: checks.maxInFlight,
+    };
+    const outcome = await this.jobs.submit({ spec: result.spec, received, hash: result.hash, submitter, traceparent, guard });
     switch (outcome.kind) {
       case 'created':
         return { status: 201, body: { id: outcome.jobId, cells: outcome.cells, status: 'queued', created: true } };
@@ -34,6 +50,12 @@ export class SubmitJobService {
         throw new ApiError(409, 'job_conflict',
           `job ${outcome.jobId} already exists with different content; submit it under another id`,
           [{ path: '$.id', message: `job ${outcome.jobId} already exists with different content` }]);
+      case 'nonce_replayed':
+        throw replayed(outcome.keyId);
+      case 'too_many_in_flight':
+        throw new ApiError(429, 'too_many_jobs_in_flight',
+          `${submitter ?? 'this submitter'} already has ${outcome.inFlight} jobs queued or running, the most allowed (limits.maxJobsInFlightPerToken = ${outcome.limit}); wait for one to finish or cancel one`,
+          [{ path: '$', message: `at most ${outcome.limit} jobs in flight per token` }], { 'retry-after': '30' });
     }
   }
 }

@@ -38,6 +38,7 @@ export class ReconcilerScheduler {
       const out = await this.reconcileOnce();
       if (!out.skipped && out.errors.length) this.log.warn(`reconciler rules failed: ${out.errors.map((e) => `${e.ruleId}: ${e.message}`).join('; ')}`);
     } catch (err) {
+      this.metrics.reconcilerRuns.inc({ result: 'failed' });
       this.log.error(`reconciler run failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
@@ -48,6 +49,7 @@ export class ReconcilerScheduler {
     const fullDue = !last.full || now.getTime() - last.full.getTime() > FULL_PASS_EVERY_MS;
     const scope = fullDue || !last.any ? {} : { since: last.any };
     const out = await this.service.run({ scope, persist: true });
+    this.metrics.reconcilerRuns.inc({ result: out.skipped ? 'skipped' : out.errors.length ? 'failed' : 'ok' });
     if (!out.skipped) this.metrics.reconcilerDuration.set(out.durationMs / 1000);
     await this.refreshGauges();
     return out;

@@ -6,7 +6,17 @@ import { query } from './query.js';
 export type SubmitOutcome =
   | { kind: 'created'; jobId: string; cells: number }
   | { kind: 'existing'; jobId: string; cells: number; status: string }
-  | { kind: 'conflict'; jobId: string };
+  | { kind: 'conflict'; jobId: string }
+  | { kind: 'nonce_replayed'; keyId: string; nonce: string }
+  | { kind: 'too_many_in_flight'; inFlight: number; limit: number };
+
+/** Checks made in the submission's own transaction, so that a refused submission leaves no row behind. */
+export interface SubmitGuard {
+  /** A signed submission's nonce, recorded once per signing key; a second use is refused. */
+  nonce?: { keyId: string; nonce: string; signedAt: Date; expiresAt: Date };
+  /** Most jobs `submitter` may have queued or running, the new one included. */
+  maxInFlight?: number;
+}
 
 /** A spec that passed validation, ready to be stored. */
 export interface SubmitInput {
@@ -17,6 +27,14 @@ export interface SubmitInput {
   hash: string;
   submitter: string | null;
   traceparent: string | null;
+  guard?: SubmitGuard;
+}
+
+/** Unwinds a submission's transaction with the outcome to report. */
+class Refused extends Error {
+  constructor(readonly outcome: SubmitOutcome) {
+    super(outcome.kind);
+  }
 }
 
 /** Writes jobs and plans their cells. */
@@ -28,8 +46,18 @@ export class JobRepository {
    * primary key: the loser's INSERT waits for the winner to commit, then finds its row and reports `existing`.
    */
   async submit(input: SubmitInput): Promise<SubmitOutcome> {
-    const { spec } = input;
+    try {
+      return await this.store(input);
+    } catch (err) {
+      if (err instanceof Refused) return err.outcome;
+      throw err;
+    }
+  }
+
+  private async store(input: SubmitInput): Promise<SubmitOutcome> {
+    const { spec, guard } = input;
     return this.ds.transaction(async (tx) => {
+      if (guard?.nonce) await recordNonce(tx, guard.nonce, spec.id);
       const inserted: { id: string }[] = await query(tx, 
         `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, submitter, traceparent, trace_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -38,7 +66,12 @@ export class JobRepository {
         [spec.id, spec.format, input.received, input.hash, JSON.stringify(spec), spec.cells, input.submitter,
           input.traceparent, traceIdOf(input.traceparent)],
       );
-      if (inserted.length === 0) return this.existing(tx, spec.id, input.hash);
+      if (inserted.length === 0) {
+        const found = await this.existing(tx, spec.id, input.hash);
+        if (found.kind === 'conflict' && guard?.nonce) throw new Refused(found);
+        return found;
+      }
+      if (guard?.maxInFlight !== undefined && input.submitter !== null) await checkInFlight(tx, input.submitter, guard.maxInFlight);
       const planned = await planCells(tx, spec);
       if (planned !== spec.cells) {
         throw new Error(`planned ${planned} cells for job ${spec.id} but the spec asks for ${spec.cells}`);
@@ -54,6 +87,24 @@ export class JobRepository {
     if (row.spec_hash !== hash) return { kind: 'conflict', jobId: id };
     return { kind: 'existing', jobId: id, cells: row.cells_expected, status: row.status };
   }
+}
+
+async function recordNonce(tx: EntityManager, n: NonNullable<SubmitGuard['nonce']>, jobId: string): Promise<void> {
+  // A concurrent submission with the same nonce waits here for the first to commit or roll back.
+  const rows = await query(tx,
+    `INSERT INTO spec_nonces (key_id, nonce, job_id, signed_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (key_id, nonce) DO NOTHING RETURNING 1`,
+    [n.keyId, n.nonce, jobId, n.signedAt, n.expiresAt]);
+  if (rows.length === 0) throw new Refused({ kind: 'nonce_replayed', keyId: n.keyId, nonce: n.nonce });
+}
+
+async function checkInFlight(tx: EntityManager, submitter: string, limit: number): Promise<void> {
+  // Serialises one submitter's submissions, so two at once cannot both see room for one more.
+  await query(tx, `SELECT pg_advisory_xact_lock(hashtextextended('beacon.inflight:' || $1, 0))`, [submitter]);
+  const [row] = await query<{ n: number }>(tx,
+    `SELECT count(*)::int AS n FROM jobs WHERE submitter = $1 AND status IN ('queued','running')`, [submitter]);
+  const inFlight = row?.n ?? 0;
+  if (inFlight > limit) throw new Refused({ kind: 'too_many_in_flight', inFlight: inFlight - 1, limit });
 }
 
 /**

@@ -86,7 +86,8 @@ export class QueueRepository {
   }
 
   /**
-   * Commits the one result of a cell, fenced by the lease token, and closes the attempt. Returns the attempt's
+   * Commits the one result of a cell, fenced by the lease token, closes the attempt and, when the result names its
+   * classifier version, records the versioned label (`classifications`). Returns the attempt's
    * outcome: `succeeded`, or `fenced` when the lease was lost (the result is kept on the attempt row only).
    */
   async complete(cell: ClaimedCell, call: CallRecord, result: CellResult): Promise<'succeeded' | 'fenced'> {
@@ -98,17 +99,27 @@ export class QueueRepository {
                 response = $3, finish_reason = $4, classification = $5, classification_rule = $6,
                 input_tokens = $7, output_tokens = $8, last_error = NULL
           WHERE id = $1 AND lease_token = $2 AND state = 'running'
-          RETURNING id)
-       UPDATE execution_attempts a
-          SET ended_at = greatest(now(), a.started_at),
-              outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN 'succeeded'
-                             WHEN a.outcome IS NULL THEN 'fenced' ELSE a.outcome END,
-              http_status = $9, latency_ms = $10, response = $3, finish_reason = $4, input_tokens = $7,
-              output_tokens = $8, usage = $11, upstream_request_id = $12
-        WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = 'lease_expired')
-       RETURNING a.outcome`,
+          RETURNING id),
+       closed AS (
+         UPDATE execution_attempts a
+            SET ended_at = greatest(now(), a.started_at),
+                outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN 'succeeded'
+                               WHEN a.outcome IS NULL THEN 'fenced' ELSE a.outcome END,
+                http_status = $9, latency_ms = $10, response = $3, finish_reason = $4, input_tokens = $7,
+                output_tokens = $8, usage = $11, upstream_request_id = $12
+          WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = 'lease_expired')
+          RETURNING a.id, a.outcome),
+       labelled AS (
+         -- The versioned label, in the same statement as the commit: no extra round trip on the hot path.
+         INSERT INTO classifications (execution_id, attempt_id, classifier_version, label, confidence, tier, rule)
+         SELECT f.id, (SELECT c.id FROM closed c LIMIT 1), $13::text, $5, $14::real, $15::text, $6
+           FROM fenced f
+          WHERE $13::text IS NOT NULL
+         ON CONFLICT (execution_id, classifier_version) DO NOTHING)
+       SELECT outcome FROM closed`,
       [cell.id, cell.leaseToken, call.response, call.finishReason, result.classification, result.classificationRule,
-        call.inputTokens, call.outputTokens, call.httpStatus, call.latencyMs, json(call.usage), call.upstreamRequestId],
+        call.inputTokens, call.outputTokens, call.httpStatus, call.latencyMs, json(call.usage), call.upstreamRequestId,
+        result.classificationVersion ?? null, result.classificationConfidence ?? null, result.classificationTier ?? null],
     );
     return rows[0]?.outcome === 'succeeded' ? 'succeeded' : 'fenced';
   }

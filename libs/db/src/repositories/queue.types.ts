@@ -56,6 +56,12 @@ export interface CallRecord {
 export interface CellResult {
   classification: string;
   classificationRule: string;
+  /** Classifier version; when given, the label is also stored as a `classifications` row of that version. */
+  classificationVersion?: string;
+  /** 0..1. */
+  classificationConfidence?: number;
+  /** provider, empty, rules or judge. */
+  classificationTier?: string;
 }
 
 /** What happens to the cell after a failed call. */

@@ -4,6 +4,7 @@ import { ConfigError } from '../problems/config.error.js';
 import type { BeaconConfig } from './config.types.js';
 import { parseConfig } from './config.parser.js';
 import { defaultConfig } from './default-config.data.js';
+import { parseTokensEnv, TOKENS_ENV, tokenSetProblems } from '../auth/token-registry.js';
 
 /** The file name looked for in the working directory. */
 export const CONFIG_FILE_NAME = 'beacon.config.yaml';
@@ -34,6 +35,10 @@ function readConfigFile(file: string, origin: string, env: NodeJS.ProcessEnv): B
  * @throws ConfigError when an explicit or `BEACON_CONFIG` file is missing or the file is invalid.
  */
 export function loadConfig(opts: LoadConfigOptions): BeaconConfig {
+  return withEnvTokens(loadConfigFile(opts), opts.env);
+}
+
+function loadConfigFile(opts: LoadConfigOptions): BeaconConfig {
   if (opts.path !== undefined && opts.path !== '') {
     return readConfigFile(resolve(opts.cwd, opts.path), 'from --config', opts.env);
   }
@@ -44,4 +49,15 @@ export function loadConfig(opts: LoadConfigOptions): BeaconConfig {
   const local = resolve(opts.cwd, CONFIG_FILE_NAME);
   if (existsSync(local)) return readConfigFile(local, 'found in the working directory', opts.env);
   return defaultConfig();
+}
+
+/** Adds the tokens of `BEACON_AUTH_TOKENS` (`name:role:hash` …) to the configured ones. */
+function withEnvTokens(config: BeaconConfig, env: NodeJS.ProcessEnv): BeaconConfig {
+  const text = env[TOKENS_ENV];
+  if (!text || text.trim() === '') return config;
+  const parsed = parseTokensEnv(text);
+  const tokens = [...(config.auth?.tokens ?? []), ...parsed.tokens];
+  const problems = [...parsed.problems, ...tokenSetProblems(tokens, 'auth.tokens + BEACON_AUTH_TOKENS')];
+  if (problems.length > 0) throw new ConfigError(problems, TOKENS_ENV);
+  return { ...config, auth: { tokens } };
 }

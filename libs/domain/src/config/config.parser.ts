@@ -4,12 +4,13 @@ import type { z } from 'zod';
 import { ConfigError } from '../problems/config.error.js';
 import { sortProblems, type Problem } from '../problems/problem.js';
 import { ROOT_PATH, describeValue, dottedPath, issuesToProblems, problemMessages } from '../json/zod-issue.mapper.js';
-import type { BeaconConfig, QuestionDef } from './config.types.js';
+import type { BeaconConfig, JudgeConfig, QuestionDef } from './config.types.js';
 import { CONFIG_SECTIONS, configSectionSchemas, type ConfigSection, type ConfigSectionValue } from './config.schema.js';
 import { buildModels, buildQuestionBank, buildRegions } from './config.checks.js';
 import { defaultConfig } from './default-config.data.js';
 import { interpolateEnv } from './env.interpolator.js';
 import { readQuestionsFile } from './questions-file.reader.js';
+import { buildAuth, buildSigning } from '../auth/auth-config.schema.js';
 
 function readYaml(text: string, problems: Problem[]): unknown {
   const lineCounter = new LineCounter();
@@ -95,6 +96,9 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const prompt = sections.read('prompt');
   const defaultValues = sections.read('defaults');
   const limits = sections.read('limits');
+  const classifier = sections.read('classifier');
+  const auth = buildAuth(sections.read('auth') ?? undefined, problems);
+  const signing = buildSigning(sections.read('signing') ?? undefined, problems);
 
   if (problems.length > 0) throw new ConfigError(sortProblems(problems), source);
   return {
@@ -104,8 +108,15 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     prompt: prompt ?? defaults.prompt,
     defaults: { ...defaults.defaults, ...stripUndefined(defaultValues ?? {}) },
     limits: { ...defaults.limits, ...stripUndefined(limits ?? {}) },
+    classifier: { judge: classifier?.judge?.enabled ? judgeOf(classifier.judge) : null },
+    auth,
+    signing,
     source,
   };
+}
+
+function judgeOf({ enabled: _enabled, ...judge }: NonNullable<NonNullable<ConfigSectionValue<'classifier'>['judge']>>): JudgeConfig {
+  return judge;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

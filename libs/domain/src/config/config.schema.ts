@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { REGION_NAME_PLACEHOLDER } from '../prompt/system-prompt.renderer.js';
 import { idString, intBetween, numberBetween, positiveInt, questionText, strictObject } from '../json/common.schema.js';
 import { REGION_DEFAULTS } from './default-config.data.js';
+import { authSectionSchema, signingSectionSchema } from '../auth/auth-config.schema.js';
 
 /** Canonical region ids: lower-case letters, digits and dashes. */
 export const REGION_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -72,6 +73,24 @@ export const configSectionSchemas = {
   limits: strictObject({
     maxCellsPerJob: positiveInt().optional(),
     maxBodyBytes: positiveInt().optional(),
+    maxJobsInFlightPerToken: positiveInt().optional(),
+    requestsPerMinutePerToken: positiveInt().optional(),
+  }),
+  auth: authSectionSchema,
+  signing: signingSectionSchema,
+  classifier: strictObject({
+    judge: strictObject({
+      enabled: z.boolean().default(true),
+      baseUrl: z.string().refine(isHttpUrl, { error: 'must be an http(s) URL' }),
+      model: nonEmpty(),
+      apiKeyEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
+        .nullable()
+        .default(null),
+      belowConfidence: numberBetween(0, 1).default(0.7),
+      timeoutMs: intBetween(1, 600_000).default(60_000),
+    }).optional(),
   }),
 };
 

@@ -1,3 +1,5 @@
+import type { AuthConfig, SigningConfig } from '../auth/auth.types.js';
+
 /** One region: an OpenAI-compatible endpoint and the name rendered into its system prompt. */
 export interface RegionConfig {
   /** Canonical id, e.g. `us-east`; matches `^[a-z0-9][a-z0-9-]*$`. */
@@ -54,6 +56,33 @@ export interface ConfigLimits {
   maxCellsPerJob: number;
   /** Largest request body the API accepts, in bytes. */
   maxBodyBytes: number;
+  /** Jobs a token may have queued or running at once (tokens only; the local user of an open daemon is not limited). */
+  maxJobsInFlightPerToken: number;
+  /** API requests a token may make per minute, counted in each daemon's memory (tokens only). */
+  requestsPerMinutePerToken: number;
+}
+
+/**
+ * The optional judge model of the refusal classifier: any OpenAI-compatible endpoint, asked only about responses the
+ * rules label with a confidence below `belowConfidence`.
+ */
+export interface JudgeConfig {
+  /** Base URL of the OpenAI-compatible API, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string;
+  /** Model name sent in the request's `model` field. */
+  model: string;
+  /** Name of the environment variable holding the API key, or null for none. */
+  apiKeyEnv: string | null;
+  /** Rule labels with a confidence below this (0..1) go to the judge. */
+  belowConfidence: number;
+  /** Timeout of one judge call in milliseconds. */
+  timeoutMs: number;
+}
+
+/** Settings of the refusal classifier (`classifier:` in the configuration file). */
+export interface ClassifierConfig {
+  /** The judge model, or null when none is configured or it is disabled (the default). */
+  judge: JudgeConfig | null;
 }
 
 /** The whole validated configuration (from `beacon.config.yaml` or the built-in defaults). */
@@ -64,6 +93,12 @@ export interface BeaconConfig {
   prompt: PromptConfig;
   defaults: ConfigDefaults;
   limits: ConfigLimits;
+  /** Refusal classifier settings; absent means the defaults (no judge). */
+  classifier?: ClassifierConfig;
+  /** API bearer tokens (hashes only); absent or empty means an open API, allowed on loopback only. */
+  auth?: AuthConfig;
+  /** Whether job specs must be signed, and by which keys; absent means not required. */
+  signing?: SigningConfig;
   /** `'built-in defaults'` or the path of the file it was read from. */
   source: string;
 }

@@ -1,3 +1,4 @@
+import { defaultAuthConfig, defaultSigningConfig } from '../auth/auth.types.js';
 import type { BeaconConfig, ModelConfig, QuestionDef, RegionConfig } from './config.types.js';
 
 /** `source` of a configuration that was not read from a file. */
@@ -63,7 +64,10 @@ export function defaultConfig(): BeaconConfig {
     questions: defaultQuestions(),
     prompt: { ...PROMPT },
     defaults: { temperature: 0.1, maxTokens: 500, maxAttempts: 4, repeats: 1 },
-    limits: { maxCellsPerJob: 1_000_000, maxBodyBytes: 1_048_576 },
+    limits: { maxCellsPerJob: 1_000_000, maxBodyBytes: 1_048_576, maxJobsInFlightPerToken: 100, requestsPerMinutePerToken: 1200 },
+    auth: defaultAuthConfig(),
+    signing: defaultSigningConfig(),
+    classifier: { judge: null },
     source: BUILT_IN_SOURCE,
   };
 }

@@ -19,6 +19,8 @@ export {
   CLASSIFIER_VERSION,
   type Classification,
   type ClassifierInput,
+  type ClassifierTier,
+  REFUSAL_LABELS,
   type ResponseLabel,
   classifyResponse,
 } from './classifier.js';

@@ -13,6 +13,7 @@ import {
 } from './axis.resolver.js';
 import { isObject, readSpecFields, type AxisSource, type SpecFields } from './job-spec.reader.js';
 import type { NormalisedJobSpec, PlannedQuestion, SpecResult } from './job-spec.types.js';
+import { checkSpecText } from './spec-text.checks.js';
 
 /** Version given to specs that name none (the Go runner's default). */
 export const DEFAULT_SPEC_VERSION = '1.0';
@@ -64,6 +65,8 @@ export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult
   }
   const hash = hashOf(raw);
   if (hash === undefined) return { ok: false, problems: [{ path: '$', message: 'a job spec must be plain JSON data' }] };
+  const unsafe = checkSpecText(raw);
+  if (unsafe.length > 0) return { ok: false, problems: sortProblems(unsafe) };
 
   const problems: Problem[] = [];
   const fields = readSpecFields(raw, problems);

@@ -155,6 +155,19 @@ export interface LiveEventView {
   /** Finding events: rule id and severity; otherwise null. */
   ruleId: string | null;
   severity: string | null;
+  /** Finding events: the finding's id and one-line summary (cut to 300 characters). */
+  findingId?: string | null;
+  summary?: string | null;
+}
+
+/**
+ * The `gap` event of `GET /api/v1/events` (`event: gap`, no id): events were dropped before the next one, because the
+ * client read too slowly (`slow_client`), a `Last-Event-ID` was no longer buffered (`resume_unavailable`), or the
+ * daemon's database listener reconnected (`listener_reconnected`; `dropped` is then unknown, 0).
+ */
+export interface LiveGapView {
+  dropped: number;
+  reason: 'slow_client' | 'resume_unavailable' | 'listener_reconnected';
 }
 
 /** One provider call on the timeline. */
@@ -201,6 +214,10 @@ export interface TimelineLaneView {
   duplicateOf: string[];
   marks: TimelineMark[];
   attempts: TimelineAttemptView[];
+  /** The Go runner's execution id (imported rows). */
+  legacyId?: string | null;
+  /** A duplicate's delay: from the first start of the earliest copy of this cell to this lane's first start. */
+  gapMs?: number | null;
 }
 
 /**
@@ -237,6 +254,12 @@ export interface DiffSideView {
   response: string | null;
   classification: string | null;
   finishReason: string | null;
+  /** True for a row imported from the Go runner. */
+  imported?: boolean;
+  /** The Go runner's execution id (imported rows), as its findings cite it. */
+  legacyId?: string | null;
+  /** The label the Go runner stored (imported rows); `classification` is Beacon's own. */
+  legacyClassification?: string | null;
 }
 
 /** A run of words in a word-level diff. */
@@ -262,4 +285,30 @@ export interface DiffView {
   a: DiffSideView;
   b: DiffSideView;
   fields: DiffFieldView[];
+}
+
+/** A reconciler finding as `GET /api/v1/findings` returns it (newest first, keyset-paged). */
+export interface FindingView {
+  id: string;
+  ruleId: string;
+  severity: 'info' | 'warning' | 'critical';
+  fingerprint: string;
+  jobId: string | null;
+  summary: string;
+  /** Execution / attempt ids, counts and times an operator can look up. */
+  evidence: Record<string, unknown>;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  occurrences: number;
+}
+
+/** Filters of `GET /api/v1/events`; each may be comma-separated. */
+export interface LiveEventFilter {
+  job?: string;
+  region?: string;
+  model?: string;
+  state?: string;
+  classification?: string;
+  kind?: string;
 }

@@ -139,7 +139,10 @@ export class CellRun {
 
   private async succeed(r: ChatSuccess): Promise<void> {
     const label = classifyResponse({ content: r.content, finishReason: r.finishReason, refusal: r.refusal });
-    const outcome = await this.queue.complete(this.cell, this.record(r), { classification: label.label, classificationRule: label.rule });
+    const outcome = await this.queue.complete(this.cell, this.record(r), {
+      classification: label.label, classificationRule: label.rule, classificationVersion: label.version,
+      classificationConfidence: label.confidence, classificationTier: label.tier,
+    });
     this.report(outcome, outcome === 'succeeded' ? 'succeeded' : 'unchanged', r.latencyMs, r.status, label.label, null, null);
   }
 

@@ -34,6 +34,7 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
     httpDuration: new Histogram({ name: 'beacon_http_request_duration_seconds', help: 'API request duration', labelNames: ['method', 'route'] as const, buckets: HTTP_LATENCY_BUCKETS, registers: r }),
     reconcilerFindings: new Gauge({ name: 'beacon_reconciler_findings', help: 'Open reconciler findings by rule and severity', labelNames: ['rule', 'severity'] as const, registers: r }),
     reconcilerDuration: new Gauge({ name: 'beacon_reconciler_run_duration_seconds', help: 'Duration of the last reconciler run', registers: r }),
+    reconcilerRuns: new Counter({ name: 'beacon_reconciler_runs_total', help: 'Scheduled reconciler ticks by result: ok, failed (a rule or the run failed), skipped (another daemon held the lock)', labelNames: ['result'] as const, registers: r }),
   };
   collectDefaultMetrics({ register: registry, prefix: 'beacon_' });
   return metrics;

@@ -1,0 +1,29 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AuditEntry, SecurityRepository } from '@beacon/db';
+import { SECURITY_REPOSITORY } from './security.tokens.js';
+
+/** Writes audit rows without holding up responses; `flush()` waits for the ones still being written. */
+@Injectable()
+export class AuditService {
+  private readonly log = new Logger('audit');
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(@Inject(SECURITY_REPOSITORY) private readonly repo: SecurityRepository) {}
+
+  record(entry: AuditEntry): void {
+    const p = this.repo.audit(entry).catch((err: unknown) => {
+      this.log.error(`could not write the audit row for ${entry.method} ${entry.path}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Resolves once every row recorded so far is written (or has failed). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+}

@@ -1,0 +1,50 @@
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import { LiveFilterError, parseLiveFilter } from '@beacon/domain';
+import type { Request, Response } from 'express';
+import { ApiError, badParam } from '../api/api-error.js';
+import { LiveEventsService } from './live-events.service.js';
+import { SseSession } from './sse-session.js';
+
+/**
+ * `GET /api/v1/events`: server-sent events of attempt, execution, job and finding changes from every daemon on the
+ * database. Filters `job`, `region`, `model`, `state`, `classification`, `kind` (repeat or comma-separate values);
+ * `Last-Event-ID` resumes from this daemon's buffer.
+ */
+@Controller('api/v1/events')
+export class LiveEventsController {
+  constructor(private readonly live: LiveEventsService) {}
+
+  @Get()
+  async stream(@Req() req: Request, @Res() res: Response): Promise<void> {
+    let matcher;
+    try {
+      matcher = parseLiveFilter(req.query as Record<string, unknown>);
+    } catch (err) {
+      if (err instanceof LiveFilterError) throw badParam(err.param, err.problem);
+      throw err;
+    }
+    const lastEventId = req.header('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : null);
+    try {
+      await this.live.ensureListening();
+    } catch (err) {
+      throw new ApiError(503, 'unavailable', `cannot listen for live events: ${(err as Error).message}`);
+    }
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    res.write('retry: 2000\n: connected\n\n');
+    const { clientBuffer, heartbeatMs } = this.live.options;
+    const session = new SseSession(res, matcher, clientBuffer, heartbeatMs);
+    this.live.sessions.add(session);
+    const unsubscribe = this.live.hub.subscribe(session, lastEventId);
+    req.on('close', () => {
+      unsubscribe();
+      this.live.sessions.delete(session);
+      session.close();
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { LiveListener } from '@beacon/db';
+import { decodeLivePayload } from '@beacon/domain';
+import { DataSource } from 'typeorm';
+import { LiveEventHub } from './live-event.hub.js';
+import { LIVE_EVENTS_OPTIONS, type LiveEventsOptions } from './live-events.options.js';
+import { SseSession } from './sse-session.js';
+
+/**
+ * The daemon's live events: one LISTEN connection (opened when the first client arrives, reconnected on loss) feeding
+ * a {@link LiveEventHub} that fans out to the SSE sessions.
+ */
+@Injectable()
+export class LiveEventsService implements OnModuleDestroy {
+  private readonly log = new Logger('live');
+  readonly hub: LiveEventHub;
+  readonly sessions = new Set<SseSession>();
+  private listener: LiveListener | null = null;
+  private ready: Promise<void> | null = null;
+
+  constructor(private readonly ds: DataSource, @Inject(LIVE_EVENTS_OPTIONS) readonly options: LiveEventsOptions) {
+    this.hub = new LiveEventHub(options.ringSize);
+  }
+
+  /** Starts listening if not yet; resolves once LISTEN is in place (or rejects when the database is unreachable). */
+  ensureListening(): Promise<void> {
+    if (this.ready) return this.ready;
+    this.ready = new Promise<void>((resolve, reject) => {
+      let first = true;
+      this.listener = new LiveListener({
+        url: connectionUrl(this.ds),
+        applicationName: 'beacon-live',
+        onPayload: (payload) => this.onPayload(payload),
+        onListening: (reconnected) => {
+          if (first) resolve();
+          first = false;
+          if (reconnected) {
+            this.log.warn('live-event listener reconnected; events in between are lost');
+            this.hub.broadcastGap({ dropped: 0, reason: 'listener_reconnected' });
+          }
+        },
+        onError: (err) => {
+          this.log.warn(`live-event listener: ${err.message}`);
+          if (first) {
+            first = false;
+            this.ready = null;
+            void this.listener?.stop();
+            reject(err);
+          }
+        },
+      });
+      void this.listener.start();
+    });
+    return this.ready;
+  }
+
+  /** True while the LISTEN connection is up. */
+  get listening(): boolean {
+    return this.listener?.listening ?? false;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    // Open streams would keep the HTTP server from closing.
+    for (const s of this.sessions) s.close();
+    this.sessions.clear();
+    await this.listener?.stop();
+  }
+
+  private onPayload(payload: string): void {
+    try {
+      this.hub.publish(decodeLivePayload(payload));
+    } catch (err) {
+      this.log.warn(`bad live-event payload: ${(err as Error).message}`);
+    }
+  }
+}
+
+function connectionUrl(ds: DataSource): string {
+  const o = ds.options as { url?: string; host?: string; port?: number; username?: string; password?: string; database?: string };
+  if (o.url) return o.url;
+  const auth = o.username ? `${encodeURIComponent(o.username)}${o.password ? `:${encodeURIComponent(o.password)}` : ''}@` : '';
+  return `postgres://${auth}${o.host ?? 'localhost'}:${o.port ?? 5432}/${encodeURIComponent(o.database ?? 'postgres')}`;
+}

@@ -1,0 +1,12 @@
+import type { Provider, Type } from '@nestjs/common';
+import { LiveEventsController } from './live-events.controller.js';
+import { DEFAULT_LIVE_EVENTS_OPTIONS, LIVE_EVENTS_OPTIONS, type LiveEventsOptions } from './live-events.options.js';
+import { LiveEventsService } from './live-events.service.js';
+
+/** The live-tail providers, with settings (defaults for what is not given). */
+export function liveProviders(options: Partial<LiveEventsOptions> = {}): Provider[] {
+  return [{ provide: LIVE_EVENTS_OPTIONS, useValue: { ...DEFAULT_LIVE_EVENTS_OPTIONS, ...options } }, LiveEventsService];
+}
+
+/** `GET /api/v1/events`. */
+export const LIVE_CONTROLLERS: Type[] = [LiveEventsController];

@@ -1,0 +1,13 @@
+export * from './analysis.types.js';
+export * from './text-similarity.js';
+export * from './divergence.js';
+export * from './rates.js';
+export * from './data-quality.js';
+export * from './job-analysis.js';
+export * from './analyse-job.service.js';
+export * from './compare-runs.js';
+export { renderCsv } from './render/csv.renderer.js';
+export { renderMarkdown, type RenderOptions } from './render/markdown.renderer.js';
+export { renderHtml } from './render/html.renderer.js';
+export { refusalHeatmap, questionChart, categoryHeatmap, heatColour } from './render/svg-charts.js';
+export { escapeHtml } from './render/format.js';

@@ -1,0 +1,35 @@
+import type { JobAnalysis } from '../analysis.types.js';
+
+const HEADER = ['job_id', 'question_id', 'category', 'model', 'region', 'responses', 'answered', 'partial', 'refused', 'empty', 'filtered',
+  'no_response', 'refusal_rate', 'refusal_low', 'refusal_high', 'majority', 'pair_divergence', 'band_low', 'band_high', 'noise_floor',
+  'exceeds_noise', 'answer'];
+
+/**
+ * One row per (question, model, region): label counts, refusal rate with its interval, the pair's divergence, and the
+ * first replicate's answer. RFC 4180 quoting; text that a spreadsheet would run as a formula is prefixed with `'`.
+ */
+export function renderCsv(a: JobAnalysis): string {
+  const rows: unknown[][] = [HEADER];
+  const ordered = [...a.pairs].sort((x, y) => qIndex(a, x.questionId) - qIndex(a, y.questionId) || a.models.indexOf(x.modelId) - a.models.indexOf(y.modelId));
+  for (const p of ordered) {
+    for (const r of p.regions) {
+      rows.push([a.jobId, p.questionId, p.category ?? '', p.modelId, r.region, r.counts.responses, r.counts.answered, r.counts.partial,
+        r.counts.refused, r.counts.empty, r.counts.filtered, r.counts.noResponse, r.refusal.rate, r.refusal.low, r.refusal.high, r.majority ?? '',
+        p.divergence, p.band?.low ?? null, p.band?.high ?? null, p.noiseFloor, p.exceedsNoise, r.answers[0]?.text ?? '']);
+    }
+  }
+  return rows.map((row) => row.map(field).join(',')).join('\r\n') + '\r\n';
+}
+
+function qIndex(a: JobAnalysis, id: string): number {
+  return a.questions.findIndex((q) => q.id === id);
+}
+
+function field(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(4);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  let s = String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

@@ -1,0 +1,58 @@
+import type { DiffRef, DiffSideRow } from '@beacon/domain';
+import type { DataSource } from 'typeorm';
+import { query } from './query.js';
+
+/** A reference resolved: the row, or why not. */
+export type DiffLookup = { kind: 'found'; row: DiffSideRow } | { kind: 'not_found' } | { kind: 'ambiguous'; count: number };
+
+type Row = Record<string, unknown>;
+
+// The attempt shown for an execution: its result attempt, else its last.
+const EXECUTION_SIDE = `
+  SELECT e.id AS execution_id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, e.classification,
+         e.imported, e.legacy_id, a.id AS attempt_id, a.attempt, coalesce(a.started_at, e.started_at) AS started_at,
+         a.system_prompt, a.user_prompt, a.parameters, coalesce(e.response, a.response) AS response,
+         coalesce(e.finish_reason, a.finish_reason) AS finish_reason
+    FROM executions e
+    LEFT JOIN LATERAL (SELECT * FROM execution_attempts a WHERE a.execution_id = e.id
+                        ORDER BY (a.attempt = e.result_attempt) DESC NULLS LAST, a.attempt DESC, a.id DESC LIMIT 1) a ON true`;
+
+/** Reads the two sides of a diff. */
+export class DiffRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Resolves one reference. An execution id that matches no execution falls back to an imported execution with that
+   * legacy id (what the imported findings cite), when exactly one has it.
+   */
+  async side(ref: DiffRef): Promise<DiffLookup> {
+    if (ref.kind === 'attempt') {
+      const rows: Row[] = await query(this.ds,
+        `SELECT e.id AS execution_id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, NULL AS classification,
+                e.imported, e.legacy_id, a.id AS attempt_id, a.attempt, a.started_at, a.system_prompt, a.user_prompt,
+                a.parameters, a.response, a.finish_reason
+           FROM execution_attempts a JOIN executions e ON e.id = a.execution_id WHERE a.id = $1`, [ref.id]);
+      return rows[0] ? { kind: 'found', row: sideRow(rows[0]) } : { kind: 'not_found' };
+    }
+    if (ref.kind === 'execution') {
+      const rows: Row[] = await query(this.ds, `${EXECUTION_SIDE} WHERE e.id = $1`, [ref.id]);
+      if (rows[0]) return { kind: 'found', row: sideRow(rows[0]) };
+    }
+    const rows: Row[] = await query(this.ds, `${EXECUTION_SIDE} WHERE e.imported AND e.legacy_id = $1 LIMIT 10`, [ref.id]);
+    if (rows.length > 1) return { kind: 'ambiguous', count: rows.length };
+    return rows[0] ? { kind: 'found', row: sideRow(rows[0]) } : { kind: 'not_found' };
+  }
+}
+
+function sideRow(r: Row): DiffSideRow {
+  const str = (v: unknown): string | null => (v == null ? null : String(v));
+  return {
+    executionId: String(r.execution_id), attemptId: str(r.attempt_id), jobId: String(r.job_id), questionId: String(r.question_id),
+    modelId: String(r.model_id), region: String(r.region), replicate: Number(r.replicate),
+    attempt: r.attempt == null ? null : Number(r.attempt),
+    startedAt: r.started_at == null ? null : new Date(r.started_at as string).toISOString(),
+    systemPrompt: str(r.system_prompt), userPrompt: str(r.user_prompt), parameters: r.parameters ?? null,
+    response: str(r.response), classification: str(r.classification), finishReason: str(r.finish_reason),
+    imported: Boolean(r.imported), legacyId: str(r.legacy_id),
+  };
+}

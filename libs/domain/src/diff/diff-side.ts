@@ -1,0 +1,61 @@
+import { classifyResponse } from '../engine/classifier.js';
+import type { DiffSideView } from '../views/api-views.types.js';
+import type { DiffRef } from './diff-ref.js';
+
+/** Beacon's own response labels; an imported row may carry another vocabulary (the Go runner's `unknown`). */
+const LABELS = new Set(['answered', 'refused', 'partial', 'empty', 'filtered']);
+
+/** One side of a diff as read from the database, before shaping. */
+export interface DiffSideRow {
+  executionId: string;
+  attemptId: string | null;
+  jobId: string;
+  questionId: string;
+  modelId: string;
+  region: string;
+  replicate: number;
+  attempt: number | null;
+  startedAt: string | null;
+  systemPrompt: string | null;
+  userPrompt: string | null;
+  parameters: unknown;
+  response: string | null;
+  /** The execution's stored label (execution refs) or null (attempt refs: labels belong to results). */
+  classification: string | null;
+  finishReason: string | null;
+  imported: boolean;
+  legacyId: string | null;
+}
+
+/**
+ * Shapes a side. An attempt has no stored label, and an imported row's label may not be one of Beacon's; both are
+ * labelled by Beacon's deterministic classifier from the response, so a refusal shows as `refused` whatever the
+ * source said (the source's label is kept in `legacyClassification`).
+ */
+export function diffSide(rawRef: string, ref: DiffRef, row: DiffSideRow): DiffSideView {
+  const stored = row.classification;
+  const relabel = row.response !== null && (stored === null || !LABELS.has(stored));
+  const classification = relabel ? classifyResponse({ content: row.response, finishReason: row.finishReason }).label : stored;
+  return {
+    ref: rawRef,
+    kind: ref.kind === 'attempt' ? 'attempt' : 'execution',
+    executionId: row.executionId,
+    attemptId: row.attemptId,
+    jobId: row.jobId,
+    questionId: row.questionId,
+    modelId: row.modelId,
+    region: row.region,
+    replicate: row.replicate,
+    attempt: row.attempt,
+    startedAt: row.startedAt,
+    systemPrompt: row.systemPrompt,
+    userPrompt: row.userPrompt,
+    parameters: row.parameters,
+    response: row.response,
+    classification,
+    finishReason: row.finishReason,
+    imported: row.imported,
+    legacyId: row.legacyId,
+    legacyClassification: row.imported ? stored : null,
+  };
+}

@@ -1,0 +1,22 @@
+import { createContext, useContext, useRef } from 'react';
+import type { Key } from 'ink';
+import { matchKey, type KeyTable } from '../keys/key-binding.js';
+import type { ScreenId } from '../keys/key-tables.js';
+
+/** Handles one key press; the app calls the current screen's. */
+export type KeyHandler = (input: string, key: Key) => void;
+
+/** Where screens register their key handler; the app owns the only `useInput` and routes keys through it. */
+export const ScreenKeysContext = createContext<Map<ScreenId, KeyHandler>>(new Map());
+
+/** Registers `onCommand` as the screen's handler of the commands in `table`. */
+export function useScreenKeys<C extends string>(screen: ScreenId, table: KeyTable<C>, onCommand: (command: C) => void): void {
+  const registry = useContext(ScreenKeysContext);
+  const handler = useRef(onCommand);
+  handler.current = onCommand;
+  const route = useRef<KeyHandler>((input, key) => {
+    const command = matchKey(table, input, key);
+    if (command) handler.current(command);
+  });
+  registry.set(screen, route.current);
+}

@@ -1,0 +1,97 @@
+import { ch, type KeyTable } from './key-binding.js';
+
+/** Screens of the TUI, in tab order. */
+export const SCREENS = ['jobs', 'live', 'timeline', 'diff', 'cross', 'findings'] as const;
+export type ScreenId = (typeof SCREENS)[number];
+
+/** Screen titles for the header and help. */
+export const SCREEN_TITLES: Record<ScreenId, string> = {
+  jobs: 'Jobs', live: 'Live', timeline: 'Timeline', diff: 'Diff', cross: 'Cross-region', findings: 'Findings',
+};
+
+const up = { command: 'up', keys: ['up', ch('k')], label: 'k', hint: 'up', help: 'move up', secondary: true } as const;
+const down = { command: 'down', keys: ['down', ch('j')], label: 'j/k', hint: 'move', help: 'move down' } as const;
+const pageUp = { command: 'pageUp', keys: ['pageUp', ch('b')], label: 'PgUp', hint: 'page up', help: 'one page up', secondary: true } as const;
+const pageDown = { command: 'pageDown', keys: ['pageDown', ch('n')], label: 'PgDn', hint: 'page down', help: 'one page down', secondary: true } as const;
+const top = { command: 'top', keys: ['home', ch('g')], label: 'g', hint: 'top', help: 'go to the first row', secondary: true } as const;
+const bottom = { command: 'bottom', keys: ['end', ch('G')], label: 'G', hint: 'bottom', help: 'go to the last row', secondary: true } as const;
+const nav = [up, down, pageUp, pageDown, top, bottom];
+
+/** Keys that work on every screen (unless a text prompt is open). */
+export const GLOBAL_KEYS = [
+  { command: 'next', keys: ['tab'], label: 'tab', hint: 'screens', help: 'next screen' },
+  { command: 'previous', keys: ['shiftTab'], label: 'S-tab', hint: 'back a screen', help: 'previous screen', secondary: true },
+  { command: 'back', keys: ['escape'], label: 'esc', hint: 'back', help: 'back to where you came from' },
+  { command: 'help', keys: [ch('?')], label: '?', hint: 'help', help: 'show or hide this help' },
+  { command: 'quit', keys: [ch('q')], label: 'q', hint: 'quit', help: 'quit' },
+] as const satisfies KeyTable;
+
+/** Keys while the help is shown. */
+export const HELP_KEYS = [
+  { command: 'help', keys: [ch('?'), 'escape'], label: '?/esc', hint: 'close help', help: 'close this help' },
+  { command: 'quit', keys: [ch('q')], label: 'q', hint: 'quit', help: 'quit' },
+] as const satisfies KeyTable;
+
+export const JOBS_KEYS = [
+  ...nav,
+  { command: 'open', keys: ['return'], label: 'enter', hint: 'timeline', help: "open the job's timeline" },
+  { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter jobs by id or status' },
+  { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the list', secondary: true },
+] as const satisfies KeyTable;
+
+export const LIVE_KEYS = [
+  ...nav,
+  { command: 'pause', keys: ['space'], label: 'space', hint: 'pause', help: 'pause or resume the tail (events keep arriving)' },
+  { command: 'follow', keys: [ch('f')], label: 'f', hint: 'follow', help: 'follow the newest event' },
+  { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter: job=… region=… model=… state=… classification=… or words' },
+  { command: 'open', keys: ['return'], label: 'enter', hint: 'timeline', help: "open the event's job timeline", secondary: true },
+] as const satisfies KeyTable;
+
+export const TIMELINE_KEYS = [
+  ...nav,
+  { command: 'details', keys: ['return'], label: 'enter', hint: 'attempts', help: "show or hide the lane's attempts" },
+  { command: 'zoomIn', keys: [ch('+'), ch('=')], label: '+/-', hint: 'zoom', help: 'zoom in' },
+  { command: 'zoomOut', keys: [ch('-'), ch('_')], label: '-', hint: 'zoom out', help: 'zoom out', secondary: true },
+  { command: 'scrollLeft', keys: ['left', ch('h')], label: 'h/l', hint: 'scroll', help: 'scroll back in time' },
+  { command: 'scrollRight', keys: ['right', ch('l')], label: 'l', hint: 'scroll right', help: 'scroll forward in time', secondary: true },
+  { command: 'diff', keys: [ch('d')], label: 'd', hint: 'diff', help: "compare the lane: its attempts, or the same question and model in other regions" },
+  { command: 'cross', keys: [ch('c')], label: 'c', hint: 'regions', help: 'every region\'s answer to this question and model' },
+  { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter lanes: region=… model=… question=…', secondary: true },
+  { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the visible lanes', secondary: true },
+] as const satisfies KeyTable;
+
+export const DIFF_KEYS = [
+  ...nav,
+  { command: 'open', keys: ['return'], label: 'enter', hint: 'compare', help: 'compare the selected pair' },
+  { command: 'mode', keys: [ch('u')], label: 'u', hint: 'unified/split', help: 'toggle side by side and unified' },
+  { command: 'pairs', keys: [ch('p')], label: 'p', hint: 'pairs', help: 'back to the list of pairs', secondary: true },
+  { command: 'filter', keys: [ch('/')], label: '/', hint: 'refs', help: 'compare any two: A B (execution ids, or a:<attempt id>)' },
+] as const satisfies KeyTable;
+
+export const CROSS_KEYS = [
+  ...nav,
+  { command: 'open', keys: ['return'], label: 'enter', hint: 'diff', help: 'diff this region against the first one' },
+  { command: 'filter', keys: [ch('/')], label: '/', hint: 'pick', help: 'pick the question and model: question=… model=…', secondary: true },
+] as const satisfies KeyTable;
+
+export const FINDINGS_KEYS = [
+  ...nav,
+  { command: 'open', keys: ['return'], label: 'enter', hint: 'evidence', help: 'jump to the evidence: a diff of its first two executions, else the timeline' },
+  { command: 'timeline', keys: [ch('t')], label: 't', hint: 'timeline', help: "open the finding's job timeline" },
+  { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter by rule, severity, job or words' },
+  { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the findings', secondary: true },
+] as const satisfies KeyTable;
+
+/** Keys of the `/` prompt. */
+export const PROMPT_KEYS = [
+  { command: 'accept', keys: ['return'], label: 'enter', hint: 'apply', help: 'apply' },
+  { command: 'cancel', keys: ['escape'], label: 'esc', hint: 'cancel', help: 'cancel' },
+] as const satisfies KeyTable;
+
+/** Each screen's table. */
+export const SCREEN_KEYS: Record<ScreenId, KeyTable> = {
+  jobs: JOBS_KEYS, live: LIVE_KEYS, timeline: TIMELINE_KEYS, diff: DIFF_KEYS, cross: CROSS_KEYS, findings: FINDINGS_KEYS,
+};
+
+/** Commands of one table. */
+export type CommandOf<T extends KeyTable> = T[number]['command'];

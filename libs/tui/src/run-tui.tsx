@@ -1,0 +1,37 @@
+import { render } from 'ink';
+import type { TuiApi } from './api/tui-api.js';
+import { App } from './app.js';
+import { themeFromEnv } from './views/theme.js';
+
+/** Options of {@link runTui}. */
+export interface RunTuiOptions {
+  readonly api: TuiApi;
+  readonly jobId?: string | null;
+  readonly label?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly stdin?: NodeJS.ReadStream;
+  readonly stdout?: NodeJS.WriteStream;
+}
+
+/** Thrown when the TUI cannot take the keyboard: stdin is not a terminal, or it cannot be put in raw mode. */
+export class NotInteractiveError extends Error {
+  constructor() {
+    super('beacon tui needs an interactive terminal: stdin is not a TTY (or does not support raw mode); use `beacon jobs`, `beacon executions` or `beacon reconcile` in scripts');
+    this.name = 'NotInteractiveError';
+  }
+}
+
+/** Whether a stream can drive the TUI's keys. */
+export function isInteractive(stdin: NodeJS.ReadStream): boolean {
+  return Boolean(stdin.isTTY) && typeof stdin.setRawMode === 'function';
+}
+
+/** Runs the TUI until the operator quits (`q`, or ctrl-c). */
+export async function runTui(opts: RunTuiOptions): Promise<void> {
+  const stdin = opts.stdin ?? process.stdin;
+  if (!isInteractive(stdin)) throw new NotInteractiveError();
+  const instance = render(<App api={opts.api} jobId={opts.jobId ?? null} label={opts.label} theme={themeFromEnv(opts.env ?? process.env)} />, {
+    stdin, stdout: opts.stdout ?? process.stdout, exitOnCtrlC: true, patchConsole: true,
+  });
+  await instance.waitUntilExit();
+}

@@ -1,0 +1,76 @@
+import { useCallback, useEffect, useMemo } from 'react';
+import { Box } from 'ink';
+import type { FindingView } from '@beacon/domain';
+import { useResource } from '../hooks/use-resource.js';
+import { useScreenKeys } from '../hooks/use-screen-keys.js';
+import { FINDINGS_KEYS } from '../keys/key-tables.js';
+import { wrapSegments } from '../layout/diff-layout.js';
+import { fit } from '../layout/time-format.js';
+import type { AppAction, DiffPair } from '../state/app.reducer.js';
+import { matchesFilter, parseFilter } from '../state/filter-query.js';
+import type { CursorMove } from '../state/list-cursor.js';
+import type { ScreenProps } from '../views/screen-props.js';
+import { Note, Segments } from '../views/segments.js';
+import { stateTone } from '../views/theme.js';
+
+const ids = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+/** Rules that only fire on imported history, whose evidence cites the Go runner's execution ids. */
+const LEGACY_EVIDENCE = new Set(['duplicate_cell', 'batch_mode']);
+
+/** Where a finding's evidence is: a diff of its first two executions, else the timeline of its job. */
+export function evidenceTarget(f: FindingView): AppAction | null {
+  const prefix = LEGACY_EVIDENCE.has(f.ruleId) ? 'l' : 'e';
+  const executions = ids(f.evidence.executionIds).map((id) => `${prefix}:${id}`);
+  if (executions.length >= 2) {
+    const pairs: DiffPair[] = executions.slice(1).map((b) => ({ a: executions[0], b, label: `${f.ruleId}: ${executions[0]} → ${b}` }));
+    return { type: 'open/diff', pairs, refs: pairs[0] };
+  }
+  return f.jobId ? { type: 'open/timeline', jobId: f.jobId } : null;
+}
+
+const SEVERITY: Record<string, string> = { critical: 'CRIT', warning: 'WARN', info: 'INFO' };
+
+/** The reconciler's open findings, most recent first; enter jumps to the evidence. */
+export function FindingsScreen({ api, state, dispatch, width, height }: ScreenProps) {
+  const res = useResource('findings', () => api.listFindings({ state: 'open', limit: 500 }), 5_000);
+  const filter = state.filters.findings;
+  const rows = useMemo(() => {
+    const q = parseFilter(filter);
+    return (res.data?.items ?? []).filter((f) => matchesFilter(q, { rule: f.ruleId, severity: f.severity, job: f.jobId, summary: f.summary }));
+  }, [res.data, filter]);
+  const listHeight = Math.max(1, height - 5);
+  const cursor = state.cursors.findings;
+  useEffect(() => { dispatch({ type: 'cursor/clamp', screen: 'findings', count: rows.length, height: listHeight }); }, [rows.length, listHeight, dispatch]);
+  const move = useCallback((m: CursorMove) => dispatch({ type: 'cursor', screen: 'findings', move: m, count: rows.length, height: listHeight }), [dispatch, rows.length, listHeight]);
+  const sel = rows[cursor.index];
+  useScreenKeys('findings', FINDINGS_KEYS, (c) => {
+    if (c === 'filter') dispatch({ type: 'prompt/open' });
+    else if (c === 'refresh') res.reload();
+    else if (c === 'open') { const target = sel && evidenceTarget(sel); if (target) dispatch(target); }
+    else if (c === 'timeline') { if (sel?.jobId) dispatch({ type: 'open/timeline', jobId: sel.jobId }); }
+    else move(c);
+  });
+
+  if (res.error) return <Note tone="bad">{fit(res.error, width)}</Note>;
+  if (rows.length === 0) return <Note>{res.loading ? 'loading findings…' : filter ? `no open finding matches "${filter}"` : 'no open findings'}</Note>;
+  const ruleWidth = Math.min(26, Math.max(...rows.map((f) => f.ruleId.length)));
+  const detail = sel ? wrapSegments([{ text: `${sel.summary} · evidence ${JSON.stringify(sel.evidence)}`, tone: 'equal' }], width).slice(0, 3) : [];
+  return (
+    <Box flexDirection="column" height={height}>
+      {rows.slice(cursor.top, cursor.top + listHeight).map((f, i) => {
+        const selected = cursor.top + i === cursor.index;
+        return (
+          <Segments key={f.id} segments={[
+            { text: selected ? '› ' : '  ', tone: selected ? 'selected' : undefined },
+            { text: (SEVERITY[f.severity] ?? f.severity).padEnd(5), tone: stateTone(f.severity) },
+            { text: `${fit(f.ruleId, ruleWidth, true)} ${fit(f.summary, Math.max(0, width - ruleWidth - 8))}`, tone: selected ? 'selected' : undefined },
+          ]} />
+        );
+      })}
+      <Box flexGrow={1} />
+      <Note>{fit(`── ${rows.length} open finding${rows.length === 1 ? '' : 's'}${filter ? ` matching "${filter}"` : ''} ` + '─'.repeat(width), width)}</Note>
+      {detail.map((l, i) => <Segments key={i} segments={l} />)}
+    </Box>
+  );
+}

@@ -1,0 +1,100 @@
+import { useCallback, useEffect, useMemo } from 'react';
+import { Box } from 'ink';
+import type { FindingView, JobSummaryView } from '@beacon/domain';
+import { useResource } from '../hooks/use-resource.js';
+import { useScreenKeys } from '../hooks/use-screen-keys.js';
+import { JOBS_KEYS } from '../keys/key-tables.js';
+import { progressBar, terminalCells } from '../layout/progress-bar.js';
+import { fit } from '../layout/time-format.js';
+import { matchesFilter, parseFilter } from '../state/filter-query.js';
+import type { CursorMove } from '../state/list-cursor.js';
+import type { ScreenProps } from '../views/screen-props.js';
+import { Note, Row, Segments } from '../views/segments.js';
+import { stateTone } from '../views/theme.js';
+
+/** A job with what the list shows beside it. */
+export interface JobRow {
+  readonly job: JobSummaryView;
+  readonly done: number;
+  readonly failed: number;
+  readonly duplicates: number;
+  readonly findings: number;
+}
+
+const DUPLICATE_RULES = new Set(['duplicate_cell', 'duplicate_results']);
+
+/** Joins jobs with their open findings (newest job first, as the API lists them). */
+export function jobRows(jobs: readonly JobSummaryView[], findings: readonly FindingView[]): JobRow[] {
+  const byJob = new Map<string, { n: number; dup: number }>();
+  for (const f of findings) {
+    if (!f.jobId) continue;
+    const e = byJob.get(f.jobId) ?? { n: 0, dup: 0 };
+    e.n += 1;
+    if (DUPLICATE_RULES.has(f.ruleId)) e.dup += Number(f.evidence.count ?? 2) - 1;
+    byJob.set(f.jobId, e);
+  }
+  return jobs.map((job) => ({
+    job, done: terminalCells(job.cells.byState), failed: job.cells.byState.failed ?? 0,
+    duplicates: byJob.get(job.id)?.dup ?? 0, findings: byJob.get(job.id)?.n ?? 0,
+  }));
+}
+
+const BAR = 10;
+
+/** The columns after the id: status, bar, done/expected, failures, duplicates, open findings. */
+function tail(status: string, bar: string, counts: string, failed: string, dups: string, findings: string): string {
+  return ` ${fit(status, 12, true)} ${bar.padEnd(BAR)} ${counts.padStart(13)} ${failed.padStart(4)} ${dups.padStart(3)} ${findings.padStart(4)}`;
+}
+
+/** One row's text (without the selection marker), `width` columns wide. */
+export function jobLine(r: JobRow, width: number): string {
+  const t = tail(r.job.status, progressBar(r.done, r.job.cells.expected, BAR), `${r.done}/${r.job.cells.expected}`,
+    String(r.failed), String(r.duplicates), String(r.findings));
+  return fit(r.job.id, Math.max(8, width - t.length), true) + t;
+}
+
+/** The column titles above the rows. */
+export function jobHeader(width: number): string {
+  const t = tail('STATUS', 'PROGRESS', 'DONE/CELLS', 'FAIL', 'DUP', 'FIND');
+  return fit('JOB', Math.max(8, width - t.length), true) + t;
+}
+
+/** Jobs, newest first, refreshed every 2 s: progress, failures, duplicates and open findings; enter opens one. */
+export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps) {
+  const jobs = useResource('jobs', () => api.listJobs(100), 2_000);
+  const findings = useResource('findings', () => api.listFindings({ state: 'open', limit: 1000 }), 5_000);
+  const filter = state.filters.jobs;
+  const rows = useMemo(() => {
+    const all = jobRows(jobs.data?.items ?? [], findings.data?.items ?? []);
+    const q = parseFilter(filter);
+    return all.filter((r) => matchesFilter(q, { id: r.job.id, status: r.job.status, benchmark: r.job.benchmark }));
+  }, [jobs.data, findings.data, filter]);
+  const listHeight = height - 2;
+  const cursor = state.cursors.jobs;
+  useEffect(() => { dispatch({ type: 'cursor/clamp', screen: 'jobs', count: rows.length, height: listHeight }); }, [rows.length, listHeight, dispatch]);
+
+  const move = useCallback((m: CursorMove) => dispatch({ type: 'cursor', screen: 'jobs', move: m, count: rows.length, height: listHeight }), [dispatch, rows.length, listHeight]);
+  useScreenKeys('jobs', JOBS_KEYS, (c) => {
+    if (c === 'open') { const r = rows[cursor.index]; if (r) dispatch({ type: 'open/timeline', jobId: r.job.id }); }
+    else if (c === 'filter') dispatch({ type: 'prompt/open' });
+    else if (c === 'refresh') { jobs.reload(); findings.reload(); }
+    else move(c);
+  });
+
+  const lineWidth = width - 2;
+  const visible = rows.slice(cursor.top, cursor.top + listHeight);
+  return (
+    <Box flexDirection="column" height={height}>
+      <Note>{'  ' + jobHeader(lineWidth)}</Note>
+      {jobs.error ? <Note tone="bad">{fit(jobs.error, width)}</Note>
+        : rows.length === 0 ? <Note>{jobs.loading ? 'loading jobs…' : filter ? `no job matches "${filter}"` : 'no jobs yet: submit one with `beacon submit FILE`'}</Note>
+          : visible.map((r, i) => (
+            cursor.top + i === cursor.index
+              ? <Row key={r.job.id} selected>{jobLine(r, lineWidth)}</Row>
+              : <Segments key={r.job.id} segments={[{ text: '  ' + jobLine(r, lineWidth), tone: stateTone(r.job.status) === 'bad' ? 'bad' : undefined }]} />
+          ))}
+      <Box flexGrow={1} />
+      <Note>{fit(`${rows.length} job${rows.length === 1 ? '' : 's'}${filter ? ` matching "${filter}"` : ''}${findings.error ? ` · findings: ${findings.error}` : ''}`, width)}</Note>
+    </Box>
+  );
+}

@@ -1,0 +1,157 @@
+import { SCREENS, type ScreenId } from '../keys/key-tables.js';
+import { parseFilter } from './filter-query.js';
+import { clampCursor, moveCursor, START, type CursorMove, type ListCursor } from './list-cursor.js';
+
+/** Two things to compare: execution ids (or `e:<id>`) or attempts (`a:<id>`). */
+export interface DiffPair {
+  readonly a: string;
+  readonly b: string;
+  /** What the pair is, e.g. `attempts 1 → 2` or `us-east → eu-west`. */
+  readonly label: string;
+}
+
+/** The question × model the cross-region screen shows. */
+export interface CrossTarget {
+  readonly jobId: string;
+  readonly questionId: string;
+  readonly modelId: string;
+}
+
+/** Zoom and horizontal position of the timeline; `offset` is where the window starts, as a fraction of the span. */
+export interface TimelineViewport {
+  readonly zoom: number;
+  readonly offset: number;
+  readonly details: boolean;
+}
+
+/** Everything the TUI remembers between key presses, except loaded data. */
+export interface AppState {
+  readonly screen: ScreenId;
+  readonly history: readonly ScreenId[];
+  readonly help: boolean;
+  /** Text of the open `/` prompt, or null. */
+  readonly prompt: string | null;
+  readonly filters: Readonly<Record<ScreenId, string>>;
+  readonly cursors: Readonly<Record<ScreenId, ListCursor>>;
+  readonly jobId: string | null;
+  readonly timeline: TimelineViewport;
+  readonly diff: { readonly pairs: readonly DiffPair[]; readonly refs: DiffPair | null; readonly unified: boolean };
+  readonly cross: CrossTarget | null;
+}
+
+export type AppAction =
+  | { type: 'screen/next' } | { type: 'screen/previous' } | { type: 'back' } | { type: 'help/toggle' }
+  | { type: 'open/timeline'; jobId: string }
+  | { type: 'open/diff'; pairs: readonly DiffPair[]; refs?: DiffPair }
+  | { type: 'open/cross'; target: CrossTarget }
+  | { type: 'prompt/open' } | { type: 'prompt/type'; text: string } | { type: 'prompt/backspace' }
+  | { type: 'prompt/accept' } | { type: 'prompt/cancel' }
+  | { type: 'cursor'; screen: ScreenId; move: CursorMove; count: number; height: number }
+  | { type: 'cursor/clamp'; screen: ScreenId; count: number; height: number }
+  | { type: 'timeline/zoom'; direction: 1 | -1 } | { type: 'timeline/scroll'; direction: 1 | -1 } | { type: 'timeline/details' }
+  | { type: 'diff/mode' } | { type: 'diff/pairs' };
+
+export const MAX_ZOOM = 1024;
+const HISTORY = 20;
+const each = <T>(v: T): Record<ScreenId, T> => Object.fromEntries(SCREENS.map((s) => [s, v])) as Record<ScreenId, T>;
+
+/** The state at start: the job's timeline when a job was given, else the jobs list. */
+export function initialState(jobId: string | null = null): AppState {
+  return {
+    screen: jobId ? 'timeline' : 'jobs', history: [], help: false, prompt: null,
+    filters: each(''), cursors: each(START), jobId,
+    timeline: { zoom: 1, offset: 0, details: false },
+    diff: { pairs: [], refs: null, unified: false },
+    cross: null,
+  };
+}
+
+/** Pure state transitions of the TUI. */
+export function appReducer(s: AppState, a: AppAction): AppState {
+  switch (a.type) {
+    case 'screen/next':
+    case 'screen/previous': {
+      const i = SCREENS.indexOf(s.screen);
+      const step = a.type === 'screen/next' ? 1 : SCREENS.length - 1;
+      return go(s, SCREENS[(i + step) % SCREENS.length]);
+    }
+    case 'back':
+      if (s.help) return { ...s, help: false };
+      if (s.prompt !== null) return { ...s, prompt: null };
+      if (s.screen === 'diff' && s.diff.refs && s.diff.pairs.length > 0) return { ...s, diff: { ...s.diff, refs: null } };
+      if (s.history.length === 0) return s;
+      return { ...s, screen: s.history[s.history.length - 1], history: s.history.slice(0, -1) };
+    case 'help/toggle':
+      return { ...s, help: !s.help };
+    case 'open/timeline':
+      return {
+        ...go(s, 'timeline'), jobId: a.jobId,
+        ...(a.jobId === s.jobId ? {} : { timeline: { zoom: 1, offset: 0, details: false }, cursors: { ...s.cursors, timeline: START } }),
+      };
+    case 'open/diff':
+      return { ...go(s, 'diff'), diff: { ...s.diff, pairs: a.pairs, refs: a.refs ?? (a.pairs.length === 1 ? a.pairs[0] : null) }, cursors: { ...s.cursors, diff: START } };
+    case 'open/cross':
+      return { ...go(s, 'cross'), cross: a.target, cursors: { ...s.cursors, cross: START } };
+    case 'prompt/open':
+      return { ...s, prompt: s.filters[s.screen] };
+    case 'prompt/type':
+      return s.prompt === null ? s : { ...s, prompt: s.prompt + a.text.replace(/[\r\n\t]/g, '') };
+    case 'prompt/backspace':
+      return s.prompt === null ? s : { ...s, prompt: s.prompt.slice(0, -1) };
+    case 'prompt/cancel':
+      return { ...s, prompt: null };
+    case 'prompt/accept':
+      return s.prompt === null ? s : accept({ ...s, prompt: null }, s.prompt.trim());
+    case 'cursor':
+      return setCursor(s, a.screen, moveCursor(s.cursors[a.screen], a.move, a.count, a.height));
+    case 'cursor/clamp':
+      return setCursor(s, a.screen, clampCursor(s.cursors[a.screen], a.count, a.height));
+    case 'timeline/zoom': {
+      const { zoom, offset } = s.timeline;
+      const next = Math.min(MAX_ZOOM, Math.max(1, a.direction > 0 ? zoom * 2 : zoom / 2));
+      const center = offset + 0.5 / zoom;
+      return { ...s, timeline: { ...s.timeline, zoom: next, offset: clampOffset(center - 0.5 / next, next) } };
+    }
+    case 'timeline/scroll': {
+      const { zoom, offset } = s.timeline;
+      return { ...s, timeline: { ...s.timeline, offset: clampOffset(offset + a.direction * 0.25 / zoom, zoom) } };
+    }
+    case 'timeline/details':
+      return { ...s, timeline: { ...s.timeline, details: !s.timeline.details } };
+    case 'diff/mode':
+      return { ...s, diff: { ...s.diff, unified: !s.diff.unified } };
+    case 'diff/pairs':
+      return s.diff.pairs.length > 0 ? { ...s, diff: { ...s.diff, refs: null } } : s;
+  }
+}
+
+function go(s: AppState, screen: ScreenId): AppState {
+  if (screen === s.screen) return { ...s, help: false };
+  return { ...s, screen, help: false, prompt: null, history: [...s.history, s.screen].slice(-HISTORY) };
+}
+
+function setCursor(s: AppState, screen: ScreenId, c: ListCursor): AppState {
+  return c === s.cursors[screen] ? s : { ...s, cursors: { ...s.cursors, [screen]: c } };
+}
+
+function clampOffset(offset: number, zoom: number): number {
+  return Math.min(Math.max(0, offset), 1 - 1 / zoom);
+}
+
+/** Applies the prompt's text to the current screen: a filter, two refs to compare, or a question × model. */
+function accept(s: AppState, text: string): AppState {
+  if (s.screen === 'diff') {
+    const [a, b] = text.split(/[\s,]+/).filter(Boolean);
+    if (!a || !b) return s;
+    return { ...s, diff: { ...s.diff, refs: { a, b, label: `${a} → ${b}` } } };
+  }
+  if (s.screen === 'cross') {
+    const { fields } = parseFilter(text);
+    const jobId = fields.job ?? s.cross?.jobId ?? s.jobId;
+    const questionId = fields.question ?? s.cross?.questionId;
+    const modelId = fields.model ?? s.cross?.modelId;
+    if (!jobId || !questionId || !modelId) return s;
+    return { ...s, cross: { jobId, questionId, modelId }, cursors: { ...s.cursors, cross: START } };
+  }
+  return { ...s, filters: { ...s.filters, [s.screen]: text }, cursors: { ...s.cursors, [s.screen]: START } };
+}

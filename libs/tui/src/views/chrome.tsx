@@ -1,0 +1,67 @@
+import { Box, Text } from 'ink';
+import { footerText, type KeyTable } from '../keys/key-binding.js';
+import { GLOBAL_KEYS, SCREEN_KEYS, SCREEN_TITLES, SCREENS, type ScreenId } from '../keys/key-tables.js';
+import { BAR_LEGEND, MARK_GLYPHS } from '../layout/timeline-layout.js';
+import { fit } from '../layout/time-format.js';
+import { Note, Segments } from './segments.js';
+import { style, useTheme } from './theme.js';
+
+/** The top line: every screen's title, the current one marked. */
+export function Header({ screen, width, right }: { readonly screen: ScreenId; readonly width: number; readonly right: string }) {
+  const theme = useTheme();
+  const tabs = SCREENS.map((s) => (s === screen ? `[${SCREEN_TITLES[s]}]` : ` ${SCREEN_TITLES[s]} `));
+  const left = `beacon ${tabs.join('')}`;
+  const room = width - left.length - 1;
+  return (
+    <Box width={width}>
+      <Text wrap="truncate">
+        <Text {...style(theme, 'title')}>{'beacon '}</Text>
+        {tabs.map((t, i) => <Text key={SCREENS[i]} {...style(theme, SCREENS[i] === screen ? 'accent' : 'muted')}>{t}</Text>)}
+        <Text {...style(theme, 'muted')}>{room > 3 ? ' ' + fit(right, room).padStart(room) : ''}</Text>
+      </Text>
+    </Box>
+  );
+}
+
+/** The bottom line: the keys that work here (or the open `/` prompt). */
+export function Footer({ table, width, prompt, promptLabel }: { readonly table: KeyTable; readonly width: number; readonly prompt: string | null; readonly promptLabel: string }) {
+  if (prompt !== null) return <Segments segments={[{ text: `${promptLabel}: `, tone: 'accent' }, { text: fit(prompt + '▏', Math.max(1, width - promptLabel.length - 2)) }]} />;
+  return <Note>{footerText(table, width)}</Note>;
+}
+
+const NAV = new Set(['up', 'down', 'pageUp', 'pageDown', 'top', 'bottom']);
+
+/** `?`: every key of the current screen and of the app, and the timeline's legend, in as few lines as fit 80 × 24. */
+export function HelpOverlay({ screen, width, height }: { readonly screen: ScreenId; readonly width: number; readonly height: number }) {
+  const theme = useTheme();
+  const line = (b: KeyTable[number]) => fit(`  ${b.keys.map(keyText).join(' ').padEnd(14)} ${b.help}`, width);
+  const table = SCREEN_KEYS[screen];
+  const nav = table.filter((b) => NAV.has(b.command));
+  const lines: { text: string; title?: boolean }[] = [
+    { text: `${SCREEN_TITLES[screen]} keys`, title: true },
+    ...(nav.length ? [{ text: fit(`  ${nav.map((b) => b.keys.map(keyText).join(' ')).join(', ')}: move, page, first, last`, width) }] : []),
+    ...table.filter((b) => !NAV.has(b.command)).map((b) => ({ text: line(b) })),
+    { text: 'Everywhere', title: true },
+    { text: fit(`  ${GLOBAL_KEYS.map((b) => `${b.label} ${b.hint}`).join(' · ')}`, width) },
+  ];
+  if (screen === 'timeline') {
+    lines.push({ text: 'Lanes', title: true }, { text: fit(`  ${BAR_LEGEND}`, width) });
+    for (let i = 0; i < MARK_GLYPHS.length; i += 2) {
+      lines.push({ text: fit(MARK_GLYPHS.slice(i, i + 2).map(([, g, what]) => `  ${g} ${what.split(':')[0]}`.padEnd(Math.floor(width / 2))).join(''), width) });
+    }
+  }
+  return (
+    <Box flexDirection="column" height={height}>
+      {lines.slice(0, height).map((l, i) => <Text key={i} wrap="truncate" {...(l.title ? style(theme, 'title') : {})}>{l.text}</Text>)}
+    </Box>
+  );
+}
+
+const KEY_TEXT: Record<string, string> = {
+  up: '↑', down: '↓', left: '←', right: '→', pageUp: 'PgUp', pageDown: 'PgDn', home: 'Home', end: 'End',
+  return: 'enter', escape: 'esc', tab: 'tab', shiftTab: 'shift-tab', space: 'space', backspace: 'backspace',
+};
+
+function keyText(k: string): string {
+  return k.startsWith('char:') ? k.slice(5) : KEY_TEXT[k] ?? k;
+}

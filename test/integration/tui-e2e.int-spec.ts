@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { importLegacyDocument, parseLegacyDocument } from '@beacon/db';
+import { cliEnv, repoRoot, requireBuild, runCli } from '../utils/cli.js';
+import { closeAllFleets, Fleet, jobSpec } from '../utils/fleet.js';
+import type { Daemon } from '../utils/cli.js';
+
+const run = promisify(execFile);
+afterAll(closeAllFleets);
+
+const INCIDENT = 'full-test-3regions-2questions-1759245237';
+const socket = `beacon-tui-${process.pid}`;
+const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+
+/** `beacon tui` in a real terminal (tmux), against `beacon serve` and the simulator. */
+describe('beacon tui in a terminal', () => {
+  let fleet: Fleet;
+  let daemon: Daemon;
+  let session = 0;
+
+  beforeAll(async () => {
+    requireBuild();
+    fleet = await Fleet.create({ prefix: 'tui_e2e' });
+    daemon = await fleet.startDaemon();
+    const doc = parseLegacyDocument(JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/incident-2025-09-30.json'), 'utf8')));
+    await importLegacyDocument(fleet.ds, doc);
+  });
+  afterAll(async () => {
+    await tmux('kill-server').catch(() => undefined);
+    await fleet?.close();
+  });
+
+  /** Starts `beacon tui` in a new 100 × 30 tmux session; returns its name. */
+  async function startTui(args: string[] = [], env: Record<string, string> = {}): Promise<string> {
+    const name = `tui${++session}`;
+    const vars = Object.entries({ CI: 'false', NO_COLOR: '1', TERM: 'xterm-256color', ...env }).map(([k, v]) => `${k}=${v}`);
+    await tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30',
+      'env', ...vars, process.execPath, path.join(repoRoot, 'bin/beacon.js'), 'tui', '--api', daemon.url, ...args);
+    await tmux('set-option', '-t', name, 'remain-on-exit', 'on');
+    return name;
+  }
+  const capture = async (name: string, escapes = false) => (await tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', name)).stdout;
+  const keys = (name: string, ...k: string[]) => tmux('send-keys', '-t', name, ...k);
+
+  /** Waits until the pane shows what `check` wants; fails with the pane's text. */
+  async function waitForPane(name: string, check: (text: string) => boolean, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = await capture(name);
+      if (check(text)) return text;
+      if (Date.now() > deadline) throw new Error(`pane ${name} never showed what was expected; it shows:\n${text}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('shows a submitted job appear and complete, its cells on the timeline, and the changed words of a diff', async () => {
+    const name = await startTui();
+    await waitForPane(name, (t) => t.includes('[Jobs]') && t.includes(INCIDENT.slice(0, 20)));
+    const job = await fleet.submit(jobSpec('tui-e2e', 2, ['llama3.2-1b', 'mistral-7b'], ['us-east', 'eu-west']));
+    await waitForPane(name, (t) => /^› tui-e2e\s/m.test(t));
+    let text = await waitForPane(name, (t) => /^› tui-e2e\s+completed\s+█{10}\s+8\/8\s+0\s+0\s+0\s*$/m.test(t));
+    expect(text.split('\n').every((l) => l.length <= 100)).toBe(true);
+
+    await keys(name, 'Enter');
+    text = await waitForPane(name, (t) => t.includes('[Timeline]') && t.includes('lane 1/8'));
+    const lanes = text.split('\n').filter((l) => /^[› ] e\d+ (us-east|eu-west) (llama3\.2-1b|mistral-7b) q[12] /.test(l));
+    expect(lanes).toHaveLength(8);
+    expect(lanes.every((l) => l.includes('█'))).toBe(true);
+    expect(text).toContain(`${job.id} · completed`);
+
+    // The first lane's natural pair is the same question and model in the other region: compared at once.
+    await keys(name, 'd');
+    text = await waitForPane(name, (t) => t.includes('system prompt (differs)'));
+    expect(text).toMatch(/^a {2}e\d+ · eu-west · llama3\.2-1b · q1/m);
+    expect(text).toMatch(/^b {2}e\d+ · us-east · llama3\.2-1b · q1/m);
+    // The regions' system prompts differ in the region's name, word by word.
+    expect(text).toMatch(/based in region \[-eu-\]-\[-west-\]\. +│ .*based in region \{\+us\+\}-\{\+east\+\}\./);
+    // Every line of the pane is a line of the last frame: nothing left over from earlier ones.
+    expect(text.split('\n').filter((l) => l.startsWith('comparing '))).toEqual([]);
+    expect(text.trimEnd().split('\n').at(-1)).toMatch(/^j\/k move .*[a-z]$/);
+    // NO_COLOR: not one colour or style escape on the screen.
+    expect(await capture(name, true)).not.toMatch(/\u001B\[[0-9;]*[1-9][0-9;]*m/);
+
+    await keys(name, 'q');
+    await waitForPane(name, (t) => !t.includes('[Diff]') || /Pane is dead/.test(t), 10_000);
+  });
+
+  it('shows the incident: the 3 min 23 s gap, the duplicate cell, and 953 against 955', async () => {
+    const name = await startTui(['--job', INCIDENT]);
+    let text = await waitForPane(name, (t) => t.includes('gap 3 min 23 s') && t.includes('l955'));
+    expect(text).toMatch(/^ {2}l953 us-east qwen2\.5-1\.5b \(batch\) +D/m);
+    expect(text).toMatch(/^ {2}l955 us-east qwen2\.5-1\.5b \(batch\) +D/m);
+    await keys(name, 'G');
+    await waitForPane(name, (t) => t.includes('› l955'));
+    await keys(name, 'k');
+    await waitForPane(name, (t) => t.includes('› l953'));
+    await keys(name, 'd');
+    await waitForPane(name, (t) => t.includes('› duplicate l953 → l955'));
+    await keys(name, 'Enter');
+    text = await waitForPane(name, (t) => t.includes('system prompt (differs)') && t.includes('classification (differs)'));
+    expect(text).toMatch(/^a {2}l953 .* answered$/m);
+    expect(text).toMatch(/^b {2}l955 .* refused$/m);
+    expect(text).toMatch(/You are a helpful.*│ You are a helpful\{\+, honest, and harmless/);
+    expect(text).toMatch(/\[-answered-\] +│ \{\+refused\+\}/);
+
+    // Follows a resize: everything is redrawn within the new 80 columns.
+    await tmux('resize-window', '-t', name, '-x', '80', '-y', '24');
+    text = await waitForPane(name, (t) => t.split('\n').some((l) => /^── system prompt \(differs\) ─+$/.test(l) && l.length === 80));
+    expect(text.split('\n').every((l) => l.length <= 80)).toBe(true);
+    await keys(name, 'q');
+  });
+
+  it('refuses to start without a terminal: exit 2 and a clear message', async () => {
+    const r = await runCli(['tui', '--api', daemon.url], { env: cliEnv({}) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('needs an interactive terminal');
+  });
+});

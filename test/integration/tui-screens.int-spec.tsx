@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { render } from 'ink-testing-library';
+import { BeaconApiClient } from '@beacon/api-client';
+import { importLegacyDocument, parseLegacyDocument } from '@beacon/db';
+import { App } from '@beacon/tui';
+import { ReconcilerScheduler } from '../../apps/runner/src/reconciler/reconciler.scheduler.js';
+import { repoRoot } from '../utils/cli.js';
+import { closeAllFleets, Fleet, jobSpec, type InProcessRunner } from '../utils/fleet.js';
+import { KEY, press, waitForText } from '../utils/ink-frames.js';
+
+afterAll(closeAllFleets);
+
+const INCIDENT = 'full-test-3regions-2questions-1759245237';
+const plain = { color: false };
+
+/** The screens of `beacon tui`, driven by keys against a real runner on a real database. */
+describe('TUI screens', () => {
+  let fleet: Fleet;
+  let runner: InProcessRunner;
+  let api: BeaconApiClient;
+  let jobId: string;
+  const mounted: { unmount(): void }[] = [];
+  const mount = (node: Parameters<typeof render>[0]) => { const ui = render(node); mounted.push(ui); return ui; };
+
+  beforeAll(async () => {
+    fleet = await Fleet.create({ prefix: 'tui' });
+    runner = await fleet.startInProcess();
+    api = new BeaconApiClient(runner.url);
+    const doc = parseLegacyDocument(JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/incident-2025-09-30.json'), 'utf8')));
+    await importLegacyDocument(fleet.ds, doc);
+    jobId = (await fleet.submit(jobSpec('tui-sim', 2, ['llama3.2-1b', 'mistral-7b'], ['us-east', 'eu-west']))).id;
+    await fleet.waitForJob(jobId, 30_000);
+    await runner.app.get(ReconcilerScheduler).reconcileOnce();
+  });
+  afterAll(async () => {
+    for (const ui of mounted) ui.unmount();
+    await fleet?.close();
+  });
+
+  it('Jobs: lists jobs newest first with progress and findings; j and enter open the selected job', async () => {
+    const ui = mount(<App api={api} theme={plain} />);
+    // Open findings load on their own schedule: wait for the incident's to be counted.
+    const frame = await waitForText(ui, 'tui-sim', new RegExp(`${INCIDENT.slice(0, 20)}.*10/\\d+\\s+0\\s+[1-9]\\d*\\s+[1-9]\\d*$`, 'm'));
+    const lines = frame.split('\n');
+    const sim = lines.findIndex((l) => l.includes('tui-sim'));
+    const incident = lines.findIndex((l) => l.includes(INCIDENT.slice(0, 20)));
+    expect(sim).toBeLessThan(incident);
+    expect(lines[sim]).toMatch(/^› tui-sim\s+completed\s+█{10}\s+8\/8\s+0\s+0\s+0$/);
+    expect(lines[incident]).toMatch(/completed\s+█{8}░░\s+10\/12\s+0\s+1\s+[1-9]\d*$/);
+    expect(frame).toContain('enter timeline');
+    await press(ui, 'j', (f) => f.includes(`› ${INCIDENT.slice(0, 20)}`));
+    await press(ui, KEY.enter, (f) => f.includes('[Timeline]') && f.includes('l953'));
+  });
+
+  it('Timeline: the incident shows the 3 min 23 s gap and the duplicate cell; zoom, scroll and attempt details', async () => {
+    const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
+    let frame = await waitForText(ui, 'gap 3 min 23 s', 'l953', 'l955');
+    const lane = (f: string, id: string) => f.split('\n').find((l) => l.includes(`${id} `))!;
+    expect(lane(frame, 'l953')).toMatch(/l953 us-east qwen2\.5-1\.5b .* D?R?.?P? /);
+    expect(lane(frame, 'l953')).toContain(' D');
+    expect(lane(frame, 'l955')).toContain(' D');
+    expect(lane(frame, 'l962')).not.toMatch(/ D/);
+    // 953 ran first and long: its bar starts at the left edge; 955 ran in the burst at the right.
+    const barStart = (l: string) => l.indexOf('█');
+    expect(barStart(lane(frame, 'l953'))).toBeLessThan(barStart(lane(frame, 'l955')) - 20);
+    expect(frame).toContain('zoom ×1');
+
+    frame = await press(ui, '+', (f) => f.includes('zoom ×2'));
+    await press(ui, 'l', (f) => f !== frame);
+    const l953 = frame.split('\n').findIndex((l) => l.includes('l953 '));
+    const cursorRow = frame.split('\n').findIndex((l) => l.startsWith('›'));
+    for (let i = cursorRow; i < l953; i++) await press(ui, 'j');
+    frame = await press(ui, KEY.enter, (f) => f.includes('duplicate of'));
+    expect(frame).toMatch(/l953 us-east qwen2\.5-1\.5b .*duplicate of e\d+/);
+    expect(frame).toMatch(/15:15:05\.112 #1 · modal-us-east · succeeded · HTTP \S+ · latency \S+ · tokens \S+ · trace [0-9a-f]{8}/);
+    await press(ui, KEY.enter, (f) => !f.includes('duplicate of'));
+  });
+
+  it('Diff: from the duplicate lane, d offers its pairs and shows the different system prompts and refusal against answer', async () => {
+    const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
+    let frame = await waitForText(ui, 'l953');
+    const rows = frame.split('\n');
+    const target = rows.findIndex((l) => l.includes('l953 '));
+    for (let i = rows.findIndex((l) => l.startsWith('›')); i < target; i++) await press(ui, 'j');
+    frame = await press(ui, 'd', (f) => f.includes('[Diff]') && f.includes('3 pairs to compare'));
+    // Its duplicate first, then the same (batch) question and model in the other regions.
+    expect(frame).toMatch(/› duplicate l953 → l955 \(same cell, us-east/);
+    expect(frame).toMatch(/us-east → eu-west \(l953 → l962/);
+    frame = await press(ui, KEY.enter, (f) => f.includes('system prompt (differs)') && f.includes('response (differs)'));
+    expect(frame).toMatch(/a {2}l953 · us-east · qwen2\.5-1\.5b/);
+    expect(frame).toMatch(/b {2}l955 · us-east · qwen2\.5-1\.5b/);
+    expect(frame).toMatch(/^You are a helpful.*│ You are a helpful\{\+, honest, and harmless AI \+\}/m);
+    expect(frame).toMatch(/\{\+m sorry, but I can't assist \+\}/);
+    expect(frame).toMatch(/^\[-answered-\] +│ \{\+refused\+\}/m);
+    frame = await press(ui, 'u', (f) => !f.includes('│'));
+    expect(frame).toMatch(/^\[-answered-\]\{\+refused\+\}$/m);
+    await press(ui, KEY.escape, (f) => f.includes('3 pairs to compare'));
+  });
+
+  it('Diff: two executions typed at the / prompt, side by side; esc goes back', async () => {
+    const ui = mount(<App api={api} theme={plain} />);
+    await waitForText(ui, 'tui-sim');
+    const lanes = (await api.getTimeline(jobId)).lanes;
+    const [a, b] = [lanes.find((l) => l.region === 'us-east')!, lanes.find((l) => l.region === 'eu-west')!];
+    for (const screen of ['Live', 'Timeline', 'Diff']) await press(ui, KEY.tab, (f) => f.includes(`[${screen}]`));
+    await press(ui, '/', (f) => f.includes('compare (A B):'));
+    ui.stdin.write(`${a.executionId} ${b.executionId}`);
+    await waitForText(ui, `${a.executionId} ${b.executionId}`);
+    const frame = await press(ui, KEY.enter, (f) => f.includes('system prompt (differs)'));
+    expect(frame).toContain(`a  e${a.executionId} · us-east`);
+    expect(frame).toContain(`b  e${b.executionId} · eu-west`);
+    expect(frame).toMatch(/\[-.*-\]/);
+    await press(ui, KEY.escape, (f) => f.includes('[Timeline]'));
+  });
+
+  it('Cross-region: c on a lane shows every region\'s answer with its label', async () => {
+    const ui = mount(<App api={api} jobId={jobId} theme={plain} />);
+    await waitForText(ui, `e`, 'us-east', 'eu-west', '█');
+    const frame = await press(ui, 'c', (f) => f.includes('[Cross-region]') && f.includes('2 answers'));
+    const rows = frame.split('\n').filter((l) => /^[› ] (us-east|eu-west) /.test(l));
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r).toMatch(/(answered|refused|partial|empty|filtered)/);
+    await press(ui, 'j', (f) => f.split('\n').some((l) => l.startsWith('› us-east')));
+    await press(ui, KEY.enter, (f) => f.includes('[Diff]') && f.includes('(differs)'));
+  });
+
+  it('Findings: open findings with severity; enter jumps to the diff of the duplicate cell', async () => {
+    const ui = mount(<App api={api} theme={plain} />);
+    await press(ui, KEY.tab + '', (f) => f.includes('[Live]'));
+    await press(ui, '\u001B[Z', (f) => f.includes('[Jobs]'));
+    await press(ui, '\u001B[Z', (f) => f.includes('[Findings]'));
+    let frame = await waitForText(ui, 'duplicate_cell', 'CRIT');
+    expect(frame).toMatch(/open findings?/);
+    await press(ui, '/', (f) => f.includes('filter findings:'));
+    ui.stdin.write('duplicate_cell');
+    await waitForText(ui, 'filter findings: duplicate_cell');
+    frame = await press(ui, KEY.enter, (f) => /1 open finding matching/.test(f));
+    expect(frame.split('\n').filter((l) => l.includes('CRIT'))).toHaveLength(1);
+    frame = await press(ui, KEY.enter, (f) => f.includes('system prompt (differs)'));
+    expect(frame).toMatch(/a {2}l953/);
+    expect(frame).toMatch(/b {2}l955/);
+  });
+
+  it('Live tail: events of a new job arrive; filter, pause and follow', async () => {
+    const ui = mount(<App api={api} theme={plain} />);
+    await press(ui, KEY.tab, (f) => f.includes('[Live]'));
+    const live = await fleet.submit(jobSpec('tui-live', 2, ['llama3.2-1b'], ['us-east', 'eu-west']));
+    let frame = await waitForText(ui, 'tui-live', /finished +tui-live/);
+    expect(frame).toMatch(/● live · \d+ received/);
+    expect(frame).toContain('following');
+    await press(ui, '/', (f) => f.includes('filter events'));
+    ui.stdin.write('region=eu-west');
+    frame = await press(ui, KEY.enter, (f) => f.includes('filter region=eu-west'));
+    const rows = frame.split('\n').slice(2, -1).filter((l) => l.includes('tui-live'));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((l) => l.includes('eu-west'))).toBe(true);
+    frame = await press(ui, ' ', (f) => /paused \(\d+ new\)/.test(f));
+    await press(ui, 'k', (f) => f.includes('scrolling') || f.includes('paused'));
+    await press(ui, ' ', (f) => !f.includes('paused'));
+    await press(ui, 'f', (f) => f.includes('following') || f.includes('scrolling'));
+    await fleet.waitForJob(live.id, 30_000);
+  });
+
+  it('? shows the keys of the screen; the footer names the keys that work here; q quits', async () => {
+    const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
+    let frame = await waitForText(ui, 'l953');
+    const footer = frame.split('\n').at(-1)!;
+    expect(footer).toContain('+/- zoom');
+    expect(footer.length).toBeLessThanOrEqual(100);
+    frame = await press(ui, '?', (f) => f.includes('Timeline keys'));
+    expect(frame).toContain('zoom in');
+    expect(frame).toContain('duplicate cell');
+    await press(ui, KEY.escape, (f) => f.includes('l953') && !f.includes('Timeline keys'));
+    for (const screen of ['Diff', 'Cross-region', 'Findings']) frame = await press(ui, KEY.tab, (f) => f.includes(`[${screen}]`));
+    expect(frame.split('\n').at(-1)).toContain('enter evidence');
+  });
+});
