@@ -1,12 +1,11 @@
-// Live tail under load: writes state changes at a fixed rate (default 1,000 events/s for 20 s) into a throwaway
-// database; the triggers NOTIFY, an API-only daemon in its own process LISTENs and streams them as server-sent events
-// to one client here. Reports events delivered per second, lag (database commit clock → client receipt) p50/p99,
+// Live tail under load: publishes execution events at a fixed rate (default 1,000 events/s for 20 s) on a throwaway
+// database through the engine's own publisher (batched NOTIFY); an API-only daemon in its own process LISTENs and
+// streams them as server-sent events to one client here. Reports events delivered per second, lag (database commit clock → client receipt) p50/p99,
 // events dropped, and the daemon's RSS and live heap at the start and end. Args: --rate N --seconds S --json.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { load, throwawayDb } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -19,13 +18,10 @@ const JOB = 'bench-live-tail';
 const CELLS = 20_000;
 
 /** Runs the live-tail scenario on `dbUrl` (migrated); returns the measurements. */
-export async function liveTail(dbUrl, { client, rate = 1000, seconds = 20 }) {
-  const pool = new pg.Pool({ connectionString: dbUrl, max: 4, application_name: 'beacon-bench-writer' });
-  await pool.query(`INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected) VALUES ($1, 'beacon', '{}', 'x', '{}', $2)`, [JOB, CELLS]);
-  // A region no runner serves: nothing but this writer touches the rows.
-  await pool.query(`INSERT INTO executions (job_id, question_id, model_id, region, trace_id)
-    SELECT $1, 'q' || i, 'bench-model', 'bench-nowhere', md5(i::text) FROM generate_series(1, $2) i`, [JOB, CELLS]);
-  const [{ first }] = (await pool.query(`SELECT min(id)::bigint AS first FROM executions WHERE job_id = $1`, [JOB])).rows;
+export async function liveTail(dbUrl, { client, db, rate = 1000, seconds = 20 }) {
+  const ds = db.createDataSource(dbUrl, { applicationName: 'beacon-bench-writer', poolSize: 4 });
+  await ds.initialize();
+  const publisher = new db.LivePublisher(ds);
 
   const daemon = spawn(process.execPath, ['--expose-gc', path.join(here, 'live-tail-daemon.mjs'), JSON.stringify({ dbUrl })], { stdio: ['ignore', 'pipe', 'inherit'] });
   const memory = [];
@@ -74,32 +70,24 @@ export async function liveTail(dbUrl, { client, rate = 1000, seconds = 20 }) {
   await new Promise((r) => setTimeout(r, 2000));
   const before = memory[memory.length - 1];
 
-  // The writer: batches of up to 20 state changes, as many as keep the target rate, at most 3 statements in flight.
+  // The writer: as many events as keep the target rate, every 5 ms, as a busy engine would publish them.
   const total = rate * seconds;
   let sent = 0;
-  let inFlight = 0;
-  let cursor = 0;
   const start = performance.now();
   await new Promise((resolve) => {
     const tick = setInterval(() => {
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
-      while (sent < due && inFlight < 3) {
-        const n = Math.min(20, due - sent);
-        const ids = Array.from({ length: n }, (_, i) => String(BigInt(first) + BigInt((cursor + i) % CELLS)));
-        cursor = (cursor + n) % CELLS;
-        sent += n;
-        inFlight++;
-        pool.query(
-          `UPDATE executions SET state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE 'pending' END,
-                  finished_at = CASE WHEN state = 'pending' THEN now() END, updated_at = now()
-            WHERE id = ANY($1::bigint[])`, [ids]).finally(() => { inFlight--; });
+      for (; sent < due; sent++) {
+        const cell = sent % CELLS;
+        publisher.push(['es', Date.now(), JOB, String(cell + 1), null, 'bench-nowhere', 'bench-model', `q${cell}`, sent % 2 ? 'pending' : 'cancelled']);
       }
-      if (sent >= total && inFlight === 0) {
+      if (sent >= total) {
         clearInterval(tick);
         resolve();
       }
     }, 5);
   });
+  await publisher.close();
   const writeMs = performance.now() - start;
   const deadline = Date.now() + 15_000;
   while (delivered + dropped < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -109,12 +97,12 @@ export async function liveTail(dbUrl, { client, rate = 1000, seconds = 20 }) {
   req.destroy();
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon.once('exit', r));
-  await pool.end();
+  await ds.destroy();
 
   lags.sort((a, b) => a - b);
   const pct = (p) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] ?? null;
   return {
-    targetPerSec: rate, seconds, written: total, writtenPerSec: round(total / (writeMs / 1000)), delivered, dropped,
+    targetPerSec: rate, seconds, written: total, writtenPerSec: round(total / (writeMs / 1000)), delivered, dropped, publisherDropped: publisher.dropped,
     deliveredPerSec: round(delivered / Math.max(0.001, (lastAt - firstAt) / 1000)),
     lagMs: { p50: pct(50), p99: pct(99), max: lags[lags.length - 1] ?? null },
     daemon: {
@@ -140,11 +128,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const rate = arg('rate', 1000);
     const seconds = arg('seconds', 20);
     log(`live tail: ${rate} events/s for ${seconds} s through NOTIFY → daemon → SSE`);
-    const r = await liveTail(database.url, { client, rate, seconds });
+    const r = await liveTail(database.url, { client, db, rate, seconds });
     if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
     else {
       process.stdout.write([
-        `delivered   ${r.delivered} of ${r.written} events (${r.dropped} dropped), ${r.deliveredPerSec} events/s (written at ${r.writtenPerSec}/s)`,
+        `delivered   ${r.delivered} of ${r.written} events (${r.dropped} dropped, ${r.publisherDropped} dropped by the publisher), ${r.deliveredPerSec} events/s (written at ${r.writtenPerSec}/s)`,
         `lag         p50 ${r.lagMs.p50} ms, p99 ${r.lagMs.p99} ms, max ${r.lagMs.max} ms`,
         `daemon RSS  ${r.daemon.rssMiB.start} → ${r.daemon.rssMiB.end} MiB (peak ${r.daemon.rssMiB.peak}); live heap ${r.daemon.liveHeapMiB.start} → ${r.daemon.liveHeapMiB.end} MiB`,
         '',

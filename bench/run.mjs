@@ -64,7 +64,7 @@ try {
     boundMiB: 512, target: 'flat: both sizes under the 512 MiB bound, live heap ×≤ 1.25 for 10× the cells',
   };
   log(`(e) live tail: 1000 events/s through NOTIFY → daemon → SSE`);
-  results.liveTail = await liveTail(database.url, { client: (await load()).client, rate: 1000, seconds: quick ? 5 : 20 });
+  results.liveTail = await liveTail(database.url, { ...(await load()), rate: 1000, seconds: quick ? 5 : 20 });
   log(`    ${results.liveTail.deliveredPerSec} events/s delivered, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, ${results.liveTail.dropped} dropped`);
 } finally {
   await sim.close();

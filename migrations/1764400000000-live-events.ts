@@ -12,37 +12,19 @@ const t = (col: string): string => `left(${col}, 200)`;
 const ms = (col: string): string => `floor(extract(epoch FROM ${col}) * 1000)::bigint`;
 
 /**
- * Live events for `GET /api/v1/events`: statement-level triggers with transition tables publish attempt starts and
- * ends, execution and job state changes and opened / resolved findings on the `beacon_live` channel, one NOTIFY per
- * ~5 kB of events, so every daemon on the database can stream them. Each event is a positional array:
- * [kind, atMs, jobId, executionId, attemptId, region, modelId, questionId, state, outcome, classification, runnerId,
- *  attempt, latencyMs, httpStatus, ruleId, severity, findingId, summary] with kind `as` (attempt started), `af`
- * (attempt finished), `es` (execution state), `js` (job state) or `f` (finding). Heartbeats and planning change no
- * state and publish nothing. A cell's moves into and out of `running` are not published as execution events: the
- * attempt events of the same statements carry them (with the state after), and the queue's hot path thus sends one
- * NOTIFY per statement instead of two.
+ * Live events for `GET /api/v1/events` that any writer may cause: job creation and status changes (the API, the
+ * engine's roll-up, cancels) and opened / resolved findings (the reconciler in any daemon or CLI). Statement-level
+ * triggers with transition tables publish them on the `beacon_live` channel, one NOTIFY per ~5 kB of events, so every
+ * daemon on the database can stream them. Attempt events are published by the engine itself, in batches
+ * (`LivePublisher`): triggers on the queue's hot tables cost about 30 % of the engine's throughput. Each event is a
+ * positional array: [kind, atMs, jobId, executionId, attemptId, region, modelId, questionId, state, outcome,
+ * classification, runnerId, attempt, latencyMs, httpStatus, ruleId, severity, findingId, summary] with kind `as`
+ * (attempt started), `af` (attempt finished), `es` (execution state), `js` (job state) or `f` (finding).
  */
 export class LiveEvents1764400000000 implements MigrationInterface {
   name = 'LiveEvents1764400000000';
 
   async up(q: QueryRunner): Promise<void> {
-    const attempt = (kind: string, at: string, where: string, from: string): string => `
-      SELECT n.id AS n, json_build_array('${kind}', ${ms(at)}, ${t('n.job_id')}, n.execution_id, n.id, ${t('e.region')},
-               ${t('e.model_id')}, ${t('e.question_id')}, e.state, n.outcome, e.classification, ${t('n.runner_id')},
-               n.attempt, n.latency_ms, n.http_status)::text AS ev
-        FROM ${from} JOIN executions e ON e.id = n.execution_id ${where}`;
-    await q.query(`CREATE FUNCTION beacon_live_attempt_started() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-      ${publish(attempt('as', 'n.started_at', '', 'beacon_new n'))} END $$`);
-    await q.query(`CREATE FUNCTION beacon_live_attempt_finished() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-      ${publish(attempt('af', 'coalesce(n.ended_at, now())',
-        'WHERE n.outcome IS NOT NULL AND n.outcome IS DISTINCT FROM o.outcome', 'beacon_new n JOIN beacon_old o ON o.id = n.id'))} END $$`);
-    await q.query(`CREATE FUNCTION beacon_live_execution_state() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-      ${publish(`
-        SELECT n.id AS n, json_build_array('es', ${ms('n.updated_at')}, ${t('n.job_id')}, n.id, NULL, ${t('n.region')},
-                 ${t('n.model_id')}, ${t('n.question_id')}, n.state, NULL, n.classification,
-                 ${t('coalesce(n.lease_owner, o.lease_owner)')}, n.attempts)::text AS ev
-          FROM beacon_new n JOIN beacon_old o ON o.id = n.id
-         WHERE n.state <> o.state AND n.state <> 'running' AND o.state <> 'running'`)} END $$`);
     const job = (from: string, where: string): string => `
       SELECT n.seq AS n, json_build_array('js', ${ms('n.updated_at')}, ${t('n.id')}, NULL, NULL, NULL, NULL, NULL,
                n.status)::text AS ev
@@ -65,9 +47,6 @@ export class LiveEvents1764400000000 implements MigrationInterface {
       `CREATE TRIGGER ${name} AFTER ${op} ON ${table}
          REFERENCING ${op === 'UPDATE' ? 'OLD TABLE AS beacon_old ' : ''}NEW TABLE AS beacon_new
          FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`;
-    await q.query(trigger('beacon_live_attempt_started', 'execution_attempts', 'INSERT', 'beacon_live_attempt_started'));
-    await q.query(trigger('beacon_live_attempt_finished', 'execution_attempts', 'UPDATE', 'beacon_live_attempt_finished'));
-    await q.query(trigger('beacon_live_execution_state', 'executions', 'UPDATE', 'beacon_live_execution_state'));
     await q.query(trigger('beacon_live_job_created', 'jobs', 'INSERT', 'beacon_live_job_created'));
     await q.query(trigger('beacon_live_job_state', 'jobs', 'UPDATE', 'beacon_live_job_state'));
     await q.query(trigger('beacon_live_finding_opened', 'reconciler_findings', 'INSERT', 'beacon_live_finding_opened'));
@@ -76,7 +55,6 @@ export class LiveEvents1764400000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     for (const [table, names] of Object.entries({
-      execution_attempts: ['attempt_started', 'attempt_finished'], executions: ['execution_state'],
       jobs: ['job_created', 'job_state'], reconciler_findings: ['finding_opened', 'finding_changed'],
     })) {
       for (const name of names) {

@@ -63,7 +63,7 @@ describe('engine queue repository on PostgreSQL', () => {
   async function claimAndStart(region: string, runnerId: string): Promise<ClaimedCell> {
     const [cell] = await claim(region, runnerId);
     expect(cell).toBeDefined();
-    expect(await queue.startAttempts([attemptStart(cell!, runnerId)])).toEqual(new Set([cell!.id]));
+    expect([...(await queue.startAttempts([attemptStart(cell!, runnerId)])).keys()]).toEqual([cell!.id]);
     return cell!;
   }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { BeaconApiClient, type LiveStreamNotice } from '@beacon/api-client';
-import { importLegacyDocument, parseLegacyDocument } from '@beacon/db';
+import { LivePublisher, importLegacyDocument, parseLegacyDocument } from '@beacon/db';
 import type { LiveEventFilter, LiveEventView } from '@beacon/domain';
 import { ReconcileService } from '@beacon/reconciler';
 import { createRunnerApp } from '@beacon/runner';
@@ -122,7 +122,8 @@ describe('GET /api/v1/events', () => {
     try {
       const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
       const live = app.get(LiveEventsService);
-      await plantJob(fleet, 'live-slow', 5000);
+      // Events as a busy daemon's engine publishes them: 5,000 per round, batched into NOTIFYs.
+      const publisher = new LivePublisher(fleet.ds);
       const stream = await openRawSse(`${url}/api/v1/events?job=live-slow&kind=execution_state`);
       stream.pause();
       const session = () => [...live.sessions][0]!;
@@ -132,8 +133,8 @@ describe('GET /api/v1/events', () => {
       try {
         await waitFor('the daemon to drop events for the paused client', async () => {
           const state = rounds % 2 === 0 ? 'cancelled' : 'pending';
-          await fleet.ds.query(
-            `UPDATE executions SET state = $2, finished_at = CASE WHEN $2 = 'cancelled' THEN now() END WHERE job_id = $1`, ['live-slow', state]);
+          for (let i = 0; i < 5000; i++) publisher.push(['es', Date.now(), 'live-slow', String(i + 1), null, 'nowhere', 'llama3.2-1b', `q${i}`, state]);
+          await publisher.flush();
           rounds++;
           return session().dropped > 0;
         }, 60_000, async () => `rounds ${rounds}, written ${session().written}, buffered ${session().buffered}`, 10);
@@ -141,6 +142,7 @@ describe('GET /api/v1/events', () => {
         clearInterval(sampler);
       }
       expect(maxBuffered).toBeLessThanOrEqual(200);
+      expect(publisher.dropped).toBe(0);
       const sent = rounds * 5000;
       stream.resume();
       const count = () => {

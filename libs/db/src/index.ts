@@ -10,6 +10,7 @@ export * from './repositories/lifecycle.repository.js';
 export * from './repositories/runner.repository.js';
 export * from './import/legacy-import.js';
 export * from './live/live-listener.js';
+export * from './live/live-publisher.js';
 export * from './repositories/security.repository.js';
 export * from './repositories/timeline.repository.js';
 export * from './repositories/diff.repository.js';

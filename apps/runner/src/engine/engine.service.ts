@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Inject, Injectable, Logger as NestLogger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
+import { LifecycleRepository, LivePublisher, QueueRepository, RunnerRepository } from '@beacon/db';
 import { Engine, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
 import type { BeaconConfig } from '@beacon/domain';
@@ -8,6 +8,7 @@ import type { BeaconMetrics } from '@beacon/observability';
 import type { Logger } from '@beacon/observability';
 import { engineLogListener } from '../observability/engine-log.listener.js';
 import { engineMetricsListener, primeMetrics } from '../observability/engine-metrics.listener.js';
+import { engineLiveListener } from '../live/engine-live.listener.js';
 import { BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, LOGGER, METRICS, OBSERVABILITY } from '../tokens.js';
 
 /** Runs the worker engine inside the daemon: started after the API is up, stopped (gracefully) before it closes. */
@@ -25,12 +26,16 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(BEACON_CONFIG) readonly config: BeaconConfig,
     @Inject(LOGGER) log: Logger | null,
     @Inject(OBSERVABILITY) observe: boolean,
+    private readonly live: LivePublisher,
   ) {
     if (observe) {
       primeMetrics(metrics, Object.values(config.models).flatMap((mdl) => mdl.regions
         .filter((region) => !opts?.regions || opts.regions.includes(region)).map((region) => ({ region, model: mdl.id }))));
     }
-    this.listeners = [...(observe ? [engineMetricsListener(metrics)] : []), ...(log ? [engineLogListener(log)] : []), ...listeners];
+    this.listeners = [
+      ...(observe ? [engineMetricsListener(metrics)] : []), ...(log ? [engineLogListener(log)] : []),
+      ...(opts ? [engineLiveListener(live, opts.runnerId)] : []), ...listeners,
+    ];
     this.engine = opts
       ? new Engine(opts, { queue: new QueueRepository(ds), lifecycle: new LifecycleRepository(ds), runners: new RunnerRepository(ds) },
         provider, (e) => this.onEvent(e))
@@ -47,6 +52,7 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     if (!this.engine) return;
     await this.engine.stop();
     await this.provider.close();
+    await this.live.close();
   }
 
   private onEvent(e: EngineEvent): void {

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { query } from './query.js';
 import type {
   AttemptStart, CallRecord, CellResult, ClaimedCell, ClaimRequest, FailureDisposition, HeartbeatResult, ReleaseReason,
+  ReapedCell,
 } from './queue.types.js';
 
 type Row = Record<string, unknown>;
@@ -43,10 +44,10 @@ export class QueueRepository {
 
   /**
    * Writes the audit rows of a batch of calls about to start, only for cells whose lease is still held.
-   * Returns the ids of cells that may be called.
+   * Returns the cells that may be called: execution id → the id of its new attempt row.
    */
-  async startAttempts(starts: AttemptStart[]): Promise<Set<string>> {
-    if (starts.length === 0) return new Set();
+  async startAttempts(starts: AttemptStart[]): Promise<Map<string, string>> {
+    if (starts.length === 0) return new Map();
     const col = <T>(f: (s: AttemptStart) => T) => starts.map(f);
     const rows: Row[] = await query(this.ds, 
       `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, system_prompt, user_prompt,
@@ -57,12 +58,12 @@ export class QueueRepository {
                      $9::text[], $10::text[])
               AS a(id, token, runner_id, system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, endpoint, span_id)
          JOIN executions e ON e.id = a.id AND e.lease_token = a.token AND e.state = 'running'
-       RETURNING execution_id`,
+       RETURNING execution_id, id`,
       [col((s) => s.cell.id), col((s) => s.cell.leaseToken), col((s) => s.runnerId), col((s) => s.systemPrompt),
         col((s) => s.userPrompt), col((s) => JSON.stringify(s.parameters)), col((s) => s.promptHash),
         col((s) => s.parametersHash), col((s) => s.endpoint), col((s) => s.spanId)],
     );
-    return new Set(rows.map((r) => String(r.execution_id)));
+    return new Map(rows.map((r) => [String(r.execution_id), String(r.id)]));
   }
 
   /** Renews the leases this runner still holds and its own liveness; says which leases are gone or cancelled. */
@@ -183,7 +184,7 @@ export class QueueRepository {
   }
 
   /** {@link reap}, returning each reaped cell's region, model and new state. */
-  async reapCells(limit = 500, graceMs = 1000): Promise<{ id: string; region: string; modelId: string; state: string; called: boolean }[]> {
+  async reapCells(limit = 500, graceMs = 1000): Promise<ReapedCell[]> {
     const rows: Row[] = await query(this.ds,
       `WITH expired AS MATERIALIZED (
          SELECT e.id, EXISTS (SELECT 1 FROM execution_attempts a
@@ -201,14 +202,17 @@ export class QueueRepository {
                 lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL
            FROM expired x
           WHERE e.id = x.id AND e.state = 'running' AND e.lease_expires_at < now()
-          RETURNING e.id, e.attempts, e.region, e.model_id, e.state, x.called),
+          RETURNING e.id, e.job_id, e.question_id, e.attempts, e.region, e.model_id, e.state, x.called),
        closed AS (
          UPDATE execution_attempts a SET ended_at = greatest(now(), a.started_at), outcome = 'lease_expired'
            FROM reaped r WHERE a.execution_id = r.id AND a.attempt = r.attempts AND a.outcome IS NULL)
-       SELECT id, region, model_id, state, called FROM reaped`,
+       SELECT id, job_id, question_id, attempts, region, model_id, state, called FROM reaped`,
       [limit, graceMs],
     );
-    return rows.map((r) => ({ id: String(r.id), region: String(r.region), modelId: String(r.model_id), state: String(r.state), called: Boolean(r.called) }));
+    return rows.map((r) => ({
+      id: String(r.id), jobId: String(r.job_id), questionId: String(r.question_id), attempt: Number(r.attempts),
+      region: String(r.region), modelId: String(r.model_id), state: String(r.state), called: Boolean(r.called),
+    }));
   }
 }
 

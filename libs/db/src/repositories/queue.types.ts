@@ -79,3 +79,18 @@ export interface HeartbeatResult {
   /** Held cells whose job was cancelled: their calls should stop. */
   cancelled: Set<string>;
 }
+
+/** A cell the reaper returned to the queue (or failed): its lease had expired. */
+export interface ReapedCell {
+  id: string;
+  jobId: string;
+  questionId: string;
+  /** The attempt whose lease expired. */
+  attempt: number;
+  region: string;
+  modelId: string;
+  /** State after the reap: pending, or failed when the lost call used up the attempts. */
+  state: string;
+  /** Whether the call had started (so the attempt counts as a failure). */
+  called: boolean;
+}

@@ -39,6 +39,8 @@ function failureKindOf(f: CallFailure): string {
 /** One claimed cell: render, call once, record the outcome fenced by the lease. */
 export class CellRun {
   readonly key: string;
+  /** The attempt row written for this call, once the engine has written it. */
+  attemptId: string | null = null;
   private callEnded: () => void = () => undefined;
   private failureKind: string | null = null;
   private readonly rendered: ReturnType<typeof renderCell>;
@@ -103,7 +105,7 @@ export class CellRun {
 
   private async run(signal: AbortSignal): Promise<void> {
     const region = this.region;
-    this.emit({ type: 'call_started', cell: this.cell });
+    this.emit({ type: 'call_started', cell: this.cell, attemptId: this.attemptId });
     const apiKey = region.apiKeyEnv ? this.opts.env[region.apiKeyEnv] ?? null : null;
     let result: ChatSuccess | ChatFailure;
     try {
@@ -191,6 +193,6 @@ export class CellRun {
     classification: string | null, error: string | null, retryInMs: number | null): void {
     const category = this.spec.questions.find((q) => q.id === this.cell.questionId)?.category ?? null;
     this.span?.end(outcome, classification, error);
-    this.emit({ type: 'attempt', cell: this.cell, outcome, state, latencyMs, httpStatus, classification, category, failureKind: this.failureKind, error, retryInMs });
+    this.emit({ type: 'attempt', cell: this.cell, attemptId: this.attemptId, outcome, state, latencyMs, httpStatus, classification, category, failureKind: this.failureKind, error, retryInMs });
   }
 }

@@ -1,4 +1,4 @@
-import type { ClaimedCell } from '@beacon/db';
+import type { ClaimedCell, ReapedCell } from '@beacon/db';
 
 /** What the engine reports as it works; the daemon turns these into logs, metrics and live events. */
 export type EngineEvent =
@@ -6,6 +6,8 @@ export type EngineEvent =
   | {
     type: 'attempt';
     cell: ClaimedCell;
+    /** The attempt row this call wrote (null if it was never written). */
+    attemptId: string | null;
     outcome: 'succeeded' | 'retryable_error' | 'final_error' | 'fenced' | 'released' | 'deferred' | 'cancelled';
     state: 'succeeded' | 'pending' | 'failed' | 'cancelled' | 'unchanged';
     latencyMs: number;
@@ -18,8 +20,9 @@ export type EngineEvent =
     error: string | null;
     retryInMs: number | null;
   }
-  | { type: 'reaped'; count: number; cells: { id: string; region: string; modelId: string; state: string; called: boolean }[] }
-  | { type: 'call_started'; cell: ClaimedCell }
+  | { type: 'reaped'; count: number; cells: ReapedCell[] }
+  /** The attempt row `attemptId` is written and the provider call begins. */
+  | { type: 'call_started'; cell: ClaimedCell; attemptId: string | null }
   | { type: 'breaker'; key: string; state: 'open' | 'half_open' | 'closed' }
   | { type: 'job_status'; jobId: string; status: string }
   | { type: 'lease_lost'; cellIds: string[]; reason: string }

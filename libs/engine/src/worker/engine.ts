@@ -220,12 +220,12 @@ export class Engine {
   }
 
   private async startCalls(batch: InFlight[]): Promise<void> {
-    let allowed: Set<string>;
+    let allowed: Map<string, string>;
     try {
       allowed = await this.stores.queue.startAttempts(batch.map((e) => e.run.attemptStart()));
     } catch (err) {
       this.emit({ type: 'error', where: 'start attempts', message: String(err) });
-      allowed = new Set();
+      allowed = new Map();
     }
     for (const entry of batch) {
       const { run } = entry;
@@ -240,7 +240,8 @@ export class Engine {
         this.dispatch();
         this.fill();
       };
-      const finished = allowed.has(run.cell.id)
+      run.attemptId = allowed.get(run.cell.id) ?? null;
+      const finished = run.attemptId !== null
         ? run.execute(entry.abort.signal, freeSlot)
         : Promise.resolve(); // lease already gone: nothing was called, nothing to record
       void finished.finally(() => {
