@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { load, throwawayDb } from './lib.mjs';
 import { rawFloor } from './raw-floor.mjs';
 import { liveTail } from './live-tail.mjs';
+import { reconcileBench } from './reconcile.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes('--json');
@@ -70,6 +71,8 @@ try {
   await sim.close();
   await database.close();
 }
+log(`(g) reconciler: ${quick ? '100,000' : '1,000,000'} executions, ${quick ? '200,000' : '2,000,000'} attempts, full and incremental pass`);
+results.reconciler = await reconcileBench({ jobs: quick ? 50 : 500 });
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
@@ -81,6 +84,8 @@ else {
     `observability cost         ${results.observability.onCellsPerSec} cells/s on vs ${results.observability.offCellsPerSec} off: ${(results.observability.cost * 100).toFixed(1)} % (target ≤ 10 %)`,
     ...results.rss.map((r) => `peak RSS                   ${String(r.cells).padStart(7)} cells: ${r.peakRssMiB} MiB (live heap ${r.peakLiveHeapMiB} MiB)`),
     `memory growth              RSS ×${results.rssGrowth.rssRatio}, live heap ×${results.rssGrowth.liveHeapRatio} for 10× the cells (${results.rssGrowth.target})`,
+    `reconciler                 full pass ${results.reconciler.fullPassMs} ms (target < 10,000), incremental ${results.reconciler.incrementalPassMs} ms (target < 200) over ${results.reconciler.executions} executions; ` +
+      `${results.reconciler.explainSummary.rulesWithIndexes}/${results.reconciler.explainSummary.rules} rules on indexes incrementally, seq scans: ${results.reconciler.explainSummary.incrementalSeqScans.join(', ') || 'none'}`,
     `live tail                  ${results.liveTail.deliveredPerSec} events/s delivered of 1000/s, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, daemon live heap ${results.liveTail.daemon.liveHeapMiB.start} → ${results.liveTail.daemon.liveHeapMiB.end} MiB`,
     '',
   ].join('\n'));

@@ -14,7 +14,14 @@ const [{ render }, React, tui] = await Promise.all([import('ink'), import('react
 class FakeStdout extends EventEmitter {
   columns = 120; rows = 40; isTTY = true; frames = 0; last = ''; waiters = [];
   write(s) { if (s.length < 200) return true; this.frames++; this.last = s; for (const w of this.waiters.splice(0)) w(performance.now()); return true; }
-  nextFrame() { return new Promise((r) => this.waiters.push(r)); }
+  /** When the next frame is written; null when none comes within a second (the key changed nothing on screen). */
+  nextFrame() {
+    return new Promise((r) => {
+      const t = setTimeout(() => { this.waiters = this.waiters.filter((w) => w !== done); r(null); }, 1000);
+      const done = (at) => { clearTimeout(t); r(at); };
+      this.waiters.push(done);
+    });
+  }
 }
 /** A keyboard for Ink. */
 class FakeStdin extends EventEmitter {
@@ -55,6 +62,8 @@ try {
                          result_attempt = a.id, started_at = a.started_at, finished_at = a.ended_at
                     FROM execution_attempts a
                    WHERE e.job_id = 'bench-tui' AND a.execution_id = e.id`);
+  // Some more jobs, so that the jobs screen has rows to move through.
+  for (let i = 0; i < 60; i++) await api.submitJob(JSON.stringify({ id: `bench-tui-small-${i}`, models: ['llama3.2-1b'], regions: ['r1'], questions: ['math_basic'] }));
   log(`marked ${cells / 5} cells done in ${Math.round(performance.now() - t)} ms`);
 
   const stdout = new FakeStdout();
@@ -71,13 +80,17 @@ try {
       const frame = stdout.nextFrame();
       const t0 = performance.now();
       stdin.press(key);
-      times.push((await frame) - t0);
+      const at = await frame;
+      if (at === null) throw new Error(`key ${JSON.stringify(key)} drew no frame`);
+      times.push(at - t0);
       if (settle) await until(settle, 'the next page');
     }
     return times;
   }
   const scroll = await timeKeys('j', quick ? 100 : 300);
-  const page = await timeKeys('n', quick ? 50 : 150, () => !stdout.last.includes('loading'));
+  // Page down runs ahead of what is loaded; before the next key, wait until the next page is there (its fetch is timed apart).
+  const ahead = () => { const m = /lane (\d+)\/(\d+)(?: \((\d+) loaded\))?/.exec(stdout.last); return !m || !m[3] || Number(m[3]) - Number(m[1]) >= 40; };
+  const page = await timeKeys('n', quick ? 50 : 150, ahead);
   const zoom = [...await timeKeys('+', 6), ...await timeKeys('l', 10), ...await timeKeys('-', 6)];
   const lanes = /lane (\d+)\/(\d+)(?: \((\d+) loaded\))?/.exec(stdout.last);
   results.timeline = { cells, scroll: stats(scroll), pageDown: stats(page), zoomScroll: stats(zoom), laneReached: Number(lanes?.[1]), lanesLoaded: Number(lanes?.[3] ?? lanes?.[2]) };
@@ -136,12 +149,15 @@ async function liveTail() {
   return out;
 }
 
+function received(frame) {
+  return Number(/(\d+) received/.exec(frame)?.[1] ?? 0);
+}
+
 function event(n) {
   return { seq: String(n), kind: 'attempt_finished', at: new Date().toISOString(), jobId: 'bench-live', executionId: String(n), attemptId: String(n),
     region: n % 2 ? 'r1' : 'r2', modelId: 'llama3.2-1b', questionId: `q${n % 100}`, state: 'succeeded', outcome: 'succeeded',
     classification: 'answered', runnerId: 'bench', attempt: 1, latencyMs: 5, httpStatus: 200, ruleId: null, severity: null };
 }
-const received = (frame) => Number(/(\d+) received/.exec(frame)?.[1] ?? 0);
 
 async function until(check, what, timeoutMs = 60_000) {
   const deadline = performance.now() + timeoutMs;
