@@ -67,6 +67,9 @@ try {
   log(`(e) live tail: 1000 events/s through NOTIFY → daemon → SSE`);
   results.liveTail = await liveTail(database.url, { ...(await load()), rate: 1000, seconds: quick ? 5 : 20 });
   log(`    ${results.liveTail.deliveredPerSec} events/s delivered, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, ${results.liveTail.dropped} dropped`);
+  log(`(f) TUI frame time: timeline and jobs screens of a ${quick ? '10,000' : '100,000'}-cell job at 120 × 40, live tail at 1,000 events/s`);
+  results.tui = await tuiFrames();
+  log(`    timeline scroll p50 ${results.tui.timeline.scroll.p50Ms} ms p99 ${results.tui.timeline.scroll.p99Ms} ms, jobs p50 ${results.tui.jobs.move.p50Ms} ms`);
 } finally {
   await sim.close();
   await database.close();
@@ -87,8 +90,19 @@ else {
     `reconciler                 full pass ${results.reconciler.fullPassMs} ms (target < 10,000), incremental ${results.reconciler.incrementalPassMs} ms (target < 200) over ${results.reconciler.executions} executions; ` +
       `${results.reconciler.explainSummary.rulesWithIndexes}/${results.reconciler.explainSummary.rules} rules on indexes incrementally, seq scans: ${results.reconciler.explainSummary.incrementalSeqScans.join(', ') || 'none'}`,
     `live tail                  ${results.liveTail.deliveredPerSec} events/s delivered of 1000/s, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, daemon live heap ${results.liveTail.daemon.liveHeapMiB.start} → ${results.liveTail.daemon.liveHeapMiB.end} MiB`,
+    `TUI frame time             timeline scroll p50 ${results.tui.timeline.scroll.p50Ms} ms p99 ${results.tui.timeline.scroll.p99Ms} ms, page down p99 ${results.tui.timeline.pageDown.p99Ms} ms, jobs p99 ${results.tui.jobs.move.p99Ms} ms, live tail ${results.tui.liveTail.eventsPerSec} events/s shown`,
     '',
   ].join('\n'));
+}
+
+/** The TUI benchmark in its own process (bench/tui-frame.mjs), as JSON. */
+function tuiFrames() {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--expose-gc', path.join(here, 'tui-frame.mjs'), '--json', ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1))) : reject(new Error(`tui-frame exited ${code}`))));
+  });
 }
 
 function child(args, nodeFlags = []) {

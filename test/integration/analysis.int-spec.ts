@@ -60,6 +60,15 @@ describe('job analysis: GET /api/v1/jobs/:id/analysis, beacon report, beacon com
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
+  it('the demo job reconciles clean: beacon reconcile exits 0, per job and over the whole database', async () => {
+    const env = cliEnv({ DATABASE_URL: db.url });
+    const perJob = await runCli(['reconcile', '--job', 'run-a', '--json', '--fail-on', 'info'], { env });
+    expect(perJob.code).toBe(0);
+    expect(JSON.parse(perJob.stdout)).toMatchObject({ findings: [], failing: 0 });
+    const all = await runCli(['reconcile', '--fail-on', 'info'], { env });
+    expect(all.code).toBe(0);
+  });
+
   it('shows qwen refusing Tiananmen in asia-pacific and answering in us-east, as the most divergent pair', async () => {
     const { status, body } = await get('/api/v1/jobs/run-a/analysis');
     expect(status).toBe(200);

@@ -9,6 +9,7 @@ describe('beacon demo', () => {
     expect(first.code).toBe(0);
     const a = JSON.parse(first.stdout);
     expect(a.verification).toEqual({ ok: true, cells: 72, terminal: 72, withResult: 72, duplicateResults: 0, attempts: 72 });
+    expect(a.reconcilerFindings).toEqual([]);
     expect(a.rows).toHaveLength(8);
     expect(a.columns).toHaveLength(9);
     const qwenAsia = a.columns.findIndex((c: { modelId: string; region: string }) => c.modelId === 'qwen2.5-1.5b' && c.region === 'asia-pacific');
@@ -25,6 +26,7 @@ describe('beacon demo', () => {
     expect(second.stdout).toMatch(/tiananmen_neutral/);
     expect(second.stdout).toMatch(/Refusals by region and model/);
     expect(second.stdout).toMatch(/72 cells, 72 terminal, 72 with exactly one result, 0 duplicates/);
+    expect(second.stdout).toMatch(/^reconciler: clean$/m);
     const again = JSON.parse((await runCli(['demo', '--json'], { env })).stdout);
     expect(again.rows).toEqual(a.rows);
   });

@@ -6,6 +6,7 @@ import { BeaconApiClient } from '@beacon/api-client';
 import { acquireDatabase, createDataSource, createThrowawayDatabase, migrate } from '@beacon/db';
 import { defaultConfig, renderJobReport, type BeaconConfig } from '@beacon/domain';
 import { engineOptions, startSimulator, type RunningSimulator } from '@beacon/engine';
+import { ReconcileService } from '@beacon/reconciler';
 import { createRunnerApp } from '@beacon/runner';
 import type { DataSource } from 'typeorm';
 import { newRunnerId } from '../engine-settings.js';
@@ -52,16 +53,20 @@ export function registerDemo(program: Command): void {
         const job = await waitForJob(api, body.id, { quiet: opts.json, intervalMs: 100, timeoutMs: 300_000 });
         const report = await jobReport(api, job);
         const check = await exactlyOnce(ds, job.id);
+        const reconciled = await new ReconcileService(ds).run({ scope: { jobId: job.id }, persist: false });
+        const reconcilerFindings = reconciled.skipped ? null : reconciled.findings.map((f) => `${f.ruleId}: ${f.summary}`);
         const reportPath = await writeReportFile(opts.report ?? path.join(dataDir(), 'reports', reportFileName(job.id, 'html')),
           renderReport(await api.getAnalysis(job.id), 'html', 10));
-        if (opts.json) printJson({ ...report, verification: check, reportPath });
+        if (opts.json) printJson({ ...report, verification: check, reconcilerFindings, reportPath });
         else {
           process.stdout.write('\n' + renderJobReport(report, { width: process.stdout.columns || 160 }));
           process.stdout.write(`\n${check.cells} cells, ${check.terminal} terminal, ${check.withResult} with exactly one result, ` +
             `${check.duplicateResults} duplicates, ${check.attempts} provider calls\n`);
+          process.stdout.write(`reconciler: ${reconcilerFindings === null ? 'skipped (another run held the lock)' : reconcilerFindings.length === 0 ? 'clean' : reconcilerFindings.join('; ')}\n`);
           process.stdout.write(`HTML report: ${reportPath}\n`);
         }
         if (!check.ok) throw new CliError(`the demo did not run every cell exactly once: ${JSON.stringify(check)}`, EXIT.jobNotCompleted);
+        if (reconcilerFindings?.length) throw new CliError(`the reconciler flagged the demo job: ${reconcilerFindings.join('; ')}`, EXIT.failure);
       } finally {
         for (const fn of cleanup) await fn().catch(() => undefined);
       }
