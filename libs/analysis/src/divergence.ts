@@ -1,3 +1,4 @@
+import { mulberry32 } from '@beacon/domain';
 import type { Band, ResponseLabel } from './analysis.types.js';
 import { charNgrams, cosine } from './text-similarity.js';
 
@@ -131,17 +132,6 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-/** A small, fast, seedable PRNG (Mulberry32) returning numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a hash of a string, for per-pair seeds that do not depend on the order pairs are analysed in. */
 export function hashString(text: string, seed = 0x811c9dc5): number {

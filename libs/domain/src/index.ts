@@ -75,3 +75,4 @@ export { FORBIDDEN_KEYS, MAX_JSON_DEPTH, parseStrictJson, type StrictJsonError, 
 export { checkSpecText, FREE_TEXT_KEYS, MAX_SPEC_KEY, MAX_SPEC_STRING } from './spec/spec-text.checks.js';
 export * from './diff/index.js';
 export * from './timeline/index.js';
+export * from './random/mulberry32.js';

@@ -1,20 +1,8 @@
+import type { FindingView } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
 import type { Severity } from './reconciler.types.js';
 
-/** A persisted finding as the API shows it. */
-export interface FindingView {
-  id: string;
-  ruleId: string;
-  severity: Severity;
-  fingerprint: string;
-  jobId: string | null;
-  summary: string;
-  evidence: Record<string, unknown>;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  resolvedAt: string | null;
-  occurrences: number;
-}
+export type { FindingView } from '@beacon/domain';
 
 /** Filters of {@link FindingsRepository.list}. */
 export interface FindingFilter {
