@@ -4,6 +4,7 @@ import { registerClassify } from './commands/classify.command.js';
 import { registerDemo } from './commands/demo.command.js';
 import { registerDiff } from './commands/diff.command.js';
 import { registerJobReads } from './commands/jobs.command.js';
+import { registerKeys } from './commands/keys.command.js';
 import { registerSimulate } from './commands/simulate.command.js';
 import { registerImport } from './commands/import.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
@@ -41,6 +42,7 @@ export function buildProgram(version: string): Command {
   registerDiff(program);
   registerClassify(program);
   registerToken(program);
+  registerKeys(program);
   return program;
 }
 

@@ -59,9 +59,12 @@ export class BeaconApiClient {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  /** Submits a job spec as raw JSON text (sent as is, so the server sees the exact bytes). */
-  async submitJob(specJson: string): Promise<{ status: number; body: SubmitView }> {
-    return this.request<SubmitView>('POST', '/api/v1/jobs', specJson);
+  /**
+   * Submits a job spec as raw JSON text or bytes (sent as is, so the server sees the exact bytes). `headers` are sent
+   * too, e.g. the `Beacon-*` signature headers of `signBeaconRequest` over those same bytes.
+   */
+  async submitJob(specJson: string | Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; body: SubmitView }> {
+    return this.request<SubmitView>('POST', '/api/v1/jobs', specJson, headers);
   }
 
   async listJobs(limit = 50, cursor?: string): Promise<Page<JobSummaryView>> {
@@ -128,8 +131,8 @@ export class BeaconApiClient {
     });
   }
 
-  private async request<T>(method: string, path: string, body?: string): Promise<{ status: number; body: T }> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  private async request<T>(method: string, path: string, body?: string | Uint8Array, extra: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = { ...extra, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let res: Response;

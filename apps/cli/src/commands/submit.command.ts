@@ -1,8 +1,11 @@
+import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { ApiRequestError, type BeaconApiClient } from '@beacon/api-client';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { renderJobReport } from '@beacon/domain';
+import { renderJobReport, signBeaconRequest } from '@beacon/domain';
+import { SIGNING_KEY_ID_PATTERN } from './keys.command.js';
 import { jobReport, waitForJob } from '../job-progress.js';
 import { printJson } from '../output.js';
 
@@ -13,10 +16,17 @@ export function registerSubmit(program: Command): void {
     .argument('<file>', 'job spec JSON file')
     .option('--json', 'print the API answer as JSON')
     .option('--wait', 'wait for the job to finish, with a progress bar, then print its result table')
-    .action(async (file: string, opts: { json?: boolean; wait?: boolean }) => {
-      const text = await readSpec(file);
+    .option('--sign-key <pemFile>', 'sign the submission with this Ed25519 private key (PKCS#8 PEM, from `beacon keys create`); default BEACON_SIGN_KEY')
+    .option('--key-id <id>', 'the id the daemon knows that key by (signing.keys[].id); default BEACON_KEY_ID')
+    .action(async (file: string, opts: { json?: boolean; wait?: boolean; signKey?: string; keyId?: string }) => {
+      const signer = await readSigner(opts);
+      const bytes = await readSpec(file);
       const api = apiClient();
-      const { status, body } = await api.submitJob(text);
+      // Signed over exactly the bytes sent, with a fresh nonce and the current time.
+      const headers = signer
+        ? signBeaconRequest(bytes, { keyId: signer.keyId, privateKey: signer.key, nonce: randomBytes(24).toString('base64url') })
+        : {};
+      const { status, body } = await submit(api, bytes, headers, signer !== null);
       if (!opts.wait) {
         if (opts.json) return printJson({ ...body, httpStatus: status });
         const verb = body.created ? 'submitted' : 'already submitted';
@@ -32,14 +42,53 @@ export function registerSubmit(program: Command): void {
     });
 }
 
-async function readSpec(file: string): Promise<string> {
+/** A signature refusal (see the `signing:` section): its code is shown, since scripts and people act on it. */
+const SIGNATURE_REFUSAL = /^(?:signature|key|timestamp|nonce)_[a-z]+$|^unsigned_override$/;
+
+async function submit(api: BeaconApiClient, bytes: Uint8Array, headers: Record<string, string>, signed: boolean): ReturnType<BeaconApiClient['submitJob']> {
+  try {
+    return await api.submitJob(bytes, headers);
+  } catch (err) {
+    if (err instanceof ApiRequestError && SIGNATURE_REFUSAL.test(err.body.error)) {
+      const hint = signed ? '' : ' (sign it with --sign-key and --key-id, or BEACON_SIGN_KEY and BEACON_KEY_ID)';
+      throw new ApiRequestError(err.status, { ...err.body, message: `${err.body.error}: ${err.body.message}${hint}` });
+    }
+    throw err;
+  }
+}
+
+/** The signing key and id from --sign-key / --key-id, else BEACON_SIGN_KEY / BEACON_KEY_ID; both or neither. */
+async function readSigner(opts: { signKey?: string; keyId?: string }): Promise<{ key: KeyObject; keyId: string } | null> {
+  const keyFile = opts.signKey ?? (process.env.BEACON_SIGN_KEY || undefined);
+  const keyId = opts.keyId ?? (process.env.BEACON_KEY_ID || undefined);
+  if (keyFile === undefined && keyId === undefined) return null;
+  if (keyFile === undefined) throw new CliError('--key-id needs --sign-key (or BEACON_SIGN_KEY): the private key to sign with', EXIT.usage);
+  if (keyId === undefined) throw new CliError('--sign-key needs --key-id (or BEACON_KEY_ID): the id the daemon knows the key by', EXIT.usage);
+  if (!SIGNING_KEY_ID_PATTERN.test(keyId)) throw new CliError(`--key-id: must match ${SIGNING_KEY_ID_PATTERN.source} (got ${JSON.stringify(keyId)})`, EXIT.usage);
+  let pem: string;
+  try {
+    pem = await readFile(keyFile, 'utf8');
+  } catch (err) {
+    throw new CliError(`--sign-key: cannot read ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, EXIT.usage);
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch {
+    throw new CliError(`--sign-key: ${keyFile} is not a PEM private key`, EXIT.usage);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new CliError(`--sign-key: ${keyFile} is a ${key.asymmetricKeyType ?? 'non-Ed25519'} key; an Ed25519 key is needed`, EXIT.usage);
+  return { key, keyId };
+}
+
+async function readSpec(file: string): Promise<Buffer> {
   try {
     if (file === '-') {
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
+      return Buffer.concat(chunks);
     }
-    return await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (err) {
     throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, EXIT.usage);
   }
