@@ -2,12 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { rawPublicKeyBase64 } from '@beacon/domain';
+import { rawPublicKeyBase64, SIGNING_KEY_ID_PATTERN } from '@beacon/domain';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
-
-/** What `signing.keys[].id` accepts (see the `signing:` section of the configuration). */
-export const SIGNING_KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 interface KeysCreateOptions {
   id: string;

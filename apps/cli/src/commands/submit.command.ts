@@ -4,8 +4,7 @@ import type { Command } from 'commander';
 import { ApiRequestError, type BeaconApiClient } from '@beacon/api-client';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { renderJobReport, signBeaconRequest } from '@beacon/domain';
-import { SIGNING_KEY_ID_PATTERN } from './keys.command.js';
+import { renderJobReport, signBeaconRequest, SIGNING_KEY_ID_PATTERN } from '@beacon/domain';
 import { jobReport, waitForJob } from '../job-progress.js';
 import { printJson } from '../output.js';
 

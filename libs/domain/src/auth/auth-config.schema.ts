@@ -7,6 +7,9 @@ import { publicKeyOf } from './spec-signature.js';
 import { tokenHashProblem } from './token-hash.js';
 import { TOKEN_NAME_PATTERN, tokenSetProblems } from './token-registry.js';
 
+/** Ids of trusted signing keys (named in `Beacon-Key-Id` and in the nonce table). */
+export const SIGNING_KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const timestamp = () => z.string().refine((t) => RFC3339.test(t) && !Number.isNaN(Date.parse(t)), { error: 'must be an RFC 3339 timestamp' });
 
@@ -27,7 +30,7 @@ export const signingSectionSchema = z.strictObject({
   maxSkewSeconds: intBetween(0, 86_400).default(300),
   maxAgeSeconds: intBetween(1, 7 * 86_400).default(600),
   keys: z.array(z.strictObject({
-    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, { error: 'must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' }),
+    id: z.string().regex(SIGNING_KEY_ID_PATTERN, { error: `must match ${SIGNING_KEY_ID_PATTERN.source}` }),
     publicKey: z.string().refine((k) => publicKeyOf(k) !== null, { error: 'must be an Ed25519 public key: 32 bytes in base64, or PEM' }),
     status: z.enum(['active', 'revoked']).default('active'),
     notBefore: timestamp().nullable().default(null),

@@ -11,3 +11,4 @@ export {
   parseTokensEnv, TOKEN_NAME_PATTERN, type TokenEntry, tokenEntryProblems, TokenRegistry, TOKENS_ENV, tokenSetProblems,
 } from './token-registry.js';
 export { type RateDecision, RateLimiter } from './rate-limiter.js';
+export { SIGNING_KEY_ID_PATTERN } from './auth-config.schema.js';
