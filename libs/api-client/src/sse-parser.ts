@@ -3,7 +3,7 @@ export interface SseMessage {
   event: string;
   data: string;
   id: string | null;
-  /** Reconnection delay the server asked for (`retry:`), if any. */
+  /** Reconnection delay the server asked for (`retry:`) since the previous event, if any. */
   retry: number | null;
 }
 
@@ -56,7 +56,9 @@ export class SseParser {
     const message: SseMessage = { event: this.event || 'message', data: this.data.join('\n'), id: this.id, retry: this.retry };
     this.event = '';
     this.data = [];
+    if (!hasData) return null;
+    // A `retry:` in a block without data (as sent on connect) rides on the next event rather than being lost.
     this.retry = null;
-    return hasData ? message : null;
+    return message;
   }
 }

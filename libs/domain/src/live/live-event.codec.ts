@@ -19,13 +19,16 @@ export function decodeLivePayload(payload: string): LiveEventBody[] {
   const out: LiveEventBody[] = [];
   for (const row of rows) {
     if (!Array.isArray(row)) continue;
-    const kind = KINDS[String(row[0])];
-    if (!kind) continue;
+    const code = String(row[0]);
+    if (!Object.hasOwn(KINDS, code)) continue;
+    const kind = KINDS[code]!;
+    const atMs = Number(row[1]);
+    if (!Number.isFinite(atMs) || Math.abs(atMs) > 8.64e15) continue; // a bad time loses this event, not its batch
     const str = (i: number): string | null => (row[i] === null || row[i] === undefined ? null : String(row[i]));
     const num = (i: number): number | null => (typeof row[i] === 'number' ? row[i] : null);
     out.push({
       kind,
-      at: new Date(Number(row[1])).toISOString(),
+      at: new Date(atMs).toISOString(),
       jobId: str(2) ?? '',
       executionId: str(3),
       attemptId: str(4),
