@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { JobRepository } from '@beacon/db';
 import { defaultConfig, normaliseJobSpec } from '@beacon/domain';
+import { ReconcileService } from '@beacon/reconciler';
 import { cliEnv, repoRoot, requireBuild, runCli } from '../utils/cli.js';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
 
@@ -63,6 +64,13 @@ describe('beacon import', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('0 executions imported, 10 already present');
     expect(await counts()).toEqual(before);
+  });
+
+  it('is checked by the next incremental reconciler pass, although its own times are a year old', async () => {
+    const out = await new ReconcileService(db.ds).run({ scope: { since: new Date(Date.now() - 3_600_000) }, persist: false });
+    if (out.skipped) throw new Error('reconciler lock held');
+    expect(out.kind).toBe('incremental');
+    expect(out.findings.filter((f) => f.jobId === JOB).map((f) => f.ruleId)).toEqual(expect.arrayContaining(['duplicate_cell', 'out_of_spec', 'prompt_drift']));
   });
 
   it('beacon reconcile reports the incident\'s findings and exits 1', async () => {

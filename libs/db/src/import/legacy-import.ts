@@ -187,12 +187,14 @@ function uuidOf(hex: string): string {
 export async function importLegacyDocument(ds: DataSource, doc: LegacyDocument, config: BeaconConfig = defaultConfig()): Promise<ImportResult> {
   const spec = lenientSpec(doc, config);
   const jobId = spec.id;
+  // updated_at is the import time (the legacy times stay in created/started/finished_at), so that the daemon's next
+  // incremental reconciler pass, which looks at jobs changed since its last run, checks the imported job.
   return ds.transaction(async (tx: EntityManager) => {
     const finishedAt = doc.job.updatedAt ?? doc.job.createdAt;
     const inserted = await query(tx,
       `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, status, cells_expected, imported, legacy_id,
                          created_at, updated_at, started_at, finished_at)
-       VALUES ($1, 'go-runner', $2, $3, $4, $5, $6, true, $7, coalesce($8, now()), coalesce($9, $8, now()), $8, coalesce($9, $8, now()))
+       VALUES ($1, 'go-runner', $2, $3, $4, $5, $6, true, $7, coalesce($8, now()), now(), $8, coalesce($9, $8, now()))
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [jobId, JSON.stringify(doc.job.spec), sha256Hex(canonicalJson(doc.job.spec)), JSON.stringify(spec),
         JOB_STATUS[doc.job.status] ?? 'failed', spec.cells, String(doc.job.id), doc.job.createdAt, finishedAt]);
