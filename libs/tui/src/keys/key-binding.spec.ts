@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Key } from 'ink';
 import { themeFromEnv } from '../views/theme.js';
 import { footerText, matchKey } from './key-binding.js';
-import { GLOBAL_KEYS, SCREEN_KEYS, SCREENS, TIMELINE_KEYS } from './key-tables.js';
+import { GLOBAL_KEYS, JOBS_KEYS, SCREEN_KEYS, SCREENS, TIMELINE_KEYS } from './key-tables.js';
 
 const key = (over: Partial<Key> = {}): Key => ({
   upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
@@ -35,6 +35,14 @@ describe(footerText.name, () => {
       expect(text.startsWith('j/k move')).toBe(true);
     }
     expect(footerText([...TIMELINE_KEYS, ...GLOBAL_KEYS], 80)).not.toContain('PgUp');
+  });
+
+  it('does not repeat a key a primary label already shows, but still lists other secondary keys when there is room', () => {
+    const text = footerText([...JOBS_KEYS, ...GLOBAL_KEYS], 200);
+    expect(text).toContain('j/k move');
+    expect(text).not.toMatch(/(^|  )k up/);
+    expect(text).toContain('PgUp page up');
+    expect(text).toContain('g top');
   });
 });
 

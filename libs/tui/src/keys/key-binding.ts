@@ -55,7 +55,11 @@ export function matchKey<C extends string>(table: KeyTable<C>, input: string, ke
 
 /** The footer text for a table: `label hint` pairs that fit in `width` columns, primary bindings first. */
 export function footerText(table: KeyTable, width: number): string {
-  const items = [...table.filter((b) => !b.secondary), ...table.filter((b) => b.secondary)].map((b) => `${b.label} ${b.hint}`);
+  const primary = table.filter((b) => !b.secondary);
+  // A secondary binding whose key a primary label already shows (`k` in `j/k move`) would only repeat it.
+  const shown = new Set(primary.flatMap((b) => b.label.split('/')));
+  const secondary = table.filter((b) => b.secondary && !b.label.split('/').every((k) => shown.has(k)));
+  const items = [...primary, ...secondary].map((b) => `${b.label} ${b.hint}`);
   let out = '';
   for (const item of items) {
     const next = out ? `${out}  ${item}` : item;

@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useMemo, type Dispatch } from 'react';
+import { useCallback, useMemo, type Dispatch } from 'react';
 import { Box } from 'ink';
 import type { LiveEventView } from '@beacon/domain';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { LIVE_KEYS } from '../keys/key-tables.js';
 import { clockTime, fit } from '../layout/time-format.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
-import type { CursorMove } from '../state/list-cursor.js';
+import { clampCursor, moveCursor, type CursorMove } from '../state/list-cursor.js';
 import { pendingWhilePaused, visibleEvents, type LiveTailAction, type LiveTailState } from '../state/live-tail.reducer.js';
 import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Segments } from '../views/segments.js';
@@ -45,16 +45,16 @@ export function LiveTailScreen({ state, dispatch, width, height, live, liveDispa
   }, [source, filter]);
   const listHeight = Math.max(1, height - 1);
   const count = rows.length;
-  useEffect(() => {
-    dispatch(live.follow
-      ? { type: 'cursor', screen: 'live', move: 'bottom', count, height: listHeight }
-      : { type: 'cursor/clamp', screen: 'live', count, height: listHeight });
-  }, [live.follow, count, listHeight, dispatch]);
-  const cursor = state.cursors.live;
+  // The cursor shown is derived while rendering (the newest row when following), so a batch of events costs one
+  // render, not a second one to move the cursor; the stored cursor catches up when a key moves it.
+  const stored = state.cursors.live;
+  const cursor = live.follow ? moveCursor(stored, 'bottom', count, listHeight) : clampCursor(stored, count, listHeight);
   const move = useCallback((m: CursorMove) => {
+    if (live.follow) dispatch({ type: 'cursor', screen: 'live', move: 'bottom', count, height: listHeight });
+    else dispatch({ type: 'cursor/clamp', screen: 'live', count, height: listHeight });
     if (m !== 'bottom') liveDispatch({ type: 'live/follow', on: false });
     dispatch({ type: 'cursor', screen: 'live', move: m, count, height: listHeight });
-  }, [dispatch, liveDispatch, count, listHeight]);
+  }, [dispatch, liveDispatch, live.follow, count, listHeight]);
   useScreenKeys('live', LIVE_KEYS, (c) => {
     if (c === 'pause') liveDispatch({ type: 'live/pause' });
     else if (c === 'follow') liveDispatch({ type: 'live/follow', on: !live.follow });
