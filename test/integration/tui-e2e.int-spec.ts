@@ -56,6 +56,17 @@ describe('beacon tui in a terminal', () => {
     }
   }
 
+  /** Waits until the program in the pane has exited (the pane stays, remain-on-exit); returns its exit status. */
+  async function exitStatus(name: string, timeoutMs = 30_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [dead, status] = (await tmux('display-message', '-p', '-t', name, '#{pane_dead} #{pane_dead_status}')).stdout.trim().split(' ');
+      if (dead === '1') return Number(status);
+      if (Date.now() > deadline) throw new Error(`beacon tui in ${name} did not exit; it shows:\n${await capture(name)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   it('shows a submitted job appear and complete, its cells on the timeline, and the changed words of a diff', async () => {
     const name = await startTui();
     await waitForPane(name, (t) => t.includes('[Jobs]') && t.includes(INCIDENT.slice(0, 20)));
@@ -85,7 +96,7 @@ describe('beacon tui in a terminal', () => {
     expect(await capture(name, true)).not.toMatch(/\u001B\[[0-9;]*[1-9][0-9;]*m/);
 
     await keys(name, 'q');
-    await waitForPane(name, (t) => !t.includes('[Diff]') || /Pane is dead/.test(t), 10_000);
+    expect(await exitStatus(name)).toBe(0);
   });
 
   it('shows the incident: the 3 min 23 s gap, the duplicate cell, and 953 against 955', async () => {
