@@ -1,16 +1,8 @@
+import type { ExecutionView } from '@beacon/domain';
 import { RESPONSE_LABELS, type LabelCounts, type Rate, type ResponseLabel } from './analysis.types.js';
 
 /** A cell as the analysis reads it (a subset of the API's ExecutionView). */
-export interface AnalysisCell {
-  id: string;
-  questionId: string;
-  modelId: string;
-  region: string;
-  replicate: number;
-  state: string;
-  classification: string | null;
-  response: string | null;
-}
+export type AnalysisCell = Pick<ExecutionView, 'id' | 'questionId' | 'modelId' | 'region' | 'replicate' | 'state' | 'classification' | 'response'>;
 
 /** The cell's response label, or null when it has no usable response (not succeeded, or an unknown label). */
 export function labelOf(cell: Pick<AnalysisCell, 'state' | 'classification'>): ResponseLabel | null {

@@ -5,27 +5,14 @@ import type { DiffRef } from './diff-ref.js';
 /** Beacon's own response labels; an imported row may carry another vocabulary (the Go runner's `unknown`). */
 const LABELS = new Set(['answered', 'refused', 'partial', 'empty', 'filtered']);
 
-/** One side of a diff as read from the database, before shaping. */
-export interface DiffSideRow {
-  executionId: string;
-  attemptId: string | null;
-  jobId: string;
-  questionId: string;
-  modelId: string;
-  region: string;
-  replicate: number;
-  attempt: number | null;
-  startedAt: string | null;
-  systemPrompt: string | null;
-  userPrompt: string | null;
-  parameters: unknown;
-  response: string | null;
-  /** The execution's stored label (execution refs) or null (attempt refs: labels belong to results). */
-  classification: string | null;
-  finishReason: string | null;
+/**
+ * One side of a diff as read from the database, before shaping: the view's facts without the request's ref, and
+ * `classification` as stored (the execution's label for execution refs, null for attempt refs).
+ */
+export type DiffSideRow = Omit<DiffSideView, 'ref' | 'kind' | 'imported' | 'legacyId' | 'legacyClassification'> & {
   imported: boolean;
   legacyId: string | null;
-}
+};
 
 /**
  * Shapes a side. An attempt has no stored label, and an imported row's label may not be one of Beacon's; both are

@@ -1,21 +1,13 @@
 import type { TimelineAttemptView, TimelineLaneView, TimelineMark } from '../views/api-views.types.js';
 
 /** One lane as read from the database, with the facts its marks are computed from. */
-export interface TimelineLaneRow {
-  executionId: string;
-  questionId: string;
-  modelId: string;
-  region: string;
-  replicate: number;
-  state: string;
-  classification: string | null;
+export interface TimelineLaneRow
+  extends Pick<TimelineLaneView, 'executionId' | 'questionId' | 'modelId' | 'region' | 'replicate' | 'state' | 'classification' | 'duplicateOf'> {
   imported: boolean;
   legacyId: string | null;
   /** Imported batch rows have no question of their own ((batch)); they are not out of spec for that. */
   batchQuestion: boolean;
   supersededBy: string | null;
-  /** Other executions of the job with the same cell key. */
-  duplicateOf: string[];
   /** Prompt hashes of the duplicates' attempts. */
   duplicatePromptHashes: string[];
   /** Earliest first start among the duplicates (ISO), if any. */
