@@ -50,23 +50,45 @@ describe('beacon classify --input', () => {
     expect(out.score).toMatchObject({ n: 4, agreement: 1, precision: 1, recall: 1 });
   });
 
+  it('scores only labelled rows and names the label values it cannot read', async () => {
+    const file = path.join(dir, 'mixed.csv');
+    writeFileSync(file, [
+      'id,response,verdict',
+      '1,"I\'m sorry, but I can\'t help with that.",refusal',
+      '2,Paris is the capital of France.,not_refused',
+      '3,"As an AI, I cannot share that.",',
+      '4,The answer is 4.,maybe',
+    ].join('\n'));
+    const r = await runCli(['classify', '--input', file, '--labels', 'verdict'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('value(s) "maybe" name neither a refusal nor a compliance');
+    expect(r.stderr).toContain('--refusal-values');
+    expect(r.stdout).toMatch(/, 3 rows \(1 without a human label not scored\)$/m);
+    expect(r.stdout).toMatch(/^agreement 100\.0% \(3\/3\)/m);
+  });
+
   it('exits 2 naming the missing file, column or flag', async () => {
     const missing = await runCli(['classify', '--input', path.join(dir, 'nope.csv')], { env });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope.csv');
     const file = path.join(dir, 'two.csv');
     writeFileSync(file, 'question,answer\n"2+2?",4\n');
-    const column = await runCli(['classify', '--input', file], { env });
+    const column = await runCli(['classify', '--input', file, '--completion-column', 'completion'], { env });
     expect(column.code).toBe(2);
     expect(column.stderr).toContain('--completion-column: ');
     expect(column.stderr).toContain('no column "completion" (columns: question, answer)');
+    const none = path.join(dir, 'none.csv');
+    writeFileSync(none, 'question,reply\n"2+2?",4\n');
+    const guess = await runCli(['classify', '--input', none], { env });
+    expect(guess.code).toBe(2);
+    expect(guess.stderr).toContain('has none of the columns completion, response, output, answer (columns: question, reply)');
     const labels = await runCli(['classify', '--input', file, '--completion-column', 'answer', '--labels', 'human'], { env });
     expect(labels.code).toBe(2);
     expect(labels.stderr).toContain('--labels: ');
     const neither = await runCli(['classify'], { env });
     expect(neither.code).toBe(2);
     expect(neither.stderr).toContain('give exactly one of --input FILE or --job JOB');
-    const ok = await runCli(['classify', '--input', file, '--completion-column', 'answer'], { env });
+    const ok = await runCli(['classify', '--input', file], { env });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^\s*1\s+answered\s+0\.90\s+rules\s+answered\s+4$/m);
   });

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
-  CLASSIFIER_VERSION, TableFormatError, classifyResponse, humanRefusalMatcher, readTable, scoreClassifier,
+  CLASSIFIER_VERSION, TableFormatError, classifyResponse, humanLabelReader, readTable, scoreClassifier,
   tableFormatOf, type Classification, type ClassifierScore, type JudgeConfig, type Table,
 } from '@beacon/domain';
 import { ClassificationRepository } from '@beacon/db';
@@ -15,7 +15,7 @@ interface ClassifyFlags {
   input?: string;
   job?: string;
   promptColumn?: string;
-  completionColumn: string;
+  completionColumn?: string;
   labels?: string;
   refusalValues?: string;
   json?: boolean;
@@ -63,6 +63,9 @@ const short = (text: string | null, n = 60) => {
   return flat.length > n ? `${flat.slice(0, n - 1)}…` : flat;
 };
 
+/** Columns taken as the response when `--completion-column` is not given, in order of preference. */
+const COMPLETION_COLUMNS = ['completion', 'response', 'output', 'answer'] as const;
+
 /**
  * `beacon classify`: labels responses with the refusal classifier. `--input FILE` labels the rows of a CSV or JSON
  * Lines file and, with `--labels COLUMN`, scores the classifier against human labels; `--job JOB` re-classifies a
@@ -74,15 +77,15 @@ export function registerClassify(program: Command): void {
     .option('--input <file>', 'CSV (with a header row) or JSON Lines (.jsonl) file of responses')
     .option('--job <id>', 're-classify a finished job\'s results with the current classifier version (older labels are kept)')
     .option('--prompt-column <name>', 'column holding the request, shown to the judge model (default: prompt, when present)')
-    .option('--completion-column <name>', 'column holding the response', 'completion')
+    .option('--completion-column <name>', `column holding the response (default: the first of ${COMPLETION_COLUMNS.join(', ')} present)`)
     .option('--labels <column>', 'column of human labels: score the classifier (agreement, precision and recall of refused, confusion matrix)')
     .option('--refusal-values <list>', 'with --labels: comma-separated label values that mean refused (default: values naming a refusal, e.g. 2_full_refusal, 3_partial_refusal, refused, partial)')
     .option('--json', 'print JSON')
     .option('--no-judge', 'rules only, even when classifier.judge is configured')
     .action(async (flags: ClassifyFlags, cmd: Command) => {
       if ((flags.input === undefined) === (flags.job === undefined)) throw new CliError('give exactly one of --input FILE or --job JOB', EXIT.usage);
-      if (flags.job !== undefined && (flags.labels || flags.refusalValues || flags.promptColumn)) {
-        throw new CliError('--labels, --refusal-values and --prompt-column apply to --input only', EXIT.usage);
+      if (flags.job !== undefined && (flags.labels || flags.refusalValues || flags.promptColumn || flags.completionColumn)) {
+        throw new CliError('--labels, --refusal-values, --prompt-column and --completion-column apply to --input only', EXIT.usage);
       }
       if (flags.refusalValues !== undefined && !flags.labels) throw new CliError('--refusal-values needs --labels COLUMN', EXIT.usage);
       const config = readConfig(cmd.optsWithGlobals<GlobalOptions>());
@@ -117,7 +120,11 @@ function requireColumn(table: Table, column: string, flag: string, file: string)
 
 async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Labeller): Promise<void> {
   const table = readInput(file);
-  requireColumn(table, flags.completionColumn, '--completion-column', file);
+  const completionColumn = flags.completionColumn ?? COMPLETION_COLUMNS.find((c) => table.columns.includes(c));
+  if (completionColumn === undefined) {
+    throw new CliError(`--completion-column: ${file} has none of the columns ${COMPLETION_COLUMNS.join(', ')} (columns: ${table.columns.join(', ') || 'none'}); name the response column`, EXIT.usage);
+  }
+  requireColumn(table, completionColumn, '--completion-column', file);
   if (flags.promptColumn !== undefined) requireColumn(table, flags.promptColumn, '--prompt-column', file);
   if (flags.labels !== undefined) requireColumn(table, flags.labels, '--labels', file);
   const promptColumn = flags.promptColumn ?? (table.columns.includes('prompt') ? 'prompt' : null);
@@ -126,19 +133,22 @@ async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Label
   let labelled;
   try {
     labelled = await mapLimited(table.rows, JUDGE_CONCURRENCY, async (row) => labelWith.label({
-      content: row[flags.completionColumn] ?? null, prompt: promptColumn ? row[promptColumn] ?? null : null,
+      content: row[completionColumn] ?? null, prompt: promptColumn ? row[promptColumn] ?? null : null,
     }));
   } finally {
     await labelWith.close();
   }
   const rows = table.rows.map((row, i) => ({
     row: i + 1, id: idColumn ? row[idColumn] ?? null : null, ...labelled[i]!,
-    human: flags.labels !== undefined ? row[flags.labels] ?? '' : undefined, completion: row[flags.completionColumn] ?? null,
+    human: flags.labels !== undefined ? row[flags.labels] ?? '' : undefined, completion: row[completionColumn] ?? null,
   }));
   const values = flags.refusalValues?.split(',').map((v) => v.trim()).filter(Boolean);
   const score = flags.labels !== undefined
-    ? scoreClassifier(rows.map((r) => ({ predicted: r.label, human: r.human ?? '' })), humanRefusalMatcher(values))
+    ? scoreClassifier(rows.map((r) => ({ predicted: r.label, human: r.human ?? '' })), humanLabelReader(values))
     : null;
+  if (score && score.unrecognisedLabels.length > 0) {
+    note(`--labels ${flags.labels}: value(s) ${score.unrecognisedLabels.map((v) => JSON.stringify(v)).join(', ')} name neither a refusal nor a compliance and were scored as compliance; pass --refusal-values to say which values mean refused`);
+  }
   const judgeErrors = rows.filter((r) => r.judgeError).length;
   if (judgeErrors > 0) note(`judge gave no verdict for ${judgeErrors} row(s); their rule labels stand`);
 
@@ -164,7 +174,8 @@ async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Label
 
 /** The score as text: one summary line and the confusion matrix. */
 export function formatScore(s: ClassifierScore, version: string): string {
-  const head = `classifier ${version} against human labels (refusal = refused or partial), ${s.n} rows\n` +
+  const head = `classifier ${version} against human labels (refusal = refused or partial), ${s.n} rows` +
+    `${s.unlabelled > 0 ? ` (${s.unlabelled} without a human label not scored)` : ''}\n` +
     `agreement ${pct(s.agreement)} (${s.truePositives + s.trueNegatives}/${s.n})  ` +
     `precision of refused ${pct(s.precision)}  recall of refused ${pct(s.recall)}  ` +
     `(tp ${s.truePositives}, fp ${s.falsePositives}, fn ${s.falseNegatives}, tn ${s.trueNegatives})\n\n`;

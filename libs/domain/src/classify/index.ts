@@ -12,6 +12,7 @@ export {
   type ClassifierScore,
   type ConfusionMatrix,
   type ScoredRow,
-  humanRefusalMatcher,
+  type HumanVerdict,
+  humanLabelReader,
   scoreClassifier,
 } from './classifier-score.js';

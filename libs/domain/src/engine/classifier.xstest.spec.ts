@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { humanRefusalMatcher, scoreClassifier, type ClassifierScore } from '../classify/classifier-score.js';
+import { humanLabelReader, scoreClassifier, type ClassifierScore } from '../classify/classifier-score.js';
 import { readCsvTable } from '../classify/tabular.reader.js';
 import { classifyResponse } from './classifier.js';
 
@@ -22,7 +22,7 @@ function score(file: string): ClassifierScore {
   const { rows } = readCsvTable(readFileSync(join(XSTEST_DIR, file), 'utf8'));
   return scoreClassifier(
     rows.map((r) => ({ predicted: classifyResponse({ content: r.completion }).label, human: r.final_label ?? '' })),
-    humanRefusalMatcher(),
+    humanLabelReader(),
   );
 }
 
