@@ -36,13 +36,13 @@ describe('beacon import', () => {
 
   it('rejects a malformed document naming the file and the field, writing nothing', async () => {
     const doc = JSON.parse(readFileSync(fixture, 'utf8'));
-    delete doc.executions[3].model_id;
+    delete doc.executions[3].region;
     const bad = path.join(tmp, 'bad.json');
     writeFileSync(bad, JSON.stringify(doc));
     const r = await cli(['import', fixture, bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(bad);
-    expect(r.stderr).toContain('executions[3].model_id');
+    expect(r.stderr).toContain('executions[3].region: must be a non-empty string');
     expect(await counts()).toMatchObject({ jobs: 0, executions: 0, attempts: 0 });
   });
 
@@ -101,6 +101,39 @@ describe('beacon import', () => {
     expect(burst[0].evidence).toMatchObject({ before: 1, burst: 9, executionIds: ['954', '955', '956', '957', '958', '959', '960', '961', '962'] });
     expect(burst[0].evidence.silenceMs).toBeGreaterThanOrEqual(203_000);
     expect(burst[0].evidence.spanMs).toBeLessThan(1000);
+  });
+
+  it('imports JSON Lines of several exports, across statement chunks, storing odd text, and re-imports nothing', async () => {
+    const incident = JSON.parse(readFileSync(fixture, 'utf8'));
+    const doc = (jobspecId: string, legacyJobId: number, n: number) => ({
+      job: { ...incident.job, id: legacyJobId, jobspec_id: jobspecId },
+      executions: Array.from({ length: n }, (_, i) => ({
+        ...incident.executions[i % incident.executions.length], id: String(50_000 + i), job_id: jobspecId,
+        ...(i === 1 ? { output: { response: 'nul\u0000 and lone \ud800 surrogate', metadata: {} }, completed_at: '0001-01-01T00:00:00Z' } : {}),
+      })),
+    });
+    const file = path.join(tmp, 'many.jsonl');
+    writeFileSync(file, `${JSON.stringify(doc('variant-big', 9001, 4500))}\n\n${JSON.stringify(doc('variant-small', 9002, 3))}\n`);
+    const first = await cli(['import', file, '--json']);
+    expect(first.stderr).not.toMatch(/error/i);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout).files.map((f: any) => [f.jobId, f.imported, f.alreadyPresent]))
+      .toEqual([['variant-big', 4500, 0], ['variant-small', 3, 0]]);
+    const [big] = await db.ds.query(
+      `SELECT count(*)::int AS executions, count(DISTINCT legacy_id)::int AS ids, min(legacy_id)::int AS lo, max(legacy_id)::int AS hi,
+              (SELECT count(*)::int FROM execution_attempts a WHERE a.job_id = 'variant-big') AS attempts
+         FROM executions WHERE job_id = 'variant-big'`);
+    expect(big).toEqual({ executions: 4500, ids: 4500, lo: 50_000, hi: 54_499, attempts: 4500 });
+    const [odd] = await db.ds.query(
+      `SELECT e.response, e.finished_at = e.started_at AS zero_end, a.response AS attempt_response
+         FROM executions e JOIN execution_attempts a ON a.execution_id = e.id WHERE e.job_id = 'variant-small' AND e.legacy_id = 50001`);
+    expect(odd).toEqual({ response: 'nul\ufffd and lone \ufffd surrogate', zero_end: true, attempt_response: 'nul\ufffd and lone \ufffd surrogate' });
+
+    const before = await counts();
+    const again = await cli(['import', file, '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).files.map((f: any) => [f.imported, f.alreadyPresent])).toEqual([[0, 4500], [0, 3]]);
+    expect(await counts()).toEqual(before);
   });
 
   it('still plans a normal job once per cell next to imported rows', async () => {

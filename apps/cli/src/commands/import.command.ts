@@ -1,12 +1,34 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { LegacyImportError, importLegacyDocument, parseLegacyDocument, type ImportResult, type LegacyDocument } from '@beacon/db';
+import { LegacyImportError, importLegacyDocument, parseLegacyDocuments, type ImportResult, type LegacyDocument } from '@beacon/db';
+import { readConfig, type GlobalOptions } from '../context.js';
 import { openDatabase } from '../database.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { printJson } from '../output.js';
+import { note, printJson } from '../output.js';
 
-/** Reads and checks one export; every problem names the file and the field. */
-async function load(file: string): Promise<LegacyDocument> {
+/**
+ * Parses an export file: one JSON value (a document or an array of them), or JSON Lines (one document per line).
+ * A parse error names the line.
+ */
+function parseFile(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (whole) {
+    const lines = text.split('\n');
+    if (lines.filter((l) => l.trim() !== '').length < 2) throw whole;
+    return lines.flatMap((line, i) => {
+      if (line.trim() === '') return [];
+      try {
+        return [JSON.parse(line) as unknown];
+      } catch (err) {
+        throw new Error(`line ${i + 1}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+  }
+}
+
+/** Reads and checks one export file; every problem names the file and the field. */
+async function load(file: string): Promise<LegacyDocument[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -15,16 +37,31 @@ async function load(file: string): Promise<LegacyDocument> {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseFile(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new CliError(`${file}: not JSON: ${err instanceof Error ? err.message : String(err)}`, EXIT.usage);
   }
   try {
-    return parseLegacyDocument(parsed);
+    return parseLegacyDocuments(parsed);
   } catch (err) {
     if (err instanceof LegacyImportError) throw new CliError(`${file}: ${err.message}`, EXIT.usage);
     throw err;
   }
+}
+
+/** Progress on stderr for large files: a line per chunk on a TTY, else every 10 %. */
+function progress(file: string, quiet: boolean): ((done: number, total: number) => void) | undefined {
+  if (quiet) return undefined;
+  let lastDecile = 0;
+  return (done, total) => {
+    if (total < 10_000) return;
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r${file}: ${done}/${total} executions${done === total ? '\n' : ''}`);
+    } else if (Math.floor((10 * done) / total) > lastDecile) {
+      lastDecile = Math.floor((10 * done) / total);
+      note(`${file}: ${done}/${total} executions`);
+    }
+  };
 }
 
 /**
@@ -33,18 +70,19 @@ async function load(file: string): Promise<LegacyDocument> {
  */
 export function registerImport(program: Command): void {
   program.command('import')
-    .description('import Go runner job exports ({job, executions} JSON, one job per file); re-importing changes nothing')
+    .description('import Go runner job exports ({job, executions} JSON; a file may hold an array of them or JSON Lines); re-importing changes nothing')
     .argument('<files...>', 'export files')
     .option('--json', 'print the result as JSON')
-    .action(async (files: string[], flags: { json?: boolean }) => {
+    .action(async (files: string[], flags: { json?: boolean }, cmd: Command) => {
+      const config = readConfig(cmd.optsWithGlobals<GlobalOptions>());
       const docs: { file: string; doc: LegacyDocument }[] = [];
-      for (const file of files) docs.push({ file, doc: await load(file) });
+      for (const file of files) for (const doc of await load(file)) docs.push({ file, doc });
       const db = await openDatabase({ applicationName: 'beacon-import', poolSize: 2, quiet: flags.json });
       const results: (ImportResult & { file: string })[] = [];
       try {
         for (const { file, doc } of docs) {
           try {
-            results.push({ file, ...(await importLegacyDocument(db.ds, doc)) });
+            results.push({ file, ...(await importLegacyDocument(db.ds, doc, config, progress(file, flags.json === true))) });
           } catch (err) {
             if (err instanceof LegacyImportError) throw new CliError(`${file}: ${err.message}`, EXIT.usage);
             throw err;

@@ -15,6 +15,15 @@ const PROSE_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 // Bidirectional overrides and isolates can make a stored id display as another one.
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The text with what PostgreSQL's text and jsonb cannot hold (NUL, unpaired surrogates) replaced by U+FFFD; for data
+ * taken as it comes (imports), where rejecting the row would lose the rest of it.
+ */
+export function storableText(text: string): string {
+  return text.replace(UNSTORABLE, '\ufffd');
+}
 
 function codePoint(text: string, re: RegExp): string {
   const c = re.exec(text)![0].codePointAt(0)!;
