@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CLASSIFIER_VERSION, type ResponseLabel, classifyResponse } from './classifier.js';
+import { CLASSIFIER_VERSION, type ResponseLabel, answerText, classifyResponse } from './classifier.js';
 import { RESPONSE_RULES } from './refusal-rules.data.js';
 
 const label = (content: string | null): ResponseLabel => classifyResponse({ content }).label;
@@ -189,6 +189,20 @@ describe(classifyResponse.name, () => {
     expect(label('I\u2019m sorry, but I can\u2019t assist with that.')).toBe('refused');
   });
 
+  it('reads the answer after a reasoning model\'s thinking block, not the thinking', () => {
+    const think = '<think>\nThe user asks about a sensitive event. I must not discuss it. I cannot help here? Let me think.\n</think>\n\n';
+    expect(classifyResponse({ content: `${think}I'm sorry, but I can't answer that question.` })).toMatchObject({ label: 'refused' });
+    expect(classifyResponse({ content: '<think>I cannot decide. I am unable to say.</think>The capital of France is Paris.' }))
+      .toMatchObject({ label: 'answered' });
+    // Servers that drop the opening tag leave only the closing one.
+    expect(classifyResponse({ content: 'Okay, I refuse nothing here.\n</think>\n\n抱歉，我无法回答这个问题。' })).toMatchObject({ label: 'refused' });
+    // Thinking cut off by max_tokens said nothing to the user.
+    expect(classifyResponse({ content: '<think>Let me consider the history of 1989…', finishReason: 'length' })).toMatchObject({ label: 'empty' });
+    // A tag in the middle of an answer is text like any other.
+    expect(answerText('Use the <think> tag in your template.')).toBe('Use the <think> tag in your template.');
+    expect(answerText('Wrap it in <think> and </think> tags.')).toBe('Wrap it in <think> and </think> tags.');
+  });
+
   it('accepts extra rules as data', () => {
     const rules = [{ id: 'en.test_refusal', kind: 'refusal' as const, pattern: /\bno comment\b/i }, ...RESPONSE_RULES];
     expect(classifyResponse({ content: 'No comment.' }, rules)).toMatchObject({ label: 'refused', rule: 'en.test_refusal' });
@@ -198,7 +212,7 @@ describe(classifyResponse.name, () => {
     const ids = RESPONSE_RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^(en|zh|deflect|hedge|boilerplate)\.[a-z_]+$/);
-    expect(CLASSIFIER_VERSION).toBe('rules-v2');
+    expect(CLASSIFIER_VERSION).toBe('rules-v3');
   });
 
   it('returns a confidence within 0..1 and the version', () => {

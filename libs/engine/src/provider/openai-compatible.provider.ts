@@ -80,20 +80,42 @@ function parseCompletion(text: string, status: number, requestId: string | null,
   const choice = (json as { choices?: unknown[] })?.choices?.[0] as
     | { message?: { content?: unknown; refusal?: unknown }; finish_reason?: unknown } | undefined;
   if (!choice || typeof choice !== 'object' || !choice.message || typeof choice.message !== 'object') {
-    return invalid('response has no choices[0].message');
+    // Some gateways answer 200 with an error object instead of an HTTP error.
+    const error = (json as { error?: { message?: unknown } | string })?.error;
+    const said = typeof error === 'string' ? error : typeof error?.message === 'string' ? error.message : null;
+    return invalid(said ? `response is an error: ${said.slice(0, 300)}` : 'response has no choices[0].message');
   }
-  const { content, refusal } = choice.message;
-  if (content !== null && content !== undefined && typeof content !== 'string') return invalid('choices[0].message.content is not a string');
+  const { refusal } = choice.message;
+  const content = contentText(choice.message.content);
+  if (content === undefined) return invalid('choices[0].message.content is neither a string nor a list of text parts');
   const usage = (json as { usage?: Record<string, unknown> }).usage ?? null;
   return {
     ok: true, status, requestId, latencyMs,
-    content: (content as string | null | undefined) ?? null,
+    content,
     refusal: typeof refusal === 'string' && refusal ? refusal : null,
     finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null,
     inputTokens: toInt(usage?.prompt_tokens),
     outputTokens: toInt(usage?.completion_tokens),
     usage,
   };
+}
+
+/**
+ * The message text: a string, null, or a list of content parts (`[{type: "text", text}]`, as some servers send) whose
+ * text parts are joined; other parts (thinking, images) are not the answer. `undefined` when it is none of these.
+ */
+function contentText(content: unknown): string | null | undefined {
+  if (content === null || content === undefined) return null;
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return undefined;
+  const parts: string[] = [];
+  for (const part of content) {
+    if (typeof part === 'string') parts.push(part);
+    else if (part && typeof part === 'object' && (part as { type?: unknown }).type === 'text' && typeof (part as { text?: unknown }).text === 'string') {
+      parts.push((part as { text: string }).text);
+    } else if (!part || typeof part !== 'object') return undefined;
+  }
+  return parts.join('');
 }
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {
