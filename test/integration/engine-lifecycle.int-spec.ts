@@ -1,5 +1,17 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
+import { Engine, OpenAiCompatibleProvider, engineOptions } from '@beacon/engine';
 import { closeAllFleets, Fleet, jobSpec, waitFor } from '../utils/fleet.js';
+
+/** The real queue, counting claim statements. */
+class CountingQueue extends QueueRepository {
+  claims = 0;
+
+  override claim(...args: Parameters<QueueRepository['claim']>): ReturnType<QueueRepository['claim']> {
+    this.claims++;
+    return super.claim(...args);
+  }
+}
 
 afterAll(closeAllFleets);
 
@@ -28,6 +40,43 @@ describe('engine: job lifecycle', () => {
       const again = await (await fetch(`${runner.url}/api/v1/jobs/${id}/cancel`, { method: 'POST' })).json() as { alreadyFinished: boolean };
       expect(again.alreadyFinished).toBe(true);
       expect((await fetch(`${runner.url}/api/v1/jobs/nope/cancel`, { method: 'POST' })).status).toBe(404);
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it('idle: a (region, model) with nothing to do is polled less and less often, and wake() claims at once', async () => {
+    const fleet = await Fleet.create({ prefix: 'idle', regions: { 'us-east': {} }, models: ['llama3.2-1b'] });
+    const queue = new CountingQueue(fleet.ds);
+    const provider = new OpenAiCompatibleProvider(4);
+    const engine = new Engine(
+      engineOptions({ runnerId: 'idle-test', config: fleet.config, pollMs: 50, idlePollMaxMs: 1000, rollupMs: 60_000 }),
+      { queue, lifecycle: new LifecycleRepository(fleet.ds), runners: new RunnerRepository(fleet.ds) }, provider);
+    try {
+      await engine.start('test', 'test');
+      await new Promise((r) => setTimeout(r, 3000));
+      // One key, 3 s idle: waits of 50, 100, 200, 400, 800, then 1000 ms make about 7 claims; a fixed 50 ms poll, 60.
+      expect(queue.claims).toBeGreaterThanOrEqual(4);
+      expect(queue.claims).toBeLessThanOrEqual(12);
+      const before = queue.claims;
+      engine.wake();
+      await waitFor('a claim right after wake()', async () => queue.claims > before, 500);
+    } finally {
+      await engine.stop();
+      await provider.close();
+      await fleet.close();
+    }
+  });
+
+  it('an idle daemon claims a submitted job when the submission is announced, not at its next poll', async () => {
+    const fleet = await Fleet.create({ prefix: 'wake', regions: { 'us-east': { concurrency: 4 } }, models: ['llama3.2-1b'] });
+    try {
+      // Polls a minute apart: without the submission's NOTIFY this daemon would not look for work for about 50 s.
+      await fleet.startDaemon({ BEACON_POLL_MS: '60000', BEACON_IDLE_POLL_MAX_MS: '60000' });
+      const api = await fleet.startInProcess({}, false);
+      const { id } = await fleet.submit(jobSpec('wake', 6, ['llama3.2-1b'], ['us-east']), api.url);
+      expect(await fleet.waitForJob(id, 20_000)).toBe('completed');
+      expect(await fleet.states(id)).toEqual({ succeeded: 6 });
     } finally {
       await fleet.close();
     }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { LiveListener, WORK_CHANNEL } from '@beacon/db';
 import { renderSystemPrompt } from '@beacon/domain';
 import { ReconcileService, RepairService, type AppliedRepair, type Finding, type Repair } from '@beacon/reconciler';
 import type { DataSource } from 'typeorm';
@@ -68,7 +69,21 @@ describe('reconciler repairs', () => {
     expect(await cell(id)).toMatchObject({ state: 'running', lease_owner: 'gone' });
     expect(await audit(fp)).toEqual([]);
 
-    const applied = await new RepairService(ds).apply(planned, 'test');
+    // Idle runners hear of the requeued cell at once.
+    const announced: string[] = [];
+    let listening!: () => void;
+    const ready = new Promise<void>((resolve) => { listening = resolve; });
+    const listener = new LiveListener({ url: db.url, channel: WORK_CHANNEL, onPayload: (p) => announced.push(p), onListening: () => listening() });
+    await listener.start();
+    await ready;
+    let applied: AppliedRepair[];
+    try {
+      applied = await new RepairService(ds).apply(planned, 'test');
+      await waitUntil(() => announced.length > 0);
+    } finally {
+      await listener.stop();
+    }
+    expect(announced).toEqual([jobId]);
     expect(applied).toEqual([expect.objectContaining({ action: 'requeue_stuck', applied: true, changedIds: [id] })]);
     expect(await cell(id)).toMatchObject({ state: 'pending', lease_token: null, lease_owner: null, lease_expires_at: null, failures: 1,
       finished_at: null });
@@ -175,3 +190,12 @@ describe('reconciler repairs', () => {
     });
   });
 });
+
+/** Resolves once `check` holds, polling every 10 ms; rejects after 5 s. */
+async function waitUntil(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

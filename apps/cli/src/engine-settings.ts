@@ -10,6 +10,7 @@ const ENV_MS: [string, keyof EngineOptions][] = [
   ['BEACON_HEARTBEAT_MS', 'heartbeatMs'],
   ['BEACON_REAP_INTERVAL_MS', 'reapIntervalMs'],
   ['BEACON_POLL_MS', 'pollMs'],
+  ['BEACON_IDLE_POLL_MAX_MS', 'idlePollMaxMs'],
   ['BEACON_SHUTDOWN_GRACE_MS', 'shutdownGraceMs'],
   ['BEACON_BREAKER_FAILURES', 'breakerFailures'],
   ['BEACON_BREAKER_HALF_OPEN_MS', 'breakerHalfOpenMs'],

@@ -1,3 +1,4 @@
+import { WORK_CHANNEL } from '@beacon/db';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RawFinding } from './reconciler.types.js';
 
@@ -126,6 +127,8 @@ export class RepairService {
              UPDATE execution_attempts a SET ended_at = greatest(now(), a.started_at), outcome = 'lease_expired'
                FROM reaped r WHERE a.execution_id = r.id AND a.attempt = r.attempts AND a.outcome IS NULL)
            SELECT id FROM reaped ORDER BY id`, [r.executionIds]);
+        // Delivered on commit: idle runners claim the requeued cells now.
+        if (rows.length > 0) await tx.query('SELECT pg_notify($1, $2)', [WORK_CHANNEL, r.jobId ?? '']);
         break;
       case 'cancel_out_of_spec':
         rows = await tx.query(

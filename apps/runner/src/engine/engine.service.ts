@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Inject, Injectable, Logger as NestLogger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { LifecycleRepository, LivePublisher, QueueRepository, RunnerRepository } from '@beacon/db';
+import { LifecycleRepository, LiveListener, LivePublisher, QueueRepository, RunnerRepository, WORK_CHANNEL, connectionUrl } from '@beacon/db';
 import { Engine, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
 import type { BeaconConfig } from '@beacon/domain';
@@ -16,9 +16,11 @@ import { BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, LOGGER,
 export class EngineService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new NestLogger('engine');
   readonly engine: Engine | null;
+  /** Hears new work announced on {@link WORK_CHANNEL} and wakes the idle engine. */
+  private wakeListener: LiveListener | null = null;
 
   constructor(
-    ds: DataSource,
+    private readonly ds: DataSource,
     @Inject(ENGINE_OPTIONS) private readonly opts: EngineOptions | null,
     @Inject(CHAT_PROVIDER) private readonly provider: ChatProvider,
     @Inject(ENGINE_LISTENERS) private readonly listeners: ((e: EngineEvent) => void)[],
@@ -46,10 +48,21 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     if (!this.engine || !this.opts) return;
     await this.engine.start(process.env.npm_package_version ?? '0.1.0', os.hostname());
     this.log.log(`runner ${this.opts.runnerId} working on ${this.engine.regions.join(', ')}`);
+    const engine = this.engine;
+    // Without this connection the engine still finds new work, by polling (at most idlePollMaxMs late).
+    this.wakeListener = new LiveListener({
+      url: connectionUrl(this.ds), channel: WORK_CHANNEL, applicationName: 'beacon-wake',
+      onPayload: () => engine.wake(),
+      // After a reconnection, work announced in between was not heard.
+      onListening: (reconnected) => { if (reconnected) engine.wake(); },
+      onError: (err) => this.log.warn(`work listener: ${err.message} (polling meanwhile)`),
+    });
+    await this.wakeListener.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.engine) return;
+    await this.wakeListener?.stop();
     await this.engine.stop();
     await this.provider.close();
     await this.live.close();

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { LiveListener } from '@beacon/db';
+import { LiveListener, connectionUrl } from '@beacon/db';
 import { decodeLivePayload } from '@beacon/domain';
 import { DataSource } from 'typeorm';
 import { LiveEventHub } from './live-event.hub.js';
@@ -73,11 +73,4 @@ export class LiveEventsService implements OnModuleDestroy {
       this.log.warn(`bad live-event payload: ${(err as Error).message}`);
     }
   }
-}
-
-function connectionUrl(ds: DataSource): string {
-  const o = ds.options as { url?: string; host?: string; port?: number; username?: string; password?: string; database?: string };
-  if (o.url) return o.url;
-  const auth = o.username ? `${encodeURIComponent(o.username)}${o.password ? `:${encodeURIComponent(o.password)}` : ''}@` : '';
-  return `postgres://${auth}${o.host ?? 'localhost'}:${o.port ?? 5432}/${encodeURIComponent(o.database ?? 'postgres')}`;
 }

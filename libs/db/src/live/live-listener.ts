@@ -1,11 +1,16 @@
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
 
 /** The channel the live-events triggers publish on. */
 export const LIVE_CHANNEL = 'beacon_live';
+/** The channel that announces runnable work (a job planned, cells requeued), so idle runners claim at once. */
+export const WORK_CHANNEL = 'beacon_work';
 
 /** How a {@link LiveListener} connects and what it reports. */
 export interface LiveListenerOptions {
   url: string;
+  /** Default {@link LIVE_CHANNEL}. */
+  channel?: string;
   applicationName?: string;
   onPayload(payload: string): void;
   /** Called after every (re)connection once LISTEN is in place; `reconnected` is false the first time. */
@@ -18,7 +23,7 @@ export interface LiveListenerOptions {
 }
 
 /**
- * One dedicated connection per daemon that LISTENs on {@link LIVE_CHANNEL} and hands every payload on, reconnecting
+ * One dedicated connection that LISTENs on a channel ({@link LIVE_CHANNEL} by default) and hands every payload on, reconnecting
  * with backoff when the connection is lost (a restart, a network cut or a terminated backend).
  */
 export class LiveListener {
@@ -29,7 +34,11 @@ export class LiveListener {
   private retryTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: LiveListenerOptions) {}
+  private readonly channel: string;
+
+  constructor(private readonly opts: LiveListenerOptions) {
+    this.channel = opts.channel ?? LIVE_CHANNEL;
+  }
 
   /** Connects and listens; resolves after the first attempt (a failed one keeps retrying in the background). */
   async start(): Promise<void> {
@@ -70,11 +79,11 @@ export class LiveListener {
     client.on('error', onLost);
     client.on('end', () => onLost());
     client.on('notification', (msg) => {
-      if (msg.channel === LIVE_CHANNEL && msg.payload) this.opts.onPayload(msg.payload);
+      if (msg.channel === this.channel && msg.payload !== undefined) this.opts.onPayload(msg.payload);
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${LIVE_CHANNEL}`);
+      await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
     } catch (err) {
       onLost(err as Error);
       return;
@@ -102,4 +111,12 @@ export class LiveListener {
     this.retryTimer = setTimeout(() => void this.connect(), delay);
     this.retryTimer.unref();
   }
+}
+
+/** The connection URL of a TypeORM data source, for a dedicated LISTEN connection beside its pool. */
+export function connectionUrl(ds: DataSource): string {
+  const o = ds.options as { url?: string; host?: string; port?: number; username?: string; password?: string; database?: string };
+  if (o.url) return o.url;
+  const auth = o.username ? `${encodeURIComponent(o.username)}${o.password ? `:${encodeURIComponent(o.password)}` : ''}@` : '';
+  return `postgres://${auth}${o.host ?? 'localhost'}:${o.port ?? 5432}/${encodeURIComponent(o.database ?? 'postgres')}`;
 }

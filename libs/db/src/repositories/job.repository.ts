@@ -1,5 +1,6 @@
 import { type NormalisedJobSpec, planAxes } from '@beacon/domain';
 import type { DataSource, EntityManager } from 'typeorm';
+import { WORK_CHANNEL } from '../live/live-listener.js';
 import { query } from './query.js';
 
 /** What `submit` did with a spec. */
@@ -76,6 +77,8 @@ export class JobRepository {
       if (planned !== spec.cells) {
         throw new Error(`planned ${planned} cells for job ${spec.id} but the spec asks for ${spec.cells}`);
       }
+      // Delivered on commit: idle runners claim the new cells now instead of at their next poll.
+      await query(tx, 'SELECT pg_notify($1, $2)', [WORK_CHANNEL, spec.id]);
       return { kind: 'created', jobId: spec.id, cells: planned };
     });
   }

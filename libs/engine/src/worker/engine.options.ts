@@ -12,8 +12,13 @@ export interface EngineOptions {
   heartbeatMs: number;
   /** How often the reaper looks for expired leases (jittered ±20 %). */
   reapIntervalMs: number;
-  /** Idle poll for new work. */
+  /** Poll for new work. */
   pollMs: number;
+  /**
+   * A (region, model) that found nothing to do is polled less and less often, up to this interval; a submitted job
+   * (announced by NOTIFY) or a requeue wakes it at once. Bounds how late a retry falls due when nothing else is running.
+   */
+  idlePollMaxMs: number;
   /** How often job statuses are rolled up from their cells. */
   rollupMs: number;
   /** Calls in flight across all regions. */
@@ -43,6 +48,7 @@ export function engineOptions(base: Pick<EngineOptions, 'runnerId' | 'config'> &
     heartbeatMs: Math.max(50, Math.floor(leaseMs / 3)),
     reapIntervalMs: Math.max(200, Math.floor(leaseMs / 3)),
     pollMs: 250,
+    idlePollMaxMs: 2_000,
     rollupMs: 500,
     maxConcurrency: 512,
     shutdownGraceMs: 10_000,

@@ -46,6 +46,11 @@ export class Engine {
   private readonly budget: RetryBudget;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly quietUntil = new Map<string, number>();
+  /**
+   * Per (region, model) with nothing to claim and nothing in flight: not claimed again before this time. The wait
+   * doubles with every empty claim, from `pollMs` up to `idlePollMaxMs`; {@link wake} (new work announced) ends it.
+   */
+  private readonly idleUntil = new Map<string, { until: number; streak: number }>();
   private claiming = false;
   /** The claim round under way (or the last one): stop() waits for it, since it may still hand this runner cells. */
   private claimRun: Promise<void> = Promise.resolve();
@@ -130,6 +135,16 @@ export class Engine {
     await this.stores.runners.stopped(this.opts.runnerId).catch(() => undefined);
   }
 
+  /**
+   * New work may be runnable (a job was submitted, cells were requeued): every (region, model) is claimed again now,
+   * whatever its idle wait.
+   */
+  wake(): void {
+    this.quietUntil.clear();
+    this.idleUntil.clear();
+    this.fill();
+  }
+
   /** Claims as much work as there is room for, one statement per (region, model) with free slots. */
   fill(): void {
     if (this.stopping || this.selfFenced) return;
@@ -157,7 +172,7 @@ export class Engine {
       for (const model of Object.values(this.opts.config.models)) {
         if (!model.regions.includes(region)) continue;
         const key = `${region}|${model.id}`;
-        if ((this.quietUntil.get(key) ?? 0) > now) continue;
+        if ((this.quietUntil.get(key) ?? 0) > now || (this.idleUntil.get(key)?.until ?? 0) > now) continue;
         const regionFree = regionConfig.concurrency - this.regionInFlight(region);
         const globalFree = this.opts.maxConcurrency - this.totalCalling();
         const guard = this.guard(key);
@@ -176,6 +191,13 @@ export class Engine {
           cells = cells.concat(await claim(Math.min(limit - cells.length, retriesAllowed), false));
         }
         if (cells.length < limit) this.quietUntil.set(key, now + this.opts.pollMs);
+        if (cells.length === 0 && guard.inFlight === 0 && !this.ready.get(key)?.length) {
+          const streak = (this.idleUntil.get(key)?.streak ?? 0) + 1;
+          const wait = Math.min(this.opts.pollMs * 2 ** Math.min(streak - 1, 16), Math.max(this.opts.idlePollMaxMs, this.opts.pollMs));
+          this.idleUntil.set(key, { until: now + wait, streak });
+        } else if (cells.length > 0) {
+          this.idleUntil.delete(key);
+        }
         if (cells.length > 0) await this.launch(cells);
       }
     }
@@ -309,8 +331,7 @@ export class Engine {
     const count = cells.length;
     if (count > 0) {
       this.emit({ type: 'reaped', count, cells });
-      this.quietUntil.clear();
-      this.fill();
+      this.wake();
     }
   };
 
