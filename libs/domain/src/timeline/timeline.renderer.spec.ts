@@ -113,7 +113,7 @@ describe(renderTimeline.name, () => {
 });
 
 describe(formatDuration.name, () => {
-  it.each([[0, '0 ms'], [850, '850 ms'], [1_000, '1 s'], [41_400, '41 s'], [203_000, '3 min 23 s'], [3_600_000, '1 h 0 min'], [5_430_000, '1 h 30 min']])(
+  it.each([[0, '0 ms'], [850, '850 ms'], [999.6, '1 s'], [1_000, '1 s'], [59_600, '1 min 0 s'], [41_400, '41 s'], [203_000, '3 min 23 s'], [3_600_000, '1 h 0 min'], [5_430_000, '1 h 30 min']])(
     'formats %d ms as %s', (ms, text) => {
       expect(formatDuration(ms)).toBe(text);
     },

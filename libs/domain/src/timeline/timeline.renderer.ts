@@ -19,7 +19,7 @@ export interface TimelineRenderOptions {
 
 /** `3 min 23 s`, `41 s`, `850 ms`. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 999.5) return `${Math.round(ms)} ms`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);

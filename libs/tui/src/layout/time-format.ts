@@ -2,8 +2,10 @@
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return '?';
   const abs = Math.abs(ms);
-  if (abs < 1_000) return `${Math.round(ms)} ms`;
-  if (abs < 60_000) return `${(ms / 1000).toFixed(abs < 10_000 ? 2 : 1)} s`;
+  // Thresholds on the rounded value, so 999.6 ms reads "1.00 s", not "1000 ms".
+  if (abs < 999.5) return `${Math.round(ms)} ms`;
+  if (abs < 9_995) return `${(ms / 1000).toFixed(2)} s`;
+  if (abs < 59_950) return `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(abs / 1000);
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;

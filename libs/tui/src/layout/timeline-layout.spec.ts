@@ -73,4 +73,11 @@ describe(formatDuration.name, () => {
     expect(formatDuration(203_199)).toBe('3 min 23 s');
     expect(formatDuration(7_500_000)).toBe('2 h 5 min');
   });
+
+  it('picks the unit after rounding, never "1000 ms" or "60.0 s"', () => {
+    expect(formatDuration(999.4)).toBe('999 ms');
+    expect(formatDuration(999.6)).toBe('1.00 s');
+    expect(formatDuration(9_996)).toBe('10.0 s');
+    expect(formatDuration(59_960)).toBe('1 min 0 s');
+  });
 });
