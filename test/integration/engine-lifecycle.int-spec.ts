@@ -94,7 +94,8 @@ describe('engine: job lifecycle', () => {
       const us = await fleet.ds.query(`SELECT state, attempts FROM executions WHERE job_id = $1 AND region = 'us-east'`, [id]);
       expect(us).toHaveLength(10);
       for (const row of us) expect(row).toEqual({ state: 'pending', attempts: 0 });
-      expect((await fleet.ds.query(`SELECT status FROM jobs WHERE id = $1`, [id]))[0].status).toBe('running');
+      // The roll-up (every 200 ms) marks the half-done job running; it must not call it finished.
+      await waitFor('the job rolled up as running', async () => (await fleet.ds.query(`SELECT status FROM jobs WHERE id = $1`, [id]))[0].status === 'running', 5_000);
       // A second runner for the other region finishes the job.
       await fleet.startInProcess({ regions: ['us-east'] });
       expect(await fleet.waitForJob(id, 20_000)).toBe('completed');
