@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -20,6 +21,8 @@ describe('beacon tui in a terminal', () => {
   let fleet: Fleet;
   let daemon: Daemon;
   let session = 0;
+  /** Where each session's shell writes the TUI's exit status (tmux does not always report it for a dead pane). */
+  const statusDir = mkdtempSync(path.join(os.tmpdir(), 'beacon-tui-status-'));
 
   beforeAll(async () => {
     requireBuild();
@@ -31,6 +34,7 @@ describe('beacon tui in a terminal', () => {
   afterAll(async () => {
     await tmux('kill-server').catch(() => undefined);
     await fleet?.close();
+    rmSync(statusDir, { recursive: true, force: true });
   });
 
   /** Starts `beacon tui` in a new 100 × 30 tmux session; returns its name. */
@@ -38,6 +42,7 @@ describe('beacon tui in a terminal', () => {
     const name = `tui${++session}`;
     const vars = Object.entries({ CI: 'false', NO_COLOR: '1', TERM: 'xterm-256color', ...env }).map(([k, v]) => `${k}=${v}`);
     await tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30',
+      'sh', '-c', 'f=$1; shift; "$@"; echo $? > "$f"', 'sh', path.join(statusDir, name),
       'env', ...vars, process.execPath, path.join(repoRoot, 'bin/beacon.js'), 'tui', '--api', daemon.url, ...args);
     await tmux('set-option', '-t', name, 'remain-on-exit', 'on');
     return name;
@@ -56,12 +61,15 @@ describe('beacon tui in a terminal', () => {
     }
   }
 
-  /** Waits until the program in the pane has exited (the pane stays, remain-on-exit); returns its exit status. */
+  /** Waits until the TUI in the pane has exited; returns its exit status. */
   async function exitStatus(name: string, timeoutMs = 30_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const [dead, status] = (await tmux('display-message', '-p', '-t', name, '#{pane_dead} #{pane_dead_status}')).stdout.trim().split(' ');
-      if (dead === '1') return Number(status);
+      let written = '';
+      try {
+        written = readFileSync(path.join(statusDir, name), 'utf8').trim();
+      } catch { /* not exited yet */ }
+      if (written !== '') return Number(written);
       if (Date.now() > deadline) throw new Error(`beacon tui in ${name} did not exit; it shows:\n${await capture(name)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
