@@ -170,23 +170,12 @@ export interface LiveGapView {
   reason: 'slow_client' | 'resume_unavailable' | 'listener_reconnected';
 }
 
-/** One provider call on the timeline. */
-export interface TimelineAttemptView {
-  id: string;
-  attempt: number;
-  runnerId: string;
-  startedAt: string;
-  /** Null while in flight. */
-  endedAt: string | null;
-  outcome: string | null;
-  httpStatus: number | null;
+/** One provider call on the timeline: the attempt's timing and outcome facts, without prompts or response. */
+export interface TimelineAttemptView extends Pick<AttemptView,
+  'id' | 'attempt' | 'runnerId' | 'startedAt' | 'endedAt' | 'outcome' | 'httpStatus' | 'latencyMs' | 'inputTokens' | 'outputTokens'
+  | 'traceId' | 'promptHash'> {
   /** One-line error, if any. */
   error: string | null;
-  latencyMs: number | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  traceId: string;
-  promptHash: string;
 }
 
 /** Marks drawn on a lane. */
