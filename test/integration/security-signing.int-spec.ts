@@ -24,7 +24,7 @@ function signed(body: string, over: { keyId?: string; key?: KeyObject; nonce?: s
 }
 
 /** A Go runner spec signed the way the Go portal signs it. */
-function portalSigned(id: string, n: string): string {
+function portalSigned(id: string, n: string, wrapper: Record<string, unknown> = { target_regions: ['US', 'EU'], min_regions: 1 }): string {
   const spec = {
     id, version: 'v1',
     benchmark: { name: 'portal-bias', input: { type: 'prompt', data: { prompt: 'x' }, hash: 'sha256:placeholder' } },
@@ -36,7 +36,7 @@ function portalSigned(id: string, n: string): string {
   const sortKeys = (v: unknown): unknown => Array.isArray(v) ? v.map(sortKeys)
     : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) : v;
   const signature = sign(null, Buffer.from(JSON.stringify(sortKeys(signable))), keys.good!.privateKey).toString('base64');
-  return JSON.stringify({ jobspec: { ...spec, signature, public_key: rawPublicKeyBase64(keys.good!.publicKey) }, target_regions: ['US', 'EU'], min_regions: 1 });
+  return JSON.stringify({ jobspec: { ...spec, signature, public_key: rawPublicKeyBase64(keys.good!.publicKey) }, ...wrapper });
 }
 
 async function counts(r: TestRunner): Promise<{ jobs: number; executions: number; nonces: number }> {
@@ -90,6 +90,25 @@ describe('signed job specs', () => {
       expect(res.body.message.length).toBeGreaterThan(10);
     }
     expect(await counts(runner)).toEqual(before);
+  });
+
+  it('defect 13.10: a signed portal wrapper cannot change the signed constraints through its unsigned fields', async () => {
+    const before = await counts(runner);
+    const overrides: Record<string, unknown>[] = [
+      { min_regions: 2 }, { min_success_rate: 0.01 }, { target_regions: ['US'] },
+      { target_regions: ['US', 'EU'], min_regions: 2, min_success_rate: 0.67 },
+    ];
+    for (const wrapper of overrides) {
+      const res = await post(portalSigned('portal-override', nonce(), wrapper));
+      expect([wrapper, res.status, res.body.error]).toEqual([wrapper, 403, 'unsigned_override']);
+      expect(res.body.problems[0].path).toMatch(/^\$\.(min_regions|min_success_rate|target_regions)$/);
+    }
+    expect(await counts(runner)).toEqual(before);
+    // The portal's own wrapper repeats the signed values (min_success_rate 0.67 is the signed default): accepted.
+    const res = await post(portalSigned('portal-same', nonce(), { target_regions: ['EU', 'US'], min_regions: 1, min_success_rate: 0.67, enable_analysis: true }));
+    expect(res.status).toBe(201);
+    const [job] = await runner.ds.query(`SELECT spec->'constraints' AS c FROM jobs WHERE id = 'portal-same'`);
+    expect(job.c).toMatchObject({ minRegions: 1, minSuccessRate: 0.67 });
   });
 
   it('accepts a signed request once: a replay is refused with 409, even when sent many times at once', async () => {

@@ -1,5 +1,7 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
+import { defaultConfig } from '../config/default-config.data.js';
+import { normaliseJobSpec } from '../spec/job-spec.normaliser.js';
 import type { SigningConfig } from './auth.types.js';
 import { goCanonicalForms } from './spec-canonical.js';
 import { rawPublicKeyBase64, signBeaconRequest, verifySpecSignature, type SignatureCheck } from './spec-signature.js';
@@ -135,5 +137,44 @@ describe(verifySpecSignature.name, () => {
     expect(go(portalSign({ ...goSpec, metadata: noNonce }, good))).toMatchObject({ ok: false, failure: { code: 'nonce_missing', path: '$.metadata.nonce' } });
     expect(codeOf(go(portalSign({ ...goSpec, metadata: { ...goSpec.metadata, timestamp: '2025-10-14T20:00:00Z' } }, good)))).toBe('timestamp_stale');
     expect(codeOf(go({ ...goSpec, signature: 'AAAA' }))).toBe('signature_missing');
+  });
+
+  it('defect 13.10: unsigned portal wrapper fields may repeat what the signed spec decides, never change it', () => {
+    const signed = portalSign(goSpec, good);
+    const check = (wrapper: Record<string, unknown>) =>
+      verifySpecSignature({ body: Buffer.from(JSON.stringify(wrapper)), value: wrapper, headers: {} }, config, NOW);
+    // The Go portal's own wrapper repeats the signed regions and constraints (min_success_rate is the default 0.67).
+    expect(check({ jobspec: signed, target_regions: ['EU', 'US'], min_regions: 1, min_success_rate: 0.67, enable_analysis: true }))
+      .toMatchObject({ ok: true });
+    expect(check({ jobspec: signed, min_regions: 2 })).toMatchObject({ ok: false, failure: { code: 'unsigned_override', path: '$.min_regions', status: 403 } });
+    expect(check({ jobspec: signed, min_success_rate: 0.1 })).toMatchObject({ ok: false, failure: { code: 'unsigned_override', path: '$.min_success_rate' } });
+    expect(check({ jobspec: signed, min_success_rate: 1 })).toMatchObject({ ok: false, failure: { code: 'unsigned_override', path: '$.min_success_rate' } });
+    expect(check({ jobspec: signed, target_regions: ['US'] })).toMatchObject({ ok: false, failure: { code: 'unsigned_override', path: '$.target_regions' } });
+
+    // Every field a wrapper could carry, with values that differ from the signed ones: each is either refused, or the
+    // job it normalises to is exactly the signed spec's.
+    const cfg = defaultConfig();
+    const reference = normaliseJobSpec({ jobspec: signed }, cfg);
+    expect(reference.ok).toBe(true);
+    const hostile: Record<string, unknown[]> = {
+      target_regions: [['US'], ['US', 'EU', 'ASIA'], []], min_regions: [2, 1, 0], min_success_rate: [0, 0.1, 0.67, 1],
+      regions: [['US']], models: [['mistral-7b']], questions: [['taiwan_status']], repeats: [5], max_attempts: [9],
+      constraints: [{ regions: ['US'], min_regions: 2, min_success_rate: 0 }], metadata: [{ models: ['mistral-7b'] }],
+      parameters: [{ temperature: 1.5, max_tokens: 7 }], benchmark: [{ name: 'other' }], id: ['other-id'], jobspec_id: ['other-id'],
+      name: ['other'], description: ['other'], version: ['v9'], created_by: ['mallory'], created_at: ['2020-01-01T00:00:00Z'],
+      timeout: [1], enable_analysis: [false],
+    };
+    for (const [key, values] of Object.entries(hostile)) {
+      for (const v of values) {
+        const wrapper = { jobspec: signed, [key]: v };
+        const c = check(wrapper);
+        if (!c.ok) {
+          expect([key, v, c.failure.code, c.failure.path]).toEqual([key, v, 'unsigned_override', `$.${key}`]);
+          continue;
+        }
+        const result = normaliseJobSpec(wrapper, cfg);
+        expect([key, v, result.ok && result.spec]).toEqual([key, v, reference.ok && reference.spec]);
+      }
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
 import type { SigningConfig, TrustedKey } from './auth.types.js';
+import { jsonChildPath } from '../json/zod-issue.mapper.js';
+import { specDecision } from '../spec/job-spec.reader.js';
 import { beaconSigningString, goCanonicalForms } from './spec-canonical.js';
 
 /** Request headers of Beacon's signature form (lower-case, as Node gives them). */
@@ -173,16 +175,24 @@ function claimGo(spec: Record<string, unknown>, base: string, config: SigningCon
   };
 }
 
+/** Most wrapper fields tried one by one to name the one that overrides the signed spec (the body is capped anyway). */
+const MAX_WRAPPER_FIELDS_NAMED = 64;
+
 /**
- * The portal wrapper's `target_regions` is not signed but decides where the job runs (and what it costs): it must
- * name the same regions as the signed `constraints.regions`, or be left out.
+ * Only the portal wrapper's `jobspec` is signed, yet the spec reader takes `target_regions`, `min_regions` and
+ * `min_success_rate` from the wrapper over the spec's own. Each unsigned field may repeat what the signed spec decides
+ * (the portal sends them all) but never change it. Compared on what the reader makes of the body, so every wrapper
+ * field it reads, now or later, is covered without a list to keep in step.
  */
 function unsignedOverride(wrapper: Record<string, unknown>, spec: Record<string, unknown>): SignatureCheck | null {
-  if (wrapper.target_regions === undefined) return null;
-  const signed = isObject(spec.constraints) ? spec.constraints.regions : undefined;
-  const same = (a: unknown, b: unknown) => Array.isArray(a) && Array.isArray(b) && JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
-  if (same(wrapper.target_regions, signed)) return null;
-  return fail('unsigned_override', '$.target_regions is not covered by the signature and differs from the signed $.jobspec.constraints.regions; leave it out or make it equal', '$.target_regions');
+  const signed = specDecision({ jobspec: spec });
+  if (specDecision(wrapper) === signed) return null;
+  const fields = Object.keys(wrapper).filter((k) => k !== 'jobspec').slice(0, MAX_WRAPPER_FIELDS_NAMED);
+  const culprit = fields.find((k) => specDecision({ jobspec: spec, [k]: wrapper[k] }) !== signed);
+  const path = culprit === undefined ? '$' : jsonChildPath('$', culprit);
+  return fail('unsigned_override',
+    `${path} is not covered by the signature and changes what the signed $.jobspec decides (its regions or constraints); leave it out or make it equal to the signed value`,
+    path);
 }
 
 /**

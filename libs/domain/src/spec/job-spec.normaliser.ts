@@ -11,15 +11,14 @@ import {
   resolveQuestionEntries,
   resolveRegionEntries,
 } from './axis.resolver.js';
-import { isObject, readSpecFields, type AxisSource, type SpecFields } from './job-spec.reader.js';
+import { DEFAULT_MIN_REGIONS, DEFAULT_MIN_SUCCESS_RATE, isObject, readSpecFields, type AxisSource, type SpecFields } from './job-spec.reader.js';
 import type { NormalisedJobSpec, PlannedQuestion, SpecResult } from './job-spec.types.js';
 import { checkSpecText } from './spec-text.checks.js';
 
 /** Version given to specs that name none (the Go runner's default). */
 export const DEFAULT_SPEC_VERSION = '1.0';
 
-/** Default share of regions that must succeed (the Go runner's default). */
-export const DEFAULT_MIN_SUCCESS_RATE = 0.67;
+export { DEFAULT_MIN_SUCCESS_RATE };
 
 function hashOf(raw: unknown): string | undefined {
   try {
@@ -89,7 +88,7 @@ export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult
     emptyAxis(modelSource, `${fields.base}.${goForm ? 'metadata.models' : 'models'}`, 'no models', problems);
   }
 
-  const minRegions = fields.minRegions?.value ?? 1;
+  const minRegions = fields.minRegions?.value ?? DEFAULT_MIN_REGIONS;
   if (fields.minRegions && regions.length > 0 && minRegions > regions.length) {
     problems.push({ path: fields.minRegions.path, message: `must be at most the number of regions (${regions.length})` });
   }

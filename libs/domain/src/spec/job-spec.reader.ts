@@ -47,6 +47,12 @@ export interface SpecFields {
   createdAt?: string;
 }
 
+/** Default share of regions that must succeed (the Go runner's default). */
+export const DEFAULT_MIN_SUCCESS_RATE = 0.67;
+
+/** Default number of regions that must succeed. */
+export const DEFAULT_MIN_REGIONS = 1;
+
 /** `true` for a JSON object (not null, not an array). */
 export function isObject(value: unknown): value is Obj {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -184,4 +190,23 @@ export function readSpecFields(raw: Obj, problems: Problem[]): SpecFields {
     createdBy: pick(r.value(root, 'created_by', fields.label), r.value(metadata, 'created_by', fields.label)),
     createdAt: r.value(root, 'created_at', fields.timestamp)?.value,
   };
+}
+
+/**
+ * What a received spec decides about its job, as one comparable text: every field read, without the JSON paths it
+ * was read from, regions as a set (the authoritative list), and the constraints with their defaults applied (a
+ * wrapper may repeat a default the signed spec left out). Two bodies with the same text plan the same job.
+ */
+export function specDecision(raw: Obj): string {
+  const fields = readSpecFields(raw, []);
+  const { base: _base, regions, minRegions, minSuccessRate, ...rest } = fields;
+  const authoritative = regions[0];
+  const regionSet = authoritative && { invalid: authoritative.invalid, values: authoritative.entries.map((e) => JSON.stringify(e.value)).sort() };
+  const decided = {
+    ...rest,
+    regions: regionSet ?? null,
+    minRegions: minRegions?.value ?? DEFAULT_MIN_REGIONS,
+    minSuccessRate: minSuccessRate ?? DEFAULT_MIN_SUCCESS_RATE,
+  };
+  return JSON.stringify(decided, (key, value: unknown) => (key === 'path' ? undefined : value));
 }
