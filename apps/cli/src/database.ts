@@ -19,9 +19,10 @@ export function dataDir(): string {
 
 /**
  * Joins or starts the database (DATABASE_URL, else the embedded server under `.beacon/`), connects and applies
- * pending migrations under the migration lock.
+ * pending migrations under the migration lock. With `watch` (the daemon), an embedded server that goes away is
+ * restarted or adopted within seconds, until `close()`.
  */
-export async function openDatabase(opts: { applicationName: string; poolSize?: number; quiet?: boolean }): Promise<OpenDatabase> {
+export async function openDatabase(opts: { applicationName: string; poolSize?: number; quiet?: boolean; watch?: boolean }): Promise<OpenDatabase> {
   let handle: DatabaseHandle;
   try {
     handle = await acquireDatabase({ baseDir: dataDir(), log: opts.quiet ? undefined : note });
@@ -32,12 +33,15 @@ export async function openDatabase(opts: { applicationName: string; poolSize?: n
   try {
     await ds.initialize();
     const { applied } = await migrate(ds);
+    // A daemon must not depend on another command to bring its embedded server back after a crash or kill.
+    const watch = opts.watch ? handle.watch({ log: note }) : null;
     let closed = false;
     return {
       ds, handle, applied,
       async close() {
         if (closed) return;
         closed = true;
+        await watch?.stop();
         await ds.destroy().catch(() => undefined);
         await handle.release();
       },

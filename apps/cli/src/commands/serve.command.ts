@@ -33,7 +33,7 @@ export function registerServe(program: Command): void {
       const refusal = bindRefusal(host, config.auth?.tokens.length ?? 0);
       if (refusal) throw new CliError(refusal, EXIT.usage);
       const engine = opts.workers ? engineSettings(config, opts, process.env) : null;
-      const db = await openDatabase({ applicationName: 'beacon-runner', poolSize: 20 });
+      const db = await openDatabase({ applicationName: 'beacon-runner', poolSize: 20, watch: true });
       if (db.applied.length) note(`applied migrations: ${db.applied.join(', ')}`);
       const log = createLogger({ base: engine ? { runner: engine.runnerId } : {} });
       const app = await createRunnerApp({ dataSource: db.ds, config, engine, log, logger: nestLogger(log) });

@@ -1,6 +1,10 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { databaseFault } from '@beacon/db';
 import { ApiError } from './api-error.js';
+
+/** Seconds a client is told to wait when the database is down or slow (an embedded server restarts in a few). */
+const DATABASE_RETRY_AFTER_S = '5';
 
 /** Every error leaves as JSON `{error, message[, problems]}`; unexpected ones are logged and become a plain 500. */
 @Catch()
@@ -19,6 +23,16 @@ export class ErrorFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? exception.message);
       res.status(status).json({ error: status === 404 ? 'not_found' : 'http_error', message });
+      return;
+    }
+    // The database being down, restarting or too slow is not a bug of this request: 503, try again shortly.
+    const fault = databaseFault(exception);
+    if (fault) {
+      this.log.warn(`database ${fault}: ${exception instanceof Error ? exception.message : String(exception)}`);
+      res.setHeader('retry-after', DATABASE_RETRY_AFTER_S);
+      res.status(503).json(fault === 'timeout'
+        ? { error: 'database_timeout', message: 'the database did not answer in time; retry shortly' }
+        : { error: 'database_unavailable', message: 'the database is unreachable right now (restarting or down); retry shortly' });
       return;
     }
     this.log.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));

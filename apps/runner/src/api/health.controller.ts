@@ -1,13 +1,19 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { migrationsCurrent } from '@beacon/db';
+import { connectionUrl, probeDatabase, type DatabaseProbe } from '@beacon/db';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/roles.decorator.js';
+
+/** Longest a readiness check may take: probes time out at a few seconds, and a hung database must not hang them. */
+const READY_TIMEOUT_MS = 1500;
 
 /** Liveness (the process answers) and readiness (database reachable, schema current); open to all, for probes. */
 @Public()
 @Controller('health')
 export class HealthController {
+  /** The check under way: concurrent probes share it, so a flood of probes opens one connection at a time. */
+  private probing: Promise<DatabaseProbe> | null = null;
+
   constructor(private readonly ds: DataSource) {}
 
   @Get('live')
@@ -17,15 +23,10 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res() res: Response): Promise<void> {
-    const checks: Record<string, string> = {};
-    try {
-      await this.ds.query('SELECT 1');
-      checks.database = 'ok';
-      checks.migrations = (await migrationsCurrent(this.ds)) ? 'ok' : 'pending migrations: run `beacon migrate`';
-    } catch (err) {
-      checks.database = `unreachable: ${err instanceof Error ? err.message : String(err)}`;
-    }
+    this.probing ??= probeDatabase(connectionUrl(this.ds), READY_TIMEOUT_MS).finally(() => { this.probing = null; });
+    const checks: Record<string, string> = { ...(await this.probing) };
     const ready = Object.values(checks).every((v) => v === 'ok');
+    if (!ready) res.setHeader('retry-after', '5');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   }
 }

@@ -6,6 +6,7 @@ import { displayPath, prepareCluster } from './cluster.util.js';
 import { postgresBinaries } from './postgres-binaries.util.js';
 import { connect, ServerExitedError, serverUrl, startPostmaster, stopPostmaster, waitForServer } from './postgres-server.util.js';
 import { resolveRunAs } from './postgres-user.util.js';
+import { idleWatch, watchDatabase, type DatabaseWatch, type WatchOptions } from './watch-database.util.js';
 import { isPostgresProcess, isProcessAlive } from './process-info.util.js';
 import type { EmbeddedLayout, PostmasterInfo } from './server-state.util.js';
 import {
@@ -49,33 +50,51 @@ async function findRunningServer(dataDir: string, state: ServerState, log: (line
   return null;
 }
 
-async function joinOrStart(layout: EmbeddedLayout, who: RunAs, log: (line: string) => void): Promise<Session> {
+/** A server found running or just started for a cluster. */
+interface RunningServer {
+  dataDir: string;
+  state: ServerState;
+  port: number;
+  pid: number;
+  /** True when this call started it (false: adopted one already running). */
+  started: boolean;
+}
+
+/**
+ * The one place that decides between adopting the cluster's running server and starting one: used when a process
+ * first acquires the database and when a daemon finds its server gone (see `watchDatabase`). A new server tries
+ * `preferredPort` first (default: the port in server.json), so that connection URLs already handed out stay valid.
+ * Must be called while holding the layout's lock.
+ */
+export async function findOrStartServer(layout: EmbeddedLayout, who: RunAs, log: (line: string) => void, preferredPort?: number): Promise<RunningServer> {
   const binaries = await postgresBinaries(who);
   const cluster = await prepareCluster(layout, binaries, who, log);
   const { dataDir } = cluster;
   let state = cluster.state;
   const running = await findRunningServer(dataDir, state, log);
-  let port: number;
   if (running) {
-    port = running.port;
-    log(`using the embedded PostgreSQL already running on 127.0.0.1:${port} (pid ${running.pid})`);
-  } else {
-    const started = Date.now();
-    log(`starting embedded PostgreSQL in ${displayPath(layout.clusterPath)}…`);
-    const server = await startPostmaster({
-      ...state,
-      postgres: binaries.postgres,
-      dataDir,
-      logFile: layout.logFile,
-      who,
-      preferredPort: state.port,
-      timeoutMs: READY_TIMEOUT_MS,
-    });
-    port = server.port;
-    state = { ...state, port, pid: server.pid, startedBy: process.pid, startedAt: new Date().toISOString() };
-    await writeServerState(layout, state);
-    log(`embedded PostgreSQL ready on 127.0.0.1:${port} (pid ${server.pid}, ${Date.now() - started} ms)`);
+    log(`using the embedded PostgreSQL already running on 127.0.0.1:${running.port} (pid ${running.pid})`);
+    return { dataDir, state, port: running.port, pid: running.pid, started: false };
   }
+  const started = Date.now();
+  log(`starting embedded PostgreSQL in ${displayPath(layout.clusterPath)}…`);
+  const server = await startPostmaster({
+    ...state,
+    postgres: binaries.postgres,
+    dataDir,
+    logFile: layout.logFile,
+    who,
+    preferredPort: preferredPort ?? state.port,
+    timeoutMs: READY_TIMEOUT_MS,
+  });
+  state = { ...state, port: server.port, pid: server.pid, startedBy: process.pid, startedAt: new Date().toISOString() };
+  await writeServerState(layout, state);
+  log(`embedded PostgreSQL ready on 127.0.0.1:${server.port} (pid ${server.pid}, ${Date.now() - started} ms)`);
+  return { dataDir, state, port: server.port, pid: server.pid, started: true };
+}
+
+async function joinOrStart(layout: EmbeddedLayout, who: RunAs, log: (line: string) => void): Promise<Session> {
+  const { dataDir, state, port } = await findOrStartServer(layout, who, log);
   const clientFile = await registerClient(layout);
   return { dataDir, state, port, clientFile };
 }
@@ -123,12 +142,14 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
  * `/var/lib/beacon/<first 16 hex of sha256(realpath(baseDir))>/pg` and `<baseDir>/pg` is a symlink
  * to it; `dataDir` and `server.json` give the real path.
  *
+ * Long-lived processes (the daemon) call `watch()` to have the server brought back when it goes away.
+ *
  * Callers must call `release()` on shutdown; a process that dies without it merely leaves a
  * client file that later processes recognise as dead. A failed `release()` may be retried.
  */
 export async function acquireDatabase(opts: AcquireOptions = {}): Promise<DatabaseHandle> {
   const external = (opts.env ?? process.env).DATABASE_URL?.trim();
-  if (external) return { url: external, embedded: false, dataDir: null, release: async () => undefined };
+  if (external) return { url: external, embedded: false, dataDir: null, release: async () => undefined, watch: () => idleWatch() };
   const log = opts.log ?? (() => undefined);
   const database = opts.database ?? 'beacon';
   const requested = path.resolve(opts.baseDir ?? path.join(process.cwd(), '.beacon'));
@@ -150,5 +171,9 @@ export async function acquireDatabase(opts: AcquireOptions = {}): Promise<Databa
     await release().catch(() => undefined);
     throw err;
   }
-  return { url: serverUrl(session.state, session.port, database), embedded: true, dataDir: session.dataDir, release };
+  const watch = (watchOpts: WatchOptions = {}): DatabaseWatch => watchDatabase({
+    layout, who, dataDir: session.dataDir, port: session.port,
+    findOrStart: (line, port) => findOrStartServer(layout, who, line, port),
+  }, { log, ...watchOpts });
+  return { url: serverUrl(session.state, session.port, database), embedded: true, dataDir: session.dataDir, release, watch };
 }

@@ -1,3 +1,5 @@
+import type { DatabaseWatch, WatchOptions } from './watch-database.util.js';
+
 /** A database Beacon can connect to, embedded or given through `DATABASE_URL`. */
 export interface DatabaseHandle {
   /** Connection URL, e.g. `postgres://beacon:secret@127.0.0.1:54321/beacon`. */
@@ -11,6 +13,12 @@ export interface DatabaseHandle {
    * other live process uses it. A no-op for `DATABASE_URL`.
    */
   release(): Promise<void>;
+  /**
+   * For an embedded server: starts watching its postmaster and restarts (or adopts) it within seconds when it goes
+   * away, with the same adopt-or-start logic as acquiring; see `watchDatabase`. For `DATABASE_URL`: a watch that does
+   * nothing (Beacon cannot restart an external server). Stop the watch before `release()`.
+   */
+  watch(opts?: WatchOptions): DatabaseWatch;
 }
 
 /** Options of {@link acquireDatabase}. */
