@@ -41,6 +41,8 @@ export interface FleetRegion {
   displayName?: string;
   concurrency?: number;
   timeoutMs?: number;
+  /** Another upstream than the simulator (e.g. a misbehaving one); default: the simulator's URL for the region. */
+  baseUrl?: string;
 }
 
 /** What a fleet is built from. */
@@ -281,7 +283,7 @@ export class Fleet {
       const regions = opts.regions ?? { 'us-east': {}, 'eu-west': {} };
       const yaml = stringify({
         regions: Object.fromEntries(Object.entries(regions).map(([id, r]) => [id, {
-          displayName: r.displayName ?? `region ${id}`, baseUrl: sim.baseUrlFor(id),
+          displayName: r.displayName ?? `region ${id}`, baseUrl: r.baseUrl ?? sim.baseUrlFor(id),
           concurrency: r.concurrency ?? 16, timeoutMs: r.timeoutMs ?? 5000,
         }])),
         models: Object.fromEntries((opts.models ?? ['llama3.2-1b', 'mistral-7b']).map((m) => [m, {}])),

@@ -72,7 +72,7 @@ export * from './report/index.js';
 export * from './live/index.js';
 export * from './auth/index.js';
 export { FORBIDDEN_KEYS, MAX_JSON_DEPTH, parseStrictJson, type StrictJsonError, type StrictJsonResult } from './json/strict-json.js';
-export { checkSpecText, storableText, FREE_TEXT_KEYS, MAX_SPEC_KEY, MAX_SPEC_STRING } from './spec/spec-text.checks.js';
+export { checkSpecText, storableText, storableValue, FREE_TEXT_KEYS, MAX_SPEC_KEY, MAX_SPEC_STRING } from './spec/spec-text.checks.js';
 export * from './diff/index.js';
 export * from './timeline/index.js';
 export * from './random/mulberry32.js';

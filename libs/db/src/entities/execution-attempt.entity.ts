@@ -29,4 +29,5 @@ export class ExecutionAttemptEntity {
   @Column({ name: 'upstream_request_id', type: 'text', nullable: true }) upstreamRequestId!: string | null;
   @Column({ name: 'trace_id', type: 'text' }) traceId!: string;
   @Column({ name: 'span_id', type: 'text', nullable: true }) spanId!: string | null;
+  @Column({ name: 'storage_note', type: 'text', nullable: true }) storageNote!: string | null;
 }

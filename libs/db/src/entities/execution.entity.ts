@@ -14,6 +14,7 @@ export class ExecutionEntity {
   @Column({ name: 'run_after', type: 'timestamptz' }) runAfter!: Date;
   @Column({ type: 'integer' }) attempts!: number;
   @Column({ type: 'integer' }) failures!: number;
+  @Column({ name: 'lease_losses', type: 'integer' }) leaseLosses!: number;
   @Column({ name: 'max_attempts', type: 'integer' }) maxAttempts!: number;
   @Column({ name: 'lease_owner', type: 'text', nullable: true }) leaseOwner!: string | null;
   @Column({ name: 'lease_token', type: 'uuid', nullable: true }) leaseToken!: string | null;

@@ -1,5 +1,5 @@
 import {
-  canonicalJson, defaultConfig, resolveRegion, sha256Hex, storableText, type BeaconConfig, type NormalisedJobSpec, type PlannedQuestion,
+  canonicalJson, defaultConfig, resolveRegion, sha256Hex, storableValue, type BeaconConfig, type NormalisedJobSpec, type PlannedQuestion,
 } from '@beacon/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import { query } from '../repositories/query.js';
@@ -138,21 +138,10 @@ function parseExecution(e: unknown, path: string, job: { id: number | string; jo
   };
 }
 
-/**
- * The value with every string made storable in PostgreSQL: NUL characters and unpaired surrogates (which text and
- * jsonb columns reject) become U+FFFD. Everything else is kept as exported.
- */
-function storable(v: unknown): unknown {
-  if (typeof v === 'string') return storableText(v);
-  if (Array.isArray(v)) return v.map(storable);
-  // fromEntries defines own properties, so a "__proto__" key stays a key.
-  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [storableText(k), storable(x)]));
-  return v;
-}
-
 /** Checks a parsed export and returns it typed, or throws a {@link LegacyImportError} naming the field. */
 export function parseLegacyDocument(parsed: unknown): LegacyDocument {
-  const doc = storable(parsed);
+  // NUL characters and unpaired surrogates (which text and jsonb columns reject) become U+FFFD; the rest is kept.
+  const doc = storableValue(parsed);
   if (!isObj(doc)) throw new LegacyImportError('(document)', 'must be a JSON object with job and executions');
   const job = doc.job;
   if (!isObj(job)) throw new LegacyImportError('job', 'must be an object');

@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
+import { storableValue } from '@beacon/domain';
 import { query } from './query.js';
+import { storableCall } from './storable-call.js';
 import type {
   AttemptStart, CallRecord, CellResult, ClaimedCell, ClaimRequest, FailureDisposition, HeartbeatResult, ReleaseReason,
   ReapedCell,
@@ -89,9 +91,11 @@ export class QueueRepository {
   /**
    * Commits the one result of a cell, fenced by the lease token, closes the attempt and, when the result names its
    * classifier version, records the versioned label (`classifications`). Returns the attempt's
-   * outcome: `succeeded`, or `fenced` when the lease was lost (the result is kept on the attempt row only).
+   * outcome: `succeeded`, or `fenced` when the lease was lost (the result is kept on the attempt row only). What
+   * PostgreSQL cannot hold is replaced first ({@link storableCall}) and noted in `storage_note`.
    */
-  async complete(cell: ClaimedCell, call: CallRecord, result: CellResult): Promise<'succeeded' | 'fenced'> {
+  async complete(cell: ClaimedCell, received: CallRecord, result: CellResult): Promise<'succeeded' | 'fenced'> {
+    const { call, note } = storableCall(received);
     const rows: Row[] = await query(this.ds, 
       `WITH fenced AS (
          UPDATE executions
@@ -107,7 +111,7 @@ export class QueueRepository {
                 outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN 'succeeded'
                                WHEN a.outcome IS NULL THEN 'fenced' ELSE a.outcome END,
                 http_status = $9, latency_ms = $10, response = $3, finish_reason = $4, input_tokens = $7,
-                output_tokens = $8, usage = $11, upstream_request_id = $12
+                output_tokens = $8, usage = $11, upstream_request_id = $12, storage_note = $16
           WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = 'lease_expired')
           RETURNING a.id, a.outcome),
        labelled AS (
@@ -120,13 +124,14 @@ export class QueueRepository {
        SELECT outcome FROM closed`,
       [cell.id, cell.leaseToken, call.response, call.finishReason, result.classification, result.classificationRule,
         call.inputTokens, call.outputTokens, call.httpStatus, call.latencyMs, json(call.usage), call.upstreamRequestId,
-        result.classificationVersion ?? null, result.classificationConfidence ?? null, result.classificationTier ?? null],
+        result.classificationVersion ?? null, result.classificationConfidence ?? null, result.classificationTier ?? null, note],
     );
     return rows[0]?.outcome === 'succeeded' ? 'succeeded' : 'fenced';
   }
 
   /** Records a failed call: back to the queue after a delay, or failed for good. Fenced like `complete`. */
-  async fail(cell: ClaimedCell, call: CallRecord, d: FailureDisposition): Promise<'recorded' | 'fenced'> {
+  async fail(cell: ClaimedCell, received: CallRecord, d: FailureDisposition): Promise<'recorded' | 'fenced'> {
+    const { call, note } = storableCall(received);
     const retry = d.kind === 'retry';
     const rows: Row[] = await query(this.ds, 
       `WITH fenced AS (
@@ -142,11 +147,11 @@ export class QueueRepository {
           SET ended_at = greatest(now(), a.started_at),
               outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN $6
                              WHEN a.outcome IS NULL THEN 'fenced' ELSE a.outcome END,
-              http_status = $7, latency_ms = $8, error = $5::jsonb, response = $9, upstream_request_id = $10
+              http_status = $7, latency_ms = $8, error = $5::jsonb, response = $9, upstream_request_id = $10, storage_note = $11
         WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = 'lease_expired')
        RETURNING (SELECT count(*) FROM fenced) AS fenced`,
       [cell.id, cell.leaseToken, retry, retry ? d.delayMs : 0, json(call.error), d.outcome, call.httpStatus,
-        call.latencyMs, call.response, call.upstreamRequestId],
+        call.latencyMs, call.response, call.upstreamRequestId, note],
     );
     return Number(rows[0]?.fenced ?? 0) > 0 ? 'recorded' : 'fenced';
   }
@@ -169,7 +174,7 @@ export class QueueRepository {
           SET ended_at = greatest(now(), a.started_at), outcome = $3, latency_ms = $5, error = $6::jsonb
         WHERE a.lease_token = $2 AND a.outcome IS NULL AND EXISTS (SELECT 1 FROM fenced)
        RETURNING a.id`,
-      [cell.id, cell.leaseToken, reason, delayMs, call.latencyMs ?? null, json(call.error ?? null)],
+      [cell.id, cell.leaseToken, reason, delayMs, call.latencyMs ?? null, json(storableValue(call.error ?? null))],
     );
     return rows.length > 0;
   }

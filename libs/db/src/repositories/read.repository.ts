@@ -164,5 +164,6 @@ function attemptView(r: Row): AttemptView {
     finishReason: (r.finish_reason as string | null) ?? null,
     traceId: String(r.trace_id),
     spanId: (r.span_id as string | null) ?? null,
+    storageNote: (r.storage_note as string | null) ?? null,
   };
 }

@@ -21,8 +21,26 @@ const UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\
  * The text with what PostgreSQL's text and jsonb cannot hold (NUL, unpaired surrogates) replaced by U+FFFD; for data
  * taken as it comes (imports), where rejecting the row would lose the rest of it.
  */
-export function storableText(text: string): string {
-  return text.replace(UNSTORABLE, '\ufffd');
+export function storableText(text: string, count?: { replaced: number }): string {
+  if (!count) return text.replace(UNSTORABLE, '\ufffd');
+  return text.replace(UNSTORABLE, () => {
+    count.replaced++;
+    return '\ufffd';
+  });
+}
+
+/**
+ * The value with every string and object key, at any depth, made storable by {@link storableText}; everything else is
+ * kept. `count.replaced` grows by the characters replaced. For data taken as it comes (imports, upstream answers).
+ */
+export function storableValue<T>(v: T, count?: { replaced: number }): T {
+  if (typeof v === 'string') return storableText(v, count) as T;
+  if (Array.isArray(v)) return v.map((x) => storableValue(x, count)) as T;
+  // fromEntries defines own properties, so a "__proto__" key stays a key.
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [storableText(k, count), storableValue(x, count)])) as T;
+  }
+  return v;
 }
 
 function codePoint(text: string, re: RegExp): string {

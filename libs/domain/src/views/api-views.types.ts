@@ -80,6 +80,8 @@ export interface AttemptView {
   finishReason: string | null;
   traceId: string;
   spanId: string | null;
+  /** Set when the outcome had to change to be stored (e.g. NUL characters replaced by U+FFFD); null otherwise. */
+  storageNote: string | null;
 }
 
 /** A cell with its attempts. */

@@ -1,5 +1,5 @@
 import { classifyFailure, classifyResponse, decideAfterFailure, type CallFailure, type NormalisedJobSpec } from '@beacon/domain';
-import type { AttemptStart, CallRecord, ClaimedCell, QueueRepository } from '@beacon/db';
+import { isDataError, type AttemptStart, type CallRecord, type ClaimedCell, type QueueRepository } from '@beacon/db';
 import type { AttemptSpan, CallSpanInfo } from '@beacon/observability';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { ChatFailure, ChatProvider, ChatSuccess } from '../provider/chat-provider.js';
@@ -98,8 +98,30 @@ export class CellRun {
     try {
       await this.run(signal);
     } catch (err) {
-      // A database error while recording: the lease will expire and the reaper returns the cell to the queue.
-      this.emit({ type: 'error', where: `cell ${this.cell.id}`, message: err instanceof Error ? err.message : String(err) });
+      // The outcome could not be written. For a data reason (a value the database refuses) writing it again can only
+      // fail again: record the attempt as a final error saying why, rather than leave the cell running for a lease and
+      // call the upstream again. Otherwise (database unreachable) the lease expires and the reaper requeues the cell.
+      const message = err instanceof Error ? err.message : String(err);
+      if (this.lastResult && isDataError(err) && await this.unrecordable(this.lastResult, message)) return;
+      this.emit({ type: 'error', where: `cell ${this.cell.id}`, message });
+    }
+  }
+
+  /** The provider's answer to this call, once there is one (for {@link unrecordable}). */
+  private lastResult: ChatSuccess | ChatFailure | null = null;
+
+  /** Records a call whose outcome the database refused as a final error naming the reason; false if that failed too. */
+  private async unrecordable(r: ChatSuccess | ChatFailure, reason: string): Promise<boolean> {
+    const message = `the call's outcome could not be stored: ${reason.slice(0, 300)}`;
+    try {
+      const recorded = await this.queue.fail(this.cell, {
+        httpStatus: r.status, latencyMs: r.latencyMs, response: null, finishReason: null, inputTokens: null, outputTokens: null,
+        usage: null, upstreamRequestId: r.requestId, error: { kind: 'unrecordable', message },
+      }, { kind: 'fail', outcome: 'final_error' });
+      this.report(recorded === 'fenced' ? 'fenced' : 'final_error', recorded === 'fenced' ? 'unchanged' : 'failed', r.latencyMs, r.status, null, message, null);
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -133,6 +155,7 @@ export class CellRun {
       } else throw err;
     }
     this.callEnded();
+    this.lastResult = result;
     if (!result.ok) this.failureKind = failureKindOf(result.failure);
     if (result.ok) return this.succeed(result);
     if (result.failure.kind === 'aborted') return this.aborted(result, String(signal.reason ?? 'aborted'));

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { closeAllFleets, debug, Fleet, type JobSpecInput } from '../utils/fleet.js';
+import { startHostileUpstream, type HostileUpstream } from '../utils/hostile-upstream.js';
+
+type Row = Record<string, any>;
+
+const MODEL = 'llama3.2-1b';
+const REGION = 'us-east';
+
+/** A spec whose question `i` carries `faults[i]` (a `#fault:<mode>:<n>` tag, or '' for a normal answer). */
+function faultSpec(id: string, faults: string[], extra: Partial<JobSpecInput> = {}): JobSpecInput {
+  return {
+    id, models: [MODEL], regions: [REGION], max_attempts: 4,
+    constraints: { min_success_rate: 0, min_regions: 1 },
+    questions: faults.map((f, i) => ({ id: `q${i + 1}`, text: `[${id}] Question ${i + 1}: what is 2 + 2? ${f}`.trim() })),
+    ...extra,
+  };
+}
+
+/** Every cell of a job with its attempts (oldest first) and the upstream calls its prompt received. */
+async function cells(fleet: Fleet, up: HostileUpstream, jobId: string): Promise<Row[]> {
+  const rows: Row[] = await fleet.ds.query(
+    `SELECT e.id::text, e.question_id, e.state, e.failures, e.response, e.finish_reason, e.last_error, e.region, e.model_id,
+            (SELECT a.user_prompt FROM execution_attempts a WHERE a.execution_id = e.id LIMIT 1) AS user_prompt,
+            coalesce((SELECT jsonb_agg(jsonb_build_object('attempt', a.attempt, 'outcome', a.outcome, 'http_status', a.http_status,
+                        'error', a.error, 'response', a.response, 'usage', a.usage, 'finish_reason', a.finish_reason,
+                        'storage_note', a.storage_note) ORDER BY a.attempt)
+                        FROM execution_attempts a WHERE a.execution_id = e.id), '[]'::jsonb) AS attempts
+       FROM executions e WHERE e.job_id = $1 ORDER BY e.question_id`, [jobId]);
+  return rows.map((r) => ({ ...r, calls: up.calls.get(`${r.region}|${MODEL}|${r.user_prompt}`) ?? 0 }));
+}
+
+/** Fleet with its one region pointed at a hostile upstream. */
+async function hostileFleet(prefix: string, up: HostileUpstream, timeoutMs = 1500): Promise<Fleet> {
+  return Fleet.create({ prefix, models: [MODEL], regions: { [REGION]: { baseUrl: up.baseUrlFor(REGION), timeoutMs, concurrency: 8 } } });
+}
+
+describe('engine against a misbehaving upstream (real HTTP on 127.0.0.1)', () => {
+  const ups: HostileUpstream[] = [];
+  afterAll(async () => {
+    await closeAllFleets();
+    await Promise.all(ups.map((u) => u.close()));
+  });
+  async function upstream(): Promise<HostileUpstream> {
+    const up = await startHostileUpstream();
+    ups.push(up);
+    return up;
+  }
+
+  it('defect 13.6: an answer or error body holding U+0000 or unpaired surrogates is recorded at once, replaced by U+FFFD and noted on the attempt', async () => {
+    const up = await upstream();
+    const fleet = await hostileFleet('content_nul', up);
+    try {
+      await fleet.startInProcess({ leaseMs: 3000 });
+      const job = await fleet.submit(faultSpec(`nul-${randomUUID().slice(0, 8)}`, [
+        '#fault:nul-content:all', '#fault:nul-error:all', '#fault:bad-utf8:all', '#fault:nul-5xx:1',
+      ]));
+      await fleet.waitForJob(job.id, 60_000);
+      const [content, error, badUtf8, retried] = await cells(fleet, up, job.id);
+      debug('defect 6', { content, error, badUtf8, retried });
+
+      // The answer is the cell's result, with what PostgreSQL cannot hold replaced; one call, one attempt.
+      expect(content).toMatchObject({ state: 'succeeded', calls: 1, response: 'before\ufffdafter \ufffd lone', finish_reason: 'stop\ufffd' });
+      expect(content!.attempts).toHaveLength(1);
+      expect(content!.attempts[0]).toMatchObject({ outcome: 'succeeded', http_status: 200, response: 'before\ufffdafter \ufffd lone' });
+      expect(content!.attempts[0].usage).toMatchObject({ 'odd\ufffdkey': 'v\ufffdal', note: '\ufffd' });
+      expect(content!.attempts[0].storage_note).toMatch(/replaced by U\+FFFD/);
+
+      // The 400 is a final error whose status and message are kept.
+      expect(error).toMatchObject({ state: 'failed', calls: 1 });
+      expect(error!.attempts).toHaveLength(1);
+      expect(error!.attempts[0]).toMatchObject({ outcome: 'final_error', http_status: 400 });
+      expect(error!.attempts[0].error.message).toContain('bad\ufffdrequest');
+      expect(error!.attempts[0].storage_note).toMatch(/replaced by U\+FFFD/);
+      expect(error!.last_error.message).toContain('bad\ufffdrequest');
+
+      // Bytes that are not UTF-8 were already decoded to U+FFFD: stored as read, nothing to note.
+      expect(badUtf8).toMatchObject({ state: 'succeeded', calls: 1 });
+      expect(badUtf8!.response).toMatch(/^caf\ufffd/);
+      expect(badUtf8!.attempts[0].storage_note).toBeNull();
+
+      // A retryable 503 with NUL in its body is recorded and retried like any other.
+      expect(retried).toMatchObject({ state: 'succeeded', calls: 2 });
+      expect(retried!.attempts.map((a: Row) => [a.outcome, a.http_status])).toEqual([['retryable_error', 503], ['succeeded', 200]]);
+      expect(retried!.attempts[0].response).toMatch(/\ufffd\ufffdA\ufffd$/);
+      expect(retried!.attempts[0].storage_note).toMatch(/^3 characters .* replaced by U\+FFFD in response$/);
+
+      const inv = await fleet.invariants(job.id);
+      expect(inv.attemptsByOutcome).not.toHaveProperty('lease_expired');
+      expect(inv).toMatchObject({ openAttempts: 0, running: 0, pending: 0, cellsWithMoreThanOneSucceededAttempt: 0 });
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it('defect 13.6: an outcome that cannot be stored for a data reason is recorded at once as a final error with the reason, not left running', async () => {
+    const up = await upstream();
+    const fleet = await hostileFleet('content_refused', up);
+    try {
+      const runner = await fleet.startInProcess({ leaseMs: 3000 });
+      const job = await fleet.submit(faultSpec(`refused-${randomUUID().slice(0, 8)}`, ['#fault:deep-usage:all']));
+      await fleet.waitForJob(job.id, 60_000);
+      const [cell] = await cells(fleet, up, job.id);
+      debug('defect 6 refused', { cell, events: runner.events });
+      // Recorded by the runner that made the call, not by the reaper after its lease: one call, one final attempt.
+      expect(cell).toMatchObject({ state: 'failed', calls: 1, last_error: { kind: 'unrecordable' } });
+      expect(cell!.attempts).toHaveLength(1);
+      expect(cell!.attempts[0]).toMatchObject({ outcome: 'final_error', http_status: 200, error: { kind: 'unrecordable' } });
+      expect(cell!.attempts[0].error.message).toMatch(/could not be stored: .*call stack/);
+      expect(runner.events.filter((e) => e.type === 'error')).toEqual([]);
+    } finally {
+      await fleet.close();
+    }
+  });
+});
