@@ -15,6 +15,8 @@ export interface AuditEntry {
   /** The error code of a refused call. */
   error: string | null;
   remoteAddress: string | null;
+  /** How many requests, refused alike, this row stands for (1 unless summarised). */
+  occurrences?: number;
 }
 
 /** The audit log, the signed-submission nonces, and the ownership reads authorisation needs. */
@@ -23,9 +25,9 @@ export class SecurityRepository {
 
   async audit(e: AuditEntry): Promise<void> {
     await query(this.ds,
-      `INSERT INTO audit_log (principal, role, method, path, target_id, status, error, remote_address)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [e.principal, e.role, e.method, e.path, e.targetId, e.status, e.error, e.remoteAddress]);
+      `INSERT INTO audit_log (principal, role, method, path, target_id, status, error, remote_address, occurrences)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [e.principal, e.role, e.method, e.path, e.targetId, e.status, e.error, e.remoteAddress, e.occurrences ?? 1]);
   }
 
   /** Forgets nonces whose timestamps are too old to be accepted anyway; returns how many. */
