@@ -22,7 +22,7 @@ describe('engine: job lifecycle', () => {
       const runner = await fleet.startInProcess({ leaseMs: 1500 });
       const { id } = await fleet.submit(jobSpec('cancel-me', 20, ['llama3.2-1b'], ['us-east']));
       await waitFor('calls in flight', async () => (await fleet.states(id)).running >= 4, 20_000);
-      const res = await fetch(`${runner.url}/api/v1/jobs/${id}/cancel`, { method: 'POST' });
+      const res = await fetch(`${runner.url}/api/v1/jobs/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' } });
       expect(res.status).toBe(200);
       const body = await res.json() as { status: string; pendingCancelled: number; running: number };
       expect(body.status).toBe('cancelling');
@@ -37,9 +37,9 @@ describe('engine: job lifecycle', () => {
       // The 4 calls in flight (the region's concurrency) end as cancelled attempts; a cell leased ahead of its call
       // is cancelled without ever having an attempt.
       expect(outcomes).toEqual([{ outcome: 'cancelled', n: 4 }]);
-      const again = await (await fetch(`${runner.url}/api/v1/jobs/${id}/cancel`, { method: 'POST' })).json() as { alreadyFinished: boolean };
+      const again = await (await fetch(`${runner.url}/api/v1/jobs/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' } })).json() as { alreadyFinished: boolean };
       expect(again.alreadyFinished).toBe(true);
-      expect((await fetch(`${runner.url}/api/v1/jobs/nope/cancel`, { method: 'POST' })).status).toBe(404);
+      expect((await fetch(`${runner.url}/api/v1/jobs/nope/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBe(404);
     } finally {
       await fleet.close();
     }

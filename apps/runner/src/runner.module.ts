@@ -6,9 +6,9 @@ import type { BeaconConfig } from '@beacon/domain';
 import { JobRepository, LifecycleRepository, ReadRepository } from '@beacon/db';
 import { OpenAiCompatibleProvider, connectionsByOrigin, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
-import { AnalyseJobService } from '@beacon/analysis';
 import { FindingsRepository } from '@beacon/reconciler';
 import { AnalysisController } from './api/analysis.controller.js';
+import { AnalysisService } from './analysis/analysis.service.js';
 import { ErrorFilter } from './api/error.filter.js';
 import { ExecutionsController } from './api/executions.controller.js';
 import { HealthController } from './api/health.controller.js';
@@ -23,6 +23,7 @@ import { MetricsController } from './observability/metrics.controller.js';
 import { RECONCILER_CONTROLLERS, RECONCILER_PROVIDERS } from './reconciler/reconciler.providers.js';
 import { SubmitJobService } from './jobs/submit-job.service.js';
 import { AuditMiddleware } from './auth/audit.middleware.js';
+import { EdgeMiddleware } from './api/edge.middleware.js';
 import { SECURITY_PROVIDERS } from './auth/security.providers.js';
 import {
   BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, LOGGER, METRICS, OBSERVABILITY, READ_REPOSITORY,
@@ -54,6 +55,8 @@ export class RunnerModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
     consumer.apply(AuditMiddleware).forRoutes('*path');
+    // After the audit, so that refused mutating requests are audited too.
+    consumer.apply(EdgeMiddleware).forRoutes('*path');
   }
 
   static forRoot(opts: RunnerModuleOptions): DynamicModule {
@@ -75,7 +78,7 @@ export class RunnerModule implements NestModule {
         { provide: LOGGER, useValue: opts.log ?? null },
         { provide: OBSERVABILITY, useValue: opts.observability !== false },
         SubmitJobService,
-        { provide: AnalyseJobService, useFactory: (read: ReadRepository, findings: FindingsRepository) => new AnalyseJobService(read, findings), inject: [READ_REPOSITORY, FindingsRepository] },
+        AnalysisService,
         EngineService,
         MetricsCollector,
         ...RECONCILER_PROVIDERS,

@@ -133,7 +133,8 @@ export class BeaconApiClient {
 
   private async request<T>(method: string, path: string, body?: string | Uint8Array, extra: Record<string, string> = {}): Promise<{ status: number; body: T }> {
     const headers: Record<string, string> = { ...extra, accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // Also on a body-less POST: a daemon without tokens accepts state changes only as JSON (what no cross-site page can send).
+    if (body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let res: Response;
     try {

@@ -11,6 +11,7 @@ export type {
   PromptConfig,
   QuestionDef,
   RegionConfig,
+  ServerConfig,
 } from './config/config.types.js';
 export { BUILT_IN_SOURCE, SIMULATOR_BASE_URL, defaultConfig } from './config/default-config.data.js';
 export { parseConfig } from './config/config.parser.js';

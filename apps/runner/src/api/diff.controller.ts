@@ -1,7 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { buildDiff, diffSide, parseDiffRef, type DiffSideView, type DiffView } from '@beacon/domain';
 import { DiffRepository } from '@beacon/db';
+import type { z } from 'zod';
 import { ApiError, badParam } from './api-error.js';
+import { query, single, ValidInput } from './edge-input.js';
+
+const diffQuery = query({ a: single(), b: single() });
 
 /**
  * `GET /api/v1/diff?a=&b=`: two executions or attempts compared field by field (system prompt, user prompt,
@@ -12,8 +16,8 @@ export class DiffController {
   constructor(private readonly diffs: DiffRepository) {}
 
   @Get()
-  async diff(@Query('a') a?: string, @Query('b') b?: string): Promise<DiffView> {
-    const [sa, sb] = [await this.side('a', a), await this.side('b', b)];
+  async diff(@Query(new ValidInput(diffQuery)) q: z.output<typeof diffQuery>): Promise<DiffView> {
+    const [sa, sb] = [await this.side('a', q.a), await this.side('b', q.b)];
     return buildDiff(sa, sb);
   }
 

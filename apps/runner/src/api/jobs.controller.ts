@@ -10,7 +10,11 @@ import { SECURITY_REPOSITORY } from '../auth/security.tokens.js';
 import type { BeaconMetrics } from '@beacon/observability';
 import { BEACON_CONFIG, LIFECYCLE_REPOSITORY, METRICS, READ_REPOSITORY } from '../tokens.js';
 import { ApiError } from './api-error.js';
-import { parseCursor, parseLimit } from './params.js';
+import type { z } from 'zod';
+import { jobIdParam, limit, numericCursor, query, single, ValidInput } from './edge-input.js';
+
+const listQuery = query({ limit: limit(50, 500), cursor: single(numericCursor) });
+const noQuery = query({});
 import { readJsonBody } from './read-body.js';
 
 /** Job submission and job reads. */
@@ -38,12 +42,12 @@ export class JobsController {
   }
 
   @Get()
-  list(@Query('limit') limit?: string, @Query('cursor') cursor?: string): Promise<Page<JobSummaryView>> {
-    return this.read.listJobs(parseLimit(limit, 50, 500), parseCursor(cursor));
+  list(@Query(new ValidInput(listQuery)) q: z.output<typeof listQuery>): Promise<Page<JobSummaryView>> {
+    return this.read.listJobs(q.limit, q.cursor ?? null);
   }
 
   @Get(':id')
-  async get(@Param('id') id: string): Promise<JobDetailView> {
+  async get(@Param('id', new ValidInput(jobIdParam)) id: string, @Query(new ValidInput(noQuery)) _q: unknown): Promise<JobDetailView> {
     const job = await this.read.getJob(id);
     if (!job) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);
     return job;
@@ -53,7 +57,7 @@ export class JobsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @RequireRole('submitter')
-  async cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<CancelView> {
+  async cancel(@Param('id', new ValidInput(jobIdParam)) id: string, @CurrentPrincipal() principal: Principal): Promise<CancelView> {
     await assertMayCancel(principal, id, this.security);
     const outcome = await this.lifecycle.cancel(id);
     if (!outcome.found) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);

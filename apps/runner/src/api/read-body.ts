@@ -1,5 +1,6 @@
 import { parseStrictJson } from '@beacon/domain';
 import type { Request } from 'express';
+import { type ContentType, parse } from 'content-type';
 import { ApiError } from './api-error.js';
 
 /**
@@ -9,27 +10,23 @@ import { ApiError } from './api-error.js';
  */
 export async function readJsonBody(req: Request, limit: number): Promise<{ text: string; value: unknown; bytes: Buffer }> {
   const type = req.headers['content-type'];
-  if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
+  const parsedType = type ? parseContentType(type) : null;
+  if (!parsedType || parsedType.type !== 'application/json') {
     throw new ApiError(400, 'invalid_content_type',
       `content type must be application/json (got ${type ? JSON.stringify(type) : 'none'})`,
       [{ path: 'content-type', message: 'must be application/json' }]);
   }
+  const charsetProblem = charsetRefusal(parsedType);
+  if (charsetProblem) throw charsetProblem;
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    await drain(req, declared);
+    await discardBody(req);
     throw tooLarge(limit);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      await drain(req, Infinity);
-      throw tooLarge(limit);
-    }
-    chunks.push(chunk);
-  }
-  const bytes = Buffer.concat(chunks);
+  const body = await readBody(req, limit);
+  if (body.kind === 'too_large') throw tooLarge(limit);
+  if (body.kind === 'cut_short') throw cutShort();
+  const bytes = body.bytes;
   const text = bytes.toString('utf8');
   if (text.trim() === '') throw new ApiError(400, 'empty_body', 'request body is empty', [{ path: '$', message: 'a JSON job spec is required' }]);
   if (text.includes('\ufffd') && !bytes.equals(Buffer.from(text, 'utf8'))) {
@@ -44,16 +41,86 @@ export async function readJsonBody(req: Request, limit: number): Promise<{ text:
   return { text, value: parsed.value, bytes };
 }
 
+/** Past this many bytes a refused body is no longer read: the answer goes out with `Connection: close`. */
 const DRAIN_CAP = 64 * 1024 * 1024;
 
-/** Reads and discards the rest of a rejected body so the client sees our 400 instead of a reset connection. */
-async function drain(req: Request, declared: number): Promise<void> {
-  if (declared > DRAIN_CAP) return;
-  let seen = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    seen += chunk.length;
-    if (seen > DRAIN_CAP) return;
+/** What reading a body gave: its bytes, "larger than the limit" (the rest read and discarded), or "cut short". */
+export type BodyRead = { kind: 'complete'; bytes: Buffer } | { kind: 'too_large' } | { kind: 'cut_short' };
+
+/**
+ * Reads a request body of at most `limit` bytes, whatever its framing (Content-Length or chunked). Over the limit it
+ * keeps reading and discarding, so that the client (still sending) gets the answer instead of a reset; past
+ * {@link DRAIN_CAP} it stops and marks the connection to close after the answer. It never destroys the request:
+ * breaking out of `for await` over a request does, which took the socket (and its peer address) away from everything
+ * still to run for that request.
+ */
+export function readBody(req: Request, limit: number, drainCap = DRAIN_CAP): Promise<BodyRead> {
+  return new Promise((resolve) => {
+    if (req.readableEnded || req.destroyed) {
+      resolve(req.complete ? { kind: 'complete', bytes: Buffer.alloc(0) } : { kind: 'cut_short' });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    const finish = (result: BodyRead) => {
+      req.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onGone).off('aborted', onGone);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (!over && size > limit) {
+        over = true;
+        chunks.length = 0;
+      }
+      if (!over) chunks.push(chunk);
+      else if (size > drainCap) {
+        req.pause();
+        req.res?.setHeader('connection', 'close');
+        finish({ kind: 'too_large' });
+      }
+    };
+    const onEnd = () => finish(over ? { kind: 'too_large' } : { kind: 'complete', bytes: Buffer.concat(chunks) });
+    const onGone = () => finish(over ? { kind: 'too_large' } : { kind: 'cut_short' });
+    req.on('data', onData).on('end', onEnd).on('error', onGone).on('close', onGone).on('aborted', onGone);
+    req.resume();
+  });
+}
+
+/**
+ * Reads and discards a refused request's body so the client (still sending) gets the answer, not a reset; past `cap`
+ * bytes (or a declared length beyond it) it stops and the connection is closed after the answer.
+ */
+export async function discardBody(req: Request, cap = DRAIN_CAP): Promise<void> {
+  if (req.readableEnded || req.complete || req.destroyed) return;
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > cap) {
+    req.res?.setHeader('connection', 'close');
+    return;
   }
+  await readBody(req, 0, cap);
+}
+
+/** 415 when a JSON body declares a charset other than UTF-8 (JSON is UTF-8: RFC 8259). */
+export function charsetRefusal(type: ContentType): ApiError | null {
+  const charset = type.parameters.charset;
+  if (charset === undefined || /^utf-?8$/i.test(charset)) return null;
+  return new ApiError(415, 'unsupported_charset', `JSON bodies must be UTF-8 (got charset ${JSON.stringify(charset.slice(0, 40))})`,
+    [{ path: 'content-type', message: 'charset must be utf-8 or absent' }]);
+}
+
+/** The media type of a Content-Type header (lower-cased, parameters parsed), or null when it is unreadable. */
+export function parseContentType(header: string): ContentType | null {
+  try {
+    return parse(header);
+  } catch {
+    return null;
+  }
+}
+
+function cutShort(): ApiError {
+  return new ApiError(400, 'body_incomplete', 'the request body ended before it was complete (connection closed)',
+    [{ path: '$', message: 'body cut short' }]);
 }
 
 function tooLarge(limit: number): ApiError {

@@ -1,8 +1,14 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { decodeTimelineCursor, type TimelineView } from '@beacon/domain';
 import { TimelineRepository } from '@beacon/db';
-import { ApiError, badParam } from './api-error.js';
-import { parseLimit } from './params.js';
+import { ApiError } from './api-error.js';
+import type { z } from 'zod';
+import { jobIdParam, limit, query, Refusal, single, ValidInput } from './edge-input.js';
+
+const timelineQuery = query({
+  cursor: single((v) => decodeTimelineCursor(v) ?? new Refusal('must be the nextCursor of a previous page'), 4096),
+  limit: limit(200, 1000), region: single(), model: single(), question: single(),
+});
 
 /** `GET /api/v1/jobs/:id/timeline`: a window of lanes (one per cell) with their attempts on the job's time axis. */
 @Controller('api/v1/jobs')
@@ -11,17 +17,11 @@ export class TimelineController {
 
   @Get(':id/timeline')
   async timeline(
-    @Param('id') id: string,
-    @Query('cursor') cursor?: string,
-    @Query('limit') limit?: string,
-    @Query('region') region?: string,
-    @Query('model') model?: string,
-    @Query('question') question?: string,
+    @Param('id', new ValidInput(jobIdParam)) id: string,
+    @Query(new ValidInput(timelineQuery)) q: z.output<typeof timelineQuery>,
   ): Promise<TimelineView> {
-    const key = cursor ? decodeTimelineCursor(cursor) : null;
-    if (cursor && !key) throw badParam('cursor', 'must be the nextCursor of a previous page');
     const view = await this.timelines.timeline(id, {
-      limit: parseLimit(limit, 200, 1000), cursor: key, region: region || undefined, modelId: model || undefined, questionId: question || undefined,
+      limit: q.limit, cursor: q.cursor ?? null, region: q.region, modelId: q.model, questionId: q.question,
     });
     if (!view) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);
     return view;

@@ -1,10 +1,16 @@
-import { Injectable, type NestMiddleware } from '@nestjs/common';
+import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { AuditService } from './audit.service.js';
 import { securityOf } from './request-context.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_PATH = 2048;
+const MAX_TARGET = 256;
+
+/** Text fit for an audit row: control characters (PostgreSQL text cannot hold U+0000) escaped, length bounded. */
+function storable(text: string, max: number): string {
+  return text.slice(0, max).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /**
  * Records every mutating call (any method but GET, HEAD and OPTIONS) in `audit_log` once its response is sent:
@@ -13,6 +19,8 @@ const MAX_PATH = 2048;
  */
 @Injectable()
 export class AuditMiddleware implements NestMiddleware {
+  private readonly log = new Logger('audit');
+
   constructor(private readonly audit: AuditService) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
@@ -25,20 +33,28 @@ export class AuditMiddleware implements NestMiddleware {
       }
       return json(body);
     };
-    const path = req.originalUrl.split('?')[0]!.slice(0, MAX_PATH);
+    const path = storable(req.originalUrl.split('?')[0]!, MAX_PATH);
+    // Read now: once a request is destroyed (a body cut short, a client gone) its socket is no longer reachable.
+    const remoteAddress = req.socket?.remoteAddress ?? null;
     // 'close' fires for every request, also when the client went away before the answer (recorded as 499).
     res.on('close', () => {
-      const ctx = securityOf(req);
-      this.audit.record({
-        principal: ctx.principal?.name ?? 'anonymous',
-        role: ctx.principal?.role ?? null,
-        method: req.method,
-        path,
-        targetId: ctx.target ?? targetFromLocation(res.getHeader('location')),
-        status: res.writableFinished ? res.statusCode : 499,
-        error: errorCode,
-        remoteAddress: req.socket.remoteAddress ?? null,
-      });
+      try {
+        const ctx = securityOf(req);
+        const target = ctx.target ?? targetFromLocation(res.getHeader('location'));
+        this.audit.record({
+          principal: ctx.principal?.name ?? 'anonymous',
+          role: ctx.principal?.role ?? null,
+          method: req.method,
+          path,
+          targetId: target === null ? null : storable(target, MAX_TARGET),
+          status: res.writableFinished ? res.statusCode : 499,
+          error: errorCode,
+          remoteAddress,
+        });
+      } catch (err) {
+        // An audit failure must never take the daemon down; the service logs write failures itself.
+        this.log.error(`could not record the audit row for ${req.method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     });
     next();
   }

@@ -5,6 +5,7 @@ import {
 } from '@beacon/domain';
 import type { Request } from 'express';
 import { ApiError } from '../api/api-error.js';
+import { discardBody } from '../api/read-body.js';
 import { BEACON_CONFIG } from '../tokens.js';
 import { securityOf } from './request-context.js';
 import { PUBLIC_ENDPOINT, REQUIRED_ROLE } from './roles.decorator.js';
@@ -48,7 +49,7 @@ export class AuthGuard implements CanActivate {
       if (principal.kind === 'token') this.throttle(principal);
       return true;
     } catch (err) {
-      if (!READ_METHODS.has(req.method)) await drain(req, this.config.limits.maxBodyBytes);
+      if (!READ_METHODS.has(req.method)) await discardBody(req);
       throw err;
     }
   }
@@ -92,20 +93,4 @@ export class AuthGuard implements CanActivate {
 function routeOf(req: Request): string {
   const path = (req.route as { path?: string } | undefined)?.path;
   return path ? `${req.baseUrl ?? ''}${path}` : req.path;
-}
-
-/** Reads and discards a refused request's body (up to `limit` bytes) so the client gets the answer, not a reset. */
-async function drain(req: Request, limit: number): Promise<void> {
-  if (req.readableEnded || req.complete) return;
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return;
-  let seen = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      seen += chunk.length;
-      if (seen > limit) return;
-    }
-  } catch {
-    // The client went away; nothing to answer.
-  }
 }

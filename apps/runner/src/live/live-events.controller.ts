@@ -1,7 +1,8 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { LiveFilterError, parseLiveFilter } from '@beacon/domain';
+import { LIVE_FILTER_PARAMS, LiveFilterError, parseLiveFilter } from '@beacon/domain';
 import type { Request, Response } from 'express';
 import { ApiError, badParam } from '../api/api-error.js';
+import { invalidParameters, problemsOf, query, repeated, single, textProblem } from '../api/edge-input.js';
 import { LiveEventsService } from './live-events.service.js';
 import { SseSession } from './sse-session.js';
 
@@ -10,12 +11,23 @@ import { SseSession } from './sse-session.js';
  * database. Filters `job`, `region`, `model`, `state`, `classification`, `kind` (repeat or comma-separate values);
  * `Last-Event-ID` resumes from this daemon's buffer.
  */
+/** The filters (each may repeat) and `lastEventId`, checked as text before they are parsed. */
+const eventsQuery = query({
+  ...Object.fromEntries(LIVE_FILTER_PARAMS.map((p) => [p, repeated(200)])) as Record<(typeof LIVE_FILTER_PARAMS)[number], ReturnType<typeof repeated>>,
+  lastEventId: single(undefined, 64),
+});
+
 @Controller('api/v1/events')
 export class LiveEventsController {
   constructor(private readonly live: LiveEventsService) {}
 
   @Get()
   async stream(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const checked = eventsQuery.safeParse(req.query ?? {});
+    if (!checked.success) throw invalidParameters(problemsOf(checked.error));
+    const header = req.header('last-event-id');
+    const headerProblem = header === undefined ? null : textProblem(header, 64);
+    if (headerProblem) throw badParam('last-event-id', headerProblem);
     let matcher;
     try {
       matcher = parseLiveFilter(req.query as Record<string, unknown>);

@@ -1,6 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { FINDING_STATES, FindingsRepository, SEVERITIES, type FindingView, type Severity } from '@beacon/reconciler';
-import { parseCursor, parseEnum, parseLimit } from '../api/params.js';
+import type { z } from 'zod';
+import { limit, numericCursor, oneOf, query, single, ValidInput } from '../api/edge-input.js';
+
+const listQuery = query({
+  job: single(), rule: single(), severity: single(oneOf(SEVERITIES)), state: single(oneOf(FINDING_STATES)),
+  limit: limit(100, 1000), cursor: single(numericCursor),
+});
 
 /** Reconciler findings, newest first: open by default, or resolved, or all. */
 @Controller('api/v1/findings')
@@ -8,19 +14,12 @@ export class FindingsController {
   constructor(private readonly findings: FindingsRepository) {}
 
   @Get()
-  async list(
-    @Query('job') job?: string,
-    @Query('rule') rule?: string,
-    @Query('severity') severity?: string,
-    @Query('state') state?: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
-  ): Promise<{ items: FindingView[]; nextCursor: string | null }> {
+  async list(@Query(new ValidInput(listQuery)) q: z.output<typeof listQuery>): Promise<{ items: FindingView[]; nextCursor: string | null }> {
     return this.findings.list({
-      jobId: job || undefined,
-      ruleId: rule || undefined,
-      severity: parseEnum('severity', severity, SEVERITIES) as Severity | undefined,
-      state: (parseEnum('state', state, FINDING_STATES) ?? 'open') as 'open' | 'resolved' | 'all',
-    }, parseLimit(limit, 100, 1000), parseCursor(cursor));
+      jobId: q.job,
+      ruleId: q.rule,
+      severity: q.severity as Severity | undefined,
+      state: (q.state ?? 'open') as 'open' | 'resolved' | 'all',
+    }, q.limit, q.cursor ?? null);
   }
 }

@@ -99,6 +99,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const classifier = sections.read('classifier');
   const auth = buildAuth(sections.read('auth') ?? undefined, problems);
   const signing = buildSigning(sections.read('signing') ?? undefined, problems);
+  const server = sections.read('server');
 
   if (problems.length > 0) throw new ConfigError(sortProblems(problems), source);
   return {
@@ -111,6 +112,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     classifier: { judge: classifier?.judge?.enabled ? judgeOf(classifier.judge) : null },
     auth,
     signing,
+    server: { allowedHosts: server?.allowedHosts ?? [], allowedOrigins: server?.allowedOrigins ?? [] },
     source,
   };
 }

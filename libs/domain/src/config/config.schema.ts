@@ -7,6 +7,12 @@ import { authSectionSchema, signingSectionSchema } from '../auth/auth-config.sch
 /** Canonical region ids: lower-case letters, digits and dashes. */
 export const REGION_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
+/** An entry of `server.allowedHosts`: `*`, or a host name, IPv4 address or [IPv6] address with an optional port. */
+export const ALLOWED_HOST_PATTERN = /^(\*|[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(:\d{1,5})?$/;
+
+/** An entry of `server.allowedOrigins`: `*`, or `http(s)://host[:port]`. */
+export const ALLOWED_ORIGIN_PATTERN = /^(\*|https?:\/\/([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(:\d{1,5})?)$/;
+
 /** Model ids; dots, colons and slashes allowed (`qwen2.5-1.5b`, `org/model`). */
 export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/;
 
@@ -77,6 +83,14 @@ export const configSectionSchemas = {
     requestsPerMinutePerToken: positiveInt().optional(),
   }),
   auth: authSectionSchema,
+  server: strictObject({
+    allowedHosts: z.array(z.string().regex(ALLOWED_HOST_PATTERN, {
+      error: 'must be a host name or address, optionally with :port (e.g. beacon.internal or beacon.internal:8443), or * for any',
+    })).default([]),
+    allowedOrigins: z.array(z.string().regex(ALLOWED_ORIGIN_PATTERN, {
+      error: 'must be an origin: http(s)://host[:port] without a path (e.g. https://ops.example), or * for any',
+    })).default([]),
+  }),
   signing: signingSectionSchema,
   classifier: strictObject({
     judge: strictObject({

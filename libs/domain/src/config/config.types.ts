@@ -85,6 +85,18 @@ export interface ClassifierConfig {
   judge: JudgeConfig | null;
 }
 
+/**
+ * Which names the daemon answers to (`server:` in the configuration file). Loopback names (`localhost`, `*.localhost`,
+ * 127.0.0.0/8, ::1) and the address a request arrived on are always allowed; everything else is a DNS-rebinding risk
+ * and is refused unless listed here.
+ */
+export interface ServerConfig {
+  /** Extra `Host` names (optionally `name:port`) the daemon answers to, e.g. its DNS name behind a proxy; `*` for any. */
+  allowedHosts: string[];
+  /** Browser origins (`https://ops.example`) allowed besides the daemon's own; `*` for any. */
+  allowedOrigins: string[];
+}
+
 /** The whole validated configuration (from `beacon.config.yaml` or the built-in defaults). */
 export interface BeaconConfig {
   regions: Record<string, RegionConfig>;
@@ -97,6 +109,8 @@ export interface BeaconConfig {
   classifier?: ClassifierConfig;
   /** API bearer tokens (hashes only); absent or empty means an open API, allowed on loopback only. */
   auth?: AuthConfig;
+  /** Host and Origin allow-lists of the HTTP API; absent means none beyond loopback and the daemon's own. */
+  server?: ServerConfig;
   /** Whether job specs must be signed, and by which keys; absent means not required. */
   signing?: SigningConfig;
   /** `'built-in defaults'` or the path of the file it was read from. */

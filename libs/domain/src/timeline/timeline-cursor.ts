@@ -12,7 +12,10 @@ export function decodeTimelineCursor(raw: string): TimelineCursor | null {
     const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
     if (!Array.isArray(v) || v.length !== 5) return null;
     const [r, m, q, rep, id] = v as unknown[];
-    if (typeof r !== 'string' || typeof m !== 'string' || typeof q !== 'string' || !Number.isInteger(rep)
+    // Every part goes into SQL: text without control characters (PostgreSQL text cannot hold U+0000), a replicate
+    // within the integer column's range, an execution id within bigint's.
+    const text = (x: unknown): x is string => typeof x === 'string' && x.length <= 256 && !/[\u0000-\u001f\u007f-\u009f]/.test(x);
+    if (!text(r) || !text(m) || !text(q) || !Number.isInteger(rep) || (rep as number) < 0 || (rep as number) > 2_147_483_647
       || typeof id !== 'string' || !/^\d{1,18}$/.test(id)) return null;
     return [r, m, q, rep as number, id];
   } catch {

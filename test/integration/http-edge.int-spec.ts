@@ -1,0 +1,293 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { defaultConfig } from '@beacon/domain';
+import { postJob, rowCounts, startTestRunner, type TestRunner } from '../utils/runner-harness.js';
+import { flushAudit, securedConfig } from '../utils/security.js';
+
+/**
+ * The daemon's HTTP edge, attacked as issue 13 describes: bodies cut short or over the limit, NUL bytes and other
+ * hostile values in paths and queries, and cross-site or rebinding requests to a daemon without tokens.
+ */
+
+interface RawAnswer { status: number; headers: http.IncomingHttpHeaders; body: any }
+
+/**
+ * One request over a fresh connection with full control of headers and body chunks (fetch cannot send chunked bodies
+ * of our choosing or a foreign Host). Resolves with the answer even when the server stops reading the body early.
+ */
+function raw(baseUrl: string, method: string, path: string, opts: { headers?: Record<string, string>; chunks?: Buffer[]; abortAfterChunks?: boolean } = {}): Promise<RawAnswer> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, method, path, headers: opts.headers, agent: false, setHost: !opts.headers?.host });
+    req.on('response', (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(parts).toString('utf8');
+        let body: unknown = text;
+        try { body = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+      });
+      res.on('error', reject);
+    });
+    // Writing on after the server answered may fail with EPIPE/ECONNRESET; the answer is what counts.
+    req.on('error', (err) => (opts.abortAfterChunks ? resolve({ status: 0, headers: {}, body: String(err) }) : reject(err)));
+    void (async () => {
+      for (const c of opts.chunks ?? []) {
+        if (req.destroyed) return;
+        if (!req.write(c)) await new Promise((r) => req.once('drain', r).once('close', r));
+      }
+      if (opts.abortAfterChunks) {
+        await new Promise((r) => setTimeout(r, 50));
+        req.destroy();
+        return;
+      }
+      req.end();
+    })();
+  });
+}
+
+/** A body of `total` bytes in 64 KiB chunks (sent as Transfer-Encoding: chunked, no Content-Length). */
+function chunksOf(total: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let left = total; left > 0; left -= 65_536) out.push(Buffer.alloc(Math.min(65_536, left), 'a'));
+  return out;
+}
+
+async function auditRows(runner: TestRunner): Promise<{ method: string; path: string; status: number; error: string | null; target_id: string | null; remote_address: string | null }[]> {
+  await flushAudit(runner.app);
+  return runner.ds.query('SELECT method, path, status, error, target_id, remote_address FROM audit_log ORDER BY id');
+}
+
+async function live(runner: TestRunner): Promise<number> {
+  const res = await fetch(`${runner.baseUrl}/health/live`);
+  await res.text();
+  return res.status;
+}
+
+const matrix = JSON.stringify({ id: 'edge-job', questions: ['math_basic'], models: ['llama3.2-1b'], regions: ['us-east'] });
+
+describe('HTTP edge', () => {
+  describe('daemon without tokens', () => {
+    let runner: TestRunner;
+    beforeAll(async () => {
+      runner = await startTestRunner();
+      expect((await postJob(runner.baseUrl, matrix)).status).toBe(201);
+    });
+    afterAll(async () => { await runner?.close(); });
+
+    it('defect 13.1: a chunked over-limit body gets 413, does not kill the daemon and is audited', async () => {
+      const before = (await auditRows(runner)).length;
+      const limit = defaultConfig().limits.maxBodyBytes;
+      const answer = await raw(runner.baseUrl, 'POST', '/api/v1/jobs', {
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, chunks: chunksOf(limit + 51_424),
+      });
+      expect(answer.status).toBe(413);
+      expect(answer.body.error).toBe('body_too_large');
+      // The daemon is alive, and keeps answering.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await live(runner)).toBe(200);
+      const rows = (await auditRows(runner)).slice(before);
+      expect(rows).toEqual([expect.objectContaining({ method: 'POST', path: '/api/v1/jobs', status: 413, error: 'body_too_large', remote_address: '127.0.0.1' })]);
+    });
+
+    it('defect 13.1: a body far over the drain cap and a body cut short are answered or recorded, and the daemon lives', async () => {
+      const before = (await auditRows(runner)).length;
+      // The client gives up half-way through a declared body: recorded as 499 (client left) with its address.
+      await raw(runner.baseUrl, 'POST', '/api/v1/jobs', {
+        headers: { 'content-type': 'application/json', 'content-length': '100000' }, chunks: [Buffer.alloc(5000, 'a')], abortAfterChunks: true,
+      });
+      // A chunked body cut off mid-stream.
+      await raw(runner.baseUrl, 'POST', '/api/v1/jobs', {
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, chunks: chunksOf(2_000_000), abortAfterChunks: true,
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await live(runner)).toBe(200);
+      const rows = (await auditRows(runner)).slice(before);
+      expect(rows).toHaveLength(2);
+      for (const r of rows) expect(r).toMatchObject({ method: 'POST', path: '/api/v1/jobs', remote_address: '127.0.0.1' });
+      for (const r of rows) expect([413, 499]).toContain(r.status);
+      expect(await rowCounts(runner.ds)).toEqual({ jobs: 1, executions: 1 });
+    });
+
+    it('defect 13.5: NUL and control characters in paths and queries get 400 naming the parameter', async () => {
+      const cases: [string, string][] = [
+        ['/api/v1/jobs/%00', 'id'],
+        ['/api/v1/jobs/a%00b/analysis', 'id'],
+        ['/api/v1/jobs/%00/timeline', 'id'],
+        ['/api/v1/jobs/edge%1bjob/timeline', 'id'],
+        [`/api/v1/jobs/${'x'.repeat(600)}`, 'id'],
+        ['/api/v1/executions/%00', 'id'],
+        ['/api/v1/executions?job=%00', 'job'],
+        ['/api/v1/executions?region=%00', 'region'],
+        ['/api/v1/executions?model=a%00', 'model'],
+        ['/api/v1/executions?question=%07', 'question'],
+        ['/api/v1/executions?state=%00', 'state'],
+        ['/api/v1/executions?cursor=%00', 'cursor'],
+        ['/api/v1/findings?job=%00', 'job'],
+        ['/api/v1/findings?rule=%00', 'rule'],
+        ['/api/v1/findings?severity=%00', 'severity'],
+        ['/api/v1/findings?state=%00', 'state'],
+        ['/api/v1/jobs?cursor=%00', 'cursor'],
+        ['/api/v1/jobs?limit=%00', 'limit'],
+        ['/api/v1/jobs/edge-job/timeline?region=%00', 'region'],
+        ['/api/v1/jobs/edge-job/timeline?cursor=%00', 'cursor'],
+        ['/api/v1/diff?a=%00&b=1', 'a'],
+        ['/api/v1/events?job=%00', 'job'],
+        ['/api/v1/events?kind=attempt&region=a%00', 'region'],
+      ];
+      for (const [path, param] of cases) {
+        const res = await fetch(runner.baseUrl + path);
+        const body = await res.json() as any;
+        expect({ path, status: res.status, error: body.error }).toEqual({ path, status: 400, error: 'invalid_parameter' });
+        expect({ path, names: body.problems.map((p: { path: string }) => p.path) }).toEqual({ path, names: [param] });
+        expect(body.message).toContain(param);
+      }
+    });
+
+    it('defect 13.5: huge timeline cursors and out-of-range integers get 400, not 500', async () => {
+      const cursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+      const cases = [
+        `/api/v1/jobs/edge-job/timeline?cursor=${cursor(['us-east', 'llama3.2-1b', 'math_basic', 1e300, '1'])}`,
+        `/api/v1/jobs/edge-job/timeline?cursor=${cursor(['us-east', 'llama3.2-1b', 'math_basic', 2 ** 40, '1'])}`,
+        `/api/v1/jobs/edge-job/timeline?cursor=${cursor(['us\u0000east', 'llama3.2-1b', 'math_basic', 1, '1'])}`,
+        `/api/v1/jobs/edge-job/timeline?cursor=${cursor(['us-east', 'llama3.2-1b', 'math_basic', -1, '1'])}`,
+        `/api/v1/jobs/edge-job/timeline?cursor=${cursor(['us-east', 'llama3.2-1b', 'math_basic', 1, '9999999999999999999'])}`,
+        '/api/v1/executions/99999999999999999999999',
+        '/api/v1/executions?cursor=99999999999999999999',
+        '/api/v1/jobs?limit=1e400',
+        '/api/v1/diff?a=a:999999999999999999&b=e:99999999999999999999',
+      ];
+      for (const path of cases) {
+        const res = await fetch(runner.baseUrl + path);
+        const body = await res.json() as any;
+        expect({ path, status: res.status }).toEqual({ path, status: path.includes('/diff') ? 404 : 400 });
+        expect(typeof body.message).toBe('string');
+      }
+    });
+
+    it('defect 13.5: a repeated or bracketed parameter is refused, not silently dropped', async () => {
+      for (const [path, param] of [
+        ['/api/v1/executions?job[]=edge-job', 'job[]'],
+        ['/api/v1/executions?job=edge-job&job=other', 'job'],
+        ['/api/v1/findings?state=open&state=all', 'state'],
+        ['/api/v1/jobs?limit=1&limit=2', 'limit'],
+        ['/api/v1/jobs/edge-job/timeline?limit=5&limit=6', 'limit'],
+        ['/api/v1/diff?a=1&a=2&b=3', 'a'],
+        ['/api/v1/executions?jbo=edge-job', 'jbo'],
+        ['/api/v1/events?job[x]=edge-job', 'job[x]'],
+      ] as const) {
+        const res = await fetch(runner.baseUrl + path);
+        const body = await res.json() as any;
+        expect({ path, status: res.status, names: body.problems?.map((p: { path: string }) => p.path) }).toEqual({ path, status: 400, names: [param] });
+      }
+      // Repeating an events filter is its documented way to give several values.
+      const ctl = new AbortController();
+      const ok = await fetch(`${runner.baseUrl}/api/v1/events?job=edge-job&region=us-east&region=eu-west`, { signal: ctl.signal });
+      expect(ok.status).toBe(200);
+      ctl.abort();
+    });
+
+    it('defect 13.5: POST /api/v1/jobs/%00/cancel gets 400 and is audited', async () => {
+      const before = (await auditRows(runner)).length;
+      const res = await raw(runner.baseUrl, 'POST', '/api/v1/jobs/%00/cancel', { headers: { 'content-type': 'application/json' } });
+      expect(res.status).toBe(400);
+      expect(res.body.problems).toEqual([expect.objectContaining({ path: 'id' })]);
+      const rows = (await auditRows(runner)).slice(before);
+      expect(rows).toEqual([expect.objectContaining({ method: 'POST', path: '/api/v1/jobs/%00/cancel', status: 400, error: 'invalid_parameter' })]);
+      expect(rows[0]!.target_id ?? '').not.toContain('\u0000');
+    });
+
+    it('defect 13.5: a JSON body in a charset other than UTF-8 is refused with 415', async () => {
+      for (const type of ['application/json; charset=utf-16', 'application/json;charset="UTF-16LE"', 'application/json; charset=latin1']) {
+        const before = await rowCounts(runner.ds);
+        const res = await postJob(runner.baseUrl, matrix.replace('edge-job', 'edge-utf16'), type);
+        expect({ type, status: res.status, error: res.body.error }).toEqual({ type, status: 415, error: 'unsupported_charset' });
+        expect(res.body.message).toMatch(/utf-8/i);
+        expect(await rowCounts(runner.ds)).toEqual(before);
+      }
+      expect((await postJob(runner.baseUrl, matrix.replace('edge-job', 'edge-utf8'), 'application/json; charset=UTF-8')).status).toBe(201);
+    });
+
+    it('defect 13.9: state-changing requests that are not JSON (cross-site simple requests) are refused and audited', async () => {
+      const before = (await auditRows(runner)).length;
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined]) {
+        const headers: Record<string, string> = type ? { 'content-type': type } : {};
+        const res = await raw(runner.baseUrl, 'POST', '/api/v1/jobs/edge-job/cancel', { headers, chunks: [Buffer.from('{}')] });
+        expect({ type, status: res.status, error: res.body.error }).toEqual({ type, status: 400, error: 'invalid_content_type' });
+      }
+      const [job] = await runner.ds.query(`SELECT status FROM jobs WHERE id = 'edge-job'`);
+      expect(job.status).not.toBe('cancelled');
+      const rows = (await auditRows(runner)).slice(before);
+      expect(rows.map((r) => [r.status, r.error])).toEqual(Array(4).fill([400, 'invalid_content_type']));
+    });
+
+    it('defect 13.9: a foreign Origin is refused; the daemon\'s own origin is not', async () => {
+      const port = new URL(runner.baseUrl).port;
+      for (const origin of ['http://attacker.example', 'null', `http://127.0.0.1:${Number(port) + 1}`, 'https://127.0.0.1.attacker.example']) {
+        const post = await raw(runner.baseUrl, 'POST', '/api/v1/jobs/edge-job/cancel', { headers: { 'content-type': 'application/json', origin } });
+        expect({ origin, status: post.status, error: post.body.error }).toEqual({ origin, status: 403, error: 'foreign_origin' });
+        const get = await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { origin } });
+        expect({ origin, status: get.status }).toEqual({ origin, status: 403 });
+      }
+      const own = await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { origin: `http://127.0.0.1:${port}` } });
+      expect(own.status).toBe(200);
+      const [job] = await runner.ds.query(`SELECT status FROM jobs WHERE id = 'edge-job'`);
+      expect(job.status).not.toBe('cancelled');
+      const rows = (await auditRows(runner)).filter((r) => r.error === 'foreign_origin');
+      expect(rows).toHaveLength(4);
+    });
+
+    it('defect 13.9: an unknown Host name (DNS rebinding) is refused; loopback names are served', async () => {
+      const port = new URL(runner.baseUrl).port;
+      for (const host of ['attacker.example', `attacker.example:${port}`, `127.0.0.1.nip.io:${port}`, 'localhost.attacker.example']) {
+        const get = await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { host } });
+        expect({ host, status: get.status, error: get.body.error }).toEqual({ host, status: 421, error: 'unknown_host' });
+        const post = await raw(runner.baseUrl, 'POST', '/api/v1/jobs/edge-job/cancel', { headers: { host, 'content-type': 'application/json' } });
+        expect({ host, status: post.status }).toEqual({ host, status: 421 });
+      }
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `[::1]:${port}`]) {
+        expect({ host, status: (await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { host } })).status }).toEqual({ host, status: 200 });
+      }
+      const [job] = await runner.ds.query(`SELECT status FROM jobs WHERE id = 'edge-job'`);
+      expect(job.status).not.toBe('cancelled');
+      expect((await auditRows(runner)).filter((r) => r.error === 'unknown_host')).toHaveLength(4);
+    });
+  });
+
+  describe('daemon with tokens', () => {
+    let runner: TestRunner;
+    beforeAll(async () => { runner = await startTestRunner(securedConfig()); });
+    afterAll(async () => { await runner?.close(); });
+
+    it('defect 13.1: a chunked over-limit body without a token gets 401, does not kill the daemon and is audited', async () => {
+      const limit = defaultConfig().limits.maxBodyBytes;
+      const answer = await raw(runner.baseUrl, 'POST', '/api/v1/jobs', {
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, chunks: chunksOf(limit + 51_424),
+      });
+      expect(answer.status).toBe(401);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await live(runner)).toBe(200);
+      expect(await auditRows(runner)).toEqual([expect.objectContaining({ method: 'POST', path: '/api/v1/jobs', status: 401, remote_address: '127.0.0.1' })]);
+    });
+
+    it('defect 13.9: with tokens, unknown Host names and foreign Origins are still refused', async () => {
+      expect((await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { host: 'attacker.example' } })).status).toBe(421);
+      expect((await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { origin: 'http://attacker.example' } })).status).toBe(403);
+    });
+  });
+
+  describe('configured hosts and origins', () => {
+    let runner: TestRunner;
+    beforeAll(async () => {
+      runner = await startTestRunner({ ...defaultConfig(), server: { allowedHosts: ['beacon.internal'], allowedOrigins: ['https://ops.example'] } });
+    });
+    afterAll(async () => { await runner?.close(); });
+
+    it('serves server.allowedHosts and server.allowedOrigins', async () => {
+      expect((await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { host: 'beacon.internal:8787' } })).status).toBe(200);
+      expect((await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { host: 'beacon.internal', origin: 'https://ops.example' } })).status).toBe(200);
+      expect((await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { host: 'other.internal' } })).status).toBe(421);
+    });
+  });
+});
