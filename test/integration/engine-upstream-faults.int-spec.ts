@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { closeAllFleets, debug, Fleet, type JobSpecInput } from '../utils/fleet.js';
+import { closeAllFleets, debug, Fleet, waitFor, type JobSpecInput } from '../utils/fleet.js';
 import { startHostileUpstream, type HostileUpstream } from '../utils/hostile-upstream.js';
 
 type Row = Record<string, any>;
@@ -109,6 +109,58 @@ describe('engine against a misbehaving upstream (real HTTP on 127.0.0.1)', () =>
       expect(cell!.attempts[0]).toMatchObject({ outcome: 'final_error', http_status: 200, error: { kind: 'unrecordable' } });
       expect(cell!.attempts[0].error.message).toMatch(/could not be stored: .*call stack/);
       expect(runner.events.filter((e) => e.type === 'error')).toEqual([]);
+    } finally {
+      await fleet.close();
+    }
+  });
+  it('defect 13.11a: a Retry-After of 100000 s parks its cell only limits.maxRetryAfterMs; the job view shows it waiting and until when, the attempt and timeline the asked and applied values', async () => {
+    const up = await upstream();
+    const fleet = await hostileFleet('retry_after', up);
+    try {
+      const capMs = 4000;
+      const runner = await fleet.startInProcess({ leaseMs: 3000, config: { ...fleet.config, limits: { ...fleet.config.limits, maxRetryAfterMs: capMs } } });
+      const job = await fleet.submit(faultSpec(`ra-${randomUUID().slice(0, 8)}`, ['#fault:retry-after-100000:1', '']));
+      const parked = await waitFor('the rate-limited cell to show as waiting in the job view', async () => {
+        const view = await (await fetch(`${runner.url}/api/v1/jobs/${job.id}`)).json() as Row;
+        return view.waiting?.cells === 1 ? view : null;
+      }, 20_000, () => fleet.diagnose(job.id));
+      expect(parked.waiting.nextAt).toBe(parked.waiting.lastAt);
+      const [first]: Row[] = await fleet.ds.query(
+        `SELECT a.ended_at, a.error, e.run_after FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
+          WHERE a.job_id = $1 AND a.http_status = 429`, [job.id]);
+      // Parked until the capped time exactly (both times from the database clock, written by one statement).
+      expect(Date.parse(parked.waiting.nextAt)).toBe(new Date(first!.run_after).getTime());
+      expect(new Date(first!.run_after).getTime() - new Date(first!.ended_at).getTime()).toBeGreaterThanOrEqual(capMs);
+      expect(new Date(first!.run_after).getTime() - new Date(first!.ended_at).getTime()).toBeLessThan(capMs + 1000);
+      expect(first!.error).toMatchObject({ kind: 'http', retryAfterMs: capMs, retryAfterAskedMs: 100_000_000 });
+      expect(first!.error.message).toContain('Retry-After 100000 s cut to 4 s');
+
+      expect(await fleet.waitForJob(job.id, 30_000)).toBe('completed');
+      const done = await (await fetch(`${runner.url}/api/v1/jobs/${job.id}`)).json() as Row;
+      expect(done.waiting).toEqual({ cells: 0, nextAt: null, lastAt: null });
+      const timeline = await (await fetch(`${runner.url}/api/v1/jobs/${job.id}/timeline`)).json() as Row;
+      const errors = timeline.lanes.flatMap((l: Row) => l.attempts.map((a: Row) => a.error)).filter(Boolean);
+      expect(errors).toEqual([expect.stringContaining('Retry-After 100000 s cut to 4 s')]);
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it('defect 13.11b: an answer over limits.maxResponseBytes is one final response_too_large attempt, not retried as a network error', async () => {
+    const up = await upstream();
+    const fleet = await hostileFleet('too_large', up, 20_000);
+    try {
+      await fleet.startInProcess({ leaseMs: 3000, config: { ...fleet.config, limits: { ...fleet.config.limits, maxResponseBytes: 1024 * 1024 } } });
+      const job = await fleet.submit(faultSpec(`big-${randomUUID().slice(0, 8)}`, ['#fault:huge:all', '#fault:huge-length:all', '']));
+      await fleet.waitForJob(job.id, 60_000);
+      const [huge, announced, plain] = await cells(fleet, up, job.id);
+      for (const c of [huge!, announced!]) {
+        expect(c).toMatchObject({ state: 'failed', calls: 1, last_error: { kind: 'response_too_large' } });
+        expect(c.attempts).toEqual([expect.objectContaining({ outcome: 'final_error', http_status: 200, error: expect.objectContaining({ kind: 'response_too_large' }) })]);
+      }
+      expect(plain).toMatchObject({ state: 'succeeded', calls: 1 });
+      // Read up to the cap, then the connection was dropped: far from the 50 MB offered.
+      for (const written of up.hugeBytesWritten) expect(written).toBeLessThan(16 * 1024 * 1024);
     } finally {
       await fleet.close();
     }

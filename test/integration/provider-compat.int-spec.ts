@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { classifyResponse } from '@beacon/domain';
+import { classifyFailure, classifyResponse } from '@beacon/domain';
 import { OpenAiCompatibleProvider, type ChatRequest } from '@beacon/engine';
 
 /**
@@ -24,7 +24,25 @@ describe('OpenAI-compatible provider: third-party response shapes', () => {
     'not-json': (res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>gateway</html>'); },
     'rate-limited': (res) => { res.writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' }); res.end(JSON.stringify({ error: { message: 'slow down' } })); },
     'bad-content': (res) => json(res, 200, { choices: [{ message: { content: { text: 'x' } } }] }),
+    huge: (res) => stream50MB(res, false),
+    'huge-length': (res) => stream50MB(res, true),
   };
+  /** Bytes each oversized answer got written before the client went away. */
+  const hugeWritten: number[] = [];
+  function stream50MB(res: ServerResponse, announce: boolean): void {
+    const total = 50 * 1024 * 1024;
+    res.writeHead(200, { 'content-type': 'application/json', ...(announce ? { 'content-length': String(total) } : {}) });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const slot = hugeWritten.push(0) - 1;
+    const pump = () => {
+      while (hugeWritten[slot]! < total && !res.destroyed) {
+        hugeWritten[slot]! += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      if (!res.destroyed) res.end();
+    };
+    pump();
+  }
 
   beforeAll(async () => {
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -76,6 +94,22 @@ describe('OpenAI-compatible provider: third-party response shapes', () => {
     const filtered = await call('filtered');
     if (!filtered.ok) throw new Error(filtered.failure.message);
     expect(classifyResponse(filtered)).toMatchObject({ label: 'filtered', rule: 'provider.content_filter' });
+  });
+
+  it('defect 13.11b: a body over the response cap is a final response_too_large failure, read no further than the cap', async () => {
+    for (const name of ['huge', 'huge-length']) {
+      const r = await provider.chat({
+        baseUrl: `${base}/${name}/v1/`, apiKey: null, model: 'm', system: 's', user: 'u', temperature: 0, maxTokens: 5,
+        timeoutMs: 20_000, signal: new AbortController().signal, maxResponseBytes: 1024 * 1024,
+      });
+      expect(r).toMatchObject({ ok: false, status: 200, failure: { kind: 'response_too_large', message: expect.stringContaining('1048576 bytes') } });
+      if (r.ok) throw new Error('unexpected success');
+      expect(classifyFailure(r.failure)).toBe('final');
+    }
+    // The stream was abandoned near the cap: what the server got written is the cap plus socket buffers, not 50 MB.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(hugeWritten).toHaveLength(2);
+    for (const written of hugeWritten) expect(written).toBeLessThan(16 * 1024 * 1024);
   });
 
   it('reports an error object, a non-JSON page, a 429 and an unreadable content as failures that say what came back', async () => {

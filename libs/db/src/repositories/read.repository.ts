@@ -36,7 +36,10 @@ export class ReadRepository {
   /** One job with counts by state, or null. */
   async getJob(id: string): Promise<JobDetailView | null> {
     const [row]: Row[] = await query(this.ds, 
-      `SELECT ${JOB_COLUMNS}, j.spec, j.spec_received, j.spec_hash, j.trace_id FROM jobs j WHERE j.id = $1`, [id]);
+      `SELECT ${JOB_COLUMNS}, j.spec, j.spec_received, j.spec_hash, j.trace_id,
+              (SELECT jsonb_build_object('cells', count(*), 'next', min(e.run_after), 'last', max(e.run_after))
+                 FROM executions e WHERE e.job_id = j.id AND e.state = 'pending' AND e.run_after > now()) AS waiting
+         FROM jobs j WHERE j.id = $1`, [id]);
     if (!row) return null;
     return {
       ...jobSummary(row),
@@ -44,6 +47,7 @@ export class ReadRepository {
       specReceived: String(row.spec_received),
       specHash: String(row.spec_hash),
       traceId: (row.trace_id as string | null) ?? null,
+      waiting: waitingView(row.waiting),
     };
   }
 
@@ -86,6 +90,12 @@ function page<T>(rows: Row[], limit: number, key: (r: Row) => string, view: (r: 
 function iso(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   return v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
+}
+
+/** Parked cells of a job (pending, not due yet). */
+function waitingView(v: unknown): JobDetailView['waiting'] {
+  const w = (v ?? {}) as { cells?: unknown; next?: unknown; last?: unknown };
+  return { cells: Number(w.cells ?? 0), nextAt: iso(w.next), lastAt: iso(w.last) };
 }
 
 function num(v: unknown): number | null {

@@ -58,6 +58,23 @@ export interface ConfigLimits {
   maxBodyBytes: number;
   /** Jobs a token may have queued or running at once (tokens only; the local user of an open daemon is not limited). */
   maxJobsInFlightPerToken: number;
+  /**
+   * Longest an upstream's `Retry-After` may park a cell, in milliseconds; a longer one is cut to this (the attempt
+   * records both). Default 120,000.
+   */
+  maxRetryAfterMs: number;
+  /** Largest upstream response body read, in bytes; a longer one is a final `response_too_large` error. Default 4 MiB. */
+  maxResponseBytes: number;
+  /**
+   * Calls of one cell lost with their runner's lease (crash, pause) before it fails: such calls do not count against
+   * `max_attempts`, this bounds a cell that kills its runner every time. Default 5.
+   */
+  maxLeaseLossesPerCell: number;
+  /** Live-event streams (`GET /api/v1/events`) one daemon serves at once, in total and per client address. */
+  maxEventStreams: number;
+  maxEventStreamsPerClient: number;
+  /** Open HTTP connections one daemon accepts; past it a new connection gets 503 and is closed. */
+  maxConnections: number;
   /** API requests a token may make per minute, counted in each daemon's memory (tokens only). */
   requestsPerMinutePerToken: number;
 }

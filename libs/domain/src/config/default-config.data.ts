@@ -10,6 +10,16 @@ export const SIMULATOR_BASE_URL = 'http://127.0.0.1:8788';
 /** Region settings left out of a region entry. */
 export const REGION_DEFAULTS = { apiKeyEnv: null, concurrency: 16, timeoutMs: 120_000 } as const;
 
+/**
+ * Limits that keep one upstream or client from holding the engine or the API: Retry-After parks a cell two minutes at
+ * most (a backoff step, not an hour); a response is read up to 4 MiB; a cell fails after 5 calls lost with a crashed
+ * runner; live streams and connections are bounded per daemon.
+ */
+export const ENGINE_LIMITS = {
+  maxRetryAfterMs: 120_000, maxResponseBytes: 4 * 1024 * 1024, maxLeaseLossesPerCell: 5,
+  maxEventStreams: 256, maxEventStreamsPerClient: 16, maxConnections: 1024,
+} as const;
+
 const REGIONS: ReadonlyArray<Pick<RegionConfig, 'id' | 'displayName' | 'aliases'>> = [
   { id: 'us-east', displayName: 'the US', aliases: ['US', 'us', 'us-central', 'us-west'] },
   { id: 'eu-west', displayName: 'Europe', aliases: ['EU', 'eu', 'eu-central', 'europe-west'] },
@@ -64,7 +74,7 @@ export function defaultConfig(): BeaconConfig {
     questions: defaultQuestions(),
     prompt: { ...PROMPT },
     defaults: { temperature: 0.1, maxTokens: 500, maxAttempts: 4, repeats: 1 },
-    limits: { maxCellsPerJob: 1_000_000, maxBodyBytes: 1_048_576, maxJobsInFlightPerToken: 100, requestsPerMinutePerToken: 1200 },
+    limits: { maxCellsPerJob: 1_000_000, maxBodyBytes: 1_048_576, maxJobsInFlightPerToken: 100, ...ENGINE_LIMITS, requestsPerMinutePerToken: 1200 },
     auth: defaultAuthConfig(),
     signing: defaultSigningConfig(),
     classifier: { judge: null },

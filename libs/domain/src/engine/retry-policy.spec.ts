@@ -69,10 +69,11 @@ describe(parseRetryAfter.name, () => {
     expect(parseRetryAfter('Wed Jan  1 00:00:10 2025', now)).toBe(10_000);
   });
 
-  it('clamps a date in the past to 0 and anything to one hour', () => {
+  it('clamps a date in the past to 0 and anything to seven days (the engine applies its own, lower cap)', () => {
     expect(parseRetryAfter('Tue, 31 Dec 2024 23:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('86400', now)).toBe(3_600_000);
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:00 GMT', now)).toBe(3_600_000);
+    expect(parseRetryAfter('100000', now)).toBe(100_000_000);
+    expect(parseRetryAfter('99999999999999999999', now)).toBe(604_800_000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:00 GMT', now)).toBe(604_800_000);
   });
 
   it.each([null, undefined, '', '  ', '-3', 'soon', 'foo 1', '2025-01-01', 'Wed, 99 Foo 2025 00:00:00 GMT'])(

@@ -1,11 +1,18 @@
-/** How a provider call failed, as seen by the caller. */
-export type CallErrorKind = 'network' | 'timeout' | 'http' | 'invalid_response' | 'aborted';
+/**
+ * How a provider call failed, as seen by the caller. `response_too_large`: the body went over the response cap
+ * (`limits.maxResponseBytes`); the same request would get the same answer, so it is final.
+ */
+export type CallErrorKind = 'network' | 'timeout' | 'http' | 'invalid_response' | 'aborted' | 'response_too_large';
 
-/** One failed provider call. `retryAfterMs` is the parsed Retry-After hint, if the response carried one. */
+/**
+ * One failed provider call. `retryAfterMs` is the Retry-After hint the retry honours, if the response carried one;
+ * `retryAfterAskedMs` what the upstream asked when that was cut to the engine's cap.
+ */
 export interface CallFailure {
   kind: CallErrorKind;
   status?: number;
   retryAfterMs?: number | null;
+  retryAfterAskedMs?: number | null;
   message: string;
 }
 
@@ -25,14 +32,17 @@ export const DEFAULT_BACKOFF: BackoffPolicy = Object.freeze({ baseMs: 2000, fact
 /** Attempts per cell when the job does not say (1 call + 3 retries). */
 export const DEFAULT_MAX_ATTEMPTS = 4;
 
-/** Longest Retry-After honoured, so a hostile or broken header cannot park a cell for days. */
-export const MAX_RETRY_AFTER_MS = 3_600_000;
+/**
+ * Longest Retry-After read (7 days), a bound on the header's value only: the engine waits at most
+ * `limits.maxRetryAfterMs` and records the value asked next to the one applied.
+ */
+export const MAX_RETRY_AFTER_MS = 604_800_000;
 
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 529]);
 
 /**
  * Retryable: network errors, timeouts, 408, 425, 429, 5xx, 529. Final: other 4xx (and any other status),
- * invalid responses. 'aborted' is neither: the caller decides (cancel/lease loss), so it is reported 'retryable'.
+ * invalid responses, responses over the size cap. 'aborted' is neither: the caller decides (cancel/lease loss), so it is reported 'retryable'.
  */
 export function classifyFailure(f: CallFailure): FailureClass {
   switch (f.kind) {
@@ -41,6 +51,7 @@ export function classifyFailure(f: CallFailure): FailureClass {
     case 'aborted':
       return 'retryable';
     case 'invalid_response':
+    case 'response_too_large':
       return 'final';
     case 'http': {
       const status = f.status;
@@ -55,7 +66,7 @@ const IMF_FIXDATE = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT
 const RFC850_DATE = /^[A-Za-z]+, \d{2}-[A-Za-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
 const ASCTIME_DATE = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
 
-/** Retry-After as seconds or an HTTP-date → ms (>= 0), null if absent/unparseable; capped at 1 hour. */
+/** Retry-After as seconds or an HTTP-date → ms (>= 0), null if absent/unparseable; at most {@link MAX_RETRY_AFTER_MS}. */
 export function parseRetryAfter(header: string | null | undefined, now: number = Date.now()): number | null {
   if (header === null || header === undefined) return null;
   const value = header.trim();

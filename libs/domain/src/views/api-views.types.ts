@@ -27,6 +27,11 @@ export interface JobDetailView extends JobSummaryView {
   specReceived: string;
   specHash: string;
   traceId: string | null;
+  /**
+   * Pending cells not due yet (a retry backoff, an upstream's Retry-After, an open breaker): how many, and the
+   * earliest and latest time one falls due (null when none waits).
+   */
+  waiting: { cells: number; nextAt: string | null; lastAt: string | null };
 }
 
 /** One cell. */

@@ -11,6 +11,8 @@ export interface ChatRequest {
   maxTokens: number;
   timeoutMs: number;
   signal: AbortSignal;
+  /** Largest response body read; a longer one is abandoned as `response_too_large` (default 4 MiB). */
+  maxResponseBytes?: number;
 }
 
 /** A usable answer. */

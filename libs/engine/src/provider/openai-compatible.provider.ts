@@ -2,7 +2,16 @@ import { parseRetryAfter } from '@beacon/domain';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { ChatFailure, ChatProvider, ChatRequest, ChatSuccess } from './chat-provider.js';
 
-const MAX_BODY = 4 * 1024 * 1024;
+/** Default response cap (`limits.maxResponseBytes`). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/** A response body over the cap: the stream was abandoned there. */
+class ResponseTooLarge extends Error {
+  constructor(readonly cap: number, announced: number | null) {
+    super(announced !== null ? `response body of ${announced} bytes (Content-Length) is over the ${cap} bytes cap`
+      : `response body is over the ${cap} bytes cap`);
+  }
+}
 
 /**
  * OpenAI-compatible chat-completions over undici, with its own retries off: every retry goes through the queue.
@@ -35,7 +44,7 @@ export class OpenAiCompatibleProvider implements ChatProvider {
       const res = await request(url, { method: 'POST', headers, body, signal, dispatcher: this.agent(url), maxRedirections: 0 } as Parameters<typeof request>[1]);
       status = res.statusCode;
       requestId = header(res.headers['x-request-id']);
-      const text = await readCapped(res.body);
+      const text = await readCapped(res.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, header(res.headers['content-length']));
       if (status < 200 || status >= 300) {
         return {
           ok: false, status, body: text.slice(0, 2000), requestId, latencyMs: elapsed(),
@@ -44,6 +53,9 @@ export class OpenAiCompatibleProvider implements ChatProvider {
       }
       return parseCompletion(text, status, requestId, elapsed());
     } catch (err) {
+      if (err instanceof ResponseTooLarge) {
+        return { ok: false, status, body: null, requestId, latencyMs: elapsed(), failure: { kind: 'response_too_large', status: status ?? undefined, message: err.message } };
+      }
       const kind = req.signal.aborted ? 'aborted' : timeout.aborted ? 'timeout' : 'network';
       const message = kind === 'timeout' ? `no answer within ${req.timeoutMs} ms`
         : kind === 'aborted' ? `aborted: ${String(req.signal.reason ?? 'cancelled')}` : describe(err);
@@ -118,14 +130,24 @@ function contentText(content: unknown): string | null | undefined {
   return parts.join('');
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {
+/**
+ * The body as text, read no further than `cap` bytes: an announced length over the cap is refused before reading,
+ * and a stream that grows past it is destroyed there (the connection is dropped, not drained), so an upstream cannot
+ * make the runner buffer more than the cap.
+ */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }, cap: number, contentLength: string | null): Promise<string> {
+  const announced = contentLength !== null && /^\d{1,16}$/.test(contentLength) ? Number(contentLength) : null;
+  if (announced !== null && announced > cap) {
+    body.destroy?.();
+    throw new ResponseTooLarge(cap, announced);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > MAX_BODY) {
+    if (size > cap) {
       body.destroy?.();
-      throw new Error(`response body over ${MAX_BODY} bytes`);
+      throw new ResponseTooLarge(cap, null);
     }
     chunks.push(chunk);
   }

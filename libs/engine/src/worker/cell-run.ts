@@ -29,6 +29,11 @@ function describeCall(r: ChatSuccess | ChatFailure): CallSpanInfo {
   return { httpStatus: r.status, inputTokens: null, outputTokens: null, finishReason: null, responseId: r.requestId, errorType, response: null };
 }
 
+/** Milliseconds as seconds for a message: `100000 s`, `1.5 s`. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
 /** A bounded label for why a call failed. */
 function failureKindOf(f: CallFailure): string {
   if (f.kind !== 'http') return f.kind;
@@ -136,7 +141,7 @@ export class CellRun {
           baseUrl: region.baseUrl, apiKey, model: String(this.rendered.parameters.model),
           system: this.rendered.system, user: this.rendered.user,
           temperature: this.spec.parameters.temperature, maxTokens: this.spec.parameters.maxTokens,
-          timeoutMs: region.timeoutMs, signal,
+          timeoutMs: region.timeoutMs, signal, maxResponseBytes: this.opts.config.limits.maxResponseBytes,
         }), describeCall);
         if (!r.ok && isHealthFailure(r.failure)) throw new HealthFailure(r);
         return r;
@@ -172,6 +177,14 @@ export class CellRun {
   }
 
   private async failed(r: ChatFailure): Promise<void> {
+    // An upstream's Retry-After is honoured up to limits.maxRetryAfterMs: one header must not park a cell (and keep its
+    // job running) for hours. The attempt records the value asked next to the one applied.
+    const asked = r.failure.retryAfterMs ?? null;
+    const cap = this.opts.config.limits.maxRetryAfterMs;
+    if (asked !== null && asked > cap) {
+      r = { ...r, failure: { ...r.failure, retryAfterMs: cap, retryAfterAskedMs: asked,
+        message: `${r.failure.message} (Retry-After ${seconds(asked)} cut to ${seconds(cap)}: limits.maxRetryAfterMs)` } };
+    }
     const decision = decideAfterFailure({ failure: r.failure, attempt: this.cell.failures + 1, maxAttempts: this.cell.maxAttempts, random: this.opts.random });
     const retryable = classifyFailure(r.failure) === 'retryable';
     const disposition = decision.action === 'retry'
@@ -207,7 +220,11 @@ export class CellRun {
     return {
       httpStatus: r.status, latencyMs: r.latencyMs, response: r.body, finishReason: null, inputTokens: null, outputTokens: null,
       usage: null, upstreamRequestId: r.requestId,
-      error: { kind: r.failure.kind, message: r.failure.message, ...(r.failure.retryAfterMs != null ? { retryAfterMs: r.failure.retryAfterMs } : {}) },
+      error: {
+        kind: r.failure.kind, message: r.failure.message,
+        ...(r.failure.retryAfterMs != null ? { retryAfterMs: r.failure.retryAfterMs } : {}),
+        ...(r.failure.retryAfterAskedMs != null ? { retryAfterAskedMs: r.failure.retryAfterAskedMs } : {}),
+      },
     };
   }
 
