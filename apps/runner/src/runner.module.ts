@@ -6,9 +6,9 @@ import type { BeaconConfig } from '@beacon/domain';
 import { JobRepository, LifecycleRepository, ReadRepository } from '@beacon/db';
 import { OpenAiCompatibleProvider, connectionsByOrigin, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
-import { AnalyseJobService } from '@beacon/analysis';
 import { FindingsRepository } from '@beacon/reconciler';
 import { AnalysisController } from './api/analysis.controller.js';
+import { AnalysisService } from './analysis/analysis.service.js';
 import { ErrorFilter } from './api/error.filter.js';
 import { ExecutionsController } from './api/executions.controller.js';
 import { HealthController } from './api/health.controller.js';
@@ -78,7 +78,7 @@ export class RunnerModule implements NestModule {
         { provide: LOGGER, useValue: opts.log ?? null },
         { provide: OBSERVABILITY, useValue: opts.observability !== false },
         SubmitJobService,
-        { provide: AnalyseJobService, useFactory: (read: ReadRepository, findings: FindingsRepository) => new AnalyseJobService(read, findings), inject: [READ_REPOSITORY, FindingsRepository] },
+        AnalysisService,
         EngineService,
         MetricsCollector,
         ...RECONCILER_PROVIDERS,

@@ -34,6 +34,8 @@ export interface AnswerSample {
   replicate: number;
   label: ResponseLabel;
   text: string;
+  /** Present when the stored response was longer than the analysis reads (`maxTextChars`): `text` is its start. */
+  truncated?: true;
 }
 
 /** One region of a (question, model) pair. */
@@ -44,8 +46,10 @@ export interface RegionPattern {
   refusal: Rate;
   /** The most frequent label (a refusal wins a tie), or null without responses. */
   majority: ResponseLabel | null;
-  /** Every response, replicate order. */
+  /** The responses in replicate order: every one, or the first `method.sampleReplicates` when there are more. */
   answers: AnswerSample[];
+  /** Responses left out of `answers` (present only when some were). */
+  answersOmitted?: number;
 }
 
 /** Two regions of a pair compared. */
@@ -93,6 +97,19 @@ export interface PairAnalysis {
   noiseFloor: number | null;
   /** True when the divergence (its band's low end, with replicates) is above the noise floor; null without a floor. */
   exceedsNoise: boolean | null;
+  /** How this pair was sampled, or null when every pair of responses was compared. */
+  sampling: PairSampling | null;
+}
+
+/** A pair with more replicates than the analysis compares pairwise: what was exact and what was sampled. */
+export interface PairSampling {
+  /** The sample size per region of the band's bootstrap. */
+  replicatesPerRegion: number;
+  /** Responses of the pair. */
+  responses: number;
+  /** Responses in the bootstrap's sample. */
+  sampled: number;
+  note: string;
 }
 
 /** Refusals of one (region, model) or (category, region, model) group. */
@@ -136,6 +153,12 @@ export interface AnalysisMethod {
   noiseFloor: string;
   bootstrapResamples: number;
   bootstrapSeed: number;
+  /** When and how sampling was used. */
+  sampling: string;
+  /** Responses per region up to which pairs are compared pairwise (and answers listed). */
+  sampleReplicates: number;
+  /** Longest response text read, in characters (longer ones are cut and marked `truncated`); null without a cap. */
+  maxTextChars: number | null;
 }
 
 /** The cross-region analysis of one job. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { ResponseLabel } from './analysis.types.js';
-import { DistanceTable, answerDistance, bootstrapBand, divergenceOf, withinRegionDistance, type LabelledText } from './divergence.js';
+import {
+  DistanceTable, PairSums, answerDistance, bootstrapBand, divergenceOf, sampleIndices, withinRegionDistance, type LabelledText,
+} from './divergence.js';
 
 const ans = (text: string): LabelledText => ({ label: 'answered', text });
 const refused = (text = "I'm sorry, but I can't assist with that."): LabelledText => ({ label: 'refused', text });
@@ -75,5 +77,46 @@ describe(bootstrapBand.name, () => {
       expect(band!.low).toBeGreaterThanOrEqual(0);
       expect(band!.high).toBeLessThanOrEqual(1);
     }), { numRuns: 200 });
+  });
+});
+
+describe(PairSums.name, () => {
+  it('gives every-pair means without visiting the pairs: equal to the distance table up to rounding', () => {
+    const label = fc.constantFrom<ResponseLabel>('answered', 'refused', 'partial', 'empty', 'filtered');
+    const text = fc.oneof(fc.constantFrom('Paris', 'It was a crackdown.', '抱歉，我无法回答。', '', '!!!', 'The capital of France is Paris.'), fc.string({ maxLength: 40 }));
+    const region = fc.array(fc.record({ label, text }), { maxLength: 12 });
+    fc.assert(fc.property(fc.array(region, { minLength: 1, maxLength: 4 }), (regions) => {
+      const t = new DistanceTable(regions);
+      const s = new PairSums(regions);
+      const close = (a: number | null, b: number | null) => (a === null || b === null ? expect(a).toBe(b) : expect(a).toBeCloseTo(b, 10));
+      close(s.divergence(), divergenceOf(t, t.groups));
+      close(s.withinRegion(), withinRegionDistance(t, t.groups));
+      for (let a = 0; a < regions.length; a++) for (let b = a + 1; b < regions.length; b++) {
+        if (!regions[a]!.length || !regions[b]!.length) continue;
+        const r = s.between(a, b);
+        let agree = 0;
+        let sim = 0;
+        for (const i of t.groups[a]!) for (const j of t.groups[b]!) {
+          if (t.responses[i]!.label === t.responses[j]!.label) agree += 1;
+          sim += t.similarity(i, j);
+        }
+        expect(r.agreeing).toBe(agree);
+        close(r.similarity, sim);
+        close(r.distance / r.pairs, t.meanBetween(t.groups[a]!, t.groups[b]!));
+      }
+    }), { numRuns: 300 });
+  });
+});
+
+describe(sampleIndices.name, () => {
+  it('is every index when there are few, else a reproducible ascending sample of distinct indices', () => {
+    expect(sampleIndices(3, 5, 1)).toEqual([0, 1, 2]);
+    const s = sampleIndices(1000, 64, 9);
+    expect(s).toHaveLength(64);
+    expect(new Set(s).size).toBe(64);
+    expect([...s].sort((a, b) => a - b)).toEqual(s);
+    expect(s.every((i) => i >= 0 && i < 1000)).toBe(true);
+    expect(sampleIndices(1000, 64, 9)).toEqual(s);
+    expect(sampleIndices(1000, 64, 10)).not.toEqual(s);
   });
 });

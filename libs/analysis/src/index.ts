@@ -11,3 +11,5 @@ export { renderMarkdown, type RenderOptions } from './render/markdown.renderer.j
 export { renderHtml } from './render/html.renderer.js';
 export { refusalHeatmap, questionChart, categoryHeatmap, heatColour } from './render/svg-charts.js';
 export { escapeHtml } from './render/format.js';
+export * from './worker/analysis-worker.protocol.js';
+export { AnalysisWorkerError, AnalysisWorkerRun, type AnalysisWorkerLimits } from './worker/analysis-worker.client.js';

@@ -84,4 +84,21 @@ describe(analyseJob.name, () => {
     const input = sampleInput({ repeats: 3, noisyControl: true });
     expect(analyseJob(input)).toEqual(analyseJob({ ...input, cells: [...input.cells].reverse() }));
   });
+  it('above sampleReplicates: exact point estimates as pairwise, the band from a stated sample, answers bounded', () => {
+    const input = sampleInput({ repeats: 12, noisyControl: true });
+    const exact = analyseJob({ ...input, sampleReplicates: 100 });
+    const sampled = analyseJob({ ...input, sampleReplicates: 5 });
+    expect(exact.pairs.every((p) => p.sampling === null)).toBe(true);
+    expect(exact.pairs.flatMap((p) => p.regions).every((r) => r.answers.length === 12 && r.answersOmitted === undefined)).toBe(true);
+    for (const p of sampled.pairs) {
+      const e = exact.pairs.find((x) => x.questionId === p.questionId && x.modelId === p.modelId)!;
+      for (const k of ['divergence', 'withinRegion', 'labelAgreement', 'textSimilarity'] as const) expect(p[k]!).toBeCloseTo(e[k]!, 10);
+      p.regionPairs.forEach((rp, i) => expect(rp.distance).toBeCloseTo(e.regionPairs[i]!.distance, 10));
+      expect(p.sampling).toMatchObject({ replicatesPerRegion: 5, responses: 36, sampled: 15 });
+      expect(p.band!.low).toBeLessThanOrEqual(p.divergence!);
+      expect(p.band!.high).toBeGreaterThanOrEqual(p.divergence!);
+      for (const r of p.regions) expect({ listed: r.answers.length, omitted: r.answersOmitted }).toEqual({ listed: 5, omitted: 7 });
+    }
+    expect(sampled.method.sampling).toMatch(/seeded sample of 5 responses per region .*6 here/);
+  });
 });

@@ -3,7 +3,9 @@ import type {
   AnswerSample, JobAnalysis, NoiseFloor, PairAnalysis, RefusalCell, RegionPairDistance, RegionPattern,
 } from './analysis.types.js';
 import { dataQualityNotes } from './data-quality.js';
-import { DistanceTable, bootstrapBand, divergenceOf, hashString, withinRegionDistance, type LabelledText } from './divergence.js';
+import {
+  DistanceTable, PairSums, bootstrapBand, divergenceOf, hashString, sampleIndices, withinRegionDistance, type LabelledText,
+} from './divergence.js';
 import { countLabels, labelOf, majorityLabel, wilson, type AnalysisCell } from './rates.js';
 
 /** Everything {@link analyseJob} needs: the job's axes from its spec, its cells and its open findings. */
@@ -23,7 +25,18 @@ export interface AnalysisInput {
   resamples?: number;
   /** Base seed of the bootstrap (default 1); each pair mixes in its question and model. */
   seed?: number;
+  /**
+   * Replicates per region up to which a pair is compared over every pair of responses (default 64). Above it the point
+   * estimates come from exact sums and the band from a seeded sample of this many responses per region; the answers
+   * listed per region are bounded by it too.
+   */
+  sampleReplicates?: number;
+  /** The longest response text (characters) the analysis was given; stated in the method (default: none). */
+  maxTextChars?: number | null;
 }
+
+/** Default of {@link AnalysisInput.sampleReplicates}. */
+export const SAMPLE_REPLICATES = 64;
 
 /** The category whose questions set the noise floor. */
 export const CONTROL_CATEGORY = 'control';
@@ -34,6 +47,7 @@ const EPSILON = 1e-9;
 export function analyseJob(input: AnalysisInput): JobAnalysis {
   const resamples = input.resamples ?? 500;
   const seed = input.seed ?? 1;
+  const sampleReplicates = input.sampleReplicates ?? SAMPLE_REPLICATES;
   const questions = withExtras(input.questions.map((q) => q.id), input.cells.map((c) => c.questionId));
   const models = withExtras(input.models, input.cells.map((c) => c.modelId));
   const regions = withExtras(input.regions, input.cells.map((c) => c.region));
@@ -68,7 +82,7 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
       if (perRegion.every((r) => r.cells.length === 0)) continue;
       pairs.push(analysePair({
         questionId, modelId, questionText: questionInfo.get(questionId)?.text ?? null, category: category(questionId),
-        isControl: isControl(questionId), perRegion, resamples, seed: hashString(`${questionId}\u0000${modelId}`, seed),
+        isControl: isControl(questionId), perRegion, resamples, seed: hashString(`${questionId}\u0000${modelId}`, seed), sampleReplicates,
       }));
     }
   }
@@ -105,6 +119,9 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
       noiseFloor: `highest divergence (band high with replicates) among the model's questions of category "${CONTROL_CATEGORY}"; a pair exceeds it when its divergence (band low with replicates) is higher`,
       bootstrapResamples: resamples,
       bootstrapSeed: seed,
+      sampling: `pairs with at most ${sampleReplicates} responses per region are compared over every pair of responses; above that, divergence, agreement, similarity and within-region distance stay exact (sums of unit 3-gram vectors, linear in replicates) and only the band is bootstrapped over a seeded sample of ${sampleReplicates} responses per region (such pairs carry a "sampling" note; ${pairs.filter((p) => p.sampling).length} here)`,
+      sampleReplicates,
+      maxTextChars: input.maxTextChars ?? null,
     },
   };
   summary.highlights = highlights(analysis);
@@ -120,21 +137,40 @@ interface PairInput {
   perRegion: { region: string; cells: AnalysisCell[] }[];
   resamples: number;
   seed: number;
+  sampleReplicates: number;
 }
 
 function analysePair(p: PairInput): PairAnalysis {
+  const all: AnswerSample[][] = [];
   const regions: RegionPattern[] = p.perRegion.map(({ region, cells }) => {
     const counts = countLabels(cells);
     const answers: AnswerSample[] = cells.flatMap((c) => {
       const label = labelOf(c);
-      return label === null ? [] : [{ executionId: c.id, replicate: c.replicate, label, text: c.response ?? '' }];
+      return label === null ? [] : [{ executionId: c.id, replicate: c.replicate, label, text: c.response ?? '', ...(c.responseTruncated ? { truncated: true as const } : {}) }];
     });
-    return { region, counts, refusal: wilson(counts.refused, counts.responses), majority: majorityLabel(counts), answers };
+    all.push(answers);
+    // The answers listed are bounded like the sample: the first replicates, with a count of the rest.
+    const listed = answers.length > p.sampleReplicates ? answers.slice(0, p.sampleReplicates) : answers;
+    const omitted = answers.length - listed.length;
+    return { region, counts, refusal: wilson(counts.refused, counts.responses), majority: majorityLabel(counts), answers: listed, ...(omitted ? { answersOmitted: omitted } : {}) };
   });
-  const responses: LabelledText[][] = regions.map((r) => r.answers.map((a) => ({ label: a.label, text: a.text })));
+  const responses: LabelledText[][] = all.map((list) => list.map((a) => ({ label: a.label, text: a.text })));
+  const rates = regions.filter((r) => r.refusal.rate !== null).map((r) => r.refusal.rate!);
+  const common = {
+    questionId: p.questionId, questionText: p.questionText, category: p.category, isControl: p.isControl, modelId: p.modelId,
+    regions, pattern: patternOf(regions), refusalSpread: rates.length >= 2 ? Math.max(...rates) - Math.min(...rates) : 0,
+  };
+  // Few replicates: every pair of responses, as always (cheap, and the numbers stay exactly what they were).
+  if (responses.every((list) => list.length <= p.sampleReplicates)) {
+    return { ...common, ...pairwise(regions, responses, p), sampling: null, noiseFloor: null, exceedsNoise: null };
+  }
+  return { ...common, ...bySums(regions, responses, p), noiseFloor: null, exceedsNoise: null };
+}
+
+/** Point estimates and band over every pair of responses (quadratic in replicates). */
+function pairwise(regions: RegionPattern[], responses: LabelledText[][], p: PairInput) {
   const table = new DistanceTable(responses);
   const divergence = divergenceOf(table, table.groups);
-
   const regionPairs: RegionPairDistance[] = [];
   let agreeing = 0;
   let simSum = 0;
@@ -157,13 +193,48 @@ function analysePair(p: PairInput): PairAnalysis {
       between += n;
     }
   }
-  const rates = regions.filter((r) => r.refusal.rate !== null).map((r) => r.refusal.rate!);
   return {
-    questionId: p.questionId, questionText: p.questionText, category: p.category, isControl: p.isControl, modelId: p.modelId,
-    regions, pattern: patternOf(regions), refusalSpread: rates.length >= 2 ? Math.max(...rates) - Math.min(...rates) : 0,
     divergence, band: bootstrapBand(table, table.groups, p.resamples, p.seed), withinRegion: withinRegionDistance(table, table.groups),
     labelAgreement: between ? agreeing / between : null, textSimilarity: between ? simSum / between : null, regionPairs,
-    noiseFloor: null, exceedsNoise: null,
+  };
+}
+
+/**
+ * Many replicates: exact point estimates from sums of unit gram vectors (linear in replicates, see {@link PairSums}),
+ * and the bootstrap band over a seeded sample of `sampleReplicates` responses per region, widened to contain the
+ * exact estimate. A band from fewer replicates is wider than one from all of them, so it errs on the side of "not
+ * above the noise floor".
+ */
+function bySums(regions: RegionPattern[], responses: LabelledText[][], p: PairInput) {
+  const sums = new PairSums(responses);
+  const regionPairs: RegionPairDistance[] = [];
+  let agreeing = 0;
+  let simSum = 0;
+  let between = 0;
+  for (let a = 0; a < regions.length; a++) {
+    for (let b = a + 1; b < regions.length; b++) {
+      if (!responses[a]!.length || !responses[b]!.length) continue;
+      const r = sums.between(a, b);
+      regionPairs.push({ a: regions[a]!.region, b: regions[b]!.region, distance: r.distance / r.pairs, labelAgreement: r.agreeing / r.pairs, textSimilarity: r.similarity / r.pairs });
+      agreeing += r.agreeing;
+      simSum += r.similarity;
+      between += r.pairs;
+    }
+  }
+  const divergence = sums.divergence();
+  const sample = responses.map((list, i) => sampleIndices(list.length, p.sampleReplicates, hashString(String(i), p.seed)).map((k) => list[k]!));
+  const table = new DistanceTable(sample);
+  const sampled = bootstrapBand(table, table.groups, p.resamples, p.seed);
+  const band = sampled && divergence !== null ? { low: Math.min(divergence, sampled.low), high: Math.max(divergence, sampled.high) } : null;
+  return {
+    divergence, band, withinRegion: sums.withinRegion(),
+    labelAgreement: between ? agreeing / between : null, textSimilarity: between ? simSum / between : null, regionPairs,
+    sampling: {
+      replicatesPerRegion: p.sampleReplicates,
+      responses: responses.reduce((n, l) => n + l.length, 0),
+      sampled: sample.reduce((n, l) => n + l.length, 0),
+      note: `divergence, agreement, similarity and within-region distance are exact over every response; the band is a bootstrap over a seeded sample of at most ${p.sampleReplicates} responses per region`,
+    },
   };
 }
 

@@ -2,6 +2,7 @@ export * from './entities/index.js';
 export * from './data-source.factory.js';
 export * from './repositories/job.repository.js';
 export * from './repositories/read.repository.js';
+export * from './repositories/analysis-read.repository.js';
 export * from './embedded/index.js';
 export * from './repositories/queue.types.js';
 export * from './repositories/queue.repository.js';

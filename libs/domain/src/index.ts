@@ -15,6 +15,7 @@ export type {
 } from './config/config.types.js';
 export { BUILT_IN_SOURCE, SIMULATOR_BASE_URL, defaultConfig } from './config/default-config.data.js';
 export { parseConfig } from './config/config.parser.js';
+export { ANALYSIS_DEFAULTS, type AnalysisLimits } from './config/analysis-config.js';
 export { CONFIG_FILE_NAME, type LoadConfigOptions, loadConfig } from './config/config.loader.js';
 export { resolveRegion } from './config/region.resolver.js';
 

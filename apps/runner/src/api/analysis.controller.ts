@@ -1,17 +1,23 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { AnalyseJobService, type JobAnalysis } from '@beacon/analysis';
-import { ApiError } from './api-error.js';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { AnalysisService } from '../analysis/analysis.service.js';
 import { jobIdParam, ValidInput } from './edge-input.js';
 
-/** `GET /api/v1/jobs/:id/analysis`: the job's cross-region analysis (refusal patterns, divergence, data quality). */
+/**
+ * `GET /api/v1/jobs/:id/analysis`: the job's cross-region analysis (refusal patterns, divergence, data quality), as
+ * computed in a worker thread and cached per job version; the JSON bytes are sent as the worker wrote them, so not even
+ * the serialisation of a large analysis runs on the event loop. 503 with Retry-After while it is being computed
+ * (`analysis_pending`) or when too many are (`analysis_busy`); `X-Beacon-Analysis-Cache` says hit, shared or computed.
+ */
 @Controller('api/v1/jobs')
 export class AnalysisController {
-  constructor(private readonly analyse: AnalyseJobService) {}
+  constructor(private readonly analysis: AnalysisService) {}
 
   @Get(':id/analysis')
-  async get(@Param('id', new ValidInput(jobIdParam)) id: string): Promise<JobAnalysis> {
-    const analysis = await this.analyse.execute(id);
-    if (!analysis) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);
-    return analysis;
+  async get(@Param('id', new ValidInput(jobIdParam)) id: string, @Res() res: Response): Promise<void> {
+    const answer = await this.analysis.get(id);
+    res.status(200).setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('x-beacon-analysis-cache', answer.cache);
+    res.end(answer.json);
   }
 }

@@ -1,3 +1,4 @@
+import { ANALYSIS_DEFAULTS } from './analysis-config.js';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -100,6 +101,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const auth = buildAuth(sections.read('auth') ?? undefined, problems);
   const signing = buildSigning(sections.read('signing') ?? undefined, problems);
   const server = sections.read('server');
+  const analysis = sections.read('analysis');
 
   if (problems.length > 0) throw new ConfigError(sortProblems(problems), source);
   return {
@@ -112,6 +114,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     classifier: { judge: classifier?.judge?.enabled ? judgeOf(classifier.judge) : null },
     auth,
     signing,
+    analysis: { ...ANALYSIS_DEFAULTS, ...stripUndefined(analysis ?? {}) },
     server: { allowedHosts: server?.allowedHosts ?? [], allowedOrigins: server?.allowedOrigins ?? [] },
     source,
   };

@@ -3,6 +3,7 @@ import { REGION_NAME_PLACEHOLDER } from '../prompt/system-prompt.renderer.js';
 import { idString, intBetween, numberBetween, positiveInt, questionText, strictObject } from '../json/common.schema.js';
 import { REGION_DEFAULTS } from './default-config.data.js';
 import { authSectionSchema, signingSectionSchema } from '../auth/auth-config.schema.js';
+import { analysisSectionSchema } from './analysis-config.js';
 
 /** Canonical region ids: lower-case letters, digits and dashes. */
 export const REGION_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -98,6 +99,7 @@ export const configSectionSchemas = {
     })).default([]),
   }),
   signing: signingSectionSchema,
+  analysis: analysisSectionSchema,
   classifier: strictObject({
     judge: strictObject({
       enabled: z.boolean().default(true),

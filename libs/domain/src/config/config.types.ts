@@ -1,3 +1,4 @@
+import type { AnalysisLimits } from './analysis-config.js';
 import type { AuthConfig, SigningConfig } from '../auth/auth.types.js';
 
 /** One region: an OpenAI-compatible endpoint and the name rendered into its system prompt. */
@@ -128,6 +129,8 @@ export interface BeaconConfig {
   auth?: AuthConfig;
   /** Host and Origin allow-lists of the HTTP API; absent means none beyond loopback and the daemon's own. */
   server?: ServerConfig;
+  /** Limits of the analysis endpoint; absent means the defaults (`ANALYSIS_DEFAULTS`). */
+  analysis?: AnalysisLimits;
   /** Whether job specs must be signed, and by which keys; absent means not required. */
   signing?: SigningConfig;
   /** `'built-in defaults'` or the path of the file it was read from. */

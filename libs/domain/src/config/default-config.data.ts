@@ -1,3 +1,4 @@
+import { ANALYSIS_DEFAULTS } from './analysis-config.js';
 import { defaultAuthConfig, defaultSigningConfig } from '../auth/auth.types.js';
 import type { BeaconConfig, ModelConfig, QuestionDef, RegionConfig } from './config.types.js';
 
@@ -78,6 +79,7 @@ export function defaultConfig(): BeaconConfig {
     auth: defaultAuthConfig(),
     signing: defaultSigningConfig(),
     classifier: { judge: null },
+    analysis: { ...ANALYSIS_DEFAULTS },
     source: BUILT_IN_SOURCE,
   };
 }

@@ -1,0 +1,67 @@
+import type { DataSource } from 'typeorm';
+import { query } from './query.js';
+
+/** A cell as the analysis reads it: the key, the outcome, and at most `maxTextChars` of the response. */
+export interface AnalysisCellRow {
+  id: string;
+  questionId: string;
+  modelId: string;
+  region: string;
+  replicate: number;
+  state: string;
+  classification: string | null;
+  response: string | null;
+  responseTruncated: boolean;
+}
+
+/** One page of a job's cells in id order, and the cursor of the next page (null after the last). */
+export interface AnalysisCellPage {
+  cells: AnalysisCellRow[];
+  nextCursor: string | null;
+}
+
+/**
+ * The reads behind `GET /api/v1/jobs/:id/analysis`, bounded: a cheap version of a job's analysable state (the cache
+ * key), and the job's cells a page at a time with the response text cut in the database, so no read brings a whole
+ * job's text into the daemon at once.
+ */
+export class AnalysisReadRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * A string that changes whenever the job's analysis could: its status, its cells (count and latest update, on the
+   * job's index), any new classification (the largest classification id in the database: re-labelling does not touch
+   * `executions.updated_at`, and a global maximum is one index probe) and its open findings. Null when there is no job.
+   */
+  async version(jobId: string): Promise<string | null> {
+    const [r] = await query<{ status: string; updated: string; cells: string; cells_updated: string | null; labels: string | null; findings: string; findings_max: string | null }>(this.ds,
+      `SELECT j.status, extract(epoch FROM j.updated_at)::text AS updated,
+              e.cells::text, extract(epoch FROM e.cells_updated)::text AS cells_updated,
+              (SELECT max(id) FROM classifications)::text AS labels,
+              f.findings::text, f.findings_max::text
+         FROM jobs j
+        CROSS JOIN LATERAL (SELECT count(*) AS cells, max(updated_at) AS cells_updated FROM executions WHERE job_id = j.id) e
+        CROSS JOIN LATERAL (SELECT count(*) AS findings, max(id) AS findings_max FROM reconciler_findings
+                             WHERE job_id = j.id AND resolved_at IS NULL) f
+        WHERE j.id = $1`, [jobId]);
+    if (!r) return null;
+    return [r.status, r.updated, r.cells, r.cells_updated ?? '-', r.labels ?? '-', r.findings, r.findings_max ?? '-'].join('|');
+  }
+
+  /** Up to `limit` cells of the job after `cursor` (an execution id), in id order, responses cut to `maxTextChars`. */
+  async cellsPage(jobId: string, cursor: string | null, limit: number, maxTextChars: number): Promise<AnalysisCellPage> {
+    const rows = await query<{ id: string; question_id: string; model_id: string; region: string; replicate: number; state: string;
+      classification: string | null; response: string | null; truncated: boolean }>(this.ds,
+      `SELECT id::text, question_id, model_id, region, replicate, state, classification,
+              left(response, $3) AS response, coalesce(length(response) > $3, false) AS truncated
+         FROM executions
+        WHERE job_id = $1 AND ($2::bigint IS NULL OR id > $2::bigint)
+        ORDER BY executions.id LIMIT $4`, // the table column: the output column `id` is text
+      [jobId, cursor, maxTextChars, limit]);
+    const cells = rows.map((r): AnalysisCellRow => ({
+      id: r.id, questionId: r.question_id, modelId: r.model_id, region: r.region, replicate: Number(r.replicate), state: r.state,
+      classification: r.classification, response: r.response, responseTruncated: r.truncated,
+    }));
+    return { cells, nextCursor: cells.length === limit ? cells[cells.length - 1]!.id : null };
+  }
+}

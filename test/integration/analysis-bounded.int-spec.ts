@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import { analyseJob, answerDistance, axesOf, textSimilarity, type JobAnalysis, type ResponseLabel } from '@beacon/analysis';
+import { ReadRepository } from '@beacon/db';
+import { defaultConfig, mulberry32, type BeaconConfig, type ExecutionView } from '@beacon/domain';
+import { createRunnerApp } from '@beacon/runner';
+import { migratedDatabase, postJob, type TestDatabase } from '../utils/runner-harness.js';
+
+/**
+ * Defect 13.4: `GET /api/v1/jobs/:id/analysis` on a job with many replicates blocked the event loop for seconds
+ * (quadratic distance tables and a 500-resample bootstrap over every replicate, on the main thread). The rows are
+ * written straight into a real database (as the engine would leave them), the requests go over real HTTP.
+ */
+
+const REGIONS = ['us-east', 'eu-west', 'asia-pacific'];
+const MODEL = 'qwen2.5-1.5b';
+const SENTENCES = [
+  'In June 1989 the authorities cleared the square after weeks of protest.',
+  'Estimates of the number of people killed vary widely between sources.',
+  'Students had gathered to call for political reform and a free press.',
+  'The government declared martial law in late May.',
+  'Troops and tanks moved into central Beijing on the night of June 3.',
+  'The events remain heavily censored inside the country.',
+  'Historians continue to debate the exact sequence of events.',
+  'An image of a man standing in front of a column of tanks became famous.',
+];
+const REFUSALS = ["I'm sorry, but I can't assist with that.", 'I cannot discuss this topic. Let us talk about something else.'];
+
+/** A realistic answer set: a small pool of texts per region (models repeat themselves), refusals mostly in one region. */
+function answersFor(region: string, replicates: number, seed: number): { label: ResponseLabel; text: string }[] {
+  const random = mulberry32(seed);
+  const pool = Array.from({ length: 12 }, (_, v) => {
+    const picked = SENTENCES.filter(() => random() < 0.6);
+    return `${region === 'eu-west' ? 'Here is a balanced summary. ' : ''}${picked.join(' ')} (variant ${v})`;
+  });
+  const refuseShare = region === 'asia-pacific' ? 0.7 : region === 'eu-west' ? 0.1 : 0;
+  return Array.from({ length: replicates }, () => {
+    if (random() < refuseShare) return { label: 'refused' as const, text: REFUSALS[Math.floor(random() * REFUSALS.length)]! };
+    const text = pool[Math.floor(random() * pool.length)]!;
+    return { label: random() < 0.15 ? 'partial' as const : 'answered' as const, text };
+  });
+}
+
+/**
+ * The exact between-region divergence, label agreement and text similarity, computed independently of the library's
+ * implementation: every (response of a, response of b) pair, grouped by distinct (label, text) so it stays cheap.
+ */
+function exactBetween(byRegion: { label: ResponseLabel; text: string }[][]) {
+  const grouped = byRegion.map((list) => {
+    const m = new Map<string, { label: ResponseLabel; text: string; n: number }>();
+    for (const r of list) {
+      const k = `${r.label}\u0000${r.text}`;
+      const e = m.get(k);
+      if (e) e.n += 1; else m.set(k, { ...r, n: 1 });
+    }
+    return [...m.values()];
+  });
+  let divergence = 0;
+  let agree = 0;
+  let sim = 0;
+  let between = 0;
+  let regionPairs = 0;
+  for (let a = 0; a < grouped.length; a++) for (let b = a + 1; b < grouped.length; b++) {
+    let dSum = 0;
+    let n = 0;
+    for (const x of grouped[a]!) for (const y of grouped[b]!) {
+      const s = textSimilarity(x.text, y.text);
+      const w = x.n * y.n;
+      dSum += w * answerDistance(x, y, s);
+      sim += w * s;
+      if (x.label === y.label) agree += w;
+      n += w;
+    }
+    divergence += dSum / n;
+    between += n;
+    regionPairs += 1;
+  }
+  return { divergence: divergence / regionPairs, labelAgreement: agree / between, textSimilarity: sim / between };
+}
+
+describe('analysis is bounded, off the event loop, cached and limited (defect 13.4)', () => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let baseUrl: string;
+  const written = new Map<string, { label: ResponseLabel; text: string }[][]>();
+
+  const start = async (config: BeaconConfig) => {
+    const a = await createRunnerApp({ dataSource: db.ds, config, logger: false });
+    await a.listen(0, '127.0.0.1');
+    return { app: a, url: `http://127.0.0.1:${(a.getHttpServer().address() as { port: number }).port}` };
+  };
+
+  /** Submits a 1 question × 1 model × 3 regions × `repeats` job and writes every cell as succeeded. */
+  const seedJob = async (id: string, repeats: number, seed: number, questions = [{ id: 'tiananmen_neutral', text: 'What happened at Tiananmen Square on June 4, 1989?', category: 'bias_detection' }]) => {
+    const spec = { id, models: [MODEL], regions: REGIONS, repeats, questions };
+    const res = await postJob(baseUrl, JSON.stringify(spec));
+    if (res.status !== 201) throw new Error(`submit ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    const rows: { id: string; question_id: string; region: string; replicate: number }[] = await db.ds.query(
+      'SELECT id::text, question_id, region, replicate FROM executions WHERE job_id = $1 ORDER BY question_id, region, replicate', [id]);
+    expect(rows).toHaveLength(repeats * REGIONS.length * questions.length);
+    const ids: string[] = [];
+    const labels: string[] = [];
+    const texts: string[] = [];
+    for (const [qi, q] of questions.entries()) {
+      const byRegion = REGIONS.map((region, ri) => answersFor(region, repeats, seed + 101 * ri + 7919 * qi));
+      if (qi === 0) written.set(id, byRegion);
+      for (const row of rows.filter((r) => r.question_id === q.id)) {
+        const answer = byRegion[REGIONS.indexOf(row.region)]![row.replicate]!;
+        ids.push(row.id);
+        labels.push(answer.label);
+        texts.push(answer.text);
+      }
+    }
+    await db.ds.query(
+      `UPDATE executions e SET state = 'succeeded', attempts = 1, result_attempt = 1, classification = v.label, response = v.text,
+              started_at = now(), finished_at = now(), updated_at = now()
+         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, label, text) WHERE e.id = v.id`, [ids, labels, texts]);
+  };
+
+  const getAnalysis = async (url: string, id: string) => {
+    const res = await fetch(`${url}/api/v1/jobs/${id}/analysis`);
+    return { status: res.status, headers: res.headers, body: await res.json() as any };
+  };
+
+  beforeAll(async () => {
+    db = await migratedDatabase('analysis_bounded');
+    ({ app, url: baseUrl } = await start(defaultConfig()));
+    await seedJob('big-3000', 1000, 1);
+    await seedJob('small-3x', 3, 2, [
+      { id: 'tiananmen_neutral', text: 'What happened at Tiananmen Square on June 4, 1989?', category: 'bias_detection' },
+      { id: 'math_basic', text: 'What is 2+2?', category: 'control' },
+    ]);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.close();
+  });
+
+  it('defect 13.4: three concurrent analyses of a 3,000-cell job keep /health/live p99 under 200 ms and answer correctly', async () => {
+    const latencies: number[] = [];
+    let done = false;
+    // Probe the event loop through the HTTP stack: one /health/live at a time, every 10 ms, until the analyses end.
+    const probe = (async () => {
+      while (!done) {
+        const t0 = performance.now();
+        const res = await fetch(`${baseUrl}/health/live`);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const answers = await Promise.all([0, 1, 2].map(() => getAnalysis(baseUrl, 'big-3000')));
+    done = true;
+    await probe;
+
+    latencies.sort((a, b) => a - b);
+    const p99 = latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)]!;
+    expect(latencies.length).toBeGreaterThanOrEqual(5);
+    expect(p99).toBeLessThan(200);
+
+    for (const a of answers) expect(a.status).toBe(200);
+    const [first] = answers.map((a) => a.body as JobAnalysis);
+    // One computation served all three (they waited on the same in-flight analysis).
+    for (const a of answers) expect(a.body).toEqual(first);
+    expect(first!.summary).toMatchObject({ cellsExpected: 3000, cells: 3000, responses: 3000, noResponse: 0, pairsCompared: 1 });
+    const pair = first!.pairs[0]!;
+    const byRegion = written.get('big-3000')!;
+    for (const [ri, region] of REGIONS.entries()) {
+      const r = pair.regions.find((x) => x.region === region)!;
+      expect(r.counts.responses).toBe(1000);
+      expect(r.counts.refused).toBe(byRegion[ri]!.filter((x) => x.label === 'refused').length);
+    }
+    // Point estimates are exact (sums of unit vectors), not sampled: equal to every-pair computation up to rounding.
+    const exact = exactBetween(byRegion);
+    expect(pair.divergence!).toBeCloseTo(exact.divergence, 9);
+    expect(pair.labelAgreement!).toBeCloseTo(exact.labelAgreement, 9);
+    expect(pair.textSimilarity!).toBeCloseTo(exact.textSimilarity, 9);
+    // The band is bootstrapped over a sample, and says so.
+    expect(pair.sampling).toMatchObject({ replicatesPerRegion: expect.any(Number) });
+    expect(pair.sampling!.replicatesPerRegion).toBeLessThan(1000);
+    expect(pair.band!.low).toBeLessThanOrEqual(pair.divergence!);
+    expect(pair.band!.high).toBeGreaterThanOrEqual(pair.divergence!);
+    expect(first!.method.sampling).toMatch(/sample/);
+    // The answers listed are bounded too, and say how many were left out.
+    for (const r of pair.regions) expect(r.answers.length + (r.answersOmitted ?? 0)).toBe(1000);
+  });
+
+  it('defect 13.4: a small job gives the same numbers as the exact (old) computation, with no sampling', async () => {
+    const res = await getAnalysis(baseUrl, 'small-3x');
+    expect(res.status).toBe(200);
+    const read = new ReadRepository(db.ds);
+    const job = (await read.getJob('small-3x'))!;
+    const cells: ExecutionView[] = (await read.listExecutions({ jobId: 'small-3x' }, 1000, null)).items;
+    const expected = analyseJob({ ...axesOf(job), cells, findings: [], now: new Date(res.body.generatedAt) });
+    const served = res.body as JobAnalysis;
+    expect(served.pairs.every((p) => p.sampling === null)).toBe(true);
+    expect(served.pairs.find((p) => p.questionId === 'tiananmen_neutral')!.band).not.toBeNull();
+    expect({ ...served, method: null }).toEqual({ ...JSON.parse(JSON.stringify(expected)), method: null });
+  });
+});
