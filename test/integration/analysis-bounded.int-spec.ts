@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { analyseJob, answerDistance, axesOf, textSimilarity, type JobAnalysis, type ResponseLabel } from '@beacon/analysis';
+import { BeaconApiClient } from '@beacon/api-client';
 import { ReadRepository } from '@beacon/db';
-import { defaultConfig, mulberry32, type BeaconConfig, type ExecutionView } from '@beacon/domain';
+import { ANALYSIS_DEFAULTS, defaultConfig, mulberry32, type BeaconConfig, type ExecutionView } from '@beacon/domain';
 import { createRunnerApp } from '@beacon/runner';
 import { migratedDatabase, postJob, type TestDatabase } from '../utils/runner-harness.js';
 
@@ -196,5 +197,64 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
     expect(served.pairs.every((p) => p.sampling === null)).toBe(true);
     expect(served.pairs.find((p) => p.questionId === 'tiananmen_neutral')!.band).not.toBeNull();
     expect({ ...served, method: null }).toEqual({ ...JSON.parse(JSON.stringify(expected)), method: null });
+  });
+  it('defect 13.4: a finished job is analysed once (cached per job version); a changed cell gives a new analysis', async () => {
+    const first = await getAnalysis(baseUrl, 'small-3x');
+    const again = await getAnalysis(baseUrl, 'small-3x');
+    expect(again.status).toBe(200);
+    expect(again.headers.get('x-beacon-analysis-cache')).toBe('hit');
+    expect(again.body.generatedAt).toBe(first.body.generatedAt);
+
+    await db.ds.query(`UPDATE executions SET classification = 'refused', response = 'No.', updated_at = now()
+                        WHERE id = (SELECT min(id) FROM executions WHERE job_id = 'small-3x')`);
+    const changed = await getAnalysis(baseUrl, 'small-3x');
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('x-beacon-analysis-cache')).toBe('computed');
+    expect(changed.body.summary.refusal.count).toBe(first.body.summary.refusal.count + 1);
+  });
+
+  it('defect 13.4: past its wait budget a request gets 503 analysis_pending with Retry-After, and the analysis completes; past the limit another gets 503 analysis_busy', async () => {
+    const limited = await start({ ...defaultConfig(), analysis: { ...ANALYSIS_DEFAULTS, concurrency: 1, queue: 0, waitMs: 1 } });
+    try {
+      const pending = await getAnalysis(limited.url, 'big-3000');
+      expect(pending.status).toBe(503);
+      expect(pending.body.error).toBe('analysis_pending');
+      expect(Number(pending.headers.get('retry-after'))).toBeGreaterThan(0);
+      // A different job while that one computes: no slot and no queue.
+      const busy = await getAnalysis(limited.url, 'small-3x');
+      expect(busy.status).toBe(503);
+      expect(busy.body.error).toBe('analysis_busy');
+      expect(Number(busy.headers.get('retry-after'))).toBeGreaterThan(0);
+      // The pending computation goes on and fills the cache: a retry is answered from it.
+      let answer = pending;
+      for (let i = 0; i < 200 && answer.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 100)); // poll interval
+        answer = await getAnalysis(limited.url, 'big-3000');
+      }
+      expect(answer.status).toBe(200);
+      expect(['hit', 'shared']).toContain(answer.headers.get('x-beacon-analysis-cache'));
+      expect(answer.body.summary.cells).toBe(3000);
+      // The API client (behind `beacon report`) waits as Retry-After says, through pending and busy answers.
+      const viaClient = await new BeaconApiClient(limited.url).getAnalysis('small-3x', 60_000);
+      expect(viaClient).toMatchObject({ jobId: 'small-3x', summary: { cells: 18 } });
+    } finally {
+      await limited.app.close();
+    }
+  });
+
+  it('defect 13.4: an analysis over its time budget is stopped and answered 503 analysis_too_large, and not restarted by every retry', async () => {
+    const tight = await start({ ...defaultConfig(), analysis: { ...ANALYSIS_DEFAULTS, timeoutMs: 100, failureTtlMs: 60_000 } });
+    try {
+      const res = await getAnalysis(tight.url, 'big-3000');
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ error: 'analysis_too_large', message: expect.stringMatching(/budget of 100 ms.*analysis\.timeoutMs/) });
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      const t0 = performance.now();
+      const retry = await getAnalysis(tight.url, 'big-3000');
+      expect(retry.body.error).toBe('analysis_too_large');
+      expect(performance.now() - t0).toBeLessThan(100); // remembered, not computed again
+    } finally {
+      await tight.app.close();
+    }
   });
 });

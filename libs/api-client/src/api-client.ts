@@ -7,7 +7,8 @@ import { type LiveStreamNotice, streamLiveEvents } from './live-events.stream.js
 
 /** The API answered with an error status. */
 export class ApiRequestError extends Error {
-  constructor(readonly status: number, readonly body: ErrorView) {
+  /** `retryAfterS`: the answer's Retry-After in seconds, when it had one. */
+  constructor(readonly status: number, readonly body: ErrorView, readonly retryAfterS: number | null = null) {
     super(body.message);
     this.name = 'ApiRequestError';
   }
@@ -107,9 +108,23 @@ export class BeaconApiClient {
     return (await this.request<DiffView>('GET', `/api/v1/diff${qs({ a, b })}`)).body;
   }
 
-  /** A job's cross-region analysis: refusal patterns, divergence between regions, noise floor, data quality. */
-  async getAnalysis(jobId: string): Promise<JobAnalysis> {
-    return (await this.request<JobAnalysis>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}/analysis`)).body;
+  /**
+   * A job's cross-region analysis: refusal patterns, divergence between regions, noise floor, data quality. The daemon
+   * computes a large one in the background and answers 503 `analysis_pending` (or `analysis_busy`) with Retry-After
+   * meanwhile: this waits as told and asks again, for at most `maxWaitMs` in all.
+   */
+  async getAnalysis(jobId: string, maxWaitMs = 600_000): Promise<JobAnalysis> {
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      try {
+        return (await this.request<JobAnalysis>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}/analysis`)).body;
+      } catch (err) {
+        const retryable = err instanceof ApiRequestError && err.status === 503 && ['analysis_pending', 'analysis_busy'].includes(err.body.error);
+        const waitMs = retryable ? Math.min(60_000, Math.max(100, (err.retryAfterS ?? 2) * 1000)) : 0;
+        if (!retryable || Date.now() + waitMs > deadline) throw err;
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
   }
 
   /** Reconciler findings, newest first. */
@@ -151,9 +166,10 @@ export class BeaconApiClient {
     }
     if (!res.ok) {
       const err = parsed as Partial<ErrorView>;
+      const retryAfter = Number(res.headers.get('retry-after'));
       throw new ApiRequestError(res.status, {
         error: err.error ?? 'http_error', message: err.message ?? `HTTP ${res.status}`, problems: err.problems,
-      });
+      }, res.headers.has('retry-after') && Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null);
     }
     return { status: res.status, body: parsed as T };
   }
