@@ -56,6 +56,12 @@ export class SubmitJobService {
         throw new ApiError(429, 'too_many_jobs_in_flight',
           `${submitter ?? 'this submitter'} already has ${outcome.inFlight} jobs queued or running, the most allowed (limits.maxJobsInFlightPerToken = ${outcome.limit}); wait for one to finish or cancel one`,
           [{ path: '$', message: `at most ${outcome.limit} jobs in flight per token` }], { 'retry-after': '30' });
+      case 'planning_timed_out':
+        // The database was too slow for this job now (overloaded, or a statement_timeout set very low): nothing was
+        // stored; the same submission may succeed later.
+        throw new ApiError(503, 'planning_timed_out',
+          `planning job ${outcome.jobId} (${outcome.cells} cells) overran the database's statement timeout after ${outcome.planned} cells; ` +
+          'nothing was stored: retry later, or submit a smaller job', undefined, { 'retry-after': '30' });
     }
   }
 }
