@@ -13,14 +13,17 @@ describe('beacon token create and the loopback rule of beacon serve', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints a new token once with a config entry holding only its hash', async () => {
+  it('prints a new token once with a config entry holding only its public id and hash', async () => {
     const r = await runCli(['token', 'create', '--name', 'ci', '--role', 'submitter', '--json'], { env: cliEnv({}) });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ name: 'ci', role: 'submitter', token: expect.stringMatching(/^bct_/), hash: expect.stringMatching(/^sha256:/) });
-    expect(verifyToken(out.token, out.hash)).toBe(true);
-    const text = await runCli(['token', 'create', '--name', 'ops', '--role', 'operator'], { env: cliEnv({}) });
-    expect(text.stdout).toMatch(/- \{ name: ops, role: operator, hash: "sha256:[0-9a-f]{64}" \}/);
+    expect(out).toMatchObject({ name: 'ci', role: 'submitter', id: expect.stringMatching(/^[0-9a-f]{12}$/), hash: expect.stringMatching(/^sha256:/) });
+    expect(out.token).toBe(`bct_${out.id}_${out.token.slice(17)}`);
+    expect(out.env).toBe(`ci:submitter:${out.id}:${out.hash}`);
+    expect(await verifyToken(out.token, out.hash)).toBe(true);
+    const text = await runCli(['token', 'create', '--name', 'ops', '--role', 'operator', '--hash', 'scrypt'], { env: cliEnv({}) });
+    expect(text.stdout).toMatch(/- \{ name: ops, role: operator, id: "[0-9a-f]{12}", hash: "scrypt:16384:8:1:[^"]+" \}/);
+    expect(text.stdout).toMatch(/\n  ops:operator:[0-9a-f]{12}:scrypt:16384:8:1:\S+\n/);
     const bad = await runCli(['token', 'create', '--name', 'x', '--role', 'root'], { env: cliEnv({}) });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--role: must be one of viewer, submitter, operator, admin/);

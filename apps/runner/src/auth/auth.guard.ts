@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
-  type BeaconConfig, isLoopbackHost, LOCAL_PRINCIPAL, type Principal, type RateLimiter, type Role, roleAtLeast, type TokenRegistry,
+  type BeaconConfig, isLoopbackHost, LOCAL_PRINCIPAL, type Principal, type Role, roleAtLeast, type TokenRegistry,
 } from '@beacon/domain';
 import type { Request } from 'express';
 import { ApiError } from '../api/api-error.js';
@@ -9,7 +9,8 @@ import { discardBody } from '../api/read-body.js';
 import { BEACON_CONFIG } from '../tokens.js';
 import { securityOf } from './request-context.js';
 import { PUBLIC_ENDPOINT, REQUIRED_ROLE } from './roles.decorator.js';
-import { RATE_LIMITER, TOKEN_REGISTRY } from './security.tokens.js';
+import type { FailedAuthLimiter, TokenRateLimiter } from './auth-limits.js';
+import { FAILED_AUTH_LIMITER, RATE_LIMITER, TOKEN_REGISTRY } from './security.tokens.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const CHALLENGE = 'Bearer realm="beacon"';
@@ -18,13 +19,17 @@ const CHALLENGE = 'Bearer realm="beacon"';
  * The API's one gate, registered globally: authenticates the bearer token (or, on a daemon without tokens, admits
  * local requests only), checks the role the handler needs (declared with `@RequireRole`; `viewer` for reads, `admin`
  * for undeclared mutations), then the token's request rate. 401 means "who are you?", 403 "not allowed", 429 "slow down".
+ *
+ * A token is found without a slow hash whenever possible (see TokenRegistry); an address whose failed
+ * authentications are over `limits.failedAuthPerMinutePerAddress` gets 429 before any unknown token it sends is hashed.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(TOKEN_REGISTRY) private readonly tokens: TokenRegistry,
-    @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
+    @Inject(RATE_LIMITER) private readonly limiter: TokenRateLimiter,
+    @Inject(FAILED_AUTH_LIMITER) private readonly failures: FailedAuthLimiter,
     @Inject(BEACON_CONFIG) private readonly config: BeaconConfig,
   ) {}
 
@@ -37,7 +42,7 @@ export class AuthGuard implements CanActivate {
     const id = req.params?.id;
     if (typeof id === 'string') ctx.target = id;
     try {
-      const principal = this.authenticate(req);
+      const principal = await this.authenticate(req);
       ctx.principal = principal;
       const declared = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, targets);
       const needed: Role = declared ?? (READ_METHODS.has(req.method) ? 'viewer' : 'admin');
@@ -46,7 +51,7 @@ export class AuthGuard implements CanActivate {
           `${req.method} ${routeOf(req)} needs role ${needed}${declared ? '' : ' (it declares no role)'}; token "${principal.name}" has role ${principal.role}`,
           [{ path: 'authorization', message: `role ${needed} or above is required` }]);
       }
-      if (principal.kind === 'token') this.throttle(principal);
+      if (principal.kind === 'token') await this.throttle(principal);
       return true;
     } catch (err) {
       if (!READ_METHODS.has(req.method)) await discardBody(req);
@@ -54,7 +59,7 @@ export class AuthGuard implements CanActivate {
     }
   }
 
-  private authenticate(req: Request): Principal {
+  private async authenticate(req: Request): Promise<Principal> {
     const header = req.headers.authorization;
     if (!this.tokens.enabled) {
       const remote = req.socket.remoteAddress ?? '';
@@ -73,16 +78,36 @@ export class AuthGuard implements CanActivate {
       throw new ApiError(401, 'invalid_token', 'the Authorization header must be "Bearer <token>"',
         [{ path: 'authorization', message: 'not a bearer token' }], { 'www-authenticate': `${CHALLENGE}, error="invalid_request"` });
     }
-    const principal = this.tokens.authenticate(m[1]!);
-    if (!principal) {
-      throw new ApiError(401, 'invalid_token', 'the bearer token is not recognised (unknown, mistyped or removed from the configuration)',
-        [{ path: 'authorization', message: 'unknown token' }], { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` });
+    const token = m[1]!;
+    const found = this.tokens.lookup(token);
+    if (found.kind === 'known') return found.principal;
+    // From here the token may well be a guess: the address pays a point of its failure allowance before any hashing,
+    // and gets it back if the token turns out valid.
+    const address = req.socket?.remoteAddress ?? 'unknown';
+    const attempt = await this.failures.attempt(address);
+    if (!attempt.allowed) {
+      throw new ApiError(429, 'auth_rate_limited',
+        `too many failed authentications from this address (more than ${this.failures.perMinute} a minute); retry in ${attempt.retryAfterSeconds} s`,
+        [{ path: 'authorization', message: 'failed authentication limit reached' }], { 'retry-after': String(attempt.retryAfterSeconds) });
     }
-    return principal;
+    if (found.kind === 'slow') {
+      const verdict = await this.tokens.verify(token, found.candidates);
+      if (verdict.kind === 'known') {
+        await this.failures.succeeded(address);
+        return verdict.principal;
+      }
+      if (verdict.kind === 'busy') {
+        await this.failures.succeeded(address);
+        throw new ApiError(429, 'auth_busy', 'too many token checks are waiting; retry in 1 s',
+          [{ path: 'authorization', message: 'token checks busy' }], { 'retry-after': '1' });
+      }
+    }
+    throw new ApiError(401, 'invalid_token', 'the bearer token is not recognised (unknown, mistyped or removed from the configuration)',
+      [{ path: 'authorization', message: 'unknown token' }], { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` });
   }
 
-  private throttle(principal: Principal): void {
-    const d = this.limiter.take(principal.name);
+  private async throttle(principal: Principal): Promise<void> {
+    const d = await this.limiter.take(principal.name);
     if (d.allowed) return;
     throw new ApiError(429, 'rate_limited',
       `token "${principal.name}" made more than ${this.config.limits.requestsPerMinutePerToken} requests in a minute; retry in ${d.retryAfterSeconds} s`,

@@ -4,7 +4,7 @@ import type { Problem } from '../problems/problem.js';
 import type { AuthConfig, SigningConfig } from './auth.types.js';
 import { ROLES } from './roles.js';
 import { publicKeyOf } from './spec-signature.js';
-import { tokenHashProblem } from './token-hash.js';
+import { TOKEN_ID_PATTERN, tokenHashProblem } from './token-hash.js';
 import { TOKEN_NAME_PATTERN, tokenSetProblems } from './token-registry.js';
 
 /** Ids of trusted signing keys (named in `Beacon-Key-Id` and in the nonce table). */
@@ -13,7 +13,7 @@ export const SIGNING_KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const timestamp = () => z.string().refine((t) => RFC3339.test(t) && !Number.isNaN(Date.parse(t)), { error: 'must be an RFC 3339 timestamp' });
 
-/** `auth:` — `tokens: [{ name, role, hash }]`; the hash comes from `beacon token create`. */
+/** `auth:` — `tokens: [{ name, role, hash, id }]`; the hash and id come from `beacon token create`. */
 export const authSectionSchema = z.strictObject({
   tokens: z.array(z.strictObject({
     name: z.string().regex(TOKEN_NAME_PATTERN, { error: `must match ${TOKEN_NAME_PATTERN.source}` }),
@@ -21,6 +21,7 @@ export const authSectionSchema = z.strictObject({
     hash: z.string().refine((h) => tokenHashProblem(h) === null, {
       error: 'must be sha256:<64 hex digits> or scrypt:<N>:<r>:<p>:<salt>:<key>, as printed by `beacon token create` (never the token itself)',
     }),
+    id: z.string().regex(TOKEN_ID_PATTERN, { error: 'must be 12 lower-case hex digits, the id in the token bct_<id>_<secret> (as printed by `beacon token create`)' }).optional(),
   })).default([]),
 });
 

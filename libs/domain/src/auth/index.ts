@@ -6,9 +6,11 @@ export {
   publicKeyOf, rawPublicKeyBase64, SIGNATURE_HEADERS, signBeaconRequest, verifySpecSignature,
   type SignatureCheck, type SignatureErrorCode, type SignatureFailure, type SignedSubmission, type VerifiedSignature,
 } from './spec-signature.js';
-export { createToken, hashToken, TOKEN_PREFIX, tokenHashProblem, type TokenHashScheme, verifyToken } from './token-hash.js';
 export {
-  parseTokensEnv, TOKEN_NAME_PATTERN, type TokenEntry, tokenEntryProblems, TokenRegistry, TOKENS_ENV, tokenSetProblems,
+  createToken, hashToken, isSlowHash, TOKEN_ID_PATTERN, TOKEN_PREFIX, tokenDigest, tokenHashProblem, type TokenHashScheme, tokenIdOf, verifyToken,
+} from './token-hash.js';
+export {
+  parseTokensEnv, type SlowVerdict, TOKEN_NAME_PATTERN, type TokenEntry, tokenEntryProblems, type TokenLookup, TokenRegistry,
+  type TokenRegistryOptions, TOKENS_ENV, tokenSetProblems,
 } from './token-registry.js';
-export { type RateDecision, RateLimiter } from './rate-limiter.js';
 export { SIGNING_KEY_ID_PATTERN } from './auth-config.schema.js';

@@ -88,6 +88,7 @@ export const configSectionSchemas = {
     maxEventStreamsPerClient: intBetween(1, 100_000).optional(),
     maxConnections: intBetween(8, 1_000_000).optional(),
     requestsPerMinutePerToken: positiveInt().optional(),
+    failedAuthPerMinutePerAddress: positiveInt().optional(),
   }),
   auth: authSectionSchema,
   server: strictObject({

@@ -76,8 +76,13 @@ export interface ConfigLimits {
   maxEventStreamsPerClient: number;
   /** Open HTTP connections one daemon accepts; past it a new connection gets 503 and is closed. */
   maxConnections: number;
-  /** API requests a token may make per minute, counted in each daemon's memory (tokens only). */
+  /** API requests a token may make per minute, counted in the database, so across every daemon (tokens only). */
   requestsPerMinutePerToken: number;
+  /**
+   * Failed authentications (unknown or mistyped tokens) a client address (an IPv6 /64) may make per minute; past it
+   * the address gets 429 before any token is hashed. Counted in each daemon's memory.
+   */
+  failedAuthPerMinutePerAddress: number;
 }
 
 /**

@@ -75,7 +75,7 @@ export function defaultConfig(): BeaconConfig {
     questions: defaultQuestions(),
     prompt: { ...PROMPT },
     defaults: { temperature: 0.1, maxTokens: 500, maxAttempts: 4, repeats: 1 },
-    limits: { maxCellsPerJob: 1_000_000, maxBodyBytes: 1_048_576, maxJobsInFlightPerToken: 100, ...ENGINE_LIMITS, requestsPerMinutePerToken: 1200 },
+    limits: { maxCellsPerJob: 1_000_000, maxBodyBytes: 1_048_576, maxJobsInFlightPerToken: 100, ...ENGINE_LIMITS, requestsPerMinutePerToken: 1200, failedAuthPerMinutePerAddress: 30 },
     auth: defaultAuthConfig(),
     signing: defaultSigningConfig(),
     classifier: { judge: null },

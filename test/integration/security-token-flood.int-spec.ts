@@ -1,0 +1,177 @@
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createToken, defaultConfig, hashToken } from '@beacon/domain';
+import { cliEnv, repoRoot, requireBuild, startDaemon, type Daemon } from '../utils/cli.js';
+import { migratedDatabase, startTestRunner, type TestDatabase, type TestRunner } from '../utils/runner-harness.js';
+import { call, flushAudit } from '../utils/security.js';
+
+/**
+ * Defect 13.3: with a scrypt-hashed token configured, every unknown bearer token used to run a synchronous scrypt on
+ * the event loop. The daemon runs as its own process (as in production) and the flood comes from another process and
+ * another loopback address (127.0.0.2) than the probes and the legitimate clients (127.0.0.1).
+ */
+
+const LEGACY = { name: 'legacy', secret: 'correct-horse-battery-staple' };
+const LEGACY2 = { name: 'legacy2', secret: 'a-person-chose-this-one-too' };
+const CI = { name: 'ci', secret: 'bct_ci-token-for-the-flood-test' };
+const ATTACKER = '127.0.0.2';
+const FLOOD_MS = 4000;
+
+interface Answer { status: number; ms: number; body: string }
+
+const agents = { local: new http.Agent({ keepAlive: true, maxSockets: 4 }), attacker: new http.Agent({ keepAlive: true, maxSockets: 4 }) };
+
+/** One request over a keep-alive connection; a request that gets no answer in 30 s counts as 30 s and status 0. */
+function get(base: string, route: string, opts: { token?: string; from?: 'local' | 'attacker' } = {}): Promise<Answer> {
+  const url = new URL(route, base);
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = http.get({
+      host: url.hostname, port: url.port, path: url.pathname, agent: agents[opts.from ?? 'local'],
+      localAddress: opts.from === 'attacker' ? ATTACKER : '127.0.0.1', timeout: 30_000,
+      headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0, body: '' }));
+  });
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+interface FloodResult { sent: number; byStatus: Record<string, number>; errors: Record<string, number>; seconds: number }
+
+function flood(url: string): { done: Promise<FloodResult> } {
+  const proc = spawn(process.execPath, [path.join(repoRoot, 'bench', 'flood-client.mjs'), JSON.stringify({ url, concurrency: 800, durationMs: FLOOD_MS, localAddress: ATTACKER })],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: cliEnv({}) });
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  return { done: new Promise((resolve, reject) => proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`flood client exited with ${code}`))))) };
+}
+
+describe('token flood', () => {
+  let db: TestDatabase;
+  let daemon: Daemon | undefined;
+  beforeAll(async () => {
+    requireBuild();
+    db = await migratedDatabase('flood');
+    // Configured the way older releases printed them: two scrypt hashes without a token id, and a sha256 one.
+    const tokens = [[LEGACY, 'viewer', 'scrypt'], [LEGACY2, 'viewer', 'scrypt'], [CI, 'submitter', 'sha256']] as const;
+    daemon = await startDaemon({
+      env: cliEnv({
+        DATABASE_URL: db.url,
+        BEACON_AUTH_TOKENS: tokens.map(([t, role, scheme]) => `${t.name}:${role}:${hashToken(t.secret, scheme)}`).join(' '),
+      }),
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await daemon?.stop('SIGKILL');
+    await db?.close();
+    agents.local.destroy();
+    agents.attacker.destroy();
+  });
+
+  it('defect 13.3: 800 concurrent unknown bearer tokens leave /health/live p99 under 200 ms, valid tokens working, refusals 401/429 and a bounded audit', async () => {
+    const base = daemon!.url;
+    // The legacy scrypt token is verified once before the flood (then remembered), legacy2 only after it.
+    expect((await get(base, '/api/v1/jobs', { token: LEGACY.secret })).status).toBe(200);
+    const attack = flood(base);
+    const started = Date.now();
+    const probes: number[] = [];
+    const during: string[] = [];
+    let finished = false;
+    void attack.done.finally(() => { finished = true; });
+    // Probes start once the flood is under way and stop when it ends; one a 25 ms, each waiting for the last.
+    await new Promise((r) => setTimeout(r, 300));
+    while (!finished && Date.now() - started < FLOOD_MS + 60_000) {
+      const probe = await get(base, '/health/live');
+      probes.push(probe.status === 200 ? probe.ms : Math.max(probe.ms, 30_000));
+      if (probes.length % 8 === 0) {
+        for (const [token, from] of [[CI.secret, 'local'], [LEGACY.secret, 'local'], [CI.secret, 'attacker']] as const) {
+          const res = await get(base, '/api/v1/jobs', { token, from });
+          if (res.status !== 200) during.push(`${from} ${token === CI.secret ? 'ci' : 'legacy'}: ${res.status} ${res.body.slice(0, 200)}`);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const result = await attack.done;
+
+    const p99 = percentile(probes, 99);
+    if (process.env.BEACON_TEST_VERBOSE) process.stderr.write(`flood: ${JSON.stringify({ probes: probes.length, p50: percentile(probes, 50), p99, max: Math.max(...probes), result })}\n`);
+    expect(probes.length).toBeGreaterThanOrEqual(40);
+    expect(p99).toBeLessThan(200);
+    expect(during).toEqual([]);
+    // Every flooded request was answered, with 401 or 429 only.
+    expect(result.errors).toEqual({});
+    const statuses = new Set(Object.keys(result.byStatus).map((k) => Number(k.split(' ')[1])));
+    expect([...statuses].filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    expect(result.byStatus['GET 429']).toBeGreaterThan(0);
+
+    // After the flood: a scrypt token never seen before verifies, and the attacker's address is still refused 401/429.
+    expect((await get(base, '/api/v1/jobs', { token: LEGACY2.secret })).status).toBe(200);
+    expect([401, 429]).toContain((await get(base, '/api/v1/jobs', { token: 'bct_still-guessing', from: 'attacker' })).status);
+    const limited = await get(base, '/api/v1/jobs', { token: 'bct_still-guessing-2', from: 'attacker' });
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(limited.body)).toMatchObject({ error: 'auth_rate_limited' });
+
+    // Audit: every refused mutation is accounted for, yet the rows stay few: the failures allowed per address are
+    // recorded one by one, those refused past the limit as summary rows carrying how many requests each stands for.
+    await daemon!.stop('SIGTERM');
+    daemon = undefined;
+    const posts = (result.byStatus['POST 401'] ?? 0) + (result.byStatus['POST 429'] ?? 0);
+    const [audit] = await db.ds.query(
+      `SELECT count(*)::int AS rows, coalesce(sum(occurrences), 0)::int AS requests,
+              count(*) FILTER (WHERE status = 401)::int AS unauthenticated
+         FROM audit_log WHERE remote_address = $1`, [ATTACKER]);
+    expect(audit.requests).toBe(posts);
+    expect(posts).toBeGreaterThan(500);
+    // 30 failures a minute per address (the default) one by one, then one summary row per 5 s of flood and error code.
+    expect(audit.rows).toBeLessThanOrEqual(30 + 2 * (Math.ceil(result.seconds / 5) + 1));
+  }, 180_000);
+});
+
+describe('tokens with a public id', () => {
+  const scrypted = createToken();
+  const plain = createToken();
+  let runner: TestRunner;
+  beforeAll(async () => {
+    runner = await startTestRunner({
+      ...defaultConfig(),
+      limits: { ...defaultConfig().limits, failedAuthPerMinutePerAddress: 3 },
+      auth: { tokens: [
+        { name: 'person', role: 'viewer', id: scrypted.id, hash: hashToken(scrypted.token, 'scrypt') },
+        { name: 'robot', role: 'operator', id: plain.id, hash: hashToken(plain.token) },
+      ] },
+    });
+  });
+  afterAll(async () => { await runner?.close(); });
+
+  it('finds the entry by the id, refuses other secrets and unknown ids, and limits failures per address with 429', async () => {
+    expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { token: scrypted.token })).status).toBe(200);
+    expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { token: plain.token })).status).toBe(200);
+    const wrongSecret = `bct_${scrypted.id}_${createToken().token.slice(17)}`;
+    const unknownId = createToken().token;
+    expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { token: wrongSecret })).status).toBe(401);
+    expect((await call(runner.baseUrl, 'POST', '/api/v1/jobs/x/cancel', { token: unknownId, body: '{}' })).status).toBe(401);
+    expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { token: 'bct_guess' })).status).toBe(401);
+    const over = await call(runner.baseUrl, 'POST', '/api/v1/jobs/x/cancel', { token: 'bct_guess-2', body: '{}' });
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(over.body).toMatchObject({ error: 'auth_rate_limited', message: expect.stringContaining('more than 3 a minute') });
+    // Known tokens are found without hashing, so an address over its failure limit can still use them.
+    expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { token: plain.token })).status).toBe(200);
+    expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { token: scrypted.token })).status).toBe(200);
+    await flushAudit(runner.app);
+    const rows = await runner.ds.query(`SELECT status, error, occurrences FROM audit_log WHERE path = '/api/v1/jobs/x/cancel' ORDER BY id`);
+    expect(rows).toEqual([{ status: 401, error: 'invalid_token', occurrences: 1 }, { status: 429, error: 'auth_rate_limited', occurrences: 1 }]);
+  });
+});
