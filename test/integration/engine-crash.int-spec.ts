@@ -29,7 +29,7 @@ async function daemonBackends(fleet: Fleet, active = false): Promise<number> {
 async function attemptsWithCells(fleet: Fleet, ids: string[]): Promise<Row[]> {
   return fleet.ds.query(
     `SELECT a.id::text, a.execution_id::text, a.attempt, a.outcome, a.runner_id, a.ended_at, a.response IS NOT NULL AS has_response,
-            e.state, e.failures, e.result_attempt,
+            e.state, e.failures, e.lease_losses, e.result_attempt,
             (SELECT s.attempt FROM execution_attempts s WHERE s.execution_id = a.execution_id AND s.outcome = 'succeeded') AS succeeded_attempt,
             (SELECT s.runner_id FROM execution_attempts s WHERE s.execution_id = a.execution_id AND s.outcome = 'succeeded') AS succeeded_by
        FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
@@ -73,12 +73,12 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
       expect(inv.overlapping).toEqual({ total: 0, involvingLostLease: 0, other: 0 });
       expect(inv.attemptsByOutcome.lease_expired).toBeGreaterThanOrEqual(orphans.length);
 
-      // Every call the dead daemon left unfinished is an attempt closed lease_expired, counted as one failure,
-      // and followed by a later attempt that succeeded.
+      // Every call the dead daemon left unfinished is an attempt closed lease_expired, counted as one lease loss (not
+      // a failure: it says nothing of the upstream), and followed by a later attempt that succeeded.
       const rescued = await attemptsWithCells(fleet, orphans.map((o) => o.id));
       expect(rescued).toHaveLength(orphans.length);
       for (const r of rescued) {
-        expect(r).toMatchObject({ outcome: 'lease_expired', state: 'succeeded', failures: 1 });
+        expect(r).toMatchObject({ outcome: 'lease_expired', state: 'succeeded', failures: 0, lease_losses: 1 });
         expect(r.succeeded_attempt).toBeGreaterThan(r.attempt);
         expect(r.result_attempt).toBe(r.succeeded_attempt);
       }

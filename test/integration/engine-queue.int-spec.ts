@@ -116,7 +116,7 @@ describe('engine queue repository on PostgreSQL', () => {
 
     expect(await queue.complete(live, call('answer from b'), { classification: 'answered', classificationRule: 'answered' })).toBe('succeeded');
     const committed = await row(live.id);
-    expect(committed).toMatchObject({ state: 'succeeded', result_attempt: 2, response: 'answer from b', lease_token: null, failures: 1 });
+    expect(committed).toMatchObject({ state: 'succeeded', result_attempt: 2, response: 'answer from b', lease_token: null, failures: 0, lease_losses: 1 });
     const audit = await attempts(live.id);
 
     // After the commit, neither the old token nor the spent one changes the cell or the succeeded attempt.
@@ -159,7 +159,7 @@ describe('engine queue repository on PostgreSQL', () => {
     // …and once they commit, the re-check finds nothing to take.
     expect(await queue.reap(500, 5000)).toBe(0);
 
-    expect(await row(expired!.id)).toMatchObject({ state: 'pending', failures: 1, lease_token: null });
+    expect(await row(expired!.id)).toMatchObject({ state: 'pending', failures: 0, lease_losses: 1, lease_token: null });
     for (const c of [recent!, valid!, renewed!, renewing!]) {
       expect(await row(c.id)).toMatchObject({ state: 'running', failures: 0, lease_token: c.leaseToken });
       expect((await attempts(c.id))[0]).toMatchObject({ outcome: null });
@@ -193,7 +193,7 @@ describe('engine queue repository on PostgreSQL', () => {
     expect(r).toEqual({ once: 500, attempt_rows: 500, tokens: 500 });
   });
 
-  it('closes a reaped cell\'s open attempt as lease_expired and counts one failure', async () => {
+  it('closes a reaped cell\'s open attempt as lease_expired and counts one lease loss, not a failure', async () => {
     const { region } = await seed(2);
     const cell = await claimAndStart(region, 'runner-dead');
     // Claimed but crashed before writing its attempt row: reaped all the same, with no attempt to close.
@@ -203,14 +203,14 @@ describe('engine queue repository on PostgreSQL', () => {
     expect(await queue.reap(500, 1000)).toBe(2);
 
     expect(await row(cell.id)).toMatchObject({
-      state: 'pending', failures: 1, attempts: 1, lease_token: null, lease_owner: null, lease_expires_at: null, finished_at: null,
-      last_error: { kind: 'lease_expired', owner: 'runner-dead', attempt: 1 },
+      state: 'pending', failures: 0, lease_losses: 1, attempts: 1, lease_token: null, lease_owner: null, lease_expires_at: null,
+      finished_at: null, last_error: { kind: 'lease_expired', owner: 'runner-dead', attempt: 1, leaseLosses: 1 },
     });
     const [a] = await attempts(cell.id);
     expect(a).toMatchObject({ outcome: 'lease_expired', runner_id: 'runner-dead' });
     expect(a!.ended_at).not.toBeNull();
     // A claim that never reached its call (claimed ahead) is reaped without counting a failure.
-    expect(await row(bare!.id)).toMatchObject({ state: 'pending', failures: 0 });
+    expect(await row(bare!.id)).toMatchObject({ state: 'pending', failures: 0, lease_losses: 0 });
     expect(await attempts(bare!.id)).toEqual([]);
 
     // Back in the queue: the called cell as a retry (not taken by a claim restricted to first attempts), the other
@@ -218,25 +218,37 @@ describe('engine queue repository on PostgreSQL', () => {
     expect((await claim(region, 'runner-new', 5, 30_000, true)).map((c) => c.id)).toEqual([bare!.id]);
     const again = await claim(region, 'runner-new', 5);
     expect(again.map((c) => c.id)).toEqual([cell.id]);
-    expect(again[0]).toMatchObject({ attempt: 2, failures: 1 });
+    expect(again[0]).toMatchObject({ attempt: 2, failures: 0, leaseLosses: 1 });
   });
 
-  it('fails a cell whose failures reach max_attempts on reap', async () => {
+  it('defect 13.11d: calls lost with a crashed runner\'s lease do not count against max_attempts; the cell fails after maxLeaseLosses of them', async () => {
     const { region } = await seed(1, { maxAttempts: 2 });
-    const first = await claimAndStart(region, 'runner-1');
-    await expire(first.id);
-    expect(await queue.reap()).toBe(1);
-    expect(await row(first.id)).toMatchObject({ state: 'pending', failures: 1 });
+    // Two crashes mid-call: max_attempts (2) is not spent, the cell stays in the queue.
+    for (const runner of ['runner-1', 'runner-2']) {
+      const c = await claimAndStart(region, runner);
+      await expire(c.id);
+      expect(await queue.reap(500, 1000, 3)).toBe(1);
+    }
+    const cellId = (await ds.query(`SELECT id::text FROM executions WHERE region = $1`, [region]))[0].id as string;
+    expect(await row(cellId)).toMatchObject({ state: 'pending', failures: 0, lease_losses: 2, max_attempts: 2, finished_at: null });
 
-    const second = await claimAndStart(region, 'runner-2');
-    expect(second.id).toBe(first.id);
-    await expire(second.id);
-    expect(await queue.reap()).toBe(1);
-    const failed = await row(first.id);
-    expect(failed).toMatchObject({ state: 'failed', failures: 2, max_attempts: 2, lease_token: null, result_attempt: null });
+    // A call that reached the upstream and failed still counts against max_attempts.
+    const failing = await claimAndStart(region, 'runner-3');
+    expect(await queue.fail(failing, call(null, 503), { kind: 'retry', delayMs: 0, outcome: 'retryable_error' })).toBe('recorded');
+    expect(await row(cellId)).toMatchObject({ state: 'pending', failures: 1, lease_losses: 2 });
+
+    // The third loss reaches the bound (3 here): the cell fails, saying why, and is never claimed again.
+    const third = await claimAndStart(region, 'runner-4');
+    await expire(third.id);
+    expect(await queue.reap(500, 1000, 3)).toBe(1);
+    const failed = await row(cellId);
+    expect(failed).toMatchObject({
+      state: 'failed', failures: 1, lease_losses: 3, max_attempts: 2, lease_token: null, result_attempt: null,
+      last_error: { kind: 'lease_expired', owner: 'runner-4', leaseLosses: 3, message: expect.stringContaining('lost with their runner\'s lease 3 times') },
+    });
     expect(failed.finished_at).not.toBeNull();
-    expect((await attempts(first.id)).map((a) => a.outcome)).toEqual(['lease_expired', 'lease_expired']);
-    expect(await claim(region, 'runner-3', 5)).toEqual([]);
+    expect((await attempts(cellId)).map((a) => a.outcome)).toEqual(['lease_expired', 'lease_expired', 'retryable_error', 'lease_expired']);
+    expect(await claim(region, 'runner-5', 5)).toEqual([]);
   });
 
   it('runs concurrent reapers over 100 expired leases and reaps each exactly once', async () => {
@@ -247,7 +259,7 @@ describe('engine queue repository on PostgreSQL', () => {
     const counts = await Promise.all(Array.from({ length: 4 }, () => queue.reap(30, 1000).then(async (n) => n + await queue.reap(100, 1000))));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(100);
     const [r]: Row[] = await ds.query(
-      `SELECT count(*) FILTER (WHERE state = 'pending' AND failures = 1)::int AS reaped_once,
+      `SELECT count(*) FILTER (WHERE state = 'pending' AND lease_losses = 1 AND failures = 0)::int AS reaped_once,
               (SELECT count(*)::int FROM execution_attempts WHERE job_id = $1 AND outcome = 'lease_expired') AS closed
          FROM executions WHERE job_id = $1`, [jobId]);
     expect(r).toEqual({ reaped_once: 100, closed: 100 });

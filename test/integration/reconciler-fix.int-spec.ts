@@ -85,8 +85,8 @@ describe('reconciler repairs', () => {
     }
     expect(announced).toEqual([jobId]);
     expect(applied).toEqual([expect.objectContaining({ action: 'requeue_stuck', applied: true, changedIds: [id] })]);
-    expect(await cell(id)).toMatchObject({ state: 'pending', lease_token: null, lease_owner: null, lease_expires_at: null, failures: 1,
-      finished_at: null });
+    expect(await cell(id)).toMatchObject({ state: 'pending', lease_token: null, lease_owner: null, lease_expires_at: null, failures: 0,
+      lease_losses: 1, finished_at: null, last_error: { kind: 'lease_expired', by: 'reconciler', leaseLosses: 1 } });
     const [att]: Row[] = await ds.query(`SELECT * FROM execution_attempts WHERE execution_id = $1`, [id]);
     expect(att).toMatchObject({ outcome: 'lease_expired' });
     expect(att!.ended_at).not.toBeNull();
@@ -100,7 +100,7 @@ describe('reconciler repairs', () => {
     expect(await fix(jobId)).toEqual([]);
     expect(await new RepairService(ds).apply(planned, 'test')).toEqual([expect.objectContaining({ applied: false, changedIds: [] })]);
     expect(await audit(fp)).toHaveLength(1);
-    expect(await cell(id)).toMatchObject({ state: 'pending', failures: 1 });
+    expect(await cell(id)).toMatchObject({ state: 'pending', failures: 0, lease_losses: 1 });
     expect(await counts()).toEqual(before);
   });
 

@@ -108,7 +108,11 @@ export interface Invariants {
   maxAttemptsAllowed: number;
   /** I4: cells whose failures exceed their max_attempts (must be 0). */
   cellsFailuresOverMax: number;
-  /** Attempts that count against max_attempts: all but released / deferred / cancelled. */
+  /**
+   * Attempts that count against max_attempts: calls that reached the upstream and failed or succeeded (and open ones);
+   * not released / deferred / cancelled claims, nor calls lost with a lease (lease_expired / fenced), which
+   * `lease_losses` bounds instead.
+   */
   maxCountedAttemptsPerCell: number;
   cellsCountedAttemptsOverMax: number;
   /** Number of attempt rows → number of cells with that many. */
@@ -158,7 +162,7 @@ export async function invariants(ds: DataSource, jobId: string): Promise<Invaria
   const perCell: Row[] = await ds.query(
     `SELECT n, count(*)::int AS cells, max(counted)::int AS counted, count(*) FILTER (WHERE counted > max_attempts)::int AS over
        FROM (SELECT e.id, e.max_attempts, count(a.id)::int AS n,
-                    count(a.id) FILTER (WHERE a.outcome IS NULL OR a.outcome NOT IN ('released','deferred','cancelled'))::int AS counted
+                    count(a.id) FILTER (WHERE a.outcome IS NULL OR a.outcome IN ('succeeded','retryable_error','final_error'))::int AS counted
                FROM executions e LEFT JOIN execution_attempts a ON a.execution_id = e.id
               WHERE e.job_id = $1 GROUP BY e.id, e.max_attempts) x
       GROUP BY n`, [jobId]);

@@ -1,4 +1,4 @@
-import { WORK_CHANNEL } from '@beacon/db';
+import { DEFAULT_MAX_LEASE_LOSSES, leaseLossSet, WORK_CHANNEL } from '@beacon/db';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RawFinding } from './reconciler.types.js';
 
@@ -41,7 +41,8 @@ const OUT_OF_SPEC = `jsonb_typeof(j.spec->'questions') = 'array' AND NOT (
  * audit row only when it changed something. Nothing is ever deleted.
  */
 export class RepairService {
-  constructor(private readonly ds: DataSource) {}
+  /** `maxLeaseLosses`: as the reaper's (`limits.maxLeaseLossesPerCell`). */
+  constructor(private readonly ds: DataSource, private readonly maxLeaseLosses = DEFAULT_MAX_LEASE_LOSSES) {}
 
   /** The repairs the findings call for, with the executions each would change now. Findings of other rules are ignored. */
   async plan(findings: Pick<RawFinding & { ruleId: string }, 'fingerprint' | 'jobId' | 'evidence' | 'ruleId'>[]): Promise<Repair[]> {
@@ -104,8 +105,8 @@ export class RepairService {
     let rows: Row[];
     switch (r.action) {
       case 'requeue_stuck':
-        // The reaper's statement restricted to these ids: failures +1 (and failed when out of attempts) only when the
-        // call had started, exactly as QueueRepository.reapCells does.
+        // The reaper's statement restricted to these ids, with the reaper's rule (leaseLossSet): a lease loss counted
+        // (and failed at the bound) only when the call had started, exactly as QueueRepository.reapCells does.
         rows = await tx.query(
           `WITH expired AS MATERIALIZED (
              SELECT e.id, EXISTS (SELECT 1 FROM execution_attempts a
@@ -115,18 +116,14 @@ export class RepairService {
               FOR UPDATE OF e),
            reaped AS (
              UPDATE executions e
-                SET state = CASE WHEN x.called AND e.failures + 1 >= e.max_attempts THEN 'failed' ELSE 'pending' END,
-                    finished_at = CASE WHEN x.called AND e.failures + 1 >= e.max_attempts THEN now() END,
-                    failures = e.failures + CASE WHEN x.called THEN 1 ELSE 0 END, run_after = now(), updated_at = now(),
-                    last_error = jsonb_build_object('kind', 'lease_expired', 'owner', e.lease_owner, 'attempt', e.attempts, 'by', 'reconciler'),
-                    lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL
+                SET ${leaseLossSet('$2', 'reconciler')}
                FROM expired x
               WHERE e.id = x.id AND e.state = 'running' AND e.lease_expires_at < now()
               RETURNING e.id, e.attempts),
            closed AS (
              UPDATE execution_attempts a SET ended_at = greatest(now(), a.started_at), outcome = 'lease_expired'
                FROM reaped r WHERE a.execution_id = r.id AND a.attempt = r.attempts AND a.outcome IS NULL)
-           SELECT id FROM reaped ORDER BY id`, [r.executionIds]);
+           SELECT id FROM reaped ORDER BY id`, [r.executionIds, this.maxLeaseLosses]);
         // Delivered on commit: idle runners claim the requeued cells now.
         if (rows.length > 0) await tx.query('SELECT pg_notify($1, $2)', [WORK_CHANNEL, r.jobId ?? '']);
         break;

@@ -23,7 +23,7 @@ export class QueueRepository {
       `WITH candidates AS MATERIALIZED (
          SELECT id FROM executions
           WHERE state = 'pending' AND region = $2 AND model_id = $4 AND run_after <= now()
-            AND ($5::boolean IS FALSE OR failures = 0)
+            AND ($5::boolean IS FALSE OR (failures = 0 AND lease_losses = 0))
           ORDER BY run_after, priority DESC, id
           LIMIT $3
           FOR UPDATE SKIP LOCKED)
@@ -34,13 +34,14 @@ export class QueueRepository {
          FROM candidates c
         WHERE e.id = c.id AND e.state = 'pending'
        RETURNING e.id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, e.attempts, e.failures,
-                 e.max_attempts, e.lease_token, e.trace_id`,
+                 e.max_attempts, e.lease_token, e.trace_id, e.lease_losses`,
       [req.runnerId, req.region, req.limit, req.modelId, req.firstAttemptsOnly, req.leaseMs],
     );
     return rows.map((r) => ({
       id: String(r.id), jobId: String(r.job_id), questionId: String(r.question_id), modelId: String(r.model_id),
       region: String(r.region), replicate: Number(r.replicate), attempt: Number(r.attempts), failures: Number(r.failures),
       maxAttempts: Number(r.max_attempts), leaseToken: String(r.lease_token), traceId: String(r.trace_id),
+      leaseLosses: Number(r.lease_losses),
     }));
   }
 
@@ -180,16 +181,17 @@ export class QueueRepository {
   }
 
   /**
-   * Returns cells whose lease expired to the queue (or fails them when their attempts are spent), re-checking
-   * the expiry in the same statement, and marks their open attempts `lease_expired`. A lease that expired before its
-   * call started (claimed ahead, never called) does not count as a failure. Safe to run in every daemon.
+   * Returns cells whose lease expired to the queue, re-checking the expiry in the same statement, and marks their open
+   * attempts `lease_expired` ({@link leaseLossSet}: a lost call counts as a lease loss, not a failure; the cell fails
+   * at `maxLeaseLosses`). A lease that expired before its call started (claimed ahead, never called) counts as
+   * neither. Safe to run in every daemon.
    */
-  async reap(limit = 500, graceMs = 1000): Promise<number> {
-    return (await this.reapCells(limit, graceMs)).length;
+  async reap(limit = 500, graceMs = 1000, maxLeaseLosses = DEFAULT_MAX_LEASE_LOSSES): Promise<number> {
+    return (await this.reapCells(limit, graceMs, maxLeaseLosses)).length;
   }
 
   /** {@link reap}, returning each reaped cell's region, model and new state. */
-  async reapCells(limit = 500, graceMs = 1000): Promise<ReapedCell[]> {
+  async reapCells(limit = 500, graceMs = 1000, maxLeaseLosses = DEFAULT_MAX_LEASE_LOSSES): Promise<ReapedCell[]> {
     const rows: Row[] = await query(this.ds,
       `WITH expired AS MATERIALIZED (
          SELECT e.id, EXISTS (SELECT 1 FROM execution_attempts a
@@ -200,11 +202,7 @@ export class QueueRepository {
           FOR UPDATE OF e SKIP LOCKED),
        reaped AS (
          UPDATE executions e
-            SET state = CASE WHEN x.called AND e.failures + 1 >= e.max_attempts THEN 'failed' ELSE 'pending' END,
-                finished_at = CASE WHEN x.called AND e.failures + 1 >= e.max_attempts THEN now() END,
-                failures = e.failures + CASE WHEN x.called THEN 1 ELSE 0 END, run_after = now(), updated_at = now(),
-                last_error = jsonb_build_object('kind', 'lease_expired', 'owner', e.lease_owner, 'attempt', e.attempts),
-                lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL
+            SET ${leaseLossSet('$3', null)}
            FROM expired x
           WHERE e.id = x.id AND e.state = 'running' AND e.lease_expires_at < now()
           RETURNING e.id, e.job_id, e.question_id, e.attempts, e.region, e.model_id, e.state, x.called),
@@ -212,13 +210,38 @@ export class QueueRepository {
          UPDATE execution_attempts a SET ended_at = greatest(now(), a.started_at), outcome = 'lease_expired'
            FROM reaped r WHERE a.execution_id = r.id AND a.attempt = r.attempts AND a.outcome IS NULL)
        SELECT id, job_id, question_id, attempts, region, model_id, state, called FROM reaped`,
-      [limit, graceMs],
+      [limit, graceMs, maxLeaseLosses],
     );
     return rows.map((r) => ({
       id: String(r.id), jobId: String(r.job_id), questionId: String(r.question_id), attempt: Number(r.attempts),
       region: String(r.region), modelId: String(r.model_id), state: String(r.state), called: Boolean(r.called),
     }));
   }
+}
+
+/** Calls of one cell that may be lost with their runner's lease before it fails (`limits.maxLeaseLossesPerCell`). */
+export const DEFAULT_MAX_LEASE_LOSSES = 5;
+
+/**
+ * The SET clause that takes back an expired lease, for every statement that does (the reaper, the reconciler's
+ * repair), over `executions e` joined to `x` (whose `called` says the call had started). The rule: a call lost with
+ * its lease may or may not have reached the upstream, and its runner, not the cell, is the likely culprit, so it counts
+ * in `lease_losses`, never in `failures` (which `max_attempts` bounds: calls that reached the upstream and failed).
+ * A cell whose calls are lost `maxParam` times fails (`kind: lease_expired`, with a message saying so), so a cell that
+ * kills every runner that calls it cannot loop for ever. `by` names who reaped, when it is not a runner's reaper.
+ */
+export function leaseLossSet(maxParam: string, by: string | null): string {
+  const losses = 'e.lease_losses + CASE WHEN x.called THEN 1 ELSE 0 END';
+  const spent = `(x.called AND e.lease_losses + 1 >= ${maxParam}::int)`;
+  return `state = CASE WHEN ${spent} THEN 'failed' ELSE 'pending' END,
+                finished_at = CASE WHEN ${spent} THEN now() END,
+                lease_losses = ${losses}, run_after = now(), updated_at = now(),
+                last_error = jsonb_build_object('kind', 'lease_expired', 'owner', e.lease_owner, 'attempt', e.attempts,
+                                                'leaseLosses', ${losses}${by ? `, 'by', '${by}'` : ''})
+                  || CASE WHEN ${spent} THEN jsonb_build_object('message', format(
+                       'calls lost with their runner''s lease %s times (limits.maxLeaseLossesPerCell)', ${losses}))
+                     ELSE '{}'::jsonb END,
+                lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL`;
 }
 
 function json(v: unknown): string | null {

@@ -13,6 +13,8 @@ export interface ClaimedCell {
   maxAttempts: number;
   leaseToken: string;
   traceId: string;
+  /** Earlier calls of this cell lost with their runner's lease (not failures: they do not count against maxAttempts). */
+  leaseLosses: number;
 }
 
 /** What the claim may take. */
@@ -89,8 +91,8 @@ export interface ReapedCell {
   attempt: number;
   region: string;
   modelId: string;
-  /** State after the reap: pending, or failed when the lost call used up the attempts. */
+  /** State after the reap: pending, or failed when the cell's calls were lost with a lease too many times. */
   state: string;
-  /** Whether the call had started (so the attempt counts as a failure). */
+  /** Whether the call had started (so the attempt counts as a lease loss). */
   called: boolean;
 }

@@ -207,7 +207,8 @@ export class Engine {
     this.emit({ type: 'claimed', cells });
     for (const cell of cells) {
       const key = `${cell.region}|${cell.modelId}`;
-      if (cell.failures === 0) this.budget.recordFirstAttempt(key);
+      // A call lost with a crashed runner's lease is re-run as a retry too: it calls the upstream again.
+      if (cell.failures === 0 && cell.leaseLosses === 0) this.budget.recordFirstAttempt(key);
       else this.budget.tryRetry(key);
       const job = await this.spec(cell.jobId);
       const run = new CellRun(cell, job.spec, job.traceparent, this.opts, this.stores.queue, this.provider, this.guard(key), this.emit);
@@ -327,7 +328,7 @@ export class Engine {
   }
 
   private readonly reap = async (): Promise<void> => {
-    const cells = await this.stores.queue.reapCells();
+    const cells = await this.stores.queue.reapCells(500, 1000, this.opts.config.limits.maxLeaseLossesPerCell);
     const count = cells.length;
     if (count > 0) {
       this.emit({ type: 'reaped', count, cells });
