@@ -8,6 +8,7 @@ import { rawFloor } from './raw-floor.mjs';
 import { liveTail } from './live-tail.mjs';
 import { reconcileBench } from './reconcile.mjs';
 import { planBench } from './plan.mjs';
+import { redactionBench } from './redaction.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes('--json');
@@ -80,6 +81,9 @@ results.reconciler = await reconcileBench({ jobs: quick ? 50 : 500 });
 log(`(h) planning time: POST of a ${quick ? '100,000' : '100,000 and a 1,000,000'}-cell job (limits.maxCellsPerJob is 1,000,000)`);
 results.planning = await planBench(await load(), { sizes: quick ? [100_000] : [100_000, 1_000_000] });
 log(`    ${results.planning.map((p) => `${p.cells} cells in ${p.ms} ms`).join(', ')}`);
+log('(i) secret redaction: a 4 MiB answer, a 2 KB echoing error body, a log line, a 1 MiB JSON answer (12 secrets registered)');
+results.redaction = await redactionBench(await load());
+log(`    ${results.redaction.msPerMiB} ms/MiB, log line ${results.redaction.logLineUs} µs`);
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
@@ -96,6 +100,7 @@ else {
     `live tail                  ${results.liveTail.deliveredPerSec} events/s delivered of 1000/s, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, daemon live heap ${results.liveTail.daemon.liveHeapMiB.start} → ${results.liveTail.daemon.liveHeapMiB.end} MiB`,
     `TUI frame time             timeline scroll p50 ${results.tui.timeline.scroll.p50Ms} ms p99 ${results.tui.timeline.scroll.p99Ms} ms, page down p99 ${results.tui.timeline.pageDown.p99Ms} ms, jobs p99 ${results.tui.jobs.move.p99Ms} ms, live tail ${results.tui.liveTail.eventsPerSec} events/s shown`,
     ...results.planning.map((p) => `planning time              ${String(p.cells).padStart(7)} cells: ${p.ms} ms (${p.cellsPerSec} cells/s, statements of ${p.chunkCells} cells)`),
+    `secret redaction           ${results.redaction.msPerMiB} ms/MiB (4 MiB answer ${results.redaction.fourMiBAnswerMs} ms), 2 KB error body ${results.redaction.errorBodyUs} µs, log line ${results.redaction.logLineUs} µs, ${results.redaction.jsonAnswerMiB} MiB API answer ${results.redaction.jsonAnswerMs} ms`,
     '',
   ].join('\n'));
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { acquireDatabase, createDataSource, migrate, type DatabaseHandle } from '@beacon/db';
+import { maskConnectionString, redactSecrets } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
 import { CliError, EXIT } from './exit-codes.js';
 import { note } from './output.js';
@@ -27,7 +28,7 @@ export async function openDatabase(opts: { applicationName: string; poolSize?: n
   try {
     handle = await acquireDatabase({ baseDir: dataDir(), log: opts.quiet ? undefined : note });
   } catch (err) {
-    throw new CliError(`cannot start or join the database: ${err instanceof Error ? err.message : String(err)}`, EXIT.unreachable);
+    throw new CliError(`cannot start or join the database: ${redactSecrets(err instanceof Error ? err.message : String(err))}`, EXIT.unreachable);
   }
   const ds = createDataSource(handle.url, { applicationName: opts.applicationName, poolSize: opts.poolSize });
   try {
@@ -49,11 +50,13 @@ export async function openDatabase(opts: { applicationName: string; poolSize?: n
   } catch (err) {
     if (ds.isInitialized) await ds.destroy().catch(() => undefined);
     await handle.release();
-    throw new CliError(`database ${redact(handle.url)}: ${err instanceof Error ? err.message : String(err)}`, EXIT.unreachable);
+    // The driver's message may quote the connection string (or a part of it it could not parse).
+    const reason = redactSecrets(maskConnectionString(err instanceof Error ? err.message : String(err)));
+    throw new CliError(`database ${redact(handle.url)}: ${reason}`, EXIT.unreachable);
   }
 }
 
-/** A connection URL with its password hidden, for messages. */
+/** A connection string with its password hidden in every form (user info, `?password=`, `password=`), for messages. */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  return maskConnectionString(url);
 }

@@ -1,3 +1,5 @@
+import { redactSecrets } from '@beacon/domain';
+
 /** Prints a value as indented JSON on stdout (the `--json` form of every listing). */
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
@@ -28,5 +30,5 @@ export function clean(text: string): string {
 
 /** Writes a progress or status line to stderr, keeping stdout for results. */
 export function note(line: string): void {
-  process.stderr.write(line + '\n');
+  process.stderr.write(redactSecrets(line) + '\n');
 }

@@ -18,6 +18,7 @@ import { registerTimeline } from './commands/timeline.command.js';
 import { registerToken } from './commands/token.command.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { clean } from './output.js';
+import { redactSecrets, registerConfiguredSecrets } from '@beacon/domain';
 
 /** The `beacon` command line: one program, one subcommand per task. */
 export function buildProgram(version: string): Command {
@@ -48,6 +49,8 @@ export function buildProgram(version: string): Command {
 
 /** Runs the program and returns the exit code; every failure is one clear line (plus its problems) on stderr. */
 export async function run(argv: string[], version: string): Promise<number> {
+  // The database password, BEACON_TOKEN and credential-named variables are hidden from the first message on.
+  registerConfiguredSecrets(null, process.env);
   const program = buildProgram(version);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
@@ -58,27 +61,32 @@ export async function run(argv: string[], version: string): Promise<number> {
   }
 }
 
+/** Error output: every line leaves with its secrets hidden (a driver's or a server's message may quote one). */
+function say(text: string): void {
+  process.stderr.write(redactSecrets(text));
+}
+
 function report(err: unknown): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
     return EXIT.usage;
   }
   if (err instanceof CliError) {
-    process.stderr.write(`error: ${err.message}\n`);
+    say(`error: ${err.message}\n`);
     return err.code;
   }
   if (err instanceof ApiUnreachableError) {
-    process.stderr.write(`error: ${err.message}\n`);
+    say(`error: ${err.message}\n`);
     return EXIT.unreachable;
   }
   if (err instanceof ApiRequestError) {
-    process.stderr.write(`error: ${clean(err.body.message)}\n`);
-    for (const p of err.body.problems ?? []) process.stderr.write(`  ${clean(p.path)}: ${clean(p.message)}\n`);
+    say(`error: ${clean(err.body.message)}\n`);
+    for (const p of err.body.problems ?? []) say(`  ${clean(p.path)}: ${clean(p.message)}\n`);
     if (err.status === 404) return EXIT.notFound;
     if (err.status === 409) return EXIT.conflict;
     if (err.status >= 400 && err.status < 500) return EXIT.rejected;
     return EXIT.failure;
   }
-  process.stderr.write(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  say(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   return EXIT.failure;
 }

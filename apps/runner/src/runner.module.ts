@@ -10,6 +10,7 @@ import { FindingsRepository } from '@beacon/reconciler';
 import { AnalysisController } from './api/analysis.controller.js';
 import { AnalysisService } from './analysis/analysis.service.js';
 import { ErrorFilter } from './api/error.filter.js';
+import { redactAnswers } from './api/redact-answers.middleware.js';
 import { ExecutionsController } from './api/executions.controller.js';
 import { HealthController } from './api/health.controller.js';
 import { JobsController } from './api/jobs.controller.js';
@@ -53,6 +54,7 @@ export interface RunnerModuleOptions {
 @Module({})
 export class RunnerModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(redactAnswers).forRoutes('*path');
     consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
     consumer.apply(AuditMiddleware).forRoutes('*path');
     // After the audit, so that refused mutating requests are audited too.

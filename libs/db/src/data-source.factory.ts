@@ -1,4 +1,5 @@
 import { MIGRATIONS } from '@beacon/migrations';
+import { connectionPasswords, secrets } from '@beacon/domain';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities/index.js';
 
@@ -12,6 +13,8 @@ export interface DataSourceOptions {
 
 /** The one way Beacon builds a DataSource: entities and migrations from code, never `synchronize`. */
 export function createDataSource(url: string, opts: DataSourceOptions = {}): DataSource {
+  // Its password (embedded or from DATABASE_URL, in whatever form) is hidden wherever a driver error might quote it.
+  secrets.add(...connectionPasswords(url));
   return new DataSource({
     type: 'postgres',
     url,

@@ -78,3 +78,4 @@ export { checkSpecText, storableText, storableValue, FREE_TEXT_KEYS, MAX_SPEC_KE
 export * from './diff/index.js';
 export * from './timeline/index.js';
 export * from './random/mulberry32.js';
+export * from './secrets/index.js';

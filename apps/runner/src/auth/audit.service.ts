@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuditEntry, SecurityRepository } from '@beacon/db';
+import { redactSecretsDeep } from '@beacon/domain';
 import { AuditSummaries, SUMMARY_INTERVAL_MS } from './audit-summary.js';
 import { SECURITY_REPOSITORY } from './security.tokens.js';
 
@@ -19,8 +20,9 @@ export class AuditService {
     for (const row of this.summaries.drain()) this.record(row);
   }
 
-  record(entry: AuditEntry): void {
-    if (this.summaries.absorb(entry)) return;
+  record(raw: AuditEntry): void {
+    if (this.summaries.absorb(raw)) return;
+    const entry = redactSecretsDeep(raw); // a path may carry a key a client pasted into it
     const p = this.repo.audit(entry).catch((err: unknown) => {
       this.log.error(`could not write the audit row for ${entry.method} ${entry.path}: ${err instanceof Error ? err.message : String(err)}`);
     });

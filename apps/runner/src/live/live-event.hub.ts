@@ -1,4 +1,6 @@
-import { BoundedQueue, type LiveEventBody, type LiveEventMatcher, type LiveEventView, type LiveGapView, matchesLiveFilter } from '@beacon/domain';
+import {
+  BoundedQueue, type LiveEventBody, type LiveEventMatcher, type LiveEventView, type LiveGapView, matchesLiveFilter, redactSecrets,
+} from '@beacon/domain';
 
 /** One numbered event with its SSE frame, serialised once for every client. */
 export interface LiveFrame {
@@ -47,7 +49,8 @@ export class LiveEventHub {
     for (const body of bodies) {
       const seq = this.nextSeq++;
       const event: LiveEventView = { seq: String(seq), ...body };
-      const frame: LiveFrame = { seq, event, frame: `id: ${seq}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n` };
+      // Serialised once for every client, and redacted once: a finding's summary quotes stored text.
+      const frame: LiveFrame = { seq, event, frame: `id: ${seq}\nevent: ${event.kind}\ndata: ${redactSecrets(JSON.stringify(event))}\n\n` };
       this.ring.push(frame);
       this.published++;
       for (const sink of this.sinks) if (matchesLiveFilter(sink.matcher, event)) sink.deliver(frame);

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { storableValue } from '@beacon/domain';
+import { redactSecrets, redactSecretsDeep, storableValue } from '@beacon/domain';
 import { query } from './query.js';
 import { storableCall } from './storable-call.js';
 import type {
@@ -64,7 +64,7 @@ export class QueueRepository {
        RETURNING execution_id, id`,
       [col((s) => s.cell.id), col((s) => s.cell.leaseToken), col((s) => s.runnerId), col((s) => s.systemPrompt),
         col((s) => s.userPrompt), col((s) => JSON.stringify(s.parameters)), col((s) => s.promptHash),
-        col((s) => s.parametersHash), col((s) => s.endpoint), col((s) => s.spanId)],
+        col((s) => s.parametersHash), col((s) => redactSecrets(s.endpoint)), col((s) => s.spanId)],
     );
     return new Map(rows.map((r) => [String(r.execution_id), String(r.id)]));
   }
@@ -96,7 +96,7 @@ export class QueueRepository {
    * PostgreSQL cannot hold is replaced first ({@link storableCall}) and noted in `storage_note`.
    */
   async complete(cell: ClaimedCell, received: CallRecord, result: CellResult): Promise<'succeeded' | 'fenced'> {
-    const { call, note } = storableCall(received);
+    const { call, note } = storableCall(redactSecretsDeep(received)); // no secret an upstream echoed is stored
     const rows: Row[] = await query(this.ds, 
       `WITH fenced AS (
          UPDATE executions
@@ -132,7 +132,7 @@ export class QueueRepository {
 
   /** Records a failed call: back to the queue after a delay, or failed for good. Fenced like `complete`. */
   async fail(cell: ClaimedCell, received: CallRecord, d: FailureDisposition): Promise<'recorded' | 'fenced'> {
-    const { call, note } = storableCall(received);
+    const { call, note } = storableCall(redactSecretsDeep(received)); // no secret an upstream echoed is stored
     const retry = d.kind === 'retry';
     const rows: Row[] = await query(this.ds, 
       `WITH fenced AS (
@@ -175,7 +175,7 @@ export class QueueRepository {
           SET ended_at = greatest(now(), a.started_at), outcome = $3, latency_ms = $5, error = $6::jsonb
         WHERE a.lease_token = $2 AND a.outcome IS NULL AND EXISTS (SELECT 1 FROM fenced)
        RETURNING a.id`,
-      [cell.id, cell.leaseToken, reason, delayMs, call.latencyMs ?? null, json(storableValue(call.error ?? null))],
+      [cell.id, cell.leaseToken, reason, delayMs, call.latencyMs ?? null, json(storableValue(redactSecretsDeep(call.error ?? null)))],
     );
     return rows.length > 0;
   }

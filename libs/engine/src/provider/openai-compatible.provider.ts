@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '@beacon/domain';
+import { parseRetryAfter, redactSecrets, secrets } from '@beacon/domain';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { ChatFailure, ChatProvider, ChatRequest, ChatSuccess } from './chat-provider.js';
 
@@ -30,7 +30,10 @@ export class OpenAiCompatibleProvider implements ChatProvider {
     const timeout = AbortSignal.timeout(req.timeoutMs);
     const signal = AbortSignal.any([req.signal, timeout]);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (req.apiKey) headers.authorization = `Bearer ${req.apiKey}`;
+    if (req.apiKey) {
+      headers.authorization = `Bearer ${req.apiKey}`;
+      secrets.add(req.apiKey); // whatever key is sent is hidden in whatever comes back (already known: a set lookup)
+    }
     const body = JSON.stringify({
       model: req.model,
       messages: [{ role: 'system', content: req.system }, { role: 'user', content: req.user }],
@@ -43,8 +46,10 @@ export class OpenAiCompatibleProvider implements ChatProvider {
     try {
       const res = await request(url, { method: 'POST', headers, body, signal, dispatcher: this.agent(url), maxRedirections: 0 } as Parameters<typeof request>[1]);
       status = res.statusCode;
-      requestId = header(res.headers['x-request-id']);
-      const text = await readCapped(res.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, header(res.headers['content-length']));
+      requestId = redactNullable(header(res.headers['x-request-id']));
+      // An upstream may echo the key it was sent (`Incorrect API key provided: sk-…`): hide every secret in the whole
+      // body before anything reads, parses or clips it, so no stored, logged or traced part of it can hold one.
+      const text = redactSecrets(await readCapped(res.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, header(res.headers['content-length'])));
       if (status < 200 || status >= 300) {
         return {
           ok: false, status, body: text.slice(0, 2000), requestId, latencyMs: elapsed(),
@@ -160,6 +165,10 @@ function errorMessage(status: number, text: string): string {
     if (msg) return `HTTP ${status}: ${msg.slice(0, 300)}`;
   } catch { /* not JSON */ }
   return `HTTP ${status}`;
+}
+
+function redactNullable(text: string | null): string | null {
+  return text === null ? null : redactSecrets(text);
 }
 
 function header(v: string | string[] | undefined): string | null {

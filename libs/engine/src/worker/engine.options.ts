@@ -1,4 +1,4 @@
-import type { BeaconConfig } from '@beacon/domain';
+import { registerConfiguredSecrets, type BeaconConfig } from '@beacon/domain';
 import { AttemptTracing, type AttemptTracer } from '@beacon/observability';
 
 /** How a runner's engine behaves; every duration in milliseconds. */
@@ -42,6 +42,8 @@ export interface EngineOptions {
 /** Defaults for everything but identity and configuration. */
 export function engineOptions(base: Pick<EngineOptions, 'runnerId' | 'config'> & Partial<EngineOptions>): EngineOptions {
   const leaseMs = base.leaseMs ?? 30_000;
+  // The keys this engine will send are known to every sink before the first call can echo one.
+  registerConfiguredSecrets(base.config, base.env ?? process.env);
   return {
     regions: null,
     leaseMs,

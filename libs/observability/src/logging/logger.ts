@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api';
+import { redactSecrets } from '@beacon/domain';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 /** Options for the process logger. */
@@ -15,7 +16,7 @@ export interface LoggerSettings {
 
 /**
  * The process logger: JSON lines with `trace_id` and `span_id` of the active span, readable colour-free lines on a
- * terminal. Fields name the execution (`execution_id`, `job_id`) where a line is about one.
+ * terminal, every known secret replaced by `[REDACTED]`. Fields name the execution (`execution_id`, `job_id`) where a line is about one.
  */
 export function createLogger(settings: LoggerSettings = {}, env: NodeJS.ProcessEnv = process.env): Logger {
   const destination = settings.destination ?? process.stderr;
@@ -25,6 +26,9 @@ export function createLogger(settings: LoggerSettings = {}, env: NodeJS.ProcessE
     base: { service: 'beacon', ...settings.base },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // Every line, whatever field or message carries it, leaves with its secrets hidden: the serialised line is the
+    // one place that sees them all (pino's path-based `redact` cannot know where an echoed key will be).
+    hooks: { streamWrite: redactSecrets },
     mixin() {
       const ctx = trace.getActiveSpan()?.spanContext();
       return ctx && trace.isSpanContextValid(ctx) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};

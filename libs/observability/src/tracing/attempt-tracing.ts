@@ -1,4 +1,5 @@
 import { SpanKind, SpanStatusCode, TraceFlags, context, trace, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import { redactSecrets } from '@beacon/domain';
 import { ATTR } from './semconv.js';
 
 /** What an attempt span is about. */
@@ -107,7 +108,7 @@ class OtelAttemptSpan implements AttemptSpan {
       if (info.inputTokens !== null) callSpan.setAttribute(ATTR.genAiUsageInputTokens, info.inputTokens);
       if (info.outputTokens !== null) callSpan.setAttribute(ATTR.genAiUsageOutputTokens, info.outputTokens);
       if (info.finishReason) callSpan.setAttribute(ATTR.genAiResponseFinishReasons, [info.finishReason]);
-      if (info.responseId) callSpan.setAttribute(ATTR.genAiResponseId, info.responseId);
+      if (info.responseId) callSpan.setAttribute(ATTR.genAiResponseId, redactSecrets(info.responseId));
       if (this.opts.captureContent && info.response) callSpan.setAttribute(ATTR.response, this.clip(info.response));
       if (info.errorType) {
         callSpan.setAttribute(ATTR.errorType, info.errorType);
@@ -116,7 +117,7 @@ class OtelAttemptSpan implements AttemptSpan {
       return result;
     } catch (err) {
       callSpan.setAttribute(ATTR.errorType, err instanceof Error ? err.name : 'error');
-      callSpan.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      callSpan.setStatus({ code: SpanStatusCode.ERROR, message: redactSecrets(err instanceof Error ? err.message : String(err)) });
       throw err;
     } finally {
       callSpan.end();
@@ -129,13 +130,15 @@ class OtelAttemptSpan implements AttemptSpan {
     this.span.setAttribute(ATTR.outcome, outcome);
     if (classification) this.span.setAttribute(ATTR.classification, classification);
     if (outcome !== 'succeeded') {
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message: error ?? outcome });
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: redactSecrets(error ?? outcome) });
       this.span.setAttribute(ATTR.errorType, outcome);
     }
     this.span.end();
   }
 
-  private clip(text: string): string {
+  /** Recorded text: secrets hidden first, then clipped (clipping first could leave the start of a key). */
+  private clip(raw: string): string {
+    const text = redactSecrets(raw);
     const max = this.opts.maxContentChars ?? 1000;
     return text.length > max ? `${text.slice(0, max)}…` : text;
   }

@@ -1,4 +1,5 @@
 import { register } from 'node:module';
+import { RedactingSpanExporter } from './redacting-exporter.js';
 
 /** A started tracing SDK and how to flush it. */
 export interface TracingHandle {
@@ -26,7 +27,7 @@ export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv =
   ]);
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME || serviceName,
-    traceExporter: new OTLPTraceExporter(),
+    traceExporter: new RedactingSpanExporter(new OTLPTraceExporter()),
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true }),
       new PgInstrumentation({ requireParentSpan: true }),
