@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { createDataSource } from '@beacon/db';
+import { acquireDatabase, createDataSource } from '@beacon/db';
+import pg from 'pg';
 import { startSimulator, type RunningSimulator } from '@beacon/engine';
 import type { DataSource } from 'typeorm';
 import { stringify } from 'yaml';
@@ -9,7 +10,7 @@ import { isProcessAlive } from '../../libs/db/src/embedded/process-info.util.js'
 import { readPostmasterPid } from '../../libs/db/src/embedded/server-state.util.js';
 import { serverUrl } from '../../libs/db/src/embedded/postgres-server.util.js';
 import { cliEnv, requireBuild, startDaemon, type Daemon } from '../utils/cli.js';
-import { destroyBaseDir, freshBaseDir, postmastersFor, waitFor } from '../utils/embedded-fixtures.js';
+import { destroyBaseDir, freshBaseDir, postmastersFor, startHolder, waitFor } from '../utils/embedded-fixtures.js';
 import { debug, invariants, jobSpec } from '../utils/fleet.js';
 
 /**
@@ -205,5 +206,34 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
     }, 'the job to complete after SIGCONT', 60_000);
     expectExactlyOnce(await invariants(ds, 'pg-stop'), 60);
     expect(await s.daemon.stop('SIGTERM')).toBe(0);
+  });
+
+  it('dependency faults heal: a postmaster killed and restarted by another process is adopted by the watching process, one server for the cluster', async () => {
+    const dir = await freshBaseDir(true);
+    teardown.push(() => destroyBaseDir(dir));
+    const handle = await acquireDatabase({ baseDir: dir, env: {} });
+    cleanups.push(() => handle.release());
+    const lines: string[] = [];
+    // A slow watch, so that the other process gets to restart the server first.
+    const watch = handle.watch({ intervalMs: 3_000, log: (line) => lines.push(line) });
+    cleanups.push(() => watch.stop());
+    await new Promise((r) => setTimeout(r, 200));
+    const [killed] = postmastersFor(handle.dataDir!);
+    process.kill(killed!, 'SIGKILL');
+    await waitFor(() => !isProcessAlive(killed!), 'the postmaster to die', 5_000);
+
+    const other = startHolder(dir);
+    cleanups.push(async () => { other.child.kill('SIGTERM'); await other.exited; });
+    const info = await other.ready;
+    // Restarted on the same port: the URL the watching process holds works again, with no restart of its own.
+    expect(info.url).toBe(handle.url);
+    await waitFor(() => lines.some((l) => /restarted by another process|adopted after a restart/.test(l)), 'the watch to adopt the server', 15_000);
+    expect(watch.state).toBe('watching');
+    await waitFor(() => postmastersFor(handle.dataDir!).length === 1, 'a single postmaster', 10_000);
+    const client = new pg.Client(handle.url);
+    await client.connect();
+    expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await client.end();
+    debug('adoption', lines);
   });
 });
