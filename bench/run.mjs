@@ -9,6 +9,7 @@ import { liveTail } from './live-tail.mjs';
 import { reconcileBench } from './reconcile.mjs';
 import { planBench } from './plan.mjs';
 import { redactionBench } from './redaction.mjs';
+import { tokenFloodScenario } from './token-flood.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes('--json');
@@ -84,6 +85,9 @@ log(`    ${results.planning.map((p) => `${p.cells} cells in ${p.ms} ms`).join(',
 log('(i) secret redaction: a 4 MiB answer, a 2 KB echoing error body, a log line, a 1 MiB JSON answer (12 secrets registered)');
 results.redaction = await redactionBench(await load());
 log(`    ${results.redaction.msPerMiB} ms/MiB, log line ${results.redaction.logLineUs} µs`);
+log('(j) token flood: 800 unknown bearer tokens always in flight against a daemon with a scrypt-hashed token');
+results.tokenFlood = await tokenFloodScenario(await load(), { quick });
+log(`    event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms`);
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
@@ -101,6 +105,7 @@ else {
     `TUI frame time             timeline scroll p50 ${results.tui.timeline.scroll.p50Ms} ms p99 ${results.tui.timeline.scroll.p99Ms} ms, page down p99 ${results.tui.timeline.pageDown.p99Ms} ms, jobs p99 ${results.tui.jobs.move.p99Ms} ms, live tail ${results.tui.liveTail.eventsPerSec} events/s shown`,
     ...results.planning.map((p) => `planning time              ${String(p.cells).padStart(7)} cells: ${p.ms} ms (${p.cellsPerSec} cells/s, statements of ${p.chunkCells} cells)`),
     `secret redaction           ${results.redaction.msPerMiB} ms/MiB (4 MiB answer ${results.redaction.fourMiBAnswerMs} ms), 2 KB error body ${results.redaction.errorBodyUs} µs, log line ${results.redaction.logLineUs} µs, ${results.redaction.jsonAnswerMiB} MiB API answer ${results.redaction.jsonAnswerMs} ms`,
+    `token flood                event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms max ${results.tokenFlood.healthLiveMs.max} ms over ${results.tokenFlood.requests} requests (${results.tokenFlood.target})`,
     '',
   ].join('\n'));
 }
