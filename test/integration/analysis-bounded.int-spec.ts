@@ -123,6 +123,12 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
     return { status: res.status, headers: res.headers, body: await res.json() as any };
   };
 
+  /** `beacon_event_loop_delay_seconds` by percentile, from the daemon's /metrics (each scrape starts a new window). */
+  const eventLoopDelay = async (url: string): Promise<Record<string, number>> => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return Object.fromEntries([...text.matchAll(/^beacon_event_loop_delay_seconds\{percentile="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  };
+
   beforeAll(async () => {
     db = await migratedDatabase('analysis_bounded');
     ({ app, url: baseUrl } = await start(defaultConfig()));
@@ -150,9 +156,12 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
+    await eventLoopDelay(baseUrl); // starts the metric's window
     const answers = await Promise.all([0, 1, 2].map(() => getAnalysis(baseUrl, 'big-3000')));
     done = true;
     await probe;
+    // The daemon's own account of it agrees: its event-loop delay metric over the attack.
+    expect((await eventLoopDelay(baseUrl))['99']).toBeLessThan(0.2);
 
     latencies.sort((a, b) => a - b);
     const p99 = latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)]!;
@@ -256,5 +265,16 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
     } finally {
       await tight.app.close();
     }
+  });
+  it('the event-loop delay is exported as beacon_event_loop_delay_seconds and shows a stall', async () => {
+    await eventLoopDelay(baseUrl);
+    const t0 = performance.now();
+    while (performance.now() - t0 < 300) { /* the daemon runs in this process: this stalls its event loop for 300 ms */ }
+    await new Promise((r) => setTimeout(r, 20));
+    const stalled = await eventLoopDelay(baseUrl);
+    expect(Object.keys(stalled).sort()).toEqual(['100', '50', '90', '99']);
+    expect(stalled['100']).toBeGreaterThan(0.25);
+    expect(stalled['100']).toBeLessThan(5);
+    expect(stalled['50']).toBeLessThanOrEqual(stalled['100']!);
   });
 });

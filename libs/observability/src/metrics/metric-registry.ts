@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type OpenMetricsContentType, Registry, collectDefaultMetrics } from 'prom-client';
+import { eventLoopDelayGauge } from './event-loop-delay.js';
 
 /** Buckets for LLM calls: tens of milliseconds for cached or tiny answers up to the two-minute timeout. */
 export const PROVIDER_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
@@ -35,6 +36,8 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
     reconcilerFindings: new Gauge({ name: 'beacon_reconciler_findings', help: 'Open reconciler findings by rule and severity', labelNames: ['rule', 'severity'] as const, registers: r }),
     reconcilerDuration: new Gauge({ name: 'beacon_reconciler_run_duration_seconds', help: 'Duration of the last reconciler run', registers: r }),
     reconcilerRuns: new Counter({ name: 'beacon_reconciler_runs_total', help: 'Scheduled reconciler ticks by result: ok, failed (a rule or the run failed), skipped (another daemon held the lock)', labelNames: ['result'] as const, registers: r }),
+    /** Event-loop delay by percentile since the previous scrape: a stalled loop delays every request and every provider call. */
+    eventLoopDelay: eventLoopDelayGauge(r).gauge,
   };
   collectDefaultMetrics({ register: registry, prefix: 'beacon_' });
   return metrics;
