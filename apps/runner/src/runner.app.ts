@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { type INestApplication, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { RunnerModule, type RunnerModuleOptions } from './runner.module.js';
+import { guardConnections } from './api/connection-guard.js';
 
 /** Options for building the daemon's Nest application. */
 export interface RunnerAppOptions extends RunnerModuleOptions {
@@ -19,5 +20,6 @@ export async function createRunnerApp(opts: RunnerAppOptions): Promise<INestAppl
     logger: opts.logger ?? ['error', 'warn'],
     abortOnError: false,
   });
+  guardConnections(app.getHttpServer(), opts.config.limits.maxConnections);
   return app;
 }

@@ -1,7 +1,10 @@
-import { Controller, Get, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { LIVE_FILTER_PARAMS, LiveFilterError, parseLiveFilter } from '@beacon/domain';
 import type { Request, Response } from 'express';
+import type { BeaconConfig } from '@beacon/domain';
 import { ApiError, badParam } from '../api/api-error.js';
+import { BUSY_RETRY_AFTER_S } from '../api/connection-guard.js';
+import { BEACON_CONFIG } from '../tokens.js';
 import { invalidParameters, problemsOf, query, repeated, single, textProblem } from '../api/edge-input.js';
 import { LiveEventsService } from './live-events.service.js';
 import { SseSession } from './sse-session.js';
@@ -19,7 +22,7 @@ const eventsQuery = query({
 
 @Controller('api/v1/events')
 export class LiveEventsController {
-  constructor(private readonly live: LiveEventsService) {}
+  constructor(private readonly live: LiveEventsService, @Inject(BEACON_CONFIG) private readonly config: BeaconConfig) {}
 
   @Get()
   async stream(@Req() req: Request, @Res() res: Response): Promise<void> {
@@ -41,6 +44,9 @@ export class LiveEventsController {
     } catch (err) {
       throw new ApiError(503, 'unavailable', `cannot listen for live events: ${(err as Error).message}`);
     }
+    const { maxEventStreams, maxEventStreamsPerClient } = this.config.limits;
+    const slot = this.live.admit(req.socket.remoteAddress ?? 'unknown', maxEventStreams, maxEventStreamsPerClient);
+    if ('refused' in slot) throw new ApiError(503, 'unavailable', `${slot.refused}; retry later`, undefined, { 'retry-after': String(BUSY_RETRY_AFTER_S) });
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -53,10 +59,17 @@ export class LiveEventsController {
     const session = new SseSession(res, matcher, clientBuffer, heartbeatMs);
     this.live.sessions.add(session);
     const unsubscribe = this.live.hub.subscribe(session, lastEventId);
-    req.on('close', () => {
+    let ended = false;
+    const closed = () => {
+      if (ended) return;
+      ended = true;
       unsubscribe();
       this.live.sessions.delete(session);
       session.close();
-    });
+      slot.release();
+    };
+    req.on('close', closed);
+    // A client gone while the listener was being set up: its close event has been and gone.
+    if (req.socket.destroyed) closed();
   }
 }

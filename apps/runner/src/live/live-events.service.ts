@@ -15,6 +15,8 @@ export class LiveEventsService implements OnModuleDestroy {
   private readonly log = new Logger('live');
   readonly hub: LiveEventHub;
   readonly sessions = new Set<SseSession>();
+  /** Open streams per client address, for `limits.maxEventStreamsPerClient`. */
+  private readonly streamsByClient = new Map<string, number>();
   private listener: LiveListener | null = null;
   private ready: Promise<void> | null = null;
 
@@ -52,6 +54,27 @@ export class LiveEventsService implements OnModuleDestroy {
       void this.listener.start();
     });
     return this.ready;
+  }
+
+  /**
+   * Takes a stream slot for `client`, or names the cap that is reached (streams are long-lived: each holds a socket and
+   * a frame buffer, so their number is bounded per daemon and per client address). `release` gives the slot back.
+   */
+  admit(client: string, max: number, maxPerClient: number): { release: () => void } | { refused: string } {
+    const mine = this.streamsByClient.get(client) ?? 0;
+    if (this.sessions.size >= max) return { refused: `too many live-event streams on this daemon (limits.maxEventStreams = ${max})` };
+    if (mine >= maxPerClient) return { refused: `too many live-event streams from ${client} (limits.maxEventStreamsPerClient = ${maxPerClient})` };
+    this.streamsByClient.set(client, mine + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const n = (this.streamsByClient.get(client) ?? 1) - 1;
+        if (n > 0) this.streamsByClient.set(client, n);
+        else this.streamsByClient.delete(client);
+      },
+    };
   }
 
   /** True while the LISTEN connection is up. */

@@ -1,0 +1,122 @@
+import http from 'node:http';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { defaultConfig, type BeaconConfig } from '@beacon/domain';
+import { startTestRunner, type TestRunner } from '../utils/runner-harness.js';
+
+/** One response of a GET from a given local address: status, Retry-After, body; `close()` ends an open stream. */
+interface Opened {
+  status: number;
+  retryAfter: string | null;
+  body: string;
+  close(): void;
+}
+
+/**
+ * GETs `path` from `localAddress` (any 127.x address reaches a loopback server, and is a distinct client address to
+ * it). Resolves on the response headers for a stream (200 event-stream), on the whole body otherwise.
+ */
+function get(base: string, path: string, localAddress = '127.0.0.1'): Promise<Opened> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${path}`, { localAddress, agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
+      const opened: Opened = { status: res.statusCode ?? 0, retryAfter: (res.headers['retry-after'] as string | undefined) ?? null, body: '', close: () => req.destroy() };
+      res.on('error', () => undefined);
+      if (String(res.headers['content-type']).startsWith('text/event-stream')) return resolve(opened);
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { opened.body += c; });
+      res.on('end', () => resolve(opened));
+    });
+    req.on('error', reject);
+  });
+}
+
+function limited(limits: Partial<BeaconConfig['limits']>): BeaconConfig {
+  const base = defaultConfig();
+  return { ...base, limits: { ...base.limits, ...limits } };
+}
+
+describe('defect 13.11c: live-event streams and HTTP connections are capped, 503 with Retry-After past the cap', () => {
+  describe('live-event streams', () => {
+    let runner: TestRunner;
+    beforeAll(async () => { runner = await startTestRunner(limited({ maxEventStreams: 4, maxEventStreamsPerClient: 2 })); });
+    afterAll(async () => { await runner?.close(); });
+
+    it('defect 13.11c: caps streams per client address and in total, and frees a slot when a stream ends', async () => {
+      const open: Opened[] = [];
+      try {
+        for (const addr of ['127.0.0.1', '127.0.0.1']) open.push(await get(runner.baseUrl, '/api/v1/events', addr));
+        expect(open.map((o) => o.status)).toEqual([200, 200]);
+        // A third stream from the same address: refused, naming the limit, with a time to come back.
+        const perClient = await get(runner.baseUrl, '/api/v1/events', '127.0.0.1');
+        expect(perClient).toMatchObject({ status: 503, retryAfter: '5' });
+        expect(JSON.parse(perClient.body)).toMatchObject({ error: 'unavailable', message: expect.stringContaining('limits.maxEventStreamsPerClient = 2') });
+
+        for (const addr of ['127.0.0.2', '127.0.0.2']) open.push(await get(runner.baseUrl, '/api/v1/events', addr));
+        expect(open.map((o) => o.status)).toEqual([200, 200, 200, 200]);
+        const total = await get(runner.baseUrl, '/api/v1/events', '127.0.0.3');
+        expect(total).toMatchObject({ status: 503, retryAfter: '5' });
+        expect(JSON.parse(total.body)).toMatchObject({ message: expect.stringContaining('limits.maxEventStreams = 4') });
+        // Other routes are not affected.
+        expect((await get(runner.baseUrl, '/health/live', '127.0.0.3')).status).toBe(200);
+
+        // A stream that ends gives its slot back (to its own address, and to the total).
+        open.shift()!.close();
+        let again: Opened | null = null;
+        for (let i = 0; i < 50 && again?.status !== 200; i++) {
+          again?.close();
+          await new Promise((r) => setTimeout(r, 20));
+          again = await get(runner.baseUrl, '/api/v1/events', '127.0.0.3');
+        }
+        expect(again!.status).toBe(200);
+        open.push(again!);
+      } finally {
+        for (const o of open) o.close();
+      }
+    });
+  });
+
+  describe('connections', () => {
+    let runner: TestRunner;
+    beforeAll(async () => { runner = await startTestRunner(limited({ maxConnections: 8 })); });
+    afterAll(async () => { await runner?.close(); });
+
+    it('defect 13.11c: a connection past limits.maxConnections gets 503 with Retry-After and changes nothing; capacity returns as connections close', async () => {
+      const port = Number(new URL(runner.baseUrl).port);
+      const idle: net.Socket[] = [];
+      try {
+        for (let i = 0; i < 8; i++) {
+          idle.push(await new Promise<net.Socket>((resolve, reject) => {
+            const s = net.connect(port, '127.0.0.1', () => resolve(s));
+            s.on('error', reject);
+          }));
+        }
+        // Connections are counted as the server accepts them: wait until it has accepted all eight.
+        const server = runner.app.getHttpServer() as http.Server;
+        for (let i = 0; i < 100; i++) {
+          const n = await new Promise<number>((resolve) => server.getConnections((_e, c) => resolve(c)));
+          if (n >= 8) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        const before = await runner.ds.query('SELECT count(*)::int AS n FROM jobs');
+        const refused = await fetch(`${runner.baseUrl}/api/v1/jobs`, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ id: 'over-cap', questions: [{ id: 'q1', text: 'What is 2 + 2?' }], models: ['llama3.2-1b'], regions: ['us-east'] }),
+        });
+        expect(refused.status).toBe(503);
+        expect(refused.headers.get('retry-after')).toBe('5');
+        expect(await refused.json()).toMatchObject({ error: 'unavailable', message: expect.stringContaining('limits.maxConnections = 8') });
+        expect(await runner.ds.query('SELECT count(*)::int AS n FROM jobs')).toEqual(before);
+
+        for (const s of idle.splice(0)) s.destroy();
+        let live = 0;
+        for (let i = 0; i < 50 && live !== 200; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          live = (await fetch(`${runner.baseUrl}/health/live`)).status;
+        }
+        expect(live).toBe(200);
+      } finally {
+        for (const s of idle) s.destroy();
+      }
+    });
+  });
+});
