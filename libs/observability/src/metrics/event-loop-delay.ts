@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, type OpenMetricsContentType, type Registry } from 'prom-client';
 
 /** Sampling interval of the event-loop delay monitor, in milliseconds. */
 export const EVENT_LOOP_RESOLUTION_MS = 10;
@@ -15,7 +15,7 @@ export const EVENT_LOOP_PERCENTILES = [50, 90, 99, 100] as const;
  * the monitor's own interval; it is subtracted, so an idle loop reads 0 and a 2 s stall reads 2. A loop that was never
  * sampled in the window (two scrapes within one interval) reads 0. `stop()` ends the monitor.
  */
-export function eventLoopDelayGauge(registers: Registry[]): { gauge: Gauge<'percentile'>; stop(): void } {
+export function eventLoopDelayGauge(registers: Registry<OpenMetricsContentType>[]): { gauge: Gauge<'percentile'>; stop(): void } {
   const histogram = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
   histogram.enable();
   const gauge = new Gauge({
