@@ -11,7 +11,7 @@ import { readPostmasterPid } from '../../libs/db/src/embedded/server-state.util.
 import { serverUrl } from '../../libs/db/src/embedded/postgres-server.util.js';
 import { cliEnv, requireBuild, startDaemon, type Daemon } from '../utils/cli.js';
 import { destroyBaseDir, freshBaseDir, postmastersFor, startHolder, waitFor } from '../utils/embedded-fixtures.js';
-import { debug, invariants, jobSpec } from '../utils/fleet.js';
+import { debug, invariants, jobSpec, simCalls } from '../utils/fleet.js';
 
 /**
  * A daemon on the embedded PostgreSQL brings its database back by itself: a `kill -9` of the postmaster is noticed
@@ -171,7 +171,13 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
       const [row]: { status: string }[] = await after.query('SELECT status FROM jobs WHERE id = $1', ['pg-kill']);
       return row?.status === 'completed';
     }, 'the job to complete after the restart', 60_000);
-    expectExactlyOnce(await invariants(after, 'pg-kill'), 80);
+    const inv = await invariants(after, 'pg-kill');
+    expectExactlyOnce(inv, 80);
+    // Every upstream call is an attempt row, and a cell was called again only for an attempt the fault cut short.
+    const calls = await simCalls(after, s.sim, 'pg-kill');
+    debug('kill calls', { inv, calls: { ...calls, repeatedCellIds: calls.repeatedCellIds.length } });
+    expect(calls.callsWithoutAttempt).toBe(0);
+    expect(calls.extraCalls).toBeLessThanOrEqual((inv.attemptsByOutcome.lease_expired ?? 0) + (inv.attemptsByOutcome.fenced ?? 0));
   });
 
   it('defect 13.7: while the whole cluster is frozen (SIGSTOP) /health/ready answers 503 within 2 s, /health/live stays up, and after SIGCONT the daemon heals', async () => {
