@@ -165,4 +165,60 @@ describe('engine against a misbehaving upstream (real HTTP on 127.0.0.1)', () =>
       await fleet.close();
     }
   });
+  it('property: upstream faults heal by themselves (hang before or after headers, reset, 50 MB, NUL, invalid UTF-8): the job ends, no cell has two results, no call goes unrecorded, and the runner goes on', async () => {
+    const up = await upstream();
+    const fleet = await hostileFleet('heal', up, 1500);
+    try {
+      // A small response cap, so that reading up to it stays well within the 1.5 s call timeout on a loaded machine.
+      const runner = await fleet.startInProcess({
+        leaseMs: 3000, breakerHalfOpenMs: 1000, config: { ...fleet.config, limits: { ...fleet.config.limits, maxResponseBytes: 256 * 1024 } },
+      });
+      // Each fault hits a cell's first call only (then the upstream answers), three cells each, all in flight at once.
+      const faults = ['hang-headers', 'hang-body', 'reset', 'nul-5xx', 'huge', 'huge-length', 'nul-content', 'bad-utf8'];
+      const tags = [0, 1, 2].flatMap(() => [...faults.map((f) => `#fault:${f}:1`), '']);
+      const job = await fleet.submit(faultSpec(`heal-${randomUUID().slice(0, 8)}`, tags, { max_attempts: 2 }));
+      expect(await fleet.waitForJob(job.id, 60_000)).toBe('partially_completed');
+      const all = await cells(fleet, up, job.id);
+      debug('heal', { served: up.served, maxInFlight: up.maxInFlight, hugeBytesWritten: up.hugeBytesWritten });
+
+      const inv = await fleet.invariants(job.id);
+      expect(inv).toMatchObject({
+        cells: 27, terminal: 27, running: 0, pending: 0, openAttempts: 0, cellsWithMoreThanOneSucceededAttempt: 0,
+        cellsWithResultButNotSucceeded: 0, succeededWithoutMatchingAttempt: 0, resultNotFromItsAttempt: 0,
+        overlapping: { total: 0, involvingLostLease: 0, other: 0 }, cellsCountedAttemptsOverMax: 0,
+      });
+      expect(inv.attemptsByOutcome).not.toHaveProperty('lease_expired');
+      // Every upstream call is an attempt with a recorded outcome: no extra calls (the bound is the calls in flight at
+      // the fault; nothing was lost here, so it is zero).
+      const extra = all.reduce((n, c) => n + Math.max(0, c.calls - c.attempts.filter((a: Row) => ['succeeded', 'retryable_error', 'final_error'].includes(a.outcome)).length), 0);
+      expect(extra).toBe(0);
+
+      const byFault = (f: string) => all.filter((c) => String(c.user_prompt).includes(`#fault:${f}:`));
+      const retried: Record<string, string> = { 'hang-headers': 'timeout', 'hang-body': 'timeout', reset: 'network', 'nul-5xx': 'http' };
+      for (const [f, kind] of Object.entries(retried)) {
+        for (const c of byFault(f)) {
+          expect(c).toMatchObject({ state: 'succeeded', calls: 2 });
+          // Deferred claims (the breaker opened on the burst of health failures) are no calls.
+          const calls = c.attempts.filter((a: Row) => a.outcome !== 'deferred');
+          expect(calls.map((a: Row) => [a.outcome, a.error?.kind ?? null])).toEqual([['retryable_error', kind], ['succeeded', null]]);
+        }
+      }
+      for (const f of ['huge', 'huge-length']) {
+        for (const c of byFault(f)) expect(c).toMatchObject({ state: 'failed', calls: 1, last_error: { kind: 'response_too_large' } });
+      }
+      for (const f of ['nul-content', 'bad-utf8']) {
+        for (const c of byFault(f)) expect(c).toMatchObject({ state: 'succeeded', calls: 1 });
+      }
+      expect(up.hugeBytesWritten).toHaveLength(6);
+      for (const written of up.hugeBytesWritten) expect(written).toBeLessThan(16 * 1024 * 1024);
+      expect(runner.events.filter((e) => e.type === 'error' || e.type === 'lease_lost')).toEqual([]);
+
+      // No human action: the same runner takes the next job at once and completes it.
+      expect((await fetch(`${runner.url}/health/live`)).status).toBe(200);
+      const next = await fleet.submit(faultSpec(`after-${randomUUID().slice(0, 8)}`, ['', '']));
+      expect(await fleet.waitForJob(next.id, 30_000)).toBe('completed');
+    } finally {
+      await fleet.close();
+    }
+  });
 });
