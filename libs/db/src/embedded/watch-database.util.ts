@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { RunAs } from './embedded.types.js';
 import { withFileLock } from './file-lock.util.js';
 import { isPostgresProcess } from './process-info.util.js';
@@ -99,6 +101,11 @@ export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): Dat
     }
     const began = Date.now();
     try {
+      // A cluster deleted under a running process is not re-created here: a fresh one would have other credentials
+      // and none of the data this process works on.
+      await fs.access(path.join(target.dataDir, 'PG_VERSION')).catch(() => {
+        throw new Error(`${target.dataDir} no longer holds a PostgreSQL cluster; restart this process to start over`);
+      });
       const server = await withFileLock(target.layout.lockFile, () => target.findOrStart(log, target.port));
       if ((state as WatchState) === 'stopped') return;
       knownPid = server.pid;
