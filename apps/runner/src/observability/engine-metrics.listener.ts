@@ -10,7 +10,7 @@ export function engineMetricsListener(m: BeaconMetrics): (e: EngineEvent) => voi
       case 'attempt': {
         const region = e.cell.region;
         const model = e.cell.modelId;
-        m.attempts.inc({ region, model, outcome: e.outcome, kind: e.cell.failures > 0 ? 'retry' : 'first' });
+        m.attempts.inc({ region, model, outcome: e.outcome, kind: e.cell.failures > 0 || e.cell.leaseLosses > 0 ? 'retry' : 'first' });
         if (e.outcome !== 'deferred') {
           // prom-client types exemplar labels as the metric's own label names; the exemplar carries the trace id.
           const exemplarLabels = { trace_id: e.cell.traceId } as unknown as Record<'region', string>;
