@@ -116,10 +116,13 @@ describe('connection strings', () => {
     first!.apiKeyEnv = 'MY_REGION_KEY';
     const env = {
       MY_REGION_KEY: 'sk-region-0123456789', DATABASE_URL: 'postgres://u:dbpass-123@h/db', BEACON_TOKEN: 'bct_abcdefghijklmnop',
-      OTHER_API_KEY: 'Zz0123456789', SIGN_KEY: './ci.key', FEATURE_TOKEN: 'disabled', PATH: '/usr/bin',
+      OTHER_API_KEY: 'Zz0123456789ab', SIGN_KEY: './ci.key', FEATURE_TOKEN: 'disabled', PATH: '/usr/bin',
+      CACHE_KEY: '127.0.0.1', SERVICE_TOKEN: 'https://auth.example/v1',
     };
     const found = configuredSecrets(config, env);
-    expect(found.values).toEqual(expect.arrayContaining(['sk-region-0123456789', 'dbpass-123', 'bct_abcdefghijklmnop', 'Zz0123456789']));
+    expect(found.values).toEqual(expect.arrayContaining(['sk-region-0123456789', 'dbpass-123', 'bct_abcdefghijklmnop', 'Zz0123456789ab']));
+    expect(found.values).not.toContain('127.0.0.1');
+    expect(found.values).not.toContain('https://auth.example/v1');
     expect(found.values).not.toEqual(expect.arrayContaining(['./ci.key']));
     expect(found.values).not.toContain('disabled');
     expect(found.values).not.toContain('/usr/bin');

@@ -23,11 +23,13 @@ export function redactSecretsDeep<T>(value: T): T {
 const SECRET_ENV_NAME = /(?:^|_)(?:API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$/i;
 
 /**
- * A value that could be a credential rather than a setting: no spaces, not a path, not a plain word (so a variable
- * like `SIGN_KEY=./ci.key` or `X_TOKEN=disabled` does not turn common text into the marker).
+ * A value that could be a generated credential rather than a setting: 12 characters or more with letters and digits,
+ * no spaces, not a path or an address (so `SIGN_KEY=./ci.key`, `X_TOKEN=disabled` or `CACHE_KEY=127.0.0.1` do not
+ * turn common text into the marker). Variables Beacon is told hold keys are taken whatever they look like.
  */
 function looksRandom(value: string): boolean {
-  return !/\s/.test(value) && !/^[./~]/.test(value) && !/^[a-z_-]+$/i.test(value);
+  return value.length >= 12 && /[A-Za-z]/.test(value) && /[0-9]/.test(value) && !/\s/.test(value)
+    && !/^[./~]/.test(value) && !/^[0-9.:]+$/.test(value) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value);
 }
 
 /** What a configuration and environment hold that must never be shown. */
@@ -39,7 +41,8 @@ export interface ConfiguredSecrets {
 
 /**
  * The secret values of a configuration: each region's and the judge's key (read from the variables they name), the
- * password of `DATABASE_URL`, `BEACON_TOKEN`, and every variable whose name says it is a credential.
+ * password of `DATABASE_URL` (or `PGPASSWORD`), `BEACON_TOKEN`, and every variable whose name says it is a credential
+ * and whose value looks generated.
  */
 export function configuredSecrets(config: BeaconConfig | null, env: NodeJS.ProcessEnv): ConfiguredSecrets {
   const values: string[] = [];
@@ -55,6 +58,7 @@ export function configuredSecrets(config: BeaconConfig | null, env: NodeJS.Proce
   }
   if (env.DATABASE_URL) values.push(...connectionPasswords(env.DATABASE_URL));
   if (env.BEACON_TOKEN) values.push(env.BEACON_TOKEN);
+  if (env.PGPASSWORD) values.push(env.PGPASSWORD);
   for (const [name, value] of Object.entries(env)) if (value && SECRET_ENV_NAME.test(name) && looksRandom(value)) values.push(value);
   return { values, tooShort };
 }
