@@ -251,6 +251,23 @@ describe('engine queue repository on PostgreSQL', () => {
     expect(await claim(region, 'runner-5', 5)).toEqual([]);
   });
 
+  it('defect 13.11d: a call its runner abandons while losing its lease is a lease loss at once, not a failure; once the lease is gone it changes nothing', async () => {
+    const { region } = await seed(1, { maxAttempts: 1 });
+    const cell = await claimAndStart(region, 'runner-fencing');
+    const aborted: CallRecord = { ...call(null, 0), httpStatus: null, error: { kind: 'aborted', message: 'aborted: lease_lost' } };
+    expect(await queue.abandon(cell, aborted, 2)).toBe('pending');
+    expect(await row(cell.id)).toMatchObject({ state: 'pending', failures: 0, lease_losses: 1, lease_token: null, max_attempts: 1 });
+    expect((await attempts(cell.id))[0]).toMatchObject({ outcome: 'lease_expired', error: { kind: 'aborted' } });
+    // The stale token again: fenced, nothing changes.
+    expect(await queue.abandon(cell, aborted, 2)).toBe('fenced');
+    expect(await row(cell.id)).toMatchObject({ state: 'pending', lease_losses: 1 });
+
+    const second = await claimAndStart(region, 'runner-fencing-2');
+    expect(second).toMatchObject({ id: cell.id, leaseLosses: 1, failures: 0 });
+    expect(await queue.abandon(second, aborted, 2)).toBe('failed');
+    expect(await row(cell.id)).toMatchObject({ state: 'failed', failures: 0, lease_losses: 2, last_error: { kind: 'lease_expired', leaseLosses: 2 } });
+  });
+
   it('runs concurrent reapers over 100 expired leases and reaps each exactly once', async () => {
     const { jobId, region } = await seed(100);
     const cells = await claim(region, 'runner-gone', 100);

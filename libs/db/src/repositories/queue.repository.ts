@@ -158,6 +158,36 @@ export class QueueRepository {
   }
 
   /**
+   * Records a call its runner stopped because it is losing its lease (heartbeats failing), as the reaper would a lost
+   * call ({@link leaseLossSet}: a lease loss, not a failure), but at once instead of a lease later. Fenced like
+   * `fail`: once the lease is gone only a still-open attempt row is closed (`fenced`). Returns the cell's new state.
+   */
+  async abandon(cell: ClaimedCell, received: CallRecord, maxLeaseLosses = DEFAULT_MAX_LEASE_LOSSES): Promise<'pending' | 'failed' | 'fenced'> {
+    const { call, note } = storableCall(received);
+    const rows: Row[] = await query(this.ds,
+      `WITH x AS (
+         SELECT id, true AS called FROM executions WHERE id = $1 AND lease_token = $2 AND state = 'running' FOR UPDATE),
+       fenced AS (
+         UPDATE executions e
+            SET ${leaseLossSet('$3', null)}
+           FROM x
+          WHERE e.id = x.id
+          RETURNING e.state),
+       closed AS (
+         UPDATE execution_attempts a
+            SET ended_at = greatest(now(), a.started_at),
+                outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN 'lease_expired'
+                               WHEN a.outcome IS NULL THEN 'fenced' ELSE a.outcome END,
+                latency_ms = $4, error = $5::jsonb, storage_note = $6
+          WHERE a.lease_token = $2 AND a.outcome IS NULL)
+       SELECT state FROM fenced`,
+      [cell.id, cell.leaseToken, maxLeaseLosses, call.latencyMs, json(call.error), note],
+    );
+    const state = rows[0]?.state;
+    return state === 'pending' || state === 'failed' ? state : 'fenced';
+  }
+
+  /**
    * Hands a claim back without counting a failure: `released` (shutdown) and `deferred` (breaker) return the cell
    * to the queue; `cancelled` ends it. Fenced by the lease token.
    */

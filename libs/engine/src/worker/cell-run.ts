@@ -205,9 +205,10 @@ export class CellRun {
       const ok = await this.queue.release(this.cell, 'released', 0, { latencyMs: r.latencyMs, error: { kind: 'released', message: 'runner shutting down' } });
       return this.report('released', ok ? 'pending' : 'unchanged', r.latencyMs, null, null, 'runner shutting down', 0);
     }
-    // Lease lost: any write is fenced; record what happened on the attempt row if it is still ours to close.
-    const recorded = await this.queue.fail(this.cell, this.record(r), { kind: 'retry', delayMs: 0, outcome: 'retryable_error' });
-    this.report(recorded === 'fenced' ? 'fenced' : 'retryable_error', recorded === 'fenced' ? 'unchanged' : 'pending', r.latencyMs, null, null, `call aborted: ${reason}`, null);
+    // Lease lost (or about to be: heartbeats failing): a lease loss, not a failure of the upstream. Any write is
+    // fenced once the lease is gone; the attempt row is closed if it is still open.
+    const state = await this.queue.abandon(this.cell, this.record(r), this.opts.config.limits.maxLeaseLossesPerCell);
+    this.report(state === 'fenced' ? 'fenced' : 'lease_expired', state === 'fenced' ? 'unchanged' : state, r.latencyMs, null, null, `call aborted: ${reason}`, null);
   }
 
   private record(r: ChatSuccess | ChatFailure): CallRecord {

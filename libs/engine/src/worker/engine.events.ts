@@ -8,7 +8,7 @@ export type EngineEvent =
     cell: ClaimedCell;
     /** The attempt row this call wrote (null if it was never written). */
     attemptId: string | null;
-    outcome: 'succeeded' | 'retryable_error' | 'final_error' | 'fenced' | 'released' | 'deferred' | 'cancelled';
+    outcome: 'succeeded' | 'retryable_error' | 'final_error' | 'fenced' | 'released' | 'deferred' | 'cancelled' | 'lease_expired';
     state: 'succeeded' | 'pending' | 'failed' | 'cancelled' | 'unchanged';
     latencyMs: number;
     httpStatus: number | null;
