@@ -60,7 +60,7 @@ export class SubmitJobService {
         // The database was too slow for this job now (overloaded, or a statement_timeout set very low): nothing was
         // stored; the same submission may succeed later.
         throw new ApiError(503, 'planning_timed_out',
-          `planning job ${outcome.jobId} (${outcome.cells} cells) overran the database's statement timeout after ${outcome.planned} cells; ` +
+          `storing job ${outcome.jobId} (${outcome.cells} cells) overran the database's statement timeout with ${outcome.planned} cells planned; ` +
           'nothing was stored: retry later, or submit a smaller job', undefined, { 'retry-after': '30' });
     }
   }

@@ -11,6 +11,7 @@ export type SubmitOutcome =
   | { kind: 'conflict'; jobId: string }
   | { kind: 'nonce_replayed'; keyId: string; nonce: string }
   | { kind: 'too_many_in_flight'; inFlight: number; limit: number }
+  /** A statement overran statement_timeout (planning is the part that grows with the job); nothing was stored. */
   | { kind: 'planning_timed_out'; jobId: string; cells: number; planned: number };
 
 /** Checks made in the submission's own transaction, so that a refused submission leaves no row behind. */
@@ -49,15 +50,20 @@ export class JobRepository {
    * primary key: the loser's INSERT waits for the winner to commit, then finds its row and reports `existing`.
    */
   async submit(input: SubmitInput): Promise<SubmitOutcome> {
+    const progress = { planned: 0 };
     try {
-      return await this.store(input);
+      return await this.store(input, progress);
     } catch (err) {
       if (err instanceof Refused) return err.outcome;
+      // A statement of the submission overran statement_timeout: the transaction rolled back, nothing is stored.
+      if (databaseFault(err) === 'timeout') {
+        return { kind: 'planning_timed_out', jobId: input.spec.id, cells: input.spec.cells, planned: progress.planned };
+      }
       throw err;
     }
   }
 
-  private async store(input: SubmitInput): Promise<SubmitOutcome> {
+  private async store(input: SubmitInput, progress: { planned: number }): Promise<SubmitOutcome> {
     const { spec, guard } = input;
     return this.ds.transaction(async (tx) => {
       if (guard?.nonce) await recordNonce(tx, guard.nonce, spec.id);
@@ -75,7 +81,7 @@ export class JobRepository {
         return found;
       }
       if (guard?.maxInFlight !== undefined && input.submitter !== null) await checkInFlight(tx, input.submitter, guard.maxInFlight);
-      const planned = await planCells(tx, spec);
+      const planned = await planCells(tx, spec, progress);
       if (planned !== spec.cells) {
         throw new Error(`planned ${planned} cells for job ${spec.id} but the spec asks for ${spec.cells}`);
       }
@@ -112,49 +118,48 @@ async function checkInFlight(tx: EntityManager, submitter: string, limit: number
   if (inFlight > limit) throw new Refused({ kind: 'too_many_in_flight', inFlight: inFlight - 1, limit });
 }
 
-/**
- * Cells planned per statement. Planning costs about 30 µs a cell here (8 indexes to maintain), so a chunk takes well
- * under a second: far below the 30 s statement_timeout on any machine Beacon runs on, whatever the job's size.
- */
-export const PLAN_CHUNK_CELLS = 20_000;
+/** How long one planning statement should take: far below any sensible statement_timeout (30 s by default). */
+export const PLAN_STATEMENT_TARGET_MS = 500;
+/** Cells in the first planning statement (about 0.15 s on an idle machine), and the bounds of later ones. */
+const PLAN_CHUNK = { first: 5_000, min: 1_000, max: 50_000 };
 
 /**
- * Plans the matrix questions × models × regions × replicates in chunks of {@link PLAN_CHUNK_CELLS}, all inside the
- * submission's transaction (a job is planned whole or not at all). Cell `i` of the flattened matrix, numbered
- * replicate-major (replicate, question, model, region: ids follow that order, so first replicates are claimed
- * first), is built from `generate_series` over the chunk's range; each cell gets its own trace id, fixed now so
- * every later attempt joins the same trace. A chunk that still overruns the statement timeout unwinds the whole
- * transaction with a `planning_timed_out` outcome.
+ * Plans the matrix questions × models × regions × replicates in chunks, all inside the submission's transaction (a
+ * job is planned whole or not at all). Cell `i` of the flattened matrix, numbered replicate-major (replicate,
+ * question, model, region: ids follow that order, so first replicates are claimed first), is built from
+ * `generate_series` over the chunk's range; each cell gets its own trace id, fixed now so every later attempt joins
+ * the same trace. Each chunk is sized from the last one's duration to take about {@link PLAN_STATEMENT_TARGET_MS},
+ * so no statement grows with the job and a slow or busy database gets smaller statements, not a timeout.
+ * `progress.planned` counts the cells planned so far (for the message when a statement still times out).
  */
-async function planCells(tx: EntityManager, spec: NormalisedJobSpec): Promise<number> {
+async function planCells(tx: EntityManager, spec: NormalisedJobSpec, progress: { planned: number }): Promise<number> {
   const axes = planAxes(spec);
   const perQuestion = axes.modelIds.length * axes.regions.length;
   const perReplicate = axes.questionIds.length * perQuestion;
   const total = perReplicate * axes.repeats;
-  let planned = 0;
-  for (let lo = 0; lo < total; lo += PLAN_CHUNK_CELLS) {
-    const hi = Math.min(total, lo + PLAN_CHUNK_CELLS);
-    try {
-      const [row]: { n: number }[] = await query(tx,
-        `WITH planned AS (
-         INSERT INTO executions (job_id, question_id, model_id, region, replicate, max_attempts, trace_id)
-         SELECT $1, ($2::text[])[(i % $8) / $9 + 1], ($3::text[])[(i / $10) % $11 + 1], ($4::text[])[i % $10 + 1],
-                i / $8, $5, replace(gen_random_uuid()::text, '-', '')
-           FROM generate_series($6::int, $7::int - 1) AS i
-          ORDER BY i
-         ON CONFLICT (job_id, question_id, model_id, region, replicate) WHERE NOT imported DO NOTHING
-         RETURNING 1)
-         SELECT count(*)::int AS n FROM planned`,
-        [spec.id, axes.questionIds, axes.modelIds, axes.regions, spec.parameters.maxAttempts, lo, hi,
-          perReplicate, perQuestion, axes.regions.length, axes.modelIds.length],
-      );
-      planned += row?.n ?? 0;
-    } catch (err) {
-      if (databaseFault(err) === 'timeout') throw new Refused({ kind: 'planning_timed_out', jobId: spec.id, cells: total, planned: lo });
-      throw err;
-    }
+  let size = PLAN_CHUNK.first;
+  for (let lo = 0; lo < total;) {
+    const hi = Math.min(total, lo + size);
+    const started = performance.now();
+    const [row]: { n: number }[] = await query(tx,
+      `WITH planned AS (
+       INSERT INTO executions (job_id, question_id, model_id, region, replicate, max_attempts, trace_id)
+       SELECT $1, ($2::text[])[(i % $8) / $9 + 1], ($3::text[])[(i / $10) % $11 + 1], ($4::text[])[i % $10 + 1],
+              i / $8, $5, replace(gen_random_uuid()::text, '-', '')
+         FROM generate_series($6::int, $7::int - 1) AS i
+        ORDER BY i
+       ON CONFLICT (job_id, question_id, model_id, region, replicate) WHERE NOT imported DO NOTHING
+       RETURNING 1)
+       SELECT count(*)::int AS n FROM planned`,
+      [spec.id, axes.questionIds, axes.modelIds, axes.regions, spec.parameters.maxAttempts, lo, hi,
+        perReplicate, perQuestion, axes.regions.length, axes.modelIds.length],
+    );
+    progress.planned += row?.n ?? 0;
+    const ms = Math.max(1, performance.now() - started);
+    size = Math.min(PLAN_CHUNK.max, Math.max(PLAN_CHUNK.min, Math.round(((hi - lo) * PLAN_STATEMENT_TARGET_MS) / ms)));
+    lo = hi;
   }
-  return planned;
+  return progress.planned;
 }
 
 function traceIdOf(traceparent: string | null): string | null {
