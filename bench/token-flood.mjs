@@ -3,7 +3,8 @@
 // requests in flight, each carrying a fresh unknown bearer token. Reports the daemon's event-loop delay p99 and max over
 // the flood (its beacon_event_loop_delay_seconds, scraped just before and just after), /health/live latency measured
 // from 127.0.0.1 during it, and how the flood was answered. Run alone: `node bench/token-flood.mjs [--json] [--quick]`;
-// `npm run bench` runs it as scenario (j).
+// `npm run bench` runs it as scenario (j). BENCH_DAEMON_NODE_FLAGS passes flags to the daemon's node (e.g.
+// `--cpu-prof --cpu-prof-dir=prof`; the daemon is then stopped with SIGINT so the profile is written).
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
@@ -59,7 +60,7 @@ export async function tokenFloodBench(dbUrl, { domain, concurrency = 800, second
     `legacy:viewer:${domain.hashToken('a-person-chose-this-token', 'scrypt')}`,
     `metrics:viewer:${domain.hashToken(VIEWER)}`,
   ].join(' ');
-  const daemon = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--no-workers'], {
+  const daemon = spawn(process.execPath, [...(process.env.BENCH_DAEMON_NODE_FLAGS ? process.env.BENCH_DAEMON_NODE_FLAGS.split(' ') : []), bin, 'serve', '--port', String(port), '--no-workers'], {
     env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: dbUrl, BEACON_AUTH_TOKENS: tokens, BEACON_CONFIG: undefined },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -93,7 +94,8 @@ export async function tokenFloodBench(dbUrl, { domain, concurrency = 800, second
       validTokenAfter: valid.status, target: 'event-loop delay and /health/live p99 < 200 ms',
     };
   } finally {
-    daemon.kill('SIGKILL');
+    daemon.kill(process.env.BENCH_DAEMON_NODE_FLAGS ? 'SIGINT' : 'SIGKILL');
+    await new Promise((r) => (daemon.exitCode !== null ? r() : daemon.once('exit', r)));
     agent.destroy();
   }
 }

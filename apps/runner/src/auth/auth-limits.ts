@@ -15,9 +15,9 @@ function retryAfter(res: RateLimiterRes): number {
 }
 
 /** `consume` as a decision; anything but a refusal (a store error the insurance limiter could not absorb) allows. */
-async function take(limiter: RateLimiterAbstract, key: string): Promise<LimitDecision> {
+async function take(limiter: RateLimiterAbstract, key: string, points = 1): Promise<LimitDecision> {
   try {
-    await limiter.consume(key);
+    await limiter.consume(key, points);
     return { allowed: true };
   } catch (err) {
     if (err instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: retryAfter(err) };
@@ -53,7 +53,7 @@ export class TokenRateLimiter {
 /**
  * Failed authentications per client address and minute, counted in this daemon's memory: its purpose is to bound the
  * work an address can make this daemon do (hashing guessed tokens), which is a per-daemon resource, and counting in
- * the database would turn every guessed token into a database write, the very load an attacker wants. A point is
+ * the database would turn every guessed token into a database write, the very load an attacker wants. Points are
  * taken before a token is checked and given back when it turns out valid, so concurrent guesses are counted too.
  */
 export class FailedAuthLimiter {
@@ -63,14 +63,53 @@ export class FailedAuthLimiter {
     this.limiter = new RateLimiterMemory({ keyPrefix: 'auth-fail', points: perMinute, duration: 60 });
   }
 
-  /** Counts one attempt that may fail; refused once the address is over its limit. */
-  attempt(address: string): Promise<LimitDecision> {
-    return take(this.limiter, clientKey(address));
+  /**
+   * Counts an attempt that may fail, as `hashes` points (the slow hashes it may cost, at least 1, at most the whole
+   * allowance), so the allowance bounds hashing work whatever the number of entries to check; refused once the
+   * address is over its limit.
+   */
+  attempt(address: string, hashes = 1): Promise<LimitDecision> {
+    return take(this.limiter, clientKey(address), this.points(hashes));
   }
 
-  /** Gives back the point of an attempt that turned out valid. */
-  async succeeded(address: string): Promise<void> {
-    await this.limiter.reward(clientKey(address), 1).catch(() => undefined);
+  /** Gives back the points of an attempt that turned out valid. */
+  async succeeded(address: string, hashes = 1): Promise<void> {
+    await this.limiter.reward(clientKey(address), this.points(hashes)).catch(() => undefined);
+  }
+
+  private points(hashes: number): number {
+    return Math.min(this.perMinute, Math.max(1, hashes));
+  }
+}
+
+/** Waiting requests let through per event-loop turn. */
+const PASSES_PER_TURN = 8;
+
+/**
+ * Spreads low-priority work over event-loop turns: `pass()` resolves for at most {@link PASSES_PER_TURN} waiters per
+ * turn, in arrival order. A burst of hundreds of requests with guessed tokens arrives in one turn; building and writing
+ * all their refusals in that turn would hold timers, health checks, valid requests and engine callbacks back for as
+ * long, so they go a few per turn and everything else runs in between.
+ */
+export class TurnGate {
+  private readonly waiting: (() => void)[] = [];
+  private scheduled = false;
+
+  pass(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      for (const resolve of this.waiting.splice(0, PASSES_PER_TURN)) resolve();
+      if (this.waiting.length > 0) this.schedule();
+    });
   }
 }
 

@@ -9,7 +9,7 @@ import { discardBody } from '../api/read-body.js';
 import { BEACON_CONFIG } from '../tokens.js';
 import { securityOf } from './request-context.js';
 import { PUBLIC_ENDPOINT, REQUIRED_ROLE } from './roles.decorator.js';
-import type { FailedAuthLimiter, TokenRateLimiter } from './auth-limits.js';
+import { type FailedAuthLimiter, TurnGate, type TokenRateLimiter } from './auth-limits.js';
 import { FAILED_AUTH_LIMITER, RATE_LIMITER, TOKEN_REGISTRY } from './security.tokens.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -25,6 +25,9 @@ const CHALLENGE = 'Bearer realm="beacon"';
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** Requests whose token may be a guess go through here, a few per event-loop turn (see TurnGate). */
+  private readonly turns = new TurnGate();
+
   constructor(
     private readonly reflector: Reflector,
     @Inject(TOKEN_REGISTRY) private readonly tokens: TokenRegistry,
@@ -81,10 +84,13 @@ export class AuthGuard implements CanActivate {
     const token = m[1]!;
     const found = this.tokens.lookup(token);
     if (found.kind === 'known') return found.principal;
-    // From here the token may well be a guess: the address pays a point of its failure allowance before any hashing,
-    // and gets it back if the token turns out valid.
+    // From here the token may well be a guess: its refusal waits its turn (a burst of guesses must not hold the event
+    // loop), and the address pays its failure allowance before any hashing (a point per slow hash the token may
+    // cost, at least one), given back if the token turns out valid.
     const address = req.socket?.remoteAddress ?? 'unknown';
-    const attempt = await this.failures.attempt(address);
+    await this.turns.pass();
+    const hashes = found.kind === 'slow' ? found.candidates.length : 0;
+    const attempt = await this.failures.attempt(address, hashes);
     if (!attempt.allowed) {
       throw new ApiError(429, 'auth_rate_limited',
         `too many failed authentications from this address (more than ${this.failures.perMinute} a minute); retry in ${attempt.retryAfterSeconds} s`,
@@ -93,11 +99,11 @@ export class AuthGuard implements CanActivate {
     if (found.kind === 'slow') {
       const verdict = await this.tokens.verify(token, found.candidates);
       if (verdict.kind === 'known') {
-        await this.failures.succeeded(address);
+        await this.failures.succeeded(address, hashes);
         return verdict.principal;
       }
       if (verdict.kind === 'busy') {
-        await this.failures.succeeded(address);
+        await this.failures.succeeded(address, hashes);
         throw new ApiError(429, 'auth_busy', 'too many token checks are waiting; retry in 1 s',
           [{ path: 'authorization', message: 'token checks busy' }], { 'retry-after': '1' });
       }
