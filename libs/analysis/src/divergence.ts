@@ -1,6 +1,6 @@
 import { mulberry32 } from '@beacon/domain';
 import type { Band, ResponseLabel } from './analysis.types.js';
-import { charNgrams, cosine } from './text-similarity.js';
+import { cosineOfSquares, gramCounts, squaredNorm } from './text-similarity.js';
 
 /** One response to compare: its label and its text. */
 export interface LabelledText {
@@ -41,13 +41,15 @@ export class DistanceTable {
     this.n = this.responses.length;
     let next = 0;
     this.groups = byRegion.map((g) => g.map(() => next++));
-    const grams = this.responses.map((r) => charNgrams(r.text));
+    // Numeric gram keys: the same counts in the same order as charNgrams, so every cosine is the same to the last bit.
+    const grams = this.responses.map((r) => gramCounts(r.text));
+    const squares = grams.map(squaredNorm);
     this.d = new Float64Array(this.n * this.n);
     this.s = new Float64Array(this.n * this.n);
     for (let i = 0; i < this.n; i++) {
       this.s[i * this.n + i] = 1;
       for (let j = i + 1; j < this.n; j++) {
-        const similarity = cosine(grams[i]!, grams[j]!);
+        const similarity = cosineOfSquares(grams[i]!, grams[j]!, squares[i]!, squares[j]!);
         this.s[i * this.n + j] = this.s[j * this.n + i] = similarity;
         this.d[i * this.n + j] = this.d[j * this.n + i] = answerDistance(this.responses[i]!, this.responses[j]!, similarity);
       }
@@ -143,10 +145,10 @@ export function hashString(text: string, seed = 0x811c9dc5): number {
   return h;
 }
 
-/** Sparse vector: gram → weight. */
-type SparseVector = Map<string, number>;
+/** Sparse vector: gram (see {@link gramCounts}) → weight. */
+type SparseVector = Map<number | string, number>;
 
-function addScaled(into: SparseVector, grams: Map<string, number>, scale: number): void {
+function addScaled(into: SparseVector, grams: SparseVector, scale: number): void {
   for (const [g, n] of grams) into.set(g, (into.get(g) ?? 0) + n * scale);
 }
 
@@ -180,16 +182,23 @@ export class PairSums {
   constructor(byRegion: readonly (readonly LabelledText[])[]) {
     this.sizes = byRegion.map((g) => g.length);
     this.sums = byRegion.map((group) => {
-      const m = new Map<ResponseLabel, LabelSums>();
+      // Replicates often repeat an answer word for word: each distinct text is reduced once, weighted by its count.
+      const distinct = new Map<ResponseLabel, Map<string, number>>();
       for (const r of group) {
-        let s = m.get(r.label);
-        if (!s) m.set(r.label, (s = { count: 0, empty: 0, unit: new Map() }));
-        s.count += 1;
-        const grams = charNgrams(r.text);
-        if (grams.size === 0) { s.empty += 1; continue; }
-        let sq = 0;
-        for (const n of grams.values()) sq += n * n;
-        addScaled(s.unit, grams, 1 / Math.sqrt(sq));
+        let texts = distinct.get(r.label);
+        if (!texts) distinct.set(r.label, (texts = new Map()));
+        texts.set(r.text, (texts.get(r.text) ?? 0) + 1);
+      }
+      const m = new Map<ResponseLabel, LabelSums>();
+      for (const [label, texts] of distinct) {
+        const s: LabelSums = { count: 0, empty: 0, unit: new Map() };
+        m.set(label, s);
+        for (const [text, count] of texts) {
+          s.count += count;
+          const grams = gramCounts(text);
+          if (grams.size === 0) { s.empty += count; continue; }
+          addScaled(s.unit, grams, count / Math.sqrt(squaredNorm(grams)));
+        }
       }
       return m;
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { charNgrams, normaliseText, textSimilarity } from './text-similarity.js';
+import { charNgrams, cosine, cosineOfSquares, gramCounts, normaliseText, squaredNorm, textSimilarity } from './text-similarity.js';
 
 describe(textSimilarity.name, () => {
   it('is 1 for identical answers and for answers that differ only in case, punctuation and spacing', () => {
@@ -48,5 +48,16 @@ describe(textSimilarity.name, () => {
 
   it('normalises full-width forms, case and punctuation', () => {
     expect(normaliseText('ＡＢＣ，Hello!!  World')).toBe('abc hello world');
+  });
+});
+
+describe(gramCounts.name, () => {
+  it('holds charNgrams\' counts in the same order under numeric keys: every cosine is the same to the last bit', () => {
+    const text = fc.oneof(fc.string({ maxLength: 60, unit: 'grapheme' }), fc.constantFrom('4', 'Paris.', '抱歉，我无法回答。', '𠀋𠀋 ok 😀', '㎈𐀀', ''));
+    fc.assert(fc.property(text, text, (a, b) => {
+      const [ga, gb] = [gramCounts(a), gramCounts(b)];
+      expect([...ga.values()]).toEqual([...charNgrams(a).values()]);
+      expect(Object.is(cosineOfSquares(ga, gb, squaredNorm(ga), squaredNorm(gb)), cosine(charNgrams(a), charNgrams(b)))).toBe(true);
+    }), { numRuns: 500 });
   });
 });
