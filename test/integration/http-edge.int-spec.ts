@@ -91,7 +91,7 @@ describe('HTTP edge', () => {
       expect(rows).toEqual([expect.objectContaining({ method: 'POST', path: '/api/v1/jobs', status: 413, error: 'body_too_large', remote_address: '127.0.0.1' })]);
     });
 
-    it('defect 13.1: a body far over the drain cap and a body cut short are answered or recorded, and the daemon lives', async () => {
+    it('defect 13.1: bodies cut short (declared length or chunked) are audited with the peer address, and the daemon lives', async () => {
       const before = (await auditRows(runner)).length;
       // The client gives up half-way through a declared body: recorded as 499 (client left) with its address.
       await raw(runner.baseUrl, 'POST', '/api/v1/jobs', {
@@ -106,8 +106,35 @@ describe('HTTP edge', () => {
       const rows = (await auditRows(runner)).slice(before);
       expect(rows).toHaveLength(2);
       for (const r of rows) expect(r).toMatchObject({ method: 'POST', path: '/api/v1/jobs', remote_address: '127.0.0.1' });
-      for (const r of rows) expect([413, 499]).toContain(r.status);
+      // 499: the client was gone before the answer; 400 body_incomplete: answered on the half-closed connection;
+      // 413: the chunked one passed the limit before it was cut.
+      for (const r of rows) expect([[400, 'body_incomplete'], [413, 'body_too_large'], [499, null]]).toContainEqual([r.status, r.error]);
       expect(await rowCounts(runner.ds)).toEqual({ jobs: 1, executions: 1 });
+    });
+
+    it('defect 13.1: a request the HTTP parser refuses (Transfer-Encoding it cannot frame) gets a JSON 400 and is audited', async () => {
+      const before = (await auditRows(runner)).length;
+      for (const te of ['gzip', 'chunked, gzip']) {
+        const res = await raw(runner.baseUrl, 'POST', '/api/v1/jobs', { headers: { 'content-type': 'application/json', 'transfer-encoding': te }, chunks: [Buffer.from('{}')] });
+        expect({ te, status: res.status, error: res.body?.error }).toEqual({ te, status: 400, error: 'malformed_request' });
+      }
+      expect(await live(runner)).toBe(200);
+      const rows = (await auditRows(runner)).slice(before);
+      expect(rows).toEqual([0, 1].map(() => expect.objectContaining({ method: 'POST', path: '/api/v1/jobs', status: 400, error: 'malformed_request', remote_address: '127.0.0.1' })));
+    });
+
+    it('defect 13.5: a path parameter that cannot be decoded (%zz) gets 400 and is audited', async () => {
+      const before = (await auditRows(runner)).length;
+      const res = await raw(runner.baseUrl, 'POST', '/api/v1/jobs/%zz/cancel', { headers: { 'content-type': 'application/json' } });
+      expect(res.status).toBe(400);
+      expect(typeof res.body.message).toBe('string');
+      expect((await auditRows(runner)).slice(before)).toEqual([expect.objectContaining({ method: 'POST', path: '/api/v1/jobs/%zz/cancel', status: 400 })]);
+    });
+
+    it('defect 13.5: HEAD on the live-event stream answers at once instead of holding the connection', async () => {
+      const res = await raw(runner.baseUrl, 'HEAD', '/api/v1/events');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toContain('text/event-stream');
     });
 
     it('defect 13.5: NUL and control characters in paths and queries get 400 naming the parameter', async () => {

@@ -1,8 +1,16 @@
 import 'reflect-metadata';
 import { type INestApplication, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
+import type { BeaconConfig } from '@beacon/domain';
+import type { NextFunction, Request, Response } from 'express';
 import { RunnerModule, type RunnerModuleOptions } from './runner.module.js';
 import { guardConnections } from './api/connection-guard.js';
+import { AuditMiddleware } from './auth/audit.middleware.js';
+import { AuditService } from './auth/audit.service.js';
+import { clientErrorHandler, rememberRequest } from './api/client-error.js';
+import { EdgeMiddleware } from './api/edge.middleware.js';
+import { BEACON_CONFIG } from './tokens.js';
 
 /** Options for building the daemon's Nest application. */
 export interface RunnerAppOptions extends RunnerModuleOptions {
@@ -20,6 +28,18 @@ export async function createRunnerApp(opts: RunnerAppOptions): Promise<INestAppl
     logger: opts.logger ?? ['error', 'warn'],
     abortOnError: false,
   });
+  // The audit and the edge checks (Host, Origin, content type) run before Express matches any route: a request whose
+  // path cannot even be decoded (`/api/v1/jobs/%zz`) never reaches route-bound middleware, and must still be checked
+  // and audited. The audit goes first so that the edge's refusals are audited too.
+  const audit = app.get(AuditService);
+  const auditing = new AuditMiddleware(audit);
+  const edge = new EdgeMiddleware(app.get<BeaconConfig>(BEACON_CONFIG));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    rememberRequest(req);
+    auditing.use(req, res, next);
+  });
+  app.use((req: Request, res: Response, next: NextFunction) => edge.use(req, res, next));
+  (app.getHttpServer() as Server).on('clientError', clientErrorHandler(audit));
   guardConnections(app.getHttpServer(), opts.config.limits.maxConnections);
   return app;
 }

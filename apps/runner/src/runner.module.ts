@@ -23,8 +23,6 @@ import { MetricsCollector } from './observability/metrics.collector.js';
 import { MetricsController } from './observability/metrics.controller.js';
 import { RECONCILER_CONTROLLERS, RECONCILER_PROVIDERS } from './reconciler/reconciler.providers.js';
 import { SubmitJobService } from './jobs/submit-job.service.js';
-import { AuditMiddleware } from './auth/audit.middleware.js';
-import { EdgeMiddleware } from './api/edge.middleware.js';
 import { SECURITY_PROVIDERS } from './auth/security.providers.js';
 import {
   BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, LOGGER, METRICS, OBSERVABILITY, READ_REPOSITORY,
@@ -56,9 +54,6 @@ export class RunnerModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(redactAnswers).forRoutes('*path');
     consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-    consumer.apply(AuditMiddleware).forRoutes('*path');
-    // After the audit, so that refused mutating requests are audited too.
-    consumer.apply(EdgeMiddleware).forRoutes('*path');
   }
 
   static forRoot(opts: RunnerModuleOptions): DynamicModule {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { MALFORMED_RESPONSES } from '../api/client-error.js';
 import { AuditService } from './audit.service.js';
 import { securityOf } from './request-context.js';
 
@@ -41,14 +42,15 @@ export class AuditMiddleware implements NestMiddleware {
       try {
         const ctx = securityOf(req);
         const target = ctx.target ?? targetFromLocation(res.getHeader('location'));
+        const malformed = MALFORMED_RESPONSES.has(res);
         this.audit.record({
           principal: ctx.principal?.name ?? 'anonymous',
           role: ctx.principal?.role ?? null,
           method: req.method,
           path,
           targetId: target === null ? null : storable(target, MAX_TARGET),
-          status: res.writableFinished ? res.statusCode : 499,
-          error: errorCode,
+          status: malformed ? 400 : res.writableFinished ? res.statusCode : 499,
+          error: malformed ? 'malformed_request' : errorCode,
           remoteAddress,
         });
       } catch (err) {

@@ -38,6 +38,12 @@ export class LiveEventsController {
       if (err instanceof LiveFilterError) throw badParam(err.param, err.problem);
       throw err;
     }
+    // HEAD gets the stream's headers and ends: a HEAD response carries no body, so Node would never send the headers
+    // of an open stream, and the connection would hang until the client gave up.
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform' }).end();
+      return;
+    }
     const lastEventId = req.header('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : null);
     try {
       await this.live.ensureListening();
