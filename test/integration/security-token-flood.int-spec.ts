@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createToken, defaultConfig, hashToken } from '@beacon/domain';
+import { createRunnerApp } from '@beacon/runner';
 import { cliEnv, repoRoot, requireBuild, startDaemon, type Daemon } from '../utils/cli.js';
 import { migratedDatabase, startTestRunner, type TestDatabase, type TestRunner } from '../utils/runner-harness.js';
-import { call, flushAudit } from '../utils/security.js';
+import { call, flushAudit, securedConfig, TOKENS } from '../utils/security.js';
 
 /**
  * Defect 13.3: with a scrypt-hashed token configured, every unknown bearer token used to run a synchronous scrypt on
@@ -185,5 +187,40 @@ describe('tokens with a public id', () => {
     await flushAudit(runner.app);
     const rows = await runner.ds.query(`SELECT status, error, occurrences FROM audit_log WHERE path = '/api/v1/jobs/x/cancel' ORDER BY id`);
     expect(rows).toEqual([{ status: 401, error: 'invalid_token', occurrences: 1 }, { status: 429, error: 'auth_rate_limited', occurrences: 1 }]);
+  });
+});
+
+describe('per-token request limit across daemons', () => {
+  let db: TestDatabase;
+  const apps: INestApplication[] = [];
+  const urls: string[] = [];
+  beforeAll(async () => {
+    db = await migratedDatabase('ratelimit');
+    const config = securedConfig({ limits: { requestsPerMinutePerToken: 6 } });
+    for (let i = 0; i < 2; i++) {
+      const app = await createRunnerApp({ dataSource: db.ds, config, logger: false });
+      await app.listen(0, '127.0.0.1');
+      apps.push(app);
+      urls.push(`http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`);
+    }
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await db?.close();
+  });
+
+  it('counts a token\'s requests once for all daemons on one database (429 with Retry-After past the rate)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await call(urls[i % 2]!, 'GET', '/api/v1/jobs', { token: TOKENS.viewer.secret })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429]);
+    const refused = await call(urls[0]!, 'GET', '/api/v1/jobs', { token: TOKENS.viewer.secret });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.body).toMatchObject({ error: 'rate_limited' });
+    // Another token has its own count.
+    expect((await call(urls[1]!, 'GET', '/api/v1/jobs', { token: TOKENS.operator.secret })).status).toBe(200);
+    // The counts are rows of rate_limits; a daemon that saw a token over its rate stops asking for the rest of the window.
+    const rows = await db.ds.query(`SELECT key, points FROM rate_limits ORDER BY key`);
+    expect(rows).toEqual([{ key: `token:${TOKENS.operator.name}`, points: 1 }, { key: `token:${TOKENS.viewer.name}`, points: expect.any(Number) }]);
+    expect(rows[1].points).toBeGreaterThanOrEqual(7);
   });
 });
