@@ -210,7 +210,11 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
       const [row]: { status: string }[] = await ds.query('SELECT status FROM jobs WHERE id = $1', ['pg-stop']);
       return row?.status === 'completed';
     }, 'the job to complete after SIGCONT', 60_000);
-    expectExactlyOnce(await invariants(ds, 'pg-stop'), 60);
+    const inv = await invariants(ds, 'pg-stop');
+    expectExactlyOnce(inv, 60);
+    const calls = await simCalls(ds, s.sim, 'pg-stop');
+    expect(calls.callsWithoutAttempt).toBe(0);
+    expect(calls.extraCalls).toBeLessThanOrEqual((inv.attemptsByOutcome.lease_expired ?? 0) + (inv.attemptsByOutcome.fenced ?? 0));
     expect(await s.daemon.stop('SIGTERM')).toBe(0);
   });
 
