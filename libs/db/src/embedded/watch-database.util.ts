@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { RunAs } from './embedded.types.js';
 import { withFileLock } from './file-lock.util.js';
-import { isPostgresProcess } from './process-info.util.js';
+import { isPostgresProcess, isProcessAlive } from './process-info.util.js';
 import type { EmbeddedLayout } from './server-state.util.js';
 import { readPostmasterPid } from './server-state.util.js';
 
@@ -86,7 +86,7 @@ export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): Dat
     if (state === 'stopped') return;
     if (state === 'watching') {
       const info = await readPostmasterPid(target.dataDir);
-      if (info !== null && isPostgresProcess(info.pid)) {
+      if (info !== null && (info.pid === knownPid ? stillRunning(info.pid) : isPostgresProcess(info.pid))) {
         if (knownPid !== null && info.pid !== knownPid) {
           // Restarted by someone else (another Beacon command, an operator): nothing to do but say so.
           log(`embedded PostgreSQL was restarted by another process (pid ${info.pid}, port ${info.port})`);
@@ -139,4 +139,18 @@ export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): Dat
       await step.catch(() => undefined);
     },
   };
+}
+
+/**
+ * Whether a postmaster already identified is still there, cheaply enough to ask twice a second: on Linux from
+ * `/proc` (zombies count as gone); elsewhere by signal 0 alone, since the full check runs `ps` on the event loop.
+ */
+function stillRunning(pid: number): boolean {
+  if (process.platform === 'linux') return isProcessAlive(pid);
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
