@@ -145,7 +145,12 @@ function send(baseUrl: string, plan: Plan): Promise<Outcome> {
     void (async () => {
       for (const c of chunks) {
         if (req.destroyed || settled) return;
-        if (!req.write(c)) await new Promise((r) => { req.once('drain', r); req.once('close', r); });
+        if (!req.write(c)) {
+          await new Promise<void>((r) => {
+            const go = () => { req.off('drain', go).off('close', go); r(); };
+            req.on('drain', go).on('close', go);
+          });
+        }
       }
       if (cut) {
         // Vanish mid-body once the daemon has taken the request in (or after 200 ms if its parser refused it).

@@ -13,6 +13,13 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    // An answer already under way (a stream, or one written by the parser's error handler) cannot become an error
+    // answer: end it instead of throwing ERR_HTTP_HEADERS_SENT from here.
+    if (res.headersSent || res.writableEnded || res.destroyed) {
+      if (!(exception instanceof HttpException)) this.log.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+      if (!res.writableEnded) res.end();
+      return;
+    }
     if (exception instanceof ApiError) {
       for (const [k, v] of Object.entries(exception.headers)) res.setHeader(k, v);
       res.status(exception.getStatus()).json(exception.getResponse());
