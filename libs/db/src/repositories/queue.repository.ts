@@ -160,7 +160,8 @@ export class QueueRepository {
   /**
    * Records a call its runner stopped because it is losing its lease (heartbeats failing), as the reaper would a lost
    * call ({@link leaseLossSet}: a lease loss, not a failure), but at once instead of a lease later. Fenced like
-   * `fail`: once the lease is gone only a still-open attempt row is closed (`fenced`). Returns the cell's new state.
+   * `fail`: once the lease is gone only the call's own attempt row is written (closed `fenced` if still open, the
+   * reaper's `lease_expired` kept), with what the call did. Returns the cell's new state.
    */
   async abandon(cell: ClaimedCell, received: CallRecord, maxLeaseLosses = DEFAULT_MAX_LEASE_LOSSES): Promise<'pending' | 'failed' | 'fenced'> {
     const { call, note } = storableCall(received);
@@ -179,7 +180,7 @@ export class QueueRepository {
                 outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN 'lease_expired'
                                WHEN a.outcome IS NULL THEN 'fenced' ELSE a.outcome END,
                 latency_ms = $4, error = $5::jsonb, storage_note = $6
-          WHERE a.lease_token = $2 AND a.outcome IS NULL)
+          WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = 'lease_expired'))
        SELECT state FROM fenced`,
       [cell.id, cell.leaseToken, maxLeaseLosses, call.latencyMs, json(call.error), note],
     );
