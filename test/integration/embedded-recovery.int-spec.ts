@@ -193,6 +193,8 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
     for (const pid of frozen) process.kill(pid, 'SIGSTOP');
     cleanups.push(async () => { for (const pid of frozen) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } });
     try {
+      // A check up to 0.5 s old answers the next probe: let the one from before the freeze age out.
+      await new Promise((r) => setTimeout(r, 1_000));
       // Several probes in a row, each bounded: a hung check never holds the next one.
       for (let i = 0; i < 3; i++) {
         const ready = await get(s.daemon.url, '/health/ready', 10_000);
