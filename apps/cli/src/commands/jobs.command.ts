@@ -50,6 +50,8 @@ export function registerJobReads(program: Command): void {
         `format     ${job.format}`,
         `benchmark  ${clean(job.benchmark)}`,
         `cells      ${job.cells.actual} planned of ${job.cells.expected} expected (${states})`,
+        // Cells parked by a backoff, an upstream's Retry-After or an open breaker (a daemon before this field has none).
+        job.waiting?.cells ? `waiting    ${job.waiting.cells} not due yet, next at ${job.waiting.nextAt}, last at ${job.waiting.lastAt}` : '',
         `created    ${job.createdAt}`,
         job.finishedAt ? `finished   ${job.finishedAt}` : '',
       ].filter(Boolean).join('\n') + '\n');
