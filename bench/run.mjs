@@ -10,6 +10,7 @@ import { reconcileBench } from './reconcile.mjs';
 import { planBench } from './plan.mjs';
 import { redactionBench } from './redaction.mjs';
 import { tokenFloodScenario } from './token-flood.mjs';
+import { analysisAttack } from './analysis-attack.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes('--json');
@@ -88,6 +89,8 @@ log(`    ${results.redaction.msPerMiB} ms/MiB, log line ${results.redaction.logL
 log('(j) token flood: 800 unknown bearer tokens always in flight against a daemon with a scrypt-hashed token');
 results.tokenFlood = await tokenFloodScenario(await load(), { quick });
 log(`    event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms`);
+log(`(k) analysis attack: three concurrent GET /api/v1/jobs/:id/analysis on jobs of ${quick ? '3,000' : '3,000 and 30,000'} cells (1,000 replicates per region)`);
+results.analysisAttack = await analysisAttack({ quick });
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
@@ -106,6 +109,7 @@ else {
     ...results.planning.map((p) => `planning time              ${String(p.cells).padStart(7)} cells: ${p.ms} ms (${p.cellsPerSec} cells/s, statements of ~${p.statementTargetMs} ms)`),
     `secret redaction           ${results.redaction.msPerMiB} ms/MiB (4 MiB answer ${results.redaction.fourMiBAnswerMs} ms), 2 KB error body ${results.redaction.errorBodyUs} µs, log line ${results.redaction.logLineUs} µs, ${results.redaction.jsonAnswerMiB} MiB API answer ${results.redaction.jsonAnswerMs} ms`,
     `token flood                event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms max ${results.tokenFlood.healthLiveMs.max} ms over ${results.tokenFlood.requests} requests (${results.tokenFlood.target})`,
+    ...results.analysisAttack.map((r) => `analysis attack   ${String(r.cells).padStart(7)} cells: event-loop delay p99 ${r.eventLoopDelayP99Ms} ms max ${r.eventLoopDelayMaxMs} ms (idle ${r.idle.eventLoopDelayP99Ms} / ${r.idle.eventLoopDelayMaxMs} ms), /health/live p99 ${r.healthLiveP99Ms} ms; analysis cold ${r.coldMs} ms, cached ${r.cachedMs} ms`),
     '',
   ].join('\n'));
 }

@@ -7,7 +7,7 @@ import { jobIdParam, ValidInput } from './edge-input.js';
  * `GET /api/v1/jobs/:id/analysis`: the job's cross-region analysis (refusal patterns, divergence, data quality), as
  * computed in a worker thread and cached per job version; the JSON bytes are sent as the worker wrote them, so not even
  * the serialisation of a large analysis runs on the event loop. 503 with Retry-After while it is being computed
- * (`analysis_pending`) or when too many are (`analysis_busy`); `X-Beacon-Analysis-Cache` says hit, shared or computed.
+ * (`analysis_pending`) or when too many are (`analysis_busy`); `X-Beacon-Analysis-Cache` says hit, shared or computed, `Server-Timing` where the time went.
  */
 @Controller('api/v1/jobs')
 export class AnalysisController {
@@ -18,6 +18,8 @@ export class AnalysisController {
     const answer = await this.analysis.get(id);
     res.status(200).setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('x-beacon-analysis-cache', answer.cache);
+    const phases = Object.entries(answer.timing).map(([name, ms]) => `analysis-${name};dur=${ms.toFixed(1)}`);
+    res.setHeader('server-timing', phases.join(', '));
     res.end(answer.json);
   }
 }

@@ -24,7 +24,8 @@ export class AnalysisWorkerError extends Error {
  * settles once: the JSON bytes, or an {@link AnalysisWorkerError}.
  */
 export class AnalysisWorkerRun {
-  readonly result: Promise<Buffer>;
+  /** The JSON and the worker's computing time in ms (from the last row received). */
+  readonly result: Promise<{ json: Buffer; ms: number }>;
   private readonly worker: Worker;
   private done = false;
   /** Messages held until the worker says it is listening; null once it has. */
@@ -34,7 +35,7 @@ export class AnalysisWorkerRun {
     this.worker = spawnWorker(limits.maxHeapMb);
     this.worker.unref();
     let timer: NodeJS.Timeout | undefined;
-    this.result = new Promise<Buffer>((resolve, reject) => {
+    this.result = new Promise<{ json: Buffer; ms: number }>((resolve, reject) => {
       const settle = (fn: () => void) => {
         if (this.done) return;
         this.done = true;
@@ -52,7 +53,7 @@ export class AnalysisWorkerRun {
           return;
         }
         settle(() => (m.type === 'done'
-        ? resolve(Buffer.from(m.json.buffer, m.json.byteOffset, m.json.byteLength))
+        ? resolve({ json: Buffer.from(m.json.buffer, m.json.byteOffset, m.json.byteLength), ms: m.ms })
         : reject(new AnalysisWorkerError('failed', m.message))));
       });
       this.worker.on('error', (err: Error & { code?: string }) => settle(() => reject(err.code === 'ERR_WORKER_OUT_OF_MEMORY'

@@ -52,12 +52,15 @@ export class AnalysisReadRepository {
   async cellsPage(jobId: string, cursor: string | null, limit: number, maxTextChars: number): Promise<AnalysisCellPage> {
     const rows = await query<{ id: string; question_id: string; model_id: string; region: string; replicate: number; state: string;
       classification: string | null; response: string | null; truncated: boolean }>(this.ds,
-      `SELECT id::text, question_id, model_id, region, replicate, state, classification,
-              left(response, $3) AS response, coalesce(length(response) > $3, false) AS truncated
-         FROM executions
-        WHERE job_id = $1 AND ($2::bigint IS NULL OR id > $2::bigint)
-        ORDER BY executions.id LIMIT $4`, // the table column: the output column `id` is text
-      [jobId, cursor, maxTextChars, limit]);
+      // Keyset paging on (job_id, id) with the cursor as a plain bound (`$n IS NULL OR …` would make every page scan
+      // the job's index from its start). The text is cut after the LIMIT: with stale statistics the planner may sort
+      // every remaining row of the job, and must not compute left()/length() of each on the way.
+      `SELECT e.id::text AS id, e.question_id, e.model_id, e.region, e.replicate, e.state, e.classification,
+              left(e.response, $2) AS response, coalesce(length(e.response) > $2, false) AS truncated
+         FROM (SELECT id, question_id, model_id, region, replicate, state, classification, response
+                 FROM executions WHERE job_id = $1 AND id > $4::bigint ORDER BY id LIMIT $3) e
+        ORDER BY e.id`,
+      [jobId, maxTextChars, limit, cursor ?? '0']);
     const cells = rows.map((r): AnalysisCellRow => ({
       id: r.id, questionId: r.question_id, modelId: r.model_id, region: r.region, replicate: Number(r.replicate), state: r.state,
       classification: r.classification, response: r.response, responseTruncated: r.truncated,
