@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type { BeaconConfig } from '@beacon/domain';
 import { ApiError, badParam } from '../api/api-error.js';
 import { BUSY_RETRY_AFTER_S } from '../api/connection-guard.js';
+import { clientKey } from '../auth/auth-limits.js';
 import { BEACON_CONFIG } from '../tokens.js';
 import { invalidParameters, problemsOf, query, repeated, single, textProblem } from '../api/edge-input.js';
 import { LiveEventsService } from './live-events.service.js';
@@ -51,7 +52,8 @@ export class LiveEventsController {
       throw new ApiError(503, 'unavailable', `cannot listen for live events: ${(err as Error).message}`);
     }
     const { maxEventStreams, maxEventStreamsPerClient } = this.config.limits;
-    const slot = this.live.admit(req.socket.remoteAddress ?? 'unknown', maxEventStreams, maxEventStreamsPerClient);
+    // Per client address as the auth limits count it (an IPv6 /64 is one client: it could pick a fresh address each time).
+    const slot = this.live.admit(clientKey(req.socket.remoteAddress ?? 'unknown'), maxEventStreams, maxEventStreamsPerClient);
     if ('refused' in slot) throw new ApiError(503, 'unavailable', `${slot.refused}; retry later`, undefined, { 'retry-after': String(BUSY_RETRY_AFTER_S) });
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
