@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
@@ -279,6 +280,61 @@ describe('HTTP edge under fuzzing', () => {
     }
     expect(audit.n).toBe(seen.mutating + 1); // and the seed job's submission
   });
+  it('property: bytes no HTTP client would send (NUL and controls in the request line and headers, broken framing) get a 4xx, never a 5xx, and are audited', async () => {
+    const url = new URL(runner.baseUrl);
+    const [before] = await runner.ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE error = 'malformed_request'`);
+    let refusedMutating = 0;
+    let answered = 0;
+    const junk = fc.oneof(CONTROL, fc.constantFrom('\u0000', '\r', '\n', '\r\n', ' ', ':', '\u00ff', '\t'), fc.string({ unit: 'binary-ascii', maxLength: 6 }));
+    const rawRequest = fc.record({
+      method: fc.constantFrom('POST', 'GET', 'DELETE', 'PUT'),
+      path: fc.constantFrom('/api/v1/jobs', `/api/v1/jobs/${SEED_JOB}/cancel`, '/api/v1/executions', '/health/live'),
+      where: fc.constantFrom('path', 'header-name', 'header-value', 'host', 'te', 'chunk', 'content-length'),
+      junk,
+    }).map((r) => {
+      const head = (path: string, extra: string) => `${r.method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${extra}`;
+      switch (r.where) {
+        case 'path': return { ...r, bytes: `${head(`${r.path}${r.junk}x`, 'Content-Length: 2\r\n')}\r\n{}` };
+        case 'header-name': return { ...r, bytes: `${head(r.path, `X-${r.junk}: 1\r\nContent-Length: 2\r\n`)}\r\n{}` };
+        case 'header-value': return { ...r, bytes: `${head(r.path, `X-Fuzz: a${r.junk}b\r\nContent-Length: 2\r\n`)}\r\n{}` };
+        case 'host': return { ...r, bytes: `${r.method} ${r.path} HTTP/1.1\r\nHost: a${r.junk}b\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}` };
+        case 'te': return { ...r, bytes: `${head(r.path, `Transfer-Encoding: chunked${r.junk}\r\n`)}\r\n2\r\n{}\r\n0\r\n\r\n` };
+        case 'chunk': return { ...r, bytes: `${head(r.path, 'Transfer-Encoding: chunked\r\n')}\r\n2${r.junk}\r\n{}\r\n0\r\n\r\n` };
+        case 'content-length': return { ...r, bytes: `${head(r.path, `Content-Length: 2${r.junk}\r\n`)}\r\n{}` };
+      }
+    });
+    await fc.assert(fc.asyncProperty(rawRequest, async (r) => {
+      const reply = await new Promise<string>((resolve) => {
+        const socket = net.connect(Number(url.port), url.hostname, () => socket.end(Buffer.from(r.bytes, 'latin1')));
+        const parts: Buffer[] = [];
+        socket.on('data', (c: Buffer) => parts.push(c));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(Buffer.concat(parts).toString('latin1')));
+        socket.setTimeout(10_000, () => socket.destroy());
+      });
+      const m = /^HTTP\/1\.1 (\d{3}) /.exec(reply);
+      if (!m) return; // the connection was closed without an answer (nothing of the request was readable)
+      answered++;
+      const status = Number(m[1]);
+      if (status >= 500) throw new Error(`${status} for ${JSON.stringify(r.bytes)}: ${reply.slice(0, 300)}`);
+      const body = reply.slice(reply.indexOf('\r\n\r\n') + 4);
+      if (status >= 400) {
+        const parsed = JSON.parse(body.split('\r\n')[0]!) as { error?: unknown; message?: unknown };
+        expect(typeof parsed.error).toBe('string');
+        expect(typeof parsed.message).toBe('string');
+        if (parsed.error === 'malformed_request' && r.method !== 'GET') refusedMutating++;
+      }
+    }), { numRuns: 400, endOnFailure: true });
+    expect((await fetch(`${runner.baseUrl}/health/live`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    await flushAudit(runner.app);
+    const [after] = await runner.ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE error = 'malformed_request'`);
+    process.stderr.write(`edge raw fuzz: 400 raw requests, ${answered} answered, ${refusedMutating} mutating refused by the parser, audit rows ${after.n - before.n}\n`);
+    expect(answered).toBeGreaterThan(300);
+    expect(refusedMutating).toBeGreaterThan(50);
+    expect(after.n - before.n).toBe(refusedMutating);
+  });
+
   it('keeps /health/live answering (p99 < 200 ms) under a flood of chunked over-limit, cut-short and hostile requests', async () => {
     const liveAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const url = new URL(runner.baseUrl);
