@@ -106,6 +106,8 @@ describe('defect 13.11c: live-event streams and HTTP connections are capped, 503
         expect(refused.headers.get('retry-after')).toBe('5');
         expect(await refused.json()).toMatchObject({ error: 'unavailable', message: expect.stringContaining('limits.maxConnections = 8') });
         expect(await runner.ds.query('SELECT count(*)::int AS n FROM jobs')).toEqual(before);
+        // Health probes are answered even past the cap (a failing liveness probe would get the daemon restarted).
+        expect((await get(runner.baseUrl, '/health/live')).status).toBe(200);
 
         for (const s of idle.splice(0)) s.destroy();
         let live = 0;

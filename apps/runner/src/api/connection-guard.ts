@@ -7,7 +7,9 @@ export const BUSY_RETRY_AFTER_S = 5;
 /**
  * Bounds the HTTP connections a daemon holds open at once. A connection accepted past `max` is not dropped silently
  * (as `server.maxConnections` would): its first request gets `503` with `Retry-After` and `Connection: close`, and
- * never reaches the application, so a refused request changes nothing. Call before the server listens.
+ * never reaches the application, so a refused request changes nothing. Health probes (`GET /health/…`) are answered
+ * all the same: they are cheap, write nothing, and a liveness probe failing under a connection flood would get a
+ * healthy daemon restarted. Call before the server listens.
  */
 export function guardConnections(httpServer: unknown, max: number): void {
   const server = httpServer as Server;
@@ -22,7 +24,7 @@ export function guardConnections(httpServer: unknown, max: number): void {
   const app = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (over.has(req.socket)) {
+    if (over.has(req.socket) && !(req.method === 'GET' && req.url?.startsWith('/health/'))) {
       const body = JSON.stringify({ error: 'unavailable', message: `too many open connections (limits.maxConnections = ${max}); retry later` });
       res.writeHead(503, {
         'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body),
