@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { rawPublicKeyBase64, signBeaconRequest, type SigningConfig } from '@beacon/domain';
+import { defaultConfig, goCanonicalForms, rawPublicKeyBase64, signBeaconRequest, type SigningConfig } from '@beacon/domain';
 import { NonceCleanupService } from '../../apps/runner/src/auth/nonce-cleanup.service.js';
 import { startTestRunner, type TestRunner } from '../utils/runner-harness.js';
 import { call, securedConfig, TOKENS } from '../utils/security.js';
@@ -109,6 +109,25 @@ describe('signed job specs', () => {
     expect(res.status).toBe(201);
     const [job] = await runner.ds.query(`SELECT spec->'constraints' AS c FROM jobs WHERE id = 'portal-same'`);
     expect(job.c).toMatchObject({ minRegions: 1, minSuccessRate: 0.67 });
+  });
+
+  it('defect 13.10: values the Go runner\'s v1 signature form leaves out (0, "", null) do not change the stored job', async () => {
+    const spec = {
+      id: 'v1-zeros', version: 'v1',
+      benchmark: { name: 'portal-bias', input: { type: 'prompt', data: { prompt: 'x' }, hash: 'sha256:placeholder' } },
+      constraints: { regions: ['US', 'EU'], min_regions: 1 },
+      metadata: { created_by: 'portal', models: ['llama3.2-1b'], timestamp: new Date().toISOString(), nonce: nonce() },
+      questions: ['math_basic'],
+    };
+    const v1 = goCanonicalForms(spec).find((f) => f.name === 'go-v1')!;
+    const signature = sign(null, Buffer.from(v1.text), keys.good!.privateKey).toString('base64');
+    const sent = { ...spec, signature, public_key: rawPublicKeyBase64(keys.good!.publicKey),
+      parameters: { temperature: 0 }, constraints: { ...spec.constraints, min_success_rate: 0 } };
+    const res = await post(JSON.stringify({ jobspec: sent, target_regions: ['US', 'EU'] }));
+    expect(res.status).toBe(201);
+    const [job] = await runner.ds.query(`SELECT spec FROM jobs WHERE id = 'v1-zeros'`);
+    expect(job.spec.parameters.temperature).toBe(defaultConfig().defaults.temperature);
+    expect(job.spec.constraints.minSuccessRate).toBe(0.67);
   });
 
   it('accepts a signed request once: a replay is refused with 409, even when sent many times at once', async () => {

@@ -31,7 +31,8 @@ export class SubmitJobService {
   async execute(received: string, value: unknown, submitter: string | null, traceparent: string | null, checks: SubmitChecks = {}): Promise<SubmitResult> {
     // The signature is verified first and once, on the bytes received, before anything reads the spec.
     const signature = checks.bytes ? checkSignature(this.config, { body: checks.bytes, value, headers: checks.headers ?? {} }) : null;
-    const result = normaliseJobSpec(value, this.config);
+    // A signature may cover less than the body (the Go runner's v1 form leaves zero values out): read what it covers.
+    const result = normaliseJobSpec(signature?.readAs ?? value, this.config);
     if (!result.ok) {
       const n = result.problems.length;
       throw new ApiError(400, 'invalid_spec', `job spec rejected: ${n} problem${n === 1 ? '' : 's'}`, result.problems);

@@ -86,6 +86,14 @@ function without(obj: Record<string, Json>, keys: readonly string[]): Record<str
   return out;
 }
 
+/**
+ * What a `go-v1` signature covers of a spec: without `id`, `created_at`, `signature` and `public_key`, and with null,
+ * "", 0 and empty objects removed from every object.
+ */
+export function goV1Covered(spec: Record<string, unknown>): Record<string, unknown> {
+  return without(pruneGo(without(spec as Record<string, Json>, ['id', 'created_at'])), ['signature', 'public_key']);
+}
+
 /** One way the Go runner or its portal may have serialised a spec for signing. */
 export interface GoCanonicalForm {
   name: 'go-raw' | 'go-v1' | 'go-raw-escaped' | 'go-v1-escaped';

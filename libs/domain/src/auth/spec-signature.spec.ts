@@ -177,4 +177,35 @@ describe(verifySpecSignature.name, () => {
       }
     }
   });
+
+  it('defect 13.10: zero values a CanonicalizeJobSpecV1 signature leaves out do not change the signed job', () => {
+    const signV1 = (spec: Record<string, unknown>) => {
+      const v1 = goCanonicalForms(spec).find((f) => f.name === 'go-v1-escaped')!;
+      return { ...spec, signature: sign(null, Buffer.from(v1.text), good.privateKey).toString('base64'), public_key: good.b64 };
+    };
+    const cfg = defaultConfig();
+    const read = (c: SignatureCheck, sent: Record<string, unknown>) => {
+      const result = normaliseJobSpec((c.ok && c.signature.readAs) || sent, cfg);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      return result.spec;
+    };
+    const signed = signV1(goSpec);
+    const reference = read(go(signed), signed);
+    // The v1 form drops 0, "" and null, so these verify against the same signature: they must not count.
+    const tampered = { ...signed, parameters: { temperature: 0 }, constraints: { ...goSpec.constraints, min_success_rate: 0 }, extra: null, note: '' };
+    const check = go(tampered);
+    expect(check).toMatchObject({ ok: true, signature: { form: 'go-v1-escaped' } });
+    const spec = read(check, tampered);
+    expect(spec.parameters.temperature).toBe(cfg.defaults.temperature);
+    expect(spec.constraints.minSuccessRate).toBe(0.67);
+    expect(spec).toEqual(reference);
+    // In the portal wrapper too; and the raw form covers every value, zeros included.
+    const inWrapper = (jobspec: Record<string, unknown>) => {
+      const wrapped = { jobspec, target_regions: ['US', 'EU'] };
+      return read(verifySpecSignature({ body: Buffer.from(JSON.stringify(wrapped)), value: wrapped, headers: {} }, config, NOW), wrapped);
+    };
+    expect(inWrapper(tampered)).toEqual(inWrapper(signed));
+    expect(inWrapper(tampered).parameters.temperature).toBe(cfg.defaults.temperature);
+    expect(go({ ...portalSign(goSpec, good), parameters: { temperature: 0 } })).toMatchObject({ ok: false, failure: { code: 'signature_invalid' } });
+  });
 });

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, 
 import type { SigningConfig, TrustedKey } from './auth.types.js';
 import { jsonChildPath } from '../json/zod-issue.mapper.js';
 import { specDecision } from '../spec/job-spec.reader.js';
-import { beaconSigningString, goCanonicalForms } from './spec-canonical.js';
+import { beaconSigningString, goCanonicalForms, goV1Covered } from './spec-canonical.js';
 
 /** Request headers of Beacon's signature form (lower-case, as Node gives them). */
 export const SIGNATURE_HEADERS = {
@@ -36,6 +36,11 @@ export interface VerifiedSignature {
   signedAt: Date;
   /** The nonce must be kept until then; after it the timestamp alone is too old to be accepted. */
   nonceExpiresAt: Date;
+  /**
+   * What to read the job from when it is not the body as received: a `go-v1` signature leaves null, "", 0 and empty
+   * values out, so the job is read from the values it covers.
+   */
+  readAs?: Record<string, unknown>;
 }
 
 /** Why a submission's signature was refused: a code, an explanation, and the header or JSON path concerned. */
@@ -115,6 +120,9 @@ interface Claimed {
   /** Candidate messages; the signature must match one. */
   messages: { form: VerifiedSignature['form']; text: string | Uint8Array }[];
   signaturePath: string;
+  /** The signed Go spec and its JSON path (Go forms only). */
+  spec?: Record<string, unknown>;
+  base: string;
 }
 
 function checkKey(key: TrustedKey | undefined, described: string, path: string, now: Date): SignatureCheck | null {
@@ -145,7 +153,7 @@ function claimBeacon(sub: SignedSubmission, config: SigningConfig, now: Date): C
   const timestamp = header(sub.headers, H.timestamp)?.trim() ?? '';
   const nonce = header(sub.headers, H.nonce)?.trim() ?? '';
   return {
-    key: key!, publicKey, signature, timestamp, timestampPath: H.timestamp, nonce, noncePath: H.nonce, signaturePath: H.signature,
+    key: key!, publicKey, signature, timestamp, timestampPath: H.timestamp, nonce, noncePath: H.nonce, signaturePath: H.signature, base: '$',
     messages: [{ form: 'beacon', text: beaconSigningString({ keyId, timestamp, nonce, body: sub.body }) }],
   };
 }
@@ -168,7 +176,7 @@ function claimGo(spec: Record<string, unknown>, base: string, config: SigningCon
   if (!signature || signature.length !== 64) return fail('signature_malformed', `${sigPath} must be a base64 Ed25519 signature (64 bytes)`, sigPath);
   const metadata = isObject(spec.metadata) ? spec.metadata : {};
   return {
-    key: key!, publicKey: presented, signature, signaturePath: sigPath,
+    key: key!, publicKey: presented, signature, signaturePath: sigPath, spec, base,
     timestamp: typeof metadata.timestamp === 'string' ? metadata.timestamp : '', timestampPath: `${base}.metadata.timestamp`,
     nonce: typeof metadata.nonce === 'string' ? metadata.nonce : '', noncePath: `${base}.metadata.nonce`,
     messages: goCanonicalForms(spec).map((f) => ({ form: f.name, text: f.text })),
@@ -196,6 +204,16 @@ function unsignedOverride(wrapper: Record<string, unknown>, spec: Record<string,
 }
 
 /**
+ * What a `go-v1` signature says of a spec: the values it covers (null, "", 0 and empty objects left out, as the Go
+ * runner reads them: its zero values mean "the default"), with the `id` and `created_at` that no Go form signs. A
+ * `parameters.temperature: 0` added to a signed spec verifies against the same signature, so it must not count.
+ */
+function v1Signed(spec: Record<string, unknown>): Record<string, unknown> {
+  const unsigned = Object.fromEntries(['id', 'created_at'].filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]]));
+  return { ...goV1Covered(spec), ...unsigned };
+}
+
+/**
  * Verifies the signature of a job submission, once, on what was received. Two forms are accepted:
  *
  * - **Beacon**: headers `Beacon-Key-Id`, `Beacon-Timestamp` (RFC 3339), `Beacon-Nonce` and `Beacon-Signature`
@@ -210,8 +228,7 @@ export function verifySpecSignature(sub: SignedSubmission, config: SigningConfig
   let claimed: Claimed | SignatureCheck;
   if (header(sub.headers, SIGNATURE_HEADERS.signature) !== undefined) claimed = claimBeacon(sub, config, now);
   else if (isObject(sub.value) && isObject(sub.value.jobspec) && 'signature' in sub.value.jobspec) {
-    const override = unsignedOverride(sub.value, sub.value.jobspec);
-    claimed = override ?? claimGo(sub.value.jobspec, '$.jobspec', config, now);
+    claimed = claimGo(sub.value.jobspec, '$.jobspec', config, now);
   } else if (isObject(sub.value) && 'signature' in sub.value) claimed = claimGo(sub.value, '$', config, now);
   else {
     return fail('signature_missing',
@@ -233,6 +250,16 @@ export function verifySpecSignature(sub: SignedSubmission, config: SigningConfig
   if (!matched) {
     return fail('signature_invalid', `the signature does not match the spec for key "${c.key.id}" (the spec was changed after signing, or signed in another form)`, c.signaturePath);
   }
+  // Only signed content decides what the job is: the spec as its signature covers it, and the portal wrapper's
+  // unsigned fields only where they repeat it.
+  let readAs: Record<string, unknown> | undefined;
+  if (c.spec) {
+    const signedSpec = matched.form.startsWith('go-v1') ? v1Signed(c.spec) : c.spec;
+    const wrapper = c.base === '$.jobspec' && isObject(sub.value) ? sub.value : undefined;
+    const override = wrapper ? unsignedOverride({ ...wrapper, jobspec: signedSpec }, signedSpec) : null;
+    if (override) return override;
+    if (signedSpec !== c.spec) readAs = wrapper ? { ...wrapper, jobspec: signedSpec } : signedSpec;
+  }
   // Freshness is judged only once the timestamp is known to be the signer's.
   const skew = (at - now.getTime()) / 1000;
   if (skew > config.maxSkewSeconds) {
@@ -244,7 +271,10 @@ export function verifySpecSignature(sub: SignedSubmission, config: SigningConfig
   const keepUntil = Math.max(at, now.getTime()) + (config.maxAgeSeconds + config.maxSkewSeconds) * 1000;
   return {
     ok: true,
-    signature: { keyId: c.key.id, form: matched.form, nonce: c.nonce, signedAt: new Date(at), nonceExpiresAt: new Date(keepUntil) },
+    signature: {
+      keyId: c.key.id, form: matched.form, nonce: c.nonce, signedAt: new Date(at), nonceExpiresAt: new Date(keepUntil),
+      ...(readAs ? { readAs } : {}),
+    },
   };
 }
 
