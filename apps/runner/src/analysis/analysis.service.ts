@@ -143,7 +143,11 @@ export class AnalysisService implements OnModuleDestroy {
         this.cache.set(key, done.json);
       },
       (err: unknown) => {
-        if (err instanceof AnalysisWorkerError && err.reason !== 'failed') this.failed.set(key, { error: err, until: Date.now() + this.limits.failureTtlMs });
+        if (err instanceof AnalysisWorkerError && err.reason !== 'failed') {
+          const now = Date.now();
+          for (const [k, f] of this.failed) if (f.until <= now) this.failed.delete(k); // keeps the map to live entries
+          this.failed.set(key, { error: err, until: now + this.limits.failureTtlMs });
+        }
       },
     ).finally(() => this.inflight.delete(key));
     return computation;
