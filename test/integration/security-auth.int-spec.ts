@@ -20,7 +20,8 @@ describe('API authentication and roles', () => {
   let runner: TestRunner;
   let jobId: string;
   beforeAll(async () => {
-    runner = await startTestRunner(securedConfig({ limits: { maxJobsInFlightPerToken: 1000 } }));
+    // Every route is tried without and with an unknown token: more failed authentications than the default allowance.
+    runner = await startTestRunner(securedConfig({ limits: { maxJobsInFlightPerToken: 1000, failedAuthPerMinutePerAddress: 10_000 } }));
     const res = await call(runner.baseUrl, 'POST', '/api/v1/jobs', { token: TOKENS.submitter.secret, body: spec('owned-by-sam') });
     expect(res.status).toBe(201);
     jobId = res.body.id;

@@ -181,12 +181,15 @@ describe('tokens with a public id', () => {
     expect(over.status).toBe(429);
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(over.body).toMatchObject({ error: 'auth_rate_limited', message: expect.stringContaining('more than 3 a minute') });
+    // Requests without a token, or with a malformed header, count as failures too (each would be an audit row).
+    expect((await call(runner.baseUrl, 'POST', '/api/v1/jobs/x/cancel', { body: '{}' })).body).toMatchObject({ error: 'auth_rate_limited' });
+    expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { authorization: 'Basic eDp5' } })).status).toBe(429);
     // Known tokens are found without hashing, so an address over its failure limit can still use them.
     expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { token: plain.token })).status).toBe(200);
     expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { token: scrypted.token })).status).toBe(200);
     await flushAudit(runner.app);
     const rows = await runner.ds.query(`SELECT status, error, occurrences FROM audit_log WHERE path = '/api/v1/jobs/x/cancel' ORDER BY id`);
-    expect(rows).toEqual([{ status: 401, error: 'invalid_token', occurrences: 1 }, { status: 429, error: 'auth_rate_limited', occurrences: 1 }]);
+    expect(rows).toEqual([{ status: 401, error: 'invalid_token', occurrences: 1 }, { status: 429, error: 'auth_rate_limited', occurrences: 2 }]);
   });
 });
 

@@ -64,38 +64,30 @@ export class AuthGuard implements CanActivate {
 
   private async authenticate(req: Request): Promise<Principal> {
     const header = req.headers.authorization;
+    const address = req.socket?.remoteAddress ?? 'unknown';
     if (!this.tokens.enabled) {
-      const remote = req.socket.remoteAddress ?? '';
-      if (isLoopbackHost(remote)) return LOCAL_PRINCIPAL;
-      throw new ApiError(401, 'unauthenticated',
+      if (isLoopbackHost(address)) return LOCAL_PRINCIPAL;
+      return this.failed(address, new ApiError(401, 'unauthenticated',
         'this daemon has no API tokens configured, so it answers requests from this machine only',
-        [{ path: 'authorization', message: 'configure auth.tokens on the daemon to allow remote clients' }], { 'www-authenticate': CHALLENGE });
+        [{ path: 'authorization', message: 'configure auth.tokens on the daemon to allow remote clients' }], { 'www-authenticate': CHALLENGE }));
     }
     if (header === undefined || header === '') {
-      throw new ApiError(401, 'unauthenticated',
+      return this.failed(address, new ApiError(401, 'unauthenticated',
         'a bearer token is required: send Authorization: Bearer <token> (the CLI and TUI read BEACON_TOKEN)',
-        [{ path: 'authorization', message: 'missing' }], { 'www-authenticate': CHALLENGE });
+        [{ path: 'authorization', message: 'missing' }], { 'www-authenticate': CHALLENGE }));
     }
     const m = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i.exec(header);
     if (!m) {
-      throw new ApiError(401, 'invalid_token', 'the Authorization header must be "Bearer <token>"',
-        [{ path: 'authorization', message: 'not a bearer token' }], { 'www-authenticate': `${CHALLENGE}, error="invalid_request"` });
+      return this.failed(address, new ApiError(401, 'invalid_token', 'the Authorization header must be "Bearer <token>"',
+        [{ path: 'authorization', message: 'not a bearer token' }], { 'www-authenticate': `${CHALLENGE}, error="invalid_request"` }));
     }
     const token = m[1]!;
     const found = this.tokens.lookup(token);
     if (found.kind === 'known') return found.principal;
-    // From here the token may well be a guess: its refusal waits its turn (a burst of guesses must not hold the event
-    // loop), and the address pays its failure allowance before any hashing (a point per slow hash the token may
-    // cost, at least one), given back if the token turns out valid.
-    const address = req.socket?.remoteAddress ?? 'unknown';
-    await this.turns.pass();
+    // From here the token may well be a guess: the address pays its failure allowance before any hashing (a point
+    // per slow hash the token may cost, at least one), given back if the token turns out valid.
     const hashes = found.kind === 'slow' ? found.candidates.length : 0;
-    const attempt = await this.failures.attempt(address, hashes);
-    if (!attempt.allowed) {
-      throw new ApiError(429, 'auth_rate_limited',
-        `too many failed authentications from this address (more than ${this.failures.perMinute} a minute); retry in ${attempt.retryAfterSeconds} s`,
-        [{ path: 'authorization', message: 'failed authentication limit reached' }], { 'retry-after': String(attempt.retryAfterSeconds) });
-    }
+    await this.spend(address, hashes);
     if (found.kind === 'slow') {
       const verdict = await this.tokens.verify(token, found.candidates);
       if (verdict.kind === 'known') {
@@ -110,6 +102,25 @@ export class AuthGuard implements CanActivate {
     }
     throw new ApiError(401, 'invalid_token', 'the bearer token is not recognised (unknown, mistyped or removed from the configuration)',
       [{ path: 'authorization', message: 'unknown token' }], { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` });
+  }
+
+  /**
+   * Takes `hashes` points (at least one) of the address's failure allowance, or refuses with 429 once it is spent.
+   * Waits its turn first: a burst of failing requests must not hold the event loop (see TurnGate).
+   */
+  private async spend(address: string, hashes: number): Promise<void> {
+    await this.turns.pass();
+    const attempt = await this.failures.attempt(address, hashes);
+    if (attempt.allowed) return;
+    throw new ApiError(429, 'auth_rate_limited',
+      `too many failed authentications from this address (more than ${this.failures.perMinute} a minute); retry in ${attempt.retryAfterSeconds} s`,
+      [{ path: 'authorization', message: 'failed authentication limit reached' }], { 'retry-after': String(attempt.retryAfterSeconds) });
+  }
+
+  /** A refusal that needed no hashing still counts against the address (each one is an audit row otherwise). */
+  private async failed(address: string, refusal: ApiError): Promise<never> {
+    await this.spend(address, 1);
+    throw refusal;
   }
 
   private async throttle(principal: Principal): Promise<void> {
