@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { defaultConfig } from '@beacon/domain';
 import { postJob, rowCounts, startTestRunner, type TestRunner } from '../utils/runner-harness.js';
 import { flushAudit, securedConfig } from '../utils/security.js';
+import { closeAllFleets, Fleet } from '../utils/fleet.js';
 
 /**
  * The daemon's HTTP edge, attacked as issue 13 describes: bodies cut short or over the limit, NUL bytes and other
@@ -320,6 +321,34 @@ describe('HTTP edge', () => {
       expect((await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { host: 'beacon.internal:8787' } })).status).toBe(200);
       expect((await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { host: 'beacon.internal', origin: 'https://ops.example' } })).status).toBe(200);
       expect((await raw(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { host: 'other.internal' } })).status).toBe(421);
+    });
+  });
+  describe('beacon serve', () => {
+    afterAll(closeAllFleets);
+
+    it('defect 13.1: the issue\'s curl (1,100,000 bytes, chunked) gets 413 from a beacon serve daemon, which stays up and audits it', async () => {
+      const fleet = await Fleet.create({ prefix: 'edge', models: ['llama3.2-1b'], regions: { 'us-east': {} } });
+      try {
+        const daemon = await fleet.startDaemon();
+        const answer = await raw(daemon.url, 'POST', '/api/v1/jobs', {
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, chunks: chunksOf(1_100_000),
+        });
+        expect(answer.status).toBe(413);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(daemon.proc.exitCode).toBeNull();
+        const res = await fetch(`${daemon.url}/health/live`);
+        expect(res.status).toBe(200);
+        expect(daemon.output()).not.toMatch(/TypeError|remoteAddress/);
+        // The daemon writes audit rows just after answering.
+        let rows: unknown[] = [];
+        for (let i = 0; i < 50 && rows.length === 0; i++) {
+          rows = await fleet.db.ds.query(`SELECT method, path, status, error, remote_address FROM audit_log WHERE path = '/api/v1/jobs'`);
+          if (rows.length === 0) await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(rows).toEqual([expect.objectContaining({ method: 'POST', status: 413, error: 'body_too_large', remote_address: '127.0.0.1' })]);
+      } finally {
+        await fleet.close();
+      }
     });
   });
 });
