@@ -366,11 +366,12 @@ describe('HTTP edge under fuzzing', () => {
     };
     const latencies: number[] = [];
     const sampler = (async () => {
-      // Warm the probe's connection first; then one probe every 20 ms for the length of the flood.
+      // Warm the probe's connection first; then one probe every 10 ms (each waiting for the last) while the flood lasts,
+      // so that p99 is read from a few hundred samples, not just the largest.
       await probe();
       while (!stop) {
         latencies.push(await probe());
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 10));
       }
     })();
     const floods = Array.from({ length: 16 }, (_, n) => attacker(n));
@@ -383,7 +384,7 @@ describe('HTTP edge under fuzzing', () => {
     const max = latencies[latencies.length - 1]!;
     process.stderr.write(`edge flood: ${sent} attack requests in 6 s (${JSON.stringify(Object.fromEntries(statuses))}); ` +
       `/health/live ${latencies.length} probes, p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms\n`);
-    expect(latencies.length).toBeGreaterThan(50);
+    expect(latencies.length).toBeGreaterThan(150);
     expect(sent).toBeGreaterThan(500);
     expect(p99).toBeLessThan(200);
     const [job] = await runner.ds.query('SELECT status FROM jobs WHERE id = $1', [SEED_JOB]);
