@@ -133,7 +133,11 @@ describe('HTTP edge', () => {
       const before = (await auditRows(runner)).length;
       const res = await raw(runner.baseUrl, 'POST', '/api/v1/jobs/%zz/cancel', { headers: { 'content-type': 'application/json' } });
       expect(res.status).toBe(400);
-      expect(typeof res.body.message).toBe('string');
+      expect(res.body).toMatchObject({ error: 'invalid_parameter', problems: [{ path: 'id', message: expect.stringMatching(/percent-encoded/) }] });
+      for (const path of ['/api/v1/executions/%c3%28', '/api/v1/jobs/%ed%a0%80/timeline', '/api/v1/jobs/%']) {
+        const get = await raw(runner.baseUrl, 'GET', path);
+        expect({ path, status: get.status, names: get.body.problems?.map((p: { path: string }) => p.path) }).toEqual({ path, status: 400, names: ['id'] });
+      }
       expect((await auditRows(runner)).slice(before)).toEqual([expect.objectContaining({ method: 'POST', path: '/api/v1/jobs/%zz/cancel', status: 400 })]);
     });
 

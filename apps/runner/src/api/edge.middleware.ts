@@ -59,6 +59,11 @@ export class EdgeMiddleware implements NestMiddleware {
         `requests from the web origin ${JSON.stringify(origin.slice(0, 100))} are refused; add it to server.allowedOrigins to allow a browser page there`,
         [{ path: 'origin', message: 'not this daemon\'s origin nor in server.allowedOrigins' }]);
     }
+    const undecodable = undecodableSegment(req);
+    if (undecodable) {
+      return new ApiError(400, 'invalid_parameter', `${undecodable.name}: is not valid percent-encoded UTF-8`,
+        [{ path: undecodable.name, message: 'is not valid percent-encoded UTF-8' }]);
+    }
     if (READ_METHODS.has(req.method)) return null;
     const header = req.headers['content-type'];
     const type = header === undefined ? null : parseContentType(header);
@@ -100,6 +105,38 @@ export class EdgeMiddleware implements NestMiddleware {
     if (host !== undefined && url.host === host.toLowerCase().replace(/\.(?=:|$)/, '')) return true;
     return this.allowedOrigins.includes(`${url.protocol}//${url.host}`);
   }
+}
+
+/**
+ * The first path segment that is not valid percent-encoded UTF-8 (`%zz`, `%c3%28`), named after the route parameter
+ * in its place when a route's literal segments match (`/api/v1/jobs/%zz/cancel` names `id`), else `path`. Express
+ * would refuse it too, but only once matching, after every route-bound step.
+ */
+function undecodableSegment(req: Request): { name: string } | null {
+  const path = req.originalUrl.split('?')[0]!;
+  if (!path.includes('%')) return null;
+  const segments = path.split('/');
+  const bad = segments.findIndex((seg) => {
+    try {
+      decodeURIComponent(seg);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (bad < 0) return null;
+  for (const template of routeTemplates(req)) {
+    const parts = template.split('/');
+    if (parts.length !== segments.length || !parts[bad]!.startsWith(':')) continue;
+    if (parts.every((p, i) => i === bad || p.startsWith(':') || p === segments[i])) return { name: parts[bad]!.slice(1) };
+  }
+  return { name: 'path' };
+}
+
+/** The path templates of the routes registered on the application's router (read once the app serves). */
+function routeTemplates(req: Request): string[] {
+  const app = req.app as unknown as { router?: { stack: { route?: { path?: unknown } }[] } };
+  return (app.router?.stack ?? []).map((layer) => layer.route?.path).filter((p): p is string => typeof p === 'string');
 }
 
 /** `name[:port]` of a Host header or allow-list entry, the name lower-cased without a trailing dot; null when malformed. */
