@@ -80,6 +80,7 @@ export function defaultConfig(): BeaconConfig {
     signing: defaultSigningConfig(),
     classifier: { judge: null },
     analysis: { ...ANALYSIS_DEFAULTS },
+    server: { allowedHosts: [], allowedOrigins: [] },
     source: BUILT_IN_SOURCE,
   };
 }

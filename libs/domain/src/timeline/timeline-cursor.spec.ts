@@ -6,7 +6,7 @@ const raw = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('bas
 describe('timeline cursor', () => {
   it.each<[string, TimelineCursor]>([
     ['plain', ['eu-west', 'gpt-x', 'q1', 0, '42']],
-    ['characters that need escaping', ['région "ü"', 'mod/el+=?', 'q,|\n', 3, '123456789012345678']],
+    ['characters that need escaping', ['région "ü"', 'mod/el+=?', 'q,|\\', 3, '123456789012345678']],
     ['empty strings', ['', '', '', 0, '1']],
   ])('round-trips a key with %s', (_name, key) => {
     const cursor = encodeTimelineCursor(key);
@@ -27,6 +27,8 @@ describe('timeline cursor', () => {
     ['a non-numeric execution id', raw(['eu', 'm', 'q', 0, '1; drop table'])],
     ['an execution id over 18 digits', raw(['eu', 'm', 'q', 0, '1234567890123456789'])],
     ['null', raw(null)],
+    ['a control character in a key part', raw(['eu', 'm', 'q\n', 0, '1'])],
+    ['a NUL in a key part', raw(['eu\u0000', 'm', 'q', 0, '1'])],
   ])('rejects a cursor that is %s', (_name, cursor) => {
     expect(decodeTimelineCursor(cursor)).toBeNull();
   });
