@@ -6,7 +6,6 @@ import type { BeaconConfig } from '@beacon/domain';
 import { JobRepository, LifecycleRepository, ReadRepository } from '@beacon/db';
 import { OpenAiCompatibleProvider, connectionsByOrigin, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
-import { FindingsRepository } from '@beacon/reconciler';
 import { AnalysisController } from './api/analysis.controller.js';
 import { AnalysisService } from './analysis/analysis.service.js';
 import { ErrorFilter } from './api/error.filter.js';
