@@ -1,6 +1,8 @@
 // Secret redaction cost: the redactor runs on every upstream answer, log line, span attribute, API answer and live
 // event, so it must cost about what reading the text does. Measures a 4 MiB answer (the default response cap), a 2 KB
-// error body that echoes a key, a log line, and a 1 MiB JSON answer holding one key, with 12 registered secrets.
+// error body that echoes a key, a log line, and a 1 MiB JSON answer holding one key, with 12 registered secrets; and
+// 1 MiB of adversarial text per credential shape (token runs where every position is a rejected candidate, starts
+// without an end), whose cost must stay that of prose: every scanner is a single linear pass.
 // Run alone: `node bench/redaction.mjs [--json]`; `npm run bench` runs it as scenario (i).
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +15,13 @@ function time(fn, runs) {
   return (performance.now() - t) / runs;
 }
 
-/** Returns `{msPerMiB, fourMiBAnswerMs, errorBodyUs, logLineUs, jsonAnswerMs}`. */
+/** 1 MiB texts built to make one scanner work hard, by pattern family. */
+const ADVERSARIAL = {
+  'a_a_': 'a_', 'ask-': 'ask-', 'aAIza': 'aAIza', 'eyJ': 'eyJ', 'PEM BEGIN': '-----BEGIN RSA PRIVATE KEY-----\nMIIB',
+  'xbearer': 'xbearer ', 'key:': 'key:', '=': '=', 'a=': 'a=', '://u:': '://u:',
+};
+
+/** Returns `{msPerMiB, fourMiBAnswerMs, errorBodyUs, logLineUs, jsonAnswerMs, adversarialMsPerMiB, worstAdversarial}`. */
 export async function redactionBench({ domain }) {
   const keys = Array.from({ length: 12 }, () => `sk-bench-${randomUUID()}`);
   const r = new domain.SecretRedactor(keys);
@@ -33,7 +41,19 @@ export async function redactionBench({ domain }) {
     logLineUs: Math.round(time(() => r.redact(line), 50_000) * 1000 * 100) / 100,
     jsonAnswerMs: Math.round(time(() => r.redact(json), 10) * 10) / 10,
     jsonAnswerMiB: Math.round((json.length / 1048576) * 10) / 10,
+    ...adversarial(r),
   };
+}
+
+/** ms per MiB of each adversarial text, and the worst of them. */
+function adversarial(r) {
+  const perFamily = {};
+  for (const [name, unit] of Object.entries(ADVERSARIAL)) {
+    const text = unit.repeat(Math.ceil(1048576 / unit.length)).slice(0, 1048576);
+    perFamily[name] = Math.round(time(() => r.redact(text), 5) * 100) / 100;
+  }
+  const [worst, ms] = Object.entries(perFamily).sort((a, b) => b[1] - a[1])[0];
+  return { adversarialMsPerMiB: perFamily, worstAdversarial: { family: worst, msPerMiB: ms } };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -41,6 +61,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else {
     process.stdout.write(`secret redaction: ${result.msPerMiB} ms/MiB; 4 MiB answer ${result.fourMiBAnswerMs} ms; 2 KB error body ${result.errorBodyUs} µs; `
-      + `log line ${result.logLineUs} µs; ${result.jsonAnswerMiB} MiB JSON answer ${result.jsonAnswerMs} ms\n`);
+      + `log line ${result.logLineUs} µs; ${result.jsonAnswerMiB} MiB JSON answer ${result.jsonAnswerMs} ms; adversarial text: worst `
+      + `${result.worstAdversarial.msPerMiB} ms/MiB (${result.worstAdversarial.family}), `
+      + `${Object.entries(result.adversarialMsPerMiB).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   }
 }

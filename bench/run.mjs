@@ -85,7 +85,7 @@ results.planning = await planBench(await load(), { sizes: quick ? [100_000] : [1
 log(`    ${results.planning.map((p) => `${p.cells} cells in ${p.ms} ms`).join(', ')}`);
 log('(i) secret redaction: a 4 MiB answer, a 2 KB echoing error body, a log line, a 1 MiB JSON answer (12 secrets registered)');
 results.redaction = await redactionBench(await load());
-log(`    ${results.redaction.msPerMiB} ms/MiB, log line ${results.redaction.logLineUs} µs`);
+log(`    ${results.redaction.msPerMiB} ms/MiB, log line ${results.redaction.logLineUs} µs, adversarial worst ${results.redaction.worstAdversarial.msPerMiB} ms/MiB`);
 log('(j) token flood: 800 unknown bearer tokens always in flight against a daemon with a scrypt-hashed token');
 results.tokenFlood = await tokenFloodScenario(await load(), { quick });
 log(`    event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms`);
@@ -107,7 +107,7 @@ else {
     `live tail                  ${results.liveTail.deliveredPerSec} events/s delivered of 1000/s, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, daemon live heap ${results.liveTail.daemon.liveHeapMiB.start} → ${results.liveTail.daemon.liveHeapMiB.end} MiB`,
     `TUI frame time             timeline scroll p50 ${results.tui.timeline.scroll.p50Ms} ms p99 ${results.tui.timeline.scroll.p99Ms} ms, page down p99 ${results.tui.timeline.pageDown.p99Ms} ms, jobs p99 ${results.tui.jobs.move.p99Ms} ms, live tail ${results.tui.liveTail.eventsPerSec} events/s shown`,
     ...results.planning.map((p) => `planning time              ${String(p.cells).padStart(7)} cells: ${p.ms} ms (${p.cellsPerSec} cells/s, statements of ~${p.statementTargetMs} ms)`),
-    `secret redaction           ${results.redaction.msPerMiB} ms/MiB (4 MiB answer ${results.redaction.fourMiBAnswerMs} ms), 2 KB error body ${results.redaction.errorBodyUs} µs, log line ${results.redaction.logLineUs} µs, ${results.redaction.jsonAnswerMiB} MiB API answer ${results.redaction.jsonAnswerMs} ms`,
+    `secret redaction           ${results.redaction.msPerMiB} ms/MiB (4 MiB answer ${results.redaction.fourMiBAnswerMs} ms), 2 KB error body ${results.redaction.errorBodyUs} µs, log line ${results.redaction.logLineUs} µs, ${results.redaction.jsonAnswerMiB} MiB API answer ${results.redaction.jsonAnswerMs} ms; adversarial text worst ${results.redaction.worstAdversarial.msPerMiB} ms/MiB (${results.redaction.worstAdversarial.family})`,
     `token flood                event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms max ${results.tokenFlood.healthLiveMs.max} ms over ${results.tokenFlood.requests} requests (${results.tokenFlood.target})`,
     ...results.analysisAttack.map((r) => `analysis attack   ${String(r.cells).padStart(7)} cells: event-loop delay p99 ${r.eventLoopDelayP99Ms} ms max ${r.eventLoopDelayMaxMs} ms (idle ${r.idle.eventLoopDelayP99Ms} / ${r.idle.eventLoopDelayMaxMs} ms), /health/live p99 ${r.healthLiveP99Ms} ms; analysis cold ${r.coldMs} ms, cached ${r.cachedMs} ms`),
     '',

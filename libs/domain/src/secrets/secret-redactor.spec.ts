@@ -90,6 +90,84 @@ describe('SecretRedactor', () => {
   });
 });
 
+/**
+ * Text built to make a scanner work hard: a token run in which every position is a candidate the context rejects, or a
+ * start whose end never comes. One per pattern family.
+ */
+const ADVERSARIAL: Record<string, string> = {
+  'prefix_ tokens (a_a_a_…)': 'a_', 'ghp_ after a word (xghp_xghp_…)': 'xghp_',
+  'sk- keys (ask-ask-…)': 'ask-', 'sk- keys (sk-sk-…, too short)': 'sk-sk-sk-sk-sk-x ',
+  'Google keys (aAIzaAIza…)': 'aAIza', 'AWS ids (xAKIAxAKIA…)': 'xAKIA', 'xAI keys (axai-axai-…)': 'axai-',
+  'JWTs (eyJeyJ…)': 'eyJ', 'JWTs (no third part)': 'eyJxxxxxxxx.eyJxxxxxxxx..', 'PEM without END': '-----BEGIN RSA PRIVATE KEY-----\nMIIB',
+  'Bearer values (xbearer …)': 'xbearer ', 'Bearer values (Bearer .)': 'Bearer .', 'API-key headers (key:key:…)': 'key:',
+  'API-key headers (api-key: short)': 'api-key:x ', 'parameters (=====)': '=', 'parameters (a=a=…)': 'a=', 'parameters (key=key=…)': 'xkey=',
+  'parameters (&key=&key=…)': '&key=', 'URL user info (://u:…)': '://u:', 'URL user info (no @)': 'a://u:p',
+};
+
+/** `chars` characters repeating `unit`. */
+function repeated(unit: string, chars: number): string {
+  return unit.repeat(Math.ceil(chars / unit.length)).slice(0, chars);
+}
+
+describe('SecretRedactor on adversarial text', () => {
+  // Linear time means 16 times the text costs about 16 times the time; a scan that restarts after each rejected
+  // candidate costs 256 times (minutes for 1 MiB). The bound leaves room for a loaded machine and caches: 40 times,
+  // the smaller time counted as at least 1 ms (below that the timer and the scheduler are the measure, not the scan),
+  // each the fastest of five interleaved runs.
+  it('review: a redactor scan of 1 MiB of every adversarial pattern family is linear', () => {
+    const r = new SecretRedactor([KEY, 'hunter2-password-x']);
+    const time = (text: string) => {
+      const t0 = performance.now();
+      r.redact(text);
+      return performance.now() - t0;
+    };
+    const slow: string[] = [];
+    for (const [family, unit] of Object.entries(ADVERSARIAL)) {
+      const small = repeated(unit, 64 * 1024);
+      const big = repeated(unit, 1024 * 1024);
+      // A quadratic scan takes seconds on 64 KiB already: fail here rather than spend minutes on 1 MiB.
+      const first = time(small);
+      expect([family, first < 500]).toEqual([family, true]);
+      let tSmall = first;
+      let tBig = Infinity;
+      for (let i = 0; i < 5; i++) {
+        tSmall = Math.min(tSmall, time(small));
+        tBig = Math.min(tBig, time(big));
+      }
+      if (tBig >= 40 * Math.max(tSmall, 1)) slow.push(`${family}: 64 KiB ${tSmall.toFixed(2)} ms, 1 MiB ${tBig.toFixed(2)} ms`);
+    }
+    expect(slow).toEqual([]);
+  });
+
+  it('review: adversarial text is left as it was, and real credentials around it are still found', () => {
+    const r = new SecretRedactor();
+    for (const [family, unit] of Object.entries(ADVERSARIAL)) {
+      const text = repeated(unit, 4096);
+      expect([family, r.redact(text)]).toEqual([family, text]);
+    }
+    // A rejected candidate does not hide a real one that starts inside it.
+    expect(r.redact('sk_xxxx-ghp_0123456789abcdefghijklmnop')).toBe(`sk_xxxx-${REDACTED}`);
+    expect(r.redact('a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_ ghp_0123456789abcdefghijklmnop')).toBe(`a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_ ${REDACTED}`);
+    expect(r.redact('key:key:key:key:key:key x-api-key: k-0123456789')).toBe(`key:key:key:key:key:key x-api-key: ${REDACTED}`);
+    expect(r.redact('=====a=a=a=a&token=abc123def&x=1')).toBe(`=====a=a=a=a&token=${REDACTED}&x=1`);
+    expect(r.redact('eyJeyJeyJ eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N')).toBe(`eyJeyJeyJ ${REDACTED}`);
+    expect(r.redact('-----BEGIN RSA PRIVATE KEY-----\n-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----'))
+      .toBe(`-----BEGIN RSA PRIVATE KEY-----\n${REDACTED}`);
+  });
+
+  it('review: a PEM key is hidden inside a JSON string (escaped line breaks), and never across two strings', () => {
+    const r = new SecretRedactor();
+    const pem = '-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oDpQ/8f3Rm8w\n-----END EC PRIVATE KEY-----';
+    expect(r.redact(JSON.stringify({ key: pem }))).toBe(`{"key":"${REDACTED}"}`);
+    expect(r.redact(pem)).toBe(REDACTED);
+    // BEGIN in one string, END in another: the JSON between them must survive, so the answer stays valid JSON.
+    const split = JSON.stringify({ a: '-----BEGIN PRIVATE KEY-----', b: 'x', c: '-----END PRIVATE KEY-----' });
+    expect(JSON.parse(r.redact(split))).toEqual(JSON.parse(split));
+    const sse = `data: ${JSON.stringify({ delta: '-----BEGIN PRIVATE KEY-----\nMC4C' })}\n\ndata: ${JSON.stringify({ delta: 'AQAw\n-----END PRIVATE KEY-----' })}\n\n`;
+    for (const line of r.redact(sse).split('\n').filter((l) => l.startsWith('data: '))) expect(() => JSON.parse(line.slice(6))).not.toThrow();
+  });
+});
+
 describe('connection strings', () => {
   it('finds the password in every form', () => {
     expect(connectionPasswords('postgres://u:p@ss@host/db')).toContain('p@ss');

@@ -11,20 +11,20 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-/** A range of text to hide, or null when a candidate turned out not to be a credential. */
-type Hide = (m: RegExpExecArray, text: string) => [number, number] | null;
-
-/** One credential shape: a regex that starts with a literal (so V8 scans for it fast) and a check of the context. */
+/**
+ * One credential shape. Every condition on a candidate (the word boundary before it, the label or parameter name in
+ * front of it, the length and content of its value) is written into the regex itself, as lookbehinds and lookaheads,
+ * so that a scan is a single pass: a match is always hidden, and a candidate that fails costs only the few characters
+ * the failing check reads. (A check made after the match, followed by a rescan from the next character, costs a whole
+ * token run per rejected candidate: quadratic time on text such as `a_a_a_…` or `key:key:…`, which an upstream body of
+ * a few MiB could use to stall the event loop for minutes.) Each regex starts on a distinctive literal, so V8 finds
+ * candidates with a fast scan; a boundary lookbehind comes right after that literal and looks back over it.
+ */
 interface Scanner {
   re: RegExp;
-  hide: Hide;
+  /** The range to hide, when it is not the whole match. */
+  range?: (m: RegExpExecArray) => [number, number];
 }
-
-const WORD = /[A-Za-z0-9_]/;
-const TOKENISH = /[A-Za-z0-9_-]/;
-
-/** The whole match, unless the character before it continues a word (`task-…` is not an `sk-…` key). */
-const bounded = (word: RegExp): Hide => (m, text) => (m.index > 0 && word.test(text[m.index - 1]!) ? null : [m.index, m.index + m[0].length]);
 
 /** The value of the last capture group only (the label before it stays readable). */
 function lastGroup(m: RegExpExecArray): [number, number] {
@@ -33,13 +33,15 @@ function lastGroup(m: RegExpExecArray): [number, number] {
   return [end - value.length, end];
 }
 
-/** Prefixes of `prefix_…` tokens (GitHub, Hugging Face, Groq, Replicate, Stripe, Beacon's own `bct_`). */
-const UNDERSCORE_TOKENS: Record<string, string> = {
-  ghp: '', gho: '', ghu: '', ghs: '', ghr: '', hf: '', gsk: '', r8: '', bct: '', github: '_pat_', sk: '_live_', rk: '_live_',
-};
+/** The match, extended back over the letters and digits of the prefix its lookbehind checked (`ghp` of `ghp_…`). */
+function withPrefix(m: RegExpExecArray): [number, number] {
+  let start = m.index;
+  while (start > 0 && /[A-Za-z0-9]/.test(m.input[start - 1]!)) start--;
+  return [start, m.index + m[0].length];
+}
 
-/** Names whose `name=value` (query strings, libpq key-value strings) hides the value. */
-const SECRET_PARAMS = new Set(['password', 'passwd', 'pwd', 'key', 'api_key', 'apikey', 'token', 'access_token', 'secret', 'client_secret', 'sig']);
+/** Longest PEM body (base64 and headers) a private key can have; an RSA key of 16384 bits is about 13,000 characters. */
+const PEM_BODY_MAX = 32 * 1024;
 
 /**
  * Shapes of well-known credentials, redacted even when nobody configured them (a key in another variable, a key an
@@ -49,62 +51,53 @@ const SECRET_PARAMS = new Set(['password', 'passwd', 'pwd', 'key', 'api_key', 'a
  */
 const SCANNERS: readonly Scanner[] = [
   // No value class takes `\` or `"`, so redacting JSON text never cuts an escape sequence or a string in two.
-  // OpenAI (sk-, sk-proj-), Anthropic (sk-ant-api03-), DeepSeek and other sk- keys.
-  { re: /sk-[A-Za-z0-9_-]{16,}/g, hide: bounded(TOKENISH) },
+  // OpenAI (sk-, sk-proj-), Anthropic (sk-ant-api03-), DeepSeek and other sk- keys; not `task-…`.
+  { re: /sk-(?<![A-Za-z0-9_-]sk-)[A-Za-z0-9_-]{16,}/g },
   // Google API keys; AWS access key ids.
-  { re: /AIza[0-9A-Za-z_-]{30,}/g, hide: bounded(TOKENISH) },
-  { re: /A[KS]IA[0-9A-Z]{16}/g, hide: bounded(/[A-Za-z0-9]/) },
+  { re: /AIza(?<![A-Za-z0-9_-]AIza)[0-9A-Za-z_-]{30,}/g },
+  { re: /A[KS]IA(?<![A-Za-z0-9]A[KS]IA)[0-9A-Z]{16}/g },
   // xAI keys.
-  { re: /xai-[A-Za-z0-9]{20,}/g, hide: bounded(TOKENISH) },
-  // `prefix_…` tokens: found by their underscore, then the word before it is checked.
+  { re: /xai-(?<![A-Za-z0-9_-]xai-)[A-Za-z0-9]{20,}/g },
+  // `prefix_…` tokens (GitHub, Hugging Face, Groq, Replicate, Stripe, Beacon's own `bct_`): found by their underscore,
+  // the whole word before it being one of the prefixes; `github_pat_`, `sk_live_` and `rk_live_` need their second part.
   {
-    re: /_[A-Za-z0-9_-]{16,}/g,
-    hide(m, text) {
-      const before = /[A-Za-z0-9]{1,6}$/.exec(text.slice(Math.max(0, m.index - 6), m.index))?.[0];
-      if (!before) return null;
-      const start = m.index - before.length;
-      if (start > 0 && WORD.test(text[start - 1]!)) return null;
-      const rest = UNDERSCORE_TOKENS[before];
-      if (rest === undefined || !m[0].startsWith(rest)) return null;
-      return [start, m.index + m[0].length];
-    },
+    re: /_(?:(?<=(?<![A-Za-z0-9_])(?:gh[pousr]|hf|gsk|r8|bct)_)[A-Za-z0-9_-]{16,}|(?<=(?<![A-Za-z0-9_])github_)pat_[A-Za-z0-9_-]{12,}|(?<=(?<![A-Za-z0-9_])[sr]k_)live_[A-Za-z0-9_-]{11,})/g,
+    range: withPrefix,
   },
-  // JSON Web Tokens (header and payload are base64 JSON objects, so both start with eyJ).
-  { re: /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, hide: bounded(TOKENISH) },
-  // PEM private keys.
-  { re: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, hide: (m) => [m.index, m.index + m[0].length] },
-  // Authorization values: `Bearer …`, `Basic …` (the scheme stays). A credential has a digit or is long; the prose
-  // after the word ("basic understanding") is neither.
+  // JSON Web Tokens (header and payload are base64 JSON objects, so both start with eyJ). A segment's class has no
+  // `.`, so each one ends at the first dot and nothing is tried twice.
+  { re: /eyJ(?<![A-Za-z0-9_-]eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+  // PEM private keys. The body stops at the next `-----` (so a BEGIN without its END costs only the text up to the
+  // next marker, not the rest of the input) and at `"` or a backslash that is not a JSON escape of a line break or a
+  // slash (so a key written into a JSON string is hidden whole, and one string's BEGIN never reaches another's END).
   {
-    re: /(?:earer|EARER|asic|ASIC)[ \t]+([A-Za-z0-9._~+/=-]*[A-Za-z0-9_~+/=-])/g,
-    hide(m, text) {
-      const b = m.index - 1;
-      if (b < 0 || (text[b] !== 'B' && text[b] !== 'b') || (b > 0 && WORD.test(text[b - 1]!))) return null;
-      const value = m[1]!;
-      return value.length >= 8 && (/[0-9]/.test(value) || value.length >= 20) ? lastGroup(m) : null;
-    },
+    re: new RegExp(`-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----(?:[^"\\\\-]|-(?!----)|\\\\[nrt/]){0,${PEM_BODY_MAX}}-----END [A-Z ]{0,40}PRIVATE KEY-----`, 'g'),
+  },
+  // Authorization values: `Bearer …`, `Basic …` (the scheme stays). A credential has a digit or is long (20+); the prose
+  // after the word ("basic understanding") is neither. The value may not end in a dot (the end of a sentence).
+  {
+    re: /(?:earer|EARER|asic|ASIC)(?<=(?<![A-Za-z0-9_])[Bb](?:earer|EARER|asic|ASIC))[ \t]+((?=[A-Za-z._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{7,}[A-Za-z0-9_~+/=-]|[A-Za-z0-9._~+/=-]{19,}[A-Za-z0-9_~+/=-])/g,
+    range: lastGroup,
   },
   // API-key headers echoed as `x-api-key: …`, `"api-key": "…"`, `x-goog-api-key: …`.
   {
-    re: /[kK][eE][yY]["']?[ \t]*:[ \t]*["']?([^\s"',;&\\]{7,}[^\s"',;&\\.:)\]])/g,
-    hide: (m, text) => (/(?:^|[^A-Za-z0-9])api[-_]?$/i.test(text.slice(Math.max(0, m.index - 5), m.index)) ? lastGroup(m) : null),
+    re: /[kK][eE][yY](?<=(?<![A-Za-z0-9])[aA][pP][iI][-_]?[kK][eE][yY])["']?[ \t]*:[ \t]*["']?([^\s"',;&\\]{7,}[^\s"',;&\\.:)\]])/g,
+    range: lastGroup,
   },
-  // `name=value` with a secret name, in query strings and key=value connection strings (`?password=`, `key=`).
+  // `name=value` with a secret name, in query strings and key=value connection strings (`?password=`, `key=`): the
+  // name is the whole word before `=`, at the start of the text or after a separator. (Case-insensitive: the other
+  // classes hold no letters.)
   {
-    re: /=([^&\s#'"\\]*[^&\s#'"\\.:,;)\]])/g,
-    hide(m, text) {
-      const name = /[A-Za-z_]{1,16}$/.exec(text.slice(Math.max(0, m.index - 16), m.index))?.[0];
-      if (!name || !SECRET_PARAMS.has(name.toLowerCase())) return null;
-      const start = m.index - name.length;
-      return start > 0 && !/[?&;\s,{("']/.test(text[start - 1]!) ? null : lastGroup(m);
-    },
+    re: /=(?<=(?:^|[?&;\s,{("'])(?:password|passwd|pwd|key|api_key|apikey|token|access_token|secret|client_secret|sig)=)([^&\s#'"\\]*[^&\s#'"\\.:,;)\]])/gi,
+    range: lastGroup,
   },
-  // The password of a URL's user info, also one holding an unencoded `@` (`postgres://u:p@ss@host/db`).
+  // The password of a URL's user info, also one holding an unencoded `@` (`postgres://u:p@ss@host/db`). Neither part
+  // takes `/`, so a scan never runs past the next `://`.
   {
-    re: /:\/\/[^\s/?#:@'"\\]*:([^\s'"/?#\\]*)@/g,
-    hide: (m) => {
+    re: /:\/\/[^\s/?#:@'"\\]*:([^\s'"/?#\\]+)@/g,
+    range: (m) => {
       const end = m.index + m[0].length - 1;
-      return m[1] ? [end - m[1].length, end] : null;
+      return [end - m[1]!.length, end];
     },
   },
 ];
@@ -184,13 +177,10 @@ export class SecretRedactor {
       values.lastIndex = 0;
       for (let m = values.exec(text); m; m = values.exec(text)) ranges.push([m.index, m.index + m[0].length]);
     }
-    for (const { re, hide } of SCANNERS) {
+    // One pass per scanner: every match is hidden and the scan goes on after it (see Scanner).
+    for (const { re, range } of SCANNERS) {
       re.lastIndex = 0;
-      for (let m = re.exec(text); m; m = re.exec(text)) {
-        const range = hide(m, text);
-        if (range) ranges.push(range);
-        else re.lastIndex = m.index + 1; // a rejected candidate may hide a real one inside it
-      }
+      for (let m = re.exec(text); m; m = re.exec(text)) ranges.push(range ? range(m) : [m.index, m.index + m[0].length]);
     }
     let out = ranges.length === 0 ? text : replaceRanges(text, ranges);
     if (this.plain.size > 0) out = this.redactEdges(out);
