@@ -268,6 +268,20 @@ describe('engine queue repository on PostgreSQL', () => {
     expect(await row(cell.id)).toMatchObject({ state: 'failed', failures: 0, lease_losses: 2, last_error: { kind: 'lease_expired', leaseLosses: 2 } });
   });
 
+  it('review: a call abandoned while losing its lease is stored with its secrets hidden, like a completed or failed one', async () => {
+    const { region } = await seed(1);
+    const cell = await claimAndStart(region, 'runner-abandon-secret');
+    const key = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx0123';
+    const echoed: CallRecord = {
+      ...call(null, 0), httpStatus: null,
+      error: { kind: 'aborted', message: `aborted: lease_lost after upstream said: Incorrect API key provided: Bearer ${key}`, detail: { key } },
+    };
+    expect(await queue.abandon(cell, echoed, 2)).toBe('pending');
+    const [attempt] = await attempts(cell.id);
+    expect(JSON.stringify(attempt)).not.toContain(key);
+    expect(attempt).toMatchObject({ outcome: 'lease_expired', error: { kind: 'aborted', message: expect.stringContaining('Bearer [REDACTED]'), detail: { key: '[REDACTED]' } } });
+  });
+
   it('runs concurrent reapers over 100 expired leases and reaps each exactly once', async () => {
     const { jobId, region } = await seed(100);
     const cells = await claim(region, 'runner-gone', 100);

@@ -164,7 +164,7 @@ export class QueueRepository {
    * reaper's `lease_expired` kept), with what the call did. Returns the cell's new state.
    */
   async abandon(cell: ClaimedCell, received: CallRecord, maxLeaseLosses = DEFAULT_MAX_LEASE_LOSSES): Promise<'pending' | 'failed' | 'fenced'> {
-    const { call, note } = storableCall(received);
+    const { call, note } = storableCall(redactSecretsDeep(received)); // an aborted call's error may quote what an upstream echoed
     const rows: Row[] = await query(this.ds,
       `WITH x AS (
          SELECT id, true AS called FROM executions WHERE id = $1 AND lease_token = $2 AND state = 'running' FOR UPDATE),
