@@ -3,7 +3,7 @@ import { type INestApplication, type LoggerService, type LogLevel } from '@nestj
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { BeaconConfig } from '@beacon/domain';
-import type { NextFunction, Request, Response } from 'express';
+import type { Application, NextFunction, Request, Response } from 'express';
 import { RunnerModule, type RunnerModuleOptions } from './runner.module.js';
 import { guardConnections } from './api/connection-guard.js';
 import { AuditMiddleware } from './auth/audit.middleware.js';
@@ -28,6 +28,10 @@ export async function createRunnerApp(opts: RunnerAppOptions): Promise<INestAppl
     logger: opts.logger ?? ['error', 'warn'],
     abortOnError: false,
   });
+  // No ETags: Express computes one on the body a controller wrote, before the answer middleware hides the secrets in
+  // it, and answers 304 when If-None-Match equals it, so a client could test guesses of a hidden value (an oracle).
+  // API answers are live state, not cacheable documents.
+  (app.getHttpAdapter().getInstance() as Application).set('etag', false);
   // The audit and the edge checks (Host, Origin, content type) run before Express matches any route: a request whose
   // path cannot even be decoded (`/api/v1/jobs/%zz`) never reaches route-bound middleware, and must still be checked
   // and audited. The audit goes first so that the edge's refusals are audited too.
