@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AnalysisWorkerError, AnalysisWorkerRun, axesOf, type AnalysisHeader } from '@beacon/analysis';
 import { AnalysisReadRepository, ReadRepository } from '@beacon/db';
-import { ANALYSIS_DEFAULTS, type AnalysisLimits, type BeaconConfig } from '@beacon/domain';
+import { ANALYSIS_DEFAULTS, secrets, type AnalysisLimits, type BeaconConfig } from '@beacon/domain';
 import { FindingsRepository } from '@beacon/reconciler';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../api/api-error.js';
@@ -13,7 +13,10 @@ const PAGE = 1000;
 /** Seconds a client is told to wait while an analysis is being computed. */
 const PENDING_RETRY_S = 2;
 
-/** An analysis ready to send: its JSON bytes, whether it came from the cache, and where the time went (ms). */
+/**
+ * An analysis ready to send: its JSON bytes (secrets already hidden by the worker), whether it came from the cache, and
+ * where the time went (ms).
+ */
 export interface AnalysisAnswer {
   json: Buffer;
   cache: 'hit' | 'shared' | 'computed';
@@ -74,7 +77,8 @@ export class AnalysisService implements OnModuleDestroy {
     const version = await this.version(jobId);
     const timing = { version: performance.now() - t0 };
     if (version === null) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(jobId)}`);
-    const key = `${jobId}\u0000${version}`;
+    // The analysis was redacted with the secrets known when it was computed: one registered since is a new version.
+    const key = `${jobId}\u0000${version}\u0000${secrets.size}`;
     const cached = this.cache.get(key);
     if (cached) return { json: cached, cache: 'hit', timing };
     const failure = this.failed.get(key);
@@ -171,7 +175,8 @@ export class AnalysisService implements OnModuleDestroy {
     const t0 = performance.now();
     const job = await this.read.getJob(jobId);
     if (!job) throw new AnalysisWorkerError('failed', `job ${jobId} disappeared during its analysis`);
-    const run = new AnalysisWorkerRun({ timeoutMs: this.limits.timeoutMs, maxHeapMb: this.limits.maxHeapMb });
+    // The worker redacts with every secret known now; what is cached is the redacted analysis.
+    const run = new AnalysisWorkerRun({ timeoutMs: this.limits.timeoutMs, maxHeapMb: this.limits.maxHeapMb, secrets: secrets.registered });
     this.runs.add(run);
     try {
       const header: AnalysisHeader = { ...axesOf(job), sampleReplicates: this.limits.sampleReplicates, maxTextChars: this.limits.maxTextChars, now: new Date().toISOString() };

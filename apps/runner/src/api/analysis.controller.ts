@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { AnalysisService } from '../analysis/analysis.service.js';
+import { alreadyRedacted } from './redact-answers.middleware.js';
 import { jobIdParam, ValidInput } from './edge-input.js';
 
 /**
@@ -20,6 +21,8 @@ export class AnalysisController {
     res.setHeader('x-beacon-analysis-cache', answer.cache);
     const phases = Object.entries(answer.timing).map(([name, ms]) => `analysis-${name};dur=${ms.toFixed(1)}`);
     res.setHeader('server-timing', phases.join(', '));
+    // Redacted by the worker before it was cached: the answer middleware need not scan megabytes again here.
+    alreadyRedacted(res);
     res.end(answer.json);
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { FromAnalysisWorker, ToAnalysisWorker } from './analysis-worker.protocol.js';
+import type { AnalysisWorkerData, FromAnalysisWorker, ToAnalysisWorker } from './analysis-worker.protocol.js';
 
 /** Limits of one analysis worker. */
 export interface AnalysisWorkerLimits {
@@ -8,6 +8,11 @@ export interface AnalysisWorkerLimits {
   timeoutMs: number;
   /** V8 old-generation heap of the worker (MiB): a job too large to analyse ends that worker, never the daemon. */
   maxHeapMb: number;
+  /**
+   * The secret values the daemon knows of: the worker hides them (and the shapes of well-known credentials) in the
+   * analysis before answering, so the daemon caches and sends a redacted analysis without scanning it again.
+   */
+  secrets?: readonly string[];
 }
 
 /** Why an analysis did not produce a result. */
@@ -32,7 +37,7 @@ export class AnalysisWorkerRun {
   private pending: ToAnalysisWorker[] | null = [];
 
   constructor(limits: AnalysisWorkerLimits) {
-    this.worker = spawnWorker(limits.maxHeapMb);
+    this.worker = spawnWorker(limits.maxHeapMb, [...(limits.secrets ?? [])]);
     this.worker.unref();
     let timer: NodeJS.Timeout | undefined;
     this.result = new Promise<{ json: Buffer; ms: number }>((resolve, reject) => {
@@ -84,11 +89,12 @@ export class AnalysisWorkerRun {
 }
 
 /** The compiled worker next to this file, or, when running from the TypeScript sources, the sources through swc hooks. */
-function spawnWorker(maxHeapMb: number): Worker {
+function spawnWorker(maxHeapMb: number, secrets: string[]): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: maxHeapMb };
   const compiled = new URL('./analysis.worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts') || existsSync(compiled)) return new Worker(compiled, { resourceLimits });
+  const workerData: AnalysisWorkerData = { secrets };
+  if (!import.meta.url.endsWith('.ts') || existsSync(compiled)) return new Worker(compiled, { resourceLimits, workerData });
   return new Worker(new URL('./source-bootstrap.mjs', import.meta.url), {
-    resourceLimits, workerData: { sourceEntry: new URL('./analysis.worker.ts', import.meta.url).href },
+    resourceLimits, workerData: { ...workerData, sourceEntry: new URL('./analysis.worker.ts', import.meta.url).href },
   });
 }

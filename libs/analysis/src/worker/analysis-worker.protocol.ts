@@ -2,6 +2,11 @@ import type { FindingView } from '@beacon/domain';
 import type { AnalysisInput } from '../job-analysis.js';
 import type { AnalysisCell } from '../rates.js';
 
+/** What a worker is started with: the secret values to hide in its answer (see AnalysisWorkerLimits.secrets). */
+export interface AnalysisWorkerData {
+  secrets: string[];
+}
+
 /** What the analysis needs besides the rows: the job's axes and the method's settings. */
 export type AnalysisHeader = Omit<AnalysisInput, 'cells' | 'findings' | 'now'> & { now: string };
 

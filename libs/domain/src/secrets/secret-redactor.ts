@@ -158,6 +158,11 @@ export class SecretRedactor {
     return added;
   }
 
+  /** The registered values as given (their other forms are derived), e.g. to build the same redactor in a worker. */
+  get registered(): string[] {
+    return [...this.plain];
+  }
+
   /** How many secret values are registered. */
   get size(): number {
     return this.plain.size;
