@@ -7,10 +7,12 @@ export type LiveEventBody = Omit<LiveEventView, 'seq'>;
 /**
  * The wire form of a live event, stated once: a `beacon_live` NOTIFY payload is a JSON array of events, each a JSON
  * array holding these fields at these positions. `kind` is a short code ({@link LIVE_KIND_CODES}), `at` epoch
- * milliseconds, the {@link LIVE_WIRE_COUNTS} numbers and every other field text; absent values are null, and trailing
- * nulls may be left off. Positions are positional so that a busy daemon's batches stay small. The database triggers
- * of the live-events migration write these same positions in SQL (a migration cannot import this; an integration test
- * fires them and checks every event against this contract). New fields are only ever appended.
+ * milliseconds, the {@link LIVE_WIRE_COUNTS} numbers and every other field text (an id may travel as a JSON number, as
+ * the findings trigger sends its bigint id, and reads as its decimal text); absent values are null, and trailing nulls
+ * may be left off. Fields go by position, not by name, so that a busy daemon's batches stay small. The database
+ * triggers of the live-events migration write these same positions in SQL (a migration cannot import this; an
+ * integration test fires them and checks every event against this contract: live-triggers). New fields are only ever
+ * appended.
  */
 export const LIVE_WIRE_FIELDS = [
   'kind', 'at', 'jobId', 'executionId', 'attemptId', 'region', 'modelId', 'questionId', 'state', 'outcome',
