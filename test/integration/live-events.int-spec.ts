@@ -133,7 +133,10 @@ describe('GET /api/v1/events', () => {
       try {
         await waitFor('the daemon to drop events for the paused client', async () => {
           const state = rounds % 2 === 0 ? 'cancelled' : 'pending';
-          for (let i = 0; i < 5000; i++) publisher.push(['es', Date.now(), 'live-slow', String(i + 1), null, 'nowhere', 'llama3.2-1b', `q${i}`, state]);
+          for (let i = 0; i < 5000; i++) publisher.push({
+            kind: 'execution_state', at: Date.now(), jobId: 'live-slow', executionId: String(i + 1), region: 'nowhere',
+            modelId: 'llama3.2-1b', questionId: `q${i}`, state,
+          });
           await publisher.flush();
           rounds++;
           return session().dropped > 0;

@@ -32,6 +32,7 @@ export { canonicalJson, sha256Hex } from './json/canonical-json.js';
 export { REGION_NAME_PLACEHOLDER, renderSystemPrompt } from './prompt/system-prompt.renderer.js';
 
 export { type PlanAxes, planAxes } from './plan/plan.js';
+export { type RegionModelKey, regionModelKey, splitRegionModelKey } from './plan/region-model-key.js';
 
 export {
   ATTEMPT_OUTCOMES,

@@ -1,3 +1,4 @@
+import { type LiveEvent, encodeLiveEvent } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
 import { query } from '../repositories/query.js';
 import { LIVE_CHANNEL } from './live-listener.js';
@@ -14,7 +15,8 @@ export interface LivePublisherOptions {
 
 /**
  * Publishes live events on {@link LIVE_CHANNEL} in batches: every `flushMs` the waiting events go out as JSON arrays of
- * positional event arrays (the format of `decodeLivePayload`), several payloads in one statement. A busy daemon thus
+ * events in the domain's wire form (`encodeLiveEvent`, read back by `decodeLivePayload`), several payloads in one
+ * statement. A busy daemon thus
  * sends a few NOTIFYs a second instead of one per queue write, so publishing costs the queue next to nothing.
  */
 export class LivePublisher {
@@ -35,13 +37,13 @@ export class LivePublisher {
     this.maxPayloadBytes = opts.maxPayloadBytes ?? 7_000;
   }
 
-  /** Queues one event (a positional array); never throws and never blocks the caller. */
-  push(event: unknown[]): void {
+  /** Queues one event; never throws and never blocks the caller. */
+  push(event: LiveEvent): void {
     if (this.waiting.length >= this.maxBuffered) {
       this.dropped++;
       return;
     }
-    const text = JSON.stringify(event);
+    const text = JSON.stringify(encodeLiveEvent(event));
     if (Buffer.byteLength(text) + 2 > this.maxPayloadBytes) {
       this.dropped++;
       return;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeLivePayload } from './live-event.codec.js';
+import {
+  LIVE_KIND_CODES, LIVE_WIRE_FIELDS, type LiveEvent, type LiveEventBody, type LiveWireField, decodeLivePayload, encodeLiveEvent,
+} from './live-event.codec.js';
 
 const AT = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 
@@ -76,5 +78,76 @@ describe('decodeLivePayload with a bad time', () => {
       ['job-1', new Date(1_700_000_000_000).toISOString()],
       ['job-3', new Date(1_700_000_000_500).toISOString()],
     ]);
+  });
+});
+
+describe(encodeLiveEvent.name, () => {
+  it('puts every field at its position of the wire form, and the decoder reads each back', () => {
+    const event: LiveEvent = {
+      kind: 'attempt_finished', at: AT, jobId: '7', executionId: '11', attemptId: '13', region: 'eu-west', modelId: 'gpt-x',
+      questionId: 'q1', state: 'succeeded', outcome: 'succeeded', classification: 'answered', runnerId: 'runner-a', attempt: 2,
+      latencyMs: 840, httpStatus: 200,
+    };
+    const row = encodeLiveEvent(event);
+    expect(row).toEqual(['af', AT, '7', '11', '13', 'eu-west', 'gpt-x', 'q1', 'succeeded', 'succeeded', 'answered', 'runner-a', 2, 840, 200]);
+    for (const [i, field] of LIVE_WIRE_FIELDS.entries()) {
+      if (field !== 'kind' && field !== 'at') expect([field, row[i] ?? null]).toEqual([field, (event as Partial<Record<string, unknown>>)[field] ?? null]);
+    }
+    expect(decodeLivePayload(JSON.stringify([row]))).toEqual([{
+      kind: 'attempt_finished', at: '2025-01-02T03:04:05.678Z', jobId: '7', executionId: '11', attemptId: '13', region: 'eu-west',
+      modelId: 'gpt-x', questionId: 'q1', state: 'succeeded', outcome: 'succeeded', classification: 'answered', runnerId: 'runner-a',
+      attempt: 2, latencyMs: 840, httpStatus: 200, ruleId: null, severity: null,
+    }]);
+  });
+
+  it('writes absent fields as null and leaves trailing nulls off', () => {
+    expect(encodeLiveEvent({ kind: 'job_state', at: AT, jobId: '42', state: 'running' }))
+      .toEqual(['js', AT, '42', null, null, null, null, null, 'running']);
+    expect(encodeLiveEvent({
+      kind: 'attempt_finished', at: AT, jobId: '1', executionId: '2', region: 'r', modelId: 'm', questionId: 'q', state: 'pending',
+      outcome: 'lease_expired', attempt: 3, runnerId: null, latencyMs: null,
+    })).toEqual(['af', AT, '1', '2', null, 'r', 'm', 'q', 'pending', 'lease_expired', null, null, 3]);
+  });
+
+  it('round-trips one event of every kind through the decoder', () => {
+    const events: LiveEvent[] = [
+      { kind: 'attempt_started', at: AT, jobId: 'j', executionId: 'e', attemptId: 'a', region: 'r', modelId: 'm', questionId: 'q', state: 'running', runnerId: 'w', attempt: 1 },
+      { kind: 'attempt_finished', at: AT, jobId: 'j', executionId: 'e', region: 'r', modelId: 'm', questionId: 'q', state: 'failed', outcome: 'final_error', attempt: 4 },
+      { kind: 'execution_state', at: AT, jobId: 'j', executionId: 'e', region: 'r', modelId: 'm', questionId: 'q', state: 'cancelled' },
+      { kind: 'job_state', at: AT, jobId: 'j', state: 'completed' },
+      { kind: 'finding', at: AT, jobId: '', state: 'resolved', ruleId: 'R1', severity: 'warning', findingId: '9', summary: 's' },
+    ];
+    const decoded = decodeLivePayload(JSON.stringify(events.map(encodeLiveEvent)));
+    expect(decoded.map((e) => e.kind)).toEqual(Object.keys(LIVE_KIND_CODES));
+    decoded.forEach((view, i) => {
+      const { at: _at, ...given } = events[i]!;
+      expect(view).toMatchObject({ ...given, at: new Date(AT).toISOString() });
+      for (const field of LIVE_WIRE_FIELDS) {
+        if (!(field in given) && field !== 'at' && (field in view)) expect([field, view[field as keyof typeof view]]).toEqual([field, null]);
+      }
+    });
+    expect(decoded[4]).toMatchObject({ findingId: '9', summary: 's' });
+  });
+
+  it('names the fields of the streamed view, no more and no fewer', () => {
+    // A compile-time check: either list gaining a field alone fails the type checker here.
+    const same: [Exclude<keyof LiveEventBody, LiveWireField>, Exclude<LiveWireField, keyof LiveEventBody>] extends [never, never] ? true : false = true;
+    expect(same).toBe(true);
+    expect(LIVE_WIRE_FIELDS.length).toBe(new Set(LIVE_WIRE_FIELDS).size);
+  });
+
+  it('types each kind with its own fields', () => {
+    const ok: LiveEvent[] = [
+      { kind: 'job_state', at: AT, jobId: 'j', state: 'queued' },
+      // @ts-expect-error a job state is a job status
+      { kind: 'job_state', at: AT, jobId: 'j', state: 'succeeded' },
+      // @ts-expect-error a job state carries no attempt outcome
+      { kind: 'job_state', at: AT, jobId: 'j', state: 'running', outcome: 'succeeded' },
+      // @ts-expect-error a finding names its rule
+      { kind: 'finding', at: AT, jobId: 'j', state: 'open', severity: 'info', findingId: '1', summary: 's' },
+      // @ts-expect-error an attempt outcome is one of the domain's outcomes
+      { kind: 'attempt_finished', at: AT, jobId: 'j', executionId: 'e', region: 'r', modelId: 'm', questionId: 'q', state: 'failed', outcome: 'oops', attempt: 1 },
+    ];
+    expect(ok).toHaveLength(5);
   });
 });

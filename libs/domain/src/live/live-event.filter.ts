@@ -1,7 +1,8 @@
 import type { LiveEventKind, LiveEventView } from '../views/api-views.types.js';
+import { LIVE_KIND_CODES } from './live-event.codec.js';
 
-/** Every kind of live event. */
-export const LIVE_EVENT_KINDS: readonly LiveEventKind[] = ['attempt_started', 'attempt_finished', 'execution_state', 'job_state', 'finding'];
+/** Every kind of live event (those the wire form has a code for). */
+export const LIVE_EVENT_KINDS: readonly LiveEventKind[] = Object.keys(LIVE_KIND_CODES) as LiveEventKind[];
 
 /** The query parameters of `GET /api/v1/events` that filter it. */
 export const LIVE_FILTER_PARAMS = ['job', 'region', 'model', 'state', 'classification', 'kind'] as const;

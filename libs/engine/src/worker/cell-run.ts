@@ -1,4 +1,6 @@
-import { classifyFailure, classifyResponse, decideAfterFailure, type CallFailure, type NormalisedJobSpec } from '@beacon/domain';
+import {
+  classifyFailure, classifyResponse, decideAfterFailure, type CallFailure, type NormalisedJobSpec, type RegionModelKey, regionModelKey,
+} from '@beacon/domain';
 import { isDataError, type AttemptStart, type CallRecord, type ClaimedCell, type QueueRepository } from '@beacon/db';
 import type { AttemptSpan, CallSpanInfo } from '@beacon/observability';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
@@ -43,7 +45,7 @@ function failureKindOf(f: CallFailure): string {
 
 /** One claimed cell: render, call once, record the outcome fenced by the lease. */
 export class CellRun {
-  readonly key: string;
+  readonly key: RegionModelKey;
   /** The attempt row written for this call, once the engine has written it. */
   attemptId: string | null = null;
   private callEnded: () => void = () => undefined;
@@ -60,7 +62,7 @@ export class CellRun {
     private readonly guard: KeyGuard,
     private readonly emit: EngineListener,
   ) {
-    this.key = `${cell.region}|${cell.modelId}`;
+    this.key = regionModelKey(cell.region, cell.modelId);
     this.rendered = renderCell(cell, spec);
   }
 

@@ -1,4 +1,6 @@
-import { RetryBudget, rollupJobStatus, type NormalisedJobSpec } from '@beacon/domain';
+import {
+  RetryBudget, type RegionModelKey, regionModelKey, rollupJobStatus, splitRegionModelKey, type NormalisedJobSpec,
+} from '@beacon/domain';
 import type { ClaimedCell, LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
 import type { ChatProvider } from '../provider/chat-provider.js';
 import { CellRun } from './cell-run.js';
@@ -40,17 +42,17 @@ export class Engine {
    * Leased cells waiting for a provider slot, by (region, model). A small claim-ahead buffer per key lets the next
    * call start the moment a slot frees, instead of after a claim round trip.
    */
-  private readonly ready = new Map<string, CellRun[]>();
-  private readonly guards = new Map<string, KeyGuard>();
+  private readonly ready = new Map<RegionModelKey, CellRun[]>();
+  private readonly guards = new Map<RegionModelKey, KeyGuard>();
   private readonly specs = new Map<string, { spec: NormalisedJobSpec; traceparent: string | null }>();
   private readonly budget: RetryBudget;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly quietUntil = new Map<string, number>();
+  private readonly quietUntil = new Map<RegionModelKey, number>();
   /**
    * Per (region, model) with nothing to claim and nothing in flight: not claimed again before this time. The wait
    * doubles with every empty claim, from `pollMs` up to `idlePollMaxMs`; {@link wake} (new work announced) ends it.
    */
-  private readonly idleUntil = new Map<string, { until: number; streak: number }>();
+  private readonly idleUntil = new Map<RegionModelKey, { until: number; streak: number }>();
   private claiming = false;
   /** The claim round under way (or the last one): stop() waits for it, since it may still hand this runner cells. */
   private claimRun: Promise<void> = Promise.resolve();
@@ -78,7 +80,7 @@ export class Engine {
   /** Per (region, model) this runner knows: calls in flight and breaker state, for metrics. */
   snapshot(): { region: string; model: string; inFlight: number; breaker: 'closed' | 'half_open' | 'open' }[] {
     return [...this.guards.values()].map((g) => {
-      const [region, model] = g.key.split('|') as [string, string];
+      const { region, modelId: model } = splitRegionModelKey(g.key);
       return { region, model, inFlight: g.inFlight, breaker: g.stateName };
     });
   }
@@ -171,7 +173,7 @@ export class Engine {
       if (!regionConfig) continue;
       for (const model of Object.values(this.opts.config.models)) {
         if (!model.regions.includes(region)) continue;
-        const key = `${region}|${model.id}`;
+        const key = regionModelKey(region, model.id);
         if ((this.quietUntil.get(key) ?? 0) > now || (this.idleUntil.get(key)?.until ?? 0) > now) continue;
         const regionFree = regionConfig.concurrency - this.regionInFlight(region);
         const globalFree = this.opts.maxConcurrency - this.totalCalling();
@@ -206,7 +208,7 @@ export class Engine {
   private async launch(cells: ClaimedCell[]): Promise<void> {
     this.emit({ type: 'claimed', cells });
     for (const cell of cells) {
-      const key = `${cell.region}|${cell.modelId}`;
+      const key = regionModelKey(cell.region, cell.modelId);
       // A call lost with a crashed runner's lease is re-run as a retry too: it calls the upstream again.
       if (cell.failures === 0 && cell.leaseLosses === 0) this.budget.recordFirstAttempt(key);
       else this.budget.tryRetry(key);
@@ -361,7 +363,7 @@ export class Engine {
     return spec;
   }
 
-  private guard(key: string): KeyGuard {
+  private guard(key: RegionModelKey): KeyGuard {
     let g = this.guards.get(key);
     if (!g) {
       g = new KeyGuard(key, this.opts.breakerFailures, this.opts.breakerHalfOpenMs, (state) => {

@@ -1,4 +1,5 @@
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import type { RegionModelKey } from '@beacon/domain';
 
 /**
  * Protection for one (region, model): a cockatiel consecutive-failure breaker plus our own gate, because an open
@@ -9,7 +10,7 @@ export class KeyGuard {
   private openedAt: number | null = null;
   inFlight = 0;
 
-  constructor(readonly key: string, failures: number, private readonly halfOpenMs: number, onChange: (state: 'open' | 'half_open' | 'closed') => void) {
+  constructor(readonly key: RegionModelKey, failures: number, private readonly halfOpenMs: number, onChange: (state: 'open' | 'half_open' | 'closed') => void) {
     this.breaker = circuitBreaker(handleAll, { halfOpenAfter: halfOpenMs, breaker: new ConsecutiveBreaker(failures) });
     this.breaker.onBreak(() => { this.openedAt = Date.now(); onChange('open'); });
     this.breaker.onHalfOpen(() => onChange('half_open'));
