@@ -49,6 +49,7 @@ export type {
   ExecutionDetailView,
   ExecutionView,
   JobDetailView,
+  JobFindingCounts,
   JobSummaryView,
   Page,
   SubmitView,
@@ -68,6 +69,7 @@ export type {
   TimelineView,
   WordChange,
 } from './views/api-views.types.js';
+export { DUPLICATE_FINDING_RULES } from './views/finding-rules.js';
 export * from './engine/index.js';
 export * from './classify/index.js';
 export * from './report/index.js';
