@@ -3,8 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { BeaconApiClient, type LiveStreamNotice } from '@beacon/api-client';
-import { LivePublisher, importLegacyDocument, parseLegacyDocument } from '@beacon/db';
-import type { LiveEventFilter, LiveEventView } from '@beacon/domain';
+import { LegacyImportRepository, LivePublisher } from '@beacon/db';
+import { legacyImportRows, parseLegacyDocument, type LiveEventFilter, type LiveEventView } from '@beacon/domain';
 import { ReconcileService } from '@beacon/reconciler';
 import { createRunnerApp } from '@beacon/runner';
 import { LiveEventsService } from '../../apps/runner/src/live/live-events.service.js';
@@ -197,7 +197,7 @@ describe('GET /api/v1/events', () => {
     const s = await follow(client, { kind: 'finding' }, ac);
     try {
       const doc = parseLegacyDocument(JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/incident-2025-09-30.json'), 'utf8')));
-      const imported = await importLegacyDocument(fleet.ds, doc);
+      const imported = await new LegacyImportRepository(fleet.ds).store(legacyImportRows(doc));
       const result = await new ReconcileService(fleet.ds).run({ persist: true, scope: { jobId: imported.jobId } });
       if (result.skipped) throw new Error('reconciler lock held');
       await waitFor('the finding events', async () => s.events.length >= result.findings.length, 10_000);

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { render } from 'ink-testing-library';
 import { BeaconApiClient } from '@beacon/api-client';
-import { importLegacyDocument, parseLegacyDocument } from '@beacon/db';
+import { LegacyImportRepository } from '@beacon/db';
+import { legacyImportRows, parseLegacyDocument } from '@beacon/domain';
 import { App } from '@beacon/tui';
 import { ReconcilerScheduler } from '../../apps/runner/src/reconciler/reconciler.scheduler.js';
 import { repoRoot } from '../utils/cli.js';
@@ -29,7 +30,7 @@ describe('TUI screens', () => {
     runner = await fleet.startInProcess();
     api = new BeaconApiClient(runner.url);
     const doc = parseLegacyDocument(JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/incident-2025-09-30.json'), 'utf8')));
-    await importLegacyDocument(fleet.ds, doc);
+    await new LegacyImportRepository(fleet.ds).store(legacyImportRows(doc));
     jobId = (await fleet.submit(jobSpec('tui-sim', 2, ['llama3.2-1b', 'mistral-7b'], ['us-east', 'eu-west']))).id;
     await fleet.waitForJob(jobId, 30_000);
     await runner.app.get(ReconcilerScheduler).reconcileOnce();

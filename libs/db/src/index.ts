@@ -10,7 +10,7 @@ export { isDataError, storableCall } from './repositories/storable-call.js';
 export * from './repositories/classification.repository.js';
 export * from './repositories/lifecycle.repository.js';
 export * from './repositories/runner.repository.js';
-export * from './import/legacy-import.js';
+export * from './repositories/legacy-import.repository.js';
 export * from './live/live-listener.js';
 export * from './live/live-publisher.js';
 export * from './repositories/security.repository.js';

@@ -50,6 +50,7 @@ export type {
   ExecutionDetailView,
   ExecutionView,
   JobDetailView,
+  JobFindingCounts,
   JobSummaryView,
   Page,
   SubmitView,
@@ -69,6 +70,7 @@ export type {
   TimelineView,
   WordChange,
 } from './views/api-views.types.js';
+export { DUPLICATE_FINDING_RULES } from './views/finding-rules.js';
 export * from './engine/index.js';
 export * from './classify/index.js';
 export * from './report/index.js';
@@ -80,3 +82,4 @@ export * from './diff/index.js';
 export * from './timeline/index.js';
 export * from './random/mulberry32.js';
 export * from './secrets/index.js';
+export * from './legacy/index.js';

@@ -1,34 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { LegacyImportError, importLegacyDocument, parseLegacyDocuments, type ImportResult, type LegacyDocument } from '@beacon/db';
+import { LegacyImportRepository, type ImportResult } from '@beacon/db';
+import {
+  LegacyImportError, legacyImportRows, parseLegacyDocuments, parseLegacyExportText, type BeaconConfig, type LegacyImport,
+} from '@beacon/domain';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { openDatabase } from '../database.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { note, printJson } from '../output.js';
 
-/**
- * Parses an export file: one JSON value (a document or an array of them), or JSON Lines (one document per line).
- * A parse error names the line.
- */
-function parseFile(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (whole) {
-    const lines = text.split('\n');
-    if (lines.filter((l) => l.trim() !== '').length < 2) throw whole;
-    return lines.flatMap((line, i) => {
-      if (line.trim() === '') return [];
-      try {
-        return [JSON.parse(line) as unknown];
-      } catch (err) {
-        throw new Error(`line ${i + 1}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
-  }
-}
-
 /** Reads and checks one export file; every problem names the file and the field. */
-async function load(file: string): Promise<LegacyDocument[]> {
+async function load(file: string, config: BeaconConfig): Promise<LegacyImport[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -37,12 +19,12 @@ async function load(file: string): Promise<LegacyDocument[]> {
   }
   let parsed: unknown;
   try {
-    parsed = parseFile(text.replace(/^\uFEFF/, ''));
+    parsed = parseLegacyExportText(text);
   } catch (err) {
     throw new CliError(`${file}: not JSON: ${err instanceof Error ? err.message : String(err)}`, EXIT.usage);
   }
   try {
-    return parseLegacyDocuments(parsed);
+    return parseLegacyDocuments(parsed).map((doc) => legacyImportRows(doc, config));
   } catch (err) {
     if (err instanceof LegacyImportError) throw new CliError(`${file}: ${err.message}`, EXIT.usage);
     throw err;
@@ -75,14 +57,15 @@ export function registerImport(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (files: string[], flags: { json?: boolean }, cmd: Command) => {
       const config = readConfig(cmd.optsWithGlobals<GlobalOptions>());
-      const docs: { file: string; doc: LegacyDocument }[] = [];
-      for (const file of files) for (const doc of await load(file)) docs.push({ file, doc });
+      const docs: { file: string; rows: LegacyImport }[] = [];
+      for (const file of files) for (const rows of await load(file, config)) docs.push({ file, rows });
       const db = await openDatabase({ applicationName: 'beacon-import', poolSize: 2, quiet: flags.json });
       const results: (ImportResult & { file: string })[] = [];
       try {
-        for (const { file, doc } of docs) {
+        const store = new LegacyImportRepository(db.ds);
+        for (const { file, rows } of docs) {
           try {
-            results.push({ file, ...(await importLegacyDocument(db.ds, doc, config, progress(file, flags.json === true))) });
+            results.push({ file, ...(await store.store(rows, progress(file, flags.json === true))) });
           } catch (err) {
             if (err instanceof LegacyImportError) throw new CliError(`${file}: ${err.message}`, EXIT.usage);
             throw err;

@@ -1,4 +1,7 @@
-import type { AttemptView, ExecutionDetailView, ExecutionView, JobDetailView, JobSummaryView, Page } from '@beacon/domain';
+import {
+  DUPLICATE_FINDING_RULES, type AttemptView, type ExecutionDetailView, type ExecutionView, type JobDetailView,
+  type JobFindingCounts, type JobSummaryView, type Page,
+} from '@beacon/domain';
 import type { DataSource } from 'typeorm';
 import { query } from './query.js';
 
@@ -13,10 +16,17 @@ export interface ExecutionFilter {
 
 type Row = Record<string, unknown>;
 
+// Open findings are counted here, on the partial index of open findings by job, so that a listing's counts stay
+// exact however many findings there are (the rule ids are constants without quotes, inlined as literals).
 const JOB_COLUMNS = `j.id, j.seq, j.status, j.format, j.spec->'benchmark'->>'name' AS benchmark, j.cells_expected,
   j.submitter, j.created_at, j.updated_at, j.started_at, j.finished_at,
   (SELECT coalesce(jsonb_object_agg(s.state, s.n), '{}'::jsonb)
-     FROM (SELECT state, count(*)::int AS n FROM executions e WHERE e.job_id = j.id GROUP BY state) s) AS by_state`;
+     FROM (SELECT state, count(*)::int AS n FROM executions e WHERE e.job_id = j.id GROUP BY state) s) AS by_state,
+  (SELECT jsonb_build_object('open', count(*),
+            'duplicates', coalesce(sum(CASE WHEN jsonb_typeof(f.evidence->'count') = 'number'
+                                            THEN (f.evidence->>'count')::numeric ELSE 2 END - 1)
+                                   FILTER (WHERE f.rule_id IN (${DUPLICATE_FINDING_RULES.map((r) => `'${r}'`).join(', ')})), 0))
+     FROM reconciler_findings f WHERE f.job_id = j.id AND f.resolved_at IS NULL) AS findings`;
 
 /** Queries behind the read API; every listing pages by a stable key (job seq, execution id). */
 export class ReadRepository {
@@ -98,6 +108,12 @@ function waitingView(v: unknown): JobDetailView['waiting'] {
   return { cells: Number(w.cells ?? 0), nextAt: iso(w.next), lastAt: iso(w.last) };
 }
 
+/** Open findings of a job and the surplus cell copies they report. */
+function findingCounts(v: unknown): JobFindingCounts {
+  const f = (v ?? {}) as { open?: unknown; duplicates?: unknown };
+  return { open: Number(f.open ?? 0), duplicates: Number(f.duplicates ?? 0) };
+}
+
 function num(v: unknown): number | null {
   return v === null || v === undefined ? null : Number(v);
 }
@@ -114,6 +130,7 @@ function jobSummary(r: Row): JobSummaryView {
       actual: Object.values(byState).reduce((a, b) => a + b, 0),
       byState,
     },
+    findings: findingCounts(r.findings),
     submitter: (r.submitter as string | null) ?? null,
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,

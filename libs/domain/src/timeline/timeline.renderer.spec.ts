@@ -18,7 +18,7 @@ const lane = (executionId: string, attempts: TimelineAttemptView[], over: Partia
 const view = (lanes: TimelineLaneView[], from: number | null, to: number | null, totalLanes = lanes.length): TimelineView => ({
   job: {
     id: '5', status: 'running', format: 'x', benchmark: 'b', cells: {} as TimelineView['job']['cells'], submitter: null,
-    createdAt: iso(0), updatedAt: iso(0), startedAt: null, finishedAt: null,
+    findings: { open: 0, duplicates: 0 }, createdAt: iso(0), updatedAt: iso(0), startedAt: null, finishedAt: null,
   },
   from: from === null ? null : iso(from), to: to === null ? null : iso(to), totalLanes, lanes, nextCursor: null,
 });

@@ -7,6 +7,17 @@ export interface CellCounts {
   byState: Record<string, number>;
 }
 
+/** A job's open reconciler findings, counted by the database (exact however many there are). */
+export interface JobFindingCounts {
+  /** Open findings that name the job. */
+  open: number;
+  /**
+   * Surplus copies of cells that the job's open duplicate findings report (`DUPLICATE_FINDING_RULES`): a cell run
+   * three times counts 2; a finding without a numeric evidence `count` counts 1.
+   */
+  duplicates: number;
+}
+
 /** A job in listings. */
 export interface JobSummaryView {
   id: string;
@@ -14,6 +25,7 @@ export interface JobSummaryView {
   format: string;
   benchmark: string;
   cells: CellCounts;
+  findings: JobFindingCounts;
   submitter: string | null;
   createdAt: string;
   updatedAt: string;

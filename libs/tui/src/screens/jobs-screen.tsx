@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { Box } from 'ink';
-import type { FindingView, JobSummaryView } from '@beacon/domain';
+import type { JobSummaryView } from '@beacon/domain';
 import { useResource } from '../hooks/use-resource.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { JOBS_KEYS } from '../keys/key-tables.js';
@@ -21,21 +21,14 @@ export interface JobRow {
   readonly findings: number;
 }
 
-const DUPLICATE_RULES = new Set(['duplicate_cell', 'duplicate_results']);
-
-/** Joins jobs with their open findings (newest job first, as the API lists them). */
-export function jobRows(jobs: readonly JobSummaryView[], findings: readonly FindingView[]): JobRow[] {
-  const byJob = new Map<string, { n: number; dup: number }>();
-  for (const f of findings) {
-    if (!f.jobId) continue;
-    const e = byJob.get(f.jobId) ?? { n: 0, dup: 0 };
-    e.n += 1;
-    if (DUPLICATE_RULES.has(f.ruleId)) e.dup += Number(f.evidence.count ?? 2) - 1;
-    byJob.set(f.jobId, e);
-  }
+/**
+ * What the list shows beside each job (newest job first, as the API lists them). Open findings and duplicates come
+ * counted with the job, so they stay exact however many findings there are.
+ */
+export function jobRows(jobs: readonly JobSummaryView[]): JobRow[] {
   return jobs.map((job) => ({
     job, done: terminalCells(job.cells.byState), failed: job.cells.byState.failed ?? 0,
-    duplicates: byJob.get(job.id)?.dup ?? 0, findings: byJob.get(job.id)?.n ?? 0,
+    duplicates: job.findings.duplicates, findings: job.findings.open,
   }));
 }
 
@@ -62,13 +55,12 @@ export function jobHeader(width: number): string {
 /** Jobs, newest first, refreshed every 2 s: progress, failures, duplicates and open findings; enter opens one. */
 export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps) {
   const jobs = useResource('jobs', () => api.listJobs(100), 2_000);
-  const findings = useResource('findings', () => api.listFindings({ state: 'open', limit: 1000 }), 5_000);
   const filter = state.filters.jobs;
   const rows = useMemo(() => {
-    const all = jobRows(jobs.data?.items ?? [], findings.data?.items ?? []);
+    const all = jobRows(jobs.data?.items ?? []);
     const q = parseFilter(filter);
     return all.filter((r) => matchesFilter(q, { id: r.job.id, status: r.job.status, benchmark: r.job.benchmark }));
-  }, [jobs.data, findings.data, filter]);
+  }, [jobs.data, filter]);
   const listHeight = height - 2;
   const cursor = state.cursors.jobs;
   useEffect(() => { dispatch({ type: 'cursor/clamp', screen: 'jobs', count: rows.length, height: listHeight }); }, [rows.length, listHeight, dispatch]);
@@ -77,7 +69,7 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
   useScreenKeys('jobs', JOBS_KEYS, (c) => {
     if (c === 'open') { const r = rows[cursor.index]; if (r) dispatch({ type: 'open/timeline', jobId: r.job.id }); }
     else if (c === 'filter') dispatch({ type: 'prompt/open' });
-    else if (c === 'refresh') { jobs.reload(); findings.reload(); }
+    else if (c === 'refresh') jobs.reload();
     else move(c);
   });
 
@@ -94,7 +86,7 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
               : <Segments key={r.job.id} segments={[{ text: '  ' + jobLine(r, lineWidth), tone: stateTone(r.job.status) === 'bad' ? 'bad' : undefined }]} />
           ))}
       <Box flexGrow={1} />
-      <Note>{fit(`${rows.length} job${rows.length === 1 ? '' : 's'}${filter ? ` matching "${filter}"` : ''}${findings.error ? ` · findings: ${findings.error}` : ''}`, width)}</Note>
+      <Note>{fit(`${rows.length} job${rows.length === 1 ? '' : 's'}${filter ? ` matching "${filter}"` : ''}`, width)}</Note>
     </Box>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { LegacyImportError, lenientSpec, parseLegacyDocument, parseLegacyDocuments } from './legacy-import.js';
+import { LegacyImportError, lenientSpec, parseLegacyDocument, parseLegacyDocuments } from './index.js';
 
 const job = (over: Record<string, unknown> = {}) => ({
   id: 7, jobspec_id: 'legacy-7', status: 'completed', created_at: '2025-09-30T15:00:00Z',
