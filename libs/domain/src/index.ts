@@ -79,3 +79,4 @@ export * from './diff/index.js';
 export * from './timeline/index.js';
 export * from './random/mulberry32.js';
 export * from './secrets/index.js';
+export { CONTROL_CHARS, escapeControlChars, hasControlChars } from './text/control-chars.js';
