@@ -194,6 +194,7 @@ describe('defect 13.11c: live-event streams and HTTP connections are capped, 503
           // Generous bound: "at once" on a busy 2-core machine; the unfixed guard holds them for headersTimeout (60 s).
           setTimeout(resolve, 5_000);
         })));
+        if (process.env.BEACON_TEST_VERBOSE) process.stderr.write(`past cap + headroom: ${EXTRA} idle connections closed within ${Math.max(...extra.map((e) => e.closedAfterMs ?? Infinity)).toFixed(0)} ms\n`);
         expect(extra.filter((e) => e.closedAfterMs === null).length).toBe(0);
         for (const e of extra) {
           expect(e.text).toMatch(/^HTTP\/1\.1 503 /);

@@ -447,6 +447,7 @@ describe('HTTP edge', () => {
       await flushAudit(runner.app);
       const [audit] = await runner.ds.query(
         'SELECT count(*)::int AS rows, sum(occurrences)::int AS requests FROM audit_log WHERE remote_address = $1', [FROM]);
+      if (process.env.BEACON_TEST_VERBOSE) process.stderr.write(`edge refusal flood: ${sent} requests in ${seconds} s, ${audit.rows} audit rows for ${audit.requests}\n`);
       // Every request is accounted for...
       expect(audit.requests).toBe(sent);
       // ...in the allowance's rows one by one (30 a minute by default), the rest summed per error code and 5 s.
