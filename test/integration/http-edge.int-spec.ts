@@ -1,9 +1,12 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { defaultConfig } from '@beacon/domain';
 import { postJob, rowCounts, startTestRunner, type TestRunner } from '../utils/runner-harness.js';
 import { flushAudit, securedConfig } from '../utils/security.js';
 import { closeAllFleets, Fleet } from '../utils/fleet.js';
+import type { FailedAuthLimiter } from '../../apps/runner/src/auth/auth-limits.js';
+import { FAILED_AUTH_LIMITER } from '../../apps/runner/src/auth/security.tokens.js';
 
 /**
  * The daemon's HTTP edge, attacked as issue 13 describes: bodies cut short or over the limit, NUL bytes and other
@@ -69,6 +72,48 @@ async function live(runner: TestRunner): Promise<number> {
   const res = await fetch(`${runner.baseUrl}/health/live`);
   await res.text();
   return res.status;
+}
+
+
+/** What came back on a raw connection: the bytes, and whether the daemon closed it (rather than us, after `waitMs`). */
+interface RawExchange { text: string; closedByServer: boolean }
+
+/**
+ * Writes `steps` on one raw connection (each after the answer to the previous step has arrived whole, so a step can be
+ * a second request on a kept-alive connection), then collects everything until the daemon closes it or `waitMs` pass.
+ */
+function exchange(baseUrl: string, steps: string[], opts: { waitMs?: number; localAddress?: string } = {}): Promise<RawExchange> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve) => {
+    const socket = net.connect({ port: Number(url.port), host: url.hostname, localAddress: opts.localAddress });
+    let text = '';
+    let closedByServer = true;
+    let step = 0;
+    const timer = setTimeout(() => { closedByServer = false; socket.destroy(); }, opts.waitMs ?? 10_000);
+    const next = () => { if (step < steps.length) socket.write(steps[step++]!); };
+    socket.on('connect', next);
+    socket.setEncoding('latin1');
+    socket.on('data', (c: string) => {
+      text += c;
+      // One more answer complete (headers and a Content-Length body): send the next step.
+      const answers = [...text.matchAll(/content-length: (\d+)\r\n(?:.*\r\n)*?\r\n/gi)];
+      const last = answers[answers.length - 1];
+      if (answers.length === step && last && text.length >= last.index! + last[0].length + Number(last[1])) next();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => { clearTimeout(timer); resolve({ text, closedByServer }); });
+  });
+}
+
+/** The status and JSON body of each HTTP answer in `text`. */
+function answersIn(text: string): { status: number; body: any }[] {
+  return [...text.matchAll(/HTTP\/1\.1 (\d{3}) [^\r]*\r\n(?:.*\r\n)*?\r\n/g)].map((m) => {
+    const rest = text.slice(m.index! + m[0].length);
+    const len = Number(/content-length: (\d+)/i.exec(m[0])?.[1] ?? 0);
+    let body: unknown = rest.slice(0, len);
+    try { body = JSON.parse(body as string); } catch { /* not JSON */ }
+    return { status: Number(m[1]), body };
+  });
 }
 
 const matrix = JSON.stringify({ id: 'edge-job', questions: ['math_basic'], models: ['llama3.2-1b'], regions: ['us-east'] });
@@ -235,6 +280,62 @@ describe('HTTP edge', () => {
       expect(rows[0]!.target_id ?? '').not.toContain('\u0000');
     });
 
+    it('review 6: garbage pipelined after a complete cancel leaves the cancel its own outcome, in the answer and the audit', async () => {
+      expect((await postJob(runner.baseUrl, matrix.replace('edge-job', 'edge-pipelined'))).status).toBe(201);
+      const before = (await auditRows(runner)).length;
+      // One packet: a complete request (no body) and garbage after it; the parser fails on the garbage while the
+      // cancel is being handled.
+      const out = await exchange(runner.baseUrl, [
+        'POST /api/v1/jobs/edge-pipelined/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\nGARBAGE\r\n\r\n',
+      ]);
+      const answers = answersIn(out.text);
+      expect(answers.map((a) => [a.status, a.body?.error ?? null])).toEqual([[200, null]]);
+      expect(answers[0]!.body).toMatchObject({ id: 'edge-pipelined', status: expect.stringMatching(/^(cancelled|cancelling|succeeded|failed|partial)$/) });
+      // The connection is closed after the answer (what followed the request could not be read).
+      expect(out.closedByServer).toBe(true);
+      const [job] = await runner.ds.query(`SELECT status FROM jobs WHERE id = 'edge-pipelined'`);
+      if (!answers[0]!.body.alreadyFinished) expect(['cancelled', 'cancelling']).toContain(job.status);
+      const rows = (await auditRows(runner)).slice(before);
+      expect(rows).toEqual([expect.objectContaining({ method: 'POST', path: '/api/v1/jobs/edge-pipelined/cancel', status: 200, error: null })]);
+    });
+
+    it('review 15: a malformed request on a kept-alive connection that already answered one is answered 400 and audited', async () => {
+      const before = (await auditRows(runner)).length;
+      const out = await exchange(runner.baseUrl, [
+        'GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+        'POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n{}',
+      ]);
+      expect(answersIn(out.text).map((a) => [a.status, a.body?.error ?? null])).toEqual([[200, null], [400, 'malformed_request']]);
+      expect(out.closedByServer).toBe(true);
+      // The request reached the application (its headers were read) and is audited when its connection has closed.
+      let rows = (await auditRows(runner)).slice(before);
+      for (let i = 0; i < 50 && rows.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        rows = (await auditRows(runner)).slice(before);
+      }
+      expect(rows).toEqual([expect.objectContaining({ method: 'POST', path: '/api/v1/jobs', status: 400, error: 'malformed_request', remote_address: '127.0.0.1' })]);
+    });
+
+    it('review 18: the analysis and cancel routes refuse query parameters they do not take, like every other route', async () => {
+      const before = (await auditRows(runner)).length;
+      for (const [path, name] of [
+        ['/api/v1/jobs/edge-job/analysis?x=1', 'x'],
+        ['/api/v1/jobs/edge-job/analysis?refresh[]=1', 'refresh[]'],
+        ['/api/v1/jobs/edge-job/analysis?a%00b=1', 'a\\u0000b'],
+      ] as const) {
+        const res = await raw(runner.baseUrl, 'GET', path);
+        expect({ path, status: res.status, error: res.body.error, names: res.body.problems?.map((p: { path: string }) => p.path) })
+          .toEqual({ path, status: 400, error: 'invalid_parameter', names: [name] });
+      }
+      const cancel = await raw(runner.baseUrl, 'POST', '/api/v1/jobs/edge-job/cancel?force=1', { headers: { 'content-type': 'application/json' } });
+      expect({ status: cancel.status, error: cancel.body.error, names: cancel.body.problems?.map((p: { path: string }) => p.path) })
+        .toEqual({ status: 400, error: 'invalid_parameter', names: ['force'] });
+      const [job] = await runner.ds.query(`SELECT status FROM jobs WHERE id = 'edge-job'`);
+      expect(job.status).not.toBe('cancelled');
+      expect((await auditRows(runner)).slice(before)).toEqual([
+        expect.objectContaining({ method: 'POST', path: '/api/v1/jobs/edge-job/cancel', status: 400, error: 'invalid_parameter' })]);
+    });
+
     it('defect 13.5: a JSON body in a charset other than UTF-8 is refused with 415', async () => {
       for (const type of ['application/json; charset=utf-16', 'application/json;charset="UTF-16LE"', 'application/json; charset=latin1']) {
         const before = await rowCounts(runner.ds);
@@ -289,6 +390,76 @@ describe('HTTP edge', () => {
       const [job] = await runner.ds.query(`SELECT status FROM jobs WHERE id = 'edge-job'`);
       expect(job.status).not.toBe('cancelled');
       expect((await auditRows(runner)).filter((r) => r.error === 'unknown_host')).toHaveLength(4);
+    });
+  });
+
+  describe('a flood of edge refusals', () => {
+    let runner: TestRunner;
+    beforeAll(async () => { runner = await startTestRunner(); });
+    afterAll(async () => { await runner?.close(); });
+
+    it('review 7: refusals before authentication cost the address its failure allowance and a flood of them writes few audit rows', async () => {
+      const FROM = '127.0.0.7';
+      const port = new URL(runner.baseUrl).port;
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+      // Every kind of refusal that happens before a token is looked at, each answered as always.
+      const kinds: { name: string; expect: [number, string]; send: () => Promise<number | undefined> }[] = [
+        { name: 'host', expect: [421, 'unknown_host'], send: () => post('/api/v1/jobs/x/cancel', { host: 'attacker.example', 'content-type': 'application/json' }) },
+        { name: 'origin', expect: [403, 'foreign_origin'], send: () => post('/api/v1/jobs/x/cancel', { origin: 'http://attacker.example', 'content-type': 'application/json' }) },
+        { name: 'type', expect: [400, 'invalid_content_type'], send: () => post('/api/v1/jobs/x/cancel', { 'content-type': 'text/plain' }) },
+        { name: 'route', expect: [404, 'not_found'], send: () => post('/api/v1/no-such-route', { 'content-type': 'application/json' }) },
+        {
+          name: 'parser', expect: [400, 'malformed_request'], send: async () => answersIn((await exchange(runner.baseUrl, [
+            `POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n{}`], { localAddress: FROM })).text)[0]?.status,
+        },
+      ];
+      const wrong: string[] = [];
+      function post(path: string, headers: Record<string, string>): Promise<number | undefined> {
+        const expected = kinds.find((k) => k.send.toString().includes(path) && (headers.host ? k.name === 'host' : headers.origin ? k.name === 'origin' : headers['content-type'] === 'text/plain' ? k.name === 'type' : k.name === 'route'))!.expect;
+        return new Promise((resolve) => {
+          const req = http.request({ host: '127.0.0.1', port, method: 'POST', path, headers: { ...headers, 'content-length': '2' }, agent, localAddress: FROM }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => { text += c; });
+            res.on('end', () => {
+              const error = (JSON.parse(text) as { error?: string }).error;
+              if (res.statusCode !== expected[0] || error !== expected[1]) wrong.push(`${res.statusCode} ${error} for ${JSON.stringify(headers)}`);
+              resolve(res.statusCode);
+            });
+          });
+          req.on('error', () => resolve(undefined));
+          req.end('{}');
+        });
+      }
+      const t0 = Date.now();
+      const PER_KIND = 60;
+      const statuses: (number | undefined)[] = [];
+      for (let round = 0; round < PER_KIND; round += 4) {
+        statuses.push(...await Promise.all(kinds.flatMap((k) => Array.from({ length: 4 }, () => k.send()))));
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      agent.destroy();
+      const sent = statuses.length;
+      expect(sent).toBe(kinds.length * PER_KIND);
+      // Every refusal still gets its own answer.
+      expect(wrong).toEqual([]);
+      expect(statuses.filter((s, i) => s !== kinds[Math.floor((i % (kinds.length * 4)) / 4)]!.expect[0])).toEqual([]);
+      await flushAudit(runner.app);
+      const [audit] = await runner.ds.query(
+        'SELECT count(*)::int AS rows, sum(occurrences)::int AS requests FROM audit_log WHERE remote_address = $1', [FROM]);
+      if (process.env.BEACON_TEST_VERBOSE) process.stderr.write(`edge refusal flood: ${sent} requests in ${seconds} s, ${audit.rows} audit rows for ${audit.requests}\n`);
+      // Every request is accounted for...
+      expect(audit.requests).toBe(sent);
+      // ...in the allowance's rows one by one (30 a minute by default), the rest summed per error code and 5 s.
+      expect(audit.rows).toBeLessThanOrEqual(30 + kinds.length * (Math.ceil(seconds / 5) + 1));
+      const byError: { error: string; n: number }[] = await runner.ds.query(
+        'SELECT error, sum(occurrences)::int AS n FROM audit_log WHERE remote_address = $1 GROUP BY error ORDER BY error', [FROM]);
+      expect(byError).toEqual(kinds.map((k) => ({ error: k.expect[1], n: PER_KIND })).sort((a, b) => a.error.localeCompare(b.error)));
+      // The address has spent its failure allowance (a guessed token from it would now get 429 unhashed).
+      expect(await runner.app.get<FailedAuthLimiter>(FAILED_AUTH_LIMITER).attempt(FROM)).toMatchObject({ allowed: false });
+      // Other addresses are not affected.
+      expect(await runner.app.get<FailedAuthLimiter>(FAILED_AUTH_LIMITER).attempt('127.0.0.8')).toEqual({ allowed: true });
+      expect(await live(runner)).toBe(200);
     });
   });
 

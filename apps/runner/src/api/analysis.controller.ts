@@ -1,8 +1,8 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { AnalysisService } from '../analysis/analysis.service.js';
 import { alreadyRedacted } from './redact-answers.middleware.js';
-import { jobIdParam, ValidInput } from './edge-input.js';
+import { jobIdParam, noQuery, ValidInput } from './edge-input.js';
 
 /**
  * `GET /api/v1/jobs/:id/analysis`: the job's cross-region analysis (refusal patterns, divergence, data quality), as
@@ -15,7 +15,7 @@ export class AnalysisController {
   constructor(private readonly analysis: AnalysisService) {}
 
   @Get(':id/analysis')
-  async get(@Param('id', new ValidInput(jobIdParam)) id: string, @Res() res: Response): Promise<void> {
+  async get(@Param('id', new ValidInput(jobIdParam)) id: string, @Query(new ValidInput(noQuery)) _q: unknown, @Res() res: Response): Promise<void> {
     const answer = await this.analysis.get(id);
     res.status(200).setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('x-beacon-analysis-cache', answer.cache);

@@ -1,5 +1,5 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
-import type { Problem } from '@beacon/domain';
+import { escapeControlChars, hasControlChars, type Problem } from '@beacon/domain';
 import { z } from 'zod';
 import { ApiError } from './api-error.js';
 
@@ -14,12 +14,9 @@ import { ApiError } from './api-error.js';
 /** Longest text value accepted in a path or query parameter (ids are at most 128 characters). */
 export const MAX_PARAM_CHARS = 256;
 
-// C0 controls, DEL and C1 controls: never part of an id, a filter or a cursor.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
 /** What a text parameter may not be, or null when it is fine. */
 export function textProblem(value: string, max = MAX_PARAM_CHARS): string | null {
-  if (CONTROL.test(value)) return 'must not contain control characters (such as NUL)';
+  if (hasControlChars(value)) return 'must not contain control characters (such as NUL)';
   if (value.length > max) return `must be at most ${max} characters`;
   return null;
 }
@@ -115,6 +112,9 @@ export function query<Shape extends z.ZodRawShape>(shape: Shape) {
   });
 }
 
+/** The query of a route that takes no parameters: any name is refused (as on every other route), not ignored. */
+export const noQuery = query({});
+
 /** Turns zod issues into problems named by parameter (one per unknown name). */
 export function problemsOf(error: z.ZodError, name?: string): Problem[] {
   const out: Problem[] = [];
@@ -131,7 +131,7 @@ export function problemsOf(error: z.ZodError, name?: string): Problem[] {
 
 /** A parameter name fit for an answer: control characters escaped, length bounded. */
 function printable(name: string): string {
-  return name.slice(0, 100).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeControlChars(name, 100);
 }
 
 /** The 400 for rejected parameters. */

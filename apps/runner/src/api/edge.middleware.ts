@@ -3,9 +3,9 @@ import { type BeaconConfig, isLoopbackHost } from '@beacon/domain';
 import type { NextFunction, Request, Response } from 'express';
 import { BEACON_CONFIG } from '../tokens.js';
 import { ApiError } from './api-error.js';
+import { READ_METHODS } from './http-methods.js';
 import { charsetRefusal, discardBody, parseContentType } from './read-body.js';
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The checks every request passes before routing, on which the browser-facing safety of the API rests:

@@ -11,11 +11,10 @@ import type { BeaconMetrics } from '@beacon/observability';
 import { BEACON_CONFIG, LIFECYCLE_REPOSITORY, METRICS, READ_REPOSITORY } from '../tokens.js';
 import { ApiError } from './api-error.js';
 import type { z } from 'zod';
-import { jobIdParam, limit, numericCursor, query, single, ValidInput } from './edge-input.js';
+import { jobIdParam, limit, noQuery, numericCursor, query, single, ValidInput } from './edge-input.js';
+import { readJsonBody } from './read-body.js';
 
 const listQuery = query({ limit: limit(50, 500), cursor: single(numericCursor) });
-const noQuery = query({});
-import { readJsonBody } from './read-body.js';
 
 /** Job submission and job reads. */
 @Controller('api/v1/jobs')
@@ -57,7 +56,7 @@ export class JobsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @RequireRole('submitter')
-  async cancel(@Param('id', new ValidInput(jobIdParam)) id: string, @CurrentPrincipal() principal: Principal): Promise<CancelView> {
+  async cancel(@Param('id', new ValidInput(jobIdParam)) id: string, @Query(new ValidInput(noQuery)) _q: unknown, @CurrentPrincipal() principal: Principal): Promise<CancelView> {
     await assertMayCancel(principal, id, this.security);
     const outcome = await this.lifecycle.cancel(id);
     if (!outcome.found) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);

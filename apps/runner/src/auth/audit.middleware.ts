@@ -1,17 +1,16 @@
 import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { escapeControlChars } from '@beacon/domain';
 import { MALFORMED_RESPONSES } from '../api/client-error.js';
+import { READ_METHODS } from '../api/http-methods.js';
 import { AuditService } from './audit.service.js';
 import { securityOf } from './request-context.js';
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_PATH = 2048;
 const MAX_TARGET = 256;
 
 /** Text fit for an audit row: control characters (PostgreSQL text cannot hold U+0000) escaped, length bounded. */
-function storable(text: string, max: number): string {
-  return text.slice(0, max).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+const storable = escapeControlChars;
 
 /**
  * Records every mutating call (any method but GET, HEAD and OPTIONS) in `audit_log` once its response is sent:

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuditEntry, SecurityRepository } from '@beacon/db';
 import { redactSecretsDeep } from '@beacon/domain';
-import { AuditSummaries, SUMMARY_INTERVAL_MS } from './audit-summary.js';
-import { SECURITY_REPOSITORY } from './security.tokens.js';
+import { AuditSummaries, chargedRefusal, SUMMARY_INTERVAL_MS } from './audit-summary.js';
+import type { FailedAuthLimiter } from './auth-limits.js';
+import { FAILED_AUTH_LIMITER, SECURITY_REPOSITORY } from './security.tokens.js';
 
 /** Writes audit rows without holding up responses; `flush()` waits for the ones still being written. */
 @Injectable()
@@ -14,26 +15,43 @@ export class AuditService {
   private readonly summaries = new AuditSummaries();
   private readonly summaryTimer = setInterval(() => this.writeSummaries(), SUMMARY_INTERVAL_MS).unref();
 
-  constructor(@Inject(SECURITY_REPOSITORY) private readonly repo: SecurityRepository) {}
+  constructor(
+    @Inject(SECURITY_REPOSITORY) private readonly repo: SecurityRepository,
+    @Inject(FAILED_AUTH_LIMITER) private readonly failures: FailedAuthLimiter,
+  ) {}
 
   private writeSummaries(): void {
     for (const row of this.summaries.drain()) this.record(row);
   }
 
   record(raw: AuditEntry): void {
-    if (this.summaries.absorb(raw)) return;
+    // A refusal before authentication costs its address a point of the failure allowance; past it, it is summed.
+    if (chargedRefusal(raw)) {
+      this.track(this.failures.attempt(raw.remoteAddress).then((d) => this.keep(raw, !d.allowed)));
+      return;
+    }
+    this.keep(raw, false);
+  }
+
+  private keep(raw: AuditEntry, pastAllowance: boolean): void {
+    if (this.summaries.absorb(raw, pastAllowance)) return;
     const entry = redactSecretsDeep(raw); // a path may carry a key a client pasted into it
-    const p = this.repo.audit(entry).catch((err: unknown) => {
+    this.track(this.repo.audit(entry).catch((err: unknown) => {
       this.log.error(`could not write the audit row for ${entry.method} ${entry.path}: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    }));
+  }
+
+  private track(p: Promise<void>): void {
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }
 
-  /** Resolves once every row recorded so far is written (or has failed). */
+  /** Resolves once every row recorded so far is written (or has failed), summaries included. */
   async flush(): Promise<void> {
-    this.writeSummaries();
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    do {
+      while (this.pending.size > 0) await Promise.all([...this.pending]);
+      this.writeSummaries();
+    } while (this.pending.size > 0);
   }
 
   async onApplicationShutdown(): Promise<void> {

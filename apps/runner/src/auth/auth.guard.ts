@@ -5,6 +5,7 @@ import {
 } from '@beacon/domain';
 import type { Request } from 'express';
 import { ApiError } from '../api/api-error.js';
+import { READ_METHODS } from '../api/http-methods.js';
 import { discardBody } from '../api/read-body.js';
 import { BEACON_CONFIG } from '../tokens.js';
 import { securityOf } from './request-context.js';
@@ -12,7 +13,6 @@ import { PUBLIC_ENDPOINT, REQUIRED_ROLE } from './roles.decorator.js';
 import { type FailedAuthLimiter, TurnGate, type TokenRateLimiter } from './auth-limits.js';
 import { FAILED_AUTH_LIMITER, RATE_LIMITER, TOKEN_REGISTRY } from './security.tokens.js';
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const CHALLENGE = 'Bearer realm="beacon"';
 
 /**

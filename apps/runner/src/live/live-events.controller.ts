@@ -51,33 +51,55 @@ export class LiveEventsController {
     } catch (err) {
       throw new ApiError(503, 'unavailable', `cannot listen for live events: ${(err as Error).message}`);
     }
+    // A client gone while the listener was being set up: nothing to stream to, and no slot to take.
+    if (gone(req, res)) return;
     const { maxEventStreams, maxEventStreamsPerClient } = this.config.limits;
     // Per client address as the auth limits count it (an IPv6 /64 is one client: it could pick a fresh address each time).
-    const slot = this.live.admit(clientKey(req.socket.remoteAddress ?? 'unknown'), maxEventStreams, maxEventStreamsPerClient);
+    const slot = this.live.admit(clientKey(req.socket?.remoteAddress ?? 'unknown'), maxEventStreams, maxEventStreamsPerClient);
     if ('refused' in slot) throw new ApiError(503, 'unavailable', `${slot.refused}; retry later`, undefined, { 'retry-after': String(BUSY_RETRY_AFTER_S) });
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.socket?.setNoDelay(true);
-    res.write('retry: 2000\n: connected\n\n');
-    const { clientBuffer, heartbeatMs } = this.live.options;
-    const session = new SseSession(res, matcher, clientBuffer, heartbeatMs);
-    this.live.sessions.add(session);
-    const unsubscribe = this.live.hub.subscribe(session, lastEventId);
+    // From here the slot is held: every way out (the client leaving, before or after the close listener is in place,
+    // or a failure while setting up) gives it back.
+    let session: SseSession | null = null;
+    let unsubscribe: (() => void) | null = null;
     let ended = false;
     const closed = () => {
       if (ended) return;
       ended = true;
-      unsubscribe();
-      this.live.sessions.delete(session);
-      session.close();
+      unsubscribe?.();
+      if (session) {
+        this.live.sessions.delete(session);
+        session.close();
+      }
       slot.release();
     };
     req.on('close', closed);
-    // A client gone while the listener was being set up: its close event has been and gone.
-    if (req.socket.destroyed) closed();
+    res.on('close', closed);
+    try {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.socket?.setNoDelay(true);
+      res.write('retry: 2000\n: connected\n\n');
+      const { clientBuffer, heartbeatMs } = this.live.options;
+      session = new SseSession(res, matcher, clientBuffer, heartbeatMs);
+      this.live.sessions.add(session);
+      unsubscribe = this.live.hub.subscribe(session, lastEventId);
+    } catch (err) {
+      closed();
+      throw err;
+    }
+    // A client gone while the stream was being set up: its close events have been and gone.
+    if (gone(req, res)) closed();
   }
+}
+
+/**
+ * True when the client of `req` is gone: its response destroyed, or its socket gone or destroyed. (Not
+ * `req.destroyed`: a request whose body was read to its end is destroyed while its client still waits.)
+ */
+function gone(req: Request, res: Response): boolean {
+  return res.destroyed || !req.socket || req.socket.destroyed;
 }

@@ -1,6 +1,7 @@
 import { jsonChildPath } from '../json/zod-issue.mapper.js';
 import { MAX_QUESTION_TEXT } from '../json/common.schema.js';
 import type { Problem } from '../problems/problem.js';
+import { CONTROL_CHARS } from '../text/control-chars.js';
 
 /** Keys whose values are prose (question text, prompts, descriptions): newlines and tabs are allowed there. */
 export const FREE_TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'prompt', 'description', 'message']);
@@ -10,7 +11,7 @@ export const MAX_SPEC_STRING = MAX_QUESTION_TEXT;
 export const MAX_SPEC_KEY = 200;
 
 // C0 and C1 controls and DEL; in prose, \t and \n are allowed.
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROLS = CONTROL_CHARS;
 const PROSE_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 // Bidirectional overrides and isolates can make a stored id display as another one.
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/;
