@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { analyseJob, answerDistance, axesOf, textSimilarity, type JobAnalysis, type ResponseLabel } from '@beacon/analysis';
 import { BeaconApiClient } from '@beacon/api-client';
-import { ReadRepository } from '@beacon/db';
+import { ClassificationRepository, QueueRepository, ReadRepository } from '@beacon/db';
 import { ANALYSIS_DEFAULTS, defaultConfig, mulberry32, type BeaconConfig, type ExecutionView } from '@beacon/domain';
 import { createRunnerApp } from '@beacon/runner';
+import pg from 'pg';
 import { migratedDatabase, postJob, type TestDatabase } from '../utils/runner-harness.js';
 
 /**
@@ -220,6 +221,70 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
     expect(changed.status).toBe(200);
     expect(changed.headers.get('x-beacon-analysis-cache')).toBe('computed');
     expect(changed.body.summary.refusal.count).toBe(first.body.summary.refusal.count + 1);
+  });
+
+  it('review: a cell completed in another (running) job keeps a finished job\'s cached analysis; a relabel of the finished job replaces it', async () => {
+    await getAnalysis(baseUrl, 'small-3x');
+    const before = await getAnalysis(baseUrl, 'small-3x');
+    expect(before.headers.get('x-beacon-analysis-cache')).toBe('hit');
+
+    // Another job runs: one of its cells is claimed, called and completed with a versioned label, through the queue.
+    const spec = { id: 'running-1', models: [MODEL], regions: ['us-east'], repeats: 1, questions: [{ id: 'math_basic', text: 'What is 2+2?', category: 'control' }] };
+    expect((await postJob(baseUrl, JSON.stringify(spec))).status).toBe(201);
+    const queue = new QueueRepository(db.ds);
+    const [cell] = await queue.claim({ runnerId: 'test-runner', region: 'us-east', modelId: MODEL, limit: 1, leaseMs: 60_000, firstAttemptsOnly: false });
+    expect(cell?.jobId).toBe('running-1');
+    await queue.startAttempts([{ cell: cell!, runnerId: 'test-runner', systemPrompt: '', userPrompt: 'What is 2+2?', parameters: {},
+      promptHash: 'p', parametersHash: 'h', endpoint: 'http://upstream.invalid/v1', spanId: null }]);
+    expect(await queue.complete(cell!, { httpStatus: 200, latencyMs: 5, response: '4', finishReason: 'stop', inputTokens: 1, outputTokens: 1,
+      usage: null, upstreamRequestId: null, error: null }, { classification: 'answered', classificationRule: 'test', classificationVersion: 'v-test' })).toBe('succeeded');
+
+    const during = await getAnalysis(baseUrl, 'small-3x');
+    expect(during.status).toBe(200);
+    expect(during.headers.get('x-beacon-analysis-cache')).toBe('hit');
+    expect(during.body.generatedAt).toBe(before.body.generatedAt);
+
+    // A relabel of the finished job (a new classifier version) changes its analysis: computed again.
+    const [target]: { id: string; classification: string }[] = await db.ds.query(
+      `SELECT id::text, classification FROM executions WHERE job_id = 'small-3x' AND classification <> 'refused' ORDER BY id LIMIT 1`);
+    const written = await new ClassificationRepository(db.ds).record([{ executionId: target!.id, attemptId: null, version: 'v-relabel',
+      label: 'refused', confidence: 1, tier: 'rules', rule: 'test' }]);
+    expect(written.size).toBe(1);
+    const relabelled = await getAnalysis(baseUrl, 'small-3x');
+    expect(relabelled.status).toBe(200);
+    expect(relabelled.headers.get('x-beacon-analysis-cache')).toBe('computed');
+    expect(relabelled.body.summary.refusal.count).toBe(before.body.summary.refusal.count + 1);
+  });
+
+  it('review: a job deleted while its analysis waited for a slot is answered 404 (job gone), not 500', async () => {
+    await seedJob('doomed', 2, 5);
+    const two = await start({ ...defaultConfig(), analysis: { ...ANALYSIS_DEFAULTS, concurrency: 2, waitMs: 60_000 } });
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      // Both computations start and wait on the cells table, locked by this transaction, which then deletes the job.
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE executions IN ACCESS EXCLUSIVE MODE');
+      const first = getAnalysis(two.url, 'big-3000');
+      const doomed = getAnalysis(two.url, 'doomed');
+      for (let i = 0; ; i++) {
+        const [{ n }] = (await db.ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity
+                                              WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as { n: number }[];
+        if (n >= 2) break;
+        if (i > 400) throw new Error('the two analyses never reached the database');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await blocker.query(`DELETE FROM jobs WHERE id = 'doomed'`);
+      await blocker.query('COMMIT');
+      expect((await first).status).toBe(200);
+      const gone = await doomed;
+      expect(gone.status).toBe(404);
+      expect(gone.body).toMatchObject({ error: 'not_found', message: expect.stringContaining('doomed') });
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+      await two.app.close();
+    }
   });
 
   it('defect 13.4: past its wait budget a request gets 503 analysis_pending with Retry-After, and the analysis completes; past the limit another gets 503 analysis_busy', async () => {

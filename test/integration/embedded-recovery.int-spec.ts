@@ -229,6 +229,8 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
     // A slow watch, so that the other process gets to restart the server first.
     const watch = handle.watch({ intervalMs: 3_000, log: (line) => lines.push(line) });
     cleanups.push(() => watch.stop());
+    // review: watch() is idempotent: a second call is the same watch, not a second loop racing to restart the server.
+    expect(handle.watch()).toBe(watch);
     await new Promise((r) => setTimeout(r, 200));
     const [killed] = postmastersFor(handle.dataDir!);
     process.kill(killed!, 'SIGKILL');

@@ -85,4 +85,45 @@ describe('planning large jobs', () => {
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await rowCounts(runner.ds)).toEqual({ jobs: 0, executions: 0 });
   });
+
+  it('review: at most 2 large plannings run at once per daemon; another large submission is refused 503 planning_busy with Retry-After, a small one is not', async () => {
+    const runner = await runnerWithStatementTimeout(30_000);
+    // Hold every planning at its first statement: the cells table is locked against inserts by this transaction.
+    const blocker = runner.ds.createQueryRunner();
+    await blocker.connect();
+    closers.push(() => blocker.release());
+    await blocker.startTransaction();
+    await blocker.query('LOCK TABLE executions IN SHARE MODE');
+    const waiting = async (): Promise<number> => (await runner.ds.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`))[0].n;
+    const until = async (n: number): Promise<void> => {
+      for (let i = 0; (await waiting()) < n; i++) {
+        if (i > 600) throw new Error(`never ${n} plannings waiting`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      // 6 questions × 1,000 = 6,000 cells: more than one planning statement.
+      const a = postJob(runner.url, bigSpec('large-a', 6));
+      const b = postJob(runner.url, bigSpec('large-b', 6));
+      await until(2);
+      const res = await fetch(`${runner.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bigSpec('large-c', 6) });
+      const body = await res.json() as { error: string; message: string };
+      expect(res.status).toBe(503);
+      expect(body.error).toBe('planning_busy');
+      expect(body.message).toMatch(/large-c \(6000 cells\) was not stored/);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      // A small job (one planning statement) is not limited: it waits on the lock like the others.
+      const small = postJob(runner.url, bigSpec('small-1', 1));
+      await until(3);
+      await blocker.commitTransaction();
+      expect((await a).status).toBe(201);
+      expect((await b).status).toBe(201);
+      expect((await small).status).toBe(201);
+      // The slots are given back: the refused job goes through now.
+      expect((await postJob(runner.url, bigSpec('large-c', 6))).status).toBe(201);
+    } finally {
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction().catch(() => undefined);
+    }
+  });
 });

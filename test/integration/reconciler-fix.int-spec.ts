@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LiveListener, WORK_CHANNEL } from '@beacon/db';
 import { renderSystemPrompt } from '@beacon/domain';
@@ -187,6 +190,21 @@ describe('reconciler repairs', () => {
       expect(again.code).toBe(0);
       expect(again.stdout).toContain('no repairs applied');
       expect(await audit(`stuck_running:${id}`)).toHaveLength(1);
+    });
+
+    it('review: beacon reconcile --fix counts a lost call against the configured limits.maxLeaseLossesPerCell, as the reaper', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'beacon-recfix-'));
+      try {
+        const config = path.join(dir, 'beacon.config.yaml');
+        writeFileSync(config, 'limits:\n  maxLeaseLossesPerCell: 1\n');
+        const { jobId, id } = await stuckJob();
+        const res = await runCli(['reconcile', '--fix', '--json', '--job', jobId], { env: cliEnv({ DATABASE_URL: db.url, BEACON_CONFIG: config }) });
+        expect(JSON.parse(res.stdout).repairs).toEqual([expect.objectContaining({ action: 'requeue_stuck', applied: true, changedIds: [id] })]);
+        // Its one started call was lost: with a bound of 1 the cell fails (the default, 5, would requeue it).
+        expect(await cell(id)).toMatchObject({ state: 'failed', lease_losses: 1 });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -23,7 +23,11 @@ export function dataDir(): string {
  * pending migrations under the migration lock. With `watch` (the daemon), an embedded server that goes away is
  * restarted or adopted within seconds, until `close()`.
  */
-export async function openDatabase(opts: { applicationName: string; poolSize?: number; quiet?: boolean; watch?: boolean }): Promise<OpenDatabase> {
+export async function openDatabase(opts: {
+  applicationName: string; poolSize?: number; quiet?: boolean; watch?: boolean;
+  /** With `watch`: told when the embedded server came back where this process cannot reach it (see `WatchOptions.onLost`). */
+  onLost?: (reason: string) => void;
+}): Promise<OpenDatabase> {
   let handle: DatabaseHandle;
   try {
     handle = await acquireDatabase({ baseDir: dataDir(), log: opts.quiet ? undefined : note });
@@ -35,7 +39,7 @@ export async function openDatabase(opts: { applicationName: string; poolSize?: n
     await ds.initialize();
     const { applied } = await migrate(ds);
     // A daemon must not depend on another command to bring its embedded server back after a crash or kill.
-    const watch = opts.watch ? handle.watch({ log: note }) : null;
+    const watch = opts.watch ? handle.watch({ log: note, onLost: opts.onLost }) : null;
     let closed = false;
     return {
       ds, handle, applied,

@@ -1,18 +1,22 @@
 import { CliError, EXIT } from './exit-codes.js';
 import { note } from './output.js';
 
-/** Resolves after the first SIGINT or SIGTERM, once `shutdown` has run (a second signal is ignored meanwhile). */
-export function runUntilSignal(shutdown: () => Promise<unknown>): Promise<void> {
-  return new Promise<void>((resolve) => {
+/**
+ * Resolves after the first SIGINT or SIGTERM, or once `fatal` settles with a reason, once `shutdown` has run (a second
+ * signal is ignored meanwhile): with null after a signal, with the reason after `fatal`.
+ */
+export function runUntilSignal(shutdown: () => Promise<unknown>, fatal?: Promise<string>): Promise<string | null> {
+  return new Promise<string | null>((resolve) => {
     let stopping = false;
-    const stop = (signal: string) => {
+    const stop = (why: string, reason: string | null) => {
       if (stopping) return;
       stopping = true;
-      note(`${signal}: shutting down`);
-      void shutdown().catch(() => undefined).then(() => resolve());
+      note(`${why}: shutting down`);
+      void shutdown().catch(() => undefined).then(() => resolve(reason));
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT', null));
+    process.once('SIGTERM', () => stop('SIGTERM', null));
+    void fatal?.then((reason) => stop(reason, reason));
   });
 }
 

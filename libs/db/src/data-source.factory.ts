@@ -9,7 +9,23 @@ export interface DataSourceOptions {
   applicationName?: string;
   /** Pool size (default 10). */
   poolSize?: number;
+  /**
+   * Client-side bound on one query, in ms (default {@link QUERY_TIMEOUT_MS}). Only a caller whose statements set a
+   * longer `statement_timeout` themselves needs to raise it.
+   */
+  queryTimeoutMs?: number;
 }
+
+/** Server-side bound on every statement of the pool. */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+/**
+ * Client-side bound on every query of the pool: a little above {@link STATEMENT_TIMEOUT_MS}, so a statement the server
+ * runs is cancelled by the server first (57014, with its own message), and this only fires when the server does not
+ * answer at all (frozen, or its host gone without a reset): without it a query on a pooled connection to a stopped
+ * server waits for the whole freeze. No statement is meant to come near it: planning runs in ~0.5 s chunks, and the
+ * reconciler's rules set at most the same statement_timeout.
+ */
+export const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5_000;
 
 /** The one way Beacon builds a DataSource: entities and migrations from code, never `synchronize`. */
 export function createDataSource(url: string, opts: DataSourceOptions = {}): DataSource {
@@ -29,7 +45,8 @@ export function createDataSource(url: string, opts: DataSourceOptions = {}): Dat
       keepAlive: true,
       connectionTimeoutMillis: 10_000,
       // No statement may hang the queue: a stuck heartbeat must fail so the runner can self-fence.
-      statement_timeout: 30_000,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      query_timeout: opts.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
       idle_in_transaction_session_timeout: 30_000,
     },
   });

@@ -50,6 +50,25 @@ describe('databaseFault', () => {
     expect(databaseFault(new Error('Connection terminated unexpectedly'))).toBe('unavailable');
   });
 
+  it('review: a pool that cannot hand out a connection in time (pg-pool acquire timeout) is a database timeout, not a 500', async () => {
+    // Every connection of the pool is stuck on a server that never answers: the next caller waits connectionTimeoutMillis
+    // for one and gets pg-pool's own error, which has no code.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => { sockets.push(s); });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const pool = new pg.Pool({ connectionString: `postgres://u:p@127.0.0.1:${(silent.address() as net.AddressInfo).port}/db`, max: 1, connectionTimeoutMillis: 200 });
+    pool.on('error', () => undefined);
+    try {
+      const errs = await Promise.all([pool.query('SELECT 1'), pool.query('SELECT 1')].map((p) => p.then(() => null, (e: unknown) => e)));
+      expect(errs.map((e) => (e as Error).message)).toContain('timeout exceeded when trying to connect');
+      for (const e of errs) expect(databaseFault(e)).toBe('timeout');
+      expect(databaseFault(new QueryFailedError('SELECT 1', [], errs[1] as Error))).toBe('timeout');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 10_000);
+
   it('leaves errors of the request or of the code alone', () => {
     expect(databaseFault(new QueryFailedError('INSERT', [], pgError('23505', 'duplicate key value violates unique constraint')))).toBeNull();
     expect(databaseFault(new QueryFailedError('SELECT', [], pgError('22P02', 'invalid input syntax for type bigint')))).toBeNull();

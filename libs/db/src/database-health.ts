@@ -19,8 +19,12 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
 /** 57014: query_canceled, which is what a statement_timeout raises. */
 const TIMEOUT_STATES = new Set(['57014']);
-/** pg's own messages for a connection that died or never came up (it gives them no code). */
-const PG_CONNECTION_MESSAGES = /^(Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout)/i;
+/**
+ * pg's own messages for a connection that died or never came up (it gives them no code), and pg-pool's for a pool
+ * that could not hand out a connection within connectionTimeoutMillis (every connection busy on a frozen server, or a
+ * new one not answered): the database's fault, not the request's.
+ */
+const PG_CONNECTION_MESSAGES = /^(Connection terminated|connection timeout|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout)/i;
 
 /** Classifies `err` (a pg error, or TypeORM's QueryFailedError wrapping one) as a database fault, or `null`. */
 export function databaseFault(err: unknown): DatabaseFault | null {

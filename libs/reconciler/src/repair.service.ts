@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_LEASE_LOSSES, leaseLossSet, WORK_CHANNEL } from '@beacon/db';
+import { reapStatement, WORK_CHANNEL } from '@beacon/db';
+import { ENGINE_LIMITS } from '@beacon/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RawFinding } from './reconciler.types.js';
 
@@ -42,7 +43,7 @@ const OUT_OF_SPEC = `jsonb_typeof(j.spec->'questions') = 'array' AND NOT (
  */
 export class RepairService {
   /** `maxLeaseLosses`: as the reaper's (`limits.maxLeaseLossesPerCell`). */
-  constructor(private readonly ds: DataSource, private readonly maxLeaseLosses = DEFAULT_MAX_LEASE_LOSSES) {}
+  constructor(private readonly ds: DataSource, private readonly maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell) {}
 
   /** The repairs the findings call for, with the executions each would change now. Findings of other rules are ignored. */
   async plan(findings: Pick<RawFinding & { ruleId: string }, 'fingerprint' | 'jobId' | 'evidence' | 'ruleId'>[]): Promise<Repair[]> {
@@ -105,25 +106,12 @@ export class RepairService {
     let rows: Row[];
     switch (r.action) {
       case 'requeue_stuck':
-        // The reaper's statement restricted to these ids, with the reaper's rule (leaseLossSet): a lease loss counted
-        // (and failed at the bound) only when the call had started, exactly as QueueRepository.reapCells does.
-        rows = await tx.query(
-          `WITH expired AS MATERIALIZED (
-             SELECT e.id, EXISTS (SELECT 1 FROM execution_attempts a
-                                   WHERE a.execution_id = e.id AND a.attempt = e.attempts AND a.outcome IS NULL) AS called
-               FROM executions e
-              WHERE e.id = ANY($1::bigint[]) AND e.state = 'running' AND e.lease_expires_at < now()
-              FOR UPDATE OF e),
-           reaped AS (
-             UPDATE executions e
-                SET ${leaseLossSet('$2', 'reconciler')}
-               FROM expired x
-              WHERE e.id = x.id AND e.state = 'running' AND e.lease_expires_at < now()
-              RETURNING e.id, e.attempts),
-           closed AS (
-             UPDATE execution_attempts a SET ended_at = greatest(now(), a.started_at), outcome = 'lease_expired'
-               FROM reaped r WHERE a.execution_id = r.id AND a.attempt = r.attempts AND a.outcome IS NULL)
-           SELECT id FROM reaped ORDER BY id`, [r.executionIds, this.maxLeaseLosses]);
+        // The reaper's own statement (reapStatement) restricted to these ids: a lease loss counted (and failed at the
+        // bound) only when the call had started, exactly as QueueRepository.reapCells does.
+        rows = await tx.query(reapStatement({
+          candidates: `WHERE e.id = ANY($1::bigint[]) AND e.state = 'running' AND e.lease_expires_at < now() FOR UPDATE OF e`,
+          maxLeaseLosses: '$2', by: 'reconciler',
+        }), [r.executionIds, this.maxLeaseLosses]);
         // Delivered on commit: idle runners claim the requeued cells now.
         if (rows.length > 0) await tx.query('SELECT pg_notify($1, $2)', [WORK_CHANNEL, r.jobId ?? '']);
         break;

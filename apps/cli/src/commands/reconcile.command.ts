@@ -4,6 +4,7 @@ import {
   ReconcileService, RepairService, SEVERITIES, parseDuration, ruleIds, severityRank, type Finding, type ReconcileResult,
   type ReconcileScope, type Repair, type Severity,
 } from '@beacon/reconciler';
+import { readConfig, type GlobalOptions } from '../context.js';
 import { openDatabase } from '../database.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { formatTable, printJson } from '../output.js';
@@ -70,7 +71,8 @@ export function registerReconcile(program: Command): void {
         let out = await check();
         let repairs: (Repair & { applied: boolean; changedIds: string[] })[] | undefined;
         if (flags.fix || flags.dryRun) {
-          const repairer = new RepairService(db.ds);
+          // A requeued stuck cell fails at the same number of lost calls as the daemons' reaper would fail it.
+          const repairer = new RepairService(db.ds, readConfig(program.opts<GlobalOptions>()).limits.maxLeaseLossesPerCell);
           const planned = await repairer.plan(out.findings);
           if (flags.dryRun) {
             repairs = planned.map((r) => ({ ...r, applied: false, changedIds: [] }));

@@ -33,7 +33,9 @@ export function registerServe(program: Command): void {
       const refusal = bindRefusal(host, config.auth?.tokens.length ?? 0);
       if (refusal) throw new CliError(refusal, EXIT.usage);
       const engine = opts.workers ? engineSettings(config, opts, process.env) : null;
-      const db = await openDatabase({ applicationName: 'beacon-runner', poolSize: 20, watch: true });
+      let lost: (reason: string) => void = () => undefined;
+      const lostDatabase = new Promise<string>((resolve) => { lost = resolve; });
+      const db = await openDatabase({ applicationName: 'beacon-runner', poolSize: 20, watch: true, onLost: (reason) => lost(reason) });
       if (db.applied.length) note(`applied migrations: ${db.applied.join(', ')}`);
       const log = createLogger({ base: engine ? { runner: engine.runnerId } : {} });
       const app = await createRunnerApp({ dataSource: db.ds, config, engine, log, logger: nestLogger(log) });
@@ -48,7 +50,10 @@ export function registerServe(program: Command): void {
       const tokens = config.auth?.tokens.length ?? 0;
       note(`API access: ${tokens ? `${tokens} bearer token(s)` : 'open to local requests only (no tokens configured)'}; ` +
         `job signatures ${config.signing?.required ? 'required' : 'not required'}`);
-      await runUntilSignal(() => app.close().catch(() => undefined).then(() => db.close()));
+      // A database this process can no longer reach (the embedded server came back on another port) ends the daemon
+      // with a non-zero exit, so a supervisor restarts it and the new process adopts the server where it is now.
+      const fatal = await runUntilSignal(() => app.close().catch(() => undefined).then(() => db.close()), lostDatabase);
+      if (fatal) throw new CliError(`${fatal}; exiting so that a supervisor restarts the daemon`, EXIT.unreachable);
     });
 }
 

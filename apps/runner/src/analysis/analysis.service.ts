@@ -107,13 +107,24 @@ export class AnalysisService implements OnModuleDestroy {
       return { json: outcome.json, cache: shared ? 'shared' : 'computed', timing: { ...timing, read: outcome.readMs, compute: outcome.computeMs } };
     } catch (err) {
       if (err instanceof AnalysisWorkerError) {
-        if (err.reason === 'failed') throw err;
+        if (err.reason === 'failed') throw await this.failedAnswer(jobId);
         throw tooLarge(jobId, err, this.failed.get(key)?.until ?? Date.now() + this.limits.failureTtlMs);
       }
       throw err;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * A computation that failed without running out of time or memory: the job was deleted meanwhile (404, as for any
+   * unknown job), or the worker died (503 with Retry-After: a new worker is started by the next request, and nothing
+   * about the failure is remembered).
+   */
+  private async failedAnswer(jobId: string): Promise<ApiError> {
+    if ((await this.rows.version(jobId)) === null) return new ApiError(404, 'not_found', `no job with id ${JSON.stringify(jobId)}`);
+    return new ApiError(503, 'analysis_failed', `the analysis of job ${JSON.stringify(jobId)} stopped before finishing; retry shortly`,
+      undefined, { 'retry-after': String(PENDING_RETRY_S) });
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type BeaconConfig, normaliseJobSpec, type SignedSubmission, type SubmitView } from '@beacon/domain';
-import type { JobRepository } from '@beacon/db';
+import { PLAN_ONE_STATEMENT_CELLS, type JobRepository } from '@beacon/db';
 import { ApiError } from '../api/api-error.js';
 import { checkSignature, replayed } from '../auth/signature.check.js';
 import { BEACON_CONFIG, JOB_REPOSITORY } from '../tokens.js';
@@ -20,9 +20,23 @@ export interface SubmitResult {
   body: SubmitView;
 }
 
+/**
+ * Large plannings (more than {@link PLAN_ONE_STATEMENT_CELLS} cells: several statements in one transaction, each
+ * about 0.5 s) that may run at once in one daemon. Each holds a pooled connection for its whole transaction: without a
+ * bound, a burst of large submissions would take every connection of the pool and starve the engine's claims,
+ * heartbeats and completions. Two keep planning throughput (the database, not the daemon, is the limit) and leave the
+ * rest of the pool to the engine and the API.
+ */
+export const MAX_CONCURRENT_LARGE_PLANNINGS = 2;
+/** Seconds a submission refused with `planning_busy` is told to wait: about one large planning. */
+const PLANNING_BUSY_RETRY_S = 5;
+
 /** Validates a received spec, then stores the job and plans its cells in one transaction (or finds it already stored). */
 @Injectable()
 export class SubmitJobService {
+  /** Large plannings under way in this daemon. */
+  private largePlannings = 0;
+
   constructor(
     @Inject(BEACON_CONFIG) private readonly config: BeaconConfig,
     @Inject(JOB_REPOSITORY) private readonly jobs: JobRepository,
@@ -41,7 +55,21 @@ export class SubmitJobService {
       nonce: signature ? { keyId: signature.keyId, nonce: signature.nonce, signedAt: signature.signedAt, expiresAt: signature.nonceExpiresAt } : undefined,
       maxInFlight: checks.maxInFlight,
     };
-    const outcome = await this.jobs.submit({ spec: result.spec, received, hash: result.hash, submitter, traceparent, guard });
+    // Refused before a connection is taken, and at once (not queued): a queue would hold the request and its body.
+    const large = result.spec.cells > PLAN_ONE_STATEMENT_CELLS;
+    if (large && this.largePlannings >= MAX_CONCURRENT_LARGE_PLANNINGS) {
+      throw new ApiError(503, 'planning_busy',
+        `${this.largePlannings} large jobs (over ${PLAN_ONE_STATEMENT_CELLS} cells) are being planned, the most at once; ` +
+        `job ${result.spec.id} (${result.spec.cells} cells) was not stored: retry in ${PLANNING_BUSY_RETRY_S} s`,
+        undefined, { 'retry-after': String(PLANNING_BUSY_RETRY_S) });
+    }
+    if (large) this.largePlannings += 1;
+    let outcome: Awaited<ReturnType<JobRepository['submit']>>;
+    try {
+      outcome = await this.jobs.submit({ spec: result.spec, received, hash: result.hash, submitter, traceparent, guard });
+    } finally {
+      if (large) this.largePlannings -= 1;
+    }
     switch (outcome.kind) {
       case 'created':
         return { status: 201, body: { id: outcome.jobId, cells: outcome.cells, status: 'queued', created: true } };

@@ -171,9 +171,15 @@ export async function acquireDatabase(opts: AcquireOptions = {}): Promise<Databa
     await release().catch(() => undefined);
     throw err;
   }
-  const watch = (watchOpts: WatchOptions = {}): DatabaseWatch => watchDatabase({
-    layout, who, dataDir: session.dataDir, port: session.port,
-    findOrStart: (line, port) => findOrStartServer(layout, who, line, port),
-  }, { log, ...watchOpts });
+  // One watch per handle: a second call returns the running one (two loops would race to restart the same server).
+  let current: DatabaseWatch | null = null;
+  const watch = (watchOpts: WatchOptions = {}): DatabaseWatch => {
+    if (current && current.state !== 'stopped') return current;
+    current = watchDatabase({
+      layout, who, dataDir: session.dataDir, port: session.port,
+      findOrStart: (line, port) => findOrStartServer(layout, who, line, port),
+    }, { log, ...watchOpts });
+    return current;
+  };
   return { url: serverUrl(session.state, session.port, database), embedded: true, dataDir: session.dataDir, release, watch };
 }

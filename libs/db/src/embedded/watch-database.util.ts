@@ -16,12 +16,24 @@ export interface WatchOptions {
   maxBackoffMs?: number;
   /** Receives human-readable lines: loss, restart, adoption, failures. */
   log?: (line: string) => void;
+  /**
+   * Called once, with the reason, when the server came back on another port than the one this process connects to
+   * (its old port was taken while it was down): the process's connection pool can never reach it again, and the watch
+   * ends in state `lost`. A daemon should exit non-zero so its supervisor restarts it (the new process adopts the
+   * server on its new port); staying up would leave it live but unable to do anything.
+   */
+  onLost?: (reason: string) => void;
 }
 
 /** Keeps the embedded server of a long-lived process running; see {@link watchDatabase}. */
 export interface DatabaseWatch {
-  /** `watching`: the server runs; `restarting`: it went away and is being brought back; `stopped`. */
+  /**
+   * `watching`: the server runs; `restarting`: it went away and is being brought back; `lost`: it is back on another
+   * port, which this process's URL does not name (see {@link WatchOptions.onLost}); `stopped`.
+   */
   readonly state: WatchState;
+  /** Why the watch is `lost`, else null. */
+  readonly lostReason: string | null;
   /** Times the server was found gone and brought back (started or adopted). */
   readonly recoveries: number;
   /** Stops watching; waits for a restart under way to finish. Idempotent. */
@@ -29,7 +41,7 @@ export interface DatabaseWatch {
 }
 
 /** States of the watch loop. */
-export type WatchState = 'watching' | 'restarting' | 'stopped';
+export type WatchState = 'watching' | 'restarting' | 'lost' | 'stopped';
 
 /** What the watch needs from the handle that acquired the server. */
 export interface WatchTarget {
@@ -48,6 +60,7 @@ export function idleWatch(): DatabaseWatch {
   return {
     get state() { return state; },
     recoveries: 0,
+    lostReason: null,
     async stop() { state = 'stopped'; },
   };
 }
@@ -61,7 +74,8 @@ export function idleWatch(): DatabaseWatch {
  * connection pool's URL stays valid. A paused server (SIGSTOP) is alive and left alone.
  *
  * State machine: `watching` → (postmaster gone) → `restarting` → (adopted or started) → `watching`; a failed restart
- * stays `restarting` and retries after a doubling backoff; `stop()` → `stopped` from any state.
+ * stays `restarting` and retries after a doubling backoff; a server back on another port → `lost` (final: nothing
+ * this process can do reaches it); `stop()` → `stopped` from any state.
  */
 export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): DatabaseWatch {
   const intervalMs = opts.intervalMs ?? 500;
@@ -69,6 +83,7 @@ export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): Dat
   const maxBackoff = opts.maxBackoffMs ?? 10_000;
   const log = opts.log ?? (() => undefined);
   let state: WatchState = 'watching';
+  let lostReason: string | null = null;
   let recoveries = 0;
   let knownPid: number | null = null;
   let backoff = firstBackoff;
@@ -76,21 +91,21 @@ export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): Dat
   let step: Promise<void> = Promise.resolve();
 
   const schedule = (ms: number): void => {
-    if (state === 'stopped') return;
+    if (state === 'stopped' || state === 'lost') return;
     timer = setTimeout(() => { step = tick(); }, ms);
     timer.unref();
   };
 
   /** One look at the postmaster; in `restarting`, one attempt to bring it back. */
   const tick = async (): Promise<void> => {
-    if (state === 'stopped') return;
+    if (state === 'stopped' || state === 'lost') return;
     if (state === 'watching') {
       const info = await readPostmasterPid(target.dataDir);
       if (info !== null && (info.pid === knownPid ? stillRunning(info.pid) : isPostgresProcess(info.pid))) {
         if (knownPid !== null && info.pid !== knownPid) {
           // Restarted by someone else (another Beacon command, an operator): nothing to do but say so.
           log(`embedded PostgreSQL was restarted by another process (pid ${info.pid}, port ${info.port})`);
-          warnIfMoved(info.port);
+          if (moved(info.port)) return;
         }
         knownPid = info.pid;
         schedule(intervalMs);
@@ -114,7 +129,7 @@ export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): Dat
       state = 'watching';
       log(`embedded PostgreSQL ${server.started ? 'restarted' : 'adopted after a restart by another process'} ` +
         `on 127.0.0.1:${server.port} (pid ${server.pid}) ${Date.now() - began} ms after it was found gone`);
-      warnIfMoved(server.port);
+      if (moved(server.port)) return;
       schedule(intervalMs);
     } catch (err) {
       log(`embedded PostgreSQL could not be restarted: ${err instanceof Error ? err.message : String(err)}; retrying in ${Math.round(backoff / 1000)} s`);
@@ -123,16 +138,22 @@ export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): Dat
     }
   };
 
-  const warnIfMoved = (port: number): void => {
-    if (port === target.port) return;
-    log(`embedded PostgreSQL now listens on port ${port}, but this process connects to port ${target.port} ` +
-      `(the old port was taken while it was down): restart this process to reconnect`);
+  /** True (and the watch `lost`, its owner told) when the server now listens on a port this process does not use. */
+  const moved = (port: number): boolean => {
+    if (port === target.port) return false;
+    state = 'lost';
+    lostReason = `embedded PostgreSQL now listens on port ${port}, but this process connects to port ${target.port} ` +
+      '(the old port was taken while it was down): restart this process to reconnect';
+    log(lostReason);
+    opts.onLost?.(lostReason);
+    return true;
   };
 
   schedule(0);
   return {
     get state() { return state; },
     get recoveries() { return recoveries; },
+    get lostReason() { return lostReason; },
     async stop() {
       state = 'stopped';
       clearTimeout(timer);

@@ -29,23 +29,18 @@ export class AnalysisReadRepository {
   constructor(private readonly ds: DataSource) {}
 
   /**
-   * A string that changes whenever the job's analysis could: its status, its cells (count and latest update, on the
-   * job's index), any new classification (the largest classification id in the database: re-labelling does not touch
-   * `executions.updated_at`, and a global maximum is one index probe) and its open findings. Null when there is no job.
+   * A string that changes whenever the job's analysis could: the job row (status, updated_at) and the job's own
+   * analysis version (`job_analysis_versions`, bumped by triggers on every change to the job's cells' state, label or
+   * response and to its open findings, in commit order). Two primary-key probes, whatever the size of the job, and
+   * nothing another job does changes it. Null when there is no job.
    */
   async version(jobId: string): Promise<string | null> {
-    const [r] = await query<{ status: string; updated: string; cells: string; cells_updated: string | null; labels: string | null; findings: string; findings_max: string | null }>(this.ds,
-      `SELECT j.status, extract(epoch FROM j.updated_at)::text AS updated,
-              e.cells::text, extract(epoch FROM e.cells_updated)::text AS cells_updated,
-              (SELECT max(id) FROM classifications)::text AS labels,
-              f.findings::text, f.findings_max::text
-         FROM jobs j
-        CROSS JOIN LATERAL (SELECT count(*) AS cells, max(updated_at) AS cells_updated FROM executions WHERE job_id = j.id) e
-        CROSS JOIN LATERAL (SELECT count(*) AS findings, max(id) AS findings_max FROM reconciler_findings
-                             WHERE job_id = j.id AND resolved_at IS NULL) f
+    const [r] = await query<{ status: string; updated: string; version: string }>(this.ds,
+      `SELECT j.status, extract(epoch FROM j.updated_at)::text AS updated, coalesce(v.version, 0)::text AS version
+         FROM jobs j LEFT JOIN job_analysis_versions v ON v.job_id = j.id
         WHERE j.id = $1`, [jobId]);
     if (!r) return null;
-    return [r.status, r.updated, r.cells, r.cells_updated ?? '-', r.labels ?? '-', r.findings, r.findings_max ?? '-'].join('|');
+    return [r.status, r.updated, r.version].join('|');
   }
 
   /** Up to `limit` cells of the job after `cursor` (an execution id), in id order, responses cut to `maxTextChars`. */

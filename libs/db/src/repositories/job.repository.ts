@@ -122,6 +122,11 @@ async function checkInFlight(tx: EntityManager, submitter: string, limit: number
 export const PLAN_STATEMENT_TARGET_MS = 500;
 /** Cells in the first planning statement (about 0.15 s on an idle machine), and the bounds of later ones. */
 const PLAN_CHUNK = { first: 5_000, min: 1_000, max: 50_000 };
+/**
+ * Jobs of more cells than this are planned in several statements, holding one pooled connection (and the job's
+ * transaction) for seconds; callers bound how many such plannings run at once.
+ */
+export const PLAN_ONE_STATEMENT_CELLS = PLAN_CHUNK.first;
 
 /**
  * Plans the matrix questions × models × regions × replicates in chunks, all inside the submission's transaction (a

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { redactSecrets, redactSecretsDeep, storableValue } from '@beacon/domain';
+import { ENGINE_LIMITS, redactSecrets, redactSecretsDeep, storableValue } from '@beacon/domain';
 import { query } from './query.js';
 import { storableCall } from './storable-call.js';
 import type {
@@ -163,7 +163,7 @@ export class QueueRepository {
    * `fail`: once the lease is gone only the call's own attempt row is written (closed `fenced` if still open, the
    * reaper's `lease_expired` kept), with what the call did. Returns the cell's new state.
    */
-  async abandon(cell: ClaimedCell, received: CallRecord, maxLeaseLosses = DEFAULT_MAX_LEASE_LOSSES): Promise<'pending' | 'failed' | 'fenced'> {
+  async abandon(cell: ClaimedCell, received: CallRecord, maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell): Promise<'pending' | 'failed' | 'fenced'> {
     const { call, note } = storableCall(redactSecretsDeep(received)); // an aborted call's error may quote what an upstream echoed
     const rows: Row[] = await query(this.ds,
       `WITH x AS (
@@ -217,30 +217,19 @@ export class QueueRepository {
    * at `maxLeaseLosses`). A lease that expired before its call started (claimed ahead, never called) counts as
    * neither. Safe to run in every daemon.
    */
-  async reap(limit = 500, graceMs = 1000, maxLeaseLosses = DEFAULT_MAX_LEASE_LOSSES): Promise<number> {
+  async reap(limit = 500, graceMs = 1000, maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell): Promise<number> {
     return (await this.reapCells(limit, graceMs, maxLeaseLosses)).length;
   }
 
   /** {@link reap}, returning each reaped cell's region, model and new state. */
-  async reapCells(limit = 500, graceMs = 1000, maxLeaseLosses = DEFAULT_MAX_LEASE_LOSSES): Promise<ReapedCell[]> {
+  async reapCells(limit = 500, graceMs = 1000, maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell): Promise<ReapedCell[]> {
     const rows: Row[] = await query(this.ds,
-      `WITH expired AS MATERIALIZED (
-         SELECT e.id, EXISTS (SELECT 1 FROM execution_attempts a
-                               WHERE a.execution_id = e.id AND a.attempt = e.attempts AND a.outcome IS NULL) AS called
-           FROM executions e
-          WHERE e.state = 'running' AND e.lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
-          ORDER BY e.lease_expires_at LIMIT $1
-          FOR UPDATE OF e SKIP LOCKED),
-       reaped AS (
-         UPDATE executions e
-            SET ${leaseLossSet('$3', null)}
-           FROM expired x
-          WHERE e.id = x.id AND e.state = 'running' AND e.lease_expires_at < now()
-          RETURNING e.id, e.job_id, e.question_id, e.attempts, e.region, e.model_id, e.state, x.called),
-       closed AS (
-         UPDATE execution_attempts a SET ended_at = greatest(now(), a.started_at), outcome = 'lease_expired'
-           FROM reaped r WHERE a.execution_id = r.id AND a.attempt = r.attempts AND a.outcome IS NULL)
-       SELECT id, job_id, question_id, attempts, region, model_id, state, called FROM reaped`,
+      reapStatement({
+        candidates: `WHERE e.state = 'running' AND e.lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
+                     ORDER BY e.lease_expires_at LIMIT $1
+                     FOR UPDATE OF e SKIP LOCKED`,
+        maxLeaseLosses: '$3', by: null,
+      }),
       [limit, graceMs, maxLeaseLosses],
     );
     return rows.map((r) => ({
@@ -250,8 +239,30 @@ export class QueueRepository {
   }
 }
 
-/** Calls of one cell that may be lost with their runner's lease before it fails (`limits.maxLeaseLossesPerCell`). */
-export const DEFAULT_MAX_LEASE_LOSSES = 5;
+/**
+ * The one statement that takes back expired leases, for everyone who does (the reaper, the reconciler's repair): the
+ * cells chosen by `candidates` (a clause over `executions e`: WHERE, ORDER BY, LIMIT, row locking; the expiry is checked
+ * again in the UPDATE) go back to the queue or fail by {@link leaseLossSet}, and their open attempts are closed
+ * `lease_expired`. Returns each reaped cell's id, job_id, question_id, attempts, region, model_id, new state and
+ * whether its call had started (`called`), in id order. `maxLeaseLosses` is a parameter reference such as `$3`.
+ */
+export function reapStatement(o: { candidates: string; maxLeaseLosses: string; by: string | null }): string {
+  return `WITH expired AS MATERIALIZED (
+         SELECT e.id, EXISTS (SELECT 1 FROM execution_attempts a
+                               WHERE a.execution_id = e.id AND a.attempt = e.attempts AND a.outcome IS NULL) AS called
+           FROM executions e
+          ${o.candidates}),
+       reaped AS (
+         UPDATE executions e
+            SET ${leaseLossSet(o.maxLeaseLosses, o.by)}
+           FROM expired x
+          WHERE e.id = x.id AND e.state = 'running' AND e.lease_expires_at < now()
+          RETURNING e.id, e.job_id, e.question_id, e.attempts, e.region, e.model_id, e.state, x.called),
+       closed AS (
+         UPDATE execution_attempts a SET ended_at = greatest(now(), a.started_at), outcome = 'lease_expired'
+           FROM reaped r WHERE a.execution_id = r.id AND a.attempt = r.attempts AND a.outcome IS NULL)
+       SELECT id, job_id, question_id, attempts, region, model_id, state, called FROM reaped ORDER BY id`;
+}
 
 /**
  * The SET clause that takes back an expired lease, for every statement that does (the reaper, the reconciler's
