@@ -7,9 +7,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * Bumped by statement-level triggers rather than by each writer, so no write path (the engine's claim, complete, fail,
  * release and reap; relabelling; the reconciler's repairs and findings; cancellation; statements written later) can
- * forget it. A bump is an UPDATE of the job's version row, in the writer's transaction: the row lock orders bumps of one
- * job by commit, and a version becomes visible with the change it counts (a timestamp read from now() does neither).
- * The bump is the last thing each writing statement does, and rows are locked in job id order, so it adds no deadlock.
+ * forget it. A bump increments a counter row in the writer's own transaction, so it becomes visible with the change it
+ * counts, in commit order (a timestamp read from now() does neither), and the job's version is the sum of its rows,
+ * which only grows. Each server process (backend) counts in its own row of the job: a backend runs one transaction at
+ * a time, so a bump never waits for another writer's transaction (the reaper does not queue behind an uncommitted
+ * completion of the same job, and no lock order is added). A job has as many rows as backends that ever changed it.
  * Cells are only inserted or deleted together with their job row (planning, import, job deletion), whose status and
  * updated_at are part of the key already, so INSERT and DELETE on executions need no trigger (and planning 100k cells
  * pays nothing). No foreign key: findings may name a job that no longer exists, and a bump must never fail a write.
@@ -20,14 +22,16 @@ export class AnalysisVersions1796400000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE TABLE job_analysis_versions (
-        job_id  text PRIMARY KEY,
-        version bigint NOT NULL
+        job_id  text NOT NULL,
+        backend integer NOT NULL,
+        version bigint NOT NULL,
+        PRIMARY KEY (job_id, backend)
       )`);
     await q.query(`
       CREATE FUNCTION beacon_bump_analysis_versions(job_ids text[]) RETURNS void LANGUAGE sql AS $$
-        INSERT INTO job_analysis_versions AS v (job_id, version)
-        SELECT DISTINCT j, 1 FROM unnest(job_ids) AS j WHERE j IS NOT NULL ORDER BY 1
-        ON CONFLICT (job_id) DO UPDATE SET version = v.version + 1
+        INSERT INTO job_analysis_versions AS v (job_id, backend, version)
+        SELECT DISTINCT j, pg_backend_pid(), 1 FROM unnest(job_ids) AS j WHERE j IS NOT NULL
+        ON CONFLICT (job_id, backend) DO UPDATE SET version = v.version + 1
       $$`);
     // A heartbeat (lease and updated_at only) changes nothing the analysis reads: no bump.
     await q.query(`

@@ -30,14 +30,15 @@ export class AnalysisReadRepository {
 
   /**
    * A string that changes whenever the job's analysis could: the job row (status, updated_at) and the job's own
-   * analysis version (`job_analysis_versions`, bumped by triggers on every change to the job's cells' state, label or
-   * response and to its open findings, in commit order). Two primary-key probes, whatever the size of the job, and
-   * nothing another job does changes it. Null when there is no job.
+   * analysis version (the sum of its `job_analysis_versions` counters, bumped by triggers on every change to the job's
+   * cells' state, label or response and to its open findings, in commit order). Index probes over a few rows, whatever
+   * the size of the job, and nothing another job does changes it. Null when there is no job.
    */
   async version(jobId: string): Promise<string | null> {
     const [r] = await query<{ status: string; updated: string; version: string }>(this.ds,
-      `SELECT j.status, extract(epoch FROM j.updated_at)::text AS updated, coalesce(v.version, 0)::text AS version
-         FROM jobs j LEFT JOIN job_analysis_versions v ON v.job_id = j.id
+      `SELECT j.status, extract(epoch FROM j.updated_at)::text AS updated,
+              (SELECT coalesce(sum(v.version), 0) FROM job_analysis_versions v WHERE v.job_id = j.id)::text AS version
+         FROM jobs j
         WHERE j.id = $1`, [jobId]);
     if (!r) return null;
     return [r.status, r.updated, r.version].join('|');
