@@ -34,12 +34,28 @@ export { REGION_NAME_PLACEHOLDER, renderSystemPrompt } from './prompt/system-pro
 export { type PlanAxes, planAxes } from './plan/plan.js';
 
 export {
+  ACTIVE_EXECUTION_STATES,
+  ACTIVE_JOB_STATUSES,
+  type ActiveExecutionState,
+  type ActiveJobStatus,
   ATTEMPT_OUTCOMES,
   type AttemptOutcome,
+  type CancelAnswerStatus,
+  cancelAnswerStatus,
   EXECUTION_STATES,
   type ExecutionState,
+  isActiveJobStatus,
+  isAttemptOutcome,
+  isExecutionState,
+  isJobStatus,
+  isTerminalExecutionState,
+  isTerminalJobStatus,
   JOB_STATUSES,
   type JobStatus,
+  TERMINAL_EXECUTION_STATES,
+  TERMINAL_JOB_STATUSES,
+  type TerminalExecutionState,
+  type TerminalJobStatus,
 } from './status/job-status.js';
 
 export type {
