@@ -44,6 +44,8 @@ export {
   cancelAnswerStatus,
   EXECUTION_STATES,
   type ExecutionState,
+  finishedCells,
+  isActiveExecutionState,
   isActiveJobStatus,
   isAttemptOutcome,
   isExecutionState,

@@ -1,8 +1,9 @@
 import {
-  canonicalJson, defaultConfig, resolveRegion, sha256Hex, storableValue, type BeaconConfig, type NormalisedJobSpec, type PlannedQuestion,
+  type AttemptOutcome, canonicalJson, DEFAULT_MIN_SUCCESS_RATE, type ExecutionState, type JobStatus, defaultConfig, resolveRegion, sha256Hex, storableValue, type BeaconConfig, type NormalisedJobSpec, type PlannedQuestion,
 } from '@beacon/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import { query } from '../repositories/query.js';
+import { CELL_SQL } from '../repositories/status-sql.js';
 
 /** A Go runner export that cannot be imported; `field` names what is wrong. */
 export class LegacyImportError extends Error {
@@ -222,7 +223,7 @@ export function lenientSpec(doc: LegacyDocument, config: BeaconConfig = defaultC
     repeats: 1,
     constraints: {
       minRegions: typeof constraints.min_regions === 'number' ? constraints.min_regions : 1,
-      minSuccessRate: typeof constraints.min_success_rate === 'number' ? constraints.min_success_rate : 0.67,
+      minSuccessRate: typeof constraints.min_success_rate === 'number' ? constraints.min_success_rate : DEFAULT_MIN_SUCCESS_RATE,
       timeoutMs: null, providerTimeoutMs: null,
     },
     parameters: { temperature: config.defaults.temperature, maxTokens: config.defaults.maxTokens, maxAttempts: 1 },
@@ -233,8 +234,9 @@ export function lenientSpec(doc: LegacyDocument, config: BeaconConfig = defaultC
   };
 }
 
-const JOB_STATUS: Record<string, string> = { completed: 'completed', failed: 'failed', cancelled: 'cancelled' };
-const EXEC_STATE: Record<string, string> = { completed: 'succeeded', failed: 'failed', timeout: 'failed', error: 'failed', cancelled: 'cancelled' };
+/** The Go runner's job and execution statuses in Beacon's vocabulary (anything else imports as failed). */
+const JOB_STATUS: Record<string, JobStatus> = { completed: 'completed', failed: 'failed', cancelled: 'cancelled' };
+const EXEC_STATE: Record<string, ExecutionState> = { completed: 'succeeded', failed: 'failed', timeout: 'failed', error: 'failed', cancelled: 'cancelled' };
 
 /** What importing one document did. */
 export interface ImportResult {
@@ -257,7 +259,7 @@ const IMPORT_CHUNK = 2000;
  */
 async function importChunk(tx: EntityManager, jobId: string, chunk: readonly LegacyExecution[], texts: ReadonlyMap<string, string>): Promise<number> {
   const rows = chunk.map((e) => {
-    const state = EXEC_STATE[e.status] ?? 'failed';
+    const state: ExecutionState = EXEC_STATE[e.status] ?? 'failed';
     const started = e.startedAt ?? e.createdAt;
     const finished = e.completedAt && e.completedAt >= started ? e.completedAt : started;
     const system = e.systemPrompt ?? '';
@@ -268,8 +270,8 @@ async function importChunk(tx: EntityManager, jobId: string, chunk: readonly Leg
     `INSERT INTO executions (job_id, question_id, model_id, region, replicate, state, attempts, failures, max_attempts,
                              trace_id, result_attempt, response, classification, created_at, updated_at, started_at,
                              finished_at, run_after, imported, legacy_id, legacy_question_id, legacy_status, legacy_data)
-     SELECT $1, u.question_id, u.model_id, u.region, 0, u.state, 1, CASE WHEN u.state = 'failed' THEN 1 ELSE 0 END, 1,
-            u.trace_id, CASE WHEN u.state = 'succeeded' THEN 1 END, u.response, u.classification, u.created_at, u.finished_at,
+     SELECT $1, u.question_id, u.model_id, u.region, 0, u.state, 1, CASE WHEN u.state = ${CELL_SQL.failed} THEN 1 ELSE 0 END, 1,
+            u.trace_id, CASE WHEN u.state = ${CELL_SQL.succeeded} THEN 1 END, u.response, u.classification, u.created_at, u.finished_at,
             u.started_at, u.finished_at, u.created_at, true, u.legacy_id, u.legacy_question_id, u.legacy_status, u.legacy_data::jsonb
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[],
                    $10::timestamptz[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[])
@@ -296,7 +298,7 @@ async function importChunk(tx: EntityManager, jobId: string, chunk: readonly Leg
     [jobId, attempts.map((a) => a.executionId), attempts.map((a) => a.e.providerId),
       attempts.map((a) => uuidOf(sha256Hex(`lease:${jobId}:${a.e.id}`))), attempts.map((a) => a.started.toISOString()),
       attempts.map((a) => a.finished.toISOString()),
-      attempts.map((a) => (a.state === 'succeeded' ? 'succeeded' : a.state === 'cancelled' ? 'cancelled' : 'final_error')),
+      attempts.map((a): AttemptOutcome => (a.state === 'succeeded' ? 'succeeded' : a.state === 'cancelled' ? 'cancelled' : 'final_error')),
       attempts.map((a) => a.system), attempts.map((a) => a.user), attempts.map((a) => JSON.stringify(a.e.parameters)),
       attempts.map((a) => sha256Hex(canonicalJson({ system: a.system, user: a.user }))),
       attempts.map((a) => sha256Hex(canonicalJson(a.e.parameters))), attempts.map((a) => a.e.response), attempts.map((a) => a.traceId)]);

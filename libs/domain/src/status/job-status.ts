@@ -72,6 +72,16 @@ export function isTerminalJobStatus(status: string | null | undefined): status i
   return (TERMINAL_JOB_STATUSES as readonly string[]).includes(status ?? '');
 }
 
+/** True for a cell state that still changes (pending, running). */
+export function isActiveExecutionState(state: string | null | undefined): state is ActiveExecutionState {
+  return (ACTIVE_EXECUTION_STATES as readonly string[]).includes(state ?? '');
+}
+
+/** How many of a job's cells are in a final state, from its counts by state. */
+export function finishedCells(byState: Readonly<Partial<Record<string, number>>>): number {
+  return TERMINAL_EXECUTION_STATES.reduce((n, s) => n + (byState[s] ?? 0), 0);
+}
+
 /** True for a final cell state. */
 export function isTerminalExecutionState(state: string | null | undefined): state is TerminalExecutionState {
   return (TERMINAL_EXECUTION_STATES as readonly string[]).includes(state ?? '');
