@@ -112,11 +112,10 @@ export class QueueRepository {
        closed AS (
          UPDATE execution_attempts a
             SET ended_at = greatest(now(), a.started_at),
-                outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN ${OUTCOME_SQL.succeeded}
-                               WHEN a.outcome IS NULL THEN ${OUTCOME_SQL.fenced} ELSE a.outcome END,
+                outcome = ${fencedOutcome(OUTCOME_SQL.succeeded)},
                 http_status = $9, latency_ms = $10, response = $3, finish_reason = $4, input_tokens = $7,
                 output_tokens = $8, usage = $11, upstream_request_id = $12, storage_note = $16
-          WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = ${OUTCOME_SQL.lease_expired})
+          WHERE ${OWN_ATTEMPT}
           RETURNING a.id, a.outcome),
        labelled AS (
          -- The versioned label, in the same statement as the commit: no extra round trip on the hot path.
@@ -149,10 +148,9 @@ export class QueueRepository {
           RETURNING id)
        UPDATE execution_attempts a
           SET ended_at = greatest(now(), a.started_at),
-              outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN $6
-                             WHEN a.outcome IS NULL THEN ${OUTCOME_SQL.fenced} ELSE a.outcome END,
+              outcome = ${fencedOutcome('$6')},
               http_status = $7, latency_ms = $8, error = $5::jsonb, response = $9, upstream_request_id = $10, storage_note = $11
-        WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = ${OUTCOME_SQL.lease_expired})
+        WHERE ${OWN_ATTEMPT}
        RETURNING (SELECT count(*) FROM fenced) AS fenced`,
       [cell.id, cell.leaseToken, retry, retry ? d.delayMs : 0, json(call.error), d.outcome, call.httpStatus,
         call.latencyMs, call.response, call.upstreamRequestId, note],
@@ -180,10 +178,9 @@ export class QueueRepository {
        closed AS (
          UPDATE execution_attempts a
             SET ended_at = greatest(now(), a.started_at),
-                outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN ${OUTCOME_SQL.lease_expired}
-                               WHEN a.outcome IS NULL THEN ${OUTCOME_SQL.fenced} ELSE a.outcome END,
+                outcome = ${fencedOutcome(OUTCOME_SQL.lease_expired)},
                 latency_ms = $4, error = $5::jsonb, storage_note = $6
-          WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = ${OUTCOME_SQL.lease_expired}))
+          WHERE ${OWN_ATTEMPT})
        SELECT state FROM fenced`,
       [cell.id, cell.leaseToken, maxLeaseLosses, call.latencyMs, json(call.error), note],
     );
@@ -296,6 +293,18 @@ function reapedCell(r: Row): ReapedCell {
     called: Boolean(r.called),
   };
 }
+
+/**
+ * The outcome of the call's own attempt row after a fenced cell update (a CTE `fenced` returning the cell when the lease
+ * still held): `won` when it held; else `fenced`, unless the reaper already closed the row `lease_expired`.
+ */
+function fencedOutcome(won: string): string {
+  return `CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN ${won}
+                               WHEN a.outcome IS NULL THEN ${OUTCOME_SQL.fenced} ELSE a.outcome END`;
+}
+
+/** Over `execution_attempts a`: the attempt row of the lease `$2`, still open or closed by the reaper meanwhile. */
+const OWN_ATTEMPT = `a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = ${OUTCOME_SQL.lease_expired})`;
 
 /** Calls of one cell that may be lost with their runner's lease before it fails (`limits.maxLeaseLossesPerCell`). */
 export const DEFAULT_MAX_LEASE_LOSSES = 5;
