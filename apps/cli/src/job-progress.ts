@@ -1,7 +1,5 @@
 import type { BeaconApiClient } from '@beacon/api-client';
-import { buildJobReport, type JobDetailView, type JobReport, type NormalisedJobSpec } from '@beacon/domain';
-
-const TERMINAL_JOB = new Set(['completed', 'partially_completed', 'failed', 'cancelled']);
+import { buildJobReport, finishedCells, isTerminalJobStatus, type JobDetailView, type JobReport, type NormalisedJobSpec } from '@beacon/domain';
 
 /** Polls a job until it is finished, drawing a progress bar on stderr (a line every few seconds when not a TTY). */
 export async function waitForJob(api: BeaconApiClient, jobId: string, opts: { quiet?: boolean; intervalMs?: number; timeoutMs?: number } = {}): Promise<JobDetailView> {
@@ -11,14 +9,14 @@ export async function waitForJob(api: BeaconApiClient, jobId: string, opts: { qu
   for (;;) {
     const job = await api.getJob(jobId);
     const s = job.cells.byState;
-    const done = (s.succeeded ?? 0) + (s.failed ?? 0) + (s.cancelled ?? 0);
+    const done = finishedCells(s);
     const line = progressLine(done, job.cells.expected, s.failed ?? 0, s.running ?? 0, job.status, Date.now() - started);
     if (tty) process.stderr.write(`\r${line}\x1b[K`);
     else if (!opts.quiet && Date.now() - lastLine > 5000) {
       process.stderr.write(line + '\n');
       lastLine = Date.now();
     }
-    if (TERMINAL_JOB.has(job.status)) {
+    if (isTerminalJobStatus(job.status)) {
       if (tty) process.stderr.write('\n');
       else if (!opts.quiet) process.stderr.write(line + '\n');
       return job;

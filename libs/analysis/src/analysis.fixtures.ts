@@ -1,8 +1,9 @@
+import type { ExecutionState } from '@beacon/domain';
 import type { AnalysisInput } from './job-analysis.js';
 import type { AnalysisCell } from './rates.js';
 
 /** Test data: a cell with a label and a response. */
-export function cell(questionId: string, modelId: string, region: string, label: string | null, response: string | null, replicate = 0, state = 'succeeded'): AnalysisCell {
+export function cell(questionId: string, modelId: string, region: string, label: string | null, response: string | null, replicate = 0, state: ExecutionState = 'succeeded'): AnalysisCell {
   cellSeq += 1;
   return { id: String(cellSeq), questionId, modelId, region, replicate, state, classification: label, response };
 }

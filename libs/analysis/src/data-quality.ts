@@ -1,4 +1,4 @@
-import type { FindingView } from '@beacon/domain';
+import { type FindingView, isActiveExecutionState } from '@beacon/domain';
 import type { DataQualityNote } from './analysis.types.js';
 import { labelOf, type AnalysisCell } from './rates.js';
 
@@ -46,7 +46,7 @@ export function dataQualityNotes(axes: ExpectedAxes, cells: readonly AnalysisCel
   const groups: [string, DataQualityNote['severity'], (c: AnalysisCell) => boolean, string][] = [
     ['failed_cells', 'warning', (c) => c.state === 'failed', 'failed (no response); their regions have fewer answers to compare'],
     ['cancelled_cells', 'info', (c) => c.state === 'cancelled', 'were cancelled (no response)'],
-    ['unfinished_cells', 'warning', (c) => ['pending', 'running'].includes(c.state), 'are not finished yet; the analysis is provisional'],
+    ['unfinished_cells', 'warning', (c) => isActiveExecutionState(c.state), 'are not finished yet; the analysis is provisional'],
     ['unlabelled_cells', 'warning', (c) => c.state === 'succeeded' && labelOf(c) === null, 'succeeded without a known label and are left out'],
   ];
   for (const [ruleId, severity, test, what] of groups) {

@@ -9,6 +9,7 @@ export * from './repositories/queue.repository.js';
 export { isDataError, storableCall } from './repositories/storable-call.js';
 export * from './repositories/classification.repository.js';
 export * from './repositories/lifecycle.repository.js';
+export * from './repositories/status-sql.js';
 export * from './repositories/runner.repository.js';
 export * from './repositories/legacy-import.repository.js';
 export * from './live/live-listener.js';

@@ -35,12 +35,30 @@ export { type PlanAxes, planAxes } from './plan/plan.js';
 export { type RegionModelKey, regionModelKey, splitRegionModelKey } from './plan/region-model-key.js';
 
 export {
+  ACTIVE_EXECUTION_STATES,
+  ACTIVE_JOB_STATUSES,
+  type ActiveExecutionState,
+  type ActiveJobStatus,
   ATTEMPT_OUTCOMES,
   type AttemptOutcome,
+  type CancelAnswerStatus,
+  cancelAnswerStatus,
   EXECUTION_STATES,
   type ExecutionState,
+  finishedCells,
+  isActiveExecutionState,
+  isActiveJobStatus,
+  isAttemptOutcome,
+  isExecutionState,
+  isJobStatus,
+  isTerminalExecutionState,
+  isTerminalJobStatus,
   JOB_STATUSES,
   type JobStatus,
+  TERMINAL_EXECUTION_STATES,
+  TERMINAL_JOB_STATUSES,
+  type TerminalExecutionState,
+  type TerminalJobStatus,
 } from './status/job-status.js';
 
 export type {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
-  CLASSIFIER_VERSION, TableFormatError, classifyResponse, humanLabelReader, readTable, scoreClassifier,
+  CLASSIFIER_VERSION, TableFormatError, classifyResponse, humanLabelReader, isActiveJobStatus, readTable, scoreClassifier,
   tableFormatOf, type Classification, type ClassifierScore, type JudgeConfig, type Table,
 } from '@beacon/domain';
 import { ClassificationRepository } from '@beacon/db';
@@ -24,7 +24,6 @@ interface ClassifyFlags {
 
 /** Judge calls in flight at once. */
 const JUDGE_CONCURRENCY = 4;
-const UNFINISHED = new Set(['queued', 'running']);
 
 /** A labelling function: the rules alone, or the rules and the configured judge. */
 interface Labeller {
@@ -193,7 +192,7 @@ async function classifyJob(jobId: string, flags: ClassifyFlags, labelWith: Label
     const repo = new ClassificationRepository(db.ds);
     const status = await repo.jobStatus(jobId);
     if (status === null) throw new CliError(`job ${jobId} not found`, EXIT.notFound);
-    if (UNFINISHED.has(status)) throw new CliError(`job ${jobId} is ${status}; classify it once it has finished`, EXIT.usage);
+    if (isActiveJobStatus(status)) throw new CliError(`job ${jobId} is ${status}; classify it once it has finished`, EXIT.usage);
     const results = await repo.results(jobId);
     const labels = await mapLimited(results, JUDGE_CONCURRENCY, (r) => labelWith.label({
       content: r.response, finishReason: r.finishReason, prompt: r.userPrompt,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { BeaconApiClient } from '@beacon/api-client';
-import { acquireDatabase, createDataSource, createThrowawayDatabase, migrate } from '@beacon/db';
+import { acquireDatabase, CELL_SQL, createDataSource, createThrowawayDatabase, migrate, OUTCOME_SQL, TERMINAL_CELL_STATES_SQL } from '@beacon/db';
 import { defaultConfig, renderJobReport, type BeaconConfig } from '@beacon/domain';
 import { engineOptions, startSimulator, type RunningSimulator } from '@beacon/engine';
 import { ReconcileService } from '@beacon/reconciler';
@@ -98,12 +98,12 @@ function pointAt(config: BeaconConfig, sim: RunningSimulator): BeaconConfig {
 async function exactlyOnce(ds: DataSource, jobId: string) {
   const [r] = await ds.query(
     `SELECT count(*)::int AS cells,
-            count(*) FILTER (WHERE e.state IN ('succeeded','failed','cancelled'))::int AS terminal,
-            count(*) FILTER (WHERE e.state = 'succeeded' AND s.n = 1)::int AS with_result,
+            count(*) FILTER (WHERE e.state IN ${TERMINAL_CELL_STATES_SQL})::int AS terminal,
+            count(*) FILTER (WHERE e.state = ${CELL_SQL.succeeded} AND s.n = 1)::int AS with_result,
             count(*) FILTER (WHERE s.n > 1)::int AS duplicate_results,
             coalesce(sum(s.calls), 0)::int AS attempts
        FROM executions e
-       CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE outcome = 'succeeded') AS n, count(*) AS calls
+       CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE outcome = ${OUTCOME_SQL.succeeded}) AS n, count(*) AS calls
                              FROM execution_attempts a WHERE a.execution_id = e.id) s
       WHERE e.job_id = $1`, [jobId]);
   const ok = r.cells > 0 && r.terminal === r.cells && r.duplicate_results === 0;

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { BeaconConfig, CancelView, JobDetailView, JobSummaryView, Page, Principal } from '@beacon/domain';
+import { type BeaconConfig, cancelAnswerStatus, type CancelView, isActiveJobStatus, type JobDetailView, type JobSummaryView, type Page, type Principal } from '@beacon/domain';
 import type { LifecycleRepository, ReadRepository, SecurityRepository } from '@beacon/db';
 import type { Request, Response } from 'express';
 import { SubmitJobService } from '../jobs/submit-job.service.js';
@@ -61,10 +61,9 @@ export class JobsController {
     const outcome = await this.lifecycle.cancel(id);
     if (!outcome.found) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);
     for (const k of outcome.cancelledByKey) this.metrics.executionsFinished.inc({ region: k.region, model: k.modelId, state: 'cancelled' }, k.count);
-    const finished = !['queued', 'running'].includes(outcome.previousStatus ?? '');
     return {
-      id, previousStatus: outcome.previousStatus ?? '', alreadyFinished: finished,
-      status: finished ? outcome.previousStatus ?? '' : outcome.running > 0 ? 'cancelling' : 'cancelled',
+      id, previousStatus: outcome.previousStatus, alreadyFinished: !isActiveJobStatus(outcome.previousStatus),
+      status: cancelAnswerStatus(outcome.previousStatus, outcome.running),
       pendingCancelled: outcome.pendingCancelled, running: outcome.running,
     };
   }

@@ -34,7 +34,7 @@ describe(engineLiveListener.name, () => {
   });
 
   it('publishes each reaped cell as a lease_expired attempt with no attempt row and no runner', () => {
-    const reaped = { id: '12', jobId: 'job-1', questionId: 'q2', attempt: 1, region: 'us-east', modelId: 'gpt-x', state: 'pending', called: true };
+    const reaped = { id: '12', jobId: 'job-1', questionId: 'q2', attempt: 1, region: 'us-east', modelId: 'gpt-x', state: 'pending' as const, called: true };
     const rows = published({ type: 'reaped', count: 1, cells: [reaped] });
     expect(rows).toEqual([['af', 0, 'job-1', '12', null, 'us-east', 'gpt-x', 'q2', 'pending', 'lease_expired', null, null, 1]]);
     expect(decodeLivePayload(JSON.stringify(rows))[0]).toMatchObject({ kind: 'attempt_finished', runnerId: null, attemptId: null, attempt: 1 });

@@ -1,7 +1,6 @@
 import type { BeaconMetrics } from '@beacon/observability';
 import type { EngineEvent } from '@beacon/engine';
-
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+import { isTerminalExecutionState, TERMINAL_EXECUTION_STATES } from '@beacon/domain';
 
 /** Turns engine events into counters and histograms; gauges are refreshed at scrape time by MetricsCollector. */
 export function engineMetricsListener(m: BeaconMetrics): (e: EngineEvent) => void {
@@ -16,7 +15,7 @@ export function engineMetricsListener(m: BeaconMetrics): (e: EngineEvent) => voi
           const exemplarLabels = { trace_id: e.cell.traceId } as unknown as Record<'region', string>;
           m.providerLatency.observe({ labels: { region, model, outcome: e.outcome }, value: e.latencyMs / 1000, exemplarLabels });
         }
-        if (TERMINAL.has(e.state)) m.executionsFinished.inc({ region, model, state: e.state });
+        if (isTerminalExecutionState(e.state)) m.executionsFinished.inc({ region, model, state: e.state });
         if (e.state === 'succeeded' && e.classification) {
           m.responses.inc({ region, model, classification: e.classification, category: e.category ?? 'none' });
         }
@@ -39,7 +38,7 @@ export function engineMetricsListener(m: BeaconMetrics): (e: EngineEvent) => voi
 /** Creates the usual series at 0 for every configured (region, model), so rate() sees their first increments. */
 export function primeMetrics(m: BeaconMetrics, keys: { region: string; model: string }[]): void {
   for (const { region, model } of keys) {
-    for (const state of ['succeeded', 'failed', 'cancelled']) m.executionsFinished.inc({ region, model, state }, 0);
+    for (const state of TERMINAL_EXECUTION_STATES) m.executionsFinished.inc({ region, model, state }, 0);
     for (const outcome of ['succeeded', 'retryable_error', 'final_error']) {
       for (const kind of ['first', 'retry']) m.attempts.inc({ region, model, outcome, kind }, 0);
     }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CELL_SQL } from '@beacon/db';
 import { JOB_STATUSES } from '@beacon/domain';
 import type { BeaconMetrics } from '@beacon/observability';
 import { DataSource } from 'typeorm';
@@ -20,7 +21,7 @@ export class MetricsCollector {
     const [queue, jobs] = await Promise.all([
       this.ds.query(
         `SELECT region, count(*)::int AS depth, extract(epoch FROM now() - min(run_after))::float8 AS age
-           FROM executions WHERE state = 'pending' AND run_after <= now() GROUP BY region`) as Promise<{ region: string; depth: number; age: number }[]>,
+           FROM executions WHERE state = ${CELL_SQL.pending} AND run_after <= now() GROUP BY region`) as Promise<{ region: string; depth: number; age: number }[]>,
       this.ds.query('SELECT status, count(*)::int AS n FROM jobs GROUP BY status') as Promise<{ status: string; n: number }[]>,
     ]);
     this.m.queueDepth.reset();

@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
+import type { ExecutionState } from '@beacon/domain';
 import { query } from './query.js';
+import { parseCellState } from './status-sql.js';
 
 /** A cell as the analysis reads it: the key, the outcome, and at most `maxTextChars` of the response. */
 export interface AnalysisCellRow {
@@ -8,7 +10,7 @@ export interface AnalysisCellRow {
   modelId: string;
   region: string;
   replicate: number;
-  state: string;
+  state: ExecutionState;
   classification: string | null;
   response: string | null;
   responseTruncated: boolean;
@@ -58,7 +60,7 @@ export class AnalysisReadRepository {
         ORDER BY e.id`,
       [jobId, maxTextChars, limit, cursor ?? '0']);
     const cells = rows.map((r): AnalysisCellRow => ({
-      id: r.id, questionId: r.question_id, modelId: r.model_id, region: r.region, replicate: Number(r.replicate), state: r.state,
+      id: r.id, questionId: r.question_id, modelId: r.model_id, region: r.region, replicate: Number(r.replicate), state: parseCellState(r.state),
       classification: r.classification, response: r.response, responseTruncated: r.truncated,
     }));
     return { cells, nextCursor: cells.length === limit ? cells[cells.length - 1]!.id : null };

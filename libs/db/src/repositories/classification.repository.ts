@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { query } from './query.js';
+import { CELL_SQL } from './status-sql.js';
 
 type Row = Record<string, unknown>;
 
@@ -50,7 +51,7 @@ export class ClassificationRepository {
       `SELECT e.id, a.id AS attempt_id, e.response, e.finish_reason, e.classification_rule, a.user_prompt
          FROM executions e
          LEFT JOIN execution_attempts a ON a.execution_id = e.id AND a.attempt = e.result_attempt
-        WHERE e.job_id = $1 AND e.state = 'succeeded'
+        WHERE e.job_id = $1 AND e.state = ${CELL_SQL.succeeded}
         ORDER BY e.id`,
       [jobId]);
     return rows.map((r) => ({

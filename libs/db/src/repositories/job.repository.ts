@@ -1,13 +1,14 @@
-import { type NormalisedJobSpec, planAxes } from '@beacon/domain';
+import { type JobStatus, type NormalisedJobSpec, planAxes } from '@beacon/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import { databaseFault } from '../database-health.js';
 import { WORK_CHANNEL } from '../live/live-listener.js';
 import { query } from './query.js';
+import { ACTIVE_JOB_STATUSES_SQL, parseJobStatus } from './status-sql.js';
 
 /** What `submit` did with a spec. */
 export type SubmitOutcome =
   | { kind: 'created'; jobId: string; cells: number }
-  | { kind: 'existing'; jobId: string; cells: number; status: string }
+  | { kind: 'existing'; jobId: string; cells: number; status: JobStatus }
   | { kind: 'conflict'; jobId: string }
   | { kind: 'nonce_replayed'; keyId: string; nonce: string }
   | { kind: 'too_many_in_flight'; inFlight: number; limit: number }
@@ -96,7 +97,7 @@ export class JobRepository {
       'SELECT spec_hash, cells_expected, status FROM jobs WHERE id = $1', [id]);
     if (!row) throw new Error(`job ${id} conflicted on insert but cannot be read`);
     if (row.spec_hash !== hash) return { kind: 'conflict', jobId: id };
-    return { kind: 'existing', jobId: id, cells: row.cells_expected, status: row.status };
+    return { kind: 'existing', jobId: id, cells: row.cells_expected, status: parseJobStatus(row.status) };
   }
 }
 
@@ -113,7 +114,7 @@ async function checkInFlight(tx: EntityManager, submitter: string, limit: number
   // Serialises one submitter's submissions, so two at once cannot both see room for one more.
   await query(tx, `SELECT pg_advisory_xact_lock(hashtextextended('beacon.inflight:' || $1, 0))`, [submitter]);
   const [row] = await query<{ n: number }>(tx,
-    `SELECT count(*)::int AS n FROM jobs WHERE submitter = $1 AND status IN ('queued','running')`, [submitter]);
+    `SELECT count(*)::int AS n FROM jobs WHERE submitter = $1 AND status IN ${ACTIVE_JOB_STATUSES_SQL}`, [submitter]);
   const inFlight = row?.n ?? 0;
   if (inFlight > limit) throw new Refused({ kind: 'too_many_in_flight', inFlight: inFlight - 1, limit });
 }

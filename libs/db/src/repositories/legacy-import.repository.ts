@@ -1,6 +1,7 @@
 import { LegacyImportError, type LegacyExecutionRow, type LegacyImport } from '@beacon/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import { query } from './query.js';
+import { CELL_SQL } from './status-sql.js';
 
 /** What importing one export did. */
 export interface ImportResult {
@@ -65,8 +66,8 @@ async function storeChunk(tx: EntityManager, jobId: string, rows: readonly Legac
     `INSERT INTO executions (job_id, question_id, model_id, region, replicate, state, attempts, failures, max_attempts,
                              trace_id, result_attempt, response, classification, created_at, updated_at, started_at,
                              finished_at, run_after, imported, legacy_id, legacy_question_id, legacy_status, legacy_data)
-     SELECT $1, u.question_id, u.model_id, u.region, 0, u.state, 1, CASE WHEN u.state = 'failed' THEN 1 ELSE 0 END, 1,
-            u.trace_id, CASE WHEN u.state = 'succeeded' THEN 1 END, u.response, u.classification, u.created_at, u.finished_at,
+     SELECT $1, u.question_id, u.model_id, u.region, 0, u.state, 1, CASE WHEN u.state = ${CELL_SQL.failed} THEN 1 ELSE 0 END, 1,
+            u.trace_id, CASE WHEN u.state = ${CELL_SQL.succeeded} THEN 1 END, u.response, u.classification, u.created_at, u.finished_at,
             u.started_at, u.finished_at, u.created_at, true, u.legacy_id, u.legacy_question_id, u.legacy_status, u.legacy_data::jsonb
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[],
                    $10::timestamptz[], $11::timestamptz[], $12::bigint[], $13::text[], $14::text[], $15::text[])

@@ -1,77 +1,133 @@
-import type { NormalisedJobSpec } from '@beacon/domain';
-import type { DataSource } from 'typeorm';
+import {
+  DEFAULT_MIN_SUCCESS_RATE, isActiveJobStatus, type JobRollupInput, type JobStatus, type NormalisedJobSpec,
+} from '@beacon/domain';
+import type { DataSource, EntityManager } from 'typeorm';
 import { query } from './query.js';
+import { ACTIVE_JOB_STATUSES_SQL, CELL_SQL, JOB_SQL, parseJobStatus } from './status-sql.js';
 
 /** The facts a job's status is rolled up from. */
-export interface ActiveJobFacts {
+export interface ActiveJobFacts extends JobRollupInput {
   jobId: string;
-  status: string;
-  counts: Record<string, number>;
-  succeededRegions: number;
-  started: boolean;
-  cancelled: boolean;
-  minRegions: number;
-  minSuccessRate: number;
+  status: JobStatus;
 }
 
-/** Outcome of a cancel request. */
-export interface CancelOutcome {
-  found: boolean;
-  previousStatus: string | null;
+/** Outcome of a cancel request: nothing when the job does not exist. */
+export type CancelOutcome = { found: false } | CancelledJob;
+
+/** A cancel request's effect on a job that exists (none on one already finished). */
+export interface CancelledJob {
+  found: true;
+  previousStatus: JobStatus;
   pendingCancelled: number;
   running: number;
   /** The cancelled pending cells by region and model. */
   cancelledByKey: { region: string; modelId: string; count: number }[];
 }
 
-type Row = Record<string, unknown>;
+/** The columns {@link ROLLUP_FACTS_COLUMNS} adds to a row, as the driver returns them. */
+export interface RollupFactsRow {
+  cancelled: boolean;
+  min_regions: number;
+  min_success_rate: number;
+  by_state: Record<string, number>;
+  succeeded_regions: number;
+  started: boolean;
+}
 
-/** Job lifecycle: specs for workers, status roll-up, cancellation. */
+/**
+ * The roll-up facts of `jobs j` as columns (with {@link ROLLUP_FACTS_JOIN} in the FROM clause), for every statement
+ * that rolls a job's status up or checks it: the daemons' roll-up here, the reconciler's `job_status_inconsistent`.
+ * Constraints missing from an old spec take the defaults the spec reader gives new ones.
+ */
+export const ROLLUP_FACTS_COLUMNS = `j.cancel_requested_at IS NOT NULL AS cancelled,
+              coalesce((j.spec->'constraints'->>'minRegions')::int, 1) AS min_regions,
+              coalesce((j.spec->'constraints'->>'minSuccessRate')::float8, ${DEFAULT_MIN_SUCCESS_RATE}) AS min_success_rate,
+              c.by_state, c.succeeded_regions, c.started`;
+
+/** The FROM-clause part of {@link ROLLUP_FACTS_COLUMNS}: the job's cells counted by state, once per job. */
+export const ROLLUP_FACTS_JOIN = `CROSS JOIN LATERAL (
+           SELECT coalesce(jsonb_object_agg(s.state, s.n), '{}'::jsonb) AS by_state,
+                  coalesce(max(s.regions), 0) AS succeeded_regions, coalesce(bool_or(s.started), false) AS started
+             FROM (SELECT state, count(*)::int AS n, bool_or(attempts > 0) AS started,
+                          count(DISTINCT region) FILTER (WHERE state = ${CELL_SQL.succeeded})::int AS regions
+                     FROM executions e WHERE e.job_id = j.id GROUP BY state) s) c`;
+
+/** The roll-up input of a row selected with {@link ROLLUP_FACTS_COLUMNS} (a typed row, or a rule's untyped one). */
+export function rollupFacts(r: Partial<Record<keyof RollupFactsRow, unknown>>): JobRollupInput {
+  return {
+    cancelled: Boolean(r.cancelled),
+    counts: r.by_state as RollupFactsRow['by_state'],
+    succeededRegions: Number(r.succeeded_regions),
+    started: Boolean(r.started),
+    minRegions: Number(r.min_regions),
+    minSuccessRate: Number(r.min_success_rate),
+  };
+}
+
+/**
+ * The spec's axes of `jobs j` as arrays (`s.qs`, `s.ms`, `s.rs`, `s.reps`), computed once per job rather than a JSON
+ * walk per cell: the body of a CTE `s`, for jobs matching `where` whose spec lists its axes as arrays (a job whose
+ * spec does not cannot be checked cell by cell, so none of its cells is called out of spec).
+ */
+export function specAxesSql(where: string): string {
+  return `SELECT j.id,
+                ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'questions') x) AS qs,
+                ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'models') x) AS ms,
+                ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'regions') x) AS rs,
+                coalesce((j.spec->>'repeats')::int, 1) AS reps
+           FROM jobs j
+          WHERE ${where} AND jsonb_typeof(j.spec->'questions') = 'array'
+            AND jsonb_typeof(j.spec->'models') = 'array' AND jsonb_typeof(j.spec->'regions') = 'array'`;
+}
+
+/**
+ * What "in spec" means for a cell `e` of a job whose axes are `s` ({@link specAxesSql}), axis by axis. A question of an
+ * imported batch-mode row (no question of its own) counts as listed.
+ */
+export const IN_SPEC = {
+  question: '((e.imported AND e.legacy_question_id IS NULL) OR e.question_id = ANY(s.qs))',
+  model: 'e.model_id = ANY(s.ms)',
+  region: 'e.region = ANY(s.rs)',
+  replicate: 'e.replicate < s.reps',
+} as const;
+
+/** SQL predicate over `e` and `s`: the cell is outside its job's frozen spec (the `out_of_spec` rule's definition). */
+export const OUT_OF_SPEC = `NOT (${IN_SPEC.question} AND ${IN_SPEC.model} AND ${IN_SPEC.region} AND ${IN_SPEC.replicate})`;
+
+/**
+ * Job lifecycle: specs for workers, status roll-up, cancellation, and the reconciler's repairs that cancel or
+ * supersede cells. Runs on a DataSource, or on a transaction's EntityManager when the caller writes more in the same
+ * transaction.
+ */
 export class LifecycleRepository {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: DataSource | EntityManager) {}
 
   /** The normalised spec of a job (prompt template, questions, parameters) and its submission's traceparent, or null. */
   async jobSpec(jobId: string): Promise<{ spec: NormalisedJobSpec; traceparent: string | null } | null> {
-    const rows: Row[] = await query(this.ds, 'SELECT spec, traceparent FROM jobs WHERE id = $1', [jobId]);
+    const rows = await query<{ spec: NormalisedJobSpec; traceparent: string | null }>(this.ds,
+      'SELECT spec, traceparent FROM jobs WHERE id = $1', [jobId]);
     const row = rows[0];
-    return row ? { spec: row.spec as NormalisedJobSpec, traceparent: (row.traceparent as string | null) ?? null } : null;
+    return row ? { spec: row.spec, traceparent: row.traceparent ?? null } : null;
   }
 
   /** Counts of every job that is not finished yet (or finished but changed since), for the status roll-up. */
   async activeJobs(): Promise<ActiveJobFacts[]> {
-    const rows: Row[] = await query(this.ds, 
-      `SELECT j.id, j.status, j.cancel_requested_at IS NOT NULL AS cancelled,
-              (j.spec->'constraints'->>'minRegions')::int AS min_regions,
-              (j.spec->'constraints'->>'minSuccessRate')::float8 AS min_success_rate,
-              c.by_state, c.succeeded_regions, c.started
+    const rows = await query<RollupFactsRow & { id: string; status: string }>(this.ds,
+      `SELECT j.id, j.status, ${ROLLUP_FACTS_COLUMNS}
          FROM jobs j
-         CROSS JOIN LATERAL (
-           SELECT coalesce(jsonb_object_agg(s.state, s.n), '{}'::jsonb) AS by_state,
-                  coalesce(max(s.regions), 0) AS succeeded_regions, coalesce(bool_or(s.started), false) AS started
-             FROM (SELECT state, count(*)::int AS n, bool_or(attempts > 0) AS started,
-                          count(DISTINCT region) FILTER (WHERE state = 'succeeded')::int AS regions
-                     FROM executions e WHERE e.job_id = j.id GROUP BY state) s) c
-        WHERE j.status IN ('queued', 'running')`,
+         ${ROLLUP_FACTS_JOIN}
+        WHERE j.status IN ${ACTIVE_JOB_STATUSES_SQL}`,
     );
-    return rows.map((r) => ({
-      jobId: String(r.id),
-      status: String(r.status),
-      counts: r.by_state as Record<string, number>,
-      succeededRegions: Number(r.succeeded_regions),
-      started: Boolean(r.started),
-      cancelled: Boolean(r.cancelled),
-      minRegions: Number(r.min_regions ?? 1),
-      minSuccessRate: Number(r.min_success_rate ?? 0.67),
-    }));
+    return rows.map((r) => ({ jobId: String(r.id), status: parseJobStatus(r.status), ...rollupFacts(r) }));
   }
 
   /** Moves a job to `status` if it is still active; stamps started / finished times. */
-  async setStatus(jobId: string, status: string, terminal: boolean): Promise<boolean> {
-    const rows: Row[] = await query(this.ds, 
+  async setStatus(jobId: string, status: JobStatus, terminal: boolean): Promise<boolean> {
+    const rows = await query(this.ds,
       `UPDATE jobs SET status = $2, updated_at = now(),
-              started_at = CASE WHEN $2 <> 'queued' THEN coalesce(started_at, now()) ELSE started_at END,
+              started_at = CASE WHEN $2 <> ${JOB_SQL.queued} THEN coalesce(started_at, now()) ELSE started_at END,
               finished_at = CASE WHEN $3 THEN now() ELSE NULL END
-        WHERE id = $1 AND status IN ('queued', 'running') AND status <> $2
+        WHERE id = $1 AND status IN ${ACTIVE_JOB_STATUSES_SQL} AND status <> $2
        RETURNING id`,
       [jobId, status, terminal],
     );
@@ -81,24 +137,76 @@ export class LifecycleRepository {
   /** Marks a job cancelled-requested and cancels its pending cells; running cells stop at their next heartbeat. */
   async cancel(jobId: string): Promise<CancelOutcome> {
     return this.ds.transaction(async (tx) => {
-      const jobs: Row[] = await query(tx, 
+      const jobs = await query<{ previous: string }>(tx,
         `UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
           WHERE id = $1 RETURNING (SELECT status FROM jobs WHERE id = $1) AS previous`, [jobId]);
-      if (jobs.length === 0) return { found: false, previousStatus: null, pendingCancelled: 0, running: 0, cancelledByKey: [] };
-      const previous = String(jobs[0]!.previous);
-      if (!['queued', 'running'].includes(previous)) return { found: true, previousStatus: previous, pendingCancelled: 0, running: 0, cancelledByKey: [] };
-      const byKey: Row[] = await query(tx,
-        `WITH c AS (UPDATE executions SET state = 'cancelled', finished_at = now(), updated_at = now()
-                     WHERE job_id = $1 AND state = 'pending' RETURNING region, model_id)
+      if (jobs.length === 0) return { found: false };
+      const previous = parseJobStatus(jobs[0]!.previous);
+      if (!isActiveJobStatus(previous)) return { found: true, previousStatus: previous, pendingCancelled: 0, running: 0, cancelledByKey: [] };
+      const byKey = await query<{ region: string; model_id: string; n: number }>(tx,
+        `WITH c AS (UPDATE executions SET state = ${CELL_SQL.cancelled}, finished_at = now(), updated_at = now()
+                     WHERE job_id = $1 AND state = ${CELL_SQL.pending} RETURNING region, model_id)
          SELECT region, model_id, count(*)::int AS n FROM c GROUP BY 1, 2`, [jobId]);
       const cancelledByKey = byKey.map((r) => ({ region: String(r.region), modelId: String(r.model_id), count: Number(r.n) }));
       const pending = { n: cancelledByKey.reduce((a, k) => a + k.count, 0) };
-      const [running]: Row[] = await query(tx, 
-        `SELECT count(*)::int AS n FROM executions WHERE job_id = $1 AND state = 'running'`, [jobId]);
+      const [running] = await query<{ n: number }>(tx,
+        `SELECT count(*)::int AS n FROM executions WHERE job_id = $1 AND state = ${CELL_SQL.running}`, [jobId]);
       if (Number(running!.n) === 0) {
-        await query(tx, `UPDATE jobs SET status = 'cancelled', finished_at = now(), updated_at = now() WHERE id = $1`, [jobId]);
+        await query(tx, `UPDATE jobs SET status = ${JOB_SQL.cancelled}, finished_at = now(), updated_at = now() WHERE id = $1`, [jobId]);
       }
       return { found: true, previousStatus: previous, pendingCancelled: pending.n, running: Number(running!.n), cancelledByKey };
     });
+  }
+
+  /** The pending cells of a job that are outside its spec ({@link OUT_OF_SPEC}), in id order: what {@link cancelOutOfSpec} would cancel. */
+  async pendingOutOfSpec(jobId: string): Promise<string[]> {
+    const rows = await query<{ id: string }>(this.ds,
+      `WITH s AS MATERIALIZED (${specAxesSql('j.id = $1')})
+       SELECT e.id FROM executions e JOIN s ON s.id = e.job_id
+        WHERE e.state = ${CELL_SQL.pending} AND ${OUT_OF_SPEC} ORDER BY e.id`, [jobId]);
+    return rows.map((r) => String(r.id));
+  }
+
+  /**
+   * Cancels those of `ids` that are still pending and still outside their job's spec (re-checked in the UPDATE, so a
+   * repair planned from stale findings changes nothing); running and finished cells are left alone. Returns the ids
+   * it cancelled.
+   */
+  async cancelOutOfSpec(ids: string[]): Promise<string[]> {
+    const rows = await query<{ id: string }>(this.ds,
+      `WITH s AS MATERIALIZED (${specAxesSql('j.id IN (SELECT job_id FROM executions WHERE id = ANY($1::bigint[]))')})
+       UPDATE executions e SET state = ${CELL_SQL.cancelled}, finished_at = now(), updated_at = now()
+         FROM s
+        WHERE s.id = e.job_id AND e.id = ANY($1::bigint[]) AND e.state = ${CELL_SQL.pending} AND ${OUT_OF_SPEC}
+       RETURNING e.id`, [ids]);
+    return rows.map((r) => String(r.id));
+  }
+
+  /**
+   * The executions of one cell (job, question, model, region, replicate), the one to keep first: a succeeded one,
+   * else the earliest started (or created). What {@link supersede} is planned from.
+   */
+  async cellCopies(cell: { jobId: string; questionId: unknown; modelId: unknown; region: unknown; replicate: unknown }): Promise<{ id: string; supersededBy: string | null }[]> {
+    const rows = await query<{ id: string; superseded_by: string | null }>(this.ds,
+      `SELECT id, superseded_by FROM executions
+        WHERE job_id = $1 AND question_id = $2 AND model_id = $3 AND region = $4 AND replicate = $5
+        ORDER BY (state = ${CELL_SQL.succeeded}) DESC, coalesce(started_at, created_at), id`,
+      [cell.jobId, cell.questionId, cell.modelId, cell.region, cell.replicate]);
+    return rows.map((r) => ({ id: String(r.id), supersededBy: r.superseded_by == null ? null : String(r.superseded_by) }));
+  }
+
+  /**
+   * Marks those of `ids` that are copies of the same cell as `keepId` superseded by it (neither side superseded yet,
+   * re-checked in the UPDATE). Nothing is deleted. Returns the ids it marked.
+   */
+  async supersede(ids: string[], keepId: string): Promise<string[]> {
+    const rows = await query<{ id: string }>(this.ds,
+      `UPDATE executions e SET superseded_by = k.id, updated_at = now()
+         FROM executions k
+        WHERE k.id = $2 AND e.id = ANY($1::bigint[]) AND e.id <> k.id AND e.superseded_by IS NULL AND k.superseded_by IS NULL
+          AND e.job_id = k.job_id AND e.question_id = k.question_id AND e.model_id = k.model_id
+          AND e.region = k.region AND e.replicate = k.replicate
+       RETURNING e.id`, [ids, keepId]);
+    return rows.map((r) => String(r.id));
   }
 }

@@ -1,7 +1,9 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ENGINE_LIMITS, redactSecrets, redactSecretsDeep, storableValue } from '@beacon/domain';
 import { query } from './query.js';
+import { CELL_SQL, OUTCOME_SQL, parseCellState } from './status-sql.js';
 import { storableCall } from './storable-call.js';
+import { WORK_CHANNEL } from '../live/live-listener.js';
 import type {
   AttemptStart, CallRecord, CellResult, ClaimedCell, ClaimRequest, FailureDisposition, HeartbeatResult, ReleaseReason,
   ReapedCell,
@@ -15,24 +17,25 @@ type Row = Record<string, unknown>;
  * Times come from the database clock only.
  */
 export class QueueRepository {
-  constructor(private readonly ds: DataSource) {}
+  /** On a transaction's EntityManager when the caller writes more in the same transaction (the reconciler's repairs). */
+  constructor(private readonly ds: DataSource | EntityManager) {}
 
   /** Claims up to `limit` runnable cells of one (region, model) with SKIP LOCKED and leases them to the runner. */
   async claim(req: ClaimRequest): Promise<ClaimedCell[]> {
     const rows: Row[] = await query(this.ds, 
       `WITH candidates AS MATERIALIZED (
          SELECT id FROM executions
-          WHERE state = 'pending' AND region = $2 AND model_id = $4 AND run_after <= now()
+          WHERE state = ${CELL_SQL.pending} AND region = $2 AND model_id = $4 AND run_after <= now()
             AND ($5::boolean IS FALSE OR (failures = 0 AND lease_losses = 0))
           ORDER BY run_after, priority DESC, id
           LIMIT $3
           FOR UPDATE SKIP LOCKED)
        UPDATE executions e
-          SET state = 'running', attempts = e.attempts + 1, lease_token = gen_random_uuid(), lease_owner = $1,
+          SET state = ${CELL_SQL.running}, attempts = e.attempts + 1, lease_token = gen_random_uuid(), lease_owner = $1,
               lease_expires_at = now() + make_interval(secs => $6::double precision / 1000),
               started_at = coalesce(e.started_at, now()), updated_at = now()
          FROM candidates c
-        WHERE e.id = c.id AND e.state = 'pending'
+        WHERE e.id = c.id AND e.state = ${CELL_SQL.pending}
        RETURNING e.id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, e.attempts, e.failures,
                  e.max_attempts, e.lease_token, e.trace_id, e.lease_losses`,
       [req.runnerId, req.region, req.limit, req.modelId, req.firstAttemptsOnly, req.leaseMs],
@@ -60,7 +63,7 @@ export class QueueRepository {
          FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                      $9::text[], $10::text[])
               AS a(id, token, runner_id, system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, endpoint, span_id)
-         JOIN executions e ON e.id = a.id AND e.lease_token = a.token AND e.state = 'running'
+         JOIN executions e ON e.id = a.id AND e.lease_token = a.token AND e.state = ${CELL_SQL.running}
        RETURNING execution_id, id`,
       [col((s) => s.cell.id), col((s) => s.cell.leaseToken), col((s) => s.runnerId), col((s) => s.systemPrompt),
         col((s) => s.userPrompt), col((s) => JSON.stringify(s.parameters)), col((s) => s.promptHash),
@@ -76,7 +79,7 @@ export class QueueRepository {
        UPDATE executions e
           SET lease_expires_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
          FROM unnest($2::bigint[], $3::uuid[]) AS h(id, token)
-        WHERE e.id = h.id AND e.lease_token = h.token AND e.state = 'running'
+        WHERE e.id = h.id AND e.lease_token = h.token AND e.state = ${CELL_SQL.running}
        RETURNING e.id, (SELECT cancel_requested_at IS NOT NULL FROM jobs j WHERE j.id = e.job_id) AS cancelled`,
       [runnerId, leases.map((l) => l.id), leases.map((l) => l.token), leaseMs],
     );
@@ -100,20 +103,19 @@ export class QueueRepository {
     const rows: Row[] = await query(this.ds, 
       `WITH fenced AS (
          UPDATE executions
-            SET state = 'succeeded', finished_at = now(), updated_at = now(),
+            SET state = ${CELL_SQL.succeeded}, finished_at = now(), updated_at = now(),
                 lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL, result_attempt = attempts,
                 response = $3, finish_reason = $4, classification = $5, classification_rule = $6,
                 input_tokens = $7, output_tokens = $8, last_error = NULL
-          WHERE id = $1 AND lease_token = $2 AND state = 'running'
+          WHERE id = $1 AND lease_token = $2 AND state = ${CELL_SQL.running}
           RETURNING id),
        closed AS (
          UPDATE execution_attempts a
             SET ended_at = greatest(now(), a.started_at),
-                outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN 'succeeded'
-                               WHEN a.outcome IS NULL THEN 'fenced' ELSE a.outcome END,
+                outcome = ${fencedOutcome(OUTCOME_SQL.succeeded)},
                 http_status = $9, latency_ms = $10, response = $3, finish_reason = $4, input_tokens = $7,
                 output_tokens = $8, usage = $11, upstream_request_id = $12, storage_note = $16
-          WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = 'lease_expired')
+          WHERE ${OWN_ATTEMPT}
           RETURNING a.id, a.outcome),
        labelled AS (
          -- The versioned label, in the same statement as the commit: no extra round trip on the hot path.
@@ -137,19 +139,18 @@ export class QueueRepository {
     const rows: Row[] = await query(this.ds, 
       `WITH fenced AS (
          UPDATE executions
-            SET state = CASE WHEN $3 THEN 'pending' ELSE 'failed' END,
+            SET state = CASE WHEN $3 THEN ${CELL_SQL.pending} ELSE ${CELL_SQL.failed} END,
                 finished_at = CASE WHEN $3 THEN NULL ELSE now() END,
                 run_after = CASE WHEN $3 THEN now() + make_interval(secs => $4::double precision / 1000) ELSE run_after END,
                 failures = failures + 1, updated_at = now(), last_error = $5::jsonb,
                 lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL
-          WHERE id = $1 AND lease_token = $2 AND state = 'running'
+          WHERE id = $1 AND lease_token = $2 AND state = ${CELL_SQL.running}
           RETURNING id)
        UPDATE execution_attempts a
           SET ended_at = greatest(now(), a.started_at),
-              outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN $6
-                             WHEN a.outcome IS NULL THEN 'fenced' ELSE a.outcome END,
+              outcome = ${fencedOutcome('$6')},
               http_status = $7, latency_ms = $8, error = $5::jsonb, response = $9, upstream_request_id = $10, storage_note = $11
-        WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = 'lease_expired')
+        WHERE ${OWN_ATTEMPT}
        RETURNING (SELECT count(*) FROM fenced) AS fenced`,
       [cell.id, cell.leaseToken, retry, retry ? d.delayMs : 0, json(call.error), d.outcome, call.httpStatus,
         call.latencyMs, call.response, call.upstreamRequestId, note],
@@ -167,7 +168,7 @@ export class QueueRepository {
     const { call, note } = storableCall(redactSecretsDeep(received)); // an aborted call's error may quote what an upstream echoed
     const rows: Row[] = await query(this.ds,
       `WITH x AS (
-         SELECT id, true AS called FROM executions WHERE id = $1 AND lease_token = $2 AND state = 'running' FOR UPDATE),
+         SELECT id, true AS called FROM executions WHERE id = $1 AND lease_token = $2 AND state = ${CELL_SQL.running} FOR UPDATE),
        fenced AS (
          UPDATE executions e
             SET ${leaseLossSet('$3', null)}
@@ -177,10 +178,9 @@ export class QueueRepository {
        closed AS (
          UPDATE execution_attempts a
             SET ended_at = greatest(now(), a.started_at),
-                outcome = CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN 'lease_expired'
-                               WHEN a.outcome IS NULL THEN 'fenced' ELSE a.outcome END,
+                outcome = ${fencedOutcome(OUTCOME_SQL.lease_expired)},
                 latency_ms = $4, error = $5::jsonb, storage_note = $6
-          WHERE a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = 'lease_expired'))
+          WHERE ${OWN_ATTEMPT})
        SELECT state FROM fenced`,
       [cell.id, cell.leaseToken, maxLeaseLosses, call.latencyMs, json(call.error), note],
     );
@@ -196,11 +196,11 @@ export class QueueRepository {
     const rows: Row[] = await query(this.ds, 
       `WITH fenced AS (
          UPDATE executions
-            SET state = CASE WHEN $3 = 'cancelled' THEN 'cancelled' ELSE 'pending' END,
-                finished_at = CASE WHEN $3 = 'cancelled' THEN now() ELSE NULL END,
+            SET state = CASE WHEN $3 = ${OUTCOME_SQL.cancelled} THEN ${CELL_SQL.cancelled} ELSE ${CELL_SQL.pending} END,
+                finished_at = CASE WHEN $3 = ${OUTCOME_SQL.cancelled} THEN now() ELSE NULL END,
                 run_after = now() + make_interval(secs => $4::double precision / 1000), updated_at = now(),
                 lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL
-          WHERE id = $1 AND lease_token = $2 AND state = 'running'
+          WHERE id = $1 AND lease_token = $2 AND state = ${CELL_SQL.running}
           RETURNING id)
        UPDATE execution_attempts a
           SET ended_at = greatest(now(), a.started_at), outcome = $3, latency_ms = $5, error = $6::jsonb
@@ -224,45 +224,87 @@ export class QueueRepository {
   /** {@link reap}, returning each reaped cell's region, model and new state. */
   async reapCells(limit = 500, graceMs = 1000, maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell): Promise<ReapedCell[]> {
     const rows: Row[] = await query(this.ds,
-      reapStatement({
-        candidates: `WHERE e.state = 'running' AND e.lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
-                     ORDER BY e.lease_expires_at LIMIT $1
-                     FOR UPDATE OF e SKIP LOCKED`,
-        maxLeaseLosses: '$3', by: null,
+      takeBackExpired({
+        pick: `e.lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
+          ORDER BY e.lease_expires_at LIMIT $1
+          FOR UPDATE OF e SKIP LOCKED`,
+        maxParam: '$3', by: null,
       }),
       [limit, graceMs, maxLeaseLosses],
     );
-    return rows.map((r) => ({
-      id: String(r.id), jobId: String(r.job_id), questionId: String(r.question_id), attempt: Number(r.attempts),
-      region: String(r.region), modelId: String(r.model_id), state: String(r.state), called: Boolean(r.called),
-    }));
+    return rows.map(reapedCell);
+  }
+
+  /** Which of `ids` are running with an expired lease now: what {@link requeueExpired} would take back. */
+  async expiredLeases(ids: string[]): Promise<string[]> {
+    const rows = await query<{ id: string }>(this.ds,
+      `SELECT id FROM executions WHERE id = ANY($1::bigint[]) AND state = ${CELL_SQL.running} AND lease_expires_at < now()
+        ORDER BY id`, [ids]);
+    return rows.map((r) => String(r.id));
+  }
+
+  /**
+   * The reaper for named cells (the reconciler's `requeue_stuck` repair): the reaper's statement and rule
+   * ({@link leaseLossSet}), without its grace and waiting for locks instead of skipping them, the error naming `by`.
+   * Wakes idle runners when it took a cell back (delivered on commit). Returns the cells it took back.
+   */
+  async requeueExpired(ids: string[], by: string, jobId: string | null, maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell): Promise<ReapedCell[]> {
+    const rows: Row[] = await query(this.ds,
+      takeBackExpired({
+        pick: `e.id = ANY($1::bigint[]) AND e.lease_expires_at < now()
+          FOR UPDATE OF e`,
+        maxParam: '$2', by,
+      }),
+      [ids, maxLeaseLosses],
+    );
+    if (rows.length > 0) await query(this.ds, 'SELECT pg_notify($1, $2)', [WORK_CHANNEL, jobId ?? '']);
+    return rows.map(reapedCell);
   }
 }
 
 /**
- * The one statement that takes back expired leases, for everyone who does (the reaper, the reconciler's repair): the
- * cells chosen by `candidates` (a clause over `executions e`: WHERE, ORDER BY, LIMIT, row locking; the expiry is checked
- * again in the UPDATE) go back to the queue or fail by {@link leaseLossSet}, and their open attempts are closed
- * `lease_expired`. Returns each reaped cell's id, job_id, question_id, attempts, region, model_id, new state and
- * whether its call had started (`called`), in id order. `maxLeaseLosses` is a parameter reference such as `$3`.
+ * The statement that takes back expired leases, for the reaper and the requeue repair: locks the running cells `pick`
+ * selects (a WHERE tail over `executions e`, with its ordering, limit and locking), re-checks the expiry in the
+ * UPDATE, applies {@link leaseLossSet} and closes each cell's open attempt `lease_expired`.
  */
-export function reapStatement(o: { candidates: string; maxLeaseLosses: string; by: string | null }): string {
+function takeBackExpired(o: { pick: string; maxParam: string; by: string | null }): string {
   return `WITH expired AS MATERIALIZED (
          SELECT e.id, EXISTS (SELECT 1 FROM execution_attempts a
                                WHERE a.execution_id = e.id AND a.attempt = e.attempts AND a.outcome IS NULL) AS called
            FROM executions e
-          ${o.candidates}),
+          WHERE e.state = ${CELL_SQL.running} AND ${o.pick}),
        reaped AS (
          UPDATE executions e
-            SET ${leaseLossSet(o.maxLeaseLosses, o.by)}
+            SET ${leaseLossSet(o.maxParam, o.by)}
            FROM expired x
-          WHERE e.id = x.id AND e.state = 'running' AND e.lease_expires_at < now()
+          WHERE e.id = x.id AND e.state = ${CELL_SQL.running} AND e.lease_expires_at < now()
           RETURNING e.id, e.job_id, e.question_id, e.attempts, e.region, e.model_id, e.state, x.called),
        closed AS (
-         UPDATE execution_attempts a SET ended_at = greatest(now(), a.started_at), outcome = 'lease_expired'
+         UPDATE execution_attempts a SET ended_at = greatest(now(), a.started_at), outcome = ${OUTCOME_SQL.lease_expired}
            FROM reaped r WHERE a.execution_id = r.id AND a.attempt = r.attempts AND a.outcome IS NULL)
        SELECT id, job_id, question_id, attempts, region, model_id, state, called FROM reaped ORDER BY id`;
 }
+
+function reapedCell(r: Row): ReapedCell {
+  const state = parseCellState(r.state);
+  return {
+    id: String(r.id), jobId: String(r.job_id), questionId: String(r.question_id), attempt: Number(r.attempts),
+    region: String(r.region), modelId: String(r.model_id), state: state === 'failed' ? 'failed' : 'pending', // leaseLossSet sets no other state
+    called: Boolean(r.called),
+  };
+}
+
+/**
+ * The outcome of the call's own attempt row after a fenced cell update (a CTE `fenced` returning the cell when the lease
+ * still held): `won` when it held; else `fenced`, unless the reaper already closed the row `lease_expired`.
+ */
+function fencedOutcome(won: string): string {
+  return `CASE WHEN EXISTS (SELECT 1 FROM fenced) THEN ${won}
+                               WHEN a.outcome IS NULL THEN ${OUTCOME_SQL.fenced} ELSE a.outcome END`;
+}
+
+/** Over `execution_attempts a`: the attempt row of the lease `$2`, still open or closed by the reaper meanwhile. */
+const OWN_ATTEMPT = `a.lease_token = $2 AND (a.outcome IS NULL OR a.outcome = ${OUTCOME_SQL.lease_expired})`;
 
 /**
  * The SET clause that takes back an expired lease, for every statement that does (the reaper, the reconciler's
@@ -275,7 +317,7 @@ export function reapStatement(o: { candidates: string; maxLeaseLosses: string; b
 export function leaseLossSet(maxParam: string, by: string | null): string {
   const losses = 'e.lease_losses + CASE WHEN x.called THEN 1 ELSE 0 END';
   const spent = `(x.called AND e.lease_losses + 1 >= ${maxParam}::int)`;
-  return `state = CASE WHEN ${spent} THEN 'failed' ELSE 'pending' END,
+  return `state = CASE WHEN ${spent} THEN ${CELL_SQL.failed} ELSE ${CELL_SQL.pending} END,
                 finished_at = CASE WHEN ${spent} THEN now() END,
                 lease_losses = ${losses}, run_after = now(), updated_at = now(),
                 last_error = jsonb_build_object('kind', 'lease_expired', 'owner', e.lease_owner, 'attempt', e.attempts,

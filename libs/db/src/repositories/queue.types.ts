@@ -1,3 +1,5 @@
+import type { AttemptOutcome, ExecutionState } from '@beacon/domain';
+
 /** A cell this runner holds a lease on. */
 export interface ClaimedCell {
   id: string;
@@ -68,11 +70,11 @@ export interface CellResult {
 
 /** What happens to the cell after a failed call. */
 export type FailureDisposition =
-  | { kind: 'retry'; delayMs: number; outcome: 'retryable_error' }
-  | { kind: 'fail'; outcome: 'retryable_error' | 'final_error' };
+  | { kind: 'retry'; delayMs: number; outcome: Extract<AttemptOutcome, 'retryable_error'> }
+  | { kind: 'fail'; outcome: Extract<AttemptOutcome, 'retryable_error' | 'final_error'> };
 
-/** Why a claim is handed back without counting as a failure. */
-export type ReleaseReason = 'released' | 'deferred' | 'cancelled';
+/** Why a claim is handed back without counting as a failure (recorded as the attempt's outcome). */
+export type ReleaseReason = Extract<AttemptOutcome, 'released' | 'deferred' | 'cancelled'>;
 
 /** Answer of a lease renewal. */
 export interface HeartbeatResult {
@@ -92,7 +94,7 @@ export interface ReapedCell {
   region: string;
   modelId: string;
   /** State after the reap: pending, or failed when the cell's calls were lost with a lease too many times. */
-  state: string;
+  state: Extract<ExecutionState, 'pending' | 'failed'>;
   /** Whether the call had started (so the attempt counts as a lease loss). */
   called: boolean;
 }

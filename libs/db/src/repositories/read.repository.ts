@@ -4,6 +4,7 @@ import {
 } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
 import { query } from './query.js';
+import { CELL_SQL, parseCellState, parseJobStatus, parseOutcome } from './status-sql.js';
 
 /** Filters of the executions listing. */
 export interface ExecutionFilter {
@@ -19,7 +20,7 @@ type Row = Record<string, unknown>;
 // Open findings are counted here, on the partial index of open findings by job, so that a listing's counts stay
 // exact however many findings there are (the rule ids are constants without quotes, inlined as literals).
 const JOB_COLUMNS = `j.id, j.seq, j.status, j.format, j.spec->'benchmark'->>'name' AS benchmark, j.cells_expected,
-  j.submitter, j.created_at, j.updated_at, j.started_at, j.finished_at,
+  j.submitter, j.created_at, j.updated_at, j.started_at, j.finished_at, j.cancel_requested_at,
   (SELECT coalesce(jsonb_object_agg(s.state, s.n), '{}'::jsonb)
      FROM (SELECT state, count(*)::int AS n FROM executions e WHERE e.job_id = j.id GROUP BY state) s) AS by_state,
   (SELECT jsonb_build_object('open', count(*),
@@ -48,7 +49,7 @@ export class ReadRepository {
     const [row]: Row[] = await query(this.ds, 
       `SELECT ${JOB_COLUMNS}, j.spec, j.spec_received, j.spec_hash, j.trace_id,
               (SELECT jsonb_build_object('cells', count(*), 'next', min(e.run_after), 'last', max(e.run_after))
-                 FROM executions e WHERE e.job_id = j.id AND e.state = 'pending' AND e.run_after > now()) AS waiting
+                 FROM executions e WHERE e.job_id = j.id AND e.state = ${CELL_SQL.pending} AND e.run_after > now()) AS waiting
          FROM jobs j WHERE j.id = $1`, [id]);
     if (!row) return null;
     return {
@@ -119,15 +120,15 @@ function num(v: unknown): number | null {
 }
 
 function jobSummary(r: Row): JobSummaryView {
-  const byState = (r.by_state ?? {}) as Record<string, number>;
+  const byState = (r.by_state ?? {}) as JobSummaryView['cells']['byState'];
   return {
     id: String(r.id),
-    status: String(r.status),
+    status: parseJobStatus(r.status),
     format: String(r.format),
     benchmark: (r.benchmark as string | null) ?? '',
     cells: {
       expected: Number(r.cells_expected),
-      actual: Object.values(byState).reduce((a, b) => a + b, 0),
+      actual: Object.values(byState).reduce((a, b) => a + (b ?? 0), 0),
       byState,
     },
     findings: findingCounts(r.findings),
@@ -136,6 +137,7 @@ function jobSummary(r: Row): JobSummaryView {
     updatedAt: iso(r.updated_at)!,
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
+    cancelRequestedAt: iso(r.cancel_requested_at),
   };
 }
 
@@ -147,7 +149,7 @@ function executionView(r: Row): ExecutionView {
     modelId: String(r.model_id),
     region: String(r.region),
     replicate: Number(r.replicate),
-    state: String(r.state),
+    state: parseCellState(r.state),
     attempts: Number(r.attempts),
     failures: Number(r.failures),
     maxAttempts: Number(r.max_attempts),
@@ -175,7 +177,7 @@ function attemptView(r: Row): AttemptView {
     runnerId: String(r.runner_id),
     startedAt: iso(r.started_at)!,
     endedAt: iso(r.ended_at),
-    outcome: (r.outcome as string | null) ?? null,
+    outcome: parseOutcome(r.outcome),
     httpStatus: num(r.http_status),
     error: r.error ?? null,
     latencyMs: num(r.latency_ms),

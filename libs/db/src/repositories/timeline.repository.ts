@@ -4,6 +4,7 @@ import {
 } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
 import { query } from './query.js';
+import { parseCellState, parseOutcome } from './status-sql.js';
 import { ReadRepository } from './read.repository.js';
 
 /** Window and filters of a timeline read. */
@@ -86,7 +87,7 @@ export class TimelineRepository {
       const list = attempts.get(String(a.execution_id)) ?? [];
       list.push({
         id: String(a.id), attempt: Number(a.attempt), runnerId: String(a.runner_id), startedAt: iso(a.started_at)!,
-        endedAt: iso(a.ended_at), outcome: (a.outcome as string | null) ?? null, httpStatus: num(a.http_status),
+        endedAt: iso(a.ended_at), outcome: parseOutcome(a.outcome), httpStatus: num(a.http_status),
         error: errorLine(a.error), latencyMs: num(a.latency_ms), inputTokens: num(a.input_tokens), outputTokens: num(a.output_tokens),
         traceId: String(a.trace_id), promptHash: String(a.prompt_hash),
       });
@@ -99,7 +100,7 @@ export class TimelineRepository {
       const starts = mine.map((d) => d.started_at).filter((v) => v != null).map((v) => Date.parse(iso(v)!));
       const row: TimelineLaneRow = {
         executionId: id, questionId: String(r.question_id), modelId: String(r.model_id), region: String(r.region),
-        replicate: Number(r.replicate), state: String(r.state), classification: (r.classification as string | null) ?? null,
+        replicate: Number(r.replicate), state: parseCellState(r.state), classification: (r.classification as string | null) ?? null,
         imported: Boolean(r.imported), legacyId: r.legacy_id == null ? null : String(r.legacy_id),
         batchQuestion: Boolean(r.batch_question), supersededBy: r.superseded_by == null ? null : String(r.superseded_by),
         duplicateOf: mine.map((d) => String(d.id)),

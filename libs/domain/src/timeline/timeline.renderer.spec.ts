@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { AttemptOutcome } from '../status/job-status.js';
 import type { TimelineAttemptView, TimelineLaneView, TimelineView } from '../views/api-views.types.js';
 import { formatDuration, laneBar, renderTimeline } from './timeline.renderer.js';
 
@@ -6,7 +7,8 @@ const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const iso = (ms: number): string => new Date(T0 + ms).toISOString();
 
 const attempt = (startMs: number, endMs: number | null, outcome: string | null = 'succeeded', over: Partial<TimelineAttemptView> = {}): TimelineAttemptView => ({
-  id: `a${startMs}`, attempt: 1, runnerId: 'r', startedAt: iso(startMs), endedAt: endMs === null ? null : iso(endMs), outcome,
+  id: `a${startMs}`, attempt: 1, runnerId: 'r', startedAt: iso(startMs), endedAt: endMs === null ? null : iso(endMs),
+  outcome: outcome as AttemptOutcome | null, // words outside the vocabulary too: a newer server may send them
   httpStatus: null, error: null, latencyMs: null, inputTokens: null, outputTokens: null, traceId: 't', promptHash: 'h', ...over,
 });
 
@@ -18,7 +20,7 @@ const lane = (executionId: string, attempts: TimelineAttemptView[], over: Partia
 const view = (lanes: TimelineLaneView[], from: number | null, to: number | null, totalLanes = lanes.length): TimelineView => ({
   job: {
     id: '5', status: 'running', format: 'x', benchmark: 'b', cells: {} as TimelineView['job']['cells'], submitter: null,
-    findings: { open: 0, duplicates: 0 }, createdAt: iso(0), updatedAt: iso(0), startedAt: null, finishedAt: null,
+    findings: { open: 0, duplicates: 0 }, createdAt: iso(0), updatedAt: iso(0), startedAt: null, finishedAt: null, cancelRequestedAt: null,
   },
   from: from === null ? null : iso(from), to: to === null ? null : iso(to), totalLanes, lanes, nextCursor: null,
 });

@@ -1,10 +1,13 @@
 /** The shapes the runner API returns; shared by the daemon, the API client, the CLI and the TUI. */
 
+import type { AttemptOutcome, CancelAnswerStatus, ExecutionState, JobStatus } from '../status/job-status.js';
+
 /** Cell counts of a job, by execution state. */
 export interface CellCounts {
   expected: number;
   actual: number;
-  byState: Record<string, number>;
+  /** Only the states the job has cells in. */
+  byState: Partial<Record<ExecutionState, number>>;
 }
 
 /** A job's open reconciler findings, counted by the database (exact however many there are). */
@@ -21,7 +24,7 @@ export interface JobFindingCounts {
 /** A job in listings. */
 export interface JobSummaryView {
   id: string;
-  status: string;
+  status: JobStatus;
   format: string;
   benchmark: string;
   cells: CellCounts;
@@ -31,6 +34,11 @@ export interface JobSummaryView {
   updatedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /**
+   * When a cancel was requested (null if never). A job still `running` with this set is being cancelled: its running
+   * calls stop at their runner's next heartbeat, and it becomes `cancelled` when the last one has.
+   */
+  cancelRequestedAt: string | null;
 }
 
 /** One job with its normalised spec and the spec exactly as received. */
@@ -54,7 +62,7 @@ export interface ExecutionView {
   modelId: string;
   region: string;
   replicate: number;
-  state: string;
+  state: ExecutionState;
   attempts: number;
   failures: number;
   maxAttempts: number;
@@ -81,7 +89,8 @@ export interface AttemptView {
   runnerId: string;
   startedAt: string;
   endedAt: string | null;
-  outcome: string | null;
+  /** Null while the call is in flight. */
+  outcome: AttemptOutcome | null;
   httpStatus: number | null;
   error: unknown;
   latencyMs: number | null;
@@ -116,7 +125,7 @@ export interface Page<T> {
 export interface SubmitView {
   id: string;
   cells: number;
-  status: string;
+  status: JobStatus;
   created: boolean;
 }
 
@@ -130,9 +139,9 @@ export interface ErrorView {
 /** Answer to a cancel request. */
 export interface CancelView {
   id: string;
-  previousStatus: string;
+  previousStatus: JobStatus;
   /** `cancelled`, `cancelling` (calls still being stopped), or the unchanged status of a finished job. */
-  status: string;
+  status: CancelAnswerStatus;
   alreadyFinished: boolean;
   pendingCancelled: number;
   running: number;
@@ -214,7 +223,7 @@ export interface TimelineLaneView {
   modelId: string;
   region: string;
   replicate: number;
-  state: string;
+  state: ExecutionState;
   classification: string | null;
   /** Cell key shared by duplicates: `question|model|region|replicate`. */
   cellKey: string;

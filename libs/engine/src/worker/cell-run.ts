@@ -1,12 +1,12 @@
 import {
-  classifyFailure, classifyResponse, decideAfterFailure, type CallFailure, type NormalisedJobSpec, type RegionModelKey, regionModelKey,
+  type AttemptOutcome, classifyFailure, classifyResponse, decideAfterFailure, type CallFailure, type NormalisedJobSpec, type RegionModelKey, regionModelKey,
 } from '@beacon/domain';
 import { isDataError, type AttemptStart, type CallRecord, type ClaimedCell, type QueueRepository } from '@beacon/db';
 import type { AttemptSpan, CallSpanInfo } from '@beacon/observability';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { ChatFailure, ChatProvider, ChatSuccess } from '../provider/chat-provider.js';
 import { renderCell } from './render-cell.js';
-import type { EngineListener } from './engine.events.js';
+import type { AttemptCellState, EngineListener } from './engine.events.js';
 import type { EngineOptions } from './engine.options.js';
 import type { KeyGuard } from './key-guard.js';
 
@@ -231,8 +231,8 @@ export class CellRun {
     };
   }
 
-  private report(outcome: Parameters<EngineListener>[0] extends infer E ? E extends { type: 'attempt'; outcome: infer O } ? O : never : never,
-    state: 'succeeded' | 'pending' | 'failed' | 'cancelled' | 'unchanged', latencyMs: number, httpStatus: number | null,
+  private report(outcome: AttemptOutcome,
+    state: AttemptCellState, latencyMs: number, httpStatus: number | null,
     classification: string | null, error: string | null, retryInMs: number | null): void {
     const category = this.spec.questions.find((q) => q.id === this.cell.questionId)?.category ?? null;
     this.span?.end(outcome, classification, error);

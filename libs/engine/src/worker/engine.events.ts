@@ -1,4 +1,8 @@
 import type { ClaimedCell, ReapedCell } from '@beacon/db';
+import type { AttemptOutcome, ExecutionState } from '@beacon/domain';
+
+/** A cell's state after an attempt: `unchanged` when the attempt changed nothing (fenced, or a lost release). */
+export type AttemptCellState = Exclude<ExecutionState, 'running'> | 'unchanged';
 
 /** What the engine reports as it works; the daemon turns these into logs, metrics and live events. */
 export type EngineEvent =
@@ -8,8 +12,8 @@ export type EngineEvent =
     cell: ClaimedCell;
     /** The attempt row this call wrote (null if it was never written). */
     attemptId: string | null;
-    outcome: 'succeeded' | 'retryable_error' | 'final_error' | 'fenced' | 'released' | 'deferred' | 'cancelled' | 'lease_expired';
-    state: 'succeeded' | 'pending' | 'failed' | 'cancelled' | 'unchanged';
+    outcome: AttemptOutcome;
+    state: AttemptCellState;
     latencyMs: number;
     httpStatus: number | null;
     classification: string | null;

@@ -1,5 +1,5 @@
 import {
-  RetryBudget, type RegionModelKey, regionModelKey, rollupJobStatus, splitRegionModelKey, type NormalisedJobSpec,
+  isTerminalJobStatus, RetryBudget, type RegionModelKey, regionModelKey, rollupJobStatus, splitRegionModelKey, type NormalisedJobSpec,
 } from '@beacon/domain';
 import type { ClaimedCell, LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
 import type { ChatProvider } from '../provider/chat-provider.js';
@@ -26,7 +26,6 @@ interface InFlight {
   settle: () => void;
 }
 
-const TERMINAL = new Set(['completed', 'partially_completed', 'failed', 'cancelled']);
 
 /**
  * The worker side of a runner: claims cells with leases, calls the providers, records every attempt, renews leases,
@@ -344,9 +343,9 @@ export class Engine {
         cancelled: job.cancelled, counts: job.counts, succeededRegions: job.succeededRegions,
         minRegions: job.minRegions, minSuccessRate: job.minSuccessRate, started: job.started,
       });
-      if (status !== job.status && (await this.stores.lifecycle.setStatus(job.jobId, status, TERMINAL.has(status)))) {
+      if (status !== job.status && (await this.stores.lifecycle.setStatus(job.jobId, status, isTerminalJobStatus(status)))) {
         this.emit({ type: 'job_status', jobId: job.jobId, status });
-        if (TERMINAL.has(status)) this.specs.delete(job.jobId);
+        if (isTerminalJobStatus(status)) this.specs.delete(job.jobId);
       }
     }
   };

@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Registry, type OpenMetricsContentType } from 'prom-client';
 import { eventLoopDelayGauge } from './event-loop-delay.js';
 

@@ -1,3 +1,4 @@
+import { OUTCOME_SQL } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, iso, ruleRows } from './rule-sql.js';
 
@@ -15,7 +16,7 @@ export const duplicateResultsRule: ReconcilerRule = {
       `SELECT e.id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, e.result_attempt,
               array_agg(a.id ORDER BY a.id) AS attempt_ids, count(*)::int AS n, min(a.ended_at) AS first_end, max(a.ended_at) AS last_end
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
-        WHERE a.outcome = 'succeeded' AND ${inJobs('a.job_id')}
+        WHERE a.outcome = ${OUTCOME_SQL.succeeded} AND ${inJobs('a.job_id')}
         GROUP BY e.id HAVING count(*) > 1`);
     return rows.map((r) => ({
       fingerprint: `duplicate_results:${r.job_id}:${r.question_id}:${r.model_id}:${r.region}:${r.replicate}`,

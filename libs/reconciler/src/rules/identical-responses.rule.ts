@@ -1,3 +1,4 @@
+import { CELL_SQL } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, ruleRows } from './rule-sql.js';
 
@@ -16,7 +17,7 @@ export const identicalResponsesRule: ReconcilerRule = {
       `SELECT job_id, model_id, md5(response) AS digest, left(response, 80) AS sample,
               count(DISTINCT question_id)::int AS questions, count(*)::int AS n, array_agg(id ORDER BY id) AS execution_ids
          FROM executions
-        WHERE state = 'succeeded' AND length(response) >= $2::int AND ${inJobs('job_id')}
+        WHERE state = ${CELL_SQL.succeeded} AND length(response) >= $2::int AND ${inJobs('job_id')}
         GROUP BY job_id, model_id, md5(response), left(response, 80)
        HAVING count(DISTINCT question_id) > 1`, [t.identicalResponseMinLength]);
     return rows.map((r) => ({

@@ -1,8 +1,7 @@
-import { rollupJobStatus } from '@beacon/domain';
+import { ROLLUP_FACTS_COLUMNS, ROLLUP_FACTS_JOIN, rollupFacts } from '@beacon/db';
+import { isActiveJobStatus, rollupJobStatus } from '@beacon/domain';
 import type { RawFinding, ReconcilerRule } from '../reconciler.types.js';
 import { inJobs, iso, ruleRows } from './rule-sql.js';
-
-const ACTIVE = new Set(['queued', 'running']);
 
 /** A job whose status is not what its cells roll up to. */
 export const jobStatusRule: ReconcilerRule = {
@@ -16,35 +15,28 @@ export const jobStatusRule: ReconcilerRule = {
     + 'counts in the evidence with the job\'s status.',
   async run(ctx) {
     const rows = await ruleRows(ctx,
-      `SELECT j.id, j.status, j.updated_at, j.cancel_requested_at IS NOT NULL AS cancelled,
-              coalesce((j.spec->'constraints'->>'minRegions')::int, 1) AS min_regions,
-              coalesce((j.spec->'constraints'->>'minSuccessRate')::float8, 0.67) AS min_success_rate,
-              j.updated_at < now() - make_interval(secs => $2::double precision / 1000) AS lagging, c.*
+      // The roll-up's own facts query (LifecycleRepository.activeJobs), over every job the run looks at.
+      `SELECT j.id, j.status, j.updated_at, ${ROLLUP_FACTS_COLUMNS},
+              j.updated_at < now() - make_interval(secs => $2::double precision / 1000) AS lagging
          FROM jobs j
-        CROSS JOIN LATERAL (
-          SELECT coalesce(jsonb_object_agg(s.state, s.n), '{}'::jsonb) AS counts, coalesce(max(s.regions), 0) AS regions,
-                 coalesce(bool_or(s.started), false) AS started
-            FROM (SELECT state, count(*)::int AS n, bool_or(attempts > 0) AS started,
-                         count(DISTINCT region) FILTER (WHERE state = 'succeeded')::int AS regions
-                    FROM executions e WHERE e.job_id = j.id GROUP BY state) s) c
+         ${ROLLUP_FACTS_JOIN}
         WHERE ${inJobs('j.id')}`, [ctx.thresholds.statusLagMs]);
     const out: RawFinding[] = [];
     for (const r of rows) {
-      const counts = r.counts as Record<string, number>;
-      const facts = { counts, succeededRegions: Number(r.regions), minRegions: Number(r.min_regions),
-        minSuccessRate: Number(r.min_success_rate), started: Boolean(r.started) };
-      const expected = rollupJobStatus({ ...facts, cancelled: Boolean(r.cancelled) });
+      const facts = rollupFacts(r);
+      const { counts } = facts;
+      const expected = rollupJobStatus(facts);
       const status = String(r.status);
       if (expected === status) continue;
       // A cancel requested after the job had finished leaves its final status as it was.
-      if (r.cancelled && !ACTIVE.has(status) && rollupJobStatus({ ...facts, cancelled: false }) === status) continue;
-      if (ACTIVE.has(status) && ACTIVE.has(expected)) continue;
-      if (ACTIVE.has(status) && !r.lagging) continue;
+      if (facts.cancelled && !isActiveJobStatus(status) && rollupJobStatus({ ...facts, cancelled: false }) === status) continue;
+      if (isActiveJobStatus(status) && isActiveJobStatus(expected)) continue;
+      if (isActiveJobStatus(status) && !r.lagging) continue;
       out.push({
         fingerprint: `job_status_inconsistent:${r.id}`,
         jobId: String(r.id),
         summary: `job ${r.id} is ${status}, its cells say ${expected} (${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')})`,
-        evidence: { status, expected, counts, succeededRegions: Number(r.regions), updatedAt: iso(r.updated_at) },
+        evidence: { status, expected, counts, succeededRegions: facts.succeededRegions, updatedAt: iso(r.updated_at) },
       });
     }
     return out;

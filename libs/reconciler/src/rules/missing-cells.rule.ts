@@ -1,3 +1,4 @@
+import { ACTIVE_JOB_STATUSES_SQL } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { inJobs, iso, ruleRows } from './rule-sql.js';
 
@@ -14,7 +15,7 @@ export const missingCellsRule: ReconcilerRule = {
     const rows = await ruleRows(ctx,
       `SELECT j.id, j.status, j.cells_expected, j.finished_at, (SELECT count(*)::int FROM executions e WHERE e.job_id = j.id) AS actual
          FROM jobs j
-        WHERE j.status NOT IN ('queued', 'running') AND ${inJobs('j.id')}
+        WHERE j.status NOT IN ${ACTIVE_JOB_STATUSES_SQL} AND ${inJobs('j.id')}
           AND (SELECT count(*) FROM executions e WHERE e.job_id = j.id) <> j.cells_expected`);
     return rows.map((r) => ({
       fingerprint: `missing_cells:${r.id}`,

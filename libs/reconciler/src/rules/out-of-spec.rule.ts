@@ -1,3 +1,4 @@
+import { IN_SPEC, specAxesSql } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, ruleRows } from './rule-sql.js';
 
@@ -12,15 +13,8 @@ export const outOfSpecRule: ReconcilerRule = {
     + 'Those results must not be reported with the job; find where the rows came from before trusting the job.',
   async run(ctx) {
     const rows = await ruleRows(ctx,
-      `WITH s AS MATERIALIZED (
-         SELECT j.id,
-                ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'questions') x) AS qs,
-                ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'models') x) AS ms,
-                ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'regions') x) AS rs,
-                coalesce((j.spec->>'repeats')::int, 1) AS reps
-           FROM jobs j
-          WHERE ${inJobs('j.id')} AND jsonb_typeof(j.spec->'questions') = 'array'
-            AND jsonb_typeof(j.spec->'models') = 'array' AND jsonb_typeof(j.spec->'regions') = 'array')
+      // "Out of spec" as LifecycleRepository.cancelOutOfSpec repairs it: the same axes and the same test per axis.
+      `WITH s AS MATERIALIZED (${specAxesSql(inJobs('j.id'))})
        SELECT e.job_id, count(*)::int AS n, array_agg(coalesce(e.legacy_id, e.id) ORDER BY e.id) AS execution_ids,
               array_agg(DISTINCT e.question_id) FILTER (WHERE NOT q_ok) AS questions,
               array_agg(DISTINCT e.model_id) FILTER (WHERE NOT m_ok) AS models,
@@ -29,10 +23,7 @@ export const outOfSpecRule: ReconcilerRule = {
          -- The spec's axes as arrays, computed once per job (not a JSON walk per execution).
          FROM executions e JOIN s ON s.id = e.job_id
         CROSS JOIN LATERAL (SELECT
-           (e.imported AND e.legacy_question_id IS NULL) OR e.question_id = ANY(s.qs) AS q_ok,
-           e.model_id = ANY(s.ms) AS m_ok,
-           e.region = ANY(s.rs) AS r_ok,
-           e.replicate < s.reps AS rep_ok) c
+           ${IN_SPEC.question} AS q_ok, ${IN_SPEC.model} AS m_ok, ${IN_SPEC.region} AS r_ok, ${IN_SPEC.replicate} AS rep_ok) c
         WHERE NOT (q_ok AND m_ok AND r_ok AND rep_ok)
         GROUP BY e.job_id`);
     return rows.map((r) => {

@@ -1,3 +1,4 @@
+import { CELL_SQL } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, ruleRows } from './rule-sql.js';
 
@@ -14,10 +15,10 @@ export const regionFailingRule: ReconcilerRule = {
     const t = ctx.thresholds;
     const rows = await ruleRows(ctx,
       `WITH per AS (
-         SELECT job_id, region, count(*) FILTER (WHERE state = 'succeeded')::int AS ok,
-                count(*) FILTER (WHERE state = 'failed')::int AS failed,
-                (array_agg(id ORDER BY id) FILTER (WHERE state = 'failed'))[1:$5::int] AS failed_ids
-           FROM executions WHERE state IN ('succeeded', 'failed') AND ${inJobs('job_id')}
+         SELECT job_id, region, count(*) FILTER (WHERE state = ${CELL_SQL.succeeded})::int AS ok,
+                count(*) FILTER (WHERE state = ${CELL_SQL.failed})::int AS failed,
+                (array_agg(id ORDER BY id) FILTER (WHERE state = ${CELL_SQL.failed}))[1:$5::int] AS failed_ids
+           FROM executions WHERE state IN (${CELL_SQL.succeeded}, ${CELL_SQL.failed}) AND ${inJobs('job_id')}
           GROUP BY job_id, region)
        SELECT p.*, o.ok AS others_ok, o.total AS others_total
          FROM per p

@@ -1,3 +1,4 @@
+import { CELL_SQL } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, iso, ruleRows } from './rule-sql.js';
 
@@ -14,7 +15,7 @@ export const stalledPendingRule: ReconcilerRule = {
     const rows = await ruleRows(ctx,
       `SELECT p.job_id, p.region, p.model_id, count(*)::int AS n, min(p.run_after) AS oldest, array_agg(p.id ORDER BY p.id) AS execution_ids
          FROM executions p
-        WHERE p.state = 'pending' AND p.run_after < now() - make_interval(secs => $2::double precision / 1000)
+        WHERE p.state = ${CELL_SQL.pending} AND p.run_after < now() - make_interval(secs => $2::double precision / 1000)
           AND ${inJobs('p.job_id')}
           AND NOT EXISTS (SELECT 1 FROM execution_attempts a JOIN executions x ON x.id = a.execution_id
                            WHERE a.started_at > now() - make_interval(secs => $2::double precision / 1000)

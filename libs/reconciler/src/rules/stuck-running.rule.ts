@@ -1,3 +1,4 @@
+import { CELL_SQL } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { inJobs, iso, ruleRows } from './rule-sql.js';
 
@@ -14,7 +15,7 @@ export const stuckRunningRule: ReconcilerRule = {
     const rows = await ruleRows(ctx,
       `SELECT id, job_id, question_id, model_id, region, lease_owner, lease_expires_at, attempts
          FROM executions
-        WHERE state = 'running' AND lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
+        WHERE state = ${CELL_SQL.running} AND lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
           AND ${inJobs('job_id')}
         ORDER BY lease_expires_at`, [ctx.thresholds.stuckRunningMs]);
     return rows.map((r) => ({

@@ -1,11 +1,3 @@
-/** Execution states after which a cell does not change any more. */
-export const TERMINAL_STATES = ['succeeded', 'failed', 'cancelled'] as const;
-
-/** Cells in a terminal state, from a job's counts by state. */
-export function terminalCells(byState: Readonly<Record<string, number>>): number {
-  return TERMINAL_STATES.reduce((n, s) => n + (byState[s] ?? 0), 0);
-}
-
 /** A `width`-column bar for done / total: `█` done, `░` to do (never full before everything is done). */
 export function progressBar(done: number, total: number, width: number): string {
   if (width <= 0) return '';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import type { TimelineAttemptView, TimelineLaneView } from '@beacon/domain';
+import type { AttemptOutcome, TimelineAttemptView, TimelineLaneView } from '@beacon/domain';
 import { axisLine, findGaps, laneBar, markColumn, timeWindow } from './timeline-layout.js';
 import { formatDuration } from './time-format.js';
 
 const T0 = Date.parse('2025-09-30T15:15:05.112Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
-const attempt = (start: number, end: number | null, outcome: string | null = 'succeeded', n = 1): TimelineAttemptView => ({
+const attempt = (start: number, end: number | null, outcome: AttemptOutcome | null = 'succeeded', n = 1): TimelineAttemptView => ({
   id: `a${start}`, attempt: n, runnerId: 'r', startedAt: at(start), endedAt: end === null ? null : at(end), outcome, httpStatus: 200,
   error: null, latencyMs: end === null ? null : end - start, inputTokens: 1, outputTokens: 2, traceId: 't', promptHash: 'h',
 });

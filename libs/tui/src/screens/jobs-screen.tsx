@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { Box } from 'ink';
-import type { JobSummaryView } from '@beacon/domain';
+import { finishedCells, type JobSummaryView } from '@beacon/domain';
 import { useResource } from '../hooks/use-resource.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { JOBS_KEYS } from '../keys/key-tables.js';
-import { progressBar, terminalCells } from '../layout/progress-bar.js';
+import { jobStatusText } from '../layout/job-status-text.js';
+import { progressBar } from '../layout/progress-bar.js';
 import { fit } from '../layout/time-format.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
 import type { CursorMove } from '../state/list-cursor.js';
@@ -27,7 +28,7 @@ export interface JobRow {
  */
 export function jobRows(jobs: readonly JobSummaryView[]): JobRow[] {
   return jobs.map((job) => ({
-    job, done: terminalCells(job.cells.byState), failed: job.cells.byState.failed ?? 0,
+    job, done: finishedCells(job.cells.byState), failed: job.cells.byState.failed ?? 0,
     duplicates: job.findings.duplicates, findings: job.findings.open,
   }));
 }
@@ -41,7 +42,7 @@ function tail(status: string, bar: string, counts: string, failed: string, dups:
 
 /** One row's text (without the selection marker), `width` columns wide. */
 export function jobLine(r: JobRow, width: number): string {
-  const t = tail(r.job.status, progressBar(r.done, r.job.cells.expected, BAR), `${r.done}/${r.job.cells.expected}`,
+  const t = tail(jobStatusText(r.job, true), progressBar(r.done, r.job.cells.expected, BAR), `${r.done}/${r.job.cells.expected}`,
     String(r.failed), String(r.duplicates), String(r.findings));
   return fit(r.job.id, Math.max(8, width - t.length), true) + t;
 }

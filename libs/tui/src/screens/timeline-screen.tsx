@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { Box } from 'ink';
+import { isActiveJobStatus } from '@beacon/domain';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { useTimeline } from '../hooks/use-timeline.js';
 import { TIMELINE_KEYS } from '../keys/key-tables.js';
 import { attemptLine, laneLabel, laneSummary, naturalPairs } from '../layout/lane-text.js';
+import { jobStatusText } from '../layout/job-status-text.js';
 import { axisLine, findGaps, laneBar, markColumn, timeWindow } from '../layout/timeline-layout.js';
 import { clockTime, fit, formatDuration } from '../layout/time-format.js';
 import { parseFilter } from '../state/filter-query.js';
@@ -12,7 +14,6 @@ import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Segments } from '../views/segments.js';
 
 const DETAILS = 6;
-const ACTIVE_JOB = new Set(['queued', 'running', 'cancelling']);
 
 /**
  * A job's cells as lanes on one time axis, loaded a page at a time and drawn only for the visible rows; zoom with
@@ -31,7 +32,7 @@ export function TimelineScreen({ api, state, dispatch, width, height }: ScreenPr
   const count = t.lanes.length;
   useEffect(() => { dispatch({ type: 'cursor/clamp', screen: 'timeline', count, height: lanesHeight }); }, [count, lanesHeight, dispatch]);
 
-  const running = t.job !== null && ACTIVE_JOB.has(t.job.status);
+  const running = t.job !== null && isActiveJobStatus(t.job.status);
   const { refresh } = t;
   useEffect(() => {
     if (!running) return;
@@ -71,7 +72,7 @@ export function TimelineScreen({ api, state, dispatch, width, height }: ScreenPr
   const visible = t.lanes.slice(cursor.top, cursor.top + lanesHeight);
   return (
     <Box flexDirection="column" height={height}>
-      <Note tone="title">{fit(`${jobId} · ${t.job?.status ?? '?'} · lane ${cursor.index + 1}/${t.totalLanes}${t.complete ? '' : ` (${count} loaded)`} · zoom ×${zoom} · ${formatDuration(to - from)}${state.filters.timeline ? ` · filter ${state.filters.timeline}` : ''}${t.error ? ` · ${t.error}` : ''}`, width)}</Note>
+      <Note tone="title">{fit(`${jobId} · ${t.job ? jobStatusText(t.job) : '?'} · lane ${cursor.index + 1}/${t.totalLanes}${t.complete ? '' : ` (${count} loaded)`} · zoom ×${zoom} · ${formatDuration(to - from)}${state.filters.timeline ? ` · filter ${state.filters.timeline}` : ''}${t.error ? ` · ${t.error}` : ''}`, width)}</Note>
       <Note tone={gaps.length > 0 ? 'warn' : 'muted'}>{fit(gapText || 'no gaps', width)}</Note>
       <Note>{' '.repeat(labelWidth + 7) + axisLine(w, barWidth, gaps, (x) => clockTime(x).slice(0, 8))}</Note>
       {visible.map((l, i) => {
