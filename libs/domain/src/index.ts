@@ -91,8 +91,6 @@ export type {
 } from './views/api-views.types.js';
 export { DUPLICATE_FINDING_RULES } from './views/finding-rules.js';
 export * from './retry/index.js';
-export * from './engine/index.js';
-export * from './classify/index.js';
 export * from './report/index.js';
 export * from './live/index.js';
 export * from './auth/index.js';
