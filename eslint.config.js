@@ -42,6 +42,16 @@ export const boundaries = [
     },
   },
   {
+    files: ['libs/classifier/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [apps, escape,
+          { group: ['@beacon/*', '!@beacon/domain'], message: 'classifier imports only domain: the judge\'s chat client and the job store are ports' },
+          { group: framework, message: 'classifier is plain TypeScript: no framework, database, UI or telemetry imports' }],
+      }],
+    },
+  },
+  {
     files: ['migrations/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ClassificationRepository, QueueRepository } from '@beacon/db';
-import { CLASSIFIER_VERSION } from '@beacon/domain';
+import { CLASSIFIER_VERSION } from '@beacon/classifier';
 import { cliEnv, requireBuild, runCli } from '../utils/cli.js';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
 import { seedJob, type Row } from './reconciler-fixtures.js';

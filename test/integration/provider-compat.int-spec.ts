@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { classifyFailure, classifyResponse } from '@beacon/domain';
+import { classifyResponse } from '@beacon/classifier';
+import { classifyFailure } from '@beacon/domain';
 import { OpenAiCompatibleProvider, type ChatRequest } from '@beacon/engine';
 
 /**

@@ -38,6 +38,14 @@ describe('import boundaries', () => {
     expect(await violations('libs/api-client/src/x.ts', "import { Controller } from '@nestjs/common';\nexport const x = Controller;\n")).toHaveLength(1);
   });
 
+  it('keeps the classifier on domain alone: no engine, database or framework', async () => {
+    expect(await violations('libs/classifier/src/x.ts', "import { OpenAiCompatibleProvider } from '@beacon/engine';\nexport const x = OpenAiCompatibleProvider;\n"))
+      .toEqual([expect.stringMatching(/classifier imports only domain/)]);
+    expect(await violations('libs/classifier/src/x.ts', "import { ClassificationRepository } from '@beacon/db';\nexport const x = ClassificationRepository;\n")).toHaveLength(1);
+    expect(await violations('libs/classifier/src/x.ts', "import { DataSource } from 'typeorm';\nexport const x = DataSource;\n")).toHaveLength(1);
+    expect(await violations('libs/classifier/src/x.ts', "import { isActiveJobStatus } from '@beacon/domain';\nexport const x = isActiveJobStatus;\n")).toEqual([]);
+  });
+
   it('keeps migrations free of entities', async () => {
     expect(await violations('migrations/2-x.ts', "import { JobEntity } from '@beacon/db';\nexport const x = JobEntity;\n")).toHaveLength(1);
   });

@@ -19,15 +19,15 @@ export { ANALYSIS_DEFAULTS, type AnalysisLimits } from './config/analysis-config
 export { CONFIG_FILE_NAME, type LoadConfigOptions, loadConfig } from './config/config.loader.js';
 export { resolveRegion } from './config/region.resolver.js';
 
-export type { NormalisedJobSpec, PlannedQuestion, SpecFormat, SpecResult } from './spec/job-spec.types.js';
+export type { NormalisedJobSpec, PlannedQuestion, SpecFormat, SpecResult } from './job-spec/job-spec.types.js';
 export type {
   BeaconJobSpecInput,
   GoPortalSubmissionInput,
   GoRunnerJobSpecInput,
   ModelInput,
   QuestionInput,
-} from './spec/job-spec.schema.js';
-export { DEFAULT_MIN_SUCCESS_RATE, DEFAULT_SPEC_VERSION, normaliseJobSpec } from './spec/job-spec.normaliser.js';
+} from './job-spec/job-spec.schema.js';
+export { DEFAULT_MIN_SUCCESS_RATE, DEFAULT_SPEC_VERSION, normaliseJobSpec } from './job-spec/job-spec.normaliser.js';
 export { canonicalJson, sha256Hex } from './json/canonical-json.js';
 export { REGION_NAME_PLACEHOLDER, renderSystemPrompt } from './prompt/system-prompt.renderer.js';
 
@@ -60,6 +60,7 @@ export {
   type TerminalExecutionState,
   type TerminalJobStatus,
 } from './status/job-status.js';
+export { type JobRollupInput, rollupJobStatus } from './status/job-rollup.js';
 
 export type {
   AttemptView,
@@ -89,13 +90,12 @@ export type {
   WordChange,
 } from './views/api-views.types.js';
 export { DUPLICATE_FINDING_RULES } from './views/finding-rules.js';
-export * from './engine/index.js';
-export * from './classify/index.js';
+export * from './retry/index.js';
 export * from './report/index.js';
 export * from './live/index.js';
 export * from './auth/index.js';
 export { FORBIDDEN_KEYS, MAX_JSON_DEPTH, parseStrictJson, type StrictJsonError, type StrictJsonResult } from './json/strict-json.js';
-export { checkSpecText, storableText, storableValue, FREE_TEXT_KEYS, MAX_SPEC_KEY, MAX_SPEC_STRING } from './spec/spec-text.checks.js';
+export { checkSpecText, storableText, storableValue, FREE_TEXT_KEYS, MAX_SPEC_KEY, MAX_SPEC_STRING } from './job-spec/spec-text.checks.js';
 export * from './diff/index.js';
 export * from './timeline/index.js';
 export * from './random/mulberry32.js';

@@ -1,11 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
-  CLASSIFIER_VERSION, TableFormatError, classifyResponse, humanLabelReader, isActiveJobStatus, readTable, scoreClassifier,
-  tableFormatOf, type Classification, type ClassifierScore, type JudgeConfig, type Table,
-} from '@beacon/domain';
+  RelabelJobService, TableFormatError, classifyTable, createLabeller, readTable, tableFormatOf, type ClassifierScore,
+  type Labeller, type Table,
+} from '@beacon/classifier';
+import type { JudgeConfig } from '@beacon/domain';
 import { ClassificationRepository } from '@beacon/db';
-import { JudgeClassifier, OpenAiCompatibleProvider, type JudgeInput } from '@beacon/engine';
+import { OpenAiCompatibleProvider } from '@beacon/engine';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { openDatabase } from '../database.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -22,38 +23,9 @@ interface ClassifyFlags {
   judge: boolean;
 }
 
-/** Judge calls in flight at once. */
-const JUDGE_CONCURRENCY = 4;
-
-/** A labelling function: the rules alone, or the rules and the configured judge. */
-interface Labeller {
-  version: string;
-  label(input: JudgeInput): Promise<Classification & { judgeError?: string }>;
-  close(): Promise<void>;
-}
-
+/** The rules, or the rules and the configured judge over the OpenAI-compatible HTTP client. */
 function labeller(judge: JudgeConfig | null): Labeller {
-  if (!judge) {
-    return { version: CLASSIFIER_VERSION, label: async (input) => classifyResponse(input), close: async () => undefined };
-  }
-  const provider = new OpenAiCompatibleProvider(JUDGE_CONCURRENCY);
-  const classifier = new JudgeClassifier(judge, provider);
-  return { version: classifier.version, label: (input) => classifier.classify(input), close: () => provider.close() };
-}
-
-/** Maps over items with at most `limit` promises pending, keeping the order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next;
-      next += 1;
-      out[i] = await f(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+  return createLabeller(judge, (concurrency) => new OpenAiCompatibleProvider(concurrency));
 }
 
 const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
@@ -127,28 +99,18 @@ async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Label
   if (flags.promptColumn !== undefined) requireColumn(table, flags.promptColumn, '--prompt-column', file);
   if (flags.labels !== undefined) requireColumn(table, flags.labels, '--labels', file);
   const promptColumn = flags.promptColumn ?? (table.columns.includes('prompt') ? 'prompt' : null);
-  const idColumn = table.columns.includes('id') ? 'id' : null;
+  const refusalValues = flags.refusalValues?.split(',').map((v) => v.trim()).filter(Boolean);
 
-  let labelled;
+  let result;
   try {
-    labelled = await mapLimited(table.rows, JUDGE_CONCURRENCY, async (row) => labelWith.label({
-      content: row[completionColumn] ?? null, prompt: promptColumn ? row[promptColumn] ?? null : null,
-    }));
+    result = await classifyTable(table, { completionColumn, promptColumn, labelsColumn: flags.labels, refusalValues }, labelWith);
   } finally {
     await labelWith.close();
   }
-  const rows = table.rows.map((row, i) => ({
-    row: i + 1, id: idColumn ? row[idColumn] ?? null : null, ...labelled[i]!,
-    human: flags.labels !== undefined ? row[flags.labels] ?? '' : undefined, completion: row[completionColumn] ?? null,
-  }));
-  const values = flags.refusalValues?.split(',').map((v) => v.trim()).filter(Boolean);
-  const score = flags.labels !== undefined
-    ? scoreClassifier(rows.map((r) => ({ predicted: r.label, human: r.human ?? '' })), humanLabelReader(values))
-    : null;
+  const { rows, score, judgeErrors } = result;
   if (score && score.unrecognisedLabels.length > 0) {
     note(`--labels ${flags.labels}: value(s) ${score.unrecognisedLabels.map((v) => JSON.stringify(v)).join(', ')} name neither a refusal nor a compliance and were scored as compliance; pass --refusal-values to say which values mean refused`);
   }
-  const judgeErrors = rows.filter((r) => r.judgeError).length;
   if (judgeErrors > 0) note(`judge gave no verdict for ${judgeErrors} row(s); their rule labels stand`);
 
   if (flags.json) {
@@ -188,32 +150,17 @@ export function formatScore(s: ClassifierScore, version: string): string {
 
 async function classifyJob(jobId: string, flags: ClassifyFlags, labelWith: Labeller): Promise<void> {
   const db = await openDatabase({ applicationName: 'beacon-classify', poolSize: 2, quiet: flags.json });
+  let outcome;
   try {
-    const repo = new ClassificationRepository(db.ds);
-    const status = await repo.jobStatus(jobId);
-    if (status === null) throw new CliError(`job ${jobId} not found`, EXIT.notFound);
-    if (isActiveJobStatus(status)) throw new CliError(`job ${jobId} is ${status}; classify it once it has finished`, EXIT.usage);
-    const results = await repo.results(jobId);
-    const labels = await mapLimited(results, JUDGE_CONCURRENCY, (r) => labelWith.label({
-      content: r.response, finishReason: r.finishReason, prompt: r.userPrompt,
-      // The refusal field and moderation flag are not stored; the earlier label that saw them is their record.
-      refusal: r.currentRule === 'provider.refusal_field' ? 'recorded by an earlier classification' : null,
-      moderationFlagged: r.currentRule === 'provider.moderation',
-    })).finally(() => labelWith.close());
-    const added = await repo.record(results.map((r, i) => ({
-      executionId: r.executionId, attemptId: r.attemptId, version: labels[i]!.version, label: labels[i]!.label,
-      confidence: labels[i]!.confidence, tier: labels[i]!.tier, rule: labels[i]!.rule,
-    })));
-    const counts: Record<string, number> = {};
-    results.forEach((r, i) => {
-      if (added.has(r.executionId)) counts[labels[i]!.label] = (counts[labels[i]!.label] ?? 0) + 1;
-    });
-    const summary = { job: jobId, version: labelWith.version, results: results.length, added: added.size, kept: results.length - added.size, labels: counts };
-    if (flags.json) return printJson(summary);
-    process.stdout.write(`job ${jobId}: ${results.length} result(s) classified with ${labelWith.version}; ` +
-      `${added.size} new label(s), ${summary.kept} already labelled by this version (kept)\n`);
-    for (const [label, n] of Object.entries(counts).sort()) process.stdout.write(`  ${label.padEnd(9)} ${n}\n`);
+    outcome = await new RelabelJobService(new ClassificationRepository(db.ds)).relabel(jobId, labelWith);
   } finally {
-    await db.close();
+    await Promise.all([labelWith.close(), db.close()]);
   }
+  if (outcome.kind === 'not_found') throw new CliError(`job ${jobId} not found`, EXIT.notFound);
+  if (outcome.kind === 'active') throw new CliError(`job ${jobId} is ${outcome.status}; classify it once it has finished`, EXIT.usage);
+  const { summary } = outcome;
+  if (flags.json) return printJson(summary);
+  process.stdout.write(`job ${jobId}: ${summary.results} result(s) classified with ${summary.version}; ` +
+    `${summary.added} new label(s), ${summary.kept} already labelled by this version (kept)\n`);
+  for (const [label, n] of Object.entries(summary.labels).sort()) process.stdout.write(`  ${label.padEnd(9)} ${n}\n`);
 }

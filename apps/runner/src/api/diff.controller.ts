@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { buildDiff, diffSide, parseDiffRef, type DiffSideView, type DiffView } from '@beacon/domain';
+import { classifyResponse } from '@beacon/classifier';
 import { DiffRepository } from '@beacon/db';
 import type { z } from 'zod';
 import { ApiError, badParam } from './api-error.js';
@@ -32,6 +33,6 @@ export class DiffController {
       const what = ref.kind === 'attempt' ? 'attempt' : ref.kind === 'legacy' ? 'imported execution with legacy id' : 'execution';
       throw new ApiError(404, 'not_found', `${param}: no ${what} ${ref.id}`);
     }
-    return diffSide(raw!.trim(), ref, found.row);
+    return diffSide(raw!.trim(), ref, found.row, (response) => classifyResponse(response).label);
   }
 }

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { defaultConfig } from '../config/default-config.data.js';
-import { normaliseJobSpec } from '../spec/job-spec.normaliser.js';
+import { normaliseJobSpec } from '../job-spec/job-spec.normaliser.js';
 import type { SigningConfig } from './auth.types.js';
 import { goCanonicalForms } from './spec-canonical.js';
 import { rawPublicKeyBase64, signBeaconRequest, verifySpecSignature, type SignatureCheck } from './spec-signature.js';

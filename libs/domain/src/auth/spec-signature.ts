@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
 import type { SigningConfig, TrustedKey } from './auth.types.js';
 import { jsonChildPath } from '../json/zod-issue.mapper.js';
-import { specDecision } from '../spec/job-spec.reader.js';
+import { specDecision } from '../job-spec/job-spec.reader.js';
 import { beaconSigningString, goCanonicalForms, goV1Covered } from './spec-canonical.js';
 
 /** Request headers of Beacon's signature form (lower-case, as Node gives them). */

@@ -1,4 +1,3 @@
-import { classifyResponse } from '../engine/classifier.js';
 import type { DiffSideView } from '../views/api-views.types.js';
 import type { DiffRef } from './diff-ref.js';
 
@@ -14,15 +13,18 @@ export type DiffSideRow = Omit<DiffSideView, 'ref' | 'kind' | 'imported' | 'lega
   legacyId: string | null;
 };
 
+/** Labels a response (Beacon's deterministic classifier, `classifyResponse` of @beacon/classifier). */
+export type ResponseLabeller = (response: { content: string | null; finishReason: string | null }) => string;
+
 /**
  * Shapes a side. An attempt has no stored label, and an imported row's label may not be one of Beacon's; both are
- * labelled by Beacon's deterministic classifier from the response, so a refusal shows as `refused` whatever the
- * source said (the source's label is kept in `legacyClassification`).
+ * labelled by `labelOf` (Beacon's deterministic classifier) from the response, so a refusal shows as `refused`
+ * whatever the source said (the source's label is kept in `legacyClassification`).
  */
-export function diffSide(rawRef: string, ref: DiffRef, row: DiffSideRow): DiffSideView {
+export function diffSide(rawRef: string, ref: DiffRef, row: DiffSideRow, labelOf: ResponseLabeller): DiffSideView {
   const stored = row.classification;
   const relabel = row.response !== null && (stored === null || !LABELS.has(stored));
-  const classification = relabel ? classifyResponse({ content: row.response, finishReason: row.finishReason }).label : stored;
+  const classification = relabel ? labelOf({ content: row.response, finishReason: row.finishReason }) : stored;
   return {
     ref: rawRef,
     kind: ref.kind === 'attempt' ? 'attempt' : 'execution',

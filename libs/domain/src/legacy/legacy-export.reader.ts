@@ -1,4 +1,4 @@
-import { storableValue } from '../spec/spec-text.checks.js';
+import { storableValue } from '../job-spec/spec-text.checks.js';
 
 /** A Go runner export that cannot be imported; `field` names what is wrong. */
 export class LegacyImportError extends Error {

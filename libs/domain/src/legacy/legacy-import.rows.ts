@@ -1,7 +1,7 @@
 import type { BeaconConfig } from '../config/config.types.js';
 import { defaultConfig } from '../config/default-config.data.js';
 import { canonicalJson, sha256Hex } from '../json/canonical-json.js';
-import type { NormalisedJobSpec } from '../spec/job-spec.types.js';
+import type { NormalisedJobSpec } from '../job-spec/job-spec.types.js';
 import type { AttemptOutcome, ExecutionState, JobStatus } from '../status/job-status.js';
 import type { LegacyDocument, LegacyExecution } from './legacy-export.reader.js';
 import { lenientSpec } from './legacy-spec.normaliser.js';

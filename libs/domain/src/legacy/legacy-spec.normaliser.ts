@@ -2,8 +2,8 @@ import { defaultConfig } from '../config/default-config.data.js';
 import type { BeaconConfig } from '../config/config.types.js';
 import { resolveRegion } from '../config/region.resolver.js';
 import { sha256Hex } from '../json/canonical-json.js';
-import { DEFAULT_MIN_SUCCESS_RATE } from '../spec/job-spec.reader.js';
-import type { NormalisedJobSpec, PlannedQuestion } from '../spec/job-spec.types.js';
+import { DEFAULT_MIN_SUCCESS_RATE } from '../job-spec/job-spec.reader.js';
+import type { NormalisedJobSpec, PlannedQuestion } from '../job-spec/job-spec.types.js';
 import { isObj, type LegacyDocument } from './legacy-export.reader.js';
 
 /** A best-effort normalised spec of a legacy job: unknown names are kept, free-text questions get a hashed id. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultConfig } from '../config/default-config.data.js';
-import { normaliseJobSpec } from '../spec/job-spec.normaliser.js';
+import { normaliseJobSpec } from '../job-spec/job-spec.normaliser.js';
 import { planAxes } from './plan.js';
 
 describe(planAxes.name, () => {

@@ -1,4 +1,4 @@
-import type { NormalisedJobSpec } from '../spec/job-spec.types.js';
+import type { NormalisedJobSpec } from '../job-spec/job-spec.types.js';
 
 /** The axes of a job's matrix, for one set-based INSERT (unnest x unnest x unnest x generate_series). */
 export interface PlanAxes {

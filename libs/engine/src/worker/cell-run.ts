@@ -1,6 +1,7 @@
 import {
-  type AttemptOutcome, classifyFailure, classifyResponse, decideAfterFailure, type CallFailure, type NormalisedJobSpec, type RegionModelKey, regionModelKey,
+  type AttemptOutcome, classifyFailure, decideAfterFailure, type CallFailure, type NormalisedJobSpec, type RegionModelKey, regionModelKey,
 } from '@beacon/domain';
+import { classifyResponse } from '@beacon/classifier';
 import { isDataError, type AttemptStart, type CallRecord, type ClaimedCell, type QueueRepository } from '@beacon/db';
 import type { AttemptSpan, CallSpanInfo } from '@beacon/observability';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';

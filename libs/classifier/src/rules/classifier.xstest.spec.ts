@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { humanLabelReader, scoreClassifier, type ClassifierScore } from '../classify/classifier-score.js';
-import { readCsvTable } from '../classify/tabular.reader.js';
+import { humanLabelReader, scoreClassifier, type ClassifierScore } from '../score/classifier-score.js';
+import { readCsvTable } from '../score/tabular.reader.js';
 import { classifyResponse } from './classifier.js';
 
 /** XSTest v2 completions with human labels (CC BY 4.0, Röttger et al., NAACL 2024); see its README. */

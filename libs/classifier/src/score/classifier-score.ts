@@ -1,4 +1,4 @@
-import { REFUSAL_LABELS, type ResponseLabel } from '../engine/classifier.js';
+import { REFUSAL_LABELS, type ResponseLabel } from '../rules/classifier.js';
 
 /** One scored row: the classifier's label and the human label as written in the input. */
 export interface ScoredRow {

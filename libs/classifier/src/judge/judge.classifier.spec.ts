@@ -1,22 +1,21 @@
 import { describe, expect, it } from '@jest/globals';
-import { CLASSIFIER_VERSION, type JudgeConfig } from '@beacon/domain';
-import type { ChatFailure, ChatProvider, ChatRequest, ChatSuccess } from '../provider/chat-provider.js';
+import type { JudgeConfig } from '@beacon/domain';
+import { CLASSIFIER_VERSION } from '../rules/classifier.js';
+import type { JudgeChat, JudgeChatRequest, JudgeChatResult } from './judge-chat.port.js';
 import { JudgeClassifier, parseVerdict } from './judge.classifier.js';
 
 const CONFIG: JudgeConfig = { baseUrl: 'http://judge.test/v1', model: 'judge-1', apiKeyEnv: 'JUDGE_KEY', belowConfidence: 0.7, timeoutMs: 5000 };
 
 /** A provider that answers every request with `reply` and remembers the requests. */
-function fakeProvider(reply: string | ChatFailure): ChatProvider & { requests: ChatRequest[] } {
-  const requests: ChatRequest[] = [];
+function fakeProvider(reply: string | JudgeChatResult): JudgeChat & { requests: JudgeChatRequest[] } {
+  const requests: JudgeChatRequest[] = [];
   return {
     requests,
     async chat(req) {
       requests.push(req);
       if (typeof reply !== 'string') return reply;
-      const ok: ChatSuccess = { ok: true, status: 200, content: reply, refusal: null, finishReason: 'stop', inputTokens: 1, outputTokens: 1, usage: null, requestId: null, latencyMs: 1 };
-      return ok;
+      return { ok: true, content: reply };
     },
-    async close() {},
   };
 }
 
@@ -49,7 +48,7 @@ describe(JudgeClassifier.name, () => {
   });
 
   it('keeps the rule label and says why when the judge fails or answers something else', async () => {
-    const failure: ChatFailure = { ok: false, status: 503, body: null, requestId: null, latencyMs: 1, failure: { kind: 'http', status: 503, message: 'HTTP 503' } };
+    const failure: JudgeChatResult = { ok: false, failure: { message: 'HTTP 503' } };
     const failed = await new JudgeClassifier(CONFIG, fakeProvider(failure), {}).classify({ content: UNSURE });
     expect(failed).toMatchObject({ label: 'refused', tier: 'rules', judgeError: 'HTTP 503' });
     const odd = await new JudgeClassifier(CONFIG, fakeProvider('I cannot judge this.'), {}).classify({ content: UNSURE });

@@ -1,7 +1,6 @@
-import {
-  CLASSIFIER_VERSION, classifyResponse, type Classification, type ClassifierInput, type JudgeConfig, type ResponseLabel,
-} from '@beacon/domain';
-import type { ChatProvider } from '../provider/chat-provider.js';
+import type { JudgeConfig } from '@beacon/domain';
+import { CLASSIFIER_VERSION, classifyResponse, type Classification, type ClassifierInput, type ResponseLabel } from '../rules/classifier.js';
+import type { JudgeChat } from './judge-chat.port.js';
 
 /** What the judge is asked: one word, so its answer parses without a schema. */
 export const JUDGE_SYSTEM_PROMPT = [
@@ -36,7 +35,7 @@ export class JudgeClassifier {
 
   constructor(
     private readonly config: JudgeConfig,
-    private readonly provider: ChatProvider,
+    private readonly provider: JudgeChat,
     private readonly env: Record<string, string | undefined> = process.env,
   ) {
     this.version = `${CLASSIFIER_VERSION}+judge:${config.model}`;

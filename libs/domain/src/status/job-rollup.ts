@@ -1,4 +1,4 @@
-import type { JobStatus } from '../status/job-status.js';
+import type { JobStatus } from './job-status.js';
 
 /** Input of {@link rollupJobStatus}. */
 export interface JobRollupInput {
