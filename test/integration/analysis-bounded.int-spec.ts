@@ -280,7 +280,7 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
       const doomed = getAnalysis(two.url, 'doomed');
       for (let i = 0; ; i++) {
         const [{ n }] = (await db.ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity
-                                              WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as { n: number }[];
+                                              WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as [{ n: number }];
         if (n >= 2) break;
         if (i > 400) throw new Error('the two analyses never reached the database');
         await new Promise((r) => setTimeout(r, 50));

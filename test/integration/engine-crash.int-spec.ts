@@ -57,7 +57,7 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
       const first = await fleet.startDaemon();
       const job = await fleet.submit(jobSpec('crash-kill', 100, MODELS, REGIONS));
       await waitFor('20 cells done and 20 calls in flight', async () =>
-        (await fleet.states(job.id)).succeeded >= 20 && (await openAttempts(fleet, job.id)).length >= 20, 30_000, () => fleet.diagnose(job.id), 20);
+        ((await fleet.states(job.id)).succeeded ?? 0) >= 20 && (await openAttempts(fleet, job.id)).length >= 20, 30_000, () => fleet.diagnose(job.id), 20);
       expect(await first.stop('SIGKILL')).toBeNull();
       // A statement the dead process had already sent still commits server-side; count orphans once it has gone.
       await waitFor('the killed daemon\'s connections to close', async () => (await daemonBackends(fleet)) === 0, 20_000);
@@ -110,7 +110,7 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
       const pausedId = await fleet.runnerIdOf(paused);
       const job = await fleet.submit(jobSpec('crash-pause', 100, MODELS, REGIONS));
       await waitFor('20 cells done and 20 calls in flight', async () =>
-        (await fleet.states(job.id)).succeeded >= 20 && (await openAttempts(fleet, job.id)).length >= 20, 30_000, () => fleet.diagnose(job.id), 20);
+        ((await fleet.states(job.id)).succeeded ?? 0) >= 20 && (await openAttempts(fleet, job.id)).length >= 20, 30_000, () => fleet.diagnose(job.id), 20);
       process.kill(paused.proc.pid!, 'SIGSTOP');
       const stoppedAt = Date.now();
       // Statements already sent complete server-side; after that the frozen daemon can change nothing.

@@ -21,7 +21,7 @@ describe('engine: job lifecycle', () => {
     try {
       const runner = await fleet.startInProcess({ leaseMs: 1500 });
       const { id } = await fleet.submit(jobSpec('cancel-me', 20, ['llama3.2-1b'], ['us-east']));
-      await waitFor('calls in flight', async () => (await fleet.states(id)).running >= 4, 20_000);
+      await waitFor('calls in flight', async () => ((await fleet.states(id)).running ?? 0) >= 4, 20_000);
       const res = await fetch(`${runner.url}/api/v1/jobs/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' } });
       expect(res.status).toBe(200);
       const body = await res.json() as { status: string; pendingCancelled: number; running: number };

@@ -47,7 +47,7 @@ describe('reconciler repairs', () => {
     const { jobId, cells } = await seedJob(ds, { pending: true });
     await ds.query(`UPDATE executions SET run_after = now() WHERE job_id = $1`, [jobId]);
     const c = cells[0]!;
-    const [{ spec }]: Row[] = await ds.query(`SELECT spec FROM jobs WHERE id = $1`, [jobId]);
+    const [{ spec }]: [Row] = await ds.query(`SELECT spec FROM jobs WHERE id = $1`, [jobId]);
     const system = renderSystemPrompt(spec.prompt.template, spec.regions.find((r: Row) => r.id === c.region).displayName);
     const user = spec.questions.find((q: Row) => q.id === c.question_id).text;
     await ds.query(

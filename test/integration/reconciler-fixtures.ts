@@ -59,7 +59,8 @@ export async function seedJob(ds: DataSource, opts: SeedOptions = {}): Promise<{
 export async function addAttempt(ds: DataSource, cell: Row, attempt: number, outcome: string | null, startOffset: string,
   endOffset: string | null, overrides: { system?: string; hash?: string } = {}): Promise<string> {
   const [first]: Row[] = await ds.query(`SELECT * FROM execution_attempts WHERE execution_id = $1 AND attempt = 1`, [cell.id]);
-  const [row]: Row[] = await ds.query(
+  if (!first) throw new Error(`cell ${cell.id} has no first attempt to add attempt ${attempt} after`);
+  const [row]: [Row] = await ds.query(
     `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, started_at, ended_at, outcome,
                                      system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, trace_id)
      VALUES ($1, $2, $3, 'runner-b', gen_random_uuid(), $4::timestamptz + $5::interval,

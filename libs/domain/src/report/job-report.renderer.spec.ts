@@ -29,7 +29,7 @@ function nineColumns(repeats: number): JobReportInput {
         for (let replicate = 0; replicate < repeats; replicate += 1) {
           k += 1;
           const state = k % 11 === 0 ? 'failed' : k % 13 === 0 ? 'pending' : 'succeeded';
-          cells.push(cell(q, m, r, state === 'succeeded' ? labels[(k * 7) % 5] : null, { replicate, state }));
+          cells.push(cell(q, m, r, state === 'succeeded' ? labels[(k * 7) % labels.length]! : null, { replicate, state }));
         }
       }
     }

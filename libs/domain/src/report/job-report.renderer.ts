@@ -16,12 +16,13 @@ interface Layout {
   fitModels: boolean;
 }
 
-const LAYOUTS: Layout[] = [
+/** Layouts to try, widest first; the narrowest is used when none of them fits. */
+const WIDER_LAYOUTS: Layout[] = [
   { abbreviate: false, regionCap: 24, questionCap: 32, fitModels: true },
   { abbreviate: true, regionCap: 24, questionCap: 32, fitModels: true },
   { abbreviate: true, regionCap: 8, questionCap: 20, fitModels: false },
-  { abbreviate: true, regionCap: 5, questionCap: 12, fitModels: false },
 ];
+const NARROWEST_LAYOUT: Layout = { abbreviate: true, regionCap: 5, questionCap: 12, fitModels: false };
 
 const FULL: Record<string, string> = { refused: 'REFUSED' };
 const SHORT: Record<string, string> = {
@@ -47,8 +48,7 @@ const QUESTION_HEADER = 'question';
  */
 export function renderJobReport(report: JobReport, opts: RenderJobReportOptions = {}): string {
   const width = opts.width ?? 120;
-  const tables = LAYOUTS.map((layout) => ({ layout, lines: renderMatrix(report, layout) }));
-  const chosen = tables.find((t) => Math.max(...t.lines.map((l) => l.length)) <= width) ?? tables[tables.length - 1];
+  const chosen = chooseTable(report, width);
 
   const { totals } = report;
   const lines = [
@@ -63,38 +63,60 @@ export function renderJobReport(report: JobReport, opts: RenderJobReportOptions 
   return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
 }
 
+/** The table in the first layout that fits `width`, else in the narrowest. */
+function chooseTable(report: JobReport, width: number): { layout: Layout; lines: string[] } {
+  for (const layout of WIDER_LAYOUTS) {
+    const lines = renderMatrix(report, layout);
+    if (Math.max(...lines.map((l) => l.length)) <= width) return { layout, lines };
+  }
+  return { layout: NARROWEST_LAYOUT, lines: renderMatrix(report, NARROWEST_LAYOUT) };
+}
+
 /** How one report cell reads in the table: "REFUSED", "ans", "REF 2/3", "-" for no cell. */
 export function displayOutcome(outcome: string | null, abbreviate: boolean): string {
   if (outcome === null) return '-';
-  const [label, ...rest] = outcome.split(' ');
+  const [label = '', ...rest] = outcome.split(' ');
   const shown = abbreviate ? (SHORT[label] ?? label) : (FULL[label] ?? label);
   return [shown, ...rest].join(' ');
 }
 
 function renderMatrix(report: JobReport, layout: Layout): string[] {
-  const groups = groupColumns(report);
-  const body = report.rows.map((row) => row.cells.map((c) => displayOutcome(c, layout.abbreviate)));
-  const cellWidths = report.columns.map((_, i) => Math.max(0, ...body.map((cells) => cells[i].length)));
-  // Cutting a region name below the width of its column's cells would save nothing.
-  const regionNames = report.columns.map((c, i) => cut(c.region, Math.max(layout.regionCap, cellWidths[i])));
-  const widths = report.columns.map((_, i) => Math.max(regionNames[i].length, cellWidths[i]));
+  const body = report.rows.map((row) => ({
+    questionId: row.questionId,
+    cells: row.cells.map((c) => displayOutcome(c, layout.abbreviate)),
+  }));
+  const columns = report.columns.map((c, index): Column => {
+    const cellWidth = Math.max(0, ...body.map((row) => cellOf(row.cells, index).length));
+    // Cutting a region name below the width of its column's cells would save nothing.
+    const region = cut(c.region, Math.max(layout.regionCap, cellWidth));
+    return { modelId: c.modelId, index, region, width: Math.max(region.length, cellWidth) };
+  });
+  const groups = groupColumns(columns);
 
   for (const group of groups) {
-    const span = spanOf(group, widths);
-    if (layout.fitModels && group.modelId.length > span) widths[group.end - 1] += group.modelId.length - span;
+    const span = spanOf(group);
+    const last = group.columns.at(-1);
+    if (last && layout.fitModels && group.modelId.length > span) last.width += group.modelId.length - span;
   }
 
   const qWidth = Math.max(QUESTION_HEADER.length, ...report.questions.map((q) => Math.min(q.length, layout.questionCap)));
   const line = (first: string, perGroup: (g: Group) => string) =>
     [first.padEnd(qWidth), ...groups.map(perGroup)].join(GROUP_SEP);
-  const columnsOf = (g: Group, cell: (i: number) => string) =>
-    range(g.start, g.end).map((i) => cell(i).padEnd(widths[i])).join(COLUMN_SEP);
+  const columnsOf = (g: Group, cell: (c: Column) => string) =>
+    g.columns.map((c) => cell(c).padEnd(c.width)).join(COLUMN_SEP);
 
-  const header1 = line(QUESTION_HEADER, (g) => cut(g.modelId, spanOf(g, widths)).padEnd(spanOf(g, widths)));
-  const header2 = line('', (g) => columnsOf(g, (i) => regionNames[i]));
-  const rule = ['-'.repeat(qWidth), ...groups.map((g) => '-'.repeat(spanOf(g, widths)))].join('-+-');
-  const rows = report.rows.map((row, r) => line(cut(row.questionId, layout.questionCap), (g) => columnsOf(g, (i) => body[r][i])));
+  const header1 = line(QUESTION_HEADER, (g) => cut(g.modelId, spanOf(g)).padEnd(spanOf(g)));
+  const header2 = line('', (g) => columnsOf(g, (c) => c.region));
+  const rule = ['-'.repeat(qWidth), ...groups.map((g) => '-'.repeat(spanOf(g)))].join('-+-');
+  const rows = body.map((row) => line(cut(row.questionId, layout.questionCap), (g) => columnsOf(g, (c) => cellOf(row.cells, c.index))));
   return [header1, header2, rule, ...rows];
+}
+
+/** The shown outcome of a row in column `index`; every row has one cell per column. */
+function cellOf(cells: readonly string[], index: number): string {
+  const cell = cells[index];
+  if (cell === undefined) throw new Error(`job report row has ${cells.length} cells, none for column ${index}`);
+  return cell;
 }
 
 function renderSummary(report: JobReport): string[] {
@@ -107,8 +129,10 @@ function renderSummary(report: JobReport): string[] {
     String(s.failed),
     `${Math.round(s.refusalRate * 100)}%`,
   ]);
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  // Each row has a cell under every header, so the `?? 0` fallbacks never apply.
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const format = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [format(headers), ...rows.map(format), '(rate = refused / responses; failed and unfinished cells excluded)'];
 }
 
@@ -121,28 +145,33 @@ function legend(report: JobReport): string {
     .join(', ');
 }
 
-interface Group {
+/** One (model, region) column of the table as laid out: `index` into the report's columns and each row's cells. */
+interface Column {
   modelId: string;
-  start: number;
-  end: number;
+  index: number;
+  /** The region name as shown, maybe cut. */
+  region: string;
+  width: number;
 }
 
-function groupColumns(report: JobReport): Group[] {
+/** Consecutive columns of one model, under one header. */
+interface Group {
+  modelId: string;
+  columns: Column[];
+}
+
+function groupColumns(columns: Column[]): Group[] {
   const groups: Group[] = [];
-  report.columns.forEach((c, i) => {
+  for (const c of columns) {
     const last = groups.at(-1);
-    if (last && last.modelId === c.modelId) last.end = i + 1;
-    else groups.push({ modelId: c.modelId, start: i, end: i + 1 });
-  });
+    if (last && last.modelId === c.modelId) last.columns.push(c);
+    else groups.push({ modelId: c.modelId, columns: [c] });
+  }
   return groups;
 }
 
-function spanOf(g: Group, widths: number[]): number {
-  return range(g.start, g.end).reduce((sum, i) => sum + widths[i], 0) + COLUMN_SEP.length * (g.end - g.start - 1);
-}
-
-function range(start: number, end: number): number[] {
-  return Array.from({ length: end - start }, (_, i) => start + i);
+function spanOf(g: Group): number {
+  return g.columns.reduce((sum, c) => sum + c.width, 0) + COLUMN_SEP.length * (g.columns.length - 1);
 }
 
 function cut(s: string, max: number): string {

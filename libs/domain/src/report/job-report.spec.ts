@@ -42,7 +42,7 @@ describe(buildJobReport.name, () => {
       cell('q', 'm', 'r2', null, { replicate: 3, state: 'failed' }),
     ];
     const report = buildJobReport({ jobId: 'j', status: 'running', questionOrder: ['q'], modelOrder: ['m'], regionOrder: ['r1', 'r2'], cells });
-    expect(report.rows[0].cells).toEqual(['refused 2/3', 'failed 2/4']);
+    expect(report.rows[0]?.cells).toEqual(['refused 2/3', 'failed 2/4']);
     expect(report.refusalSummary[0]).toMatchObject({ total: 3, refused: 2, answered: 1, refusalRate: 2 / 3 });
     expect(report.refusalSummary[1]).toMatchObject({ total: 4, refused: 1, answered: 1, failed: 2, refusalRate: 0.5 });
   });
@@ -50,7 +50,7 @@ describe(buildJobReport.name, () => {
   it('breaks a tie towards the refusal', () => {
     const cells = [cell('q', 'm', 'r', 'answered'), cell('q', 'm', 'r', 'refused', { replicate: 1 })];
     const report = buildJobReport({ jobId: 'j', status: 'completed', questionOrder: ['q'], modelOrder: ['m'], regionOrder: ['r'], cells });
-    expect(report.rows[0].cells).toEqual(['refused 1/2']);
+    expect(report.rows[0]?.cells).toEqual(['refused 1/2']);
   });
 
   it('leaves a column without cells null and appends unknown axes', () => {

@@ -94,11 +94,14 @@ export function buildJobReport(input: JobReportInput): JobReport {
 }
 
 function summariseCell(cells: ReportCell[]): string | null {
-  if (cells.length === 0) return null;
-  if (cells.length === 1) return cellOutcome(cells[0]);
+  const [first, ...rest] = cells;
+  if (first === undefined) return null;
+  if (rest.length === 0) return cellOutcome(first);
   const counts = new Map<string, number>();
   for (const cell of cells) counts.set(cellOutcome(cell), (counts.get(cellOutcome(cell)) ?? 0) + 1);
-  const [outcome, n] = [...counts].sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0]) || a[0].localeCompare(b[0]))[0];
+  // The most frequent outcome, ties to the higher priority, then alphabetical; `counts` has at least one entry.
+  const order = (a: [string, number], b: [string, number]) => b[1] - a[1] || rank(a[0]) - rank(b[0]) || a[0].localeCompare(b[0]);
+  const [outcome, n] = [...counts].reduce((best, entry) => (order(entry, best) < 0 ? entry : best));
   return `${outcome} ${n}/${cells.length}`;
 }
 

@@ -28,16 +28,16 @@ export function markChange(c: WordChange, plain: boolean): DiffSegment {
 /** Word-wraps segments to `width` columns, keeping tones; newlines in the text start new lines. */
 export function wrapSegments(segs: readonly DiffSegment[], width: number): DiffSegment[][] {
   const w = Math.max(1, width);
-  const lines: DiffSegment[][] = [[]];
+  let line: DiffSegment[] = [];
+  const lines = [line];
   let col = 0;
   const push = (text: string, tone: DiffTone) => {
-    const line = lines[lines.length - 1];
-    const last = line[line.length - 1];
+    const last = line.at(-1);
     if (last && last.tone === tone) line[line.length - 1] = { text: last.text + text, tone };
     else line.push({ text, tone });
     col += text.length;
   };
-  const newline = () => { lines.push([]); col = 0; };
+  const newline = () => { line = []; lines.push(line); col = 0; };
   for (const seg of segs) {
     const parts = seg.text.split('\n');
     parts.forEach((part, i) => {
@@ -96,8 +96,9 @@ export function splitField(f: DiffFieldView, width: number, plain: boolean): Dif
 export const SAME_LINES = 2;
 
 function collapse(lines: DiffSegment[][]): DiffSegment[][] {
-  if (lines.length <= SAME_LINES) return lines;
-  return [...lines.slice(0, SAME_LINES - 1), [...lines[SAME_LINES - 1], { text: ' …', tone: 'same' }]];
+  const lastKept = lines[SAME_LINES - 1];
+  if (lines.length <= SAME_LINES || !lastKept) return lines;
+  return [...lines.slice(0, SAME_LINES - 1), [...lastKept, { text: ' …', tone: 'same' }]];
 }
 
 function heading(f: DiffFieldView, width: number): DiffLine {

@@ -1,6 +1,6 @@
 import type { TimelineAttemptView, TimelineLaneView } from '@beacon/domain';
 import type { DiffPair } from '../state/app.reducer.js';
-import { MARK_GLYPHS } from './timeline-layout.js';
+import { consecutivePairs, MARK_GLYPHS } from './timeline-layout.js';
 import { formatDuration } from './time-format.js';
 
 /** `e955`, or `l953` for a row imported from the Go runner (its own id, as its findings cite it). */
@@ -38,8 +38,7 @@ export function laneSummary(l: TimelineLaneView): string {
  */
 export function naturalPairs(l: TimelineLaneView, lanes: readonly TimelineLaneView[]): DiffPair[] {
   const pairs: DiffPair[] = [];
-  for (let i = 1; i < l.attempts.length; i++) {
-    const [x, y] = [l.attempts[i - 1], l.attempts[i]];
+  for (const [x, y] of consecutivePairs(l.attempts)) {
     pairs.push({ a: `a:${x.id}`, b: `a:${y.id}`, label: `${laneId(l)} attempt ${x.attempt} → attempt ${y.attempt} (${y.outcome ?? 'in flight'})` });
   }
   const byId = new Map(lanes.map((o) => [o.executionId, o]));

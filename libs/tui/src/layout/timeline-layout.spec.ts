@@ -40,7 +40,8 @@ describe(findGaps.name, () => {
     const lanes = [lane('953', [attempt(0, 41_250)]), ...[203_092, 203_199, 203_286].map((s, i) => lane(String(954 + i), [attempt(s, s + 3_000)]))];
     const gaps = findGaps(lanes);
     expect(gaps).toHaveLength(1);
-    expect(formatDuration(gaps[0].to - gaps[0].from)).toBe('3 min 23 s');
+    const [gap] = gaps;
+    expect(gap && formatDuration(gap.to - gap.from)).toBe('3 min 23 s');
   });
 
   it('reports nothing for a steady stream of attempts', () => {

@@ -103,14 +103,24 @@ export interface Gap {
  */
 export function findGaps(lanes: readonly TimelineLaneView[], minMs = 30_000, minShare = 0.1): Gap[] {
   const starts = lanes.flatMap((l) => l.attempts.map((a) => Date.parse(a.startedAt))).filter(Number.isFinite).sort((x, y) => x - y);
-  if (starts.length < 2) return [];
-  const span = starts[starts.length - 1] - starts[0];
-  const gaps: Gap[] = [];
-  for (let i = 1; i < starts.length; i++) {
-    const d = starts[i] - starts[i - 1];
-    if (d >= minMs && d >= span * minShare) gaps.push({ from: starts[i - 1], to: starts[i] });
+  const [first] = starts;
+  const last = starts.at(-1);
+  if (first === undefined || last === undefined) return [];
+  const span = last - first;
+  return consecutivePairs(starts)
+    .filter(([from, to]) => to - from >= minMs && to - from >= span * minShare)
+    .map(([from, to]) => ({ from, to }));
+}
+
+/** Each element with the one after it: `[a, b, c]` gives `[a, b], [b, c]`. */
+export function consecutivePairs<T>(xs: readonly T[]): [T, T][] {
+  const pairs: [T, T][] = [];
+  let previous: { value: T } | null = null;
+  for (const x of xs) {
+    if (previous) pairs.push([previous.value, x]);
+    previous = { value: x };
   }
-  return gaps;
+  return pairs;
 }
 
 /** The axis line: `from` time on the left, `to` time on the right, gaps drawn as `┄`. */

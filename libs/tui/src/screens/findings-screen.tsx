@@ -21,9 +21,9 @@ const LEGACY_EVIDENCE = new Set(['duplicate_cell', 'batch_mode']);
 /** Where a finding's evidence is: a diff of its first two executions, else the timeline of its job. */
 export function evidenceTarget(f: FindingView): AppAction | null {
   const prefix = LEGACY_EVIDENCE.has(f.ruleId) ? 'l' : 'e';
-  const executions = ids(f.evidence.executionIds).map((id) => `${prefix}:${id}`);
-  if (executions.length >= 2) {
-    const pairs: DiffPair[] = executions.slice(1).map((b) => ({ a: executions[0], b, label: `${f.ruleId}: ${executions[0]} → ${b}` }));
+  const [first, ...others] = ids(f.evidence.executionIds).map((id) => `${prefix}:${id}`);
+  if (first !== undefined && others.length > 0) {
+    const pairs: DiffPair[] = others.map((b) => ({ a: first, b, label: `${f.ruleId}: ${first} → ${b}` }));
     return { type: 'open/diff', pairs, refs: pairs[0] };
   }
   return f.jobId ? { type: 'open/timeline', jobId: f.jobId } : null;

@@ -73,14 +73,17 @@ export function appReducer(s: AppState, a: AppAction): AppState {
     case 'screen/previous': {
       const i = SCREENS.indexOf(s.screen);
       const step = a.type === 'screen/next' ? 1 : SCREENS.length - 1;
-      return go(s, SCREENS[(i + step) % SCREENS.length]);
+      // `s.screen` is one of SCREENS, so `i` is a valid index and so is the next one modulo the length.
+      return go(s, SCREENS[(i + step) % SCREENS.length]!);
     }
-    case 'back':
+    case 'back': {
       if (s.help) return { ...s, help: false };
       if (s.prompt !== null) return { ...s, prompt: null };
       if (s.screen === 'diff' && s.diff.refs && s.diff.pairs.length > 0) return { ...s, diff: { ...s.diff, refs: null } };
-      if (s.history.length === 0) return s;
-      return { ...s, screen: s.history[s.history.length - 1], history: s.history.slice(0, -1) };
+      const previous = s.history.at(-1);
+      if (previous === undefined) return s;
+      return { ...s, screen: previous, history: s.history.slice(0, -1) };
+    }
     case 'help/toggle':
       return { ...s, help: !s.help };
     case 'open/timeline':
@@ -89,7 +92,7 @@ export function appReducer(s: AppState, a: AppAction): AppState {
         ...(a.jobId === s.jobId ? {} : { timeline: { zoom: 1, offset: 0, details: false }, cursors: { ...s.cursors, timeline: START } }),
       };
     case 'open/diff':
-      return { ...go(s, 'diff'), diff: { ...s.diff, pairs: a.pairs, refs: a.refs ?? (a.pairs.length === 1 ? a.pairs[0] : null) }, cursors: { ...s.cursors, diff: START } };
+      return { ...go(s, 'diff'), diff: { ...s.diff, pairs: a.pairs, refs: a.refs ?? onlyPair(a.pairs) }, cursors: { ...s.cursors, diff: START } };
     case 'open/cross':
       return { ...go(s, 'cross'), cross: a.target, cursors: { ...s.cursors, cross: START } };
     case 'prompt/open':
@@ -123,6 +126,12 @@ export function appReducer(s: AppState, a: AppAction): AppState {
     case 'diff/pairs':
       return s.diff.pairs.length > 0 ? { ...s, diff: { ...s.diff, refs: null } } : s;
   }
+}
+
+/** The pair to show straight away: the only one, if there is exactly one. */
+function onlyPair(pairs: readonly DiffPair[]): DiffPair | null {
+  const [first, ...rest] = pairs;
+  return first !== undefined && rest.length === 0 ? first : null;
 }
 
 function go(s: AppState, screen: ScreenId): AppState {

@@ -14,8 +14,8 @@ describe(liveTailReducer.name, () => {
     let s = initialLiveTail(100);
     for (let i = 0; i < 30; i++) s = liveTailReducer(s, { type: 'live/append', events: range(i * 10, 10) });
     expect(s.events).toHaveLength(100);
-    expect(s.events[0].seq).toBe('200');
-    expect(s.events[99].seq).toBe('299');
+    expect(s.events[0]?.seq).toBe('200');
+    expect(s.events[99]?.seq).toBe('299');
     expect(s.received).toBe(300);
   });
 
