@@ -21,7 +21,7 @@ const TARGETS: Record<string, number> = {
 function score(file: string): ClassifierScore {
   const { rows } = readCsvTable(readFileSync(join(XSTEST_DIR, file), 'utf8'));
   return scoreClassifier(
-    rows.map((r) => ({ predicted: classifyResponse({ content: r.completion }).label, human: r.final_label ?? '' })),
+    rows.map((r) => ({ predicted: classifyResponse({ content: r.completion ?? null }).label, human: r.final_label ?? '' })),
     humanLabelReader(),
   );
 }

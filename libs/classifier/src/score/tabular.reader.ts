@@ -89,7 +89,7 @@ export function readCsvTable(text: string): Table {
     if (r.length !== columns.length) {
       throw new TableFormatError(`record ${i + 1} has ${r.length} fields, the header has ${columns.length}`);
     }
-    return Object.fromEntries(columns.map((c, j) => [c, r[j]]));
+    return Object.fromEntries(columns.map((c, j) => [c, r[j] ?? null]));
   });
   return { columns, rows };
 }

@@ -111,8 +111,9 @@ export class RetryBudget {
     const buckets = this.keys.get(key);
     if (!buckets) return [];
     const oldest = current - this.windowSeconds + 1;
-    let drop = 0;
-    while (drop < buckets.length && buckets[drop].second < oldest) drop += 1;
+    // Buckets are in time order: drop the leading ones that left the window.
+    const firstLive = buckets.findIndex((b) => b.second >= oldest);
+    const drop = firstLive === -1 ? buckets.length : firstLive;
     if (drop > 0) buckets.splice(0, drop);
     if (buckets.length === 0) this.keys.delete(key);
     return buckets;
