@@ -5,4 +5,3 @@ export * from './worker/engine.js';
 export * from './worker/engine.events.js';
 export * from './worker/engine.options.js';
 export * from './worker/render-cell.js';
-export * from './simulator/index.js';
