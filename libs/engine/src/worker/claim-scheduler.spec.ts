@@ -204,6 +204,25 @@ describe('ClaimScheduler', () => {
     expect(calls.runningIn('r1')).toBeLessThanOrEqual(4);
   });
 
+  it('shares a region\'s freed slots between its models: a flooded model does not starve the other', async () => {
+    queue.add('r1', 'm1', 100);
+    queue.add('r1', 'm2', 10);
+    make().start();
+    await settle();
+    // Calls end one at a time, as they do; each freed r1 slot goes to one of the two models' claimed-ahead cells.
+    for (let i = 0; i < 30; i++) {
+      calls.finish(1);
+      await settle();
+      await jest.advanceTimersByTimeAsync(10);
+    }
+    const r1 = calls.startedKeys.filter((k) => k.startsWith('r1/'));
+    expect(r1.filter((k) => k === 'r1/m2').length).toBe(10);
+    expect(queue.pending.get(regionModelKey('r1', 'm1'))!.length).toBeGreaterThan(50);
+    // Turn about while both have work: never more than two r1/m1 calls in a row after the first slots.
+    const afterFirst = r1.slice(4, r1.lastIndexOf('r1/m2') + 1).join(' ');
+    expect(afterFirst).not.toContain('r1/m1 r1/m1 r1/m1');
+  });
+
   it('claims an empty key less and less often, up to idlePollMaxMs, and a wake claims it at once', async () => {
     make().start();
     await settle();

@@ -141,6 +141,8 @@ export class ClaimScheduler<R> {
    * doubles with every empty claim, from `pollMs` up to `idlePollMaxMs`; {@link wake} (new work announced) ends it.
    */
   private readonly idleUntil = new Map<RegionModelKey, { until: number; streak: number }>();
+  /** The last key {@link dispatch} gave a slot to: the next dispatch begins with the key after it. */
+  private dispatchedLast: RegionModelKey | null = null;
   /** The claim round under way (or the last one): stop() waits for it, since it may still hand this runner cells. */
   private claimRun: Promise<void> = Promise.resolve();
   private readonly poll: Periodic;
@@ -337,10 +339,18 @@ export class ClaimScheduler<R> {
     this.dispatch();
   }
 
-  /** Starts calls for ready cells while their (region, model), region and runner have free provider slots. */
+  /**
+   * Starts calls for ready cells while their (region, model), region and runner have free provider slots. Keys take
+   * turns: each dispatch starts after the last key that got a slot, so that a key with a steady supply of ready cells
+   * does not take every slot its region frees from the other models of that region.
+   */
   private dispatch(): void {
     const batch: Held<R>[] = [];
-    for (const [key, queue] of this.ready) {
+    const keys = [...this.ready.keys()];
+    const from = this.dispatchedLast === null ? 0 : keys.indexOf(this.dispatchedLast) + 1;
+    for (let n = 0; n < keys.length; n++) {
+      const key = keys[(from + n) % keys.length]!;
+      const queue = this.ready.get(key)!;
       const guard = this.guard(key);
       while (queue.length > 0 && !this.stopping) {
         const region = queue[0]!.cell.region;
@@ -352,6 +362,7 @@ export class ClaimScheduler<R> {
         this.calling.set(region, this.regionCalling(region) + 1);
         guard.inFlight++;
         batch.push(h);
+        this.dispatchedLast = key;
       }
     }
     if (batch.length > 0) this.startCalls(batch);
