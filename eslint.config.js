@@ -52,6 +52,16 @@ export const boundaries = [
     },
   },
   {
+    files: ['libs/simulator/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [apps, escape,
+          { group: ['@beacon/*', '!@beacon/domain'], message: 'the simulator is a fake upstream: it knows the domain, never the database, the engine or the runner' },
+          { group: framework, message: 'the simulator is plain Node: no framework, database, UI or telemetry imports' }],
+      }],
+    },
+  },
+  {
     files: ['migrations/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

@@ -9,11 +9,12 @@ const dist = (p) => pathToFileURL(path.join(root, 'dist', p)).href;
 
 /** The compiled libraries (npm ci builds them; `npm run build` after changes). */
 export async function load() {
-  const [db, domain, engine, runner, client, observability] = await Promise.all([
+  const [db, domain, engine, runner, client, observability, simulator] = await Promise.all([
     import(dist('libs/db/src/index.js')), import(dist('libs/domain/src/index.js')), import(dist('libs/engine/src/index.js')),
     import(dist('apps/runner/src/index.js')), import(dist('libs/api-client/src/index.js')), import(dist('libs/observability/src/index.js')),
+    import(dist('libs/simulator/src/index.js')),
   ]);
-  return { db, domain, engine, runner, client, observability };
+  return { db, domain, engine, runner, client, observability, simulator };
 }
 
 /** A throwaway PostgreSQL: a database on DATABASE_URL, else an embedded server in a temp dir. */

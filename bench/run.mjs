@@ -17,13 +17,13 @@ const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
 const log = (s) => process.stderr.write(s + '\n');
 
-const { db, engine } = await load();
+const { db, simulator } = await load();
 const database = await throwawayDb(db);
 const ds = db.createDataSource(database.url, { applicationName: 'beacon-bench', poolSize: 4 });
 await ds.initialize();
 await db.migrate(ds);
 await ds.destroy();
-const sim = await engine.startSimulator({ port: 0, seed: 1, regions: ['r1', 'r2'], faults: { latencyMs: { min: 0, max: 0 } } });
+const sim = await simulator.startSimulator({ port: 0, seed: 1, regions: ['r1', 'r2'], faults: { latencyMs: { min: 0, max: 0 } } });
 const results = {};
 try {
   const throughputCells = quick ? 2_000 : 10_000;

@@ -7,7 +7,7 @@ import { load, throwawayDb } from './lib.mjs';
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
 const log = (s) => process.stderr.write(s + '\n');
-const { db, domain, engine, runner, client } = await load();
+const { db, domain, runner, client, simulator } = await load();
 const [{ render }, React, tui] = await Promise.all([import('ink'), import('react'), import(new URL('../dist/libs/tui/src/index.js', import.meta.url).href)]);
 
 /** A terminal for Ink: 120 × 40, records when each frame is written. */
@@ -36,7 +36,7 @@ const database = await throwawayDb(db);
 const ds = db.createDataSource(database.url, { applicationName: 'beacon-bench', poolSize: 8 });
 await ds.initialize();
 await db.migrate(ds);
-const sim = await engine.startSimulator({ port: 0, seed: 1, regions: ['r1', 'r2'] });
+const sim = await simulator.startSimulator({ port: 0, seed: 1, regions: ['r1', 'r2'] });
 const yaml = ['regions:', ...['r1', 'r2'].map((r) => `  ${r}: { displayName: "Region ${r}", baseUrl: "${sim.baseUrlFor(r)}" }`), 'models:', '  llama3.2-1b: {}', '  mistral-7b: {}'].join('\n');
 const config = domain.parseConfig(yaml, 'bench config');
 const app = await runner.createRunnerApp({ dataSource: ds, config, logger: false, engine: null });

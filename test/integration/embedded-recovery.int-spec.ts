@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { acquireDatabase, createDataSource } from '@beacon/db';
 import pg from 'pg';
-import { startSimulator, type RunningSimulator } from '@beacon/engine';
+import { startSimulator, type RunningSimulator } from '@beacon/simulator';
 import type { DataSource } from 'typeorm';
 import { stringify } from 'yaml';
 import { isProcessAlive } from '../../libs/db/src/embedded/process-info.util.js';

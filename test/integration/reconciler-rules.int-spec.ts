@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { JobRepository, LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
 import { defaultConfig, normaliseJobSpec } from '@beacon/domain';
-import { Engine, OpenAiCompatibleProvider, engineOptions, startSimulator } from '@beacon/engine';
+import { Engine, OpenAiCompatibleProvider, engineOptions } from '@beacon/engine';
+import { startSimulator } from '@beacon/simulator';
 import { ReconcileService, RULES, type Finding, type ReconcilerThresholds } from '@beacon/reconciler';
 import type { DataSource } from 'typeorm';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Agent, request } from 'undici';
 import { defaultConfig, renderSystemPrompt } from '@beacon/domain';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../libs/engine/src/simulator/index.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '@beacon/simulator';
 
 const config = defaultConfig();
 const systemFor = (region: string) => renderSystemPrompt(config.prompt.template, config.regions[region]!.displayName);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { JobRepository, LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
 import { defaultConfig, normaliseJobSpec } from '@beacon/domain';
-import { Engine, OpenAiCompatibleProvider, engineOptions, startSimulator, type RunningSimulator } from '@beacon/engine';
+import { Engine, OpenAiCompatibleProvider, engineOptions } from '@beacon/engine';
+import { startSimulator, type RunningSimulator } from '@beacon/simulator';
 import { AttemptTracing, executionSpanId } from '@beacon/observability';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
 

@@ -4,4 +4,7 @@ export * from './worker/engine.js';
 export * from './worker/engine.events.js';
 export * from './worker/engine.options.js';
 export * from './worker/render-cell.js';
-export * from './simulator/index.js';
+export * from './worker/claim-scheduler.js';
+export * from './worker/lease-keeper.js';
+export * from './services/reaper.service.js';
+export * from './services/rollup.service.js';

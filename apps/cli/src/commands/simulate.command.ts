@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_SIMULATOR_PORT, resolveModel, startSimulator, type FaultSettings, type OutageWindow, type SimulatorOptions } from '@beacon/engine';
+import { DEFAULT_SIMULATOR_PORT, resolveModel, startSimulator, type FaultSettings, type OutageWindow, type SimulatorOptions } from '@beacon/simulator';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { listenError, runUntilSignal } from '../lifecycle.js';

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Inject, Injectable, Logger as NestLogger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { LifecycleRepository, LiveListener, LivePublisher, QueueRepository, RunnerRepository, WORK_CHANNEL, connectionUrl } from '@beacon/db';
-import { Engine, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
+import { Engine, ReaperService, RollupService, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
 import type { BeaconConfig } from '@beacon/domain';
 import type { BeaconMetrics } from '@beacon/observability';
@@ -38,10 +38,7 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
       ...(observe ? [engineMetricsListener(metrics)] : []), ...(log ? [engineLogListener(log)] : []),
       ...(opts ? [engineLiveListener(live, opts.runnerId)] : []), ...listeners,
     ];
-    this.engine = opts
-      ? new Engine(opts, { queue: new QueueRepository(ds), lifecycle: new LifecycleRepository(ds), runners: new RunnerRepository(ds) },
-        provider, (e) => this.onEvent(e))
-      : null;
+    this.engine = opts ? this.compose(opts) : null;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -66,6 +63,19 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     await this.engine.stop();
     await this.provider.close();
     await this.live.close();
+  }
+
+  /**
+   * The daemon's engine, and the daemon's one reaper and status roll-up beside it (rescuing expired leases and rolling
+   * job statuses up are not a worker's duties); the engine starts and stops them with itself.
+   */
+  private compose(opts: EngineOptions): Engine {
+    const stores = { queue: new QueueRepository(this.ds), lifecycle: new LifecycleRepository(this.ds), runners: new RunnerRepository(this.ds) };
+    const emit = (e: EngineEvent) => this.onEvent(e);
+    const reaper = new ReaperService(stores.queue, opts, emit, () => engine.wake());
+    const rollup = new RollupService(stores.lifecycle, opts, emit, (jobId) => engine.forgetJob(jobId));
+    const engine = new Engine(opts, stores, this.provider, emit, { reaper, rollup });
+    return engine;
   }
 
   private onEvent(e: EngineEvent): void {
