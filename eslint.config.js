@@ -65,7 +65,7 @@ export const boundaries = [
     files: ['migrations/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@beacon/*', '../*'], message: 'migrations import only typeorm, never entities' }],
+        patterns: [{ group: ['@beacon/*', '../*'], message: 'migrations import only typeorm: a migration is frozen SQL, never code of ours' }],
       }],
     },
   },

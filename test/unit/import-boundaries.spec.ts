@@ -46,8 +46,8 @@ describe('import boundaries', () => {
     expect(await violations('libs/classifier/src/x.ts', "import { isActiveJobStatus } from '@beacon/domain';\nexport const x = isActiveJobStatus;\n")).toEqual([]);
   });
 
-  it('keeps migrations free of entities', async () => {
-    expect(await violations('migrations/2-x.ts', "import { JobEntity } from '@beacon/db';\nexport const x = JobEntity;\n")).toHaveLength(1);
+  it('keeps migrations free of our code', async () => {
+    expect(await violations('migrations/2-x.ts', "import { CELL_SQL } from '@beacon/db';\nexport const x = CELL_SQL;\n")).toHaveLength(1);
   });
 
   it('allows the imports the architecture allows', async () => {

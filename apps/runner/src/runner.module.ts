@@ -1,31 +1,24 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { createMetrics, type BeaconMetrics, type Logger } from '@beacon/observability';
+import type { BeaconMetrics, Logger } from '@beacon/observability';
 import { APP_FILTER } from '@nestjs/core';
-import { ScheduleModule } from '@nestjs/schedule';
 import type { BeaconConfig } from '@beacon/domain';
-import { JobRepository, LifecycleRepository, ReadRepository } from '@beacon/db';
-import { OpenAiCompatibleProvider, connectionsByOrigin, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
-import { DataSource } from 'typeorm';
-import { AnalysisController } from './api/analysis.controller.js';
-import { AnalysisService } from './analysis/analysis.service.js';
+import type { ChatProvider, EngineEvent, EngineOptions } from '@beacon/engine';
+import type { DataSource } from 'typeorm';
+import { AnalysisModule } from './analysis/analysis.module.js';
 import { ErrorFilter } from './api/error.filter.js';
 import { redactAnswers } from './api/redact-answers.middleware.js';
-import { ExecutionsController } from './api/executions.controller.js';
-import { HealthController } from './api/health.controller.js';
-import { JobsController } from './api/jobs.controller.js';
-import { LIVE_CONTROLLERS, liveProviders } from './live/live.providers.js';
-import { OPERATOR_VIEW_CONTROLLERS, OPERATOR_VIEW_PROVIDERS } from './api/operator-views.providers.js';
+import { AuthModule } from './auth/auth.module.js';
+import { CoreModule } from './core.module.js';
+import { DatabaseModule } from './database.module.js';
+import { EngineModule } from './engine/engine.module.js';
+import { ExecutionsModule } from './executions/executions.module.js';
+import { HealthModule } from './health/health.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import type { LiveEventsOptions } from './live/live-events.options.js';
-import { EngineService } from './engine/engine.service.js';
+import { LiveModule } from './live/live.module.js';
 import { HttpMetricsMiddleware } from './observability/http-metrics.middleware.js';
-import { MetricsCollector } from './observability/metrics.collector.js';
-import { MetricsController } from './observability/metrics.controller.js';
-import { RECONCILER_CONTROLLERS, RECONCILER_PROVIDERS } from './reconciler/reconciler.providers.js';
-import { SubmitJobService } from './jobs/submit-job.service.js';
-import { SECURITY_PROVIDERS } from './auth/security.providers.js';
-import {
-  BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, JOB_REPOSITORY, LIFECYCLE_REPOSITORY, LOGGER, METRICS, OBSERVABILITY, READ_REPOSITORY,
-} from './tokens.js';
+import { MetricsModule } from './observability/metrics.module.js';
+import { ReconcilerModule } from './reconciler/reconciler.module.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
 export interface RunnerModuleOptions {
@@ -47,7 +40,12 @@ export interface RunnerModuleOptions {
   live?: Partial<LiveEventsOptions>;
 }
 
-/** The runner daemon: HTTP API over one database. */
+/**
+ * The runner daemon: HTTP API over one database, and the worker engine. The values it is started with are
+ * CoreModule's and the shared repositories DatabaseModule's (both global); each feature is a module of its own. What
+ * applies to every route is here: the error filter, and the answer redaction and request metrics middleware (in
+ * that order). The audit and edge checks run before routing, installed by createRunnerApp.
+ */
 @Module({})
 export class RunnerModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
@@ -58,30 +56,11 @@ export class RunnerModule implements NestModule {
   static forRoot(opts: RunnerModuleOptions): DynamicModule {
     return {
       module: RunnerModule,
-      imports: [ScheduleModule.forRoot()],
-      controllers: [JobsController, ExecutionsController, HealthController, MetricsController, ...RECONCILER_CONTROLLERS, ...LIVE_CONTROLLERS, ...OPERATOR_VIEW_CONTROLLERS, AnalysisController],
-      providers: [
-        { provide: DataSource, useValue: opts.dataSource },
-        { provide: BEACON_CONFIG, useValue: opts.config },
-        { provide: JOB_REPOSITORY, useFactory: (ds: DataSource) => new JobRepository(ds), inject: [DataSource] },
-        { provide: READ_REPOSITORY, useFactory: (ds: DataSource) => new ReadRepository(ds), inject: [DataSource] },
-        { provide: LIFECYCLE_REPOSITORY, useFactory: (ds: DataSource) => new LifecycleRepository(ds), inject: [DataSource] },
-        { provide: APP_FILTER, useClass: ErrorFilter },
-        { provide: ENGINE_OPTIONS, useValue: opts.engine ?? null },
-        { provide: CHAT_PROVIDER, useValue: opts.provider ?? new OpenAiCompatibleProvider(connectionsByOrigin(Object.values(opts.config.regions))) },
-        { provide: ENGINE_LISTENERS, useValue: opts.listeners ?? [] },
-        { provide: METRICS, useValue: opts.metrics ?? createMetrics() },
-        { provide: LOGGER, useValue: opts.log ?? null },
-        { provide: OBSERVABILITY, useValue: opts.observability !== false },
-        SubmitJobService,
-        AnalysisService,
-        EngineService,
-        MetricsCollector,
-        ...RECONCILER_PROVIDERS,
-        ...liveProviders(opts.live),
-        ...OPERATOR_VIEW_PROVIDERS,
-        ...SECURITY_PROVIDERS,
+      imports: [
+        CoreModule.forRoot(opts), DatabaseModule,
+        AuthModule, JobsModule, ExecutionsModule, AnalysisModule, LiveModule, ReconcilerModule, MetricsModule, HealthModule, EngineModule,
       ],
+      providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };
   }
 }

@@ -1,7 +1,8 @@
-/** Injection tokens for values the daemon is started with. */
+/** Injection tokens for values the daemon is started with (see CoreModule) and the repositories (see DatabaseModule). */
 export const BEACON_CONFIG = Symbol('BEACON_CONFIG');
 export const JOB_REPOSITORY = Symbol('JOB_REPOSITORY');
 export const READ_REPOSITORY = Symbol('READ_REPOSITORY');
+export const SECURITY_REPOSITORY = Symbol('SECURITY_REPOSITORY');
 export const ENGINE_OPTIONS = Symbol('ENGINE_OPTIONS');
 export const ENGINE_LISTENERS = Symbol('ENGINE_LISTENERS');
 export const CHAT_PROVIDER = Symbol('CHAT_PROVIDER');

@@ -1,7 +1,6 @@
 import { MIGRATIONS } from '@beacon/migrations';
 import { connectionPasswords, secrets } from '@beacon/domain';
 import { DataSource } from 'typeorm';
-import { ENTITIES } from './entities/index.js';
 
 /** Options for a Beacon connection pool. */
 export interface DataSourceOptions {
@@ -27,14 +26,24 @@ export const STATEMENT_TIMEOUT_MS = 30_000;
  */
 export const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5_000;
 
-/** The one way Beacon builds a DataSource: entities and migrations from code, never `synchronize`. */
+/**
+ * The one way Beacon builds a DataSource: migrations from code, never `synchronize`, and no entities.
+ *
+ * Why no entities (and no `@nestjs/typeorm`): PostgreSQL is Beacon's queue, and its statements are ones an ORM does
+ * not write: `FOR UPDATE SKIP LOCKED` claims fenced by lease tokens, set-based planning of 100k cells in a few
+ * statements, job statuses rolled up from their cells in SQL, keyset pages, advisory locks and LISTEN/NOTIFY.
+ * The schema lives in raw-SQL migrations only, with triggers and functions TypeORM's metadata does not model, so a
+ * set of entities could never be checked "in step" with it by the schema builder. Every repository in
+ * `repositories/` therefore writes its SQL by hand (status values from one vocabulary, `status-sql.ts`), and the
+ * DataSource is used for what it is good at: the connection pool (`query`, `transaction`, query runners) and the
+ * migration runner. Entities for some tables would be a second, unchecked and unused description of the schema.
+ */
 export function createDataSource(url: string, opts: DataSourceOptions = {}): DataSource {
   // Its password (embedded or from DATABASE_URL, in whatever form) is hidden wherever a driver error might quote it.
   secrets.add(...connectionPasswords(url));
   return new DataSource({
     type: 'postgres',
     url,
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'beacon_migrations',
     synchronize: false,

@@ -1,4 +1,3 @@
-export * from './entities/index.js';
 export * from './data-source.factory.js';
 export * from './repositories/job.repository.js';
 export * from './repositories/read.repository.js';

@@ -1,8 +1,8 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { AnalysisService } from '../analysis/analysis.service.js';
-import { alreadyRedacted } from './redact-answers.middleware.js';
-import { jobIdParam, noQuery, ValidInput } from './edge-input.js';
+import { AnalysisService } from './analysis.service.js';
+import { alreadyRedacted } from '../api/redact-answers.middleware.js';
+import { jobIdParam, noQuery, ValidInput } from '../api/edge-input.js';
 
 /**
  * `GET /api/v1/jobs/:id/analysis`: the job's cross-region analysis (refusal patterns, divergence, data quality), as

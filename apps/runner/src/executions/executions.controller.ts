@@ -1,0 +1,27 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { EXECUTION_STATES, type ExecutionDetailView, type ExecutionView, type Page } from '@beacon/domain';
+import type { z } from 'zod';
+import { bigintIdParam, limit, numericCursor, oneOf, query, single, ValidInput } from '../api/edge-input.js';
+import { ExecutionsService } from './executions.service.js';
+
+const listQuery = query({
+  job: single(), region: single(), model: single(), question: single(), state: single(oneOf(EXECUTION_STATES)),
+  limit: limit(100, 1000), cursor: single(numericCursor),
+});
+
+/** Execution reads: a filtered listing in planning order, and one execution with its attempts. */
+@Controller('api/v1/executions')
+export class ExecutionsController {
+  constructor(private readonly executions: ExecutionsService) {}
+
+  @Get()
+  list(@Query(new ValidInput(listQuery)) q: z.output<typeof listQuery>): Promise<Page<ExecutionView>> {
+    const filter = { jobId: q.job, region: q.region, modelId: q.model, questionId: q.question, state: q.state };
+    return this.executions.list(filter, q.limit, q.cursor ?? null);
+  }
+
+  @Get(':id')
+  get(@Param('id', new ValidInput(bigintIdParam)) id: string): Promise<ExecutionDetailView> {
+    return this.executions.get(id);
+  }
+}
