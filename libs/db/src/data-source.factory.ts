@@ -1,6 +1,7 @@
 import { MIGRATIONS } from '@beacon/migrations';
 import { connectionPasswords, secrets } from '@beacon/domain';
 import { DataSource } from 'typeorm';
+import { PoolKeepingDriver } from './repositories/query.js';
 
 /** Options for a Beacon connection pool. */
 export interface DataSourceOptions {
@@ -48,6 +49,8 @@ export function createDataSource(url: string, opts: DataSourceOptions = {}): Dat
     migrationsTableName: 'beacon_migrations',
     synchronize: false,
     logging: false,
+    // `pg` itself, keeping the pool TypeORM builds, so that queryRows sends statements straight to it.
+    driver: new PoolKeepingDriver(),
     extra: {
       max: opts.poolSize ?? 10,
       application_name: opts.applicationName ?? 'beacon',

@@ -17,3 +17,4 @@ export * from './repositories/security.repository.js';
 export * from './repositories/timeline.repository.js';
 export * from './repositories/diff.repository.js';
 export * from './database-health.js';
+export { PoolKeepingDriver, queryRows } from './repositories/query.js';

@@ -1,6 +1,7 @@
 import type { FindingView } from '@beacon/domain';
+import { queryRows } from '@beacon/db';
 import type { DataSource } from 'typeorm';
-import type { Severity } from './reconciler.types.js';
+import { SEVERITIES, type Severity } from './reconciler.types.js';
 
 export type { FindingView } from '@beacon/domain';
 
@@ -16,7 +17,20 @@ export interface FindingFilter {
 export const FINDING_STATES = ['open', 'resolved', 'all'] as const;
 
 
-type Row = Record<string, unknown>;
+/** A `reconciler_findings` row. */
+interface FindingRow {
+  id: string;
+  rule_id: string;
+  severity: string;
+  fingerprint: string;
+  job_id: string | null;
+  summary: string;
+  evidence: Record<string, unknown>;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  resolved_at: Date | null;
+  occurrences: number;
+}
 
 /** Reads of the reconciler tables: findings (newest first, keyset-paged), open counts and the last runs. */
 export class FindingsRepository {
@@ -25,7 +39,7 @@ export class FindingsRepository {
   /** One page of findings, newest first; `nextCursor` is the id to pass as `cursor` for the next page. */
   async list(filter: FindingFilter, limit: number, cursor: string | null): Promise<{ items: FindingView[]; nextCursor: string | null }> {
     const state = filter.state ?? 'open';
-    const rows: Row[] = await this.ds.query(
+    const rows = await queryRows<FindingRow>(this.ds,
       `SELECT * FROM reconciler_findings
         WHERE ($1::text IS NULL OR job_id = $1) AND ($2::text IS NULL OR rule_id = $2) AND ($3::text IS NULL OR severity = $3)
           AND ($4 = 'all' OR ($4 = 'open') = (resolved_at IS NULL))
@@ -38,27 +52,32 @@ export class FindingsRepository {
 
   /** Open findings counted by rule and severity. */
   async openCounts(): Promise<{ ruleId: string; severity: Severity; count: number }[]> {
-    const rows: Row[] = await this.ds.query(
+    const rows = await queryRows<{ rule_id: string; severity: string; n: number }>(this.ds,
       `SELECT rule_id, severity, count(*)::int AS n FROM reconciler_findings WHERE resolved_at IS NULL GROUP BY 1, 2`);
-    return rows.map((r) => ({ ruleId: String(r.rule_id), severity: r.severity as Severity, count: Number(r.n) }));
+    return rows.map((r) => ({ ruleId: r.rule_id, severity: parseSeverity(r.severity), count: r.n }));
   }
 
   /** Start times of the last successful run of any kind and of the last successful full pass. */
   async lastRuns(): Promise<{ any: Date | null; full: Date | null }> {
-    const [r]: Row[] = await this.ds.query(
+    const [r] = await queryRows<{ any_run: Date | null; full_run: Date | null }>(this.ds,
       `SELECT (SELECT max(started_at) FROM reconciler_runs WHERE error IS NULL) AS any_run,
               (SELECT max(started_at) FROM reconciler_runs WHERE error IS NULL AND kind = 'full') AS full_run`);
-    const date = (v: unknown): Date | null => (v == null ? null : new Date(v as string));
-    return { any: date(r?.any_run), full: date(r?.full_run) };
+    return { any: r?.any_run ?? null, full: r?.full_run ?? null };
   }
 }
 
-function view(r: Row): FindingView {
-  const time = (v: unknown): string => new Date(v as string).toISOString();
+function view(r: FindingRow): FindingView {
   return {
-    id: String(r.id), ruleId: String(r.rule_id), severity: r.severity as Severity, fingerprint: String(r.fingerprint),
-    jobId: r.job_id == null ? null : String(r.job_id), summary: String(r.summary), evidence: r.evidence as Record<string, unknown>,
-    firstSeenAt: time(r.first_seen_at), lastSeenAt: time(r.last_seen_at),
-    resolvedAt: r.resolved_at == null ? null : time(r.resolved_at), occurrences: Number(r.occurrences),
+    id: r.id, ruleId: r.rule_id, severity: parseSeverity(r.severity), fingerprint: r.fingerprint,
+    jobId: r.job_id, summary: r.summary, evidence: r.evidence,
+    firstSeenAt: r.first_seen_at.toISOString(), lastSeenAt: r.last_seen_at.toISOString(),
+    resolvedAt: r.resolved_at === null ? null : r.resolved_at.toISOString(), occurrences: r.occurrences,
   };
+}
+
+/** A severity read from the database (a CHECK constraint holds the column to these words). */
+function parseSeverity(value: string): Severity {
+  const severity = SEVERITIES.find((s) => s === value);
+  if (severity === undefined) throw new Error(`not a severity: ${JSON.stringify(value)}`);
+  return severity;
 }

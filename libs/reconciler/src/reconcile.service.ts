@@ -1,3 +1,4 @@
+import { queryRows } from '@beacon/db';
 import type { DataSource } from 'typeorm';
 import { RULES } from './rules/index.js';
 import {
@@ -61,7 +62,7 @@ export class ReconcileService {
     const lock = this.ds.createQueryRunner();
     await lock.connect();
     try {
-      const [got] = await lock.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [RECONCILER_LOCK_KEY]);
+      const [got] = await queryRows<{ ok: boolean }>(lock.manager, 'SELECT pg_try_advisory_lock($1::bigint) AS ok', [RECONCILER_LOCK_KEY]);
       if (!got?.ok) return { skipped: true };
       try {
         return await this.runLocked(rules, opts);
@@ -122,18 +123,18 @@ export class ReconcileService {
 
   /** Jobs with a status change or an attempt started since `since` (less a margin for long calls). */
   private async touchedJobs(since: Date): Promise<string[]> {
-    const rows: { id: string }[] = await this.ds.query(
+    const rows = await queryRows<{ id: string }>(this.ds,
       `SELECT id FROM jobs WHERE updated_at >= $1
        UNION
        SELECT DISTINCT job_id FROM execution_attempts WHERE started_at >= $1::timestamptz - make_interval(secs => $2::double precision / 1000)`,
       [since, this.thresholds.touchedMarginMs]);
-    return rows.map((r) => String(r.id));
+    return rows.map((r) => r.id);
   }
 
   private async upsert(findings: Finding[]): Promise<void> {
     if (findings.length === 0) return;
     const col = <T>(f: (x: Finding) => T): T[] => findings.map(f);
-    const rows: { fingerprint: string; first_seen_at: Date; occurrences: number }[] = await this.ds.query(
+    const rows = await queryRows<{ fingerprint: string; first_seen_at: Date; occurrences: number }>(this.ds,
       `INSERT INTO reconciler_findings (rule_id, severity, fingerprint, job_id, summary, evidence)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
        ON CONFLICT (fingerprint) DO UPDATE
@@ -146,19 +147,19 @@ export class ReconcileService {
     for (const f of findings) {
       const r = byFp.get(f.fingerprint);
       if (r) {
-        f.firstSeenAt = new Date(r.first_seen_at).toISOString();
-        f.occurrences = Number(r.occurrences);
+        f.firstSeenAt = r.first_seen_at.toISOString();
+        f.occurrences = r.occurrences;
       }
     }
   }
 
   private async resolve(ruleId: string, seen: string[], jobIds: string[] | null): Promise<number> {
-    const rows: unknown[] = await this.ds.query(
+    const rows = await queryRows<{ id: string }>(this.ds,
       `UPDATE reconciler_findings SET resolved_at = now()
         WHERE rule_id = $1 AND resolved_at IS NULL AND NOT (fingerprint = ANY($2::text[]))
           AND ($3::text[] IS NULL OR job_id = ANY($3::text[]))
        RETURNING id`, [ruleId, seen, jobIds]);
-    return Array.isArray(rows[0]) ? (rows[0] as unknown[]).length : rows.length;
+    return rows.length;
   }
 }
 

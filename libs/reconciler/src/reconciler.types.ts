@@ -84,7 +84,7 @@ export const DEFAULT_THRESHOLDS: ReconcilerThresholds = {
 
 /** What a rule runs with: a read-only snapshot (or the DataSource itself). `jobIds` null means every job. */
 export interface RuleContext {
-  ds: Pick<DataSource | EntityManager, 'query'>;
+  ds: DataSource | EntityManager;
   jobIds: string[] | null;
   thresholds: ReconcilerThresholds;
 }

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { BeaconApiClient } from '@beacon/api-client';
-import { acquireDatabase, CELL_SQL, createDataSource, createThrowawayDatabase, migrate, OUTCOME_SQL, TERMINAL_CELL_STATES_SQL } from '@beacon/db';
+import {
+  acquireDatabase, CELL_SQL, createDataSource, createThrowawayDatabase, migrate, OUTCOME_SQL, queryRows, TERMINAL_CELL_STATES_SQL,
+} from '@beacon/db';
 import { defaultConfig, renderJobReport, type BeaconConfig } from '@beacon/domain';
 import { engineOptions } from '@beacon/engine';
 import { startSimulator, type RunningSimulator } from '@beacon/simulator';
@@ -97,7 +99,7 @@ function pointAt(config: BeaconConfig, sim: RunningSimulator): BeaconConfig {
 
 /** Checks from the database itself that every cell is terminal and has at most one result. */
 async function exactlyOnce(ds: DataSource, jobId: string) {
-  const [r] = await ds.query(
+  const [row] = await queryRows<{ cells: number; terminal: number; with_result: number; duplicate_results: number; attempts: number }>(ds,
     `SELECT count(*)::int AS cells,
             count(*) FILTER (WHERE e.state IN ${TERMINAL_CELL_STATES_SQL})::int AS terminal,
             count(*) FILTER (WHERE e.state = ${CELL_SQL.succeeded} AND s.n = 1)::int AS with_result,
@@ -107,6 +109,7 @@ async function exactlyOnce(ds: DataSource, jobId: string) {
        CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE outcome = ${OUTCOME_SQL.succeeded}) AS n, count(*) AS calls
                              FROM execution_attempts a WHERE a.execution_id = e.id) s
       WHERE e.job_id = $1`, [jobId]);
+  const r = row!; // an aggregate without GROUP BY: always one row
   const ok = r.cells > 0 && r.terminal === r.cells && r.duplicate_results === 0;
   return { ok, cells: r.cells, terminal: r.terminal, withResult: r.with_result, duplicateResults: r.duplicate_results, attempts: r.attempts };
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CELL_SQL } from '@beacon/db';
+import { CELL_SQL, queryRows } from '@beacon/db';
 import { JOB_STATUSES } from '@beacon/domain';
 import type { BeaconMetrics } from '@beacon/observability';
 import { DataSource } from 'typeorm';
@@ -19,10 +19,10 @@ export class MetricsCollector {
 
   async refresh(): Promise<void> {
     const [queue, jobs] = await Promise.all([
-      this.ds.query(
+      queryRows<{ region: string; depth: number; age: number }>(this.ds,
         `SELECT region, count(*)::int AS depth, extract(epoch FROM now() - min(run_after))::float8 AS age
-           FROM executions WHERE state = ${CELL_SQL.pending} AND run_after <= now() GROUP BY region`) as Promise<{ region: string; depth: number; age: number }[]>,
-      this.ds.query('SELECT status, count(*)::int AS n FROM jobs GROUP BY status') as Promise<{ status: string; n: number }[]>,
+           FROM executions WHERE state = ${CELL_SQL.pending} AND run_after <= now() GROUP BY region`),
+      queryRows<{ status: string; n: number }>(this.ds, 'SELECT status, count(*)::int AS n FROM jobs GROUP BY status'),
     ]);
     this.m.queueDepth.reset();
     this.m.queueOldestAge.reset();

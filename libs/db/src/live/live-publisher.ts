@@ -1,6 +1,6 @@
 import { type LiveEvent, encodeLiveEvent } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
-import { query } from '../repositories/query.js';
+import { queryRows } from '../repositories/query.js';
 import { LIVE_CHANNEL } from './live-listener.js';
 
 /** How a {@link LivePublisher} batches. */
@@ -91,7 +91,7 @@ export class LivePublisher {
     }
     if (current.length > 0) payloads.push(`[${current.join(',')}]`);
     try {
-      await query(this.ds, 'SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n', [LIVE_CHANNEL, payloads]);
+      await queryRows(this.ds, 'SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n', [LIVE_CHANNEL, payloads]);
       this.sent += batch.length;
     } catch {
       this.dropped += batch.length;

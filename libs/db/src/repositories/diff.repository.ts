@@ -1,11 +1,30 @@
 import type { DiffRef, DiffSideRow } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
-import { query } from './query.js';
+import { queryRows } from './query.js';
 
 /** A reference resolved: the row, or why not. */
 export type DiffLookup = { kind: 'found'; row: DiffSideRow } | { kind: 'not_found' } | { kind: 'ambiguous'; count: number };
 
-type Row = Record<string, unknown>;
+/** A side as selected: an attempt with its execution, or an execution with its shown attempt (null when it has none). */
+interface SideRow {
+  execution_id: string;
+  job_id: string;
+  question_id: string;
+  model_id: string;
+  region: string;
+  replicate: number;
+  classification: string | null;
+  imported: boolean;
+  legacy_id: string | null;
+  attempt_id: string | null;
+  attempt: number | null;
+  started_at: Date | null;
+  system_prompt: string | null;
+  user_prompt: string | null;
+  parameters: unknown;
+  response: string | null;
+  finish_reason: string | null;
+}
 
 // The attempt shown for an execution: its result attempt, else its last.
 const EXECUTION_SIDE = `
@@ -27,7 +46,7 @@ export class DiffRepository {
    */
   async side(ref: DiffRef): Promise<DiffLookup> {
     if (ref.kind === 'attempt') {
-      const rows: Row[] = await query(this.ds,
+      const rows = await queryRows<SideRow>(this.ds,
         `SELECT e.id AS execution_id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, NULL AS classification,
                 e.imported, e.legacy_id, a.id AS attempt_id, a.attempt, a.started_at, a.system_prompt, a.user_prompt,
                 a.parameters, a.response, a.finish_reason
@@ -35,24 +54,22 @@ export class DiffRepository {
       return rows[0] ? { kind: 'found', row: sideRow(rows[0]) } : { kind: 'not_found' };
     }
     if (ref.kind === 'execution') {
-      const rows: Row[] = await query(this.ds, `${EXECUTION_SIDE} WHERE e.id = $1`, [ref.id]);
+      const rows = await queryRows<SideRow>(this.ds, `${EXECUTION_SIDE} WHERE e.id = $1`, [ref.id]);
       if (rows[0]) return { kind: 'found', row: sideRow(rows[0]) };
     }
-    const rows: Row[] = await query(this.ds, `${EXECUTION_SIDE} WHERE e.imported AND e.legacy_id = $1 LIMIT 10`, [ref.id]);
+    const rows = await queryRows<SideRow>(this.ds, `${EXECUTION_SIDE} WHERE e.imported AND e.legacy_id = $1 LIMIT 10`, [ref.id]);
     if (rows.length > 1) return { kind: 'ambiguous', count: rows.length };
     return rows[0] ? { kind: 'found', row: sideRow(rows[0]) } : { kind: 'not_found' };
   }
 }
 
-function sideRow(r: Row): DiffSideRow {
-  const str = (v: unknown): string | null => (v == null ? null : String(v));
+function sideRow(r: SideRow): DiffSideRow {
   return {
-    executionId: String(r.execution_id), attemptId: str(r.attempt_id), jobId: String(r.job_id), questionId: String(r.question_id),
-    modelId: String(r.model_id), region: String(r.region), replicate: Number(r.replicate),
-    attempt: r.attempt == null ? null : Number(r.attempt),
-    startedAt: r.started_at == null ? null : new Date(r.started_at as string).toISOString(),
-    systemPrompt: str(r.system_prompt), userPrompt: str(r.user_prompt), parameters: r.parameters ?? null,
-    response: str(r.response), classification: str(r.classification), finishReason: str(r.finish_reason),
-    imported: Boolean(r.imported), legacyId: str(r.legacy_id),
+    executionId: r.execution_id, attemptId: r.attempt_id, jobId: r.job_id, questionId: r.question_id,
+    modelId: r.model_id, region: r.region, replicate: r.replicate, attempt: r.attempt,
+    startedAt: r.started_at === null ? null : r.started_at.toISOString(),
+    systemPrompt: r.system_prompt, userPrompt: r.user_prompt, parameters: r.parameters,
+    response: r.response, classification: r.classification, finishReason: r.finish_reason,
+    imported: r.imported, legacyId: r.legacy_id,
   };
 }

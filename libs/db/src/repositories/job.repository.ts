@@ -2,7 +2,7 @@ import { type JobStatus, type NormalisedJobSpec, planAxes } from '@beacon/domain
 import type { DataSource, EntityManager } from 'typeorm';
 import { databaseFault } from '../database-health.js';
 import { WORK_CHANNEL } from '../live/live-listener.js';
-import { query } from './query.js';
+import { queryRows } from './query.js';
 import { ACTIVE_JOB_STATUSES_SQL, parseJobStatus } from './status-sql.js';
 
 /** What `submit` did with a spec. */
@@ -68,7 +68,7 @@ export class JobRepository {
     const { spec, guard } = input;
     return this.ds.transaction(async (tx) => {
       if (guard?.nonce) await recordNonce(tx, guard.nonce, spec.id);
-      const inserted: { id: string }[] = await query(tx, 
+      const inserted = await queryRows<{ id: string }>(tx,
         `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, submitter, traceparent, trace_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (id) DO NOTHING
@@ -87,13 +87,13 @@ export class JobRepository {
         throw new Error(`planned ${planned} cells for job ${spec.id} but the spec asks for ${spec.cells}`);
       }
       // Delivered on commit: idle runners claim the new cells now instead of at their next poll.
-      await query(tx, 'SELECT pg_notify($1, $2)', [WORK_CHANNEL, spec.id]);
+      await queryRows(tx, 'SELECT pg_notify($1, $2)', [WORK_CHANNEL, spec.id]);
       return { kind: 'created', jobId: spec.id, cells: planned };
     });
   }
 
   private async existing(tx: EntityManager, id: string, hash: string): Promise<SubmitOutcome> {
-    const [row]: { spec_hash: string; cells_expected: number; status: string }[] = await query(tx, 
+    const [row] = await queryRows<{ spec_hash: string; cells_expected: number; status: string }>(tx,
       'SELECT spec_hash, cells_expected, status FROM jobs WHERE id = $1', [id]);
     if (!row) throw new Error(`job ${id} conflicted on insert but cannot be read`);
     if (row.spec_hash !== hash) return { kind: 'conflict', jobId: id };
@@ -103,7 +103,7 @@ export class JobRepository {
 
 async function recordNonce(tx: EntityManager, n: NonNullable<SubmitGuard['nonce']>, jobId: string): Promise<void> {
   // A concurrent submission with the same nonce waits here for the first to commit or roll back.
-  const rows = await query(tx,
+  const rows = await queryRows<{ '?column?': number }>(tx,
     `INSERT INTO spec_nonces (key_id, nonce, job_id, signed_at, expires_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (key_id, nonce) DO NOTHING RETURNING 1`,
     [n.keyId, n.nonce, jobId, n.signedAt, n.expiresAt]);
@@ -112,8 +112,8 @@ async function recordNonce(tx: EntityManager, n: NonNullable<SubmitGuard['nonce'
 
 async function checkInFlight(tx: EntityManager, submitter: string, limit: number): Promise<void> {
   // Serialises one submitter's submissions, so two at once cannot both see room for one more.
-  await query(tx, `SELECT pg_advisory_xact_lock(hashtextextended('beacon.inflight:' || $1, 0))`, [submitter]);
-  const [row] = await query<{ n: number }>(tx,
+  await queryRows(tx, `SELECT pg_advisory_xact_lock(hashtextextended('beacon.inflight:' || $1, 0))`, [submitter]);
+  const [row] = await queryRows<{ n: number }>(tx,
     `SELECT count(*)::int AS n FROM jobs WHERE submitter = $1 AND status IN ${ACTIVE_JOB_STATUSES_SQL}`, [submitter]);
   const inFlight = row?.n ?? 0;
   if (inFlight > limit) throw new Refused({ kind: 'too_many_in_flight', inFlight: inFlight - 1, limit });
@@ -147,7 +147,7 @@ async function planCells(tx: EntityManager, spec: NormalisedJobSpec, progress: {
   for (let lo = 0; lo < total;) {
     const hi = Math.min(total, lo + size);
     const started = performance.now();
-    const [row]: { n: number }[] = await query(tx,
+    const [row] = await queryRows<{ n: number }>(tx,
       `WITH planned AS (
        INSERT INTO executions (job_id, question_id, model_id, region, replicate, max_attempts, trace_id)
        SELECT $1, ($2::text[])[(i % $8) / $9 + 1], ($3::text[])[(i / $10) % $11 + 1], ($4::text[])[i % $10 + 1],

@@ -1,6 +1,6 @@
 import { LegacyImportError, type LegacyExecutionRow, type LegacyImport } from '@beacon/domain';
 import type { DataSource, EntityManager } from 'typeorm';
-import { query } from './query.js';
+import { queryRows } from './query.js';
 import { CELL_SQL } from './status-sql.js';
 
 /** What importing one export did. */
@@ -32,7 +32,7 @@ export class LegacyImportRepository {
     // updated_at is the import time (the legacy times stay in created/started/finished_at), so that the daemon's next
     // incremental reconciler pass, which looks at jobs changed since its last run, checks the imported job.
     return this.ds.transaction(async (tx: EntityManager) => {
-      const inserted = await query<{ id: string }>(tx,
+      const inserted = await queryRows<{ id: string }>(tx,
         `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, status, cells_expected, imported, legacy_id,
                            created_at, updated_at, started_at, finished_at)
          VALUES ($1, 'go-runner', $2, $3, $4, $5, $6, true, $7, coalesce($8, now()), now(), $8, coalesce($9, $8, now()))
@@ -40,7 +40,7 @@ export class LegacyImportRepository {
         [job.id, job.specReceived, job.specHash, JSON.stringify(job.spec), job.status, job.cellsExpected, job.legacyId,
           job.createdAt, job.finishedAt]);
       if (inserted.length === 0) {
-        const [row] = await query<{ imported: boolean; legacy_id: string | null }>(tx, 'SELECT imported, legacy_id FROM jobs WHERE id = $1', [job.id]);
+        const [row] = await queryRows<{ imported: boolean; legacy_id: string | null }>(tx, 'SELECT imported, legacy_id FROM jobs WHERE id = $1', [job.id]);
         if (!row?.imported) throw new LegacyImportError('job.jobspec_id', `job ${job.id} already exists and was not imported`);
         if (row.legacy_id !== job.legacyId) {
           throw new LegacyImportError('job.id', `job ${job.id} was imported from legacy job ${row.legacy_id}, not ${job.legacyId}`);
@@ -62,7 +62,7 @@ export class LegacyImportRepository {
  */
 async function storeChunk(tx: EntityManager, jobId: string, rows: readonly LegacyExecutionRow[]): Promise<number> {
   const col = <T>(f: (r: LegacyExecutionRow) => T) => rows.map(f);
-  const inserted = await query<{ id: string; legacy_id: string }>(tx,
+  const inserted = await queryRows<{ id: string; legacy_id: string }>(tx,
     `INSERT INTO executions (job_id, question_id, model_id, region, replicate, state, attempts, failures, max_attempts,
                              trace_id, result_attempt, response, classification, created_at, updated_at, started_at,
                              finished_at, run_after, imported, legacy_id, legacy_question_id, legacy_status, legacy_data)
@@ -81,10 +81,11 @@ async function storeChunk(tx: EntityManager, jobId: string, rows: readonly Legac
       col((r) => r.legacyQuestionId), col((r) => r.legacyStatus), col((r) => r.legacyData)]);
   if (inserted.length === 0) return 0;
   // Attempts only for the executions this chunk inserted, matched back by the legacy id the insert returned.
-  const byLegacyId = new Map(rows.map((r) => [String(r.legacyId), r]));
-  const attempts = inserted.map(({ id, legacy_id }) => ({ executionId: id, row: byLegacyId.get(String(legacy_id))! }));
+  // The export's ids are numbers; the driver returns bigint as text.
+  const byLegacyId = new Map(rows.map((row) => [String(row.legacyId), row]));
+  const attempts = inserted.map(({ id, legacy_id }) => ({ executionId: id, row: byLegacyId.get(legacy_id)! }));
   const att = <T>(f: (a: { executionId: string; row: LegacyExecutionRow }) => T) => attempts.map(f);
-  await query(tx,
+  await queryRows(tx,
     `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, started_at, ended_at, outcome,
                                      system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, response, trace_id)
      SELECT u.execution_id, $1, 1, u.runner_id, u.lease_token, u.started_at, u.ended_at, u.outcome, u.system_prompt,

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { ENGINE_LIMITS, redactSecrets, redactSecretsDeep, storableValue } from '@beacon/domain';
-import { query } from './query.js';
-import { CELL_SQL, OUTCOME_SQL, parseCellState } from './status-sql.js';
+import { queryRows } from './query.js';
+import { CELL_SQL, OUTCOME_SQL, parseCellState, parseOutcome } from './status-sql.js';
 import { storableCall } from './storable-call.js';
 import { WORK_CHANNEL } from '../live/live-listener.js';
 import type {
@@ -9,7 +9,45 @@ import type {
   ReapedCell,
 } from './queue.types.js';
 
-type Row = Record<string, unknown>;
+/** A cell the claim leased (`executions` columns as the driver returns them: ids as text, integers as numbers). */
+interface ClaimedRow {
+  id: string;
+  job_id: string;
+  question_id: string;
+  model_id: string;
+  region: string;
+  replicate: number;
+  attempts: number;
+  failures: number;
+  max_attempts: number;
+  lease_token: string;
+  trace_id: string;
+  lease_losses: number;
+}
+
+/** An attempt row written for a cell whose lease still held. */
+interface StartedAttemptRow {
+  execution_id: string;
+  id: string;
+}
+
+/** A lease renewed, and whether its job was cancelled. */
+interface HeartbeatRow {
+  id: string;
+  cancelled: boolean | null;
+}
+
+/** A cell taken back by {@link takeBackExpired}. */
+interface ReapedRow {
+  id: string;
+  job_id: string;
+  question_id: string;
+  attempts: number;
+  region: string;
+  model_id: string;
+  state: string;
+  called: boolean;
+}
 
 /**
  * The queue: claim, lease renewal, fenced completion, retry, release and rescue, each one SQL statement.
@@ -22,7 +60,7 @@ export class QueueRepository {
 
   /** Claims up to `limit` runnable cells of one (region, model) with SKIP LOCKED and leases them to the runner. */
   async claim(req: ClaimRequest): Promise<ClaimedCell[]> {
-    const rows: Row[] = await query(this.ds, 
+    const rows = await queryRows<ClaimedRow>(this.ds,
       `WITH candidates AS MATERIALIZED (
          SELECT id FROM executions
           WHERE state = ${CELL_SQL.pending} AND region = $2 AND model_id = $4 AND run_after <= now()
@@ -40,12 +78,7 @@ export class QueueRepository {
                  e.max_attempts, e.lease_token, e.trace_id, e.lease_losses`,
       [req.runnerId, req.region, req.limit, req.modelId, req.firstAttemptsOnly, req.leaseMs],
     );
-    return rows.map((r) => ({
-      id: String(r.id), jobId: String(r.job_id), questionId: String(r.question_id), modelId: String(r.model_id),
-      region: String(r.region), replicate: Number(r.replicate), attempt: Number(r.attempts), failures: Number(r.failures),
-      maxAttempts: Number(r.max_attempts), leaseToken: String(r.lease_token), traceId: String(r.trace_id),
-      leaseLosses: Number(r.lease_losses),
-    }));
+    return rows.map(claimedCell);
   }
 
   /**
@@ -55,7 +88,7 @@ export class QueueRepository {
   async startAttempts(starts: AttemptStart[]): Promise<Map<string, string>> {
     if (starts.length === 0) return new Map();
     const col = <T>(f: (s: AttemptStart) => T) => starts.map(f);
-    const rows: Row[] = await query(this.ds, 
+    const rows = await queryRows<StartedAttemptRow>(this.ds,
       `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, system_prompt, user_prompt,
                                        parameters, prompt_hash, parameters_hash, endpoint, trace_id, span_id)
        SELECT e.id, e.job_id, e.attempts, a.runner_id, e.lease_token, a.system_prompt, a.user_prompt, a.parameters::jsonb,
@@ -69,12 +102,12 @@ export class QueueRepository {
         col((s) => s.userPrompt), col((s) => JSON.stringify(s.parameters)), col((s) => s.promptHash),
         col((s) => s.parametersHash), col((s) => redactSecrets(s.endpoint)), col((s) => s.spanId)],
     );
-    return new Map(rows.map((r) => [String(r.execution_id), String(r.id)]));
+    return new Map(rows.map((r) => [r.execution_id, r.id]));
   }
 
   /** Renews the leases this runner still holds and its own liveness; says which leases are gone or cancelled. */
   async heartbeat(runnerId: string, leases: { id: string; token: string }[], leaseMs: number): Promise<HeartbeatResult> {
-    const rows: Row[] = await query(this.ds, 
+    const rows = await queryRows<HeartbeatRow>(this.ds,
       `WITH runner AS (UPDATE runners SET last_seen_at = now() WHERE id = $1)
        UPDATE executions e
           SET lease_expires_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
@@ -86,8 +119,8 @@ export class QueueRepository {
     const held = new Set<string>();
     const cancelled = new Set<string>();
     for (const r of rows) {
-      held.add(String(r.id));
-      if (r.cancelled) cancelled.add(String(r.id));
+      held.add(r.id);
+      if (r.cancelled === true) cancelled.add(r.id);
     }
     return { held, cancelled };
   }
@@ -100,7 +133,7 @@ export class QueueRepository {
    */
   async complete(cell: ClaimedCell, received: CallRecord, result: CellResult): Promise<'succeeded' | 'fenced'> {
     const { call, note } = storableCall(redactSecretsDeep(received)); // no secret an upstream echoed is stored
-    const rows: Row[] = await query(this.ds, 
+    const rows = await queryRows<{ outcome: string | null }>(this.ds,
       `WITH fenced AS (
          UPDATE executions
             SET state = ${CELL_SQL.succeeded}, finished_at = now(), updated_at = now(),
@@ -129,14 +162,14 @@ export class QueueRepository {
         call.inputTokens, call.outputTokens, call.httpStatus, call.latencyMs, json(call.usage), call.upstreamRequestId,
         result.classificationVersion ?? null, result.classificationConfidence ?? null, result.classificationTier ?? null, note],
     );
-    return rows[0]?.outcome === 'succeeded' ? 'succeeded' : 'fenced';
+    return rows[0] && parseOutcome(rows[0].outcome) === 'succeeded' ? 'succeeded' : 'fenced';
   }
 
   /** Records a failed call: back to the queue after a delay, or failed for good. Fenced like `complete`. */
   async fail(cell: ClaimedCell, received: CallRecord, d: FailureDisposition): Promise<'recorded' | 'fenced'> {
     const { call, note } = storableCall(redactSecretsDeep(received)); // no secret an upstream echoed is stored
     const retry = d.kind === 'retry';
-    const rows: Row[] = await query(this.ds, 
+    const rows = await queryRows<{ fenced: number }>(this.ds,
       `WITH fenced AS (
          UPDATE executions
             SET state = CASE WHEN $3 THEN ${CELL_SQL.pending} ELSE ${CELL_SQL.failed} END,
@@ -151,11 +184,11 @@ export class QueueRepository {
               outcome = ${fencedOutcome('$6')},
               http_status = $7, latency_ms = $8, error = $5::jsonb, response = $9, upstream_request_id = $10, storage_note = $11
         WHERE ${OWN_ATTEMPT}
-       RETURNING (SELECT count(*) FROM fenced) AS fenced`,
+       RETURNING (SELECT count(*)::int FROM fenced) AS fenced`,
       [cell.id, cell.leaseToken, retry, retry ? d.delayMs : 0, json(call.error), d.outcome, call.httpStatus,
         call.latencyMs, call.response, call.upstreamRequestId, note],
     );
-    return Number(rows[0]?.fenced ?? 0) > 0 ? 'recorded' : 'fenced';
+    return (rows[0]?.fenced ?? 0) > 0 ? 'recorded' : 'fenced';
   }
 
   /**
@@ -166,7 +199,7 @@ export class QueueRepository {
    */
   async abandon(cell: ClaimedCell, received: CallRecord, maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell): Promise<'pending' | 'failed' | 'fenced'> {
     const { call, note } = storableCall(redactSecretsDeep(received)); // an aborted call's error may quote what an upstream echoed
-    const rows: Row[] = await query(this.ds,
+    const rows = await queryRows<{ state: string }>(this.ds,
       `WITH x AS (
          SELECT id, true AS called FROM executions WHERE id = $1 AND lease_token = $2 AND state = ${CELL_SQL.running} FOR UPDATE),
        fenced AS (
@@ -184,7 +217,7 @@ export class QueueRepository {
        SELECT state FROM fenced`,
       [cell.id, cell.leaseToken, maxLeaseLosses, call.latencyMs, json(call.error), note],
     );
-    const state = rows[0]?.state;
+    const state = rows[0] ? parseCellState(rows[0].state) : null;
     return state === 'pending' || state === 'failed' ? state : 'fenced';
   }
 
@@ -193,7 +226,7 @@ export class QueueRepository {
    * to the queue; `cancelled` ends it. Fenced by the lease token.
    */
   async release(cell: ClaimedCell, reason: ReleaseReason, delayMs = 0, call: Partial<CallRecord> = {}): Promise<boolean> {
-    const rows: Row[] = await query(this.ds, 
+    const rows = await queryRows<{ id: string }>(this.ds,
       `WITH fenced AS (
          UPDATE executions
             SET state = CASE WHEN $3 = ${OUTCOME_SQL.cancelled} THEN ${CELL_SQL.cancelled} ELSE ${CELL_SQL.pending} END,
@@ -223,7 +256,7 @@ export class QueueRepository {
 
   /** {@link reap}, returning each reaped cell's region, model and new state. */
   async reapCells(limit = 500, graceMs = 1000, maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell): Promise<ReapedCell[]> {
-    const rows: Row[] = await query(this.ds,
+    const rows = await queryRows<ReapedRow>(this.ds,
       takeBackExpired({
         pick: `e.lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
           ORDER BY e.lease_expires_at LIMIT $1
@@ -237,10 +270,10 @@ export class QueueRepository {
 
   /** Which of `ids` are running with an expired lease now: what {@link requeueExpired} would take back. */
   async expiredLeases(ids: string[]): Promise<string[]> {
-    const rows = await query<{ id: string }>(this.ds,
+    const rows = await queryRows<{ id: string }>(this.ds,
       `SELECT id FROM executions WHERE id = ANY($1::bigint[]) AND state = ${CELL_SQL.running} AND lease_expires_at < now()
         ORDER BY id`, [ids]);
-    return rows.map((r) => String(r.id));
+    return rows.map((r) => r.id);
   }
 
   /**
@@ -249,7 +282,7 @@ export class QueueRepository {
    * Wakes idle runners when it took a cell back (delivered on commit). Returns the cells it took back.
    */
   async requeueExpired(ids: string[], by: string, jobId: string | null, maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell): Promise<ReapedCell[]> {
-    const rows: Row[] = await query(this.ds,
+    const rows = await queryRows<ReapedRow>(this.ds,
       takeBackExpired({
         pick: `e.id = ANY($1::bigint[]) AND e.lease_expires_at < now()
           FOR UPDATE OF e`,
@@ -257,7 +290,7 @@ export class QueueRepository {
       }),
       [ids, maxLeaseLosses],
     );
-    if (rows.length > 0) await query(this.ds, 'SELECT pg_notify($1, $2)', [WORK_CHANNEL, jobId ?? '']);
+    if (rows.length > 0) await queryRows(this.ds, 'SELECT pg_notify($1, $2)', [WORK_CHANNEL, jobId ?? '']);
     return rows.map(reapedCell);
   }
 }
@@ -285,12 +318,20 @@ function takeBackExpired(o: { pick: string; maxParam: string; by: string | null 
        SELECT id, job_id, question_id, attempts, region, model_id, state, called FROM reaped ORDER BY id`;
 }
 
-function reapedCell(r: Row): ReapedCell {
+function claimedCell(r: ClaimedRow): ClaimedCell {
+  return {
+    id: r.id, jobId: r.job_id, questionId: r.question_id, modelId: r.model_id, region: r.region, replicate: r.replicate,
+    attempt: r.attempts, failures: r.failures, maxAttempts: r.max_attempts, leaseToken: r.lease_token, traceId: r.trace_id,
+    leaseLosses: r.lease_losses,
+  };
+}
+
+function reapedCell(r: ReapedRow): ReapedCell {
   const state = parseCellState(r.state);
   return {
-    id: String(r.id), jobId: String(r.job_id), questionId: String(r.question_id), attempt: Number(r.attempts),
-    region: String(r.region), modelId: String(r.model_id), state: state === 'failed' ? 'failed' : 'pending', // leaseLossSet sets no other state
-    called: Boolean(r.called),
+    id: r.id, jobId: r.job_id, questionId: r.question_id, attempt: r.attempts, region: r.region, modelId: r.model_id,
+    state: state === 'failed' ? 'failed' : 'pending', // leaseLossSet sets no other state
+    called: r.called,
   };
 }
 

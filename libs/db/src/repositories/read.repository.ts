@@ -1,9 +1,9 @@
 import {
   DUPLICATE_FINDING_RULES, type AttemptView, type ExecutionDetailView, type ExecutionView, type JobDetailView,
-  type JobFindingCounts, type JobSummaryView, type Page,
+  type ExecutionState, type JobSummaryView, type Page,
 } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
-import { query } from './query.js';
+import { queryRows } from './query.js';
 import { CELL_SQL, parseCellState, parseJobStatus, parseOutcome } from './status-sql.js';
 
 /** Filters of the executions listing. */
@@ -14,8 +14,6 @@ export interface ExecutionFilter {
   questionId?: string;
   state?: string;
 }
-
-type Row = Record<string, unknown>;
 
 // Open findings are counted here, on the partial index of open findings by job, so that a listing's counts stay
 // exact however many findings there are (the rule ids are constants without quotes, inlined as literals).
@@ -29,24 +27,105 @@ const JOB_COLUMNS = `j.id, j.seq, j.status, j.format, j.spec->'benchmark'->>'nam
                                    FILTER (WHERE f.rule_id IN (${DUPLICATE_FINDING_RULES.map((r) => `'${r}'`).join(', ')})), 0))
      FROM reconciler_findings f WHERE f.job_id = j.id AND f.resolved_at IS NULL) AS findings`;
 
+/** A row of {@link JOB_COLUMNS} (jsonb columns parsed; the times inside jsonb are text). */
+interface JobSummaryRow {
+  id: string;
+  seq: string;
+  status: string;
+  format: string;
+  benchmark: string | null;
+  cells_expected: number;
+  submitter: string | null;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  cancel_requested_at: Date | null;
+  by_state: Partial<Record<ExecutionState, number>>;
+  findings: { open: number; duplicates: number };
+}
+
+/** {@link JOB_COLUMNS} with the job's spec and its parked cells. */
+interface JobDetailRow extends JobSummaryRow {
+  spec: unknown;
+  spec_received: string;
+  spec_hash: string;
+  trace_id: string | null;
+  waiting: { cells: number; next: string | null; last: string | null };
+}
+
+/** The columns of `executions` a view shows. */
+interface ExecutionRow {
+  id: string;
+  job_id: string;
+  question_id: string;
+  model_id: string;
+  region: string;
+  replicate: number;
+  state: string;
+  attempts: number;
+  failures: number;
+  max_attempts: number;
+  run_after: Date;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  trace_id: string;
+  classification: string | null;
+  classification_rule: string | null;
+  response: string | null;
+  finish_reason: string | null;
+  last_error: unknown;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+/** The columns of `execution_attempts` a view shows. */
+interface AttemptRow {
+  id: string;
+  execution_id: string;
+  attempt: number;
+  runner_id: string;
+  started_at: Date;
+  ended_at: Date | null;
+  outcome: string | null;
+  http_status: number | null;
+  error: unknown;
+  latency_ms: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  endpoint: string | null;
+  system_prompt: string;
+  user_prompt: string;
+  parameters: unknown;
+  prompt_hash: string;
+  parameters_hash: string;
+  response: string | null;
+  finish_reason: string | null;
+  trace_id: string;
+  span_id: string | null;
+  storage_note: string | null;
+}
+
 /** Queries behind the read API; every listing pages by a stable key (job seq, execution id). */
 export class ReadRepository {
   constructor(private readonly ds: DataSource) {}
 
   /** Jobs, newest first. */
   async listJobs(limit: number, cursor: string | null): Promise<Page<JobSummaryView>> {
-    const rows: Row[] = await query(this.ds, 
+    const rows = await queryRows<JobSummaryRow>(this.ds,
       `SELECT ${JOB_COLUMNS} FROM jobs j
         WHERE ($2::bigint IS NULL OR j.seq < $2::bigint)
         ORDER BY j.seq DESC LIMIT $1`,
       [limit + 1, cursor],
     );
-    return page(rows, limit, (r) => String(r.seq), jobSummary);
+    return page(rows, limit, (r) => r.seq, jobSummary);
   }
 
   /** One job with counts by state, or null. */
   async getJob(id: string): Promise<JobDetailView | null> {
-    const [row]: Row[] = await query(this.ds, 
+    const [row] = await queryRows<JobDetailRow>(this.ds,
       `SELECT ${JOB_COLUMNS}, j.spec, j.spec_received, j.spec_hash, j.trace_id,
               (SELECT jsonb_build_object('cells', count(*), 'next', min(e.run_after), 'last', max(e.run_after))
                  FROM executions e WHERE e.job_id = j.id AND e.state = ${CELL_SQL.pending} AND e.run_after > now()) AS waiting
@@ -55,16 +134,16 @@ export class ReadRepository {
     return {
       ...jobSummary(row),
       spec: row.spec,
-      specReceived: String(row.spec_received),
-      specHash: String(row.spec_hash),
-      traceId: (row.trace_id as string | null) ?? null,
+      specReceived: row.spec_received,
+      specHash: row.spec_hash,
+      traceId: row.trace_id,
       waiting: waitingView(row.waiting),
     };
   }
 
   /** Executions in id order (the order they were planned), filtered. */
   async listExecutions(filter: ExecutionFilter, limit: number, cursor: string | null): Promise<Page<ExecutionView>> {
-    const rows: Row[] = await query(this.ds, 
+    const rows = await queryRows<ExecutionRow>(this.ds,
       `SELECT * FROM executions
         WHERE ($1::text IS NULL OR job_id = $1) AND ($2::text IS NULL OR region = $2)
           AND ($3::text IS NULL OR model_id = $3) AND ($4::text IS NULL OR question_id = $4)
@@ -73,126 +152,118 @@ export class ReadRepository {
       [filter.jobId ?? null, filter.region ?? null, filter.modelId ?? null, filter.questionId ?? null,
         filter.state ?? null, cursor, limit + 1],
     );
-    return page(rows, limit, (r) => String(r.id), executionView);
+    return page(rows, limit, (r) => r.id, executionView);
   }
 
   /** One execution with every attempt, oldest first, or null. */
   async getExecution(id: string): Promise<ExecutionDetailView | null> {
-    const [row]: Row[] = await query(this.ds, 'SELECT * FROM executions WHERE id = $1', [id]);
+    const [row] = await queryRows<ExecutionRow>(this.ds, 'SELECT * FROM executions WHERE id = $1', [id]);
     if (!row) return null;
-    const attempts: Row[] = await query(this.ds, 
+    const attempts = await queryRows<AttemptRow>(this.ds,
       'SELECT * FROM execution_attempts WHERE execution_id = $1 ORDER BY attempt, id', [id]);
     return { ...executionView(row), attemptsLog: attempts.map(attemptView) };
   }
 
   /** True when the job exists. */
   async jobExists(id: string): Promise<boolean> {
-    const rows: Row[] = await query(this.ds, 'SELECT 1 FROM jobs WHERE id = $1', [id]);
+    const rows = await queryRows<{ '?column?': number }>(this.ds, 'SELECT 1 FROM jobs WHERE id = $1', [id]);
     return rows.length > 0;
   }
 }
 
-function page<T>(rows: Row[], limit: number, key: (r: Row) => string, view: (r: Row) => T): Page<T> {
+function page<R, T>(rows: R[], limit: number, key: (r: R) => string, view: (r: R) => T): Page<T> {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   return { items: items.map(view), nextCursor: more ? key(items[items.length - 1]!) : null };
 }
 
-function iso(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  return v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
+function iso(v: Date | null): string | null {
+  return v === null ? null : v.toISOString();
+}
+
+/** A time inside jsonb (`to_json` text with an offset), as ISO text. */
+function jsonTime(v: string | null): string | null {
+  return v === null ? null : new Date(v).toISOString();
 }
 
 /** Parked cells of a job (pending, not due yet). */
-function waitingView(v: unknown): JobDetailView['waiting'] {
-  const w = (v ?? {}) as { cells?: unknown; next?: unknown; last?: unknown };
-  return { cells: Number(w.cells ?? 0), nextAt: iso(w.next), lastAt: iso(w.last) };
+function waitingView(w: JobDetailRow['waiting']): JobDetailView['waiting'] {
+  return { cells: w.cells, nextAt: jsonTime(w.next), lastAt: jsonTime(w.last) };
 }
 
-/** Open findings of a job and the surplus cell copies they report. */
-function findingCounts(v: unknown): JobFindingCounts {
-  const f = (v ?? {}) as { open?: unknown; duplicates?: unknown };
-  return { open: Number(f.open ?? 0), duplicates: Number(f.duplicates ?? 0) };
-}
-
-function num(v: unknown): number | null {
-  return v === null || v === undefined ? null : Number(v);
-}
-
-function jobSummary(r: Row): JobSummaryView {
-  const byState = (r.by_state ?? {}) as JobSummaryView['cells']['byState'];
+function jobSummary(r: JobSummaryRow): JobSummaryView {
   return {
-    id: String(r.id),
+    id: r.id,
     status: parseJobStatus(r.status),
-    format: String(r.format),
-    benchmark: (r.benchmark as string | null) ?? '',
+    format: r.format,
+    benchmark: r.benchmark ?? '',
     cells: {
-      expected: Number(r.cells_expected),
-      actual: Object.values(byState).reduce((a, b) => a + (b ?? 0), 0),
-      byState,
+      expected: r.cells_expected,
+      actual: Object.values(r.by_state).reduce((a, b) => a + (b ?? 0), 0),
+      byState: r.by_state,
     },
-    findings: findingCounts(r.findings),
-    submitter: (r.submitter as string | null) ?? null,
-    createdAt: iso(r.created_at)!,
-    updatedAt: iso(r.updated_at)!,
+    findings: { open: r.findings.open, duplicates: r.findings.duplicates },
+    submitter: r.submitter,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
     cancelRequestedAt: iso(r.cancel_requested_at),
   };
 }
 
-function executionView(r: Row): ExecutionView {
+function executionView(r: ExecutionRow): ExecutionView {
   return {
-    id: String(r.id),
-    jobId: String(r.job_id),
-    questionId: String(r.question_id),
-    modelId: String(r.model_id),
-    region: String(r.region),
-    replicate: Number(r.replicate),
+    id: r.id,
+    jobId: r.job_id,
+    questionId: r.question_id,
+    modelId: r.model_id,
+    region: r.region,
+    replicate: r.replicate,
     state: parseCellState(r.state),
-    attempts: Number(r.attempts),
-    failures: Number(r.failures),
-    maxAttempts: Number(r.max_attempts),
-    runAfter: iso(r.run_after)!,
-    leaseOwner: (r.lease_owner as string | null) ?? null,
+    attempts: r.attempts,
+    failures: r.failures,
+    maxAttempts: r.max_attempts,
+    runAfter: r.run_after.toISOString(),
+    leaseOwner: r.lease_owner,
     leaseExpiresAt: iso(r.lease_expires_at),
-    traceId: String(r.trace_id),
-    classification: (r.classification as string | null) ?? null,
-    classificationRule: (r.classification_rule as string | null) ?? null,
-    response: (r.response as string | null) ?? null,
-    finishReason: (r.finish_reason as string | null) ?? null,
-    lastError: r.last_error ?? null,
-    createdAt: iso(r.created_at)!,
-    updatedAt: iso(r.updated_at)!,
+    traceId: r.trace_id,
+    classification: r.classification,
+    classificationRule: r.classification_rule,
+    response: r.response,
+    finishReason: r.finish_reason,
+    lastError: r.last_error,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
   };
 }
 
-function attemptView(r: Row): AttemptView {
+function attemptView(r: AttemptRow): AttemptView {
   return {
-    id: String(r.id),
-    executionId: String(r.execution_id),
-    attempt: Number(r.attempt),
-    runnerId: String(r.runner_id),
-    startedAt: iso(r.started_at)!,
+    id: r.id,
+    executionId: r.execution_id,
+    attempt: r.attempt,
+    runnerId: r.runner_id,
+    startedAt: r.started_at.toISOString(),
     endedAt: iso(r.ended_at),
     outcome: parseOutcome(r.outcome),
-    httpStatus: num(r.http_status),
-    error: r.error ?? null,
-    latencyMs: num(r.latency_ms),
-    inputTokens: num(r.input_tokens),
-    outputTokens: num(r.output_tokens),
-    endpoint: (r.endpoint as string | null) ?? null,
-    systemPrompt: String(r.system_prompt),
-    userPrompt: String(r.user_prompt),
+    httpStatus: r.http_status,
+    error: r.error,
+    latencyMs: r.latency_ms,
+    inputTokens: r.input_tokens,
+    outputTokens: r.output_tokens,
+    endpoint: r.endpoint,
+    systemPrompt: r.system_prompt,
+    userPrompt: r.user_prompt,
     parameters: r.parameters,
-    promptHash: String(r.prompt_hash),
-    parametersHash: String(r.parameters_hash),
-    response: (r.response as string | null) ?? null,
-    finishReason: (r.finish_reason as string | null) ?? null,
-    traceId: String(r.trace_id),
-    spanId: (r.span_id as string | null) ?? null,
-    storageNote: (r.storage_note as string | null) ?? null,
+    promptHash: r.prompt_hash,
+    parametersHash: r.parameters_hash,
+    response: r.response,
+    finishReason: r.finish_reason,
+    traceId: r.trace_id,
+    spanId: r.span_id,
+    storageNote: r.storage_note,
   };
 }

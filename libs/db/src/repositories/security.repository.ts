@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { query } from './query.js';
+import { queryRows } from './query.js';
 
 /** One mutating API call, as the audit log keeps it. */
 export interface AuditEntry {
@@ -24,7 +24,7 @@ export class SecurityRepository {
   constructor(private readonly ds: DataSource) {}
 
   async audit(e: AuditEntry): Promise<void> {
-    await query(this.ds,
+    await queryRows(this.ds,
       `INSERT INTO audit_log (principal, role, method, path, target_id, status, error, remote_address, occurrences)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [e.principal, e.role, e.method, e.path, e.targetId, e.status, e.error, e.remoteAddress, e.occurrences ?? 1]);
@@ -32,13 +32,13 @@ export class SecurityRepository {
 
   /** Forgets nonces whose timestamps are too old to be accepted anyway; returns how many. */
   async deleteExpiredNonces(): Promise<number> {
-    const rows = await query(this.ds, `DELETE FROM spec_nonces WHERE expires_at < now() RETURNING 1`);
+    const rows = await queryRows<{ '?column?': number }>(this.ds, `DELETE FROM spec_nonces WHERE expires_at < now() RETURNING 1`);
     return rows.length;
   }
 
   /** Who submitted a job: `{ found: false }` when there is no such job. */
   async jobSubmitter(jobId: string): Promise<{ found: boolean; submitter: string | null }> {
-    const [row] = await query<{ submitter: string | null }>(this.ds, 'SELECT submitter FROM jobs WHERE id = $1', [jobId]);
+    const [row] = await queryRows<{ submitter: string | null }>(this.ds, 'SELECT submitter FROM jobs WHERE id = $1', [jobId]);
     return row ? { found: true, submitter: row.submitter } : { found: false, submitter: null };
   }
 }

@@ -3,7 +3,7 @@ import {
   type TimelineCursor, type TimelineLaneRow, type TimelineView,
 } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
-import { query } from './query.js';
+import { queryRows } from './query.js';
 import { parseCellState, parseOutcome } from './status-sql.js';
 import { ReadRepository } from './read.repository.js';
 
@@ -16,10 +16,54 @@ export interface TimelineQuery {
   questionId?: string;
 }
 
-type Row = Record<string, unknown>;
+/** The size and time span of a timeline (`from_at`, `to_at` null while the job has no attempt). */
+interface SpanRow {
+  total: number;
+  from_at: Date | null;
+  to_at: Date | null;
+}
 
-const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
-const num = (v: unknown): number | null => (v == null ? null : Number(v));
+/** A cell of the window (one lane). */
+interface LaneRow {
+  id: string;
+  question_id: string;
+  model_id: string;
+  region: string;
+  replicate: number;
+  state: string;
+  classification: string | null;
+  imported: boolean;
+  legacy_id: string | null;
+  batch_question: boolean;
+  superseded_by: string | null;
+}
+
+/** Another execution of an imported lane's cell. */
+interface DuplicateRow {
+  lane: string;
+  id: string;
+  started_at: Date | null;
+}
+
+/** The columns of `execution_attempts` a lane shows. */
+interface LaneAttemptRow {
+  id: string;
+  execution_id: string;
+  attempt: number;
+  runner_id: string;
+  started_at: Date;
+  ended_at: Date | null;
+  outcome: string | null;
+  http_status: number | null;
+  error: unknown;
+  latency_ms: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  trace_id: string;
+  prompt_hash: string;
+}
+
+const iso = (v: Date | null | undefined): string | null => (v == null ? null : v.toISOString());
 
 /** Reads a job's timeline: one lane per cell, a page at a time, with the attempts and the facts behind the marks. */
 export class TimelineRepository {
@@ -37,12 +81,12 @@ export class TimelineRepository {
     const filters = [jobId, q.region ?? null, q.modelId ?? null, q.questionId ?? null];
     const where = `e.job_id = $1 AND ($2::text IS NULL OR e.region = $2) AND ($3::text IS NULL OR e.model_id = $3)
                    AND ($4::text IS NULL OR e.question_id = $4)`;
-    const [span]: Row[] = await query(this.ds,
+    const [span] = await queryRows<SpanRow>(this.ds,
       `SELECT (SELECT count(*)::int FROM executions e WHERE ${where}) AS total,
               (SELECT min(started_at) FROM execution_attempts WHERE job_id = $1) AS from_at,
               (SELECT max(coalesce(ended_at, greatest(now(), started_at))) FROM execution_attempts WHERE job_id = $1) AS to_at`, filters);
     const c = q.cursor;
-    const rows: Row[] = await query(this.ds,
+    const rows = await queryRows<LaneRow>(this.ds,
       `SELECT e.id, e.question_id, e.model_id, e.region, e.replicate, e.state, e.classification, e.imported, e.legacy_id,
               (e.imported AND e.legacy_question_id IS NULL) AS batch_question, e.superseded_by
          FROM executions e
@@ -57,54 +101,54 @@ export class TimelineRepository {
       job: summary as JobSummaryView,
       from: iso(span?.from_at),
       to: iso(span?.to_at),
-      totalLanes: Number(span?.total ?? 0),
+      totalLanes: span?.total ?? 0,
       lanes,
       nextCursor: rows.length > q.limit && last
-        ? encodeTimelineCursor([String(last.region), String(last.model_id), String(last.question_id), Number(last.replicate), String(last.id)])
+        ? encodeTimelineCursor([last.region, last.model_id, last.question_id, last.replicate, last.id])
         : null,
     };
   }
 
-  private async lanes(page: Row[], spec: unknown): Promise<TimelineView['lanes']> {
+  private async lanes(page: LaneRow[], spec: unknown): Promise<TimelineView['lanes']> {
     if (page.length === 0) return [];
-    const ids = page.map((r) => String(r.id));
+    const ids = page.map((r) => r.id);
     // Duplicates exist only among imported rows (planned cells are unique), so only those are looked up.
-    const imported = page.filter((r) => r.imported).map((r) => String(r.id));
-    const dups: Row[] = imported.length === 0 ? [] : await query(this.ds,
+    const imported = page.filter((r) => r.imported).map((r) => r.id);
+    const dups = imported.length === 0 ? [] : await queryRows<DuplicateRow>(this.ds,
       `SELECT e.id AS lane, x.id, x.started_at
          FROM executions e
          JOIN executions x ON x.job_id = e.job_id AND x.id <> e.id AND x.question_id = e.question_id
                           AND x.model_id = e.model_id AND x.region = e.region AND x.replicate = e.replicate
         WHERE e.id = ANY($1::bigint[])
         ORDER BY x.id`, [imported]);
-    const attemptRows: Row[] = await query(this.ds,
+    const attemptRows = await queryRows<LaneAttemptRow>(this.ds,
       `SELECT id, execution_id, attempt, runner_id, started_at, ended_at, outcome, http_status, error, latency_ms,
               input_tokens, output_tokens, trace_id, prompt_hash
          FROM execution_attempts WHERE execution_id = ANY($1::bigint[])
-        ORDER BY execution_id, attempt, id`, [[...ids, ...dups.map((d) => String(d.id))]]);
+        ORDER BY execution_id, attempt, id`, [[...ids, ...dups.map((d) => d.id)]]);
     const attempts = new Map<string, TimelineAttemptView[]>();
     for (const a of attemptRows) {
-      const list = attempts.get(String(a.execution_id)) ?? [];
+      const list = attempts.get(a.execution_id) ?? [];
       list.push({
-        id: String(a.id), attempt: Number(a.attempt), runnerId: String(a.runner_id), startedAt: iso(a.started_at)!,
-        endedAt: iso(a.ended_at), outcome: parseOutcome(a.outcome), httpStatus: num(a.http_status),
-        error: errorLine(a.error), latencyMs: num(a.latency_ms), inputTokens: num(a.input_tokens), outputTokens: num(a.output_tokens),
-        traceId: String(a.trace_id), promptHash: String(a.prompt_hash),
+        id: a.id, attempt: a.attempt, runnerId: a.runner_id, startedAt: a.started_at.toISOString(),
+        endedAt: iso(a.ended_at), outcome: parseOutcome(a.outcome), httpStatus: a.http_status,
+        error: errorLine(a.error), latencyMs: a.latency_ms, inputTokens: a.input_tokens, outputTokens: a.output_tokens,
+        traceId: a.trace_id, promptHash: a.prompt_hash,
       });
-      attempts.set(String(a.execution_id), list);
+      attempts.set(a.execution_id, list);
     }
     const axes = specAxes(spec);
     return page.map((r) => {
-      const id = String(r.id);
-      const mine = dups.filter((d) => String(d.lane) === id);
-      const starts = mine.map((d) => d.started_at).filter((v) => v != null).map((v) => Date.parse(iso(v)!));
+      const id = r.id;
+      const mine = dups.filter((d) => d.lane === id);
+      const starts = mine.flatMap((d) => (d.started_at === null ? [] : [d.started_at.getTime()]));
       const row: TimelineLaneRow = {
-        executionId: id, questionId: String(r.question_id), modelId: String(r.model_id), region: String(r.region),
-        replicate: Number(r.replicate), state: parseCellState(r.state), classification: (r.classification as string | null) ?? null,
-        imported: Boolean(r.imported), legacyId: r.legacy_id == null ? null : String(r.legacy_id),
-        batchQuestion: Boolean(r.batch_question), supersededBy: r.superseded_by == null ? null : String(r.superseded_by),
-        duplicateOf: mine.map((d) => String(d.id)),
-        duplicatePromptHashes: mine.flatMap((d) => (attempts.get(String(d.id)) ?? []).map((a) => a.promptHash)),
+        executionId: id, questionId: r.question_id, modelId: r.model_id, region: r.region,
+        replicate: r.replicate, state: parseCellState(r.state), classification: r.classification,
+        imported: r.imported, legacyId: r.legacy_id,
+        batchQuestion: r.batch_question, supersededBy: r.superseded_by,
+        duplicateOf: mine.map((d) => d.id),
+        duplicatePromptHashes: mine.flatMap((d) => (attempts.get(d.id) ?? []).map((a) => a.promptHash)),
         duplicatesFirstStart: starts.length ? new Date(Math.min(...starts)).toISOString() : null,
       };
       return timelineLane(row, attempts.get(id) ?? [], axes);

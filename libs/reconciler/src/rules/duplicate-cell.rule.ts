@@ -1,5 +1,21 @@
 import type { ReconcilerRule } from '../reconciler.types.js';
-import { ids, inJobs, iso, ruleRows } from './rule-sql.js';
+import { ids, inJobs, int8, iso, ruleRows } from './rule-sql.js';
+
+/** One cell with several (not superseded) executions. */
+interface DuplicateCellRow {
+  job_id: string;
+  question_id: string;
+  model_id: string;
+  region: string;
+  replicate: number;
+  n: number;
+  execution_ids: string[];
+  first_at: Date;
+  last_at: Date;
+  gap_ms: string;
+  responses: number;
+  classifications: number;
+}
 
 /** More than one executions row for one cell (possible only for imported rows: planned cells are unique). */
 export const duplicateCellRule: ReconcilerRule = {
@@ -12,7 +28,7 @@ export const duplicateCellRule: ReconcilerRule = {
     + 'job\'s answer for that cell is ambiguous. Report one of them explicitly or rerun the cell; `beacon reconcile --fix` '
     + 'keeps the earliest succeeded copy and marks the others superseded_by it (cells whose copies are all but one superseded are not reported).',
   async run(ctx) {
-    const rows = await ruleRows(ctx,
+    const rows = await ruleRows<DuplicateCellRow>(ctx,
       `SELECT e.job_id, e.question_id, e.model_id, e.region, e.replicate, count(*)::int AS n,
               array_agg(coalesce(e.legacy_id, e.id) ORDER BY coalesce(e.started_at, e.created_at), e.id) AS execution_ids,
               min(coalesce(e.started_at, e.created_at)) AS first_at, max(coalesce(e.started_at, e.created_at)) AS last_at,
@@ -25,17 +41,17 @@ export const duplicateCellRule: ReconcilerRule = {
         GROUP BY e.job_id, e.question_id, e.model_id, e.region, e.replicate
        HAVING count(*) FILTER (WHERE e.superseded_by IS NULL) > 1`);
     return rows.map((r) => {
-      const gapMs = Number(r.gap_ms);
-      const differ = Number(r.responses) > 1;
+      const gapMs = int8(r.gap_ms);
+      const differ = r.responses > 1;
       return {
         fingerprint: `duplicate_cell:${r.job_id}:${r.question_id}:${r.model_id}:${r.region}:${r.replicate}`,
-        jobId: String(r.job_id),
+        jobId: r.job_id,
         summary: `job ${r.job_id}: cell (${r.region}, ${r.model_id}, ${r.question_id}) ran ${r.n} times, `
           + `${Math.floor(gapMs / 60_000)} min ${Math.round((gapMs % 60_000) / 1000)} s apart${differ ? ', with different responses' : ''}`,
         evidence: {
           executionIds: ids(r.execution_ids, ctx.thresholds.evidenceLimit), count: r.n, gapMs,
           firstAt: iso(r.first_at), lastAt: iso(r.last_at), responsesDiffer: differ,
-          classificationsDiffer: Number(r.classifications) > 1,
+          classificationsDiffer: r.classifications > 1,
           questionId: r.question_id, modelId: r.model_id, region: r.region, replicate: r.replicate,
         },
       };

@@ -2,6 +2,21 @@ import { OUTCOME_SQL } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, iso, ruleRows } from './rule-sql.js';
 
+/** An execution with more than one succeeded attempt. */
+interface DuplicateResultsRow {
+  id: string;
+  job_id: string;
+  question_id: string;
+  model_id: string;
+  region: string;
+  replicate: number;
+  result_attempt: number | null;
+  attempt_ids: string[];
+  n: number;
+  first_end: Date | null;
+  last_end: Date | null;
+}
+
 /** More than one succeeded attempt for one execution: two results were produced for one cell. */
 export const duplicateResultsRule: ReconcilerRule = {
   id: 'duplicate_results',
@@ -12,7 +27,7 @@ export const duplicateResultsRule: ReconcilerRule = {
     + 'the exactly-once promise was broken (a fence did not hold). Compare the attempts listed in the evidence, keep '
     + 'the one named by executions.result_attempt, and look for a runner that wrote without a valid lease token.',
   async run(ctx) {
-    const rows = await ruleRows(ctx,
+    const rows = await ruleRows<DuplicateResultsRow>(ctx,
       `SELECT e.id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, e.result_attempt,
               array_agg(a.id ORDER BY a.id) AS attempt_ids, count(*)::int AS n, min(a.ended_at) AS first_end, max(a.ended_at) AS last_end
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
@@ -20,9 +35,9 @@ export const duplicateResultsRule: ReconcilerRule = {
         GROUP BY e.id HAVING count(*) > 1`);
     return rows.map((r) => ({
       fingerprint: `duplicate_results:${r.job_id}:${r.question_id}:${r.model_id}:${r.region}:${r.replicate}`,
-      jobId: String(r.job_id),
+      jobId: r.job_id,
       summary: `execution ${r.id} (${r.question_id} × ${r.model_id} × ${r.region}) has ${r.n} succeeded attempts`,
-      evidence: { executionIds: [String(r.id)], attemptIds: ids(r.attempt_ids, ctx.thresholds.evidenceLimit), count: r.n,
+      evidence: { executionIds: [r.id], attemptIds: ids(r.attempt_ids, ctx.thresholds.evidenceLimit), count: r.n,
         resultAttempt: r.result_attempt, firstEndedAt: iso(r.first_end), lastEndedAt: iso(r.last_end) },
     }));
   },

@@ -2,6 +2,17 @@ import { IN_SPEC, specAxesSql } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, ruleRows } from './rule-sql.js';
 
+/** A job's cells outside its spec; the axes lists are null when no cell is off on that axis. */
+interface OutOfSpecRow {
+  job_id: string;
+  n: number;
+  execution_ids: string[];
+  questions: string[] | null;
+  models: string[] | null;
+  regions: string[] | null;
+  bad_replicates: number;
+}
+
 /** Executions whose question, model, region or replicate the job's spec does not list. */
 export const outOfSpecRule: ReconcilerRule = {
   id: 'out_of_spec',
@@ -12,7 +23,7 @@ export const outOfSpecRule: ReconcilerRule = {
     + 'something other than the planner wrote them (a manual insert, a bug in an import, or a spec edited in place). '
     + 'Those results must not be reported with the job; find where the rows came from before trusting the job.',
   async run(ctx) {
-    const rows = await ruleRows(ctx,
+    const rows = await ruleRows<OutOfSpecRow>(ctx,
       // "Out of spec" as LifecycleRepository.cancelOutOfSpec repairs it: the same axes and the same test per axis.
       `WITH s AS MATERIALIZED (${specAxesSql(inJobs('j.id'))})
        SELECT e.job_id, count(*)::int AS n, array_agg(coalesce(e.legacy_id, e.id) ORDER BY e.id) AS execution_ids,
@@ -27,15 +38,15 @@ export const outOfSpecRule: ReconcilerRule = {
         WHERE NOT (q_ok AND m_ok AND r_ok AND rep_ok)
         GROUP BY e.job_id`);
     return rows.map((r) => {
-      const questions = (r.questions as string[] | null) ?? [];
-      const models = (r.models as string[] | null) ?? [];
-      const regions = (r.regions as string[] | null) ?? [];
-      const badReplicates = Number(r.bad_replicates);
+      const questions = r.questions ?? [];
+      const models = r.models ?? [];
+      const regions = r.regions ?? [];
+      const badReplicates = r.bad_replicates;
       const what = [questions.length && `questions ${questions.join(', ')}`, models.length && `models ${models.join(', ')}`,
         regions.length && `regions ${regions.join(', ')}`, badReplicates > 0 && `${badReplicates} replicates`].filter(Boolean);
       return {
         fingerprint: `out_of_spec:${r.job_id}`,
-        jobId: String(r.job_id),
+        jobId: r.job_id,
         summary: `job ${r.job_id}: ${r.n} cells outside the spec (${what.join('; ')})`,
         evidence: { executionIds: ids(r.execution_ids, ctx.thresholds.evidenceLimit), count: r.n, questions, models, regions, badReplicates },
       };

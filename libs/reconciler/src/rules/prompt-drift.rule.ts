@@ -1,6 +1,42 @@
+import { queryRows } from '@beacon/db';
 import { renderSystemPrompt, type NormalisedJobSpec } from '@beacon/domain';
 import type { RawFinding, ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, ruleRows } from './rule-sql.js';
+
+/** An execution whose attempts carry different prompt hashes. */
+interface HashDriftRow {
+  execution_id: string;
+  job_id: string;
+  n: number;
+  attempt_ids: string[];
+}
+
+/** A cell whose several executions sent different prompts. */
+interface CellDriftRow {
+  job_id: string;
+  question_id: string;
+  model_id: string;
+  region: string;
+  replicate: number;
+  n: number;
+  execution_ids: string[];
+  attempt_ids: string[];
+}
+
+/** A system prompt sent in a region of a job, how often, and its first attempt. */
+interface SystemPromptRow {
+  job_id: string;
+  region: string;
+  system_prompt: string;
+  n: number;
+  first_attempt: string;
+}
+
+/** The attempts (and their executions) that sent one system prompt; null when none is found any more. */
+interface PromptEvidenceRow {
+  attempt_ids: string[] | null;
+  execution_ids: string[] | null;
+}
 
 /** Attempts of one cell with different prompts, or a system prompt that is not the region's rendering of the job's template. */
 export const promptDriftRule: ReconcilerRule = {
@@ -15,7 +51,7 @@ export const promptDriftRule: ReconcilerRule = {
   async run(ctx) {
     const limit = ctx.thresholds.evidenceLimit;
     const out: RawFinding[] = [];
-    const hashes = await ruleRows(ctx,
+    const hashes = await ruleRows<HashDriftRow>(ctx,
       // min <> max finds the drifting executions cheaply; the evidence is gathered for those only.
       `WITH drift AS (
          SELECT a.execution_id FROM execution_attempts a WHERE ${inJobs('a.job_id')}
@@ -26,13 +62,13 @@ export const promptDriftRule: ReconcilerRule = {
     for (const r of hashes) {
       out.push({
         fingerprint: `prompt_drift:hash:${r.execution_id}`,
-        jobId: String(r.job_id),
+        jobId: r.job_id,
         summary: `execution ${r.execution_id}: ${r.n} different prompt hashes across its attempts`,
-        evidence: { executionIds: [String(r.execution_id)], attemptIds: ids(r.attempt_ids, limit), distinctHashes: r.n },
+        evidence: { executionIds: [r.execution_id], attemptIds: ids(r.attempt_ids, limit), distinctHashes: r.n },
       });
     }
     // Several executions of one cell (imported legacy duplicates) sent different prompts.
-    const cells = await ruleRows(ctx,
+    const cells = await ruleRows<CellDriftRow>(ctx,
       `SELECT a.job_id, e.question_id, e.model_id, e.region, e.replicate, count(DISTINCT a.prompt_hash)::int AS n,
               array_agg(DISTINCT coalesce(e.legacy_id, e.id)) AS execution_ids, array_agg(a.id ORDER BY a.id) AS attempt_ids
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
@@ -42,41 +78,42 @@ export const promptDriftRule: ReconcilerRule = {
     for (const r of cells) {
       out.push({
         fingerprint: `prompt_drift:cell:${r.job_id}:${r.question_id}:${r.model_id}:${r.region}:${r.replicate}`,
-        jobId: String(r.job_id),
+        jobId: r.job_id,
         summary: `job ${r.job_id}: executions of cell (${r.region}, ${r.model_id}, ${r.question_id}) sent ${r.n} different prompts`,
         evidence: { executionIds: ids(r.execution_ids, limit).sort((x, y) => Number(x) - Number(y)), attemptIds: ids(r.attempt_ids, limit), distinctHashes: r.n },
       });
     }
-    const prompts = await ruleRows(ctx,
+    const prompts = await ruleRows<SystemPromptRow>(ctx,
       // Distinct (job, region, prompt) first, without building id arrays for the prompts that match the template.
       `SELECT a.job_id, e.region, a.system_prompt, count(*)::int AS n, min(a.id) AS first_attempt
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
         WHERE ${inJobs('a.job_id')}
         GROUP BY a.job_id, e.region, a.system_prompt`);
-    const jobIds = [...new Set(prompts.map((r) => String(r.job_id)))];
+    const jobIds = [...new Set(prompts.map((r) => r.job_id))];
     const specs = new Map<string, NormalisedJobSpec>();
     if (jobIds.length > 0) {
-      for (const j of await ctx.ds.query('SELECT id, spec FROM jobs WHERE id = ANY($1::text[])', [jobIds])) specs.set(String(j.id), j.spec);
+      const jobs = await queryRows<{ id: string; spec: NormalisedJobSpec }>(ctx.ds, 'SELECT id, spec FROM jobs WHERE id = ANY($1::text[])', [jobIds]);
+      for (const j of jobs) specs.set(j.id, j.spec);
     }
     for (const r of prompts) {
-      const spec = specs.get(String(r.job_id));
+      const spec = specs.get(r.job_id);
       const region = spec?.regions?.find((x) => x.id === r.region);
       if (!spec?.prompt?.template || !region) continue;
       const expected = renderSystemPrompt(spec.prompt.template, region.displayName);
       if (expected === r.system_prompt) continue;
-      const [evidence] = await ctx.ds.query(
+      const [evidence] = await queryRows<PromptEvidenceRow>(ctx.ds,
         `SELECT array_agg(id) AS attempt_ids, array_agg(execution_id) AS execution_ids FROM (
            SELECT a.id, coalesce(e.legacy_id, e.id) AS execution_id FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
             WHERE a.job_id = $1 AND e.region = $2 AND a.system_prompt = $3 ORDER BY a.id LIMIT $4) x`,
         [r.job_id, r.region, r.system_prompt, limit]);
-      r.attempt_ids = evidence?.attempt_ids ?? [String(r.first_attempt)];
-      r.execution_ids = evidence?.execution_ids ?? [];
+      const attemptIds = evidence?.attempt_ids ?? [r.first_attempt];
+      const executionIds = evidence?.execution_ids ?? [];
       out.push({
         fingerprint: `prompt_drift:template:${r.job_id}:${r.region}`,
-        jobId: String(r.job_id),
+        jobId: r.job_id,
         summary: `job ${r.job_id}: ${r.n} attempts in ${r.region} sent a system prompt that is not the job's template (version ${spec.prompt.version})`,
-        evidence: { executionIds: ids(r.execution_ids, limit), attemptIds: ids(r.attempt_ids, limit), count: r.n, promptVersion: spec.prompt.version,
-          expected: expected.slice(0, 200), actual: String(r.system_prompt).slice(0, 200) },
+        evidence: { executionIds: ids(executionIds, limit), attemptIds: ids(attemptIds, limit), count: r.n, promptVersion: spec.prompt.version,
+          expected: expected.slice(0, 200), actual: r.system_prompt.slice(0, 200) },
       });
     }
     return out;

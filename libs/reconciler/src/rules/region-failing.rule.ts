@@ -2,6 +2,17 @@ import { CELL_SQL } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, ruleRows } from './rule-sql.js';
 
+/** A region of a job that fails, with the other regions' counts (`failed_ids` null when it has no failed cell). */
+interface RegionFailingRow {
+  job_id: string;
+  region: string;
+  ok: number;
+  failed: number;
+  failed_ids: string[] | null;
+  others_ok: number;
+  others_total: number;
+}
+
 /** In one job, a region whose finished cells (nearly) all failed while the other regions succeed. */
 export const regionFailingRule: ReconcilerRule = {
   id: 'region_failing_wholesale',
@@ -13,7 +24,7 @@ export const regionFailingRule: ReconcilerRule = {
     + 'Look at last_error of the listed executions and at the region\'s endpoint configuration.',
   async run(ctx) {
     const t = ctx.thresholds;
-    const rows = await ruleRows(ctx,
+    const rows = await ruleRows<RegionFailingRow>(ctx,
       `WITH per AS (
          SELECT job_id, region, count(*) FILTER (WHERE state = ${CELL_SQL.succeeded})::int AS ok,
                 count(*) FILTER (WHERE state = ${CELL_SQL.failed})::int AS failed,
@@ -29,7 +40,7 @@ export const regionFailingRule: ReconcilerRule = {
       [t.regionFailingMinCells, t.regionFailingMaxSuccessRate, t.regionOthersMinSuccessRate, t.evidenceLimit]);
     return rows.map((r) => ({
       fingerprint: `region_failing_wholesale:${r.job_id}:${r.region}`,
-      jobId: String(r.job_id),
+      jobId: r.job_id,
       summary: `job ${r.job_id}: region ${r.region} ${r.failed} failed / ${r.ok} succeeded; other regions ${r.others_ok}/${r.others_total} succeeded`,
       evidence: { executionIds: ids(r.failed_ids, t.evidenceLimit), failed: r.failed, succeeded: r.ok,
         othersSucceeded: r.others_ok, othersFinished: r.others_total },

@@ -1,5 +1,27 @@
 import type { RawFinding, ReconcilerRule, RuleContext } from '../reconciler.types.js';
-import { ids, inJobs, iso, ruleRows } from './rule-sql.js';
+import { ids, inJobs, int8, iso, ruleRows } from './rule-sql.js';
+
+/** A (region, model) whose retries burst after a silence. */
+interface LiveBurstRow {
+  region: string;
+  model_id: string;
+  n: number;
+  first_at: Date;
+  retry_ids: string[];
+}
+
+/** A burst of an imported job's executions after a silence (`silence_ms`, `span_ms`: bigint). */
+interface ImportedBurstRow {
+  job_id: string;
+  burst_at: Date;
+  silence_from: Date;
+  before: number;
+  silence_ms: string;
+  n: number;
+  span_ms: string;
+  execution_ids: string[];
+  attempt_ids: string[];
+}
 
 /** Many retries of one (region, model) in a short window right after a silence (a thundering herd). */
 export const retryBurstRule: ReconcilerRule = {
@@ -12,7 +34,7 @@ export const retryBurstRule: ReconcilerRule = {
     + 'backoff has jitter and that a half-open breaker lets only a few probes through.',
   async run(ctx) {
     const t = ctx.thresholds;
-    const rows = await ruleRows(ctx,
+    const rows = await ruleRows<LiveBurstRow>(ctx,
       `SELECT e.region, e.model_id, count(*)::int AS n, min(a.started_at) AS first_at,
               (array_agg(a.id ORDER BY a.id))[1:$5::int] AS retry_ids
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
@@ -45,7 +67,7 @@ const IMPORTED_BURST_MIN = 5;
 
 async function importedBursts(ctx: RuleContext): Promise<RawFinding[]> {
   const limit = ctx.thresholds.evidenceLimit;
-  const rows = await ruleRows(ctx,
+  const rows = await ruleRows<ImportedBurstRow>(ctx,
     `WITH s AS (
        SELECT a.job_id, a.id, coalesce(e.legacy_id, e.id) AS execution_id, a.started_at,
               lag(a.started_at) OVER (PARTITION BY a.job_id ORDER BY a.started_at, a.id) AS prev,
@@ -62,12 +84,16 @@ async function importedBursts(ctx: RuleContext): Promise<RawFinding[]> {
       GROUP BY g.job_id, g.id, g.started_at, g.prev, g.before
      HAVING count(*) >= $4::int`,
     [IMPORTED_SILENCE_MS, IMPORTED_WINDOW_MS, IMPORTED_BURST_MIN]);
-  return rows.map((r) => ({
-    fingerprint: `retry_burst_after_silence:${r.job_id}:${iso(r.burst_at)}`,
-    jobId: String(r.job_id),
-    summary: `job ${r.job_id}: ${r.before} executions, ${Math.round(Number(r.silence_ms) / 1000)} s without any, `
-      + `then ${r.n} executions within ${(Number(r.span_ms) / 1000).toFixed(1)} s`,
-    evidence: { executionIds: ids(r.execution_ids, limit), attemptIds: ids(r.attempt_ids, limit), burst: r.n,
-      before: r.before, silenceMs: Number(r.silence_ms), spanMs: Number(r.span_ms), silenceFrom: iso(r.silence_from), burstStartedAt: iso(r.burst_at) },
-  }));
+  return rows.map((r) => {
+    const silenceMs = int8(r.silence_ms);
+    const spanMs = int8(r.span_ms);
+    return {
+      fingerprint: `retry_burst_after_silence:${r.job_id}:${iso(r.burst_at)}`,
+      jobId: r.job_id,
+      summary: `job ${r.job_id}: ${r.before} executions, ${Math.round(silenceMs / 1000)} s without any, `
+        + `then ${r.n} executions within ${(spanMs / 1000).toFixed(1)} s`,
+      evidence: { executionIds: ids(r.execution_ids, limit), attemptIds: ids(r.attempt_ids, limit), burst: r.n,
+        before: r.before, silenceMs, spanMs, silenceFrom: iso(r.silence_from), burstStartedAt: iso(r.burst_at) },
+    };
+  });
 }

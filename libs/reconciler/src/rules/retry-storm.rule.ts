@@ -1,6 +1,17 @@
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, iso, ruleRows } from './rule-sql.js';
 
+/** First attempts and retries of a (region, model) over the window (`retry_ids` null when there is no retry). */
+interface RetryStormRow {
+  region: string;
+  model_id: string;
+  first_tries: number;
+  retries: number;
+  first_at: Date;
+  last_at: Date;
+  retry_ids: string[] | null;
+}
+
 /** Per (region, model) over a recent window: retries above a fraction of first attempts. */
 export const retryStormRule: ReconcilerRule = {
   id: 'retry_storm',
@@ -12,7 +23,7 @@ export const retryStormRule: ReconcilerRule = {
     + 'and check that the circuit breaker opens and backoff has jitter; reduce concurrency for the region if needed.',
   async run(ctx) {
     const t = ctx.thresholds;
-    const rows = await ruleRows(ctx,
+    const rows = await ruleRows<RetryStormRow>(ctx,
       `SELECT e.region, e.model_id,
               count(*) FILTER (WHERE a.attempt = 1)::int AS first_tries, count(*) FILTER (WHERE a.attempt > 1)::int AS retries,
               min(a.started_at) AS first_at, max(a.started_at) AS last_at,

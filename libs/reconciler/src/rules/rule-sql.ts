@@ -1,11 +1,13 @@
+import { queryRows } from '@beacon/db';
 import type { RuleContext } from '../reconciler.types.js';
 
-/** A row of a rule query, column by column. */
-export type Row = Record<string, unknown>;
-
-/** Runs a rule's SELECT with `$1` = the job-id filter (text[] or null) followed by `params`. */
-export async function ruleRows(ctx: RuleContext, sql: string, params: unknown[] = []): Promise<Row[]> {
-  return (await ctx.ds.query(sql, [ctx.jobIds, ...params])) as Row[];
+/**
+ * Runs a rule's SELECT with `$1` = the job-id filter (text[] or null) followed by `params`. `R` is the statement's
+ * row interface: what the driver returns for each column (see `queryRows`): ids (bigint) and id arrays as text,
+ * `::int` counts as numbers, timestamps as Dates.
+ */
+export async function ruleRows<R>(ctx: RuleContext, sql: string, params: unknown[] = []): Promise<R[]> {
+  return queryRows<R>(ctx.ds, sql, [ctx.jobIds, ...params]);
 }
 
 /** SQL predicate: `col` is in the job filter `$1` (or there is none). */
@@ -13,12 +15,17 @@ export function inJobs(col: string): string {
   return `($1::text[] IS NULL OR ${col} = ANY($1::text[]))`;
 }
 
-/** Ids as strings, cut to `limit`. */
-export function ids(v: unknown, limit: number): string[] {
-  return Array.isArray(v) ? v.slice(0, limit).map(String) : [];
+/** Ids (a bigint[] column, null when aggregated over no row) cut to `limit`. */
+export function ids(v: readonly string[] | null, limit: number): string[] {
+  return v === null ? [] : v.slice(0, limit);
 }
 
 /** A timestamp as ISO text, or null. */
-export function iso(v: unknown): string | null {
-  return v instanceof Date ? v.toISOString() : v == null ? null : String(v);
+export function iso(v: Date | null): string | null {
+  return v === null ? null : v.toISOString();
+}
+
+/** A bigint column (which the driver returns as text) as a number: exact for the durations and counts rules read. */
+export function int8(v: string): number {
+  return Number(v);
 }

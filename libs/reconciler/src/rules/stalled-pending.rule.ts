@@ -2,6 +2,16 @@ import { CELL_SQL } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, iso, ruleRows } from './rule-sql.js';
 
+/** Runnable cells of a (job, region, model) that nobody claims. */
+interface StalledPendingRow {
+  job_id: string;
+  region: string;
+  model_id: string;
+  n: number;
+  oldest: Date;
+  execution_ids: string[];
+}
+
 /** Runnable cells that waited too long while no runner claimed anything of their (region, model). */
 export const stalledPendingRule: ReconcilerRule = {
   id: 'stalled_pending',
@@ -12,7 +22,7 @@ export const stalledPendingRule: ReconcilerRule = {
     + 'that region and model started meanwhile: no daemon serves the region, its circuit breaker stays open, or every '
     + 'worker is busy elsewhere. Check the daemons\' regions, the breaker state and the worker concurrency.',
   async run(ctx) {
-    const rows = await ruleRows(ctx,
+    const rows = await ruleRows<StalledPendingRow>(ctx,
       `SELECT p.job_id, p.region, p.model_id, count(*)::int AS n, min(p.run_after) AS oldest, array_agg(p.id ORDER BY p.id) AS execution_ids
          FROM executions p
         WHERE p.state = ${CELL_SQL.pending} AND p.run_after < now() - make_interval(secs => $2::double precision / 1000)
@@ -23,7 +33,7 @@ export const stalledPendingRule: ReconcilerRule = {
         GROUP BY p.job_id, p.region, p.model_id`, [ctx.thresholds.stalledPendingMs]);
     return rows.map((r) => ({
       fingerprint: `stalled_pending:${r.job_id}:${r.region}:${r.model_id}`,
-      jobId: String(r.job_id),
+      jobId: r.job_id,
       summary: `${r.n} runnable cells of ${r.model_id} × ${r.region} unclaimed since ${iso(r.oldest)}`,
       evidence: { executionIds: ids(r.execution_ids, ctx.thresholds.evidenceLimit), count: r.n, oldestRunAfter: iso(r.oldest) },
     }));
