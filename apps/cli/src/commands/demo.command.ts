@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { BeaconApiClient } from '@beacon/api-client';
 import {
-  acquireDatabase, CELL_SQL, createDataSource, createThrowawayDatabase, migrate, OUTCOME_SQL, queryRows, TERMINAL_CELL_STATES_SQL,
+  acquireDatabase, createDataSource, createThrowawayDatabase, migrate, ReadRepository,
 } from '@beacon/db';
 import { defaultConfig, renderJobReport, type BeaconConfig } from '@beacon/domain';
 import { engineOptions } from '@beacon/engine';
@@ -99,17 +99,6 @@ function pointAt(config: BeaconConfig, sim: RunningSimulator): BeaconConfig {
 
 /** Checks from the database itself that every cell is terminal and has at most one result. */
 async function exactlyOnce(ds: DataSource, jobId: string) {
-  const [row] = await queryRows<{ cells: number; terminal: number; with_result: number; duplicate_results: number; attempts: number }>(ds,
-    `SELECT count(*)::int AS cells,
-            count(*) FILTER (WHERE e.state IN ${TERMINAL_CELL_STATES_SQL})::int AS terminal,
-            count(*) FILTER (WHERE e.state = ${CELL_SQL.succeeded} AND s.n = 1)::int AS with_result,
-            count(*) FILTER (WHERE s.n > 1)::int AS duplicate_results,
-            coalesce(sum(s.calls), 0)::int AS attempts
-       FROM executions e
-       CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE outcome = ${OUTCOME_SQL.succeeded}) AS n, count(*) AS calls
-                             FROM execution_attempts a WHERE a.execution_id = e.id) s
-      WHERE e.job_id = $1`, [jobId]);
-  const r = row!; // an aggregate without GROUP BY: always one row
-  const ok = r.cells > 0 && r.terminal === r.cells && r.duplicate_results === 0;
-  return { ok, cells: r.cells, terminal: r.terminal, withResult: r.with_result, duplicateResults: r.duplicate_results, attempts: r.attempts };
+  const facts = await new ReadRepository(ds).exactlyOnceFacts(jobId);
+  return { ok: facts.cells > 0 && facts.terminal === facts.cells && facts.duplicateResults === 0, ...facts };
 }

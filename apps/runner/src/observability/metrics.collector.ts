@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CELL_SQL, queryRows } from '@beacon/db';
+import type { ReadRepository } from '@beacon/db';
 import { JOB_STATUSES } from '@beacon/domain';
 import type { BeaconMetrics } from '@beacon/observability';
-import { DataSource } from 'typeorm';
 import { EngineService } from '../engine/engine.service.js';
-import { METRICS } from '../tokens.js';
+import { METRICS, READ_REPOSITORY } from '../tokens.js';
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
@@ -13,17 +12,12 @@ const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 export class MetricsCollector {
   constructor(
     @Inject(METRICS) private readonly m: BeaconMetrics,
-    private readonly ds: DataSource,
+    @Inject(READ_REPOSITORY) private readonly read: ReadRepository,
     private readonly engine: EngineService,
   ) {}
 
   async refresh(): Promise<void> {
-    const [queue, jobs] = await Promise.all([
-      queryRows<{ region: string; depth: number; age: number }>(this.ds,
-        `SELECT region, count(*)::int AS depth, extract(epoch FROM now() - min(run_after))::float8 AS age
-           FROM executions WHERE state = ${CELL_SQL.pending} AND run_after <= now() GROUP BY region`),
-      queryRows<{ status: string; n: number }>(this.ds, 'SELECT status, count(*)::int AS n FROM jobs GROUP BY status'),
-    ]);
+    const [queue, jobs] = await Promise.all([this.read.runnableQueue(), this.read.jobCountsByStatus()]);
     this.m.queueDepth.reset();
     this.m.queueOldestAge.reset();
     for (const region of Object.keys(this.engine.config.regions)) {
@@ -32,9 +26,9 @@ export class MetricsCollector {
     }
     for (const q of queue) {
       this.m.queueDepth.set({ region: q.region }, q.depth);
-      this.m.queueOldestAge.set({ region: q.region }, Math.max(0, q.age));
+      this.m.queueOldestAge.set({ region: q.region }, q.oldestAgeSeconds);
     }
-    for (const status of JOB_STATUSES) this.m.jobs.set({ status }, jobs.find((j) => j.status === status)?.n ?? 0);
+    for (const status of JOB_STATUSES) this.m.jobs.set({ status }, jobs.get(status) ?? 0);
     this.m.inflight.reset();
     this.m.breakerState.reset();
     for (const k of this.engine.engine?.snapshot() ?? []) {

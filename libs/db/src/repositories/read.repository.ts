@@ -1,10 +1,10 @@
 import {
   DUPLICATE_FINDING_RULES, type AttemptView, type ExecutionDetailView, type ExecutionView, type JobDetailView,
-  type ExecutionState, type JobSummaryView, type Page,
+  type ExecutionState, type JobStatus, type JobSummaryView, type Page,
 } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
 import { queryRows } from './query.js';
-import { CELL_SQL, parseCellState, parseJobStatus, parseOutcome } from './status-sql.js';
+import { CELL_SQL, OUTCOME_SQL, parseCellState, parseJobStatus, parseOutcome, TERMINAL_CELL_STATES_SQL } from './status-sql.js';
 
 /** Filters of the executions listing. */
 export interface ExecutionFilter {
@@ -169,6 +169,48 @@ export class ReadRepository {
     const rows = await queryRows<{ '?column?': number }>(this.ds, 'SELECT 1 FROM jobs WHERE id = $1', [id]);
     return rows.length > 0;
   }
+
+  /** Runnable pending cells by region (regions with none are absent), and the age of the oldest in seconds. */
+  async runnableQueue(): Promise<{ region: string; depth: number; oldestAgeSeconds: number }[]> {
+    const rows = await queryRows<{ region: string; depth: number; age: number }>(this.ds,
+      `SELECT region, count(*)::int AS depth, extract(epoch FROM now() - min(run_after))::float8 AS age
+         FROM executions WHERE state = ${CELL_SQL.pending} AND run_after <= now() GROUP BY region`);
+    return rows.map((r) => ({ region: r.region, depth: r.depth, oldestAgeSeconds: Math.max(0, r.age) }));
+  }
+
+  /** How many jobs have each status (statuses with none are absent). */
+  async jobCountsByStatus(): Promise<Map<JobStatus, number>> {
+    const rows = await queryRows<{ status: string; n: number }>(this.ds, 'SELECT status, count(*)::int AS n FROM jobs GROUP BY status');
+    return new Map(rows.map((r) => [parseJobStatus(r.status), r.n]));
+  }
+
+  /**
+   * The exactly-once facts of one job, from its rows: cells, how many are terminal, succeeded with exactly one
+   * succeeded attempt, with more than one succeeded attempt, and the calls made.
+   */
+  async exactlyOnceFacts(jobId: string): Promise<ExactlyOnceFacts> {
+    const [row] = await queryRows<{ cells: number; terminal: number; with_result: number; duplicate_results: number; attempts: number }>(this.ds,
+      `SELECT count(*)::int AS cells,
+              count(*) FILTER (WHERE e.state IN ${TERMINAL_CELL_STATES_SQL})::int AS terminal,
+              count(*) FILTER (WHERE e.state = ${CELL_SQL.succeeded} AND s.n = 1)::int AS with_result,
+              count(*) FILTER (WHERE s.n > 1)::int AS duplicate_results,
+              coalesce(sum(s.calls), 0)::int AS attempts
+         FROM executions e
+         CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE outcome = ${OUTCOME_SQL.succeeded}) AS n, count(*) AS calls
+                               FROM execution_attempts a WHERE a.execution_id = e.id) s
+        WHERE e.job_id = $1`, [jobId]);
+    const r = row!; // an aggregate without GROUP BY: always one row
+    return { cells: r.cells, terminal: r.terminal, withResult: r.with_result, duplicateResults: r.duplicate_results, attempts: r.attempts };
+  }
+}
+
+/** {@link ReadRepository.exactlyOnceFacts}. */
+export interface ExactlyOnceFacts {
+  cells: number;
+  terminal: number;
+  withResult: number;
+  duplicateResults: number;
+  attempts: number;
 }
 
 function page<R, T>(rows: R[], limit: number, key: (r: R) => string, view: (r: R) => T): Page<T> {
