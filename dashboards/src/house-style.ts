@@ -158,6 +158,7 @@ export function finalize(built: Dashboard): Dashboard {
       visit(panel.panels);
     }
   };
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: tsc's weak-type check rejects Dataquery as a target
   visit(built.panels as PanelLike[] | undefined);
   return built;
 }
