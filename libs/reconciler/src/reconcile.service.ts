@@ -61,7 +61,8 @@ export class ReconcileService {
     const lock = this.ds.createQueryRunner();
     await lock.connect();
     try {
-      const [got] = await lock.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [RECONCILER_LOCK_KEY]);
+      // QueryRunner.query is untyped (Promise<any>): the row shape is the SELECT's.
+      const [got] = (await lock.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [RECONCILER_LOCK_KEY])) as { ok: boolean }[];
       if (!got?.ok) return { skipped: true };
       try {
         return await this.runLocked(rules, opts);
