@@ -1,3 +1,4 @@
+import { VariableType } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Dashboard } from './house-style.js';
 
 /** One Prometheus query of a dashboard panel, as Grafana would send it (before variable interpolation). */
@@ -30,6 +31,7 @@ export function panelQueries(d: Dashboard): PanelQuery[] {
       visit(p.panels);
     }
   };
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: tsc's weak-type check rejects Dataquery as a target
   visit(d.panels as PanelJson[] | undefined);
   return out;
 }
@@ -37,6 +39,6 @@ export function panelQueries(d: Dashboard): PanelQuery[] {
 /** Every query variable of a dashboard. */
 export function variableQueries(d: Dashboard): VariableQuery[] {
   return (d.templating?.list ?? [])
-    .filter((v) => v.type === 'query' && typeof v.query === 'string')
+    .filter((v) => v.type === VariableType.Query && typeof v.query === 'string')
     .map((v) => ({ dashboard: d.uid ?? d.title ?? '', name: v.name, query: v.query as string }));
 }

@@ -57,7 +57,7 @@ function view(r: Row): FindingView {
   const time = (v: unknown): string => new Date(v as string).toISOString();
   return {
     id: String(r.id), ruleId: String(r.rule_id), severity: r.severity as Severity, fingerprint: String(r.fingerprint),
-    jobId: r.job_id == null ? null : String(r.job_id), summary: String(r.summary), evidence: r.evidence as Record<string, unknown>,
+    jobId: typeof r.job_id === 'string' ? r.job_id : null, summary: String(r.summary), evidence: r.evidence as Record<string, unknown>,
     firstSeenAt: time(r.first_seen_at), lastSeenAt: time(r.last_seen_at),
     resolvedAt: r.resolved_at == null ? null : time(r.resolved_at), occurrences: Number(r.occurrences),
   };
