@@ -23,16 +23,16 @@ interface PanelJson { title?: string; targets?: { expr?: string; refId?: string;
 /** Every Prometheus target of every panel (rows included), in panel order. */
 export function panelQueries(d: Dashboard): PanelQuery[] {
   const out: PanelQuery[] = [];
-  const visit = (panels: PanelJson[] | undefined) => {
-    for (const p of panels ?? []) {
+  // Panels are read as their JSON shape: the SDK types a target as a method-only Dataquery variant that has no expr.
+  const visit = (panels: readonly object[] | undefined) => {
+    for (const p of (panels ?? []) as PanelJson[]) {
       for (const t of p.targets ?? []) {
         if (t.expr !== undefined) out.push({ dashboard: d.uid ?? d.title ?? '', panel: p.title ?? '', refId: t.refId ?? '', expr: t.expr, instant: t.instant === true });
       }
       visit(p.panels);
     }
   };
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: tsc's weak-type check rejects Dataquery as a target
-  visit(d.panels as PanelJson[] | undefined);
+  visit(d.panels);
   return out;
 }
 
