@@ -151,13 +151,14 @@ interface PanelLike { id?: number; targets?: { refId?: string }[]; panels?: Pane
 export function finalize(built: Dashboard): Dashboard {
   for (const link of built.links ?? []) delete link.placement;
   let next = 1;
-  const visit = (panels: PanelLike[] | undefined) => {
-    for (const panel of panels ?? []) {
+  // Panels are read as their JSON shape: the SDK types a target as a method-only Dataquery variant that has no refId.
+  const visit = (panels: readonly object[] | undefined) => {
+    for (const panel of (panels ?? []) as PanelLike[]) {
       panel.id = next++;
       panel.targets?.forEach((t, i) => { t.refId = String.fromCharCode(65 + i); });
       visit(panel.panels);
     }
   };
-  visit(built.panels as PanelLike[] | undefined);
+  visit(built.panels);
   return built;
 }

@@ -279,8 +279,8 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
       const first = getAnalysis(two.url, 'big-3000');
       const doomed = getAnalysis(two.url, 'doomed');
       for (let i = 0; ; i++) {
-        const [{ n }] = (await db.ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity
-                                              WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as [{ n: number }];
+        const [{ n }] = await db.ds.query<[{ n: number }]>(`SELECT count(*)::int AS n FROM pg_stat_activity
+                                              WHERE datname = current_database() AND wait_event_type = 'Lock'`);
         if (n >= 2) break;
         if (i > 400) throw new Error('the two analyses never reached the database');
         await new Promise((r) => setTimeout(r, 50));

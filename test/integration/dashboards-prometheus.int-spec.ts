@@ -85,12 +85,12 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
     // is fenced off (a duplicate provider call), and the stolen lease expires and is reaped (a lease expiration), so
     // those panels and alerts see real data.
     stolen = await pollUntil(async () => {
-      const rows = await db.ds.query(
+      const rows = await db.ds.query<[{ id: string; region: string; model_id: string }[], number]>(
         `UPDATE executions e SET lease_token = gen_random_uuid(), lease_expires_at = now() + interval '1 second'
           WHERE e.state = 'running' AND e.id = (
                 SELECT x.id FROM executions x JOIN execution_attempts a ON a.execution_id = x.id AND a.lease_token = x.lease_token
                  WHERE x.job_id = $1 AND x.state = 'running' AND a.outcome IS NULL ORDER BY x.id LIMIT 1)
-          RETURNING e.id, e.region, e.model_id`, [jobId]) as [{ id: string; region: string; model_id: string }[], number];
+          RETURNING e.id, e.region, e.model_id`, [jobId]);
       return rows[0][0];
     }, 15_000, () => 'no running cell to take over', 10);
     await pollUntil(async () => {
@@ -212,7 +212,7 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
     const sets = await prom.exemplars('beacon_provider_latency_seconds_bucket', prom.startedAt, Date.now() / 1000);
     const traceIds = new Set(sets.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id)));
     expect(traceIds.size).toBeGreaterThan(0);
-    const known = new Set((await db.ds.query('SELECT trace_id FROM executions') as { trace_id: string }[]).map((r) => r.trace_id));
+    const known = new Set((await db.ds.query<{ trace_id: string }[]>('SELECT trace_id FROM executions')).map((r) => r.trace_id));
     expect([...traceIds].filter((t) => !t || !known.has(t))).toEqual([]);
   });
 });

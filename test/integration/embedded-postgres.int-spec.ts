@@ -180,7 +180,7 @@ describe('embedded PostgreSQL', () => {
     expect(failure).toBeInstanceOf(Error);
     const fatal = (await fs.readFile(path.join(dir, 'pg.log'), 'utf8')).split('\n').filter((l) => l.includes('FATAL')).pop();
     expect(fatal).toBeDefined();
-    expect(failure?.message).toContain(fatal as string);
+    expect(failure?.message).toContain(fatal);
     expect(existsSync(path.join(dir, 'lock'))).toBe(false);
     expect(readdirSync(path.join(dir, 'clients'))).toEqual([]);
     expect(postmastersFor(dataDir)).toEqual([]);

@@ -191,7 +191,7 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
     const [postmaster] = postmastersFor(s.dataDir);
     const frozen = clusterProcesses(postmaster!);
     for (const pid of frozen) process.kill(pid, 'SIGSTOP');
-    cleanups.push(async () => { for (const pid of frozen) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } });
+    cleanups.push(() => { for (const pid of frozen) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } return Promise.resolve(); });
     try {
       // A check up to 0.5 s old answers the next probe: let the one from before the freeze age out.
       await new Promise((r) => setTimeout(r, 1_000));

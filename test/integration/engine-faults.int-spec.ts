@@ -263,7 +263,7 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
              FROM executions WHERE job_id = $1`, [job.id]);
         return r!.failed_once === 20 && r!.first_retries_due ? Date.now() : null;
       }, 30_000, () => fleet.diagnose(job.id), 50);
-      await waitFor('ten claim rounds after that', async () => claims.filter((c) => c.at > due).length >= 10, 10_000);
+      await waitFor('ten claim rounds after that', () => claims.filter((c) => c.at > due).length >= 10, 10_000);
       await engine.stop();
 
       const [r]: Row[] = await fleet.ds.query(

@@ -60,7 +60,7 @@ describe('engine: job lifecycle', () => {
       expect(queue.claims).toBeLessThanOrEqual(12);
       const before = queue.claims;
       engine.wake();
-      await waitFor('a claim right after wake()', async () => queue.claims > before, 500);
+      await waitFor('a claim right after wake()', () => queue.claims > before, 500);
     } finally {
       await engine.stop();
       await provider.close();

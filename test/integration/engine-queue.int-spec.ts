@@ -87,7 +87,7 @@ describe('engine queue repository on PostgreSQL', () => {
     const qr = ds.createQueryRunner();
     await qr.connect();
     await qr.startTransaction();
-    return { qr, repo: new QueueRepository(qr.manager as unknown as DataSource) };
+    return { qr, repo: new QueueRepository(qr.manager) };
   }
 
   it('fences a stale token: heartbeat, complete, fail and release change nothing and the committed result stays', async () => {

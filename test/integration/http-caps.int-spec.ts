@@ -19,7 +19,7 @@ interface Opened {
 function get(base: string, path: string, localAddress = '127.0.0.1'): Promise<Opened> {
   return new Promise((resolve, reject) => {
     const req = http.get(`${base}${path}`, { localAddress, agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
-      const opened: Opened = { status: res.statusCode ?? 0, retryAfter: (res.headers['retry-after'] as string | undefined) ?? null, body: '', close: () => req.destroy() };
+      const opened: Opened = { status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] ?? null, body: '', close: () => req.destroy() };
       res.on('error', () => undefined);
       if (String(res.headers['content-type']).startsWith('text/event-stream')) return resolve(opened);
       res.setEncoding('utf8');

@@ -98,7 +98,7 @@ function exchange(baseUrl: string, steps: string[], opts: { waitMs?: number; loc
       // One more answer complete (headers and a Content-Length body): send the next step.
       const answers = [...text.matchAll(/content-length: (\d+)\r\n(?:.*\r\n)*?\r\n/gi)];
       const last = answers[answers.length - 1];
-      if (answers.length === step && last && text.length >= last.index! + last[0].length + Number(last[1])) next();
+      if (answers.length === step && last && text.length >= last.index + last[0].length + Number(last[1])) next();
     });
     socket.on('error', () => undefined);
     socket.on('close', () => { clearTimeout(timer); resolve({ text, closedByServer }); });
@@ -108,7 +108,7 @@ function exchange(baseUrl: string, steps: string[], opts: { waitMs?: number; loc
 /** The status and JSON body of each HTTP answer in `text`. */
 function answersIn(text: string): { status: number; body: any }[] {
   return [...text.matchAll(/HTTP\/1\.1 (\d{3}) [^\r]*\r\n(?:.*\r\n)*?\r\n/g)].map((m) => {
-    const rest = text.slice(m.index! + m[0].length);
+    const rest = text.slice(m.index + m[0].length);
     const len = Number(/content-length: (\d+)/i.exec(m[0])?.[1] ?? 0);
     let body: unknown = rest.slice(0, len);
     try { body = JSON.parse(body as string); } catch { /* not JSON */ }

@@ -21,7 +21,7 @@ async function follow(client: BeaconApiClient, filter: LiveEventFilter, ac: Abor
   const done = (async () => {
     for await (const e of client.events(filter, ac.signal, (n) => notices.push(n))) events.push(e);
   })();
-  await waitFor('the stream to connect', async () => notices.some((n) => n.type === 'connected'), 10_000);
+  await waitFor('the stream to connect', () => notices.some((n) => n.type === 'connected'), 10_000);
   return { events, notices, done };
 }
 
@@ -57,9 +57,9 @@ describe('GET /api/v1/events', () => {
     try {
       await fleet.submit(spec, apiUrl);
       const worker = await fleet.startInProcess();
-      await waitFor('job_state completed', async () => all.events.some((e) => e.kind === 'job_state' && e.state === 'completed'), 30_000,
+      await waitFor('job_state completed', () => all.events.some((e) => e.kind === 'job_state' && e.state === 'completed'), 30_000,
         () => JSON.stringify(all.events.slice(-5)));
-      await waitFor('the filtered stream to catch up', async () => eu.events.filter((e) => e.kind === 'attempt_finished').length === 6, 10_000);
+      await waitFor('the filtered stream to catch up', () => eu.events.filter((e) => e.kind === 'attempt_finished').length === 6, 10_000);
 
       const of = (kind: string) => all.events.filter((e) => e.kind === kind);
       expect(new Set(of('attempt_started').map((e) => e.executionId)).size).toBe(12);
@@ -84,7 +84,7 @@ describe('GET /api/v1/events', () => {
       const resumed = await openRawSse(`${apiUrl}/api/v1/events?job=${spec.id}`, { 'last-event-id': all.events[4]!.seq });
       try {
         const expected = all.events.slice(5).map((e) => e.seq);
-        await waitFor('the replay', async () => resumed.messages.length >= expected.length, 10_000);
+        await waitFor('the replay', () => resumed.messages.length >= expected.length, 10_000);
         expect(resumed.messages.map((m) => m.id)).toEqual(expected);
         expect(resumed.messages.map((m) => (JSON.parse(m.data) as LiveEventView).kind)).toEqual(all.events.slice(5).map((e) => e.kind));
       } finally {
@@ -93,7 +93,7 @@ describe('GET /api/v1/events', () => {
       // An id this daemon never issued: a gap notice, then live events only.
       const stale = await openRawSse(`${apiUrl}/api/v1/events?job=${spec.id}`, { 'last-event-id': '12' });
       try {
-        await waitFor('the gap notice', async () => stale.messages.length > 0, 10_000);
+        await waitFor('the gap notice', () => stale.messages.length > 0, 10_000);
         expect(stale.messages[0]).toMatchObject({ event: 'gap', data: JSON.stringify({ dropped: 0, reason: 'resume_unavailable' }) });
       } finally {
         stale.close();
@@ -140,7 +140,7 @@ describe('GET /api/v1/events', () => {
           await publisher.flush();
           rounds++;
           return session().dropped > 0;
-        }, 60_000, async () => `rounds ${rounds}, written ${session().written}, buffered ${session().buffered}`, 10);
+        }, 60_000, () => `rounds ${rounds}, written ${session().written}, buffered ${session().buffered}`, 10);
       } finally {
         clearInterval(sampler);
       }
@@ -153,7 +153,7 @@ describe('GET /api/v1/events', () => {
         const dropped = stream.messages.filter((m) => m.event === 'gap').reduce((a, m) => a + (JSON.parse(m.data) as { dropped: number }).dropped, 0);
         return { events, dropped };
       };
-      await waitFor('every event to be delivered or reported dropped', async () => {
+      await waitFor('every event to be delivered or reported dropped', () => {
         const c = count();
         return c.events + c.dropped === sent;
       }, 30_000, () => JSON.stringify({ ...count(), sent }));
@@ -178,13 +178,13 @@ describe('GET /api/v1/events', () => {
       const killed = await fleet.ds.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'beacon-live' AND datname = current_database()`);
       expect(killed.length).toBeGreaterThan(0);
-      await waitFor('the reconnect notice', async () => {
+      await waitFor('the reconnect notice', () => {
         gaps.push(...s.notices.filter((n) => n.type === 'gap'));
         return gaps.length > 0;
       }, 15_000);
       expect(gaps[0]).toEqual({ type: 'gap', dropped: 0, reason: 'listener_reconnected' });
       await plantJob(fleet, 'live-after-reconnect', 1);
-      await waitFor('the next event', async () => s.events.some((e) => e.jobId === 'live-after-reconnect' && e.state === 'queued'), 10_000);
+      await waitFor('the next event', () => s.events.some((e) => e.jobId === 'live-after-reconnect' && e.state === 'queued'), 10_000);
     } finally {
       ac.abort();
       await s.done;
@@ -200,7 +200,7 @@ describe('GET /api/v1/events', () => {
       const imported = await new LegacyImportRepository(fleet.ds).store(legacyImportRows(doc));
       const result = await new ReconcileService(fleet.ds).run({ persist: true, scope: { jobId: imported.jobId } });
       if (result.skipped) throw new Error('reconciler lock held');
-      await waitFor('the finding events', async () => s.events.length >= result.findings.length, 10_000);
+      await waitFor('the finding events', () => s.events.length >= result.findings.length, 10_000);
       expect(new Set(s.events.map((e) => e.ruleId))).toEqual(new Set(result.findings.map((f) => f.ruleId)));
       const dup = s.events.find((e) => e.ruleId === 'duplicate_cell')!;
       expect(dup).toMatchObject({ kind: 'finding', jobId: imported.jobId, state: 'open', severity: 'critical' });

@@ -22,7 +22,7 @@ describe('live-event triggers against the domain contract', () => {
     db = await migratedDatabase('livetrig');
     listener = new LiveListener({ url: db.url, onPayload: (p) => rows.push(...(JSON.parse(p) as unknown[])) });
     await listener.start();
-    await waitFor('LISTEN', async () => listener.listening, 10_000);
+    await waitFor('LISTEN', () => listener.listening, 10_000);
   });
   afterAll(async () => {
     await listener?.stop();
@@ -36,7 +36,7 @@ describe('live-event triggers against the domain contract', () => {
   async function fire(count: number, ...statements: [sql: string, params?: unknown[]][]): Promise<unknown[]> {
     const from = rows.length;
     for (const [sql, params] of statements) await db.ds.query(sql, params);
-    await waitFor(`${count} events`, async () => rows.length >= from + count, 10_000, () => `${rows.length - from} arrived`);
+    await waitFor(`${count} events`, () => rows.length >= from + count, 10_000, () => `${rows.length - from} arrived`);
     return rows.slice(from);
   }
 

@@ -182,7 +182,7 @@ describe('HTTP edge under fuzzing', () => {
     });
     if (process.env.EDGE_FUZZ_DEBUG) {
       const { SECURITY_REPOSITORY } = await import('../../apps/runner/src/auth/security.tokens.js');
-      const repo = runner.app.get(SECURITY_REPOSITORY) as { audit: (e: unknown) => Promise<void> };
+      const repo = runner.app.get<{ audit: (e: unknown) => Promise<void> }>(SECURITY_REPOSITORY);
       const orig = repo.audit.bind(repo);
       repo.audit = async (e: unknown) => {
         try { await orig(e); } catch (err) { process.stderr.write(`AUDIT FAIL ${String(err)} ${JSON.stringify(e)}\n`); throw err; }
@@ -213,7 +213,7 @@ describe('HTTP edge under fuzzing', () => {
         method: p.otherMethod ?? p.route.method, path: qs ? `${path}?${qs}` : path,
         host: p.host, origin: p.origin, contentType: p.contentType, lastEventId: p.lastEventId, body: p.body,
         route: `${p.route.method} ${p.route.path}`,
-      } as Plan & { route: string };
+      };
     });
 
     const check = async (p: Plan): Promise<void> => {

@@ -27,17 +27,17 @@ describe('status vocabulary: domain and schema', () => {
 
   /** The words a column's CHECK constraints accept, asked of PostgreSQL one candidate at a time. */
   async function accepted(table: string, column: string, candidates: readonly string[]): Promise<string[]> {
-    const [row] = await ds.query(
+    const [row] = await ds.query<{ defs: string | null }[]>(
       `SELECT string_agg(pg_get_constraintdef(c.oid), ' AND ') AS defs
          FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
         WHERE c.conrelid = $1::regclass AND c.contype = 'c' AND a.attname = $2 AND cardinality(c.conkey) = 1`,
-      [table, column]) as { defs: string | null }[];
+      [table, column]);
     expect(row?.defs).toBeTruthy();
     const out: string[] = [];
     for (const word of candidates) {
       // The constraint text is the schema's own; it is evaluated with the column replaced by the candidate.
       const check = row!.defs!.replace(/CHECK \(/g, '(').replace(new RegExp(`\\b${column}\\b`, 'g'), () => '$1::text');
-      const [r] = await ds.query(`SELECT coalesce(${check}, true) AS ok`, [word]) as { ok: boolean }[];
+      const [r] = await ds.query<{ ok: boolean }[]>(`SELECT coalesce(${check}, true) AS ok`, [word]);
       if (r?.ok) out.push(word);
     }
     return out;
@@ -59,7 +59,7 @@ describe('status vocabulary: domain and schema', () => {
 
   it('the SQL sets are the domain sets, and every job and cell state is either active or terminal', async () => {
     const list = async (sql: string): Promise<string[]> =>
-      ((await ds.query(`SELECT unnest(ARRAY[${sql.slice(1, -1)}]::text[]) AS w`)) as { w: string }[]).map((r) => r.w);
+      (await ds.query<{ w: string }[]>(`SELECT unnest(ARRAY[${sql.slice(1, -1)}]::text[]) AS w`)).map((r) => r.w);
     expect(await list(ACTIVE_JOB_STATUSES_SQL)).toEqual([...ACTIVE_JOB_STATUSES]);
     expect(await list(TERMINAL_JOB_STATUSES_SQL)).toEqual([...TERMINAL_JOB_STATUSES]);
     expect(await list(ACTIVE_CELL_STATES_SQL)).toEqual([...ACTIVE_EXECUTION_STATES]);

@@ -91,9 +91,9 @@ describe('beacon timeline / beacon diff', () => {
       })) events.push(e);
     })();
     try {
-      await waitFor('the stream', async () => connected, 10_000);
+      await waitFor('the stream', () => connected, 10_000);
       await fleet.submit(spec, daemon.url);
-      await waitFor('both attempts', async () => events.length === 2, 20_000);
+      await waitFor('both attempts', () => events.length === 2, 20_000);
       const runnerId = await fleet.runnerIdOf(daemon);
       expect(events.every((e) => e.runnerId === runnerId && e.outcome === 'succeeded')).toBe(true);
     } finally {

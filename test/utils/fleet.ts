@@ -238,8 +238,8 @@ export function debug(label: string, value: unknown): void {
   if (process.env.FLEET_DEBUG) process.stderr.write(`[fleet] ${label}: ${JSON.stringify(value)}\n`);
 }
 
-/** Polls `check` until it returns a truthy value or the deadline passes (then throws with `describe()`). */
-export async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number,
+/** Polls `check` (synchronous or not) until it returns a truthy value or the deadline passes (then throws with `describe()`). */
+export async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs: number,
   describe: () => Promise<string> | string = () => '', intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

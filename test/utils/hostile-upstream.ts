@@ -44,7 +44,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
   const sockets = new Set<Socket>();
   const up: HostileUpstream = {
     url: '', baseUrlFor: (region) => `${up.url}/${region}/v1`, calls: new Map(), served: {}, maxInFlight: 0, inFlight: 0,
-    hugeBytesWritten: [], close: async () => undefined,
+    hugeBytesWritten: [], close: () => Promise.resolve(),
   };
   const server: Server = createServer((req, res) => void handle(req, res));
   server.on('connection', (s) => {

@@ -186,7 +186,7 @@ export class PairSums {
       const distinct = new Map<ResponseLabel, Map<string, number>>();
       for (const r of group) {
         let texts = distinct.get(r.label);
-        if (!texts) distinct.set(r.label, (texts = new Map()));
+        if (!texts) distinct.set(r.label, (texts = new Map<string, number>()));
         texts.set(r.text, (texts.get(r.text) ?? 0) + 1);
       }
       const m = new Map<ResponseLabel, LabelSums>();

@@ -1,4 +1,6 @@
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -50,7 +52,7 @@ export function registerDemo(program: Command): void {
         });
         await app.listen(0, '127.0.0.1');
         cleanup.unshift(() => app.close());
-        const api = new BeaconApiClient(`http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`);
+        const api = new BeaconApiClient(`http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`);
         const { body } = await api.submitJob(await readFile(DEMO_SPEC, 'utf8'));
         log(`submitted job ${body.id}: ${body.cells} cells (8 questions × 3 models × 3 regions)`);
         const job = await waitForJob(api, body.id, { quiet: opts.json, intervalMs: 100, timeoutMs: 300_000 });

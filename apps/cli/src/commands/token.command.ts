@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createToken, hashToken, isRole, ROLE_GRANTS, ROLES, TOKEN_NAME_PATTERN, type TokenHashScheme } from '@beacon/domain';
+import { createToken, hashToken, isRole, ROLE_GRANTS, ROLES, TOKEN_NAME_PATTERN } from '@beacon/domain';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
 
@@ -24,7 +24,7 @@ export function registerToken(program: Command): void {
       if (!isRole(opts.role)) throw new CliError(`--role: must be one of ${ROLES.join(', ')} (got ${JSON.stringify(opts.role)})`, EXIT.usage);
       if (opts.hash !== 'sha256' && opts.hash !== 'scrypt') throw new CliError(`--hash: must be sha256 or scrypt (got ${JSON.stringify(opts.hash)})`, EXIT.usage);
       const { token: secret, id } = createToken();
-      const hash = hashToken(secret, opts.hash as TokenHashScheme);
+      const hash = hashToken(secret, opts.hash);
       // The id is public: it lets a daemon find this entry before any slow hash (see Security in the README).
       const entry = `{ name: ${opts.name}, role: ${opts.role}, id: "${id}", hash: "${hash}" }`;
       const env = `${opts.name}:${opts.role}:${id}:${hash}`;

@@ -98,10 +98,10 @@ export const bigintId: Check<string> = (v) => (/^[1-9]\d{0,17}$/.test(v) ? v : n
 export const numericCursor: Check<string> = (v) => (/^\d{1,18}$/.test(v) ? v : new Refusal('must be the nextCursor of a previous page'));
 
 /** A path parameter naming a job: present, text, bounded (whether it exists is the handler's 404). */
-export const jobIdParam = single().refine((v) => v !== undefined, { message: 'is required' }).transform((v) => v!);
+export const jobIdParam = single().refine((v) => v !== undefined, { message: 'is required' }).transform((v) => v);
 
 /** A path parameter holding a positive bigint id. */
-export const bigintIdParam = single(bigintId).refine((v) => v !== undefined, { message: 'is required' }).transform((v) => v!);
+export const bigintIdParam = single(bigintId).refine((v) => v !== undefined, { message: 'is required' }).transform((v) => v);
 
 /** A strict query object: every name not in `shape` is refused with the names the route takes. */
 export function query<Shape extends z.ZodRawShape>(shape: Shape) {

@@ -28,7 +28,8 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? exception.message);
+      const bodyMessage = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+      const message = typeof bodyMessage === 'string' ? bodyMessage : exception.message;
       res.status(status).json({ error: status === 404 ? 'not_found' : 'http_error', message });
       return;
     }

@@ -28,6 +28,7 @@ export function alreadyRedacted(res: Response): void {
  * text caps. The one answer of many MiB, the analysis, is redacted in its worker and marked {@link alreadyRedacted}.
  */
 export function redactAnswers(_req: Request, res: Response, next: NextFunction): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with `this` the same response
   const end = res.end;
   res.end = function redactedEnd(this: Response, ...args: unknown[]) {
     const [chunk] = args;

@@ -34,7 +34,7 @@ export class LiveEventsController {
     if (headerProblem) throw badParam('last-event-id', headerProblem);
     let matcher;
     try {
-      matcher = parseLiveFilter(req.query as Record<string, unknown>);
+      matcher = parseLiveFilter(req.query);
     } catch (err) {
       if (err instanceof LiveFilterError) throw badParam(err.param, err.problem);
       throw err;

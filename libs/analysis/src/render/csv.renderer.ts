@@ -9,7 +9,7 @@ const HEADER = ['job_id', 'question_id', 'category', 'model', 'region', 'respons
  * first replicate's answer. RFC 4180 quoting; text that a spreadsheet would run as a formula is prefixed with `'`.
  */
 export function renderCsv(a: JobAnalysis): string {
-  const rows: unknown[][] = [HEADER];
+  const rows: Cell[][] = [HEADER];
   const ordered = [...a.pairs].sort((x, y) => qIndex(a, x.questionId) - qIndex(a, y.questionId) || a.models.indexOf(x.modelId) - a.models.indexOf(y.modelId));
   for (const p of ordered) {
     for (const r of p.regions) {
@@ -25,11 +25,14 @@ function qIndex(a: JobAnalysis, id: string): number {
   return a.questions.findIndex((q) => q.id === id);
 }
 
-function field(v: unknown): string {
+/** One CSV value: text, a count or a rate, a flag, or absent. */
+type Cell = string | number | boolean | null | undefined;
+
+function field(v: Cell): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(4);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  let s = String(v);
+  let s = v;
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -11,10 +11,9 @@ function fakeProvider(reply: string | JudgeChatResult): JudgeChat & { requests: 
   const requests: JudgeChatRequest[] = [];
   return {
     requests,
-    async chat(req) {
+    chat(req) {
       requests.push(req);
-      if (typeof reply !== 'string') return reply;
-      return { ok: true, content: reply };
+      return Promise.resolve(typeof reply !== 'string' ? reply : { ok: true, content: reply });
     },
   };
 }

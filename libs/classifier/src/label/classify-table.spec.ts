@@ -39,8 +39,8 @@ describe(classifyTable.name, () => {
     let opened = 0;
     let closed = 0;
     const chat: ClosableJudgeChat = {
-      async chat(req) { requests.push(req); return { ok: true, content: 'ANSWERED' }; },
-      async close() { closed += 1; },
+      chat(req) { requests.push(req); return Promise.resolve({ ok: true, content: 'ANSWERED' }); },
+      close() { closed += 1; return Promise.resolve(); },
     };
     const labeller = createLabeller(JUDGE, (concurrency) => { expect(concurrency).toBe(JUDGE_CONCURRENCY); opened += 1; return chat; });
     const out = await classifyTable(TABLE, { completionColumn: 'completion', promptColumn: 'prompt' }, labeller);

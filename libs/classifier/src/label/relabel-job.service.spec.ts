@@ -10,11 +10,11 @@ function store(status: string | null, results: RelabelCandidate[], labelled: str
   const recorded: RelabelRecord[] = [];
   return {
     recorded,
-    async jobStatus() { return status; },
-    async results() { return results; },
-    async record(records) {
+    jobStatus() { return Promise.resolve(status); },
+    results() { return Promise.resolve(results); },
+    record(records) {
       recorded.push(...records);
-      return new Set(records.map((r) => r.executionId).filter((id) => !labelled.includes(id)));
+      return Promise.resolve(new Set(records.map((r) => r.executionId).filter((id) => !labelled.includes(id))));
     },
   };
 }

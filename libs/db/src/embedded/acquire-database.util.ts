@@ -149,7 +149,7 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
  */
 export async function acquireDatabase(opts: AcquireOptions = {}): Promise<DatabaseHandle> {
   const external = (opts.env ?? process.env).DATABASE_URL?.trim();
-  if (external) return { url: external, embedded: false, dataDir: null, release: async () => undefined, watch: () => idleWatch() };
+  if (external) return { url: external, embedded: false, dataDir: null, release: () => Promise.resolve(), watch: () => idleWatch() };
   const log = opts.log ?? (() => undefined);
   const database = opts.database ?? 'beacon';
   const requested = path.resolve(opts.baseDir ?? path.join(process.cwd(), '.beacon'));

@@ -45,7 +45,7 @@ describe('withFileLock', () => {
     for (const holder of [{ pid: deadPid(), startTime: null }, { pid: process.pid, startTime: (processStartTime(process.pid) ?? 0) + 1 }]) {
       const lock = lockIn();
       writeFileSync(lock, JSON.stringify(holder));
-      await expect(withFileLock(lock, async () => 'ran', { timeoutMs: 2000 })).resolves.toBe('ran');
+      await expect(withFileLock(lock, () => Promise.resolve('ran'), { timeoutMs: 2000 })).resolves.toBe('ran');
       expect(existsSync(lock)).toBe(false);
     }
   });
@@ -53,7 +53,7 @@ describe('withFileLock', () => {
   it('waits for a live holder and names it on timeout', async () => {
     const lock = lockIn();
     writeFileSync(lock, JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid) }));
-    await expect(withFileLock(lock, async () => 'ran', { timeoutMs: 300 })).rejects.toThrow(`held by process ${process.pid}`);
+    await expect(withFileLock(lock, () => Promise.resolve('ran'), { timeoutMs: 300 })).rejects.toThrow(`held by process ${process.pid}`);
     expect(existsSync(lock)).toBe(true);
   });
 

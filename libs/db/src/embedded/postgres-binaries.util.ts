@@ -65,7 +65,7 @@ async function sharedRuntimeCopy(nativeDir: string, who: RunAs): Promise<string>
   try {
     await fs.cp(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
     await fs.chmod(staging, 0o755);
-    await fs.rename(staging, target).catch(async (err: NodeJS.ErrnoException) => {
+    await fs.rename(staging, target).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
     });
   } finally {

@@ -28,9 +28,9 @@ describe('watchDatabase', () => {
       layout: { baseDir: base, clusterPath: dataDir, stateFile: path.join(base, 'server.json'), clientsDir: path.join(base, 'clients'),
         logFile: path.join(base, 'pg.log'), lockFile: path.join(base, 'lock') },
       who: null, dataDir, port: 54_321,
-      async findOrStart() {
+      findOrStart() {
         t.restarts += 1;
-        return { port: restartedOn, pid: process.pid, started: true };
+        return Promise.resolve({ port: restartedOn, pid: process.pid, started: true });
       },
     } as unknown as WatchTarget & { restarts: number };
     return t;

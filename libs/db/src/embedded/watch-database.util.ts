@@ -61,7 +61,7 @@ export function idleWatch(): DatabaseWatch {
     get state() { return state; },
     recoveries: 0,
     lostReason: null,
-    async stop() { state = 'stopped'; },
+    stop() { state = 'stopped'; return Promise.resolve(); },
   };
 }
 

@@ -1,5 +1,5 @@
 import {
-  encodeTimelineCursor, errorLine, specAxes, timelineLane, type JobSummaryView, type TimelineAttemptView,
+  encodeTimelineCursor, errorLine, specAxes, timelineLane, type TimelineAttemptView,
   type TimelineCursor, type TimelineLaneRow, type TimelineView,
 } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
@@ -98,7 +98,7 @@ export class TimelineRepository {
     const lanes = await this.lanes(page, spec);
     const last = page[page.length - 1];
     return {
-      job: summary as JobSummaryView,
+      job: summary,
       from: iso(span?.from_at),
       to: iso(span?.to_at),
       totalLanes: span?.total ?? 0,

@@ -51,10 +51,8 @@ function groupChanges(raw: WordChange[]): WordChange[] {
 
 /** A field's text as compared: parameters as canonical JSON, absent values as the empty string. */
 export function fieldText(side: DiffSideView, field: DiffField): string {
-  const v = side[field];
-  if (v === null || v === undefined) return '';
-  if (field === 'parameters') return canonicalJson(v);
-  return String(v);
+  if (field === 'parameters') return side.parameters === null || side.parameters === undefined ? '' : canonicalJson(side.parameters);
+  return side[field] ?? '';
 }
 
 /** Compares two sides field by field. */

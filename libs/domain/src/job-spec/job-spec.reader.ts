@@ -97,7 +97,7 @@ class FieldReader {
     const path = jsonChildPath(parent.path, key);
     const value = parent.value[key];
     if (Array.isArray(value)) {
-      return { path, invalid: false, entries: value.map((entry, index) => ({ value: entry, path: jsonChildPath(path, index) })) };
+      return { path, invalid: false, entries: value.map((entry: unknown, index) => ({ value: entry, path: jsonChildPath(path, index) })) };
     }
     this.problems.push({ path, message: `must be a list, not ${describeValue(value)}` });
     return { path, entries: [], invalid: true };

@@ -36,7 +36,7 @@ export function storableText(text: string, count?: { replaced: number }): string
  */
 export function storableValue<T>(v: T, count?: { replaced: number }): T {
   if (typeof v === 'string') return storableText(v, count) as T;
-  if (Array.isArray(v)) return v.map((x) => storableValue(x, count)) as T;
+  if (Array.isArray(v)) return v.map((x: unknown) => storableValue(x, count)) as T;
   // fromEntries defines own properties, so a "__proto__" key stays a key.
   if (v !== null && typeof v === 'object') {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [storableText(k, count), storableValue(x, count)])) as T;

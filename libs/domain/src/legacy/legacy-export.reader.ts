@@ -120,8 +120,11 @@ function legacyId(v: unknown, path: string): number {
 function parseExecution(e: unknown, path: string, job: { id: number | string; jobspecId: string; createdAt: Date | null }): LegacyExecution {
   if (!isObj(e)) throw new LegacyImportError(path, 'must be an object');
   const id = legacyId(e.id, `${path}.id`);
-  if (e.job_id != null && String(e.job_id) !== job.jobspecId && String(e.job_id) !== String(job.id)) {
-    throw new LegacyImportError(`${path}.job_id`, `${String(e.job_id)} is not the exported job ${job.jobspecId}`);
+  // job_id is whatever JSON the Go runner wrote (its jobspec id or its numeric id): compared, and reported, as its String() text.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a non-scalar keeps its old text ("[object Object]") so it never matches, as before
+  const jobRef = e.job_id == null ? null : String(e.job_id);
+  if (jobRef !== null && jobRef !== job.jobspecId && jobRef !== String(job.id)) {
+    throw new LegacyImportError(`${path}.job_id`, `${jobRef} is not the exported job ${job.jobspecId}`);
   }
   const q = e.question_id;
   if (q != null && typeof q !== 'string') throw new LegacyImportError(`${path}.question_id`, 'must be a string or null');
@@ -144,7 +147,7 @@ function parseExecution(e: unknown, path: string, job: { id: number | string; jo
     region: str(e, 'region', path),
     providerId: firstString(e.provider_id, output.provider, details.provider_id) ?? 'legacy',
     modelId,
-    questionId: q === '' ? null : (q as string | null | undefined) ?? null,
+    questionId: q === '' ? null : q ?? null,
     startedAt,
     completedAt: date(e, 'completed_at', path),
     createdAt,

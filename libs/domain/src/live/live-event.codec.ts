@@ -104,6 +104,7 @@ export function decodeLivePayload(payload: string): LiveEventBody[] {
       const name = LIVE_WIRE_FIELDS[i]!;
       if (FINDING_ONLY.has(name) && kind !== 'finding') continue;
       const v: unknown = row[i];
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a text field decodes any JSON value by String(), unchanged here
       event[name] = COUNTS.has(name) ? (typeof v === 'number' ? v : null) : (v === null || v === undefined ? null : String(v));
     }
     event.jobId ??= '';

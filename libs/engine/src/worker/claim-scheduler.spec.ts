@@ -75,9 +75,9 @@ class FakeQueue implements ClaimSource {
     return got;
   }
 
-  async release(c: ClaimedCell, reason: ReleaseReason, delayMs = 0): Promise<boolean> {
+  release(c: ClaimedCell, reason: ReleaseReason, delayMs = 0): Promise<boolean> {
     this.releases.push({ id: c.id, reason, delayMs });
-    return true;
+    return Promise.resolve(true);
   }
 }
 
@@ -89,8 +89,8 @@ class FakeCalls implements CellCalls<string> {
   readonly startedKeys: string[] = [];
   readonly aborted: { id: string; reason: unknown }[] = [];
 
-  async prepare(c: ClaimedCell): Promise<string> {
-    return c.id;
+  prepare(c: ClaimedCell): Promise<string> {
+    return Promise.resolve(c.id);
   }
 
   start(batch: ScheduledCall<string>[]): Promise<void>[] {

@@ -19,7 +19,7 @@ export interface ScheduledCall<R> {
   /** Aborted when the call must stop: `shutdown`, `cancelled` or `lease_lost` as its reason. */
   readonly signal: AbortSignal;
   /** The provider call is over: its slot goes to the next ready cell while this one's outcome is recorded. */
-  callEnded(): void;
+  readonly callEnded: () => void;
 }
 
 /** How claimed cells become calls. The engine makes CellRuns that call the provider; unit tests use a fake. */

@@ -35,7 +35,7 @@ describe('LeaseKeeper', () => {
   });
 
   it('stops the cells whose lease is gone and those whose job was cancelled', async () => {
-    answer = async () => ({ held: new Set(['1']), cancelled: new Set(['1']) });
+    answer = () => Promise.resolve({ held: new Set(['1']), cancelled: new Set(['1']) });
     await jest.advanceTimersByTimeAsync(100);
     expect(holder.dropped).toEqual([['2', 'lease_lost'], ['1', 'cancelled']]);
     expect(events).toContainEqual({ type: 'lease_lost', cellIds: ['2'], reason: 'lease no longer held' });
@@ -51,7 +51,7 @@ describe('LeaseKeeper', () => {
     expect(holder.dropped).toEqual([['1', 'lease_lost'], ['2', 'lease_lost']]);
     expect(events.filter((e) => e.type === 'error').every((e) => e.type === 'error' && e.where === 'heartbeat')).toBe(true);
 
-    answer = async () => ({ held: new Set(), cancelled: new Set() });
+    answer = () => Promise.resolve({ held: new Set<string>(), cancelled: new Set<string>() });
     await jest.advanceTimersByTimeAsync(300);
     expect(keeper.fenced).toBe(false);
     expect(holder.fences).toEqual(['fence', 'unfence']);

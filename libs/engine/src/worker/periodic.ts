@@ -34,11 +34,14 @@ export class Periodic {
     if (this.timer) clearTimeout(this.timer);
   }
 
+  /** One run (its error reported, never thrown), then the next is scheduled unless stopped. */
+  private async tick(): Promise<void> {
+    try { await this.run(); } catch (err) { this.onError(this.name, err); }
+    if (!this.stopped && !this.windingDown) this.schedule();
+  }
+
   private schedule(): void {
-    const t = setTimeout(async () => {
-      try { await this.run(); } catch (err) { this.onError(this.name, err); }
-      if (!this.stopped && !this.windingDown) this.schedule();
-    }, this.ms * (1 + this.jitter * (this.random() * 2 - 1)));
+    const t = setTimeout(() => void this.tick(), this.ms * (1 + this.jitter * (this.random() * 2 - 1)));
     t.unref?.();
     this.timer = t;
   }

@@ -17,7 +17,7 @@ export const EVENT_LOOP_PERCENTILES = [50, 90, 99, 100] as const;
  * 300 ms stall read as 0.0002 s). An idle loop reads about 0 and a 2 s stall reads 2. A loop that was never sampled in
  * the window (two scrapes within one interval) reads 0. `stop()` ends the monitor.
  */
-export function eventLoopDelayGauge(registers: Registry<OpenMetricsContentType>[]): { gauge: Gauge<'percentile'>; stop(): void } {
+export function eventLoopDelayGauge(registers: Registry<OpenMetricsContentType>[]): { gauge: Gauge<'percentile'>; stop: () => void } {
   const histogram = createHistogram();
   let previous = performance.now();
   const timer = setInterval(() => {

@@ -25,7 +25,7 @@ export interface TimelineData {
   readonly loading: boolean;
   readonly error: string | null;
   /** Refetches the pages that cover rows `first`..`last` (a refresh never reloads the whole job). */
-  refresh(first: number, last: number): void;
+  refresh: (first: number, last: number) => void;
 }
 
 const EMPTY: Omit<TimelineData, 'refresh'> = { job: null, from: null, to: null, totalLanes: 0, lanes: [], complete: false, loading: false, error: null };

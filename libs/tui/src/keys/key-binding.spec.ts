@@ -8,7 +8,7 @@ const key = (over: Partial<Key> = {}): Key => ({
   upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
   return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
   super: false, hyper: false, capsLock: false, numLock: false, ...over,
-} as Key);
+});
 
 describe(matchKey.name, () => {
   it('maps characters and special keys to the commands of a table', () => {

@@ -65,7 +65,7 @@ export function column(t: number, w: TimeWindow, width: number): number {
  * later attempts draw over earlier ones. `now` ends attempts still in flight.
  */
 export function laneBar(attempts: readonly TimelineAttemptView[], w: TimeWindow, width: number, now: number, gaps: readonly Gap[] = []): Segment[] {
-  const cells: BarTone[] = new Array(Math.max(0, width)).fill('empty');
+  const cells = new Array<BarTone>(Math.max(0, width)).fill('empty');
   for (const g of gaps) paint(cells, column(g.from, w, width) + 1, column(g.to, w, width) - 1, 'gap');
   for (const a of attempts) {
     const start = Date.parse(a.startedAt);
