@@ -18,3 +18,4 @@ export * from './repositories/timeline.repository.js';
 export * from './repositories/diff.repository.js';
 export * from './database-health.js';
 export { PoolKeepingDriver, queryRows } from './repositories/query.js';
+export type { AttemptColumns, CellKeyColumns, CellKeyFields } from './repositories/row-columns.js';

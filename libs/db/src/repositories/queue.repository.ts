@@ -8,15 +8,10 @@ import type {
   AttemptStart, CallRecord, CellResult, ClaimedCell, ClaimRequest, FailureDisposition, HeartbeatResult, ReleaseReason,
   ReapedCell,
 } from './queue.types.js';
+import type { CellKeyColumns } from './row-columns.js';
 
 /** A cell the claim leased (`executions` columns as the driver returns them: ids as text, integers as numbers). */
-interface ClaimedRow {
-  id: string;
-  job_id: string;
-  question_id: string;
-  model_id: string;
-  region: string;
-  replicate: number;
+interface ClaimedRow extends CellKeyColumns {
   attempts: number;
   failures: number;
   max_attempts: number;

@@ -5,6 +5,7 @@ import {
 import type { DataSource } from 'typeorm';
 import { queryRows } from './query.js';
 import { CELL_SQL, OUTCOME_SQL, parseCellState, parseJobStatus, parseOutcome, TERMINAL_CELL_STATES_SQL } from './status-sql.js';
+import type { AttemptColumns, CellKeyColumns } from './row-columns.js';
 
 /** Filters of the executions listing. */
 export interface ExecutionFilter {
@@ -55,13 +56,7 @@ interface JobDetailRow extends JobSummaryRow {
 }
 
 /** The columns of `executions` a view shows. */
-interface ExecutionRow {
-  id: string;
-  job_id: string;
-  question_id: string;
-  model_id: string;
-  region: string;
-  replicate: number;
+interface ExecutionRow extends CellKeyColumns {
   state: string;
   attempts: number;
   failures: number;
@@ -82,19 +77,7 @@ interface ExecutionRow {
 }
 
 /** The columns of `execution_attempts` a view shows. */
-interface AttemptRow {
-  id: string;
-  execution_id: string;
-  attempt: number;
-  runner_id: string;
-  started_at: Date;
-  ended_at: Date | null;
-  outcome: string | null;
-  http_status: number | null;
-  error: unknown;
-  latency_ms: number | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
+interface AttemptRow extends AttemptColumns {
   endpoint: string | null;
   system_prompt: string;
   user_prompt: string;

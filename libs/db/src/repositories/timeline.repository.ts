@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { queryRows } from './query.js';
 import { parseCellState, parseOutcome } from './status-sql.js';
 import { ReadRepository } from './read.repository.js';
+import type { AttemptColumns } from './row-columns.js';
 
 /** Window and filters of a timeline read. */
 export interface TimelineQuery {
@@ -46,19 +47,7 @@ interface DuplicateRow {
 }
 
 /** The columns of `execution_attempts` a lane shows. */
-interface LaneAttemptRow {
-  id: string;
-  execution_id: string;
-  attempt: number;
-  runner_id: string;
-  started_at: Date;
-  ended_at: Date | null;
-  outcome: string | null;
-  http_status: number | null;
-  error: unknown;
-  latency_ms: number | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
+interface LaneAttemptRow extends AttemptColumns {
   trace_id: string;
   prompt_hash: string;
 }

@@ -1,16 +1,8 @@
+import type { JudgeChatRequest } from '@beacon/classifier';
 import type { CallFailure } from '@beacon/domain';
 
 /** One chat-completions request: system and user as separate messages. */
-export interface ChatRequest {
-  baseUrl: string;
-  apiKey: string | null;
-  model: string;
-  system: string;
-  user: string;
-  temperature: number;
-  maxTokens: number;
-  timeoutMs: number;
-  signal: AbortSignal;
+export interface ChatRequest extends JudgeChatRequest {
   /** Largest response body read; a longer one is abandoned as `response_too_large` (default 4 MiB). */
   maxResponseBytes?: number;
 }

@@ -1,13 +1,9 @@
+import type { CellKeyFields } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, int8, iso, ruleRows } from './rule-sql.js';
 
 /** One cell with several (not superseded) executions. */
-interface DuplicateCellRow {
-  job_id: string;
-  question_id: string;
-  model_id: string;
-  region: string;
-  replicate: number;
+interface DuplicateCellRow extends CellKeyFields {
   n: number;
   execution_ids: string[];
   first_at: Date;

@@ -1,15 +1,9 @@
-import { OUTCOME_SQL } from '@beacon/db';
+import { type CellKeyColumns, OUTCOME_SQL } from '@beacon/db';
 import type { ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, iso, ruleRows } from './rule-sql.js';
 
 /** An execution with more than one succeeded attempt. */
-interface DuplicateResultsRow {
-  id: string;
-  job_id: string;
-  question_id: string;
-  model_id: string;
-  region: string;
-  replicate: number;
+interface DuplicateResultsRow extends CellKeyColumns {
   result_attempt: number | null;
   attempt_ids: string[];
   n: number;

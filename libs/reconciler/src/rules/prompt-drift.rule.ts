@@ -1,4 +1,4 @@
-import { queryRows } from '@beacon/db';
+import { queryRows, type CellKeyFields } from '@beacon/db';
 import { renderSystemPrompt, type NormalisedJobSpec } from '@beacon/domain';
 import type { RawFinding, ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, ruleRows } from './rule-sql.js';
@@ -12,12 +12,7 @@ interface HashDriftRow {
 }
 
 /** A cell whose several executions sent different prompts. */
-interface CellDriftRow {
-  job_id: string;
-  question_id: string;
-  model_id: string;
-  region: string;
-  replicate: number;
+interface CellDriftRow extends CellKeyFields {
   n: number;
   execution_ids: string[];
   attempt_ids: string[];
