@@ -1,28 +1,11 @@
-import { isActiveJobStatus, type ActiveJobStatus } from '@beacon/domain';
+import { isActiveJobStatus, type ActiveJobStatus, type ClassifiableResult, type ClassificationRecord } from '@beacon/domain';
 import { labelAll, type Labeller } from './labeller.js';
 
-/** A committed result to (re-)label: the response as stored and the prompt it answered. */
-export interface RelabelCandidate {
-  executionId: string;
-  /** The attempt whose response is the result, when its row exists. */
-  attemptId: string | null;
-  response: string | null;
-  finishReason: string | null;
-  /** The current label's rule; `provider.refusal_field` / `provider.moderation` record a provider signal. */
-  currentRule: string | null;
-  userPrompt: string | null;
-}
+/** A committed result to (re-)label. */
+export type RelabelCandidate = ClassifiableResult;
 
 /** One versioned label of one execution, as stored. */
-export interface RelabelRecord {
-  executionId: string;
-  attemptId: string | null;
-  version: string;
-  label: string;
-  confidence: number | null;
-  tier: string | null;
-  rule: string | null;
-}
+export type RelabelRecord = ClassificationRecord;
 
 /** Where a job's results and their versioned labels live (the database's `ClassificationRepository`). */
 export interface RelabelStore {

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { JobStatus } from '@beacon/domain';
+import type { ClassifiableResult, ClassificationRecord, JobStatus } from '@beacon/domain';
 import { queryRows } from './query.js';
 import { CELL_SQL, parseJobStatus } from './status-sql.js';
 
@@ -25,28 +25,7 @@ interface ClassificationRow {
   created_at: Date;
 }
 
-/** A committed result to (re-)classify: the response as stored and the prompt it answered. */
-export interface ClassifiableResult {
-  executionId: string;
-  /** The attempt whose response is the result, when its row exists. */
-  attemptId: string | null;
-  response: string | null;
-  finishReason: string | null;
-  /** The current label's rule; `provider.refusal_field` / `provider.moderation` record a provider signal. */
-  currentRule: string | null;
-  userPrompt: string | null;
-}
-
-/** One versioned label of one execution. */
-export interface ClassificationRecord {
-  executionId: string;
-  attemptId: string | null;
-  version: string;
-  label: string;
-  confidence: number | null;
-  tier: string | null;
-  rule: string | null;
-}
+export type { ClassifiableResult, ClassificationRecord };
 
 /** A stored versioned label and when it was written. */
 export interface StoredClassification extends ClassificationRecord {
