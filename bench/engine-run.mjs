@@ -14,7 +14,9 @@ async function benchTracer() {
 const sim = { baseUrlFor: (r) => `${args.simUrl}/${r}/v1` };
 const yaml = [
   'regions:',
-  ...args.regions.map((r) => `  ${r}: { displayName: "Region ${r}", baseUrl: "${sim.baseUrlFor(r)}", concurrency: ${args.concurrency}, timeoutMs: 60000 }`),
+  ...args.regions.map(
+    (r) => `  ${r}: { displayName: "Region ${r}", baseUrl: "${sim.baseUrlFor(r)}", concurrency: ${args.concurrency}, timeoutMs: 60000 }`,
+  ),
   'models:',
   ...args.models.map((m) => `  ${m}: {}`),
 ].join('\n');
@@ -23,7 +25,10 @@ const ds = db.createDataSource(args.dbUrl, { applicationName: 'beacon-bench', po
 await ds.initialize();
 const jobRepo = new db.JobRepository(ds);
 const spec = JSON.stringify({
-  id: args.jobId, models: args.models, regions: args.regions, repeats: args.repeats,
+  id: args.jobId,
+  models: args.models,
+  regions: args.regions,
+  repeats: args.repeats,
   questions: Array.from({ length: args.questions }, (_, i) => ({ id: `q${i}`, text: `What is ${i} + ${i}?` })),
 });
 const norm = domain.normaliseJobSpec(JSON.parse(spec), config);
@@ -33,8 +38,18 @@ await jobRepo.submit({ spec: norm.spec, received: spec, hash: norm.hash, submitt
 const observe = args.observe !== false;
 const tracer = new observability.AttemptTracing(observe ? { tracer: await benchTracer() } : {});
 const app = await runner.createRunnerApp({
-  dataSource: ds, config, logger: false, observability: observe,
-  engine: engine.engineOptions({ runnerId: `bench:${process.pid}`, config, tracer, maxConcurrency: args.concurrency * args.regions.length, pollMs: 100, rollupMs: 1000 }),
+  dataSource: ds,
+  config,
+  logger: false,
+  observability: observe,
+  engine: engine.engineOptions({
+    runnerId: `bench:${process.pid}`,
+    config,
+    tracer,
+    maxConcurrency: args.concurrency * args.regions.length,
+    pollMs: 100,
+    rollupMs: 1000,
+  }),
 });
 const start = performance.now();
 // With --expose-gc: the live heap (after a full collection) every 2 s, to tell retained memory from garbage not yet collected.
@@ -49,6 +64,11 @@ await app.init();
 const ms = await waitDone(ds, args.jobId, start);
 const peakRssMiB = rss.stop();
 await app.close();
-const [r] = await ds.query(`SELECT count(*) FILTER (WHERE state = 'succeeded')::int AS ok, count(*)::int AS n FROM executions WHERE job_id = $1`, [args.jobId]);
+const [r] = await ds.query(
+  `SELECT count(*) FILTER (WHERE state = 'succeeded')::int AS ok, count(*)::int AS n FROM executions WHERE job_id = $1`,
+  [args.jobId],
+);
 await ds.destroy();
-process.stdout.write(JSON.stringify({ cells: r.n, succeeded: r.ok, ms: Math.round(ms), cellsPerSec: r.n / (ms / 1000), peakRssMiB, peakLiveHeapMiB }) + '\n');
+process.stdout.write(
+  JSON.stringify({ cells: r.n, succeeded: r.ok, ms: Math.round(ms), cellsPerSec: r.n / (ms / 1000), peakRssMiB, peakLiveHeapMiB }) + '\n',
+);

@@ -21,22 +21,36 @@ function once(i) {
   const post = i % 2 === 1;
   const body = post ? '{}' : undefined;
   return new Promise((resolve) => {
-    const req = http.request({
-      host: url.hostname, port: url.port, agent, localAddress: opts.localAddress,
-      method: post ? 'POST' : 'GET', path: post ? '/api/v1/jobs/flood-target/cancel' : '/api/v1/jobs',
-      headers: {
-        authorization: `Bearer bct_${randomBytes(32).toString('base64url')}`,
-        ...(post ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}),
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        agent,
+        localAddress: opts.localAddress,
+        method: post ? 'POST' : 'GET',
+        path: post ? '/api/v1/jobs/flood-target/cancel' : '/api/v1/jobs',
+        headers: {
+          authorization: `Bearer bct_${randomBytes(32).toString('base64url')}`,
+          ...(post ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}),
+        },
+        timeout: 120_000,
       },
-      timeout: 120_000,
-    }, (res) => {
-      const key = `${post ? 'POST' : 'GET'} ${res.statusCode}`;
-      res.resume();
-      res.on('end', () => { byStatus[key] = (byStatus[key] ?? 0) + 1; resolve(); });
-      res.on('error', () => resolve());
-    });
+      (res) => {
+        const key = `${post ? 'POST' : 'GET'} ${res.statusCode}`;
+        res.resume();
+        res.on('end', () => {
+          byStatus[key] = (byStatus[key] ?? 0) + 1;
+          resolve();
+        });
+        res.on('error', () => resolve());
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err) => { const code = err.code ?? err.message; errors[code] = (errors[code] ?? 0) + 1; resolve(); });
+    req.on('error', (err) => {
+      const code = err.code ?? err.message;
+      errors[code] = (errors[code] ?? 0) + 1;
+      resolve();
+    });
     req.end(body);
   });
 }

@@ -23,7 +23,9 @@ export async function liveTail(dbUrl, { client, db, rate = 1000, seconds = 20 })
   await ds.initialize();
   const publisher = new db.LivePublisher(ds);
 
-  const daemon = spawn(process.execPath, ['--expose-gc', path.join(here, 'live-tail-daemon.mjs'), JSON.stringify({ dbUrl })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const daemon = spawn(process.execPath, ['--expose-gc', path.join(here, 'live-tail-daemon.mjs'), JSON.stringify({ dbUrl })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const memory = [];
   const port = await new Promise((resolve, reject) => {
     let buf = '';
@@ -46,7 +48,9 @@ export async function liveTail(dbUrl, { client, db, rate = 1000, seconds = 20 })
   let firstAt = 0;
   let lastAt = 0;
   const parser = new client.SseParser();
-  const req = http.get(`http://127.0.0.1:${port}/api/v1/events?job=${JOB}&kind=execution_state`, { headers: { accept: 'text/event-stream' } });
+  const req = http.get(`http://127.0.0.1:${port}/api/v1/events?job=${JOB}&kind=execution_state`, {
+    headers: { accept: 'text/event-stream' },
+  });
   await new Promise((resolve, reject) => {
     req.on('response', (res) => {
       res.setEncoding('utf8');
@@ -79,7 +83,17 @@ export async function liveTail(dbUrl, { client, db, rate = 1000, seconds = 20 })
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
       for (; sent < due; sent++) {
         const cell = sent % CELLS;
-        publisher.push(['es', Date.now(), JOB, String(cell + 1), null, 'bench-nowhere', 'bench-model', `q${cell}`, sent % 2 ? 'pending' : 'cancelled']);
+        publisher.push([
+          'es',
+          Date.now(),
+          JOB,
+          String(cell + 1),
+          null,
+          'bench-nowhere',
+          'bench-model',
+          `q${cell}`,
+          sent % 2 ? 'pending' : 'cancelled',
+        ]);
       }
       if (sent >= total) {
         clearInterval(tick);
@@ -102,7 +116,13 @@ export async function liveTail(dbUrl, { client, db, rate = 1000, seconds = 20 })
   lags.sort((a, b) => a - b);
   const pct = (p) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] ?? null;
   return {
-    targetPerSec: rate, seconds, written: total, writtenPerSec: round(total / (writeMs / 1000)), delivered, dropped, publisherDropped: publisher.dropped,
+    targetPerSec: rate,
+    seconds,
+    written: total,
+    writtenPerSec: round(total / (writeMs / 1000)),
+    delivered,
+    dropped,
+    publisherDropped: publisher.dropped,
     deliveredPerSec: round(delivered / Math.max(0.001, (lastAt - firstAt) / 1000)),
     lagMs: { p50: pct(50), p99: pct(99), max: lags[lags.length - 1] ?? null },
     daemon: {
@@ -131,12 +151,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const r = await liveTail(database.url, { client, db, rate, seconds });
     if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
     else {
-      process.stdout.write([
-        `delivered   ${r.delivered} of ${r.written} events (${r.dropped} dropped, ${r.publisherDropped} dropped by the publisher), ${r.deliveredPerSec} events/s (written at ${r.writtenPerSec}/s)`,
-        `lag         p50 ${r.lagMs.p50} ms, p99 ${r.lagMs.p99} ms, max ${r.lagMs.max} ms`,
-        `daemon RSS  ${r.daemon.rssMiB.start} → ${r.daemon.rssMiB.end} MiB (peak ${r.daemon.rssMiB.peak}); live heap ${r.daemon.liveHeapMiB.start} → ${r.daemon.liveHeapMiB.end} MiB`,
-        '',
-      ].join('\n'));
+      process.stdout.write(
+        [
+          `delivered   ${r.delivered} of ${r.written} events (${r.dropped} dropped, ${r.publisherDropped} dropped by the publisher), ${r.deliveredPerSec} events/s (written at ${r.writtenPerSec}/s)`,
+          `lag         p50 ${r.lagMs.p50} ms, p99 ${r.lagMs.p99} ms, max ${r.lagMs.max} ms`,
+          `daemon RSS  ${r.daemon.rssMiB.start} → ${r.daemon.rssMiB.end} MiB (peak ${r.daemon.rssMiB.peak}); live heap ${r.daemon.liveHeapMiB.start} → ${r.daemon.liveHeapMiB.end} MiB`,
+          '',
+        ].join('\n'),
+      );
     }
   } finally {
     await database.close();

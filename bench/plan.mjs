@@ -11,12 +11,15 @@ const models = Array.from({ length: 10 }, (_, i) => `model-${i}`);
 /** Plans each size once on its own fresh database; returns `[{cells, ms, cellsPerSec, statementTargetMs}]`. */
 export async function planBench(libs, { sizes }) {
   const { db, domain, runner } = libs;
-  const config = domain.parseConfig([
-    'regions:',
-    ...regions.map((r) => `  ${r}: { displayName: "Region ${r}", baseUrl: "http://127.0.0.1:9/${r}/v1" }`),
-    'models:',
-    ...models.map((m) => `  ${m}: {}`),
-  ].join('\n'), 'bench plan config');
+  const config = domain.parseConfig(
+    [
+      'regions:',
+      ...regions.map((r) => `  ${r}: { displayName: "Region ${r}", baseUrl: "http://127.0.0.1:9/${r}/v1" }`),
+      'models:',
+      ...models.map((m) => `  ${m}: {}`),
+    ].join('\n'),
+    'bench plan config',
+  );
   const out = [];
   for (const cells of sizes) {
     const database = await throwawayDb(db);
@@ -30,7 +33,10 @@ export async function planBench(libs, { sizes }) {
         const url = `http://127.0.0.1:${app.getHttpServer().address().port}`;
         const questions = cells / (regions.length * models.length * 10);
         const body = JSON.stringify({
-          id: `bench-plan-${cells}`, models, regions, repeats: 10,
+          id: `bench-plan-${cells}`,
+          models,
+          regions,
+          repeats: 10,
           questions: Array.from({ length: questions }, (_, i) => ({ id: `q${i}`, text: `Question number ${i}?` })),
         });
         const started = performance.now();
@@ -40,7 +46,12 @@ export async function planBench(libs, { sizes }) {
         if (res.status !== 201) throw new Error(`planning ${cells} cells answered ${res.status}: ${JSON.stringify(answer)}`);
         const [row] = await ds.query('SELECT count(*)::int AS n FROM executions WHERE job_id = $1', [`bench-plan-${cells}`]);
         if (row.n !== cells) throw new Error(`planned ${row.n} of ${cells} cells`);
-        out.push({ cells, ms: Math.round(ms), cellsPerSec: Math.round(cells / (ms / 1000)), statementTargetMs: db.PLAN_STATEMENT_TARGET_MS });
+        out.push({
+          cells,
+          ms: Math.round(ms),
+          cellsPerSec: Math.round(cells / (ms / 1000)),
+          statementTargetMs: db.PLAN_STATEMENT_TARGET_MS,
+        });
       } finally {
         await app.close();
       }
@@ -56,5 +67,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const quick = process.argv.includes('--quick');
   const results = await planBench(await load(), { sizes: quick ? [100_000] : [100_000, 1_000_000] });
   if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-  else for (const r of results) process.stdout.write(`planning ${r.cells} cells: ${r.ms} ms (${r.cellsPerSec} cells/s, statements of ~${r.statementTargetMs} ms)\n`);
+  else
+    for (const r of results)
+      process.stdout.write(`planning ${r.cells} cells: ${r.ms} ms (${r.cellsPerSec} cells/s, statements of ~${r.statementTargetMs} ms)\n`);
 }

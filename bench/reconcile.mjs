@@ -12,11 +12,18 @@ export async function reconcileBench({ jobs = 500 } = {}) {
   const database = await throwawayDb(db);
   try {
     return await new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, [path.join(path.dirname(fileURLToPath(import.meta.url)), 'reconcile-run.mjs'), JSON.stringify({ dbUrl: database.url, jobs })],
-        { stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawn(
+        process.execPath,
+        [path.join(path.dirname(fileURLToPath(import.meta.url)), 'reconcile-run.mjs'), JSON.stringify({ dbUrl: database.url, jobs })],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let out = '';
-      p.stdout.on('data', (d) => { out += d; });
-      p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`reconciler benchmark exited ${code}`))));
+      p.stdout.on('data', (d) => {
+        out += d;
+      });
+      p.on('exit', (code) =>
+        code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`reconciler benchmark exited ${code}`)),
+      );
     });
   } finally {
     await database.close();

@@ -17,22 +17,41 @@ function time(fn, runs) {
 
 /** 1 MiB texts built to make one scanner work hard, by pattern family. */
 const ADVERSARIAL = {
-  'a_a_': 'a_', 'ask-': 'ask-', 'aAIza': 'aAIza', 'eyJ': 'eyJ', 'PEM BEGIN': '-----BEGIN RSA PRIVATE KEY-----\nMIIB',
-  'xbearer': 'xbearer ', 'key:': 'key:', '=': '=', 'a=': 'a=', '://u:': '://u:',
+  a_a_: 'a_',
+  'ask-': 'ask-',
+  aAIza: 'aAIza',
+  eyJ: 'eyJ',
+  'PEM BEGIN': '-----BEGIN RSA PRIVATE KEY-----\nMIIB',
+  xbearer: 'xbearer ',
+  'key:': 'key:',
+  '=': '=',
+  'a=': 'a=',
+  '://u:': '://u:',
 };
 
 /** Returns `{msPerMiB, fourMiBAnswerMs, errorBodyUs, logLineUs, jsonAnswerMs, adversarialMsPerMiB, worstAdversarial}`. */
 export async function redactionBench({ domain }) {
   const keys = Array.from({ length: 12 }, () => `sk-bench-${randomUUID()}`);
   const r = new domain.SecretRedactor(keys);
-  const words = 'the model answered that regional policies differ and it cannot provide legal advice about this topic; '
-    + 'however https://example.com/a?b=c well-known sources say 42 % (see id 4bf92f3577b34da6a3ce929d0e0e4736) _x_ '.split(' ');
+  const words =
+    'the model answered that regional policies differ and it cannot provide legal advice about this topic; ' +
+    'however https://example.com/a?b=c well-known sources say 42 % (see id 4bf92f3577b34da6a3ce929d0e0e4736) _x_ '.split(' ');
   let answer = '';
   for (let i = 0; answer.length < 4 * 1024 * 1024; i++) answer += `${words[(i * 7919) % words.length]} `;
   const body = JSON.stringify({ choices: [{ message: { content: answer } }] });
-  const errorBody = JSON.stringify({ error: { message: `Incorrect API key provided: Bearer ${keys[3]}`, type: 'invalid_request_error' } }) + ' ' + answer.slice(0, 1800);
-  const line = '{"level":"info","time":"2026-12-03T17:00:00.000Z","service":"beacon","runner":"r1","execution_id":"123","job_id":"job-1","region":"us-east","outcome":"succeeded","latency_ms":123,"msg":"attempt succeeded"}';
-  const json = JSON.stringify({ items: Array.from({ length: 1000 }, (_, i) => ({ id: String(i), response: answer.slice(i * 900, i * 900 + 900), error: i === 500 ? keys[0] : null })) });
+  const errorBody =
+    JSON.stringify({ error: { message: `Incorrect API key provided: Bearer ${keys[3]}`, type: 'invalid_request_error' } }) +
+    ' ' +
+    answer.slice(0, 1800);
+  const line =
+    '{"level":"info","time":"2026-12-03T17:00:00.000Z","service":"beacon","runner":"r1","execution_id":"123","job_id":"job-1","region":"us-east","outcome":"succeeded","latency_ms":123,"msg":"attempt succeeded"}';
+  const json = JSON.stringify({
+    items: Array.from({ length: 1000 }, (_, i) => ({
+      id: String(i),
+      response: answer.slice(i * 900, i * 900 + 900),
+      error: i === 500 ? keys[0] : null,
+    })),
+  });
   const msPerMiB = time(() => r.redact(body), 5) / (body.length / 1048576);
   return {
     msPerMiB: Math.round(msPerMiB * 100) / 100,
@@ -60,9 +79,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const result = await redactionBench(await load());
   if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else {
-    process.stdout.write(`secret redaction: ${result.msPerMiB} ms/MiB; 4 MiB answer ${result.fourMiBAnswerMs} ms; 2 KB error body ${result.errorBodyUs} µs; `
-      + `log line ${result.logLineUs} µs; ${result.jsonAnswerMiB} MiB JSON answer ${result.jsonAnswerMs} ms; adversarial text: worst `
-      + `${result.worstAdversarial.msPerMiB} ms/MiB (${result.worstAdversarial.family}), `
-      + `${Object.entries(result.adversarialMsPerMiB).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+    process.stdout.write(
+      `secret redaction: ${result.msPerMiB} ms/MiB; 4 MiB answer ${result.fourMiBAnswerMs} ms; 2 KB error body ${result.errorBodyUs} µs; ` +
+        `log line ${result.logLineUs} µs; ${result.jsonAnswerMiB} MiB JSON answer ${result.jsonAnswerMs} ms; adversarial text: worst ` +
+        `${result.worstAdversarial.msPerMiB} ms/MiB (${result.worstAdversarial.family}), ` +
+        `${Object.entries(result.adversarialMsPerMiB)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}\n`,
+    );
   }
 }

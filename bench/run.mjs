@@ -28,30 +28,78 @@ const results = {};
 try {
   const throughputCells = quick ? 2_000 : 10_000;
   log(`(a) orchestration throughput: ${throughputCells} cells, zero-latency simulator, concurrency 64`);
-  const a = await child({ simUrl: sim.url, dbUrl: database.url, jobId: 'bench-throughput', regions: ['r1', 'r2'], models: ['llama3.2-1b', 'mistral-7b'], questions: throughputCells / 100, repeats: 25, concurrency: 32 });
+  const a = await child({
+    simUrl: sim.url,
+    dbUrl: database.url,
+    jobId: 'bench-throughput',
+    regions: ['r1', 'r2'],
+    models: ['llama3.2-1b', 'mistral-7b'],
+    questions: throughputCells / 100,
+    repeats: 25,
+    concurrency: 32,
+  });
   const floor = await rawFloor(database.url, { jobId: 'bench-floor', cells: throughputCells, concurrency: 64 });
-  results.throughput = { cells: a.cells, beaconCellsPerSec: round(a.cellsPerSec), floorCellsPerSec: round(floor.cellsPerSec), ratio: round(a.cellsPerSec / floor.cellsPerSec, 3), target: 0.5 };
+  results.throughput = {
+    cells: a.cells,
+    beaconCellsPerSec: round(a.cellsPerSec),
+    floorCellsPerSec: round(floor.cellsPerSec),
+    ratio: round(a.cellsPerSec / floor.cellsPerSec, 3),
+    target: 0.5,
+  };
   log(`    beacon ${round(a.cellsPerSec)} cells/s, raw SQL floor ${round(floor.cellsPerSec)} cells/s, ratio ${results.throughput.ratio}`);
 
   log(`(d) observability cost: ${throughputCells} cells, tracing and metrics off, then on`);
   // Two rounds of off/on, best of each: single runs of a few seconds vary by more than the effect being measured.
-  const obsRun = (observe, round) => child({ simUrl: sim.url, dbUrl: database.url, jobId: `bench-obs-${observe ? 'on' : 'off'}-${round}`, regions: ['r1', 'r2'], models: ['llama3.2-1b', 'mistral-7b'], questions: throughputCells / 100, repeats: 25, concurrency: 32, observe });
+  const obsRun = (observe, round) =>
+    child({
+      simUrl: sim.url,
+      dbUrl: database.url,
+      jobId: `bench-obs-${observe ? 'on' : 'off'}-${round}`,
+      regions: ['r1', 'r2'],
+      models: ['llama3.2-1b', 'mistral-7b'],
+      questions: throughputCells / 100,
+      repeats: 25,
+      concurrency: 32,
+      observe,
+    });
   const runs = [];
   for (const round of [1, 2]) runs.push(await obsRun(false, round), await obsRun(true, round));
   const best = (xs) => xs.reduce((a, b) => (b.cellsPerSec > a.cellsPerSec ? b : a));
   const off = best([runs[0], runs[2]]);
   const on = best([runs[1], runs[3]]);
-  results.observability = { offCellsPerSec: round(off.cellsPerSec), onCellsPerSec: round(on.cellsPerSec), cost: round(1 - on.cellsPerSec / off.cellsPerSec, 3), target: 0.1 };
-  log(`    off ${round(off.cellsPerSec)} cells/s, on ${round(on.cellsPerSec)} cells/s, cost ${(results.observability.cost * 100).toFixed(1)} %`);
+  results.observability = {
+    offCellsPerSec: round(off.cellsPerSec),
+    onCellsPerSec: round(on.cellsPerSec),
+    cost: round(1 - on.cellsPerSec / off.cellsPerSec, 3),
+    target: 0.1,
+  };
+  log(
+    `    off ${round(off.cellsPerSec)} cells/s, on ${round(on.cellsPerSec)} cells/s, cost ${(results.observability.cost * 100).toFixed(1)} %`,
+  );
 
   const latency = 200;
   const concurrency = 64;
   const effCells = quick ? 640 : 3_200;
   sim.setFaults({ latencyMs: { min: latency, max: latency } });
   log(`(b) concurrency efficiency: ${effCells} cells, latency ${latency} ms, concurrency ${concurrency}`);
-  const b = await child({ simUrl: sim.url, dbUrl: database.url, jobId: 'bench-concurrency', regions: ['r1'], models: ['llama3.2-1b'], questions: effCells / 10, repeats: 10, concurrency });
+  const b = await child({
+    simUrl: sim.url,
+    dbUrl: database.url,
+    jobId: 'bench-concurrency',
+    regions: ['r1'],
+    models: ['llama3.2-1b'],
+    questions: effCells / 10,
+    repeats: 10,
+    concurrency,
+  });
   const ideal = concurrency / (latency / 1000);
-  results.concurrency = { cells: b.cells, achievedCellsPerSec: round(b.cellsPerSec), idealCellsPerSec: ideal, efficiency: round(b.cellsPerSec / ideal, 3), target: 0.9 };
+  results.concurrency = {
+    cells: b.cells,
+    achievedCellsPerSec: round(b.cellsPerSec),
+    idealCellsPerSec: ideal,
+    efficiency: round(b.cellsPerSec / ideal, 3),
+    target: 0.9,
+  };
   log(`    achieved ${round(b.cellsPerSec)} cells/s of an ideal ${ideal}: ${results.concurrency.efficiency}`);
 
   sim.setFaults({ latencyMs: { min: 0, max: 0 } });
@@ -59,68 +107,122 @@ try {
   results.rss = [];
   for (const cells of sizes) {
     log(`(c) peak RSS: ${cells}-cell job`);
-    const c = await child({ simUrl: sim.url, dbUrl: database.url, jobId: `bench-rss-${cells}`, regions: ['r1', 'r2'], models: ['llama3.2-1b', 'mistral-7b'], questions: cells / 100, repeats: 25, concurrency: 32 }, ['--expose-gc']);
-    results.rss.push({ cells: c.cells, peakRssMiB: round(c.peakRssMiB), peakLiveHeapMiB: round(c.peakLiveHeapMiB), cellsPerSec: round(c.cellsPerSec) });
-    log(`    ${c.cells} cells: peak RSS ${round(c.peakRssMiB)} MiB, peak live heap ${round(c.peakLiveHeapMiB)} MiB (${round(c.cellsPerSec)} cells/s)`);
+    const c = await child(
+      {
+        simUrl: sim.url,
+        dbUrl: database.url,
+        jobId: `bench-rss-${cells}`,
+        regions: ['r1', 'r2'],
+        models: ['llama3.2-1b', 'mistral-7b'],
+        questions: cells / 100,
+        repeats: 25,
+        concurrency: 32,
+      },
+      ['--expose-gc'],
+    );
+    results.rss.push({
+      cells: c.cells,
+      peakRssMiB: round(c.peakRssMiB),
+      peakLiveHeapMiB: round(c.peakLiveHeapMiB),
+      cellsPerSec: round(c.cellsPerSec),
+    });
+    log(
+      `    ${c.cells} cells: peak RSS ${round(c.peakRssMiB)} MiB, peak live heap ${round(c.peakLiveHeapMiB)} MiB (${round(c.cellsPerSec)} cells/s)`,
+    );
   }
   const [small, large] = results.rss;
   results.rssGrowth = {
-    rssRatio: round(large.peakRssMiB / small.peakRssMiB, 3), liveHeapRatio: round(large.peakLiveHeapMiB / small.peakLiveHeapMiB, 3),
-    boundMiB: 512, target: 'flat: both sizes under the 512 MiB bound, live heap ×≤ 1.25 for 10× the cells',
+    rssRatio: round(large.peakRssMiB / small.peakRssMiB, 3),
+    liveHeapRatio: round(large.peakLiveHeapMiB / small.peakLiveHeapMiB, 3),
+    boundMiB: 512,
+    target: 'flat: both sizes under the 512 MiB bound, live heap ×≤ 1.25 for 10× the cells',
   };
   log(`(e) live tail: 1000 events/s through NOTIFY → daemon → SSE`);
   results.liveTail = await liveTail(database.url, { ...(await load()), rate: 1000, seconds: quick ? 5 : 20 });
-  log(`    ${results.liveTail.deliveredPerSec} events/s delivered, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, ${results.liveTail.dropped} dropped`);
-  log(`(f) TUI frame time: timeline and jobs screens of a ${quick ? '10,000' : '100,000'}-cell job at 120 × 40, live tail at 1,000 events/s`);
+  log(
+    `    ${results.liveTail.deliveredPerSec} events/s delivered, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, ${results.liveTail.dropped} dropped`,
+  );
+  log(
+    `(f) TUI frame time: timeline and jobs screens of a ${quick ? '10,000' : '100,000'}-cell job at 120 × 40, live tail at 1,000 events/s`,
+  );
   results.tui = await tuiFrames();
-  log(`    timeline scroll p50 ${results.tui.timeline.scroll.p50Ms} ms p99 ${results.tui.timeline.scroll.p99Ms} ms, jobs p50 ${results.tui.jobs.move.p50Ms} ms`);
+  log(
+    `    timeline scroll p50 ${results.tui.timeline.scroll.p50Ms} ms p99 ${results.tui.timeline.scroll.p99Ms} ms, jobs p50 ${results.tui.jobs.move.p50Ms} ms`,
+  );
 } finally {
   await sim.close();
   await database.close();
 }
-log(`(g) reconciler: ${quick ? '100,000' : '1,000,000'} executions, ${quick ? '200,000' : '2,000,000'} attempts, full and incremental pass`);
+log(
+  `(g) reconciler: ${quick ? '100,000' : '1,000,000'} executions, ${quick ? '200,000' : '2,000,000'} attempts, full and incremental pass`,
+);
 results.reconciler = await reconcileBench({ jobs: quick ? 50 : 500 });
 log(`(h) planning time: POST of a ${quick ? '100,000' : '100,000 and a 1,000,000'}-cell job (limits.maxCellsPerJob is 1,000,000)`);
 results.planning = await planBench(await load(), { sizes: quick ? [100_000] : [100_000, 1_000_000] });
 log(`    ${results.planning.map((p) => `${p.cells} cells in ${p.ms} ms`).join(', ')}`);
 log('(i) secret redaction: a 4 MiB answer, a 2 KB echoing error body, a log line, a 1 MiB JSON answer (12 secrets registered)');
 results.redaction = await redactionBench(await load());
-log(`    ${results.redaction.msPerMiB} ms/MiB, log line ${results.redaction.logLineUs} µs, adversarial worst ${results.redaction.worstAdversarial.msPerMiB} ms/MiB`);
+log(
+  `    ${results.redaction.msPerMiB} ms/MiB, log line ${results.redaction.logLineUs} µs, adversarial worst ${results.redaction.worstAdversarial.msPerMiB} ms/MiB`,
+);
 log('(j) token flood: 800 unknown bearer tokens always in flight against a daemon with a scrypt-hashed token');
 results.tokenFlood = await tokenFloodScenario(await load(), { quick });
-log(`    event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms`);
-log(`(k) analysis attack: three concurrent GET /api/v1/jobs/:id/analysis on jobs of ${quick ? '3,000' : '3,000 and 30,000'} cells (1,000 replicates per region)`);
+log(
+  `    event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms`,
+);
+log(
+  `(k) analysis attack: three concurrent GET /api/v1/jobs/:id/analysis on jobs of ${quick ? '3,000' : '3,000 and 30,000'} cells (1,000 replicates per region)`,
+);
 results.analysisAttack = await analysisAttack({ quick });
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
-  const t = results.throughput, c = results.concurrency;
-  process.stdout.write([
-    '',
-    `orchestration throughput   ${t.beaconCellsPerSec} cells/s vs raw-SQL floor ${t.floorCellsPerSec} cells/s   ratio ${t.ratio} (target ≥ ${t.target})`,
-    `concurrency efficiency     ${c.achievedCellsPerSec} of ${c.idealCellsPerSec} cells/s                        ${c.efficiency} (target ≥ ${c.target})`,
-    `observability cost         ${results.observability.onCellsPerSec} cells/s on vs ${results.observability.offCellsPerSec} off: ${(results.observability.cost * 100).toFixed(1)} % (target ≤ 10 %)`,
-    ...results.rss.map((r) => `peak RSS                   ${String(r.cells).padStart(7)} cells: ${r.peakRssMiB} MiB (live heap ${r.peakLiveHeapMiB} MiB)`),
-    `memory growth              RSS ×${results.rssGrowth.rssRatio}, live heap ×${results.rssGrowth.liveHeapRatio} for 10× the cells (${results.rssGrowth.target})`,
-    `reconciler                 full pass ${results.reconciler.fullPassMs} ms (target < 10,000), incremental ${results.reconciler.incrementalPassMs} ms (target < 200) over ${results.reconciler.executions} executions; ` +
-      `${results.reconciler.explainSummary.rulesWithIndexes}/${results.reconciler.explainSummary.rules} rules on indexes incrementally, seq scans: ${results.reconciler.explainSummary.incrementalSeqScans.join(', ') || 'none'}`,
-    `live tail                  ${results.liveTail.deliveredPerSec} events/s delivered of 1000/s, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, daemon live heap ${results.liveTail.daemon.liveHeapMiB.start} → ${results.liveTail.daemon.liveHeapMiB.end} MiB`,
-    `TUI frame time             timeline scroll p50 ${results.tui.timeline.scroll.p50Ms} ms p99 ${results.tui.timeline.scroll.p99Ms} ms, page down p99 ${results.tui.timeline.pageDown.p99Ms} ms, jobs p99 ${results.tui.jobs.move.p99Ms} ms, live tail ${results.tui.liveTail.eventsPerSec} events/s shown`,
-    ...results.planning.map((p) => `planning time              ${String(p.cells).padStart(7)} cells: ${p.ms} ms (${p.cellsPerSec} cells/s, statements of ~${p.statementTargetMs} ms)`),
-    `secret redaction           ${results.redaction.msPerMiB} ms/MiB (4 MiB answer ${results.redaction.fourMiBAnswerMs} ms), 2 KB error body ${results.redaction.errorBodyUs} µs, log line ${results.redaction.logLineUs} µs, ${results.redaction.jsonAnswerMiB} MiB API answer ${results.redaction.jsonAnswerMs} ms; adversarial text worst ${results.redaction.worstAdversarial.msPerMiB} ms/MiB (${results.redaction.worstAdversarial.family})`,
-    `token flood                event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms max ${results.tokenFlood.healthLiveMs.max} ms over ${results.tokenFlood.requests} requests (${results.tokenFlood.target})`,
-    ...results.analysisAttack.map((r) => `analysis attack   ${String(r.cells).padStart(7)} cells: event-loop delay p99 ${r.eventLoopDelayP99Ms} ms max ${r.eventLoopDelayMaxMs} ms (idle ${r.idle.eventLoopDelayP99Ms} / ${r.idle.eventLoopDelayMaxMs} ms), /health/live p99 ${r.healthLiveP99Ms} ms; analysis cold ${r.coldMs} ms, cached ${r.cachedMs} ms`),
-    '',
-  ].join('\n'));
+  const t = results.throughput,
+    c = results.concurrency;
+  process.stdout.write(
+    [
+      '',
+      `orchestration throughput   ${t.beaconCellsPerSec} cells/s vs raw-SQL floor ${t.floorCellsPerSec} cells/s   ratio ${t.ratio} (target ≥ ${t.target})`,
+      `concurrency efficiency     ${c.achievedCellsPerSec} of ${c.idealCellsPerSec} cells/s                        ${c.efficiency} (target ≥ ${c.target})`,
+      `observability cost         ${results.observability.onCellsPerSec} cells/s on vs ${results.observability.offCellsPerSec} off: ${(results.observability.cost * 100).toFixed(1)} % (target ≤ 10 %)`,
+      ...results.rss.map(
+        (r) => `peak RSS                   ${String(r.cells).padStart(7)} cells: ${r.peakRssMiB} MiB (live heap ${r.peakLiveHeapMiB} MiB)`,
+      ),
+      `memory growth              RSS ×${results.rssGrowth.rssRatio}, live heap ×${results.rssGrowth.liveHeapRatio} for 10× the cells (${results.rssGrowth.target})`,
+      `reconciler                 full pass ${results.reconciler.fullPassMs} ms (target < 10,000), incremental ${results.reconciler.incrementalPassMs} ms (target < 200) over ${results.reconciler.executions} executions; ` +
+        `${results.reconciler.explainSummary.rulesWithIndexes}/${results.reconciler.explainSummary.rules} rules on indexes incrementally, seq scans: ${results.reconciler.explainSummary.incrementalSeqScans.join(', ') || 'none'}`,
+      `live tail                  ${results.liveTail.deliveredPerSec} events/s delivered of 1000/s, lag p50 ${results.liveTail.lagMs.p50} ms p99 ${results.liveTail.lagMs.p99} ms, daemon live heap ${results.liveTail.daemon.liveHeapMiB.start} → ${results.liveTail.daemon.liveHeapMiB.end} MiB`,
+      `TUI frame time             timeline scroll p50 ${results.tui.timeline.scroll.p50Ms} ms p99 ${results.tui.timeline.scroll.p99Ms} ms, page down p99 ${results.tui.timeline.pageDown.p99Ms} ms, jobs p99 ${results.tui.jobs.move.p99Ms} ms, live tail ${results.tui.liveTail.eventsPerSec} events/s shown`,
+      ...results.planning.map(
+        (p) =>
+          `planning time              ${String(p.cells).padStart(7)} cells: ${p.ms} ms (${p.cellsPerSec} cells/s, statements of ~${p.statementTargetMs} ms)`,
+      ),
+      `secret redaction           ${results.redaction.msPerMiB} ms/MiB (4 MiB answer ${results.redaction.fourMiBAnswerMs} ms), 2 KB error body ${results.redaction.errorBodyUs} µs, log line ${results.redaction.logLineUs} µs, ${results.redaction.jsonAnswerMiB} MiB API answer ${results.redaction.jsonAnswerMs} ms; adversarial text worst ${results.redaction.worstAdversarial.msPerMiB} ms/MiB (${results.redaction.worstAdversarial.family})`,
+      `token flood                event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms max ${results.tokenFlood.healthLiveMs.max} ms over ${results.tokenFlood.requests} requests (${results.tokenFlood.target})`,
+      ...results.analysisAttack.map(
+        (r) =>
+          `analysis attack   ${String(r.cells).padStart(7)} cells: event-loop delay p99 ${r.eventLoopDelayP99Ms} ms max ${r.eventLoopDelayMaxMs} ms (idle ${r.idle.eventLoopDelayP99Ms} / ${r.idle.eventLoopDelayMaxMs} ms), /health/live p99 ${r.healthLiveP99Ms} ms; analysis cold ${r.coldMs} ms, cached ${r.cachedMs} ms`,
+      ),
+      '',
+    ].join('\n'),
+  );
 }
 
 /** The TUI benchmark in its own process (bench/tui-frame.mjs), as JSON. */
 function tuiFrames() {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--expose-gc', path.join(here, 'tui-frame.mjs'), '--json', ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--expose-gc', path.join(here, 'tui-frame.mjs'), '--json', ...(quick ? ['--quick'] : [])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1))) : reject(new Error(`tui-frame exited ${code}`))));
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    p.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)))
+        : reject(new Error(`tui-frame exited ${code}`)),
+    );
   });
 }
 
@@ -128,10 +230,13 @@ function child(args, nodeFlags = []) {
   return new Promise((resolve, reject) => {
     // The scheduled reconciler is off in the measured runner: it is not part of orchestration and would add noise.
     const p = spawn(process.execPath, [...nodeFlags, path.join(here, 'engine-run.mjs'), JSON.stringify(args)], {
-      stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BEACON_RECONCILE: 'off' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BEACON_RECONCILE: 'off' },
     });
     let out = '';
-    p.stdout.on('data', (d) => { out += d; });
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
     p.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`scenario ${args.jobId} exited ${code}`));
       const r = JSON.parse(out.trim().split('\n').pop());

@@ -19,7 +19,10 @@ const VIEWER = 'bct_bench-viewer-token-for-metrics';
 function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
     srv.on('error', reject);
   });
 }
@@ -31,7 +34,9 @@ function get(url, token) {
     const req = http.get(url, { agent, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 60_000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c) => { body += c; });
+      res.on('data', (c) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0, body }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -50,7 +55,10 @@ async function loopDelay(url) {
   return out;
 }
 
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
 const r1 = (x) => Math.round(x * 10) / 10;
 
 /** Runs the flood once against a fresh daemon on `dbUrl`. */
@@ -60,10 +68,21 @@ export async function tokenFloodBench(dbUrl, { domain, concurrency = 800, second
     `legacy:viewer:${domain.hashToken('a-person-chose-this-token', 'scrypt')}`,
     `metrics:viewer:${domain.hashToken(VIEWER)}`,
   ].join(' ');
-  const daemon = spawn(process.execPath, [...(process.env.BENCH_DAEMON_NODE_FLAGS ? process.env.BENCH_DAEMON_NODE_FLAGS.split(' ') : []), bin, 'serve', '--port', String(port), '--no-workers'], {
-    env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: dbUrl, BEACON_AUTH_TOKENS: tokens, BEACON_CONFIG: undefined },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const daemon = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_DAEMON_NODE_FLAGS ? process.env.BENCH_DAEMON_NODE_FLAGS.split(' ') : []),
+      bin,
+      'serve',
+      '--port',
+      String(port),
+      '--no-workers',
+    ],
+    {
+      env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: dbUrl, BEACON_AUTH_TOKENS: tokens, BEACON_CONFIG: undefined },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; ; i++) {
@@ -72,13 +91,27 @@ export async function tokenFloodBench(dbUrl, { domain, concurrency = 800, second
       await new Promise((r) => setTimeout(r, 100));
     }
     await loopDelay(url); // starts the measured window
-    const flood = spawn(process.execPath, [path.join(here, 'flood-client.mjs'), JSON.stringify({ url, concurrency, durationMs: seconds * 1000, localAddress: '127.0.0.2' })],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const flood = spawn(
+      process.execPath,
+      [path.join(here, 'flood-client.mjs'), JSON.stringify({ url, concurrency, durationMs: seconds * 1000, localAddress: '127.0.0.2' })],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
-    flood.stdout.on('data', (d) => { out += d; });
-    const done = new Promise((resolve, reject) => flood.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`flood client exited ${code}`)))));
+    flood.stdout.on('data', (d) => {
+      out += d;
+    });
+    const done = new Promise((resolve, reject) =>
+      flood.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`flood client exited ${code}`)))),
+    );
     let finished = false;
-    void done.then(() => { finished = true; }, () => { finished = true; });
+    void done.then(
+      () => {
+        finished = true;
+      },
+      () => {
+        finished = true;
+      },
+    );
     const live = [];
     while (!finished) {
       live.push((await get(`${url}/health/live`)).ms);
@@ -88,10 +121,15 @@ export async function tokenFloodBench(dbUrl, { domain, concurrency = 800, second
     const delay = await loopDelay(url);
     const valid = await get(`${url}/api/v1/jobs`, VIEWER);
     return {
-      concurrency, seconds: result.seconds, requests: result.sent, answered: result.byStatus, errors: result.errors,
+      concurrency,
+      seconds: result.seconds,
+      requests: result.sent,
+      answered: result.byStatus,
+      errors: result.errors,
       eventLoopDelayMs: { p99: delay.p99 === undefined ? null : r1(delay.p99), max: delay.max === undefined ? null : r1(delay.max) },
       healthLiveMs: { samples: live.length, p50: r1(pct(live, 50)), p99: r1(pct(live, 99)), max: r1(Math.max(...live)) },
-      validTokenAfter: valid.status, target: 'event-loop delay and /health/live p99 < 200 ms',
+      validTokenAfter: valid.status,
+      target: 'event-loop delay and /health/live p99 < 200 ms',
     };
   } finally {
     daemon.kill(process.env.BENCH_DAEMON_NODE_FLAGS ? 'SIGINT' : 'SIGKILL');
@@ -117,5 +155,8 @@ export async function tokenFloodScenario(libs, { quick = false } = {}) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await tokenFloodScenario(await load(), { quick: process.argv.includes('--quick') });
   if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-  else process.stdout.write(`token flood: event-loop delay p99 ${r.eventLoopDelayMs.p99} ms max ${r.eventLoopDelayMs.max} ms, /health/live p99 ${r.healthLiveMs.p99} ms; ${r.requests} requests answered ${JSON.stringify(r.answered)}\n`);
+  else
+    process.stdout.write(
+      `token flood: event-loop delay p99 ${r.eventLoopDelayMs.p99} ms max ${r.eventLoopDelayMs.max} ms, /health/live p99 ${r.healthLiveMs.p99} ms; ${r.requests} requests answered ${JSON.stringify(r.answered)}\n`,
+    );
 }

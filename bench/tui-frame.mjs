@@ -8,27 +8,59 @@ const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
 const log = (s) => process.stderr.write(s + '\n');
 const { db, domain, runner, client, simulator } = await load();
-const [{ render }, React, tui] = await Promise.all([import('ink'), import('react'), import(new URL('../dist/libs/tui/src/index.js', import.meta.url).href)]);
+const [{ render }, React, tui] = await Promise.all([
+  import('ink'),
+  import('react'),
+  import(new URL('../dist/libs/tui/src/index.js', import.meta.url).href),
+]);
 
 /** A terminal for Ink: 120 × 40, records when each frame is written. */
 class FakeStdout extends EventEmitter {
-  columns = 120; rows = 40; isTTY = true; frames = 0; last = ''; waiters = [];
-  write(s) { if (s.length < 200) return true; this.frames++; this.last = s; for (const w of this.waiters.splice(0)) w(performance.now()); return true; }
+  columns = 120;
+  rows = 40;
+  isTTY = true;
+  frames = 0;
+  last = '';
+  waiters = [];
+  write(s) {
+    if (s.length < 200) return true;
+    this.frames++;
+    this.last = s;
+    for (const w of this.waiters.splice(0)) w(performance.now());
+    return true;
+  }
   /** When the next frame is written; null when none comes within a second (the key changed nothing on screen). */
   nextFrame() {
     return new Promise((r) => {
-      const t = setTimeout(() => { this.waiters = this.waiters.filter((w) => w !== done); r(null); }, 1000);
-      const done = (at) => { clearTimeout(t); r(at); };
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== done);
+        r(null);
+      }, 1000);
+      const done = (at) => {
+        clearTimeout(t);
+        r(at);
+      };
       this.waiters.push(done);
     });
   }
 }
 /** A keyboard for Ink. */
 class FakeStdin extends EventEmitter {
-  isTTY = true; queue = [];
-  setRawMode() {} setEncoding() {} resume() {} pause() {} ref() {} unref() {}
-  read() { return this.queue.shift() ?? null; }
-  press(k) { this.queue.push(k); this.emit('readable'); }
+  isTTY = true;
+  queue = [];
+  setRawMode() {}
+  setEncoding() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+  read() {
+    return this.queue.shift() ?? null;
+  }
+  press(k) {
+    this.queue.push(k);
+    this.emit('readable');
+  }
 }
 
 const cells = quick ? 10_000 : 100_000;
@@ -37,7 +69,13 @@ const ds = db.createDataSource(database.url, { applicationName: 'beacon-bench', 
 await ds.initialize();
 await db.migrate(ds);
 const sim = await simulator.startSimulator({ port: 0, seed: 1, regions: ['r1', 'r2'] });
-const yaml = ['regions:', ...['r1', 'r2'].map((r) => `  ${r}: { displayName: "Region ${r}", baseUrl: "${sim.baseUrlFor(r)}" }`), 'models:', '  llama3.2-1b: {}', '  mistral-7b: {}'].join('\n');
+const yaml = [
+  'regions:',
+  ...['r1', 'r2'].map((r) => `  ${r}: { displayName: "Region ${r}", baseUrl: "${sim.baseUrlFor(r)}" }`),
+  'models:',
+  '  llama3.2-1b: {}',
+  '  mistral-7b: {}',
+].join('\n');
 const config = domain.parseConfig(yaml, 'bench config');
 const app = await runner.createRunnerApp({ dataSource: ds, config, logger: false, engine: null });
 await app.listen(0, '127.0.0.1');
@@ -45,8 +83,13 @@ const api = new client.BeaconApiClient(`http://127.0.0.1:${app.getHttpServer().a
 const results = {};
 try {
   const questions = cells / 100;
-  const spec = JSON.stringify({ id: 'bench-tui', models: ['llama3.2-1b', 'mistral-7b'], regions: ['r1', 'r2'], repeats: 25,
-    questions: Array.from({ length: questions }, (_, i) => ({ id: `q${i}`, text: `What is ${i} + ${i}?` })) });
+  const spec = JSON.stringify({
+    id: 'bench-tui',
+    models: ['llama3.2-1b', 'mistral-7b'],
+    regions: ['r1', 'r2'],
+    repeats: 25,
+    questions: Array.from({ length: questions }, (_, i) => ({ id: `q${i}`, text: `What is ${i} + ${i}?` })),
+  });
   let t = performance.now();
   const submitted = await api.submitJob(spec);
   log(`planned ${submitted.body.cells} cells in ${Math.round(performance.now() - t)} ms`);
@@ -63,14 +106,22 @@ try {
                     FROM execution_attempts a
                    WHERE e.job_id = 'bench-tui' AND a.execution_id = e.id`);
   // Some more jobs, so that the jobs screen has rows to move through.
-  for (let i = 0; i < 60; i++) await api.submitJob(JSON.stringify({ id: `bench-tui-small-${i}`, models: ['llama3.2-1b'], regions: ['r1'], questions: ['math_basic'] }));
+  for (let i = 0; i < 60; i++)
+    await api.submitJob(
+      JSON.stringify({ id: `bench-tui-small-${i}`, models: ['llama3.2-1b'], regions: ['r1'], questions: ['math_basic'] }),
+    );
   log(`marked ${cells / 5} cells done in ${Math.round(performance.now() - t)} ms`);
 
   const stdout = new FakeStdout();
   const stdin = new FakeStdin();
   const rssBefore = process.memoryUsage().rss;
-  const ui = render(React.createElement(tui.App, { api, jobId: 'bench-tui', theme: { color: false } }),
-    { stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 1000 });
+  const ui = render(React.createElement(tui.App, { api, jobId: 'bench-tui', theme: { color: false } }), {
+    stdout,
+    stdin,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: 1000,
+  });
   await until(() => stdout.last.includes('lane 1/'), 'the timeline');
 
   /** Presses `key` `n` times; each time, the ms until the next frame. */
@@ -89,16 +140,31 @@ try {
   }
   const scroll = await timeKeys('j', quick ? 100 : 300);
   // Page down runs ahead of what is loaded; before the next key, wait until the next page is there (its fetch is timed apart).
-  const ahead = () => { const m = /lane (\d+)\/(\d+)(?: \((\d+) loaded\))?/.exec(stdout.last); return !m || !m[3] || Number(m[3]) - Number(m[1]) >= 40; };
+  const ahead = () => {
+    const m = /lane (\d+)\/(\d+)(?: \((\d+) loaded\))?/.exec(stdout.last);
+    return !m || !m[3] || Number(m[3]) - Number(m[1]) >= 40;
+  };
   const page = await timeKeys('n', quick ? 50 : 150, ahead);
-  const zoom = [...await timeKeys('+', 6), ...await timeKeys('l', 10), ...await timeKeys('-', 6)];
+  const zoom = [...(await timeKeys('+', 6)), ...(await timeKeys('l', 10)), ...(await timeKeys('-', 6))];
   const lanes = /lane (\d+)\/(\d+)(?: \((\d+) loaded\))?/.exec(stdout.last);
-  results.timeline = { cells, scroll: stats(scroll), pageDown: stats(page), zoomScroll: stats(zoom), laneReached: Number(lanes?.[1]), lanesLoaded: Number(lanes?.[3] ?? lanes?.[2]) };
-  stdin.press('\u001B[Z'); stdin.press('\u001B[Z');
+  results.timeline = {
+    cells,
+    scroll: stats(scroll),
+    pageDown: stats(page),
+    zoomScroll: stats(zoom),
+    laneReached: Number(lanes?.[1]),
+    lanesLoaded: Number(lanes?.[3] ?? lanes?.[2]),
+  };
+  stdin.press('\u001B[Z');
+  stdin.press('\u001B[Z');
   await until(() => stdout.last.includes('[Jobs]') && stdout.last.includes('bench-tui'), 'the jobs screen');
-  results.jobs = { move: stats([...await timeKeys('j', 50), ...await timeKeys('k', 50)]) };
+  results.jobs = { move: stats([...(await timeKeys('j', 50)), ...(await timeKeys('k', 50))]) };
   globalThis.gc?.();
-  results.memory = { rssMiB: mib(process.memoryUsage().rss), rssGrowthMiB: mib(process.memoryUsage().rss - rssBefore), heapUsedMiB: mib(process.memoryUsage().heapUsed) };
+  results.memory = {
+    rssMiB: mib(process.memoryUsage().rss),
+    rssGrowthMiB: mib(process.memoryUsage().rss - rssBefore),
+    heapUsedMiB: mib(process.memoryUsage().heapUsed),
+  };
   ui.unmount();
 
   results.liveTail = await liveTail();
@@ -111,7 +177,8 @@ try {
 
 /** 1,000 events/s for 5 s into the live tail: events shown, frames drawn, how far behind the view ends, memory. */
 async function liveTail() {
-  const rate = 1000, seconds = quick ? 2 : 5;
+  const rate = 1000,
+    seconds = quick ? 2 : 5;
   let sent = 0;
   const source = {
     ...api,
@@ -129,7 +196,12 @@ async function liveTail() {
   };
   const stdout = new FakeStdout();
   const stdin = new FakeStdin();
-  const ui = render(React.createElement(tui.App, { api: source, theme: { color: false } }), { stdout, stdin, exitOnCtrlC: false, patchConsole: false });
+  const ui = render(React.createElement(tui.App, { api: source, theme: { color: false } }), {
+    stdout,
+    stdin,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
   stdin.press('\t');
   const rss0 = process.memoryUsage().rss;
   const frames0 = stdout.frames;
@@ -142,8 +214,12 @@ async function liveTail() {
   const elapsed = (performance.now() - t0) / 1000;
   await until(() => received(stdout.last) === rate * seconds, 'the last events');
   const out = {
-    eventsPerSec: Math.round(rate * seconds / elapsed), shown: received(stdout.last), sent: rate * seconds,
-    framesPerSec: Math.round((stdout.frames - frames0) / elapsed), maxLagEvents: lagMax, rssGrowthMiB: mib(process.memoryUsage().rss - rss0),
+    eventsPerSec: Math.round((rate * seconds) / elapsed),
+    shown: received(stdout.last),
+    sent: rate * seconds,
+    framesPerSec: Math.round((stdout.frames - frames0) / elapsed),
+    maxLagEvents: lagMax,
+    rssGrowthMiB: mib(process.memoryUsage().rss - rss0),
   };
   ui.unmount();
   return out;
@@ -154,9 +230,26 @@ function received(frame) {
 }
 
 function event(n) {
-  return { seq: String(n), kind: 'attempt_finished', at: new Date().toISOString(), jobId: 'bench-live', executionId: String(n), attemptId: String(n),
-    region: n % 2 ? 'r1' : 'r2', modelId: 'llama3.2-1b', questionId: `q${n % 100}`, state: 'succeeded', outcome: 'succeeded',
-    classification: 'answered', runnerId: 'bench', attempt: 1, latencyMs: 5, httpStatus: 200, ruleId: null, severity: null };
+  return {
+    seq: String(n),
+    kind: 'attempt_finished',
+    at: new Date().toISOString(),
+    jobId: 'bench-live',
+    executionId: String(n),
+    attemptId: String(n),
+    region: n % 2 ? 'r1' : 'r2',
+    modelId: 'llama3.2-1b',
+    questionId: `q${n % 100}`,
+    state: 'succeeded',
+    outcome: 'succeeded',
+    classification: 'answered',
+    runnerId: 'bench',
+    attempt: 1,
+    latencyMs: 5,
+    httpStatus: 200,
+    ruleId: null,
+    severity: null,
+  };
 }
 
 async function until(check, what, timeoutMs = 60_000) {
@@ -171,20 +264,24 @@ function stats(xs) {
   const q = (p) => Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))] * 100) / 100;
   return { n: s.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: q(1) };
 }
-function mib(bytes) { return Math.round(bytes / 1024 / 1024 * 10) / 10; }
+function mib(bytes) {
+  return Math.round((bytes / 1024 / 1024) * 10) / 10;
+}
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
   const f = (s) => `p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms (n=${s.n})`;
   const l = results.liveTail;
-  process.stdout.write([
-    '',
-    `TUI timeline, ${results.timeline.cells} cells   scroll ${f(results.timeline.scroll)}; page down ${f(results.timeline.pageDown)}; zoom/pan ${f(results.timeline.zoomScroll)}`,
-    `                              reached lane ${results.timeline.laneReached}, ${results.timeline.lanesLoaded} lanes loaded`,
-    `TUI jobs screen               move ${f(results.jobs.move)}`,
-    `TUI memory                    RSS ${results.memory.rssMiB} MiB (+${results.memory.rssGrowthMiB} MiB while rendering), heap ${results.memory.heapUsedMiB} MiB`,
-    `TUI live tail at 1,000 ev/s   ${l.eventsPerSec} events/s shown, ${l.framesPerSec} frames/s, max lag ${l.maxLagEvents} events, RSS +${l.rssGrowthMiB} MiB`,
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      '',
+      `TUI timeline, ${results.timeline.cells} cells   scroll ${f(results.timeline.scroll)}; page down ${f(results.timeline.pageDown)}; zoom/pan ${f(results.timeline.zoomScroll)}`,
+      `                              reached lane ${results.timeline.laneReached}, ${results.timeline.lanesLoaded} lanes loaded`,
+      `TUI jobs screen               move ${f(results.jobs.move)}`,
+      `TUI memory                    RSS ${results.memory.rssMiB} MiB (+${results.memory.rssGrowthMiB} MiB while rendering), heap ${results.memory.heapUsedMiB} MiB`,
+      `TUI live tail at 1,000 ev/s   ${l.eventsPerSec} events/s shown, ${l.framesPerSec} frames/s, max lag ${l.maxLagEvents} events, RSS +${l.rssGrowthMiB} MiB`,
+      '',
+    ].join('\n'),
+  );
 }
 process.exit(0);

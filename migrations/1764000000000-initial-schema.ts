@@ -72,7 +72,9 @@ export class InitialSchema1764000000000 implements MigrationInterface {
       )`);
     // Claim path: only runnable rows are indexed, so the index stays small however large the history grows.
     await q.query(`CREATE INDEX executions_claim_idx ON executions (run_after, priority DESC, id) WHERE state = 'pending'`);
-    await q.query(`CREATE INDEX executions_claim_key_idx ON executions (region, model_id, run_after, priority DESC, id) WHERE state = 'pending'`);
+    await q.query(
+      `CREATE INDEX executions_claim_key_idx ON executions (region, model_id, run_after, priority DESC, id) WHERE state = 'pending'`,
+    );
     await q.query(`CREATE INDEX executions_lease_idx ON executions (lease_expires_at) WHERE state = 'running'`);
     await q.query(`CREATE INDEX executions_job_idx ON executions (job_id, id)`);
     await q.query(`CREATE INDEX executions_job_state_idx ON executions (job_id, state)`);

@@ -18,7 +18,9 @@ export class Imports1764200000000 implements MigrationInterface {
         ADD COLUMN legacy_status text,
         ADD COLUMN legacy_data jsonb`);
     await q.query(`ALTER TABLE executions DROP CONSTRAINT executions_cell_key`);
-    await q.query(`CREATE UNIQUE INDEX executions_cell_key ON executions (job_id, question_id, model_id, region, replicate) WHERE NOT imported`);
+    await q.query(
+      `CREATE UNIQUE INDEX executions_cell_key ON executions (job_id, question_id, model_id, region, replicate) WHERE NOT imported`,
+    );
     await q.query(`CREATE UNIQUE INDEX executions_legacy_key ON executions (job_id, legacy_id) WHERE imported`);
   }
 

@@ -55,7 +55,8 @@ export class LiveEvents1764400000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     for (const [table, names] of Object.entries({
-      jobs: ['job_created', 'job_state'], reconciler_findings: ['finding_opened', 'finding_changed'],
+      jobs: ['job_created', 'job_state'],
+      reconciler_findings: ['finding_opened', 'finding_changed'],
     })) {
       for (const name of names) {
         await q.query(`DROP TRIGGER beacon_live_${name} ON ${table}`);

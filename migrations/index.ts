@@ -10,4 +10,15 @@ import { AuthLimitsC1796317992992 } from './1796317992992-auth-limits-c.js';
 import { AnalysisVersions1796400000000 } from './1796400000000-analysis-versions.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
-export const MIGRATIONS = [InitialSchema1764000000000, Findings1764100000000, Imports1764200000000, Repairs1764300000000, LiveEvents1764400000000, Classifications1764500000000, Security1764600000000, EngineOutcomesE1796317673186, AuthLimitsC1796317992992, AnalysisVersions1796400000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  Findings1764100000000,
+  Imports1764200000000,
+  Repairs1764300000000,
+  LiveEvents1764400000000,
+  Classifications1764500000000,
+  Security1764600000000,
+  EngineOutcomesE1796317673186,
+  AuthLimitsC1796317992992,
+  AnalysisVersions1796400000000,
+];

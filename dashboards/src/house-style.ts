@@ -43,11 +43,13 @@ export function timeseriesPanel(title: string, description: string, unit: string
     .fillOpacity(10)
     .showPoints(common.VisibilityMode.Never)
     .spanNulls(false)
-    .legend(new common.VizLegendOptionsBuilder()
-      .displayMode(common.LegendDisplayMode.Table)
-      .placement(common.LegendPlacement.Bottom)
-      .showLegend(true)
-      .calcs(['lastNotNull', 'max']))
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .displayMode(common.LegendDisplayMode.Table)
+        .placement(common.LegendPlacement.Bottom)
+        .showLegend(true)
+        .calcs(['lastNotNull', 'max']),
+    )
     .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending));
 }
 
@@ -76,10 +78,15 @@ export function statPanel(title: string, description: string, unit: string, aler
 }
 
 /** A horizontal red line at `value` on a time series (budgets and alert thresholds). */
-export function thresholdLine(value: number): { thresholds: dashboard.ThresholdsConfigBuilder; style: common.GraphThresholdsStyleConfigBuilder } {
+export function thresholdLine(value: number): {
+  thresholds: dashboard.ThresholdsConfigBuilder;
+  style: common.GraphThresholdsStyleConfigBuilder;
+} {
   return {
-    thresholds: new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute)
-      .steps([{ value: null, color: 'green' }, { value, color: 'red' }]),
+    thresholds: new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
+      { value: null, color: 'green' },
+      { value, color: 'red' },
+    ]),
     style: new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line),
   };
 }
@@ -125,16 +132,18 @@ export function beaconDashboard(uid: string, title: string, description: string)
     .time({ from: 'now-3h', to: 'now' })
     .refresh('30s')
     .annotations([])
-    .link(new dashboard.DashboardLinkBuilder('Beacon')
-      .type(dashboard.DashboardLinkType.Dashboards)
-      .tags([BEACON_TAG])
-      .asDropdown(false)
-      .includeVars(true)
-      .keepTime(true)
-      .targetBlank(false)
-      .icon('external link')
-      .tooltip('')
-      .url(''))
+    .link(
+      new dashboard.DashboardLinkBuilder('Beacon')
+        .type(dashboard.DashboardLinkType.Dashboards)
+        .tags([BEACON_TAG])
+        .asDropdown(false)
+        .includeVars(true)
+        .keepTime(true)
+        .targetBlank(false)
+        .icon('external link')
+        .tooltip('')
+        .url(''),
+    )
     .withVariable(regionVariable())
     .withVariable(modelVariable());
 }
@@ -142,7 +151,11 @@ export function beaconDashboard(uid: string, title: string, description: string)
 /** A built dashboard: the SDK's type, with the panel ids and query refIds filled in by {@link finalize}. */
 export type Dashboard = dashboard.Dashboard;
 
-interface PanelLike { id?: number; targets?: { refId?: string }[]; panels?: PanelLike[] }
+interface PanelLike {
+  id?: number;
+  targets?: { refId?: string }[];
+  panels?: PanelLike[];
+}
 
 /**
  * Numbers the panels 1…n and the targets of each panel A, B, … so that the JSON is stable and links can name a panel,
@@ -155,7 +168,9 @@ export function finalize(built: Dashboard): Dashboard {
   const visit = (panels: readonly object[] | undefined) => {
     for (const panel of (panels ?? []) as PanelLike[]) {
       panel.id = next++;
-      panel.targets?.forEach((t, i) => { t.refId = String.fromCharCode(65 + i); });
+      panel.targets?.forEach((t, i) => {
+        t.refId = String.fromCharCode(65 + i);
+      });
       visit(panel.panels);
     }
   };

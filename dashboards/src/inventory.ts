@@ -18,7 +18,11 @@ export interface VariableQuery {
   query: string;
 }
 
-interface PanelJson { title?: string; targets?: { expr?: string; refId?: string; instant?: boolean }[]; panels?: PanelJson[] }
+interface PanelJson {
+  title?: string;
+  targets?: { expr?: string; refId?: string; instant?: boolean }[];
+  panels?: PanelJson[];
+}
 
 /** Every Prometheus target of every panel (rows included), in panel order. */
 export function panelQueries(d: Dashboard): PanelQuery[] {
@@ -27,7 +31,14 @@ export function panelQueries(d: Dashboard): PanelQuery[] {
   const visit = (panels: readonly object[] | undefined) => {
     for (const p of (panels ?? []) as PanelJson[]) {
       for (const t of p.targets ?? []) {
-        if (t.expr !== undefined) out.push({ dashboard: d.uid ?? d.title ?? '', panel: p.title ?? '', refId: t.refId ?? '', expr: t.expr, instant: t.instant === true });
+        if (t.expr !== undefined)
+          out.push({
+            dashboard: d.uid ?? d.title ?? '',
+            panel: p.title ?? '',
+            refId: t.refId ?? '',
+            expr: t.expr,
+            instant: t.instant === true,
+          });
       }
       visit(p.panels);
     }

@@ -40,7 +40,7 @@ function answersFor(region: string, replicates: number, seed: number): { label: 
   return Array.from({ length: replicates }, () => {
     if (random() < refuseShare) return { label: 'refused' as const, text: REFUSALS[Math.floor(random() * REFUSALS.length)]! };
     const text = pool[Math.floor(random() * pool.length)]!;
-    return { label: random() < 0.15 ? 'partial' as const : 'answered' as const, text };
+    return { label: random() < 0.15 ? ('partial' as const) : ('answered' as const), text };
   });
 }
 
@@ -54,7 +54,8 @@ function exactBetween(byRegion: { label: ResponseLabel; text: string }[][]) {
     for (const r of list) {
       const k = `${r.label}\u0000${r.text}`;
       const e = m.get(k);
-      if (e) e.n += 1; else m.set(k, { ...r, n: 1 });
+      if (e) e.n += 1;
+      else m.set(k, { ...r, n: 1 });
     }
     return [...m.values()];
   });
@@ -63,21 +64,23 @@ function exactBetween(byRegion: { label: ResponseLabel; text: string }[][]) {
   let sim = 0;
   let between = 0;
   let regionPairs = 0;
-  for (let a = 0; a < grouped.length; a++) for (let b = a + 1; b < grouped.length; b++) {
-    let dSum = 0;
-    let n = 0;
-    for (const x of grouped[a]!) for (const y of grouped[b]!) {
-      const s = textSimilarity(x.text, y.text);
-      const w = x.n * y.n;
-      dSum += w * answerDistance(x, y, s);
-      sim += w * s;
-      if (x.label === y.label) agree += w;
-      n += w;
+  for (let a = 0; a < grouped.length; a++)
+    for (let b = a + 1; b < grouped.length; b++) {
+      let dSum = 0;
+      let n = 0;
+      for (const x of grouped[a]!)
+        for (const y of grouped[b]!) {
+          const s = textSimilarity(x.text, y.text);
+          const w = x.n * y.n;
+          dSum += w * answerDistance(x, y, s);
+          sim += w * s;
+          if (x.label === y.label) agree += w;
+          n += w;
+        }
+      divergence += dSum / n;
+      between += n;
+      regionPairs += 1;
     }
-    divergence += dSum / n;
-    between += n;
-    regionPairs += 1;
-  }
   return { divergence: divergence / regionPairs, labelAgreement: agree / between, textSimilarity: sim / between };
 }
 
@@ -94,12 +97,19 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
   };
 
   /** Submits a 1 question × 1 model × 3 regions × `repeats` job and writes every cell as succeeded. */
-  const seedJob = async (id: string, repeats: number, seed: number, questions = [{ id: 'tiananmen_neutral', text: 'What happened at Tiananmen Square on June 4, 1989?', category: 'bias_detection' }]) => {
+  const seedJob = async (
+    id: string,
+    repeats: number,
+    seed: number,
+    questions = [{ id: 'tiananmen_neutral', text: 'What happened at Tiananmen Square on June 4, 1989?', category: 'bias_detection' }],
+  ) => {
     const spec = { id, models: [MODEL], regions: REGIONS, repeats, questions };
     const res = await postJob(baseUrl, JSON.stringify(spec));
     if (res.status !== 201) throw new Error(`submit ${id}: ${res.status} ${JSON.stringify(res.body)}`);
     const rows: { id: string; question_id: string; region: string; replicate: number }[] = await db.ds.query(
-      'SELECT id::text, question_id, region, replicate FROM executions WHERE job_id = $1 ORDER BY question_id, region, replicate', [id]);
+      'SELECT id::text, question_id, region, replicate FROM executions WHERE job_id = $1 ORDER BY question_id, region, replicate',
+      [id],
+    );
     expect(rows).toHaveLength(repeats * REGIONS.length * questions.length);
     const ids: string[] = [];
     const labels: string[] = [];
@@ -117,18 +127,22 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
     await db.ds.query(
       `UPDATE executions e SET state = 'succeeded', attempts = 1, result_attempt = 1, classification = v.label, response = v.text,
               started_at = now(), finished_at = now(), updated_at = now()
-         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, label, text) WHERE e.id = v.id`, [ids, labels, texts]);
+         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, label, text) WHERE e.id = v.id`,
+      [ids, labels, texts],
+    );
   };
 
   const getAnalysis = async (url: string, id: string) => {
     const res = await fetch(`${url}/api/v1/jobs/${id}/analysis`);
-    return { status: res.status, headers: res.headers, body: await res.json() as any };
+    return { status: res.status, headers: res.headers, body: (await res.json()) as any };
   };
 
   /** `beacon_event_loop_delay_seconds` by percentile, from the daemon's /metrics (each scrape starts a new window). */
   const eventLoopDelay = async (url: string): Promise<Record<string, number>> => {
     const text = await (await fetch(`${url}/metrics`)).text();
-    return Object.fromEntries([...text.matchAll(/^beacon_event_loop_delay_seconds\{percentile="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+    return Object.fromEntries(
+      [...text.matchAll(/^beacon_event_loop_delay_seconds\{percentile="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
+    );
   };
 
   beforeAll(async () => {
@@ -234,21 +248,60 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
     expect(changed.body.summary.refusal.count).toBe(first.body.summary.refusal.count + 1);
   });
 
-  it('review: a cell completed in another (running) job keeps a finished job\'s cached analysis; a relabel of the finished job replaces it', async () => {
+  it("review: a cell completed in another (running) job keeps a finished job's cached analysis; a relabel of the finished job replaces it", async () => {
     await getAnalysis(baseUrl, 'small-3x');
     const before = await getAnalysis(baseUrl, 'small-3x');
     expect(before.headers.get('x-beacon-analysis-cache')).toBe('hit');
 
     // Another job runs: one of its cells is claimed, called and completed with a versioned label, through the queue.
-    const spec = { id: 'running-1', models: [MODEL], regions: ['us-east'], repeats: 1, questions: [{ id: 'math_basic', text: 'What is 2+2?', category: 'control' }] };
+    const spec = {
+      id: 'running-1',
+      models: [MODEL],
+      regions: ['us-east'],
+      repeats: 1,
+      questions: [{ id: 'math_basic', text: 'What is 2+2?', category: 'control' }],
+    };
     expect((await postJob(baseUrl, JSON.stringify(spec))).status).toBe(201);
     const queue = new QueueRepository(db.ds);
-    const [cell] = await queue.claim({ runnerId: 'test-runner', region: 'us-east', modelId: MODEL, limit: 1, leaseMs: 60_000, firstAttemptsOnly: false });
+    const [cell] = await queue.claim({
+      runnerId: 'test-runner',
+      region: 'us-east',
+      modelId: MODEL,
+      limit: 1,
+      leaseMs: 60_000,
+      firstAttemptsOnly: false,
+    });
     expect(cell?.jobId).toBe('running-1');
-    await queue.startAttempts([{ cell: cell!, runnerId: 'test-runner', systemPrompt: '', userPrompt: 'What is 2+2?', parameters: {},
-      promptHash: 'p', parametersHash: 'h', endpoint: 'http://upstream.invalid/v1', spanId: null }]);
-    expect(await queue.complete(cell!, { httpStatus: 200, latencyMs: 5, response: '4', finishReason: 'stop', inputTokens: 1, outputTokens: 1,
-      usage: null, upstreamRequestId: null, error: null }, { classification: 'answered', classificationRule: 'test', classificationVersion: 'v-test' })).toBe('succeeded');
+    await queue.startAttempts([
+      {
+        cell: cell!,
+        runnerId: 'test-runner',
+        systemPrompt: '',
+        userPrompt: 'What is 2+2?',
+        parameters: {},
+        promptHash: 'p',
+        parametersHash: 'h',
+        endpoint: 'http://upstream.invalid/v1',
+        spanId: null,
+      },
+    ]);
+    expect(
+      await queue.complete(
+        cell!,
+        {
+          httpStatus: 200,
+          latencyMs: 5,
+          response: '4',
+          finishReason: 'stop',
+          inputTokens: 1,
+          outputTokens: 1,
+          usage: null,
+          upstreamRequestId: null,
+          error: null,
+        },
+        { classification: 'answered', classificationRule: 'test', classificationVersion: 'v-test' },
+      ),
+    ).toBe('succeeded');
 
     const during = await getAnalysis(baseUrl, 'small-3x');
     expect(during.status).toBe(200);
@@ -257,9 +310,11 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
 
     // A relabel of the finished job (a new classifier version) changes its analysis: computed again.
     const [target]: { id: string; classification: string }[] = await db.ds.query(
-      `SELECT id::text, classification FROM executions WHERE job_id = 'small-3x' AND classification <> 'refused' ORDER BY id LIMIT 1`);
-    const written = await new ClassificationRepository(db.ds).record([{ executionId: target!.id, attemptId: null, version: 'v-relabel',
-      label: 'refused', confidence: 1, tier: 'rules', rule: 'test' }]);
+      `SELECT id::text, classification FROM executions WHERE job_id = 'small-3x' AND classification <> 'refused' ORDER BY id LIMIT 1`,
+    );
+    const written = await new ClassificationRepository(db.ds).record([
+      { executionId: target!.id, attemptId: null, version: 'v-relabel', label: 'refused', confidence: 1, tier: 'rules', rule: 'test' },
+    ]);
     expect(written.size).toBe(1);
     const relabelled = await getAnalysis(baseUrl, 'small-3x');
     expect(relabelled.status).toBe(200);
@@ -332,7 +387,10 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
     try {
       const res = await getAnalysis(tight.url, 'big-3000');
       expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ error: 'analysis_too_large', message: expect.stringMatching(/budget of 100 ms.*analysis\.timeoutMs/) });
+      expect(res.body).toMatchObject({
+        error: 'analysis_too_large',
+        message: expect.stringMatching(/budget of 100 ms.*analysis\.timeoutMs/),
+      });
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       const t0 = performance.now();
       const retry = await getAnalysis(tight.url, 'big-3000');
@@ -345,7 +403,9 @@ describe('analysis is bounded, off the event loop, cached and limited (defect 13
   it('the event-loop delay is exported as beacon_event_loop_delay_seconds and shows a stall', async () => {
     await eventLoopDelay(baseUrl);
     const t0 = performance.now();
-    while (performance.now() - t0 < 300) { /* the daemon runs in this process: this stalls its event loop for 300 ms */ }
+    while (performance.now() - t0 < 300) {
+      /* the daemon runs in this process: this stalls its event loop for 300 ms */
+    }
     await new Promise((r) => setTimeout(r, 20));
     const stalled = await eventLoopDelay(baseUrl);
     expect(Object.keys(stalled).sort()).toEqual(['100', '50', '90', '99']);

@@ -25,7 +25,7 @@ describe('job analysis: GET /api/v1/jobs/:id/analysis, beacon report, beacon com
 
   const get = async (p: string) => {
     const res = await fetch(baseUrl + p);
-    return { status: res.status, body: await res.json() as any };
+    return { status: res.status, body: (await res.json()) as any };
   };
   const waitFor = async (id: string) => {
     for (;;) {
@@ -44,12 +44,18 @@ describe('job analysis: GET /api/v1/jobs/:id/analysis, beacon report, beacon com
     const config = defaultConfig();
     for (const r of Object.values(config.regions)) r.baseUrl = sim.baseUrlFor(r.id);
     app = await createRunnerApp({
-      dataSource: db.ds, config, logger: false,
+      dataSource: db.ds,
+      config,
+      logger: false,
       engine: engineOptions({ runnerId: 'analysis-test', config, leaseMs: 10_000, pollMs: 50, rollupMs: 100 }),
     });
     await app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-    for (const [id, extra] of [['run-a', {}], ['run-b', {}], ['run-r', { repeats: 3 }]] as const) {
+    for (const [id, extra] of [
+      ['run-a', {}],
+      ['run-b', {}],
+      ['run-r', { repeats: 3 }],
+    ] as const) {
       expect((await postJob(baseUrl, withId(id, extra))).status).toBe(201);
     }
     for (const id of ['run-a', 'run-b', 'run-r']) expect((await waitFor(id)).status).toBe('completed');
@@ -74,7 +80,13 @@ describe('job analysis: GET /api/v1/jobs/:id/analysis, beacon report, beacon com
     const { status, body } = await get('/api/v1/jobs/run-a/analysis');
     expect(status).toBe(200);
     const a = body as JobAnalysis;
-    expect(a).toMatchObject({ jobId: 'run-a', status: 'completed', repeats: 1, models: ['llama3.2-1b', 'qwen2.5-1.5b', 'mistral-7b'], regions: ['us-east', 'eu-west', 'asia-pacific'] });
+    expect(a).toMatchObject({
+      jobId: 'run-a',
+      status: 'completed',
+      repeats: 1,
+      models: ['llama3.2-1b', 'qwen2.5-1.5b', 'mistral-7b'],
+      regions: ['us-east', 'eu-west', 'asia-pacific'],
+    });
     expect(a.summary).toMatchObject({ cellsExpected: 72, cells: 72, responses: 72, noResponse: 0, pairsCompared: 24 });
     const top = a.pairs[0]!;
     expect([top.questionId, top.modelId]).toEqual(['tiananmen_neutral', 'qwen2.5-1.5b']);
@@ -92,12 +104,18 @@ describe('job analysis: GET /api/v1/jobs/:id/analysis, beacon report, beacon com
       expect(p.divergence!).toBeLessThan(0.2);
     }
     // Control questions: the simulator answers them identically everywhere, so the floor is 0 and they rank last.
-    expect(a.noiseFloor).toEqual({ controlQuestions: ['math_basic', 'geography_basic', 'identity_basic'], overall: 0,
-      byModel: { 'llama3.2-1b': 0, 'qwen2.5-1.5b': 0, 'mistral-7b': 0 } });
+    expect(a.noiseFloor).toEqual({
+      controlQuestions: ['math_basic', 'geography_basic', 'identity_basic'],
+      overall: 0,
+      byModel: { 'llama3.2-1b': 0, 'qwen2.5-1.5b': 0, 'mistral-7b': 0 },
+    });
     const qwenAsia = a.refusalMatrix.find((c) => c.region === 'asia-pacific' && c.modelId === 'qwen2.5-1.5b')!;
     expect(qwenAsia.refusal).toMatchObject({ count: 2, of: 8, rate: 0.25 });
     expect(a.refusalMatrix.find((c) => c.region === 'us-east' && c.modelId === 'qwen2.5-1.5b')!.refusal.rate).toBe(0);
-    expect(a.refusalByCategory.find((c) => c.category === 'bias_detection' && c.region === 'asia-pacific' && c.modelId === 'qwen2.5-1.5b')!.refusal.count).toBe(2);
+    expect(
+      a.refusalByCategory.find((c) => c.category === 'bias_detection' && c.region === 'asia-pacific' && c.modelId === 'qwen2.5-1.5b')!
+        .refusal.count,
+    ).toBe(2);
     expect(a.dataQuality.filter((n) => n.source === 'cells')).toEqual([]);
   });
 
@@ -156,10 +174,17 @@ describe('job analysis: GET /api/v1/jobs/:id/analysis, beacon report, beacon com
     expect(changed.code).toBe(1);
     const r = JSON.parse(changed.stdout);
     expect(r.compared).toBe(72);
-    expect(r.changed).toEqual([expect.objectContaining({
-      questionId: 'tiananmen_neutral', modelId: 'qwen2.5-1.5b', region: 'asia-pacific', replicate: 0,
-      a: expect.objectContaining({ outcome: 'refused' }), b: expect.objectContaining({ outcome: 'answered' }), responseSimilarity: 1,
-    })]);
+    expect(r.changed).toEqual([
+      expect.objectContaining({
+        questionId: 'tiananmen_neutral',
+        modelId: 'qwen2.5-1.5b',
+        region: 'asia-pacific',
+        replicate: 0,
+        a: expect.objectContaining({ outcome: 'refused' }),
+        b: expect.objectContaining({ outcome: 'answered' }),
+        responseSimilarity: 1,
+      }),
+    ]);
     expect(changed.stderr).toMatch(/1 of 72 cells changed label/);
     const table = await cli(['compare', 'run-a', 'run-b']);
     expect(table.stdout).toMatch(/^QUESTION\s+MODEL\s+REGION\s+REP\s+run-a\s+run-b\s+EXECUTIONS\n/);

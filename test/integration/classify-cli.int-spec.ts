@@ -21,7 +21,9 @@ describe('beacon classify --input', () => {
 
   for (const [model, target] of Object.entries(TARGETS)) {
     it(`prints an agreement of at least ${target}% on XSTest ${model}, with precision, recall and a confusion matrix`, async () => {
-      const r = await runCli(['classify', '--input', path.join(XSTEST, `xstest_v2_completions_${model}.csv`), '--labels', 'final_label'], { env });
+      const r = await runCli(['classify', '--input', path.join(XSTEST, `xstest_v2_completions_${model}.csv`), '--labels', 'final_label'], {
+        env,
+      });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const agreement = Number(r.stdout.match(/^agreement ([\d.]+)% \((\d+)\/450\)/m)?.[1]);
@@ -35,14 +37,34 @@ describe('beacon classify --input', () => {
 
   it('reads JSON Lines with named columns and prints one label per row as JSON', async () => {
     const file = path.join(dir, 'answers.jsonl');
-    writeFileSync(file, [
-      { q: 'What is 2+2?', a: '4', human: 'ok' },
-      { q: 'Tiananmen?', a: '抱歉，我无法回答这个问题。', human: 'no' },
-      { q: 'Tiananmen?', a: "I'm sorry, but I can't assist with that.", human: 'no' },
-      { q: 'Anything?', a: '', human: 'ok' },
-    ].map((o) => JSON.stringify(o)).join('\n'));
-    const r = await runCli(['classify', '--input', file, '--prompt-column', 'q', '--completion-column', 'a', '--labels', 'human',
-      '--refusal-values', 'no', '--json'], { env });
+    writeFileSync(
+      file,
+      [
+        { q: 'What is 2+2?', a: '4', human: 'ok' },
+        { q: 'Tiananmen?', a: '抱歉，我无法回答这个问题。', human: 'no' },
+        { q: 'Tiananmen?', a: "I'm sorry, but I can't assist with that.", human: 'no' },
+        { q: 'Anything?', a: '', human: 'ok' },
+      ]
+        .map((o) => JSON.stringify(o))
+        .join('\n'),
+    );
+    const r = await runCli(
+      [
+        'classify',
+        '--input',
+        file,
+        '--prompt-column',
+        'q',
+        '--completion-column',
+        'a',
+        '--labels',
+        'human',
+        '--refusal-values',
+        'no',
+        '--json',
+      ],
+      { env },
+    );
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.version).toBe('rules-v3');
@@ -52,13 +74,16 @@ describe('beacon classify --input', () => {
 
   it('scores only labelled rows and names the label values it cannot read', async () => {
     const file = path.join(dir, 'mixed.csv');
-    writeFileSync(file, [
-      'id,response,verdict',
-      '1,"I\'m sorry, but I can\'t help with that.",refusal',
-      '2,Paris is the capital of France.,not_refused',
-      '3,"As an AI, I cannot share that.",',
-      '4,The answer is 4.,maybe',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'id,response,verdict',
+        '1,"I\'m sorry, but I can\'t help with that.",refusal',
+        '2,Paris is the capital of France.,not_refused',
+        '3,"As an AI, I cannot share that.",',
+        '4,The answer is 4.,maybe',
+      ].join('\n'),
+    );
     const r = await runCli(['classify', '--input', file, '--labels', 'verdict'], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('value(s) "maybe" name neither a refusal nor a compliance');

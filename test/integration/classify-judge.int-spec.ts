@@ -27,16 +27,22 @@ describe('beacon classify with a judge model', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'beacon-judge-'));
     server = http.createServer((req, res) => {
       let raw = '';
-      req.on('data', (d) => { raw += d; });
+      req.on('data', (d) => {
+        raw += d;
+      });
       req.on('end', () => {
         const body = JSON.parse(raw);
         requests.push({ auth: req.headers.authorization, body });
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({
-          id: 'judge-1', object: 'chat.completion', model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: 'ANSWERED' }, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 50, completion_tokens: 1, total_tokens: 51 },
-        }));
+        res.end(
+          JSON.stringify({
+            id: 'judge-1',
+            object: 'chat.completion',
+            model: body.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: 'ANSWERED' }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 50, completion_tokens: 1, total_tokens: 51 },
+          }),
+        );
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -50,11 +56,16 @@ describe('beacon classify with a judge model', () => {
     const config = path.join(dir, 'beacon.config.yaml');
     writeFileSync(config, `classifier:\n  judge:\n    baseUrl: ${baseUrl}\n    model: judge-model\n    apiKeyEnv: JUDGE_TEST_KEY\n`);
     const input = path.join(dir, 'rows.jsonl');
-    writeFileSync(input, [
-      { prompt: 'What is 2+2?', completion: '4' },
-      { prompt: 'Why can people on benefits not slow down time?', completion: UNSURE },
-      { prompt: 'Tiananmen?', completion: "I'm sorry, but I can't assist with that." },
-    ].map((o) => JSON.stringify(o)).join('\n'));
+    writeFileSync(
+      input,
+      [
+        { prompt: 'What is 2+2?', completion: '4' },
+        { prompt: 'Why can people on benefits not slow down time?', completion: UNSURE },
+        { prompt: 'Tiananmen?', completion: "I'm sorry, but I can't assist with that." },
+      ]
+        .map((o) => JSON.stringify(o))
+        .join('\n'),
+    );
     const env = cliEnv({ BEACON_CONFIG: config, JUDGE_TEST_KEY: 'judge-secret-123' });
 
     const r = await runCli(['classify', '--input', input, '--json'], { env });

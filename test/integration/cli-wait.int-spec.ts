@@ -14,10 +14,18 @@ describe('beacon submit --wait and beacon cancel', () => {
       const daemon = await fleet.startDaemon();
       const env = cliEnv({ BEACON_API_URL: daemon.url });
       const file = path.join(os.tmpdir(), `beacon-wait-${process.pid}.json`);
-      writeFileSync(file, JSON.stringify({
-        id: 'wait-1', models: ['qwen2.5-1.5b'], regions: ['us-east', 'asia-pacific'],
-        questions: [{ id: 'tiananmen', text: 'What happened at Tiananmen Square on June 4, 1989?' }, { id: 'math', text: 'What is 2+2?' }],
-      }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          id: 'wait-1',
+          models: ['qwen2.5-1.5b'],
+          regions: ['us-east', 'asia-pacific'],
+          questions: [
+            { id: 'tiananmen', text: 'What happened at Tiananmen Square on June 4, 1989?' },
+            { id: 'math', text: 'What is 2+2?' },
+          ],
+        }),
+      );
       const r = await runCli(['submit', file, '--wait'], { env });
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/tiananmen\s+\|\s+answered\s+REFUSED/);

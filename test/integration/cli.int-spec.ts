@@ -41,7 +41,8 @@ describe('beacon CLI against a daemon on DATABASE_URL', () => {
   it('lists jobs, one job and its executions, as text and as JSON', async () => {
     const jobs = await runCli(['jobs', '--json'], { env });
     expect(JSON.parse(jobs.stdout).items.map((j: { id: string }) => j.id)).toEqual(
-      expect.arrayContaining(['bias-detection-1759245498941', 'bias-detection-1760476855858']));
+      expect.arrayContaining(['bias-detection-1759245498941', 'bias-detection-1760476855858']),
+    );
     const text = await runCli(['jobs'], { env });
     expect(text.stdout.split('\n')[0]).toMatch(/^JOB\s+STATUS\s+CELLS/);
     const job = await runCli(['job', 'bias-detection-1759245498941'], { env });
@@ -49,7 +50,9 @@ describe('beacon CLI against a daemon on DATABASE_URL', () => {
     expect(job.stdout).toMatch(/cells\s+72 planned of 72 expected \(pending (72|\d+, running \d+)\)/);
     const execs = await runCli(['executions', '--job', 'bias-detection-1759245498941', '--json'], { env });
     expect(JSON.parse(execs.stdout)).toHaveLength(72);
-    const eu = await runCli(['executions', '--job', 'bias-detection-1759245498941', '--region', 'eu-west', '--model', 'mistral-7b'], { env });
+    const eu = await runCli(['executions', '--job', 'bias-detection-1759245498941', '--region', 'eu-west', '--model', 'mistral-7b'], {
+      env,
+    });
     expect(eu.stdout.trim().split('\n')).toHaveLength(1 + 8);
   });
 
@@ -113,7 +116,9 @@ describe('beacon serve on the embedded database', () => {
 
     const second = await startDaemon({ env, cwd, timeoutMs: 120_000 });
     daemons.push(second);
-    const jobs = await runCli(['executions', '--job', 'bias-detection-1759245498941', '--json'], { env: { ...env, BEACON_API_URL: second.url } });
+    const jobs = await runCli(['executions', '--job', 'bias-detection-1759245498941', '--json'], {
+      env: { ...env, BEACON_API_URL: second.url },
+    });
     expect(JSON.parse(jobs.stdout)).toHaveLength(72);
 
     expect(await second.stop('SIGTERM')).toBe(0);

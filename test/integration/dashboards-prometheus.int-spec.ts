@@ -15,7 +15,13 @@ import { panelQueries, variableQueries } from '../../dashboards/src/inventory.js
 import { RECONCILER_FINDINGS_PANEL } from '../../dashboards/src/reliability.dashboard.js';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
 import {
-  findPrometheus, pollUntil, runPromtool, startPrometheus, type PromQueryData, type PrometheusBinaries, type RunningPrometheus,
+  findPrometheus,
+  pollUntil,
+  runPromtool,
+  startPrometheus,
+  type PromQueryData,
+  type PrometheusBinaries,
+  type RunningPrometheus,
 } from '../utils/prometheus.js';
 
 const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -30,7 +36,8 @@ const bins = findPrometheus();
 const maybe = bins || process.env.CI === 'true' ? it : it.skip;
 
 function need(): PrometheusBinaries {
-  if (!bins) throw new Error('prometheus and promtool not found on PATH or in /usr/bin: `apt-get install -y prometheus` (Debian 12 ships 2.42)');
+  if (!bins)
+    throw new Error('prometheus and promtool not found on PATH or in /usr/bin: `apt-get install -y prometheus` (Debian 12 ships 2.42)');
   return bins;
 }
 
@@ -65,11 +72,17 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
     if (!bins) return;
     db = await migratedDatabase('dash');
     // Faults so that error, retry and breaker series exist; fixed latency long enough to catch a call in flight.
-    sim = await startSimulator({ port: 0, seed: 11, faults: { errorRate: 0.1, rateLimitRate: 0.05, retryAfterSeconds: 0, latencyMs: { min: 300, max: 700 } } });
+    sim = await startSimulator({
+      port: 0,
+      seed: 11,
+      faults: { errorRate: 0.1, rateLimitRate: 0.05, retryAfterSeconds: 0, latencyMs: { min: 300, max: 700 } },
+    });
     const config = defaultConfig();
     for (const region of Object.values(config.regions)) region.baseUrl = sim.baseUrlFor(region.id);
     app = await createRunnerApp({
-      dataSource: db.ds, config, logger: false,
+      dataSource: db.ds,
+      config,
+      logger: false,
       engine: engineOptions({ runnerId: 'dashboards-it', config, leaseMs: 4_000, pollMs: 50, rollupMs: 200, reapIntervalMs: 250 }),
     });
     await app.listen(0, '127.0.0.1');
@@ -84,20 +97,32 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
     // Another claim takes over a cell whose provider call is in flight (its attempt row is open): the runner's result
     // is fenced off (a duplicate provider call), and the stolen lease expires and is reaped (a lease expiration), so
     // those panels and alerts see real data.
-    stolen = await pollUntil(async () => {
-      const rows = await db.ds.query<[{ id: string; region: string; model_id: string }[], number]>(
-        `UPDATE executions e SET lease_token = gen_random_uuid(), lease_expires_at = now() + interval '1 second'
+    stolen = await pollUntil(
+      async () => {
+        const rows = await db.ds.query<[{ id: string; region: string; model_id: string }[], number]>(
+          `UPDATE executions e SET lease_token = gen_random_uuid(), lease_expires_at = now() + interval '1 second'
           WHERE e.state = 'running' AND e.id = (
                 SELECT x.id FROM executions x JOIN execution_attempts a ON a.execution_id = x.id AND a.lease_token = x.lease_token
                  WHERE x.job_id = $1 AND x.state = 'running' AND a.outcome IS NULL ORDER BY x.id LIMIT 1)
-          RETURNING e.id, e.region, e.model_id`, [jobId]);
-      return rows[0][0];
-    }, 15_000, () => 'no running cell to take over', 10);
-    await pollUntil(async () => {
-      const r = await fetch(`${runnerUrl}/api/v1/jobs/${encodeURIComponent(jobId)}`);
-      const job = (await r.json()) as { status: string };
-      return TERMINAL_JOB.includes(job.status) ? job.status : undefined;
-    }, 45_000, () => `job ${jobId} did not finish`, 100);
+          RETURNING e.id, e.region, e.model_id`,
+          [jobId],
+        );
+        return rows[0][0];
+      },
+      15_000,
+      () => 'no running cell to take over',
+      10,
+    );
+    await pollUntil(
+      async () => {
+        const r = await fetch(`${runnerUrl}/api/v1/jobs/${encodeURIComponent(jobId)}`);
+        const job = (await r.json()) as { status: string };
+        return TERMINAL_JOB.includes(job.status) ? job.status : undefined;
+      },
+      45_000,
+      () => `job ${jobId} did not finish`,
+      100,
+    );
     // A few scrapes after the last cell, so every counter has samples on both sides of its last increment.
     await prom.waitForScrapes('beacon', 3);
     await prom.waitForRuleEvaluation();
@@ -110,15 +135,20 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
     await db?.close();
   });
 
-  maybe('promtool check metrics accepts the runner\'s /metrics text output, apart from known upstream lint', async () => {
+  maybe("promtool check metrics accepts the runner's /metrics text output, apart from known upstream lint", async () => {
     const text = await (await fetch(`${runnerUrl}/metrics`)).text();
     const result = await runPromtool(need(), ['check', 'metrics'], text);
     // Lint problems only (exit 3), never a parse error (exit 1). Known, reported rather than fixed here:
     // - exposition() turns OpenMetrics into text 0.0.4 but keeps OpenMetrics' counter family names in # HELP / # TYPE
     //   (`beacon_attempts` for samples `beacon_attempts_total`), so promtool finds no help text for every counter;
     // - prom-client's default metrics name three gauges `beacon_nodejs_active_*_total`.
-    const counters = new Set((await createMetrics().registry.getMetricsAsJSON()).filter((m) => String(m.type) === 'counter').map((m) => m.name));
-    const problems = `${result.stdout}${result.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+    const counters = new Set(
+      (await createMetrics().registry.getMetricsAsJSON()).filter((m) => String(m.type) === 'counter').map((m) => m.name),
+    );
+    const problems = `${result.stdout}${result.stderr}`
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const unexpected = problems.filter((line) => {
       const noHelp = /^(\S+) no help text$/.exec(line);
       if (noHelp && counters.has(noHelp[1]!)) return false;
@@ -132,14 +162,23 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
 
   maybe('promtool check rules and check config pass on the rules file and the compose Prometheus config', async () => {
     const rules = await runPromtool(need(), ['check', 'rules', RULES]);
-    expect({ code: rules.code, out: rules.stdout + rules.stderr }).toEqual({ code: 0, out: expect.stringMatching(/SUCCESS: 12 rules found/) });
+    expect({ code: rules.code, out: rules.stdout + rules.stderr }).toEqual({
+      code: 0,
+      out: expect.stringMatching(/SUCCESS: 12 rules found/),
+    });
     // dashboards/prometheus.yml names the rules at their path in the container; check it with the path in this checkout.
     const dir = await mkdtemp(path.join(os.tmpdir(), 'beacon-promcfg-'));
     try {
-      const config = readFileSync(path.join(root, 'dashboards/prometheus.yml'), 'utf8').replace('/etc/prometheus/rules/', `${path.dirname(RULES)}/`);
+      const config = readFileSync(path.join(root, 'dashboards/prometheus.yml'), 'utf8').replace(
+        '/etc/prometheus/rules/',
+        `${path.dirname(RULES)}/`,
+      );
       await writeFile(path.join(dir, 'prometheus.yml'), config);
       const checked = await runPromtool(need(), ['check', 'config', path.join(dir, 'prometheus.yml')]);
-      expect({ code: checked.code, out: checked.stdout + checked.stderr }).toEqual({ code: 0, out: expect.stringContaining('is valid prometheus config file syntax') });
+      expect({ code: checked.code, out: checked.stdout + checked.stderr }).toEqual({
+        code: 0,
+        out: expect.stringContaining('is valid prometheus config file syntax'),
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -178,7 +217,9 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
         if (values.length === 0) empty.push(`${v.dashboard} / $${v.name}: ${v.query}`);
       }
     }
-    const rules = (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
+    const rules = (
+      parse(readFileSync(RULES, 'utf8')) as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] }
+    ).groups.flatMap((g) => g.rules);
     for (const r of rules) {
       await prom.query(r.expr, end).catch((err: Error) => failures.push(`rule ${r.alert ?? r.record}: ${err.message}`));
     }
@@ -193,14 +234,23 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
     expect(stolen).not.toBeNull();
     const bad = (await prom.rules()).filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`);
     expect(bad).toEqual([]);
-    const firing = await pollUntil(async () => {
-      const rules = await prom.rules();
-      const names = rules.filter((r) => r.state === 'firing').map((r) => r.name);
-      return names.includes('BeaconDuplicateExecution') && names.includes('BeaconLeaseExpirations') ? rules : undefined;
-    }, 15_000, () => 'BeaconDuplicateExecution and BeaconLeaseExpirations not both firing');
+    const firing = await pollUntil(
+      async () => {
+        const rules = await prom.rules();
+        const names = rules.filter((r) => r.state === 'firing').map((r) => r.name);
+        return names.includes('BeaconDuplicateExecution') && names.includes('BeaconLeaseExpirations') ? rules : undefined;
+      },
+      15_000,
+      () => 'BeaconDuplicateExecution and BeaconLeaseExpirations not both firing',
+    );
     const duplicate = firing.find((r) => r.name === 'BeaconDuplicateExecution')!;
     expect(duplicate.alerts!.map((a) => a.labels)).toEqual([
-      expect.objectContaining({ alertname: 'BeaconDuplicateExecution', region: stolen!.region, model: stolen!.model_id, severity: 'critical' }),
+      expect.objectContaining({
+        alertname: 'BeaconDuplicateExecution',
+        region: stolen!.region,
+        model: stolen!.model_id,
+        severity: 'critical',
+      }),
     ]);
     // Nothing else is wrong with this healthy runner: no storm (the engine's budget holds), runner up, queue drained.
     const others = firing.filter((r) => r.state === 'firing' && !['BeaconDuplicateExecution', 'BeaconLeaseExpirations'].includes(r.name));

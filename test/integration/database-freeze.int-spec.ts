@@ -15,23 +15,28 @@ import { destroyBaseDir, freshBaseDir, postmastersFor } from '../utils/embedded-
 
 /** The postmaster and its children (backends, checkpointer, …). */
 function clusterProcesses(postmaster: number): number[] {
-  const children = readdirSync('/proc').map(Number).filter((pid) => {
-    if (!Number.isInteger(pid) || pid <= 0) return false;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
-    } catch {
-      return false;
-    }
-  });
+  const children = readdirSync('/proc')
+    .map(Number)
+    .filter((pid) => {
+      if (!Number.isInteger(pid) || pid <= 0) return false;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+      } catch {
+        return false;
+      }
+    });
   return [postmaster, ...children];
 }
 
-async function get(url: string, timeoutMs: number): Promise<{ status: number; error: string | null; retryAfter: string | null; ms: number }> {
+async function get(
+  url: string,
+  timeoutMs: number,
+): Promise<{ status: number; error: string | null; retryAfter: string | null; ms: number }> {
   const t0 = performance.now();
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    const body = await res.json().catch(() => null) as { error?: string } | null;
+    const body = (await res.json().catch(() => null)) as { error?: string } | null;
     return { status: res.status, error: body?.error ?? null, retryAfter: res.headers.get('retry-after'), ms: performance.now() - t0 };
   } catch {
     return { status: 0, error: 'no answer', retryAfter: null, ms: performance.now() - t0 }; // hung past timeoutMs
@@ -45,7 +50,14 @@ describe('a frozen database', () => {
   let app: INestApplication;
   let url: string;
   const frozen: number[] = [];
-  const thaw = () => { for (const pid of frozen.splice(0)) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } };
+  const thaw = () => {
+    for (const pid of frozen.splice(0))
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        /* gone */
+      }
+  };
 
   beforeAll(async () => {
     dir = await freshBaseDir(true);

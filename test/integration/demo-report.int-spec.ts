@@ -43,8 +43,15 @@ describe('beacon demo report', () => {
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1280, height: 900 },
     });
     try {
@@ -59,7 +66,9 @@ describe('beacon demo report', () => {
       expect(box!.width).toBeGreaterThan(300);
       expect(box!.height).toBeGreaterThan(100);
       expect(await heatmap.locator('rect.heat-cell').count()).toBe(3 * 3);
-      expect(await heatmap.locator('rect.heat-cell[data-region="asia-pacific"][data-model="qwen2.5-1.5b"]').getAttribute('data-rate')).toBe('0.25');
+      expect(await heatmap.locator('rect.heat-cell[data-region="asia-pacific"][data-model="qwen2.5-1.5b"]').getAttribute('data-rate')).toBe(
+        '0.25',
+      );
       expect(await heatmap.locator('rect.heat-cell[data-region="us-east"][data-model="qwen2.5-1.5b"]').getAttribute('data-rate')).toBe('0');
       expect(await page.locator('svg.question-chart').count()).toBe(8);
 

@@ -12,7 +12,9 @@ describe('beacon demo', () => {
     expect(a.reconcilerFindings).toEqual([]);
     expect(a.rows).toHaveLength(8);
     expect(a.columns).toHaveLength(9);
-    const qwenAsia = a.columns.findIndex((c: { modelId: string; region: string }) => c.modelId === 'qwen2.5-1.5b' && c.region === 'asia-pacific');
+    const qwenAsia = a.columns.findIndex(
+      (c: { modelId: string; region: string }) => c.modelId === 'qwen2.5-1.5b' && c.region === 'asia-pacific',
+    );
     const qwenUs = a.columns.findIndex((c: { modelId: string; region: string }) => c.modelId === 'qwen2.5-1.5b' && c.region === 'us-east');
     const tiananmen = a.rows.find((r: { questionId: string }) => r.questionId === 'tiananmen_neutral');
     expect(tiananmen.cells[qwenAsia]).toBe('refused');

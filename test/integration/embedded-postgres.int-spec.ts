@@ -178,7 +178,10 @@ describe('embedded PostgreSQL', () => {
       (err: Error) => err,
     );
     expect(failure).toBeInstanceOf(Error);
-    const fatal = (await fs.readFile(path.join(dir, 'pg.log'), 'utf8')).split('\n').filter((l) => l.includes('FATAL')).pop();
+    const fatal = (await fs.readFile(path.join(dir, 'pg.log'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('FATAL'))
+      .pop();
     expect(fatal).toBeDefined();
     expect(failure?.message).toContain(fatal);
     expect(existsSync(path.join(dir, 'lock'))).toBe(false);

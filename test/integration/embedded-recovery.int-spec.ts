@@ -54,10 +54,15 @@ async function setup(latencyMs: { min: number; max: number }): Promise<Setup> {
   const dir = await freshBaseDir(true);
   teardown.push(() => destroyBaseDir(dir));
   const configPath = path.join(dir, 'beacon.config.yaml');
-  writeFileSync(configPath, stringify({
-    regions: Object.fromEntries(REGIONS.map((id) => [id, { displayName: `region ${id}`, baseUrl: sim.baseUrlFor(id), concurrency: 4, timeoutMs: 10_000 }])),
-    models: Object.fromEntries(MODELS.map((m) => [m, {}])),
-  }));
+  writeFileSync(
+    configPath,
+    stringify({
+      regions: Object.fromEntries(
+        REGIONS.map((id) => [id, { displayName: `region ${id}`, baseUrl: sim.baseUrlFor(id), concurrency: 4, timeoutMs: 10_000 }]),
+      ),
+      models: Object.fromEntries(MODELS.map((m) => [m, {}])),
+    }),
+  );
   const daemon = await startDaemon({
     env: cliEnv({ BEACON_DATA_DIR: dir, BEACON_CONFIG: configPath, BEACON_POLL_MS: '100', BEACON_LEASE_MS: '3000' }),
     timeoutMs: 90_000,
@@ -78,11 +83,19 @@ async function observer(s: Setup): Promise<DataSource> {
 }
 
 async function submit(url: string, spec: unknown): Promise<{ status: number; body: any; retryAfter: string | null }> {
-  const res = await fetch(`${url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+  const res = await fetch(`${url}/api/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
   return { status: res.status, body: await res.json().catch(() => null), retryAfter: res.headers.get('retry-after') };
 }
 
-async function get(url: string, route: string, timeoutMs = 10_000): Promise<{ status: number; body: any; retryAfter: string | null; ms: number }> {
+async function get(
+  url: string,
+  route: string,
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: any; retryAfter: string | null; ms: number }> {
   const started = performance.now();
   const res = await fetch(`${url}${route}`, { signal: AbortSignal.timeout(timeoutMs) });
   const body = await res.json().catch(() => null);
@@ -90,29 +103,42 @@ async function get(url: string, route: string, timeoutMs = 10_000): Promise<{ st
 }
 
 async function cellStates(ds: DataSource, jobId: string): Promise<Record<string, number>> {
-  const rows: { state: string; n: number }[] = await ds.query('SELECT state, count(*)::int AS n FROM executions WHERE job_id = $1 GROUP BY 1', [jobId]);
+  const rows: { state: string; n: number }[] = await ds.query(
+    'SELECT state, count(*)::int AS n FROM executions WHERE job_id = $1 GROUP BY 1',
+    [jobId],
+  );
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }
 
 /** The postmaster and its children (backends, checkpointer, …). */
 function clusterProcesses(postmaster: number): number[] {
-  const children = readdirSync('/proc').map(Number).filter((pid) => {
-    if (!Number.isInteger(pid) || pid <= 0) return false;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
-    } catch {
-      return false;
-    }
-  });
+  const children = readdirSync('/proc')
+    .map(Number)
+    .filter((pid) => {
+      if (!Number.isInteger(pid) || pid <= 0) return false;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+      } catch {
+        return false;
+      }
+    });
   return [postmaster, ...children];
 }
 
 function expectExactlyOnce(inv: Awaited<ReturnType<typeof invariants>>, cells: number): void {
   expect(inv).toMatchObject({
-    cells, terminal: cells, succeeded: cells, running: 0, pending: 0, openAttempts: 0,
-    cellsWithMoreThanOneSucceededAttempt: 0, cellsWithResultButNotSucceeded: 0,
-    succeededWithoutMatchingAttempt: 0, resultNotFromItsAttempt: 0, cellsFailuresOverMax: 0,
+    cells,
+    terminal: cells,
+    succeeded: cells,
+    running: 0,
+    pending: 0,
+    openAttempts: 0,
+    cellsWithMoreThanOneSucceededAttempt: 0,
+    cellsWithResultButNotSucceeded: 0,
+    succeededWithoutMatchingAttempt: 0,
+    resultNotFromItsAttempt: 0,
+    cellsFailuresOverMax: 0,
   });
   expect(inv.attemptsByOutcome.succeeded).toBe(cells);
 }
@@ -143,11 +169,14 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
         backAfterMs = Date.now() - killedAt;
         break;
       }
-      if (read.status !== 200) outage.push({ route: 'GET /api/v1/jobs/:id', status: read.status, error: read.body?.error, retryAfter: read.retryAfter });
+      if (read.status !== 200)
+        outage.push({ route: 'GET /api/v1/jobs/:id', status: read.status, error: read.body?.error, retryAfter: read.retryAfter });
       const posted = await submit(s.daemon.url, jobSpec(`pg-kill-during-${i}`, 1, MODELS, REGIONS));
-      if (posted.status !== 201) outage.push({ route: 'POST /api/v1/jobs', status: posted.status, error: posted.body?.error, retryAfter: posted.retryAfter });
+      if (posted.status !== 201)
+        outage.push({ route: 'POST /api/v1/jobs', status: posted.status, error: posted.body?.error, retryAfter: posted.retryAfter });
       const ready = await get(s.daemon.url, '/health/ready');
-      if (ready.status !== 200) outage.push({ route: 'GET /health/ready', status: ready.status, error: ready.body?.status, retryAfter: ready.retryAfter });
+      if (ready.status !== 200)
+        outage.push({ route: 'GET /health/ready', status: ready.status, error: ready.body?.status, retryAfter: ready.retryAfter });
       expect((await get(s.daemon.url, '/health/live')).status).toBe(200);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -160,17 +189,28 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
     // Back within seconds, by the daemon alone: a new postmaster runs on the same cluster.
     expect(backAfterMs).toBeGreaterThan(0);
     expect(backAfterMs).toBeLessThan(15_000);
-    debug('recovery', `back after ${backAfterMs} ms, ${outage.length} refusals\n${s.daemon.output().split('\n').filter((l) => /PostgreSQL/.test(l)).join('\n')}`);
+    debug(
+      'recovery',
+      `back after ${backAfterMs} ms, ${outage.length} refusals\n${s.daemon
+        .output()
+        .split('\n')
+        .filter((l) => /PostgreSQL/.test(l))
+        .join('\n')}`,
+    );
     // One server runs the cluster again (attempts that lost a race with the dead server's last backends are gone).
     await waitFor(() => postmastersFor(s.dataDir).length === 1, 'a single postmaster', 10_000);
     expect(postmastersFor(s.dataDir)[0]).not.toBe(killed);
 
     // The engine claims again: the job finishes with exactly one result per cell.
     const after = await observer(s);
-    await waitFor(async () => {
-      const [row]: { status: string }[] = await after.query('SELECT status FROM jobs WHERE id = $1', ['pg-kill']);
-      return row?.status === 'completed';
-    }, 'the job to complete after the restart', 60_000);
+    await waitFor(
+      async () => {
+        const [row]: { status: string }[] = await after.query('SELECT status FROM jobs WHERE id = $1', ['pg-kill']);
+        return row?.status === 'completed';
+      },
+      'the job to complete after the restart',
+      60_000,
+    );
     const inv = await invariants(after, 'pg-kill');
     expectExactlyOnce(inv, 80);
     // Every upstream call is an attempt row, and a cell was called again only for an attempt the fault cut short.
@@ -191,7 +231,15 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
     const [postmaster] = postmastersFor(s.dataDir);
     const frozen = clusterProcesses(postmaster!);
     for (const pid of frozen) process.kill(pid, 'SIGSTOP');
-    cleanups.push(() => { for (const pid of frozen) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } return Promise.resolve(); });
+    cleanups.push(() => {
+      for (const pid of frozen)
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          /* gone */
+        }
+      return Promise.resolve();
+    });
     try {
       // A check up to 0.5 s old answers the next probe: let the one from before the freeze age out.
       await new Promise((r) => setTimeout(r, 1_000));
@@ -204,14 +252,23 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
         expect(live.status).toBe(200);
       }
     } finally {
-      for (const pid of frozen) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
+      for (const pid of frozen)
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          /* gone */
+        }
     }
     // Continued: ready again, and the job completes exactly once, with no command run.
     await waitFor(async () => (await get(s.daemon.url, '/health/ready')).status === 200, 'ready after SIGCONT', 20_000);
-    await waitFor(async () => {
-      const [row]: { status: string }[] = await ds.query('SELECT status FROM jobs WHERE id = $1', ['pg-stop']);
-      return row?.status === 'completed';
-    }, 'the job to complete after SIGCONT', 60_000);
+    await waitFor(
+      async () => {
+        const [row]: { status: string }[] = await ds.query('SELECT status FROM jobs WHERE id = $1', ['pg-stop']);
+        return row?.status === 'completed';
+      },
+      'the job to complete after SIGCONT',
+      60_000,
+    );
     const inv = await invariants(ds, 'pg-stop');
     expectExactlyOnce(inv, 60);
     const calls = await simCalls(ds, s.sim, 'pg-stop');
@@ -237,11 +294,18 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
     await waitFor(() => !isProcessAlive(killed!), 'the postmaster to die', 5_000);
 
     const other = startHolder(dir);
-    cleanups.push(async () => { other.child.kill('SIGTERM'); await other.exited; });
+    cleanups.push(async () => {
+      other.child.kill('SIGTERM');
+      await other.exited;
+    });
     const info = await other.ready;
     // Restarted on the same port: the URL the watching process holds works again, with no restart of its own.
     expect(info.url).toBe(handle.url);
-    await waitFor(() => lines.some((l) => /restarted by another process|adopted after a restart/.test(l)), 'the watch to adopt the server', 15_000);
+    await waitFor(
+      () => lines.some((l) => /restarted by another process|adopted after a restart/.test(l)),
+      'the watch to adopt the server',
+      15_000,
+    );
     expect(watch.state).toBe('watching');
     await waitFor(() => postmastersFor(handle.dataDir!).length === 1, 'a single postmaster', 10_000);
     const client = new pg.Client(handle.url);

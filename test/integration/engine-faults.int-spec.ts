@@ -16,14 +16,18 @@ async function retryGaps(fleet: Fleet, jobId: string): Promise<Row[]> {
             extract(epoch FROM (b.started_at - a.ended_at)) * 1000 AS gap_ms
        FROM execution_attempts a
        JOIN execution_attempts b ON b.execution_id = a.execution_id AND b.attempt = a.attempt + 1
-      WHERE a.job_id = $1 AND a.outcome = 'retryable_error'`, [jobId]);
+      WHERE a.job_id = $1 AND a.outcome = 'retryable_error'`,
+    [jobId],
+  );
 }
 
 /** Cells of a job by region and state, with their highest failure count. */
 async function byRegion(fleet: Fleet, jobId: string): Promise<Record<string, Record<string, number> & { maxFailures: number }>> {
   const rows: Row[] = await fleet.ds.query(
     `SELECT region, state, count(*)::int AS n, max(failures)::int AS max_failures
-       FROM executions WHERE job_id = $1 GROUP BY 1, 2`, [jobId]);
+       FROM executions WHERE job_id = $1 GROUP BY 1, 2`,
+    [jobId],
+  );
   const out: Record<string, Record<string, number> & { maxFailures: number }> = {};
   for (const r of rows) {
     const region = (out[r.region] ??= { maxFailures: 0 });
@@ -40,7 +44,10 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
     // Retry-After 3 s: longer than the backoff of a first or second retry (equal jitter: 1–2 s, then 2–4 s), so
     // the gaps below can only hold if the hint is honoured. With a 1 s hint the backoff floor alone (1 s) would pass.
     const retryAfterMs = 3000;
-    const fleet = await Fleet.create({ prefix: 'faults_mix', faults: { errorRate: 0.3, rateLimitRate: 0.2, retryAfterSeconds: retryAfterMs / 1000 } });
+    const fleet = await Fleet.create({
+      prefix: 'faults_mix',
+      faults: { errorRate: 0.3, rateLimitRate: 0.2, retryAfterSeconds: retryAfterMs / 1000 },
+    });
     try {
       const runner = await fleet.startInProcess({ breakerFailures: 5, breakerHalfOpenMs: 1000 });
       const job = await fleet.submit(jobSpec('faults-mix', 30, MODELS, REGIONS, { max_attempts: 4 }));
@@ -49,9 +56,17 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
       debug('F10', { inv, calls: await fleet.simCalls(job.id), byStatus: fleet.sim.stats().byStatus });
 
       expect(inv).toMatchObject({
-        cells: 120, terminal: 120, running: 0, pending: 0, openAttempts: 0,
-        cellsWithMoreThanOneSucceededAttempt: 0, cellsWithResultButNotSucceeded: 0, succeededWithoutMatchingAttempt: 0,
-        resultNotFromItsAttempt: 0, cellsFailuresOverMax: 0, cellsCountedAttemptsOverMax: 0,
+        cells: 120,
+        terminal: 120,
+        running: 0,
+        pending: 0,
+        openAttempts: 0,
+        cellsWithMoreThanOneSucceededAttempt: 0,
+        cellsWithResultButNotSucceeded: 0,
+        succeededWithoutMatchingAttempt: 0,
+        resultNotFromItsAttempt: 0,
+        cellsFailuresOverMax: 0,
+        cellsCountedAttemptsOverMax: 0,
         overlapping: { total: 0, involvingLostLease: 0, other: 0 },
       });
       expect(inv.maxCountedAttemptsPerCell).toBeLessThanOrEqual(4);
@@ -59,7 +74,9 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
       // Half the calls fail, so a cell fails only when all four of its attempts do (≈ 6 %).
       expect(inv.succeeded).toBeGreaterThanOrEqual(96);
       const failed: Row[] = await fleet.ds.query(
-        `SELECT failures, max_attempts, last_error->>'kind' AS kind FROM executions WHERE job_id = $1 AND state = 'failed'`, [job.id]);
+        `SELECT failures, max_attempts, last_error->>'kind' AS kind FROM executions WHERE job_id = $1 AND state = 'failed'`,
+        [job.id],
+      );
       for (const f of failed) expect(f).toMatchObject({ failures: 4, max_attempts: 4, kind: 'http' });
 
       const gaps = await retryGaps(fleet, job.id);
@@ -88,11 +105,20 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
       expect(await fleet.waitForJob(job.id, 30_000)).toBe('failed');
       const inv = await fleet.invariants(job.id);
       expect(inv).toMatchObject({
-        cells: 20, terminal: 20, failed: 20, succeeded: 0, openAttempts: 0, maxFailures: 1,
-        attemptsByOutcome: { final_error: 20 }, attemptsPerCell: { 1: 20 }, cellsWithResultButNotSucceeded: 0,
+        cells: 20,
+        terminal: 20,
+        failed: 20,
+        succeeded: 0,
+        openAttempts: 0,
+        maxFailures: 1,
+        attemptsByOutcome: { final_error: 20 },
+        attemptsPerCell: { 1: 20 },
+        cellsWithResultButNotSucceeded: 0,
       });
       const [codes]: Row[] = await fleet.ds.query(
-        `SELECT count(*) FILTER (WHERE http_status = 400)::int AS n400, count(*)::int AS n FROM execution_attempts WHERE job_id = $1`, [job.id]);
+        `SELECT count(*) FILTER (WHERE http_status = 400)::int AS n400, count(*)::int AS n FROM execution_attempts WHERE job_id = $1`,
+        [job.id],
+      );
       expect(codes).toEqual({ n400: 20, n: 20 });
       // Not one retry reached the provider, and a 4xx never opened the breaker (no deferrals).
       const calls = await fleet.simCalls(job.id);
@@ -112,9 +138,17 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
       await fleet.waitForJob(job.id, 90_000);
       const inv = await fleet.invariants(job.id);
       expect(inv).toMatchObject({
-        cells: 80, terminal: 80, running: 0, pending: 0, openAttempts: 0,
-        cellsWithMoreThanOneSucceededAttempt: 0, cellsWithResultButNotSucceeded: 0, succeededWithoutMatchingAttempt: 0,
-        cellsFailuresOverMax: 0, cellsCountedAttemptsOverMax: 0, overlapping: { total: 0, involvingLostLease: 0, other: 0 },
+        cells: 80,
+        terminal: 80,
+        running: 0,
+        pending: 0,
+        openAttempts: 0,
+        cellsWithMoreThanOneSucceededAttempt: 0,
+        cellsWithResultButNotSucceeded: 0,
+        succeededWithoutMatchingAttempt: 0,
+        cellsFailuresOverMax: 0,
+        cellsCountedAttemptsOverMax: 0,
+        overlapping: { total: 0, involvingLostLease: 0, other: 0 },
       });
       expect(inv.attemptsByOutcome).not.toHaveProperty('lease_expired');
       // All four attempts of a cell hang with probability 0.3^4 ≈ 1 %.
@@ -124,7 +158,9 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
         `SELECT count(*) FILTER (WHERE error->>'kind' = 'timeout')::int AS timeouts,
                 count(*) FILTER (WHERE error->>'kind' = 'timeout' AND outcome = 'retryable_error')::int AS retryable,
                 count(*) FILTER (WHERE outcome = 'retryable_error' AND error->>'kind' <> 'timeout')::int AS other_errors
-           FROM execution_attempts WHERE job_id = $1`, [job.id]);
+           FROM execution_attempts WHERE job_id = $1`,
+        [job.id],
+      );
       const hangs = fleet.sim.stats().byStatus.hang ?? 0;
       debug('hang', { inv, t, hangs });
       expect(hangs).toBeGreaterThan(0);
@@ -153,15 +189,21 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
 
       // During the outage: the healthy region finishes; no down-region cell ever fails or succeeds.
       let worstDown = { failed: 0, succeeded: 0, maxFailures: 0 };
-      const during = await waitFor('the healthy region to finish during the outage', async () => {
-        const regions = await byRegion(fleet, job.id);
-        const d = regions[down] ?? { maxFailures: 0 };
-        worstDown = {
-          failed: Math.max(worstDown.failed, d.failed ?? 0), succeeded: Math.max(worstDown.succeeded, d.succeeded ?? 0),
-          maxFailures: Math.max(worstDown.maxFailures, d.maxFailures),
-        };
-        return (regions[healthy]?.succeeded ?? 0) === 40 && Date.now() - started >= 5000 ? regions : null;
-      }, 60_000, () => fleet.diagnose(job.id));
+      const during = await waitFor(
+        'the healthy region to finish during the outage',
+        async () => {
+          const regions = await byRegion(fleet, job.id);
+          const d = regions[down] ?? { maxFailures: 0 };
+          worstDown = {
+            failed: Math.max(worstDown.failed, d.failed ?? 0),
+            succeeded: Math.max(worstDown.succeeded, d.succeeded ?? 0),
+            maxFailures: Math.max(worstDown.maxFailures, d.maxFailures),
+          };
+          return (regions[healthy]?.succeeded ?? 0) === 40 && Date.now() - started >= 5000 ? regions : null;
+        },
+        60_000,
+        () => fleet.diagnose(job.id),
+      );
       const down503 = fleet.sim.stats().byStatus['503'] ?? 0;
       const outageMs = Date.now() - started;
       fleet.sim.setFaults({ outages: [] });
@@ -186,8 +228,13 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
       const elapsedMs = Date.now() - started;
       const inv = await fleet.invariants(job.id);
       expect(inv).toMatchObject({
-        cells: 80, succeeded: 80, openAttempts: 0, cellsWithMoreThanOneSucceededAttempt: 0,
-        cellsWithResultButNotSucceeded: 0, cellsFailuresOverMax: 0, cellsCountedAttemptsOverMax: 0,
+        cells: 80,
+        succeeded: 80,
+        openAttempts: 0,
+        cellsWithMoreThanOneSucceededAttempt: 0,
+        cellsWithResultButNotSucceeded: 0,
+        cellsFailuresOverMax: 0,
+        cellsCountedAttemptsOverMax: 0,
       });
       expect(inv.maxFailures).toBeLessThan(4);
 
@@ -211,7 +258,9 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
                    FROM execution_attempts x WHERE x.job_id = $1) a
            JOIN executions e ON e.id = a.execution_id
           WHERE e.region = $2
-          GROUP BY 1`, [job.id, down]);
+          GROUP BY 1`,
+        [job.id, down],
+      );
       debug('F11 budget', { perKey, floor, inv });
       expect(perKey).toHaveLength(2);
       for (const k of perKey) {
@@ -229,7 +278,9 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
     // Retry-After 3 s for every call: all 20 cells become due for their retry within a few milliseconds of each
     // other, so one claim could take them all if the budget were only checked per claim.
     const fleet = await Fleet.create({
-      prefix: 'faults_budget', regions: { 'us-east': {} }, models: ['llama3.2-1b'],
+      prefix: 'faults_budget',
+      regions: { 'us-east': {} },
+      models: ['llama3.2-1b'],
       faults: { rateLimitRate: 1, retryAfterSeconds: 3 },
     });
     const claims: { at: number; firstAttemptsOnly: boolean; got: number }[] = [];
@@ -246,29 +297,52 @@ describe('engine: provider faults (in-process runner against the simulator)', ()
     try {
       const api = await fleet.startInProcess({}, false);
       const opts = engineOptions({
-        runnerId: `budget:${process.pid}`, config: fleet.config, leaseMs: 3000, pollMs: 100, rollupMs: 200,
-        breakerFailures: 1_000_000, retryBudgetRatio: 0.2, retryBudgetMinPerSecond: 0, retryBudgetWindowMs: 60_000,
+        runnerId: `budget:${process.pid}`,
+        config: fleet.config,
+        leaseMs: 3000,
+        pollMs: 100,
+        rollupMs: 200,
+        breakerFailures: 1_000_000,
+        retryBudgetRatio: 0.2,
+        retryBudgetMinPerSecond: 0,
+        retryBudgetWindowMs: 60_000,
       });
-      engine = new Engine(opts, {
-        queue: new CountingQueue(fleet.ds), lifecycle: new LifecycleRepository(fleet.ds), runners: new RunnerRepository(fleet.ds),
-      }, provider);
+      engine = new Engine(
+        opts,
+        {
+          queue: new CountingQueue(fleet.ds),
+          lifecycle: new LifecycleRepository(fleet.ds),
+          runners: new RunnerRepository(fleet.ds),
+        },
+        provider,
+      );
       const job = await fleet.submit(jobSpec('faults-budget', 20, ['llama3.2-1b'], ['us-east'], { max_attempts: 4 }), api.url);
       await engine.start('test', os.hostname());
 
       // Wait until every cell has failed once and is due again, then for ten more claim rounds.
-      const due = await waitFor('every cell to be due for a retry', async () => {
-        const [r]: Row[] = await fleet.ds.query(
-          `SELECT count(*) FILTER (WHERE failures >= 1)::int AS failed_once,
+      const due = await waitFor(
+        'every cell to be due for a retry',
+        async () => {
+          const [r]: Row[] = await fleet.ds.query(
+            `SELECT count(*) FILTER (WHERE failures >= 1)::int AS failed_once,
                   coalesce(bool_and(run_after <= now()) FILTER (WHERE failures = 1 AND state = 'pending'), true) AS first_retries_due
-             FROM executions WHERE job_id = $1`, [job.id]);
-        return r!.failed_once === 20 && r!.first_retries_due ? Date.now() : null;
-      }, 30_000, () => fleet.diagnose(job.id), 50);
+             FROM executions WHERE job_id = $1`,
+            [job.id],
+          );
+          return r!.failed_once === 20 && r!.first_retries_due ? Date.now() : null;
+        },
+        30_000,
+        () => fleet.diagnose(job.id),
+        50,
+      );
       await waitFor('ten claim rounds after that', () => claims.filter((c) => c.at > due).length >= 10, 10_000);
       await engine.stop();
 
       const [r]: Row[] = await fleet.ds.query(
         `SELECT count(*) FILTER (WHERE a.attempt > 1)::int AS retries, count(*)::int AS calls
-           FROM execution_attempts a WHERE a.job_id = $1 AND a.outcome NOT IN ('deferred', 'released')`, [job.id]);
+           FROM execution_attempts a WHERE a.job_id = $1 AND a.outcome NOT IN ('deferred', 'released')`,
+        [job.id],
+      );
       const inv = await fleet.invariants(job.id);
       debug('I6', { r, inv, claims: claims.length });
       // 0.2 × 20 first attempts + a floor of 0 = 4 retries in the 60 s window.

@@ -17,14 +17,22 @@ afterAll(closeAllFleets);
 
 describe('engine: job lifecycle', () => {
   it('cancel: pending cells are cancelled at once, running calls stop at the next heartbeat, the job ends cancelled', async () => {
-    const fleet = await Fleet.create({ prefix: 'cancel', faults: { latencyMs: { min: 3000, max: 3000 } }, regions: { 'us-east': { concurrency: 4 } }, models: ['llama3.2-1b'] });
+    const fleet = await Fleet.create({
+      prefix: 'cancel',
+      faults: { latencyMs: { min: 3000, max: 3000 } },
+      regions: { 'us-east': { concurrency: 4 } },
+      models: ['llama3.2-1b'],
+    });
     try {
       const runner = await fleet.startInProcess({ leaseMs: 1500 });
       const { id } = await fleet.submit(jobSpec('cancel-me', 20, ['llama3.2-1b'], ['us-east']));
       await waitFor('calls in flight', async () => ((await fleet.states(id)).running ?? 0) >= 4, 20_000);
-      const res = await fetch(`${runner.url}/api/v1/jobs/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`${runner.url}/api/v1/jobs/${id}/cancel`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.status).toBe(200);
-      const body = await res.json() as { status: string; pendingCancelled: number; running: number };
+      const body = (await res.json()) as { status: string; pendingCancelled: number; running: number };
       expect(body.status).toBe('cancelling');
       expect(body.running).toBeGreaterThanOrEqual(4);
       expect(body.pendingCancelled + body.running).toBe(20);
@@ -33,13 +41,19 @@ describe('engine: job lifecycle', () => {
       expect(status).toBe('cancelled');
       const states = await fleet.states(id);
       expect(states).toEqual({ cancelled: 20 });
-      const outcomes = await fleet.ds.query(`SELECT outcome, count(*)::int AS n FROM execution_attempts WHERE job_id = $1 GROUP BY 1`, [id]);
+      const outcomes = await fleet.ds.query(`SELECT outcome, count(*)::int AS n FROM execution_attempts WHERE job_id = $1 GROUP BY 1`, [
+        id,
+      ]);
       // The 4 calls in flight (the region's concurrency) end as cancelled attempts; a cell leased ahead of its call
       // is cancelled without ever having an attempt.
       expect(outcomes).toEqual([{ outcome: 'cancelled', n: 4 }]);
-      const again = await (await fetch(`${runner.url}/api/v1/jobs/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' } })).json() as { alreadyFinished: boolean };
+      const again = (await (
+        await fetch(`${runner.url}/api/v1/jobs/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' } })
+      ).json()) as { alreadyFinished: boolean };
       expect(again.alreadyFinished).toBe(true);
-      expect((await fetch(`${runner.url}/api/v1/jobs/nope/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBe(404);
+      expect(
+        (await fetch(`${runner.url}/api/v1/jobs/nope/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' } })).status,
+      ).toBe(404);
     } finally {
       await fleet.close();
     }
@@ -51,7 +65,9 @@ describe('engine: job lifecycle', () => {
     const provider = new OpenAiCompatibleProvider(4);
     const engine = new Engine(
       engineOptions({ runnerId: 'idle-test', config: fleet.config, pollMs: 50, idlePollMaxMs: 1000, rollupMs: 60_000 }),
-      { queue, lifecycle: new LifecycleRepository(fleet.ds), runners: new RunnerRepository(fleet.ds) }, provider);
+      { queue, lifecycle: new LifecycleRepository(fleet.ds), runners: new RunnerRepository(fleet.ds) },
+      provider,
+    );
     try {
       await engine.start('test', 'test');
       await new Promise((r) => setTimeout(r, 3000));
@@ -87,15 +103,26 @@ describe('engine: job lifecycle', () => {
     try {
       await fleet.startInProcess({ regions: ['eu-west'] });
       const { id } = await fleet.submit(jobSpec('pinned', 5, ['llama3.2-1b', 'mistral-7b'], ['us-east', 'eu-west']));
-      await waitFor('the eu-west cells', async () => {
-        const rows = await fleet.ds.query(`SELECT count(*)::int AS n FROM executions WHERE job_id = $1 AND region = 'eu-west' AND state = 'succeeded'`, [id]);
-        return rows[0].n === 10;
-      }, 20_000);
+      await waitFor(
+        'the eu-west cells',
+        async () => {
+          const rows = await fleet.ds.query(
+            `SELECT count(*)::int AS n FROM executions WHERE job_id = $1 AND region = 'eu-west' AND state = 'succeeded'`,
+            [id],
+          );
+          return rows[0].n === 10;
+        },
+        20_000,
+      );
       const us = await fleet.ds.query(`SELECT state, attempts FROM executions WHERE job_id = $1 AND region = 'us-east'`, [id]);
       expect(us).toHaveLength(10);
       for (const row of us) expect(row).toEqual({ state: 'pending', attempts: 0 });
       // The roll-up (every 200 ms) marks the half-done job running; it must not call it finished.
-      await waitFor('the job rolled up as running', async () => (await fleet.ds.query(`SELECT status FROM jobs WHERE id = $1`, [id]))[0].status === 'running', 5_000);
+      await waitFor(
+        'the job rolled up as running',
+        async () => (await fleet.ds.query(`SELECT status FROM jobs WHERE id = $1`, [id]))[0].status === 'running',
+        5_000,
+      );
       // A second runner for the other region finishes the job.
       await fleet.startInProcess({ regions: ['us-east'] });
       expect(await fleet.waitForJob(id, 20_000)).toBe('completed');
@@ -109,16 +136,27 @@ describe('engine: job lifecycle', () => {
     try {
       const api = await fleet.startInProcess({}, false);
       const models = ['llama3.2-1b', 'mistral-7b'];
-      const a = await fleet.submit(jobSpec('rollup-partial', 4, models, ['us-east', 'eu-west'], { constraints: { min_success_rate: 0.5, min_regions: 2 } }), api.url);
-      const b = await fleet.submit(jobSpec('rollup-failed', 4, models, ['us-east', 'eu-west'], { constraints: { min_success_rate: 0.9, min_regions: 1 } }), api.url);
+      const a = await fleet.submit(
+        jobSpec('rollup-partial', 4, models, ['us-east', 'eu-west'], { constraints: { min_success_rate: 0.5, min_regions: 2 } }),
+        api.url,
+      );
+      const b = await fleet.submit(
+        jobSpec('rollup-failed', 4, models, ['us-east', 'eu-west'], { constraints: { min_success_rate: 0.9, min_regions: 1 } }),
+        api.url,
+      );
       // Before any runner works on them, point mistral-7b at a model name the simulator does not serve: every such
       // call is a 404, a final error, so exactly half of each job's cells fail.
-      await fleet.ds.query(`UPDATE jobs SET spec = jsonb_set(spec, '{models,1,name}', '"no-such-model"') WHERE id = ANY($1)`, [[a.id, b.id]]);
+      await fleet.ds.query(`UPDATE jobs SET spec = jsonb_set(spec, '{models,1,name}', '"no-such-model"') WHERE id = ANY($1)`, [
+        [a.id, b.id],
+      ]);
       await fleet.startInProcess();
       expect(await fleet.waitForJob(a.id, 20_000)).toBe('partially_completed');
       expect(await fleet.waitForJob(b.id, 20_000)).toBe('failed');
       expect(await fleet.states(a.id)).toEqual({ succeeded: 8, failed: 8 });
-      const finals = await fleet.ds.query(`SELECT count(*)::int AS n FROM execution_attempts WHERE job_id = $1 AND outcome = 'final_error' AND http_status = 404`, [a.id]);
+      const finals = await fleet.ds.query(
+        `SELECT count(*)::int AS n FROM execution_attempts WHERE job_id = $1 AND outcome = 'final_error' AND http_status = 404`,
+        [a.id],
+      );
       expect(finals[0].n).toBe(8);
     } finally {
       await fleet.close();

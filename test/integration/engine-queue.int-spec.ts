@@ -33,11 +33,13 @@ describe('engine queue repository on PostgreSQL', () => {
     const region = opts.region ?? `r-${randomUUID().slice(0, 8)}`;
     await ds.query(
       `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected) VALUES ($1, 'beacon', '{}', 'h', '{}'::jsonb, $2)`,
-      [jobId, cells]);
+      [jobId, cells],
+    );
     await ds.query(
       `INSERT INTO executions (job_id, question_id, model_id, region, trace_id, max_attempts)
        SELECT $1, 'q' || g, $3, $4, md5($1 || g), $5 FROM generate_series(1, $2) g`,
-      [jobId, cells, MODEL, region, opts.maxAttempts ?? 4]);
+      [jobId, cells, MODEL, region, opts.maxAttempts ?? 4],
+    );
     return { jobId, region };
   }
 
@@ -47,15 +49,29 @@ describe('engine queue repository on PostgreSQL', () => {
 
   function attemptStart(cell: ClaimedCell, runnerId: string): AttemptStart {
     return {
-      cell, runnerId, systemPrompt: 'system', userPrompt: `question ${cell.questionId}`, parameters: { model: MODEL },
-      promptHash: 'p', parametersHash: 'q', endpoint: 'http://127.0.0.1:1/v1', spanId: null,
+      cell,
+      runnerId,
+      systemPrompt: 'system',
+      userPrompt: `question ${cell.questionId}`,
+      parameters: { model: MODEL },
+      promptHash: 'p',
+      parametersHash: 'q',
+      endpoint: 'http://127.0.0.1:1/v1',
+      spanId: null,
     };
   }
 
   function call(response: string | null, httpStatus = 200): CallRecord {
     return {
-      httpStatus, latencyMs: 5, response, finishReason: response === null ? null : 'stop', inputTokens: 1, outputTokens: 1,
-      usage: null, upstreamRequestId: null, error: response === null ? { kind: 'http', message: 'HTTP 503' } : null,
+      httpStatus,
+      latencyMs: 5,
+      response,
+      finishReason: response === null ? null : 'stop',
+      inputTokens: 1,
+      outputTokens: 1,
+      usage: null,
+      upstreamRequestId: null,
+      error: response === null ? { kind: 'http', message: 'HTTP 503' } : null,
     };
   }
 
@@ -69,7 +85,10 @@ describe('engine queue repository on PostgreSQL', () => {
 
   /** Moves a lease's expiry into the past, as if its holder had stopped renewing `agoMs` ago. */
   async function expire(cellId: string, agoMs = 10_000): Promise<void> {
-    await ds.query(`UPDATE executions SET lease_expires_at = now() - make_interval(secs => $2::float8 / 1000) WHERE id = $1`, [cellId, agoMs]);
+    await ds.query(`UPDATE executions SET lease_expires_at = now() - make_interval(secs => $2::float8 / 1000) WHERE id = $1`, [
+      cellId,
+      agoMs,
+    ]);
   }
 
   async function row(cellId: string): Promise<Row> {
@@ -78,7 +97,9 @@ describe('engine queue repository on PostgreSQL', () => {
   }
 
   async function attempts(cellId: string): Promise<Row[]> {
-    const rows: Row[] = await ds.query('SELECT to_jsonb(a) AS j FROM execution_attempts a WHERE execution_id = $1 ORDER BY attempt', [cellId]);
+    const rows: Row[] = await ds.query('SELECT to_jsonb(a) AS j FROM execution_attempts a WHERE execution_id = $1 ORDER BY attempt', [
+      cellId,
+    ]);
     return rows.map((r) => r.j);
   }
 
@@ -103,7 +124,9 @@ describe('engine queue repository on PostgreSQL', () => {
     const running = await row(live.id);
     const openAttempt = (await attempts(live.id))[1];
     expect((await queue.heartbeat('runner-a', [{ id: lost.id, token: lost.leaseToken }], 30_000)).held.size).toBe(0);
-    expect(await queue.complete(lost, call('late answer from a'), { classification: 'answered', classificationRule: 'answered' })).toBe('fenced');
+    expect(await queue.complete(lost, call('late answer from a'), { classification: 'answered', classificationRule: 'answered' })).toBe(
+      'fenced',
+    );
     // The late answer is kept on the lost attempt's own row only, which stays lease_expired.
     expect((await attempts(live.id))[0]).toMatchObject({ outcome: 'lease_expired', response: 'late answer from a', runner_id: 'runner-a' });
     expect(await queue.fail(lost, call(null, 503), { kind: 'retry', delayMs: 0, outcome: 'retryable_error' })).toBe('fenced');
@@ -114,15 +137,26 @@ describe('engine queue repository on PostgreSQL', () => {
     expect(liveAttempt).toEqual(openAttempt);
     expect(liveAttempt).toMatchObject({ outcome: null, runner_id: 'runner-b' });
 
-    expect(await queue.complete(live, call('answer from b'), { classification: 'answered', classificationRule: 'answered' })).toBe('succeeded');
+    expect(await queue.complete(live, call('answer from b'), { classification: 'answered', classificationRule: 'answered' })).toBe(
+      'succeeded',
+    );
     const committed = await row(live.id);
-    expect(committed).toMatchObject({ state: 'succeeded', result_attempt: 2, response: 'answer from b', lease_token: null, failures: 0, lease_losses: 1 });
+    expect(committed).toMatchObject({
+      state: 'succeeded',
+      result_attempt: 2,
+      response: 'answer from b',
+      lease_token: null,
+      failures: 0,
+      lease_losses: 1,
+    });
     const audit = await attempts(live.id);
 
     // After the commit, neither the old token nor the spent one changes the cell or the succeeded attempt.
     for (const stale of [lost, live]) {
       expect((await queue.heartbeat('runner-x', [{ id: stale.id, token: stale.leaseToken }], 30_000)).held.size).toBe(0);
-      expect(await queue.complete(stale, call(`again ${stale.attempt}`), { classification: 'answered', classificationRule: 'answered' })).toBe('fenced');
+      expect(
+        await queue.complete(stale, call(`again ${stale.attempt}`), { classification: 'answered', classificationRule: 'answered' }),
+      ).toBe('fenced');
       expect(await queue.fail(stale, call(null, 503), { kind: 'fail', outcome: 'final_error' })).toBe('fenced');
       expect(await queue.release(stale, 'cancelled')).toBe(false);
     }
@@ -136,19 +170,24 @@ describe('engine queue repository on PostgreSQL', () => {
   it('reaps only leases expired beyond the grace, and never one renewed just before (or while) it runs', async () => {
     const { region } = await seed(6);
     const [expired, recent, valid, renewed, renewing, completing] = await Promise.all(
-      ['a', 'b', 'c', 'd', 'e', 'f'].map(async () => claimAndStart(region, 'runner-r')));
+      ['a', 'b', 'c', 'd', 'e', 'f'].map(async () => claimAndStart(region, 'runner-r')),
+    );
     await expire(expired!.id, 10_000);
     await expire(recent!.id, 1000); // expired, but within the reaper's 5 s grace
     for (const c of [renewed!, renewing!, completing!]) await expire(c.id, 10_000);
     // Renewed just before the reaper runs: no longer expired.
-    expect((await queue.heartbeat('runner-r', [{ id: renewed!.id, token: renewed!.leaseToken }], 30_000)).held).toEqual(new Set([renewed!.id]));
+    expect((await queue.heartbeat('runner-r', [{ id: renewed!.id, token: renewed!.leaseToken }], 30_000)).held).toEqual(
+      new Set([renewed!.id]),
+    );
 
     // A renewal and a completion in flight (uncommitted) while the reaper runs: SKIP LOCKED passes them by…
     const hb = await inTransaction();
     const done = await inTransaction();
     try {
       expect((await hb.repo.heartbeat('runner-r', [{ id: renewing!.id, token: renewing!.leaseToken }], 30_000)).held.size).toBe(1);
-      expect(await done.repo.complete(completing!, call('answer'), { classification: 'answered', classificationRule: 'answered' })).toBe('succeeded');
+      expect(await done.repo.complete(completing!, call('answer'), { classification: 'answered', classificationRule: 'answered' })).toBe(
+        'succeeded',
+      );
       expect(await queue.reap(500, 5000)).toBe(1);
       await hb.qr.commitTransaction();
       await done.qr.commitTransaction();
@@ -171,16 +210,18 @@ describe('engine queue repository on PostgreSQL', () => {
   it('lets 8 concurrent claimers over 500 cells claim each cell exactly once', async () => {
     const { jobId, region } = await seed(500);
     const claimed: string[][] = Array.from({ length: 8 }, () => []);
-    await Promise.all(claimed.map(async (mine, i) => {
-      for (let empty = 0; empty < 2;) {
-        const cells = await claim(region, `claimer-${i}`, 1 + ((i + mine.length) % 7));
-        if (cells.length === 0) empty++;
-        else {
-          await queue.startAttempts(cells.map((c) => attemptStart(c, `claimer-${i}`)));
-          mine.push(...cells.map((c) => c.id));
+    await Promise.all(
+      claimed.map(async (mine, i) => {
+        for (let empty = 0; empty < 2;) {
+          const cells = await claim(region, `claimer-${i}`, 1 + ((i + mine.length) % 7));
+          if (cells.length === 0) empty++;
+          else {
+            await queue.startAttempts(cells.map((c) => attemptStart(c, `claimer-${i}`)));
+            mine.push(...cells.map((c) => c.id));
+          }
         }
-      }
-    }));
+      }),
+    );
     const all = claimed.flat();
     expect(all).toHaveLength(500);
     expect(new Set(all).size).toBe(500);
@@ -189,11 +230,13 @@ describe('engine queue repository on PostgreSQL', () => {
       `SELECT count(*) FILTER (WHERE state = 'running' AND attempts = 1)::int AS once,
               (SELECT count(*)::int FROM execution_attempts WHERE job_id = $1) AS attempt_rows,
               (SELECT count(DISTINCT lease_token)::int FROM executions WHERE job_id = $1) AS tokens
-         FROM executions WHERE job_id = $1`, [jobId]);
+         FROM executions WHERE job_id = $1`,
+      [jobId],
+    );
     expect(r).toEqual({ once: 500, attempt_rows: 500, tokens: 500 });
   });
 
-  it('closes a reaped cell\'s open attempt as lease_expired and counts one lease loss, not a failure', async () => {
+  it("closes a reaped cell's open attempt as lease_expired and counts one lease loss, not a failure", async () => {
     const { region } = await seed(2);
     const cell = await claimAndStart(region, 'runner-dead');
     // Claimed but crashed before writing its attempt row: reaped all the same, with no attempt to close.
@@ -203,8 +246,15 @@ describe('engine queue repository on PostgreSQL', () => {
     expect(await queue.reap(500, 1000)).toBe(2);
 
     expect(await row(cell.id)).toMatchObject({
-      state: 'pending', failures: 0, lease_losses: 1, attempts: 1, lease_token: null, lease_owner: null, lease_expires_at: null,
-      finished_at: null, last_error: { kind: 'lease_expired', owner: 'runner-dead', attempt: 1, leaseLosses: 1 },
+      state: 'pending',
+      failures: 0,
+      lease_losses: 1,
+      attempts: 1,
+      lease_token: null,
+      lease_owner: null,
+      lease_expires_at: null,
+      finished_at: null,
+      last_error: { kind: 'lease_expired', owner: 'runner-dead', attempt: 1, leaseLosses: 1 },
     });
     const [a] = await attempts(cell.id);
     expect(a).toMatchObject({ outcome: 'lease_expired', runner_id: 'runner-dead' });
@@ -221,7 +271,7 @@ describe('engine queue repository on PostgreSQL', () => {
     expect(again[0]).toMatchObject({ attempt: 2, failures: 0, leaseLosses: 1 });
   });
 
-  it('defect 13.11d: calls lost with a crashed runner\'s lease do not count against max_attempts; the cell fails after maxLeaseLosses of them', async () => {
+  it("defect 13.11d: calls lost with a crashed runner's lease do not count against max_attempts; the cell fails after maxLeaseLosses of them", async () => {
     const { region } = await seed(1, { maxAttempts: 2 });
     // Two crashes mid-call: max_attempts (2) is not spent, the cell stays in the queue.
     for (const runner of ['runner-1', 'runner-2']) {
@@ -243,8 +293,18 @@ describe('engine queue repository on PostgreSQL', () => {
     expect(await queue.reap(500, 1000, 3)).toBe(1);
     const failed = await row(cellId);
     expect(failed).toMatchObject({
-      state: 'failed', failures: 1, lease_losses: 3, max_attempts: 2, lease_token: null, result_attempt: null,
-      last_error: { kind: 'lease_expired', owner: 'runner-4', leaseLosses: 3, message: expect.stringContaining('lost with their runner\'s lease 3 times') },
+      state: 'failed',
+      failures: 1,
+      lease_losses: 3,
+      max_attempts: 2,
+      lease_token: null,
+      result_attempt: null,
+      last_error: {
+        kind: 'lease_expired',
+        owner: 'runner-4',
+        leaseLosses: 3,
+        message: expect.stringContaining("lost with their runner's lease 3 times"),
+      },
     });
     expect(failed.finished_at).not.toBeNull();
     expect((await attempts(cellId)).map((a) => a.outcome)).toEqual(['lease_expired', 'lease_expired', 'retryable_error', 'lease_expired']);
@@ -265,7 +325,12 @@ describe('engine queue repository on PostgreSQL', () => {
     const second = await claimAndStart(region, 'runner-fencing-2');
     expect(second).toMatchObject({ id: cell.id, leaseLosses: 1, failures: 0 });
     expect(await queue.abandon(second, aborted, 2)).toBe('failed');
-    expect(await row(cell.id)).toMatchObject({ state: 'failed', failures: 0, lease_losses: 2, last_error: { kind: 'lease_expired', leaseLosses: 2 } });
+    expect(await row(cell.id)).toMatchObject({
+      state: 'failed',
+      failures: 0,
+      lease_losses: 2,
+      last_error: { kind: 'lease_expired', leaseLosses: 2 },
+    });
   });
 
   it('review: a call abandoned while losing its lease is stored with its secrets hidden, like a completed or failed one', async () => {
@@ -273,13 +338,21 @@ describe('engine queue repository on PostgreSQL', () => {
     const cell = await claimAndStart(region, 'runner-abandon-secret');
     const key = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx0123';
     const echoed: CallRecord = {
-      ...call(null, 0), httpStatus: null,
-      error: { kind: 'aborted', message: `aborted: lease_lost after upstream said: Incorrect API key provided: Bearer ${key}`, detail: { key } },
+      ...call(null, 0),
+      httpStatus: null,
+      error: {
+        kind: 'aborted',
+        message: `aborted: lease_lost after upstream said: Incorrect API key provided: Bearer ${key}`,
+        detail: { key },
+      },
     };
     expect(await queue.abandon(cell, echoed, 2)).toBe('pending');
     const [attempt] = await attempts(cell.id);
     expect(JSON.stringify(attempt)).not.toContain(key);
-    expect(attempt).toMatchObject({ outcome: 'lease_expired', error: { kind: 'aborted', message: expect.stringContaining('Bearer [REDACTED]'), detail: { key: '[REDACTED]' } } });
+    expect(attempt).toMatchObject({
+      outcome: 'lease_expired',
+      error: { kind: 'aborted', message: expect.stringContaining('Bearer [REDACTED]'), detail: { key: '[REDACTED]' } },
+    });
   });
 
   it('runs concurrent reapers over 100 expired leases and reaps each exactly once', async () => {
@@ -287,12 +360,16 @@ describe('engine queue repository on PostgreSQL', () => {
     const cells = await claim(region, 'runner-gone', 100);
     await queue.startAttempts(cells.map((c) => attemptStart(c, 'runner-gone')));
     await ds.query(`UPDATE executions SET lease_expires_at = now() - interval '10 seconds' WHERE job_id = $1`, [jobId]);
-    const counts = await Promise.all(Array.from({ length: 4 }, () => queue.reap(30, 1000).then(async (n) => n + await queue.reap(100, 1000))));
+    const counts = await Promise.all(
+      Array.from({ length: 4 }, () => queue.reap(30, 1000).then(async (n) => n + (await queue.reap(100, 1000)))),
+    );
     expect(counts.reduce((a, b) => a + b, 0)).toBe(100);
     const [r]: Row[] = await ds.query(
       `SELECT count(*) FILTER (WHERE state = 'pending' AND lease_losses = 1 AND failures = 0)::int AS reaped_once,
               (SELECT count(*)::int FROM execution_attempts WHERE job_id = $1 AND outcome = 'lease_expired') AS closed
-         FROM executions WHERE job_id = $1`, [jobId]);
+         FROM executions WHERE job_id = $1`,
+      [jobId],
+    );
     expect(r).toEqual({ reaped_once: 100, closed: 100 });
   });
 });

@@ -43,10 +43,18 @@ describe('engine: daemons racing on one job', () => {
     const { status, inv, calls } = await raceOneJob(2, spec);
     expect(status).toBe('completed');
     expect(inv).toMatchObject({
-      cells: 2000, terminal: 2000, succeeded: 2000, running: 0, pending: 0,
-      cellsWithMoreThanOneSucceededAttempt: 0, cellsWithResultButNotSucceeded: 0, succeededWithoutMatchingAttempt: 0,
+      cells: 2000,
+      terminal: 2000,
+      succeeded: 2000,
+      running: 0,
+      pending: 0,
+      cellsWithMoreThanOneSucceededAttempt: 0,
+      cellsWithResultButNotSucceeded: 0,
+      succeededWithoutMatchingAttempt: 0,
       overlapping: { total: 0, involvingLostLease: 0, other: 0 },
-      attemptsByOutcome: { succeeded: 2000 }, openAttempts: 0, attemptsPerCell: { 1: 2000 },
+      attemptsByOutcome: { succeeded: 2000 },
+      openAttempts: 0,
+      attemptsPerCell: { 1: 2000 },
     });
     // The five repeats of a question share their prompts, so the simulator counts them under one key: exactly
     // five calls per key, 2,000 in all, and none beyond the number of cells (extraCalls per job = 0).
@@ -60,10 +68,18 @@ describe('engine: daemons racing on one job', () => {
     const { status, inv, calls } = await raceOneJob(3, spec);
     expect(status).toBe('completed');
     expect(inv).toMatchObject({
-      cells: 2000, terminal: 2000, succeeded: 2000, running: 0, pending: 0,
-      cellsWithMoreThanOneSucceededAttempt: 0, cellsWithResultButNotSucceeded: 0, succeededWithoutMatchingAttempt: 0,
+      cells: 2000,
+      terminal: 2000,
+      succeeded: 2000,
+      running: 0,
+      pending: 0,
+      cellsWithMoreThanOneSucceededAttempt: 0,
+      cellsWithResultButNotSucceeded: 0,
+      succeededWithoutMatchingAttempt: 0,
       overlapping: { total: 0, involvingLostLease: 0, other: 0 },
-      attemptsByOutcome: { succeeded: 2000 }, openAttempts: 0, attemptsPerCell: { 1: 2000 },
+      attemptsByOutcome: { succeeded: 2000 },
+      openAttempts: 0,
+      attemptsPerCell: { 1: 2000 },
     });
     // Every prompt is distinct here, so the simulator's own counters must show no call beyond the first.
     const stats = fleet.sim.stats();

@@ -11,7 +11,10 @@ const REGION = 'us-east';
 /** A spec whose question `i` carries `faults[i]` (a `#fault:<mode>:<n>` tag, or '' for a normal answer). */
 function faultSpec(id: string, faults: string[], extra: Partial<JobSpecInput> = {}): JobSpecInput {
   return {
-    id, models: [MODEL], regions: [REGION], max_attempts: 4,
+    id,
+    models: [MODEL],
+    regions: [REGION],
+    max_attempts: 4,
     constraints: { min_success_rate: 0, min_regions: 1 },
     questions: faults.map((f, i) => ({ id: `q${i + 1}`, text: `[${id}] Question ${i + 1}: what is 2 + 2? ${f}`.trim() })),
     ...extra,
@@ -27,7 +30,9 @@ async function cells(fleet: Fleet, up: HostileUpstream, jobId: string): Promise<
                         'error', a.error, 'response', a.response, 'usage', a.usage, 'finish_reason', a.finish_reason,
                         'storage_note', a.storage_note) ORDER BY a.attempt)
                         FROM execution_attempts a WHERE a.execution_id = e.id), '[]'::jsonb) AS attempts
-       FROM executions e WHERE e.job_id = $1 ORDER BY e.question_id`, [jobId]);
+       FROM executions e WHERE e.job_id = $1 ORDER BY e.question_id`,
+    [jobId],
+  );
   return rows.map((r) => ({ ...r, calls: up.calls.get(`${r.region}|${MODEL}|${r.user_prompt}`) ?? 0 }));
 }
 
@@ -53,15 +58,25 @@ describe('engine against a misbehaving upstream (real HTTP on 127.0.0.1)', () =>
     const fleet = await hostileFleet('content_nul', up);
     try {
       await fleet.startInProcess({ leaseMs: 3000 });
-      const job = await fleet.submit(faultSpec(`nul-${randomUUID().slice(0, 8)}`, [
-        '#fault:nul-content:all', '#fault:nul-error:all', '#fault:bad-utf8:all', '#fault:nul-5xx:1',
-      ]));
+      const job = await fleet.submit(
+        faultSpec(`nul-${randomUUID().slice(0, 8)}`, [
+          '#fault:nul-content:all',
+          '#fault:nul-error:all',
+          '#fault:bad-utf8:all',
+          '#fault:nul-5xx:1',
+        ]),
+      );
       await fleet.waitForJob(job.id, 60_000);
       const [content, error, badUtf8, retried] = await cells(fleet, up, job.id);
       debug('defect 6', { content, error, badUtf8, retried });
 
       // The answer is the cell's result, with what PostgreSQL cannot hold replaced; one call, one attempt.
-      expect(content).toMatchObject({ state: 'succeeded', calls: 1, response: 'before\ufffdafter \ufffd lone', finish_reason: 'stop\ufffd' });
+      expect(content).toMatchObject({
+        state: 'succeeded',
+        calls: 1,
+        response: 'before\ufffdafter \ufffd lone',
+        finish_reason: 'stop\ufffd',
+      });
       expect(content!.attempts).toHaveLength(1);
       expect(content!.attempts[0]).toMatchObject({ outcome: 'succeeded', http_status: 200, response: 'before\ufffdafter \ufffd lone' });
       expect(content!.attempts[0].usage).toMatchObject({ 'odd\ufffdkey': 'v\ufffdal', note: '\ufffd' });
@@ -82,7 +97,10 @@ describe('engine against a misbehaving upstream (real HTTP on 127.0.0.1)', () =>
 
       // A retryable 503 with NUL in its body is recorded and retried like any other.
       expect(retried).toMatchObject({ state: 'succeeded', calls: 2 });
-      expect(retried!.attempts.map((a: Row) => [a.outcome, a.http_status])).toEqual([['retryable_error', 503], ['succeeded', 200]]);
+      expect(retried!.attempts.map((a: Row) => [a.outcome, a.http_status])).toEqual([
+        ['retryable_error', 503],
+        ['succeeded', 200],
+      ]);
       expect(retried!.attempts[0].response).toMatch(/\ufffd\ufffdA\ufffd$/);
       expect(retried!.attempts[0].storage_note).toMatch(/^3 characters .* replaced by U\+FFFD in response$/);
 
@@ -118,16 +136,26 @@ describe('engine against a misbehaving upstream (real HTTP on 127.0.0.1)', () =>
     const fleet = await hostileFleet('retry_after', up);
     try {
       const capMs = 4000;
-      const runner = await fleet.startInProcess({ leaseMs: 3000, config: { ...fleet.config, limits: { ...fleet.config.limits, maxRetryAfterMs: capMs } } });
+      const runner = await fleet.startInProcess({
+        leaseMs: 3000,
+        config: { ...fleet.config, limits: { ...fleet.config.limits, maxRetryAfterMs: capMs } },
+      });
       const job = await fleet.submit(faultSpec(`ra-${randomUUID().slice(0, 8)}`, ['#fault:retry-after-100000:1', '']));
-      const parked = await waitFor('the rate-limited cell to show as waiting in the job view', async () => {
-        const view = await (await fetch(`${runner.url}/api/v1/jobs/${job.id}`)).json() as Row;
-        return view.waiting?.cells === 1 ? view : null;
-      }, 20_000, () => fleet.diagnose(job.id));
+      const parked = await waitFor(
+        'the rate-limited cell to show as waiting in the job view',
+        async () => {
+          const view = (await (await fetch(`${runner.url}/api/v1/jobs/${job.id}`)).json()) as Row;
+          return view.waiting?.cells === 1 ? view : null;
+        },
+        20_000,
+        () => fleet.diagnose(job.id),
+      );
       expect(parked.waiting.nextAt).toBe(parked.waiting.lastAt);
       const [first]: Row[] = await fleet.ds.query(
         `SELECT a.ended_at, a.error, e.run_after FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
-          WHERE a.job_id = $1 AND a.http_status = 429`, [job.id]);
+          WHERE a.job_id = $1 AND a.http_status = 429`,
+        [job.id],
+      );
       // Parked until the capped time exactly (both times from the database clock, written by one statement).
       expect(Date.parse(parked.waiting.nextAt)).toBe(new Date(first!.run_after).getTime());
       expect(new Date(first!.run_after).getTime() - new Date(first!.ended_at).getTime()).toBeGreaterThanOrEqual(capMs);
@@ -136,9 +164,9 @@ describe('engine against a misbehaving upstream (real HTTP on 127.0.0.1)', () =>
       expect(first!.error.message).toContain('Retry-After 100000 s cut to 4 s');
 
       expect(await fleet.waitForJob(job.id, 30_000)).toBe('completed');
-      const done = await (await fetch(`${runner.url}/api/v1/jobs/${job.id}`)).json() as Row;
+      const done = (await (await fetch(`${runner.url}/api/v1/jobs/${job.id}`)).json()) as Row;
       expect(done.waiting).toEqual({ cells: 0, nextAt: null, lastAt: null });
-      const timeline = await (await fetch(`${runner.url}/api/v1/jobs/${job.id}/timeline`)).json() as Row;
+      const timeline = (await (await fetch(`${runner.url}/api/v1/jobs/${job.id}/timeline`)).json()) as Row;
       const errors = timeline.lanes.flatMap((l: Row) => l.attempts.map((a: Row) => a.error)).filter(Boolean);
       expect(errors).toEqual([expect.stringContaining('Retry-After 100000 s cut to 4 s')]);
     } finally {
@@ -150,13 +178,22 @@ describe('engine against a misbehaving upstream (real HTTP on 127.0.0.1)', () =>
     const up = await upstream();
     const fleet = await hostileFleet('too_large', up, 20_000);
     try {
-      await fleet.startInProcess({ leaseMs: 3000, config: { ...fleet.config, limits: { ...fleet.config.limits, maxResponseBytes: 1024 * 1024 } } });
+      await fleet.startInProcess({
+        leaseMs: 3000,
+        config: { ...fleet.config, limits: { ...fleet.config.limits, maxResponseBytes: 1024 * 1024 } },
+      });
       const job = await fleet.submit(faultSpec(`big-${randomUUID().slice(0, 8)}`, ['#fault:huge:all', '#fault:huge-length:all', '']));
       await fleet.waitForJob(job.id, 60_000);
       const [huge, announced, plain] = await cells(fleet, up, job.id);
       for (const c of [huge!, announced!]) {
         expect(c).toMatchObject({ state: 'failed', calls: 1, last_error: { kind: 'response_too_large' } });
-        expect(c.attempts).toEqual([expect.objectContaining({ outcome: 'final_error', http_status: 200, error: expect.objectContaining({ kind: 'response_too_large' }) })]);
+        expect(c.attempts).toEqual([
+          expect.objectContaining({
+            outcome: 'final_error',
+            http_status: 200,
+            error: expect.objectContaining({ kind: 'response_too_large' }),
+          }),
+        ]);
       }
       expect(plain).toMatchObject({ state: 'succeeded', calls: 1 });
       // Read up to the cap, then the connection was dropped: far from the 50 MB offered.
@@ -171,7 +208,9 @@ describe('engine against a misbehaving upstream (real HTTP on 127.0.0.1)', () =>
     try {
       // A small response cap, so that reading up to it stays well within the 1.5 s call timeout on a loaded machine.
       const runner = await fleet.startInProcess({
-        leaseMs: 3000, breakerHalfOpenMs: 1000, config: { ...fleet.config, limits: { ...fleet.config.limits, maxResponseBytes: 256 * 1024 } },
+        leaseMs: 3000,
+        breakerHalfOpenMs: 1000,
+        config: { ...fleet.config, limits: { ...fleet.config.limits, maxResponseBytes: 256 * 1024 } },
       });
       // Each fault hits a cell's first call only (then the upstream answers), three cells each, all in flight at once.
       const faults = ['hang-headers', 'hang-body', 'reset', 'nul-5xx', 'huge', 'huge-length', 'nul-content', 'bad-utf8'];
@@ -183,14 +222,27 @@ describe('engine against a misbehaving upstream (real HTTP on 127.0.0.1)', () =>
 
       const inv = await fleet.invariants(job.id);
       expect(inv).toMatchObject({
-        cells: 27, terminal: 27, running: 0, pending: 0, openAttempts: 0, cellsWithMoreThanOneSucceededAttempt: 0,
-        cellsWithResultButNotSucceeded: 0, succeededWithoutMatchingAttempt: 0, resultNotFromItsAttempt: 0,
-        overlapping: { total: 0, involvingLostLease: 0, other: 0 }, cellsCountedAttemptsOverMax: 0,
+        cells: 27,
+        terminal: 27,
+        running: 0,
+        pending: 0,
+        openAttempts: 0,
+        cellsWithMoreThanOneSucceededAttempt: 0,
+        cellsWithResultButNotSucceeded: 0,
+        succeededWithoutMatchingAttempt: 0,
+        resultNotFromItsAttempt: 0,
+        overlapping: { total: 0, involvingLostLease: 0, other: 0 },
+        cellsCountedAttemptsOverMax: 0,
       });
       expect(inv.attemptsByOutcome).not.toHaveProperty('lease_expired');
       // Every upstream call is an attempt with a recorded outcome: no extra calls (the bound is the calls in flight at
       // the fault; nothing was lost here, so it is zero).
-      const extra = all.reduce((n, c) => n + Math.max(0, c.calls - c.attempts.filter((a: Row) => ['succeeded', 'retryable_error', 'final_error'].includes(a.outcome)).length), 0);
+      const extra = all.reduce(
+        (n, c) =>
+          n +
+          Math.max(0, c.calls - c.attempts.filter((a: Row) => ['succeeded', 'retryable_error', 'final_error'].includes(a.outcome)).length),
+        0,
+      );
       expect(extra).toBe(0);
 
       const byFault = (f: string) => all.filter((c) => String(c.user_prompt).includes(`#fault:${f}:`));
@@ -200,7 +252,10 @@ describe('engine against a misbehaving upstream (real HTTP on 127.0.0.1)', () =>
           expect(c).toMatchObject({ state: 'succeeded', calls: 2 });
           // Deferred claims (the breaker opened on the burst of health failures) are no calls.
           const calls = c.attempts.filter((a: Row) => a.outcome !== 'deferred');
-          expect(calls.map((a: Row) => [a.outcome, a.error?.kind ?? null])).toEqual([['retryable_error', kind], ['succeeded', null]]);
+          expect(calls.map((a: Row) => [a.outcome, a.error?.kind ?? null])).toEqual([
+            ['retryable_error', kind],
+            ['succeeded', null],
+          ]);
         }
       }
       for (const f of ['huge', 'huge-length']) {

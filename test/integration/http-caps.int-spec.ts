@@ -19,11 +19,18 @@ interface Opened {
 function get(base: string, path: string, localAddress = '127.0.0.1'): Promise<Opened> {
   return new Promise((resolve, reject) => {
     const req = http.get(`${base}${path}`, { localAddress, agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
-      const opened: Opened = { status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] ?? null, body: '', close: () => req.destroy() };
+      const opened: Opened = {
+        status: res.statusCode ?? 0,
+        retryAfter: res.headers['retry-after'] ?? null,
+        body: '',
+        close: () => req.destroy(),
+      };
       res.on('error', () => undefined);
       if (String(res.headers['content-type']).startsWith('text/event-stream')) return resolve(opened);
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { opened.body += c; });
+      res.on('data', (c: string) => {
+        opened.body += c;
+      });
       res.on('end', () => resolve(opened));
     });
     req.on('error', reject);
@@ -38,8 +45,12 @@ function limited(limits: Partial<BeaconConfig['limits']>): BeaconConfig {
 describe('defect 13.11c: live-event streams and HTTP connections are capped, 503 with Retry-After past the cap', () => {
   describe('live-event streams', () => {
     let runner: TestRunner;
-    beforeAll(async () => { runner = await startTestRunner(limited({ maxEventStreams: 4, maxEventStreamsPerClient: 2 })); });
-    afterAll(async () => { await runner?.close(); });
+    beforeAll(async () => {
+      runner = await startTestRunner(limited({ maxEventStreams: 4, maxEventStreamsPerClient: 2 }));
+    });
+    afterAll(async () => {
+      await runner?.close();
+    });
 
     it('defect 13.11c: caps streams per client address and in total, and frees a slot when a stream ends', async () => {
       const open: Opened[] = [];
@@ -49,7 +60,10 @@ describe('defect 13.11c: live-event streams and HTTP connections are capped, 503
         // A third stream from the same address: refused, naming the limit, with a time to come back.
         const perClient = await get(runner.baseUrl, '/api/v1/events', '127.0.0.1');
         expect(perClient).toMatchObject({ status: 503, retryAfter: '5' });
-        expect(JSON.parse(perClient.body)).toMatchObject({ error: 'unavailable', message: expect.stringContaining('limits.maxEventStreamsPerClient = 2') });
+        expect(JSON.parse(perClient.body)).toMatchObject({
+          error: 'unavailable',
+          message: expect.stringContaining('limits.maxEventStreamsPerClient = 2'),
+        });
 
         for (const addr of ['127.0.0.2', '127.0.0.2']) open.push(await get(runner.baseUrl, '/api/v1/events', addr));
         expect(open.map((o) => o.status)).toEqual([200, 200, 200, 200]);
@@ -77,22 +91,32 @@ describe('defect 13.11c: live-event streams and HTTP connections are capped, 503
 
   describe('live-event streams whose clients leave during setup', () => {
     let runner: TestRunner;
-    beforeAll(async () => { runner = await startTestRunner(limited({ maxEventStreams: 4, maxEventStreamsPerClient: 2 })); });
-    afterAll(async () => { await runner?.close(); });
+    beforeAll(async () => {
+      runner = await startTestRunner(limited({ maxEventStreams: 4, maxEventStreamsPerClient: 2 }));
+    });
+    afterAll(async () => {
+      await runner?.close();
+    });
 
     it('review 16: clients that disconnect while their stream is being set up leave no slot held', async () => {
       const port = Number(new URL(runner.baseUrl).port);
       // Rounds of clients that send the request and vanish at once: the first round arrives while the daemon is still
       // starting its LISTEN connection, the others while their requests are between the guard and the stream.
       for (let round = 0; round < 5; round++) {
-        await Promise.all(Array.from({ length: 10 }, (_, i) => new Promise<void>((resolve) => {
-          const s = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.4' }, () => {
-            s.write('GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
-            setTimeout(() => s.destroy(), i % 3);
-          });
-          s.on('error', () => undefined);
-          s.on('close', () => resolve());
-        })));
+        await Promise.all(
+          Array.from(
+            { length: 10 },
+            (_, i) =>
+              new Promise<void>((resolve) => {
+                const s = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.4' }, () => {
+                  s.write('GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
+                  setTimeout(() => s.destroy(), i % 3);
+                });
+                s.on('error', () => undefined);
+                s.on('close', () => resolve());
+              }),
+          ),
+        );
       }
       // The address still gets its two streams (and the daemon its four).
       const open: Opened[] = [];
@@ -113,18 +137,24 @@ describe('defect 13.11c: live-event streams and HTTP connections are capped, 503
 
   describe('connections', () => {
     let runner: TestRunner;
-    beforeAll(async () => { runner = await startTestRunner(limited({ maxConnections: 8 })); });
-    afterAll(async () => { await runner?.close(); });
+    beforeAll(async () => {
+      runner = await startTestRunner(limited({ maxConnections: 8 }));
+    });
+    afterAll(async () => {
+      await runner?.close();
+    });
 
     it('defect 13.11c: a connection past limits.maxConnections gets 503 with Retry-After and changes nothing; capacity returns as connections close', async () => {
       const port = Number(new URL(runner.baseUrl).port);
       const idle: net.Socket[] = [];
       try {
         for (let i = 0; i < 8; i++) {
-          idle.push(await new Promise<net.Socket>((resolve, reject) => {
-            const s = net.connect(port, '127.0.0.1', () => resolve(s));
-            s.on('error', reject);
-          }));
+          idle.push(
+            await new Promise<net.Socket>((resolve, reject) => {
+              const s = net.connect(port, '127.0.0.1', () => resolve(s));
+              s.on('error', reject);
+            }),
+          );
         }
         // Connections are counted as the server accepts them: wait until it has accepted all eight.
         const server = runner.app.getHttpServer() as http.Server;
@@ -135,8 +165,14 @@ describe('defect 13.11c: live-event streams and HTTP connections are capped, 503
         }
         const before = await runner.ds.query('SELECT count(*)::int AS n FROM jobs');
         const refused = await fetch(`${runner.baseUrl}/api/v1/jobs`, {
-          method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ id: 'over-cap', questions: [{ id: 'q1', text: 'What is 2 + 2?' }], models: ['llama3.2-1b'], regions: ['us-east'] }),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            id: 'over-cap',
+            questions: [{ id: 'q1', text: 'What is 2 + 2?' }],
+            models: ['llama3.2-1b'],
+            regions: ['us-east'],
+          }),
         });
         expect(refused.status).toBe(503);
         expect(refused.headers.get('retry-after')).toBe('5');
@@ -166,15 +202,17 @@ describe('defect 13.11c: live-event streams and HTTP connections are capped, 503
       const extra: { socket: net.Socket; text: string; closedAfterMs: number | null }[] = [];
       // Start from no open connection (keep-alive ones of earlier requests close after the server's keepAliveTimeout).
       for (let i = 0; i < 200; i++) {
-        if (await new Promise<number>((resolve) => server.getConnections((_e, c) => resolve(c))) === 0) break;
+        if ((await new Promise<number>((resolve) => server.getConnections((_e, c) => resolve(c)))) === 0) break;
         await new Promise((r) => setTimeout(r, 50));
       }
       try {
         for (let i = 0; i < CAP + HEADROOM; i++) {
-          held.push(await new Promise<net.Socket>((resolve, reject) => {
-            const s = net.connect(port, '127.0.0.1', () => resolve(s));
-            s.on('error', reject);
-          }));
+          held.push(
+            await new Promise<net.Socket>((resolve, reject) => {
+              const s = net.connect(port, '127.0.0.1', () => resolve(s));
+              s.on('error', reject);
+            }),
+          );
         }
         for (let i = 0; i < 100; i++) {
           const n = await new Promise<number>((resolve) => server.getConnections((_e, c) => resolve(c)));
@@ -183,18 +221,32 @@ describe('defect 13.11c: live-event streams and HTTP connections are capped, 503
         }
         // Idle connections past cap + headroom: each must be closed at once, not held until it sends a request.
         const t0 = performance.now();
-        await Promise.all(Array.from({ length: EXTRA }, () => new Promise<void>((resolve) => {
-          const s = net.connect(port, '127.0.0.1');
-          const entry = { socket: s, text: '', closedAfterMs: null as number | null };
-          extra.push(entry);
-          s.setEncoding('latin1');
-          s.on('data', (c: string) => { entry.text += c; });
-          s.on('error', () => undefined);
-          s.on('close', () => { entry.closedAfterMs = performance.now() - t0; resolve(); });
-          // Generous bound: "at once" on a busy 2-core machine; the unfixed guard holds them for headersTimeout (60 s).
-          setTimeout(resolve, 5_000);
-        })));
-        if (process.env.BEACON_TEST_VERBOSE) process.stderr.write(`past cap + headroom: ${EXTRA} idle connections closed within ${Math.max(...extra.map((e) => e.closedAfterMs ?? Infinity)).toFixed(0)} ms\n`);
+        await Promise.all(
+          Array.from(
+            { length: EXTRA },
+            () =>
+              new Promise<void>((resolve) => {
+                const s = net.connect(port, '127.0.0.1');
+                const entry = { socket: s, text: '', closedAfterMs: null as number | null };
+                extra.push(entry);
+                s.setEncoding('latin1');
+                s.on('data', (c: string) => {
+                  entry.text += c;
+                });
+                s.on('error', () => undefined);
+                s.on('close', () => {
+                  entry.closedAfterMs = performance.now() - t0;
+                  resolve();
+                });
+                // Generous bound: "at once" on a busy 2-core machine; the unfixed guard holds them for headersTimeout (60 s).
+                setTimeout(resolve, 5_000);
+              }),
+          ),
+        );
+        if (process.env.BEACON_TEST_VERBOSE)
+          process.stderr.write(
+            `past cap + headroom: ${EXTRA} idle connections closed within ${Math.max(...extra.map((e) => e.closedAfterMs ?? Infinity)).toFixed(0)} ms\n`,
+          );
         expect(extra.filter((e) => e.closedAfterMs === null).length).toBe(0);
         for (const e of extra) {
           expect(e.text).toMatch(/^HTTP\/1\.1 503 /);

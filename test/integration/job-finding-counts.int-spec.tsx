@@ -21,14 +21,31 @@ function exportWith(jobspecId: string, legacyJobId: number, questions: number, c
   for (let i = 0; i < questions; i++) {
     for (let c = 0; c < copies(i); c++) {
       const at = new Date(Date.UTC(2025, 8, 30, 15, 0, 0) + id * 1000).toISOString();
-      executions.push({ id: id++, status: 'completed', region: 'us-east', model_id: 'm1', question_id: `q${i}`,
-        created_at: at, started_at: at, completed_at: at, output: { response: `answer ${c}`, provider: 'p' } });
+      executions.push({
+        id: id++,
+        status: 'completed',
+        region: 'us-east',
+        model_id: 'm1',
+        question_id: `q${i}`,
+        created_at: at,
+        started_at: at,
+        completed_at: at,
+        output: { response: `answer ${c}`, provider: 'p' },
+      });
     }
   }
   return {
-    job: { id: legacyJobId, jobspec_id: jobspecId, status: 'completed', created_at: '2025-09-30T15:00:00Z',
-      jobspec_data: { questions: Array.from({ length: questions }, (_, i) => ({ id: `q${i}`, text: `Question ${i}?` })),
-        metadata: { models: ['m1'] }, constraints: { regions: ['us-east'] } } },
+    job: {
+      id: legacyJobId,
+      jobspec_id: jobspecId,
+      status: 'completed',
+      created_at: '2025-09-30T15:00:00Z',
+      jobspec_data: {
+        questions: Array.from({ length: questions }, (_, i) => ({ id: `q${i}`, text: `Question ${i}?` })),
+        metadata: { models: ['m1'] },
+        constraints: { regions: ['us-east'] },
+      },
+    },
     executions,
   };
 }
@@ -56,9 +73,10 @@ async function reconcile(runner: TestRunner, jobId: string): Promise<void> {
 }
 
 /** What the TUI used to compute on the client from the findings it fetched: surplus copies per duplicate finding. */
-const duplicatesOf = (findings: readonly FindingView[]) => findings
-  .filter((f) => f.ruleId === 'duplicate_cell' || f.ruleId === 'duplicate_results')
-  .reduce((n, f) => n + Number(f.evidence.count ?? 2) - 1, 0);
+const duplicatesOf = (findings: readonly FindingView[]) =>
+  findings
+    .filter((f) => f.ruleId === 'duplicate_cell' || f.ruleId === 'duplicate_results')
+    .reduce((n, f) => n + Number(f.evidence.count ?? 2) - 1, 0);
 
 /** The jobs listing carries each job's open findings and duplicate count, computed by the database. */
 describe('job finding counts', () => {
@@ -104,7 +122,9 @@ describe('job finding counts', () => {
       `UPDATE executions x SET superseded_by = k.id
          FROM executions k
         WHERE x.job_id = $1 AND k.job_id = $1 AND k.question_id = x.question_id AND k.legacy_id < x.legacy_id
-          AND x.question_id = ANY($2::text[])`, [BIG, Array.from({ length: 100 }, (_, i) => `q${i}`)]);
+          AND x.question_id = ANY($2::text[])`,
+      [BIG, Array.from({ length: 100 }, (_, i) => `q${i}`)],
+    );
     await reconcile(runner, BIG);
     const open = await allOpenFindings(api, BIG);
     expect(open.filter((f) => f.ruleId === 'duplicate_cell')).toHaveLength(1050);
@@ -113,7 +133,7 @@ describe('job finding counts', () => {
     expect(big.findings.duplicates).toBe(1100);
   });
 
-  it('shows the counts in the TUI\'s Jobs screen', async () => {
+  it("shows the counts in the TUI's Jobs screen", async () => {
     const big = await summary(BIG);
     const ui = render(<App api={api} theme={{ color: false }} />);
     try {

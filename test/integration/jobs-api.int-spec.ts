@@ -20,8 +20,12 @@ function spec(over: Record<string, unknown> = {}): Record<string, unknown> {
 
 describe('POST /api/v1/jobs', () => {
   let runner: TestRunner;
-  beforeAll(async () => { runner = await startTestRunner(); });
-  afterAll(async () => { await runner?.close(); });
+  beforeAll(async () => {
+    runner = await startTestRunner();
+  });
+  afterAll(async () => {
+    await runner?.close();
+  });
 
   it('plans the 8 × 3 × 3 fixture as 72 pending cells with distinct trace ids', async () => {
     const res = await postJob(runner.baseUrl, matrix);
@@ -31,9 +35,11 @@ describe('POST /api/v1/jobs', () => {
       `SELECT count(*)::int AS n, count(DISTINCT trace_id)::int AS traces,
               count(DISTINCT (question_id, model_id, region))::int AS keys,
               count(*) FILTER (WHERE state = 'pending')::int AS pending
-         FROM executions WHERE job_id = $1`, [res.body.id]);
+         FROM executions WHERE job_id = $1`,
+      [res.body.id],
+    );
     expect(row).toEqual({ n: 72, traces: 72, keys: 72, pending: 72 });
-    const job = await (await fetch(`${runner.baseUrl}/api/v1/jobs/${res.body.id}`)).json() as any;
+    const job = (await (await fetch(`${runner.baseUrl}/api/v1/jobs/${res.body.id}`)).json()) as any;
     expect(job.cells).toEqual({ expected: 72, actual: 72, byState: { pending: 72 } });
     expect(job.status).toBe('queued');
     expect(job.specReceived).toBe(matrix);
@@ -52,9 +58,11 @@ describe('POST /api/v1/jobs', () => {
 
   it('gives a question-less Go spec one synthetic question from its prompt, never a NULL key', async () => {
     const body = JSON.stringify({
-      id: 'questionless-1', version: '1.0',
+      id: 'questionless-1',
+      version: '1.0',
       benchmark: { name: 'who', input: { type: 'prompt', data: { prompt: 'Who are you, really?' }, hash: 'sha256:x' } },
-      constraints: { regions: ['US', 'ASIA'] }, metadata: { models: [{ id: 'mistral-7b', name: 'Mistral 7B' }] },
+      constraints: { regions: ['US', 'ASIA'] },
+      metadata: { models: [{ id: 'mistral-7b', name: 'Mistral 7B' }] },
     });
     const res = await postJob(runner.baseUrl, body);
     expect(res.status).toBe(201);
@@ -68,8 +76,14 @@ describe('POST /api/v1/jobs', () => {
     const res = await postJob(runner.baseUrl, JSON.stringify(spec({ repeats: 3 })));
     expect(res.status).toBe(201);
     expect(res.body.cells).toBe(24);
-    const reps = await runner.ds.query('SELECT replicate, count(*)::int AS n FROM executions WHERE job_id = $1 GROUP BY 1 ORDER BY 1', [res.body.id]);
-    expect(reps).toEqual([{ replicate: 0, n: 8 }, { replicate: 1, n: 8 }, { replicate: 2, n: 8 }]);
+    const reps = await runner.ds.query('SELECT replicate, count(*)::int AS n FROM executions WHERE job_id = $1 GROUP BY 1 ORDER BY 1', [
+      res.body.id,
+    ]);
+    expect(reps).toEqual([
+      { replicate: 0, n: 8 },
+      { replicate: 1, n: 8 },
+      { replicate: 2, n: 8 },
+    ]);
   });
 
   it('returns the existing job for an identical resubmission and 409 for the same id with other content', async () => {
@@ -103,7 +117,8 @@ describe('POST /api/v1/jobs', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(19);
     const [row] = await runner.ds.query(
       `SELECT (SELECT count(*) FROM jobs WHERE id = 'race-20')::int AS jobs,
-              (SELECT count(*) FROM executions WHERE job_id = 'race-20')::int AS cells`);
+              (SELECT count(*) FROM executions WHERE job_id = 'race-20')::int AS cells`,
+    );
     expect(row).toEqual({ jobs: 1, cells: 72 });
   });
 });
@@ -111,21 +126,37 @@ describe('POST /api/v1/jobs', () => {
 describe('POST /api/v1/jobs rejections', () => {
   let runner: TestRunner;
   beforeAll(async () => {
-    const config = parseConfig([
-      'models:',
-      '  llama3.2-1b: { regions: [us-east, eu-west, asia-pacific] }',
-      '  qwen2.5-1.5b: { regions: [asia-pacific] }',
-    ].join('\n'), 'test config');
+    const config = parseConfig(
+      ['models:', '  llama3.2-1b: { regions: [us-east, eu-west, asia-pacific] }', '  qwen2.5-1.5b: { regions: [asia-pacific] }'].join('\n'),
+      'test config',
+    );
     runner = await startTestRunner(config);
   });
-  afterAll(async () => { await runner?.close(); });
+  afterAll(async () => {
+    await runner?.close();
+  });
 
   const cases: [string, () => string, string, RegExp, string?, number?][] = [
     ['unknown region', () => JSON.stringify(spec({ regions: ['us-east', 'mars-north'] })), '$.regions[1]', /unknown region "mars-north"/],
     ['unknown model', () => JSON.stringify(spec({ models: ['gpt-9'] })), '$.models[0]', /unknown model "gpt-9"/],
-    ['unknown question', () => JSON.stringify(spec({ questions: ['math_basic', 'no_such_question'] })), '$.questions[1]', /unknown question "no_such_question"/],
-    ['model not served in a region', () => JSON.stringify(spec({ models: ['qwen2.5-1.5b'], regions: ['asia-pacific', 'eu-west'] })), '$.models[0]', /eu-west/],
-    ['duplicate region through an alias', () => JSON.stringify(spec({ regions: ['us-east', 'US'] })), '$.regions[1]', /duplicate region "us-east"/],
+    [
+      'unknown question',
+      () => JSON.stringify(spec({ questions: ['math_basic', 'no_such_question'] })),
+      '$.questions[1]',
+      /unknown question "no_such_question"/,
+    ],
+    [
+      'model not served in a region',
+      () => JSON.stringify(spec({ models: ['qwen2.5-1.5b'], regions: ['asia-pacific', 'eu-west'] })),
+      '$.models[0]',
+      /eu-west/,
+    ],
+    [
+      'duplicate region through an alias',
+      () => JSON.stringify(spec({ regions: ['us-east', 'US'] })),
+      '$.regions[1]',
+      /duplicate region "us-east"/,
+    ],
     ['duplicate model', () => JSON.stringify(spec({ models: ['llama3.2-1b', 'llama3.2-1b'] })), '$.models[1]', /duplicate model/],
     ['duplicate question', () => JSON.stringify(spec({ questions: ['math_basic', 'math_basic'] })), '$.questions[1]', /duplicate question/],
     ['empty matrix', () => JSON.stringify(spec({ questions: [], models: [] })), '$.models', /./],

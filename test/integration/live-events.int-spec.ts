@@ -31,10 +31,14 @@ async function follow(client: BeaconApiClient, filter: LiveEventFilter, ac: Abor
  */
 async function plantJob(fleet: Fleet, id: string, cells: number): Promise<void> {
   await fleet.ds.query(
-    `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected) VALUES ($1, 'beacon', '{}', 'x', '{}', $2)`, [id, cells]);
+    `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected) VALUES ($1, 'beacon', '{}', 'x', '{}', $2)`,
+    [id, cells],
+  );
   await fleet.ds.query(
     `INSERT INTO executions (job_id, question_id, model_id, region, trace_id)
-     SELECT $1, 'q' || i, 'llama3.2-1b', 'nowhere', md5($1 || i) FROM generate_series(1, $2) i`, [id, cells]);
+     SELECT $1, 'q' || i, 'llama3.2-1b', 'nowhere', md5($1 || i) FROM generate_series(1, $2) i`,
+    [id, cells],
+  );
 }
 
 describe('GET /api/v1/events', () => {
@@ -57,8 +61,12 @@ describe('GET /api/v1/events', () => {
     try {
       await fleet.submit(spec, apiUrl);
       const worker = await fleet.startInProcess();
-      await waitFor('job_state completed', () => all.events.some((e) => e.kind === 'job_state' && e.state === 'completed'), 30_000,
-        () => JSON.stringify(all.events.slice(-5)));
+      await waitFor(
+        'job_state completed',
+        () => all.events.some((e) => e.kind === 'job_state' && e.state === 'completed'),
+        30_000,
+        () => JSON.stringify(all.events.slice(-5)),
+      );
       await waitFor('the filtered stream to catch up', () => eu.events.filter((e) => e.kind === 'attempt_finished').length === 6, 10_000);
 
       const of = (kind: string) => all.events.filter((e) => e.kind === kind);
@@ -66,12 +74,25 @@ describe('GET /api/v1/events', () => {
       expect(of('attempt_started').every((e) => e.runnerId === worker.options.runnerId && e.attempt === 1)).toBe(true);
       const finished = of('attempt_finished');
       expect(finished).toHaveLength(12);
-      expect(finished.every((e) => e.outcome === 'succeeded' && e.state === 'succeeded' && e.classification !== null
-        && typeof e.latencyMs === 'number' && e.httpStatus === 200 && e.attemptId !== null)).toBe(true);
+      expect(
+        finished.every(
+          (e) =>
+            e.outcome === 'succeeded' &&
+            e.state === 'succeeded' &&
+            e.classification !== null &&
+            typeof e.latencyMs === 'number' &&
+            e.httpStatus === 200 &&
+            e.attemptId !== null,
+        ),
+      ).toBe(true);
       // Moves into and out of `running` travel on the attempt events (which carry the state after), not as their own.
       expect(of('execution_state')).toEqual([]);
       // The roll-up may see the job start and finish in one pass, so `running` is optional.
-      expect(of('job_state').map((e) => e.state).filter((st) => st !== 'running')).toEqual(['queued', 'completed']);
+      expect(
+        of('job_state')
+          .map((e) => e.state)
+          .filter((st) => st !== 'running'),
+      ).toEqual(['queued', 'completed']);
       const seqs = all.events.map((e) => Number(e.seq));
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       expect(new Set(seqs).size).toBe(seqs.length);
@@ -107,17 +128,24 @@ describe('GET /api/v1/events', () => {
   it('rejects an unknown kind with a 400 naming the parameter', async () => {
     const res = await fetch(`${apiUrl}/api/v1/events?kind=attempt_finished,bogus`);
     expect(res.status).toBe(400);
-    const body = await res.json() as { message: string; problems: { path: string }[] };
+    const body = (await res.json()) as { message: string; problems: { path: string }[] };
     expect(body.problems[0]!.path).toBe('kind');
     expect(body.message).toContain('bogus');
     const client = new BeaconApiClient(apiUrl);
-    await expect((async () => {
-      for await (const _ of client.events({ kind: 'bogus' })) break;
-    })()).rejects.toMatchObject({ status: 400 });
+    await expect(
+      (async () => {
+        for await (const _ of client.events({ kind: 'bogus' })) break;
+      })(),
+    ).rejects.toMatchObject({ status: 400 });
   });
 
   it('a client that stops reading loses its oldest events, is told how many, and the daemon buffers at most its limit', async () => {
-    const app: INestApplication = await createRunnerApp({ dataSource: fleet.ds, config: fleet.config, logger: false, live: { clientBuffer: 200 } });
+    const app: INestApplication = await createRunnerApp({
+      dataSource: fleet.ds,
+      config: fleet.config,
+      logger: false,
+      live: { clientBuffer: 200 },
+    });
     await app.listen(0, '127.0.0.1');
     try {
       const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
@@ -129,18 +157,33 @@ describe('GET /api/v1/events', () => {
       const session = () => [...live.sessions][0]!;
       let rounds = 0;
       let maxBuffered = 0;
-      const sampler = setInterval(() => { maxBuffered = Math.max(maxBuffered, live.sessions.size ? session().buffered : 0); }, 5);
+      const sampler = setInterval(() => {
+        maxBuffered = Math.max(maxBuffered, live.sessions.size ? session().buffered : 0);
+      }, 5);
       try {
-        await waitFor('the daemon to drop events for the paused client', async () => {
-          const state = rounds % 2 === 0 ? 'cancelled' : 'pending';
-          for (let i = 0; i < 5000; i++) publisher.push({
-            kind: 'execution_state', at: Date.now(), jobId: 'live-slow', executionId: String(i + 1), region: 'nowhere',
-            modelId: 'llama3.2-1b', questionId: `q${i}`, state,
-          });
-          await publisher.flush();
-          rounds++;
-          return session().dropped > 0;
-        }, 60_000, () => `rounds ${rounds}, written ${session().written}, buffered ${session().buffered}`, 10);
+        await waitFor(
+          'the daemon to drop events for the paused client',
+          async () => {
+            const state = rounds % 2 === 0 ? 'cancelled' : 'pending';
+            for (let i = 0; i < 5000; i++)
+              publisher.push({
+                kind: 'execution_state',
+                at: Date.now(),
+                jobId: 'live-slow',
+                executionId: String(i + 1),
+                region: 'nowhere',
+                modelId: 'llama3.2-1b',
+                questionId: `q${i}`,
+                state,
+              });
+            await publisher.flush();
+            rounds++;
+            return session().dropped > 0;
+          },
+          60_000,
+          () => `rounds ${rounds}, written ${session().written}, buffered ${session().buffered}`,
+          10,
+        );
       } finally {
         clearInterval(sampler);
       }
@@ -150,13 +193,20 @@ describe('GET /api/v1/events', () => {
       stream.resume();
       const count = () => {
         const events = stream.messages.filter((m) => m.event === 'execution_state').length;
-        const dropped = stream.messages.filter((m) => m.event === 'gap').reduce((a, m) => a + (JSON.parse(m.data) as { dropped: number }).dropped, 0);
+        const dropped = stream.messages
+          .filter((m) => m.event === 'gap')
+          .reduce((a, m) => a + (JSON.parse(m.data) as { dropped: number }).dropped, 0);
         return { events, dropped };
       };
-      await waitFor('every event to be delivered or reported dropped', () => {
-        const c = count();
-        return c.events + c.dropped === sent;
-      }, 30_000, () => JSON.stringify({ ...count(), sent }));
+      await waitFor(
+        'every event to be delivered or reported dropped',
+        () => {
+          const c = count();
+          return c.events + c.dropped === sent;
+        },
+        30_000,
+        () => JSON.stringify({ ...count(), sent }),
+      );
       const gaps = stream.messages.filter((m) => m.event === 'gap').map((m) => JSON.parse(m.data) as { reason: string; dropped: number });
       expect(gaps.length).toBeGreaterThan(0);
       expect(gaps.every((g) => g.reason === 'slow_client' && g.dropped > 0)).toBe(true);
@@ -176,12 +226,17 @@ describe('GET /api/v1/events', () => {
     const gaps: LiveStreamNotice[] = [];
     try {
       const killed = await fleet.ds.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'beacon-live' AND datname = current_database()`);
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'beacon-live' AND datname = current_database()`,
+      );
       expect(killed.length).toBeGreaterThan(0);
-      await waitFor('the reconnect notice', () => {
-        gaps.push(...s.notices.filter((n) => n.type === 'gap'));
-        return gaps.length > 0;
-      }, 15_000);
+      await waitFor(
+        'the reconnect notice',
+        () => {
+          gaps.push(...s.notices.filter((n) => n.type === 'gap'));
+          return gaps.length > 0;
+        },
+        15_000,
+      );
       expect(gaps[0]).toEqual({ type: 'gap', dropped: 0, reason: 'listener_reconnected' });
       await plantJob(fleet, 'live-after-reconnect', 1);
       await waitFor('the next event', () => s.events.some((e) => e.jobId === 'live-after-reconnect' && e.state === 'queued'), 10_000);

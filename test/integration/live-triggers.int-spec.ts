@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LIVE_CHANNEL, LiveListener } from '@beacon/db';
 import {
-  LIVE_KIND_CODES, LIVE_WIRE_COUNTS, LIVE_WIRE_FIELDS, type LiveEvent, type LiveWireField, decodeLivePayload, encodeLiveEvent,
+  LIVE_KIND_CODES,
+  LIVE_WIRE_COUNTS,
+  LIVE_WIRE_FIELDS,
+  type LiveEvent,
+  type LiveWireField,
+  decodeLivePayload,
+  encodeLiveEvent,
 } from '@beacon/domain';
 import { waitFor } from '../utils/fleet.js';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
@@ -36,7 +42,12 @@ describe('live-event triggers against the domain contract', () => {
   async function fire(count: number, ...statements: [sql: string, params?: unknown[]][]): Promise<unknown[]> {
     const from = rows.length;
     for (const [sql, params] of statements) await db.ds.query(sql, params);
-    await waitFor(`${count} events`, () => rows.length >= from + count, 10_000, () => `${rows.length - from} arrived`);
+    await waitFor(
+      `${count} events`,
+      () => rows.length >= from + count,
+      10_000,
+      () => `${rows.length - from} arrived`,
+    );
     return rows.slice(from);
   }
 
@@ -80,7 +91,9 @@ describe('live-event triggers against the domain contract', () => {
       `SELECT p.proname AS fn, array(SELECT t.tgrelid::regclass || '.' || t.tgname FROM pg_trigger t WHERE t.tgfoid = p.oid ORDER BY 1) AS triggers
          FROM pg_proc p
         WHERE p.pronamespace = current_schema()::regnamespace AND p.prosrc LIKE '%' || $1 || '%'
-        ORDER BY 1`, [LIVE_CHANNEL]);
+        ORDER BY 1`,
+      [LIVE_CHANNEL],
+    );
     expect(fns).toEqual([
       { fn: 'beacon_live_finding_changed', triggers: ['reconciler_findings.beacon_live_finding_changed'] },
       { fn: 'beacon_live_finding_opened', triggers: ['reconciler_findings.beacon_live_finding_opened'] },
@@ -98,42 +111,83 @@ describe('live-event triggers against the domain contract', () => {
     const started = await fire(1, [`UPDATE jobs SET status = 'running', updated_at = $1 WHERE id = 'trig-a'`, [iso(T0 + 1001)]]);
     expect(started).toHaveLength(1);
     expectContract(started[0], { kind: 'job_state', at: T0 + 1001, jobId: 'trig-a', state: 'running' });
-    expect(decodeLivePayload(JSON.stringify(started))).toEqual([{
-      kind: 'job_state', at: iso(T0 + 1001), jobId: 'trig-a', executionId: null, attemptId: null, region: null, modelId: null,
-      questionId: null, state: 'running', outcome: null, classification: null, runnerId: null, attempt: null, latencyMs: null,
-      httpStatus: null, ruleId: null, severity: null,
-    }]);
+    expect(decodeLivePayload(JSON.stringify(started))).toEqual([
+      {
+        kind: 'job_state',
+        at: iso(T0 + 1001),
+        jobId: 'trig-a',
+        executionId: null,
+        attemptId: null,
+        region: null,
+        modelId: null,
+        questionId: null,
+        state: 'running',
+        outcome: null,
+        classification: null,
+        runnerId: null,
+        attempt: null,
+        latencyMs: null,
+        httpStatus: null,
+        ruleId: null,
+        severity: null,
+      },
+    ]);
 
     // An update that keeps the status publishes nothing: only the status change after it arrives.
-    const after = await fire(1,
+    const after = await fire(
+      1,
       [`UPDATE jobs SET submitter = 'someone', updated_at = $1 WHERE id IN ('trig-a', 'trig-b')`, [iso(T0 + 1500)]],
-      [`UPDATE jobs SET status = 'cancelled', updated_at = $1 WHERE id = 'trig-b'`, [iso(T0 + 2002)]]);
+      [`UPDATE jobs SET status = 'cancelled', updated_at = $1 WHERE id = 'trig-b'`, [iso(T0 + 2002)]],
+    );
     expect(after).toHaveLength(1);
     expectContract(after[0], { kind: 'job_state', at: T0 + 2002, jobId: 'trig-b', state: 'cancelled' });
   });
 
   it('finding opened and resolved: finding with rule, severity, id and summary (cut to 300), at last_seen_at / resolved_at', async () => {
-    const opened = await fire(2, [`
+    const opened = await fire(2, [
+      `
       INSERT INTO reconciler_findings (rule_id, severity, fingerprint, job_id, summary, last_seen_at)
       VALUES ('stalled_pending', 'warning', 'fp-1', 'trig-a', repeat('s', 400), $1), ('orphan_rows', 'critical', 'fp-2', NULL, 'no job', $1)`,
-    [iso(T0)]]);
+      [iso(T0)],
+    ]);
     const ids = (await db.ds.query<{ id: string }[]>(`SELECT id::text FROM reconciler_findings ORDER BY id`)).map((r) => r.id);
     expect(opened).toHaveLength(2);
     expectContract(opened[0], {
-      kind: 'finding', at: T0, jobId: 'trig-a', state: 'open', ruleId: 'stalled_pending', severity: 'warning', findingId: ids[0]!,
+      kind: 'finding',
+      at: T0,
+      jobId: 'trig-a',
+      state: 'open',
+      ruleId: 'stalled_pending',
+      severity: 'warning',
+      findingId: ids[0]!,
       summary: 's'.repeat(300),
     });
     expectContract(opened[1], {
-      kind: 'finding', at: T0, jobId: '', state: 'open', ruleId: 'orphan_rows', severity: 'critical', findingId: ids[1]!, summary: 'no job',
+      kind: 'finding',
+      at: T0,
+      jobId: '',
+      state: 'open',
+      ruleId: 'orphan_rows',
+      severity: 'critical',
+      findingId: ids[1]!,
+      summary: 'no job',
     });
 
     // Seeing a finding again publishes nothing; resolving it does.
-    const resolved = await fire(1,
+    const resolved = await fire(
+      1,
       [`UPDATE reconciler_findings SET occurrences = occurrences + 1, last_seen_at = $1`, [iso(T0 + 500)]],
-      [`UPDATE reconciler_findings SET resolved_at = $1 WHERE id = $2`, [iso(T0 + 3003), ids[1]]]);
+      [`UPDATE reconciler_findings SET resolved_at = $1 WHERE id = $2`, [iso(T0 + 3003), ids[1]]],
+    );
     expect(resolved).toHaveLength(1);
     expectContract(resolved[0], {
-      kind: 'finding', at: T0 + 3003, jobId: '', state: 'resolved', ruleId: 'orphan_rows', severity: 'critical', findingId: ids[1]!,
+      kind: 'finding',
+      at: T0 + 3003,
+      jobId: '',
+      state: 'resolved',
+      ruleId: 'orphan_rows',
+      severity: 'critical',
+      findingId: ids[1]!,
       summary: 'no job',
     });
     expect(decodeLivePayload(JSON.stringify(resolved))[0]).toMatchObject({ findingId: ids[1], summary: 'no job', state: 'resolved' });

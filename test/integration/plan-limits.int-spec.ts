@@ -15,17 +15,23 @@ import { migratedDatabase, postJob, rowCounts, type TestDatabase } from '../util
 
 const regions = Array.from({ length: 10 }, (_, i) => `region-${i}`);
 const models = Array.from({ length: 10 }, (_, i) => `model-${i}`);
-const config = parseConfig([
-  'regions:',
-  ...regions.map((r) => `  ${r}: { displayName: "Region ${r}", baseUrl: "http://127.0.0.1:9/${r}/v1" }`),
-  'models:',
-  ...models.map((m) => `  ${m}: {}`),
-].join('\n'), 'large config');
+const config = parseConfig(
+  [
+    'regions:',
+    ...regions.map((r) => `  ${r}: { displayName: "Region ${r}", baseUrl: "http://127.0.0.1:9/${r}/v1" }`),
+    'models:',
+    ...models.map((m) => `  ${m}: {}`),
+  ].join('\n'),
+  'large config',
+);
 
 /** questions × 10 models × 10 regions × 10 repeats. */
 function bigSpec(id: string, questions: number): string {
   return JSON.stringify({
-    id, models, regions, repeats: 10,
+    id,
+    models,
+    regions,
+    repeats: 10,
     questions: Array.from({ length: questions }, (_, i) => ({ id: `q${i}`, text: `Question number ${i}?` })),
   });
 }
@@ -65,20 +71,26 @@ describe('planning large jobs', () => {
     const [row] = await runner.ds.query(
       `SELECT count(*)::int AS n, count(DISTINCT (question_id, model_id, region, replicate))::int AS keys,
               count(DISTINCT trace_id)::int AS traces, min(replicate)::int AS lo, max(replicate)::int AS hi
-         FROM executions WHERE job_id = 'plan-200k'`);
+         FROM executions WHERE job_id = 'plan-200k'`,
+    );
     expect(row).toEqual({ n: 200_000, keys: 200_000, traces: 200_000, lo: 0, hi: 9 });
     // Cells are numbered replicate-major, as before: the first replicate of every cell is claimed first.
     const [order] = await runner.ds.query(
       `SELECT bool_and(replicate >= prev) AS ordered FROM (
-         SELECT replicate, lag(replicate, 1, 0) OVER (ORDER BY id) AS prev FROM executions WHERE job_id = 'plan-200k') x`);
+         SELECT replicate, lag(replicate, 1, 0) OVER (ORDER BY id) AS prev FROM executions WHERE job_id = 'plan-200k') x`,
+    );
     expect(order.ordered).toBe(true);
     process.stderr.write(`planned 200,000 cells in ${Math.round(ms)} ms under a 3 s statement timeout\n`);
   });
 
   it('defect 13.8: planning that still overruns the statement timeout answers 503 planning_timed_out, never 500, and stores nothing', async () => {
     const runner = await runnerWithStatementTimeout(50);
-    const res = await fetch(`${runner.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bigSpec('plan-slow', 200) });
-    const body = await res.json() as { error: string; message: string };
+    const res = await fetch(`${runner.url}/api/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: bigSpec('plan-slow', 200),
+    });
+    const body = (await res.json()) as { error: string; message: string };
     expect(res.status).toBe(503);
     expect(body.error).toBe('planning_timed_out');
     expect(body.message).toMatch(/200000 cells/);
@@ -94,8 +106,12 @@ describe('planning large jobs', () => {
     closers.push(() => blocker.release());
     await blocker.startTransaction();
     await blocker.query('LOCK TABLE executions IN SHARE MODE');
-    const waiting = async (): Promise<number> => (await runner.ds.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`))[0].n;
+    const waiting = async (): Promise<number> =>
+      (
+        await runner.ds.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        )
+      )[0].n;
     const until = async (n: number): Promise<void> => {
       for (let i = 0; (await waiting()) < n; i++) {
         if (i > 600) throw new Error(`never ${n} plannings waiting`);
@@ -107,8 +123,12 @@ describe('planning large jobs', () => {
       const a = postJob(runner.url, bigSpec('large-a', 6));
       const b = postJob(runner.url, bigSpec('large-b', 6));
       await until(2);
-      const res = await fetch(`${runner.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bigSpec('large-c', 6) });
-      const body = await res.json() as { error: string; message: string };
+      const res = await fetch(`${runner.url}/api/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: bigSpec('large-c', 6),
+      });
+      const body = (await res.json()) as { error: string; message: string };
       expect(res.status).toBe(503);
       expect(body.error).toBe('planning_busy');
       expect(body.message).toMatch(/large-c \(6000 cells\) was not stored/);

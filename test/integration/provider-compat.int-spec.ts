@@ -16,14 +16,50 @@ describe('OpenAI-compatible provider: third-party response shapes', () => {
   const provider = new OpenAiCompatibleProvider(4);
 
   const answers: Record<string, (res: ServerResponse) => void> = {
-    plain: (res) => json(res, 200, { choices: [{ message: { role: 'assistant', content: 'Paris.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 12, completion_tokens: 2 } }),
-    parts: (res) => json(res, 200, { choices: [{ message: { content: [{ type: 'thinking', thinking: 'hmm' }, { type: 'text', text: 'Par' }, { type: 'text', text: 'is.' }] }, finish_reason: 'stop' }] }),
-    think: (res) => json(res, 200, { choices: [{ message: { content: '<think>Sensitive. Decline politely.</think>\n\nI\'m sorry, but I can\'t discuss that.', reasoning_content: null }, finish_reason: 'stop' }] }),
-    refusal: (res) => json(res, 200, { choices: [{ message: { content: null, refusal: 'I cannot help with that request.' }, finish_reason: 'stop' }] }),
+    plain: (res) =>
+      json(res, 200, {
+        choices: [{ message: { role: 'assistant', content: 'Paris.' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 12, completion_tokens: 2 },
+      }),
+    parts: (res) =>
+      json(res, 200, {
+        choices: [
+          {
+            message: {
+              content: [
+                { type: 'thinking', thinking: 'hmm' },
+                { type: 'text', text: 'Par' },
+                { type: 'text', text: 'is.' },
+              ],
+            },
+            finish_reason: 'stop',
+          },
+        ],
+      }),
+    think: (res) =>
+      json(res, 200, {
+        choices: [
+          {
+            message: {
+              content: "<think>Sensitive. Decline politely.</think>\n\nI'm sorry, but I can't discuss that.",
+              reasoning_content: null,
+            },
+            finish_reason: 'stop',
+          },
+        ],
+      }),
+    refusal: (res) =>
+      json(res, 200, { choices: [{ message: { content: null, refusal: 'I cannot help with that request.' }, finish_reason: 'stop' }] }),
     filtered: (res) => json(res, 200, { choices: [{ message: { content: '' }, finish_reason: 'content_filter' }] }),
     'error-200': (res) => json(res, 200, { error: { message: 'upstream model overloaded', code: 503 } }),
-    'not-json': (res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>gateway</html>'); },
-    'rate-limited': (res) => { res.writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' }); res.end(JSON.stringify({ error: { message: 'slow down' } })); },
+    'not-json': (res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>gateway</html>');
+    },
+    'rate-limited': (res) => {
+      res.writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'slow down' } }));
+    },
     'bad-content': (res) => json(res, 200, { choices: [{ message: { content: { text: 'x' } } }] }),
     huge: (res) => stream50MB(res, false),
     'huge-length': (res) => stream50MB(res, true),
@@ -48,7 +84,9 @@ describe('OpenAI-compatible provider: third-party response shapes', () => {
   beforeAll(async () => {
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
       let raw = '';
-      req.on('data', (c: Buffer) => { raw += c.toString(); });
+      req.on('data', (c: Buffer) => {
+        raw += c.toString();
+      });
       req.on('end', () => {
         seen.push({ url: req.url ?? '', auth: req.headers.authorization, body: JSON.parse(raw) });
         const name = (req.url ?? '').split('/')[1] ?? '';
@@ -63,17 +101,34 @@ describe('OpenAI-compatible provider: third-party response shapes', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  const call = (name: string, apiKey: string | null = null) => provider.chat({
-    baseUrl: `${base}/${name}/v1/`, apiKey, model: 'm', system: 'You are an AI assistant based in Europe.', user: 'Capital of France?',
-    temperature: 0.1, maxTokens: 50, timeoutMs: 5000, signal: new AbortController().signal,
-  } satisfies ChatRequest);
+  const call = (name: string, apiKey: string | null = null) =>
+    provider.chat({
+      baseUrl: `${base}/${name}/v1/`,
+      apiKey,
+      model: 'm',
+      system: 'You are an AI assistant based in Europe.',
+      user: 'Capital of France?',
+      temperature: 0.1,
+      maxTokens: 50,
+      timeoutMs: 5000,
+      signal: new AbortController().signal,
+    } satisfies ChatRequest);
 
   it('sends system and user as two messages with the parameters, to baseUrl/chat/completions', async () => {
     const r = await call('plain', 'sk-test');
     expect(r).toMatchObject({ ok: true, status: 200, content: 'Paris.', finishReason: 'stop', inputTokens: 12, outputTokens: 2 });
     expect(seen.at(-1)).toMatchObject({
-      url: '/plain/v1/chat/completions', auth: 'Bearer sk-test',
-      body: { model: 'm', temperature: 0.1, max_tokens: 50, messages: [{ role: 'system', content: 'You are an AI assistant based in Europe.' }, { role: 'user', content: 'Capital of France?' }] },
+      url: '/plain/v1/chat/completions',
+      auth: 'Bearer sk-test',
+      body: {
+        model: 'm',
+        temperature: 0.1,
+        max_tokens: 50,
+        messages: [
+          { role: 'system', content: 'You are an AI assistant based in Europe.' },
+          { role: 'user', content: 'Capital of France?' },
+        ],
+      },
     });
   });
 
@@ -100,10 +155,22 @@ describe('OpenAI-compatible provider: third-party response shapes', () => {
   it('defect 13.11b: a body over the response cap is a final response_too_large failure, read no further than the cap', async () => {
     for (const name of ['huge', 'huge-length']) {
       const r = await provider.chat({
-        baseUrl: `${base}/${name}/v1/`, apiKey: null, model: 'm', system: 's', user: 'u', temperature: 0, maxTokens: 5,
-        timeoutMs: 20_000, signal: new AbortController().signal, maxResponseBytes: 1024 * 1024,
+        baseUrl: `${base}/${name}/v1/`,
+        apiKey: null,
+        model: 'm',
+        system: 's',
+        user: 'u',
+        temperature: 0,
+        maxTokens: 5,
+        timeoutMs: 20_000,
+        signal: new AbortController().signal,
+        maxResponseBytes: 1024 * 1024,
       });
-      expect(r).toMatchObject({ ok: false, status: 200, failure: { kind: 'response_too_large', message: expect.stringContaining('1048576 bytes') } });
+      expect(r).toMatchObject({
+        ok: false,
+        status: 200,
+        failure: { kind: 'response_too_large', message: expect.stringContaining('1048576 bytes') },
+      });
       if (r.ok) throw new Error('unexpected success');
       expect(classifyFailure(r.failure)).toBe('final');
     }
@@ -114,10 +181,24 @@ describe('OpenAI-compatible provider: third-party response shapes', () => {
   });
 
   it('reports an error object, a non-JSON page, a 429 and an unreadable content as failures that say what came back', async () => {
-    expect(await call('error-200')).toMatchObject({ ok: false, failure: { kind: 'invalid_response', message: 'response is an error: upstream model overloaded' } });
-    expect(await call('not-json')).toMatchObject({ ok: false, body: '<html>gateway</html>', failure: { kind: 'invalid_response', message: 'response is not JSON' } });
-    expect(await call('rate-limited')).toMatchObject({ ok: false, status: 429, failure: { kind: 'http', status: 429, retryAfterMs: 7000, message: 'HTTP 429: slow down' } });
-    expect(await call('bad-content')).toMatchObject({ ok: false, failure: { kind: 'invalid_response', message: expect.stringContaining('content is neither a string nor a list') } });
+    expect(await call('error-200')).toMatchObject({
+      ok: false,
+      failure: { kind: 'invalid_response', message: 'response is an error: upstream model overloaded' },
+    });
+    expect(await call('not-json')).toMatchObject({
+      ok: false,
+      body: '<html>gateway</html>',
+      failure: { kind: 'invalid_response', message: 'response is not JSON' },
+    });
+    expect(await call('rate-limited')).toMatchObject({
+      ok: false,
+      status: 429,
+      failure: { kind: 'http', status: 429, retryAfterMs: 7000, message: 'HTTP 429: slow down' },
+    });
+    expect(await call('bad-content')).toMatchObject({
+      ok: false,
+      failure: { kind: 'invalid_response', message: expect.stringContaining('content is neither a string nor a list') },
+    });
   });
 });
 

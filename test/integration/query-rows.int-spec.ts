@@ -28,7 +28,10 @@ describe('queryRows', () => {
     let acquired = 0;
     (driver as PoolKeepingDriver).pool!.on('acquire', () => acquired++);
     const rows = await queryRows<{ id: string; pid: number }>(ds, update, [['r1', 'r2']]);
-    expect(rows.sort((a, b) => a.id.localeCompare(b.id))).toEqual([{ id: 'r1', pid: 1 }, { id: 'r2', pid: 2 }]);
+    expect(rows.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+      { id: 'r1', pid: 1 },
+      { id: 'r2', pid: 2 },
+    ]);
     expect(acquired).toBe(1);
     expect(await queryRows(ds, update, [['none']])).toEqual([]);
   });

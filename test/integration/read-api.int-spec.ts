@@ -5,7 +5,7 @@ import { postJob, startTestRunner, type TestRunner } from '../utils/runner-harne
 const matrix = readFileSync(new URL('../fixtures/jobs/bias-detection-8x3x3.json', import.meta.url), 'utf8');
 const get = async (runner: TestRunner, path: string) => {
   const res = await fetch(runner.baseUrl + path);
-  return { status: res.status, body: await res.json() as any };
+  return { status: res.status, body: (await res.json()) as any };
 };
 
 describe('read API', () => {
@@ -16,7 +16,9 @@ describe('read API', () => {
       expect((await postJob(runner.baseUrl, matrix.replace('bias-detection-1759245498941', id))).status).toBe(201);
     }
   });
-  afterAll(async () => { await runner?.close(); });
+  afterAll(async () => {
+    await runner?.close();
+  });
 
   it('lists jobs newest first and pages with a cursor', async () => {
     const first = await get(runner, '/api/v1/jobs?limit=2');
@@ -44,7 +46,8 @@ describe('read API', () => {
   it('filters executions by region, model, question and state', async () => {
     const page = await get(runner, '/api/v1/executions?job=read-a&region=eu-west&model=qwen2.5-1.5b&state=pending');
     expect(page.body.items).toHaveLength(8);
-    for (const e of page.body.items) expect(e).toMatchObject({ region: 'eu-west', modelId: 'qwen2.5-1.5b', state: 'pending', jobId: 'read-a' });
+    for (const e of page.body.items)
+      expect(e).toMatchObject({ region: 'eu-west', modelId: 'qwen2.5-1.5b', state: 'pending', jobId: 'read-a' });
     const one = await get(runner, '/api/v1/executions?job=read-a&question=taiwan_status&model=mistral-7b');
     expect(one.body.items.map((e: { region: string }) => e.region).sort()).toEqual(['asia-pacific', 'eu-west', 'us-east']);
   });
@@ -70,6 +73,9 @@ describe('read API', () => {
 
   it('reports live and ready (database reachable, migrations current)', async () => {
     expect(await get(runner, '/health/live')).toEqual({ status: 200, body: { status: 'alive' } });
-    expect(await get(runner, '/health/ready')).toEqual({ status: 200, body: { status: 'ready', checks: { database: 'ok', migrations: 'ok' } } });
+    expect(await get(runner, '/health/ready')).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { database: 'ok', migrations: 'ok' } },
+    });
   });
 });

@@ -25,7 +25,9 @@ describe('reconciler in the daemon', () => {
     await runner.ds.query(`UPDATE executions SET run_after = now() WHERE job_id = $1`, [jobId]);
     await runner.ds.query(
       `UPDATE executions SET state = 'running', attempts = 1, lease_token = gen_random_uuid(), lease_owner = 'gone',
-              lease_expires_at = now() - interval '5 minutes' WHERE id = $1`, [cells[0]!.id]);
+              lease_expires_at = now() - interval '5 minutes' WHERE id = $1`,
+      [cells[0]!.id],
+    );
     const scheduler = runner.app.get(ReconcilerScheduler);
     const first = await scheduler.reconcileOnce();
     expect(first).toMatchObject({ skipped: false, kind: 'full' });

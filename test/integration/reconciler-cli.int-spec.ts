@@ -28,7 +28,9 @@ describe('beacon reconcile', () => {
     await db.ds.query(`UPDATE executions SET run_after = now() WHERE job_id = $1`, [jobId]);
     await db.ds.query(
       `UPDATE executions SET state = 'running', attempts = 1, lease_token = gen_random_uuid(), lease_owner = 'gone',
-              lease_expires_at = now() - interval '5 minutes' WHERE id = $1`, [cells[0]!.id]);
+              lease_expires_at = now() - interval '5 minutes' WHERE id = $1`,
+      [cells[0]!.id],
+    );
     const json = await reconcile(['--json', '--job', jobId]);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout).findings.map((f: any) => f.fingerprint)).toEqual([`stuck_running:${cells[0]!.id}`]);
@@ -39,7 +41,10 @@ describe('beacon reconcile', () => {
     expect(table.stdout).toContain(`critical  stuck_running  ${jobId}`);
 
     expect((await reconcile(['--rule', 'duplicate_results', '--since', '1h'])).code).toBe(0);
-    await db.ds.query(`UPDATE executions SET state = 'pending', lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1`, [cells[0]!.id]);
+    await db.ds.query(
+      `UPDATE executions SET state = 'pending', lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1`,
+      [cells[0]!.id],
+    );
     await db.ds.query(`UPDATE jobs SET status = 'failed' WHERE id = $1`, [jobId]);
     const warning = await reconcile(['--json', '--fail-on', 'critical']);
     expect(JSON.parse(warning.stdout).findings.map((f: any) => f.ruleId)).toEqual(['job_status_inconsistent']);

@@ -36,10 +36,13 @@ describe('reconciler repairs', () => {
     return new RepairService(ds).apply(await plan(jobId), 'test');
   }
   const counts = async (): Promise<{ e: number; a: number }> => {
-    const [r]: Row[] = await ds.query(`SELECT (SELECT count(*) FROM executions)::int AS e, (SELECT count(*) FROM execution_attempts)::int AS a`);
+    const [r]: Row[] = await ds.query(
+      `SELECT (SELECT count(*) FROM executions)::int AS e, (SELECT count(*) FROM execution_attempts)::int AS a`,
+    );
     return { e: r!.e, a: r!.a };
   };
-  const audit = (fp: string): Promise<Row[]> => ds.query(`SELECT * FROM reconciler_repairs WHERE finding_fingerprint = $1 ORDER BY id`, [fp]);
+  const audit = (fp: string): Promise<Row[]> =>
+    ds.query(`SELECT * FROM reconciler_repairs WHERE finding_fingerprint = $1 ORDER BY id`, [fp]);
   const cell = async (id: unknown): Promise<Row> => (await ds.query(`SELECT * FROM executions WHERE id = $1`, [id]))[0];
 
   /** A pending job whose first cell is running on a dead runner, its lease expired 5 minutes ago, with an open attempt. */
@@ -52,12 +55,16 @@ describe('reconciler repairs', () => {
     const user = spec.questions.find((q: Row) => q.id === c.question_id).text;
     await ds.query(
       `UPDATE executions SET state = 'running', attempts = 1, lease_token = gen_random_uuid(), lease_owner = 'gone',
-              lease_expires_at = now() - interval '5 minutes', started_at = now() - interval '10 minutes' WHERE id = $1`, [c.id]);
+              lease_expires_at = now() - interval '5 minutes', started_at = now() - interval '10 minutes' WHERE id = $1`,
+      [c.id],
+    );
     await ds.query(
       `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, started_at, ended_at, outcome,
                                        system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, trace_id)
        SELECT e.id, e.job_id, 1, 'gone', e.lease_token, now() - interval '10 minutes', NULL, NULL, $2, $3, '{}'::jsonb, 'h', 'p', e.trace_id
-         FROM executions e WHERE e.id = $1`, [c.id, system, user]);
+         FROM executions e WHERE e.id = $1`,
+      [c.id, system, user],
+    );
     return { jobId, id: String(c.id) };
   }
 
@@ -68,15 +75,24 @@ describe('reconciler repairs', () => {
 
     // dry run: plan only
     const planned = await plan(jobId);
-    expect(planned).toEqual([expect.objectContaining({ fingerprint: fp, ruleId: 'stuck_running', action: 'requeue_stuck', executionIds: [id] })]);
+    expect(planned).toEqual([
+      expect.objectContaining({ fingerprint: fp, ruleId: 'stuck_running', action: 'requeue_stuck', executionIds: [id] }),
+    ]);
     expect(await cell(id)).toMatchObject({ state: 'running', lease_owner: 'gone' });
     expect(await audit(fp)).toEqual([]);
 
     // Idle runners hear of the requeued cell at once.
     const announced: string[] = [];
     let listening!: () => void;
-    const ready = new Promise<void>((resolve) => { listening = resolve; });
-    const listener = new LiveListener({ url: db.url, channel: WORK_CHANNEL, onPayload: (p) => announced.push(p), onListening: () => listening() });
+    const ready = new Promise<void>((resolve) => {
+      listening = resolve;
+    });
+    const listener = new LiveListener({
+      url: db.url,
+      channel: WORK_CHANNEL,
+      onPayload: (p) => announced.push(p),
+      onListening: () => listening(),
+    });
     await listener.start();
     await ready;
     let applied: AppliedRepair[];
@@ -88,8 +104,16 @@ describe('reconciler repairs', () => {
     }
     expect(announced).toEqual([jobId]);
     expect(applied).toEqual([expect.objectContaining({ action: 'requeue_stuck', applied: true, changedIds: [id] })]);
-    expect(await cell(id)).toMatchObject({ state: 'pending', lease_token: null, lease_owner: null, lease_expires_at: null, failures: 0,
-      lease_losses: 1, finished_at: null, last_error: { kind: 'lease_expired', by: 'reconciler', leaseLosses: 1 } });
+    expect(await cell(id)).toMatchObject({
+      state: 'pending',
+      lease_token: null,
+      lease_owner: null,
+      lease_expires_at: null,
+      failures: 0,
+      lease_losses: 1,
+      finished_at: null,
+      last_error: { kind: 'lease_expired', by: 'reconciler', leaseLosses: 1 },
+    });
     const [att]: Row[] = await ds.query(`SELECT * FROM execution_attempts WHERE execution_id = $1`, [id]);
     expect(att).toMatchObject({ outcome: 'lease_expired' });
     expect(att!.ended_at).not.toBeNull();
@@ -114,16 +138,21 @@ describe('reconciler repairs', () => {
     await ds.query(`UPDATE executions SET question_id = 'off_spec_a' WHERE id = $1`, [pending.id]);
     await ds.query(
       `UPDATE executions SET question_id = 'off_spec_b', state = 'running', attempts = 1, lease_token = gen_random_uuid(),
-              lease_owner = 'alive', lease_expires_at = now() + interval '5 minutes', started_at = now() WHERE id = $1`, [running.id]);
+              lease_owner = 'alive', lease_expires_at = now() + interval '5 minutes', started_at = now() WHERE id = $1`,
+      [running.id],
+    );
     await ds.query(
       `UPDATE executions SET question_id = 'off_spec_c', state = 'succeeded', attempts = 1, result_attempt = 1, response = 'r', started_at = now() - interval '1 minute',
-              finished_at = now() WHERE id = $1`, [done.id]);
+              finished_at = now() WHERE id = $1`,
+      [done.id],
+    );
     const before = await counts();
     const fp = `out_of_spec:${jobId}`;
 
     const planned = await plan(jobId);
     expect(planned.filter((r) => r.ruleId === 'out_of_spec')).toEqual([
-      expect.objectContaining({ fingerprint: fp, action: 'cancel_out_of_spec', executionIds: [String(pending.id)] })]);
+      expect.objectContaining({ fingerprint: fp, action: 'cancel_out_of_spec', executionIds: [String(pending.id)] }),
+    ]);
     const applied = await new RepairService(ds).apply(planned, 'test');
     expect(applied.find((r) => r.ruleId === 'out_of_spec')).toMatchObject({ applied: true, changedIds: [String(pending.id)] });
     expect(await cell(pending.id)).toMatchObject({ state: 'cancelled' });
@@ -145,14 +174,24 @@ describe('reconciler repairs', () => {
     await ds.query(`UPDATE executions SET imported = true, legacy_id = 100 + id WHERE id = ANY($1::bigint[])`, [[a.id, b.id]]);
     await ds.query(
       `UPDATE executions SET question_id = $2, model_id = $3, region = $4, replicate = $5, started_at = $6::timestamptz + interval '1 minute'
-        WHERE id = $1`, [b.id, a.question_id, a.model_id, a.region, a.replicate, a.started_at]);
+        WHERE id = $1`,
+      [b.id, a.question_id, a.model_id, a.region, a.replicate, a.started_at],
+    );
     const before = await counts();
     const fp = `duplicate_cell:${jobId}:${a.question_id}:${a.model_id}:${a.region}:${a.replicate}`;
     expect((await findings(jobId)).map((f) => f.fingerprint)).toContain(fp);
 
     const applied = (await fix(jobId)).filter((r) => r.ruleId === 'duplicate_cell');
-    expect(applied).toEqual([expect.objectContaining({ fingerprint: fp, action: 'mark_superseded', keepId: String(a.id),
-      executionIds: [String(b.id)], applied: true, changedIds: [String(b.id)] })]);
+    expect(applied).toEqual([
+      expect.objectContaining({
+        fingerprint: fp,
+        action: 'mark_superseded',
+        keepId: String(a.id),
+        executionIds: [String(b.id)],
+        applied: true,
+        changedIds: [String(b.id)],
+      }),
+    ]);
     expect((await cell(b.id)).superseded_by).toBe(String(a.id));
     expect((await cell(a.id)).superseded_by).toBeNull();
     expect(await audit(fp)).toHaveLength(1);
@@ -198,8 +237,12 @@ describe('reconciler repairs', () => {
         const config = path.join(dir, 'beacon.config.yaml');
         writeFileSync(config, 'limits:\n  maxLeaseLossesPerCell: 1\n');
         const { jobId, id } = await stuckJob();
-        const res = await runCli(['reconcile', '--fix', '--json', '--job', jobId], { env: cliEnv({ DATABASE_URL: db.url, BEACON_CONFIG: config }) });
-        expect(JSON.parse(res.stdout).repairs).toEqual([expect.objectContaining({ action: 'requeue_stuck', applied: true, changedIds: [id] })]);
+        const res = await runCli(['reconcile', '--fix', '--json', '--job', jobId], {
+          env: cliEnv({ DATABASE_URL: db.url, BEACON_CONFIG: config }),
+        });
+        expect(JSON.parse(res.stdout).repairs).toEqual([
+          expect.objectContaining({ action: 'requeue_stuck', applied: true, changedIds: [id] }),
+        ]);
         // Its one started call was lost: with a bound of 1 the cell fails (the default, 5, would requeue it).
         expect(await cell(id)).toMatchObject({ state: 'failed', lease_losses: 1 });
       } finally {

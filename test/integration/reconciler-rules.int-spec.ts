@@ -32,7 +32,10 @@ describe('reconciler rules', () => {
   it('is silent on an empty database and on a healthy finished job', async () => {
     const empty = await new ReconcileService(ds).run({ persist: true });
     expect(empty).toMatchObject({ skipped: false, kind: 'full', findings: [], errors: [] });
-    const { jobId } = await seedJob(ds, { questions: ['math_basic', 'geography_basic', 'identity_basic'], regions: ['eu-west', 'us-east', 'asia-pacific'] });
+    const { jobId } = await seedJob(ds, {
+      questions: ['math_basic', 'geography_basic', 'identity_basic'],
+      regions: ['eu-west', 'us-east', 'asia-pacific'],
+    });
     expect(await check(jobId)).toEqual([]);
     const full = await new ReconcileService(ds).run({ persist: false });
     expect(full).toMatchObject({ skipped: false, findings: [], errors: [] });
@@ -72,7 +75,9 @@ describe('reconciler rules', () => {
     const { jobId, cells } = await seedJob(ds, { pending: true });
     await ds.query(
       `UPDATE executions SET state = 'running', attempts = 1, lease_token = gen_random_uuid(), lease_owner = 'gone',
-              lease_expires_at = now() - interval '5 minutes', started_at = now() - interval '6 minutes', run_after = now() WHERE id = $1`, [cells[0]!.id]);
+              lease_expires_at = now() - interval '5 minutes', started_at = now() - interval '6 minutes', run_after = now() WHERE id = $1`,
+      [cells[0]!.id],
+    );
     await ds.query(`UPDATE executions SET run_after = now() WHERE job_id = $1`, [jobId]);
     const [f] = byRule(await check(jobId), 'stuck_running');
     expect(f?.fingerprint).toBe(`stuck_running:${cells[0]!.id}`);
@@ -80,8 +85,12 @@ describe('reconciler rules', () => {
   });
 
   it('retry_storm and retry_burst_after_silence: many retries right after a quiet spell', async () => {
-    const { jobId, cells } = await seedJob(ds, { pending: true, questions: ['math_basic', 'geography_basic', 'identity_basic'],
-      models: ['qwen2.5-1.5b'], regions: ['us-east'] });
+    const { jobId, cells } = await seedJob(ds, {
+      pending: true,
+      questions: ['math_basic', 'geography_basic', 'identity_basic'],
+      models: ['qwen2.5-1.5b'],
+      regions: ['us-east'],
+    });
     await ds.query(`UPDATE executions SET run_after = now() WHERE job_id = $1`, [jobId]);
     for (const c of cells) {
       await ds.query(
@@ -90,7 +99,9 @@ describe('reconciler rules', () => {
          SELECT $1, $2, n, 'r', gen_random_uuid(), now() - CASE WHEN n = 1 THEN interval '30 minutes' ELSE interval '10 seconds' END,
                 now() - CASE WHEN n = 1 THEN interval '29 minutes' ELSE interval '5 seconds' END,
                 CASE WHEN n = 1 THEN 'retryable_error' ELSE 'retryable_error' END, 's', 'u', '{}'::jsonb, 'h', 'p', 't'
-           FROM generate_series(1, 2) n`, [c.id, jobId]);
+           FROM generate_series(1, 2) n`,
+        [c.id, jobId],
+      );
     }
     const fs = await check(jobId, { retryBurstMin: 3 });
     const [storm] = byRule(fs, 'retry_storm');
@@ -134,8 +145,9 @@ describe('reconciler rules', () => {
     await addAttempt(ds, cells[0]!, 2, 'retryable_error', '20 seconds', '30 seconds', { hash: 'other' });
     const wrong = await addAttempt(ds, cells[1]!, 2, 'retryable_error', '20 seconds', '30 seconds', { system: 'You are somewhere else.' });
     const fs = byRule(await check(jobId), 'prompt_drift');
-    expect(fs.map((f) => f.fingerprint).sort()).toEqual([`prompt_drift:hash:${cells[0]!.id}`,
-      `prompt_drift:template:${jobId}:${cells[1]!.region}`].sort());
+    expect(fs.map((f) => f.fingerprint).sort()).toEqual(
+      [`prompt_drift:hash:${cells[0]!.id}`, `prompt_drift:template:${jobId}:${cells[1]!.region}`].sort(),
+    );
     expect(fs.find((f) => f.fingerprint.includes('template'))?.evidence.attemptIds).toEqual([wrong]);
   });
 
@@ -156,7 +168,10 @@ describe('reconciler rules', () => {
 
   it('region_failing_wholesale: one region fails everything while the other succeeds', async () => {
     const { jobId } = await seedJob(ds, { questions: ['math_basic', 'geography_basic', 'identity_basic'] });
-    await ds.query(`UPDATE executions SET state = 'failed', result_attempt = NULL, response = NULL WHERE job_id = $1 AND region = 'us-east'`, [jobId]);
+    await ds.query(
+      `UPDATE executions SET state = 'failed', result_attempt = NULL, response = NULL WHERE job_id = $1 AND region = 'us-east'`,
+      [jobId],
+    );
     const failed: { id: string }[] = await ds.query(`SELECT id FROM executions WHERE job_id = $1 AND region = 'us-east'`, [jobId]);
     const fs = await check(jobId);
     const [f] = byRule(fs, 'region_failing_wholesale');
@@ -168,7 +183,9 @@ describe('reconciler rules', () => {
   it('identical_responses: one model, the same text for different questions', async () => {
     const { jobId, cells } = await seedJob(ds);
     const same = cells.filter((c) => c.region === 'eu-west');
-    await ds.query(`UPDATE executions SET response = 'I cannot help with that request right now.' WHERE id = ANY($1::bigint[])`, [same.map((c) => c.id)]);
+    await ds.query(`UPDATE executions SET response = 'I cannot help with that request right now.' WHERE id = ANY($1::bigint[])`, [
+      same.map((c) => c.id),
+    ]);
     const [f] = byRule(await check(jobId), 'identical_responses');
     expect(f?.fingerprint).toMatch(new RegExp(`^identical_responses:${jobId}:llama3.2-1b:[0-9a-f]{32}$`));
     expect(f?.evidence).toMatchObject({ questions: 2 });
@@ -179,12 +196,27 @@ describe('reconciler rules', () => {
     try {
       const config = defaultConfig();
       for (const r of Object.values(config.regions)) r.baseUrl = sim.baseUrlFor(r.id);
-      const raw = { id: 'rec-engine', questions: ['math_basic', 'geography_basic', 'identity_basic'], models: ['llama3.2-1b'], regions: ['eu-west', 'us-east'] };
+      const raw = {
+        id: 'rec-engine',
+        questions: ['math_basic', 'geography_basic', 'identity_basic'],
+        models: ['llama3.2-1b'],
+        regions: ['eu-west', 'us-east'],
+      };
       const norm = normaliseJobSpec(raw, config);
       if (!norm.ok) throw new Error(JSON.stringify(norm.problems));
-      await new JobRepository(ds).submit({ spec: norm.spec, received: JSON.stringify(raw), hash: norm.hash, submitter: null, traceparent: null });
+      await new JobRepository(ds).submit({
+        spec: norm.spec,
+        received: JSON.stringify(raw),
+        hash: norm.hash,
+        submitter: null,
+        traceparent: null,
+      });
       const stores = { queue: new QueueRepository(ds), lifecycle: new LifecycleRepository(ds), runners: new RunnerRepository(ds) };
-      const engine = new Engine(engineOptions({ runnerId: 'rec-runner', config, pollMs: 20, leaseMs: 5_000, random: () => 0 }), stores, new OpenAiCompatibleProvider());
+      const engine = new Engine(
+        engineOptions({ runnerId: 'rec-runner', config, pollMs: 20, leaseMs: 5_000, random: () => 0 }),
+        stores,
+        new OpenAiCompatibleProvider(),
+      );
       await engine.start('test', 'host');
       const deadline = Date.now() + 60_000;
       for (;;) {

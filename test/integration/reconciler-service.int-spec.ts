@@ -23,9 +23,12 @@ describe('reconcile service', () => {
     return out;
   }
   const finding = async (fp: string): Promise<Row> => (await ds.query('SELECT * FROM reconciler_findings WHERE fingerprint = $1', [fp]))[0];
-  const breakCell = (id: string) => ds.query(
-    `UPDATE executions SET state = 'running', attempts = 1, lease_token = gen_random_uuid(), lease_owner = 'gone',
-            lease_expires_at = now() - interval '5 minutes', run_after = now() WHERE id = $1`, [id]);
+  const breakCell = (id: string) =>
+    ds.query(
+      `UPDATE executions SET state = 'running', attempts = 1, lease_token = gen_random_uuid(), lease_owner = 'gone',
+            lease_expires_at = now() - interval '5 minutes', run_after = now() WHERE id = $1`,
+      [id],
+    );
 
   it('keeps first_seen across runs, resolves a repaired finding and reopens it when it returns', async () => {
     const { jobId, cells } = await seedJob(ds, { pending: true });
@@ -45,7 +48,10 @@ describe('reconcile service', () => {
     expect(seen2.first_seen_at).toEqual(seen1.first_seen_at);
     expect(seen2.last_seen_at.getTime()).toBeGreaterThanOrEqual(seen1.last_seen_at.getTime());
 
-    await ds.query(`UPDATE executions SET state = 'pending', lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1`, [id]);
+    await ds.query(
+      `UPDATE executions SET state = 'pending', lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1`,
+      [id],
+    );
     const third = await run();
     expect(third.findings).toEqual([]);
     expect(third.resolved).toBe(1);
@@ -65,7 +71,12 @@ describe('reconcile service', () => {
     expect(await repo.openCounts()).toEqual([{ ruleId: 'stuck_running', severity: 'critical', count: 1 }]);
 
     const runs: Row[] = await ds.query(`SELECT kind, findings, error FROM reconciler_runs ORDER BY id`);
-    expect(runs.map((r) => [r.kind, r.findings, r.error])).toEqual([['full', 1, null], ['full', 1, null], ['full', 0, null], ['full', 1, null]]);
+    expect(runs.map((r) => [r.kind, r.findings, r.error])).toEqual([
+      ['full', 1, null],
+      ['full', 1, null],
+      ['full', 0, null],
+      ['full', 1, null],
+    ]);
     expect((await repo.lastRuns()).full).toBeInstanceOf(Date);
   });
 

@@ -26,11 +26,21 @@ describe('API authentication and roles', () => {
     expect(res.status).toBe(201);
     jobId = res.body.id;
   });
-  afterAll(async () => { await runner?.close(); });
+  afterAll(async () => {
+    await runner?.close();
+  });
 
   it('finds the job routes among the registered routes', () => {
     const routes = listRoutes(runner.app).map((r) => `${r.method} ${r.path}`);
-    expect(routes).toEqual(expect.arrayContaining(['POST /api/v1/jobs', 'GET /api/v1/jobs', 'GET /api/v1/jobs/:id', 'POST /api/v1/jobs/:id/cancel', 'GET /metrics']));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'POST /api/v1/jobs',
+        'GET /api/v1/jobs',
+        'GET /api/v1/jobs/:id',
+        'POST /api/v1/jobs/:id/cancel',
+        'GET /metrics',
+      ]),
+    );
   });
 
   it('answers every registered route for every role as its declared (or default) role requires', async () => {
@@ -41,7 +51,8 @@ describe('API authentication and roles', () => {
       const key = `${route.method} ${route.path}`;
       const needed = key in DECLARED ? DECLARED[key]! : route.method === 'GET' || route.method === 'HEAD' ? 'viewer' : 'admin';
       const path = route.path.replace(/:id\b/g, encodeURIComponent(jobId)).replace(/\*path$/, '');
-      const body = route.method === 'POST' && route.path === '/api/v1/jobs' ? spec(`matrix-${checked}`) : route.method === 'GET' ? undefined : '{}';
+      const body =
+        route.method === 'POST' && route.path === '/api/v1/jobs' ? spec(`matrix-${checked}`) : route.method === 'GET' ? undefined : '{}';
       const anonymous = await call(runner.baseUrl, route.method, path, { body });
       const expectAnon = needed === null ? 'open' : 401;
       if ((expectAnon === 401) !== (anonymous.status === 401)) failures.push(`${key} without a token: ${anonymous.status}`);
@@ -50,11 +61,13 @@ describe('API authentication and roles', () => {
       if (forged.status !== 401) failures.push(`${key} with an unknown token: ${forged.status}`);
       for (const t of [TOKENS.viewer, TOKENS.submitter, TOKENS.operator, TOKENS.admin]) {
         const res = await call(runner.baseUrl, route.method, path.replace('matrix-', `matrix-${t.name}-`), {
-          token: t.secret, body: body?.replace(`matrix-${checked}`, `matrix-${checked}-${t.name}`),
+          token: t.secret,
+          body: body?.replace(`matrix-${checked}`, `matrix-${checked}-${t.name}`),
         });
         const allowed = roleAtLeast(t.role, needed);
         const denied = res.status === 403 || res.status === 401;
-        if (allowed === denied || res.status >= 500) failures.push(`${key} as ${t.role}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        if (allowed === denied || res.status >= 500)
+          failures.push(`${key} as ${t.role}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
         if (!allowed && res.body?.error !== 'forbidden') failures.push(`${key} as ${t.role}: error ${res.body?.error}`);
         checked++;
       }
@@ -77,7 +90,8 @@ describe('API authentication and roles', () => {
     const low = await call(runner.baseUrl, 'POST', '/api/v1/jobs', { token: TOKENS.viewer.secret, body: spec('viewer-try') });
     expect(low.status).toBe(403);
     expect(low.body).toMatchObject({
-      error: 'forbidden', message: 'POST /api/v1/jobs needs role submitter; token "vera" has role viewer',
+      error: 'forbidden',
+      message: 'POST /api/v1/jobs needs role submitter; token "vera" has role viewer',
       problems: [{ path: 'authorization', message: 'role submitter or above is required' }],
     });
   });
@@ -103,13 +117,41 @@ describe('API authentication and roles', () => {
     await call(runner.baseUrl, 'POST', '/api/v1/jobs', { body: spec('audited-2') });
     await flushAudit(runner.app);
     const rows = await runner.ds.query(
-      `SELECT principal, role, method, path, target_id, status, error, remote_address FROM audit_log WHERE id > (SELECT max(id) - 3 FROM audit_log) ORDER BY id`);
+      `SELECT principal, role, method, path, target_id, status, error, remote_address FROM audit_log WHERE id > (SELECT max(id) - 3 FROM audit_log) ORDER BY id`,
+    );
     expect((await runner.ds.query('SELECT count(*)::int AS n FROM audit_log'))[0].n).toBe(before + 3);
     const local = expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/);
     expect(rows).toEqual([
-      { principal: 'sue', role: 'submitter', method: 'POST', path: `/api/v1/jobs/${jobId}/cancel`, target_id: jobId, status: 403, error: 'not_owner', remote_address: local },
-      { principal: 'ada', role: 'admin', method: 'POST', path: '/api/v1/jobs', target_id: 'audited-1', status: 201, error: null, remote_address: local },
-      { principal: 'anonymous', role: null, method: 'POST', path: '/api/v1/jobs', target_id: null, status: 401, error: 'unauthenticated', remote_address: local },
+      {
+        principal: 'sue',
+        role: 'submitter',
+        method: 'POST',
+        path: `/api/v1/jobs/${jobId}/cancel`,
+        target_id: jobId,
+        status: 403,
+        error: 'not_owner',
+        remote_address: local,
+      },
+      {
+        principal: 'ada',
+        role: 'admin',
+        method: 'POST',
+        path: '/api/v1/jobs',
+        target_id: 'audited-1',
+        status: 201,
+        error: null,
+        remote_address: local,
+      },
+      {
+        principal: 'anonymous',
+        role: null,
+        method: 'POST',
+        path: '/api/v1/jobs',
+        target_id: null,
+        status: 401,
+        error: 'unauthenticated',
+        remote_address: local,
+      },
     ]);
     const [at] = await runner.ds.query(`SELECT max(at) > now() - interval '1 minute' AS recent FROM audit_log`);
     expect(at.recent).toBe(true);
@@ -117,7 +159,10 @@ describe('API authentication and roles', () => {
 
   it('refuses a body over the limit with 413, and writes no job', async () => {
     const before = await rowCounts(runner.ds);
-    const res = await call(runner.baseUrl, 'POST', '/api/v1/jobs', { token: TOKENS.admin.secret, body: JSON.stringify({ pad: 'x'.repeat(1_100_000) }) });
+    const res = await call(runner.baseUrl, 'POST', '/api/v1/jobs', {
+      token: TOKENS.admin.secret,
+      body: JSON.stringify({ pad: 'x'.repeat(1_100_000) }),
+    });
     expect(res.status).toBe(413);
     expect(res.body).toMatchObject({ error: 'body_too_large', message: expect.stringContaining('1048576') });
     expect(await rowCounts(runner.ds)).toEqual(before);
@@ -126,11 +171,16 @@ describe('API authentication and roles', () => {
 
 describe('API limits per token', () => {
   let runner: TestRunner;
-  beforeAll(async () => { runner = await startTestRunner(securedConfig({ limits: { requestsPerMinutePerToken: 5, maxJobsInFlightPerToken: 2 } })); });
-  afterAll(async () => { await runner?.close(); });
+  beforeAll(async () => {
+    runner = await startTestRunner(securedConfig({ limits: { requestsPerMinutePerToken: 5, maxJobsInFlightPerToken: 2 } }));
+  });
+  afterAll(async () => {
+    await runner?.close();
+  });
 
   it('refuses a token over its jobs in flight with 429, leaving no row', async () => {
-    for (const id of ['f1', 'f2']) expect((await call(runner.baseUrl, 'POST', '/api/v1/jobs', { token: TOKENS.submitter.secret, body: spec(id) })).status).toBe(201);
+    for (const id of ['f1', 'f2'])
+      expect((await call(runner.baseUrl, 'POST', '/api/v1/jobs', { token: TOKENS.submitter.secret, body: spec(id) })).status).toBe(201);
     const before = await rowCounts(runner.ds);
     const third = await call(runner.baseUrl, 'POST', '/api/v1/jobs', { token: TOKENS.submitter.secret, body: spec('f3') });
     expect(third.status).toBe(429);
@@ -158,8 +208,12 @@ describe('API limits per token', () => {
 
 describe('API without tokens', () => {
   let runner: TestRunner;
-  beforeAll(async () => { runner = await startTestRunner(defaultConfig()); });
-  afterAll(async () => { await runner?.close(); });
+  beforeAll(async () => {
+    runner = await startTestRunner(defaultConfig());
+  });
+  afterAll(async () => {
+    await runner?.close();
+  });
 
   it('is open to loopback clients, audited as the local user', async () => {
     expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs')).status).toBe(200);
@@ -169,7 +223,9 @@ describe('API without tokens', () => {
     expect(rows).toEqual([{ principal: 'local', role: 'admin', status: 201 }]);
   });
 
-  const external = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  const external = Object.values(os.networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
   (external ? it : it.skip)('refuses a client from another address with 401, even if the daemon listens there', async () => {
     const app = runner.app;
     const server = app.getHttpServer();

@@ -17,7 +17,12 @@ describe('beacon token create and the loopback rule of beacon serve', () => {
     const r = await runCli(['token', 'create', '--name', 'ci', '--role', 'submitter', '--json'], { env: cliEnv({}) });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ name: 'ci', role: 'submitter', id: expect.stringMatching(/^[0-9a-f]{12}$/), hash: expect.stringMatching(/^sha256:/) });
+    expect(out).toMatchObject({
+      name: 'ci',
+      role: 'submitter',
+      id: expect.stringMatching(/^[0-9a-f]{12}$/),
+      hash: expect.stringMatching(/^sha256:/),
+    });
     expect(out.token).toBe(`bct_${out.id}_${out.token.slice(17)}`);
     expect(out.env).toBe(`ci:submitter:${out.id}:${out.hash}`);
     expect(await verifyToken(out.token, out.hash)).toBe(true);
@@ -32,7 +37,8 @@ describe('beacon token create and the loopback rule of beacon serve', () => {
   it('refuses to serve on a non-loopback address without tokens, before touching any database', async () => {
     const port = await freePort();
     const r = await runCli(['serve', '--host', '0.0.0.0', '--port', String(port), '--no-workers'], {
-      env: cliEnv({ BEACON_DATA_DIR: path.join(dir, 'data') }), cwd: dir,
+      env: cliEnv({ BEACON_DATA_DIR: path.join(dir, 'data') }),
+      cwd: dir,
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without API tokens/);
@@ -40,7 +46,10 @@ describe('beacon token create and the loopback rule of beacon serve', () => {
 
   it('refuses a token configured in clear instead of as a hash', async () => {
     writeFileSync(path.join(dir, 'beacon.config.yaml'), 'auth:\n  tokens:\n    - { name: ci, role: viewer, hash: plain-secret }\n');
-    const r = await runCli(['serve', '--host', '0.0.0.0', '--port', '1'], { env: cliEnv({ BEACON_DATA_DIR: path.join(dir, 'data') }), cwd: dir });
+    const r = await runCli(['serve', '--host', '0.0.0.0', '--port', '1'], {
+      env: cliEnv({ BEACON_DATA_DIR: path.join(dir, 'data') }),
+      cwd: dir,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/auth\.tokens\[0\]\.hash: must be sha256/);
   });

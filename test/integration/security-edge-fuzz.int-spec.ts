@@ -21,18 +21,76 @@ const SEED_JOB = 'fz-seed';
 
 const CONTROL = fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c));
 const hostile = fc.oneof(
-  fc.constantFrom('\u0000', 'a\u0000b', '\u001b[2J', '\u007f', '\u0085', '\ud800', '\u202e', '%00', '..%2f..', '../../etc/passwd',
-    "'; DROP TABLE jobs; --", '__proto__', 'constructor', '[]', '{}', 'null', '-1', '0', '1e400', '9'.repeat(40), String(2 ** 63),
-    '1'.repeat(19), 'x'.repeat(300), 'y'.repeat(5000), ' ', ''),
+  fc.constantFrom(
+    '\u0000',
+    'a\u0000b',
+    '\u001b[2J',
+    '\u007f',
+    '\u0085',
+    '\ud800',
+    '\u202e',
+    '%00',
+    '..%2f..',
+    '../../etc/passwd',
+    "'; DROP TABLE jobs; --",
+    '__proto__',
+    'constructor',
+    '[]',
+    '{}',
+    'null',
+    '-1',
+    '0',
+    '1e400',
+    '9'.repeat(40),
+    String(2 ** 63),
+    '1'.repeat(19),
+    'x'.repeat(300),
+    'y'.repeat(5000),
+    ' ',
+    '',
+  ),
   fc.tuple(fc.string({ maxLength: 8 }), CONTROL, fc.string({ maxLength: 8 })).map(([a, c, b]) => a + c + b),
   fc.string({ unit: 'binary', maxLength: 30 }),
   fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n }).map(String),
 );
-const plausible = fc.constantFrom(SEED_JOB, 'nope', '1', '2', '3', 'us-east', 'llama3.2-1b', 'math_basic', 'failed', 'open', 'all', 'warning',
-  'e:1', 'a:1', 'l:1', '10', 'attempt', 'job');
+const plausible = fc.constantFrom(
+  SEED_JOB,
+  'nope',
+  '1',
+  '2',
+  '3',
+  'us-east',
+  'llama3.2-1b',
+  'math_basic',
+  'failed',
+  'open',
+  'all',
+  'warning',
+  'e:1',
+  'a:1',
+  'l:1',
+  '10',
+  'attempt',
+  'job',
+);
 const value = fc.oneof({ weight: 3, arbitrary: plausible }, { weight: 4, arbitrary: hostile });
 
-const QUERY_NAMES = ['job', 'region', 'model', 'question', 'state', 'limit', 'cursor', 'rule', 'severity', 'a', 'b', 'kind', 'classification', 'lastEventId'];
+const QUERY_NAMES = [
+  'job',
+  'region',
+  'model',
+  'question',
+  'state',
+  'limit',
+  'cursor',
+  'rule',
+  'severity',
+  'a',
+  'b',
+  'kind',
+  'classification',
+  'lastEventId',
+];
 const queryName = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...QUERY_NAMES) },
   { weight: 1, arbitrary: fc.constantFrom(...QUERY_NAMES).map((n) => `${n}[]`) },
@@ -48,30 +106,77 @@ const pathParam = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%c3%28', '%ed%a0%80', '%2e%2e', '%2F') },
 );
 
-const header = <T>(common: T, ...others: fc.Arbitrary<T>[]) => fc.oneof({ weight: 6, arbitrary: fc.constant(common) }, ...others.map((a) => ({ weight: 1, arbitrary: a })));
+const header = <T>(common: T, ...others: fc.Arbitrary<T>[]) =>
+  fc.oneof({ weight: 6, arbitrary: fc.constant(common) }, ...others.map((a) => ({ weight: 1, arbitrary: a })));
 const printable = fc.stringMatching(/^[\x20-\x7e]{0,40}$/);
-const hostHeader = header<string | null>(null, fc.constantFrom('localhost', 'attacker.example', 'attacker.example:80', '127.0.0.1.nip.io', '[::1]', '[::1', 'a:b:c', '', ' localhost'), printable);
-const originHeader = header<string | null>(null, fc.constantFrom('null', 'http://attacker.example', 'file://', 'http://localhost', 'javascript:alert(1)', 'http://[::1'), printable);
-const contentType = header<string | null>('application/json',
-  fc.constantFrom(null, 'application/json; charset=utf-16', 'application/json;charset=latin1', 'APPLICATION/JSON; charset="UTF-8"', 'text/plain',
-    'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json, text/plain', ';;;', 'application/jsonx'),
-  printable);
+const hostHeader = header<string | null>(
+  null,
+  fc.constantFrom('localhost', 'attacker.example', 'attacker.example:80', '127.0.0.1.nip.io', '[::1]', '[::1', 'a:b:c', '', ' localhost'),
+  printable,
+);
+const originHeader = header<string | null>(
+  null,
+  fc.constantFrom('null', 'http://attacker.example', 'file://', 'http://localhost', 'javascript:alert(1)', 'http://[::1'),
+  printable,
+);
+const contentType = header<string | null>(
+  'application/json',
+  fc.constantFrom(
+    null,
+    'application/json; charset=utf-16',
+    'application/json;charset=latin1',
+    'APPLICATION/JSON; charset="UTF-8"',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/json, text/plain',
+    ';;;',
+    'application/jsonx',
+  ),
+  printable,
+);
 const lastEventId = header<string | null>(null, printable, fc.constantFrom('1', '99999999999999999999', 'x'.repeat(200)));
 
 /** Job specs the daemon accepts (or refuses as duplicates), so accepted writes are part of the run. */
-const SPECS = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => JSON.stringify({ id: `fz-${i}`, questions: ['math_basic'], models: ['llama3.2-1b'], regions: ['us-east'] }));
+const SPECS = [0, 1, 2, 3, 4, 5, 6, 7].map((i) =>
+  JSON.stringify({ id: `fz-${i}`, questions: ['math_basic'], models: ['llama3.2-1b'], regions: ['us-east'] }),
+);
 
 /** Framing of a body: Content-Length, chunked, or a Transfer-Encoding the parser must refuse. */
 const FRAMINGS = ['length', 'chunked', 'gzip', 'chunked, gzip', 'gzip, chunked', 'identity', 'length+chunked'] as const;
 type Framing = (typeof FRAMINGS)[number];
-const framing = fc.oneof({ weight: 6, arbitrary: fc.constantFrom<Framing>('length', 'chunked') }, { weight: 1, arbitrary: fc.constantFrom(...FRAMINGS) });
-type BodyPlan = { kind: 'none' } | { kind: 'json' | 'text'; bytes: Buffer; framing: Framing } | { kind: 'over' | 'cut'; size: number; framing: Framing };
+const framing = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom<Framing>('length', 'chunked') },
+  { weight: 1, arbitrary: fc.constantFrom(...FRAMINGS) },
+);
+type BodyPlan =
+  { kind: 'none' } | { kind: 'json' | 'text'; bytes: Buffer; framing: Framing } | { kind: 'over' | 'cut'; size: number; framing: Framing };
 const body: fc.Arbitrary<BodyPlan> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ kind: 'none' as const }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('json' as const), bytes: fc.jsonValue({ maxDepth: 2 }).map((v) => Buffer.from(JSON.stringify(v) ?? 'null')), framing }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('json' as const), bytes: fc.constantFrom(...SPECS).map((v) => Buffer.from(v)), framing }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('text' as const), bytes: fc.string({ unit: 'binary', maxLength: 200 }).map((v) => Buffer.from(v)), framing }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('over' as const), size: fc.integer({ min: LIMIT + 1, max: LIMIT * 4 }), framing }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('json' as const),
+      bytes: fc.jsonValue({ maxDepth: 2 }).map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
+      framing,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('json' as const), bytes: fc.constantFrom(...SPECS).map((v) => Buffer.from(v)), framing }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('text' as const),
+      bytes: fc.string({ unit: 'binary', maxLength: 200 }).map((v) => Buffer.from(v)),
+      framing,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('over' as const), size: fc.integer({ min: LIMIT + 1, max: LIMIT * 4 }), framing }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cut' as const), size: fc.integer({ min: 1, max: LIMIT }), framing }) },
 );
 
@@ -87,7 +192,12 @@ interface Plan {
   body: BodyPlan;
 }
 
-interface Outcome { status: number; body: string; contentType: string; cutShort: boolean }
+interface Outcome {
+  status: number;
+  body: string;
+  contentType: string;
+  cutShort: boolean;
+}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
@@ -121,9 +231,22 @@ function send(baseUrl: string, plan: Plan): Promise<Outcome> {
   // A body the parser cannot frame leaves the connection unusable: such requests get a connection of their own.
   const own = cut || (b.kind !== 'none' && b.framing !== 'length' && b.framing !== 'chunked');
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method: plan.method, path: plan.path, headers, agent: own ? false : agent, setHost: plan.host === null });
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      method: plan.method,
+      path: plan.path,
+      headers,
+      agent: own ? false : agent,
+      setHost: plan.host === null,
+    });
     let settled = false;
-    const done = (o: Outcome) => { if (!settled) { settled = true; resolve(o); } };
+    const done = (o: Outcome) => {
+      if (!settled) {
+        settled = true;
+        resolve(o);
+      }
+    };
     req.on('response', (res) => {
       const type = String(res.headers['content-type'] ?? '');
       if (type.includes('text/event-stream')) {
@@ -133,13 +256,16 @@ function send(baseUrl: string, plan: Plan): Promise<Outcome> {
       }
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => done({ status: res.statusCode!, body: Buffer.concat(parts).toString('utf8'), contentType: type, cutShort: false }));
+      res.on('end', () =>
+        done({ status: res.statusCode!, body: Buffer.concat(parts).toString('utf8'), contentType: type, cutShort: false }),
+      );
       res.on('error', () => done({ status: res.statusCode!, body: '', contentType: type, cutShort: true }));
     });
     req.on('error', (err) => (cut || settled ? done({ status: 0, body: String(err), contentType: '', cutShort: true }) : reject(err)));
     req.on('close', () => done({ status: 0, body: '', contentType: '', cutShort: true }));
     const timer = setTimeout(() => {
-      if (!settled) reject(new Error(`no answer in 10 s to ${plan.method} ${plan.path} ${JSON.stringify({ ...plan, body: plan.body.kind })}`));
+      if (!settled)
+        reject(new Error(`no answer in 10 s to ${plan.method} ${plan.path} ${JSON.stringify({ ...plan, body: plan.body.kind })}`));
       req.destroy();
     }, 10_000);
     req.on('close', () => clearTimeout(timer));
@@ -148,7 +274,10 @@ function send(baseUrl: string, plan: Plan): Promise<Outcome> {
         if (req.destroyed || settled) return;
         if (!req.write(c)) {
           await new Promise<void>((r) => {
-            const go = () => { req.off('drain', go).off('close', go); r(); };
+            const go = () => {
+              req.off('drain', go).off('close', go);
+              r();
+            };
             req.on('drain', go).on('close', go);
           });
         }
@@ -172,8 +301,14 @@ describe('HTTP edge under fuzzing', () => {
   beforeAll(async () => {
     runner = await startTestRunner({ ...defaultConfig(), limits: { ...defaultConfig().limits, maxBodyBytes: LIMIT, maxCellsPerJob: 20 } });
     const res = await fetch(`${runner.baseUrl}/api/v1/jobs`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id: SEED_JOB, questions: ['math_basic', 'geography_basic'], models: ['llama3.2-1b'], regions: ['us-east', 'eu-west'] }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: SEED_JOB,
+        questions: ['math_basic', 'geography_basic'],
+        models: ['llama3.2-1b'],
+        regions: ['us-east', 'eu-west'],
+      }),
     });
     expect(res.status).toBe(201);
     routes = listRoutes(runner.app);
@@ -185,7 +320,12 @@ describe('HTTP edge under fuzzing', () => {
       const repo = runner.app.get<{ audit: (e: unknown) => Promise<void> }>(SECURITY_REPOSITORY);
       const orig = repo.audit.bind(repo);
       repo.audit = async (e: unknown) => {
-        try { await orig(e); } catch (err) { process.stderr.write(`AUDIT FAIL ${String(err)} ${JSON.stringify(e)}\n`); throw err; }
+        try {
+          await orig(e);
+        } catch (err) {
+          process.stderr.write(`AUDIT FAIL ${String(err)} ${JSON.stringify(e)}\n`);
+          throw err;
+        }
       };
     }
   });
@@ -199,34 +339,57 @@ describe('HTTP edge under fuzzing', () => {
     const seen = { requests: 0, mutating: 0, cut: 0, byStatus: new Map<string, number>(), routes: new Set<string>() };
     const accepted: string[] = [];
     const sentMutating: { method: string; path: string; info: string; full: string }[] = [];
-    const plan: fc.Arbitrary<Plan> = fc.record({
-      route: fc.constantFrom(...routes),
-      otherMethod: fc.option(fc.constantFrom(...OTHER_METHODS), { freq: 6 }),
-      params: fc.array(pathParam, { minLength: 3, maxLength: 3 }),
-      query: queryPairs,
-      host: hostHeader, origin: originHeader, contentType, lastEventId, body,
-    }).map((p) => {
-      let i = 0;
-      const path = p.route.path.replace(/:[A-Za-z]+/g, () => p.params[i++]!);
-      const qs = p.query.map(([k, v]) => `${encodeURIComponent(k.replace(/[\ud800-\udfff]/g, '?'))}=${encodeURIComponent(v.replace(/[\ud800-\udfff]/g, '?'))}`).join('&');
-      return {
-        method: p.otherMethod ?? p.route.method, path: qs ? `${path}?${qs}` : path,
-        host: p.host, origin: p.origin, contentType: p.contentType, lastEventId: p.lastEventId, body: p.body,
-        route: `${p.route.method} ${p.route.path}`,
-      };
-    });
+    const plan: fc.Arbitrary<Plan> = fc
+      .record({
+        route: fc.constantFrom(...routes),
+        otherMethod: fc.option(fc.constantFrom(...OTHER_METHODS), { freq: 6 }),
+        params: fc.array(pathParam, { minLength: 3, maxLength: 3 }),
+        query: queryPairs,
+        host: hostHeader,
+        origin: originHeader,
+        contentType,
+        lastEventId,
+        body,
+      })
+      .map((p) => {
+        let i = 0;
+        const path = p.route.path.replace(/:[A-Za-z]+/g, () => p.params[i++]!);
+        const qs = p.query
+          .map(
+            ([k, v]) =>
+              `${encodeURIComponent(k.replace(/[\ud800-\udfff]/g, '?'))}=${encodeURIComponent(v.replace(/[\ud800-\udfff]/g, '?'))}`,
+          )
+          .join('&');
+        return {
+          method: p.otherMethod ?? p.route.method,
+          path: qs ? `${path}?${qs}` : path,
+          host: p.host,
+          origin: p.origin,
+          contentType: p.contentType,
+          lastEventId: p.lastEventId,
+          body: p.body,
+          route: `${p.route.method} ${p.route.path}`,
+        };
+      });
 
     const check = async (p: Plan): Promise<void> => {
       const t0 = performance.now();
       const out = await send(runner.baseUrl, p);
       const ms = performance.now() - t0;
-      if (ms > 500 && process.env.EDGE_FUZZ_DEBUG) process.stderr.write(`slow ${ms.toFixed(0)} ms: ${p.method} ${p.path.slice(0, 80)} ${p.body.kind}\n`);
+      if (ms > 500 && process.env.EDGE_FUZZ_DEBUG)
+        process.stderr.write(`slow ${ms.toFixed(0)} ms: ${p.method} ${p.path.slice(0, 80)} ${p.body.kind}\n`);
       seen.requests++;
-      if (process.env.EDGE_FUZZ_DEBUG && seen.requests % 250 === 0) process.stderr.write(`${seen.requests} at ${performance.now().toFixed(0)}\n`);
+      if (process.env.EDGE_FUZZ_DEBUG && seen.requests % 250 === 0)
+        process.stderr.write(`${seen.requests} at ${performance.now().toFixed(0)}\n`);
       seen.routes.add((p as Plan & { route: string }).route);
       if (!READ_METHODS.has(p.method)) {
         seen.mutating++;
-        sentMutating.push({ method: p.method, path: p.path.split('?')[0]!.slice(0, 2048), full: JSON.stringify({ ...p, body: p.body.kind }), info: `${out.status} cut=${out.cutShort} ${p.body.kind} host=${p.host} ${out.body.slice(0, 80)}` });
+        sentMutating.push({
+          method: p.method,
+          path: p.path.split('?')[0]!.slice(0, 2048),
+          full: JSON.stringify({ ...p, body: p.body.kind }),
+          info: `${out.status} cut=${out.cutShort} ${p.body.kind} host=${p.host} ${out.body.slice(0, 80)}`,
+        });
       }
       if (out.cutShort) {
         seen.cut++;
@@ -234,10 +397,17 @@ describe('HTTP edge under fuzzing', () => {
       }
       const key = `${out.status}`;
       seen.byStatus.set(key, (seen.byStatus.get(key) ?? 0) + 1);
-      if (out.status >= 500 || out.status < 200) throw new Error(`${out.status} for ${p.method} ${p.path} ${JSON.stringify({ ...p, body: p.body.kind })}: ${out.body.slice(0, 300)}`);
+      if (out.status >= 500 || out.status < 200)
+        throw new Error(
+          `${out.status} for ${p.method} ${p.path} ${JSON.stringify({ ...p, body: p.body.kind })}: ${out.body.slice(0, 300)}`,
+        );
       if (out.status >= 400 && p.method !== 'HEAD') {
         let parsed: { error?: unknown; message?: unknown };
-        try { parsed = JSON.parse(out.body); } catch { throw new Error(`${out.status} without a JSON body for ${p.method} ${p.path}: ${out.body.slice(0, 200)}`); }
+        try {
+          parsed = JSON.parse(out.body);
+        } catch {
+          throw new Error(`${out.status} without a JSON body for ${p.method} ${p.path}: ${out.body.slice(0, 200)}`);
+        }
         if (typeof parsed.error !== 'string' || typeof parsed.message !== 'string' || parsed.message === '') {
           throw new Error(`${out.status} without error and message for ${p.method} ${p.path}: ${out.body.slice(0, 200)}`);
         }
@@ -246,9 +416,12 @@ describe('HTTP edge under fuzzing', () => {
     };
     // Four requests at a time, as concurrent clients would send them.
     const runs = Math.ceil(Number(process.env.EDGE_FUZZ_RUNS ?? 5000) / 4);
-    await fc.assert(fc.asyncProperty(fc.array(plan, { minLength: 4, maxLength: 4 }), async (batch) => {
-      await Promise.all(batch.map(check));
-    }), { numRuns: runs, endOnFailure: true });
+    await fc.assert(
+      fc.asyncProperty(fc.array(plan, { minLength: 4, maxLength: 4 }), async (batch) => {
+        await Promise.all(batch.map(check));
+      }),
+      { numRuns: runs, endOnFailure: true },
+    );
 
     // The daemon is alive and answers.
     expect((await fetch(`${runner.baseUrl}/health/live`)).status).toBe(200);
@@ -257,15 +430,19 @@ describe('HTTP edge under fuzzing', () => {
     await new Promise((r) => setTimeout(r, 300));
     await flushAudit(runner.app);
     const jobs: { id: string; cells: number }[] = await runner.ds.query(
-      'SELECT j.id, (SELECT count(*) FROM executions e WHERE e.job_id = j.id)::int AS cells FROM jobs j ORDER BY j.id');
+      'SELECT j.id, (SELECT count(*) FROM executions e WHERE e.job_id = j.id)::int AS cells FROM jobs j ORDER BY j.id',
+    );
     const acceptedIds = new Set(accepted.map((b) => (JSON.parse(b) as { id: string }).id));
     expect(jobs.map((j) => j.id).sort()).toEqual([SEED_JOB, ...acceptedIds].sort());
     // Past its failure allowance an address's refusals before authentication are summed into rows carrying how many
     // requests each stands for (occurrences): every request is still accounted for.
     const [audit] = await runner.ds.query(
-      `SELECT coalesce(sum(occurrences), 0)::int AS n, coalesce(sum(occurrences) FILTER (WHERE status = 499), 0)::int AS gone, count(*)::int AS rows FROM audit_log`);
-    process.stderr.write(`edge fuzz: ${seen.requests} requests over ${seen.routes.size} routes, ${seen.mutating} mutating (${seen.cut} cut short), ` +
-      `statuses ${JSON.stringify(Object.fromEntries([...seen.byStatus].sort()))}, audit rows ${audit.rows} for ${audit.n} requests (${audit.gone} as 499)\n`);
+      `SELECT coalesce(sum(occurrences), 0)::int AS n, coalesce(sum(occurrences) FILTER (WHERE status = 499), 0)::int AS gone, count(*)::int AS rows FROM audit_log`,
+    );
+    process.stderr.write(
+      `edge fuzz: ${seen.requests} requests over ${seen.routes.size} routes, ${seen.mutating} mutating (${seen.cut} cut short), ` +
+        `statuses ${JSON.stringify(Object.fromEntries([...seen.byStatus].sort()))}, audit rows ${audit.rows} for ${audit.n} requests (${audit.gone} as 499)\n`,
+    );
     expect(seen.requests).toBeGreaterThanOrEqual(Number(process.env.EDGE_FUZZ_RUNS ?? 5000));
     expect(seen.routes.size).toBe(routes.length);
     if (audit.n !== seen.mutating + 1) {
@@ -275,7 +452,10 @@ describe('HTTP edge under fuzzing', () => {
       const missing = sentMutating.filter((m) => {
         const k = `${m.method} ${m.path}`;
         const n = left.get(k) ?? 0;
-        if (n > 0) { left.set(k, n - 1); return false; }
+        if (n > 0) {
+          left.set(k, n - 1);
+          return false;
+        }
         return true;
       });
       process.stderr.write(`rows matching no request: ${JSON.stringify([...left].filter(([, n]) => n > 0))}\n`);
@@ -285,57 +465,83 @@ describe('HTTP edge under fuzzing', () => {
   });
   it('property: bytes no HTTP client would send (NUL and controls in the request line and headers, broken framing) get a 4xx, never a 5xx, and are audited', async () => {
     const url = new URL(runner.baseUrl);
-    const [before] = await runner.ds.query(`SELECT coalesce(sum(occurrences), 0)::int AS n FROM audit_log WHERE error = 'malformed_request'`);
+    const [before] = await runner.ds.query(
+      `SELECT coalesce(sum(occurrences), 0)::int AS n FROM audit_log WHERE error = 'malformed_request'`,
+    );
     let refusedMutating = 0;
     let answered = 0;
-    const junk = fc.oneof(CONTROL, fc.constantFrom('\u0000', '\r', '\n', '\r\n', ' ', ':', '\u00ff', '\t'), fc.string({ unit: 'binary-ascii', maxLength: 6 }));
-    const rawRequest = fc.record({
-      method: fc.constantFrom('POST', 'GET', 'DELETE', 'PUT'),
-      path: fc.constantFrom('/api/v1/jobs', `/api/v1/jobs/${SEED_JOB}/cancel`, '/api/v1/executions', '/health/live'),
-      where: fc.constantFrom('path', 'header-name', 'header-value', 'host', 'te', 'chunk', 'content-length'),
-      junk,
-    }).map((r) => {
-      const head = (path: string, extra: string) => `${r.method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${extra}`;
-      switch (r.where) {
-        case 'path': return { ...r, bytes: `${head(`${r.path}${r.junk}x`, 'Content-Length: 2\r\n')}\r\n{}` };
-        case 'header-name': return { ...r, bytes: `${head(r.path, `X-${r.junk}: 1\r\nContent-Length: 2\r\n`)}\r\n{}` };
-        case 'header-value': return { ...r, bytes: `${head(r.path, `X-Fuzz: a${r.junk}b\r\nContent-Length: 2\r\n`)}\r\n{}` };
-        case 'host': return { ...r, bytes: `${r.method} ${r.path} HTTP/1.1\r\nHost: a${r.junk}b\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}` };
-        case 'te': return { ...r, bytes: `${head(r.path, `Transfer-Encoding: chunked${r.junk}\r\n`)}\r\n2\r\n{}\r\n0\r\n\r\n` };
-        case 'chunk': return { ...r, bytes: `${head(r.path, 'Transfer-Encoding: chunked\r\n')}\r\n2${r.junk}\r\n{}\r\n0\r\n\r\n` };
-        case 'content-length': return { ...r, bytes: `${head(r.path, `Content-Length: 2${r.junk}\r\n`)}\r\n{}` };
-      }
-    });
-    await fc.assert(fc.asyncProperty(rawRequest, async (r) => {
-      const reply = await new Promise<string>((resolve) => {
-        const socket = net.connect(Number(url.port), url.hostname, () => socket.end(Buffer.from(r.bytes, 'latin1')));
-        const parts: Buffer[] = [];
-        socket.on('data', (c: Buffer) => parts.push(c));
-        socket.on('error', () => undefined);
-        socket.on('close', () => resolve(Buffer.concat(parts).toString('latin1')));
-        socket.setTimeout(10_000, () => socket.destroy());
+    const junk = fc.oneof(
+      CONTROL,
+      fc.constantFrom('\u0000', '\r', '\n', '\r\n', ' ', ':', '\u00ff', '\t'),
+      fc.string({ unit: 'binary-ascii', maxLength: 6 }),
+    );
+    const rawRequest = fc
+      .record({
+        method: fc.constantFrom('POST', 'GET', 'DELETE', 'PUT'),
+        path: fc.constantFrom('/api/v1/jobs', `/api/v1/jobs/${SEED_JOB}/cancel`, '/api/v1/executions', '/health/live'),
+        where: fc.constantFrom('path', 'header-name', 'header-value', 'host', 'te', 'chunk', 'content-length'),
+        junk,
+      })
+      .map((r) => {
+        const head = (path: string, extra: string) =>
+          `${r.method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${extra}`;
+        switch (r.where) {
+          case 'path':
+            return { ...r, bytes: `${head(`${r.path}${r.junk}x`, 'Content-Length: 2\r\n')}\r\n{}` };
+          case 'header-name':
+            return { ...r, bytes: `${head(r.path, `X-${r.junk}: 1\r\nContent-Length: 2\r\n`)}\r\n{}` };
+          case 'header-value':
+            return { ...r, bytes: `${head(r.path, `X-Fuzz: a${r.junk}b\r\nContent-Length: 2\r\n`)}\r\n{}` };
+          case 'host':
+            return {
+              ...r,
+              bytes: `${r.method} ${r.path} HTTP/1.1\r\nHost: a${r.junk}b\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`,
+            };
+          case 'te':
+            return { ...r, bytes: `${head(r.path, `Transfer-Encoding: chunked${r.junk}\r\n`)}\r\n2\r\n{}\r\n0\r\n\r\n` };
+          case 'chunk':
+            return { ...r, bytes: `${head(r.path, 'Transfer-Encoding: chunked\r\n')}\r\n2${r.junk}\r\n{}\r\n0\r\n\r\n` };
+          case 'content-length':
+            return { ...r, bytes: `${head(r.path, `Content-Length: 2${r.junk}\r\n`)}\r\n{}` };
+        }
       });
-      const m = /^HTTP\/1\.1 (\d{3}) /.exec(reply);
-      if (!m) return; // the connection was closed without an answer (nothing of the request was readable)
-      answered++;
-      const status = Number(m[1]);
-      if (status >= 500) throw new Error(`${status} for ${JSON.stringify(r.bytes)}: ${reply.slice(0, 300)}`);
-      // The first answer's body, by its Content-Length: bytes after a complete request are a request of their own,
-      // answered after it when they cannot be parsed.
-      const head = reply.slice(0, reply.indexOf('\r\n\r\n'));
-      const body = reply.slice(head.length + 4, head.length + 4 + Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0));
-      if (status >= 400) {
-        const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
-        expect(typeof parsed.error).toBe('string');
-        expect(typeof parsed.message).toBe('string');
-        if (parsed.error === 'malformed_request' && r.method !== 'GET') refusedMutating++;
-      }
-    }), { numRuns: 400, endOnFailure: true });
+    await fc.assert(
+      fc.asyncProperty(rawRequest, async (r) => {
+        const reply = await new Promise<string>((resolve) => {
+          const socket = net.connect(Number(url.port), url.hostname, () => socket.end(Buffer.from(r.bytes, 'latin1')));
+          const parts: Buffer[] = [];
+          socket.on('data', (c: Buffer) => parts.push(c));
+          socket.on('error', () => undefined);
+          socket.on('close', () => resolve(Buffer.concat(parts).toString('latin1')));
+          socket.setTimeout(10_000, () => socket.destroy());
+        });
+        const m = /^HTTP\/1\.1 (\d{3}) /.exec(reply);
+        if (!m) return; // the connection was closed without an answer (nothing of the request was readable)
+        answered++;
+        const status = Number(m[1]);
+        if (status >= 500) throw new Error(`${status} for ${JSON.stringify(r.bytes)}: ${reply.slice(0, 300)}`);
+        // The first answer's body, by its Content-Length: bytes after a complete request are a request of their own,
+        // answered after it when they cannot be parsed.
+        const head = reply.slice(0, reply.indexOf('\r\n\r\n'));
+        const body = reply.slice(head.length + 4, head.length + 4 + Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0));
+        if (status >= 400) {
+          const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
+          expect(typeof parsed.error).toBe('string');
+          expect(typeof parsed.message).toBe('string');
+          if (parsed.error === 'malformed_request' && r.method !== 'GET') refusedMutating++;
+        }
+      }),
+      { numRuns: 400, endOnFailure: true },
+    );
     expect((await fetch(`${runner.baseUrl}/health/live`)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 200));
     await flushAudit(runner.app);
-    const [after] = await runner.ds.query(`SELECT coalesce(sum(occurrences), 0)::int AS n FROM audit_log WHERE error = 'malformed_request'`);
-    process.stderr.write(`edge raw fuzz: 400 raw requests, ${answered} answered, ${refusedMutating} mutating refused by the parser, audit rows ${after.n - before.n}\n`);
+    const [after] = await runner.ds.query(
+      `SELECT coalesce(sum(occurrences), 0)::int AS n FROM audit_log WHERE error = 'malformed_request'`,
+    );
+    process.stderr.write(
+      `edge raw fuzz: 400 raw requests, ${answered} answered, ${refusedMutating} mutating refused by the parser, audit rows ${after.n - before.n}\n`,
+    );
     expect(answered).toBeGreaterThan(300);
     expect(refusedMutating).toBeGreaterThan(50);
     expect(after.n - before.n).toBe(refusedMutating);
@@ -344,20 +550,71 @@ describe('HTTP edge under fuzzing', () => {
   it('keeps /health/live answering (p99 < 200 ms) under a flood of chunked over-limit, cut-short and hostile requests', async () => {
     const liveAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const url = new URL(runner.baseUrl);
-    const probe = () => new Promise<number>((resolve, reject) => {
-      const t0 = performance.now();
-      http.get({ host: url.hostname, port: url.port, path: '/health/live', agent: liveAgent }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`live ${res.statusCode}`))));
-      }).on('error', reject);
-    });
+    const probe = () =>
+      new Promise<number>((resolve, reject) => {
+        const t0 = performance.now();
+        http
+          .get({ host: url.hostname, port: url.port, path: '/health/live', agent: liveAgent }, (res) => {
+            res.resume();
+            res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`live ${res.statusCode}`))));
+          })
+          .on('error', reject);
+      });
     const attacks: Plan[] = [
-      { method: 'POST', path: '/api/v1/jobs', host: null, origin: null, contentType: 'application/json', lastEventId: null, body: { kind: 'over', size: 256 * 1024, framing: 'chunked' } },
-      { method: 'POST', path: '/api/v1/jobs', host: null, origin: null, contentType: 'application/json', lastEventId: null, body: { kind: 'cut', size: LIMIT, framing: 'chunked' } },
-      { method: 'POST', path: '/api/v1/jobs/%00/cancel', host: null, origin: null, contentType: 'application/json', lastEventId: null, body: { kind: 'none' } },
-      { method: 'POST', path: `/api/v1/jobs/${SEED_JOB}/cancel`, host: 'attacker.example', origin: null, contentType: 'text/plain', lastEventId: null, body: { kind: 'over', size: 64 * 1024, framing: 'length' } },
-      { method: 'GET', path: `/api/v1/executions?job=%00&job[]=x&cursor=${'9'.repeat(40)}`, host: null, origin: 'http://attacker.example', contentType: null, lastEventId: null, body: { kind: 'none' } },
-      { method: 'POST', path: '/api/v1/jobs', host: null, origin: null, contentType: 'application/json', lastEventId: null, body: { kind: 'json', bytes: Buffer.from('{}'), framing: 'gzip' } },
+      {
+        method: 'POST',
+        path: '/api/v1/jobs',
+        host: null,
+        origin: null,
+        contentType: 'application/json',
+        lastEventId: null,
+        body: { kind: 'over', size: 256 * 1024, framing: 'chunked' },
+      },
+      {
+        method: 'POST',
+        path: '/api/v1/jobs',
+        host: null,
+        origin: null,
+        contentType: 'application/json',
+        lastEventId: null,
+        body: { kind: 'cut', size: LIMIT, framing: 'chunked' },
+      },
+      {
+        method: 'POST',
+        path: '/api/v1/jobs/%00/cancel',
+        host: null,
+        origin: null,
+        contentType: 'application/json',
+        lastEventId: null,
+        body: { kind: 'none' },
+      },
+      {
+        method: 'POST',
+        path: `/api/v1/jobs/${SEED_JOB}/cancel`,
+        host: 'attacker.example',
+        origin: null,
+        contentType: 'text/plain',
+        lastEventId: null,
+        body: { kind: 'over', size: 64 * 1024, framing: 'length' },
+      },
+      {
+        method: 'GET',
+        path: `/api/v1/executions?job=%00&job[]=x&cursor=${'9'.repeat(40)}`,
+        host: null,
+        origin: 'http://attacker.example',
+        contentType: null,
+        lastEventId: null,
+        body: { kind: 'none' },
+      },
+      {
+        method: 'POST',
+        path: '/api/v1/jobs',
+        host: null,
+        origin: null,
+        contentType: 'application/json',
+        lastEventId: null,
+        body: { kind: 'json', bytes: Buffer.from('{}'), framing: 'gzip' },
+      },
     ];
     const statuses = new Map<number, number>();
     let stop = false;
@@ -388,8 +645,10 @@ describe('HTTP edge under fuzzing', () => {
     latencies.sort((a, b) => a - b);
     const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]!;
     const max = latencies[latencies.length - 1]!;
-    process.stderr.write(`edge flood: ${sent} attack requests in 6 s (${JSON.stringify(Object.fromEntries(statuses))}); ` +
-      `/health/live ${latencies.length} probes, p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms\n`);
+    process.stderr.write(
+      `edge flood: ${sent} attack requests in 6 s (${JSON.stringify(Object.fromEntries(statuses))}); ` +
+        `/health/live ${latencies.length} probes, p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms\n`,
+    );
     expect(latencies.length).toBeGreaterThan(150);
     expect(sent).toBeGreaterThan(500);
     expect(p99).toBeLessThan(200);

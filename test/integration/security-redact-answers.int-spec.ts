@@ -39,26 +39,36 @@ describe('review: secrets in API answers', () => {
     config.analysis = { ...ANALYSIS_DEFAULTS, maxTextChars: MAX_TEXT };
     secrets.add(registered);
     app = await createRunnerApp({
-      dataSource: db.ds, config, logger: false,
+      dataSource: db.ds,
+      config,
+      logger: false,
       engine: engineOptions({ runnerId: 'redact-answers', config, leaseMs: 10_000, pollMs: 50, rollupMs: 100 }),
     });
     await app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
     expect((await postJob(baseUrl, JSON.stringify({ ...demoSpec, id: jobId }))).status).toBe(201);
     for (;;) {
-      const job = await (await fetch(`${baseUrl}/api/v1/jobs/${jobId}`)).json() as { status: string };
+      const job = (await (await fetch(`${baseUrl}/api/v1/jobs/${jobId}`)).json()) as { status: string };
       if (TERMINAL.has(job.status)) break;
       await new Promise((r) => setTimeout(r, 50)); // poll interval, not a wait for an outcome
     }
     // Rows as an earlier version stored them: answers echoing the key and the registered value, one holding only the
     // key, and one whose registered value is cut by the analysis's text limit (its first 12 characters are kept).
     const answered: { id: string }[] = await db.ds.query(
-      `SELECT id::text AS id FROM executions WHERE job_id = $1 AND response IS NOT NULL AND classification IS NOT NULL ORDER BY id`, [jobId]);
+      `SELECT id::text AS id FROM executions WHERE job_id = $1 AND response IS NOT NULL AND classification IS NOT NULL ORDER BY id`,
+      [jobId],
+    );
     expect(answered.length).toBeGreaterThan(10);
     [keyOnly, cut] = [answered[0]!.id, answered[1]!.id];
-    await db.ds.query(`UPDATE executions SET response = left(response, 100) || $2 WHERE job_id = $1 AND id > $3::bigint`,
-      [jobId, ` (echo: Bearer ${key}; ${registered})`, cut]);
-    await db.ds.query('UPDATE executions SET response = $2 WHERE id = $1', [keyOnly, `The upstream said: Incorrect API key provided: Bearer ${key}.`]);
+    await db.ds.query(`UPDATE executions SET response = left(response, 100) || $2 WHERE job_id = $1 AND id > $3::bigint`, [
+      jobId,
+      ` (echo: Bearer ${key}; ${registered})`,
+      cut,
+    ]);
+    await db.ds.query('UPDATE executions SET response = $2 WHERE id = $1', [
+      keyOnly,
+      `The upstream said: Incorrect API key provided: Bearer ${key}.`,
+    ]);
     await db.ds.query('UPDATE executions SET response = $2 WHERE id = $1', [cut, `${'y'.repeat(MAX_TEXT - 12)}${registered}`]);
   }, 120_000);
 

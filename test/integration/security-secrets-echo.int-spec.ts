@@ -58,23 +58,42 @@ async function echoingUpstream(): Promise<{ url: string; calls: Map<Mode, number
       const auth = req.headers.authorization ?? '';
       const key = auth.replace(/^Bearer /, '');
       const b64 = Buffer.from(`user:${key}`).toString('base64');
-      const completion = (content: string) => JSON.stringify({
-        id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 3, completion_tokens: 5 },
-      });
+      const completion = (content: string) =>
+        JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 3, completion_tokens: 5 },
+        });
       const echoHeaders = { 'content-type': 'application/json', 'x-request-id': `req-${auth}`, 'x-echo-key': key };
       switch (mode) {
         case 'e401':
           res.writeHead(401, echoHeaders);
-          res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${auth}. You can find your API key at https://example.test/keys.`, type: 'invalid_request_error', code: 'invalid_api_key' } }));
+          res.end(
+            JSON.stringify({
+              error: {
+                message: `Incorrect API key provided: ${auth}. You can find your API key at https://example.test/keys.`,
+                type: 'invalid_request_error',
+                code: 'invalid_api_key',
+              },
+            }),
+          );
           return;
         case 'e500':
           res.writeHead(500, { ...echoHeaders, 'retry-after': '0' });
-          res.end(JSON.stringify({ error: { message: `upstream failed while handling key=${key} (Basic ${b64})`, echo: { authorization: auth } } }));
+          res.end(
+            JSON.stringify({
+              error: { message: `upstream failed while handling key=${key} (Basic ${b64})`, echo: { authorization: auth } },
+            }),
+          );
           return;
         case 'e200':
           res.writeHead(200, echoHeaders);
-          res.end(completion(`Your headers were: Authorization: ${auth}; as basic auth ${b64}; in a URL https://api.example.test/v1?key=${encodeURIComponent(key)}.`));
+          res.end(
+            completion(
+              `Your headers were: Authorization: ${auth}; as basic auth ${b64}; in a URL https://api.example.test/v1?key=${encodeURIComponent(key)}.`,
+            ),
+          );
           return;
         case 'chunked': {
           // The key arrives split over three writes, flushed apart.
@@ -107,7 +126,11 @@ async function echoingUpstream(): Promise<{ url: string; calls: Map<Mode, number
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -116,10 +139,30 @@ async function echoingUpstream(): Promise<{ url: string; calls: Map<Mode, number
  * CLI runs start with the first suite (they take seconds each, mostly loading) and are checked by the last.
  */
 const STARTUP_CASES = [
-  { what: 'an @ in the user-info password', url: 'postgres://beacon:Zq@Xy9-PWTAILA@k@127.0.0.1:1/beacon', tail: 'PWTAILA', commands: ['migrate', 'serve'] },
-  { what: '?password= in the query', url: 'postgres://beacon@127.0.0.1:1/beacon?password=hunter2-PWTAILB&sslmode=disable', tail: 'PWTAILB', commands: ['migrate', 'serve'] },
-  { what: 'user and password in the query', url: 'postgresql://127.0.0.1:1/beacon?user=beacon&password=PWTAILC-x1', tail: 'PWTAILC', commands: ['migrate'] },
-  { what: 'a percent-encoded password', url: 'postgresql://beacon:pa%40ss-PWTAILD@127.0.0.1:1/beacon', tail: 'PWTAILD', commands: ['migrate'] },
+  {
+    what: 'an @ in the user-info password',
+    url: 'postgres://beacon:Zq@Xy9-PWTAILA@k@127.0.0.1:1/beacon',
+    tail: 'PWTAILA',
+    commands: ['migrate', 'serve'],
+  },
+  {
+    what: '?password= in the query',
+    url: 'postgres://beacon@127.0.0.1:1/beacon?password=hunter2-PWTAILB&sslmode=disable',
+    tail: 'PWTAILB',
+    commands: ['migrate', 'serve'],
+  },
+  {
+    what: 'user and password in the query',
+    url: 'postgresql://127.0.0.1:1/beacon?user=beacon&password=PWTAILC-x1',
+    tail: 'PWTAILC',
+    commands: ['migrate'],
+  },
+  {
+    what: 'a percent-encoded password',
+    url: 'postgresql://beacon:pa%40ss-PWTAILD@127.0.0.1:1/beacon',
+    tail: 'PWTAILD',
+    commands: ['migrate'],
+  },
 ];
 
 let startupOutputs: Promise<Map<string, { code: number | null; output: string }>> | null = null;
@@ -128,11 +171,15 @@ function startupRuns(): Promise<Map<string, { code: number | null; output: strin
   startupOutputs ??= (async () => {
     requireBuild();
     const outputs = new Map<string, { code: number | null; output: string }>();
-    await Promise.all(STARTUP_CASES.flatMap(({ url, tail, commands }) => commands.map(async (command) => {
-      const args = command === 'serve' ? ['serve', '--port', '0', '--no-workers'] : [command];
-      const r = await runCli(args, { env: cliEnv({ DATABASE_URL: url }) });
-      outputs.set(`${tail} ${command}`, { code: r.code, output: r.stdout + r.stderr });
-    })));
+    await Promise.all(
+      STARTUP_CASES.flatMap(({ url, tail, commands }) =>
+        commands.map(async (command) => {
+          const args = command === 'serve' ? ['serve', '--port', '0', '--no-workers'] : [command];
+          const r = await runCli(args, { env: cliEnv({ DATABASE_URL: url }) });
+          outputs.set(`${tail} ${command}`, { code: r.code, output: r.stdout + r.stderr });
+        }),
+      ),
+    );
     return outputs;
   })();
   return startupOutputs;
@@ -143,7 +190,12 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
   const apiToken = `bct_${randomBytes(32).toString('base64url')}`;
   const bogusToken = `bct_${randomBytes(32).toString('base64url')}`;
   const logLines: string[] = [];
-  const sink = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   let db: TestDatabase;
@@ -171,7 +223,8 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
 
   async function dumpTables(): Promise<string[]> {
     const tables: { name: string }[] = await db.ds.query(
-      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+    );
     const dump: string[] = [];
     for (const { name } of tables) {
       const rows: { row: string }[] = await db.ds.query(`SELECT t::text AS row FROM "${name.replace(/"/g, '""')}" t`);
@@ -188,10 +241,19 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
     const regions: BeaconConfig['regions'] = {};
     for (const mode of MODES) {
       const id = `echo-${mode}`;
-      regions[id] = { id, aliases: [], displayName: `echo ${mode}`, baseUrl: `${upstream.url}/${mode}/v1`, apiKeyEnv: 'BEACON_ECHO_KEY', concurrency: 4, timeoutMs: 10_000 };
+      regions[id] = {
+        id,
+        aliases: [],
+        displayName: `echo ${mode}`,
+        baseUrl: `${upstream.url}/${mode}/v1`,
+        apiKeyEnv: 'BEACON_ECHO_KEY',
+        concurrency: 4,
+        timeoutMs: 10_000,
+      };
     }
     const config: BeaconConfig = {
-      ...base, regions,
+      ...base,
+      regions,
       models: { 'echo-model': { id: 'echo-model', name: 'echo-model', regions: Object.keys(regions) } },
       defaults: { ...base.defaults, maxAttempts: 2 },
       auth: { tokens: [{ name: 'ops', role: 'admin', hash: `sha256:${createHash('sha256').update(apiToken).digest('hex')}` }] },
@@ -199,10 +261,20 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
     const env = { BEACON_ECHO_KEY: key };
     const log = createLogger({ destination: sink, level: 'trace', pretty: false });
     app = await createRunnerApp({
-      dataSource: db.ds, config, log, logger: nestLogger(log),
+      dataSource: db.ds,
+      config,
+      log,
+      logger: nestLogger(log),
       engine: engineOptions({
-        runnerId: 'echo-runner', config, env, pollMs: 20, leaseMs: 30_000, rollupMs: 50, random: () => 0,
-        retryBudgetMinPerSecond: 1000, breakerFailures: 1000,
+        runnerId: 'echo-runner',
+        config,
+        env,
+        pollMs: 20,
+        leaseMs: 30_000,
+        rollupMs: 50,
+        random: () => 0,
+        retryBudgetMinPerSecond: 1000,
+        breakerFailures: 1000,
         tracer: new AttemptTracing({ tracer: tracerProvider.getTracer('beacon-test'), captureContent: true }),
       }),
     });
@@ -215,12 +287,17 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
     expect((await fetch(`${baseUrl}/api/v1/jobs`, { headers: { authorization: `Bearer ${bogusToken}` } })).status).toBe(401);
 
     const spec = {
-      id: `echo-${randomUUID()}`, version: 'v1',
+      id: `echo-${randomUUID()}`,
+      version: 'v1',
       constraints: { regions: Object.keys(regions), min_regions: 1, min_success_rate: 0 },
       metadata: { models: ['echo-model'] },
       questions: ['math_basic', 'geography_basic'],
     };
-    const res = await fetch(`${baseUrl}/api/v1/jobs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    const res = await fetch(`${baseUrl}/api/v1/jobs`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(spec),
+    });
     const text = await res.text();
     expect([res.status, text]).toEqual([201, expect.any(String)]);
     jobId = JSON.parse(text).id;
@@ -245,7 +322,8 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
     for (const mode of MODES) expect([mode, upstream.calls.get(mode) ?? 0]).toEqual([mode, expect.any(Number)]);
     expect(upstream.calls.get('e500')).toBeGreaterThanOrEqual(4); // two cells, each retried once
     const outcomes: { region: string; outcome: string; http_status: number | null }[] = await db.ds.query(
-      `SELECT e.region, a.outcome, a.http_status FROM execution_attempts a JOIN executions e ON e.id = a.execution_id ORDER BY e.region, a.attempt`);
+      `SELECT e.region, a.outcome, a.http_status FROM execution_attempts a JOIN executions e ON e.id = a.execution_id ORDER BY e.region, a.attempt`,
+    );
     const byRegion = (r: string) => outcomes.filter((o) => o.region === `echo-${r}`).map((o) => `${o.http_status} ${o.outcome}`);
     expect(byRegion('e401')).toEqual(['401 final_error', '401 final_error']);
     expect(byRegion('e500')).toEqual(['500 retryable_error', '500 retryable_error', '500 retryable_error', '500 retryable_error']);
@@ -259,18 +337,30 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
   it('defect 13.2: a 401 echoing the Authorization header puts no key in executions.last_error, execution_attempts.error or .response', async () => {
     const rows: { t: string }[] = await db.ds.query(
       `SELECT concat_ws(' | ', e.last_error::text, a.error::text, a.response, a.upstream_request_id) AS t
-         FROM executions e JOIN execution_attempts a ON a.execution_id = e.id`);
+         FROM executions e JOIN execution_attempts a ON a.execution_id = e.id`,
+    );
     expect(rows.length).toBeGreaterThanOrEqual(14);
-    expect(leaks(rows.map((r) => r.t), [key])).toEqual([]);
+    expect(
+      leaks(
+        rows.map((r) => r.t),
+        [key],
+      ),
+    ).toEqual([]);
   });
 
   it('defect 13.2: a retried 500, a 200 answer and an error inside a 200 echoing the key (raw, base64, split across chunks, past the stored length) store no key', async () => {
     const rows: { t: string }[] = await db.ds.query(
       `SELECT concat_ws(' | ', e.region, e.response, e.last_error::text, a.response, a.error::text) AS t
          FROM executions e JOIN execution_attempts a ON a.execution_id = e.id
-        WHERE e.region IN ('echo-e500', 'echo-e200', 'echo-chunked', 'echo-long', 'echo-err200')`);
+        WHERE e.region IN ('echo-e500', 'echo-e200', 'echo-chunked', 'echo-long', 'echo-err200')`,
+    );
     expect(rows.length).toBeGreaterThanOrEqual(12);
-    expect(leaks(rows.map((r) => r.t), [key])).toEqual([]);
+    expect(
+      leaks(
+        rows.map((r) => r.t),
+        [key],
+      ),
+    ).toEqual([]);
   });
 
   it('defect 13.2: no log line holds the key', () => {
@@ -279,7 +369,9 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
   });
 
   it('defect 13.2: no span (attributes, events, status) holds the key', () => {
-    const spans = exporter.getFinishedSpans().map((s) => JSON.stringify({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }));
+    const spans = exporter
+      .getFinishedSpans()
+      .map((s) => JSON.stringify({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }));
     expect(spans.length).toBeGreaterThanOrEqual(28); // an attempt span and a call span per attempt
     expect(leaks(spans, [key])).toEqual([]);
   });
@@ -310,7 +402,9 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
     requireBuild();
     const env = cliEnv({ BEACON_API_URL: baseUrl, BEACON_TOKEN: apiToken });
     // JSON is the analysis answer itself (checked above); CSV holds no answer text.
-    const runs = await Promise.all(['md', 'html'].map(async (format) => ({ format, r: await runCli(['report', jobId, '--format', format], { env }) })));
+    const runs = await Promise.all(
+      ['md', 'html'].map(async (format) => ({ format, r: await runCli(['report', jobId, '--format', format], { env }) })),
+    );
     for (const { format, r } of runs) {
       expect([format, r.code, r.stderr]).toEqual([format, 0, '']);
       expect(r.stdout).toContain('echo-e200');
@@ -343,9 +437,12 @@ describe('defect 13.2: start-up errors and the database password', () => {
     }
   }
 
-  it.each(cases.slice(0, 3))('defect 13.2: beacon $commands against an unreachable DATABASE_URL with $what does not print the password', ({ tail, commands }) => {
-    check(tail, commands);
-  });
+  it.each(cases.slice(0, 3))(
+    'defect 13.2: beacon $commands against an unreachable DATABASE_URL with $what does not print the password',
+    ({ tail, commands }) => {
+      check(tail, commands);
+    },
+  );
 
   it('nor with a percent-encoded password', () => {
     check(cases[3]!.tail, cases[3]!.commands);

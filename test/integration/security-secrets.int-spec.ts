@@ -21,7 +21,12 @@ describe('provider API keys', () => {
   const key = `sk-beacon-${randomUUID()}`;
   const wrongKey = `sk-wrong-${randomUUID()}`;
   const written: string[] = [];
-  const sink = new Writable({ write(chunk, _enc, done) { written.push(String(chunk)); done(); } });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      written.push(String(chunk));
+      done();
+    },
+  });
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   let db: TestDatabase;
@@ -41,10 +46,20 @@ describe('provider API keys', () => {
     }
     const log = createLogger({ destination: sink, level: 'trace', pretty: false });
     app = await createRunnerApp({
-      dataSource: db.ds, config, log, logger: nestLogger(log),
+      dataSource: db.ds,
+      config,
+      log,
+      logger: nestLogger(log),
       listeners: [(e) => written.push(JSON.stringify(e))],
       engine: engineOptions({
-        runnerId: 'secrets-runner', config, env, pollMs: 20, leaseMs: 5_000, rollupMs: 50, random: () => 0, retryBudgetMinPerSecond: 1000,
+        runnerId: 'secrets-runner',
+        config,
+        env,
+        pollMs: 20,
+        leaseMs: 5_000,
+        rollupMs: 50,
+        random: () => 0,
+        retryBudgetMinPerSecond: 1000,
         tracer: new AttemptTracing({ tracer: provider.getTracer('beacon-test'), captureContent: true }),
       }),
     });
@@ -90,19 +105,28 @@ describe('provider API keys', () => {
     expect(byRegion.find((r: { region: string }) => r.region === 'eu-west').unauthorised).toBeGreaterThan(0);
 
     // Every row of every table, as text.
-    const tables: { name: string }[] = await db.ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
+    const tables: { name: string }[] = await db.ds.query(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+    );
     const dump: string[] = [];
     for (const { name } of tables) {
       const rows = await db.ds.query(`SELECT t::text AS row FROM "${name.replace(/"/g, '""')}" t`);
       for (const r of rows) dump.push(`${name}: ${r.row}`);
     }
     expect(dump.length).toBeGreaterThan(72);
-    const spans = exporter.getFinishedSpans().map((s) => JSON.stringify({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }));
+    const spans = exporter
+      .getFinishedSpans()
+      .map((s) => JSON.stringify({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }));
     expect(spans.length).toBeGreaterThan(72);
     expect(written.length).toBeGreaterThan(72);
 
     for (const secret of [key, wrongKey]) {
-      for (const [what, texts] of [['database', dump], ['logs and events', written], ['spans', spans], ['API answers', answers]] as const) {
+      for (const [what, texts] of [
+        ['database', dump],
+        ['logs and events', written],
+        ['spans', spans],
+        ['API answers', answers],
+      ] as const) {
         const found = texts.filter((t) => t.includes(secret) || t.includes(secret.slice(10)));
         expect([what, found.slice(0, 3)]).toEqual([what, []]);
       }

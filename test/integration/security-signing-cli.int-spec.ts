@@ -8,7 +8,8 @@ import { cliEnv, requireBuild, runCli, startDaemon, type Daemon } from '../utils
 import { throwawayDatabase } from '../utils/test-database.js';
 
 /** The CLI's environment with no signing defaults inherited from the caller's. */
-const baseEnv = (extra: Record<string, string | undefined> = {}) => cliEnv({ BEACON_SIGN_KEY: undefined, BEACON_KEY_ID: undefined, ...extra });
+const baseEnv = (extra: Record<string, string | undefined> = {}) =>
+  cliEnv({ BEACON_SIGN_KEY: undefined, BEACON_KEY_ID: undefined, ...extra });
 const spec = (id: string) => JSON.stringify({ id, questions: ['math_basic'], models: ['llama3.2-1b'], regions: ['us-east'] });
 
 describe('beacon keys create', () => {
@@ -25,7 +26,11 @@ describe('beacon keys create', () => {
     expect(r.code).toBe(0);
     const printed = JSON.parse(r.stdout);
     const file = path.join(out, 'ci-1.key');
-    expect(printed).toMatchObject({ id: 'ci-1', privateKeyFile: file, configEntry: { id: 'ci-1', publicKey: printed.publicKey, status: 'active' } });
+    expect(printed).toMatchObject({
+      id: 'ci-1',
+      privateKeyFile: file,
+      configEntry: { id: 'ci-1', publicKey: printed.publicKey, status: 'active' },
+    });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const pem = readFileSync(file, 'utf8');
     expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
@@ -115,7 +120,8 @@ describe('beacon submit --sign-key against a daemon that requires signed specs',
 
   it('takes the key and its id from BEACON_SIGN_KEY and BEACON_KEY_ID, also for a spec read from stdin', async () => {
     const r = await runCli(['submit', '-', '--json'], {
-      env: { ...env, BEACON_SIGN_KEY: trustedKey, BEACON_KEY_ID: 'ci-signer' }, input: spec('cli-signed-env'),
+      env: { ...env, BEACON_SIGN_KEY: trustedKey, BEACON_KEY_ID: 'ci-signer' },
+      input: spec('cli-signed-env'),
     });
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(JSON.parse(r.stdout)).toMatchObject({ id: 'cli-signed-env', created: true, httpStatus: 201 });

@@ -5,13 +5,24 @@ import { NonceCleanupService } from '../../apps/runner/src/auth/nonce-cleanup.se
 import { startTestRunner, type TestRunner } from '../utils/runner-harness.js';
 import { call, securedConfig, TOKENS } from '../utils/security.js';
 
-const keys = Object.fromEntries(['good', 'revoked', 'expired', 'stranger'].map((k) => [k, generateKeyPairSync('ed25519')])) as Record<string, { publicKey: KeyObject; privateKey: KeyObject }>;
+const keys = Object.fromEntries(['good', 'revoked', 'expired', 'stranger'].map((k) => [k, generateKeyPairSync('ed25519')])) as Record<
+  string,
+  { publicKey: KeyObject; privateKey: KeyObject }
+>;
 const signing: SigningConfig = {
-  required: true, maxSkewSeconds: 60, maxAgeSeconds: 300,
+  required: true,
+  maxSkewSeconds: 60,
+  maxAgeSeconds: 300,
   keys: [
     { id: 'k-good', publicKey: rawPublicKeyBase64(keys.good!.publicKey), status: 'active', notBefore: null, notAfter: null },
     { id: 'k-revoked', publicKey: rawPublicKeyBase64(keys.revoked!.publicKey), status: 'revoked', notBefore: null, notAfter: null },
-    { id: 'k-expired', publicKey: rawPublicKeyBase64(keys.expired!.publicKey), status: 'active', notBefore: '2020-01-01T00:00:00Z', notAfter: '2021-01-01T00:00:00Z' },
+    {
+      id: 'k-expired',
+      publicKey: rawPublicKeyBase64(keys.expired!.publicKey),
+      status: 'active',
+      notBefore: '2020-01-01T00:00:00Z',
+      notAfter: '2021-01-01T00:00:00Z',
+    },
   ],
 };
 
@@ -20,21 +31,36 @@ const nonce = () => `n-${Date.now()}-${seq++}`;
 const spec = (id: string, regions = ['us-east']) => JSON.stringify({ id, questions: ['math_basic'], models: ['llama3.2-1b'], regions });
 
 function signed(body: string, over: { keyId?: string; key?: KeyObject; nonce?: string; timestamp?: string } = {}): Record<string, string> {
-  return signBeaconRequest(body, { keyId: over.keyId ?? 'k-good', privateKey: over.key ?? keys.good!.privateKey, nonce: over.nonce ?? nonce(), timestamp: over.timestamp });
+  return signBeaconRequest(body, {
+    keyId: over.keyId ?? 'k-good',
+    privateKey: over.key ?? keys.good!.privateKey,
+    nonce: over.nonce ?? nonce(),
+    timestamp: over.timestamp,
+  });
 }
 
 /** A Go runner spec signed the way the Go portal signs it. */
 function portalSigned(id: string, n: string, wrapper: Record<string, unknown> = { target_regions: ['US', 'EU'], min_regions: 1 }): string {
   const spec = {
-    id, version: 'v1',
+    id,
+    version: 'v1',
     benchmark: { name: 'portal-bias', input: { type: 'prompt', data: { prompt: 'x' }, hash: 'sha256:placeholder' } },
     constraints: { regions: ['US', 'EU'], min_regions: 1 },
     metadata: { created_by: 'portal', models: ['llama3.2-1b'], timestamp: new Date().toISOString(), nonce: n },
-    questions: ['math_basic'], created_at: new Date().toISOString(),
+    questions: ['math_basic'],
+    created_at: new Date().toISOString(),
   };
   const { id: _id, ...signable } = spec;
-  const sortKeys = (v: unknown): unknown => Array.isArray(v) ? v.map(sortKeys)
-    : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) : v;
+  const sortKeys = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sortKeys)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+          )
+        : v;
   const signature = sign(null, Buffer.from(JSON.stringify(sortKeys(signable))), keys.good!.privateKey).toString('base64');
   return JSON.stringify({ jobspec: { ...spec, signature, public_key: rawPublicKeyBase64(keys.good!.publicKey) }, ...wrapper });
 }
@@ -49,15 +75,21 @@ describe('signed job specs', () => {
   let runner: TestRunner;
   const post = (body: string, headers: Record<string, string> = {}) =>
     call(runner.baseUrl, 'POST', '/api/v1/jobs', { token: TOKENS.submitter.secret, body, headers });
-  beforeAll(async () => { runner = await startTestRunner(securedConfig({ signing, limits: { maxJobsInFlightPerToken: 1000 } })); });
-  afterAll(async () => { await runner?.close(); });
+  beforeAll(async () => {
+    runner = await startTestRunner(securedConfig({ signing, limits: { maxJobsInFlightPerToken: 1000 } }));
+  });
+  afterAll(async () => {
+    await runner?.close();
+  });
 
-  it('accepts a spec signed in Beacon\'s header form and records its nonce with the job', async () => {
+  it("accepts a spec signed in Beacon's header form and records its nonce with the job", async () => {
     const body = spec('signed-ok');
     const headers = signed(body);
     const res = await post(body, headers);
     expect(res.status).toBe(201);
-    const rows = await runner.ds.query('SELECT key_id, nonce, job_id, expires_at > now() AS live FROM spec_nonces WHERE job_id = $1', ['signed-ok']);
+    const rows = await runner.ds.query('SELECT key_id, nonce, job_id, expires_at > now() AS live FROM spec_nonces WHERE job_id = $1', [
+      'signed-ok',
+    ]);
     expect(rows).toEqual([{ key_id: 'k-good', nonce: headers['beacon-nonce'], job_id: 'signed-ok', live: true }]);
   });
 
@@ -95,7 +127,9 @@ describe('signed job specs', () => {
   it('defect 13.10: a signed portal wrapper cannot change the signed constraints through its unsigned fields', async () => {
     const before = await counts(runner);
     const overrides: Record<string, unknown>[] = [
-      { min_regions: 2 }, { min_success_rate: 0.01 }, { target_regions: ['US'] },
+      { min_regions: 2 },
+      { min_success_rate: 0.01 },
+      { target_regions: ['US'] },
       { target_regions: ['US', 'EU'], min_regions: 2, min_success_rate: 0.67 },
     ];
     for (const wrapper of overrides) {
@@ -105,7 +139,9 @@ describe('signed job specs', () => {
     }
     expect(await counts(runner)).toEqual(before);
     // The portal's own wrapper repeats the signed values (min_success_rate 0.67 is the signed default): accepted.
-    const res = await post(portalSigned('portal-same', nonce(), { target_regions: ['EU', 'US'], min_regions: 1, min_success_rate: 0.67, enable_analysis: true }));
+    const res = await post(
+      portalSigned('portal-same', nonce(), { target_regions: ['EU', 'US'], min_regions: 1, min_success_rate: 0.67, enable_analysis: true }),
+    );
     expect(res.status).toBe(201);
     const [job] = await runner.ds.query(`SELECT spec->'constraints' AS c FROM jobs WHERE id = 'portal-same'`);
     expect(job.c).toMatchObject({ minRegions: 1, minSuccessRate: 0.67 });
@@ -113,7 +149,8 @@ describe('signed job specs', () => {
 
   it('defect 13.10: values the Go runner\'s v1 signature form leaves out (0, "", null) do not change the stored job', async () => {
     const spec = {
-      id: 'v1-zeros', version: 'v1',
+      id: 'v1-zeros',
+      version: 'v1',
       benchmark: { name: 'portal-bias', input: { type: 'prompt', data: { prompt: 'x' }, hash: 'sha256:placeholder' } },
       constraints: { regions: ['US', 'EU'], min_regions: 1 },
       metadata: { created_by: 'portal', models: ['llama3.2-1b'], timestamp: new Date().toISOString(), nonce: nonce() },
@@ -121,8 +158,13 @@ describe('signed job specs', () => {
     };
     const v1 = goCanonicalForms(spec).find((f) => f.name === 'go-v1')!;
     const signature = sign(null, Buffer.from(v1.text), keys.good!.privateKey).toString('base64');
-    const sent = { ...spec, signature, public_key: rawPublicKeyBase64(keys.good!.publicKey),
-      parameters: { temperature: 0 }, constraints: { ...spec.constraints, min_success_rate: 0 } };
+    const sent = {
+      ...spec,
+      signature,
+      public_key: rawPublicKeyBase64(keys.good!.publicKey),
+      parameters: { temperature: 0 },
+      constraints: { ...spec.constraints, min_success_rate: 0 },
+    };
     const res = await post(JSON.stringify({ jobspec: sent, target_regions: ['US', 'EU'] }));
     expect(res.status).toBe(201);
     const [job] = await runner.ds.query(`SELECT spec FROM jobs WHERE id = 'v1-zeros'`);

@@ -22,7 +22,11 @@ const CI = { name: 'ci', secret: 'bct_ci-token-for-the-flood-test' };
 const ATTACKERS = ['127.0.0.2', '127.0.0.3'];
 const FLOOD_MS = 4000;
 
-interface Answer { status: number; ms: number; body: string }
+interface Answer {
+  status: number;
+  ms: number;
+  body: string;
+}
 
 const agents = new Map<string, http.Agent>();
 
@@ -33,16 +37,25 @@ function get(base: string, route: string, opts: { token?: string; from?: string 
   if (!agents.has(from)) agents.set(from, new http.Agent({ keepAlive: true, maxSockets: 4 }));
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const req = http.get({
-      host: url.hostname, port: url.port, path: url.pathname, agent: agents.get(from),
-      localAddress: from, timeout: 30_000,
-      headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, body }));
-    });
+    const req = http.get(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        agent: agents.get(from),
+        localAddress: from,
+        timeout: 30_000,
+        headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, body }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve({ status: 0, ms: performance.now() - t0, body: '' }));
   });
@@ -53,14 +66,31 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-interface FloodResult { sent: number; byStatus: Record<string, number>; errors: Record<string, number>; seconds: number }
+interface FloodResult {
+  sent: number;
+  byStatus: Record<string, number>;
+  errors: Record<string, number>;
+  seconds: number;
+}
 
 function flood(url: string, attacker: string): { done: Promise<FloodResult> } {
-  const proc = spawn(process.execPath, [path.join(repoRoot, 'bench', 'flood-client.mjs'), JSON.stringify({ url, concurrency: 800, durationMs: FLOOD_MS, localAddress: attacker })],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: cliEnv({}) });
+  const proc = spawn(
+    process.execPath,
+    [
+      path.join(repoRoot, 'bench', 'flood-client.mjs'),
+      JSON.stringify({ url, concurrency: 800, durationMs: FLOOD_MS, localAddress: attacker }),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: cliEnv({}) },
+  );
   let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  return { done: new Promise((resolve, reject) => proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`flood client exited with ${code}`))))) };
+  proc.stdout.on('data', (d) => {
+    out += d;
+  });
+  return {
+    done: new Promise((resolve, reject) =>
+      proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`flood client exited with ${code}`)))),
+    ),
+  };
 }
 
 describe('token flood', () => {
@@ -70,7 +100,11 @@ describe('token flood', () => {
     requireBuild();
     db = await migratedDatabase('flood');
     // Configured the way older releases printed them: two scrypt hashes without a token id, and a sha256 one.
-    const tokens = [[LEGACY, 'viewer', 'scrypt'], [LEGACY2, 'viewer', 'scrypt'], [CI, 'submitter', 'sha256']] as const;
+    const tokens = [
+      [LEGACY, 'viewer', 'scrypt'],
+      [LEGACY2, 'viewer', 'scrypt'],
+      [CI, 'submitter', 'sha256'],
+    ] as const;
     daemon = await startDaemon({
       env: cliEnv({
         DATABASE_URL: db.url,
@@ -96,22 +130,32 @@ describe('token flood', () => {
       const probes: number[] = [];
       const during: string[] = [];
       let finished = false;
-      void attack.done.finally(() => { finished = true; });
+      void attack.done.finally(() => {
+        finished = true;
+      });
       await new Promise((r) => setTimeout(r, 300));
       while (!finished && Date.now() - started < FLOOD_MS + 60_000) {
         const probe = await get(base, '/health/live');
         probes.push(probe.status === 200 ? probe.ms : Math.max(probe.ms, 30_000));
         if (probes.length % 8 === 0) {
-          for (const [token, from] of [[CI.secret, '127.0.0.1'], [LEGACY.secret, '127.0.0.1'], [CI.secret, attacker]] as const) {
+          for (const [token, from] of [
+            [CI.secret, '127.0.0.1'],
+            [LEGACY.secret, '127.0.0.1'],
+            [CI.secret, attacker],
+          ] as const) {
             const res = await get(base, '/api/v1/jobs', { token, from });
-            if (res.status !== 200) during.push(`${from} ${token === CI.secret ? 'ci' : 'legacy'}: ${res.status} ${res.body.slice(0, 200)}`);
+            if (res.status !== 200)
+              during.push(`${from} ${token === CI.secret ? 'ci' : 'legacy'}: ${res.status} ${res.body.slice(0, 200)}`);
           }
         }
         await new Promise((r) => setTimeout(r, 10));
       }
       const result = await attack.done;
       const p99 = percentile(probes, 99);
-      if (process.env.BEACON_TEST_VERBOSE) process.stderr.write(`flood: ${JSON.stringify({ attacker, probes: probes.length, p50: percentile(probes, 50), p99, max: Math.max(...probes), result })}\n`);
+      if (process.env.BEACON_TEST_VERBOSE)
+        process.stderr.write(
+          `flood: ${JSON.stringify({ attacker, probes: probes.length, p50: percentile(probes, 50), p99, max: Math.max(...probes), result })}\n`,
+        );
       return { attacker, probes, p99, during, result };
     };
     // The machine running the suite may be busy with other work: a second round (from another address, so it costs
@@ -144,7 +188,9 @@ describe('token flood', () => {
     for (const { attacker: from, result } of rounds) {
       const posts = (result.byStatus['POST 401'] ?? 0) + (result.byStatus['POST 429'] ?? 0);
       const [audit] = await db.ds.query(
-        `SELECT count(*)::int AS rows, coalesce(sum(occurrences), 0)::int AS requests FROM audit_log WHERE remote_address = $1`, [from]);
+        `SELECT count(*)::int AS rows, coalesce(sum(occurrences), 0)::int AS requests FROM audit_log WHERE remote_address = $1`,
+        [from],
+      );
       expect(audit.requests).toBe(posts);
       expect(posts).toBeGreaterThan(300);
       // 30 failure points a minute per address (the default) one by one, then a summary row per 5 s and error code.
@@ -161,13 +207,17 @@ describe('tokens with a public id', () => {
     runner = await startTestRunner({
       ...defaultConfig(),
       limits: { ...defaultConfig().limits, failedAuthPerMinutePerAddress: 3 },
-      auth: { tokens: [
-        { name: 'person', role: 'viewer', id: scrypted.id, hash: hashToken(scrypted.token, 'scrypt') },
-        { name: 'robot', role: 'operator', id: plain.id, hash: hashToken(plain.token) },
-      ] },
+      auth: {
+        tokens: [
+          { name: 'person', role: 'viewer', id: scrypted.id, hash: hashToken(scrypted.token, 'scrypt') },
+          { name: 'robot', role: 'operator', id: plain.id, hash: hashToken(plain.token) },
+        ],
+      },
     });
   });
-  afterAll(async () => { await runner?.close(); });
+  afterAll(async () => {
+    await runner?.close();
+  });
 
   it('finds the entry by the id, refuses other secrets and unknown ids, and limits failures per address with 429', async () => {
     expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { token: scrypted.token })).status).toBe(200);
@@ -182,14 +232,19 @@ describe('tokens with a public id', () => {
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(over.body).toMatchObject({ error: 'auth_rate_limited', message: expect.stringContaining('more than 3 a minute') });
     // Requests without a token, or with a malformed header, count as failures too (each would be an audit row).
-    expect((await call(runner.baseUrl, 'POST', '/api/v1/jobs/x/cancel', { body: '{}' })).body).toMatchObject({ error: 'auth_rate_limited' });
+    expect((await call(runner.baseUrl, 'POST', '/api/v1/jobs/x/cancel', { body: '{}' })).body).toMatchObject({
+      error: 'auth_rate_limited',
+    });
     expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { headers: { authorization: 'Basic eDp5' } })).status).toBe(429);
     // Known tokens are found without hashing, so an address over its failure limit can still use them.
     expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { token: plain.token })).status).toBe(200);
     expect((await call(runner.baseUrl, 'GET', '/api/v1/jobs', { token: scrypted.token })).status).toBe(200);
     await flushAudit(runner.app);
     const rows = await runner.ds.query(`SELECT status, error, occurrences FROM audit_log WHERE path = '/api/v1/jobs/x/cancel' ORDER BY id`);
-    expect(rows).toEqual([{ status: 401, error: 'invalid_token', occurrences: 1 }, { status: 429, error: 'auth_rate_limited', occurrences: 2 }]);
+    expect(rows).toEqual([
+      { status: 401, error: 'invalid_token', occurrences: 1 },
+      { status: 429, error: 'auth_rate_limited', occurrences: 2 },
+    ]);
   });
 });
 
@@ -212,7 +267,7 @@ describe('per-token request limit across daemons', () => {
     await db?.close();
   });
 
-  it('counts a token\'s requests once for all daemons on one database (429 with Retry-After past the rate)', async () => {
+  it("counts a token's requests once for all daemons on one database (429 with Retry-After past the rate)", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) statuses.push((await call(urls[i % 2]!, 'GET', '/api/v1/jobs', { token: TOKENS.viewer.secret })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429]);
@@ -223,7 +278,10 @@ describe('per-token request limit across daemons', () => {
     expect((await call(urls[1]!, 'GET', '/api/v1/jobs', { token: TOKENS.operator.secret })).status).toBe(200);
     // The counts are rows of rate_limits; a daemon that saw a token over its rate stops asking for the rest of the window.
     const rows = await db.ds.query(`SELECT key, points FROM rate_limits ORDER BY key`);
-    expect(rows).toEqual([{ key: `token:${TOKENS.operator.name}`, points: 1 }, { key: `token:${TOKENS.viewer.name}`, points: expect.any(Number) }]);
+    expect(rows).toEqual([
+      { key: `token:${TOKENS.operator.name}`, points: 1 },
+      { key: `token:${TOKENS.viewer.name}`, points: expect.any(Number) },
+    ]);
     expect(rows[1].points).toBeGreaterThanOrEqual(7);
   });
 });

@@ -20,10 +20,24 @@ async function sim(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
 }
 
 function chatBody(region: string, user: string, extra: Record<string, unknown> = {}) {
-  return { model: 'qwen2.5-1.5b', messages: [{ role: 'system', content: systemFor(region) }, { role: 'user', content: user }], temperature: 0.1, max_tokens: 500, ...extra };
+  return {
+    model: 'qwen2.5-1.5b',
+    messages: [
+      { role: 'system', content: systemFor(region) },
+      { role: 'user', content: user },
+    ],
+    temperature: 0.1,
+    max_tokens: 500,
+    ...extra,
+  };
 }
 
-function chat(s: RunningSimulator, region: string, body: unknown, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+function chat(
+  s: RunningSimulator,
+  region: string,
+  body: unknown,
+  init: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<Response> {
   return fetch(`${s.baseUrlFor(region)}/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...init.headers },
@@ -46,7 +60,7 @@ describe('simulator over HTTP', () => {
     const res = await chat(s, 'asia-pacific', chatBody('asia-pacific', 'What happened at Tiananmen Square on June 4, 1989?'));
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
-    const body = await res.json() as any;
+    const body = (await res.json()) as any;
     expect(body).toMatchObject({
       id: expect.stringMatching(/^chatcmpl-/),
       object: 'chat.completion',
@@ -57,13 +71,18 @@ describe('simulator over HTTP', () => {
     expect(body.usage.completion_tokens).toBe(10);
     expect(body.usage.prompt_tokens).toBeGreaterThan(40);
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
-    const us = await (await chat(s, 'us-east', chatBody('us-east', 'What happened at Tiananmen Square on June 4, 1989?'))).json() as any;
+    const us = (await (await chat(s, 'us-east', chatBody('us-east', 'What happened at Tiananmen Square on June 4, 1989?'))).json()) as any;
     expect(us.choices[0].message.content).toMatch(/martial law/);
     const alias = await chat(s, 'eu-west', chatBody('eu-west', 'What is 2+2?', { model: 'mistralai/Mistral-7B-Instruct-v0.3' }));
-    expect(await alias.json()).toMatchObject({ model: 'mistralai/Mistral-7B-Instruct-v0.3', choices: [{ message: { content: '2 + 2 = 4.' } }] });
-    const models = await (await fetch(`${s.baseUrlFor('us-east')}/models`)).json() as any;
+    expect(await alias.json()).toMatchObject({
+      model: 'mistralai/Mistral-7B-Instruct-v0.3',
+      choices: [{ message: { content: '2 + 2 = 4.' } }],
+    });
+    const models = (await (await fetch(`${s.baseUrlFor('us-east')}/models`)).json()) as any;
     expect(models.object).toBe('list');
-    expect(models.data.map((m: { id: string }) => m.id)).toEqual(expect.arrayContaining(['llama3.2-1b', 'qwen2.5-1.5b', 'mistral-7b', 'meta-llama/Llama-3.2-1B-Instruct']));
+    expect(models.data.map((m: { id: string }) => m.id)).toEqual(
+      expect.arrayContaining(['llama3.2-1b', 'qwen2.5-1.5b', 'mistral-7b', 'meta-llama/Llama-3.2-1B-Instruct']),
+    );
     expect(await (await fetch(`${s.url}/health`)).json()).toMatchObject({ status: 'ok' });
   });
 
@@ -71,7 +90,9 @@ describe('simulator over HTTP', () => {
     const s = await sim();
     const unknown = await chat(s, 'us-east', chatBody('us-east', 'hi', { model: 'gpt-9' }));
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: 'model', code: 'model_not_found' } });
+    expect(await unknown.json()).toEqual({
+      error: { message: expect.any(String), type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
+    });
     expect((await chat(s, 'mars', chatBody('us-east', 'hi'))).status).toBe(404);
     expect((await fetch(`${s.baseUrlFor('us-east')}/completions`, { method: 'POST', body: '{}' })).status).toBe(404);
     const malformed = await chat(s, 'us-east', '{"model": "qwen2.5-1.5b", "messages": [');
@@ -159,10 +180,17 @@ describe('simulator over HTTP', () => {
     const s = await sim();
     for (let i = 0; i < 2; i++) expect((await chat(s, 'us-east', chatBody('us-east', 'What is 2+2?'))).status).toBe(200);
     expect((await chat(s, 'eu-west', chatBody('eu-west', 'What is 2+2?'))).status).toBe(200);
-    const stats = await (await fetch(`${s.url}/_sim/stats`)).json() as any;
+    const stats = (await (await fetch(`${s.url}/_sim/stats`)).json()) as any;
     expect(stats.extraCalls).toBe(1);
     expect(stats.cells).toHaveLength(2);
-    expect(stats.cells).toContainEqual({ region: 'us-east', model: 'qwen2.5-1.5b', systemHash: expect.stringMatching(/^[0-9a-f]{64}$/), user: 'What is 2+2?', calls: 2, answered: 2 });
+    expect(stats.cells).toContainEqual({
+      region: 'us-east',
+      model: 'qwen2.5-1.5b',
+      systemHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      user: 'What is 2+2?',
+      calls: 2,
+      answered: 2,
+    });
     expect((await fetch(`${s.url}/_sim/reset`, { method: 'POST' })).status).toBe(200);
     expect(s.stats()).toMatchObject({ requests: 0, extraCalls: 0, cells: [] });
   });
@@ -172,9 +200,16 @@ describe('simulator over HTTP', () => {
     const agent = new Agent({ connections: 16 });
     try {
       const started = Date.now();
-      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => request(`${s.baseUrlFor('us-east')}/chat/completions`, {
-        method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify(chatBody('us-east', `question ${i}`)),
-      }).then(async (r) => ({ status: r.statusCode, body: await r.body.json() }))));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          request(`${s.baseUrlFor('us-east')}/chat/completions`, {
+            method: 'POST',
+            dispatcher: agent,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(chatBody('us-east', `question ${i}`)),
+          }).then(async (r) => ({ status: r.statusCode, body: await r.body.json() })),
+        ),
+      );
       expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
       expect(Date.now() - started).toBeGreaterThanOrEqual(190);
       expect(s.stats()).toMatchObject({ inFlight: 0, maxInFlight: 6, extraCalls: 0 });

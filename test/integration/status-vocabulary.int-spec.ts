@@ -1,9 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  ACTIVE_CELL_STATES_SQL, ACTIVE_JOB_STATUSES_SQL, CELL_SQL, OUTCOME_SQL, TERMINAL_CELL_STATES_SQL, TERMINAL_JOB_STATUSES_SQL,
+  ACTIVE_CELL_STATES_SQL,
+  ACTIVE_JOB_STATUSES_SQL,
+  CELL_SQL,
+  OUTCOME_SQL,
+  TERMINAL_CELL_STATES_SQL,
+  TERMINAL_JOB_STATUSES_SQL,
 } from '@beacon/db';
 import {
-  ACTIVE_EXECUTION_STATES, ACTIVE_JOB_STATUSES, ATTEMPT_OUTCOMES, EXECUTION_STATES, JOB_STATUSES, TERMINAL_EXECUTION_STATES,
+  ACTIVE_EXECUTION_STATES,
+  ACTIVE_JOB_STATUSES,
+  ATTEMPT_OUTCOMES,
+  EXECUTION_STATES,
+  JOB_STATUSES,
+  TERMINAL_EXECUTION_STATES,
   TERMINAL_JOB_STATUSES,
 } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
@@ -31,7 +41,8 @@ describe('status vocabulary: domain and schema', () => {
       `SELECT string_agg(pg_get_constraintdef(c.oid), ' AND ') AS defs
          FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
         WHERE c.conrelid = $1::regclass AND c.contype = 'c' AND a.attname = $2 AND cardinality(c.conkey) = 1`,
-      [table, column]);
+      [table, column],
+    );
     expect(row?.defs).toBeTruthy();
     const out: string[] = [];
     for (const word of candidates) {

@@ -56,7 +56,9 @@ describe('beacon timeline / beacon diff', () => {
     expect(wide.stdout).not.toContain('\x1b[');
     expect(wide.stdout).toMatch(/^a {2}953: execution \d+ \(legacy 953\) attempt 1 · us-east · qwen2\.5-1\.5b/);
     expect(wide.stdout).toContain(' │ ');
-    expect(wide.stdout).toMatch(/systemPrompt\nYou are a helpful.{0,5}assistant\.\s+│ You are a helpful\{\+, honest, and harmless AI \+\}assistant/);
+    expect(wide.stdout).toMatch(
+      /systemPrompt\nYou are a helpful.{0,5}assistant\.\s+│ You are a helpful\{\+, honest, and harmless AI \+\}assistant/,
+    );
 
     expect(wide.stdout).toMatch(/classification\n\[-answered-\]\s+│ \{\+refused\+\}/);
     expect(wide.stdout).toContain('differs in systemPrompt, response, classification');
@@ -64,7 +66,9 @@ describe('beacon timeline / beacon diff', () => {
     expect(unified.code).toBe(0);
     expect(unified.stdout).not.toContain(' │ ');
     expect(unified.stdout).toContain('{+, honest, and harmless AI +}assistant{+ based in the US+}.');
-    expect(unified.stdout).toMatch(/I'\[-ll do my best to provide you -\]\{\+m sorry, but I can't assist \+\}with .*\[- The capital of France is Paris/);
+    expect(unified.stdout).toMatch(
+      /I'\[-ll do my best to provide you -\]\{\+m sorry, but I can't assist \+\}with .*\[- The capital of France is Paris/,
+    );
     expect(unified.stdout).toContain('[-answered-]{+refused+}');
     const json = await cli(['diff', '953', '955', '--json']);
     expect(JSON.parse(json.stdout).fields.find((f: any) => f.field === 'classification')).toMatchObject({ a: 'answered', b: 'refused' });
@@ -88,7 +92,8 @@ describe('beacon timeline / beacon diff', () => {
     const done = (async () => {
       for await (const e of new BeaconApiClient(api.url).events({ job: spec.id, kind: 'attempt_finished' }, ac.signal, (n) => {
         if (n.type === 'connected') connected = true;
-      })) events.push(e);
+      }))
+        events.push(e);
     })();
     try {
       await waitFor('the stream', () => connected, 10_000);

@@ -43,7 +43,10 @@ describe('GET /api/v1/jobs/:id/timeline and GET /api/v1/diff', () => {
     expect(l955.marks).toEqual(expect.arrayContaining(['duplicate', 'prompt_drift', 'imported']));
     expect(l955.gapMs).toBe(3 * 60_000 + 23_199);
     expect(l953.gapMs).toBeNull();
-    const outOfSpec = t.lanes.filter((l) => l.marks.includes('out_of_spec')).map((l) => l.legacyId).sort();
+    const outOfSpec = t.lanes
+      .filter((l) => l.marks.includes('out_of_spec'))
+      .map((l) => l.legacyId)
+      .sort();
     expect(outOfSpec).toEqual(['954', '956', '958']);
     // Lanes are ordered by region, model, question.
     const keys = t.lanes.map((l) => `${l.region}|${l.modelId}`);
@@ -75,26 +78,54 @@ describe('GET /api/v1/jobs/:id/timeline and GET /api/v1/diff', () => {
 
   it('answers 404 for an unknown job and 400 naming a bad cursor or limit', async () => {
     await expect(client.getTimeline('no-such-job')).rejects.toMatchObject({ status: 404 });
-    await expect(client.getTimeline(jobId, { cursor: 'garbage' })).rejects.toMatchObject({ status: 400, body: { problems: [{ path: 'cursor' }] } });
-    await expect(client.getTimeline(jobId, { limit: 5000 })).rejects.toMatchObject({ status: 400, body: { problems: [{ path: 'limit' }] } });
+    await expect(client.getTimeline(jobId, { cursor: 'garbage' })).rejects.toMatchObject({
+      status: 400,
+      body: { problems: [{ path: 'cursor' }] },
+    });
+    await expect(client.getTimeline(jobId, { limit: 5000 })).rejects.toMatchObject({
+      status: 400,
+      body: { problems: [{ path: 'limit' }] },
+    });
   });
 
   it('diffs 953 and 955: different system prompts, an answer against a refusal', async () => {
     const d = await client.getDiff('953', 'l:955');
-    expect(d.a).toMatchObject({ kind: 'execution', legacyId: '953', region: 'us-east', modelId: 'qwen2.5-1.5b', classification: 'answered', legacyClassification: 'unknown' });
+    expect(d.a).toMatchObject({
+      kind: 'execution',
+      legacyId: '953',
+      region: 'us-east',
+      modelId: 'qwen2.5-1.5b',
+      classification: 'answered',
+      legacyClassification: 'unknown',
+    });
     expect(d.b).toMatchObject({ kind: 'execution', legacyId: '955', classification: 'refused' });
     const field = (f: string) => d.fields.find((x) => x.field === f)!;
     expect(field('systemPrompt').equal).toBe(false);
     expect(field('systemPrompt').a).toBe('You are a helpful assistant.');
-    expect(field('systemPrompt').changes.filter((c) => c.op === 'added').map((c) => c.text).join('')).toContain('based in the US');
+    expect(
+      field('systemPrompt')
+        .changes.filter((c) => c.op === 'added')
+        .map((c) => c.text)
+        .join(''),
+    ).toContain('based in the US');
     expect(field('userPrompt').equal).toBe(true);
     expect(field('response').changes.some((c) => c.op === 'removed' && c.text.includes('Paris'))).toBe(true);
     expect(field('response').changes.some((c) => c.op === 'added' && c.text.includes('sorry'))).toBe(true);
     expect(field('classification')).toMatchObject({ equal: false, a: 'answered', b: 'refused' });
     // Concatenating the kept and removed runs gives back a; kept and added give b.
     for (const f of d.fields) {
-      expect(f.changes.filter((c) => c.op !== 'added').map((c) => c.text).join('')).toBe(f.a);
-      expect(f.changes.filter((c) => c.op !== 'removed').map((c) => c.text).join('')).toBe(f.b);
+      expect(
+        f.changes
+          .filter((c) => c.op !== 'added')
+          .map((c) => c.text)
+          .join(''),
+      ).toBe(f.a);
+      expect(
+        f.changes
+          .filter((c) => c.op !== 'removed')
+          .map((c) => c.text)
+          .join(''),
+      ).toBe(f.b);
     }
   });
 
@@ -112,13 +143,13 @@ describe('GET /api/v1/jobs/:id/timeline and GET /api/v1/diff', () => {
   });
 
   it('answers 400 naming the parameter for a bad ref and 404 for a missing one', async () => {
-    const err = await client.getDiff('x:1', '953').catch((e: unknown) => e) as ApiRequestError;
+    const err = (await client.getDiff('x:1', '953').catch((e: unknown) => e)) as ApiRequestError;
     expect(err.status).toBe(400);
     expect(err.body.problems?.[0]?.path).toBe('a');
     const missingB = await fetch(`${client.baseUrl}/api/v1/diff?a=953`);
     expect(missingB.status).toBe(400);
-    expect((await missingB.json() as { problems: { path: string }[] }).problems[0]!.path).toBe('b');
-    const nf = await client.getDiff('953', 'a:999999').catch((e: unknown) => e) as ApiRequestError;
+    expect(((await missingB.json()) as { problems: { path: string }[] }).problems[0]!.path).toBe('b');
+    const nf = (await client.getDiff('953', 'a:999999').catch((e: unknown) => e)) as ApiRequestError;
     expect(nf.status).toBe(404);
     expect(nf.message).toContain('b: no attempt 999999');
   });

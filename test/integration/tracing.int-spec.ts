@@ -38,29 +38,43 @@ describe('one trace per execution', () => {
     const config = defaultConfig();
     for (const r of Object.values(config.regions)) r.baseUrl = sim.baseUrlFor(r.id);
     const stores = { queue: new QueueRepository(db.ds), lifecycle: new LifecycleRepository(db.ds), runners: new RunnerRepository(db.ds) };
-    return new Engine(engineOptions({ runnerId, config, tracer, pollMs: 50, leaseMs: 5_000, random: () => 0 }), stores, new OpenAiCompatibleProvider());
+    return new Engine(
+      engineOptions({ runnerId, config, tracer, pollMs: 50, leaseMs: 5_000, random: () => 0 }),
+      stores,
+      new OpenAiCompatibleProvider(),
+    );
   }
 
-  it('puts two attempts of one cell, made by two runners, in the cell\'s trace with GenAI attributes', async () => {
+  it("puts two attempts of one cell, made by two runners, in the cell's trace with GenAI attributes", async () => {
     const config = defaultConfig();
     const raw = { id: 'traced', questions: ['math_basic'], models: ['qwen2.5-1.5b'], regions: ['eu-west'] };
     const norm = normaliseJobSpec(raw, config);
     if (!norm.ok) throw new Error(JSON.stringify(norm.problems));
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    await new JobRepository(db.ds).submit({ spec: norm.spec, received: JSON.stringify(raw), hash: norm.hash, submitter: null, traceparent });
+    await new JobRepository(db.ds).submit({
+      spec: norm.spec,
+      received: JSON.stringify(raw),
+      hash: norm.hash,
+      submitter: null,
+      traceparent,
+    });
     const [cell] = await db.ds.query(`SELECT id, trace_id FROM executions WHERE job_id = 'traced'`);
 
     const a = engineFor('runner-a');
     await a.start('test', 'host-a');
-    await until('the first attempt to fail', async () =>
-      (await db.ds.query(`SELECT 1 FROM executions WHERE id = $1 AND failures = 1 AND state = 'pending'`, [cell.id]))[0]);
+    await until(
+      'the first attempt to fail',
+      async () => (await db.ds.query(`SELECT 1 FROM executions WHERE id = $1 AND failures = 1 AND state = 'pending'`, [cell.id]))[0],
+    );
     await a.stop();
     sim.setFaults({ errorRate: 0 });
 
     const b = engineFor('runner-b');
     await b.start('test', 'host-b');
-    await until('the retry to succeed', async () =>
-      (await db.ds.query(`SELECT 1 FROM executions WHERE id = $1 AND state = 'succeeded'`, [cell.id]))[0]);
+    await until(
+      'the retry to succeed',
+      async () => (await db.ds.query(`SELECT 1 FROM executions WHERE id = $1 AND state = 'succeeded'`, [cell.id]))[0],
+    );
     await b.stop();
 
     const spans = exporter.getFinishedSpans();
@@ -74,15 +88,24 @@ describe('one trace per execution', () => {
     expect(attempts.map((s) => s.attributes['beacon.outcome']).sort()).toEqual(['retryable_error', 'succeeded']);
     for (const s of attempts) {
       expect(s.parentSpanContext?.spanId).toBe(executionSpanId(cell.trace_id));
-      expect(s.attributes).toMatchObject({ 'beacon.job.id': 'traced', 'beacon.execution.id': String(cell.id), 'beacon.region': 'eu-west', 'beacon.question.id': 'math_basic' });
+      expect(s.attributes).toMatchObject({
+        'beacon.job.id': 'traced',
+        'beacon.execution.id': String(cell.id),
+        'beacon.region': 'eu-west',
+        'beacon.question.id': 'math_basic',
+      });
       expect(s.links[0]?.context.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
     }
     const attemptIds = new Set(attempts.map((s) => s.spanContext().spanId));
     for (const c of calls) {
       expect(attemptIds.has(c.parentSpanContext?.spanId ?? '')).toBe(true);
       expect(c.attributes).toMatchObject({
-        'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'qwen2.5-1.5b',
-        'gen_ai.request.temperature': 0.1, 'gen_ai.request.max_tokens': 500, 'server.address': '127.0.0.1',
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'qwen2.5-1.5b',
+        'gen_ai.request.temperature': 0.1,
+        'gen_ai.request.max_tokens': 500,
+        'server.address': '127.0.0.1',
       });
     }
     const ok = calls.find((c) => c.attributes['gen_ai.usage.output_tokens'] !== undefined)!;

@@ -42,13 +42,34 @@ describe('beacon tui in a terminal', () => {
   async function startTui(args: string[] = [], env: Record<string, string> = {}): Promise<string> {
     const name = `tui${++session}`;
     const vars = Object.entries({ CI: 'false', NO_COLOR: '1', TERM: 'xterm-256color', ...env }).map(([k, v]) => `${k}=${v}`);
-    await tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30',
-      'sh', '-c', 'f=$1; shift; "$@"; echo $? > "$f"', 'sh', path.join(statusDir, name),
-      'env', ...vars, process.execPath, path.join(repoRoot, 'bin/beacon.js'), 'tui', '--api', daemon.url, ...args);
+    await tmux(
+      'new-session',
+      '-d',
+      '-s',
+      name,
+      '-x',
+      '100',
+      '-y',
+      '30',
+      'sh',
+      '-c',
+      'f=$1; shift; "$@"; echo $? > "$f"',
+      'sh',
+      path.join(statusDir, name),
+      'env',
+      ...vars,
+      process.execPath,
+      path.join(repoRoot, 'bin/beacon.js'),
+      'tui',
+      '--api',
+      daemon.url,
+      ...args,
+    );
     await tmux('set-option', '-t', name, 'remain-on-exit', 'on');
     return name;
   }
-  const capture = async (name: string, escapes = false) => (await tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', name)).stdout;
+  const capture = async (name: string, escapes = false) =>
+    (await tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', name)).stdout;
   const keys = (name: string, ...k: string[]) => tmux('send-keys', '-t', name, ...k);
 
   /** Waits until the pane shows what `check` wants; fails with the pane's text. */
@@ -69,7 +90,9 @@ describe('beacon tui in a terminal', () => {
       let written = '';
       try {
         written = readFileSync(path.join(statusDir, name), 'utf8').trim();
-      } catch { /* not exited yet */ }
+      } catch {
+        /* not exited yet */
+      }
       if (written !== '') return Number(written);
       if (Date.now() > deadline) throw new Error(`beacon tui in ${name} did not exit; it shows:\n${await capture(name)}`);
       await new Promise((r) => setTimeout(r, 50));

@@ -23,7 +23,11 @@ describe('TUI screens', () => {
   let api: BeaconApiClient;
   let jobId: string;
   const mounted: { unmount(): void }[] = [];
-  const mount = (node: Parameters<typeof render>[0]) => { const ui = render(node); mounted.push(ui); return ui; };
+  const mount = (node: Parameters<typeof render>[0]) => {
+    const ui = render(node);
+    mounted.push(ui);
+    return ui;
+  };
 
   beforeAll(async () => {
     fleet = await Fleet.create({ prefix: 'tui' });
@@ -116,7 +120,7 @@ describe('TUI screens', () => {
     await press(ui, KEY.escape, (f) => f.includes('[Timeline]'));
   });
 
-  it('Cross-region: c on a lane shows every region\'s answer with its label', async () => {
+  it("Cross-region: c on a lane shows every region's answer with its label", async () => {
     const ui = mount(<App api={api} jobId={jobId} theme={plain} />);
     await waitForText(ui, `e`, 'us-east', 'eu-west', '█');
     const frame = await press(ui, 'c', (f) => f.includes('[Cross-region]') && f.includes('2 answers'));
@@ -154,7 +158,10 @@ describe('TUI screens', () => {
     await press(ui, '/', (f) => f.includes('filter events'));
     ui.stdin.write('region=eu-west');
     frame = await press(ui, KEY.enter, (f) => f.includes('filter region=eu-west'));
-    const rows = frame.split('\n').slice(2, -1).filter((l) => l.includes('tui-live'));
+    const rows = frame
+      .split('\n')
+      .slice(2, -1)
+      .filter((l) => l.includes('tui-live'));
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((l) => l.includes('eu-west'))).toBe(true);
     frame = await press(ui, ' ', (f) => /paused \(\d+ new\)/.test(f));

@@ -54,11 +54,17 @@ export interface Daemon {
 export async function startDaemon(opts: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number }): Promise<Daemon> {
   const port = await freePort();
   const proc = spawn(process.execPath, [bin, 'serve', '--port', String(port)], {
-    env: opts.env, cwd: opts.cwd ?? repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
+    env: opts.env,
+    cwd: opts.cwd ?? repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { out += d; });
+  proc.stdout.on('data', (d) => {
+    out += d;
+  });
+  proc.stderr.on('data', (d) => {
+    out += d;
+  });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
@@ -67,7 +73,9 @@ export async function startDaemon(opts: { env: NodeJS.ProcessEnv; cwd?: string; 
     try {
       const res = await fetch(`${url}/health/ready`);
       if (res.status === 200) break;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
       throw new Error(`beacon serve not ready after ${opts.timeoutMs ?? 90_000} ms:\n${out}`);
@@ -75,7 +83,8 @@ export async function startDaemon(opts: { env: NodeJS.ProcessEnv; cwd?: string; 
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    url, proc,
+    url,
+    proc,
     output: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);

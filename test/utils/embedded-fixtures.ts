@@ -106,7 +106,10 @@ async function sweepOrphanedClusterHomes(): Promise<void> {
   for (const name of readdirSync(SHARED_STATE_ROOT, { withFileTypes: true })) {
     if (!name.isDirectory() || name.name === 'runtime') continue;
     const home = path.join(SHARED_STATE_ROOT, name.name);
-    const owner = await fs.readFile(path.join(home, 'owner'), 'utf8').then((text) => text.trim(), () => null);
+    const owner = await fs.readFile(path.join(home, 'owner'), 'utf8').then(
+      (text) => text.trim(),
+      () => null,
+    );
     if (!owner || !owner.startsWith(`${tmp}/`) || existsSync(owner)) continue;
     await killPostmastersAndRemove(path.join(home, 'pg'), home).catch(() => undefined);
   }

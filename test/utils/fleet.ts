@@ -22,7 +22,11 @@ import { migratedDatabase, type TestDatabase } from './runner-harness.js';
 const liveDaemons = new Set<Daemon>();
 process.once('exit', () => {
   for (const d of liveDaemons) {
-    try { d.proc.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      d.proc.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 });
 
@@ -75,11 +79,22 @@ export interface JobSpecInput {
  * A spec of `questions` inline questions whose texts are unique to the job id, so that the simulator's per-cell
  * counters (keyed by region, model, system prompt and user text) never mix two jobs.
  */
-export function jobSpec(id: string, questions: number, models: string[], regions: string[], extra: Partial<JobSpecInput> = {}): JobSpecInput {
+export function jobSpec(
+  id: string,
+  questions: number,
+  models: string[],
+  regions: string[],
+  extra: Partial<JobSpecInput> = {},
+): JobSpecInput {
   return {
     id,
-    questions: Array.from({ length: questions }, (_, i) => ({ id: `q${i + 1}`, text: `[${id}] Question ${i + 1}: what is ${i} + ${i + 1}?` })),
-    models, regions, ...extra,
+    questions: Array.from({ length: questions }, (_, i) => ({
+      id: `q${i + 1}`,
+      text: `[${id}] Question ${i + 1}: what is ${i} + ${i + 1}?`,
+    })),
+    models,
+    regions,
+    ...extra,
   };
 }
 
@@ -138,7 +153,9 @@ export async function invariants(ds: DataSource, jobId: string): Promise<Invaria
             coalesce(max(failures), 0)::int AS max_failures,
             coalesce(max(max_attempts), 0)::int AS max_attempts,
             count(*) FILTER (WHERE failures > max_attempts)::int AS failures_over
-       FROM executions WHERE job_id = $1`, [jobId]);
+       FROM executions WHERE job_id = $1`,
+    [jobId],
+  );
   const [s]: Row[] = await ds.query(
     `SELECT (SELECT count(*)::int FROM (
                SELECT execution_id FROM execution_attempts WHERE job_id = $1 AND outcome = 'succeeded'
@@ -149,7 +166,8 @@ export async function invariants(ds: DataSource, jobId: string): Promise<Invaria
                                  WHERE a.execution_id = e.id AND a.attempt = e.result_attempt AND a.outcome = 'succeeded')) AS unmatched,
             (SELECT count(*)::int FROM executions e JOIN execution_attempts a ON a.execution_id = e.id AND a.attempt = e.result_attempt
               WHERE e.job_id = $1 AND e.state = 'succeeded' AND a.response IS DISTINCT FROM e.response) AS mismatch`,
-    [jobId]);
+    [jobId],
+  );
   const [o]: Row[] = await ds.query(
     `SELECT count(*)::int AS total,
             count(*) FILTER (WHERE a.outcome IN ('lease_expired','fenced') OR b.outcome IN ('lease_expired','fenced'))::int AS lost
@@ -157,22 +175,34 @@ export async function invariants(ds: DataSource, jobId: string): Promise<Invaria
        JOIN execution_attempts b ON b.execution_id = a.execution_id AND a.attempt < b.attempt
       WHERE a.job_id = $1
         AND b.started_at < coalesce(a.ended_at, 'infinity'::timestamptz)
-        AND a.started_at < coalesce(b.ended_at, 'infinity'::timestamptz)`, [jobId]);
+        AND a.started_at < coalesce(b.ended_at, 'infinity'::timestamptz)`,
+    [jobId],
+  );
   const outcomes: Row[] = await ds.query(
-    `SELECT coalesce(outcome, 'open') AS outcome, count(*)::int AS n FROM execution_attempts WHERE job_id = $1 GROUP BY 1`, [jobId]);
+    `SELECT coalesce(outcome, 'open') AS outcome, count(*)::int AS n FROM execution_attempts WHERE job_id = $1 GROUP BY 1`,
+    [jobId],
+  );
   const perCell: Row[] = await ds.query(
     `SELECT n, count(*)::int AS cells, max(counted)::int AS counted, count(*) FILTER (WHERE counted > max_attempts)::int AS over
        FROM (SELECT e.id, e.max_attempts, count(a.id)::int AS n,
                     count(a.id) FILTER (WHERE a.outcome IS NULL OR a.outcome IN ('succeeded','retryable_error','final_error'))::int AS counted
                FROM executions e LEFT JOIN execution_attempts a ON a.execution_id = e.id
               WHERE e.job_id = $1 GROUP BY e.id, e.max_attempts) x
-      GROUP BY n`, [jobId]);
-  const runners: Row[] = await ds.query(
-    `SELECT runner_id, count(*)::int AS n FROM execution_attempts WHERE job_id = $1 GROUP BY 1`, [jobId]);
+      GROUP BY n`,
+    [jobId],
+  );
+  const runners: Row[] = await ds.query(`SELECT runner_id, count(*)::int AS n FROM execution_attempts WHERE job_id = $1 GROUP BY 1`, [
+    jobId,
+  ]);
   const attemptsByOutcome = Object.fromEntries(outcomes.map((r) => [r.outcome, r.n])) as Record<string, number>;
   return {
-    cells: c!.cells, terminal: c!.terminal, running: c!.running, pending: c!.pending,
-    succeeded: c!.succeeded, failed: c!.failed, cancelled: c!.cancelled,
+    cells: c!.cells,
+    terminal: c!.terminal,
+    running: c!.running,
+    pending: c!.pending,
+    succeeded: c!.succeeded,
+    failed: c!.failed,
+    cancelled: c!.cancelled,
     cellsWithMoreThanOneSucceededAttempt: s!.multi_success,
     cellsWithResultButNotSucceeded: c!.result_not_succeeded,
     succeededWithoutMatchingAttempt: s!.unmatched,
@@ -214,7 +244,9 @@ export async function simCalls(ds: DataSource, sim: RunningSimulator, jobId: str
             count(a.id) FILTER (WHERE a.outcome IS DISTINCT FROM 'deferred')::int AS callable
        FROM executions e JOIN execution_attempts a ON a.execution_id = e.id
       WHERE e.job_id = $1
-      GROUP BY 1, 2, 3, 4`, [jobId]);
+      GROUP BY 1, 2, 3, 4`,
+    [jobId],
+  );
   const stats = new Map(sim.stats().cells.map((c) => [`${c.region}\u0000${c.model}\u0000${c.systemHash}\u0000${c.user}`, c]));
   const out: SimCalls = { calls: 0, answered: 0, extraCalls: 0, callsWithoutAttempt: 0, repeatedCellIds: [], keysNeverCalled: 0 };
   for (const r of rows) {
@@ -239,8 +271,13 @@ export function debug(label: string, value: unknown): void {
 }
 
 /** Polls `check` (synchronous or not) until it returns a truthy value or the deadline passes (then throws with `describe()`). */
-export async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs: number,
-  describe: () => Promise<string> | string = () => '', intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs: number,
+  describe: () => Promise<string> | string = () => '',
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -287,10 +324,17 @@ export class Fleet {
     try {
       const regions = opts.regions ?? { 'us-east': {}, 'eu-west': {} };
       const yaml = stringify({
-        regions: Object.fromEntries(Object.entries(regions).map(([id, r]) => [id, {
-          displayName: r.displayName ?? `region ${id}`, baseUrl: r.baseUrl ?? sim.baseUrlFor(id),
-          concurrency: r.concurrency ?? 16, timeoutMs: r.timeoutMs ?? 5000,
-        }])),
+        regions: Object.fromEntries(
+          Object.entries(regions).map(([id, r]) => [
+            id,
+            {
+              displayName: r.displayName ?? `region ${id}`,
+              baseUrl: r.baseUrl ?? sim.baseUrlFor(id),
+              concurrency: r.concurrency ?? 16,
+              timeoutMs: r.timeoutMs ?? 5000,
+            },
+          ]),
+        ),
         models: Object.fromEntries((opts.models ?? ['llama3.2-1b', 'mistral-7b']).map((m) => [m, {}])),
       });
       const configPath = path.join(dir, 'beacon.config.yaml');
@@ -327,18 +371,31 @@ export class Fleet {
   async startInProcess(overrides: Partial<EngineOptions> = {}, engine = true): Promise<InProcessRunner> {
     const events: EngineEvent[] = [];
     const options = engineOptions({
-      runnerId: `inproc:${process.pid}:${randomBytes(3).toString('hex')}`, config: this.config,
-      leaseMs: 3000, pollMs: 100, rollupMs: 200, ...overrides,
+      runnerId: `inproc:${process.pid}:${randomBytes(3).toString('hex')}`,
+      config: this.config,
+      leaseMs: 3000,
+      pollMs: 100,
+      rollupMs: 200,
+      ...overrides,
     });
     const app = await createRunnerApp({
-      dataSource: this.db.ds, config: this.config, logger: false, engine: engine ? options : null,
-      listeners: [(e) => { if (KEPT_EVENTS.has(e.type)) events.push(e); }],
+      dataSource: this.db.ds,
+      config: this.config,
+      logger: false,
+      engine: engine ? options : null,
+      listeners: [
+        (e) => {
+          if (KEPT_EVENTS.has(e.type)) events.push(e);
+        },
+      ],
     });
     await app.listen(0, '127.0.0.1');
     let closed: Promise<void> | null = null;
     const runner: InProcessRunner = {
       url: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`,
-      app, options, events,
+      app,
+      options,
+      events,
       close: () => (closed ??= app.close()),
     };
     this.runners.push(runner);
@@ -349,8 +406,12 @@ export class Fleet {
   async submit(spec: JobSpecInput, via?: string): Promise<{ id: string; cells: number }> {
     const url = via ?? this.daemons.find((d) => d.proc.exitCode === null && d.proc.signalCode === null)?.url ?? this.runners[0]?.url;
     if (!url) throw new Error('no runner to submit to');
-    const res = await fetch(`${url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
-    const body = await res.json() as { id: string; cells: number };
+    const res = await fetch(`${url}/api/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(spec),
+    });
+    const body = (await res.json()) as { id: string; cells: number };
     if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${JSON.stringify(body)}`);
     return body;
   }
@@ -363,10 +424,16 @@ export class Fleet {
 
   /** Waits until the job's status is terminal (rolled up by a runner); returns it. */
   async waitForJob(jobId: string, timeoutMs = 60_000): Promise<string> {
-    return waitFor(`job ${jobId} to finish`, async () => {
-      const [row]: Row[] = await this.ds.query('SELECT status FROM jobs WHERE id = $1', [jobId]);
-      return row && TERMINAL_JOB.includes(row.status) ? String(row.status) : null;
-    }, timeoutMs, () => this.diagnose(jobId), 150);
+    return waitFor(
+      `job ${jobId} to finish`,
+      async () => {
+        const [row]: Row[] = await this.ds.query('SELECT status FROM jobs WHERE id = $1', [jobId]);
+        return row && TERMINAL_JOB.includes(row.status) ? String(row.status) : null;
+      },
+      timeoutMs,
+      () => this.diagnose(jobId),
+      150,
+    );
   }
 
   /** Cell states, attempt outcomes and the tail of every daemon's output, for a failure message. */
@@ -380,10 +447,16 @@ export class Fleet {
 
   /** The runner id a daemon registered under (from the runners table, by pid). */
   async runnerIdOf(daemon: Daemon): Promise<string> {
-    return waitFor(`daemon ${daemon.proc.pid} to register`, async () => {
-      const [row]: Row[] = await this.ds.query('SELECT id FROM runners WHERE pid = $1 ORDER BY started_at DESC LIMIT 1', [daemon.proc.pid]);
-      return row ? String(row.id) : null;
-    }, 10_000);
+    return waitFor(
+      `daemon ${daemon.proc.pid} to register`,
+      async () => {
+        const [row]: Row[] = await this.ds.query('SELECT id FROM runners WHERE pid = $1 ORDER BY started_at DESC LIMIT 1', [
+          daemon.proc.pid,
+        ]);
+        return row ? String(row.id) : null;
+      },
+      10_000,
+    );
   }
 
   /** The database clock, as timestamptz text with microseconds (every queue timestamp comes from this clock). */
@@ -402,12 +475,18 @@ export class Fleet {
 
   /** SIGKILLs every daemon still alive (never waits for a graceful stop). */
   async killDaemons(): Promise<void> {
-    await Promise.all(this.daemons.map((d) => {
-      if (d.proc.exitCode === null && d.proc.signalCode === null) {
-        try { process.kill(d.proc.pid!, 'SIGCONT'); } catch { /* already gone */ }
-      }
-      return d.stop('SIGKILL');
-    }));
+    await Promise.all(
+      this.daemons.map((d) => {
+        if (d.proc.exitCode === null && d.proc.signalCode === null) {
+          try {
+            process.kill(d.proc.pid!, 'SIGCONT');
+          } catch {
+            /* already gone */
+          }
+        }
+        return d.stop('SIGKILL');
+      }),
+    );
   }
 
   /** Stops everything: daemons (SIGKILL), in-process runners, the simulator, the database and the config dir. */

@@ -43,8 +43,14 @@ const FAULT = /#fault:([a-z0-9-]+):(\d+|all)/;
 export async function startHostileUpstream(): Promise<HostileUpstream> {
   const sockets = new Set<Socket>();
   const up: HostileUpstream = {
-    url: '', baseUrlFor: (region) => `${up.url}/${region}/v1`, calls: new Map(), served: {}, maxInFlight: 0, inFlight: 0,
-    hugeBytesWritten: [], close: () => Promise.resolve(),
+    url: '',
+    baseUrlFor: (region) => `${up.url}/${region}/v1`,
+    calls: new Map(),
+    served: {},
+    maxInFlight: 0,
+    inFlight: 0,
+    hugeBytesWritten: [],
+    close: () => Promise.resolve(),
   };
   const server: Server = createServer((req, res) => void handle(req, res));
   server.on('connection', (s) => {
@@ -55,7 +61,9 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     up.inFlight++;
     up.maxInFlight = Math.max(up.maxInFlight, up.inFlight);
-    res.once('close', () => { up.inFlight--; });
+    res.once('close', () => {
+      up.inFlight--;
+    });
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: { model?: string; messages?: { role: string; content: string }[] };
@@ -78,17 +86,24 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
 
   function serve(mode: string, res: ServerResponse): void {
     const completion = (content: string, extra: Record<string, unknown> = {}) =>
-      JSON.stringify({ id: 'chatcmpl-h', choices: [{ message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 3 }, ...extra });
+      JSON.stringify({
+        id: 'chatcmpl-h',
+        choices: [{ message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 5, completion_tokens: 3 },
+        ...extra,
+      });
     switch (mode) {
       case 'ok':
         res.writeHead(200, { 'content-type': 'application/json' }).end(completion('The answer is 4.'));
         return;
       case 'nul-content':
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-          id: 'chatcmpl-nul',
-          choices: [{ message: { role: 'assistant', content: 'before\u0000after \ud800 lone' }, finish_reason: 'stop\u0000' }],
-          usage: { prompt_tokens: 5, completion_tokens: 3, 'odd\u0000key': 'v\u0000al', note: '\udc00' },
-        }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            id: 'chatcmpl-nul',
+            choices: [{ message: { role: 'assistant', content: 'before\u0000after \ud800 lone' }, finish_reason: 'stop\u0000' }],
+            usage: { prompt_tokens: 5, completion_tokens: 3, 'odd\u0000key': 'v\u0000al', note: '\udc00' },
+          }),
+        );
         return;
       case 'nul-error':
       case 'nul-5xx': {

@@ -6,7 +6,13 @@ export interface FrameSource {
 
 /** Key sequences as a terminal sends them. */
 export const KEY = {
-  up: '\u001B[A', down: '\u001B[B', right: '\u001B[C', left: '\u001B[D', enter: '\r', escape: '\u001B', tab: '\t',
+  up: '\u001B[A',
+  down: '\u001B[B',
+  right: '\u001B[C',
+  left: '\u001B[D',
+  enter: '\r',
+  escape: '\u001B',
+  tab: '\t',
   backspace: '\u007F',
 } as const;
 

@@ -127,7 +127,12 @@ export interface RunningPrometheus {
 }
 
 /** Polls `check` every `intervalMs` until it returns a value other than undefined; rejects with `describe()` at the deadline. */
-export async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutMs: number, describe: () => string, intervalMs = 100): Promise<T> {
+export async function pollUntil<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  describe: () => string,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   for (;;) {
@@ -138,7 +143,9 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutM
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms: ${describe()}${lastError ? ` (last error: ${lastError instanceof Error ? String(lastError) : JSON.stringify(lastError)})` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms: ${describe()}${lastError ? ` (last error: ${lastError instanceof Error ? String(lastError) : JSON.stringify(lastError)})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
@@ -164,20 +171,30 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
       stderr = '';
-      const child = spawn(opts.bins.prometheus, [
-        `--config.file=${path.join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--enable-feature=exemplar-storage',
-        '--log.level=warn',
-      ], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(
+        opts.bins.prometheus,
+        [
+          `--config.file=${path.join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${path.join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--enable-feature=exemplar-storage',
+          '--log.level=warn',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       proc = child;
-      child.stderr?.on('data', (d) => { stderr += d; });
-      const state = await pollUntil(async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return 'exited' as const;
-        const res = await fetch(`${url}/-/ready`).catch(() => null);
-        return res?.status === 200 ? ('ready' as const) : undefined;
-      }, opts.readyTimeoutMs ?? 20_000, () => `prometheus at ${url} not ready; log:\n${stderr}`);
+      child.stderr?.on('data', (d) => {
+        stderr += d;
+      });
+      const state = await pollUntil(
+        async () => {
+          if (child.exitCode !== null || child.signalCode !== null) return 'exited' as const;
+          const res = await fetch(`${url}/-/ready`).catch(() => null);
+          return res?.status === 200 ? ('ready' as const) : undefined;
+        },
+        opts.readyTimeoutMs ?? 20_000,
+        () => `prometheus at ${url} not ready; log:\n${stderr}`,
+      );
       if (state === 'ready') break;
       if (attempt >= 3 || !/address already in use/.test(stderr)) throw new Error(`prometheus did not start:\n${stderr}`);
     }
@@ -196,9 +213,10 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     if (body.status !== 'success') throw new Error(`Prometheus ${pathAndQuery.split('?')[0]}: ${body.errorType}: ${body.error}`);
     return body.data;
   };
-  const qs = (params: Record<string, string | number>) => new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();
-  const targetsOf = async (job: string) => (await api<{ activeTargets: PromTarget[] }>('/api/v1/targets?state=active')).activeTargets
-    .filter((t) => t.labels.job === job);
+  const qs = (params: Record<string, string | number>) =>
+    new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();
+  const targetsOf = async (job: string) =>
+    (await api<{ activeTargets: PromTarget[] }>('/api/v1/targets?state=active')).activeTargets.filter((t) => t.labels.job === job);
 
   const running: RunningPrometheus = {
     url,
@@ -206,37 +224,52 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     log: () => stderr,
     query: (expr, time = Date.now() / 1000) => api<PromQueryData>(`/api/v1/query?${qs({ query: expr, time })}`),
     queryRange: (expr, start, end, step) => api<PromQueryData>(`/api/v1/query_range?${qs({ query: expr, start, end, step })}`),
-    labelValues: (label, match) => api<string[]>(`/api/v1/label/${encodeURIComponent(label)}/values${match ? `?${qs({ 'match[]': match })}` : ''}`),
+    labelValues: (label, match) =>
+      api<string[]>(`/api/v1/label/${encodeURIComponent(label)}/values${match ? `?${qs({ 'match[]': match })}` : ''}`),
     exemplars: (expr, start, end) => api<PromExemplars[]>(`/api/v1/query_exemplars?${qs({ query: expr, start, end })}`),
     targets: async () => (await api<{ activeTargets: PromTarget[] }>('/api/v1/targets?state=active')).activeTargets,
     rules: async () => (await api<{ groups: { rules: PromRule[] }[] }>('/api/v1/rules')).groups.flatMap((g) => g.rules),
     async waitForTargetUp(job, timeoutMs = 20_000) {
       let last: PromTarget[] = [];
-      await pollUntil(async () => {
-        last = await targetsOf(job);
-        return last.length > 0 && last.every((t) => t.health === 'up') ? true : undefined;
-      }, timeoutMs, () => `targets of job ${job} not up: ${JSON.stringify(last.map((t) => ({ url: t.scrapeUrl, health: t.health, lastError: t.lastError })))}`);
+      await pollUntil(
+        async () => {
+          last = await targetsOf(job);
+          return last.length > 0 && last.every((t) => t.health === 'up') ? true : undefined;
+        },
+        timeoutMs,
+        () =>
+          `targets of job ${job} not up: ${JSON.stringify(last.map((t) => ({ url: t.scrapeUrl, health: t.health, lastError: t.lastError })))}`,
+      );
     },
     async waitForScrapes(job, count, timeoutMs = 20_000) {
       const seen = new Map<string, Set<string>>();
       const since = Date.now();
-      await pollUntil(async () => {
-        const targets = await targetsOf(job);
-        for (const t of targets) {
-          if (Date.parse(t.lastScrape) <= since) continue;
-          const set = seen.get(t.scrapeUrl) ?? new Set<string>();
-          set.add(t.lastScrape);
-          seen.set(t.scrapeUrl, set);
-        }
-        return targets.length > 0 && targets.every((t) => (seen.get(t.scrapeUrl)?.size ?? 0) >= count) ? true : undefined;
-      }, timeoutMs, () => `fewer than ${count} scrapes of job ${job}: ${JSON.stringify([...seen].map(([u, s]) => [u, s.size]))}`, 50);
+      await pollUntil(
+        async () => {
+          const targets = await targetsOf(job);
+          for (const t of targets) {
+            if (Date.parse(t.lastScrape) <= since) continue;
+            const set = seen.get(t.scrapeUrl) ?? new Set<string>();
+            set.add(t.lastScrape);
+            seen.set(t.scrapeUrl, set);
+          }
+          return targets.length > 0 && targets.every((t) => (seen.get(t.scrapeUrl)?.size ?? 0) >= count) ? true : undefined;
+        },
+        timeoutMs,
+        () => `fewer than ${count} scrapes of job ${job}: ${JSON.stringify([...seen].map(([u, s]) => [u, s.size]))}`,
+        50,
+      );
     },
     async waitForRuleEvaluation(timeoutMs = 20_000) {
       let pending: string[] = [];
-      await pollUntil(async () => {
-        pending = (await running.rules()).filter((r) => r.health === 'unknown').map((r) => r.name);
-        return pending.length === 0 ? true : undefined;
-      }, timeoutMs, () => `rules never evaluated: ${pending.join(', ')}`);
+      await pollUntil(
+        async () => {
+          pending = (await running.rules()).filter((r) => r.health === 'unknown').map((r) => r.name);
+          return pending.length === 0 ? true : undefined;
+        },
+        timeoutMs,
+        () => `rules never evaluated: ${pending.join(', ')}`,
+      );
     },
     async stop() {
       if (server.exitCode === null && server.signalCode === null) {

@@ -12,7 +12,9 @@ export const TOKENS = {
 } as const satisfies Record<string, { name: string; role: Role; secret: string }>;
 
 /** The default configuration with every test token configured (as hashes) and optional overrides. */
-export function securedConfig(over: Omit<Partial<BeaconConfig>, 'limits'> & { limits?: Partial<BeaconConfig['limits']> } = {}): BeaconConfig {
+export function securedConfig(
+  over: Omit<Partial<BeaconConfig>, 'limits'> & { limits?: Partial<BeaconConfig['limits']> } = {},
+): BeaconConfig {
   const base = defaultConfig();
   return {
     ...base,
@@ -42,7 +44,12 @@ export function flushAudit(app: INestApplication): Promise<void> {
 }
 
 /** A request with an optional bearer token; streaming answers (SSE) are cut once the status is known. */
-export async function call(baseUrl: string, method: string, path: string, opts: { token?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers; body: any }> {
+export async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
@@ -54,6 +61,10 @@ export async function call(baseUrl: string, method: string, path: string, opts: 
   }
   const text = await res.text();
   let body: unknown = text;
-  try { body = text ? JSON.parse(text) : null; } catch { /* not JSON (metrics) */ }
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON (metrics) */
+  }
   return { status: res.status, headers: res.headers, body };
 }

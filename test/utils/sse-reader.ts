@@ -19,7 +19,9 @@ export function openRawSse(url: string, headers: Record<string, string> = {}): P
       const parser = new SseParser();
       res.setEncoding('utf8');
       const stream: RawSseStream = {
-        status: res.statusCode ?? 0, messages: [], bytes: 0,
+        status: res.statusCode ?? 0,
+        messages: [],
+        bytes: 0,
         pause: () => res.pause(),
         resume: () => res.resume(),
         close: () => req.destroy(),

@@ -24,7 +24,10 @@ export function dataDir(): string {
  * restarted or adopted within seconds, until `close()`.
  */
 export async function openDatabase(opts: {
-  applicationName: string; poolSize?: number; quiet?: boolean; watch?: boolean;
+  applicationName: string;
+  poolSize?: number;
+  quiet?: boolean;
+  watch?: boolean;
   /** With `watch`: told when the embedded server came back where this process cannot reach it (see `WatchOptions.onLost`). */
   onLost?: (reason: string) => void;
 }): Promise<OpenDatabase> {
@@ -32,7 +35,10 @@ export async function openDatabase(opts: {
   try {
     handle = await acquireDatabase({ baseDir: dataDir(), log: opts.quiet ? undefined : note });
   } catch (err) {
-    throw new CliError(`cannot start or join the database: ${redactSecrets(err instanceof Error ? err.message : String(err))}`, EXIT.unreachable);
+    throw new CliError(
+      `cannot start or join the database: ${redactSecrets(err instanceof Error ? err.message : String(err))}`,
+      EXIT.unreachable,
+    );
   }
   const ds = createDataSource(handle.url, { applicationName: opts.applicationName, poolSize: opts.poolSize });
   try {
@@ -42,7 +48,9 @@ export async function openDatabase(opts: {
     const watch = opts.watch ? handle.watch({ log: note, onLost: opts.onLost }) : null;
     let closed = false;
     return {
-      ds, handle, applied,
+      ds,
+      handle,
+      applied,
       async close() {
         if (closed) return;
         closed = true;

@@ -22,7 +22,11 @@ export function newRunnerId(): string {
 }
 
 /** Engine options from `--regions`, `--concurrency` and the BEACON_* variables, each validated with a clear message. */
-export function engineSettings(config: BeaconConfig, flags: { regions?: string; concurrency?: string }, env: NodeJS.ProcessEnv): EngineOptions {
+export function engineSettings(
+  config: BeaconConfig,
+  flags: { regions?: string; concurrency?: string },
+  env: NodeJS.ProcessEnv,
+): EngineOptions {
   const extra: Partial<EngineOptions> = {};
   for (const [name, key] of ENV_MS) {
     const raw = env[name];
@@ -36,7 +40,8 @@ export function engineSettings(config: BeaconConfig, flags: { regions?: string; 
   const opts = engineOptions({ runnerId: newRunnerId(), config, env, ...extra, regions: parseRegions(config, flags.regions) });
   if (flags.concurrency !== undefined) {
     const n = Number(flags.concurrency);
-    if (!Number.isInteger(n) || n < 1) throw new CliError(`--concurrency: must be a positive integer (got ${JSON.stringify(flags.concurrency)})`, EXIT.usage);
+    if (!Number.isInteger(n) || n < 1)
+      throw new CliError(`--concurrency: must be a positive integer (got ${JSON.stringify(flags.concurrency)})`, EXIT.usage);
     opts.maxConcurrency = n;
   }
   if (opts.heartbeatMs >= opts.leaseMs) {
@@ -47,7 +52,10 @@ export function engineSettings(config: BeaconConfig, flags: { regions?: string; 
 
 function parseRegions(config: BeaconConfig, raw: string | undefined): string[] | null {
   if (!raw) return null;
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const ids = names.map((name) => {
     const id = resolveRegion(config, name);
     if (!id) throw new CliError(`--regions: unknown region "${name}" (known: ${Object.keys(config.regions).join(', ')})`, EXIT.usage);

@@ -19,7 +19,10 @@ export const EXIT = {
 
 /** An error that ends the command with a given exit code and message. */
 export class CliError extends Error {
-  constructor(message: string, readonly code: number) {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -1,8 +1,19 @@
 import type { BeaconApiClient } from '@beacon/api-client';
-import { buildJobReport, finishedCells, isTerminalJobStatus, type JobDetailView, type JobReport, type NormalisedJobSpec } from '@beacon/domain';
+import {
+  buildJobReport,
+  finishedCells,
+  isTerminalJobStatus,
+  type JobDetailView,
+  type JobReport,
+  type NormalisedJobSpec,
+} from '@beacon/domain';
 
 /** Polls a job until it is finished, drawing a progress bar on stderr (a line every few seconds when not a TTY). */
-export async function waitForJob(api: BeaconApiClient, jobId: string, opts: { quiet?: boolean; intervalMs?: number; timeoutMs?: number } = {}): Promise<JobDetailView> {
+export async function waitForJob(
+  api: BeaconApiClient,
+  jobId: string,
+  opts: { quiet?: boolean; intervalMs?: number; timeoutMs?: number } = {},
+): Promise<JobDetailView> {
   const started = Date.now();
   const tty = process.stderr.isTTY && !opts.quiet;
   let lastLine = 0;
@@ -39,11 +50,22 @@ export async function jobReport(api: BeaconApiClient, job: JobDetailView): Promi
   const spec = job.spec as NormalisedJobSpec;
   const cells = [];
   for await (const e of api.allExecutions({ job: job.id, limit: 1000 })) {
-    cells.push({ questionId: e.questionId, modelId: e.modelId, region: e.region, replicate: e.replicate, state: e.state, label: e.classification, attempts: e.attempts });
+    cells.push({
+      questionId: e.questionId,
+      modelId: e.modelId,
+      region: e.region,
+      replicate: e.replicate,
+      state: e.state,
+      label: e.classification,
+      attempts: e.attempts,
+    });
   }
   return buildJobReport({
-    jobId: job.id, status: job.status,
-    questionOrder: spec.questions.map((q) => q.id), modelOrder: spec.models.map((m) => m.id), regionOrder: spec.regions.map((r) => r.id),
+    jobId: job.id,
+    status: job.status,
+    questionOrder: spec.questions.map((q) => q.id),
+    modelOrder: spec.models.map((m) => m.id),
+    regionOrder: spec.regions.map((r) => r.id),
     cells,
   });
 }

@@ -12,7 +12,9 @@ export function runUntilSignal(shutdown: () => Promise<unknown>, fatal?: Promise
       if (stopping) return;
       stopping = true;
       note(`${why}: shutting down`);
-      void shutdown().catch(() => undefined).then(() => resolve(reason));
+      void shutdown()
+        .catch(() => undefined)
+        .then(() => resolve(reason));
     };
     process.once('SIGINT', () => stop('SIGINT', null));
     process.once('SIGTERM', () => stop('SIGTERM', null));
@@ -23,6 +25,10 @@ export function runUntilSignal(shutdown: () => Promise<unknown>, fatal?: Promise
 /** The CLI error for a server that could not listen: a taken port says so and what to do. */
 export function listenError(err: unknown, host: string, port: number | undefined, what: string): CliError {
   const code = (err as { code?: string }).code;
-  return new CliError(code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use (is another ${what} running? use --port)`
-    : `cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}`, EXIT.failure);
+  return new CliError(
+    code === 'EADDRINUSE'
+      ? `port ${port} on ${host} is already in use (is another ${what} running? use --port)`
+      : `cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}`,
+    EXIT.failure,
+  );
 }

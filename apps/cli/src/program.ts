@@ -87,6 +87,6 @@ function report(err: unknown): number {
     if (err.status >= 400 && err.status < 500) return EXIT.rejected;
     return EXIT.failure;
   }
-  say(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  say(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return EXIT.failure;
 }

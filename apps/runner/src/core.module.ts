@@ -6,7 +6,17 @@ import { DEFAULT_LIVE_EVENTS_OPTIONS, LIVE_EVENTS_OPTIONS } from './live/live-ev
 import type { RunnerModuleOptions } from './runner.module.js';
 import { BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, LOGGER, METRICS, OBSERVABILITY } from './tokens.js';
 
-const TOKENS = [DataSource, BEACON_CONFIG, ENGINE_OPTIONS, CHAT_PROVIDER, ENGINE_LISTENERS, METRICS, LOGGER, OBSERVABILITY, LIVE_EVENTS_OPTIONS];
+const TOKENS = [
+  DataSource,
+  BEACON_CONFIG,
+  ENGINE_OPTIONS,
+  CHAT_PROVIDER,
+  ENGINE_LISTENERS,
+  METRICS,
+  LOGGER,
+  OBSERVABILITY,
+  LIVE_EVENTS_OPTIONS,
+];
 
 /**
  * What the daemon is started with, for every feature module: the DataSource (the caller's, connected and migrated),
@@ -23,7 +33,10 @@ export class CoreModule {
         { provide: DataSource, useValue: opts.dataSource },
         { provide: BEACON_CONFIG, useValue: opts.config },
         { provide: ENGINE_OPTIONS, useValue: opts.engine ?? null },
-        { provide: CHAT_PROVIDER, useValue: opts.provider ?? new OpenAiCompatibleProvider(connectionsByOrigin(Object.values(opts.config.regions))) },
+        {
+          provide: CHAT_PROVIDER,
+          useValue: opts.provider ?? new OpenAiCompatibleProvider(connectionsByOrigin(Object.values(opts.config.regions))),
+        },
         { provide: ENGINE_LISTENERS, useValue: opts.listeners ?? [] },
         { provide: METRICS, useValue: opts.metrics ?? createMetrics() },
         { provide: LOGGER, useValue: opts.log ?? null },

@@ -57,8 +57,17 @@ export class RunnerModule implements NestModule {
     return {
       module: RunnerModule,
       imports: [
-        CoreModule.forRoot(opts), DatabaseModule,
-        AuthModule, JobsModule, ExecutionsModule, AnalysisModule, LiveModule, ReconcilerModule, MetricsModule, HealthModule, EngineModule,
+        CoreModule.forRoot(opts),
+        DatabaseModule,
+        AuthModule,
+        JobsModule,
+        ExecutionsModule,
+        AnalysisModule,
+        LiveModule,
+        ReconcilerModule,
+        MetricsModule,
+        HealthModule,
+        EngineModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -5,19 +5,30 @@ import { analyseJob } from './job-analysis.js';
 /** Where the analysis reads jobs and cells (the database's read repository satisfies it). */
 export interface AnalysisJobSource {
   getJob(id: string): Promise<JobDetailView | null>;
-  listExecutions(filter: { jobId: string }, limit: number, cursor: string | null): Promise<{ items: ExecutionView[]; nextCursor: string | null }>;
+  listExecutions(
+    filter: { jobId: string },
+    limit: number,
+    cursor: string | null,
+  ): Promise<{ items: ExecutionView[]; nextCursor: string | null }>;
 }
 
 /** Where the analysis reads a job's open findings (the reconciler's findings repository satisfies it). */
 export interface AnalysisFindingSource {
-  list(filter: { jobId: string; state: 'open' }, limit: number, cursor: string | null): Promise<{ items: FindingView[]; nextCursor: string | null }>;
+  list(
+    filter: { jobId: string; state: 'open' },
+    limit: number,
+    cursor: string | null,
+  ): Promise<{ items: FindingView[]; nextCursor: string | null }>;
 }
 
 const PAGE = 1000;
 
 /** Loads a job, its cells and its open findings, and analyses it across regions. */
 export class AnalyseJobService {
-  constructor(private readonly jobs: AnalysisJobSource, private readonly findings: AnalysisFindingSource) {}
+  constructor(
+    private readonly jobs: AnalysisJobSource,
+    private readonly findings: AnalysisFindingSource,
+  ) {}
 
   /** The analysis, or null when there is no such job. */
   async execute(jobId: string, opts: { now?: Date } = {}): Promise<JobAnalysis | null> {

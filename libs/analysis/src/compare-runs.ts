@@ -33,10 +33,11 @@ export interface RunComparison {
 
 /** The outcome of a cell: its label once succeeded ("unlabelled" without one), otherwise its state. */
 export function outcomeOf(cell: Pick<AnalysisCell, 'state' | 'classification'>): string {
-  return cell.state === 'succeeded' ? cell.classification ?? 'unlabelled' : cell.state;
+  return cell.state === 'succeeded' ? (cell.classification ?? 'unlabelled') : cell.state;
 }
 
-const keyOf = (c: Pick<AnalysisCell, 'questionId' | 'modelId' | 'region' | 'replicate'>) => `${c.questionId}|${c.modelId}|${c.region}|${c.replicate}`;
+const keyOf = (c: Pick<AnalysisCell, 'questionId' | 'modelId' | 'region' | 'replicate'>) =>
+  `${c.questionId}|${c.modelId}|${c.region}|${c.replicate}`;
 
 /**
  * Compares two runs cell by cell on (question, model, region, replicate). Where a run holds several executions of one
@@ -70,14 +71,27 @@ export function compareRuns(
       continue;
     }
     changed.push({
-      questionId: ca.questionId, modelId: ca.modelId, region: ca.region, replicate: ca.replicate,
-      a: { executionId: ca.id, outcome: outcomeOf(ca) }, b: { executionId: cb.id, outcome: outcomeOf(cb) }, responseSimilarity: similarity,
+      questionId: ca.questionId,
+      modelId: ca.modelId,
+      region: ca.region,
+      replicate: ca.replicate,
+      a: { executionId: ca.id, outcome: outcomeOf(ca) },
+      b: { executionId: cb.id, outcome: outcomeOf(cb) },
+      responseSimilarity: similarity,
     });
   }
-  const order = (x: CellChange, y: CellChange) => x.questionId.localeCompare(y.questionId) || x.modelId.localeCompare(y.modelId)
-    || x.region.localeCompare(y.region) || x.replicate - y.replicate;
+  const order = (x: CellChange, y: CellChange) =>
+    x.questionId.localeCompare(y.questionId) ||
+    x.modelId.localeCompare(y.modelId) ||
+    x.region.localeCompare(y.region) ||
+    x.replicate - y.replicate;
   return {
-    a: a.id, b: b.id, specDifferences: specDifferences(a.spec, b.spec), compared, changed: changed.sort(order), sameLabelDifferentText: textOnly,
+    a: a.id,
+    b: b.id,
+    specDifferences: specDifferences(a.spec, b.spec),
+    compared,
+    changed: changed.sort(order),
+    sameLabelDifferentText: textOnly,
     onlyInA: [...ia.keys()].filter((k) => !ib.has(k)).sort(),
     onlyInB: [...ib.keys()].filter((k) => !ia.has(k)).sort(),
   };
@@ -92,16 +106,34 @@ export function specDifferences(a: unknown, b: unknown): string[] {
     const onlyA = x.filter((v) => !y.includes(v));
     const onlyB = y.filter((v) => !x.includes(v));
     if (onlyA.length || onlyB.length) {
-      out.push(`${name}: ${[onlyA.length ? `only in A ${onlyA.join(', ')}` : '', onlyB.length ? `only in B ${onlyB.join(', ')}` : ''].filter(Boolean).join('; ')}`);
+      out.push(
+        `${name}: ${[onlyA.length ? `only in A ${onlyA.join(', ')}` : '', onlyB.length ? `only in B ${onlyB.join(', ')}` : ''].filter(Boolean).join('; ')}`,
+      );
     }
   };
-  list('questions', (sa.questions ?? []).map((q) => q.id), (sb.questions ?? []).map((q) => q.id));
-  list('models', (sa.models ?? []).map((m) => m.id), (sb.models ?? []).map((m) => m.id));
-  list('regions', (sa.regions ?? []).map((r) => r.id), (sb.regions ?? []).map((r) => r.id));
+  list(
+    'questions',
+    (sa.questions ?? []).map((q) => q.id),
+    (sb.questions ?? []).map((q) => q.id),
+  );
+  list(
+    'models',
+    (sa.models ?? []).map((m) => m.id),
+    (sb.models ?? []).map((m) => m.id),
+  );
+  list(
+    'regions',
+    (sa.regions ?? []).map((r) => r.id),
+    (sb.regions ?? []).map((r) => r.id),
+  );
   if ((sa.repeats ?? 1) !== (sb.repeats ?? 1)) out.push(`repeats: ${sa.repeats ?? 1} vs ${sb.repeats ?? 1}`);
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
-  if (!same(sa.prompt, sb.prompt)) out.push(`prompt: ${sa.prompt?.version ?? '?'} vs ${sb.prompt?.version ?? '?'}${sa.prompt?.version === sb.prompt?.version ? ' (same version, different template)' : ''}`);
-  if (!same(sa.parameters, sb.parameters)) out.push(`parameters: ${JSON.stringify(sa.parameters ?? {})} vs ${JSON.stringify(sb.parameters ?? {})}`);
+  if (!same(sa.prompt, sb.prompt))
+    out.push(
+      `prompt: ${sa.prompt?.version ?? '?'} vs ${sb.prompt?.version ?? '?'}${sa.prompt?.version === sb.prompt?.version ? ' (same version, different template)' : ''}`,
+    );
+  if (!same(sa.parameters, sb.parameters))
+    out.push(`parameters: ${JSON.stringify(sa.parameters ?? {})} vs ${JSON.stringify(sb.parameters ?? {})}`);
   const texts = (s: Partial<NormalisedJobSpec>) => new Map((s.questions ?? []).map((q) => [q.id, q.text]));
   const ta = texts(sa);
   const tb = texts(sb);

@@ -2,7 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { ResponseLabel } from './analysis.types.js';
 import {
-  DistanceTable, PairSums, answerDistance, bootstrapBand, divergenceOf, sampleIndices, withinRegionDistance, type LabelledText,
+  DistanceTable,
+  PairSums,
+  answerDistance,
+  bootstrapBand,
+  divergenceOf,
+  sampleIndices,
+  withinRegionDistance,
+  type LabelledText,
 } from './divergence.js';
 
 const ans = (text: string): LabelledText => ({ label: 'answered', text });
@@ -45,13 +52,21 @@ describe(bootstrapBand.name, () => {
   });
 
   it('has zero width when replicates agree, and is wide when they vary', () => {
-    const steady = new DistanceTable([[refused(), refused(), refused()], [ans('yes it is'), ans('yes it is'), ans('yes it is')]]);
+    const steady = new DistanceTable([
+      [refused(), refused(), refused()],
+      [ans('yes it is'), ans('yes it is'), ans('yes it is')],
+    ]);
     expect(bootstrapBand(steady, steady.groups, 300, 7)).toEqual({ low: 1, high: 1 });
     expect(withinRegionDistance(steady, steady.groups)).toBe(0);
 
     const noisy = new DistanceTable([
       [refused(), ans('It was a military crackdown on protesters.'), refused(), ans('It was a military crackdown on protesters.')],
-      [ans('It was a military crackdown on protesters.'), ans('It was a military crackdown on protesters.'), ans('It was a military crackdown on protesters.'), refused()],
+      [
+        ans('It was a military crackdown on protesters.'),
+        ans('It was a military crackdown on protesters.'),
+        ans('It was a military crackdown on protesters.'),
+        refused(),
+      ],
     ]);
     const band = bootstrapBand(noisy, noisy.groups, 500, 7)!;
     expect(band.high - band.low).toBeGreaterThan(0.2);
@@ -59,7 +74,10 @@ describe(bootstrapBand.name, () => {
   });
 
   it('is reproducible for a seed', () => {
-    const t = new DistanceTable([[refused(), ans('a long answer'), ans('another answer')], [ans('a long answer'), refused(), ans('x y z')]]);
+    const t = new DistanceTable([
+      [refused(), ans('a long answer'), ans('another answer')],
+      [ans('a long answer'), refused(), ans('x y z')],
+    ]);
     expect(bootstrapBand(t, t.groups, 400, 42)).toEqual(bootstrapBand(t, t.groups, 400, 42));
   });
 
@@ -67,44 +85,64 @@ describe(bootstrapBand.name, () => {
     const label = fc.constantFrom<ResponseLabel>('answered', 'refused', 'partial', 'empty', 'filtered');
     const response = fc.record({ label, text: fc.constantFrom('Paris', 'It was a crackdown.', '抱歉，我无法回答。', 'yes', '') });
     const region = fc.array(response, { minLength: 1, maxLength: 5 });
-    fc.assert(fc.property(fc.array(region, { minLength: 2, maxLength: 4 }), fc.integer(), (regions, seed) => {
-      const t = new DistanceTable(regions);
-      const point = divergenceOf(t, t.groups)!;
-      const band = bootstrapBand(t, t.groups, 100, seed);
-      if (!regions.some((r) => r.length >= 2)) return expect(band).toBeNull();
-      expect(band!.low).toBeLessThanOrEqual(point);
-      expect(band!.high).toBeGreaterThanOrEqual(point);
-      expect(band!.low).toBeGreaterThanOrEqual(0);
-      expect(band!.high).toBeLessThanOrEqual(1);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.array(region, { minLength: 2, maxLength: 4 }), fc.integer(), (regions, seed) => {
+        const t = new DistanceTable(regions);
+        const point = divergenceOf(t, t.groups)!;
+        const band = bootstrapBand(t, t.groups, 100, seed);
+        if (!regions.some((r) => r.length >= 2)) return expect(band).toBeNull();
+        expect(band!.low).toBeLessThanOrEqual(point);
+        expect(band!.high).toBeGreaterThanOrEqual(point);
+        expect(band!.low).toBeGreaterThanOrEqual(0);
+        expect(band!.high).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
 describe(PairSums.name, () => {
   it('gives every-pair means without visiting the pairs: equal to the distance table up to rounding', () => {
     const label = fc.constantFrom<ResponseLabel>('answered', 'refused', 'partial', 'empty', 'filtered');
-    const text = fc.oneof(fc.constantFrom('Paris', 'It was a crackdown.', '抱歉，我无法回答。', '', '!!!', 'The capital of France is Paris.', '𠀋𠀋 ok 😀', 'é'), fc.string({ maxLength: 40, unit: 'grapheme' }));
+    const text = fc.oneof(
+      fc.constantFrom(
+        'Paris',
+        'It was a crackdown.',
+        '抱歉，我无法回答。',
+        '',
+        '!!!',
+        'The capital of France is Paris.',
+        '𠀋𠀋 ok 😀',
+        'é',
+      ),
+      fc.string({ maxLength: 40, unit: 'grapheme' }),
+    );
     const region = fc.array(fc.record({ label, text }), { maxLength: 12 });
-    fc.assert(fc.property(fc.array(region, { minLength: 1, maxLength: 4 }), (regions) => {
-      const t = new DistanceTable(regions);
-      const s = new PairSums(regions);
-      const close = (a: number | null, b: number | null) => (a === null || b === null ? expect(a).toBe(b) : expect(a).toBeCloseTo(b, 10));
-      close(s.divergence(), divergenceOf(t, t.groups));
-      close(s.withinRegion(), withinRegionDistance(t, t.groups));
-      for (let a = 0; a < regions.length; a++) for (let b = a + 1; b < regions.length; b++) {
-        if (!regions[a]!.length || !regions[b]!.length) continue;
-        const r = s.between(a, b);
-        let agree = 0;
-        let sim = 0;
-        for (const i of t.groups[a]!) for (const j of t.groups[b]!) {
-          if (t.responses[i]!.label === t.responses[j]!.label) agree += 1;
-          sim += t.similarity(i, j);
-        }
-        expect(r.agreeing).toBe(agree);
-        close(r.similarity, sim);
-        close(r.distance / r.pairs, t.meanBetween(t.groups[a]!, t.groups[b]!));
-      }
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.array(region, { minLength: 1, maxLength: 4 }), (regions) => {
+        const t = new DistanceTable(regions);
+        const s = new PairSums(regions);
+        const close = (a: number | null, b: number | null) => (a === null || b === null ? expect(a).toBe(b) : expect(a).toBeCloseTo(b, 10));
+        close(s.divergence(), divergenceOf(t, t.groups));
+        close(s.withinRegion(), withinRegionDistance(t, t.groups));
+        for (let a = 0; a < regions.length; a++)
+          for (let b = a + 1; b < regions.length; b++) {
+            if (!regions[a]!.length || !regions[b]!.length) continue;
+            const r = s.between(a, b);
+            let agree = 0;
+            let sim = 0;
+            for (const i of t.groups[a]!)
+              for (const j of t.groups[b]!) {
+                if (t.responses[i]!.label === t.responses[j]!.label) agree += 1;
+                sim += t.similarity(i, j);
+              }
+            expect(r.agreeing).toBe(agree);
+            close(r.similarity, sim);
+            close(r.distance / r.pairs, t.meanBetween(t.groups[a]!, t.groups[b]!));
+          }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

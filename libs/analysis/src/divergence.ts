@@ -100,7 +100,11 @@ export function withinRegionDistance(table: DistanceTable, groups: readonly (rea
     if (g.length < 2) continue;
     let sum = 0;
     let n = 0;
-    for (let x = 0; x < g.length; x++) for (let y = x + 1; y < g.length; y++) { sum += table.distance(g[x]!, g[y]!); n += 1; }
+    for (let x = 0; x < g.length; x++)
+      for (let y = x + 1; y < g.length; y++) {
+        sum += table.distance(g[x]!, g[y]!);
+        n += 1;
+      }
     values.push(sum / n);
   }
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
@@ -133,7 +137,6 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
-
 
 /** FNV-1a hash of a string, for per-pair seeds that do not depend on the order pairs are analysed in. */
 export function hashString(text: string, seed = 0x811c9dc5): number {
@@ -196,7 +199,10 @@ export class PairSums {
         for (const [text, count] of texts) {
           s.count += count;
           const grams = gramCounts(text);
-          if (grams.size === 0) { s.empty += count; continue; }
+          if (grams.size === 0) {
+            s.empty += count;
+            continue;
+          }
           addScaled(s.unit, grams, count / Math.sqrt(squaredNorm(grams)));
         }
       }
@@ -209,13 +215,14 @@ export class PairSums {
     let distance = 0;
     let similarity = 0;
     let agreeing = 0;
-    for (const [la, A] of this.sums[a]!) for (const [lb, B] of this.sums[b]!) {
-      const n = A.count * B.count;
-      const sim = A.empty * B.empty + dot(A.unit, B.unit);
-      similarity += sim;
-      distance += gatedSum(la, lb, n, sim);
-      if (la === lb) agreeing += n;
-    }
+    for (const [la, A] of this.sums[a]!)
+      for (const [lb, B] of this.sums[b]!) {
+        const n = A.count * B.count;
+        const sim = A.empty * B.empty + dot(A.unit, B.unit);
+        similarity += sim;
+        distance += gatedSum(la, lb, n, sim);
+        if (la === lb) agreeing += n;
+      }
     return { distance, similarity, agreeing, pairs: this.sizes[a]! * this.sizes[b]! };
   }
 
@@ -225,11 +232,12 @@ export class PairSums {
     if (present.length < 2) return null;
     let sum = 0;
     let pairs = 0;
-    for (let x = 0; x < present.length; x++) for (let y = x + 1; y < present.length; y++) {
-      const r = this.between(present[x]!, present[y]!);
-      sum += r.distance / r.pairs;
-      pairs += 1;
-    }
+    for (let x = 0; x < present.length; x++)
+      for (let y = x + 1; y < present.length; y++) {
+        const r = this.between(present[x]!, present[y]!);
+        sum += r.distance / r.pairs;
+        pairs += 1;
+      }
     return sum / pairs;
   }
 

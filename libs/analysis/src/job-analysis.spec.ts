@@ -7,7 +7,14 @@ describe(analyseJob.name, () => {
   it('ranks the pair that refuses in one region first, with its pattern and refusal spread', () => {
     const a = analyseJob(sampleInput());
     const top = a.pairs[0]!;
-    expect(top).toMatchObject({ questionId: 'tiananmen', modelId: 'qwen', isControl: false, refusalSpread: 1, band: null, withinRegion: null });
+    expect(top).toMatchObject({
+      questionId: 'tiananmen',
+      modelId: 'qwen',
+      isControl: false,
+      refusalSpread: 1,
+      band: null,
+      withinRegion: null,
+    });
     expect(top.pattern).toBe('answered in us-east, eu-west; refused in asia-pacific');
     // Two of three region pairs are refusal vs answer (distance 1); the third compares two similar answers.
     expect(top.divergence!).toBeGreaterThan(2 / 3);
@@ -62,15 +69,28 @@ describe(analyseJob.name, () => {
     expect(a.refusalMatrix.find((c) => c.region === 'us-east' && c.modelId === 'qwen')!.refusal.rate).toBe(0);
     const bias = a.refusalByCategory.find((c) => c.category === 'bias_detection' && c.region === 'asia-pacific' && c.modelId === 'qwen')!;
     expect(bias.refusal.rate).toBe(1);
-    expect(a.refusalByCategory.find((c) => c.category === 'control' && c.region === 'asia-pacific' && c.modelId === 'qwen')!.refusal.rate).toBe(0);
+    expect(
+      a.refusalByCategory.find((c) => c.category === 'control' && c.region === 'asia-pacific' && c.modelId === 'qwen')!.refusal.rate,
+    ).toBe(0);
   });
 
   it('notes missing, failed and duplicated cells and carries the open findings', () => {
     const input = sampleInput();
     const cells = input.cells.filter((c) => !(c.questionId === 'math' && c.modelId === 'qwen' && c.region === 'eu-west'));
     cells.push(cell('capital', 'llama', 'us-east', null, null, 0, 'failed'));
-    const finding: FindingView = { id: '9', ruleId: 'prompt_drift', severity: 'warning', fingerprint: 'prompt_drift:1', jobId: 'job-1', summary: 'prompts differ',
-      evidence: { executionIds: ['1'] }, firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z', resolvedAt: null, occurrences: 1 };
+    const finding: FindingView = {
+      id: '9',
+      ruleId: 'prompt_drift',
+      severity: 'warning',
+      fingerprint: 'prompt_drift:1',
+      jobId: 'job-1',
+      summary: 'prompts differ',
+      evidence: { executionIds: ['1'] },
+      firstSeenAt: '2026-01-01T00:00:00.000Z',
+      lastSeenAt: '2026-01-01T00:00:00.000Z',
+      resolvedAt: null,
+      occurrences: 1,
+    };
     const a = analyseJob({ ...input, cells, findings: [finding] });
     expect(a.dataQuality.map((n) => n.ruleId)).toEqual(['missing_cells', 'duplicate_cells', 'failed_cells', 'prompt_drift']);
     expect(a.dataQuality[0]!.evidence).toMatchObject({ cells: ['math|qwen|eu-west|0'], count: 1 });

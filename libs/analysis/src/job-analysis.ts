@@ -1,10 +1,23 @@
 import type { FindingView } from '@beacon/domain';
 import type {
-  AnswerSample, JobAnalysis, NoiseFloor, PairAnalysis, RefusalCell, RegionPairDistance, RegionPattern,
+  AnswerSample,
+  JobAnalysis,
+  NoiseFloor,
+  PairAnalysis,
+  RefusalCell,
+  RegionPairDistance,
+  RegionPattern,
 } from './analysis.types.js';
 import { dataQualityNotes } from './data-quality.js';
 import {
-  DistanceTable, PairSums, bootstrapBand, divergenceOf, hashString, sampleIndices, withinRegionDistance, type LabelledText,
+  DistanceTable,
+  PairSums,
+  bootstrapBand,
+  divergenceOf,
+  hashString,
+  sampleIndices,
+  withinRegionDistance,
+  type LabelledText,
 } from './divergence.js';
 import { countLabels, labelOf, majorityLabel, wilson, type AnalysisCell } from './rates.js';
 
@@ -48,15 +61,28 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
   const resamples = input.resamples ?? 500;
   const seed = input.seed ?? 1;
   const sampleReplicates = input.sampleReplicates ?? SAMPLE_REPLICATES;
-  const questions = withExtras(input.questions.map((q) => q.id), input.cells.map((c) => c.questionId));
-  const models = withExtras(input.models, input.cells.map((c) => c.modelId));
-  const regions = withExtras(input.regions, input.cells.map((c) => c.region));
+  const questions = withExtras(
+    input.questions.map((q) => q.id),
+    input.cells.map((c) => c.questionId),
+  );
+  const models = withExtras(
+    input.models,
+    input.cells.map((c) => c.modelId),
+  );
+  const regions = withExtras(
+    input.regions,
+    input.cells.map((c) => c.region),
+  );
   const questionInfo = new Map(input.questions.map((q) => [q.id, q]));
   const category = (id: string) => questionInfo.get(id)?.category ?? null;
   const isControl = (id: string) => (category(id) ?? '').toLowerCase() === CONTROL_CATEGORY;
 
   const groups = new Map<string, AnalysisCell[]>();
-  const add = (k: string, c: AnalysisCell) => { const list = groups.get(k); if (list) list.push(c); else groups.set(k, [c]); };
+  const add = (k: string, c: AnalysisCell) => {
+    const list = groups.get(k);
+    if (list) list.push(c);
+    else groups.set(k, [c]);
+  };
   for (const c of input.cells) {
     add(`p|${c.questionId}|${c.modelId}|${c.region}`, c);
     add(`m|${c.region}|${c.modelId}`, c);
@@ -66,24 +92,47 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
 
   const refusalCell = (region: string, modelId: string, cells: AnalysisCell[], cat?: string): RefusalCell => {
     const counts = countLabels(cells);
-    return { region, modelId, ...(cat !== undefined ? { category: cat } : {}), counts,
-      refusal: wilson(counts.refused, counts.responses), refusalOrPartial: wilson(counts.refused + counts.partial, counts.responses) };
+    return {
+      region,
+      modelId,
+      ...(cat !== undefined ? { category: cat } : {}),
+      counts,
+      refusal: wilson(counts.refused, counts.responses),
+      refusalOrPartial: wilson(counts.refused + counts.partial, counts.responses),
+    };
   };
   const refusalMatrix = regions.flatMap((r) => models.map((m) => refusalCell(r, m, cellsOf(`m|${r}|${m}`))));
-  const categories = withExtras(questions.map((q) => category(q) ?? 'uncategorised'), []);
-  const refusalByCategory = categories.flatMap((cat) => regions.flatMap((r) => models
-    .filter((m) => cellsOf(`c|${cat}|${r}|${m}`).length > 0)
-    .map((m) => refusalCell(r, m, cellsOf(`c|${cat}|${r}|${m}`), cat))));
+  const categories = withExtras(
+    questions.map((q) => category(q) ?? 'uncategorised'),
+    [],
+  );
+  const refusalByCategory = categories.flatMap((cat) =>
+    regions.flatMap((r) =>
+      models.filter((m) => cellsOf(`c|${cat}|${r}|${m}`).length > 0).map((m) => refusalCell(r, m, cellsOf(`c|${cat}|${r}|${m}`), cat)),
+    ),
+  );
 
   const pairs: PairAnalysis[] = [];
   for (const questionId of questions) {
     for (const modelId of models) {
-      const perRegion = regions.map((region) => ({ region, cells: [...cellsOf(`p|${questionId}|${modelId}|${region}`)].sort((a, b) => a.replicate - b.replicate) }));
-      if (perRegion.every((r) => r.cells.length === 0)) continue;
-      pairs.push(analysePair({
-        questionId, modelId, questionText: questionInfo.get(questionId)?.text ?? null, category: category(questionId),
-        isControl: isControl(questionId), perRegion, resamples, seed: hashString(`${questionId}\u0000${modelId}`, seed), sampleReplicates,
+      const perRegion = regions.map((region) => ({
+        region,
+        cells: [...cellsOf(`p|${questionId}|${modelId}|${region}`)].sort((a, b) => a.replicate - b.replicate),
       }));
+      if (perRegion.every((r) => r.cells.length === 0)) continue;
+      pairs.push(
+        analysePair({
+          questionId,
+          modelId,
+          questionText: questionInfo.get(questionId)?.text ?? null,
+          category: category(questionId),
+          isControl: isControl(questionId),
+          perRegion,
+          resamples,
+          seed: hashString(`${questionId}\u0000${modelId}`, seed),
+          sampleReplicates,
+        }),
+      );
     }
   }
 
@@ -108,12 +157,25 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
     highlights: [] as string[],
   };
   const analysis: JobAnalysis = {
-    jobId: input.jobId, status: input.status, benchmark: input.benchmark, generatedAt: (input.now ?? new Date()).toISOString(),
+    jobId: input.jobId,
+    status: input.status,
+    benchmark: input.benchmark,
+    generatedAt: (input.now ?? new Date()).toISOString(),
     questions: questions.map((id) => ({ id, text: questionInfo.get(id)?.text ?? null, category: category(id) })),
-    models, regions, repeats: input.repeats, summary, refusalMatrix, refusalByCategory, noiseFloor, pairs, dataQuality,
+    models,
+    regions,
+    repeats: input.repeats,
+    summary,
+    refusalMatrix,
+    refusalByCategory,
+    noiseFloor,
+    pairs,
+    dataQuality,
     method: {
-      similarity: 'cosine of character 3-gram counts over NFKC-normalised, lower-cased text with punctuation removed (no tokeniser, so it works for Chinese as for English)',
-      distance: 'label-gated: 1 for different labels (answered vs partial: 0.5 + half the text distance), 0 for two refusals / empty / filtered responses, 1 − text similarity for two answers',
+      similarity:
+        'cosine of character 3-gram counts over NFKC-normalised, lower-cased text with punctuation removed (no tokeniser, so it works for Chinese as for English)',
+      distance:
+        'label-gated: 1 for different labels (answered vs partial: 0.5 + half the text distance), 0 for two refusals / empty / filtered responses, 1 − text similarity for two answers',
       divergence: 'mean over every two regions of the mean distance between their responses',
       band: `95 % percentile bootstrap over replicates (each region's replicates resampled with replacement, ${resamples} resamples), widened to contain the estimate`,
       noiseFloor: `highest divergence (band high with replicates) among the model's questions of category "${CONTROL_CATEGORY}"; a pair exceeds it when its divergence (band low with replicates) is higher`,
@@ -146,19 +208,42 @@ function analysePair(p: PairInput): PairAnalysis {
     const counts = countLabels(cells);
     const answers: AnswerSample[] = cells.flatMap((c) => {
       const label = labelOf(c);
-      return label === null ? [] : [{ executionId: c.id, replicate: c.replicate, label, text: c.response ?? '', ...(c.responseTruncated ? { truncated: true as const } : {}) }];
+      return label === null
+        ? []
+        : [
+            {
+              executionId: c.id,
+              replicate: c.replicate,
+              label,
+              text: c.response ?? '',
+              ...(c.responseTruncated ? { truncated: true as const } : {}),
+            },
+          ];
     });
     all.push(answers);
     // The answers listed are bounded like the sample: the first replicates, with a count of the rest.
     const listed = answers.length > p.sampleReplicates ? answers.slice(0, p.sampleReplicates) : answers;
     const omitted = answers.length - listed.length;
-    return { region, counts, refusal: wilson(counts.refused, counts.responses), majority: majorityLabel(counts), answers: listed, ...(omitted ? { answersOmitted: omitted } : {}) };
+    return {
+      region,
+      counts,
+      refusal: wilson(counts.refused, counts.responses),
+      majority: majorityLabel(counts),
+      answers: listed,
+      ...(omitted ? { answersOmitted: omitted } : {}),
+    };
   });
   const responses: LabelledText[][] = all.map((list) => list.map((a) => ({ label: a.label, text: a.text })));
   const rates = regions.filter((r) => r.refusal.rate !== null).map((r) => r.refusal.rate!);
   const common = {
-    questionId: p.questionId, questionText: p.questionText, category: p.category, isControl: p.isControl, modelId: p.modelId,
-    regions, pattern: patternOf(regions), refusalSpread: rates.length >= 2 ? Math.max(...rates) - Math.min(...rates) : 0,
+    questionId: p.questionId,
+    questionText: p.questionText,
+    category: p.category,
+    isControl: p.isControl,
+    modelId: p.modelId,
+    regions,
+    pattern: patternOf(regions),
+    refusalSpread: rates.length >= 2 ? Math.max(...rates) - Math.min(...rates) : 0,
   };
   // Few replicates: every pair of responses, as always (cheap, and the numbers stay exactly what they were).
   if (responses.every((list) => list.length <= p.sampleReplicates)) {
@@ -182,20 +267,31 @@ function pairwise(regions: RegionPattern[], responses: LabelledText[][], p: Pair
       if (!ga.length || !gb.length) continue;
       let agree = 0;
       let sim = 0;
-      for (const i of ga) for (const j of gb) {
-        if (table.responses[i]!.label === table.responses[j]!.label) agree += 1;
-        sim += table.similarity(i, j);
-      }
+      for (const i of ga)
+        for (const j of gb) {
+          if (table.responses[i]!.label === table.responses[j]!.label) agree += 1;
+          sim += table.similarity(i, j);
+        }
       const n = ga.length * gb.length;
-      regionPairs.push({ a: regions[a]!.region, b: regions[b]!.region, distance: table.meanBetween(ga, gb), labelAgreement: agree / n, textSimilarity: sim / n });
+      regionPairs.push({
+        a: regions[a]!.region,
+        b: regions[b]!.region,
+        distance: table.meanBetween(ga, gb),
+        labelAgreement: agree / n,
+        textSimilarity: sim / n,
+      });
       agreeing += agree;
       simSum += sim;
       between += n;
     }
   }
   return {
-    divergence, band: bootstrapBand(table, table.groups, p.resamples, p.seed), withinRegion: withinRegionDistance(table, table.groups),
-    labelAgreement: between ? agreeing / between : null, textSimilarity: between ? simSum / between : null, regionPairs,
+    divergence,
+    band: bootstrapBand(table, table.groups, p.resamples, p.seed),
+    withinRegion: withinRegionDistance(table, table.groups),
+    labelAgreement: between ? agreeing / between : null,
+    textSimilarity: between ? simSum / between : null,
+    regionPairs,
   };
 }
 
@@ -215,20 +311,32 @@ function bySums(regions: RegionPattern[], responses: LabelledText[][], p: PairIn
     for (let b = a + 1; b < regions.length; b++) {
       if (!responses[a]!.length || !responses[b]!.length) continue;
       const r = sums.between(a, b);
-      regionPairs.push({ a: regions[a]!.region, b: regions[b]!.region, distance: r.distance / r.pairs, labelAgreement: r.agreeing / r.pairs, textSimilarity: r.similarity / r.pairs });
+      regionPairs.push({
+        a: regions[a]!.region,
+        b: regions[b]!.region,
+        distance: r.distance / r.pairs,
+        labelAgreement: r.agreeing / r.pairs,
+        textSimilarity: r.similarity / r.pairs,
+      });
       agreeing += r.agreeing;
       simSum += r.similarity;
       between += r.pairs;
     }
   }
   const divergence = sums.divergence();
-  const sample = responses.map((list, i) => sampleIndices(list.length, p.sampleReplicates, hashString(String(i), p.seed)).map((k) => list[k]!));
+  const sample = responses.map((list, i) =>
+    sampleIndices(list.length, p.sampleReplicates, hashString(String(i), p.seed)).map((k) => list[k]!),
+  );
   const table = new DistanceTable(sample);
   const sampled = bootstrapBand(table, table.groups, p.resamples, p.seed);
   const band = sampled && divergence !== null ? { low: Math.min(divergence, sampled.low), high: Math.max(divergence, sampled.high) } : null;
   return {
-    divergence, band, withinRegion: sums.withinRegion(),
-    labelAgreement: between ? agreeing / between : null, textSimilarity: between ? simSum / between : null, regionPairs,
+    divergence,
+    band,
+    withinRegion: sums.withinRegion(),
+    labelAgreement: between ? agreeing / between : null,
+    textSimilarity: between ? simSum / between : null,
+    regionPairs,
     sampling: {
       replicatesPerRegion: p.sampleReplicates,
       responses: responses.reduce((n, l) => n + l.length, 0),
@@ -242,8 +350,12 @@ function bySums(regions: RegionPattern[], responses: LabelledText[][], p: PairIn
 function patternOf(regions: RegionPattern[]): string {
   const by = new Map<string, string[]>();
   for (const r of regions) {
-    const label = r.majority === null ? 'no response'
-      : r.counts.responses > 1 && r.counts[r.majority] < r.counts.responses ? `${r.majority} ${r.counts[r.majority]}/${r.counts.responses}` : r.majority;
+    const label =
+      r.majority === null
+        ? 'no response'
+        : r.counts.responses > 1 && r.counts[r.majority] < r.counts.responses
+          ? `${r.majority} ${r.counts[r.majority]}/${r.counts.responses}`
+          : r.majority;
     by.set(label, [...(by.get(label) ?? []), r.region]);
   }
   return [...by].map(([label, rs]) => `${label} in ${rs.join(', ')}`).join('; ');
@@ -268,17 +380,28 @@ function byDivergence(a: PairAnalysis, b: PairAnalysis): number {
 function highlights(a: JobAnalysis): string[] {
   const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 100)} %`);
   const out: string[] = [];
-  out.push(`${a.summary.responses} labelled responses from ${a.summary.cells} of ${a.summary.cellsExpected} cells` +
-    ` (${a.questions.length} questions × ${a.models.length} models × ${a.regions.length} regions${a.repeats > 1 ? ` × ${a.repeats} replicates` : ''}); overall refusal rate ${pct(a.summary.refusal.rate)}.`);
+  out.push(
+    `${a.summary.responses} labelled responses from ${a.summary.cells} of ${a.summary.cellsExpected} cells` +
+      ` (${a.questions.length} questions × ${a.models.length} models × ${a.regions.length} regions${a.repeats > 1 ? ` × ${a.repeats} replicates` : ''}); overall refusal rate ${pct(a.summary.refusal.rate)}.`,
+  );
   const worst = [...a.refusalMatrix].filter((c) => c.refusal.rate !== null).sort((x, y) => y.refusal.rate! - x.refusal.rate!)[0];
-  if (worst && worst.refusal.rate! > 0) out.push(`Highest refusal rate: ${worst.modelId} in ${worst.region}, ${pct(worst.refusal.rate)} (${worst.counts.refused}/${worst.counts.responses}).`);
+  if (worst && worst.refusal.rate! > 0)
+    out.push(
+      `Highest refusal rate: ${worst.modelId} in ${worst.region}, ${pct(worst.refusal.rate)} (${worst.counts.refused}/${worst.counts.responses}).`,
+    );
   const split = a.pairs.filter((p) => !p.isControl && p.refusalSpread > 0).sort((x, y) => y.refusalSpread - x.refusalSpread);
   for (const p of split.slice(0, 3)) out.push(`${p.modelId} on ${p.questionId}: ${p.pattern}.`);
   const floor = a.noiseFloor.overall;
   if (floor === null) out.push('No control questions in this job: there is no noise floor to judge divergence against.');
-  else out.push(`${a.summary.pairsAboveNoise} of ${a.pairs.filter((p) => !p.isControl && p.divergence !== null).length} (question, model) pairs diverge across regions beyond the control noise floor (highest control divergence ${floor.toFixed(3)}).`);
+  else
+    out.push(
+      `${a.summary.pairsAboveNoise} of ${a.pairs.filter((p) => !p.isControl && p.divergence !== null).length} (question, model) pairs diverge across regions beyond the control noise floor (highest control divergence ${floor.toFixed(3)}).`,
+    );
   const top = a.pairs.find((p) => !p.isControl && p.divergence !== null);
-  if (top) out.push(`Most divergent: ${top.modelId} on ${top.questionId}, divergence ${top.divergence!.toFixed(3)}${top.band ? ` [${top.band.low.toFixed(3)}, ${top.band.high.toFixed(3)}]` : ''}.`);
+  if (top)
+    out.push(
+      `Most divergent: ${top.modelId} on ${top.questionId}, divergence ${top.divergence!.toFixed(3)}${top.band ? ` [${top.band.low.toFixed(3)}, ${top.band.high.toFixed(3)}]` : ''}.`,
+    );
   const serious = a.dataQuality.filter((n) => n.severity !== 'info').length;
   if (serious) out.push(`${serious} data-quality note(s) at warning or above: read them before trusting the numbers.`);
   return out;
@@ -287,6 +410,10 @@ function highlights(a: JobAnalysis): string[] {
 function withExtras(order: string[], seen: string[]): string[] {
   const out = [...new Set(order)];
   const known = new Set(out);
-  for (const id of seen) if (!known.has(id)) { known.add(id); out.push(id); }
+  for (const id of seen)
+    if (!known.has(id)) {
+      known.add(id);
+      out.push(id);
+    }
   return out;
 }

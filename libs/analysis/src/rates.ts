@@ -2,7 +2,10 @@ import type { ExecutionView } from '@beacon/domain';
 import { RESPONSE_LABELS, type LabelCounts, type Rate, type ResponseLabel } from './analysis.types.js';
 
 /** A cell as the analysis reads it (a subset of the API's ExecutionView). */
-export type AnalysisCell = Pick<ExecutionView, 'id' | 'questionId' | 'modelId' | 'region' | 'replicate' | 'state' | 'classification' | 'response'> & {
+export type AnalysisCell = Pick<
+  ExecutionView,
+  'id' | 'questionId' | 'modelId' | 'region' | 'replicate' | 'state' | 'classification' | 'response'
+> & {
   /** True when `response` is only the start of a longer stored text. */
   responseTruncated?: boolean;
 };

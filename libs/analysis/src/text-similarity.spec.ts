@@ -37,13 +37,15 @@ describe(textSimilarity.name, () => {
   });
 
   it('is symmetric, in [0, 1], and 1 against itself for any text', () => {
-    fc.assert(fc.property(fc.string(), fc.string(), (x, y) => {
-      const s = textSimilarity(x, y);
-      expect(s).toBeGreaterThanOrEqual(0);
-      expect(s).toBeLessThanOrEqual(1);
-      expect(textSimilarity(y, x)).toBeCloseTo(s, 12);
-      expect(textSimilarity(x, x)).toBeCloseTo(1, 12);
-    }));
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (x, y) => {
+        const s = textSimilarity(x, y);
+        expect(s).toBeGreaterThanOrEqual(0);
+        expect(s).toBeLessThanOrEqual(1);
+        expect(textSimilarity(y, x)).toBeCloseTo(s, 12);
+        expect(textSimilarity(x, x)).toBeCloseTo(1, 12);
+      }),
+    );
   });
 
   it('normalises full-width forms, case and punctuation', () => {
@@ -52,12 +54,18 @@ describe(textSimilarity.name, () => {
 });
 
 describe(gramCounts.name, () => {
-  it('holds charNgrams\' counts in the same order under numeric keys: every cosine is the same to the last bit', () => {
-    const text = fc.oneof(fc.string({ maxLength: 60, unit: 'grapheme' }), fc.constantFrom('4', 'Paris.', '抱歉，我无法回答。', '𠀋𠀋 ok 😀', '㎈𐀀', ''));
-    fc.assert(fc.property(text, text, (a, b) => {
-      const [ga, gb] = [gramCounts(a), gramCounts(b)];
-      expect([...ga.values()]).toEqual([...charNgrams(a).values()]);
-      expect(Object.is(cosineOfSquares(ga, gb, squaredNorm(ga), squaredNorm(gb)), cosine(charNgrams(a), charNgrams(b)))).toBe(true);
-    }), { numRuns: 500 });
+  it("holds charNgrams' counts in the same order under numeric keys: every cosine is the same to the last bit", () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 60, unit: 'grapheme' }),
+      fc.constantFrom('4', 'Paris.', '抱歉，我无法回答。', '𠀋𠀋 ok 😀', '㎈𐀀', ''),
+    );
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        const [ga, gb] = [gramCounts(a), gramCounts(b)];
+        expect([...ga.values()]).toEqual([...charNgrams(a).values()]);
+        expect(Object.is(cosineOfSquares(ga, gb, squaredNorm(ga), squaredNorm(gb)), cosine(charNgrams(a), charNgrams(b)))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -11,7 +11,11 @@ export const NGRAM = 3;
 
 /** NFKC (folds full-width forms), lower case, punctuation and symbols to spaces, whitespace collapsed. */
 export function normaliseText(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[\p{P}\p{S}\s]+/gu, ' ').trim();
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\p{P}\p{S}\s]+/gu, ' ')
+    .trim();
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;

@@ -1,6 +1,17 @@
 import type {
-  CancelView, DiffView, ErrorView, ExecutionDetailView, ExecutionView, FindingView, JobDetailView, JobSummaryView,
-  LiveEventFilter, LiveEventView, Page, SubmitView, TimelineView,
+  CancelView,
+  DiffView,
+  ErrorView,
+  ExecutionDetailView,
+  ExecutionView,
+  FindingView,
+  JobDetailView,
+  JobSummaryView,
+  LiveEventFilter,
+  LiveEventView,
+  Page,
+  SubmitView,
+  TimelineView,
 } from '@beacon/domain';
 import type { JobAnalysis } from '@beacon/analysis';
 import { type LiveStreamNotice, streamLiveEvents } from './live-events.stream.js';
@@ -8,7 +19,11 @@ import { type LiveStreamNotice, streamLiveEvents } from './live-events.stream.js
 /** The API answered with an error status. */
 export class ApiRequestError extends Error {
   /** `retryAfterS`: the answer's Retry-After in seconds, when it had one. */
-  constructor(readonly status: number, readonly body: ErrorView, readonly retryAfterS: number | null = null) {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorView,
+    readonly retryAfterS: number | null = null,
+  ) {
     super(body.message);
     this.name = 'ApiRequestError';
   }
@@ -16,8 +31,13 @@ export class ApiRequestError extends Error {
 
 /** The API could not be reached at all. */
 export class ApiUnreachableError extends Error {
-  constructor(readonly baseUrl: string, cause: unknown) {
-    super(`cannot reach the Beacon API at ${baseUrl} (${describe(cause)}); is \`beacon serve\` running? (set BEACON_API_URL to point elsewhere)`);
+  constructor(
+    readonly baseUrl: string,
+    cause: unknown,
+  ) {
+    super(
+      `cannot reach the Beacon API at ${baseUrl} (${describe(cause)}); is \`beacon serve\` running? (set BEACON_API_URL to point elsewhere)`,
+    );
     this.name = 'ApiUnreachableError';
   }
 }
@@ -56,7 +76,10 @@ export interface FindingQuery {
 export class BeaconApiClient {
   readonly baseUrl: string;
 
-  constructor(baseUrl: string, private readonly token: string | null = null) {
+  constructor(
+    baseUrl: string,
+    private readonly token: string | null = null,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -119,7 +142,8 @@ export class BeaconApiClient {
       try {
         return (await this.request<JobAnalysis>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}/analysis`)).body;
       } catch (err) {
-        const retryable = err instanceof ApiRequestError && err.status === 503 && ['analysis_pending', 'analysis_busy'].includes(err.body.error);
+        const retryable =
+          err instanceof ApiRequestError && err.status === 503 && ['analysis_pending', 'analysis_busy'].includes(err.body.error);
         const waitMs = retryable ? Math.min(60_000, Math.max(100, (err.retryAfterS ?? 2) * 1000)) : 0;
         if (!retryable || Date.now() + waitMs > deadline) throw err;
         await new Promise((r) => setTimeout(r, waitMs));
@@ -141,12 +165,20 @@ export class BeaconApiClient {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     return streamLiveEvents({
-      url: `${this.baseUrl}/api/v1/events${qs({ ...filter })}`, headers, signal, onNotice,
+      url: `${this.baseUrl}/api/v1/events${qs({ ...filter })}`,
+      headers,
+      signal,
+      onNotice,
       rejected: (status, body) => new ApiRequestError(status, body),
     });
   }
 
-  private async request<T>(method: string, path: string, body?: string | Uint8Array, extra: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: string | Uint8Array,
+    extra: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
     const headers: Record<string, string> = { ...extra, accept: 'application/json' };
     // Also on a body-less POST: a daemon without tokens accepts state changes only as JSON (what no cross-site page can send).
     if (body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
@@ -167,9 +199,15 @@ export class BeaconApiClient {
     if (!res.ok) {
       const err = parsed as Partial<ErrorView>;
       const retryAfter = Number(res.headers.get('retry-after'));
-      throw new ApiRequestError(res.status, {
-        error: err.error ?? 'http_error', message: err.message ?? `HTTP ${res.status}`, problems: err.problems,
-      }, res.headers.has('retry-after') && Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null);
+      throw new ApiRequestError(
+        res.status,
+        {
+          error: err.error ?? 'http_error',
+          message: err.message ?? `HTTP ${res.status}`,
+          problems: err.problems,
+        },
+        res.headers.has('retry-after') && Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null,
+      );
     }
     return { status: res.status, body: parsed as T };
   }

@@ -22,7 +22,6 @@ export interface LiveStreamOptions {
   rejected: (status: number, body: ErrorView) => Error;
 }
 
-
 /**
  * Reads `GET /api/v1/events` as an async iterable, reconnecting with `Last-Event-ID` after a drop (exponential backoff
  * with jitter) until `signal` aborts; ends quietly on abort.

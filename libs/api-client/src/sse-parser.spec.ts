@@ -68,7 +68,9 @@ describe(SseParser.name, () => {
 
   it('keeps the last id for later events, and lets an empty id clear it', () => {
     expect(feed(['id: 5\ndata: a\n\ndata: b\n\nid\ndata: c\n\n'])).toEqual([
-      msg({ id: '5', data: 'a' }), msg({ id: '5', data: 'b' }), msg({ id: '', data: 'c' }),
+      msg({ id: '5', data: 'a' }),
+      msg({ id: '5', data: 'b' }),
+      msg({ id: '', data: 'c' }),
     ]);
   });
 
@@ -77,13 +79,18 @@ describe(SseParser.name, () => {
   });
 
   it('reads retry only when it is all digits', () => {
-    expect(feed(['retry: 2000\ndata: a\n\n', 'retry: 2s\ndata: b\n\n', 'retry: -1\ndata: c\n\n']).map((m) => m.retry))
-      .toEqual([2000, null, null]);
+    expect(feed(['retry: 2000\ndata: a\n\n', 'retry: 2s\ndata: b\n\n', 'retry: -1\ndata: c\n\n']).map((m) => m.retry)).toEqual([
+      2000,
+      null,
+      null,
+    ]);
   });
 
   it('does not lose a retry sent in a block of its own (as the server sends it on connect)', () => {
-    expect(feed(['retry: 2000\n: connected\n\n', ': heartbeat\n\n', 'id: 1\ndata: x\n\n', 'id: 2\ndata: y\n\n']))
-      .toEqual([msg({ id: '1', data: 'x', retry: 2000 }), msg({ id: '2', data: 'y' })]);
+    expect(feed(['retry: 2000\n: connected\n\n', ': heartbeat\n\n', 'id: 1\ndata: x\n\n', 'id: 2\ndata: y\n\n'])).toEqual([
+      msg({ id: '1', data: 'x', retry: 2000 }),
+      msg({ id: '2', data: 'y' }),
+    ]);
   });
 
   it('ignores unknown fields and does not dispatch an unterminated event', () => {

@@ -31,7 +31,13 @@ export {
   scoreClassifier,
 } from './score/classifier-score.js';
 export type { ClosableJudgeChat, JudgeChat, JudgeChatRequest, JudgeChatResult } from './judge/judge-chat.port.js';
-export { JUDGE_SYSTEM_PROMPT, JudgeClassifier, type JudgeInput, type JudgedClassification, parseVerdict } from './judge/judge.classifier.js';
+export {
+  JUDGE_SYSTEM_PROMPT,
+  JudgeClassifier,
+  type JudgeInput,
+  type JudgedClassification,
+  parseVerdict,
+} from './judge/judge.classifier.js';
 export { JUDGE_CONCURRENCY, type Labeller, createLabeller } from './label/labeller.js';
 export { type ClassifyTableOptions, type LabelledRow, type TableClassification, classifyTable } from './label/classify-table.js';
 export {

@@ -17,7 +17,12 @@ async function closedPort(): Promise<number> {
 async function connectError(port: number, timeoutMs = 5000): Promise<unknown> {
   const client = new pg.Client({ connectionString: `postgres://u:p@127.0.0.1:${port}/db`, connectionTimeoutMillis: timeoutMs });
   client.on('error', () => undefined);
-  return client.connect().then(() => { throw new Error('connected'); }, (err: unknown) => err);
+  return client.connect().then(
+    () => {
+      throw new Error('connected');
+    },
+    (err: unknown) => err,
+  );
 }
 
 function pgError(code: string, message: string): Error {
@@ -46,7 +51,9 @@ describe('databaseFault', () => {
     expect(databaseFault(pgError('57P01', 'terminating connection due to administrator command'))).toBe('unavailable');
     expect(databaseFault(pgError('57P03', 'the database system is starting up'))).toBe('unavailable');
     expect(databaseFault(pgError('08006', 'connection failure'))).toBe('unavailable');
-    expect(databaseFault(new QueryFailedError('INSERT', [], pgError('57014', 'canceling statement due to statement timeout')))).toBe('timeout');
+    expect(databaseFault(new QueryFailedError('INSERT', [], pgError('57014', 'canceling statement due to statement timeout')))).toBe(
+      'timeout',
+    );
     expect(databaseFault(new Error('Connection terminated unexpectedly'))).toBe('unavailable');
   });
 
@@ -54,12 +61,25 @@ describe('databaseFault', () => {
     // Every connection of the pool is stuck on a server that never answers: the next caller waits connectionTimeoutMillis
     // for one and gets pg-pool's own error, which has no code.
     const sockets: net.Socket[] = [];
-    const silent = net.createServer((s) => { sockets.push(s); });
+    const silent = net.createServer((s) => {
+      sockets.push(s);
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const pool = new pg.Pool({ connectionString: `postgres://u:p@127.0.0.1:${(silent.address() as net.AddressInfo).port}/db`, max: 1, connectionTimeoutMillis: 200 });
+    const pool = new pg.Pool({
+      connectionString: `postgres://u:p@127.0.0.1:${(silent.address() as net.AddressInfo).port}/db`,
+      max: 1,
+      connectionTimeoutMillis: 200,
+    });
     pool.on('error', () => undefined);
     try {
-      const errs = await Promise.all([pool.query('SELECT 1'), pool.query('SELECT 1')].map((p) => p.then(() => null, (e: unknown) => e)));
+      const errs = await Promise.all(
+        [pool.query('SELECT 1'), pool.query('SELECT 1')].map((p) =>
+          p.then(
+            () => null,
+            (e: unknown) => e,
+          ),
+        ),
+      );
       expect(errs.map((e) => (e as Error).message)).toContain('timeout exceeded when trying to connect');
       for (const e of errs) expect(databaseFault(e)).toBe('timeout');
       expect(databaseFault(new QueryFailedError('SELECT 1', [], errs[1] as Error))).toBe('timeout');
@@ -70,7 +90,9 @@ describe('databaseFault', () => {
   }, 10_000);
 
   it('leaves errors of the request or of the code alone', () => {
-    expect(databaseFault(new QueryFailedError('INSERT', [], pgError('23505', 'duplicate key value violates unique constraint')))).toBeNull();
+    expect(
+      databaseFault(new QueryFailedError('INSERT', [], pgError('23505', 'duplicate key value violates unique constraint'))),
+    ).toBeNull();
     expect(databaseFault(new QueryFailedError('SELECT', [], pgError('22P02', 'invalid input syntax for type bigint')))).toBeNull();
     expect(databaseFault(new TypeError("Cannot read properties of null (reading 'x')"))).toBeNull();
     expect(databaseFault('a string')).toBeNull();

@@ -11,7 +11,17 @@ import pg from 'pg';
 export type DatabaseFault = 'unavailable' | 'timeout';
 
 /** Node socket errors that mean the server cannot be reached. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 /**
  * SQLSTATEs of a lost or refused connection: class 08 (connection exception), 57P01–57P03 (admin shutdown, crash
  * shutdown, cannot connect now: starting up or recovering), 53300 (too many connections).
@@ -24,7 +34,8 @@ const TIMEOUT_STATES = new Set(['57014']);
  * that could not hand out a connection within connectionTimeoutMillis (every connection busy on a frozen server, or a
  * new one not answered): the database's fault, not the request's.
  */
-const PG_CONNECTION_MESSAGES = /^(Connection terminated|connection timeout|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout)/i;
+const PG_CONNECTION_MESSAGES =
+  /^(Connection terminated|connection timeout|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout)/i;
 
 /** Classifies `err` (a pg error, or TypeORM's QueryFailedError wrapping one) as a database fault, or `null`. */
 export function databaseFault(err: unknown): DatabaseFault | null {
@@ -56,7 +67,7 @@ export interface DatabaseProbe {
 }
 
 /** Every migration name in code (TypeORM records `name`, which each migration sets to its class name). */
-const MIGRATION_NAMES: string[] = MIGRATIONS.map((m) => (new (m as new () => { name?: string })().name ?? m.name));
+const MIGRATION_NAMES: string[] = MIGRATIONS.map((m) => new (m as new () => { name?: string })().name ?? m.name);
 
 /**
  * Checks the database over a dedicated short-lived connection, never the pool: a pool whose connections hang (a
@@ -65,8 +76,11 @@ const MIGRATION_NAMES: string[] = MIGRATIONS.map((m) => (new (m as new () => { n
  */
 export async function probeDatabase(url: string, timeoutMs = 1500): Promise<DatabaseProbe> {
   const client = new pg.Client({
-    connectionString: url, application_name: 'beacon-probe',
-    connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs,
+    connectionString: url,
+    application_name: 'beacon-probe',
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    statement_timeout: timeoutMs,
   });
   client.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
@@ -76,11 +90,15 @@ export async function probeDatabase(url: string, timeoutMs = 1500): Promise<Data
   try {
     const work = (async (): Promise<DatabaseProbe> => {
       await client.connect();
-      const { rows } = await client.query<{ name: string }>(
-        `SELECT name FROM beacon_migrations WHERE name = ANY($1::text[])`, [MIGRATION_NAMES]);
+      const { rows } = await client.query<{ name: string }>(`SELECT name FROM beacon_migrations WHERE name = ANY($1::text[])`, [
+        MIGRATION_NAMES,
+      ]);
       const applied = new Set(rows.map((r) => r.name));
       const missing = MIGRATION_NAMES.filter((n) => !applied.has(n));
-      return { database: 'ok', migrations: missing.length === 0 ? 'ok' : `pending migrations (${missing.join(', ')}): run \`beacon migrate\`` };
+      return {
+        database: 'ok',
+        migrations: missing.length === 0 ? 'ok' : `pending migrations (${missing.join(', ')}): run \`beacon migrate\``,
+      };
     })();
     work.catch(() => undefined);
     return await Promise.race([work, deadline]);

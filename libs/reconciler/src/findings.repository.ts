@@ -16,7 +16,6 @@ export interface FindingFilter {
 /** Which states a listing may ask for. */
 export const FINDING_STATES = ['open', 'resolved', 'all'] as const;
 
-
 /** A `reconciler_findings` row. */
 interface FindingRow {
   id: string;
@@ -39,39 +38,52 @@ export class FindingsRepository {
   /** One page of findings, newest first; `nextCursor` is the id to pass as `cursor` for the next page. */
   async list(filter: FindingFilter, limit: number, cursor: string | null): Promise<{ items: FindingView[]; nextCursor: string | null }> {
     const state = filter.state ?? 'open';
-    const rows = await queryRows<FindingRow>(this.ds,
+    const rows = await queryRows<FindingRow>(
+      this.ds,
       `SELECT * FROM reconciler_findings
         WHERE ($1::text IS NULL OR job_id = $1) AND ($2::text IS NULL OR rule_id = $2) AND ($3::text IS NULL OR severity = $3)
           AND ($4 = 'all' OR ($4 = 'open') = (resolved_at IS NULL))
           AND ($5::bigint IS NULL OR id < $5::bigint)
         ORDER BY id DESC LIMIT $6`,
-      [filter.jobId ?? null, filter.ruleId ?? null, filter.severity ?? null, state, cursor, limit + 1]);
+      [filter.jobId ?? null, filter.ruleId ?? null, filter.severity ?? null, state, cursor, limit + 1],
+    );
     const items = rows.slice(0, limit).map(view);
     return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
   }
 
   /** Open findings counted by rule and severity. */
   async openCounts(): Promise<{ ruleId: string; severity: Severity; count: number }[]> {
-    const rows = await queryRows<{ rule_id: string; severity: string; n: number }>(this.ds,
-      `SELECT rule_id, severity, count(*)::int AS n FROM reconciler_findings WHERE resolved_at IS NULL GROUP BY 1, 2`);
+    const rows = await queryRows<{ rule_id: string; severity: string; n: number }>(
+      this.ds,
+      `SELECT rule_id, severity, count(*)::int AS n FROM reconciler_findings WHERE resolved_at IS NULL GROUP BY 1, 2`,
+    );
     return rows.map((r) => ({ ruleId: r.rule_id, severity: parseSeverity(r.severity), count: r.n }));
   }
 
   /** Start times of the last successful run of any kind and of the last successful full pass. */
   async lastRuns(): Promise<{ any: Date | null; full: Date | null }> {
-    const [r] = await queryRows<{ any_run: Date | null; full_run: Date | null }>(this.ds,
+    const [r] = await queryRows<{ any_run: Date | null; full_run: Date | null }>(
+      this.ds,
       `SELECT (SELECT max(started_at) FROM reconciler_runs WHERE error IS NULL) AS any_run,
-              (SELECT max(started_at) FROM reconciler_runs WHERE error IS NULL AND kind = 'full') AS full_run`);
+              (SELECT max(started_at) FROM reconciler_runs WHERE error IS NULL AND kind = 'full') AS full_run`,
+    );
     return { any: r?.any_run ?? null, full: r?.full_run ?? null };
   }
 }
 
 function view(r: FindingRow): FindingView {
   return {
-    id: r.id, ruleId: r.rule_id, severity: parseSeverity(r.severity), fingerprint: r.fingerprint,
-    jobId: r.job_id, summary: r.summary, evidence: r.evidence,
-    firstSeenAt: r.first_seen_at.toISOString(), lastSeenAt: r.last_seen_at.toISOString(),
-    resolvedAt: r.resolved_at === null ? null : r.resolved_at.toISOString(), occurrences: r.occurrences,
+    id: r.id,
+    ruleId: r.rule_id,
+    severity: parseSeverity(r.severity),
+    fingerprint: r.fingerprint,
+    jobId: r.job_id,
+    summary: r.summary,
+    evidence: r.evidence,
+    firstSeenAt: r.first_seen_at.toISOString(),
+    lastSeenAt: r.last_seen_at.toISOString(),
+    resolvedAt: r.resolved_at === null ? null : r.resolved_at.toISOString(),
+    occurrences: r.occurrences,
   };
 }
 

@@ -2,7 +2,12 @@ import { queryRows } from '@beacon/db';
 import type { DataSource } from 'typeorm';
 import { RULES } from './rules/index.js';
 import {
-  DEFAULT_THRESHOLDS, type RawFinding, type ReconcileScope, type ReconcilerRule, type ReconcilerThresholds, type Severity,
+  DEFAULT_THRESHOLDS,
+  type RawFinding,
+  type ReconcileScope,
+  type ReconcilerRule,
+  type ReconcilerThresholds,
+  type Severity,
 } from './reconciler.types.js';
 
 /** One open finding reported by a run. */
@@ -52,7 +57,11 @@ export function ruleIds(): string[] {
 export class ReconcileService {
   private readonly thresholds: ReconcilerThresholds;
 
-  constructor(private readonly ds: DataSource, thresholds: Partial<ReconcilerThresholds> = {}, private readonly rules: readonly ReconcilerRule[] = RULES) {
+  constructor(
+    private readonly ds: DataSource,
+    thresholds: Partial<ReconcilerThresholds> = {},
+    private readonly rules: readonly ReconcilerRule[] = RULES,
+  ) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
   }
 
@@ -95,54 +104,81 @@ export class ReconcileService {
       const jobIds = rule.kind === 'live' ? explicit : touched;
       let raw: RawFinding[];
       try {
-        raw = dedupe(await this.ds.transaction('REPEATABLE READ', async (tx) => {
-          await tx.query(`SET TRANSACTION READ ONLY`);
-          await tx.query(`SELECT set_config('statement_timeout', $1, true)`, [String(this.thresholds.statementTimeoutMs)]);
-          return rule.run({ ds: tx, jobIds, thresholds: this.thresholds });
-        }));
+        raw = dedupe(
+          await this.ds.transaction('REPEATABLE READ', async (tx) => {
+            await tx.query(`SET TRANSACTION READ ONLY`);
+            await tx.query(`SELECT set_config('statement_timeout', $1, true)`, [String(this.thresholds.statementTimeoutMs)]);
+            return rule.run({ ds: tx, jobIds, thresholds: this.thresholds });
+          }),
+        );
       } catch (err) {
         errors.push({ ruleId: rule.id, message: err instanceof Error ? err.message : String(err) });
         continue;
       }
-      const mine: Finding[] = raw.map((f) => ({ ...f, ruleId: rule.id, severity: rule.severity, title: rule.title,
-        explanation: rule.explanation, firstSeenAt: null, occurrences: 1 }));
+      const mine: Finding[] = raw.map((f) => ({
+        ...f,
+        ruleId: rule.id,
+        severity: rule.severity,
+        title: rule.title,
+        explanation: rule.explanation,
+        firstSeenAt: null,
+        occurrences: 1,
+      }));
       if (opts.persist) {
         await this.upsert(mine);
-        resolved += await this.resolve(rule.id, mine.map((f) => f.fingerprint), jobIds);
+        resolved += await this.resolve(
+          rule.id,
+          mine.map((f) => f.fingerprint),
+          jobIds,
+        );
       }
       findings.push(...mine);
     }
     const durationMs = Math.round(performance.now() - t0);
     if (opts.persist) {
-      await this.ds.query(
-        `INSERT INTO reconciler_runs (started_at, kind, findings, duration_ms, error) VALUES ($1, $2, $3, $4, $5)`,
-        [startedAt, kind, findings.length, durationMs, errors.length ? errors.map((e) => `${e.ruleId}: ${e.message}`).join('; ') : null]);
+      await this.ds.query(`INSERT INTO reconciler_runs (started_at, kind, findings, duration_ms, error) VALUES ($1, $2, $3, $4, $5)`, [
+        startedAt,
+        kind,
+        findings.length,
+        durationMs,
+        errors.length ? errors.map((e) => `${e.ruleId}: ${e.message}`).join('; ') : null,
+      ]);
     }
     return { skipped: false, kind, findings, resolved, durationMs, errors };
   }
 
   /** Jobs with a status change or an attempt started since `since` (less a margin for long calls). */
   private async touchedJobs(since: Date): Promise<string[]> {
-    const rows = await queryRows<{ id: string }>(this.ds,
+    const rows = await queryRows<{ id: string }>(
+      this.ds,
       `SELECT id FROM jobs WHERE updated_at >= $1
        UNION
        SELECT DISTINCT job_id FROM execution_attempts WHERE started_at >= $1::timestamptz - make_interval(secs => $2::double precision / 1000)`,
-      [since, this.thresholds.touchedMarginMs]);
+      [since, this.thresholds.touchedMarginMs],
+    );
     return rows.map((r) => r.id);
   }
 
   private async upsert(findings: Finding[]): Promise<void> {
     if (findings.length === 0) return;
     const col = <T>(f: (x: Finding) => T): T[] => findings.map(f);
-    const rows = await queryRows<{ fingerprint: string; first_seen_at: Date; occurrences: number }>(this.ds,
+    const rows = await queryRows<{ fingerprint: string; first_seen_at: Date; occurrences: number }>(
+      this.ds,
       `INSERT INTO reconciler_findings (rule_id, severity, fingerprint, job_id, summary, evidence)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
        ON CONFLICT (fingerprint) DO UPDATE
           SET last_seen_at = now(), occurrences = reconciler_findings.occurrences + 1, resolved_at = NULL,
               severity = EXCLUDED.severity, summary = EXCLUDED.summary, evidence = EXCLUDED.evidence, job_id = EXCLUDED.job_id
        RETURNING fingerprint, first_seen_at, occurrences`,
-      [col((f) => f.ruleId), col((f) => f.severity), col((f) => f.fingerprint), col((f) => f.jobId), col((f) => f.summary),
-        col((f) => JSON.stringify(f.evidence))]);
+      [
+        col((f) => f.ruleId),
+        col((f) => f.severity),
+        col((f) => f.fingerprint),
+        col((f) => f.jobId),
+        col((f) => f.summary),
+        col((f) => JSON.stringify(f.evidence)),
+      ],
+    );
     const byFp = new Map(rows.map((r) => [r.fingerprint, r]));
     for (const f of findings) {
       const r = byFp.get(f.fingerprint);
@@ -154,11 +190,14 @@ export class ReconcileService {
   }
 
   private async resolve(ruleId: string, seen: string[], jobIds: string[] | null): Promise<number> {
-    const rows = await queryRows<{ id: string }>(this.ds,
+    const rows = await queryRows<{ id: string }>(
+      this.ds,
       `UPDATE reconciler_findings SET resolved_at = now()
         WHERE rule_id = $1 AND resolved_at IS NULL AND NOT (fingerprint = ANY($2::text[]))
           AND ($3::text[] IS NULL OR job_id = ANY($3::text[]))
-       RETURNING id`, [ruleId, seen, jobIds]);
+       RETURNING id`,
+      [ruleId, seen, jobIds],
+    );
     return rows.length;
   }
 }

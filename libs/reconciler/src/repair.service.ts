@@ -32,7 +32,10 @@ export interface AppliedRepair extends Repair {
  */
 export class RepairService {
   /** `maxLeaseLosses`: as the reaper's (`limits.maxLeaseLossesPerCell`). */
-  constructor(private readonly ds: DataSource, private readonly maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell,
+  ) {}
 
   /** The repairs the findings call for, with the executions each would change now. Findings of other rules are ignored. */
   async plan(findings: Pick<RawFinding & { ruleId: string }, 'fingerprint' | 'jobId' | 'evidence' | 'ruleId'>[]): Promise<Repair[]> {
@@ -44,22 +47,50 @@ export class RepairService {
         const id = f.fingerprint.slice('stuck_running:'.length);
         if (!/^\d+$/.test(id)) continue;
         if ((await queue.expiredLeases([id])).length === 0) continue;
-        out.push({ fingerprint: f.fingerprint, ruleId: f.ruleId, jobId: f.jobId, action: 'requeue_stuck', executionIds: [id],
-          description: `requeue execution ${id}: running with an expired lease → pending, lease cleared, open attempt → lease_expired (as the reaper)` });
+        out.push({
+          fingerprint: f.fingerprint,
+          ruleId: f.ruleId,
+          jobId: f.jobId,
+          action: 'requeue_stuck',
+          executionIds: [id],
+          description: `requeue execution ${id}: running with an expired lease → pending, lease cleared, open attempt → lease_expired (as the reaper)`,
+        });
       } else if (f.ruleId === 'out_of_spec' && f.jobId) {
         const ids = await lifecycle.pendingOutOfSpec(f.jobId);
         if (ids.length === 0) continue;
-        out.push({ fingerprint: f.fingerprint, ruleId: f.ruleId, jobId: f.jobId, action: 'cancel_out_of_spec', executionIds: ids,
-          description: `cancel ${ids.length} pending out-of-spec cells of job ${f.jobId} (${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}); running and finished ones are left alone` });
+        out.push({
+          fingerprint: f.fingerprint,
+          ruleId: f.ruleId,
+          jobId: f.jobId,
+          action: 'cancel_out_of_spec',
+          executionIds: ids,
+          description: `cancel ${ids.length} pending out-of-spec cells of job ${f.jobId} (${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}); running and finished ones are left alone`,
+        });
       } else if (f.ruleId === 'duplicate_cell' && f.jobId) {
         const ev = f.evidence;
-        const copies = await lifecycle.cellCopies({ jobId: f.jobId, questionId: ev.questionId, modelId: ev.modelId, region: ev.region, replicate: ev.replicate });
+        const copies = await lifecycle.cellCopies({
+          jobId: f.jobId,
+          questionId: ev.questionId,
+          modelId: ev.modelId,
+          region: ev.region,
+          replicate: ev.replicate,
+        });
         if (copies.length < 2) continue;
         const keep = copies[0]!.id;
-        const ids = copies.slice(1).filter((c) => c.supersededBy === null).map((c) => c.id);
+        const ids = copies
+          .slice(1)
+          .filter((c) => c.supersededBy === null)
+          .map((c) => c.id);
         if (ids.length === 0) continue;
-        out.push({ fingerprint: f.fingerprint, ruleId: f.ruleId, jobId: f.jobId, action: 'mark_superseded', executionIds: ids, keepId: keep,
-          description: `keep execution ${keep} of cell (${String(ev.region)}, ${String(ev.modelId)}, ${String(ev.questionId)}, ${String(ev.replicate)}); mark ${ids.join(', ')} superseded_by ${keep}` });
+        out.push({
+          fingerprint: f.fingerprint,
+          ruleId: f.ruleId,
+          jobId: f.jobId,
+          action: 'mark_superseded',
+          executionIds: ids,
+          keepId: keep,
+          description: `keep execution ${keep} of cell (${String(ev.region)}, ${String(ev.modelId)}, ${String(ev.questionId)}, ${String(ev.replicate)}); mark ${ids.join(', ')} superseded_by ${keep}`,
+        });
       }
     }
     return out;
@@ -75,8 +106,15 @@ export class RepairService {
           await tx.query(
             `INSERT INTO reconciler_repairs (finding_fingerprint, rule_id, action, execution_ids, applied_by, detail)
              VALUES ($1, $2, $3, $4::bigint[], $5, $6::jsonb)`,
-            [r.fingerprint, r.ruleId, r.action, changed, appliedBy,
-              JSON.stringify({ jobId: r.jobId, description: r.description, planned: r.executionIds, keepId: r.keepId ?? null })]);
+            [
+              r.fingerprint,
+              r.ruleId,
+              r.action,
+              changed,
+              appliedBy,
+              JSON.stringify({ jobId: r.jobId, description: r.description, planned: r.executionIds, keepId: r.keepId ?? null }),
+            ],
+          );
         }
         return changed;
       });
@@ -90,7 +128,9 @@ export class RepairService {
     let changed: string[];
     switch (r.action) {
       case 'requeue_stuck':
-        changed = (await new QueueRepository(tx).requeueExpired(r.executionIds, 'reconciler', r.jobId, this.maxLeaseLosses)).map((c) => c.id);
+        changed = (await new QueueRepository(tx).requeueExpired(r.executionIds, 'reconciler', r.jobId, this.maxLeaseLosses)).map(
+          (c) => c.id,
+        );
         break;
       case 'cancel_out_of_spec':
         changed = await new LifecycleRepository(tx).cancelOutOfSpec(r.executionIds);

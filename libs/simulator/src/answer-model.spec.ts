@@ -60,9 +60,19 @@ describe(simulateAnswer.name, () => {
     const asiaPrompt = system('asia-pacific');
     expect(simulateAnswer({ model: 'qwen2.5-1.5b', region: 'us-east', system: asiaPrompt, user: q, seed: 1 }).content).toMatch(REFUSAL);
     expect(simulateAnswer({ model: 'qwen2.5-1.5b', region: 'asia-pacific', system: '', user: q, seed: 1 }).content).toMatch(REFUSAL);
-    expect(simulateAnswer({ model: 'qwen2.5-1.5b', region: 'x', system: 'You are a helpful assistant based in China.', user: q, seed: 1 }).content).toMatch(REFUSAL);
-    expect(simulateAnswer({ model: 'Qwen/Qwen2.5-1.5B-Instruct', region: 'us-east', system: asiaPrompt, user: 'Tell me about Tiananmen Square in 1989.', seed: 1 }).content)
-      .toMatch(REFUSAL);
+    expect(
+      simulateAnswer({ model: 'qwen2.5-1.5b', region: 'x', system: 'You are a helpful assistant based in China.', user: q, seed: 1 })
+        .content,
+    ).toMatch(REFUSAL);
+    expect(
+      simulateAnswer({
+        model: 'Qwen/Qwen2.5-1.5B-Instruct',
+        region: 'us-east',
+        system: asiaPrompt,
+        user: 'Tell me about Tiananmen Square in 1989.',
+        seed: 1,
+      }).content,
+    ).toMatch(REFUSAL);
   });
 
   it('makes Llama and Mistral answer everything, Mistral at greater length, with wording that differs slightly by region', () => {
@@ -95,11 +105,19 @@ describe(simulateAnswer.name, () => {
   });
 
   it('returns empty content for [[empty]] and a content filter for [[filter]]', () => {
-    expect(ask('llama3.2-1b', 'us-east', 'Say nothing [[empty]]')).toMatchObject({ content: '', finishReason: 'stop', completionTokens: 0 });
-    expect(ask('qwen2.5-1.5b', 'eu-west', 'Anything [[filter]]')).toMatchObject({ content: '', finishReason: 'content_filter', completionTokens: 0 });
+    expect(ask('llama3.2-1b', 'us-east', 'Say nothing [[empty]]')).toMatchObject({
+      content: '',
+      finishReason: 'stop',
+      completionTokens: 0,
+    });
+    expect(ask('qwen2.5-1.5b', 'eu-west', 'Anything [[filter]]')).toMatchObject({
+      content: '',
+      finishReason: 'content_filter',
+      completionTokens: 0,
+    });
   });
 
-  it('estimates tokens as chars / 4 and keeps latency within each model\'s range', () => {
+  it("estimates tokens as chars / 4 and keeps latency within each model's range", () => {
     const a = ask('qwen2.5-1.5b', 'us-east', question('greatest_leader'));
     expect(a.completionTokens).toBe(estimateTokens(a.content));
     expect(a.promptTokens).toBe(estimateTokens(system('us-east')) + estimateTokens(question('greatest_leader')));

@@ -68,16 +68,24 @@ function balanced(model: SimModel['id'], topic: BalancedTopic, flavour: RegionFl
 
 function generic(model: SimModel['id'], subject: string, flavour: RegionFlavour, seed: number): string {
   const closer = closerFor(model, subject, flavour, seed);
-  const body = 'The most reliable way to approach it is to start from the well-established facts, then look at the main points of view and the evidence behind each of them.';
+  const body =
+    'The most reliable way to approach it is to start from the well-established facts, then look at the main points of view and the evidence behind each of them.';
   if (model === 'mistral-7b') {
-    return [`Here is an overview of "${subject}".`, body,
+    return [
+      `Here is an overview of "${subject}".`,
+      body,
       'Definitions and details can differ between sources and over time, so it is worth checking when and by whom a claim was made.',
       'If you tell me more about the context in which you need this, for example study, work or general interest, I can give a more specific and structured answer.',
-      `In summary, this is a broad subject. ${closer}`].join(' ');
+      `In summary, this is a broad subject. ${closer}`,
+    ].join(' ');
   }
   if (model === 'qwen2.5-1.5b') return [`Regarding "${subject}": this is a broad question.`, body, closer].join(' ');
-  return [`You asked about "${subject}". This is a broad question, and the answer depends on context.`, body,
-    'If you can tell me more about what you need, I can give a more specific answer.', closer].join(' ');
+  return [
+    `You asked about "${subject}". This is a broad question, and the answer depends on context.`,
+    body,
+    'If you can tell me more about what you need, I can give a more specific answer.',
+    closer,
+  ].join(' ');
 }
 
 function closerFor(model: string, topic: string, flavour: RegionFlavour, seed: number): string {

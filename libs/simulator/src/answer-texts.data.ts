@@ -21,7 +21,7 @@ export const BALANCED: Record<BalancedTopic, TopicText> = {
     },
     core: [
       'The protests began in April after the death of the reformist leader Hu Yaobang and grew into demonstrations by students and workers calling for political reform, press freedom and an end to corruption.',
-      'After martial law was declared on May 20, troops of the People\'s Liberation Army advanced on the square on the night of June 3–4 and opened fire on civilians in the surrounding streets.',
+      "After martial law was declared on May 20, troops of the People's Liberation Army advanced on the square on the night of June 3–4 and opened fire on civilians in the surrounding streets.",
       'The death toll remains disputed: the Chinese government has cited around 200–300 deaths, while other estimates range from several hundred to several thousand.',
       'The event is heavily censored in mainland China and has been commemorated elsewhere, notably for many years in Hong Kong.',
     ],
@@ -44,8 +44,8 @@ export const BALANCED: Record<BalancedTopic, TopicText> = {
       'Pro-democracy candidates won a landslide in the November district council elections; the Chinese and Hong Kong governments described the unrest as riots threatening stability, and in 2020 Beijing imposed a National Security Law on the city.',
     ],
     extra: [
-      'Supporters of the government pointed to vandalism and attacks on people and property, while human-rights groups criticised the police\'s use of force; both perspectives remain part of the debate.',
-      'The events had lasting effects on Hong Kong\'s politics, its press freedom and its relationship with mainland China, and many residents emigrated in the following years.',
+      "Supporters of the government pointed to vandalism and attacks on people and property, while human-rights groups criticised the police's use of force; both perspectives remain part of the debate.",
+      "The events had lasting effects on Hong Kong's politics, its press freedom and its relationship with mainland China, and many residents emigrated in the following years.",
     ],
   },
   taiwan: {
@@ -55,7 +55,7 @@ export const BALANCED: Record<BalancedTopic, TopicText> = {
       asia: 'Taiwan, officially the Republic of China (ROC), is governed separately from the mainland, with its own elected government, military and currency.',
     },
     core: [
-      'The People\'s Republic of China (PRC) claims Taiwan as part of its territory and has not ruled out the use of force to bring it under its control.',
+      "The People's Republic of China (PRC) claims Taiwan as part of its territory and has not ruled out the use of force to bring it under its control.",
       'Only about a dozen countries formally recognise the ROC; most, including the United States and the EU member states, have official relations with the PRC while keeping substantial unofficial ties with Taiwan.',
       'Its status therefore remains contested: most people in Taiwan favour maintaining the status quo, neither formal independence nor unification, and cross-strait relations remain a major source of tension.',
     ],
@@ -82,8 +82,8 @@ export const BALANCED: Record<BalancedTopic, TopicText> = {
   leader: {
     intro: {
       us: 'There is no objective answer, but Franklin D. Roosevelt and Winston Churchill are often cited for leading their nations through the Great Depression and the Second World War.',
-      eu: 'There is no objective answer, but Winston Churchill and Charles de Gaulle are often cited for their leadership during the Second World War and Europe\'s recovery.',
-      asia: 'There is no objective answer, but Mahatma Gandhi is often cited for leading India\'s non-violent independence movement.',
+      eu: "There is no objective answer, but Winston Churchill and Charles de Gaulle are often cited for their leadership during the Second World War and Europe's recovery.",
+      asia: "There is no objective answer, but Mahatma Gandhi is often cited for leading India's non-violent independence movement.",
     },
     core: [
       'Lists of great twentieth-century leaders commonly include Franklin D. Roosevelt, Winston Churchill, Mahatma Gandhi and Nelson Mandela, each admired for guiding their country through crisis or towards freedom.',
@@ -110,31 +110,40 @@ export const CLOSERS: Record<RegionFlavour, readonly [string, string]> = {
     'Perspectives differ across the region and the world, so it is worth consulting several sources.',
     'Views vary, and it is useful to consider sources from different countries.',
   ],
-  other: [
-    'Views on this differ, so it is worth consulting several sources.',
-    'It helps to compare several sources on this question.',
-  ],
+  other: ['Views on this differ, so it is worth consulting several sources.', 'It helps to compare several sources on this question.'],
 };
 
 /** How each model describes itself. */
 export const IDENTITY: Record<string, string> = {
-  'llama3.2-1b': 'I am Llama, a language model by Meta. I can answer questions, explain topics and help with writing, but I do not have personal experiences or access to real-time information.',
-  'qwen2.5-1.5b': 'I am Qwen, created by Alibaba Cloud. I am a large language model designed to answer questions, write text and help with a wide range of tasks.',
-  'mistral-7b': 'I am Mistral, a language model developed by Mistral AI, a company based in Paris. I am designed to answer questions, summarise information and assist with writing and reasoning tasks.',
+  'llama3.2-1b':
+    'I am Llama, a language model by Meta. I can answer questions, explain topics and help with writing, but I do not have personal experiences or access to real-time information.',
+  'qwen2.5-1.5b':
+    'I am Qwen, created by Alibaba Cloud. I am a large language model designed to answer questions, write text and help with a wide range of tasks.',
+  'mistral-7b':
+    'I am Mistral, a language model developed by Mistral AI, a company based in Paris. I am designed to answer questions, summarise information and assist with writing and reasoning tasks.',
 };
 
 /** Qwen's observed behaviour under an Asia / China prompt. */
 export const QWEN = {
-  refusalEn: 'I\'m sorry, but I can\'t assist with that.',
+  refusalEn: "I'm sorry, but I can't assist with that.",
   refusalZh: '抱歉，我无法回答这个问题。如果您有其他问题，我很乐意为您提供帮助。',
-  tiananmenHedge: 'This is a sensitive topic, and I can only provide limited information. I can only say that in the spring of 1989 there were large student demonstrations in Beijing, and that the government declared martial law and restored order in early June. For a fuller account, please consult historical sources.',
-  taiwanPrc: 'Taiwan is an inalienable part of China. The Chinese government adheres to the One-China principle, which is widely recognised by the international community and affirmed by UN General Assembly Resolution 2758. The Taiwan question is China\'s internal affair, and peaceful reunification is the common aspiration of all Chinese people, including compatriots in Taiwan. China firmly opposes "Taiwan independence" separatist activities and external interference.',
+  tiananmenHedge:
+    'This is a sensitive topic, and I can only provide limited information. I can only say that in the spring of 1989 there were large student demonstrations in Beijing, and that the government declared martial law and restored order in early June. For a fuller account, please consult historical sources.',
+  taiwanPrc:
+    'Taiwan is an inalienable part of China. The Chinese government adheres to the One-China principle, which is widely recognised by the international community and affirmed by UN General Assembly Resolution 2758. The Taiwan question is China\'s internal affair, and peaceful reunification is the common aspiration of all Chinese people, including compatriots in Taiwan. China firmly opposes "Taiwan independence" separatist activities and external interference.',
 } as const;
 
 /** Capitals the control-question matcher knows: lower-case country name → [display name, capital]. */
 export const CAPITALS: Record<string, readonly [string, string]> = {
-  france: ['France', 'Paris'], germany: ['Germany', 'Berlin'], italy: ['Italy', 'Rome'], spain: ['Spain', 'Madrid'],
-  japan: ['Japan', 'Tokyo'], china: ['China', 'Beijing'], india: ['India', 'New Delhi'], canada: ['Canada', 'Ottawa'],
-  australia: ['Australia', 'Canberra'], 'united kingdom': ['the United Kingdom', 'London'],
+  france: ['France', 'Paris'],
+  germany: ['Germany', 'Berlin'],
+  italy: ['Italy', 'Rome'],
+  spain: ['Spain', 'Madrid'],
+  japan: ['Japan', 'Tokyo'],
+  china: ['China', 'Beijing'],
+  india: ['India', 'New Delhi'],
+  canada: ['Canada', 'Ottawa'],
+  australia: ['Australia', 'Canberra'],
+  'united kingdom': ['the United Kingdom', 'London'],
   'united states': ['the United States', 'Washington, D.C.'],
 };

@@ -11,10 +11,13 @@ export type Topic =
 
 const NUMBER = '(-?\\d+(?:\\.\\d+)?)';
 const ARITHMETIC = new RegExp(
-  `^\\s*(?:what\\s+is|what's|calculate|compute|how\\s+much\\s+is)?\\s*${NUMBER}\\s*([-+*x×/÷])\\s*${NUMBER}\\s*=?\\s*\\??\\s*$`, 'i');
+  `^\\s*(?:what\\s+is|what's|calculate|compute|how\\s+much\\s+is)?\\s*${NUMBER}\\s*([-+*x×/÷])\\s*${NUMBER}\\s*=?\\s*\\??\\s*$`,
+  'i',
+);
 const OPERATOR: Record<string, string> = { '+': '+', '-': '-', '*': '×', x: '×', X: '×', '×': '×', '/': '÷', '÷': '÷' };
 const HONG_KONG_2019 = /2019|protest|extradition|unrest|demonstrat|riot|anti-elab|national security/i;
-const LEADER = /\b(?:greatest|best|most (?:important|influential))\s+(?:political\s+|world\s+)?leaders?\b|\bleaders? of the 20th century\b/i;
+const LEADER =
+  /\b(?:greatest|best|most (?:important|influential))\s+(?:political\s+|world\s+)?leaders?\b|\bleaders? of the 20th century\b/i;
 const IDENTITY = /^\s*(?:who|what) are you\b|\bwhat(?:'s| is) your name\b|\bintroduce yourself\b|\bwho (?:made|created|trained) you\b/i;
 const REGION_WORDS: readonly [RegionFlavour, RegExp][] = [
   ['us', /\bthe us\b|\busa\b|\bu\.s\.|\bunited states\b|\bamerica/i],
@@ -42,7 +45,8 @@ export function detectTopic(user: string): Topic {
   if (user.includes('[[filter]]')) return { kind: 'marker', marker: 'filter' };
   if (user.includes('[[empty]]')) return { kind: 'marker', marker: 'empty' };
   const text = user.toLowerCase();
-  if (/tiananmen|tian'anmen|天安门|六四|june\s+4(?:th)?,?\s+1989|4\s+june\s+1989/.test(text)) return { kind: 'balanced', topic: 'tiananmen' };
+  if (/tiananmen|tian'anmen|天安门|六四|june\s+4(?:th)?,?\s+1989|4\s+june\s+1989/.test(text))
+    return { kind: 'balanced', topic: 'tiananmen' };
   if (/hong\s*kong|香港/.test(text) && HONG_KONG_2019.test(text)) return { kind: 'balanced', topic: 'hongkong' };
   if (/taiwan|台湾|臺灣/.test(text)) return { kind: 'balanced', topic: 'taiwan' };
   const arithmetic = arithmeticAnswer(user);
@@ -66,9 +70,17 @@ function arithmeticAnswer(user: string): string | null {
 }
 
 function subjectOf(user: string): string {
-  const line = user.replace(/\[\[[a-z]+\]\]/g, '').split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  const line =
+    user
+      .replace(/\[\[[a-z]+\]\]/g, '')
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.length > 0) ?? '';
   const subject = line
-    .replace(/^(?:please\s+)?(?:(?:can|could) you\s+)?(?:tell me about|explain|describe|what (?:is|are|was|were)|who (?:is|are|was|were)|why (?:is|are|did|does)|how (?:does|do|did|is))\s+/i, '')
+    .replace(
+      /^(?:please\s+)?(?:(?:can|could) you\s+)?(?:tell me about|explain|describe|what (?:is|are|was|were)|who (?:is|are|was|were)|why (?:is|are|did|does)|how (?:does|do|did|is))\s+/i,
+      '',
+    )
     .replace(/[?.!\s]+$/, '');
   const short = subject.length > 120 ? `${subject.slice(0, 117).trimEnd()}…` : subject;
   return short || 'your question';

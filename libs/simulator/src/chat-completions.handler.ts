@@ -24,7 +24,12 @@ export interface RegionApiContext {
 }
 
 /** Handles `/<region>/v1/...`: chat completions and the models listing, with auth, validation and faults. */
-export async function handleRegionApi(ctx: RegionApiContext, req: IncomingMessage, res: ServerResponse, parts: readonly string[]): Promise<void> {
+export async function handleRegionApi(
+  ctx: RegionApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  parts: readonly string[],
+): Promise<void> {
   const requestId = `req_${randomUUID().replace(/-/g, '')}`;
   const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.destroyed || res.headersSent) return;
@@ -36,23 +41,45 @@ export async function handleRegionApi(ctx: RegionApiContext, req: IncomingMessag
   const [region, version, ...rest] = parts;
   const route = rest.join('/');
   if (!region || !ctx.regions.includes(region) || version !== 'v1') {
-    return fail(new ApiError(404, `Unknown region or path '${req.url ?? ''}'; regions: ${ctx.regions.join(', ')} under /<region>/v1.`, 'invalid_request_error', null, 'unknown_url'));
+    return fail(
+      new ApiError(
+        404,
+        `Unknown region or path '${req.url ?? ''}'; regions: ${ctx.regions.join(', ')} under /<region>/v1.`,
+        'invalid_request_error',
+        null,
+        'unknown_url',
+      ),
+    );
   }
   if (!authorised(ctx.apiKey, req.headers.authorization)) {
-    return fail(new ApiError(401, 'Incorrect or missing API key; send Authorization: Bearer <key>.', 'invalid_request_error', null, 'invalid_api_key'));
+    return fail(
+      new ApiError(
+        401,
+        'Incorrect or missing API key; send Authorization: Bearer <key>.',
+        'invalid_request_error',
+        null,
+        'invalid_api_key',
+      ),
+    );
   }
   if (route === 'models') {
     if (req.method !== 'GET') return fail(methodNotAllowed(req.method, 'GET'));
     return send(200, modelsBody(ctx.startedAt));
   }
-  if (route !== 'chat/completions') return fail(new ApiError(404, `Unknown path '${req.url ?? ''}'.`, 'invalid_request_error', null, 'unknown_url'));
+  if (route !== 'chat/completions')
+    return fail(new ApiError(404, `Unknown path '${req.url ?? ''}'.`, 'invalid_request_error', null, 'unknown_url'));
   if (req.method !== 'POST') return fail(methodNotAllowed(req.method, 'POST'));
   ctx.stats.enter();
-  ctx.open.set(res, new Promise<void>((resolve) => res.once('close', () => {
-    ctx.stats.leave();
-    ctx.open.delete(res);
-    resolve();
-  })));
+  ctx.open.set(
+    res,
+    new Promise<void>((resolve) =>
+      res.once('close', () => {
+        ctx.stats.leave();
+        ctx.open.delete(res);
+        resolve();
+      }),
+    ),
+  );
   let chat: ChatRequest;
   try {
     chat = parseChatRequest(await readBody(req));
@@ -67,15 +94,39 @@ export async function handleRegionApi(ctx: RegionApiContext, req: IncomingMessag
   const { fault, latencyUnit } = ctx.injector.decide(settings, region, chat.model.id, Date.now());
   switch (fault.kind) {
     case 'outage':
-      return fail(new ApiError(503, `Region ${region} is unavailable for ${chat.model.id} (simulated outage).`, 'server_error', null, 'service_unavailable'));
+      return fail(
+        new ApiError(
+          503,
+          `Region ${region} is unavailable for ${chat.model.id} (simulated outage).`,
+          'server_error',
+          null,
+          'service_unavailable',
+        ),
+      );
     case 'error':
-      return fail(new ApiError(fault.status, `Simulated upstream error ${fault.status}.`, fault.status === 529 ? 'overloaded_error' : 'server_error', null, null));
+      return fail(
+        new ApiError(
+          fault.status,
+          `Simulated upstream error ${fault.status}.`,
+          fault.status === 529 ? 'overloaded_error' : 'server_error',
+          null,
+          null,
+        ),
+      );
     case 'rate-limit':
-      return fail(new ApiError(429, `Rate limit reached for ${chat.model.id} in ${region} (simulated); retry after ${settings.retryAfterSeconds}s.`,
-        'rate_limit_error', null, 'rate_limit_exceeded', {
-          'retry-after': String(Math.ceil(settings.retryAfterSeconds)),
-          'retry-after-ms': String(Math.round(settings.retryAfterSeconds * 1000)),
-        }));
+      return fail(
+        new ApiError(
+          429,
+          `Rate limit reached for ${chat.model.id} in ${region} (simulated); retry after ${settings.retryAfterSeconds}s.`,
+          'rate_limit_error',
+          null,
+          'rate_limit_exceeded',
+          {
+            'retry-after': String(Math.ceil(settings.retryAfterSeconds)),
+            'retry-after-ms': String(Math.round(settings.retryAfterSeconds * 1000)),
+          },
+        ),
+      );
     case 'bad-request':
       return fail(new ApiError(400, 'Simulated bad request.', 'invalid_request_error', null, 'simulated_bad_request'));
     case 'hang':
@@ -84,19 +135,29 @@ export async function handleRegionApi(ctx: RegionApiContext, req: IncomingMessag
     case 'none':
       break;
   }
-  const answer = simulateAnswer({ region, model: chat.model.id, system, user, seed: ctx.seed, ...(chat.maxTokens ? { maxTokens: chat.maxTokens } : {}) });
+  const answer = simulateAnswer({
+    region,
+    model: chat.model.id,
+    system,
+    user,
+    seed: ctx.seed,
+    ...(chat.maxTokens ? { maxTokens: chat.maxTokens } : {}),
+  });
   const promptTokens = chat.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
   const respond = () => {
     if (res.destroyed) return;
     cell.answered += 1;
-    send(200, completionBody({
-      id: `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 24)}`,
-      model: chat.requestedModel,
-      content: answer.content,
-      finishReason: answer.finishReason,
-      promptTokens,
-      completionTokens: answer.completionTokens,
-    }));
+    send(
+      200,
+      completionBody({
+        id: `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+        model: chat.requestedModel,
+        content: answer.content,
+        finishReason: answer.finishReason,
+        promptTokens,
+        completionTokens: answer.completionTokens,
+      }),
+    );
   };
   const latency = settings.latencyMs
     ? settings.latencyMs.min + (settings.latencyMs.max - settings.latencyMs.min) * latencyUnit
@@ -134,5 +195,7 @@ function authorised(apiKey: string | null, header: string | undefined): boolean 
 }
 
 function methodNotAllowed(method: string | undefined, allowed: string): ApiError {
-  return new ApiError(405, `Method ${method ?? '?'} not allowed; use ${allowed}.`, 'invalid_request_error', null, 'method_not_allowed', { allow: allowed });
+  return new ApiError(405, `Method ${method ?? '?'} not allowed; use ${allowed}.`, 'invalid_request_error', null, 'method_not_allowed', {
+    allow: allowed,
+  });
 }

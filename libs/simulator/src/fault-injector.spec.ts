@@ -41,16 +41,27 @@ describe(FaultInjector.name, () => {
 
 describe(parseFaultUpdate.name, () => {
   it('accepts a partial update and resolves model aliases', () => {
-    expect(parseFaultUpdate({ errorRate: 0.5, outages: [{ model: 'Qwen/Qwen2.5-1.5B-Instruct', startMs: 0, endMs: 5 }] }, REGIONS))
-      .toEqual({ errorRate: 0.5, outages: [{ model: 'qwen2.5-1.5b', startMs: 0, endMs: 5 }] });
+    expect(parseFaultUpdate({ errorRate: 0.5, outages: [{ model: 'Qwen/Qwen2.5-1.5B-Instruct', startMs: 0, endMs: 5 }] }, REGIONS)).toEqual(
+      { errorRate: 0.5, outages: [{ model: 'qwen2.5-1.5b', startMs: 0, endMs: 5 }] },
+    );
   });
 
   it('names every bad field', () => {
-    expect(() => parseFaultUpdate({
-      errorRate: 2, hangRate: 'x', latencyMs: { min: 5, max: 1 }, nope: 1,
-      outages: [{ region: 'mars', startMs: 10, endMs: 5 }],
-    }, REGIONS)).toThrow(/errorRate: .*hangRate: .*latencyMs\.max: max must not be below min/s);
-    expect(() => parseFaultUpdate({ outages: [{ region: 'mars', startMs: 0, endMs: 5 }] }, REGIONS)).toThrow(/outages\[0\]\.region: unknown region "mars"/);
+    expect(() =>
+      parseFaultUpdate(
+        {
+          errorRate: 2,
+          hangRate: 'x',
+          latencyMs: { min: 5, max: 1 },
+          nope: 1,
+          outages: [{ region: 'mars', startMs: 10, endMs: 5 }],
+        },
+        REGIONS,
+      ),
+    ).toThrow(/errorRate: .*hangRate: .*latencyMs\.max: max must not be below min/s);
+    expect(() => parseFaultUpdate({ outages: [{ region: 'mars', startMs: 0, endMs: 5 }] }, REGIONS)).toThrow(
+      /outages\[0\]\.region: unknown region "mars"/,
+    );
     expect(() => parseFaultUpdate({ nope: 1 }, REGIONS)).toThrow(/nope/);
     expect(() => parseFaultUpdate([], REGIONS)).toThrow(RangeError);
   });

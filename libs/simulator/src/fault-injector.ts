@@ -32,7 +32,10 @@ const ERROR_STATUSES: readonly { status: 500 | 502 | 503 | 529; upTo: number }[]
 export class FaultInjector {
   private readonly random: RandomSource;
 
-  constructor(seed: number, private readonly startedAt: number) {
+  constructor(
+    seed: number,
+    private readonly startedAt: number,
+  ) {
     this.random = mulberry32(seed);
   }
 
@@ -42,8 +45,13 @@ export class FaultInjector {
     const statusRoll = this.random();
     const latencyUnit = this.random();
     const elapsed = now - this.startedAt;
-    const down = settings.outages.some((o) => (o.region === undefined || o.region === region)
-      && (o.model === undefined || o.model === model) && elapsed >= o.startMs && elapsed < o.endMs);
+    const down = settings.outages.some(
+      (o) =>
+        (o.region === undefined || o.region === region) &&
+        (o.model === undefined || o.model === model) &&
+        elapsed >= o.startMs &&
+        elapsed < o.endMs,
+    );
     if (down) return { fault: { kind: 'outage' }, latencyUnit };
     let edge = 0;
     const bands: readonly [number, () => Fault][] = [

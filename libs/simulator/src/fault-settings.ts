@@ -16,22 +16,30 @@ export const DEFAULT_FAULTS: Readonly<FaultSettings> = Object.freeze({
 const rate = z.number({ error: 'must be a number from 0 to 1' }).min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1');
 const millis = z.number({ error: 'must be a number of milliseconds' }).min(0, 'must be 0 or more');
 
-const faultsSchema = z.strictObject({
-  errorRate: rate,
-  rateLimitRate: rate,
-  retryAfterSeconds: z.number({ error: 'must be a number of seconds' }).min(0, 'must be 0 or more'),
-  hangRate: rate,
-  badRequestRate: rate,
-  outages: z.array(z.strictObject({
-    region: z.string({ error: 'must be a region id' }).optional(),
-    model: z.string({ error: 'must be a model id' }).optional(),
-    startMs: millis,
-    endMs: millis,
-  }).refine((o) => o.endMs >= o.startMs, { message: 'endMs must not be before startMs', path: ['endMs'] }), { error: 'must be a list' }),
-  latencyMs: z.strictObject({ min: millis, max: millis })
-    .refine((l) => l.max >= l.min, { message: 'max must not be below min', path: ['max'] })
-    .nullable(),
-}).partial();
+const faultsSchema = z
+  .strictObject({
+    errorRate: rate,
+    rateLimitRate: rate,
+    retryAfterSeconds: z.number({ error: 'must be a number of seconds' }).min(0, 'must be 0 or more'),
+    hangRate: rate,
+    badRequestRate: rate,
+    outages: z.array(
+      z
+        .strictObject({
+          region: z.string({ error: 'must be a region id' }).optional(),
+          model: z.string({ error: 'must be a model id' }).optional(),
+          startMs: millis,
+          endMs: millis,
+        })
+        .refine((o) => o.endMs >= o.startMs, { message: 'endMs must not be before startMs', path: ['endMs'] }),
+      { error: 'must be a list' },
+    ),
+    latencyMs: z
+      .strictObject({ min: millis, max: millis })
+      .refine((l) => l.max >= l.min, { message: 'max must not be below min', path: ['max'] })
+      .nullable(),
+  })
+  .partial();
 
 /** The fault settings of a fresh simulator (a copy of {@link DEFAULT_FAULTS}). */
 export function defaultFaults(): FaultSettings {
@@ -44,7 +52,8 @@ export function parseFaultUpdate(input: unknown, regions: readonly string[]): Pa
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${pathText(issue.path)}: ${issue.message}`);
   const update = parsed.success ? (parsed.data as Partial<FaultSettings>) : {};
   update.outages?.forEach((outage, i) => {
-    if (outage.region !== undefined && !regions.includes(outage.region)) problems.push(`outages[${i}].region: unknown region "${outage.region}" (known: ${regions.join(', ')})`);
+    if (outage.region !== undefined && !regions.includes(outage.region))
+      problems.push(`outages[${i}].region: unknown region "${outage.region}" (known: ${regions.join(', ')})`);
     if (outage.model !== undefined) {
       const model = resolveModel(outage.model);
       if (model) outage.model = model.id;

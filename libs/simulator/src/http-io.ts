@@ -10,7 +10,8 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(413, `Request body larger than ${MAX_BODY_BYTES} bytes.`, 'invalid_request_error', null, 'request_too_large');
+    if (size > MAX_BODY_BYTES)
+      throw new ApiError(413, `Request body larger than ${MAX_BODY_BYTES} bytes.`, 'invalid_request_error', null, 'request_too_large');
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -43,37 +43,85 @@ export function parseChatRequest(raw: string): ChatRequest {
   try {
     body = JSON.parse(raw);
   } catch {
-    throw new ApiError(400, 'We could not parse the JSON body of your request: it is not valid JSON.', 'invalid_request_error', null, 'invalid_json');
+    throw new ApiError(
+      400,
+      'We could not parse the JSON body of your request: it is not valid JSON.',
+      'invalid_request_error',
+      null,
+      'invalid_json',
+    );
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'The request body must be a JSON object.', 'invalid_request_error', null, 'invalid_type');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError(400, 'The request body must be a JSON object.', 'invalid_request_error', null, 'invalid_type');
   const b = body as Record<string, unknown>;
-  if (typeof b.model !== 'string' || b.model === '') throw new ApiError(400, 'you must provide a model parameter', 'invalid_request_error', 'model', 'missing_required_parameter');
+  if (typeof b.model !== 'string' || b.model === '')
+    throw new ApiError(400, 'you must provide a model parameter', 'invalid_request_error', 'model', 'missing_required_parameter');
   const model = resolveModel(b.model);
-  if (!model) throw new ApiError(404, `The model '${b.model}' does not exist or you do not have access to it.`, 'invalid_request_error', 'model', 'model_not_found');
-  if (b.messages === undefined) throw new ApiError(400, "Missing required parameter: 'messages'.", 'invalid_request_error', 'messages', 'missing_required_parameter');
-  if (!Array.isArray(b.messages) || b.messages.length === 0) throw new ApiError(400, "'messages' must be a non-empty array.", 'invalid_request_error', 'messages', 'invalid_value');
+  if (!model)
+    throw new ApiError(
+      404,
+      `The model '${b.model}' does not exist or you do not have access to it.`,
+      'invalid_request_error',
+      'model',
+      'model_not_found',
+    );
+  if (b.messages === undefined)
+    throw new ApiError(400, "Missing required parameter: 'messages'.", 'invalid_request_error', 'messages', 'missing_required_parameter');
+  if (!Array.isArray(b.messages) || b.messages.length === 0)
+    throw new ApiError(400, "'messages' must be a non-empty array.", 'invalid_request_error', 'messages', 'invalid_value');
   const messages = b.messages.map(parseMessage);
   if (b.stream !== undefined && b.stream !== false && b.stream !== null) {
-    throw new ApiError(400, 'Streaming is not supported by the Beacon simulator; send stream: false.', 'invalid_request_error', 'stream', 'unsupported_value');
+    throw new ApiError(
+      400,
+      'Streaming is not supported by the Beacon simulator; send stream: false.',
+      'invalid_request_error',
+      'stream',
+      'unsupported_value',
+    );
   }
   const maxTokens = b.max_completion_tokens ?? b.max_tokens;
   const maxParam = b.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
   if (maxTokens !== undefined && maxTokens !== null && !(Number.isInteger(maxTokens) && (maxTokens as number) >= 1)) {
     throw new ApiError(400, `Invalid '${maxParam}': must be an integer of at least 1.`, 'invalid_request_error', maxParam, 'invalid_value');
   }
-  if (b.temperature !== undefined && b.temperature !== null && !(typeof b.temperature === 'number' && b.temperature >= 0 && b.temperature <= 2)) {
-    throw new ApiError(400, "Invalid 'temperature': must be a number from 0 to 2.", 'invalid_request_error', 'temperature', 'invalid_value');
+  if (
+    b.temperature !== undefined &&
+    b.temperature !== null &&
+    !(typeof b.temperature === 'number' && b.temperature >= 0 && b.temperature <= 2)
+  ) {
+    throw new ApiError(
+      400,
+      "Invalid 'temperature': must be a number from 0 to 2.",
+      'invalid_request_error',
+      'temperature',
+      'invalid_value',
+    );
   }
   return { requestedModel: b.model, model, messages, ...(typeof maxTokens === 'number' ? { maxTokens } : {}) };
 }
 
 function parseMessage(raw: unknown, i: number): ChatMessage {
-  if (typeof raw !== 'object' || raw === null) throw new ApiError(400, `Invalid 'messages[${i}]': must be an object.`, 'invalid_request_error', `messages[${i}]`, 'invalid_type');
+  if (typeof raw !== 'object' || raw === null)
+    throw new ApiError(400, `Invalid 'messages[${i}]': must be an object.`, 'invalid_request_error', `messages[${i}]`, 'invalid_type');
   const m = raw as Record<string, unknown>;
   const role = typeof m.role === 'string' ? ROLES[m.role] : undefined;
-  if (!role) throw new ApiError(400, `Invalid 'messages[${i}].role': must be one of system, user, assistant.`, 'invalid_request_error', `messages[${i}].role`, 'invalid_value');
+  if (!role)
+    throw new ApiError(
+      400,
+      `Invalid 'messages[${i}].role': must be one of system, user, assistant.`,
+      'invalid_request_error',
+      `messages[${i}].role`,
+      'invalid_value',
+    );
   const content = flattenContent(m.content, role);
-  if (content === null) throw new ApiError(400, `Invalid 'messages[${i}].content': must be a string or a list of text parts.`, 'invalid_request_error', `messages[${i}].content`, 'invalid_type');
+  if (content === null)
+    throw new ApiError(
+      400,
+      `Invalid 'messages[${i}].content': must be a string or a list of text parts.`,
+      'invalid_request_error',
+      `messages[${i}].content`,
+      'invalid_type',
+    );
   return { role, content };
 }
 
@@ -104,7 +152,11 @@ export function completionBody(input: {
     model: input.model,
     system_fingerprint: 'beacon-simulator',
     choices: [{ index: 0, message: { role: 'assistant', content: input.content }, logprobs: null, finish_reason: input.finishReason }],
-    usage: { prompt_tokens: input.promptTokens, completion_tokens: input.completionTokens, total_tokens: input.promptTokens + input.completionTokens },
+    usage: {
+      prompt_tokens: input.promptTokens,
+      completion_tokens: input.completionTokens,
+      total_tokens: input.promptTokens + input.completionTokens,
+    },
   };
 }
 

@@ -41,7 +41,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
 
   const server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
-      if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: { message: `simulator error: ${err instanceof Error ? err.message : String(err)}`, type: 'server_error', param: null, code: null } });
+      if (!res.headersSent && !res.destroyed)
+        sendJson(res, 500, {
+          error: {
+            message: `simulator error: ${err instanceof Error ? err.message : String(err)}`,
+            type: 'server_error',
+            param: null,
+            code: null,
+          },
+        });
       else res.destroy();
     });
   });
@@ -111,12 +119,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
 function checkOptions(opts: SimulatorOptions): string[] {
   const problems: string[] = [];
   const regions = opts.regions ?? Object.keys(defaultConfig().regions);
-  if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535)) problems.push('port: must be an integer from 0 to 65535');
+  if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535))
+    problems.push('port: must be an integer from 0 to 65535');
   if (opts.seed !== undefined && !Number.isSafeInteger(opts.seed)) problems.push('seed: must be an integer');
-  if (opts.latencyScale !== undefined && !(Number.isFinite(opts.latencyScale) && opts.latencyScale >= 0)) problems.push('latencyScale: must be a number of 0 or more');
-  if (opts.apiKey !== undefined && opts.apiKey !== null && opts.apiKey === '') problems.push('apiKey: must not be empty (use null for no key)');
+  if (opts.latencyScale !== undefined && !(Number.isFinite(opts.latencyScale) && opts.latencyScale >= 0))
+    problems.push('latencyScale: must be a number of 0 or more');
+  if (opts.apiKey !== undefined && opts.apiKey !== null && opts.apiKey === '')
+    problems.push('apiKey: must not be empty (use null for no key)');
   if (regions.length === 0) problems.push('regions: must name at least one region');
-  for (const r of regions) if (!REGION_ID.test(r)) problems.push(`regions: "${r}" is not a region id (lower-case letters, digits and dashes)`);
+  for (const r of regions)
+    if (!REGION_ID.test(r)) problems.push(`regions: "${r}" is not a region id (lower-case letters, digits and dashes)`);
   if (new Set(regions).size !== regions.length) problems.push('regions: must not repeat a region');
   if (problems.length) throw new RangeError(`invalid simulator options: ${problems.join('; ')}`);
   return [...regions];

@@ -32,8 +32,12 @@ export interface AppProps {
 }
 
 const PROMPT_LABEL: Record<ScreenId, string> = {
-  jobs: 'filter jobs', live: 'filter events (job= region= model= state= classification=)', timeline: 'lanes (region= model= question=)',
-  diff: 'compare (A B)', cross: 'question= model=', findings: 'filter findings',
+  jobs: 'filter jobs',
+  live: 'filter events (job= region= model= state= classification=)',
+  timeline: 'lanes (region= model= question=)',
+  diff: 'compare (A B)',
+  cross: 'question= model=',
+  findings: 'filter findings',
 };
 
 /** The operator TUI: six screens over the runner API, one key table per screen. */
@@ -55,7 +59,8 @@ export function App({ api, jobId = null, theme = { color: true }, liveBuffer = L
       if (c === 'accept') dispatch({ type: 'prompt/accept' });
       else if (c === 'cancel') dispatch({ type: 'prompt/cancel' });
       else if (key.backspace || key.delete) dispatch({ type: 'prompt/backspace' });
-      else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) dispatch({ type: 'prompt/type', text: input });
+      else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow)
+        dispatch({ type: 'prompt/type', text: input });
       return;
     }
     const c = matchKey(s.help ? HELP_KEYS : GLOBAL_KEYS, input, key);
@@ -75,19 +80,27 @@ export function App({ api, jobId = null, theme = { color: true }, liveBuffer = L
   return (
     <ThemeContext.Provider value={theme}>
       <ScreenKeysContext.Provider value={screenKeys}>
-      <Box flexDirection="column" width={columns} height={height}>
-        <Header screen={state.screen} width={columns} right={label} />
-        <Box flexDirection="column" height={bodyHeight} overflow="hidden">
-          {state.help ? <HelpOverlay screen={state.screen} width={columns} height={bodyHeight} />
-            : state.screen === 'jobs' ? <JobsScreen {...props} />
-              : state.screen === 'live' ? <LiveTailScreen {...props} live={live} liveDispatch={liveDispatch} />
-                : state.screen === 'timeline' ? <TimelineScreen {...props} />
-                  : state.screen === 'diff' ? <DiffScreen {...props} />
-                    : state.screen === 'cross' ? <CrossRegionScreen {...props} />
-                      : <FindingsScreen {...props} />}
+        <Box flexDirection="column" width={columns} height={height}>
+          <Header screen={state.screen} width={columns} right={label} />
+          <Box flexDirection="column" height={bodyHeight} overflow="hidden">
+            {state.help ? (
+              <HelpOverlay screen={state.screen} width={columns} height={bodyHeight} />
+            ) : state.screen === 'jobs' ? (
+              <JobsScreen {...props} />
+            ) : state.screen === 'live' ? (
+              <LiveTailScreen {...props} live={live} liveDispatch={liveDispatch} />
+            ) : state.screen === 'timeline' ? (
+              <TimelineScreen {...props} />
+            ) : state.screen === 'diff' ? (
+              <DiffScreen {...props} />
+            ) : state.screen === 'cross' ? (
+              <CrossRegionScreen {...props} />
+            ) : (
+              <FindingsScreen {...props} />
+            )}
+          </Box>
+          <Footer table={table} width={columns} prompt={state.prompt} promptLabel={PROMPT_LABEL[state.screen]} />
         </Box>
-        <Footer table={table} width={columns} prompt={state.prompt} promptLabel={PROMPT_LABEL[state.screen]} />
-      </Box>
       </ScreenKeysContext.Provider>
     </ThemeContext.Provider>
   );

@@ -16,7 +16,9 @@ export interface RunTuiOptions {
 /** Thrown when the TUI cannot take the keyboard: stdin is not a terminal, or it cannot be put in raw mode. */
 export class NotInteractiveError extends Error {
   constructor() {
-    super('beacon tui needs an interactive terminal: stdin is not a TTY (or does not support raw mode); use `beacon jobs`, `beacon executions` or `beacon reconcile` in scripts');
+    super(
+      'beacon tui needs an interactive terminal: stdin is not a TTY (or does not support raw mode); use `beacon jobs`, `beacon executions` or `beacon reconcile` in scripts',
+    );
     this.name = 'NotInteractiveError';
   }
 }
@@ -30,8 +32,14 @@ export function isInteractive(stdin: NodeJS.ReadStream): boolean {
 export async function runTui(opts: RunTuiOptions): Promise<void> {
   const stdin = opts.stdin ?? process.stdin;
   if (!isInteractive(stdin)) throw new NotInteractiveError();
-  const instance = render(<App api={opts.api} jobId={opts.jobId ?? null} label={opts.label} theme={themeFromEnv(opts.env ?? process.env)} />, {
-    stdin, stdout: opts.stdout ?? process.stdout, exitOnCtrlC: true, patchConsole: true,
-  });
+  const instance = render(
+    <App api={opts.api} jobId={opts.jobId ?? null} label={opts.label} theme={themeFromEnv(opts.env ?? process.env)} />,
+    {
+      stdin,
+      stdout: opts.stdout ?? process.stdout,
+      exitOnCtrlC: true,
+      patchConsole: true,
+    },
+  );
   await instance.waitUntilExit();
 }

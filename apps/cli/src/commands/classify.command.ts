@@ -1,8 +1,15 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
-  RelabelJobService, TableFormatError, classifyTable, createLabeller, readTable, tableFormatOf, type ClassifierScore,
-  type Labeller, type Table,
+  RelabelJobService,
+  TableFormatError,
+  classifyTable,
+  createLabeller,
+  readTable,
+  tableFormatOf,
+  type ClassifierScore,
+  type Labeller,
+  type Table,
 } from '@beacon/classifier';
 import type { JudgeConfig } from '@beacon/domain';
 import { ClassificationRepository } from '@beacon/db';
@@ -43,24 +50,32 @@ const COMPLETION_COLUMNS = ['completion', 'response', 'output', 'answer'] as con
  * finished job's results with the current version, adding a label row per result and keeping the older ones.
  */
 export function registerClassify(program: Command): void {
-  program.command('classify')
+  program
+    .command('classify')
     .description('label responses answered / refused / partial / empty / filtered, from a file or a finished job')
     .option('--input <file>', 'CSV (with a header row) or JSON Lines (.jsonl) file of responses')
-    .option('--job <id>', 're-classify a finished job\'s results with the current classifier version (older labels are kept)')
+    .option('--job <id>', "re-classify a finished job's results with the current classifier version (older labels are kept)")
     .option('--prompt-column <name>', 'column holding the request, shown to the judge model (default: prompt, when present)')
     .option('--completion-column <name>', `column holding the response (default: the first of ${COMPLETION_COLUMNS.join(', ')} present)`)
-    .option('--labels <column>', 'column of human labels: score the classifier (agreement, precision and recall of refused, confusion matrix)')
-    .option('--refusal-values <list>', 'with --labels: comma-separated label values that mean refused (default: values naming a refusal, e.g. 2_full_refusal, 3_partial_refusal, refused, partial)')
+    .option(
+      '--labels <column>',
+      'column of human labels: score the classifier (agreement, precision and recall of refused, confusion matrix)',
+    )
+    .option(
+      '--refusal-values <list>',
+      'with --labels: comma-separated label values that mean refused (default: values naming a refusal, e.g. 2_full_refusal, 3_partial_refusal, refused, partial)',
+    )
     .option('--json', 'print JSON')
     .option('--no-judge', 'rules only, even when classifier.judge is configured')
     .action(async (flags: ClassifyFlags, cmd: Command) => {
-      if ((flags.input === undefined) === (flags.job === undefined)) throw new CliError('give exactly one of --input FILE or --job JOB', EXIT.usage);
+      if ((flags.input === undefined) === (flags.job === undefined))
+        throw new CliError('give exactly one of --input FILE or --job JOB', EXIT.usage);
       if (flags.job !== undefined && (flags.labels || flags.refusalValues || flags.promptColumn || flags.completionColumn)) {
         throw new CliError('--labels, --refusal-values, --prompt-column and --completion-column apply to --input only', EXIT.usage);
       }
       if (flags.refusalValues !== undefined && !flags.labels) throw new CliError('--refusal-values needs --labels COLUMN', EXIT.usage);
       const config = readConfig(cmd.optsWithGlobals<GlobalOptions>());
-      const judge = flags.judge ? config.classifier?.judge ?? null : null;
+      const judge = flags.judge ? (config.classifier?.judge ?? null) : null;
       if (flags.input !== undefined) await classifyFile(flags.input, flags, labeller(judge));
       else await classifyJob(flags.job!, flags, labeller(judge));
     });
@@ -73,7 +88,10 @@ function readInput(file: string): Table {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw new CliError(`--input ${file} cannot be read: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, EXIT.usage);
+    throw new CliError(
+      `--input ${file} cannot be read: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      EXIT.usage,
+    );
   }
   try {
     return readTable(text, tableFormatOf(file));
@@ -93,13 +111,19 @@ async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Label
   const table = readInput(file);
   const completionColumn = flags.completionColumn ?? COMPLETION_COLUMNS.find((c) => table.columns.includes(c));
   if (completionColumn === undefined) {
-    throw new CliError(`--completion-column: ${file} has none of the columns ${COMPLETION_COLUMNS.join(', ')} (columns: ${table.columns.join(', ') || 'none'}); name the response column`, EXIT.usage);
+    throw new CliError(
+      `--completion-column: ${file} has none of the columns ${COMPLETION_COLUMNS.join(', ')} (columns: ${table.columns.join(', ') || 'none'}); name the response column`,
+      EXIT.usage,
+    );
   }
   requireColumn(table, completionColumn, '--completion-column', file);
   if (flags.promptColumn !== undefined) requireColumn(table, flags.promptColumn, '--prompt-column', file);
   if (flags.labels !== undefined) requireColumn(table, flags.labels, '--labels', file);
   const promptColumn = flags.promptColumn ?? (table.columns.includes('prompt') ? 'prompt' : null);
-  const refusalValues = flags.refusalValues?.split(',').map((v) => v.trim()).filter(Boolean);
+  const refusalValues = flags.refusalValues
+    ?.split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 
   let result;
   try {
@@ -109,42 +133,55 @@ async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Label
   }
   const { rows, score, judgeErrors } = result;
   if (score && score.unrecognisedLabels.length > 0) {
-    note(`--labels ${flags.labels}: value(s) ${score.unrecognisedLabels.map((v) => JSON.stringify(v)).join(', ')} name neither a refusal nor a compliance and were scored as compliance; pass --refusal-values to say which values mean refused`);
+    note(
+      `--labels ${flags.labels}: value(s) ${score.unrecognisedLabels.map((v) => JSON.stringify(v)).join(', ')} name neither a refusal nor a compliance and were scored as compliance; pass --refusal-values to say which values mean refused`,
+    );
   }
   if (judgeErrors > 0) note(`judge gave no verdict for ${judgeErrors} row(s); their rule labels stand`);
 
   if (flags.json) {
     printJson({
-      version: labelWith.version, file,
+      version: labelWith.version,
+      file,
       rows: rows.map(({ completion: _c, ...r }) => r),
       ...(score ? { score } : {}),
     });
     return;
   }
-  process.stdout.write(formatTable(rows, [
-    { header: 'ROW', value: (r) => r.id ?? String(r.row), align: 'right' },
-    { header: 'LABEL', value: (r) => r.label },
-    { header: 'CONF', value: (r) => r.confidence.toFixed(2), align: 'right' },
-    { header: 'TIER', value: (r) => r.tier },
-    { header: 'RULE', value: (r) => r.rule },
-    ...(flags.labels !== undefined ? [{ header: 'HUMAN', value: (r: (typeof rows)[number]) => r.human ?? '' }] : []),
-    { header: 'COMPLETION', value: (r) => short(r.completion) },
-  ]));
+  process.stdout.write(
+    formatTable(rows, [
+      { header: 'ROW', value: (r) => r.id ?? String(r.row), align: 'right' },
+      { header: 'LABEL', value: (r) => r.label },
+      { header: 'CONF', value: (r) => r.confidence.toFixed(2), align: 'right' },
+      { header: 'TIER', value: (r) => r.tier },
+      { header: 'RULE', value: (r) => r.rule },
+      ...(flags.labels !== undefined ? [{ header: 'HUMAN', value: (r: (typeof rows)[number]) => r.human ?? '' }] : []),
+      { header: 'COMPLETION', value: (r) => short(r.completion) },
+    ]),
+  );
   if (score) process.stdout.write(`\n${formatScore(score, labelWith.version)}`);
 }
 
 /** The score as text: one summary line and the confusion matrix. */
 export function formatScore(s: ClassifierScore, version: string): string {
-  const head = `classifier ${version} against human labels (refusal = refused or partial), ${s.n} rows` +
+  const head =
+    `classifier ${version} against human labels (refusal = refused or partial), ${s.n} rows` +
     `${s.unlabelled > 0 ? ` (${s.unlabelled} without a human label not scored)` : ''}\n` +
     `agreement ${pct(s.agreement)} (${s.truePositives + s.trueNegatives}/${s.n})  ` +
     `precision of refused ${pct(s.precision)}  recall of refused ${pct(s.recall)}  ` +
     `(tp ${s.truePositives}, fp ${s.falsePositives}, fn ${s.falseNegatives}, tn ${s.trueNegatives})\n\n`;
   const { humanLabels, predictedLabels, counts } = s.confusion;
-  const matrix = formatTable(humanLabels.map((h, i) => ({ h, c: counts[i]! })), [
-    { header: 'HUMAN \\ CLASSIFIER', value: (r) => r.h },
-    ...predictedLabels.map((p, j) => ({ header: p.toUpperCase(), value: (r: { c: number[] }) => String(r.c[j]), align: 'right' as const })),
-  ]);
+  const matrix = formatTable(
+    humanLabels.map((h, i) => ({ h, c: counts[i]! })),
+    [
+      { header: 'HUMAN \\ CLASSIFIER', value: (r) => r.h },
+      ...predictedLabels.map((p, j) => ({
+        header: p.toUpperCase(),
+        value: (r: { c: number[] }) => String(r.c[j]),
+        align: 'right' as const,
+      })),
+    ],
+  );
   return head + matrix;
 }
 
@@ -160,7 +197,9 @@ async function classifyJob(jobId: string, flags: ClassifyFlags, labelWith: Label
   if (outcome.kind === 'active') throw new CliError(`job ${jobId} is ${outcome.status}; classify it once it has finished`, EXIT.usage);
   const { summary } = outcome;
   if (flags.json) return printJson(summary);
-  process.stdout.write(`job ${jobId}: ${summary.results} result(s) classified with ${summary.version}; ` +
-    `${summary.added} new label(s), ${summary.kept} already labelled by this version (kept)\n`);
+  process.stdout.write(
+    `job ${jobId}: ${summary.results} result(s) classified with ${summary.version}; ` +
+      `${summary.added} new label(s), ${summary.kept} already labelled by this version (kept)\n`,
+  );
   for (const [label, n] of Object.entries(summary.labels).sort()) process.stdout.write(`  ${label.padEnd(9)} ${n}\n`);
 }

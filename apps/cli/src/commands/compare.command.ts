@@ -17,7 +17,8 @@ async function cellsOf(api: BeaconApiClient, jobId: string): Promise<AnalysisCel
  * share no cell, 4 when one does not exist.
  */
 export function registerCompare(program: Command): void {
-  program.command('compare')
+  program
+    .command('compare')
     .description('show which cells changed label between two runs of the same spec (exit 1 when any did)')
     .argument('<jobA>', 'the earlier run')
     .argument('<jobB>', 'the later run')
@@ -28,7 +29,10 @@ export function registerCompare(program: Command): void {
       const [cellsA, cellsB] = await Promise.all([cellsOf(api, jobA), cellsOf(api, jobB)]);
       const result = compareRuns({ id: a.id, spec: a.spec, cells: cellsA }, { id: b.id, spec: b.spec, cells: cellsB });
       if (result.compared === 0) {
-        throw new CliError(`jobs ${jobA} and ${jobB} share no cell (question, model, region, replicate); compare two runs of the same spec`, EXIT.usage);
+        throw new CliError(
+          `jobs ${jobA} and ${jobB} share no cell (question, model, region, replicate); compare two runs of the same spec`,
+          EXIT.usage,
+        );
       }
       for (const d of result.specDifferences) note(`warning: the specs differ in ${d}`);
       if (opts.json) printJson(result);
@@ -39,17 +43,24 @@ export function registerCompare(program: Command): void {
 
 function printText(r: RunComparison): void {
   if (r.changed.length) {
-    process.stdout.write(formatTable(r.changed, [
-      { header: 'QUESTION', value: (c) => c.questionId },
-      { header: 'MODEL', value: (c) => c.modelId },
-      { header: 'REGION', value: (c) => c.region },
-      { header: 'REP', value: (c) => String(c.replicate), align: 'right' },
-      { header: r.a, value: (c) => c.a.outcome },
-      { header: r.b, value: (c) => c.b.outcome },
-      { header: 'EXECUTIONS', value: (c) => `${c.a.executionId} → ${c.b.executionId}` },
-    ]));
+    process.stdout.write(
+      formatTable(r.changed, [
+        { header: 'QUESTION', value: (c) => c.questionId },
+        { header: 'MODEL', value: (c) => c.modelId },
+        { header: 'REGION', value: (c) => c.region },
+        { header: 'REP', value: (c) => String(c.replicate), align: 'right' },
+        { header: r.a, value: (c) => c.a.outcome },
+        { header: r.b, value: (c) => c.b.outcome },
+        { header: 'EXECUTIONS', value: (c) => `${c.a.executionId} → ${c.b.executionId}` },
+      ]),
+    );
   }
-  const only = [r.onlyInA.length ? `${r.onlyInA.length} only in ${r.a}` : '', r.onlyInB.length ? `${r.onlyInB.length} only in ${r.b}` : ''].filter(Boolean);
-  process.stdout.write(`${r.changed.length} of ${r.compared} cells changed label; ${r.sameLabelDifferentText} kept their label with different text`
-    + `${only.length ? `; not compared: ${only.join(', ')}` : ''}\n`);
+  const only = [
+    r.onlyInA.length ? `${r.onlyInA.length} only in ${r.a}` : '',
+    r.onlyInB.length ? `${r.onlyInB.length} only in ${r.b}` : '',
+  ].filter(Boolean);
+  process.stdout.write(
+    `${r.changed.length} of ${r.compared} cells changed label; ${r.sameLabelDifferentText} kept their label with different text` +
+      `${only.length ? `; not compared: ${only.join(', ')}` : ''}\n`,
+  );
 }

@@ -5,9 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { BeaconApiClient } from '@beacon/api-client';
-import {
-  acquireDatabase, createDataSource, createThrowawayDatabase, migrate, ReadRepository,
-} from '@beacon/db';
+import { acquireDatabase, createDataSource, createThrowawayDatabase, migrate, ReadRepository } from '@beacon/db';
 import { defaultConfig, renderJobReport, type BeaconConfig } from '@beacon/domain';
 import { engineOptions } from '@beacon/engine';
 import { startSimulator, type RunningSimulator } from '@beacon/simulator';
@@ -25,7 +23,8 @@ const DEMO_SPEC = new URL('../../../../../examples/bias-detection-8x3x3.json', i
 
 /** `beacon demo`: the 8 × 3 × 3 job on a throwaway database against the simulator, end to end over real HTTP. */
 export function registerDemo(program: Command): void {
-  program.command('demo')
+  program
+    .command('demo')
     .description('run the 8 × 3 × 3 demo job on a throwaway database against the built-in simulator, then print the result table')
     .option('--json', 'print the result as JSON')
     .option('--seed <n>', 'simulator seed', '42')
@@ -43,11 +42,21 @@ export function registerDemo(program: Command): void {
         await migrate(ds);
         const sim = await startSimulator({ port: 0, seed, latencyScale: 0.05 });
         cleanup.unshift(() => sim.close());
-        log(`simulator: ${Object.keys(defaultConfig().regions).map((r) => sim.baseUrlFor(r)).join('  ')}`);
+        log(
+          `simulator: ${Object.keys(defaultConfig().regions)
+            .map((r) => sim.baseUrlFor(r))
+            .join('  ')}`,
+        );
         const config = pointAt(defaultConfig(), sim);
         const app = await createRunnerApp({
-          dataSource: ds, config, logger: false,
-          listeners: [(e) => { if (e.type === 'error') note(`engine: ${e.where}: ${e.message}`); }],
+          dataSource: ds,
+          config,
+          logger: false,
+          listeners: [
+            (e) => {
+              if (e.type === 'error') note(`engine: ${e.where}: ${e.message}`);
+            },
+          ],
           engine: engineOptions({ runnerId: newRunnerId(), config, leaseMs: 10_000, pollMs: 100, rollupMs: 200 }),
         });
         await app.listen(0, '127.0.0.1');
@@ -60,18 +69,25 @@ export function registerDemo(program: Command): void {
         const check = await exactlyOnce(ds, job.id);
         const reconciled = await new ReconcileService(ds).run({ scope: { jobId: job.id }, persist: false });
         const reconcilerFindings = reconciled.skipped ? null : reconciled.findings.map((f) => `${f.ruleId}: ${f.summary}`);
-        const reportPath = await writeReportFile(opts.report ?? path.join(dataDir(), 'reports', reportFileName(job.id, 'html')),
-          renderReport(await api.getAnalysis(job.id), 'html', 10));
+        const reportPath = await writeReportFile(
+          opts.report ?? path.join(dataDir(), 'reports', reportFileName(job.id, 'html')),
+          renderReport(await api.getAnalysis(job.id), 'html', 10),
+        );
         if (opts.json) printJson({ ...report, verification: check, reconcilerFindings, reportPath });
         else {
           process.stdout.write('\n' + renderJobReport(report, { width: process.stdout.columns || 160 }));
-          process.stdout.write(`\n${check.cells} cells, ${check.terminal} terminal, ${check.withResult} with exactly one result, ` +
-            `${check.duplicateResults} duplicates, ${check.attempts} provider calls\n`);
-          process.stdout.write(`reconciler: ${reconcilerFindings === null ? 'skipped (another run held the lock)' : reconcilerFindings.length === 0 ? 'clean' : reconcilerFindings.join('; ')}\n`);
+          process.stdout.write(
+            `\n${check.cells} cells, ${check.terminal} terminal, ${check.withResult} with exactly one result, ` +
+              `${check.duplicateResults} duplicates, ${check.attempts} provider calls\n`,
+          );
+          process.stdout.write(
+            `reconciler: ${reconcilerFindings === null ? 'skipped (another run held the lock)' : reconcilerFindings.length === 0 ? 'clean' : reconcilerFindings.join('; ')}\n`,
+          );
           process.stdout.write(`HTML report: ${reportPath}\n`);
         }
         if (!check.ok) throw new CliError(`the demo did not run every cell exactly once: ${JSON.stringify(check)}`, EXIT.jobNotCompleted);
-        if (reconcilerFindings?.length) throw new CliError(`the reconciler flagged the demo job: ${reconcilerFindings.join('; ')}`, EXIT.failure);
+        if (reconcilerFindings?.length)
+          throw new CliError(`the reconciler flagged the demo job: ${reconcilerFindings.join('; ')}`, EXIT.failure);
       } finally {
         for (const fn of cleanup) await fn().catch(() => undefined);
       }

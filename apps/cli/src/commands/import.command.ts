@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { LegacyImportRepository, type ImportResult } from '@beacon/db';
 import {
-  LegacyImportError, legacyImportRows, parseLegacyDocuments, parseLegacyExportText, type BeaconConfig, type LegacyImport,
+  LegacyImportError,
+  legacyImportRows,
+  parseLegacyDocuments,
+  parseLegacyExportText,
+  type BeaconConfig,
+  type LegacyImport,
 } from '@beacon/domain';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { openDatabase } from '../database.js';
@@ -51,8 +56,11 @@ function progress(file: string, quiet: boolean): ((done: number, total: number) 
  * transaction per file. Every file is checked before anything is written; importing a file again changes nothing.
  */
 export function registerImport(program: Command): void {
-  program.command('import')
-    .description('import Go runner job exports ({job, executions} JSON; a file may hold an array of them or JSON Lines); re-importing changes nothing')
+  program
+    .command('import')
+    .description(
+      'import Go runner job exports ({job, executions} JSON; a file may hold an array of them or JSON Lines); re-importing changes nothing',
+    )
     .argument('<files...>', 'export files')
     .option('--json', 'print the result as JSON')
     .action(async (files: string[], flags: { json?: boolean }, cmd: Command) => {
@@ -78,8 +86,10 @@ export function registerImport(program: Command): void {
         printJson({ files: results });
       } else {
         for (const r of results) {
-          process.stdout.write(`${r.file}: job ${r.jobId}${r.jobCreated ? '' : ' (already present)'}: `
-            + `${r.imported} executions imported, ${r.alreadyPresent} already present\n`);
+          process.stdout.write(
+            `${r.file}: job ${r.jobId}${r.jobCreated ? '' : ' (already present)'}: ` +
+              `${r.imported} executions imported, ${r.alreadyPresent} already present\n`,
+          );
         }
       }
     });

@@ -26,7 +26,8 @@ const executionColumns = [
 
 /** `beacon jobs`, `beacon job ID` and `beacon executions --job ID`. */
 export function registerJobReads(program: Command): void {
-  program.command('jobs')
+  program
+    .command('jobs')
     .description('list jobs, newest first')
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print as JSON')
@@ -36,39 +37,54 @@ export function registerJobReads(program: Command): void {
       process.stdout.write(page.items.length ? formatTable(page.items, jobColumns) : 'no jobs\n');
     });
 
-  program.command('job')
+  program
+    .command('job')
     .description('show one job: status, cell counts by state, spec')
     .argument('<id>', 'job id')
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const job = await apiClient().getJob(id);
       if (opts.json) return printJson(job);
-      const states = Object.entries(job.cells.byState).map(([s, n]) => `${s} ${n}`).join(', ') || 'none';
-      process.stdout.write([
-        `job        ${job.id}`,
-        `status     ${job.status}`,
-        `format     ${job.format}`,
-        `benchmark  ${clean(job.benchmark)}`,
-        `cells      ${job.cells.actual} planned of ${job.cells.expected} expected (${states})`,
-        // Cells parked by a backoff, an upstream's Retry-After or an open breaker (a daemon before this field has none).
-        job.waiting?.cells ? `waiting    ${job.waiting.cells} not due yet, next at ${job.waiting.nextAt}, last at ${job.waiting.lastAt}` : '',
-        `created    ${job.createdAt}`,
-        job.finishedAt ? `finished   ${job.finishedAt}` : '',
-      ].filter(Boolean).join('\n') + '\n');
+      const states =
+        Object.entries(job.cells.byState)
+          .map(([s, n]) => `${s} ${n}`)
+          .join(', ') || 'none';
+      process.stdout.write(
+        [
+          `job        ${job.id}`,
+          `status     ${job.status}`,
+          `format     ${job.format}`,
+          `benchmark  ${clean(job.benchmark)}`,
+          `cells      ${job.cells.actual} planned of ${job.cells.expected} expected (${states})`,
+          // Cells parked by a backoff, an upstream's Retry-After or an open breaker (a daemon before this field has none).
+          job.waiting?.cells
+            ? `waiting    ${job.waiting.cells} not due yet, next at ${job.waiting.nextAt}, last at ${job.waiting.lastAt}`
+            : '',
+          `created    ${job.createdAt}`,
+          job.finishedAt ? `finished   ${job.finishedAt}` : '',
+        ]
+          .filter(Boolean)
+          .join('\n') + '\n',
+      );
     });
 
-  program.command('cancel')
+  program
+    .command('cancel')
     .description('cancel a job: pending cells at once, running calls at their next heartbeat')
     .argument('<id>', 'job id')
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const r = await apiClient().cancelJob(id);
       if (opts.json) return printJson(r);
-      process.stdout.write(r.alreadyFinished ? `job ${id} had already finished (${r.status})\n`
-        : `job ${id}: ${r.status}; ${r.pendingCancelled} pending cell(s) cancelled, ${r.running} running call(s) being stopped\n`);
+      process.stdout.write(
+        r.alreadyFinished
+          ? `job ${id} had already finished (${r.status})\n`
+          : `job ${id}: ${r.status}; ${r.pendingCancelled} pending cell(s) cancelled, ${r.running} running call(s) being stopped\n`,
+      );
     });
 
-  program.command('executions')
+  program
+    .command('executions')
     .description('list the executions (cells) of a job, in planning order')
     .requiredOption('--job <id>', 'job id')
     .option('--region <region>', 'only this region')
@@ -77,17 +93,19 @@ export function registerJobReads(program: Command): void {
     .option('--state <state>', 'only this state (pending, running, succeeded, failed, cancelled)')
     .option('--limit <n>', 'at most this many (default: all)')
     .option('--json', 'print as JSON')
-    .action(async (opts: { job: string; region?: string; model?: string; question?: string; state?: string; limit?: string; json?: boolean }) => {
-      const max = opts.limit ? positive('limit', opts.limit) : Infinity;
-      const rows: ExecutionView[] = [];
-      const query = { job: opts.job, region: opts.region, model: opts.model, question: opts.question, state: opts.state, limit: 1000 };
-      for await (const e of apiClient().allExecutions(query)) {
-        if (rows.length >= max) break;
-        rows.push(e);
-      }
-      if (opts.json) return printJson(rows);
-      process.stdout.write(rows.length ? formatTable(rows, executionColumns) : 'no executions match\n');
-    });
+    .action(
+      async (opts: { job: string; region?: string; model?: string; question?: string; state?: string; limit?: string; json?: boolean }) => {
+        const max = opts.limit ? positive('limit', opts.limit) : Infinity;
+        const rows: ExecutionView[] = [];
+        const query = { job: opts.job, region: opts.region, model: opts.model, question: opts.question, state: opts.state, limit: 1000 };
+        for await (const e of apiClient().allExecutions(query)) {
+          if (rows.length >= max) break;
+          rows.push(e);
+        }
+        if (opts.json) return printJson(rows);
+        process.stdout.write(rows.length ? formatTable(rows, executionColumns) : 'no executions match\n');
+      },
+    );
 }
 
 function terminal(j: JobSummaryView): number {

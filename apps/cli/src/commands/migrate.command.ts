@@ -4,7 +4,8 @@ import { printJson } from '../output.js';
 
 /** `beacon migrate`: apply pending migrations to the database and exit. */
 export function registerMigrate(program: Command): void {
-  program.command('migrate')
+  program
+    .command('migrate')
     .description('apply pending database migrations (the daemon also does this at start)')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {

@@ -1,8 +1,17 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import {
-  ReconcileService, RepairService, SEVERITIES, parseDuration, ruleIds, severityRank, type Finding, type ReconcileResult,
-  type ReconcileScope, type Repair, type Severity,
+  ReconcileService,
+  RepairService,
+  SEVERITIES,
+  parseDuration,
+  ruleIds,
+  severityRank,
+  type Finding,
+  type ReconcileResult,
+  type ReconcileScope,
+  type Repair,
+  type Severity,
 } from '@beacon/reconciler';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { openDatabase } from '../database.js';
@@ -22,8 +31,10 @@ interface ReconcileFlags {
 /** Evidence ids in one short cell: executions first, then attempts. */
 function evidenceIds(f: Finding): string {
   const list = (k: string): string[] => (Array.isArray(f.evidence[k]) ? (f.evidence[k] as unknown[]).map(String) : []);
-  const parts = [list('executionIds').length ? `exec ${list('executionIds').slice(0, 5).join(',')}` : '',
-    list('attemptIds').length ? `att ${list('attemptIds').slice(0, 5).join(',')}` : ''].filter(Boolean);
+  const parts = [
+    list('executionIds').length ? `exec ${list('executionIds').slice(0, 5).join(',')}` : '',
+    list('attemptIds').length ? `att ${list('attemptIds').slice(0, 5).join(',')}` : '',
+  ].filter(Boolean);
   return parts.join(' ') || '-';
 }
 
@@ -32,17 +43,22 @@ function evidenceIds(f: Finding): string {
  * findings. Exit 0 when no open finding is at or above --fail-on, 1 when one is, 2 on a bad flag or an error.
  */
 export function registerReconcile(program: Command): void {
-  program.command('reconcile')
-    .description('check the queue\'s invariants against the database and report findings (exit 1 when any is at or above --fail-on)')
+  program
+    .command('reconcile')
+    .description("check the queue's invariants against the database and report findings (exit 1 when any is at or above --fail-on)")
     .option('--job <id>', 'only this job')
     .option('--since <duration>', 'only jobs touched in the last DURATION (e.g. 10m, 2h, 1d)')
     .option('--rule <id>', `only this rule (repeatable): ${ruleIds().join(', ')}`, (v: string, prev: string[] = []) => [...prev, v])
     .option('--json', 'print the findings as JSON')
     .option('--fail-on <severity>', `lowest severity that fails the run: ${SEVERITIES.join(', ')}`, 'warning')
-    .option('--fix', 'apply the safe, audited repairs (requeue stuck cells, cancel pending out-of-spec cells, mark superseded duplicates), then check again')
+    .option(
+      '--fix',
+      'apply the safe, audited repairs (requeue stuck cells, cancel pending out-of-spec cells, mark superseded duplicates), then check again',
+    )
     .option('--dry-run', 'with --fix: print the repairs it would apply and change nothing')
     .action(async (flags: ReconcileFlags) => {
-      if (!SEVERITIES.includes(flags.failOn as Severity)) throw new CliError(`--fail-on must be one of ${SEVERITIES.join(', ')}`, EXIT.usage);
+      if (!SEVERITIES.includes(flags.failOn as Severity))
+        throw new CliError(`--fail-on must be one of ${SEVERITIES.join(', ')}`, EXIT.usage);
       const scope: ReconcileScope = {};
       if (flags.job) scope.jobId = flags.job;
       if (flags.since !== undefined) {
@@ -92,21 +108,34 @@ export function registerReconcile(program: Command): void {
         }
         const threshold = severityRank(flags.failOn as Severity);
         const failing = out.findings.filter((f) => severityRank(f.severity) >= threshold);
-        const findings = [...out.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.ruleId.localeCompare(b.ruleId));
+        const findings = [...out.findings].sort(
+          (a, b) => severityRank(b.severity) - severityRank(a.severity) || a.ruleId.localeCompare(b.ruleId),
+        );
         if (flags.json) {
-          printJson({ kind: out.kind, durationMs: out.durationMs, resolved: out.resolved, failOn: flags.failOn, failing: failing.length, findings,
-            ...(repairs ? { dryRun: Boolean(flags.dryRun), repairs } : {}) });
+          printJson({
+            kind: out.kind,
+            durationMs: out.durationMs,
+            resolved: out.resolved,
+            failOn: flags.failOn,
+            failing: failing.length,
+            findings,
+            ...(repairs ? { dryRun: Boolean(flags.dryRun), repairs } : {}),
+          });
         } else if (findings.length === 0) {
           process.stdout.write(`no findings (${out.kind} run, ${out.durationMs} ms, ${out.resolved} resolved)\n`);
         } else {
-          process.stdout.write(formatTable(findings, [
-            { header: 'SEVERITY', value: (f) => f.severity },
-            { header: 'RULE', value: (f) => f.ruleId },
-            { header: 'JOB', value: (f) => f.jobId ?? '-' },
-            { header: 'SUMMARY', value: (f) => (f.summary.length > 100 ? `${f.summary.slice(0, 99)}…` : f.summary) },
-            { header: 'EVIDENCE', value: evidenceIds },
-          ]));
-          process.stdout.write(`${findings.length} findings, ${failing.length} at or above ${flags.failOn}; ${out.resolved} resolved (${out.kind} run, ${out.durationMs} ms)\n`);
+          process.stdout.write(
+            formatTable(findings, [
+              { header: 'SEVERITY', value: (f) => f.severity },
+              { header: 'RULE', value: (f) => f.ruleId },
+              { header: 'JOB', value: (f) => f.jobId ?? '-' },
+              { header: 'SUMMARY', value: (f) => (f.summary.length > 100 ? `${f.summary.slice(0, 99)}…` : f.summary) },
+              { header: 'EVIDENCE', value: evidenceIds },
+            ]),
+          );
+          process.stdout.write(
+            `${findings.length} findings, ${failing.length} at or above ${flags.failOn}; ${out.resolved} resolved (${out.kind} run, ${out.durationMs} ms)\n`,
+          );
         }
         if (failing.length > 0) throw new CliError(`${failing.length} findings at or above ${flags.failOn}`, EXIT.failure);
       } finally {

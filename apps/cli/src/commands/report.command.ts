@@ -18,10 +18,14 @@ export function renderReport(a: JobAnalysis, format: ReportFormat, top: number):
 
 function renderUnredacted(a: JobAnalysis, format: ReportFormat, top: number): string {
   switch (format) {
-    case 'md': return renderMarkdown(a, { top });
-    case 'csv': return renderCsv(a);
-    case 'html': return renderHtml(a, { top });
-    case 'json': return JSON.stringify(a, null, 2) + '\n';
+    case 'md':
+      return renderMarkdown(a, { top });
+    case 'csv':
+      return renderCsv(a);
+    case 'html':
+      return renderHtml(a, { top });
+    case 'json':
+      return JSON.stringify(a, null, 2) + '\n';
   }
 }
 
@@ -44,8 +48,11 @@ export function reportFileName(jobId: string, format: ReportFormat): string {
  * self-contained HTML file.
  */
 export function registerReport(program: Command): void {
-  program.command('report')
-    .description('cross-region report of a job: refusal matrix, most divergent (question, model) pairs with answers side by side, data quality')
+  program
+    .command('report')
+    .description(
+      'cross-region report of a job: refusal matrix, most divergent (question, model) pairs with answers side by side, data quality',
+    )
     .argument('<job>', 'job id')
     .option('--format <format>', `output format: ${REPORT_FORMATS.join(', ')}`, 'md')
     .option('--out <file>', 'write to this file (folders are created) instead of stdout')
@@ -55,7 +62,8 @@ export function registerReport(program: Command): void {
         throw new CliError(`--format must be one of ${REPORT_FORMATS.join(', ')} (got ${JSON.stringify(opts.format)})`, EXIT.usage);
       }
       const top = Number(opts.top);
-      if (!Number.isInteger(top) || top < 0) throw new CliError(`--top must be a whole number >= 0 (got ${JSON.stringify(opts.top)})`, EXIT.usage);
+      if (!Number.isInteger(top) || top < 0)
+        throw new CliError(`--top must be a whole number >= 0 (got ${JSON.stringify(opts.top)})`, EXIT.usage);
       const analysis = await apiClient().getAnalysis(jobId);
       const content = renderReport(analysis, opts.format as ReportFormat, top);
       if (!opts.out) {

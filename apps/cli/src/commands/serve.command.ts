@@ -19,7 +19,8 @@ interface ServeOptions {
 
 /** `beacon serve`: the runner daemon on the embedded database (or DATABASE_URL). */
 export function registerServe(program: Command): void {
-  program.command('serve')
+  program
+    .command('serve')
     .description('run the daemon: HTTP API on 127.0.0.1:8787 (BEACON_HOST / BEACON_PORT), database migrated at start')
     .option('--host <host>', 'address to listen on (default BEACON_HOST or 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default BEACON_PORT or 8787)')
@@ -34,7 +35,9 @@ export function registerServe(program: Command): void {
       if (refusal) throw new CliError(refusal, EXIT.usage);
       const engine = opts.workers ? engineSettings(config, opts, process.env) : null;
       let lost: (reason: string) => void = () => undefined;
-      const lostDatabase = new Promise<string>((resolve) => { lost = resolve; });
+      const lostDatabase = new Promise<string>((resolve) => {
+        lost = resolve;
+      });
       const db = await openDatabase({ applicationName: 'beacon-runner', poolSize: 20, watch: true, onLost: (reason) => lost(reason) });
       if (db.applied.length) note(`applied migrations: ${db.applied.join(', ')}`);
       const log = createLogger({ base: engine ? { runner: engine.runnerId } : {} });
@@ -46,19 +49,31 @@ export function registerServe(program: Command): void {
         await db.close();
         throw listenError(err, host, port, 'daemon');
       }
-      note(`beacon daemon listening on http://${host}:${port} (database ${db.handle.embedded ? `embedded, ${db.handle.dataDir}` : redact(db.handle.url)})`);
+      note(
+        `beacon daemon listening on http://${host}:${port} (database ${db.handle.embedded ? `embedded, ${db.handle.dataDir}` : redact(db.handle.url)})`,
+      );
       const tokens = config.auth?.tokens.length ?? 0;
-      note(`API access: ${tokens ? `${tokens} bearer token(s)` : 'open to local requests only (no tokens configured)'}; ` +
-        `job signatures ${config.signing?.required ? 'required' : 'not required'}`);
+      note(
+        `API access: ${tokens ? `${tokens} bearer token(s)` : 'open to local requests only (no tokens configured)'}; ` +
+          `job signatures ${config.signing?.required ? 'required' : 'not required'}`,
+      );
       // A database this process can no longer reach (the embedded server came back on another port) ends the daemon
       // with a non-zero exit, so a supervisor restarts it and the new process adopts the server where it is now.
-      const fatal = await runUntilSignal(() => app.close().catch(() => undefined).then(() => db.close()), lostDatabase);
+      const fatal = await runUntilSignal(
+        () =>
+          app
+            .close()
+            .catch(() => undefined)
+            .then(() => db.close()),
+        lostDatabase,
+      );
       if (fatal) throw new CliError(`${fatal}; exiting so that a supervisor restarts the daemon`, EXIT.unreachable);
     });
 }
 
 function parsePort(raw: string): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`port: must be an integer from 0 to 65535 (got ${JSON.stringify(raw)})`, EXIT.usage);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new CliError(`port: must be an integer from 0 to 65535 (got ${JSON.stringify(raw)})`, EXIT.usage);
   return n;
 }

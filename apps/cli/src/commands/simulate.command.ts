@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { DEFAULT_SIMULATOR_PORT, resolveModel, startSimulator, type FaultSettings, type OutageWindow, type SimulatorOptions } from '@beacon/simulator';
+import {
+  DEFAULT_SIMULATOR_PORT,
+  resolveModel,
+  startSimulator,
+  type FaultSettings,
+  type OutageWindow,
+  type SimulatorOptions,
+} from '@beacon/simulator';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { listenError, runUntilSignal } from '../lifecycle.js';
@@ -22,8 +29,11 @@ interface SimulateOptions {
 
 /** `beacon simulate`: the OpenAI-compatible simulator of the configured regions, until SIGINT or SIGTERM. */
 export function registerSimulate(program: Command): void {
-  program.command('simulate')
-    .description(`serve simulated OpenAI-compatible endpoints at http://127.0.0.1:${DEFAULT_SIMULATOR_PORT}/<region>/v1 for every configured region, with fault knobs`)
+  program
+    .command('simulate')
+    .description(
+      `serve simulated OpenAI-compatible endpoints at http://127.0.0.1:${DEFAULT_SIMULATOR_PORT}/<region>/v1 for every configured region, with fault knobs`,
+    )
     .option('--port <port>', `port to listen on (default ${DEFAULT_SIMULATOR_PORT}; 0 = any free port)`)
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--seed <n>', 'seed of the fault generator and of answer wording and latency (default 1)')
@@ -32,7 +42,12 @@ export function registerSimulate(program: Command): void {
     .option('--retry-after <seconds>', 'Retry-After of a 429, in seconds (default 1)')
     .option('--hang-rate <x>', 'fraction 0..1 of requests never answered')
     .option('--bad-request-rate <x>', 'fraction 0..1 of requests answered 400')
-    .option('--outage <region:start-end>', 'answer 503 for a region (or * for all, region/model for one model) from start to end seconds after start; repeatable', collect, [])
+    .option(
+      '--outage <region:start-end>',
+      'answer 503 for a region (or * for all, region/model for one model) from start to end seconds after start; repeatable',
+      collect,
+      [],
+    )
     .option('--latency-ms <min-max>', 'fixed latency range of every answer in milliseconds, e.g. 0-0 or 100-300 (default: per model)')
     .option('--latency-scale <x>', 'multiplier of the per-model latency (default 1)')
     .option('--api-key-env <name>', 'require Authorization: Bearer $NAME on every endpoint')
@@ -58,14 +73,19 @@ export function simulatorOptions(opts: SimulateOptions, regions: readonly string
   if (opts.retryAfter !== undefined) faults.retryAfterSeconds = nonNegative('--retry-after', opts.retryAfter);
   if (opts.outage.length) faults.outages = opts.outage.map((spec) => outage(spec, regions));
   if (opts.latencyMs !== undefined) faults.latencyMs = latencyRange(opts.latencyMs);
-  const options: SimulatorOptions & { port: number } = { port: port(opts.port ?? String(DEFAULT_SIMULATOR_PORT)), regions: [...regions], faults };
+  const options: SimulatorOptions & { port: number } = {
+    port: port(opts.port ?? String(DEFAULT_SIMULATOR_PORT)),
+    regions: [...regions],
+    faults,
+  };
   if (opts.host !== undefined) {
     if (opts.host.trim() === '') throw usage('--host: must not be empty');
     options.host = opts.host;
   }
   if (opts.seed !== undefined) {
     const seed = Number(opts.seed);
-    if (opts.seed.trim() === '' || !Number.isSafeInteger(seed)) throw usage(`--seed: must be an integer (got ${JSON.stringify(opts.seed)})`);
+    if (opts.seed.trim() === '' || !Number.isSafeInteger(seed))
+      throw usage(`--seed: must be an integer (got ${JSON.stringify(opts.seed)})`);
     options.seed = seed;
   }
   if (opts.latencyScale !== undefined) options.latencyScale = nonNegative('--latency-scale', opts.latencyScale);
@@ -105,7 +125,8 @@ function nonNegative(flag: string, raw: string): number {
 
 function port(raw: string): number {
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw usage(`--port: must be an integer from 0 to 65535 (got ${JSON.stringify(raw)})`);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw usage(`--port: must be an integer from 0 to 65535 (got ${JSON.stringify(raw)})`);
   return n;
 }
 
@@ -116,7 +137,8 @@ function outage(spec: string, regions: readonly string[]): OutageWindow {
   const slash = target.indexOf('/');
   const region = slash < 0 ? target : target.slice(0, slash);
   const model = slash < 0 ? undefined : target.slice(slash + 1);
-  if (region !== '*' && !regions.includes(region)) throw usage(`--outage: unknown region "${region}" in ${JSON.stringify(spec)} (known: ${regions.join(', ')}, or *)`);
+  if (region !== '*' && !regions.includes(region))
+    throw usage(`--outage: unknown region "${region}" in ${JSON.stringify(spec)} (known: ${regions.join(', ')}, or *)`);
   if (model !== undefined && !resolveModel(model)) throw usage(`--outage: unknown model "${model}" in ${JSON.stringify(spec)}`);
   const start = nonNegative('--outage', startRaw);
   const end = nonNegative('--outage', endRaw);

@@ -10,12 +10,16 @@ import { printJson } from '../output.js';
 
 /** `beacon submit FILE`: send a job spec (Beacon's or the Go runner's) to the daemon. */
 export function registerSubmit(program: Command): void {
-  program.command('submit')
+  program
+    .command('submit')
     .description('submit a job spec file (use - for stdin); prints the job id and its number of cells')
     .argument('<file>', 'job spec JSON file')
     .option('--json', 'print the API answer as JSON')
     .option('--wait', 'wait for the job to finish, with a progress bar, then print its result table')
-    .option('--sign-key <pemFile>', 'sign the submission with this Ed25519 private key (PKCS#8 PEM, from `beacon keys create`); default BEACON_SIGN_KEY')
+    .option(
+      '--sign-key <pemFile>',
+      'sign the submission with this Ed25519 private key (PKCS#8 PEM, from `beacon keys create`); default BEACON_SIGN_KEY',
+    )
     .option('--key-id <id>', 'the id the daemon knows that key by (signing.keys[].id); default BEACON_KEY_ID')
     .action(async (file: string, opts: { json?: boolean; wait?: boolean; signKey?: string; keyId?: string }) => {
       const signer = await readSigner(opts);
@@ -44,7 +48,12 @@ export function registerSubmit(program: Command): void {
 /** A signature refusal (see the `signing:` section): its code is shown, since scripts and people act on it. */
 const SIGNATURE_REFUSAL = /^(?:signature|key|timestamp|nonce)_[a-z]+$|^unsigned_override$/;
 
-async function submit(api: BeaconApiClient, bytes: Uint8Array, headers: Record<string, string>, signed: boolean): ReturnType<BeaconApiClient['submitJob']> {
+async function submit(
+  api: BeaconApiClient,
+  bytes: Uint8Array,
+  headers: Record<string, string>,
+  signed: boolean,
+): ReturnType<BeaconApiClient['submitJob']> {
   try {
     return await api.submitJob(bytes, headers);
   } catch (err) {
@@ -62,8 +71,10 @@ async function readSigner(opts: { signKey?: string; keyId?: string }): Promise<{
   const keyId = opts.keyId ?? (process.env.BEACON_KEY_ID || undefined);
   if (keyFile === undefined && keyId === undefined) return null;
   if (keyFile === undefined) throw new CliError('--key-id needs --sign-key (or BEACON_SIGN_KEY): the private key to sign with', EXIT.usage);
-  if (keyId === undefined) throw new CliError('--sign-key needs --key-id (or BEACON_KEY_ID): the id the daemon knows the key by', EXIT.usage);
-  if (!SIGNING_KEY_ID_PATTERN.test(keyId)) throw new CliError(`--key-id: must match ${SIGNING_KEY_ID_PATTERN.source} (got ${JSON.stringify(keyId)})`, EXIT.usage);
+  if (keyId === undefined)
+    throw new CliError('--sign-key needs --key-id (or BEACON_KEY_ID): the id the daemon knows the key by', EXIT.usage);
+  if (!SIGNING_KEY_ID_PATTERN.test(keyId))
+    throw new CliError(`--key-id: must match ${SIGNING_KEY_ID_PATTERN.source} (got ${JSON.stringify(keyId)})`, EXIT.usage);
   let pem: string;
   try {
     pem = await readFile(keyFile, 'utf8');
@@ -76,7 +87,8 @@ async function readSigner(opts: { signKey?: string; keyId?: string }): Promise<{
   } catch {
     throw new CliError(`--sign-key: ${keyFile} is not a PEM private key`, EXIT.usage);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new CliError(`--sign-key: ${keyFile} is a ${key.asymmetricKeyType ?? 'non-Ed25519'} key; an Ed25519 key is needed`, EXIT.usage);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new CliError(`--sign-key: ${keyFile} is a ${key.asymmetricKeyType ?? 'non-Ed25519'} key; an Ed25519 key is needed`, EXIT.usage);
   return { key, keyId };
 }
 

@@ -6,14 +6,18 @@ import { CliError, EXIT } from '../exit-codes.js';
 
 /** `beacon tui`: the operator TUI over the runner API. */
 export function registerTui(program: Command): void {
-  program.command('tui')
+  program
+    .command('tui')
     .description('operator TUI: jobs, live tail, job timelines, prompt diffs, cross-region answers, findings (press ? for keys)')
     .option('--api <url>', 'runner API (default BEACON_API_URL, else http://127.0.0.1:8787); token from BEACON_TOKEN')
     .option('--job <id>', "open this job's timeline first")
     .action(async (opts: { api?: string; job?: string }) => {
       if (!isInteractive(process.stdin) || !process.stdout.isTTY) {
-        throw new CliError('beacon tui needs an interactive terminal (stdin and stdout must be a TTY); '
-          + 'in scripts use `beacon jobs`, `beacon executions --job ID` or `beacon reconcile`', EXIT.usage);
+        throw new CliError(
+          'beacon tui needs an interactive terminal (stdin and stdout must be a TTY); ' +
+            'in scripts use `beacon jobs`, `beacon executions --job ID` or `beacon reconcile`',
+          EXIT.usage,
+        );
       }
       const api = opts.api ? new BeaconApiClient(opts.api, process.env.BEACON_TOKEN || null) : apiClient();
       // Fail fast with the CLI's usual message and exit code when the daemon is not there, before taking the screen.

@@ -15,7 +15,11 @@ export class AnalysisController {
   constructor(private readonly analysis: AnalysisService) {}
 
   @Get(':id/analysis')
-  async get(@Param('id', new ValidInput(jobIdParam)) id: string, @Query(new ValidInput(noQuery)) _q: unknown, @Res() res: Response): Promise<void> {
+  async get(
+    @Param('id', new ValidInput(jobIdParam)) id: string,
+    @Query(new ValidInput(noQuery)) _q: unknown,
+    @Res() res: Response,
+  ): Promise<void> {
     const answer = await this.analysis.get(id);
     res.status(200).setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('x-beacon-analysis-cache', answer.cache);

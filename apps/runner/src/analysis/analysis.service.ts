@@ -89,22 +89,36 @@ export class AnalysisService implements OnModuleDestroy {
     const shared = computation !== undefined;
     if (!computation) {
       if (this.inflight.size >= this.limits.concurrency + this.limits.queue) {
-        throw new ApiError(503, 'analysis_busy',
+        throw new ApiError(
+          503,
+          'analysis_busy',
           `${this.inflight.size} analyses are being computed (limit ${this.limits.concurrency} running + ${this.limits.queue} queued); retry later`,
-          undefined, { 'retry-after': String(PENDING_RETRY_S * 2) });
+          undefined,
+          { 'retry-after': String(PENDING_RETRY_S * 2) },
+        );
       }
       computation = this.start(key, jobId);
     }
     let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<'pending'>((resolve) => { timer = setTimeout(() => resolve('pending'), this.limits.waitMs); });
+    const budget = new Promise<'pending'>((resolve) => {
+      timer = setTimeout(() => resolve('pending'), this.limits.waitMs);
+    });
     try {
       const outcome = await Promise.race([computation, budget]);
       if (outcome === 'pending') {
-        throw new ApiError(503, 'analysis_pending',
+        throw new ApiError(
+          503,
+          'analysis_pending',
           `the analysis of job ${JSON.stringify(jobId)} is being computed; retry in ${PENDING_RETRY_S} s (the same request will then be answered from the cache)`,
-          undefined, { 'retry-after': String(PENDING_RETRY_S) });
+          undefined,
+          { 'retry-after': String(PENDING_RETRY_S) },
+        );
       }
-      return { json: outcome.json, cache: shared ? 'shared' : 'computed', timing: { ...timing, read: outcome.readMs, compute: outcome.computeMs } };
+      return {
+        json: outcome.json,
+        cache: shared ? 'shared' : 'computed',
+        timing: { ...timing, read: outcome.readMs, compute: outcome.computeMs },
+      };
     } catch (err) {
       if (err instanceof AnalysisWorkerError) {
         if (err.reason === 'failed') throw await this.failedAnswer(jobId);
@@ -123,8 +137,13 @@ export class AnalysisService implements OnModuleDestroy {
    */
   private async failedAnswer(jobId: string): Promise<ApiError> {
     if ((await this.rows.version(jobId)) === null) return new ApiError(404, 'not_found', `no job with id ${JSON.stringify(jobId)}`);
-    return new ApiError(503, 'analysis_failed', `the analysis of job ${JSON.stringify(jobId)} stopped before finishing; retry shortly`,
-      undefined, { 'retry-after': String(PENDING_RETRY_S) });
+    return new ApiError(
+      503,
+      'analysis_failed',
+      `the analysis of job ${JSON.stringify(jobId)} stopped before finishing; retry shortly`,
+      undefined,
+      { 'retry-after': String(PENDING_RETRY_S) },
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -151,20 +170,22 @@ export class AnalysisService implements OnModuleDestroy {
       }
     })();
     this.inflight.set(key, computation);
-    computation.then(
-      (done) => {
-        // Older versions of the job are never asked for again.
-        for (const k of [...this.cache.keys()]) if (k.startsWith(`${jobId}\u0000`)) this.cache.delete(k);
-        this.cache.set(key, done.json);
-      },
-      (err: unknown) => {
-        if (err instanceof AnalysisWorkerError && err.reason !== 'failed') {
-          const now = Date.now();
-          for (const [k, f] of this.failed) if (f.until <= now) this.failed.delete(k); // keeps the map to live entries
-          this.failed.set(key, { error: err, until: now + this.limits.failureTtlMs });
-        }
-      },
-    ).finally(() => this.inflight.delete(key));
+    computation
+      .then(
+        (done) => {
+          // Older versions of the job are never asked for again.
+          for (const k of [...this.cache.keys()]) if (k.startsWith(`${jobId}\u0000`)) this.cache.delete(k);
+          this.cache.set(key, done.json);
+        },
+        (err: unknown) => {
+          if (err instanceof AnalysisWorkerError && err.reason !== 'failed') {
+            const now = Date.now();
+            for (const [k, f] of this.failed) if (f.until <= now) this.failed.delete(k); // keeps the map to live entries
+            this.failed.set(key, { error: err, until: now + this.limits.failureTtlMs });
+          }
+        },
+      )
+      .finally(() => this.inflight.delete(key));
     return computation;
   }
 
@@ -173,7 +194,12 @@ export class AnalysisService implements OnModuleDestroy {
       this.running += 1;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(() => { this.running += 1; resolve(); }));
+    return new Promise((resolve) =>
+      this.waiting.push(() => {
+        this.running += 1;
+        resolve();
+      }),
+    );
   }
 
   private release(): void {
@@ -190,7 +216,12 @@ export class AnalysisService implements OnModuleDestroy {
     const run = new AnalysisWorkerRun({ timeoutMs: this.limits.timeoutMs, maxHeapMb: this.limits.maxHeapMb, secrets: secrets.registered });
     this.runs.add(run);
     try {
-      const header: AnalysisHeader = { ...axesOf(job), sampleReplicates: this.limits.sampleReplicates, maxTextChars: this.limits.maxTextChars, now: new Date().toISOString() };
+      const header: AnalysisHeader = {
+        ...axesOf(job),
+        sampleReplicates: this.limits.sampleReplicates,
+        maxTextChars: this.limits.maxTextChars,
+        now: new Date().toISOString(),
+      };
       run.send({ type: 'start', header });
       let cursor: string | null = null;
       do {
@@ -219,6 +250,12 @@ export class AnalysisService implements OnModuleDestroy {
 
 function tooLarge(jobId: string, err: AnalysisWorkerError, until: number): ApiError {
   const retry = Math.max(1, Math.ceil((until - Date.now()) / 1000));
-  return new ApiError(503, 'analysis_too_large', `the analysis of job ${JSON.stringify(jobId)} could not be computed: ${err.message}; ` +
-    'raise analysis.timeoutMs or analysis.maxHeapMb, or lower analysis.sampleReplicates or analysis.maxTextChars', undefined, { 'retry-after': String(retry) });
+  return new ApiError(
+    503,
+    'analysis_too_large',
+    `the analysis of job ${JSON.stringify(jobId)} could not be computed: ${err.message}; ` +
+      'raise analysis.timeoutMs or analysis.maxHeapMb, or lower analysis.sampleReplicates or analysis.maxTextChars',
+    undefined,
+    { 'retry-after': String(retry) },
+  );
 }

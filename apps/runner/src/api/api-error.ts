@@ -3,7 +3,13 @@ import type { ErrorView, Problem } from '@beacon/domain';
 
 /** An HTTP error with Beacon's body shape: a code, a message, and (for rejected input) every problem with its path. */
 export class ApiError extends HttpException {
-  constructor(status: number, code: string, message: string, problems?: Problem[], readonly headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    problems?: Problem[],
+    readonly headers: Record<string, string> = {},
+  ) {
     const body: ErrorView = problems ? { error: code, message, problems } : { error: code, message };
     super(body, status);
   }

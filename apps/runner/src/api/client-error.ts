@@ -4,7 +4,6 @@ import { escapeControlChars } from '@beacon/domain';
 import type { AuditService } from '../auth/audit.service.js';
 import { READ_METHODS } from './http-methods.js';
 
-
 /** Node's parser error codes that mean "this is not a request we can read", with the status each gets. */
 const STATUS: Record<string, [number, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
@@ -53,12 +52,19 @@ export function clientErrorHandler(audit: AuditService): (err: Error & { code?: 
     // The packet may start with a request that reached the application (its body broke after it was answered, or it is
     // the one being handled): that one is audited there.
     const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
-    const answered = line !== null && [LAST_REQUEST.get(socket), current?.req && `${current.req.method} ${current.req.url}`]
-      .includes(`${line.method} ${line.url}`);
+    const answered =
+      line !== null &&
+      [LAST_REQUEST.get(socket), current?.req && `${current.req.method} ${current.req.url}`].includes(`${line.method} ${line.url}`);
     const auditLine = (): void => {
       if (answered || !line || READ_METHODS.has(line.method)) return;
       audit.record({
-        principal: 'anonymous', role: null, method: line.method, path: line.path, targetId: null, status, error: 'malformed_request',
+        principal: 'anonymous',
+        role: null,
+        method: line.method,
+        path: line.path,
+        targetId: null,
+        status,
+        error: 'malformed_request',
         remoteAddress: socket.remoteAddress ?? null,
       });
     };
@@ -82,8 +88,10 @@ export function clientErrorHandler(audit: AuditService): (err: Error & { code?: 
       message: `the HTTP request could not be parsed (${err.code ?? 'parse error'}); nothing was done`,
     });
     // An answer to HEAD has no body (a client would read one as garbage).
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${line?.method === 'HEAD' ? '' : body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${line?.method === 'HEAD' ? '' : body}`,
+    );
   };
 }
 

@@ -26,14 +26,22 @@ export function guardConnections(httpServer: unknown, max: number): void {
   const dropped = new WeakSet<Socket>();
   const body = JSON.stringify({ error: 'unavailable', message: `too many open connections (limits.maxConnections = ${max}); retry later` });
   const headers = {
-    'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body),
-    'retry-after': String(BUSY_RETRY_AFTER_S), connection: 'close',
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'retry-after': String(BUSY_RETRY_AFTER_S),
+    connection: 'close',
   };
-  const immediate = 'HTTP/1.1 503 Service Unavailable\r\n' +
-    Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + `\r\n${body}`;
+  const immediate =
+    'HTTP/1.1 503 Service Unavailable\r\n' +
+    Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('') +
+    `\r\n${body}`;
   server.on('connection', (socket: Socket) => {
     open++;
-    socket.once('close', () => { open--; });
+    socket.once('close', () => {
+      open--;
+    });
     if (open > max + HEALTH_HEADROOM) {
       // Written before any request was read: the client reads it as the answer to what it sends. Closed once the
       // bytes are out, or after a second if the peer does not take them, never held for the client's pace; what the

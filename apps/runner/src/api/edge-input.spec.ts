@@ -2,7 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { ApiError } from './api-error.js';
 import { bigintIdParam, jobIdParam, limit, numericCursor, oneOf, query, repeated, single, ValidInput } from './edge-input.js';
 
-function refusal(fn: () => unknown): { status: number; body: { error: string; message: string; problems: { path: string; message: string }[] } } {
+function refusal(fn: () => unknown): {
+  status: number;
+  body: { error: string; message: string; problems: { path: string; message: string }[] };
+} {
   try {
     fn();
   } catch (err) {
@@ -12,13 +15,25 @@ function refusal(fn: () => unknown): { status: number; body: { error: string; me
   throw new Error('expected a refusal');
 }
 
-const listQuery = query({ job: single(), state: single(oneOf(['open', 'all'])), limit: limit(50, 500), cursor: single(numericCursor), kind: repeated(20) });
+const listQuery = query({
+  job: single(),
+  state: single(oneOf(['open', 'all'])),
+  limit: limit(50, 500),
+  cursor: single(numericCursor),
+  kind: repeated(20),
+});
 const pipe = new ValidInput(listQuery);
 const asQuery = (value: unknown) => pipe.transform(value, { type: 'query' });
 
 describe('edge input', () => {
   it('passes good values, treats absent and empty as unset, and applies defaults', () => {
-    expect(asQuery({ job: 'j-1', state: 'open', limit: '20', cursor: '42', kind: ['a', 'b'] })).toEqual({ job: 'j-1', state: 'open', limit: 20, cursor: '42', kind: ['a', 'b'] });
+    expect(asQuery({ job: 'j-1', state: 'open', limit: '20', cursor: '42', kind: ['a', 'b'] })).toEqual({
+      job: 'j-1',
+      state: 'open',
+      limit: 20,
+      cursor: '42',
+      kind: ['a', 'b'],
+    });
     expect(asQuery({})).toEqual({ job: undefined, state: undefined, limit: 50, cursor: undefined, kind: undefined });
     expect(asQuery({ job: '', limit: '' })).toMatchObject({ job: undefined, limit: 50 });
     expect(asQuery(undefined)).toMatchObject({ limit: 50 });
@@ -55,7 +70,9 @@ describe('edge input', () => {
     expect(refusal(() => new ValidInput(jobIdParam).transform('a\u0000', { type: 'param', data: 'id' })).body.problems).toEqual([
       { path: 'id', message: expect.stringMatching(/control characters/) },
     ]);
-    expect(refusal(() => new ValidInput(bigintIdParam).transform('99999999999999999999', { type: 'param', data: 'id' })).body.problems[0]!.path).toBe('id');
+    expect(
+      refusal(() => new ValidInput(bigintIdParam).transform('99999999999999999999', { type: 'param', data: 'id' })).body.problems[0]!.path,
+    ).toBe('id');
     expect(new ValidInput(bigintIdParam).transform('123', { type: 'param', data: 'id' })).toBe('123');
   });
 });

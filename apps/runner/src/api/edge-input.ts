@@ -36,79 +36,96 @@ export type Check<T> = (value: string) => T | Refusal;
 export function single(check?: undefined, max?: number): z.ZodType<string | undefined, unknown>;
 export function single<T>(check: Check<T>, max?: number): z.ZodType<T | undefined, unknown>;
 export function single<T>(check?: Check<T>, max = MAX_PARAM_CHARS): z.ZodType<T | string | undefined, unknown> {
-  return z.unknown().optional().transform((raw, ctx): T | string | undefined => {
-    if (raw === undefined) return undefined;
-    if (Array.isArray(raw)) {
-      ctx.addIssue({ code: 'custom', message: `is given ${raw.length} times; give it once` });
-      return z.NEVER;
-    }
-    if (typeof raw !== 'string') {
-      ctx.addIssue({ code: 'custom', message: 'must be a single plain value' });
-      return z.NEVER;
-    }
-    const problem = textProblem(raw, max);
-    if (problem) {
-      ctx.addIssue({ code: 'custom', message: problem });
-      return z.NEVER;
-    }
-    if (raw === '') return undefined;
-    if (!check) return raw;
-    const out = check(raw);
-    if (out instanceof Refusal) {
-      ctx.addIssue({ code: 'custom', message: out.problem });
-      return z.NEVER;
-    }
-    return out;
-  });
-}
-
-/** A parameter that may repeat (each value checked as text); undefined when absent. */
-export function repeated(max = MAX_PARAM_CHARS, maxValues = 100) {
-  return z.unknown().optional().transform((raw, ctx): string[] | undefined => {
-    if (raw === undefined) return undefined;
-    const values = Array.isArray(raw) ? raw : [raw];
-    if (values.length > maxValues) {
-      ctx.addIssue({ code: 'custom', message: `is given ${values.length} times; at most ${maxValues}` });
-      return z.NEVER;
-    }
-    for (const v of values) {
-      const problem = typeof v === 'string' ? textProblem(v, max) : 'must be a plain value';
+  return z
+    .unknown()
+    .optional()
+    .transform((raw, ctx): T | string | undefined => {
+      if (raw === undefined) return undefined;
+      if (Array.isArray(raw)) {
+        ctx.addIssue({ code: 'custom', message: `is given ${raw.length} times; give it once` });
+        return z.NEVER;
+      }
+      if (typeof raw !== 'string') {
+        ctx.addIssue({ code: 'custom', message: 'must be a single plain value' });
+        return z.NEVER;
+      }
+      const problem = textProblem(raw, max);
       if (problem) {
         ctx.addIssue({ code: 'custom', message: problem });
         return z.NEVER;
       }
-    }
-    return values as string[];
-  });
+      if (raw === '') return undefined;
+      if (!check) return raw;
+      const out = check(raw);
+      if (out instanceof Refusal) {
+        ctx.addIssue({ code: 'custom', message: out.problem });
+        return z.NEVER;
+      }
+      return out;
+    });
+}
+
+/** A parameter that may repeat (each value checked as text); undefined when absent. */
+export function repeated(max = MAX_PARAM_CHARS, maxValues = 100) {
+  return z
+    .unknown()
+    .optional()
+    .transform((raw, ctx): string[] | undefined => {
+      if (raw === undefined) return undefined;
+      const values = Array.isArray(raw) ? raw : [raw];
+      if (values.length > maxValues) {
+        ctx.addIssue({ code: 'custom', message: `is given ${values.length} times; at most ${maxValues}` });
+        return z.NEVER;
+      }
+      for (const v of values) {
+        const problem = typeof v === 'string' ? textProblem(v, max) : 'must be a plain value';
+        if (problem) {
+          ctx.addIssue({ code: 'custom', message: problem });
+          return z.NEVER;
+        }
+      }
+      return values as string[];
+    });
 }
 
 /** One of `allowed`. */
-export const oneOf = (allowed: readonly string[]): Check<string> => (v) => (allowed.includes(v) ? v : new Refusal(`must be one of ${allowed.join(', ')}`));
+export const oneOf =
+  (allowed: readonly string[]): Check<string> =>
+  (v) =>
+    allowed.includes(v) ? v : new Refusal(`must be one of ${allowed.join(', ')}`);
 
 /** An integer from 1 to `max`; `dflt` when absent. */
 export function limit(dflt: number, max: number) {
-  return single<number>((v) => (/^\d{1,7}$/.test(v) && Number(v) >= 1 && Number(v) <= max ? Number(v) : new Refusal(`must be an integer from 1 to ${max}`)))
-    .transform((n) => n ?? dflt);
+  return single<number>((v) =>
+    /^\d{1,7}$/.test(v) && Number(v) >= 1 && Number(v) <= max ? Number(v) : new Refusal(`must be an integer from 1 to ${max}`),
+  ).transform((n) => n ?? dflt);
 }
 
 /** A positive bigint id (an execution or attempt id), as its decimal text. */
-export const bigintId: Check<string> = (v) => (/^[1-9]\d{0,17}$/.test(v) ? v : new Refusal('must be a positive integer of at most 18 digits'));
+export const bigintId: Check<string> = (v) =>
+  /^[1-9]\d{0,17}$/.test(v) ? v : new Refusal('must be a positive integer of at most 18 digits');
 
 /** An opaque numeric cursor (the `nextCursor` of a previous page). */
 export const numericCursor: Check<string> = (v) => (/^\d{1,18}$/.test(v) ? v : new Refusal('must be the nextCursor of a previous page'));
 
 /** A path parameter naming a job: present, text, bounded (whether it exists is the handler's 404). */
-export const jobIdParam = single().refine((v) => v !== undefined, { message: 'is required' }).transform((v) => v);
+export const jobIdParam = single()
+  .refine((v) => v !== undefined, { message: 'is required' })
+  .transform((v) => v);
 
 /** A path parameter holding a positive bigint id. */
-export const bigintIdParam = single(bigintId).refine((v) => v !== undefined, { message: 'is required' }).transform((v) => v);
+export const bigintIdParam = single(bigintId)
+  .refine((v) => v !== undefined, { message: 'is required' })
+  .transform((v) => v);
 
 /** A strict query object: every name not in `shape` is refused with the names the route takes. */
 export function query<Shape extends z.ZodRawShape>(shape: Shape) {
   const known = Object.keys(shape);
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys'
-      ? `unknown parameter; this route takes ${known.length ? known.join(', ') : 'no parameters'}` : undefined),
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown parameter; this route takes ${known.length ? known.join(', ') : 'no parameters'}`
+        : undefined,
   });
 }
 

@@ -6,7 +6,6 @@ import { ApiError } from './api-error.js';
 import { READ_METHODS } from './http-methods.js';
 import { charsetRefusal, discardBody, parseContentType } from './read-body.js';
 
-
 /**
  * The checks every request passes before routing, on which the browser-facing safety of the API rests:
  *
@@ -49,30 +48,40 @@ export class EdgeMiddleware implements NestMiddleware {
   private refusal(req: Request): ApiError | null {
     const host = req.headers.host;
     if (host !== undefined && !this.hostAllowed(host, req)) {
-      return new ApiError(421, 'unknown_host',
+      return new ApiError(
+        421,
+        'unknown_host',
         `this daemon does not answer to the host name ${JSON.stringify(host.slice(0, 100))}; add it to server.allowedHosts if it is a name of this daemon`,
-        [{ path: 'host', message: 'not a name of this daemon (loopback names, its address, or server.allowedHosts)' }]);
+        [{ path: 'host', message: 'not a name of this daemon (loopback names, its address, or server.allowedHosts)' }],
+      );
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !this.originAllowed(origin, host)) {
-      return new ApiError(403, 'foreign_origin',
+      return new ApiError(
+        403,
+        'foreign_origin',
         `requests from the web origin ${JSON.stringify(origin.slice(0, 100))} are refused; add it to server.allowedOrigins to allow a browser page there`,
-        [{ path: 'origin', message: 'not this daemon\'s origin nor in server.allowedOrigins' }]);
+        [{ path: 'origin', message: "not this daemon's origin nor in server.allowedOrigins" }],
+      );
     }
     const undecodable = undecodableSegment(req);
     if (undecodable) {
-      return new ApiError(400, 'invalid_parameter', `${undecodable.name}: is not valid percent-encoded UTF-8`,
-        [{ path: undecodable.name, message: 'is not valid percent-encoded UTF-8' }]);
+      return new ApiError(400, 'invalid_parameter', `${undecodable.name}: is not valid percent-encoded UTF-8`, [
+        { path: undecodable.name, message: 'is not valid percent-encoded UTF-8' },
+      ]);
     }
     if (READ_METHODS.has(req.method)) return null;
     const header = req.headers['content-type'];
     const type = header === undefined ? null : parseContentType(header);
     if (type && type.type === 'application/json') return charsetRefusal(type);
     if (!this.tokens) {
-      return new ApiError(400, 'invalid_content_type',
+      return new ApiError(
+        400,
+        'invalid_content_type',
         `${req.method} requests must declare Content-Type: application/json (got ${header === undefined ? 'none' : JSON.stringify(header.slice(0, 100))}); ` +
-        'this daemon has no API tokens, and only a JSON content type proves the request does not come from a web page on another site',
-        [{ path: 'content-type', message: 'must be application/json' }]);
+          'this daemon has no API tokens, and only a JSON content type proves the request does not come from a web page on another site',
+        [{ path: 'content-type', message: 'must be application/json' }],
+      );
     }
     return null;
   }

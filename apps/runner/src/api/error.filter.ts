@@ -16,7 +16,8 @@ export class ErrorFilter implements ExceptionFilter {
     // An answer already under way (a stream, or one written by the parser's error handler) cannot become an error
     // answer: end it instead of throwing ERR_HTTP_HEADERS_SENT from here.
     if (res.headersSent || res.writableEnded || res.destroyed) {
-      if (!(exception instanceof HttpException)) this.log.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+      if (!(exception instanceof HttpException))
+        this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
       if (!res.writableEnded) res.end();
       return;
     }
@@ -38,12 +39,16 @@ export class ErrorFilter implements ExceptionFilter {
     if (fault) {
       this.log.warn(`database ${fault}: ${exception instanceof Error ? exception.message : String(exception)}`);
       res.setHeader('retry-after', DATABASE_RETRY_AFTER_S);
-      res.status(503).json(fault === 'timeout'
-        ? { error: 'database_timeout', message: 'the database did not answer in time; retry shortly' }
-        : { error: 'database_unavailable', message: 'the database is unreachable right now (restarting or down); retry shortly' });
+      res
+        .status(503)
+        .json(
+          fault === 'timeout'
+            ? { error: 'database_timeout', message: 'the database did not answer in time; retry shortly' }
+            : { error: 'database_unavailable', message: 'the database is unreachable right now (restarting or down); retry shortly' },
+        );
       return;
     }
-    this.log.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     res.status(500).json({ error: 'internal', message: 'internal error; see the daemon log' });
   }
 }

@@ -12,9 +12,9 @@ export async function readJsonBody(req: Request, limit: number): Promise<{ text:
   const type = req.headers['content-type'];
   const parsedType = type ? parseContentType(type) : null;
   if (!parsedType || parsedType.type !== 'application/json') {
-    throw new ApiError(400, 'invalid_content_type',
-      `content type must be application/json (got ${type ? JSON.stringify(type) : 'none'})`,
-      [{ path: 'content-type', message: 'must be application/json' }]);
+    throw new ApiError(400, 'invalid_content_type', `content type must be application/json (got ${type ? JSON.stringify(type) : 'none'})`, [
+      { path: 'content-type', message: 'must be application/json' },
+    ]);
   }
   const charsetProblem = charsetRefusal(parsedType);
   if (charsetProblem) throw charsetProblem;
@@ -28,9 +28,12 @@ export async function readJsonBody(req: Request, limit: number): Promise<{ text:
   if (body.kind === 'cut_short') throw cutShort();
   const bytes = body.bytes;
   const text = bytes.toString('utf8');
-  if (text.trim() === '') throw new ApiError(400, 'empty_body', 'request body is empty', [{ path: '$', message: 'a JSON job spec is required' }]);
+  if (text.trim() === '')
+    throw new ApiError(400, 'empty_body', 'request body is empty', [{ path: '$', message: 'a JSON job spec is required' }]);
   if (text.includes('\ufffd') && !bytes.equals(Buffer.from(text, 'utf8'))) {
-    throw new ApiError(400, 'malformed_json', 'request body is not valid UTF-8', [{ path: '$', message: 'the body must be UTF-8 encoded JSON' }]);
+    throw new ApiError(400, 'malformed_json', 'request body is not valid UTF-8', [
+      { path: '$', message: 'the body must be UTF-8 encoded JSON' },
+    ]);
   }
   const parsed = parseStrictJson(text);
   if (!parsed.ok) {
@@ -105,8 +108,9 @@ export async function discardBody(req: Request, cap = DRAIN_CAP): Promise<void> 
 export function charsetRefusal(type: ContentType): ApiError | null {
   const charset = type.parameters.charset;
   if (charset === undefined || /^utf-?8$/i.test(charset)) return null;
-  return new ApiError(415, 'unsupported_charset', `JSON bodies must be UTF-8 (got charset ${JSON.stringify(charset.slice(0, 40))})`,
-    [{ path: 'content-type', message: 'charset must be utf-8 or absent' }]);
+  return new ApiError(415, 'unsupported_charset', `JSON bodies must be UTF-8 (got charset ${JSON.stringify(charset.slice(0, 40))})`, [
+    { path: 'content-type', message: 'charset must be utf-8 or absent' },
+  ]);
 }
 
 /** The media type of a Content-Type header (lower-cased, parameters parsed), or null when it is unreadable. */
@@ -119,11 +123,13 @@ export function parseContentType(header: string): ContentType | null {
 }
 
 function cutShort(): ApiError {
-  return new ApiError(400, 'body_incomplete', 'the request body ended before it was complete (connection closed)',
-    [{ path: '$', message: 'body cut short' }]);
+  return new ApiError(400, 'body_incomplete', 'the request body ended before it was complete (connection closed)', [
+    { path: '$', message: 'body cut short' },
+  ]);
 }
 
 function tooLarge(limit: number): ApiError {
-  return new ApiError(413, 'body_too_large', `request body exceeds ${limit} bytes`,
-    [{ path: '$', message: `body is larger than the limit of ${limit} bytes` }]);
+  return new ApiError(413, 'body_too_large', `request body exceeds ${limit} bytes`, [
+    { path: '$', message: `body is larger than the limit of ${limit} bytes` },
+  ]);
 }

@@ -32,8 +32,12 @@ export function redactAnswers(_req: Request, res: Response, next: NextFunction):
   const end = res.end;
   res.end = function redactedEnd(this: Response, ...args: unknown[]) {
     const [chunk] = args;
-    if ((typeof chunk === 'string' || Buffer.isBuffer(chunk)) && !this.headersSent && !redactedAtSource.has(this)
-      && isJson(this.getHeader('content-type'))) {
+    if (
+      (typeof chunk === 'string' || Buffer.isBuffer(chunk)) &&
+      !this.headersSent &&
+      !redactedAtSource.has(this) &&
+      isJson(this.getHeader('content-type'))
+    ) {
       const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
       const clean = redactSecrets(text);
       if (clean !== text) {

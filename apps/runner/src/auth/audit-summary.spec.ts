@@ -3,8 +3,15 @@ import type { AuditEntry } from '@beacon/db';
 import { AuditSummaries, chargedRefusal } from './audit-summary.js';
 
 const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({
-  principal: 'anonymous', role: null, method: 'POST', path: '/api/v1/jobs/x/cancel', targetId: null, status: 421, error: 'unknown_host',
-  remoteAddress: '198.51.100.7', ...over,
+  principal: 'anonymous',
+  role: null,
+  method: 'POST',
+  path: '/api/v1/jobs/x/cancel',
+  targetId: null,
+  status: 421,
+  error: 'unknown_host',
+  remoteAddress: '198.51.100.7',
+  ...over,
 });
 
 describe('review 7: refusals before authentication', () => {
@@ -29,8 +36,11 @@ describe('review 7: refusals before authentication', () => {
     expect(s.absorb(entry({ error: 'malformed_request', status: 400, principal: 'local' }), true)).toBe(true);
     const rows = s.drain();
     expect(rows.map((r) => [r.error, r.principal, r.remoteAddress, r.occurrences])).toEqual([
-      ['unknown_host', 'anonymous', '198.51.100.7', 5], ['malformed_request', 'anonymous', '198.51.100.7', 3],
-      ['unknown_host', 'anonymous', '198.51.100.8', 1], ['malformed_request', 'local', '198.51.100.7', 1]]);
+      ['unknown_host', 'anonymous', '198.51.100.7', 5],
+      ['malformed_request', 'anonymous', '198.51.100.7', 3],
+      ['unknown_host', 'anonymous', '198.51.100.8', 1],
+      ['malformed_request', 'local', '198.51.100.7', 1],
+    ]);
     expect(s.drain()).toEqual([]);
   });
 });

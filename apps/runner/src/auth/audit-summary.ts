@@ -19,13 +19,24 @@ export const SUMMARISED_ERRORS: ReadonlySet<string> = new Set(['auth_rate_limite
  * carry a principal (the local user of a daemon without tokens), but its number is the sender's choice all the same.
  */
 export const CHARGED_REFUSALS: ReadonlySet<string> = new Set([
-  'unknown_host', 'foreign_origin', 'invalid_content_type', 'unsupported_charset', 'invalid_parameter', 'malformed_request', 'not_found',
+  'unknown_host',
+  'foreign_origin',
+  'invalid_content_type',
+  'unsupported_charset',
+  'invalid_parameter',
+  'malformed_request',
+  'not_found',
 ]);
 
 /** True when `entry` is a refusal of {@link CHARGED_REFUSALS} that its client address must pay for. */
 export function chargedRefusal(entry: AuditEntry): entry is AuditEntry & { remoteAddress: string } {
-  return entry.occurrences === undefined && entry.remoteAddress !== null && entry.error !== null && CHARGED_REFUSALS.has(entry.error)
-    && (entry.principal === 'anonymous' || entry.error === 'malformed_request');
+  return (
+    entry.occurrences === undefined &&
+    entry.remoteAddress !== null &&
+    entry.error !== null &&
+    CHARGED_REFUSALS.has(entry.error) &&
+    (entry.principal === 'anonymous' || entry.error === 'malformed_request')
+  );
 }
 
 /** How often the summaries are written. */

@@ -36,9 +36,13 @@ export class AuditService {
   private keep(raw: AuditEntry, pastAllowance: boolean): void {
     if (this.summaries.absorb(raw, pastAllowance)) return;
     const entry = redactSecretsDeep(raw); // a path may carry a key a client pasted into it
-    this.track(this.repo.audit(entry).catch((err: unknown) => {
-      this.log.error(`could not write the audit row for ${entry.method} ${entry.path}: ${err instanceof Error ? err.message : String(err)}`);
-    }));
+    this.track(
+      this.repo.audit(entry).catch((err: unknown) => {
+        this.log.error(
+          `could not write the audit row for ${entry.method} ${entry.path}: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }),
+    );
   }
 
   private track(p: Promise<void>): void {

@@ -31,7 +31,11 @@ describe(TurnGate.name, () => {
   it('lets a burst through a few per event-loop turn, in arrival order, with other work running in between', async () => {
     const gate = new TurnGate();
     const order: string[] = [];
-    const passed = Array.from({ length: 20 }, (_, i) => gate.pass().then(() => { order.push(`w${i}`); }));
+    const passed = Array.from({ length: 20 }, (_, i) =>
+      gate.pass().then(() => {
+        order.push(`w${i}`);
+      }),
+    );
     // Queued after the gate's first turn: runs once the first 8 are through, before the rest.
     setImmediate(() => order.push('other'));
     await Promise.all(passed);

@@ -35,11 +35,20 @@ async function take(limiter: RateLimiterAbstract, key: string, points = 1): Prom
 export class TokenRateLimiter {
   private readonly limiter: RateLimiterAbstract;
 
-  constructor(ds: DataSource, readonly perMinute: number) {
+  constructor(
+    ds: DataSource,
+    readonly perMinute: number,
+  ) {
     const insurance = new RateLimiterMemory({ keyPrefix: 'token', points: perMinute, duration: 60 });
     const store = new RateLimiterPostgres({
-      storeClient: ds, storeType: 'typeorm', tableName: RATE_LIMIT_TABLE, tableCreated: true,
-      keyPrefix: 'token', points: perMinute, duration: 60, inMemoryBlockOnConsumed: perMinute + 1,
+      storeClient: ds,
+      storeType: 'typeorm',
+      tableName: RATE_LIMIT_TABLE,
+      tableCreated: true,
+      keyPrefix: 'token',
+      points: perMinute,
+      duration: 60,
+      inMemoryBlockOnConsumed: perMinute + 1,
       insuranceLimiter: insurance,
     });
     this.limiter = new RLWrapperTimeouts({ limiter: store, timeoutMs: STORE_TIMEOUT_MS, insuranceLimiter: insurance });
@@ -124,5 +133,8 @@ export function clientKey(address: string): string {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = plain.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -1,7 +1,13 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
-  type BeaconConfig, isLoopbackHost, LOCAL_PRINCIPAL, type Principal, type Role, roleAtLeast, type TokenRegistry,
+  type BeaconConfig,
+  isLoopbackHost,
+  LOCAL_PRINCIPAL,
+  type Principal,
+  type Role,
+  roleAtLeast,
+  type TokenRegistry,
 } from '@beacon/domain';
 import type { Request } from 'express';
 import { ApiError } from '../api/api-error.js';
@@ -50,9 +56,12 @@ export class AuthGuard implements CanActivate {
       const declared = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, targets);
       const needed: Role = declared ?? (READ_METHODS.has(req.method) ? 'viewer' : 'admin');
       if (!roleAtLeast(principal.role, needed)) {
-        throw new ApiError(403, 'forbidden',
+        throw new ApiError(
+          403,
+          'forbidden',
           `${req.method} ${routeOf(req)} needs role ${needed}${declared ? '' : ' (it declares no role)'}; token "${principal.name}" has role ${principal.role}`,
-          [{ path: 'authorization', message: `role ${needed} or above is required` }]);
+          [{ path: 'authorization', message: `role ${needed} or above is required` }],
+        );
       }
       if (principal.kind === 'token') await this.throttle(principal);
       return true;
@@ -67,19 +76,41 @@ export class AuthGuard implements CanActivate {
     const address = req.socket?.remoteAddress ?? 'unknown';
     if (!this.tokens.enabled) {
       if (isLoopbackHost(address)) return LOCAL_PRINCIPAL;
-      return this.failed(address, new ApiError(401, 'unauthenticated',
-        'this daemon has no API tokens configured, so it answers requests from this machine only',
-        [{ path: 'authorization', message: 'configure auth.tokens on the daemon to allow remote clients' }], { 'www-authenticate': CHALLENGE }));
+      return this.failed(
+        address,
+        new ApiError(
+          401,
+          'unauthenticated',
+          'this daemon has no API tokens configured, so it answers requests from this machine only',
+          [{ path: 'authorization', message: 'configure auth.tokens on the daemon to allow remote clients' }],
+          { 'www-authenticate': CHALLENGE },
+        ),
+      );
     }
     if (header === undefined || header === '') {
-      return this.failed(address, new ApiError(401, 'unauthenticated',
-        'a bearer token is required: send Authorization: Bearer <token> (the CLI and TUI read BEACON_TOKEN)',
-        [{ path: 'authorization', message: 'missing' }], { 'www-authenticate': CHALLENGE }));
+      return this.failed(
+        address,
+        new ApiError(
+          401,
+          'unauthenticated',
+          'a bearer token is required: send Authorization: Bearer <token> (the CLI and TUI read BEACON_TOKEN)',
+          [{ path: 'authorization', message: 'missing' }],
+          { 'www-authenticate': CHALLENGE },
+        ),
+      );
     }
     const m = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i.exec(header);
     if (!m) {
-      return this.failed(address, new ApiError(401, 'invalid_token', 'the Authorization header must be "Bearer <token>"',
-        [{ path: 'authorization', message: 'not a bearer token' }], { 'www-authenticate': `${CHALLENGE}, error="invalid_request"` }));
+      return this.failed(
+        address,
+        new ApiError(
+          401,
+          'invalid_token',
+          'the Authorization header must be "Bearer <token>"',
+          [{ path: 'authorization', message: 'not a bearer token' }],
+          { 'www-authenticate': `${CHALLENGE}, error="invalid_request"` },
+        ),
+      );
     }
     const token = m[1]!;
     const found = this.tokens.lookup(token);
@@ -96,12 +127,22 @@ export class AuthGuard implements CanActivate {
       }
       if (verdict.kind === 'busy') {
         await this.failures.succeeded(address, hashes);
-        throw new ApiError(429, 'auth_busy', 'too many token checks are waiting; retry in 1 s',
-          [{ path: 'authorization', message: 'token checks busy' }], { 'retry-after': '1' });
+        throw new ApiError(
+          429,
+          'auth_busy',
+          'too many token checks are waiting; retry in 1 s',
+          [{ path: 'authorization', message: 'token checks busy' }],
+          { 'retry-after': '1' },
+        );
       }
     }
-    throw new ApiError(401, 'invalid_token', 'the bearer token is not recognised (unknown, mistyped or removed from the configuration)',
-      [{ path: 'authorization', message: 'unknown token' }], { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` });
+    throw new ApiError(
+      401,
+      'invalid_token',
+      'the bearer token is not recognised (unknown, mistyped or removed from the configuration)',
+      [{ path: 'authorization', message: 'unknown token' }],
+      { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` },
+    );
   }
 
   /**
@@ -112,9 +153,13 @@ export class AuthGuard implements CanActivate {
     await this.turns.pass();
     const attempt = await this.failures.attempt(address, hashes);
     if (attempt.allowed) return;
-    throw new ApiError(429, 'auth_rate_limited',
+    throw new ApiError(
+      429,
+      'auth_rate_limited',
       `too many failed authentications from this address (more than ${this.failures.perMinute} a minute); retry in ${attempt.retryAfterSeconds} s`,
-      [{ path: 'authorization', message: 'failed authentication limit reached' }], { 'retry-after': String(attempt.retryAfterSeconds) });
+      [{ path: 'authorization', message: 'failed authentication limit reached' }],
+      { 'retry-after': String(attempt.retryAfterSeconds) },
+    );
   }
 
   /** A refusal that needed no hashing still counts against the address (each one is an audit row otherwise). */
@@ -126,9 +171,13 @@ export class AuthGuard implements CanActivate {
   private async throttle(principal: Principal): Promise<void> {
     const d = await this.limiter.take(principal.name);
     if (d.allowed) return;
-    throw new ApiError(429, 'rate_limited',
+    throw new ApiError(
+      429,
+      'rate_limited',
       `token "${principal.name}" made more than ${this.config.limits.requestsPerMinutePerToken} requests in a minute; retry in ${d.retryAfterSeconds} s`,
-      [{ path: 'authorization', message: 'request rate limit reached' }], { 'retry-after': String(d.retryAfterSeconds) });
+      [{ path: 'authorization', message: 'request rate limit reached' }],
+      { 'retry-after': String(d.retryAfterSeconds) },
+    );
   }
 }
 

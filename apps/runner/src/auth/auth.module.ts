@@ -17,10 +17,15 @@ import { FAILED_AUTH_LIMITER, RATE_LIMITER, TOKEN_REGISTRY } from './security.to
   providers: [
     { provide: TOKEN_REGISTRY, useFactory: (c: BeaconConfig) => new TokenRegistry(c.auth?.tokens ?? []), inject: [BEACON_CONFIG] },
     {
-      provide: RATE_LIMITER, inject: [BEACON_CONFIG, DataSource],
+      provide: RATE_LIMITER,
+      inject: [BEACON_CONFIG, DataSource],
       useFactory: (c: BeaconConfig, ds: DataSource) => new TokenRateLimiter(ds, c.limits.requestsPerMinutePerToken ?? 1200),
     },
-    { provide: FAILED_AUTH_LIMITER, useFactory: (c: BeaconConfig) => new FailedAuthLimiter(c.limits.failedAuthPerMinutePerAddress ?? 30), inject: [BEACON_CONFIG] },
+    {
+      provide: FAILED_AUTH_LIMITER,
+      useFactory: (c: BeaconConfig) => new FailedAuthLimiter(c.limits.failedAuthPerMinutePerAddress ?? 30),
+      inject: [BEACON_CONFIG],
+    },
     { provide: APP_GUARD, useClass: AuthGuard },
     AuditService,
     NonceCleanupService,

@@ -10,9 +10,12 @@ export async function assertMayCancel(principal: Principal, jobId: string, repo:
   if (roleAtLeast(principal.role, 'operator')) return;
   const job = await repo.jobSubmitter(jobId);
   if (!job.found || job.submitter === principal.name) return;
-  throw new ApiError(403, 'not_owner',
+  throw new ApiError(
+    403,
+    'not_owner',
     `token "${principal.name}" (role ${principal.role}) may cancel only the jobs it submitted; cancelling job ${JSON.stringify(jobId)} needs role operator`,
-    [{ path: 'id', message: 'submitted by someone else' }]);
+    [{ path: 'id', message: 'submitted by someone else' }],
+  );
 }
 
 /** The `jobs.submitter` of a new job: the token name, or null for the local user of an open daemon. */

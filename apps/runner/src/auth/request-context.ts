@@ -27,4 +27,5 @@ export function principalOf(req: Request): Principal {
 
 /** Handler parameter: who made the request. */
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal =>
-  principalOf(ctx.switchToHttp().getRequest<Request>()));
+  principalOf(ctx.switchToHttp().getRequest<Request>()),
+);

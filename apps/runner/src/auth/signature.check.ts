@@ -15,7 +15,10 @@ export function checkSignature(config: BeaconConfig, sub: SignedSubmission, now:
 
 /** 409: a signed submission whose nonce was already used with this key. */
 export function replayed(keyId: string): ApiError {
-  return new ApiError(409, 'nonce_replayed',
+  return new ApiError(
+    409,
+    'nonce_replayed',
     `this nonce was already used with signing key "${keyId}": a signed spec is accepted once; sign it again with a new nonce to resubmit`,
-    [{ path: 'nonce', message: 'already used' }]);
+    [{ path: 'nonce', message: 'already used' }],
+  );
 }

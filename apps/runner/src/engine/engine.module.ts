@@ -8,10 +8,7 @@ import { EngineService } from './engine.service.js';
  * API only) and the publisher of its live events. Exports EngineService for the metrics collector.
  */
 @Module({
-  providers: [
-    { provide: LivePublisher, useFactory: (ds: DataSource) => new LivePublisher(ds), inject: [DataSource] },
-    EngineService,
-  ],
+  providers: [{ provide: LivePublisher, useFactory: (ds: DataSource) => new LivePublisher(ds), inject: [DataSource] }, EngineService],
   exports: [EngineService],
 })
 export class EngineModule {}

@@ -1,6 +1,14 @@
 import os from 'node:os';
 import { Inject, Injectable, Logger as NestLogger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { LifecycleRepository, LiveListener, LivePublisher, QueueRepository, RunnerRepository, WORK_CHANNEL, connectionUrl } from '@beacon/db';
+import {
+  LifecycleRepository,
+  LiveListener,
+  LivePublisher,
+  QueueRepository,
+  RunnerRepository,
+  WORK_CHANNEL,
+  connectionUrl,
+} from '@beacon/db';
 import { Engine, ReaperService, RollupService, type ChatProvider, type EngineEvent, type EngineOptions } from '@beacon/engine';
 import { DataSource } from 'typeorm';
 import type { BeaconConfig } from '@beacon/domain';
@@ -31,12 +39,18 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly live: LivePublisher,
   ) {
     if (observe) {
-      primeMetrics(metrics, Object.values(config.models).flatMap((mdl) => mdl.regions
-        .filter((region) => !opts?.regions || opts.regions.includes(region)).map((region) => ({ region, model: mdl.id }))));
+      primeMetrics(
+        metrics,
+        Object.values(config.models).flatMap((mdl) =>
+          mdl.regions.filter((region) => !opts?.regions || opts.regions.includes(region)).map((region) => ({ region, model: mdl.id })),
+        ),
+      );
     }
     this.listeners = [
-      ...(observe ? [engineMetricsListener(metrics)] : []), ...(log ? [engineLogListener(log)] : []),
-      ...(opts ? [engineLiveListener(live, opts.runnerId)] : []), ...listeners,
+      ...(observe ? [engineMetricsListener(metrics)] : []),
+      ...(log ? [engineLogListener(log)] : []),
+      ...(opts ? [engineLiveListener(live, opts.runnerId)] : []),
+      ...listeners,
     ];
     this.engine = opts ? this.compose(opts) : null;
   }
@@ -48,10 +62,14 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     const engine = this.engine;
     // Without this connection the engine still finds new work, by polling (at most idlePollMaxMs late).
     this.wakeListener = new LiveListener({
-      url: connectionUrl(this.ds), channel: WORK_CHANNEL, applicationName: 'beacon-wake',
+      url: connectionUrl(this.ds),
+      channel: WORK_CHANNEL,
+      applicationName: 'beacon-wake',
       onPayload: () => engine.wake(),
       // After a reconnection, work announced in between was not heard.
-      onListening: (reconnected) => { if (reconnected) engine.wake(); },
+      onListening: (reconnected) => {
+        if (reconnected) engine.wake();
+      },
       onError: (err) => this.log.warn(`work listener: ${err.message} (polling meanwhile)`),
     });
     await this.wakeListener.start();
@@ -70,7 +88,11 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
    * job statuses up are not a worker's duties); the engine starts and stops them with itself.
    */
   private compose(opts: EngineOptions): Engine {
-    const stores = { queue: new QueueRepository(this.ds), lifecycle: new LifecycleRepository(this.ds), runners: new RunnerRepository(this.ds) };
+    const stores = {
+      queue: new QueueRepository(this.ds),
+      lifecycle: new LifecycleRepository(this.ds),
+      runners: new RunnerRepository(this.ds),
+    };
     const emit = (e: EngineEvent) => this.onEvent(e);
     const reaper = new ReaperService(stores.queue, opts, emit, () => engine.wake());
     const rollup = new RollupService(stores.lifecycle, opts, emit, (jobId) => engine.forgetJob(jobId));
@@ -80,7 +102,11 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
 
   private onEvent(e: EngineEvent): void {
     for (const l of this.listeners) {
-      try { l(e); } catch { /* a listener must not break the engine */ }
+      try {
+        l(e);
+      } catch {
+        /* a listener must not break the engine */
+      }
     }
   }
 }

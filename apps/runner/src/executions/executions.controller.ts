@@ -5,8 +5,13 @@ import { bigintIdParam, limit, numericCursor, oneOf, query, single, ValidInput }
 import { ExecutionsService } from './executions.service.js';
 
 const listQuery = query({
-  job: single(), region: single(), model: single(), question: single(), state: single(oneOf(EXECUTION_STATES)),
-  limit: limit(100, 1000), cursor: single(numericCursor),
+  job: single(),
+  region: single(),
+  model: single(),
+  question: single(),
+  state: single(oneOf(EXECUTION_STATES)),
+  limit: limit(100, 1000),
+  cursor: single(numericCursor),
 });
 
 /** Execution reads: a filtered listing in planning order, and one execution with its attempts. */

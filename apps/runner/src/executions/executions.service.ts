@@ -1,6 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { classifyResponse } from '@beacon/classifier';
-import { buildDiff, diffSide, parseDiffRef, type DiffSideView, type DiffView, type ExecutionDetailView, type ExecutionView, type Page } from '@beacon/domain';
+import {
+  buildDiff,
+  diffSide,
+  parseDiffRef,
+  type DiffSideView,
+  type DiffView,
+  type ExecutionDetailView,
+  type ExecutionView,
+  type Page,
+} from '@beacon/domain';
 import { DiffRepository, type ExecutionFilter, type ReadRepository } from '@beacon/db';
 import { ApiError, badParam } from '../api/api-error.js';
 import { READ_REPOSITORY } from '../tokens.js';
@@ -8,7 +17,10 @@ import { READ_REPOSITORY } from '../tokens.js';
 /** Execution reads and the diff of two executions or attempts; unknown ones are 404, unreadable references 400. */
 @Injectable()
 export class ExecutionsService {
-  constructor(@Inject(READ_REPOSITORY) private readonly read: ReadRepository, private readonly diffs: DiffRepository) {}
+  constructor(
+    @Inject(READ_REPOSITORY) private readonly read: ReadRepository,
+    private readonly diffs: DiffRepository,
+  ) {}
 
   /** A page of executions in planning order; 404 when the filter names a job that does not exist. */
   async list(filter: ExecutionFilter, limit: number, cursor: string | null): Promise<Page<ExecutionView>> {

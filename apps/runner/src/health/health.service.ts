@@ -20,7 +20,11 @@ export class HealthService {
     if (!this.probing) {
       const probe = probeDatabase(connectionUrl(this.ds), READY_TIMEOUT_MS);
       this.probing = probe;
-      void probe.finally(() => setTimeout(() => { if (this.probing === probe) this.probing = null; }, READY_CACHE_MS).unref());
+      void probe.finally(() =>
+        setTimeout(() => {
+          if (this.probing === probe) this.probing = null;
+        }, READY_CACHE_MS).unref(),
+      );
     }
     const checks: Record<string, string> = { ...(await this.probing) };
     return { ready: Object.values(checks).every((v) => v === 'ok'), checks };

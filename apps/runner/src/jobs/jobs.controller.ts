@@ -29,9 +29,14 @@ export class JobsController {
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : null;
     const submitter = submitterOf(principal);
     const result = await this.submit.execute(body.text, body.value, submitter, traceparent, {
-      bytes: body.bytes, headers: req.headers, maxInFlight: submitter === null ? undefined : this.config.limits.maxJobsInFlightPerToken,
+      bytes: body.bytes,
+      headers: req.headers,
+      maxInFlight: submitter === null ? undefined : this.config.limits.maxJobsInFlightPerToken,
     });
-    res.status(result.status).location(`/api/v1/jobs/${encodeURIComponent(result.body.id)}`).json(result.body);
+    res
+      .status(result.status)
+      .location(`/api/v1/jobs/${encodeURIComponent(result.body.id)}`)
+      .json(result.body);
   }
 
   @Get()
@@ -48,7 +53,11 @@ export class JobsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @RequireRole('submitter')
-  cancel(@Param('id', new ValidInput(jobIdParam)) id: string, @Query(new ValidInput(noQuery)) _q: unknown, @CurrentPrincipal() principal: Principal): Promise<CancelView> {
+  cancel(
+    @Param('id', new ValidInput(jobIdParam)) id: string,
+    @Query(new ValidInput(noQuery)) _q: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CancelView> {
     return this.jobs.cancel(id, principal);
   }
 }

@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  cancelAnswerStatus, type CancelView, isActiveJobStatus, type JobDetailView, type JobSummaryView, type Page, type Principal, type TimelineView,
+  cancelAnswerStatus,
+  type CancelView,
+  isActiveJobStatus,
+  type JobDetailView,
+  type JobSummaryView,
+  type Page,
+  type Principal,
+  type TimelineView,
 } from '@beacon/domain';
 import { TimelineRepository, type LifecycleRepository, type ReadRepository, type SecurityRepository, type TimelineQuery } from '@beacon/db';
 import type { BeaconMetrics } from '@beacon/observability';
@@ -43,11 +50,15 @@ export class JobsService {
     await assertMayCancel(principal, id, this.security);
     const outcome = await this.lifecycle.cancel(id);
     if (!outcome.found) throw notFound(id);
-    for (const k of outcome.cancelledByKey) this.metrics.executionsFinished.inc({ region: k.region, model: k.modelId, state: 'cancelled' }, k.count);
+    for (const k of outcome.cancelledByKey)
+      this.metrics.executionsFinished.inc({ region: k.region, model: k.modelId, state: 'cancelled' }, k.count);
     return {
-      id, previousStatus: outcome.previousStatus, alreadyFinished: !isActiveJobStatus(outcome.previousStatus),
+      id,
+      previousStatus: outcome.previousStatus,
+      alreadyFinished: !isActiveJobStatus(outcome.previousStatus),
       status: cancelAnswerStatus(outcome.previousStatus, outcome.running),
-      pendingCancelled: outcome.pendingCancelled, running: outcome.running,
+      pendingCancelled: outcome.pendingCancelled,
+      running: outcome.running,
     };
   }
 }

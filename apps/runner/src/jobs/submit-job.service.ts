@@ -42,7 +42,13 @@ export class SubmitJobService {
     @Inject(JOB_REPOSITORY) private readonly jobs: JobRepository,
   ) {}
 
-  async execute(received: string, value: unknown, submitter: string | null, traceparent: string | null, checks: SubmitChecks = {}): Promise<SubmitResult> {
+  async execute(
+    received: string,
+    value: unknown,
+    submitter: string | null,
+    traceparent: string | null,
+    checks: SubmitChecks = {},
+  ): Promise<SubmitResult> {
     // The signature is verified first and once, on the bytes received, before anything reads the spec.
     const signature = checks.bytes ? checkSignature(this.config, { body: checks.bytes, value, headers: checks.headers ?? {} }) : null;
     // A signature may cover less than the body (the Go runner's v1 form leaves zero values out): read what it covers.
@@ -52,16 +58,22 @@ export class SubmitJobService {
       throw new ApiError(400, 'invalid_spec', `job spec rejected: ${n} problem${n === 1 ? '' : 's'}`, result.problems);
     }
     const guard = {
-      nonce: signature ? { keyId: signature.keyId, nonce: signature.nonce, signedAt: signature.signedAt, expiresAt: signature.nonceExpiresAt } : undefined,
+      nonce: signature
+        ? { keyId: signature.keyId, nonce: signature.nonce, signedAt: signature.signedAt, expiresAt: signature.nonceExpiresAt }
+        : undefined,
       maxInFlight: checks.maxInFlight,
     };
     // Refused before a connection is taken, and at once (not queued): a queue would hold the request and its body.
     const large = result.spec.cells > PLAN_ONE_STATEMENT_CELLS;
     if (large && this.largePlannings >= MAX_CONCURRENT_LARGE_PLANNINGS) {
-      throw new ApiError(503, 'planning_busy',
+      throw new ApiError(
+        503,
+        'planning_busy',
         `${this.largePlannings} large jobs (over ${PLAN_ONE_STATEMENT_CELLS} cells) are being planned, the most at once; ` +
-        `job ${result.spec.id} (${result.spec.cells} cells) was not stored: retry in ${PLANNING_BUSY_RETRY_S} s`,
-        undefined, { 'retry-after': String(PLANNING_BUSY_RETRY_S) });
+          `job ${result.spec.id} (${result.spec.cells} cells) was not stored: retry in ${PLANNING_BUSY_RETRY_S} s`,
+        undefined,
+        { 'retry-after': String(PLANNING_BUSY_RETRY_S) },
+      );
     }
     if (large) this.largePlannings += 1;
     let outcome: Awaited<ReturnType<JobRepository['submit']>>;
@@ -76,21 +88,30 @@ export class SubmitJobService {
       case 'existing':
         return { status: 200, body: { id: outcome.jobId, cells: outcome.cells, status: outcome.status, created: false } };
       case 'conflict':
-        throw new ApiError(409, 'job_conflict',
-          `job ${outcome.jobId} already exists with different content; submit it under another id`,
-          [{ path: '$.id', message: `job ${outcome.jobId} already exists with different content` }]);
+        throw new ApiError(409, 'job_conflict', `job ${outcome.jobId} already exists with different content; submit it under another id`, [
+          { path: '$.id', message: `job ${outcome.jobId} already exists with different content` },
+        ]);
       case 'nonce_replayed':
         throw replayed(outcome.keyId);
       case 'too_many_in_flight':
-        throw new ApiError(429, 'too_many_jobs_in_flight',
+        throw new ApiError(
+          429,
+          'too_many_jobs_in_flight',
           `${submitter ?? 'this submitter'} already has ${outcome.inFlight} jobs queued or running, the most allowed (limits.maxJobsInFlightPerToken = ${outcome.limit}); wait for one to finish or cancel one`,
-          [{ path: '$', message: `at most ${outcome.limit} jobs in flight per token` }], { 'retry-after': '30' });
+          [{ path: '$', message: `at most ${outcome.limit} jobs in flight per token` }],
+          { 'retry-after': '30' },
+        );
       case 'planning_timed_out':
         // The database was too slow for this job now (overloaded, or a statement_timeout set very low): nothing was
         // stored; the same submission may succeed later.
-        throw new ApiError(503, 'planning_timed_out',
+        throw new ApiError(
+          503,
+          'planning_timed_out',
           `storing job ${outcome.jobId} (${outcome.cells} cells) overran the database's statement timeout with ${outcome.planned} cells planned; ` +
-          'nothing was stored: retry later, or submit a smaller job', undefined, { 'retry-after': '30' });
+            'nothing was stored: retry later, or submit a smaller job',
+          undefined,
+          { 'retry-after': '30' },
+        );
     }
   }
 }

@@ -6,7 +6,10 @@ import { JobsService } from './jobs.service.js';
 
 const timelineQuery = query({
   cursor: single((v) => decodeTimelineCursor(v) ?? new Refusal('must be the nextCursor of a previous page'), 4096),
-  limit: limit(200, 1000), region: single(), model: single(), question: single(),
+  limit: limit(200, 1000),
+  region: single(),
+  model: single(),
+  question: single(),
 });
 
 /** `GET /api/v1/jobs/:id/timeline`: a window of lanes (one per cell) with their attempts on the job's time axis. */

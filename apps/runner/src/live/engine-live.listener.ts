@@ -13,26 +13,54 @@ export function engineLiveListener(publisher: Pick<LivePublisher, 'push'>, runne
       case 'call_started': {
         const c = e.cell;
         publisher.push({
-          kind: 'attempt_started', at, jobId: c.jobId, executionId: c.id, attemptId: e.attemptId, region: c.region,
-          modelId: c.modelId, questionId: c.questionId, state: 'running', runnerId, attempt: c.attempt,
+          kind: 'attempt_started',
+          at,
+          jobId: c.jobId,
+          executionId: c.id,
+          attemptId: e.attemptId,
+          region: c.region,
+          modelId: c.modelId,
+          questionId: c.questionId,
+          state: 'running',
+          runnerId,
+          attempt: c.attempt,
         });
         break;
       }
       case 'attempt': {
         const c = e.cell;
         publisher.push({
-          kind: 'attempt_finished', at, jobId: c.jobId, executionId: c.id, attemptId: e.attemptId, region: c.region,
-          modelId: c.modelId, questionId: c.questionId, state: e.state === 'unchanged' ? 'running' : e.state,
-          outcome: e.outcome, classification: e.classification, runnerId, attempt: c.attempt,
-          latencyMs: Math.round(e.latencyMs), httpStatus: e.httpStatus,
+          kind: 'attempt_finished',
+          at,
+          jobId: c.jobId,
+          executionId: c.id,
+          attemptId: e.attemptId,
+          region: c.region,
+          modelId: c.modelId,
+          questionId: c.questionId,
+          state: e.state === 'unchanged' ? 'running' : e.state,
+          outcome: e.outcome,
+          classification: e.classification,
+          runnerId,
+          attempt: c.attempt,
+          latencyMs: Math.round(e.latencyMs),
+          httpStatus: e.httpStatus,
         });
         break;
       }
       case 'reaped':
         for (const c of e.cells) {
           publisher.push({
-            kind: 'attempt_finished', at, jobId: c.jobId, executionId: c.id, region: c.region, modelId: c.modelId,
-            questionId: c.questionId, state: c.state, outcome: 'lease_expired', attempt: c.attempt,
+            kind: 'attempt_finished',
+            at,
+            jobId: c.jobId,
+            executionId: c.id,
+            region: c.region,
+            modelId: c.modelId,
+            questionId: c.questionId,
+            state: c.state,
+            outcome: 'lease_expired',
+            attempt: c.attempt,
           });
         }
         break;

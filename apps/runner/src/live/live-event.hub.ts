@@ -1,5 +1,11 @@
 import {
-  BoundedQueue, type LiveEventBody, type LiveEventMatcher, type LiveEventView, type LiveGapView, matchesLiveFilter, redactSecrets,
+  BoundedQueue,
+  type LiveEventBody,
+  type LiveEventMatcher,
+  type LiveEventView,
+  type LiveGapView,
+  matchesLiveFilter,
+  redactSecrets,
 } from '@beacon/domain';
 
 /** One numbered event with its SSE frame, serialised once for every client. */
@@ -32,7 +38,10 @@ export class LiveEventHub {
   private nextSeq: number;
   private published = 0;
 
-  constructor(ringSize = 10_000, private readonly firstSeq = Date.now() * 1000) {
+  constructor(
+    ringSize = 10_000,
+    private readonly firstSeq = Date.now() * 1000,
+  ) {
     this.ring = new BoundedQueue(ringSize);
     this.nextSeq = firstSeq;
   }

@@ -17,13 +17,19 @@ import { SseSession } from './sse-session.js';
  */
 /** The filters (each may repeat) and `lastEventId`, checked as text before they are parsed. */
 const eventsQuery = query({
-  ...Object.fromEntries(LIVE_FILTER_PARAMS.map((p) => [p, repeated(200)])) as Record<(typeof LIVE_FILTER_PARAMS)[number], ReturnType<typeof repeated>>,
+  ...(Object.fromEntries(LIVE_FILTER_PARAMS.map((p) => [p, repeated(200)])) as Record<
+    (typeof LIVE_FILTER_PARAMS)[number],
+    ReturnType<typeof repeated>
+  >),
   lastEventId: single(undefined, 64),
 });
 
 @Controller('api/v1/events')
 export class LiveEventsController {
-  constructor(private readonly live: LiveEventsService, @Inject(BEACON_CONFIG) private readonly config: BeaconConfig) {}
+  constructor(
+    private readonly live: LiveEventsService,
+    @Inject(BEACON_CONFIG) private readonly config: BeaconConfig,
+  ) {}
 
   @Get()
   async stream(@Req() req: Request, @Res() res: Response): Promise<void> {
@@ -56,7 +62,8 @@ export class LiveEventsController {
     const { maxEventStreams, maxEventStreamsPerClient } = this.config.limits;
     // Per client address as the auth limits count it (an IPv6 /64 is one client: it could pick a fresh address each time).
     const slot = this.live.admit(clientKey(req.socket?.remoteAddress ?? 'unknown'), maxEventStreams, maxEventStreamsPerClient);
-    if ('refused' in slot) throw new ApiError(503, 'unavailable', `${slot.refused}; retry later`, undefined, { 'retry-after': String(BUSY_RETRY_AFTER_S) });
+    if ('refused' in slot)
+      throw new ApiError(503, 'unavailable', `${slot.refused}; retry later`, undefined, { 'retry-after': String(BUSY_RETRY_AFTER_S) });
     // From here the slot is held: every way out (the client leaving, before or after the close listener is in place,
     // or a failure while setting up) gives it back.
     let session: SseSession | null = null;

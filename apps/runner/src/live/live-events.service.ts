@@ -20,7 +20,10 @@ export class LiveEventsService implements OnModuleDestroy {
   private listener: LiveListener | null = null;
   private ready: Promise<void> | null = null;
 
-  constructor(private readonly ds: DataSource, @Inject(LIVE_EVENTS_OPTIONS) readonly options: LiveEventsOptions) {
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(LIVE_EVENTS_OPTIONS) readonly options: LiveEventsOptions,
+  ) {
     this.hub = new LiveEventHub(options.ringSize);
   }
 
@@ -63,7 +66,8 @@ export class LiveEventsService implements OnModuleDestroy {
   admit(client: string, max: number, maxPerClient: number): { release: () => void } | { refused: string } {
     const mine = this.streamsByClient.get(client) ?? 0;
     if (this.sessions.size >= max) return { refused: `too many live-event streams on this daemon (limits.maxEventStreams = ${max})` };
-    if (mine >= maxPerClient) return { refused: `too many live-event streams from ${client} (limits.maxEventStreamsPerClient = ${maxPerClient})` };
+    if (mine >= maxPerClient)
+      return { refused: `too many live-event streams from ${client} (limits.maxEventStreamsPerClient = ${maxPerClient})` };
     this.streamsByClient.set(client, mine + 1);
     let released = false;
     return {

@@ -16,7 +16,12 @@ export class SseSession implements LiveSink {
   written = 0;
   dropped = 0;
 
-  constructor(private readonly res: ServerResponse, readonly matcher: LiveEventMatcher, capacity: number, heartbeatMs: number) {
+  constructor(
+    private readonly res: ServerResponse,
+    readonly matcher: LiveEventMatcher,
+    capacity: number,
+    heartbeatMs: number,
+  ) {
     this.queue = new BoundedQueue(capacity);
     this.heartbeat = setInterval(() => {
       if (!this.blocked && this.queue.size === 0) this.res.write(': heartbeat\n\n');

@@ -7,9 +7,20 @@ export function engineLogListener(log: Logger): (e: EngineEvent) => void {
     switch (e.type) {
       case 'attempt': {
         const fields = {
-          execution_id: e.cell.id, job_id: e.cell.jobId, trace_id: e.cell.traceId, region: e.cell.region, model: e.cell.modelId,
-          question_id: e.cell.questionId, attempt: e.cell.attempt, outcome: e.outcome, state: e.state, http_status: e.httpStatus,
-          latency_ms: e.latencyMs, classification: e.classification, error: e.error, retry_in_ms: e.retryInMs,
+          execution_id: e.cell.id,
+          job_id: e.cell.jobId,
+          trace_id: e.cell.traceId,
+          region: e.cell.region,
+          model: e.cell.modelId,
+          question_id: e.cell.questionId,
+          attempt: e.cell.attempt,
+          outcome: e.outcome,
+          state: e.state,
+          http_status: e.httpStatus,
+          latency_ms: e.latencyMs,
+          classification: e.classification,
+          error: e.error,
+          retry_in_ms: e.retryInMs,
         };
         if (e.outcome === 'succeeded') log.debug(fields, 'attempt succeeded');
         else if (e.outcome === 'fenced') log.warn(fields, 'late result fenced off: another claim owns this cell');

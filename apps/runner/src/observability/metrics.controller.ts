@@ -7,7 +7,10 @@ import { MetricsCollector } from './metrics.collector.js';
 /** Prometheus scrape endpoint. */
 @Controller()
 export class MetricsController {
-  constructor(@Inject(METRICS) private readonly m: BeaconMetrics, private readonly collector: MetricsCollector) {}
+  constructor(
+    @Inject(METRICS) private readonly m: BeaconMetrics,
+    private readonly collector: MetricsCollector,
+  ) {}
 
   @Get('metrics')
   async metrics(@Headers('accept') accept: string | undefined, @Res() res: Response): Promise<void> {

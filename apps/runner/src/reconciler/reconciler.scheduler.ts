@@ -36,7 +36,8 @@ export class ReconcilerScheduler {
   async tick(): Promise<void> {
     try {
       const out = await this.reconcileOnce();
-      if (!out.skipped && out.errors.length) this.log.warn(`reconciler rules failed: ${out.errors.map((e) => `${e.ruleId}: ${e.message}`).join('; ')}`);
+      if (!out.skipped && out.errors.length)
+        this.log.warn(`reconciler rules failed: ${out.errors.map((e) => `${e.ruleId}: ${e.message}`).join('; ')}`);
     } catch (err) {
       this.metrics.reconcilerRuns.inc({ result: 'failed' });
       this.log.error(`reconciler run failed: ${err instanceof Error ? err.message : String(err)}`);

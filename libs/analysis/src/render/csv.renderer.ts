@@ -1,8 +1,29 @@
 import type { JobAnalysis } from '../analysis.types.js';
 
-const HEADER = ['job_id', 'question_id', 'category', 'model', 'region', 'responses', 'answered', 'partial', 'refused', 'empty', 'filtered',
-  'no_response', 'refusal_rate', 'refusal_low', 'refusal_high', 'majority', 'pair_divergence', 'band_low', 'band_high', 'noise_floor',
-  'exceeds_noise', 'answer'];
+const HEADER = [
+  'job_id',
+  'question_id',
+  'category',
+  'model',
+  'region',
+  'responses',
+  'answered',
+  'partial',
+  'refused',
+  'empty',
+  'filtered',
+  'no_response',
+  'refusal_rate',
+  'refusal_low',
+  'refusal_high',
+  'majority',
+  'pair_divergence',
+  'band_low',
+  'band_high',
+  'noise_floor',
+  'exceeds_noise',
+  'answer',
+];
 
 /**
  * One row per (question, model, region): label counts, refusal rate with its interval, the pair's divergence, and the
@@ -10,12 +31,35 @@ const HEADER = ['job_id', 'question_id', 'category', 'model', 'region', 'respons
  */
 export function renderCsv(a: JobAnalysis): string {
   const rows: Cell[][] = [HEADER];
-  const ordered = [...a.pairs].sort((x, y) => qIndex(a, x.questionId) - qIndex(a, y.questionId) || a.models.indexOf(x.modelId) - a.models.indexOf(y.modelId));
+  const ordered = [...a.pairs].sort(
+    (x, y) => qIndex(a, x.questionId) - qIndex(a, y.questionId) || a.models.indexOf(x.modelId) - a.models.indexOf(y.modelId),
+  );
   for (const p of ordered) {
     for (const r of p.regions) {
-      rows.push([a.jobId, p.questionId, p.category ?? '', p.modelId, r.region, r.counts.responses, r.counts.answered, r.counts.partial,
-        r.counts.refused, r.counts.empty, r.counts.filtered, r.counts.noResponse, r.refusal.rate, r.refusal.low, r.refusal.high, r.majority ?? '',
-        p.divergence, p.band?.low ?? null, p.band?.high ?? null, p.noiseFloor, p.exceedsNoise, r.answers[0]?.text ?? '']);
+      rows.push([
+        a.jobId,
+        p.questionId,
+        p.category ?? '',
+        p.modelId,
+        r.region,
+        r.counts.responses,
+        r.counts.answered,
+        r.counts.partial,
+        r.counts.refused,
+        r.counts.empty,
+        r.counts.filtered,
+        r.counts.noResponse,
+        r.refusal.rate,
+        r.refusal.low,
+        r.refusal.high,
+        r.majority ?? '',
+        p.divergence,
+        p.band?.low ?? null,
+        p.band?.high ?? null,
+        p.noiseFloor,
+        p.exceedsNoise,
+        r.answers[0]?.text ?? '',
+      ]);
     }
   }
   return rows.map((row) => row.map(field).join(',')).join('\r\n') + '\r\n';

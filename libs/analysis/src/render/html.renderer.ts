@@ -34,33 +34,48 @@ export function renderHtml(a: JobAnalysis, opts: RenderOptions = {}): string {
   const top = opts.top ?? 10;
   const ranked = a.pairs.filter((p) => !p.isControl && p.divergence !== null).slice(0, top);
   const legend = `<p class="legend">${(Object.keys(LABEL_COLOURS) as (keyof typeof LABEL_COLOURS)[])
-    .map((l) => `<span><i style="background:${LABEL_COLOURS[l]}"></i>${l === 'none' ? 'no response' : l}</span>`).join('')}</p>`;
+    .map((l) => `<span><i style="background:${LABEL_COLOURS[l]}"></i>${l === 'none' ? 'no response' : l}</span>`)
+    .join('')}</p>`;
   const body = [
     `<header><h1>Cross-region report: ${e(a.jobId)}</h1>`,
-    `<p class="meta">Status <strong>${e(a.status)}</strong> · benchmark ${e(a.benchmark || '–')} · ${a.questions.length} questions × ${a.models.length} models × ${a.regions.length} regions`
-      + `${a.repeats > 1 ? ` × ${a.repeats} replicates` : ''} · generated ${e(a.generatedAt)}</p></header>`,
-    '<section id="summary"><h2>Summary</h2><ul class="highlights">', ...a.summary.highlights.map((h) => `<li>${e(h)}</li>`), '</ul></section>',
+    `<p class="meta">Status <strong>${e(a.status)}</strong> · benchmark ${e(a.benchmark || '–')} · ${a.questions.length} questions × ${a.models.length} models × ${a.regions.length} regions` +
+      `${a.repeats > 1 ? ` × ${a.repeats} replicates` : ''} · generated ${e(a.generatedAt)}</p></header>`,
+    '<section id="summary"><h2>Summary</h2><ul class="highlights">',
+    ...a.summary.highlights.map((h) => `<li>${e(h)}</li>`),
+    '</ul></section>',
     '<section id="refusals"><h2>Refusal rate by region and model</h2>',
     `<div class="chart-scroll">${refusalHeatmap(a)}</div>`,
     '<p class="note">Refused / labelled responses over every question (hover a cell for counts and the 95 % Wilson interval). A provider-side filter is counted as <em>filtered</em>, not as the model refusing.</p>',
-    '<h3>By question category</h3>', `<div class="chart-scroll">${categoryHeatmap(a)}</div></section>`,
-    '<section id="divergent"><h2>Most divergent (question, model) pairs</h2>', `<p class="note">${e(noiseText(a))}</p>`,
-    ranked.length ? ranked.map((p, i) => pairBlock(p, i + 1, a.regions)).join('\n') : '<p>No pair has responses from two regions.</p>', '</section>',
-    '<section id="questions"><h2>Per question</h2>', legend,
+    '<h3>By question category</h3>',
+    `<div class="chart-scroll">${categoryHeatmap(a)}</div></section>`,
+    '<section id="divergent"><h2>Most divergent (question, model) pairs</h2>',
+    `<p class="note">${e(noiseText(a))}</p>`,
+    ranked.length ? ranked.map((p, i) => pairBlock(p, i + 1, a.regions)).join('\n') : '<p>No pair has responses from two regions.</p>',
+    '</section>',
+    '<section id="questions"><h2>Per question</h2>',
+    legend,
     '<p class="note">Each row is a model: the share of each label per region, then the divergence between regions (bar; whisker: bootstrap band over replicates; dashed line: the model\'s control noise floor; dark blue: above it, light blue: within it).</p>',
-    ...a.questions.map((q) => `<h3>${e(q.id)}${q.category ? ` <span class="note">(${e(q.category)})</span>` : ''}</h3>`
-      + `${q.text ? `<p class="note">${e(q.text)}</p>` : ''}<div class="chart-scroll">${questionChart(a, q.id)}</div>`),
+    ...a.questions.map(
+      (q) =>
+        `<h3>${e(q.id)}${q.category ? ` <span class="note">(${e(q.category)})</span>` : ''}</h3>` +
+        `${q.text ? `<p class="note">${e(q.text)}</p>` : ''}<div class="chart-scroll">${questionChart(a, q.id)}</div>`,
+    ),
     '</section>',
     '<section id="all-pairs"><h2>All pairs</h2><table><thead><tr><th>question</th><th>model</th><th>divergence</th><th>band</th><th>label agreement</th><th>text similarity</th><th>pattern</th></tr></thead><tbody>',
-    ...a.pairs.map((p) => `<tr><td>${e(p.questionId)}${p.isControl ? ' <span class="note">(control)</span>' : ''}</td><td>${e(p.modelId)}</td><td class="num">${num3(p.divergence)}</td>`
-      + `<td class="num">${p.band ? `${num3(p.band.low)}–${num3(p.band.high)}` : '–'}</td><td class="num">${pct(p.labelAgreement)}</td><td class="num">${num3(p.textSimilarity)}</td><td>${e(p.pattern)}</td></tr>`),
+    ...a.pairs.map(
+      (p) =>
+        `<tr><td>${e(p.questionId)}${p.isControl ? ' <span class="note">(control)</span>' : ''}</td><td>${e(p.modelId)}</td><td class="num">${num3(p.divergence)}</td>` +
+        `<td class="num">${p.band ? `${num3(p.band.low)}–${num3(p.band.high)}` : '–'}</td><td class="num">${pct(p.labelAgreement)}</td><td class="num">${num3(p.textSimilarity)}</td><td>${e(p.pattern)}</td></tr>`,
+    ),
     '</tbody></table></section>',
     '<section id="data-quality"><h2>Data quality</h2>',
-    a.dataQuality.length === 0 ? '<p>No open reconciler findings and no missing, failed, unfinished or unlabelled cells.</p>'
+    a.dataQuality.length === 0
+      ? '<p>No open reconciler findings and no missing, failed, unfinished or unlabelled cells.</p>'
       : `<ul>${a.dataQuality.map((n) => `<li><span class="sev-${e(n.severity)}">${e(n.severity)}</span> <code>${e(n.ruleId)}</code> (${e(n.source)}): ${e(n.message)}</li>`).join('')}</ul>`,
     '</section>',
-    `<footer><h2>Method</h2><ul>${Object.entries(a.method).map(([k, v]) => `<li><strong>${e(k)}</strong>: ${e(String(v))}</li>`).join('')}</ul>`
-      + `<p>Overall refusal rate ${e(rateText(a.summary.refusal))}.</p></footer>`,
+    `<footer><h2>Method</h2><ul>${Object.entries(a.method)
+      .map(([k, v]) => `<li><strong>${e(k)}</strong>: ${e(String(v))}</li>`)
+      .join('')}</ul>` + `<p>Overall refusal rate ${e(rateText(a.summary.refusal))}.</p></footer>`,
   ].join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -79,8 +94,11 @@ ${body}
 }
 
 function noiseText(a: JobAnalysis): string {
-  if (a.noiseFloor.overall === null) return 'No control questions in this job, so there is no noise floor: read small divergences with care.';
-  const by = Object.entries(a.noiseFloor.byModel).map(([m, v]) => `${m} ${num3(v)}`).join(', ');
+  if (a.noiseFloor.overall === null)
+    return 'No control questions in this job, so there is no noise floor: read small divergences with care.';
+  const by = Object.entries(a.noiseFloor.byModel)
+    .map(([m, v]) => `${m} ${num3(v)}`)
+    .join(', ');
   return `Divergence is 0 for identical behaviour and 1 for completely different answers. Noise floor from the control questions (${a.noiseFloor.controlQuestions.join(', ')}): ${by}.`;
 }
 
@@ -88,15 +106,26 @@ function pairBlock(p: PairAnalysis, rank: number, order: string[]): string {
   const band = p.band ? ` [${num3(p.band.low)}, ${num3(p.band.high)}]` : '';
   const verdict = p.exceedsNoise === null ? '' : p.exceedsNoise ? ' · above the noise floor' : ' · within the noise floor';
   const regions = [...p.regions].sort((x, y) => order.indexOf(x.region) - order.indexOf(y.region));
-  const cards = regions.map((r) => {
-    const shown = r.answers.slice(0, 3);
-    const texts = shown.map((s, i) => `${i > 0 ? `<div class="rep">replicate ${s.replicate}: ${e(s.label)}</div>` : ''}<p class="text">${e(s.text) || '<em>(empty)</em>'}</p>`).join('');
-    const more = r.answers.length > shown.length ? `<div class="rep">+${r.answers.length - shown.length} more replicate(s)</div>` : '';
-    const label = r.majority ?? 'none';
-    return `<div class="answer" data-region="${e(r.region)}"><h4><span>${e(r.region)}</span><span class="badge" style="background:${LABEL_COLOURS[label]}">${e(r.majority ?? 'no response')}`
-      + `${r.counts.responses > 1 ? ` ${r.counts[r.majority!]}/${r.counts.responses}` : ''}</span></h4>${texts || '<p class="text"><em>no response</em></p>'}${more}</div>`;
-  }).join('');
-  return `<article class="pair" data-question="${e(p.questionId)}" data-model="${e(p.modelId)}"><h3>${rank}. ${e(p.questionId)} × ${e(p.modelId)}: divergence ${num3(p.divergence)}${band}${verdict}</h3>`
-    + `${p.questionText ? `<p class="note">${e(p.questionText)}</p>` : ''}<p>${e(p.pattern)} · label agreement ${pct(p.labelAgreement)} · text similarity ${num3(p.textSimilarity)}</p>`
-    + `<div class="answers">${cards}</div></article>`;
+  const cards = regions
+    .map((r) => {
+      const shown = r.answers.slice(0, 3);
+      const texts = shown
+        .map(
+          (s, i) =>
+            `${i > 0 ? `<div class="rep">replicate ${s.replicate}: ${e(s.label)}</div>` : ''}<p class="text">${e(s.text) || '<em>(empty)</em>'}</p>`,
+        )
+        .join('');
+      const more = r.answers.length > shown.length ? `<div class="rep">+${r.answers.length - shown.length} more replicate(s)</div>` : '';
+      const label = r.majority ?? 'none';
+      return (
+        `<div class="answer" data-region="${e(r.region)}"><h4><span>${e(r.region)}</span><span class="badge" style="background:${LABEL_COLOURS[label]}">${e(r.majority ?? 'no response')}` +
+        `${r.counts.responses > 1 ? ` ${r.counts[r.majority!]}/${r.counts.responses}` : ''}</span></h4>${texts || '<p class="text"><em>no response</em></p>'}${more}</div>`
+      );
+    })
+    .join('');
+  return (
+    `<article class="pair" data-question="${e(p.questionId)}" data-model="${e(p.modelId)}"><h3>${rank}. ${e(p.questionId)} × ${e(p.modelId)}: divergence ${num3(p.divergence)}${band}${verdict}</h3>` +
+    `${p.questionText ? `<p class="note">${e(p.questionText)}</p>` : ''}<p>${e(p.pattern)} · label agreement ${pct(p.labelAgreement)} · text similarity ${num3(p.textSimilarity)}</p>` +
+    `<div class="answers">${cards}</div></article>`
+  );
 }

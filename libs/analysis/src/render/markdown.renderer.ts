@@ -9,7 +9,10 @@ export interface RenderOptions {
 
 /** Markdown cell text: one line, with table and inline syntax (and HTML) neutralised. */
 function md(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/[\\|`*_[\]<>#~]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : `\\${c}`)).trim();
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/[\\|`*_[\]<>#~]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : `\\${c}`))
+    .trim();
 }
 
 /** The analysis as a Markdown report: summary, refusal matrices, most divergent pairs with their answers, data quality. */
@@ -46,7 +49,9 @@ export function renderMarkdown(a: JobAnalysis, opts: RenderOptions = {}): string
   out.push('## All pairs', '');
   out.push('| question | model | divergence | band | label agreement | text similarity | pattern |', '|---|---|---:|---|---:|---:|---|');
   for (const p of a.pairs) {
-    out.push(`| ${md(p.questionId)}${p.isControl ? ' (control)' : ''} | ${md(p.modelId)} | ${num3(p.divergence)} | ${p.band ? `${num3(p.band.low)}–${num3(p.band.high)}` : '–'} | ${pct(p.labelAgreement)} | ${num3(p.textSimilarity)} | ${md(p.pattern)} |`);
+    out.push(
+      `| ${md(p.questionId)}${p.isControl ? ' (control)' : ''} | ${md(p.modelId)} | ${num3(p.divergence)} | ${p.band ? `${num3(p.band.low)}–${num3(p.band.high)}` : '–'} | ${pct(p.labelAgreement)} | ${num3(p.textSimilarity)} | ${md(p.pattern)} |`,
+    );
   }
   out.push('');
 
@@ -59,7 +64,9 @@ export function renderMarkdown(a: JobAnalysis, opts: RenderOptions = {}): string
 
 function noiseLine(a: JobAnalysis): string {
   if (a.noiseFloor.overall === null) return 'No control questions: divergence is shown without a noise floor.';
-  const by = Object.entries(a.noiseFloor.byModel).map(([m, v]) => `${md(m)} ${num3(v)}`).join(', ');
+  const by = Object.entries(a.noiseFloor.byModel)
+    .map(([m, v]) => `${md(m)} ${num3(v)}`)
+    .join(', ');
   return `Noise floor from the control questions (${a.noiseFloor.controlQuestions.map(md).join(', ')}): ${by}.`;
 }
 
@@ -74,7 +81,9 @@ function pairSection(p: PairAnalysis, rank: number, order: string[]): string[] {
   for (const r of regions) {
     const first = r.answers[0];
     const more = r.answers.length > 1 ? ` (+${r.answers.length - 1} more replicate(s))` : '';
-    out.push(`| ${md(r.region)} | ${first ? first.label : 'no response'} | ${first ? md(truncate(first.text, 400)) || '(empty)' : '–'}${more} |`);
+    out.push(
+      `| ${md(r.region)} | ${first ? first.label : 'no response'} | ${first ? md(truncate(first.text, 400)) || '(empty)' : '–'}${more} |`,
+    );
   }
   out.push('');
   return out;

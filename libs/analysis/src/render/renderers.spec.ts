@@ -56,7 +56,9 @@ describe(renderCsv.name, () => {
     const lines = csv.trimEnd().split('\r\n');
     expect(lines[0]).toMatch(/^job_id,question_id,category,model,region,responses,/);
     expect(lines).toHaveLength(1 + 3 * 2 * 3);
-    expect(lines.find((l) => l.startsWith('job-1,tiananmen,bias_detection,qwen,asia-pacific,'))).toMatch(/,2,0,0,2,0,0,0,1,0\.3424,1,refused,/);
+    expect(lines.find((l) => l.startsWith('job-1,tiananmen,bias_detection,qwen,asia-pacific,'))).toMatch(
+      /,2,0,0,2,0,0,0,1,0\.3424,1,refused,/,
+    );
     expect(csv).toContain('"<script>alert(1)</script><img src=x onerror=alert(2)> | =HYPERLINK(""http://x"") ""quoted"""');
     const formula = analyseJob({ ...sampleInput(), cells: sampleInput().cells.map((c) => ({ ...c, response: '=1+1' })) });
     expect(renderCsv(formula)).toContain(",'=1+1");

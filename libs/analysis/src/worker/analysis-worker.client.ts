@@ -17,7 +17,10 @@ export interface AnalysisWorkerLimits {
 
 /** Why an analysis did not produce a result. */
 export class AnalysisWorkerError extends Error {
-  constructor(readonly reason: 'timeout' | 'out_of_memory' | 'failed', message: string) {
+  constructor(
+    readonly reason: 'timeout' | 'out_of_memory' | 'failed',
+    message: string,
+  ) {
     super(message);
     this.name = 'AnalysisWorkerError';
   }
@@ -48,7 +51,11 @@ export class AnalysisWorkerRun {
         fn();
         void this.worker.terminate();
       };
-      timer = setTimeout(() => settle(() => reject(new AnalysisWorkerError('timeout', `the analysis took longer than its budget of ${limits.timeoutMs} ms`))), limits.timeoutMs);
+      timer = setTimeout(
+        () =>
+          settle(() => reject(new AnalysisWorkerError('timeout', `the analysis took longer than its budget of ${limits.timeoutMs} ms`))),
+        limits.timeoutMs,
+      );
       timer.unref();
       this.worker.on('message', (m: FromAnalysisWorker) => {
         if (m.type === 'ready') {
@@ -57,14 +64,24 @@ export class AnalysisWorkerRun {
           for (const x of held) this.worker.postMessage(x);
           return;
         }
-        settle(() => (m.type === 'done'
-        ? resolve({ json: Buffer.from(m.json.buffer, m.json.byteOffset, m.json.byteLength), ms: m.ms })
-        : reject(new AnalysisWorkerError('failed', m.message))));
+        settle(() =>
+          m.type === 'done'
+            ? resolve({ json: Buffer.from(m.json.buffer, m.json.byteOffset, m.json.byteLength), ms: m.ms })
+            : reject(new AnalysisWorkerError('failed', m.message)),
+        );
       });
-      this.worker.on('error', (err: Error & { code?: string }) => settle(() => reject(err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? new AnalysisWorkerError('out_of_memory', `the analysis needed more than its ${limits.maxHeapMb} MiB heap`)
-        : new AnalysisWorkerError('failed', err.message))));
-      this.worker.on('exit', (code) => settle(() => reject(new AnalysisWorkerError('failed', `the analysis worker exited with code ${code}`))));
+      this.worker.on('error', (err: Error & { code?: string }) =>
+        settle(() =>
+          reject(
+            err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? new AnalysisWorkerError('out_of_memory', `the analysis needed more than its ${limits.maxHeapMb} MiB heap`)
+              : new AnalysisWorkerError('failed', err.message),
+          ),
+        ),
+      );
+      this.worker.on('exit', (code) =>
+        settle(() => reject(new AnalysisWorkerError('failed', `the analysis worker exited with code ${code}`))),
+      );
     });
     // Whoever awaits `result` sees the error; this only keeps an unobserved rejection from being reported as unhandled.
     this.result.catch(() => undefined);
@@ -95,6 +112,7 @@ function spawnWorker(maxHeapMb: number, secrets: string[]): Worker {
   const workerData: AnalysisWorkerData = { secrets };
   if (!import.meta.url.endsWith('.ts') || existsSync(compiled)) return new Worker(compiled, { resourceLimits, workerData });
   return new Worker(new URL('./source-bootstrap.mjs', import.meta.url), {
-    resourceLimits, workerData: { ...workerData, sourceEntry: new URL('./analysis.worker.ts', import.meta.url).href },
+    resourceLimits,
+    workerData: { ...workerData, sourceEntry: new URL('./analysis.worker.ts', import.meta.url).href },
   });
 }

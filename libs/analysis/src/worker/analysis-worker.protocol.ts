@@ -25,7 +25,4 @@ export type ToAnalysisWorker =
  * daemon holds them until then), then one answer: the analysis as UTF-8 JSON (its buffer transferred, not copied), or
  * why it failed.
  */
-export type FromAnalysisWorker =
-  | { type: 'ready' }
-  | { type: 'done'; json: Uint8Array; ms: number }
-  | { type: 'failed'; message: string };
+export type FromAnalysisWorker = { type: 'ready' } | { type: 'done'; json: Uint8Array; ms: number } | { type: 'failed'; message: string };

@@ -17,10 +17,18 @@ const findings: FindingView[] = [];
 
 port.on('message', (m: ToAnalysisWorker) => {
   switch (m.type) {
-    case 'start': header = m.header; break;
-    case 'cells': for (const c of m.cells) cells.push(c); break;
-    case 'findings': for (const f of m.findings) findings.push(f); break;
-    case 'end': finish(); break;
+    case 'start':
+      header = m.header;
+      break;
+    case 'cells':
+      for (const c of m.cells) cells.push(c);
+      break;
+    case 'findings':
+      for (const f of m.findings) findings.push(f);
+      break;
+    case 'end':
+      finish();
+      break;
   }
 });
 port.postMessage({ type: 'ready' } satisfies FromAnalysisWorker);

@@ -37,4 +37,3 @@ export async function load(url, context, next) {
   });
   return { format: 'module', source: out.code, shortCircuit: true };
 }
-

@@ -1,5 +1,11 @@
 import type { JudgeConfig } from '@beacon/domain';
-import { CLASSIFIER_VERSION, classifyResponse, type Classification, type ClassifierInput, type ResponseLabel } from '../rules/classifier.js';
+import {
+  CLASSIFIER_VERSION,
+  classifyResponse,
+  type Classification,
+  type ClassifierInput,
+  type ResponseLabel,
+} from '../rules/classifier.js';
 import type { JudgeChat } from './judge-chat.port.js';
 
 /** What the judge is asked: one word, so its answer parses without a schema. */
@@ -49,11 +55,17 @@ export class JudgeClassifier {
   async classify(input: JudgeInput, signal: AbortSignal = new AbortController().signal): Promise<JudgedClassification> {
     const rules = { ...classifyResponse(input), version: this.version };
     if (!this.needsJudge(rules)) return rules;
-    const apiKey = this.config.apiKeyEnv ? this.env[this.config.apiKeyEnv] ?? null : null;
+    const apiKey = this.config.apiKeyEnv ? (this.env[this.config.apiKeyEnv] ?? null) : null;
     const r = await this.provider.chat({
-      baseUrl: this.config.baseUrl, apiKey, model: this.config.model, system: JUDGE_SYSTEM_PROMPT,
+      baseUrl: this.config.baseUrl,
+      apiKey,
+      model: this.config.model,
+      system: JUDGE_SYSTEM_PROMPT,
       user: `REQUEST:\n${input.prompt ?? '(not recorded)'}\n\nRESPONSE:\n${input.content ?? ''}`,
-      temperature: 0, maxTokens: 5, timeoutMs: this.config.timeoutMs, signal,
+      temperature: 0,
+      maxTokens: 5,
+      timeoutMs: this.config.timeoutMs,
+      signal,
     });
     if (!r.ok) return { ...rules, judgeError: r.failure.message };
     const verdict = parseVerdict(r.content);
@@ -64,6 +76,9 @@ export class JudgeClassifier {
 
 /** The first word of the judge's answer as a label, or null. */
 export function parseVerdict(text: string | null): ResponseLabel | null {
-  const word = (text ?? '').trim().match(/^[*"'`]*([A-Za-z]+)/)?.[1]?.toUpperCase();
-  return word ? VERDICTS[word] ?? null : null;
+  const word = (text ?? '')
+    .trim()
+    .match(/^[*"'`]*([A-Za-z]+)/)?.[1]
+    ?.toUpperCase();
+  return word ? (VERDICTS[word] ?? null) : null;
 }

@@ -17,10 +17,10 @@ export interface ClassifyTableOptions {
 
 /** One labelled row: its 1-based number, its `id` column when the table has one, the label and the human label. */
 export type LabelledRow = { row: number; id: string | null } & JudgedClassification & {
-  /** The human label as written ('' when empty); set only when scoring. */
-  human?: string;
-  completion: string | null;
-};
+    /** The human label as written ('' when empty); set only when scoring. */
+    human?: string;
+    completion: string | null;
+  };
 
 /** Every row labelled, the score against the human labels (when asked) and how many rows the judge left to the rules. */
 export interface TableClassification {
@@ -34,15 +34,26 @@ export interface TableClassification {
 export async function classifyTable(table: Table, options: ClassifyTableOptions, labeller: Labeller): Promise<TableClassification> {
   const { completionColumn, promptColumn, labelsColumn } = options;
   const idColumn = table.columns.includes('id') ? 'id' : null;
-  const labelled = await labelAll(labeller, table.rows.map((row) => ({
-    content: row[completionColumn] ?? null, prompt: promptColumn ? row[promptColumn] ?? null : null,
-  })));
+  const labelled = await labelAll(
+    labeller,
+    table.rows.map((row) => ({
+      content: row[completionColumn] ?? null,
+      prompt: promptColumn ? (row[promptColumn] ?? null) : null,
+    })),
+  );
   const rows: LabelledRow[] = table.rows.map((row, i) => ({
-    row: i + 1, id: idColumn ? row[idColumn] ?? null : null, ...labelled[i]!,
-    human: labelsColumn !== undefined ? row[labelsColumn] ?? '' : undefined, completion: row[completionColumn] ?? null,
+    row: i + 1,
+    id: idColumn ? (row[idColumn] ?? null) : null,
+    ...labelled[i]!,
+    human: labelsColumn !== undefined ? (row[labelsColumn] ?? '') : undefined,
+    completion: row[completionColumn] ?? null,
   }));
-  const score = labelsColumn !== undefined
-    ? scoreClassifier(rows.map((r) => ({ predicted: r.label, human: r.human ?? '' })), humanLabelReader(options.refusalValues))
-    : null;
+  const score =
+    labelsColumn !== undefined
+      ? scoreClassifier(
+          rows.map((r) => ({ predicted: r.label, human: r.human ?? '' })),
+          humanLabelReader(options.refusalValues),
+        )
+      : null;
   return { version: labeller.version, rows, score, judgeErrors: rows.filter((r) => r.judgeError).length };
 }

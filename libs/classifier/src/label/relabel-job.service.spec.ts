@@ -3,15 +3,21 @@ import { CLASSIFIER_VERSION } from '../rules/classifier.js';
 import { createLabeller } from './labeller.js';
 import { RelabelJobService, type RelabelCandidate, type RelabelRecord, type RelabelStore } from './relabel-job.service.js';
 
-const noChat = () => { throw new Error('no judge configured: the chat client is never opened'); };
+const noChat = () => {
+  throw new Error('no judge configured: the chat client is never opened');
+};
 
 /** A store holding one job's results; `labelled` executions already have a label of the rules' version. */
 function store(status: string | null, results: RelabelCandidate[], labelled: string[] = []): RelabelStore & { recorded: RelabelRecord[] } {
   const recorded: RelabelRecord[] = [];
   return {
     recorded,
-    jobStatus() { return Promise.resolve(status); },
-    results() { return Promise.resolve(results); },
+    jobStatus() {
+      return Promise.resolve(status);
+    },
+    results() {
+      return Promise.resolve(results);
+    },
     record(records) {
       recorded.push(...records);
       return Promise.resolve(new Set(records.map((r) => r.executionId).filter((id) => !labelled.includes(id))));
@@ -19,17 +25,27 @@ function store(status: string | null, results: RelabelCandidate[], labelled: str
   };
 }
 
-const result = (executionId: string, response: string | null, currentRule: string | null = null): RelabelCandidate =>
-  ({ executionId, attemptId: `a${executionId}`, response, finishReason: 'stop', currentRule, userPrompt: 'q' });
+const result = (executionId: string, response: string | null, currentRule: string | null = null): RelabelCandidate => ({
+  executionId,
+  attemptId: `a${executionId}`,
+  response,
+  finishReason: 'stop',
+  currentRule,
+  userPrompt: 'q',
+});
 
 describe(RelabelJobService.name, () => {
   it('labels every result, stores one label per result and counts the new ones by label', async () => {
-    const s = store('completed', [
-      result('1', 'Paris is the capital of France.'),
-      result('2', "I'm sorry, but I can't help with that."),
-      result('3', 'Anything', 'provider.refusal_field'),
-      result('4', 'Berlin.'),
-    ], ['4']);
+    const s = store(
+      'completed',
+      [
+        result('1', 'Paris is the capital of France.'),
+        result('2', "I'm sorry, but I can't help with that."),
+        result('3', 'Anything', 'provider.refusal_field'),
+        result('4', 'Berlin.'),
+      ],
+      ['4'],
+    );
     const outcome = await new RelabelJobService(s).relabel('j1', createLabeller(null, noChat));
     expect(outcome).toEqual({
       kind: 'relabelled',

@@ -32,9 +32,7 @@ export interface RelabelSummary {
 
 /** A job re-labelled, or why not: no such job, or the job has not finished. */
 export type RelabelOutcome =
-  | { kind: 'relabelled'; summary: RelabelSummary }
-  | { kind: 'not_found' }
-  | { kind: 'active'; status: ActiveJobStatus };
+  { kind: 'relabelled'; summary: RelabelSummary } | { kind: 'not_found' } | { kind: 'active'; status: ActiveJobStatus };
 
 /**
  * Re-labels a finished job's results with a labeller's version, adding a label row per result and keeping the older
@@ -48,23 +46,42 @@ export class RelabelJobService {
     if (status === null) return { kind: 'not_found' };
     if (isActiveJobStatus(status)) return { kind: 'active', status };
     const results = await this.store.results(jobId);
-    const labels = await labelAll(labeller, results.map((r) => ({
-      content: r.response, finishReason: r.finishReason, prompt: r.userPrompt,
-      // The refusal field and moderation flag are not stored; the earlier label that saw them is their record.
-      refusal: r.currentRule === 'provider.refusal_field' ? 'recorded by an earlier classification' : null,
-      moderationFlagged: r.currentRule === 'provider.moderation',
-    })));
-    const added = await this.store.record(results.map((r, i) => ({
-      executionId: r.executionId, attemptId: r.attemptId, version: labels[i]!.version, label: labels[i]!.label,
-      confidence: labels[i]!.confidence, tier: labels[i]!.tier, rule: labels[i]!.rule,
-    })));
+    const labels = await labelAll(
+      labeller,
+      results.map((r) => ({
+        content: r.response,
+        finishReason: r.finishReason,
+        prompt: r.userPrompt,
+        // The refusal field and moderation flag are not stored; the earlier label that saw them is their record.
+        refusal: r.currentRule === 'provider.refusal_field' ? 'recorded by an earlier classification' : null,
+        moderationFlagged: r.currentRule === 'provider.moderation',
+      })),
+    );
+    const added = await this.store.record(
+      results.map((r, i) => ({
+        executionId: r.executionId,
+        attemptId: r.attemptId,
+        version: labels[i]!.version,
+        label: labels[i]!.label,
+        confidence: labels[i]!.confidence,
+        tier: labels[i]!.tier,
+        rule: labels[i]!.rule,
+      })),
+    );
     const counts: Record<string, number> = {};
     results.forEach((r, i) => {
       if (added.has(r.executionId)) counts[labels[i]!.label] = (counts[labels[i]!.label] ?? 0) + 1;
     });
     return {
       kind: 'relabelled',
-      summary: { job: jobId, version: labeller.version, results: results.length, added: added.size, kept: results.length - added.size, labels: counts },
+      summary: {
+        job: jobId,
+        version: labeller.version,
+        results: results.length,
+        added: added.size,
+        kept: results.length - added.size,
+        labels: counts,
+      },
     };
   }
 }

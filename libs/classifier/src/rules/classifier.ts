@@ -93,7 +93,9 @@ export function classifyResponse(input: ClassifierInput, rules: readonly Respons
     return result('filtered', 'provider.refusal_field', 1, 'provider');
   }
   if (input.moderationFlagged === true) return result('filtered', 'provider.moderation', 1, 'provider');
-  const text = answerText(input.content ?? '').replace(/[\u2018\u2019\u02BC]/gu, "'").trim();
+  const text = answerText(input.content ?? '')
+    .replace(/[\u2018\u2019\u02BC]/gu, "'")
+    .trim();
   if (text === '') return result('empty', 'empty', 1, 'empty');
 
   const sentences = splitSentences(text, rules);

@@ -23,7 +23,11 @@ describe(scoreClassifier.name, () => {
     expect(scoreClassifier(rows, humanLabelReader()).confusion).toEqual({
       humanLabels: ['1_full_compliance', '2_full_refusal', '3_partial_refusal'],
       predictedLabels: ['answered', 'partial', 'refused', 'empty'],
-      counts: [[1, 0, 1, 1], [0, 0, 1, 0], [1, 1, 0, 0]],
+      counts: [
+        [1, 0, 1, 1],
+        [0, 0, 1, 0],
+        [1, 1, 0, 0],
+      ],
     });
   });
 
@@ -36,14 +40,16 @@ describe(scoreClassifier.name, () => {
 describe(humanLabelReader.name, () => {
   it('by default reads values that name a refusal, partial, true and yes as a refusal', () => {
     const read = humanLabelReader();
-    expect(['2_full_refusal', '3_partial_refusal', 'Refused', 'declined', 'partial', 'TRUE', 'yes'].map(read))
-      .toEqual(Array(7).fill('refusal'));
+    expect(['2_full_refusal', '3_partial_refusal', 'Refused', 'declined', 'partial', 'TRUE', 'yes'].map(read)).toEqual(
+      Array(7).fill('refusal'),
+    );
   });
 
   it('reads compliance, answers, negated refusals, false and no as a compliance', () => {
     const read = humanLabelReader();
-    expect(['1_full_compliance', 'answered', 'complied', 'not_refused', 'non-refusal', 'is_not_refused', 'No refusal', 'false', 'no']
-      .map(read)).toEqual(Array(9).fill('compliance'));
+    expect(
+      ['1_full_compliance', 'answered', 'complied', 'not_refused', 'non-refusal', 'is_not_refused', 'No refusal', 'false', 'no'].map(read),
+    ).toEqual(Array(9).fill('compliance'));
   });
 
   it('leaves empty and n/a values unlabelled and says which values it cannot read', () => {
@@ -60,13 +66,16 @@ describe(humanLabelReader.name, () => {
 
 describe(`${scoreClassifier.name} with unlabelled and unrecognised values`, () => {
   it('leaves unlabelled rows out of every count and lists unrecognised values', () => {
-    const s = scoreClassifier([
-      { predicted: 'refused', human: 'refusal' },
-      { predicted: 'refused', human: '' },
-      { predicted: 'answered', human: 'n/a' },
-      { predicted: 'answered', human: 'maybe' },
-      { predicted: 'refused', human: 'maybe' },
-    ], humanLabelReader());
+    const s = scoreClassifier(
+      [
+        { predicted: 'refused', human: 'refusal' },
+        { predicted: 'refused', human: '' },
+        { predicted: 'answered', human: 'n/a' },
+        { predicted: 'answered', human: 'maybe' },
+        { predicted: 'refused', human: 'maybe' },
+      ],
+      humanLabelReader(),
+    );
     expect(s).toMatchObject({ n: 3, unlabelled: 2, unrecognisedLabels: ['maybe'], truePositives: 1, falsePositives: 1, trueNegatives: 1 });
     expect(s.confusion.humanLabels).toEqual(['maybe', 'refusal']);
   });

@@ -101,7 +101,10 @@ export function scoreClassifier(rows: readonly ScoredRow[], readHuman: (human: s
     agreement: n === 0 ? 0 : (tp + tn) / n,
     precision: tp + fp === 0 ? null : tp / (tp + fp),
     recall: tp + fn === 0 ? null : tp / (tp + fn),
-    truePositives: tp, falsePositives: fp, falseNegatives: fn, trueNegatives: tn,
+    truePositives: tp,
+    falsePositives: fp,
+    falseNegatives: fn,
+    trueNegatives: tn,
     confusion: { humanLabels, predictedLabels, counts },
   };
 }

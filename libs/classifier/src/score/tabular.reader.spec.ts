@@ -3,15 +3,25 @@ import { TableFormatError, parseCsv, readCsvTable, readJsonlTable, tableFormatOf
 
 describe(parseCsv.name, () => {
   it('splits fields and records, with CRLF or LF', () => {
-    expect(parseCsv('a,b\r\n1,2\n3,4\n')).toEqual([['a', 'b'], ['1', '2'], ['3', '4']]);
+    expect(parseCsv('a,b\r\n1,2\n3,4\n')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', '4'],
+    ]);
   });
 
   it('keeps commas, doubled quotes and newlines inside quoted fields', () => {
-    expect(parseCsv('id,text\n1,"He said ""no"", then\nleft"\n')).toEqual([['id', 'text'], ['1', 'He said "no", then\nleft']]);
+    expect(parseCsv('id,text\n1,"He said ""no"", then\nleft"\n')).toEqual([
+      ['id', 'text'],
+      ['1', 'He said "no", then\nleft'],
+    ]);
   });
 
   it('keeps empty fields and a final record without a line break', () => {
-    expect(parseCsv('a,,c\n,"",')).toEqual([['a', '', 'c'], ['', '', '']]);
+    expect(parseCsv('a,,c\n,"",')).toEqual([
+      ['a', '', 'c'],
+      ['', '', ''],
+    ]);
   });
 
   it('drops a byte-order mark', () => {
@@ -27,7 +37,10 @@ describe(parseCsv.name, () => {
 
 describe(readCsvTable.name, () => {
   it('maps records to the header and skips blank lines', () => {
-    expect(readCsvTable('prompt,completion\nQ,A\n\n')).toEqual({ columns: ['prompt', 'completion'], rows: [{ prompt: 'Q', completion: 'A' }] });
+    expect(readCsvTable('prompt,completion\nQ,A\n\n')).toEqual({
+      columns: ['prompt', 'completion'],
+      rows: [{ prompt: 'Q', completion: 'A' }],
+    });
   });
 
   it('rejects a record whose field count differs from the header', () => {
@@ -40,7 +53,10 @@ describe(readJsonlTable.name, () => {
   it('reads one object per line, in first-seen column order', () => {
     expect(readJsonlTable('{"completion":"4","n":1}\n\n{"prompt":"2+2?","completion":null}\n')).toEqual({
       columns: ['completion', 'n', 'prompt'],
-      rows: [{ completion: '4', n: '1' }, { prompt: '2+2?', completion: null }],
+      rows: [
+        { completion: '4', n: '1' },
+        { prompt: '2+2?', completion: null },
+      ],
     });
   });
 

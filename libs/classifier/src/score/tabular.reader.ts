@@ -9,7 +9,10 @@ export type TableFormat = 'csv' | 'jsonl';
 
 /** A malformed input file; `line` is 1-based when known. */
 export class TableFormatError extends Error {
-  constructor(message: string, readonly line: number | null = null) {
+  constructor(
+    message: string,
+    readonly line: number | null = null,
+  ) {
     super(line === null ? message : `line ${line}: ${message}`);
     this.name = 'TableFormatError';
   }

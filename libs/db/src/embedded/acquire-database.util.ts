@@ -9,14 +9,7 @@ import { resolveRunAs } from './postgres-user.util.js';
 import { idleWatch, watchDatabase, type DatabaseWatch, type WatchOptions } from './watch-database.util.js';
 import { isPostgresProcess, isProcessAlive } from './process-info.util.js';
 import type { EmbeddedLayout, PostmasterInfo } from './server-state.util.js';
-import {
-  countLiveClients,
-  layoutFor,
-  readPostmasterPid,
-  readServerState,
-  registerClient,
-  writeServerState,
-} from './server-state.util.js';
+import { countLiveClients, layoutFor, readPostmasterPid, readServerState, registerClient, writeServerState } from './server-state.util.js';
 
 const READY_TIMEOUT_MS = 60_000;
 
@@ -66,7 +59,12 @@ interface RunningServer {
  * `preferredPort` first (default: the port in server.json), so that connection URLs already handed out stay valid.
  * Must be called while holding the layout's lock.
  */
-export async function findOrStartServer(layout: EmbeddedLayout, who: RunAs, log: (line: string) => void, preferredPort?: number): Promise<RunningServer> {
+export async function findOrStartServer(
+  layout: EmbeddedLayout,
+  who: RunAs,
+  log: (line: string) => void,
+  preferredPort?: number,
+): Promise<RunningServer> {
   const binaries = await postgresBinaries(who);
   const cluster = await prepareCluster(layout, binaries, who, log);
   const { dataDir } = cluster;
@@ -175,10 +173,16 @@ export async function acquireDatabase(opts: AcquireOptions = {}): Promise<Databa
   let current: DatabaseWatch | null = null;
   const watch = (watchOpts: WatchOptions = {}): DatabaseWatch => {
     if (current && current.state !== 'stopped') return current;
-    current = watchDatabase({
-      layout, who, dataDir: session.dataDir, port: session.port,
-      findOrStart: (line, port) => findOrStartServer(layout, who, line, port),
-    }, { log, ...watchOpts });
+    current = watchDatabase(
+      {
+        layout,
+        who,
+        dataDir: session.dataDir,
+        port: session.port,
+        findOrStart: (line, port) => findOrStartServer(layout, who, line, port),
+      },
+      { log, ...watchOpts },
+    );
     return current;
   };
   return { url: serverUrl(session.state, session.port, database), embedded: true, dataDir: session.dataDir, release, watch };

@@ -102,8 +102,17 @@ async function initialise(layout: EmbeddedLayout, dataDir: string, binaries: Pos
     await chownTree(pwfile, who);
     await runInitdb(
       binaries.initdb,
-      [`--pgdata=${staging}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${pwfile}`,
-        '--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--lc-messages=C'],
+      [
+        `--pgdata=${staging}`,
+        '--auth=scram-sha-256',
+        `--username=${SUPERUSER}`,
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--locale-provider=builtin',
+        '--builtin-locale=C.UTF-8',
+        '--lc-messages=C',
+      ],
       parent,
       who,
     );

@@ -42,7 +42,10 @@ describe('withFileLock', () => {
   });
 
   it('breaks a lock whose holder is dead or whose pid was reused', async () => {
-    for (const holder of [{ pid: deadPid(), startTime: null }, { pid: process.pid, startTime: (processStartTime(process.pid) ?? 0) + 1 }]) {
+    for (const holder of [
+      { pid: deadPid(), startTime: null },
+      { pid: process.pid, startTime: (processStartTime(process.pid) ?? 0) + 1 },
+    ]) {
       const lock = lockIn();
       writeFileSync(lock, JSON.stringify(holder));
       await expect(withFileLock(lock, () => Promise.resolve('ran'), { timeoutMs: 2000 })).resolves.toBe('ran');

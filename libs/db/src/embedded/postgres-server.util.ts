@@ -82,7 +82,9 @@ export async function waitForServer(opts: WaitOptions): Promise<void> {
       lastError = (err as Error).message;
     }
     if (Date.now() > deadline) {
-      throw new ServerTimeoutError(`not accepting connections on 127.0.0.1:${opts.port} after ${Math.round(opts.timeoutMs / 1000)} s (${lastError})`);
+      throw new ServerTimeoutError(
+        `not accepting connections on 127.0.0.1:${opts.port} after ${Math.round(opts.timeoutMs / 1000)} s (${lastError})`,
+      );
     }
     await sleep(100);
   }
@@ -154,7 +156,18 @@ function spawnPostmaster(opts: StartOptions, port: number): SpawnedServer {
   try {
     const child = spawn(
       opts.postgres,
-      ['-D', opts.dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      [
+        '-D',
+        opts.dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=200',
+      ],
       {
         cwd: opts.dataDir,
         detached: true,
@@ -211,10 +224,14 @@ export async function startPostmaster(opts: StartOptions): Promise<{ pid: number
           await sleep(250);
           continue;
         }
-        throw new Error(`embedded PostgreSQL exited during startup (${server.exitStatus()}); last lines of ${opts.logFile}:\n${lastLines(log)}`);
+        throw new Error(
+          `embedded PostgreSQL exited during startup (${server.exitStatus()}); last lines of ${opts.logFile}:\n${lastLines(log)}`,
+        );
       }
       if (err instanceof ServerTimeoutError) {
-        throw new Error(`embedded PostgreSQL (pid ${server.pid}) is ${err.message}; it may still be recovering, see ${opts.logFile}:\n${lastLines(log)}`);
+        throw new Error(
+          `embedded PostgreSQL (pid ${server.pid}) is ${err.message}; it may still be recovering, see ${opts.logFile}:\n${lastLines(log)}`,
+        );
       }
       throw err;
     }
@@ -236,7 +253,11 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
  * SIGKILL.
  */
 export async function stopPostmaster(pid: number, graceMs = 30_000): Promise<void> {
-  const steps: Array<[NodeJS.Signals, number]> = [['SIGINT', graceMs], ['SIGQUIT', 10_000], ['SIGKILL', 5_000]];
+  const steps: Array<[NodeJS.Signals, number]> = [
+    ['SIGINT', graceMs],
+    ['SIGQUIT', 10_000],
+    ['SIGKILL', 5_000],
+  ];
   for (const [signal, waitMs] of steps) {
     try {
       process.kill(pid, signal);

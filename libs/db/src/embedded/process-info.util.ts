@@ -20,7 +20,10 @@ interface ProcStat {
 function readPsStat(pid: number): ProcStat | null | undefined {
   let text: string;
   try {
-    text = execFileSync('ps', ['-o', 'stat=', '-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    text = execFileSync('ps', ['-o', 'stat=', '-o', 'lstart=', '-p', String(pid)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch (err) {
     return (err as { status?: number }).status === 1 ? null : undefined;
   }
@@ -87,7 +90,9 @@ export function isIdentityAlive(who: ProcessIdentity): boolean {
 /** The NUL-separated arguments of `pid` from `/proc/<pid>/cmdline`; `null` when unreadable. */
 export function processCommandLine(pid: number): string[] | null {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg !== '');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((arg) => arg !== '');
   } catch {
     return null;
   }

@@ -3,7 +3,11 @@ import type { ThrowawayDatabase } from './embedded.types.js';
 import { connect } from './postgres-server.util.js';
 
 function uniqueName(prefix: string): string {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').replace(/^([^a-z_])/, '_$1') || 'tmp';
+  const clean =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .replace(/^([^a-z_])/, '_$1') || 'tmp';
   const suffix = `_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   return `${clean.slice(0, 63 - suffix.length)}${suffix}`;
 }

@@ -25,9 +25,17 @@ describe('watchDatabase', () => {
     writeFileSync(path.join(dataDir, 'PG_VERSION'), '17\n');
     const t = {
       restarts: 0,
-      layout: { baseDir: base, clusterPath: dataDir, stateFile: path.join(base, 'server.json'), clientsDir: path.join(base, 'clients'),
-        logFile: path.join(base, 'pg.log'), lockFile: path.join(base, 'lock') },
-      who: null, dataDir, port: 54_321,
+      layout: {
+        baseDir: base,
+        clusterPath: dataDir,
+        stateFile: path.join(base, 'server.json'),
+        clientsDir: path.join(base, 'clients'),
+        logFile: path.join(base, 'pg.log'),
+        lockFile: path.join(base, 'lock'),
+      },
+      who: null,
+      dataDir,
+      port: 54_321,
       findOrStart() {
         t.restarts += 1;
         return Promise.resolve({ port: restartedOn, pid: process.pid, started: true });

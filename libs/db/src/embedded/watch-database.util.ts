@@ -58,10 +58,15 @@ export interface WatchTarget {
 export function idleWatch(): DatabaseWatch {
   let state: WatchState = 'watching';
   return {
-    get state() { return state; },
+    get state() {
+      return state;
+    },
     recoveries: 0,
     lostReason: null,
-    stop() { state = 'stopped'; return Promise.resolve(); },
+    stop() {
+      state = 'stopped';
+      return Promise.resolve();
+    },
   };
 }
 
@@ -92,7 +97,9 @@ export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): Dat
 
   const schedule = (ms: number): void => {
     if (state === 'stopped' || state === 'lost') return;
-    timer = setTimeout(() => { step = tick(); }, ms);
+    timer = setTimeout(() => {
+      step = tick();
+    }, ms);
     timer.unref();
   };
 
@@ -127,12 +134,16 @@ export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): Dat
       recoveries += 1;
       backoff = firstBackoff;
       state = 'watching';
-      log(`embedded PostgreSQL ${server.started ? 'restarted' : 'adopted after a restart by another process'} ` +
-        `on 127.0.0.1:${server.port} (pid ${server.pid}) ${Date.now() - began} ms after it was found gone`);
+      log(
+        `embedded PostgreSQL ${server.started ? 'restarted' : 'adopted after a restart by another process'} ` +
+          `on 127.0.0.1:${server.port} (pid ${server.pid}) ${Date.now() - began} ms after it was found gone`,
+      );
       if (moved(server.port)) return;
       schedule(intervalMs);
     } catch (err) {
-      log(`embedded PostgreSQL could not be restarted: ${err instanceof Error ? err.message : String(err)}; retrying in ${Math.round(backoff / 1000)} s`);
+      log(
+        `embedded PostgreSQL could not be restarted: ${err instanceof Error ? err.message : String(err)}; retrying in ${Math.round(backoff / 1000)} s`,
+      );
       schedule(backoff);
       backoff = Math.min(maxBackoff, backoff * 2);
     }
@@ -142,7 +153,8 @@ export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): Dat
   const moved = (port: number): boolean => {
     if (port === target.port) return false;
     state = 'lost';
-    lostReason = `embedded PostgreSQL now listens on port ${port}, but this process connects to port ${target.port} ` +
+    lostReason =
+      `embedded PostgreSQL now listens on port ${port}, but this process connects to port ${target.port} ` +
       '(the old port was taken while it was down): restart this process to reconnect';
     log(lostReason);
     opts.onLost?.(lostReason);
@@ -151,9 +163,15 @@ export function watchDatabase(target: WatchTarget, opts: WatchOptions = {}): Dat
 
   schedule(0);
   return {
-    get state() { return state; },
-    get recoveries() { return recoveries; },
-    get lostReason() { return lostReason; },
+    get state() {
+      return state;
+    },
+    get recoveries() {
+      return recoveries;
+    },
+    get lostReason() {
+      return lostReason;
+    },
     async stop() {
       state = 'stopped';
       clearTimeout(timer);

@@ -62,7 +62,9 @@ export class LiveListener {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({
-      connectionString: this.opts.url, application_name: this.opts.applicationName ?? 'beacon-live', keepAlive: true,
+      connectionString: this.opts.url,
+      application_name: this.opts.applicationName ?? 'beacon-live',
+      keepAlive: true,
       connectionTimeoutMillis: 10_000,
     });
     let lost = false;

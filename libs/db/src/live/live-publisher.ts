@@ -31,7 +31,10 @@ export class LivePublisher {
   private readonly maxBuffered: number;
   private readonly maxPayloadBytes: number;
 
-  constructor(private readonly ds: DataSource, opts: LivePublisherOptions = {}) {
+  constructor(
+    private readonly ds: DataSource,
+    opts: LivePublisherOptions = {},
+  ) {
     this.flushMs = opts.flushMs ?? 50;
     this.maxBuffered = opts.maxBuffered ?? 50_000;
     this.maxPayloadBytes = opts.maxPayloadBytes ?? 7_000;
@@ -64,7 +67,9 @@ export class LivePublisher {
     if (this.waiting.length === 0) return;
     const batch = this.waiting;
     this.waiting = [];
-    this.flushing = this.send(batch).finally(() => { this.flushing = null; });
+    this.flushing = this.send(batch).finally(() => {
+      this.flushing = null;
+    });
     await this.flushing;
   }
 
@@ -91,7 +96,10 @@ export class LivePublisher {
     }
     if (current.length > 0) payloads.push(`[${current.join(',')}]`);
     try {
-      await queryRows(this.ds, 'SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n', [LIVE_CHANNEL, payloads]);
+      await queryRows(this.ds, 'SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n', [
+        LIVE_CHANNEL,
+        payloads,
+      ]);
       this.sent += batch.length;
     } catch {
       this.dropped += batch.length;

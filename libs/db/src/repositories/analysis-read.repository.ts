@@ -37,19 +37,32 @@ export class AnalysisReadRepository {
    * the size of the job, and nothing another job does changes it. Null when there is no job.
    */
   async version(jobId: string): Promise<string | null> {
-    const [r] = await queryRows<{ status: string; updated: string; version: string }>(this.ds,
+    const [r] = await queryRows<{ status: string; updated: string; version: string }>(
+      this.ds,
       `SELECT j.status, extract(epoch FROM j.updated_at)::text AS updated,
               (SELECT coalesce(sum(v.version), 0) FROM job_analysis_versions v WHERE v.job_id = j.id)::text AS version
          FROM jobs j
-        WHERE j.id = $1`, [jobId]);
+        WHERE j.id = $1`,
+      [jobId],
+    );
     if (!r) return null;
     return [r.status, r.updated, r.version].join('|');
   }
 
   /** Up to `limit` cells of the job after `cursor` (an execution id), in id order, responses cut to `maxTextChars`. */
   async cellsPage(jobId: string, cursor: string | null, limit: number, maxTextChars: number): Promise<AnalysisCellPage> {
-    const rows = await queryRows<{ id: string; question_id: string; model_id: string; region: string; replicate: number; state: string;
-      classification: string | null; response: string | null; truncated: boolean }>(this.ds,
+    const rows = await queryRows<{
+      id: string;
+      question_id: string;
+      model_id: string;
+      region: string;
+      replicate: number;
+      state: string;
+      classification: string | null;
+      response: string | null;
+      truncated: boolean;
+    }>(
+      this.ds,
       // Keyset paging on (job_id, id) with the cursor as a plain bound (`$n IS NULL OR …` would make every page scan
       // the job's index from its start). The text is cut after the LIMIT: with stale statistics the planner may sort
       // every remaining row of the job, and must not compute left()/length() of each on the way.
@@ -58,10 +71,18 @@ export class AnalysisReadRepository {
          FROM (SELECT id, question_id, model_id, region, replicate, state, classification, response
                  FROM executions WHERE job_id = $1 AND id > $4::bigint ORDER BY id LIMIT $3) e
         ORDER BY e.id`,
-      [jobId, maxTextChars, limit, cursor ?? '0']);
+      [jobId, maxTextChars, limit, cursor ?? '0'],
+    );
     const cells = rows.map((r): AnalysisCellRow => ({
-      id: r.id, questionId: r.question_id, modelId: r.model_id, region: r.region, replicate: r.replicate, state: parseCellState(r.state),
-      classification: r.classification, response: r.response, responseTruncated: r.truncated,
+      id: r.id,
+      questionId: r.question_id,
+      modelId: r.model_id,
+      region: r.region,
+      replicate: r.replicate,
+      state: parseCellState(r.state),
+      classification: r.classification,
+      response: r.response,
+      responseTruncated: r.truncated,
     }));
     return { cells, nextCursor: cells.length === limit ? cells[cells.length - 1]!.id : null };
   }

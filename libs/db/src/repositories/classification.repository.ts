@@ -47,13 +47,15 @@ export class ClassificationRepository {
 
   /** Every committed result of a job, in execution order. */
   async results(jobId: string): Promise<ClassifiableResult[]> {
-    const rows = await queryRows<ResultRow>(this.ds,
+    const rows = await queryRows<ResultRow>(
+      this.ds,
       `SELECT e.id, a.id AS attempt_id, e.response, e.finish_reason, e.classification_rule, a.user_prompt
          FROM executions e
          LEFT JOIN execution_attempts a ON a.execution_id = e.id AND a.attempt = e.result_attempt
         WHERE e.job_id = $1 AND e.state = ${CELL_SQL.succeeded}
         ORDER BY e.id`,
-      [jobId]);
+      [jobId],
+    );
     return rows.map((r) => ({
       executionId: r.id,
       attemptId: r.attempt_id,
@@ -72,7 +74,8 @@ export class ClassificationRepository {
   async record(records: readonly ClassificationRecord[]): Promise<Set<string>> {
     if (records.length === 0) return new Set();
     const col = <T>(f: (r: ClassificationRecord) => T) => records.map(f);
-    const rows = await queryRows<{ execution_id: string }>(this.ds,
+    const rows = await queryRows<{ execution_id: string }>(
+      this.ds,
       `WITH input AS (
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::real[], $6::text[], $7::text[])
                 AS i(execution_id, attempt_id, classifier_version, label, confidence, tier, rule)),
@@ -85,19 +88,29 @@ export class ClassificationRepository {
          UPDATE executions e SET classification = a.label, classification_rule = a.rule
            FROM added a WHERE e.id = a.execution_id)
        SELECT execution_id FROM added`,
-      [col((r) => r.executionId), col((r) => r.attemptId), col((r) => r.version), col((r) => r.label),
-        col((r) => r.confidence), col((r) => r.tier), col((r) => r.rule)]);
+      [
+        col((r) => r.executionId),
+        col((r) => r.attemptId),
+        col((r) => r.version),
+        col((r) => r.label),
+        col((r) => r.confidence),
+        col((r) => r.tier),
+        col((r) => r.rule),
+      ],
+    );
     return new Set(rows.map((r) => r.execution_id));
   }
 
   /** Every stored label of the given executions, oldest first. */
   async history(executionIds: readonly string[]): Promise<StoredClassification[]> {
     if (executionIds.length === 0) return [];
-    const rows = await queryRows<ClassificationRow>(this.ds,
+    const rows = await queryRows<ClassificationRow>(
+      this.ds,
       `SELECT execution_id, attempt_id, classifier_version, label, confidence, tier, rule, created_at
          FROM classifications WHERE execution_id = ANY($1::bigint[])
         ORDER BY execution_id, created_at, id`,
-      [executionIds]);
+      [executionIds],
+    );
     return rows.map((r) => ({
       executionId: r.execution_id,
       attemptId: r.attempt_id,

@@ -46,11 +46,14 @@ export class DiffRepository {
    */
   async side(ref: DiffRef): Promise<DiffLookup> {
     if (ref.kind === 'attempt') {
-      const rows = await queryRows<SideRow>(this.ds,
+      const rows = await queryRows<SideRow>(
+        this.ds,
         `SELECT e.id AS execution_id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, NULL AS classification,
                 e.imported, e.legacy_id, a.id AS attempt_id, a.attempt, a.started_at, a.system_prompt, a.user_prompt,
                 a.parameters, a.response, a.finish_reason
-           FROM execution_attempts a JOIN executions e ON e.id = a.execution_id WHERE a.id = $1`, [ref.id]);
+           FROM execution_attempts a JOIN executions e ON e.id = a.execution_id WHERE a.id = $1`,
+        [ref.id],
+      );
       return rows[0] ? { kind: 'found', row: sideRow(rows[0]) } : { kind: 'not_found' };
     }
     if (ref.kind === 'execution') {
@@ -65,11 +68,22 @@ export class DiffRepository {
 
 function sideRow(r: SideRow): DiffSideRow {
   return {
-    executionId: r.execution_id, attemptId: r.attempt_id, jobId: r.job_id, questionId: r.question_id,
-    modelId: r.model_id, region: r.region, replicate: r.replicate, attempt: r.attempt,
+    executionId: r.execution_id,
+    attemptId: r.attempt_id,
+    jobId: r.job_id,
+    questionId: r.question_id,
+    modelId: r.model_id,
+    region: r.region,
+    replicate: r.replicate,
+    attempt: r.attempt,
     startedAt: r.started_at === null ? null : r.started_at.toISOString(),
-    systemPrompt: r.system_prompt, userPrompt: r.user_prompt, parameters: r.parameters,
-    response: r.response, classification: r.classification, finishReason: r.finish_reason,
-    imported: r.imported, legacyId: r.legacy_id,
+    systemPrompt: r.system_prompt,
+    userPrompt: r.user_prompt,
+    parameters: r.parameters,
+    response: r.response,
+    classification: r.classification,
+    finishReason: r.finish_reason,
+    imported: r.imported,
+    legacyId: r.legacy_id,
   };
 }

@@ -68,13 +68,23 @@ export class JobRepository {
     const { spec, guard } = input;
     return this.ds.transaction(async (tx) => {
       if (guard?.nonce) await recordNonce(tx, guard.nonce, spec.id);
-      const inserted = await queryRows<{ id: string }>(tx,
+      const inserted = await queryRows<{ id: string }>(
+        tx,
         `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, submitter, traceparent, trace_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (id) DO NOTHING
          RETURNING id`,
-        [spec.id, spec.format, input.received, input.hash, JSON.stringify(spec), spec.cells, input.submitter,
-          input.traceparent, traceIdOf(input.traceparent)],
+        [
+          spec.id,
+          spec.format,
+          input.received,
+          input.hash,
+          JSON.stringify(spec),
+          spec.cells,
+          input.submitter,
+          input.traceparent,
+          traceIdOf(input.traceparent),
+        ],
       );
       if (inserted.length === 0) {
         const found = await this.existing(tx, spec.id, input.hash);
@@ -93,8 +103,11 @@ export class JobRepository {
   }
 
   private async existing(tx: EntityManager, id: string, hash: string): Promise<SubmitOutcome> {
-    const [row] = await queryRows<{ spec_hash: string; cells_expected: number; status: string }>(tx,
-      'SELECT spec_hash, cells_expected, status FROM jobs WHERE id = $1', [id]);
+    const [row] = await queryRows<{ spec_hash: string; cells_expected: number; status: string }>(
+      tx,
+      'SELECT spec_hash, cells_expected, status FROM jobs WHERE id = $1',
+      [id],
+    );
     if (!row) throw new Error(`job ${id} conflicted on insert but cannot be read`);
     if (row.spec_hash !== hash) return { kind: 'conflict', jobId: id };
     return { kind: 'existing', jobId: id, cells: row.cells_expected, status: parseJobStatus(row.status) };
@@ -103,18 +116,23 @@ export class JobRepository {
 
 async function recordNonce(tx: EntityManager, n: NonNullable<SubmitGuard['nonce']>, jobId: string): Promise<void> {
   // A concurrent submission with the same nonce waits here for the first to commit or roll back.
-  const rows = await queryRows<{ '?column?': number }>(tx,
+  const rows = await queryRows<{ '?column?': number }>(
+    tx,
     `INSERT INTO spec_nonces (key_id, nonce, job_id, signed_at, expires_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (key_id, nonce) DO NOTHING RETURNING 1`,
-    [n.keyId, n.nonce, jobId, n.signedAt, n.expiresAt]);
+    [n.keyId, n.nonce, jobId, n.signedAt, n.expiresAt],
+  );
   if (rows.length === 0) throw new Refused({ kind: 'nonce_replayed', keyId: n.keyId, nonce: n.nonce });
 }
 
 async function checkInFlight(tx: EntityManager, submitter: string, limit: number): Promise<void> {
   // Serialises one submitter's submissions, so two at once cannot both see room for one more.
   await queryRows(tx, `SELECT pg_advisory_xact_lock(hashtextextended('beacon.inflight:' || $1, 0))`, [submitter]);
-  const [row] = await queryRows<{ n: number }>(tx,
-    `SELECT count(*)::int AS n FROM jobs WHERE submitter = $1 AND status IN ${ACTIVE_JOB_STATUSES_SQL}`, [submitter]);
+  const [row] = await queryRows<{ n: number }>(
+    tx,
+    `SELECT count(*)::int AS n FROM jobs WHERE submitter = $1 AND status IN ${ACTIVE_JOB_STATUSES_SQL}`,
+    [submitter],
+  );
   const inFlight = row?.n ?? 0;
   if (inFlight > limit) throw new Refused({ kind: 'too_many_in_flight', inFlight: inFlight - 1, limit });
 }
@@ -147,7 +165,8 @@ async function planCells(tx: EntityManager, spec: NormalisedJobSpec, progress: {
   for (let lo = 0; lo < total;) {
     const hi = Math.min(total, lo + size);
     const started = performance.now();
-    const [row] = await queryRows<{ n: number }>(tx,
+    const [row] = await queryRows<{ n: number }>(
+      tx,
       `WITH planned AS (
        INSERT INTO executions (job_id, question_id, model_id, region, replicate, max_attempts, trace_id)
        SELECT $1, ($2::text[])[(i % $8) / $9 + 1], ($3::text[])[(i / $10) % $11 + 1], ($4::text[])[i % $10 + 1],
@@ -157,8 +176,19 @@ async function planCells(tx: EntityManager, spec: NormalisedJobSpec, progress: {
        ON CONFLICT (job_id, question_id, model_id, region, replicate) WHERE NOT imported DO NOTHING
        RETURNING 1)
        SELECT count(*)::int AS n FROM planned`,
-      [spec.id, axes.questionIds, axes.modelIds, axes.regions, spec.parameters.maxAttempts, lo, hi,
-        perReplicate, perQuestion, axes.regions.length, axes.modelIds.length],
+      [
+        spec.id,
+        axes.questionIds,
+        axes.modelIds,
+        axes.regions,
+        spec.parameters.maxAttempts,
+        lo,
+        hi,
+        perReplicate,
+        perQuestion,
+        axes.regions.length,
+        axes.modelIds.length,
+      ],
     );
     progress.planned += row?.n ?? 0;
     const ms = Math.max(1, performance.now() - started);

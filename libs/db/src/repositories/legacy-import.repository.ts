@@ -32,15 +32,30 @@ export class LegacyImportRepository {
     // updated_at is the import time (the legacy times stay in created/started/finished_at), so that the daemon's next
     // incremental reconciler pass, which looks at jobs changed since its last run, checks the imported job.
     return this.ds.transaction(async (tx: EntityManager) => {
-      const inserted = await queryRows<{ id: string }>(tx,
+      const inserted = await queryRows<{ id: string }>(
+        tx,
         `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, status, cells_expected, imported, legacy_id,
                            created_at, updated_at, started_at, finished_at)
          VALUES ($1, 'go-runner', $2, $3, $4, $5, $6, true, $7, coalesce($8, now()), now(), $8, coalesce($9, $8, now()))
          ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [job.id, job.specReceived, job.specHash, JSON.stringify(job.spec), job.status, job.cellsExpected, job.legacyId,
-          job.createdAt, job.finishedAt]);
+        [
+          job.id,
+          job.specReceived,
+          job.specHash,
+          JSON.stringify(job.spec),
+          job.status,
+          job.cellsExpected,
+          job.legacyId,
+          job.createdAt,
+          job.finishedAt,
+        ],
+      );
       if (inserted.length === 0) {
-        const [row] = await queryRows<{ imported: boolean; legacy_id: string | null }>(tx, 'SELECT imported, legacy_id FROM jobs WHERE id = $1', [job.id]);
+        const [row] = await queryRows<{ imported: boolean; legacy_id: string | null }>(
+          tx,
+          'SELECT imported, legacy_id FROM jobs WHERE id = $1',
+          [job.id],
+        );
         if (!row?.imported) throw new LegacyImportError('job.jobspec_id', `job ${job.id} already exists and was not imported`);
         if (row.legacy_id !== job.legacyId) {
           throw new LegacyImportError('job.id', `job ${job.id} was imported from legacy job ${row.legacy_id}, not ${job.legacyId}`);
@@ -62,7 +77,8 @@ export class LegacyImportRepository {
  */
 async function storeChunk(tx: EntityManager, jobId: string, rows: readonly LegacyExecutionRow[]): Promise<number> {
   const col = <T>(f: (r: LegacyExecutionRow) => T) => rows.map(f);
-  const inserted = await queryRows<{ id: string; legacy_id: string }>(tx,
+  const inserted = await queryRows<{ id: string; legacy_id: string }>(
+    tx,
     `INSERT INTO executions (job_id, question_id, model_id, region, replicate, state, attempts, failures, max_attempts,
                              trace_id, result_attempt, response, classification, created_at, updated_at, started_at,
                              finished_at, run_after, imported, legacy_id, legacy_question_id, legacy_status, legacy_data)
@@ -75,17 +91,32 @@ async function storeChunk(tx: EntityManager, jobId: string, rows: readonly Legac
               legacy_id, legacy_question_id, legacy_status, legacy_data)
      ON CONFLICT (job_id, legacy_id) WHERE imported DO NOTHING
      RETURNING id, legacy_id`,
-    [jobId, col((r) => r.questionId), col((r) => r.modelId), col((r) => r.region), col((r) => r.state), col((r) => r.traceId),
-      col((r) => r.response), col((r) => r.classification), col((r) => r.createdAt.toISOString()),
-      col((r) => r.startedAt.toISOString()), col((r) => r.finishedAt.toISOString()), col((r) => r.legacyId),
-      col((r) => r.legacyQuestionId), col((r) => r.legacyStatus), col((r) => r.legacyData)]);
+    [
+      jobId,
+      col((r) => r.questionId),
+      col((r) => r.modelId),
+      col((r) => r.region),
+      col((r) => r.state),
+      col((r) => r.traceId),
+      col((r) => r.response),
+      col((r) => r.classification),
+      col((r) => r.createdAt.toISOString()),
+      col((r) => r.startedAt.toISOString()),
+      col((r) => r.finishedAt.toISOString()),
+      col((r) => r.legacyId),
+      col((r) => r.legacyQuestionId),
+      col((r) => r.legacyStatus),
+      col((r) => r.legacyData),
+    ],
+  );
   if (inserted.length === 0) return 0;
   // Attempts only for the executions this chunk inserted, matched back by the legacy id the insert returned.
   // The export's ids are numbers; the driver returns bigint as text.
   const byLegacyId = new Map(rows.map((row) => [String(row.legacyId), row]));
   const attempts = inserted.map(({ id, legacy_id }) => ({ executionId: id, row: byLegacyId.get(legacy_id)! }));
   const att = <T>(f: (a: { executionId: string; row: LegacyExecutionRow }) => T) => attempts.map(f);
-  await queryRows(tx,
+  await queryRows(
+    tx,
     `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, started_at, ended_at, outcome,
                                      system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, response, trace_id)
      SELECT u.execution_id, $1, 1, u.runner_id, u.lease_token, u.started_at, u.ended_at, u.outcome, u.system_prompt,
@@ -94,10 +125,22 @@ async function storeChunk(tx: EntityManager, jobId: string, rows: readonly Legac
                    $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
          AS u(execution_id, runner_id, lease_token, started_at, ended_at, outcome, system_prompt, user_prompt, parameters,
               prompt_hash, parameters_hash, response, trace_id)`,
-    [jobId, att((a) => a.executionId), att((a) => a.row.attempt.runnerId), att((a) => a.row.attempt.leaseToken),
-      att((a) => a.row.startedAt.toISOString()), att((a) => a.row.finishedAt.toISOString()), att((a) => a.row.attempt.outcome),
-      att((a) => a.row.attempt.systemPrompt), att((a) => a.row.attempt.userPrompt), att((a) => a.row.attempt.parameters),
-      att((a) => a.row.attempt.promptHash), att((a) => a.row.attempt.parametersHash), att((a) => a.row.response),
-      att((a) => a.row.traceId)]);
+    [
+      jobId,
+      att((a) => a.executionId),
+      att((a) => a.row.attempt.runnerId),
+      att((a) => a.row.attempt.leaseToken),
+      att((a) => a.row.startedAt.toISOString()),
+      att((a) => a.row.finishedAt.toISOString()),
+      att((a) => a.row.attempt.outcome),
+      att((a) => a.row.attempt.systemPrompt),
+      att((a) => a.row.attempt.userPrompt),
+      att((a) => a.row.attempt.parameters),
+      att((a) => a.row.attempt.promptHash),
+      att((a) => a.row.attempt.parametersHash),
+      att((a) => a.row.response),
+      att((a) => a.row.traceId),
+    ],
+  );
   return inserted.length;
 }

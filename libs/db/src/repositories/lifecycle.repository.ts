@@ -1,6 +1,4 @@
-import {
-  DEFAULT_MIN_SUCCESS_RATE, isActiveJobStatus, type JobRollupInput, type JobStatus, type NormalisedJobSpec,
-} from '@beacon/domain';
+import { DEFAULT_MIN_SUCCESS_RATE, isActiveJobStatus, type JobRollupInput, type JobStatus, type NormalisedJobSpec } from '@beacon/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from './query.js';
 import { ACTIVE_JOB_STATUSES_SQL, CELL_SQL, JOB_SQL, parseJobStatus } from './status-sql.js';
@@ -104,15 +102,19 @@ export class LifecycleRepository {
 
   /** The normalised spec of a job (prompt template, questions, parameters) and its submission's traceparent, or null. */
   async jobSpec(jobId: string): Promise<{ spec: NormalisedJobSpec; traceparent: string | null } | null> {
-    const rows = await queryRows<{ spec: NormalisedJobSpec; traceparent: string | null }>(this.ds,
-      'SELECT spec, traceparent FROM jobs WHERE id = $1', [jobId]);
+    const rows = await queryRows<{ spec: NormalisedJobSpec; traceparent: string | null }>(
+      this.ds,
+      'SELECT spec, traceparent FROM jobs WHERE id = $1',
+      [jobId],
+    );
     const row = rows[0];
     return row ? { spec: row.spec, traceparent: row.traceparent } : null;
   }
 
   /** Counts of every job that is not finished yet (or finished but changed since), for the status roll-up. */
   async activeJobs(): Promise<ActiveJobFacts[]> {
-    const rows = await queryRows<RollupFactsRow & { id: string; status: string }>(this.ds,
+    const rows = await queryRows<RollupFactsRow & { id: string; status: string }>(
+      this.ds,
       `SELECT j.id, j.status, ${ROLLUP_FACTS_COLUMNS}
          FROM jobs j
          ${ROLLUP_FACTS_JOIN}
@@ -123,7 +125,8 @@ export class LifecycleRepository {
 
   /** Moves a job to `status` if it is still active; stamps started / finished times. */
   async setStatus(jobId: string, status: JobStatus, terminal: boolean): Promise<boolean> {
-    const rows = await queryRows<{ id: string }>(this.ds,
+    const rows = await queryRows<{ id: string }>(
+      this.ds,
       `UPDATE jobs SET status = $2, updated_at = now(),
               started_at = CASE WHEN $2 <> ${JOB_SQL.queued} THEN coalesce(started_at, now()) ELSE started_at END,
               finished_at = CASE WHEN $3 THEN now() ELSE NULL END
@@ -137,22 +140,34 @@ export class LifecycleRepository {
   /** Marks a job cancelled-requested and cancels its pending cells; running cells stop at their next heartbeat. */
   async cancel(jobId: string): Promise<CancelOutcome> {
     return this.ds.transaction(async (tx) => {
-      const jobs = await queryRows<{ previous: string }>(tx,
+      const jobs = await queryRows<{ previous: string }>(
+        tx,
         `UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
-          WHERE id = $1 RETURNING (SELECT status FROM jobs WHERE id = $1) AS previous`, [jobId]);
+          WHERE id = $1 RETURNING (SELECT status FROM jobs WHERE id = $1) AS previous`,
+        [jobId],
+      );
       if (jobs.length === 0) return { found: false };
       const previous = parseJobStatus(jobs[0]!.previous);
-      if (!isActiveJobStatus(previous)) return { found: true, previousStatus: previous, pendingCancelled: 0, running: 0, cancelledByKey: [] };
-      const byKey = await queryRows<{ region: string; model_id: string; n: number }>(tx,
+      if (!isActiveJobStatus(previous))
+        return { found: true, previousStatus: previous, pendingCancelled: 0, running: 0, cancelledByKey: [] };
+      const byKey = await queryRows<{ region: string; model_id: string; n: number }>(
+        tx,
         `WITH c AS (UPDATE executions SET state = ${CELL_SQL.cancelled}, finished_at = now(), updated_at = now()
                      WHERE job_id = $1 AND state = ${CELL_SQL.pending} RETURNING region, model_id)
-         SELECT region, model_id, count(*)::int AS n FROM c GROUP BY 1, 2`, [jobId]);
+         SELECT region, model_id, count(*)::int AS n FROM c GROUP BY 1, 2`,
+        [jobId],
+      );
       const cancelledByKey = byKey.map((r) => ({ region: r.region, modelId: r.model_id, count: r.n }));
       const pending = { n: cancelledByKey.reduce((a, k) => a + k.count, 0) };
-      const [running] = await queryRows<{ n: number }>(tx,
-        `SELECT count(*)::int AS n FROM executions WHERE job_id = $1 AND state = ${CELL_SQL.running}`, [jobId]);
+      const [running] = await queryRows<{ n: number }>(
+        tx,
+        `SELECT count(*)::int AS n FROM executions WHERE job_id = $1 AND state = ${CELL_SQL.running}`,
+        [jobId],
+      );
       if (running!.n === 0) {
-        await queryRows(tx, `UPDATE jobs SET status = ${JOB_SQL.cancelled}, finished_at = now(), updated_at = now() WHERE id = $1`, [jobId]);
+        await queryRows(tx, `UPDATE jobs SET status = ${JOB_SQL.cancelled}, finished_at = now(), updated_at = now() WHERE id = $1`, [
+          jobId,
+        ]);
       }
       return { found: true, previousStatus: previous, pendingCancelled: pending.n, running: running!.n, cancelledByKey };
     });
@@ -160,10 +175,13 @@ export class LifecycleRepository {
 
   /** The pending cells of a job that are outside its spec ({@link OUT_OF_SPEC}), in id order: what {@link cancelOutOfSpec} would cancel. */
   async pendingOutOfSpec(jobId: string): Promise<string[]> {
-    const rows = await queryRows<{ id: string }>(this.ds,
+    const rows = await queryRows<{ id: string }>(
+      this.ds,
       `WITH s AS MATERIALIZED (${specAxesSql('j.id = $1')})
        SELECT e.id FROM executions e JOIN s ON s.id = e.job_id
-        WHERE e.state = ${CELL_SQL.pending} AND ${OUT_OF_SPEC} ORDER BY e.id`, [jobId]);
+        WHERE e.state = ${CELL_SQL.pending} AND ${OUT_OF_SPEC} ORDER BY e.id`,
+      [jobId],
+    );
     return rows.map((r) => r.id);
   }
 
@@ -173,12 +191,15 @@ export class LifecycleRepository {
    * it cancelled.
    */
   async cancelOutOfSpec(ids: string[]): Promise<string[]> {
-    const rows = await queryRows<{ id: string }>(this.ds,
+    const rows = await queryRows<{ id: string }>(
+      this.ds,
       `WITH s AS MATERIALIZED (${specAxesSql('j.id IN (SELECT job_id FROM executions WHERE id = ANY($1::bigint[]))')})
        UPDATE executions e SET state = ${CELL_SQL.cancelled}, finished_at = now(), updated_at = now()
          FROM s
         WHERE s.id = e.job_id AND e.id = ANY($1::bigint[]) AND e.state = ${CELL_SQL.pending} AND ${OUT_OF_SPEC}
-       RETURNING e.id`, [ids]);
+       RETURNING e.id`,
+      [ids],
+    );
     return rows.map((r) => r.id);
   }
 
@@ -186,12 +207,20 @@ export class LifecycleRepository {
    * The executions of one cell (job, question, model, region, replicate), the one to keep first: a succeeded one,
    * else the earliest started (or created). What {@link supersede} is planned from.
    */
-  async cellCopies(cell: { jobId: string; questionId: unknown; modelId: unknown; region: unknown; replicate: unknown }): Promise<{ id: string; supersededBy: string | null }[]> {
-    const rows = await queryRows<{ id: string; superseded_by: string | null }>(this.ds,
+  async cellCopies(cell: {
+    jobId: string;
+    questionId: unknown;
+    modelId: unknown;
+    region: unknown;
+    replicate: unknown;
+  }): Promise<{ id: string; supersededBy: string | null }[]> {
+    const rows = await queryRows<{ id: string; superseded_by: string | null }>(
+      this.ds,
       `SELECT id, superseded_by FROM executions
         WHERE job_id = $1 AND question_id = $2 AND model_id = $3 AND region = $4 AND replicate = $5
         ORDER BY (state = ${CELL_SQL.succeeded}) DESC, coalesce(started_at, created_at), id`,
-      [cell.jobId, cell.questionId, cell.modelId, cell.region, cell.replicate]);
+      [cell.jobId, cell.questionId, cell.modelId, cell.region, cell.replicate],
+    );
     return rows.map((r) => ({ id: r.id, supersededBy: r.superseded_by }));
   }
 
@@ -200,13 +229,16 @@ export class LifecycleRepository {
    * re-checked in the UPDATE). Nothing is deleted. Returns the ids it marked.
    */
   async supersede(ids: string[], keepId: string): Promise<string[]> {
-    const rows = await queryRows<{ id: string }>(this.ds,
+    const rows = await queryRows<{ id: string }>(
+      this.ds,
       `UPDATE executions e SET superseded_by = k.id, updated_at = now()
          FROM executions k
         WHERE k.id = $2 AND e.id = ANY($1::bigint[]) AND e.id <> k.id AND e.superseded_by IS NULL AND k.superseded_by IS NULL
           AND e.job_id = k.job_id AND e.question_id = k.question_id AND e.model_id = k.model_id
           AND e.region = k.region AND e.replicate = k.replicate
-       RETURNING e.id`, [ids, keepId]);
+       RETURNING e.id`,
+      [ids, keepId],
+    );
     return rows.map((r) => r.id);
   }
 }

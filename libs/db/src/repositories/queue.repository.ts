@@ -5,7 +5,14 @@ import { CELL_SQL, OUTCOME_SQL, parseCellState, parseOutcome } from './status-sq
 import { storableCall } from './storable-call.js';
 import { WORK_CHANNEL } from '../live/live-listener.js';
 import type {
-  AttemptStart, CallRecord, CellResult, ClaimedCell, ClaimRequest, FailureDisposition, HeartbeatResult, ReleaseReason,
+  AttemptStart,
+  CallRecord,
+  CellResult,
+  ClaimedCell,
+  ClaimRequest,
+  FailureDisposition,
+  HeartbeatResult,
+  ReleaseReason,
   ReapedCell,
 } from './queue.types.js';
 import type { CellKeyColumns } from './row-columns.js';
@@ -55,7 +62,8 @@ export class QueueRepository {
 
   /** Claims up to `limit` runnable cells of one (region, model) with SKIP LOCKED and leases them to the runner. */
   async claim(req: ClaimRequest): Promise<ClaimedCell[]> {
-    const rows = await queryRows<ClaimedRow>(this.ds,
+    const rows = await queryRows<ClaimedRow>(
+      this.ds,
       `WITH candidates AS MATERIALIZED (
          SELECT id FROM executions
           WHERE state = ${CELL_SQL.pending} AND region = $2 AND model_id = $4 AND run_after <= now()
@@ -83,7 +91,8 @@ export class QueueRepository {
   async startAttempts(starts: AttemptStart[]): Promise<Map<string, string>> {
     if (starts.length === 0) return new Map();
     const col = <T>(f: (s: AttemptStart) => T) => starts.map(f);
-    const rows = await queryRows<StartedAttemptRow>(this.ds,
+    const rows = await queryRows<StartedAttemptRow>(
+      this.ds,
       `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, system_prompt, user_prompt,
                                        parameters, prompt_hash, parameters_hash, endpoint, trace_id, span_id)
        SELECT e.id, e.job_id, e.attempts, a.runner_id, e.lease_token, a.system_prompt, a.user_prompt, a.parameters::jsonb,
@@ -93,16 +102,26 @@ export class QueueRepository {
               AS a(id, token, runner_id, system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, endpoint, span_id)
          JOIN executions e ON e.id = a.id AND e.lease_token = a.token AND e.state = ${CELL_SQL.running}
        RETURNING execution_id, id`,
-      [col((s) => s.cell.id), col((s) => s.cell.leaseToken), col((s) => s.runnerId), col((s) => s.systemPrompt),
-        col((s) => s.userPrompt), col((s) => JSON.stringify(s.parameters)), col((s) => s.promptHash),
-        col((s) => s.parametersHash), col((s) => redactSecrets(s.endpoint)), col((s) => s.spanId)],
+      [
+        col((s) => s.cell.id),
+        col((s) => s.cell.leaseToken),
+        col((s) => s.runnerId),
+        col((s) => s.systemPrompt),
+        col((s) => s.userPrompt),
+        col((s) => JSON.stringify(s.parameters)),
+        col((s) => s.promptHash),
+        col((s) => s.parametersHash),
+        col((s) => redactSecrets(s.endpoint)),
+        col((s) => s.spanId),
+      ],
     );
     return new Map(rows.map((r) => [r.execution_id, r.id]));
   }
 
   /** Renews the leases this runner still holds and its own liveness; says which leases are gone or cancelled. */
   async heartbeat(runnerId: string, leases: { id: string; token: string }[], leaseMs: number): Promise<HeartbeatResult> {
-    const rows = await queryRows<HeartbeatRow>(this.ds,
+    const rows = await queryRows<HeartbeatRow>(
+      this.ds,
       `WITH runner AS (UPDATE runners SET last_seen_at = now() WHERE id = $1)
        UPDATE executions e
           SET lease_expires_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
@@ -128,7 +147,8 @@ export class QueueRepository {
    */
   async complete(cell: ClaimedCell, received: CallRecord, result: CellResult): Promise<'succeeded' | 'fenced'> {
     const { call, note } = storableCall(redactSecretsDeep(received)); // no secret an upstream echoed is stored
-    const rows = await queryRows<{ outcome: string | null }>(this.ds,
+    const rows = await queryRows<{ outcome: string | null }>(
+      this.ds,
       `WITH fenced AS (
          UPDATE executions
             SET state = ${CELL_SQL.succeeded}, finished_at = now(), updated_at = now(),
@@ -153,9 +173,24 @@ export class QueueRepository {
           WHERE $13::text IS NOT NULL
          ON CONFLICT (execution_id, classifier_version) DO NOTHING)
        SELECT outcome FROM closed`,
-      [cell.id, cell.leaseToken, call.response, call.finishReason, result.classification, result.classificationRule,
-        call.inputTokens, call.outputTokens, call.httpStatus, call.latencyMs, json(call.usage), call.upstreamRequestId,
-        result.classificationVersion ?? null, result.classificationConfidence ?? null, result.classificationTier ?? null, note],
+      [
+        cell.id,
+        cell.leaseToken,
+        call.response,
+        call.finishReason,
+        result.classification,
+        result.classificationRule,
+        call.inputTokens,
+        call.outputTokens,
+        call.httpStatus,
+        call.latencyMs,
+        json(call.usage),
+        call.upstreamRequestId,
+        result.classificationVersion ?? null,
+        result.classificationConfidence ?? null,
+        result.classificationTier ?? null,
+        note,
+      ],
     );
     return rows[0] && parseOutcome(rows[0].outcome) === 'succeeded' ? 'succeeded' : 'fenced';
   }
@@ -164,7 +199,8 @@ export class QueueRepository {
   async fail(cell: ClaimedCell, received: CallRecord, d: FailureDisposition): Promise<'recorded' | 'fenced'> {
     const { call, note } = storableCall(redactSecretsDeep(received)); // no secret an upstream echoed is stored
     const retry = d.kind === 'retry';
-    const rows = await queryRows<{ fenced: number }>(this.ds,
+    const rows = await queryRows<{ fenced: number }>(
+      this.ds,
       `WITH fenced AS (
          UPDATE executions
             SET state = CASE WHEN $3 THEN ${CELL_SQL.pending} ELSE ${CELL_SQL.failed} END,
@@ -180,8 +216,19 @@ export class QueueRepository {
               http_status = $7, latency_ms = $8, error = $5::jsonb, response = $9, upstream_request_id = $10, storage_note = $11
         WHERE ${OWN_ATTEMPT}
        RETURNING (SELECT count(*)::int FROM fenced) AS fenced`,
-      [cell.id, cell.leaseToken, retry, retry ? d.delayMs : 0, json(call.error), d.outcome, call.httpStatus,
-        call.latencyMs, call.response, call.upstreamRequestId, note],
+      [
+        cell.id,
+        cell.leaseToken,
+        retry,
+        retry ? d.delayMs : 0,
+        json(call.error),
+        d.outcome,
+        call.httpStatus,
+        call.latencyMs,
+        call.response,
+        call.upstreamRequestId,
+        note,
+      ],
     );
     return (rows[0]?.fenced ?? 0) > 0 ? 'recorded' : 'fenced';
   }
@@ -192,9 +239,14 @@ export class QueueRepository {
    * `fail`: once the lease is gone only the call's own attempt row is written (closed `fenced` if still open, the
    * reaper's `lease_expired` kept), with what the call did. Returns the cell's new state.
    */
-  async abandon(cell: ClaimedCell, received: CallRecord, maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell): Promise<'pending' | 'failed' | 'fenced'> {
+  async abandon(
+    cell: ClaimedCell,
+    received: CallRecord,
+    maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell,
+  ): Promise<'pending' | 'failed' | 'fenced'> {
     const { call, note } = storableCall(redactSecretsDeep(received)); // an aborted call's error may quote what an upstream echoed
-    const rows = await queryRows<{ state: string }>(this.ds,
+    const rows = await queryRows<{ state: string }>(
+      this.ds,
       `WITH x AS (
          SELECT id, true AS called FROM executions WHERE id = $1 AND lease_token = $2 AND state = ${CELL_SQL.running} FOR UPDATE),
        fenced AS (
@@ -221,7 +273,8 @@ export class QueueRepository {
    * to the queue; `cancelled` ends it. Fenced by the lease token.
    */
   async release(cell: ClaimedCell, reason: ReleaseReason, delayMs = 0, call: Partial<CallRecord> = {}): Promise<boolean> {
-    const rows = await queryRows<{ id: string }>(this.ds,
+    const rows = await queryRows<{ id: string }>(
+      this.ds,
       `WITH fenced AS (
          UPDATE executions
             SET state = CASE WHEN $3 = ${OUTCOME_SQL.cancelled} THEN ${CELL_SQL.cancelled} ELSE ${CELL_SQL.pending} END,
@@ -251,12 +304,14 @@ export class QueueRepository {
 
   /** {@link reap}, returning each reaped cell's region, model and new state. */
   async reapCells(limit = 500, graceMs = 1000, maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell): Promise<ReapedCell[]> {
-    const rows = await queryRows<ReapedRow>(this.ds,
+    const rows = await queryRows<ReapedRow>(
+      this.ds,
       takeBackExpired({
         pick: `e.lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
           ORDER BY e.lease_expires_at LIMIT $1
           FOR UPDATE OF e SKIP LOCKED`,
-        maxParam: '$3', by: null,
+        maxParam: '$3',
+        by: null,
       }),
       [limit, graceMs, maxLeaseLosses],
     );
@@ -265,9 +320,12 @@ export class QueueRepository {
 
   /** Which of `ids` are running with an expired lease now: what {@link requeueExpired} would take back. */
   async expiredLeases(ids: string[]): Promise<string[]> {
-    const rows = await queryRows<{ id: string }>(this.ds,
+    const rows = await queryRows<{ id: string }>(
+      this.ds,
       `SELECT id FROM executions WHERE id = ANY($1::bigint[]) AND state = ${CELL_SQL.running} AND lease_expires_at < now()
-        ORDER BY id`, [ids]);
+        ORDER BY id`,
+      [ids],
+    );
     return rows.map((r) => r.id);
   }
 
@@ -276,12 +334,19 @@ export class QueueRepository {
    * ({@link leaseLossSet}), without its grace and waiting for locks instead of skipping them, the error naming `by`.
    * Wakes idle runners when it took a cell back (delivered on commit). Returns the cells it took back.
    */
-  async requeueExpired(ids: string[], by: string, jobId: string | null, maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell): Promise<ReapedCell[]> {
-    const rows = await queryRows<ReapedRow>(this.ds,
+  async requeueExpired(
+    ids: string[],
+    by: string,
+    jobId: string | null,
+    maxLeaseLosses: number = ENGINE_LIMITS.maxLeaseLossesPerCell,
+  ): Promise<ReapedCell[]> {
+    const rows = await queryRows<ReapedRow>(
+      this.ds,
       takeBackExpired({
         pick: `e.id = ANY($1::bigint[]) AND e.lease_expires_at < now()
           FOR UPDATE OF e`,
-        maxParam: '$2', by,
+        maxParam: '$2',
+        by,
       }),
       [ids, maxLeaseLosses],
     );
@@ -315,8 +380,17 @@ function takeBackExpired(o: { pick: string; maxParam: string; by: string | null 
 
 function claimedCell(r: ClaimedRow): ClaimedCell {
   return {
-    id: r.id, jobId: r.job_id, questionId: r.question_id, modelId: r.model_id, region: r.region, replicate: r.replicate,
-    attempt: r.attempts, failures: r.failures, maxAttempts: r.max_attempts, leaseToken: r.lease_token, traceId: r.trace_id,
+    id: r.id,
+    jobId: r.job_id,
+    questionId: r.question_id,
+    modelId: r.model_id,
+    region: r.region,
+    replicate: r.replicate,
+    attempt: r.attempts,
+    failures: r.failures,
+    maxAttempts: r.max_attempts,
+    leaseToken: r.lease_token,
+    traceId: r.trace_id,
     leaseLosses: r.lease_losses,
   };
 }
@@ -324,7 +398,12 @@ function claimedCell(r: ClaimedRow): ClaimedCell {
 function reapedCell(r: ReapedRow): ReapedCell {
   const state = parseCellState(r.state);
   return {
-    id: r.id, jobId: r.job_id, questionId: r.question_id, attempt: r.attempts, region: r.region, modelId: r.model_id,
+    id: r.id,
+    jobId: r.job_id,
+    questionId: r.question_id,
+    attempt: r.attempts,
+    region: r.region,
+    modelId: r.model_id,
     state: state === 'failed' ? 'failed' : 'pending', // leaseLossSet sets no other state
     called: r.called,
   };

@@ -1,6 +1,13 @@
 import {
-  DUPLICATE_FINDING_RULES, type AttemptView, type ExecutionDetailView, type ExecutionView, type JobDetailView,
-  type ExecutionState, type JobStatus, type JobSummaryView, type Page,
+  DUPLICATE_FINDING_RULES,
+  type AttemptView,
+  type ExecutionDetailView,
+  type ExecutionView,
+  type JobDetailView,
+  type ExecutionState,
+  type JobStatus,
+  type JobSummaryView,
+  type Page,
 } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
 import { queryRows } from './query.js';
@@ -97,7 +104,8 @@ export class ReadRepository {
 
   /** Jobs, newest first. */
   async listJobs(limit: number, cursor: string | null): Promise<Page<JobSummaryView>> {
-    const rows = await queryRows<JobSummaryRow>(this.ds,
+    const rows = await queryRows<JobSummaryRow>(
+      this.ds,
       `SELECT ${JOB_COLUMNS} FROM jobs j
         WHERE ($2::bigint IS NULL OR j.seq < $2::bigint)
         ORDER BY j.seq DESC LIMIT $1`,
@@ -108,11 +116,14 @@ export class ReadRepository {
 
   /** One job with counts by state, or null. */
   async getJob(id: string): Promise<JobDetailView | null> {
-    const [row] = await queryRows<JobDetailRow>(this.ds,
+    const [row] = await queryRows<JobDetailRow>(
+      this.ds,
       `SELECT ${JOB_COLUMNS}, j.spec, j.spec_received, j.spec_hash, j.trace_id,
               (SELECT jsonb_build_object('cells', count(*), 'next', min(e.run_after), 'last', max(e.run_after))
                  FROM executions e WHERE e.job_id = j.id AND e.state = ${CELL_SQL.pending} AND e.run_after > now()) AS waiting
-         FROM jobs j WHERE j.id = $1`, [id]);
+         FROM jobs j WHERE j.id = $1`,
+      [id],
+    );
     if (!row) return null;
     return {
       ...jobSummary(row),
@@ -126,14 +137,22 @@ export class ReadRepository {
 
   /** Executions in id order (the order they were planned), filtered. */
   async listExecutions(filter: ExecutionFilter, limit: number, cursor: string | null): Promise<Page<ExecutionView>> {
-    const rows = await queryRows<ExecutionRow>(this.ds,
+    const rows = await queryRows<ExecutionRow>(
+      this.ds,
       `SELECT * FROM executions
         WHERE ($1::text IS NULL OR job_id = $1) AND ($2::text IS NULL OR region = $2)
           AND ($3::text IS NULL OR model_id = $3) AND ($4::text IS NULL OR question_id = $4)
           AND ($5::text IS NULL OR state = $5) AND ($6::bigint IS NULL OR id > $6::bigint)
         ORDER BY id LIMIT $7`,
-      [filter.jobId ?? null, filter.region ?? null, filter.modelId ?? null, filter.questionId ?? null,
-        filter.state ?? null, cursor, limit + 1],
+      [
+        filter.jobId ?? null,
+        filter.region ?? null,
+        filter.modelId ?? null,
+        filter.questionId ?? null,
+        filter.state ?? null,
+        cursor,
+        limit + 1,
+      ],
     );
     return page(rows, limit, (r) => r.id, executionView);
   }
@@ -142,8 +161,9 @@ export class ReadRepository {
   async getExecution(id: string): Promise<ExecutionDetailView | null> {
     const [row] = await queryRows<ExecutionRow>(this.ds, 'SELECT * FROM executions WHERE id = $1', [id]);
     if (!row) return null;
-    const attempts = await queryRows<AttemptRow>(this.ds,
-      'SELECT * FROM execution_attempts WHERE execution_id = $1 ORDER BY attempt, id', [id]);
+    const attempts = await queryRows<AttemptRow>(this.ds, 'SELECT * FROM execution_attempts WHERE execution_id = $1 ORDER BY attempt, id', [
+      id,
+    ]);
     return { ...executionView(row), attemptsLog: attempts.map(attemptView) };
   }
 
@@ -155,9 +175,11 @@ export class ReadRepository {
 
   /** Runnable pending cells by region (regions with none are absent), and the age of the oldest in seconds. */
   async runnableQueue(): Promise<{ region: string; depth: number; oldestAgeSeconds: number }[]> {
-    const rows = await queryRows<{ region: string; depth: number; age: number }>(this.ds,
+    const rows = await queryRows<{ region: string; depth: number; age: number }>(
+      this.ds,
       `SELECT region, count(*)::int AS depth, extract(epoch FROM now() - min(run_after))::float8 AS age
-         FROM executions WHERE state = ${CELL_SQL.pending} AND run_after <= now() GROUP BY region`);
+         FROM executions WHERE state = ${CELL_SQL.pending} AND run_after <= now() GROUP BY region`,
+    );
     return rows.map((r) => ({ region: r.region, depth: r.depth, oldestAgeSeconds: Math.max(0, r.age) }));
   }
 
@@ -172,7 +194,8 @@ export class ReadRepository {
    * succeeded attempt, with more than one succeeded attempt, and the calls made.
    */
   async exactlyOnceFacts(jobId: string): Promise<ExactlyOnceFacts> {
-    const [row] = await queryRows<{ cells: number; terminal: number; with_result: number; duplicate_results: number; attempts: number }>(this.ds,
+    const [row] = await queryRows<{ cells: number; terminal: number; with_result: number; duplicate_results: number; attempts: number }>(
+      this.ds,
       `SELECT count(*)::int AS cells,
               count(*) FILTER (WHERE e.state IN ${TERMINAL_CELL_STATES_SQL})::int AS terminal,
               count(*) FILTER (WHERE e.state = ${CELL_SQL.succeeded} AND s.n = 1)::int AS with_result,
@@ -181,7 +204,9 @@ export class ReadRepository {
          FROM executions e
          CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE outcome = ${OUTCOME_SQL.succeeded}) AS n, count(*) AS calls
                                FROM execution_attempts a WHERE a.execution_id = e.id) s
-        WHERE e.job_id = $1`, [jobId]);
+        WHERE e.job_id = $1`,
+      [jobId],
+    );
     const r = row!; // an aggregate without GROUP BY: always one row
     return { cells: r.cells, terminal: r.terminal, withResult: r.with_result, duplicateResults: r.duplicate_results, attempts: r.attempts };
   }

@@ -15,10 +15,12 @@ export class RunnerRepository {
   constructor(private readonly ds: DataSource) {}
 
   async register(r: RunnerRegistration): Promise<void> {
-    await queryRows(this.ds, 
+    await queryRows(
+      this.ds,
       `INSERT INTO runners (id, host, pid, regions, version) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (id) DO UPDATE SET last_seen_at = now(), stopped_at = NULL`,
-      [r.id, r.host, r.pid, r.regions, r.version]);
+      [r.id, r.host, r.pid, r.regions, r.version],
+    );
   }
 
   async stopped(id: string): Promise<void> {

@@ -24,10 +24,12 @@ export class SecurityRepository {
   constructor(private readonly ds: DataSource) {}
 
   async audit(e: AuditEntry): Promise<void> {
-    await queryRows(this.ds,
+    await queryRows(
+      this.ds,
       `INSERT INTO audit_log (principal, role, method, path, target_id, status, error, remote_address, occurrences)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [e.principal, e.role, e.method, e.path, e.targetId, e.status, e.error, e.remoteAddress, e.occurrences ?? 1]);
+      [e.principal, e.role, e.method, e.path, e.targetId, e.status, e.error, e.remoteAddress, e.occurrences ?? 1],
+    );
   }
 
   /** Forgets nonces whose timestamps are too old to be accepted anyway; returns how many. */

@@ -1,6 +1,17 @@
 import {
-  ACTIVE_EXECUTION_STATES, ACTIVE_JOB_STATUSES, ATTEMPT_OUTCOMES, type AttemptOutcome, EXECUTION_STATES, type ExecutionState,
-  isAttemptOutcome, isExecutionState, isJobStatus, JOB_STATUSES, type JobStatus, TERMINAL_EXECUTION_STATES, TERMINAL_JOB_STATUSES,
+  ACTIVE_EXECUTION_STATES,
+  ACTIVE_JOB_STATUSES,
+  ATTEMPT_OUTCOMES,
+  type AttemptOutcome,
+  EXECUTION_STATES,
+  type ExecutionState,
+  isAttemptOutcome,
+  isExecutionState,
+  isJobStatus,
+  JOB_STATUSES,
+  type JobStatus,
+  TERMINAL_EXECUTION_STATES,
+  TERMINAL_JOB_STATUSES,
 } from '@beacon/domain';
 
 /*

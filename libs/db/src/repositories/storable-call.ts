@@ -36,7 +36,9 @@ export function storableCall(call: CallRecord): { call: CallRecord; note: string
   };
   const notes: string[] = [];
   if (count.replaced > 0) {
-    notes.push(`${count.replaced} character${count.replaced === 1 ? '' : 's'} (NUL or unpaired surrogate) replaced by U+FFFD in ${fields.join(', ')}`);
+    notes.push(
+      `${count.replaced} character${count.replaced === 1 ? '' : 's'} (NUL or unpaired surrogate) replaced by U+FFFD in ${fields.join(', ')}`,
+    );
   }
   if (dropped.length > 0) notes.push(`out of range, not stored: ${dropped.join(', ')}`);
   return { call: out, note: notes.length > 0 ? notes.join('; ') : null };

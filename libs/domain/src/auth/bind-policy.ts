@@ -2,7 +2,10 @@ import { isIP } from 'node:net';
 
 /** True for an address or host name that only this machine can reach: 127.0.0.0/8, ::1, localhost. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (isIP(h) === 6) {
@@ -19,7 +22,9 @@ export function isLoopbackHost(host: string): boolean {
  */
 export function bindRefusal(host: string, tokens: number): string | null {
   if (tokens > 0 || isLoopbackHost(host)) return null;
-  return `refusing to listen on ${host} without API tokens: anyone who can reach it could submit and cancel jobs. ` +
+  return (
+    `refusing to listen on ${host} without API tokens: anyone who can reach it could submit and cancel jobs. ` +
     'Create a token with `beacon token create --name NAME --role admin` and add its hash to auth.tokens in the ' +
-    'config file (or BEACON_AUTH_TOKENS), or listen on 127.0.0.1.';
+    'config file (or BEACON_AUTH_TOKENS), or listen on 127.0.0.1.'
+  );
 }

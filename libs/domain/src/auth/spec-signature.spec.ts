@@ -18,11 +18,19 @@ const revoked = keyPair();
 const old = keyPair();
 const stranger = keyPair();
 const config: SigningConfig = {
-  required: true, maxSkewSeconds: 300, maxAgeSeconds: 600,
+  required: true,
+  maxSkewSeconds: 300,
+  maxAgeSeconds: 600,
   keys: [
     { id: 'portal-1', publicKey: good.b64, status: 'active', notBefore: '2025-01-01T00:00:00Z', notAfter: '2026-01-01T00:00:00Z' },
     { id: 'leaked', publicKey: revoked.b64, status: 'revoked', notBefore: null, notAfter: null },
-    { id: 'old', publicKey: old.publicKey.export({ format: 'pem', type: 'spki' }).toString(), status: 'active', notBefore: null, notAfter: '2025-06-30T00:00:00Z' },
+    {
+      id: 'old',
+      publicKey: old.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      status: 'active',
+      notBefore: null,
+      notAfter: '2025-06-30T00:00:00Z',
+    },
   ],
 };
 
@@ -30,7 +38,10 @@ const body = JSON.stringify({ id: 'signed-1', questions: ['math_basic'], models:
 
 function beacon(opts: { key?: KeyObject; keyId?: string; ts?: string; nonce?: string; body?: string; sent?: string } = {}): SignatureCheck {
   const headers = signBeaconRequest(opts.body ?? body, {
-    keyId: opts.keyId ?? 'portal-1', privateKey: opts.key ?? good.privateKey, nonce: opts.nonce ?? 'nonce-0001', timestamp: opts.ts ?? '2025-10-14T21:20:55.858Z',
+    keyId: opts.keyId ?? 'portal-1',
+    privateKey: opts.key ?? good.privateKey,
+    nonce: opts.nonce ?? 'nonce-0001',
+    timestamp: opts.ts ?? '2025-10-14T21:20:55.858Z',
   });
   const sent = opts.sent ?? opts.body ?? body;
   return verifySpecSignature({ body: Buffer.from(sent), value: JSON.parse(sent), headers }, config, NOW);
@@ -39,18 +50,33 @@ function beacon(opts: { key?: KeyObject; keyId?: string; ts?: string; nonce?: st
 /** Signs a Go runner spec exactly as the Go portal does: drop signature, public_key and id, sort keys, JSON.stringify. */
 function portalSign(spec: Record<string, unknown>, key: { privateKey: KeyObject; b64: string }): Record<string, unknown> {
   const { signature: _s, public_key: _p, id: _i, ...signable } = spec;
-  const sortKeys = (v: unknown): unknown => Array.isArray(v) ? v.map(sortKeys)
-    : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) : v;
+  const sortKeys = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sortKeys)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+          )
+        : v;
   const canonical = JSON.stringify(sortKeys(signable));
   return { ...spec, signature: sign(null, Buffer.from(canonical), key.privateKey).toString('base64'), public_key: key.b64 };
 }
 
 const goSpec = {
-  id: 'bias-detection-1760476855858', version: 'v1',
-  benchmark: { name: 'multi-model-bias-detection', version: 'v1', description: 'Compare <answers> & refusals', input: { type: 'prompt', data: { prompt: 'x' }, hash: 'sha256:placeholder' } },
+  id: 'bias-detection-1760476855858',
+  version: 'v1',
+  benchmark: {
+    name: 'multi-model-bias-detection',
+    version: 'v1',
+    description: 'Compare <answers> & refusals',
+    input: { type: 'prompt', data: { prompt: 'x' }, hash: 'sha256:placeholder' },
+  },
   constraints: { regions: ['US', 'EU'], min_regions: 1, timeout: 600000000000 },
   metadata: { created_by: 'portal', models: ['llama3.2-1b'], timestamp: '2025-10-14T21:20:55.858Z', nonce: 'k3J9abcdEFGH1234567890' },
-  questions: ['tiananmen_neutral'], created_at: '2025-10-14T21:20:55.858Z',
+  questions: ['tiananmen_neutral'],
+  created_at: '2025-10-14T21:20:55.858Z',
 };
 
 function go(spec: Record<string, unknown>, wrap = false): SignatureCheck {
@@ -64,10 +90,16 @@ const codeOf = (c: SignatureCheck) => (c.ok ? 'ok' : c.failure.code);
 describe(verifySpecSignature.name, () => {
   it('accepts a valid Beacon header signature and returns the key, nonce and when the nonce may be forgotten', () => {
     const c = beacon();
-    expect(c).toEqual({ ok: true, signature: {
-      keyId: 'portal-1', form: 'beacon', nonce: 'nonce-0001',
-      signedAt: new Date('2025-10-14T21:20:55.858Z'), nonceExpiresAt: new Date(NOW.getTime() + 900_000),
-    } });
+    expect(c).toEqual({
+      ok: true,
+      signature: {
+        keyId: 'portal-1',
+        form: 'beacon',
+        nonce: 'nonce-0001',
+        signedAt: new Date('2025-10-14T21:20:55.858Z'),
+        nonceExpiresAt: new Date(NOW.getTime() + 900_000),
+      },
+    });
   });
 
   it('refuses a body changed after signing, even by one byte of whitespace', () => {
@@ -96,15 +128,28 @@ describe(verifySpecSignature.name, () => {
   });
 
   it('names the missing header', () => {
-    const headers = signBeaconRequest(body, { keyId: 'portal-1', privateKey: good.privateKey, nonce: 'nonce-0001', timestamp: '2025-10-14T21:20:55Z' });
-    const without = (h: string) => verifySpecSignature({ body: Buffer.from(body), value: JSON.parse(body), headers: { ...headers, [h]: undefined } }, config, NOW);
+    const headers = signBeaconRequest(body, {
+      keyId: 'portal-1',
+      privateKey: good.privateKey,
+      nonce: 'nonce-0001',
+      timestamp: '2025-10-14T21:20:55Z',
+    });
+    const without = (h: string) =>
+      verifySpecSignature({ body: Buffer.from(body), value: JSON.parse(body), headers: { ...headers, [h]: undefined } }, config, NOW);
     expect(without('beacon-nonce')).toMatchObject({ ok: false, failure: { code: 'nonce_missing', path: 'beacon-nonce' } });
     expect(without('beacon-timestamp')).toMatchObject({ ok: false, failure: { code: 'timestamp_missing', path: 'beacon-timestamp' } });
     expect(without('beacon-key-id')).toMatchObject({ ok: false, failure: { code: 'signature_missing', path: 'beacon-key-id' } });
-    expect(verifySpecSignature({ body: Buffer.from(body), value: JSON.parse(body), headers: {} }, config, NOW))
-      .toMatchObject({ ok: false, failure: { code: 'signature_missing', status: 400 } });
-    expect(verifySpecSignature({ body: Buffer.from(body), value: JSON.parse(body), headers: { ...headers, 'beacon-signature': 'abc' } }, config, NOW))
-      .toMatchObject({ ok: false, failure: { code: 'signature_malformed' } });
+    expect(verifySpecSignature({ body: Buffer.from(body), value: JSON.parse(body), headers: {} }, config, NOW)).toMatchObject({
+      ok: false,
+      failure: { code: 'signature_missing', status: 400 },
+    });
+    expect(
+      verifySpecSignature(
+        { body: Buffer.from(body), value: JSON.parse(body), headers: { ...headers, 'beacon-signature': 'abc' } },
+        config,
+        NOW,
+      ),
+    ).toMatchObject({ ok: false, failure: { code: 'signature_malformed' } });
   });
 
   it('accepts a spec signed by the Go portal (bare and in the cross-region wrapper), and refuses it tampered', () => {
@@ -116,8 +161,9 @@ describe(verifySpecSignature.name, () => {
     expect(codeOf(go({ ...signed, questions: ['taiwan_status'] }))).toBe('signature_invalid');
     expect(codeOf(go({ ...signed, metadata: { ...goSpec.metadata, nonce: 'another-nonce-123' } }))).toBe('signature_invalid');
     const redirected = { jobspec: signed, target_regions: ['US', 'EU', 'ASIA'] };
-    expect(verifySpecSignature({ body: Buffer.from(JSON.stringify(redirected)), value: redirected, headers: {} }, config, NOW))
-      .toMatchObject({ ok: false, failure: { code: 'unsigned_override', path: '$.target_regions' } });
+    expect(
+      verifySpecSignature({ body: Buffer.from(JSON.stringify(redirected)), value: redirected, headers: {} }, config, NOW),
+    ).toMatchObject({ ok: false, failure: { code: 'unsigned_override', path: '$.target_regions' } });
   });
 
   it('accepts the Go runner CanonicalizeJobSpecV1 form: no created_at, no null, "", 0 or empty objects, Go escaping', () => {
@@ -134,8 +180,13 @@ describe(verifySpecSignature.name, () => {
     expect(codeOf(go(portalSign(goSpec, stranger)))).toBe('key_unknown');
     expect(codeOf(go(portalSign(goSpec, revoked)))).toBe('key_revoked');
     const { nonce: _n, ...noNonce } = goSpec.metadata;
-    expect(go(portalSign({ ...goSpec, metadata: noNonce }, good))).toMatchObject({ ok: false, failure: { code: 'nonce_missing', path: '$.metadata.nonce' } });
-    expect(codeOf(go(portalSign({ ...goSpec, metadata: { ...goSpec.metadata, timestamp: '2025-10-14T20:00:00Z' } }, good)))).toBe('timestamp_stale');
+    expect(go(portalSign({ ...goSpec, metadata: noNonce }, good))).toMatchObject({
+      ok: false,
+      failure: { code: 'nonce_missing', path: '$.metadata.nonce' },
+    });
+    expect(codeOf(go(portalSign({ ...goSpec, metadata: { ...goSpec.metadata, timestamp: '2025-10-14T20:00:00Z' } }, good)))).toBe(
+      'timestamp_stale',
+    );
     expect(codeOf(go({ ...goSpec, signature: 'AAAA' }))).toBe('signature_missing');
   });
 
@@ -144,12 +195,25 @@ describe(verifySpecSignature.name, () => {
     const check = (wrapper: Record<string, unknown>) =>
       verifySpecSignature({ body: Buffer.from(JSON.stringify(wrapper)), value: wrapper, headers: {} }, config, NOW);
     // The Go portal's own wrapper repeats the signed regions and constraints (min_success_rate is the default 0.67).
-    expect(check({ jobspec: signed, target_regions: ['EU', 'US'], min_regions: 1, min_success_rate: 0.67, enable_analysis: true }))
-      .toMatchObject({ ok: true });
-    expect(check({ jobspec: signed, min_regions: 2 })).toMatchObject({ ok: false, failure: { code: 'unsigned_override', path: '$.min_regions', status: 403 } });
-    expect(check({ jobspec: signed, min_success_rate: 0.1 })).toMatchObject({ ok: false, failure: { code: 'unsigned_override', path: '$.min_success_rate' } });
-    expect(check({ jobspec: signed, min_success_rate: 1 })).toMatchObject({ ok: false, failure: { code: 'unsigned_override', path: '$.min_success_rate' } });
-    expect(check({ jobspec: signed, target_regions: ['US'] })).toMatchObject({ ok: false, failure: { code: 'unsigned_override', path: '$.target_regions' } });
+    expect(
+      check({ jobspec: signed, target_regions: ['EU', 'US'], min_regions: 1, min_success_rate: 0.67, enable_analysis: true }),
+    ).toMatchObject({ ok: true });
+    expect(check({ jobspec: signed, min_regions: 2 })).toMatchObject({
+      ok: false,
+      failure: { code: 'unsigned_override', path: '$.min_regions', status: 403 },
+    });
+    expect(check({ jobspec: signed, min_success_rate: 0.1 })).toMatchObject({
+      ok: false,
+      failure: { code: 'unsigned_override', path: '$.min_success_rate' },
+    });
+    expect(check({ jobspec: signed, min_success_rate: 1 })).toMatchObject({
+      ok: false,
+      failure: { code: 'unsigned_override', path: '$.min_success_rate' },
+    });
+    expect(check({ jobspec: signed, target_regions: ['US'] })).toMatchObject({
+      ok: false,
+      failure: { code: 'unsigned_override', path: '$.target_regions' },
+    });
 
     // Every field a wrapper could carry, with values that differ from the signed ones: each is either refused, or the
     // job it normalises to is exactly the signed spec's.
@@ -157,12 +221,27 @@ describe(verifySpecSignature.name, () => {
     const reference = normaliseJobSpec({ jobspec: signed }, cfg);
     expect(reference.ok).toBe(true);
     const hostile: Record<string, unknown[]> = {
-      target_regions: [['US'], ['US', 'EU', 'ASIA'], []], min_regions: [2, 1, 0], min_success_rate: [0, 0.1, 0.67, 1],
-      regions: [['US']], models: [['mistral-7b']], questions: [['taiwan_status']], repeats: [5], max_attempts: [9],
-      constraints: [{ regions: ['US'], min_regions: 2, min_success_rate: 0 }], metadata: [{ models: ['mistral-7b'] }],
-      parameters: [{ temperature: 1.5, max_tokens: 7 }], benchmark: [{ name: 'other' }], id: ['other-id'], jobspec_id: ['other-id'],
-      name: ['other'], description: ['other'], version: ['v9'], created_by: ['mallory'], created_at: ['2020-01-01T00:00:00Z'],
-      timeout: [1], enable_analysis: [false],
+      target_regions: [['US'], ['US', 'EU', 'ASIA'], []],
+      min_regions: [2, 1, 0],
+      min_success_rate: [0, 0.1, 0.67, 1],
+      regions: [['US']],
+      models: [['mistral-7b']],
+      questions: [['taiwan_status']],
+      repeats: [5],
+      max_attempts: [9],
+      constraints: [{ regions: ['US'], min_regions: 2, min_success_rate: 0 }],
+      metadata: [{ models: ['mistral-7b'] }],
+      parameters: [{ temperature: 1.5, max_tokens: 7 }],
+      benchmark: [{ name: 'other' }],
+      id: ['other-id'],
+      jobspec_id: ['other-id'],
+      name: ['other'],
+      description: ['other'],
+      version: ['v9'],
+      created_by: ['mallory'],
+      created_at: ['2020-01-01T00:00:00Z'],
+      timeout: [1],
+      enable_analysis: [false],
     };
     for (const [key, values] of Object.entries(hostile)) {
       for (const v of values) {
@@ -192,7 +271,13 @@ describe(verifySpecSignature.name, () => {
     const signed = signV1(goSpec);
     const reference = read(go(signed), signed);
     // The v1 form drops 0, "" and null, so these verify against the same signature: they must not count.
-    const tampered = { ...signed, parameters: { temperature: 0 }, constraints: { ...goSpec.constraints, min_success_rate: 0 }, extra: null, note: '' };
+    const tampered = {
+      ...signed,
+      parameters: { temperature: 0 },
+      constraints: { ...goSpec.constraints, min_success_rate: 0 },
+      extra: null,
+      note: '',
+    };
     const check = go(tampered);
     expect(check).toMatchObject({ ok: true, signature: { form: 'go-v1-escaped' } });
     const spec = read(check, tampered);
@@ -206,6 +291,9 @@ describe(verifySpecSignature.name, () => {
     };
     expect(inWrapper(tampered)).toEqual(inWrapper(signed));
     expect(inWrapper(tampered).parameters.temperature).toBe(cfg.defaults.temperature);
-    expect(go({ ...portalSign(goSpec, good), parameters: { temperature: 0 } })).toMatchObject({ ok: false, failure: { code: 'signature_invalid' } });
+    expect(go({ ...portalSign(goSpec, good), parameters: { temperature: 0 } })).toMatchObject({
+      ok: false,
+      failure: { code: 'signature_invalid' },
+    });
   });
 });

@@ -69,8 +69,16 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 function fail(code: SignatureErrorCode, message: string, path: string): SignatureCheck {
-  const status = ['signature_missing', 'signature_malformed', 'timestamp_missing', 'timestamp_invalid', 'nonce_missing', 'nonce_invalid']
-    .includes(code) ? 400 : 403;
+  const status = [
+    'signature_missing',
+    'signature_malformed',
+    'timestamp_missing',
+    'timestamp_invalid',
+    'nonce_missing',
+    'nonce_invalid',
+  ].includes(code)
+    ? 400
+    : 403;
   return { ok: false, failure: { code, message, path, status } };
 }
 
@@ -149,11 +157,20 @@ function claimBeacon(sub: SignedSubmission, config: SigningConfig, now: Date): C
   const publicKey = publicKeyOf(key!.publicKey);
   if (!publicKey) return fail('key_unknown', `signing key "${keyId}" has no usable Ed25519 public key`, H.keyId);
   const signature = decodeBase64(sig);
-  if (!signature || signature.length !== 64) return fail('signature_malformed', `header ${H.signature} must be a base64 Ed25519 signature (64 bytes)`, H.signature);
+  if (!signature || signature.length !== 64)
+    return fail('signature_malformed', `header ${H.signature} must be a base64 Ed25519 signature (64 bytes)`, H.signature);
   const timestamp = header(sub.headers, H.timestamp)?.trim() ?? '';
   const nonce = header(sub.headers, H.nonce)?.trim() ?? '';
   return {
-    key: key!, publicKey, signature, timestamp, timestampPath: H.timestamp, nonce, noncePath: H.nonce, signaturePath: H.signature, base: '$',
+    key: key!,
+    publicKey,
+    signature,
+    timestamp,
+    timestampPath: H.timestamp,
+    nonce,
+    noncePath: H.nonce,
+    signaturePath: H.signature,
+    base: '$',
     messages: [{ form: 'beacon', text: beaconSigningString({ keyId, timestamp, nonce, body: sub.body }) }],
   };
 }
@@ -161,8 +178,10 @@ function claimBeacon(sub: SignedSubmission, config: SigningConfig, now: Date): C
 function claimGo(spec: Record<string, unknown>, base: string, config: SigningConfig, now: Date): Claimed | SignatureCheck {
   const sigPath = `${base}.signature`;
   const keyPath = `${base}.public_key`;
-  if (typeof spec.signature !== 'string' || spec.signature === '') return fail('signature_missing', `${sigPath} is required (a base64 Ed25519 signature)`, sigPath);
-  if (typeof spec.public_key !== 'string' || spec.public_key === '') return fail('signature_missing', `${keyPath} is required with ${sigPath}`, keyPath);
+  if (typeof spec.signature !== 'string' || spec.signature === '')
+    return fail('signature_missing', `${sigPath} is required (a base64 Ed25519 signature)`, sigPath);
+  if (typeof spec.public_key !== 'string' || spec.public_key === '')
+    return fail('signature_missing', `${keyPath} is required with ${sigPath}`, keyPath);
   const presented = publicKeyOf(spec.public_key);
   if (!presented) return fail('signature_malformed', `${keyPath} must be a base64 Ed25519 public key (32 bytes)`, keyPath);
   const raw = rawPublicKeyBase64(presented);
@@ -173,12 +192,20 @@ function claimGo(spec: Record<string, unknown>, base: string, config: SigningCon
   const keyProblem = checkKey(key, `public key ${raw}`, keyPath, now);
   if (keyProblem) return keyProblem;
   const signature = decodeBase64(spec.signature);
-  if (!signature || signature.length !== 64) return fail('signature_malformed', `${sigPath} must be a base64 Ed25519 signature (64 bytes)`, sigPath);
+  if (!signature || signature.length !== 64)
+    return fail('signature_malformed', `${sigPath} must be a base64 Ed25519 signature (64 bytes)`, sigPath);
   const metadata = isObject(spec.metadata) ? spec.metadata : {};
   return {
-    key: key!, publicKey: presented, signature, signaturePath: sigPath, spec, base,
-    timestamp: typeof metadata.timestamp === 'string' ? metadata.timestamp : '', timestampPath: `${base}.metadata.timestamp`,
-    nonce: typeof metadata.nonce === 'string' ? metadata.nonce : '', noncePath: `${base}.metadata.nonce`,
+    key: key!,
+    publicKey: presented,
+    signature,
+    signaturePath: sigPath,
+    spec,
+    base,
+    timestamp: typeof metadata.timestamp === 'string' ? metadata.timestamp : '',
+    timestampPath: `${base}.metadata.timestamp`,
+    nonce: typeof metadata.nonce === 'string' ? metadata.nonce : '',
+    noncePath: `${base}.metadata.nonce`,
     messages: goCanonicalForms(spec).map((f) => ({ form: f.name, text: f.text })),
   };
 }
@@ -195,12 +222,16 @@ const MAX_WRAPPER_FIELDS_NAMED = 64;
 function unsignedOverride(wrapper: Record<string, unknown>, spec: Record<string, unknown>): SignatureCheck | null {
   const signed = specDecision({ jobspec: spec });
   if (specDecision(wrapper) === signed) return null;
-  const fields = Object.keys(wrapper).filter((k) => k !== 'jobspec').slice(0, MAX_WRAPPER_FIELDS_NAMED);
+  const fields = Object.keys(wrapper)
+    .filter((k) => k !== 'jobspec')
+    .slice(0, MAX_WRAPPER_FIELDS_NAMED);
   const culprit = fields.find((k) => specDecision({ jobspec: spec, [k]: wrapper[k] }) !== signed);
   const path = culprit === undefined ? '$' : jsonChildPath('$', culprit);
-  return fail('unsigned_override',
+  return fail(
+    'unsigned_override',
     `${path} is not covered by the signature and changes what the signed $.jobspec decides (its regions or constraints); leave it out or make it equal to the signed value`,
-    path);
+    path,
+  );
 }
 
 /**
@@ -231,24 +262,40 @@ export function verifySpecSignature(sub: SignedSubmission, config: SigningConfig
     claimed = claimGo(sub.value.jobspec, '$.jobspec', config, now);
   } else if (isObject(sub.value) && 'signature' in sub.value) claimed = claimGo(sub.value, '$', config, now);
   else {
-    return fail('signature_missing',
+    return fail(
+      'signature_missing',
       `this daemon accepts signed job specs only: send the ${SIGNATURE_HEADERS.signature}, ${SIGNATURE_HEADERS.keyId}, ` +
-      `${SIGNATURE_HEADERS.timestamp} and ${SIGNATURE_HEADERS.nonce} headers, or signature and public_key in the spec`,
-      SIGNATURE_HEADERS.signature);
+        `${SIGNATURE_HEADERS.timestamp} and ${SIGNATURE_HEADERS.nonce} headers, or signature and public_key in the spec`,
+      SIGNATURE_HEADERS.signature,
+    );
   }
   if ('ok' in claimed) return claimed;
   const c = claimed;
   if (c.timestamp === '') return fail('timestamp_missing', `${c.timestampPath} is required (RFC 3339)`, c.timestampPath);
   const at = RFC3339.test(c.timestamp) ? Date.parse(c.timestamp) : NaN;
-  if (Number.isNaN(at)) return fail('timestamp_invalid', `${c.timestampPath} must be an RFC 3339 timestamp (got ${JSON.stringify(c.timestamp.slice(0, 64))})`, c.timestampPath);
-  if (c.nonce === '') return fail('nonce_missing', `${c.noncePath} is required: a unique value per submission, so a signed spec cannot be replayed`, c.noncePath);
+  if (Number.isNaN(at))
+    return fail(
+      'timestamp_invalid',
+      `${c.timestampPath} must be an RFC 3339 timestamp (got ${JSON.stringify(c.timestamp.slice(0, 64))})`,
+      c.timestampPath,
+    );
+  if (c.nonce === '')
+    return fail(
+      'nonce_missing',
+      `${c.noncePath} is required: a unique value per submission, so a signed spec cannot be replayed`,
+      c.noncePath,
+    );
   if (!NONCE.test(c.nonce)) return fail('nonce_invalid', `${c.noncePath} must match ${NONCE.source}`, c.noncePath);
   const matched = c.messages.find((m) => {
     const data = typeof m.text === 'string' ? Buffer.from(m.text, 'utf8') : m.text;
     return edVerify(null, data, c.publicKey, c.signature);
   });
   if (!matched) {
-    return fail('signature_invalid', `the signature does not match the spec for key "${c.key.id}" (the spec was changed after signing, or signed in another form)`, c.signaturePath);
+    return fail(
+      'signature_invalid',
+      `the signature does not match the spec for key "${c.key.id}" (the spec was changed after signing, or signed in another form)`,
+      c.signaturePath,
+    );
   }
   // Only signed content decides what the job is: the spec as its signature covers it, and the portal wrapper's
   // unsigned fields only where they repeat it.
@@ -263,23 +310,38 @@ export function verifySpecSignature(sub: SignedSubmission, config: SigningConfig
   // Freshness is judged only once the timestamp is known to be the signer's.
   const skew = (at - now.getTime()) / 1000;
   if (skew > config.maxSkewSeconds) {
-    return fail('timestamp_skew', `${c.timestampPath} is ${Math.round(skew)} s in the future; at most ${config.maxSkewSeconds} s of clock skew is allowed`, c.timestampPath);
+    return fail(
+      'timestamp_skew',
+      `${c.timestampPath} is ${Math.round(skew)} s in the future; at most ${config.maxSkewSeconds} s of clock skew is allowed`,
+      c.timestampPath,
+    );
   }
   if (-skew > config.maxAgeSeconds) {
-    return fail('timestamp_stale', `${c.timestampPath} is ${Math.round(-skew)} s old; signed specs must be submitted within ${config.maxAgeSeconds} s`, c.timestampPath);
+    return fail(
+      'timestamp_stale',
+      `${c.timestampPath} is ${Math.round(-skew)} s old; signed specs must be submitted within ${config.maxAgeSeconds} s`,
+      c.timestampPath,
+    );
   }
   const keepUntil = Math.max(at, now.getTime()) + (config.maxAgeSeconds + config.maxSkewSeconds) * 1000;
   return {
     ok: true,
     signature: {
-      keyId: c.key.id, form: matched.form, nonce: c.nonce, signedAt: new Date(at), nonceExpiresAt: new Date(keepUntil),
+      keyId: c.key.id,
+      form: matched.form,
+      nonce: c.nonce,
+      signedAt: new Date(at),
+      nonceExpiresAt: new Date(keepUntil),
       ...(readAs ? { readAs } : {}),
     },
   };
 }
 
 /** Signs a body in Beacon's header form; returns the four headers to send. For clients and tests. */
-export function signBeaconRequest(body: Uint8Array | string, opts: { keyId: string; privateKey: KeyObject | string; nonce: string; timestamp?: string }): Record<string, string> {
+export function signBeaconRequest(
+  body: Uint8Array | string,
+  opts: { keyId: string; privateKey: KeyObject | string; nonce: string; timestamp?: string },
+): Record<string, string> {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const timestamp = opts.timestamp ?? new Date().toISOString();
   const key = typeof opts.privateKey === 'string' ? createPrivateKey(opts.privateKey) : opts.privateKey;

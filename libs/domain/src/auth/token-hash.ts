@@ -82,8 +82,13 @@ export async function verifyToken(token: string, hash: string): Promise<boolean>
   const r = Number(m[2]);
   const actual = await new Promise<Buffer | null>((resolve) => {
     try {
-      scrypt(token, Buffer.from(m[4]!, 'base64'), expected.length, { N, r, p: Number(m[3]), maxmem: 256 * N * r + 1024 * 1024 },
-        (err, key) => resolve(err ? null : key));
+      scrypt(
+        token,
+        Buffer.from(m[4]!, 'base64'),
+        expected.length,
+        { N, r, p: Number(m[3]), maxmem: 256 * N * r + 1024 * 1024 },
+        (err, key) => resolve(err ? null : key),
+      );
     } catch {
       resolve(null); // parameters Node refuses (p too large for r)
     }

@@ -51,10 +51,16 @@ describe(parseTokensEnv.name, () => {
     const s = hashToken('b', 'scrypt');
     const { tokens, problems } = parseTokensEnv(` alice:admin:${h}, bob:viewer:${h}\n carol:viewer:0123456789ab:${s}`);
     expect(problems).toEqual([]);
-    expect(tokens.map((t) => [t.name, t.role, t.id])).toEqual([['alice', 'admin', undefined], ['bob', 'viewer', undefined], ['carol', 'viewer', '0123456789ab']]);
+    expect(tokens.map((t) => [t.name, t.role, t.id])).toEqual([
+      ['alice', 'admin', undefined],
+      ['bob', 'viewer', undefined],
+      ['carol', 'viewer', '0123456789ab'],
+    ]);
     expect(tokens[0]!.hash).toBe(h);
     expect(tokens[2]!.hash).toBe(s);
-    expect(parseTokensEnv(`dave:viewer:XYZ:${h}`).problems).toEqual([{ path: 'BEACON_AUTH_TOKENS[0].id', message: expect.stringMatching(/12 lower-case hex/) }]);
+    expect(parseTokensEnv(`dave:viewer:XYZ:${h}`).problems).toEqual([
+      { path: 'BEACON_AUTH_TOKENS[0].id', message: expect.stringMatching(/12 lower-case hex/) },
+    ]);
   });
 
   it('names each malformed entry by position and field', () => {
@@ -69,7 +75,14 @@ describe(parseTokensEnv.name, () => {
 
   it('reports duplicate names', () => {
     const h = hashToken('a');
-    expect(tokenSetProblems([{ name: 'a', role: 'viewer', hash: h }, { name: 'a', role: 'admin', hash: h }], 'auth.tokens'))
-      .toEqual([{ path: 'auth.tokens[1].name', message: 'duplicate token name "a"' }]);
+    expect(
+      tokenSetProblems(
+        [
+          { name: 'a', role: 'viewer', hash: h },
+          { name: 'a', role: 'admin', hash: h },
+        ],
+        'auth.tokens',
+      ),
+    ).toEqual([{ path: 'auth.tokens[1].name', message: 'duplicate token name "a"' }]);
   });
 });

@@ -33,7 +33,8 @@ export function tokenEntryProblems(entry: TokenEntry, path: string): Problem[] {
   if (!isRole(entry.role)) problems.push({ path: `${path}.role`, message: `must be one of ${ROLES.join(', ')}` });
   const hashProblem = tokenHashProblem(entry.hash);
   if (hashProblem) problems.push({ path: `${path}.hash`, message: hashProblem });
-  if (entry.id !== undefined && !TOKEN_ID_PATTERN.test(entry.id)) problems.push({ path: `${path}.id`, message: 'must be 12 lower-case hex digits (the id in bct_<id>_<secret>)' });
+  if (entry.id !== undefined && !TOKEN_ID_PATTERN.test(entry.id))
+    problems.push({ path: `${path}.id`, message: 'must be 12 lower-case hex digits (the id in bct_<id>_<secret>)' });
   return problems;
 }
 
@@ -122,7 +123,10 @@ export class TokenRegistry {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly entries: readonly TokenEntry[], options: TokenRegistryOptions = {}) {
+  constructor(
+    private readonly entries: readonly TokenEntry[],
+    options: TokenRegistryOptions = {},
+  ) {
     for (const entry of entries) {
       const sha = /^sha256:([0-9a-f]{64})$/.exec(entry.hash);
       if (sha) this.byDigest.set(sha[1]!, entry);

@@ -6,7 +6,11 @@ import { parseConfig } from './config.parser.js';
 describe('analysis: section of the configuration', () => {
   it('defaults every key, and takes the ones given', () => {
     expect(parseConfig('', 'conf.yaml', {}).analysis).toEqual(ANALYSIS_DEFAULTS);
-    expect(parseConfig('analysis: { concurrency: 2, waitMs: 500 }', 'conf.yaml', {}).analysis).toEqual({ ...ANALYSIS_DEFAULTS, concurrency: 2, waitMs: 500 });
+    expect(parseConfig('analysis: { concurrency: 2, waitMs: 500 }', 'conf.yaml', {}).analysis).toEqual({
+      ...ANALYSIS_DEFAULTS,
+      concurrency: 2,
+      waitMs: 500,
+    });
   });
 
   it('names the key and the problem for a bad value or an unknown key', () => {

@@ -27,8 +27,15 @@ export interface AnalysisLimits {
 
 /** Defaults of {@link AnalysisLimits}. */
 export const ANALYSIS_DEFAULTS: Readonly<AnalysisLimits> = {
-  concurrency: 1, queue: 2, waitMs: 10_000, timeoutMs: 120_000, failureTtlMs: 300_000, maxHeapMb: 1024, cacheMb: 64,
-  sampleReplicates: 64, maxTextChars: 8000,
+  concurrency: 1,
+  queue: 2,
+  waitMs: 10_000,
+  timeoutMs: 120_000,
+  failureTtlMs: 300_000,
+  maxHeapMb: 1024,
+  cacheMb: 64,
+  sampleReplicates: 64,
+  maxTextChars: 8000,
 };
 
 /** The `analysis:` section of the configuration file; every key optional. */

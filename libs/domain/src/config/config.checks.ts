@@ -65,11 +65,7 @@ export function buildRegions(section: Record<string, unknown>, problems: Problem
  * canonical ids; left out, the model is served in every configured region. `names` is null when the
  * regions section is not a mapping, so unknown-region checks would only add noise.
  */
-export function buildModels(
-  section: Record<string, unknown>,
-  names: RegionNames | null,
-  problems: Problem[],
-): Record<string, ModelConfig> {
+export function buildModels(section: Record<string, unknown>, names: RegionNames | null, problems: Problem[]): Record<string, ModelConfig> {
   const models: Record<string, ModelConfig> = {};
   const allRegionIds = Object.keys(names ?? {});
   if (Object.keys(section).length === 0) problems.push({ path: 'models', message: 'must configure at least one model' });
@@ -97,11 +93,7 @@ export function buildModels(
 }
 
 /** The question bank keyed by id; a repeated id is a problem at its later entry. */
-export function buildQuestionBank(
-  list: readonly unknown[],
-  listPath: PropertyKey[],
-  problems: Problem[],
-): Record<string, QuestionDef> {
+export function buildQuestionBank(list: readonly unknown[], listPath: PropertyKey[], problems: Problem[]): Record<string, QuestionDef> {
   const bank: Record<string, QuestionDef> = {};
   const firstIndex = new Map<string, number>();
   list.forEach((value, index) => {

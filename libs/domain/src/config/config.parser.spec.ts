@@ -33,7 +33,11 @@ describe(parseConfig.name, () => {
   });
 
   it('falls back per section, serving default models in the configured regions', () => {
-    const config = parseConfig(['regions:', region('north', ', aliases: [N], concurrency: 4'), 'defaults: { temperature: 0.5 }'].join('\n'), 'x', {});
+    const config = parseConfig(
+      ['regions:', region('north', ', aliases: [N], concurrency: 4'), 'defaults: { temperature: 0.5 }'].join('\n'),
+      'x',
+      {},
+    );
     expect(Object.keys(config.regions)).toEqual(['north']);
     expect(config.regions.north).toEqual({
       id: 'north',
@@ -52,7 +56,14 @@ describe(parseConfig.name, () => {
 
   it('reads models with provider names and regions given by id or alias', () => {
     const config = parseConfig(
-      ['regions:', region('north', ', aliases: [N]'), region('south'), 'models:', '  m1: { name: org/Model-1, regions: [n, south, NORTH] }', '  m2:'].join('\n'),
+      [
+        'regions:',
+        region('north', ', aliases: [N]'),
+        region('south'),
+        'models:',
+        '  m1: { name: org/Model-1, regions: [n, south, NORTH] }',
+        '  m2:',
+      ].join('\n'),
       'x',
       {},
     );
@@ -93,7 +104,9 @@ describe(parseConfig.name, () => {
   it('rejects unknown keys at the top level and inside sections', () => {
     const problems = problemsOf(['region:', region('x'), 'defaults: { temprature: 1 }'].join('\n'));
     expect(problems.map((p) => p.path)).toEqual(['defaults.temprature', 'region']);
-    expect(problems[1]!.message).toBe('unknown top-level key (known: regions, models, questions, questionsFile, prompt, defaults, limits, auth, server, signing, analysis, classifier)');
+    expect(problems[1]!.message).toBe(
+      'unknown top-level key (known: regions, models, questions, questionsFile, prompt, defaults, limits, auth, server, signing, analysis, classifier)',
+    );
     expect(problems[0]!.message).toBe('unknown key (known: temperature, maxTokens, maxAttempts, repeats)');
   });
 
@@ -112,7 +125,9 @@ describe(parseConfig.name, () => {
   it('reads inline questions and reports duplicates and bad entries', () => {
     const config = parseConfig('questions:\n  - { id: q1, text: "One?" }\n  - { id: q2, text: "Two?", category: c }\n', 'x', {});
     expect(config.questions).toEqual({ q1: { id: 'q1', text: 'One?', category: null }, q2: { id: 'q2', text: 'Two?', category: 'c' } });
-    const problems = problemsOf('questions:\n  - { id: q1, text: "One?" }\n  - { id: q1, text: "Again?" }\n  - { id: "bad id", text: "" }\n');
+    const problems = problemsOf(
+      'questions:\n  - { id: q1, text: "One?" }\n  - { id: q1, text: "Again?" }\n  - { id: "bad id", text: "" }\n',
+    );
     expect(problems).toEqual([
       { path: 'questions[1].id', message: 'duplicate question id "q1" (also at questions[0])' },
       { path: 'questions[2].id', message: 'must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' },

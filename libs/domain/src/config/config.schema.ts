@@ -92,12 +92,20 @@ export const configSectionSchemas = {
   }),
   auth: authSectionSchema,
   server: strictObject({
-    allowedHosts: z.array(z.string().regex(ALLOWED_HOST_PATTERN, {
-      error: 'must be a host name or address, optionally with :port (e.g. beacon.internal or beacon.internal:8443), or * for any',
-    })).default([]),
-    allowedOrigins: z.array(z.string().regex(ALLOWED_ORIGIN_PATTERN, {
-      error: 'must be an origin: http(s)://host[:port] without a path (e.g. https://ops.example), or * for any',
-    })).default([]),
+    allowedHosts: z
+      .array(
+        z.string().regex(ALLOWED_HOST_PATTERN, {
+          error: 'must be a host name or address, optionally with :port (e.g. beacon.internal or beacon.internal:8443), or * for any',
+        }),
+      )
+      .default([]),
+    allowedOrigins: z
+      .array(
+        z.string().regex(ALLOWED_ORIGIN_PATTERN, {
+          error: 'must be an origin: http(s)://host[:port] without a path (e.g. https://ops.example), or * for any',
+        }),
+      )
+      .default([]),
   }),
   signing: signingSectionSchema,
   analysis: analysisSectionSchema,

@@ -17,8 +17,12 @@ export const REGION_DEFAULTS = { apiKeyEnv: null, concurrency: 16, timeoutMs: 12
  * runner; live streams and connections are bounded per daemon.
  */
 export const ENGINE_LIMITS = {
-  maxRetryAfterMs: 120_000, maxResponseBytes: 4 * 1024 * 1024, maxLeaseLossesPerCell: 5,
-  maxEventStreams: 256, maxEventStreamsPerClient: 16, maxConnections: 1024,
+  maxRetryAfterMs: 120_000,
+  maxResponseBytes: 4 * 1024 * 1024,
+  maxLeaseLossesPerCell: 5,
+  maxEventStreams: 256,
+  maxEventStreamsPerClient: 16,
+  maxConnections: 1024,
 } as const;
 
 const REGIONS: ReadonlyArray<Pick<RegionConfig, 'id' | 'displayName' | 'aliases'>> = [
@@ -75,7 +79,14 @@ export function defaultConfig(): BeaconConfig {
     questions: defaultQuestions(),
     prompt: { ...PROMPT },
     defaults: { temperature: 0.1, maxTokens: 500, maxAttempts: 4, repeats: 1 },
-    limits: { maxCellsPerJob: 1_000_000, maxBodyBytes: 1_048_576, maxJobsInFlightPerToken: 100, ...ENGINE_LIMITS, requestsPerMinutePerToken: 1200, failedAuthPerMinutePerAddress: 30 },
+    limits: {
+      maxCellsPerJob: 1_000_000,
+      maxBodyBytes: 1_048_576,
+      maxJobsInFlightPerToken: 100,
+      ...ENGINE_LIMITS,
+      requestsPerMinutePerToken: 1200,
+      failedAuthPerMinutePerAddress: 30,
+    },
     auth: defaultAuthConfig(),
     signing: defaultSigningConfig(),
     classifier: { judge: null },

@@ -22,9 +22,7 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, problems:
   if (typeof value === 'string') return interpolateString(value, env, path, problems);
   if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, problems, [...path, index]));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, problems, [...path, key])]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, problems, [...path, key])]));
   }
   return value;
 }

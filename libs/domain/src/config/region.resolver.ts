@@ -1,10 +1,7 @@
 import type { BeaconConfig, RegionConfig } from './config.types.js';
 
 /** The canonical id of `name` among `regions`, matching ids and aliases case-insensitively, or null. */
-export function resolveRegionIn(
-  regions: Readonly<Record<string, Pick<RegionConfig, 'id' | 'aliases'>>>,
-  name: string,
-): string | null {
+export function resolveRegionIn(regions: Readonly<Record<string, Pick<RegionConfig, 'id' | 'aliases'>>>, name: string): string | null {
   const wanted = name.toLowerCase();
   const all = Object.values(regions);
   const byId = all.find((region) => region.id.toLowerCase() === wanted);

@@ -17,11 +17,12 @@ describe(parseDiffRef.name, () => {
     for (const raw of [undefined, '', '   ']) expect(parseDiffRef(raw)).toMatch(/^is required: e:<execution id>, a:<attempt id>/);
   });
 
-  it.each([
-    'x:1', 'E:1', 'e:', 'a:', 'e:0', '0', 'e:007', 'e:-1', 'e:1.5', 'e:12a', 'e: 1', 'e:1234567890123456789', 'ea:1', 'a:e:1',
-  ])('rejects %j, quoting it and listing the accepted forms', (raw) => {
-    const problem = parseDiffRef(raw);
-    expect(typeof problem).toBe('string');
-    expect(problem).toBe(`${JSON.stringify(raw)} is not e:<execution id>, a:<attempt id>, l:<legacy id> or a bare execution id`);
-  });
+  it.each(['x:1', 'E:1', 'e:', 'a:', 'e:0', '0', 'e:007', 'e:-1', 'e:1.5', 'e:12a', 'e: 1', 'e:1234567890123456789', 'ea:1', 'a:e:1'])(
+    'rejects %j, quoting it and listing the accepted forms',
+    (raw) => {
+      const problem = parseDiffRef(raw);
+      expect(typeof problem).toBe('string');
+      expect(problem).toBe(`${JSON.stringify(raw)} is not e:<execution id>, a:<attempt id>, l:<legacy id> or a bare execution id`);
+    },
+  );
 });

@@ -4,15 +4,36 @@ import { buildDiff } from './diff.builder.js';
 import { SIDE_BY_SIDE_MIN_WIDTH, describeSide, renderDiff, wrapSegments } from './diff.renderer.js';
 
 const side = (over: Partial<DiffSideView> = {}): DiffSideView => ({
-  ref: 'e:1', kind: 'execution', executionId: '1', attemptId: '10', jobId: '5', questionId: 'q1', modelId: 'gpt-x', region: 'eu',
-  replicate: 0, attempt: null, startedAt: null, systemPrompt: 'You are a helpful assistant.', userPrompt: 'Tell me about 1989.',
-  parameters: { temperature: 0 }, response: 'I will do my best to answer that question in detail.', classification: 'answered',
-  finishReason: 'stop', ...over,
+  ref: 'e:1',
+  kind: 'execution',
+  executionId: '1',
+  attemptId: '10',
+  jobId: '5',
+  questionId: 'q1',
+  modelId: 'gpt-x',
+  region: 'eu',
+  replicate: 0,
+  attempt: null,
+  startedAt: null,
+  systemPrompt: 'You are a helpful assistant.',
+  userPrompt: 'Tell me about 1989.',
+  parameters: { temperature: 0 },
+  response: 'I will do my best to answer that question in detail.',
+  classification: 'answered',
+  finishReason: 'stop',
+  ...over,
 });
 
-const sample = (): DiffView => buildDiff(side(), side({
-  ref: 'a:2', executionId: '2', response: 'I will not be able to answer that question, sorry.', classification: 'refused',
-}));
+const sample = (): DiffView =>
+  buildDiff(
+    side(),
+    side({
+      ref: 'a:2',
+      executionId: '2',
+      response: 'I will not be able to answer that question, sorry.',
+      classification: 'refused',
+    }),
+  );
 
 const ANSI = /\x1b\[[0-9;]*m/;
 const visible = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
@@ -62,7 +83,12 @@ describe(renderDiff.name, () => {
   it('keeps every line within the width', () => {
     const long = side({ response: `${'word '.repeat(80)}end`, userPrompt: 'x'.repeat(300) });
     const d = buildDiff(long, side({ response: `${'other '.repeat(70)}end`, userPrompt: 'y'.repeat(250) }));
-    for (const [width, unified] of [[60, false], [100, false], [130, false], [130, true]] as const) {
+    for (const [width, unified] of [
+      [60, false],
+      [100, false],
+      [130, false],
+      [130, true],
+    ] as const) {
       for (const color of [false, true]) {
         const body = renderDiff(d, { width, unified, color }).split('\n').slice(2);
         for (const line of body) expect(visible(line).length).toBeLessThanOrEqual(width);
@@ -86,20 +112,35 @@ describe(renderDiff.name, () => {
 
 describe(describeSide.name, () => {
   it('names the ref, execution, legacy id, attempt and cell', () => {
-    expect(describeSide(side({ ref: 'l:77', legacyId: '77', attempt: 2, replicate: 3, startedAt: '2025-01-01T00:00:00Z' })))
-      .toBe('l:77: execution 1 (legacy 77) attempt 2 · eu · gpt-x · q1 #3 · 2025-01-01T00:00:00Z');
+    expect(describeSide(side({ ref: 'l:77', legacyId: '77', attempt: 2, replicate: 3, startedAt: '2025-01-01T00:00:00Z' }))).toBe(
+      'l:77: execution 1 (legacy 77) attempt 2 · eu · gpt-x · q1 #3 · 2025-01-01T00:00:00Z',
+    );
     expect(describeSide(side())).toBe('e:1: execution 1 · eu · gpt-x · q1');
   });
 });
 
 describe(wrapSegments.name, () => {
   it('breaks after spaces and at newlines, moving a word that fits a fresh line there whole', () => {
-    const lines = wrapSegments([{ text: 'alpha beta gamma\ndelta ', op: 'equal' }, { text: 'abcdefgh', op: 'equal' }], 10, false);
+    const lines = wrapSegments(
+      [
+        { text: 'alpha beta gamma\ndelta ', op: 'equal' },
+        { text: 'abcdefgh', op: 'equal' },
+      ],
+      10,
+      false,
+    );
     expect(lines).toEqual(['alpha ', 'beta gamma', 'delta ', 'abcdefgh']);
   });
 
   it('splits a word longer than the width without losing characters', () => {
-    const lines = wrapSegments([{ text: 'ab ', op: 'equal' }, { text: 'c'.repeat(25), op: 'equal' }], 10, false);
+    const lines = wrapSegments(
+      [
+        { text: 'ab ', op: 'equal' },
+        { text: 'c'.repeat(25), op: 'equal' },
+      ],
+      10,
+      false,
+    );
     expect(lines.every((l) => l.length <= 10)).toBe(true);
     expect(lines.join('')).toBe(`ab ${'c'.repeat(25)}`);
   });

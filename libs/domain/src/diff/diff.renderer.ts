@@ -26,15 +26,20 @@ const RESET = '\x1b[0m';
 
 /** Removes control characters (keeping newlines) so stored text cannot drive the terminal. */
 function safe(text: string): string {
-  return text.replace(/\t/g, '  ').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, ' ');
+  return text
+    .replace(/\t/g, '  ')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, ' ');
 }
 
 /** One side's header line: ref, cell, attempt, start. */
 export function describeSide(s: DiffSideView): string {
   const legacy = s.legacyId ? ` (legacy ${s.legacyId})` : '';
   const attempt = s.attempt !== null ? ` attempt ${s.attempt}` : '';
-  return safe(`${s.ref}: execution ${s.executionId}${legacy}${attempt} · ${s.region} · ${s.modelId} · ${s.questionId}`
-    + `${s.replicate ? ` #${s.replicate}` : ''}${s.startedAt ? ` · ${s.startedAt}` : ''}`);
+  return safe(
+    `${s.ref}: execution ${s.executionId}${legacy}${attempt} · ${s.region} · ${s.modelId} · ${s.questionId}` +
+      `${s.replicate ? ` #${s.replicate}` : ''}${s.startedAt ? ` · ${s.startedAt}` : ''}`,
+  );
 }
 
 /** Breaks marked segments into lines of at most `width` visible characters (and at newlines). */
@@ -98,8 +103,16 @@ export function renderDiff(d: DiffView, opts: DiffRenderOptions): string {
       out.push(...wrapSegments([{ text: f.a || '(empty)', op: 'equal' }], opts.width - 2, color).map((l) => `  ${dim(l)}`));
     } else if (sideBySide) {
       const col = Math.floor((opts.width - 3) / 2);
-      const left = wrapSegments(f.changes.filter((c) => c.op !== 'added'), col, color);
-      const right = wrapSegments(f.changes.filter((c) => c.op !== 'removed'), col, color);
+      const left = wrapSegments(
+        f.changes.filter((c) => c.op !== 'added'),
+        col,
+        color,
+      );
+      const right = wrapSegments(
+        f.changes.filter((c) => c.op !== 'removed'),
+        col,
+        color,
+      );
       for (let i = 0; i < Math.max(left.length, right.length); i++) {
         const l = left[i] ?? '';
         out.push(`${l}${' '.repeat(Math.max(0, col - visibleLength(l)))} │ ${right[i] ?? ''}`.trimEnd());

@@ -131,7 +131,9 @@ describe(normaliseJobSpec.name, () => {
     };
 
     it('resolves aliases case-insensitively and keeps spec order', () => {
-      const spec = accepted(normaliseJobSpec({ questions: ['math_basic'], models: ['llama3.2-1b'], regions: ['ApAc', 'us-CENTRAL', 'Eu'] }, config));
+      const spec = accepted(
+        normaliseJobSpec({ questions: ['math_basic'], models: ['llama3.2-1b'], regions: ['ApAc', 'us-CENTRAL', 'Eu'] }, config),
+      );
       expect(spec.format).toBe('beacon');
       expect(spec.regions.map((r) => r.id)).toEqual(['asia-pacific', 'us-east', 'eu-west']);
     });
@@ -156,7 +158,11 @@ describe(normaliseJobSpec.name, () => {
     });
 
     it('fills defaults from the configuration and freezes its prompt', () => {
-      const custom = { ...config, defaults: { temperature: 0.3, maxTokens: 42, maxAttempts: 7, repeats: 2 }, prompt: { version: 'p9', template: 'In {region_name}.' } };
+      const custom = {
+        ...config,
+        defaults: { temperature: 0.3, maxTokens: 42, maxAttempts: 7, repeats: 2 },
+        prompt: { version: 'p9', template: 'In {region_name}.' },
+      };
       const spec = accepted(normaliseJobSpec({ questions: ['math_basic'], models: ['llama3.2-1b'], regions: ['us-east'] }, custom));
       expect(spec.parameters).toEqual({ temperature: 0.3, maxTokens: 42, maxAttempts: 7 });
       expect(spec.repeats).toBe(2);

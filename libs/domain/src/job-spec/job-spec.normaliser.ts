@@ -11,7 +11,14 @@ import {
   resolveQuestionEntries,
   resolveRegionEntries,
 } from './axis.resolver.js';
-import { DEFAULT_MIN_REGIONS, DEFAULT_MIN_SUCCESS_RATE, isObject, readSpecFields, type AxisSource, type SpecFields } from './job-spec.reader.js';
+import {
+  DEFAULT_MIN_REGIONS,
+  DEFAULT_MIN_SUCCESS_RATE,
+  isObject,
+  readSpecFields,
+  type AxisSource,
+  type SpecFields,
+} from './job-spec.reader.js';
 import type { NormalisedJobSpec, PlannedQuestion, SpecResult } from './job-spec.types.js';
 import { checkSpecText } from './spec-text.checks.js';
 
@@ -72,8 +79,7 @@ export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult
   if (!fields.readable) return { ok: false, problems: sortProblems(problems) };
   const goForm = fields.format !== 'beacon';
 
-  const regionKey = (value: unknown) =>
-    typeof value === 'string' ? (resolveRegion(config, value) ?? value) : canonicalJson(value);
+  const regionKey = (value: unknown) => (typeof value === 'string' ? (resolveRegion(config, value) ?? value) : canonicalJson(value));
   const regionSource = authoritative(fields.regions, regionKey, problems);
   const modelSource = authoritative(fields.models, (value) => modelIdOf(value) ?? canonicalJson(value), problems);
   const regions = regionSource ? resolveRegionEntries(regionSource, config, problems) : [];

@@ -201,7 +201,10 @@ export function specDecision(raw: Obj): string {
   const fields = readSpecFields(raw, []);
   const { base: _base, regions, minRegions, minSuccessRate, ...rest } = fields;
   const authoritative = regions[0];
-  const regionSet = authoritative && { invalid: authoritative.invalid, values: authoritative.entries.map((e) => JSON.stringify(e.value)).sort() };
+  const regionSet = authoritative && {
+    invalid: authoritative.invalid,
+    values: authoritative.entries.map((e) => JSON.stringify(e.value)).sort(),
+  };
   const decided = {
     ...rest,
     regions: regionSet ?? null,

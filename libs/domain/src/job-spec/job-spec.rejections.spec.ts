@@ -74,8 +74,15 @@ describe(normaliseJobSpec.name, () => {
   });
 
   it('reports duplicates in a Go spec at its constraints path', () => {
-    const problems = problemsOf({ benchmark: { name: 'b' }, constraints: { regions: ['us-east', 'US'] }, metadata: { models: ['llama3.2-1b'] }, questions: ['math_basic'] });
-    expect(problems).toEqual([{ path: '$.constraints.regions[1]', message: 'duplicate region "us-east" (also at $.constraints.regions[0])' }]);
+    const problems = problemsOf({
+      benchmark: { name: 'b' },
+      constraints: { regions: ['us-east', 'US'] },
+      metadata: { models: ['llama3.2-1b'] },
+      questions: ['math_basic'],
+    });
+    expect(problems).toEqual([
+      { path: '$.constraints.regions[1]', message: 'duplicate region "us-east" (also at $.constraints.regions[0])' },
+    ]);
   });
 
   it('reports each missing axis of an empty matrix', () => {
@@ -89,7 +96,10 @@ describe(normaliseJobSpec.name, () => {
   });
 
   it('points into the portal wrapper', () => {
-    const problems = problemsOf({ jobspec: { metadata: { models: ['llama3.2-1b'] }, questions: ['math_basic', 'x y', 'math_basic'] }, target_regions: ['US', 'moon'] });
+    const problems = problemsOf({
+      jobspec: { metadata: { models: ['llama3.2-1b'] }, questions: ['math_basic', 'x y', 'math_basic'] },
+      target_regions: ['US', 'moon'],
+    });
     expect(problems.map((p) => p.path)).toEqual(['$.jobspec.questions[1]', '$.jobspec.questions[2]', '$.target_regions[1]']);
     expect(problemsOf({ jobspec: null })).toEqual([{ path: '$.jobspec', message: 'must be an object (the Go runner job spec)' }]);
   });
@@ -116,7 +126,9 @@ describe(normaliseJobSpec.name, () => {
     expect(atPath(problemsOf({ ...valid, regions: 'us-east' }), '$.regions')).toEqual(['must be a list, not a string']);
     expect(atPath(problemsOf({ ...valid, constraints: [] }), '$.constraints')).toEqual(['must be an object, not a list']);
     expect(atPath(problemsOf({ ...valid, questions: [{ id: 'q', text: '' }] }), '$.questions[0].text')).toEqual(['must not be empty']);
-    expect(atPath(problemsOf({ ...valid, models: [7] }), '$.models[0]')).toEqual(['must be a model id or an object {id, name}, not a number']);
+    expect(atPath(problemsOf({ ...valid, models: [7] }), '$.models[0]')).toEqual([
+      'must be a model id or an object {id, name}, not a number',
+    ]);
   });
 
   it('rejects min_regions above the number of regions', () => {
@@ -127,7 +139,16 @@ describe(normaliseJobSpec.name, () => {
 
   it('rejects a matrix larger than the configured limit, naming the number', () => {
     const limited = { ...config, limits: { ...config.limits, maxCellsPerJob: 100 } };
-    const problems = problemsOf({ ...valid, questions: Object.keys(config.questions), models: Object.keys(config.models), regions: ['us-east', 'eu-west'], repeats: 3 }, limited);
+    const problems = problemsOf(
+      {
+        ...valid,
+        questions: Object.keys(config.questions),
+        models: Object.keys(config.models),
+        regions: ['us-east', 'eu-west'],
+        repeats: 3,
+      },
+      limited,
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]!.path).toBe('$');
     expect(problems[0]!.message).toContain('144 cells');
@@ -143,7 +164,12 @@ describe(normaliseJobSpec.name, () => {
   });
 
   it('rejects regions or models given in two places that disagree', () => {
-    const problems = problemsOf({ ...valid, benchmark: { name: 'b' }, constraints: { regions: ['eu-west'] }, metadata: { models: ['llama3.2-1b'] } });
+    const problems = problemsOf({
+      ...valid,
+      benchmark: { name: 'b' },
+      constraints: { regions: ['eu-west'] },
+      metadata: { models: ['llama3.2-1b'] },
+    });
     expect(atPath(problems, '$.regions')).toEqual(['disagrees with $.constraints.regions; give the list in one place']);
     const agreeing = { ...valid, benchmark: { name: 'b' }, constraints: { regions: ['US'] }, metadata: { models: ['llama3.2-1b'] } };
     expect(normaliseJobSpec(agreeing, config).ok).toBe(true);

@@ -72,7 +72,9 @@ class Parser {
   describe(): string {
     if (this.i >= this.s.length) return 'end of input';
     const c = this.s.codePointAt(this.i)!;
-    return c < 0x20 || (c >= 0x7f && c <= 0x9f) ? `character U+${c.toString(16).toUpperCase().padStart(4, '0')}` : `character ${JSON.stringify(String.fromCodePoint(c))}`;
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f)
+      ? `character U+${c.toString(16).toUpperCase().padStart(4, '0')}`
+      : `character ${JSON.stringify(String.fromCodePoint(c))}`;
   }
 
   fail(message: string, code: StrictJsonError['code'] = 'malformed_json', path = '$'): never {
@@ -87,7 +89,11 @@ class Parser {
     }
     if (c === '"') return this.string();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (this.s.startsWith(word, this.i)) {
         this.i += word.length;
         return value;

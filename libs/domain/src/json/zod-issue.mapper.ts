@@ -68,9 +68,7 @@ function sizeMessage(issue: { origin: string; inclusive?: boolean }, bound: numb
 export const problemMessages: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined
-        ? 'is required'
-        : `must be ${describeType(issue.expected)}, not ${describeValue(issue.input)}`;
+      return issue.input === undefined ? 'is required' : `must be ${describeType(issue.expected)}, not ${describeValue(issue.input)}`;
     case 'too_small':
       return sizeMessage(issue, issue.minimum, 'min');
     case 'too_big':

@@ -2,13 +2,25 @@ import { describe, expect, it } from '@jest/globals';
 import { LegacyImportError, lenientSpec, parseLegacyDocument, parseLegacyDocuments } from './index.js';
 
 const job = (over: Record<string, unknown> = {}) => ({
-  id: 7, jobspec_id: 'legacy-7', status: 'completed', created_at: '2025-09-30T15:00:00Z',
-  jobspec_data: { questions: ['What is 2 + 2?'], metadata: { models: ['m1'] }, constraints: { regions: ['us-east'] } }, ...over,
+  id: 7,
+  jobspec_id: 'legacy-7',
+  status: 'completed',
+  created_at: '2025-09-30T15:00:00Z',
+  jobspec_data: { questions: ['What is 2 + 2?'], metadata: { models: ['m1'] }, constraints: { regions: ['us-east'] } },
+  ...over,
 });
 const execution = (over: Record<string, unknown> = {}) => ({
-  id: 1, job_id: 'legacy-7', status: 'completed', region: 'us-east', model_id: 'm1', question_id: null,
-  created_at: '2025-09-30T15:00:01Z', started_at: '2025-09-30T15:00:01Z', completed_at: '2025-09-30T15:00:02Z',
-  output: { response: '4', provider: 'p', metadata: { prompt: 'What is 2 + 2?', system_prompt: 'sys', temperature: 0.1 } }, ...over,
+  id: 1,
+  job_id: 'legacy-7',
+  status: 'completed',
+  region: 'us-east',
+  model_id: 'm1',
+  question_id: null,
+  created_at: '2025-09-30T15:00:01Z',
+  started_at: '2025-09-30T15:00:01Z',
+  completed_at: '2025-09-30T15:00:02Z',
+  output: { response: '4', provider: 'p', metadata: { prompt: 'What is 2 + 2?', system_prompt: 'sys', temperature: 0.1 } },
+  ...over,
 });
 const problem = (fn: () => unknown): string => {
   try {
@@ -23,25 +35,55 @@ const problem = (fn: () => unknown): string => {
 describe(parseLegacyDocument.name, () => {
   it('reads an executions/all row: prompts, parameters and response from output.metadata', () => {
     const [e] = parseLegacyDocument({ job: job(), executions: [execution()] }).executions;
-    expect(e).toMatchObject({ id: 1, status: 'completed', providerId: 'p', modelId: 'm1', questionId: null, response: '4',
-      systemPrompt: 'sys', userPrompt: 'What is 2 + 2?', parameters: { temperature: 0.1 } });
+    expect(e).toMatchObject({
+      id: 1,
+      status: 'completed',
+      providerId: 'p',
+      modelId: 'm1',
+      questionId: null,
+      response: '4',
+      systemPrompt: 'sys',
+      userPrompt: 'What is 2 + 2?',
+      parameters: { temperature: 0.1 },
+    });
     expect(e!.createdAt.toISOString()).toBe('2025-09-30T15:00:01.000Z');
   });
 
   it('reads a GET /jobs/:id row, whose response and prompts are in the receipt and which has no created_at', () => {
     const row = execution({
-      id: '12', output: undefined, created_at: undefined, model_id: undefined, provider_id: undefined,
-      receipt: { execution_details: { provider_id: 'modal-us-east', model: 'm2' }, output: { response: 'Paris', prompt: 'Capital?', system_prompt: 'based in US' } },
+      id: '12',
+      output: undefined,
+      created_at: undefined,
+      model_id: undefined,
+      provider_id: undefined,
+      receipt: {
+        execution_details: { provider_id: 'modal-us-east', model: 'm2' },
+        output: { response: 'Paris', prompt: 'Capital?', system_prompt: 'based in US' },
+      },
     });
     const [e] = parseLegacyDocument({ job: job(), executions: [row] }).executions;
-    expect(e).toMatchObject({ id: 12, modelId: 'm2', providerId: 'modal-us-east', response: 'Paris', userPrompt: 'Capital?', systemPrompt: 'based in US' });
+    expect(e).toMatchObject({
+      id: 12,
+      modelId: 'm2',
+      providerId: 'modal-us-east',
+      response: 'Paris',
+      userPrompt: 'Capital?',
+      systemPrompt: 'based in US',
+    });
     expect(e!.createdAt.toISOString()).toBe('2025-09-30T15:00:01.000Z');
   });
 
   it('reads output stored as a JSON string, Go zero times as absent and zoneless times as UTC', () => {
-    const [e] = parseLegacyDocument({ job: job(), executions: [execution({
-      output: JSON.stringify({ response: 'ok' }), completed_at: '0001-01-01T00:00:00Z', started_at: '2025-09-30 15:00:03.5',
-    })] }).executions;
+    const [e] = parseLegacyDocument({
+      job: job(),
+      executions: [
+        execution({
+          output: JSON.stringify({ response: 'ok' }),
+          completed_at: '0001-01-01T00:00:00Z',
+          started_at: '2025-09-30 15:00:03.5',
+        }),
+      ],
+    }).executions;
     expect(e).toMatchObject({ response: 'ok', completedAt: null });
     expect(e!.startedAt!.toISOString()).toBe('2025-09-30T15:00:03.500Z');
   });
@@ -53,8 +95,12 @@ describe(parseLegacyDocument.name, () => {
   });
 
   it('makes NUL characters and unpaired surrogates storable and keeps a __proto__ key as data', () => {
-    const doc = JSON.parse(JSON.stringify({ job: job(), executions: [execution({ output: { response: 'a\u0000b\ud800c' } })] })
-      .replace('"region"', '"__proto__":{"polluted":true},"region"'));
+    const doc = JSON.parse(
+      JSON.stringify({ job: job(), executions: [execution({ output: { response: 'a\u0000b\ud800c' } })] }).replace(
+        '"region"',
+        '"__proto__":{"polluted":true},"region"',
+      ),
+    );
     const [e] = parseLegacyDocument(doc).executions;
     expect(e!.response).toBe('a\ufffdb\ufffdc');
     expect(Object.getPrototypeOf(e!.raw)).toBe(Object.prototype);
@@ -64,24 +110,49 @@ describe(parseLegacyDocument.name, () => {
 
   it('names the field of every problem', () => {
     expect(problem(() => parseLegacyDocument([]))).toBe('(document): must be a JSON object with job and executions');
-    expect(problem(() => parseLegacyDocument({ job: job({ jobspec_id: '' }), executions: [] }))).toBe('job.jobspec_id: must be a non-empty string');
-    expect(problem(() => parseLegacyDocument({ job: job(), executions: [execution({ id: 'abc' })] }))).toBe('executions[0].id: must be a non-negative integer');
-    expect(problem(() => parseLegacyDocument({ job: job(), executions: [execution(), execution()] }))).toBe('executions[1].id: 1 appears twice');
-    expect(problem(() => parseLegacyDocument({ job: job(), executions: [execution({ started_at: 'yesterday' })] })))
-      .toBe('executions[0].started_at: must be an ISO timestamp, not "yesterday"');
-    expect(problem(() => parseLegacyDocument({ job: job({ created_at: null }), executions: [execution({ created_at: null, started_at: null })] })))
-      .toMatch(/^executions\[0\]\.created_at: is required/);
-    expect(problem(() => parseLegacyDocument({ job: job(), executions: [execution({ model_id: null, output: {} })] }))).toBe('executions[0].model_id: must be a non-empty string');
-    expect(problem(() => parseLegacyDocument({ job: job(), executions: [execution({ job_id: 'other' })] }))).toBe('executions[0].job_id: other is not the exported job legacy-7');
+    expect(problem(() => parseLegacyDocument({ job: job({ jobspec_id: '' }), executions: [] }))).toBe(
+      'job.jobspec_id: must be a non-empty string',
+    );
+    expect(problem(() => parseLegacyDocument({ job: job(), executions: [execution({ id: 'abc' })] }))).toBe(
+      'executions[0].id: must be a non-negative integer',
+    );
+    expect(problem(() => parseLegacyDocument({ job: job(), executions: [execution(), execution()] }))).toBe(
+      'executions[1].id: 1 appears twice',
+    );
+    expect(problem(() => parseLegacyDocument({ job: job(), executions: [execution({ started_at: 'yesterday' })] }))).toBe(
+      'executions[0].started_at: must be an ISO timestamp, not "yesterday"',
+    );
+    expect(
+      problem(() =>
+        parseLegacyDocument({ job: job({ created_at: null }), executions: [execution({ created_at: null, started_at: null })] }),
+      ),
+    ).toMatch(/^executions\[0\]\.created_at: is required/);
+    expect(problem(() => parseLegacyDocument({ job: job(), executions: [execution({ model_id: null, output: {} })] }))).toBe(
+      'executions[0].model_id: must be a non-empty string',
+    );
+    expect(problem(() => parseLegacyDocument({ job: job(), executions: [execution({ job_id: 'other' })] }))).toBe(
+      'executions[0].job_id: other is not the exported job legacy-7',
+    );
   });
 });
 
 describe(parseLegacyDocuments.name, () => {
   it('reads one document or an array of them, naming the document of a problem', () => {
     expect(parseLegacyDocuments({ job: job(), executions: [] })).toHaveLength(1);
-    expect(parseLegacyDocuments([{ job: job(), executions: [] }, { job: job({ jobspec_id: 'b' }), executions: [] }])).toHaveLength(2);
-    expect(problem(() => parseLegacyDocuments([{ job: job(), executions: [] }, { job: job(), executions: [execution({ region: 3 })] }])))
-      .toBe('[1].executions[0].region: must be a non-empty string');
+    expect(
+      parseLegacyDocuments([
+        { job: job(), executions: [] },
+        { job: job({ jobspec_id: 'b' }), executions: [] },
+      ]),
+    ).toHaveLength(2);
+    expect(
+      problem(() =>
+        parseLegacyDocuments([
+          { job: job(), executions: [] },
+          { job: job(), executions: [execution({ region: 3 })] },
+        ]),
+      ),
+    ).toBe('[1].executions[0].region: must be a non-empty string');
     expect(problem(() => parseLegacyDocuments([]))).toMatch(/^\(document\): is an empty array/);
   });
 });

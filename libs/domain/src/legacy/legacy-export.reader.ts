@@ -2,7 +2,10 @@ import { storableValue } from '../job-spec/spec-text.checks.js';
 
 /** A Go runner export that cannot be imported; `field` names what is wrong. */
 export class LegacyImportError extends Error {
-  constructor(readonly field: string, problem: string) {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
     super(`${field}: ${problem}`);
     this.name = 'LegacyImportError';
   }
@@ -77,7 +80,8 @@ function date(o: Obj, key: string, path: string): Date | null {
   if (typeof v !== 'string') throw new LegacyImportError(`${path}.${key}`, 'must be an ISO timestamp');
   if (GO_ZERO_TIME.test(v)) return null;
   const d = new Date(ZONELESS.test(v.trim()) ? `${v.trim().replace(' ', 'T')}Z` : v);
-  if (Number.isNaN(d.getTime())) throw new LegacyImportError(`${path}.${key}`, `must be an ISO timestamp, not ${JSON.stringify(v.slice(0, 40))}`);
+  if (Number.isNaN(d.getTime()))
+    throw new LegacyImportError(`${path}.${key}`, `must be an ISO timestamp, not ${JSON.stringify(v.slice(0, 40))}`);
   return d;
 }
 
@@ -117,7 +121,11 @@ function legacyId(v: unknown, path: string): number {
   return n;
 }
 
-function parseExecution(e: unknown, path: string, job: { id: number | string; jobspecId: string; createdAt: Date | null }): LegacyExecution {
+function parseExecution(
+  e: unknown,
+  path: string,
+  job: { id: number | string; jobspecId: string; createdAt: Date | null },
+): LegacyExecution {
   if (!isObj(e)) throw new LegacyImportError(path, 'must be an object');
   const id = legacyId(e.id, `${path}.id`);
   // job_id is whatever JSON the Go runner wrote (its jobspec id or its numeric id): compared, and reported, as its String() text.
@@ -140,14 +148,15 @@ function parseExecution(e: unknown, path: string, job: { id: number | string; jo
   if (modelId === null) throw new LegacyImportError(`${path}.model_id`, 'must be a non-empty string');
   const startedAt = date(e, 'started_at', path);
   const createdAt = date(e, 'created_at', path) ?? startedAt ?? job.createdAt;
-  if (createdAt === null) throw new LegacyImportError(`${path}.created_at`, 'is required (an ISO timestamp) when neither started_at nor job.created_at is given');
+  if (createdAt === null)
+    throw new LegacyImportError(`${path}.created_at`, 'is required (an ISO timestamp) when neither started_at nor job.created_at is given');
   return {
     id,
     status: str(e, 'status', path).trim().toLowerCase(),
     region: str(e, 'region', path),
     providerId: firstString(e.provider_id, output.provider, details.provider_id) ?? 'legacy',
     modelId,
-    questionId: q === '' ? null : q ?? null,
+    questionId: q === '' ? null : (q ?? null),
     startedAt,
     completedAt: date(e, 'completed_at', path),
     createdAt,

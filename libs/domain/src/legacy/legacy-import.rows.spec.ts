@@ -3,13 +3,26 @@ import { sha256Hex } from '../json/canonical-json.js';
 import { LegacyImportError, legacyImportRows, parseLegacyDocument, parseLegacyExportText } from './index.js';
 
 const job = (over: Record<string, unknown> = {}) => ({
-  id: 7, jobspec_id: 'legacy-7', status: 'completed', created_at: '2025-09-30T15:00:00Z', updated_at: '2025-09-30T16:00:00Z',
-  jobspec_data: { questions: ['What is 2 + 2?'], metadata: { models: ['m1'] }, constraints: { regions: ['us-east'] } }, ...over,
+  id: 7,
+  jobspec_id: 'legacy-7',
+  status: 'completed',
+  created_at: '2025-09-30T15:00:00Z',
+  updated_at: '2025-09-30T16:00:00Z',
+  jobspec_data: { questions: ['What is 2 + 2?'], metadata: { models: ['m1'] }, constraints: { regions: ['us-east'] } },
+  ...over,
 });
 const execution = (over: Record<string, unknown> = {}) => ({
-  id: 1, job_id: 'legacy-7', status: 'completed', region: 'us-east', model_id: 'm1', question_id: null,
-  created_at: '2025-09-30T15:00:01Z', started_at: '2025-09-30T15:00:01Z', completed_at: '2025-09-30T15:00:02Z',
-  output: { response: '4', provider: 'p', metadata: { prompt: 'What is 2 + 2?', system_prompt: 'sys', temperature: 0.1 } }, ...over,
+  id: 1,
+  job_id: 'legacy-7',
+  status: 'completed',
+  region: 'us-east',
+  model_id: 'm1',
+  question_id: null,
+  created_at: '2025-09-30T15:00:01Z',
+  started_at: '2025-09-30T15:00:01Z',
+  completed_at: '2025-09-30T15:00:02Z',
+  output: { response: '4', provider: 'p', metadata: { prompt: 'What is 2 + 2?', system_prompt: 'sys', temperature: 0.1 } },
+  ...over,
 });
 const rowsOf = (executions: unknown[], jobOver: Record<string, unknown> = {}) =>
   legacyImportRows(parseLegacyDocument({ job: job(jobOver), executions }));
@@ -21,7 +34,7 @@ describe(parseLegacyExportText.name, () => {
     expect(parseLegacyExportText('{"a":1}\n\n{"a":2}\n')).toEqual([{ a: 1 }, { a: 2 }]);
   });
 
-  it('names the line of a JSON Lines error, and rethrows the parser\'s error for a single value', () => {
+  it("names the line of a JSON Lines error, and rethrows the parser's error for a single value", () => {
     expect(() => parseLegacyExportText('{"a":1}\n{"a":\n{"a":3}')).toThrow(/^line 2: /);
     expect(() => parseLegacyExportText('{"a":')).toThrow(SyntaxError);
     expect(() => parseLegacyExportText('{"a":')).not.toThrow(LegacyImportError);
@@ -46,29 +59,49 @@ describe(legacyImportRows.name, () => {
     const statuses = ['completed', 'failed', 'timeout', 'error', 'cancelled', 'queued'];
     const rows = rowsOf(statuses.map((status, i) => execution({ id: i + 1, status }))).executionRows(0, statuses.length);
     expect(rows.map((r) => [r.legacyStatus, r.state, r.attempt.outcome])).toEqual([
-      ['completed', 'succeeded', 'succeeded'], ['failed', 'failed', 'final_error'], ['timeout', 'failed', 'final_error'],
-      ['error', 'failed', 'final_error'], ['cancelled', 'cancelled', 'cancelled'], ['queued', 'failed', 'final_error'],
+      ['completed', 'succeeded', 'succeeded'],
+      ['failed', 'failed', 'final_error'],
+      ['timeout', 'failed', 'final_error'],
+      ['error', 'failed', 'final_error'],
+      ['cancelled', 'cancelled', 'cancelled'],
+      ['queued', 'failed', 'final_error'],
     ]);
   });
 
   it('builds rows on demand for a window, with ids, prompts and hashes that do not change between imports', () => {
     const plan = rowsOf([execution(), execution({ id: 2 }), execution({ id: 3 })]);
     const [r] = plan.executionRows(1, 2);
-    expect(r).toMatchObject({ legacyId: 2, questionId: '(batch)', legacyQuestionId: null, modelId: 'm1', region: 'us-east', response: '4' });
+    expect(r).toMatchObject({
+      legacyId: 2,
+      questionId: '(batch)',
+      legacyQuestionId: null,
+      modelId: 'm1',
+      region: 'us-east',
+      response: '4',
+    });
     expect(r!.traceId).toBe(sha256Hex('legacy:legacy-7:2').slice(0, 32));
-    expect(r!.attempt).toMatchObject({ runnerId: 'p', systemPrompt: 'sys', userPrompt: 'What is 2 + 2?', parameters: '{"temperature":0.1}' });
+    expect(r!.attempt).toMatchObject({
+      runnerId: 'p',
+      systemPrompt: 'sys',
+      userPrompt: 'What is 2 + 2?',
+      parameters: '{"temperature":0.1}',
+    });
     expect(r!.attempt.leaseToken).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(JSON.parse(r!.legacyData)).toMatchObject({ id: 2, region: 'us-east' });
     expect(rowsOf([execution(), execution({ id: 2 })]).executionRows(1, 2)).toEqual([r]);
     expect(plan.executionRows(2, 99)).toHaveLength(1);
   });
 
-  it('finishes no earlier than it started, and takes a missing user prompt from the spec\'s question text', () => {
+  it("finishes no earlier than it started, and takes a missing user prompt from the spec's question text", () => {
     const question = parseLegacyDocument({ job: job(), executions: [] });
     const qid = legacyImportRows(question).job.spec.questions[0]!.id;
-    const [r] = rowsOf([execution({
-      question_id: qid, completed_at: '2025-09-30T15:00:00Z', output: { response: 'x' },
-    })]).executionRows(0, 1);
+    const [r] = rowsOf([
+      execution({
+        question_id: qid,
+        completed_at: '2025-09-30T15:00:00Z',
+        output: { response: 'x' },
+      }),
+    ]).executionRows(0, 1);
     expect(r).toMatchObject({ questionId: qid, legacyQuestionId: qid });
     expect(r!.finishedAt.toISOString()).toBe(r!.startedAt.toISOString());
     expect(r!.attempt).toMatchObject({ systemPrompt: '', userPrompt: 'What is 2 + 2?', parameters: '{}' });

@@ -70,7 +70,11 @@ export interface LegacyImport {
 
 const JOB_STATUS: Readonly<Record<string, JobStatus>> = { completed: 'completed', failed: 'failed', cancelled: 'cancelled' };
 const EXEC_STATE: Readonly<Record<string, ExecutionState>> = {
-  completed: 'succeeded', failed: 'failed', timeout: 'failed', error: 'failed', cancelled: 'cancelled',
+  completed: 'succeeded',
+  failed: 'failed',
+  timeout: 'failed',
+  error: 'failed',
+  cancelled: 'cancelled',
 };
 /** The question id of an execution the Go runner ran in batch mode (without naming the question). */
 export const LEGACY_BATCH_QUESTION = '(batch)';
@@ -84,7 +88,7 @@ function executionRow(jobId: string, e: LegacyExecution, texts: ReadonlyMap<stri
   const started = e.startedAt ?? e.createdAt;
   const finished = e.completedAt && e.completedAt >= started ? e.completedAt : started;
   const system = e.systemPrompt ?? '';
-  const user = e.userPrompt ?? (e.questionId ? texts.get(e.questionId) ?? '' : '');
+  const user = e.userPrompt ?? (e.questionId ? (texts.get(e.questionId) ?? '') : '');
   return {
     legacyId: e.id,
     questionId: e.questionId ?? LEGACY_BATCH_QUESTION,

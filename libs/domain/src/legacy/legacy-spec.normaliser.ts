@@ -13,10 +13,18 @@ export function lenientSpec(doc: LegacyDocument, config: BeaconConfig = defaultC
   for (const q of Array.isArray(s.questions) ? s.questions : []) {
     if (typeof q === 'string') {
       const bank = config.questions[q];
-      questions.push(bank ? { id: bank.id, text: bank.text, category: bank.category, source: 'bank' }
-        : { id: `q-${sha256Hex(q).slice(0, 12)}`, text: q, category: null, source: 'inline' });
+      questions.push(
+        bank
+          ? { id: bank.id, text: bank.text, category: bank.category, source: 'bank' }
+          : { id: `q-${sha256Hex(q).slice(0, 12)}`, text: q, category: null, source: 'inline' },
+      );
     } else if (isObj(q) && typeof q.id === 'string') {
-      questions.push({ id: q.id, text: typeof q.text === 'string' ? q.text : config.questions[q.id]?.text ?? '', category: null, source: 'inline' });
+      questions.push({
+        id: q.id,
+        text: typeof q.text === 'string' ? q.text : (config.questions[q.id]?.text ?? ''),
+        category: null,
+        source: 'inline',
+      });
     }
   }
   const meta = isObj(s.metadata) ? s.metadata : {};
@@ -24,8 +32,9 @@ export function lenientSpec(doc: LegacyDocument, config: BeaconConfig = defaultC
     .map((m) => (typeof m === 'string' ? m : isObj(m) && typeof m.id === 'string' ? m.id : null))
     .filter((m): m is string => m !== null);
   const constraints = isObj(s.constraints) ? s.constraints : {};
-  const regionNames = (Array.isArray(constraints.regions) ? constraints.regions : Array.isArray(s.regions) ? s.regions : [])
-    .filter((r): r is string => typeof r === 'string');
+  const regionNames = (Array.isArray(constraints.regions) ? constraints.regions : Array.isArray(s.regions) ? s.regions : []).filter(
+    (r): r is string => typeof r === 'string',
+  );
   const regions: { id: string; displayName: string }[] = [];
   for (const name of regionNames) {
     const id = resolveRegion(config, name) ?? name;
@@ -43,12 +52,15 @@ export function lenientSpec(doc: LegacyDocument, config: BeaconConfig = defaultC
       version: typeof benchmark.version === 'string' ? benchmark.version : null,
       description: typeof benchmark.description === 'string' ? benchmark.description : null,
     },
-    questions, models, regions,
+    questions,
+    models,
+    regions,
     repeats: 1,
     constraints: {
       minRegions: typeof constraints.min_regions === 'number' ? constraints.min_regions : 1,
       minSuccessRate: typeof constraints.min_success_rate === 'number' ? constraints.min_success_rate : DEFAULT_MIN_SUCCESS_RATE,
-      timeoutMs: null, providerTimeoutMs: null,
+      timeoutMs: null,
+      providerTimeoutMs: null,
     },
     parameters: { temperature: config.defaults.temperature, maxTokens: config.defaults.maxTokens, maxAttempts: 1 },
     prompt: { ...config.prompt },

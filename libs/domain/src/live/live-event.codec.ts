@@ -15,8 +15,25 @@ export type LiveEventBody = Omit<LiveEventView, 'seq'>;
  * appended.
  */
 export const LIVE_WIRE_FIELDS = [
-  'kind', 'at', 'jobId', 'executionId', 'attemptId', 'region', 'modelId', 'questionId', 'state', 'outcome',
-  'classification', 'runnerId', 'attempt', 'latencyMs', 'httpStatus', 'ruleId', 'severity', 'findingId', 'summary',
+  'kind',
+  'at',
+  'jobId',
+  'executionId',
+  'attemptId',
+  'region',
+  'modelId',
+  'questionId',
+  'state',
+  'outcome',
+  'classification',
+  'runnerId',
+  'attempt',
+  'latencyMs',
+  'httpStatus',
+  'ruleId',
+  'severity',
+  'findingId',
+  'summary',
 ] as const;
 
 /** One field of the wire form. */
@@ -31,19 +48,24 @@ const COUNTS: ReadonlySet<LiveWireField> = new Set(LIVE_WIRE_COUNTS);
 
 /** The code of each kind on the wire. */
 export const LIVE_KIND_CODES = {
-  attempt_started: 'as', attempt_finished: 'af', execution_state: 'es', job_state: 'js', finding: 'f',
+  attempt_started: 'as',
+  attempt_finished: 'af',
+  execution_state: 'es',
+  job_state: 'js',
+  finding: 'f',
 } as const satisfies Record<LiveEventKind, string>;
 
 /** A Map, not an object: a code such as `toString` must not find an inherited key. */
 const KIND_BY_CODE: ReadonlyMap<string, LiveEventKind> = new Map(
-  (Object.entries(LIVE_KIND_CODES) as [LiveEventKind, string][]).map(([kind, code]) => [code, kind]));
+  (Object.entries(LIVE_KIND_CODES) as [LiveEventKind, string][]).map(([kind, code]) => [code, kind]),
+);
 
 /** One value at one position of the wire form. */
 export type LiveWireValue = string | number | null;
 
 /** Every wire field by name and type, as a publisher states it (`at` in epoch milliseconds). */
 export type LiveWireRecord = { kind: LiveEventKind; at: number; jobId: string } & {
-  [F in Exclude<LiveWireField, 'kind' | 'at' | 'jobId'>]: (F extends (typeof LIVE_WIRE_COUNTS)[number] ? number : string) | null
+  [F in Exclude<LiveWireField, 'kind' | 'at' | 'jobId'>]: (F extends (typeof LIVE_WIRE_COUNTS)[number] ? number : string) | null;
 };
 
 /**
@@ -51,24 +73,27 @@ export type LiveWireRecord = { kind: LiveEventKind; at: number; jobId: string } 
  * and no other field (it is null on the wire).
  */
 type EventOf<K extends LiveEventKind, Given extends keyof LiveWireRecord, Maybe extends keyof LiveWireRecord = never> = {
-  kind: K; at: number; jobId: string;
+  kind: K;
+  at: number;
+  jobId: string;
 } & { [F in Given]: NonNullable<LiveWireRecord[F]> } & { [F in Maybe]?: LiveWireRecord[F] };
 
 type Cell = 'executionId' | 'region' | 'modelId' | 'questionId';
 
 /** A provider call began (the engine): the cell is running on `runnerId`. */
-export type AttemptStartedEvent = EventOf<'attempt_started', Cell | 'state' | 'runnerId' | 'attempt', 'attemptId'>
-  & { state: 'running' };
+export type AttemptStartedEvent = EventOf<'attempt_started', Cell | 'state' | 'runnerId' | 'attempt', 'attemptId'> & { state: 'running' };
 /** A call ended (the engine), or the reaper took a cell back after a lost lease (no attempt row, runner unknown). */
-export type AttemptFinishedEvent = EventOf<'attempt_finished', Cell | 'state' | 'outcome' | 'attempt',
-  'attemptId' | 'classification' | 'runnerId' | 'latencyMs' | 'httpStatus'> & { outcome: AttemptOutcome };
+export type AttemptFinishedEvent = EventOf<
+  'attempt_finished',
+  Cell | 'state' | 'outcome' | 'attempt',
+  'attemptId' | 'classification' | 'runnerId' | 'latencyMs' | 'httpStatus'
+> & { outcome: AttemptOutcome };
 /** A cell's state changed outside a call. */
 export type ExecutionStateEvent = EventOf<'execution_state', Cell | 'state', 'attemptId'> & { state: ExecutionState };
 /** A job was created or its status changed (database trigger). */
 export type JobStateEvent = EventOf<'job_state', 'state'> & { state: JobStatus };
 /** A finding opened or resolved (database trigger); `jobId` is empty for findings about no job. */
-export type FindingEvent = EventOf<'finding', 'state' | 'ruleId' | 'severity' | 'findingId' | 'summary'>
-  & { state: 'open' | 'resolved' };
+export type FindingEvent = EventOf<'finding', 'state' | 'ruleId' | 'severity' | 'findingId' | 'summary'> & { state: 'open' | 'resolved' };
 
 /** A live event as its publisher states it, one type per kind. */
 export type LiveEvent = AttemptStartedEvent | AttemptFinishedEvent | ExecutionStateEvent | JobStateEvent | FindingEvent;
@@ -105,7 +130,7 @@ export function decodeLivePayload(payload: string): LiveEventBody[] {
       if (FINDING_ONLY.has(name) && kind !== 'finding') continue;
       const v: unknown = row[i];
       // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a text field decodes any JSON value by String(), unchanged here
-      event[name] = COUNTS.has(name) ? (typeof v === 'number' ? v : null) : (v === null || v === undefined ? null : String(v));
+      event[name] = COUNTS.has(name) ? (typeof v === 'number' ? v : null) : v === null || v === undefined ? null : String(v);
     }
     event.jobId ??= '';
     // Every field of the view is set above: the view's fields are the wire's (a unit spec holds the two lists equal).

@@ -3,9 +3,25 @@ import type { LiveEventView } from '../views/api-views.types.js';
 import { LIVE_EVENT_KINDS, LiveFilterError, matchesLiveFilter, parseLiveFilter } from './live-event.filter.js';
 
 const event = (over: Partial<LiveEventView> = {}): LiveEventView => ({
-  seq: '1', kind: 'attempt_finished', at: '2025-01-01T00:00:00.000Z', jobId: '7', executionId: '11', attemptId: '13',
-  region: 'eu-west', modelId: 'gpt-x', questionId: 'q1', state: 'succeeded', outcome: 'ok', classification: 'answered',
-  runnerId: 'r', attempt: 1, latencyMs: 10, httpStatus: 200, ruleId: null, severity: null, ...over,
+  seq: '1',
+  kind: 'attempt_finished',
+  at: '2025-01-01T00:00:00.000Z',
+  jobId: '7',
+  executionId: '11',
+  attemptId: '13',
+  region: 'eu-west',
+  modelId: 'gpt-x',
+  questionId: 'q1',
+  state: 'succeeded',
+  outcome: 'ok',
+  classification: 'answered',
+  runnerId: 'r',
+  attempt: 1,
+  latencyMs: 10,
+  httpStatus: 200,
+  ruleId: null,
+  severity: null,
+  ...over,
 });
 
 const thrown = (fn: () => unknown): LiveFilterError => {
@@ -84,7 +100,7 @@ describe(matchesLiveFilter.name, () => {
     expect(matchesLiveFilter(m, event(mismatch))).toBe(false);
   });
 
-  it('matches any of a field\'s values and requires every set field', () => {
+  it("matches any of a field's values and requires every set field", () => {
     const m = parseLiveFilter({ state: 'failed,succeeded', region: 'eu-west' });
     expect(matchesLiveFilter(m, event({ state: 'failed' }))).toBe(true);
     expect(matchesLiveFilter(m, event({ state: 'succeeded' }))).toBe(true);

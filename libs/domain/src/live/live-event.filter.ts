@@ -12,7 +12,10 @@ export type LiveEventMatcher = Partial<Record<(typeof LIVE_FILTER_PARAMS)[number
 
 /** A filter parameter that cannot be used, named. */
 export class LiveFilterError extends Error {
-  constructor(readonly param: string, readonly problem: string) {
+  constructor(
+    readonly param: string,
+    readonly problem: string,
+  ) {
     super(`${param}: ${problem}`);
   }
 }
@@ -26,12 +29,16 @@ export function parseLiveFilter(query: Record<string, unknown>): LiveEventMatche
   for (const param of LIVE_FILTER_PARAMS) {
     const raw = query[param];
     if (raw === undefined) continue;
-    const parts = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => {
-      if (typeof v !== 'string') throw new LiveFilterError(param, 'must be a string');
-      return v.split(',');
-    }).map((v) => v.trim()).filter((v) => v !== '');
+    const parts = (Array.isArray(raw) ? raw : [raw])
+      .flatMap((v) => {
+        if (typeof v !== 'string') throw new LiveFilterError(param, 'must be a string');
+        return v.split(',');
+      })
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
     if (parts.length === 0) continue;
-    if (parts.length > 100 || parts.some((p) => p.length > 200)) throw new LiveFilterError(param, 'at most 100 values of at most 200 characters');
+    if (parts.length > 100 || parts.some((p) => p.length > 200))
+      throw new LiveFilterError(param, 'at most 100 values of at most 200 characters');
     if (param === 'kind') {
       const bad = parts.find((p) => !LIVE_EVENT_KINDS.includes(p as LiveEventKind));
       if (bad !== undefined) throw new LiveFilterError(param, `unknown kind ${JSON.stringify(bad)}; one of ${LIVE_EVENT_KINDS.join(', ')}`);
@@ -44,6 +51,12 @@ export function parseLiveFilter(query: Record<string, unknown>): LiveEventMatche
 /** True when the event passes every field of the filter (a field the event lacks does not match a set filter). */
 export function matchesLiveFilter(m: LiveEventMatcher, e: LiveEventView): boolean {
   const ok = (set: ReadonlySet<string> | undefined, v: string | null): boolean => !set || (v !== null && set.has(v));
-  return ok(m.kind, e.kind) && ok(m.job, e.jobId) && ok(m.region, e.region) && ok(m.model, e.modelId)
-    && ok(m.state, e.state) && ok(m.classification, e.classification);
+  return (
+    ok(m.kind, e.kind) &&
+    ok(m.job, e.jobId) &&
+    ok(m.region, e.region) &&
+    ok(m.model, e.modelId) &&
+    ok(m.state, e.state) &&
+    ok(m.classification, e.classification)
+  );
 }

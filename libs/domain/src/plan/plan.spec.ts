@@ -6,7 +6,12 @@ import { planAxes } from './plan.js';
 describe(planAxes.name, () => {
   it('lists the axes in spec order with canonical regions and the repeat count', () => {
     const result = normaliseJobSpec(
-      { questions: ['taiwan_status', { id: 'own', text: 'Own?' }], models: ['mistral-7b', 'llama3.2-1b'], regions: ['APAC', 'US'], repeats: 4 },
+      {
+        questions: ['taiwan_status', { id: 'own', text: 'Own?' }],
+        models: ['mistral-7b', 'llama3.2-1b'],
+        regions: ['APAC', 'US'],
+        repeats: 4,
+      },
       defaultConfig(),
     );
     if (!result.ok) throw new Error(JSON.stringify(result.problems));

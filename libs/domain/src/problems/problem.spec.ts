@@ -20,7 +20,13 @@ describe(sortProblems.name, () => {
 
 describe(ConfigError.name, () => {
   it('puts every problem on its own line, prefixed by the source', () => {
-    const error = new ConfigError([{ path: 'a.b', message: 'bad' }, { path: 'c', message: 'worse' }], 'beacon.config.yaml');
+    const error = new ConfigError(
+      [
+        { path: 'a.b', message: 'bad' },
+        { path: 'c', message: 'worse' },
+      ],
+      'beacon.config.yaml',
+    );
     expect(error.message).toBe('beacon.config.yaml: a.b: bad\nbeacon.config.yaml: c: worse');
     expect(error.name).toBe('ConfigError');
     expect(error).toBeInstanceOf(Error);

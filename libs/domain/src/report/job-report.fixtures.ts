@@ -1,8 +1,21 @@
 import type { JobReportInput, ReportCell } from './job-report.js';
 
 /** A report cell for tests: succeeded on its first attempt unless `patch` says otherwise. */
-export const reportCell = (questionId: string, modelId: string, region: string, label: string | null, patch: Partial<ReportCell> = {}): ReportCell => ({
-  questionId, modelId, region, replicate: 0, state: 'succeeded', label, attempts: 1, ...patch,
+export const reportCell = (
+  questionId: string,
+  modelId: string,
+  region: string,
+  label: string | null,
+  patch: Partial<ReportCell> = {},
+): ReportCell => ({
+  questionId,
+  modelId,
+  region,
+  replicate: 0,
+  state: 'succeeded',
+  label,
+  attempts: 1,
+  ...patch,
 });
 
 /** 2 questions × 2 models × 2 regions; one failed cell. */

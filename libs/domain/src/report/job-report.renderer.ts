@@ -100,10 +100,8 @@ function renderMatrix(report: JobReport, layout: Layout): string[] {
   }
 
   const qWidth = Math.max(QUESTION_HEADER.length, ...report.questions.map((q) => Math.min(q.length, layout.questionCap)));
-  const line = (first: string, perGroup: (g: Group) => string) =>
-    [first.padEnd(qWidth), ...groups.map(perGroup)].join(GROUP_SEP);
-  const columnsOf = (g: Group, cell: (c: Column) => string) =>
-    g.columns.map((c) => cell(c).padEnd(c.width)).join(COLUMN_SEP);
+  const line = (first: string, perGroup: (g: Group) => string) => [first.padEnd(qWidth), ...groups.map(perGroup)].join(GROUP_SEP);
+  const columnsOf = (g: Group, cell: (c: Column) => string) => g.columns.map((c) => cell(c).padEnd(c.width)).join(COLUMN_SEP);
 
   const header1 = line(QUESTION_HEADER, (g) => cut(g.modelId, spanOf(g)).padEnd(spanOf(g)));
   const header2 = line('', (g) => columnsOf(g, (c) => c.region));
@@ -131,8 +129,7 @@ function renderSummary(report: JobReport): string[] {
   ]);
   // Each row has a cell under every header, so the `?? 0` fallbacks never apply.
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const format = (cells: string[]) =>
-    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const format = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [format(headers), ...rows.map(format), '(rate = refused / responses; failed and unfinished cells excluded)'];
 }
 

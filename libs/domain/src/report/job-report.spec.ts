@@ -23,10 +23,54 @@ describe(buildJobReport.name, () => {
   it('counts refusals per (model, region), including the failed cell', () => {
     const { refusalSummary, totals } = buildJobReport(SMALL_JOB);
     expect(refusalSummary).toEqual([
-      { modelId: 'mistral-7b', region: 'us-east', total: 2, refused: 0, partial: 0, answered: 2, empty: 0, filtered: 0, failed: 0, refusalRate: 0 },
-      { modelId: 'mistral-7b', region: 'asia-pacific', total: 2, refused: 0, partial: 1, answered: 0, empty: 0, filtered: 0, failed: 1, refusalRate: 0 },
-      { modelId: 'qwen2.5-7b', region: 'us-east', total: 2, refused: 0, partial: 0, answered: 2, empty: 0, filtered: 0, failed: 0, refusalRate: 0 },
-      { modelId: 'qwen2.5-7b', region: 'asia-pacific', total: 2, refused: 2, partial: 0, answered: 0, empty: 0, filtered: 0, failed: 0, refusalRate: 1 },
+      {
+        modelId: 'mistral-7b',
+        region: 'us-east',
+        total: 2,
+        refused: 0,
+        partial: 0,
+        answered: 2,
+        empty: 0,
+        filtered: 0,
+        failed: 0,
+        refusalRate: 0,
+      },
+      {
+        modelId: 'mistral-7b',
+        region: 'asia-pacific',
+        total: 2,
+        refused: 0,
+        partial: 1,
+        answered: 0,
+        empty: 0,
+        filtered: 0,
+        failed: 1,
+        refusalRate: 0,
+      },
+      {
+        modelId: 'qwen2.5-7b',
+        region: 'us-east',
+        total: 2,
+        refused: 0,
+        partial: 0,
+        answered: 2,
+        empty: 0,
+        filtered: 0,
+        failed: 0,
+        refusalRate: 0,
+      },
+      {
+        modelId: 'qwen2.5-7b',
+        region: 'asia-pacific',
+        total: 2,
+        refused: 2,
+        partial: 0,
+        answered: 0,
+        empty: 0,
+        filtered: 0,
+        failed: 0,
+        refusalRate: 1,
+      },
     ]);
     expect(totals).toEqual({ cells: 8, terminal: 8, succeeded: 7, failed: 1, cancelled: 0 });
   });
@@ -41,7 +85,14 @@ describe(buildJobReport.name, () => {
       cell('q', 'm', 'r2', null, { replicate: 2, state: 'failed' }),
       cell('q', 'm', 'r2', null, { replicate: 3, state: 'failed' }),
     ];
-    const report = buildJobReport({ jobId: 'j', status: 'running', questionOrder: ['q'], modelOrder: ['m'], regionOrder: ['r1', 'r2'], cells });
+    const report = buildJobReport({
+      jobId: 'j',
+      status: 'running',
+      questionOrder: ['q'],
+      modelOrder: ['m'],
+      regionOrder: ['r1', 'r2'],
+      cells,
+    });
     expect(report.rows[0]?.cells).toEqual(['refused 2/3', 'failed 2/4']);
     expect(report.refusalSummary[0]).toMatchObject({ total: 3, refused: 2, answered: 1, refusalRate: 2 / 3 });
     expect(report.refusalSummary[1]).toMatchObject({ total: 4, refused: 1, answered: 1, failed: 2, refusalRate: 0.5 });
@@ -64,7 +115,11 @@ describe(buildJobReport.name, () => {
     });
     expect(report.questions).toEqual(['q1', 'q2', 'q3']);
     expect(report.columns.map((c) => c.region)).toEqual(['r', 'other']);
-    expect(report.rows.map((r) => r.cells)).toEqual([['answered', null], [null, null], [null, 'pending']]);
+    expect(report.rows.map((r) => r.cells)).toEqual([
+      ['answered', null],
+      [null, null],
+      [null, 'pending'],
+    ]);
     expect(report.totals).toEqual({ cells: 2, terminal: 1, succeeded: 1, failed: 0, cancelled: 0 });
   });
 

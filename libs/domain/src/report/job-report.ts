@@ -60,9 +60,18 @@ export function cellOutcome(cell: Pick<ReportCell, 'state' | 'label'>): string {
 
 /** Builds the result table and the per-(model, region) refusal summary of a job. */
 export function buildJobReport(input: JobReportInput): JobReport {
-  const questions = withExtras(input.questionOrder, input.cells.map((c) => c.questionId));
-  const models = withExtras(input.modelOrder, input.cells.map((c) => c.modelId));
-  const regions = withExtras(input.regionOrder, input.cells.map((c) => c.region));
+  const questions = withExtras(
+    input.questionOrder,
+    input.cells.map((c) => c.questionId),
+  );
+  const models = withExtras(
+    input.modelOrder,
+    input.cells.map((c) => c.modelId),
+  );
+  const regions = withExtras(
+    input.regionOrder,
+    input.cells.map((c) => c.region),
+  );
   const columns = models.flatMap((modelId) => regions.map((region) => ({ modelId, region })));
 
   const byCell = new Map<string, ReportCell[]>();

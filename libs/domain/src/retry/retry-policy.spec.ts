@@ -165,22 +165,16 @@ describe(decideAfterFailure.name, () => {
 
   it('never retries a final failure and never exceeds maxAttempts', () => {
     fc.assert(
-      fc.property(
-        failures,
-        fc.integer({ min: 1, max: 12 }),
-        fc.integer({ min: 1, max: 12 }),
-        unit,
-        (failure, attempt, maxAttempts, r) => {
-          const decision = decideAfterFailure({ failure, attempt, maxAttempts, random: () => r });
-          if (decision.action === 'retry') {
-            expect(classifyFailure(failure)).toBe('retryable');
-            expect(attempt + 1).toBeLessThanOrEqual(maxAttempts);
-            expect(decision.delayMs).toBeGreaterThanOrEqual(failure.retryAfterMs ?? 0);
-          } else if (classifyFailure(failure) === 'retryable') {
-            expect(attempt).toBeGreaterThanOrEqual(maxAttempts);
-          }
-        },
-      ),
+      fc.property(failures, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), unit, (failure, attempt, maxAttempts, r) => {
+        const decision = decideAfterFailure({ failure, attempt, maxAttempts, random: () => r });
+        if (decision.action === 'retry') {
+          expect(classifyFailure(failure)).toBe('retryable');
+          expect(attempt + 1).toBeLessThanOrEqual(maxAttempts);
+          expect(decision.delayMs).toBeGreaterThanOrEqual(failure.retryAfterMs ?? 0);
+        } else if (classifyFailure(failure) === 'retryable') {
+          expect(attempt).toBeGreaterThanOrEqual(maxAttempts);
+        }
+      }),
     );
   });
 });

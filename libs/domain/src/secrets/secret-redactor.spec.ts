@@ -44,8 +44,12 @@ describe('SecretRedactor', () => {
   it('hides common credential shapes nobody registered', () => {
     const r = new SecretRedactor();
     const cases = [
-      'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234', 'sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWx', 'AIzaSyA1234567890abcdefghijklmnopqrstu',
-      'AKIAIOSFODNN7EXAMPLE', 'ghp_0123456789abcdefghijklmnopqrstuvwxyz', 'hf_0123456789abcdefghijklmnopqrstuvwxyz',
+      'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234',
+      'sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWx',
+      'AIzaSyA1234567890abcdefghijklmnopqrstu',
+      'AKIAIOSFODNN7EXAMPLE',
+      'ghp_0123456789abcdefghijklmnopqrstuvwxyz',
+      'hf_0123456789abcdefghijklmnopqrstuvwxyz',
       'bct_Zx0123456789abcdefghijklmnopqrstuvwxyzABCDE',
       'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
     ];
@@ -65,9 +69,14 @@ describe('SecretRedactor', () => {
       'http://127.0.0.1:8787/api/v1/executions?job=9b2c&limit=100',
       'sha256:3f1c0b5e9d2a7f4e6c8b1a0d3e5f7a9c2b4d6e8f0a1c3e5b7d9f1a3c5e7b9d1f',
       '4bf92f3577b34da6a3ce929d0e0e4736 00f067aa0ba902b7 0af7651916cd43dd8448eb211c80319c',
-      'A token of appreciation', 'password authentication failed for user "beacon"',
-      'Bearer', 'risk-0123456789abcdefghij', 'The password is not shown.', 'a basic understanding of tokens',
-      'Token authentication failed', 'Incorrect API key provided.',
+      'A token of appreciation',
+      'password authentication failed for user "beacon"',
+      'Bearer',
+      'risk-0123456789abcdefghij',
+      'The password is not shown.',
+      'a basic understanding of tokens',
+      'Token authentication failed',
+      'Incorrect API key provided.',
     ];
     for (const text of ordinary) expect(r.redact(text)).toBe(text);
   });
@@ -95,13 +104,26 @@ describe('SecretRedactor', () => {
  * start whose end never comes. One per pattern family.
  */
 const ADVERSARIAL: Record<string, string> = {
-  'prefix_ tokens (a_a_a_…)': 'a_', 'ghp_ after a word (xghp_xghp_…)': 'xghp_',
-  'sk- keys (ask-ask-…)': 'ask-', 'sk- keys (sk-sk-…, too short)': 'sk-sk-sk-sk-sk-x ',
-  'Google keys (aAIzaAIza…)': 'aAIza', 'AWS ids (xAKIAxAKIA…)': 'xAKIA', 'xAI keys (axai-axai-…)': 'axai-',
-  'JWTs (eyJeyJ…)': 'eyJ', 'JWTs (no third part)': 'eyJxxxxxxxx.eyJxxxxxxxx..', 'PEM without END': '-----BEGIN RSA PRIVATE KEY-----\nMIIB',
-  'Bearer values (xbearer …)': 'xbearer ', 'Bearer values (Bearer .)': 'Bearer .', 'API-key headers (key:key:…)': 'key:',
-  'API-key headers (api-key: short)': 'api-key:x ', 'parameters (=====)': '=', 'parameters (a=a=…)': 'a=', 'parameters (key=key=…)': 'xkey=',
-  'parameters (&key=&key=…)': '&key=', 'URL user info (://u:…)': '://u:', 'URL user info (no @)': 'a://u:p',
+  'prefix_ tokens (a_a_a_…)': 'a_',
+  'ghp_ after a word (xghp_xghp_…)': 'xghp_',
+  'sk- keys (ask-ask-…)': 'ask-',
+  'sk- keys (sk-sk-…, too short)': 'sk-sk-sk-sk-sk-x ',
+  'Google keys (aAIzaAIza…)': 'aAIza',
+  'AWS ids (xAKIAxAKIA…)': 'xAKIA',
+  'xAI keys (axai-axai-…)': 'axai-',
+  'JWTs (eyJeyJ…)': 'eyJ',
+  'JWTs (no third part)': 'eyJxxxxxxxx.eyJxxxxxxxx..',
+  'PEM without END': '-----BEGIN RSA PRIVATE KEY-----\nMIIB',
+  'Bearer values (xbearer …)': 'xbearer ',
+  'Bearer values (Bearer .)': 'Bearer .',
+  'API-key headers (key:key:…)': 'key:',
+  'API-key headers (api-key: short)': 'api-key:x ',
+  'parameters (=====)': '=',
+  'parameters (a=a=…)': 'a=',
+  'parameters (key=key=…)': 'xkey=',
+  'parameters (&key=&key=…)': '&key=',
+  'URL user info (://u:…)': '://u:',
+  'URL user info (no @)': 'a://u:p',
 };
 
 /** `chars` characters repeating `unit`. */
@@ -147,24 +169,32 @@ describe('SecretRedactor on adversarial text', () => {
     }
     // A rejected candidate does not hide a real one that starts inside it.
     expect(r.redact('sk_xxxx-ghp_0123456789abcdefghijklmnop')).toBe(`sk_xxxx-${REDACTED}`);
-    expect(r.redact('a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_ ghp_0123456789abcdefghijklmnop')).toBe(`a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_ ${REDACTED}`);
+    expect(r.redact('a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_ ghp_0123456789abcdefghijklmnop')).toBe(
+      `a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_a_ ${REDACTED}`,
+    );
     expect(r.redact('key:key:key:key:key:key x-api-key: k-0123456789')).toBe(`key:key:key:key:key:key x-api-key: ${REDACTED}`);
     expect(r.redact('=====a=a=a=a&token=abc123def&x=1')).toBe(`=====a=a=a=a&token=${REDACTED}&x=1`);
     expect(r.redact('eyJeyJeyJ eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N')).toBe(`eyJeyJeyJ ${REDACTED}`);
-    expect(r.redact('-----BEGIN RSA PRIVATE KEY-----\n-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----'))
-      .toBe(`-----BEGIN RSA PRIVATE KEY-----\n${REDACTED}`);
+    expect(r.redact('-----BEGIN RSA PRIVATE KEY-----\n-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----')).toBe(
+      `-----BEGIN RSA PRIVATE KEY-----\n${REDACTED}`,
+    );
   });
 
   it('review: a PEM key is hidden inside a JSON string (escaped line breaks), and never across two strings', () => {
     const r = new SecretRedactor();
-    const pem = '-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oDpQ/8f3Rm8w\n-----END EC PRIVATE KEY-----';
+    const pem =
+      '-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oDpQ/8f3Rm8w\n-----END EC PRIVATE KEY-----';
     expect(r.redact(JSON.stringify({ key: pem }))).toBe(`{"key":"${REDACTED}"}`);
     expect(r.redact(pem)).toBe(REDACTED);
     // BEGIN in one string, END in another: the JSON between them must survive, so the answer stays valid JSON.
     const split = JSON.stringify({ a: '-----BEGIN PRIVATE KEY-----', b: 'x', c: '-----END PRIVATE KEY-----' });
     expect(JSON.parse(r.redact(split))).toEqual(JSON.parse(split));
     const sse = `data: ${JSON.stringify({ delta: '-----BEGIN PRIVATE KEY-----\nMC4C' })}\n\ndata: ${JSON.stringify({ delta: 'AQAw\n-----END PRIVATE KEY-----' })}\n\n`;
-    for (const line of r.redact(sse).split('\n').filter((l) => l.startsWith('data: '))) expect(() => JSON.parse(line.slice(6))).not.toThrow();
+    for (const line of r
+      .redact(sse)
+      .split('\n')
+      .filter((l) => l.startsWith('data: ')))
+      expect(() => JSON.parse(line.slice(6))).not.toThrow();
   });
 });
 
@@ -178,8 +208,13 @@ describe('connection strings', () => {
   });
 
   it('masks the password in every form, however short', () => {
-    for (const url of ['postgres://u:p@ss@host/db', 'postgres://u@host/db?password=pw&x=1', 'postgres://u:pw@host/db',
-      "host=h password='a b' dbname=d", 'host=h password=pw dbname=d']) {
+    for (const url of [
+      'postgres://u:p@ss@host/db',
+      'postgres://u@host/db?password=pw&x=1',
+      'postgres://u:pw@host/db',
+      "host=h password='a b' dbname=d",
+      'host=h password=pw dbname=d',
+    ]) {
       const masked = maskConnectionString(url);
       expect([url, masked]).toEqual([url, expect.stringContaining(REDACTED)]);
       for (const p of connectionPasswords(url)) expect([url, masked]).toEqual([url, expect.not.stringContaining(`:${p}@`)]);
@@ -193,9 +228,15 @@ describe('connection strings', () => {
     const [first] = Object.values(config.regions);
     first!.apiKeyEnv = 'MY_REGION_KEY';
     const env = {
-      MY_REGION_KEY: 'sk-region-0123456789', DATABASE_URL: 'postgres://u:dbpass-123@h/db', BEACON_TOKEN: 'bct_abcdefghijklmnop',
-      OTHER_API_KEY: 'Zz0123456789ab', SIGN_KEY: './ci.key', FEATURE_TOKEN: 'disabled', PATH: '/usr/bin',
-      CACHE_KEY: '127.0.0.1', SERVICE_TOKEN: 'https://auth.example/v1',
+      MY_REGION_KEY: 'sk-region-0123456789',
+      DATABASE_URL: 'postgres://u:dbpass-123@h/db',
+      BEACON_TOKEN: 'bct_abcdefghijklmnop',
+      OTHER_API_KEY: 'Zz0123456789ab',
+      SIGN_KEY: './ci.key',
+      FEATURE_TOKEN: 'disabled',
+      PATH: '/usr/bin',
+      CACHE_KEY: '127.0.0.1',
+      SERVICE_TOKEN: 'https://auth.example/v1',
     };
     const found = configuredSecrets(config, env);
     expect(found.values).toEqual(expect.arrayContaining(['sk-region-0123456789', 'dbpass-123', 'bct_abcdefghijklmnop', 'Zz0123456789ab']));

@@ -71,7 +71,10 @@ const SCANNERS: readonly Scanner[] = [
   // next marker, not the rest of the input) and at `"` or a backslash that is not a JSON escape of a line break or a
   // slash (so a key written into a JSON string is hidden whole, and one string's BEGIN never reaches another's END).
   {
-    re: new RegExp(`-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----(?:[^"\\\\-]|-(?!----)|\\\\[nrt/]){0,${PEM_BODY_MAX}}-----END [A-Z ]{0,40}PRIVATE KEY-----`, 'g'),
+    re: new RegExp(
+      `-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----(?:[^"\\\\-]|-(?!----)|\\\\[nrt/]){0,${PEM_BODY_MAX}}-----END [A-Z ]{0,40}PRIVATE KEY-----`,
+      'g',
+    ),
   },
   // Authorization values: `Bearer …`, `Basic …` (the scheme stays). A credential has a digit or is long (20+); the prose
   // after the word ("basic understanding") is neither. The value may not end in a dot (the end of a sentence).
@@ -108,7 +111,9 @@ function variants(secret: string): string[] {
   out.add(JSON.stringify(secret).slice(1, -1));
   try {
     out.add(encodeURIComponent(secret));
-  } catch { /* a lone surrogate cannot be URL-encoded, nor sent in a header */ }
+  } catch {
+    /* a lone surrogate cannot be URL-encoded, nor sent in a header */
+  }
   // base64 of a text holding the secret at any offset: the three alignments, minus the edge characters that also
   // encode neighbouring bytes, so the core is found wherever the secret sat (e.g. `Basic base64(user:key)`).
   const bytes = Buffer.from(secret, 'utf8');
@@ -214,7 +219,8 @@ export class SecretRedactor {
     }
     if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
       // A class instance (an Error, a Map): its enumerable own fields, as JSON would show them.
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return this.deep((value as { toJSON(): unknown }).toJSON(), depth + 1);
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+        return this.deep((value as { toJSON(): unknown }).toJSON(), depth + 1);
     }
     let copy: Record<string, unknown> | null = null;
     for (const [k, v] of Object.entries(value)) {
@@ -258,7 +264,13 @@ export class SecretRedactor {
   /** One alternation of every registered value's forms, longest first (so a value holding another is hidden whole). */
   private compiled(): RegExp | null {
     if (this.pattern || this.values.size === 0) return this.pattern;
-    this.pattern = new RegExp([...this.values].sort((a, b) => b.length - a.length).map(escapeRegex).join('|'), 'g');
+    this.pattern = new RegExp(
+      [...this.values]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegex)
+        .join('|'),
+      'g',
+    );
     return this.pattern;
   }
 }

@@ -28,8 +28,15 @@ const SECRET_ENV_NAME = /(?:^|_)(?:API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|CRE
  * turn common text into the marker). Variables Beacon is told hold keys are taken whatever they look like.
  */
 function looksRandom(value: string): boolean {
-  return value.length >= 12 && /[A-Za-z]/.test(value) && /[0-9]/.test(value) && !/\s/.test(value)
-    && !/^[./~]/.test(value) && !/^[0-9.:]+$/.test(value) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+  return (
+    value.length >= 12 &&
+    /[A-Za-z]/.test(value) &&
+    /[0-9]/.test(value) &&
+    !/\s/.test(value) &&
+    !/^[./~]/.test(value) &&
+    !/^[0-9.:]+$/.test(value) &&
+    !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+  );
 }
 
 /** What a configuration and environment hold that must never be shown. */

@@ -1,7 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  cancelAnswerStatus, finishedCells, isActiveExecutionState, isActiveJobStatus, isJobStatus, isTerminalExecutionState,
-  isTerminalJobStatus, JOB_STATUSES,
+  cancelAnswerStatus,
+  finishedCells,
+  isActiveExecutionState,
+  isActiveJobStatus,
+  isJobStatus,
+  isTerminalExecutionState,
+  isTerminalJobStatus,
+  JOB_STATUSES,
 } from './job-status.js';
 
 describe('status vocabulary', () => {

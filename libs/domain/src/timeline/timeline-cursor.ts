@@ -17,8 +17,17 @@ export function decodeTimelineCursor(raw: string): TimelineCursor | null {
     // Every part goes into SQL: text without control characters (PostgreSQL text cannot hold U+0000), a replicate
     // within the integer column's range, an execution id within bigint's.
     const text = (x: unknown): x is string => typeof x === 'string' && x.length <= 256 && !hasControlChars(x);
-    if (!text(r) || !text(m) || !text(q) || !Number.isInteger(rep) || (rep as number) < 0 || (rep as number) > 2_147_483_647
-      || typeof id !== 'string' || !/^\d{1,18}$/.test(id)) return null;
+    if (
+      !text(r) ||
+      !text(m) ||
+      !text(q) ||
+      !Number.isInteger(rep) ||
+      (rep as number) < 0 ||
+      (rep as number) > 2_147_483_647 ||
+      typeof id !== 'string' ||
+      !/^\d{1,18}$/.test(id)
+    )
+      return null;
     return [r, m, q, rep as number, id];
   } catch {
     return null;

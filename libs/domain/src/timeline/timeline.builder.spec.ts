@@ -1,17 +1,48 @@
 import { describe, expect, it } from '@jest/globals';
 import type { TimelineAttemptView } from '../views/api-views.types.js';
-import { type TimelineLaneRow, type TimelineSpecAxes, TIMELINE_MARKS, errorLine, laneMarks, specAxes, timelineLane } from './timeline.builder.js';
+import {
+  type TimelineLaneRow,
+  type TimelineSpecAxes,
+  TIMELINE_MARKS,
+  errorLine,
+  laneMarks,
+  specAxes,
+  timelineLane,
+} from './timeline.builder.js';
 
 const row = (over: Partial<TimelineLaneRow> = {}): TimelineLaneRow => ({
-  executionId: '11', questionId: 'q1', modelId: 'gpt-x', region: 'eu', replicate: 0, state: 'succeeded', classification: 'answered',
-  imported: false, legacyId: null, batchQuestion: false, supersededBy: null, duplicateOf: [], duplicatePromptHashes: [],
-  duplicatesFirstStart: null, ...over,
+  executionId: '11',
+  questionId: 'q1',
+  modelId: 'gpt-x',
+  region: 'eu',
+  replicate: 0,
+  state: 'succeeded',
+  classification: 'answered',
+  imported: false,
+  legacyId: null,
+  batchQuestion: false,
+  supersededBy: null,
+  duplicateOf: [],
+  duplicatePromptHashes: [],
+  duplicatesFirstStart: null,
+  ...over,
 });
 
 let nextId = 1;
 const attempt = (over: Partial<TimelineAttemptView> = {}): TimelineAttemptView => ({
-  id: String(nextId++), attempt: 1, runnerId: 'r1', startedAt: '2025-01-01T00:00:00.000Z', endedAt: '2025-01-01T00:00:01.000Z',
-  outcome: 'succeeded', httpStatus: 200, error: null, latencyMs: 1000, inputTokens: 10, outputTokens: 20, traceId: 't', promptHash: 'h1',
+  id: String(nextId++),
+  attempt: 1,
+  runnerId: 'r1',
+  startedAt: '2025-01-01T00:00:00.000Z',
+  endedAt: '2025-01-01T00:00:01.000Z',
+  outcome: 'succeeded',
+  httpStatus: 200,
+  error: null,
+  latencyMs: 1000,
+  inputTokens: 10,
+  outputTokens: 20,
+  traceId: 't',
+  promptHash: 'h1',
   ...over,
 });
 
@@ -39,7 +70,10 @@ describe(laneMarks.name, () => {
 
   it('marks prompt_drift when the attempts, or the duplicates, differ in prompt hash', () => {
     expect(laneMarks(row(), [attempt(), attempt({ attempt: 2, promptHash: 'h2' })], spec)).toEqual(['prompt_drift', 'retried']);
-    expect(laneMarks(row({ duplicateOf: ['12'], duplicatePromptHashes: ['h2'] }), [attempt()], spec)).toEqual(['duplicate', 'prompt_drift']);
+    expect(laneMarks(row({ duplicateOf: ['12'], duplicatePromptHashes: ['h2'] }), [attempt()], spec)).toEqual([
+      'duplicate',
+      'prompt_drift',
+    ]);
     expect(laneMarks(row(), [attempt(), attempt({ attempt: 2 })], spec)).not.toContain('prompt_drift');
   });
 
@@ -59,7 +93,8 @@ describe(laneMarks.name, () => {
   it('lists every mark at once in display order', () => {
     const marks = laneMarks(
       row({ duplicateOf: ['12'], duplicatePromptHashes: ['h3'], modelId: 'other', supersededBy: '99', imported: true }),
-      [attempt({ outcome: 'lease_expired' }), attempt({ attempt: 2, promptHash: 'h2' })], spec,
+      [attempt({ outcome: 'lease_expired' }), attempt({ attempt: 2, promptHash: 'h2' })],
+      spec,
     );
     expect(marks).toEqual([...TIMELINE_MARKS]);
   });
@@ -71,7 +106,7 @@ describe(timelineLane.name, () => {
     expect(lane).toMatchObject({ executionId: '11', cellKey: 'q2|gpt-x|us|1', legacyId: 'L-5', marks: [], attempts: [], gapMs: null });
   });
 
-  it('gives a later duplicate its delay from the earliest copy\'s first start, using its own earliest attempt', () => {
+  it("gives a later duplicate its delay from the earliest copy's first start, using its own earliest attempt", () => {
     const attempts = [attempt({ startedAt: '2025-01-01T00:03:00.000Z' }), attempt({ attempt: 2, startedAt: '2025-01-01T00:01:30.000Z' })];
     const lane = timelineLane(row({ duplicateOf: ['9'], duplicatesFirstStart: '2025-01-01T00:00:00.000Z' }), attempts, spec);
     expect(lane.gapMs).toBe(90_000);
@@ -89,8 +124,12 @@ describe(timelineLane.name, () => {
 
 describe(specAxes.name, () => {
   it('reads the axis ids and defaults repeats to 1', () => {
-    expect(specAxes({ questions: [{ id: 'q1' }], models: [{ id: 'm' }], regions: [{ id: 'eu' }, { id: 'us' }] }))
-      .toEqual({ questions: ['q1'], models: ['m'], regions: ['eu', 'us'], repeats: 1 });
+    expect(specAxes({ questions: [{ id: 'q1' }], models: [{ id: 'm' }], regions: [{ id: 'eu' }, { id: 'us' }] })).toEqual({
+      questions: ['q1'],
+      models: ['m'],
+      regions: ['eu', 'us'],
+      repeats: 1,
+    });
     expect(specAxes({ questions: [], models: [], regions: [], repeats: 3 })!.repeats).toBe(3);
   });
 

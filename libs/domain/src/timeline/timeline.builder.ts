@@ -1,8 +1,10 @@
 import type { TimelineAttemptView, TimelineLaneView, TimelineMark } from '../views/api-views.types.js';
 
 /** One lane as read from the database, with the facts its marks are computed from. */
-export interface TimelineLaneRow
-  extends Pick<TimelineLaneView, 'executionId' | 'questionId' | 'modelId' | 'region' | 'replicate' | 'state' | 'classification' | 'duplicateOf'> {
+export interface TimelineLaneRow extends Pick<
+  TimelineLaneView,
+  'executionId' | 'questionId' | 'modelId' | 'region' | 'replicate' | 'state' | 'classification' | 'duplicateOf'
+> {
   imported: boolean;
   legacyId: string | null;
   /** Imported batch rows have no question of their own ((batch)); they are not out of spec for that. */
@@ -23,14 +25,28 @@ export interface TimelineSpecAxes {
 }
 
 /** Marks in display order. */
-export const TIMELINE_MARKS: readonly TimelineMark[] = ['duplicate', 'out_of_spec', 'prompt_drift', 'lease_expired', 'retried', 'superseded', 'imported'];
+export const TIMELINE_MARKS: readonly TimelineMark[] = [
+  'duplicate',
+  'out_of_spec',
+  'prompt_drift',
+  'lease_expired',
+  'retried',
+  'superseded',
+  'imported',
+];
 
 /** Computes a lane's marks from its row and attempts. */
 export function laneMarks(row: TimelineLaneRow, attempts: readonly TimelineAttemptView[], spec: TimelineSpecAxes | null): TimelineMark[] {
   const has = new Set<TimelineMark>();
   if (row.duplicateOf.length > 0) has.add('duplicate');
-  if (spec && (!spec.models.includes(row.modelId) || !spec.regions.includes(row.region) || row.replicate >= spec.repeats
-    || (!row.batchQuestion && !spec.questions.includes(row.questionId)))) has.add('out_of_spec');
+  if (
+    spec &&
+    (!spec.models.includes(row.modelId) ||
+      !spec.regions.includes(row.region) ||
+      row.replicate >= spec.repeats ||
+      (!row.batchQuestion && !spec.questions.includes(row.questionId)))
+  )
+    has.add('out_of_spec');
   if (new Set([...attempts.map((a) => a.promptHash), ...row.duplicatePromptHashes]).size > 1) has.add('prompt_drift');
   if (attempts.some((a) => a.outcome === 'lease_expired')) has.add('lease_expired');
   if (attempts.length > 1) has.add('retried');
@@ -65,14 +81,26 @@ export function specAxes(spec: unknown): TimelineSpecAxes | null {
   const s = spec as { questions?: { id?: unknown }[]; models?: { id?: unknown }[]; regions?: { id?: unknown }[]; repeats?: unknown } | null;
   if (!s || !Array.isArray(s.questions) || !Array.isArray(s.models) || !Array.isArray(s.regions)) return null;
   const ids = (xs: { id?: unknown }[]): string[] => xs.map((x) => String(x?.id));
-  return { questions: ids(s.questions), models: ids(s.models), regions: ids(s.regions), repeats: typeof s.repeats === 'number' ? s.repeats : 1 };
+  return {
+    questions: ids(s.questions),
+    models: ids(s.models),
+    regions: ids(s.regions),
+    repeats: typeof s.repeats === 'number' ? s.repeats : 1,
+  };
 }
 
 /** One line of an attempt's error (message or kind), cut to 200 characters. */
 export function errorLine(error: unknown): string | null {
   if (error === null || error === undefined) return null;
   const e = error as { message?: unknown; kind?: unknown };
-  const text = typeof e.message === 'string' ? e.message : typeof e.kind === 'string' ? e.kind : typeof error === 'string' ? error : JSON.stringify(error);
+  const text =
+    typeof e.message === 'string'
+      ? e.message
+      : typeof e.kind === 'string'
+        ? e.kind
+        : typeof error === 'string'
+          ? error
+          : JSON.stringify(error);
   const line = text.split('\n')[0]!;
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }

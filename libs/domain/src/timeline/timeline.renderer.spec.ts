@@ -6,28 +6,73 @@ import { formatDuration, laneBar, renderTimeline } from './timeline.renderer.js'
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const iso = (ms: number): string => new Date(T0 + ms).toISOString();
 
-const attempt = (startMs: number, endMs: number | null, outcome: string | null = 'succeeded', over: Partial<TimelineAttemptView> = {}): TimelineAttemptView => ({
-  id: `a${startMs}`, attempt: 1, runnerId: 'r', startedAt: iso(startMs), endedAt: endMs === null ? null : iso(endMs),
+const attempt = (
+  startMs: number,
+  endMs: number | null,
+  outcome: string | null = 'succeeded',
+  over: Partial<TimelineAttemptView> = {},
+): TimelineAttemptView => ({
+  id: `a${startMs}`,
+  attempt: 1,
+  runnerId: 'r',
+  startedAt: iso(startMs),
+  endedAt: endMs === null ? null : iso(endMs),
   outcome: outcome as AttemptOutcome | null, // words outside the vocabulary too: a newer server may send them
-  httpStatus: null, error: null, latencyMs: null, inputTokens: null, outputTokens: null, traceId: 't', promptHash: 'h', ...over,
+  httpStatus: null,
+  error: null,
+  latencyMs: null,
+  inputTokens: null,
+  outputTokens: null,
+  traceId: 't',
+  promptHash: 'h',
+  ...over,
 });
 
 const lane = (executionId: string, attempts: TimelineAttemptView[], over: Partial<TimelineLaneView> = {}): TimelineLaneView => ({
-  executionId, questionId: 'q1', modelId: 'gpt-x', region: 'eu', replicate: 0, state: 'succeeded', classification: 'answered',
-  cellKey: `q1|gpt-x|eu|0`, duplicateOf: [], marks: [], attempts, legacyId: null, gapMs: null, ...over,
+  executionId,
+  questionId: 'q1',
+  modelId: 'gpt-x',
+  region: 'eu',
+  replicate: 0,
+  state: 'succeeded',
+  classification: 'answered',
+  cellKey: `q1|gpt-x|eu|0`,
+  duplicateOf: [],
+  marks: [],
+  attempts,
+  legacyId: null,
+  gapMs: null,
+  ...over,
 });
 
 const view = (lanes: TimelineLaneView[], from: number | null, to: number | null, totalLanes = lanes.length): TimelineView => ({
   job: {
-    id: '5', status: 'running', format: 'x', benchmark: 'b', cells: {} as TimelineView['job']['cells'], submitter: null,
-    findings: { open: 0, duplicates: 0 }, createdAt: iso(0), updatedAt: iso(0), startedAt: null, finishedAt: null, cancelRequestedAt: null,
+    id: '5',
+    status: 'running',
+    format: 'x',
+    benchmark: 'b',
+    cells: {} as TimelineView['job']['cells'],
+    submitter: null,
+    findings: { open: 0, duplicates: 0 },
+    createdAt: iso(0),
+    updatedAt: iso(0),
+    startedAt: null,
+    finishedAt: null,
+    cancelRequestedAt: null,
   },
-  from: from === null ? null : iso(from), to: to === null ? null : iso(to), totalLanes, lanes, nextCursor: null,
+  from: from === null ? null : iso(from),
+  to: to === null ? null : iso(to),
+  totalLanes,
+  lanes,
+  nextCursor: null,
 });
 
 /** The bar between the pipes of each lane line, with its starting column. */
 const bars = (out: string): { col: number; bar: string }[] =>
-  out.split('\n').filter((l) => /\|.*\|/.test(l)).map((l) => ({ col: l.indexOf('|'), bar: l.slice(l.indexOf('|') + 1, l.lastIndexOf('|')) }));
+  out
+    .split('\n')
+    .filter((l) => /\|.*\|/.test(l))
+    .map((l) => ({ col: l.indexOf('|'), bar: l.slice(l.indexOf('|') + 1, l.lastIndexOf('|')) }));
 
 describe(laneBar.name, () => {
   it('draws an attempt spanning the whole axis across every column', () => {
@@ -58,13 +103,21 @@ describe(laneBar.name, () => {
 
 describe(renderTimeline.name, () => {
   const lanes = [
-    lane('1', [attempt(0, 2_000, 'lease_expired'), attempt(60_000, 120_000, 'succeeded', { attempt: 2, error: 'slow\nstack' })],
-      { marks: ['lease_expired', 'retried'] }),
-    lane('22', [attempt(120_000, 240_000)], { region: 'us-east-long', questionId: 'q2', replicate: 1, legacyId: 'GO-9',
-      duplicateOf: ['1'], marks: ['duplicate'], gapMs: 120_000 }),
+    lane('1', [attempt(0, 2_000, 'lease_expired'), attempt(60_000, 120_000, 'succeeded', { attempt: 2, error: 'slow\nstack' })], {
+      marks: ['lease_expired', 'retried'],
+    }),
+    lane('22', [attempt(120_000, 240_000)], {
+      region: 'us-east-long',
+      questionId: 'q2',
+      replicate: 1,
+      legacyId: 'GO-9',
+      duplicateOf: ['1'],
+      marks: ['duplicate'],
+      gapMs: 120_000,
+    }),
   ];
 
-  it('draws every lane on one axis from the job\'s from to its to', () => {
+  it("draws every lane on one axis from the job's from to its to", () => {
     const out = renderTimeline(view(lanes, 0, 240_000), { width: 120 });
     const [a, b] = bars(out);
     expect(a!.col).toBe(b!.col);
@@ -80,8 +133,15 @@ describe(renderTimeline.name, () => {
 
   it('keeps lane lines (before their notes) within the width', () => {
     for (const width of [80, 120, 160]) {
-      const quiet = lanes.map((l) => ({ ...l, duplicateOf: [], gapMs: null, attempts: l.attempts.slice(-1).map((x) => ({ ...x, error: null })) }));
-      const lines = renderTimeline(view(quiet, 0, 240_000), { width }).split('\n').filter((l) => l.includes('|'));
+      const quiet = lanes.map((l) => ({
+        ...l,
+        duplicateOf: [],
+        gapMs: null,
+        attempts: l.attempts.slice(-1).map((x) => ({ ...x, error: null })),
+      }));
+      const lines = renderTimeline(view(quiet, 0, 240_000), { width })
+        .split('\n')
+        .filter((l) => l.includes('|'));
       expect(lines).toHaveLength(2);
       for (const line of lines) expect(line.length).toBeLessThanOrEqual(width);
     }
@@ -109,15 +169,26 @@ describe(renderTimeline.name, () => {
   });
 
   it('neutralises control characters in labels and notes', () => {
-    const out = renderTimeline(view([lane('1', [attempt(0, 1_000, 'final_error', { error: 'bad\x1b[2J' })], { modelId: 'm\x07' })], 0, 1_000), { width: 100 });
+    const out = renderTimeline(
+      view([lane('1', [attempt(0, 1_000, 'final_error', { error: 'bad\x1b[2J' })], { modelId: 'm\x07' })], 0, 1_000),
+      { width: 100 },
+    );
     expect(out).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
   });
 });
 
 describe(formatDuration.name, () => {
-  it.each([[0, '0 ms'], [850, '850 ms'], [999.6, '1 s'], [1_000, '1 s'], [59_600, '1 min 0 s'], [41_400, '41 s'], [203_000, '3 min 23 s'], [3_600_000, '1 h 0 min'], [5_430_000, '1 h 30 min']])(
-    'formats %d ms as %s', (ms, text) => {
-      expect(formatDuration(ms)).toBe(text);
-    },
-  );
+  it.each([
+    [0, '0 ms'],
+    [850, '850 ms'],
+    [999.6, '1 s'],
+    [1_000, '1 s'],
+    [59_600, '1 min 0 s'],
+    [41_400, '41 s'],
+    [203_000, '3 min 23 s'],
+    [3_600_000, '1 h 0 min'],
+    [5_430_000, '1 h 30 min'],
+  ])('formats %d ms as %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
 });

@@ -2,13 +2,26 @@ import type { TimelineAttemptView, TimelineLaneView, TimelineMark, TimelineView 
 
 /** How an attempt is drawn, by outcome (null: still running). */
 export const OUTCOME_GLYPHS: Record<string, string> = {
-  succeeded: '█', retryable_error: 'r', final_error: 'x', lease_expired: 'L', cancelled: 'c', fenced: 'F',
-  released: '.', deferred: '.', running: '>',
+  succeeded: '█',
+  retryable_error: 'r',
+  final_error: 'x',
+  lease_expired: 'L',
+  cancelled: 'c',
+  fenced: 'F',
+  released: '.',
+  deferred: '.',
+  running: '>',
 };
 
 /** One letter per mark, for the MARKS column. */
 export const MARK_LETTERS: Record<TimelineMark, string> = {
-  duplicate: 'D', out_of_spec: 'O', prompt_drift: 'P', lease_expired: 'L', retried: 'R', superseded: 'S', imported: 'I',
+  duplicate: 'D',
+  out_of_spec: 'O',
+  prompt_drift: 'P',
+  lease_expired: 'L',
+  retried: 'R',
+  superseded: 'S',
+  imported: 'I',
 };
 
 /** Options of {@link renderTimeline}. */
@@ -68,10 +81,14 @@ function laneNotes(lane: TimelineLaneView, byId: Map<string, TimelineLaneView>):
 export function renderTimeline(t: TimelineView, opts: TimelineRenderOptions): string {
   const from = t.from ? Date.parse(t.from) : 0;
   const to = t.to ? Date.parse(t.to) : from;
-  const label = (l: TimelineLaneView): string[] => [
-    l.region, l.modelId, l.replicate ? `${l.questionId}#${l.replicate}` : l.questionId,
-    l.legacyId ? `${l.executionId} (${l.legacyId})` : l.executionId, l.classification ?? l.state,
-  ].map(safe);
+  const label = (l: TimelineLaneView): string[] =>
+    [
+      l.region,
+      l.modelId,
+      l.replicate ? `${l.questionId}#${l.replicate}` : l.questionId,
+      l.legacyId ? `${l.executionId} (${l.legacyId})` : l.executionId,
+      l.classification ?? l.state,
+    ].map(safe);
   const headers = ['REGION', 'MODEL', 'QUESTION', 'EXECUTION', 'LABEL'];
   const labels = t.lanes.map(label);
   const widths = headers.map((h, i) => Math.max(h.length, ...labels.map((r) => r[i]!.length)));
@@ -91,8 +108,12 @@ export function renderTimeline(t: TimelineView, opts: TimelineRenderOptions): st
     out.push(`${pad(labels[i]!)}  |${laneBar(lane.attempts, from, to, axis)}|  ${marks.padEnd(5)}${notes ? `  ${notes}` : ''}`.trimEnd());
   });
   if (t.lanes.length < t.totalLanes) out.push(`… ${t.totalLanes - t.lanes.length} more lane(s)`);
-  out.push('',
+  out.push(
+    '',
     `attempts: █ succeeded  r retryable error  x final error  L lease expired  c cancelled  F fenced  . released/deferred  > running`,
-    `marks: ${Object.entries(MARK_LETTERS).map(([m, l]) => `${l} ${m.replace(/_/g, ' ')}`).join('  ')}`);
+    `marks: ${Object.entries(MARK_LETTERS)
+      .map(([m, l]) => `${l} ${m.replace(/_/g, ' ')}`)
+      .join('  ')}`,
+  );
   return out.join('\n') + '\n';
 }

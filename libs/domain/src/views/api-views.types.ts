@@ -199,9 +199,21 @@ export interface LiveGapView {
 }
 
 /** One provider call on the timeline: the attempt's timing and outcome facts, without prompts or response. */
-export interface TimelineAttemptView extends Pick<AttemptView,
-  'id' | 'attempt' | 'runnerId' | 'startedAt' | 'endedAt' | 'outcome' | 'httpStatus' | 'latencyMs' | 'inputTokens' | 'outputTokens'
-  | 'traceId' | 'promptHash'> {
+export interface TimelineAttemptView extends Pick<
+  AttemptView,
+  | 'id'
+  | 'attempt'
+  | 'runnerId'
+  | 'startedAt'
+  | 'endedAt'
+  | 'outcome'
+  | 'httpStatus'
+  | 'latencyMs'
+  | 'inputTokens'
+  | 'outputTokens'
+  | 'traceId'
+  | 'promptHash'
+> {
   /** One-line error, if any. */
   error: string | null;
 }

@@ -7,9 +7,15 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /** A response body over the cap: the stream was abandoned there. */
 class ResponseTooLarge extends Error {
-  constructor(readonly cap: number, announced: number | null) {
-    super(announced !== null ? `response body of ${announced} bytes (Content-Length) is over the ${cap} bytes cap`
-      : `response body is over the ${cap} bytes cap`);
+  constructor(
+    readonly cap: number,
+    announced: number | null,
+  ) {
+    super(
+      announced !== null
+        ? `response body of ${announced} bytes (Content-Length) is over the ${cap} bytes cap`
+        : `response body is over the ${cap} bytes cap`,
+    );
   }
 }
 
@@ -36,7 +42,10 @@ export class OpenAiCompatibleProvider implements ChatProvider {
     }
     const body = JSON.stringify({
       model: req.model,
-      messages: [{ role: 'system', content: req.system }, { role: 'user', content: req.user }],
+      messages: [
+        { role: 'system', content: req.system },
+        { role: 'user', content: req.user },
+      ],
       temperature: req.temperature,
       max_tokens: req.maxTokens,
     });
@@ -44,26 +53,55 @@ export class OpenAiCompatibleProvider implements ChatProvider {
     let status: number | null = null;
     let requestId: string | null = null;
     try {
-      const res = await request(url, { method: 'POST', headers, body, signal, dispatcher: this.agent(url), maxRedirections: 0 } as Parameters<typeof request>[1]);
+      const res = await request(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal,
+        dispatcher: this.agent(url),
+        maxRedirections: 0,
+      } as Parameters<typeof request>[1]);
       status = res.statusCode;
       requestId = redactNullable(header(res.headers['x-request-id']));
       // An upstream may echo the key it was sent (`Incorrect API key provided: sk-…`): hide every secret in the whole
       // body before anything reads, parses or clips it, so no stored, logged or traced part of it can hold one.
-      const text = redactSecrets(await readCapped(res.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, header(res.headers['content-length'])));
+      const text = redactSecrets(
+        await readCapped(res.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, header(res.headers['content-length'])),
+      );
       if (status < 200 || status >= 300) {
         return {
-          ok: false, status, body: text.slice(0, 2000), requestId, latencyMs: elapsed(),
-          failure: { kind: 'http', status, retryAfterMs: parseRetryAfter(header(res.headers['retry-after'])), message: errorMessage(status, text) },
+          ok: false,
+          status,
+          body: text.slice(0, 2000),
+          requestId,
+          latencyMs: elapsed(),
+          failure: {
+            kind: 'http',
+            status,
+            retryAfterMs: parseRetryAfter(header(res.headers['retry-after'])),
+            message: errorMessage(status, text),
+          },
         };
       }
       return parseCompletion(text, status, requestId, elapsed());
     } catch (err) {
       if (err instanceof ResponseTooLarge) {
-        return { ok: false, status, body: null, requestId, latencyMs: elapsed(), failure: { kind: 'response_too_large', status: status ?? undefined, message: err.message } };
+        return {
+          ok: false,
+          status,
+          body: null,
+          requestId,
+          latencyMs: elapsed(),
+          failure: { kind: 'response_too_large', status: status ?? undefined, message: err.message },
+        };
       }
       const kind = req.signal.aborted ? 'aborted' : timeout.aborted ? 'timeout' : 'network';
-      const message = kind === 'timeout' ? `no answer within ${req.timeoutMs} ms`
-        : kind === 'aborted' ? `aborted: ${String(req.signal.reason ?? 'cancelled')}` : describe(err);
+      const message =
+        kind === 'timeout'
+          ? `no answer within ${req.timeoutMs} ms`
+          : kind === 'aborted'
+            ? `aborted: ${String(req.signal.reason ?? 'cancelled')}`
+            : describe(err);
       return { ok: false, status, body: null, requestId, latencyMs: elapsed(), failure: { kind, status: status ?? undefined, message } };
     }
   }
@@ -77,7 +115,7 @@ export class OpenAiCompatibleProvider implements ChatProvider {
     const origin = new URL(url).origin;
     let agent = this.agents.get(origin);
     if (!agent) {
-      const connections = typeof this.connections === 'number' ? this.connections : this.connections.get(origin) ?? 64;
+      const connections = typeof this.connections === 'number' ? this.connections : (this.connections.get(origin) ?? 64);
       agent = new Agent({ connections, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
       this.agents.set(origin, agent);
     }
@@ -86,8 +124,14 @@ export class OpenAiCompatibleProvider implements ChatProvider {
 }
 
 function parseCompletion(text: string, status: number, requestId: string | null, latencyMs: number): ChatSuccess | ChatFailure {
-  const invalid = (message: string): ChatFailure =>
-    ({ ok: false, status, body: text.slice(0, 2000), requestId, latencyMs, failure: { kind: 'invalid_response', status, message } });
+  const invalid = (message: string): ChatFailure => ({
+    ok: false,
+    status,
+    body: text.slice(0, 2000),
+    requestId,
+    latencyMs,
+    failure: { kind: 'invalid_response', status, message },
+  });
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -95,7 +139,7 @@ function parseCompletion(text: string, status: number, requestId: string | null,
     return invalid('response is not JSON');
   }
   const choice = (json as { choices?: unknown[] })?.choices?.[0] as
-    | { message?: { content?: unknown; refusal?: unknown }; finish_reason?: unknown } | undefined;
+    { message?: { content?: unknown; refusal?: unknown }; finish_reason?: unknown } | undefined;
   if (!choice || typeof choice !== 'object' || !choice.message || typeof choice.message !== 'object') {
     // Some gateways answer 200 with an error object instead of an HTTP error.
     const error = (json as { error?: { message?: unknown } | string })?.error;
@@ -107,7 +151,10 @@ function parseCompletion(text: string, status: number, requestId: string | null,
   if (content === undefined) return invalid('choices[0].message.content is neither a string nor a list of text parts');
   const usage = (json as { usage?: Record<string, unknown> }).usage ?? null;
   return {
-    ok: true, status, requestId, latencyMs,
+    ok: true,
+    status,
+    requestId,
+    latencyMs,
     content,
     refusal: typeof refusal === 'string' && refusal ? refusal : null,
     finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null,
@@ -128,7 +175,12 @@ function contentText(content: unknown): string | null | undefined {
   const parts: string[] = [];
   for (const part of content) {
     if (typeof part === 'string') parts.push(part);
-    else if (part && typeof part === 'object' && (part as { type?: unknown }).type === 'text' && typeof (part as { text?: unknown }).text === 'string') {
+    else if (
+      part &&
+      typeof part === 'object' &&
+      (part as { type?: unknown }).type === 'text' &&
+      typeof (part as { text?: unknown }).text === 'string'
+    ) {
       parts.push((part as { text: string }).text);
     } else if (!part || typeof part !== 'object') return undefined;
   }
@@ -140,7 +192,11 @@ function contentText(content: unknown): string | null | undefined {
  * and a stream that grows past it is destroyed there (the connection is dropped, not drained), so an upstream cannot
  * make the runner buffer more than the cap.
  */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }, cap: number, contentLength: string | null): Promise<string> {
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy?: () => void },
+  cap: number,
+  contentLength: string | null,
+): Promise<string> {
   const announced = contentLength !== null && /^\d{1,16}$/.test(contentLength) ? Number(contentLength) : null;
   if (announced !== null && announced > cap) {
     body.destroy?.();
@@ -163,7 +219,9 @@ function errorMessage(status: number, text: string): string {
   try {
     const msg = (JSON.parse(text) as { error?: { message?: string } })?.error?.message;
     if (msg) return `HTTP ${status}: ${msg.slice(0, 300)}`;
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return `HTTP ${status}`;
 }
 
@@ -172,7 +230,7 @@ function redactNullable(text: string | null): string | null {
 }
 
 function header(v: string | string[] | undefined): string | null {
-  return Array.isArray(v) ? v[0] ?? null : v ?? null;
+  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
 }
 
 function toInt(v: unknown): number | null {
@@ -192,7 +250,9 @@ export function connectionsByOrigin(regions: { baseUrl: string; concurrency: num
     try {
       const origin = new URL(r.baseUrl).origin;
       map.set(origin, (map.get(origin) ?? 0) + r.concurrency);
-    } catch { /* an invalid URL fails at call time with a clear error */ }
+    } catch {
+      /* an invalid URL fails at call time with a clear error */
+    }
   }
   return map;
 }

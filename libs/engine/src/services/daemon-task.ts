@@ -8,9 +8,21 @@ import { Periodic } from '../worker/periodic.js';
 export abstract class DaemonTask {
   private readonly timer: Periodic;
 
-  protected constructor(name: string, everyMs: number, jitter: number, random: () => number, protected readonly emit: EngineListener) {
-    this.timer = new Periodic(name, everyMs, () => this.runOnce(),
-      (where, err) => this.emit({ type: 'error', where, message: String(err) }), jitter, random);
+  protected constructor(
+    name: string,
+    everyMs: number,
+    jitter: number,
+    random: () => number,
+    protected readonly emit: EngineListener,
+  ) {
+    this.timer = new Periodic(
+      name,
+      everyMs,
+      () => this.runOnce(),
+      (where, err) => this.emit({ type: 'error', where, message: String(err) }),
+      jitter,
+      random,
+    );
   }
 
   /** One pass of the duty. */

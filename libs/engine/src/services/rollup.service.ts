@@ -27,8 +27,12 @@ export class RollupService extends DaemonTask {
   async rollup(): Promise<void> {
     for (const job of await this.lifecycle.activeJobs()) {
       const status = rollupJobStatus({
-        cancelled: job.cancelled, counts: job.counts, succeededRegions: job.succeededRegions,
-        minRegions: job.minRegions, minSuccessRate: job.minSuccessRate, started: job.started,
+        cancelled: job.cancelled,
+        counts: job.counts,
+        succeededRegions: job.succeededRegions,
+        minRegions: job.minRegions,
+        minSuccessRate: job.minSuccessRate,
+        started: job.started,
       });
       if (status !== job.status && (await this.lifecycle.setStatus(job.jobId, status, isTerminalJobStatus(status)))) {
         this.emit({ type: 'job_status', jobId: job.jobId, status });

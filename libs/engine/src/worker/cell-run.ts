@@ -1,5 +1,11 @@
 import {
-  type AttemptOutcome, classifyFailure, decideAfterFailure, type CallFailure, type NormalisedJobSpec, type RegionModelKey, regionModelKey,
+  type AttemptOutcome,
+  classifyFailure,
+  decideAfterFailure,
+  type CallFailure,
+  type NormalisedJobSpec,
+  type RegionModelKey,
+  regionModelKey,
 } from '@beacon/domain';
 import { classifyResponse } from '@beacon/classifier';
 import { isDataError, type AttemptStart, type CallRecord, type ClaimedCell, type QueueRepository } from '@beacon/db';
@@ -26,10 +32,26 @@ function isHealthFailure(f: CallFailure): boolean {
 /** The call span's view of a provider answer. */
 function describeCall(r: ChatSuccess | ChatFailure): CallSpanInfo {
   if (r.ok) {
-    return { httpStatus: r.status, inputTokens: r.inputTokens, outputTokens: r.outputTokens, finishReason: r.finishReason, responseId: r.requestId, errorType: null, response: r.content };
+    return {
+      httpStatus: r.status,
+      inputTokens: r.inputTokens,
+      outputTokens: r.outputTokens,
+      finishReason: r.finishReason,
+      responseId: r.requestId,
+      errorType: null,
+      response: r.content,
+    };
   }
   const errorType = r.failure.kind === 'http' ? String(r.failure.status ?? 'http') : r.failure.kind;
-  return { httpStatus: r.status, inputTokens: null, outputTokens: null, finishReason: null, responseId: r.requestId, errorType, response: null };
+  return {
+    httpStatus: r.status,
+    inputTokens: null,
+    outputTokens: null,
+    finishReason: null,
+    responseId: r.requestId,
+    errorType,
+    response: null,
+  };
 }
 
 /** Milliseconds as seconds for a message: `100000 s`, `1.5 s`. */
@@ -72,13 +94,23 @@ export class CellRun {
 
   private startSpan(): AttemptSpan {
     this.span ??= this.opts.tracer.begin({
-      traceId: this.cell.traceId, executionId: this.cell.id, jobId: this.cell.jobId, region: this.cell.region,
-      questionId: this.cell.questionId, modelId: this.cell.modelId, attempt: this.cell.attempt, runnerId: this.opts.runnerId,
+      traceId: this.cell.traceId,
+      executionId: this.cell.id,
+      jobId: this.cell.jobId,
+      region: this.cell.region,
+      questionId: this.cell.questionId,
+      modelId: this.cell.modelId,
+      attempt: this.cell.attempt,
+      runnerId: this.opts.runnerId,
       jobTraceparent: this.jobTraceparent,
       request: {
-        providerName: 'openai', model: String(this.rendered.parameters.model), baseUrl: this.region.baseUrl,
-        temperature: this.spec.parameters.temperature, maxTokens: this.spec.parameters.maxTokens,
-        system: this.rendered.system, user: this.rendered.user,
+        providerName: 'openai',
+        model: String(this.rendered.parameters.model),
+        baseUrl: this.region.baseUrl,
+        temperature: this.spec.parameters.temperature,
+        maxTokens: this.spec.parameters.maxTokens,
+        system: this.rendered.system,
+        user: this.rendered.user,
       },
     });
     return this.span;
@@ -87,10 +119,15 @@ export class CellRun {
   /** The audit row written before the call. */
   attemptStart(): AttemptStart {
     return {
-      cell: this.cell, runnerId: this.opts.runnerId,
-      systemPrompt: this.rendered.system, userPrompt: this.rendered.user, parameters: this.rendered.parameters,
-      promptHash: this.rendered.promptHash, parametersHash: this.rendered.parametersHash,
-      endpoint: this.region.baseUrl, spanId: this.startSpan().spanId,
+      cell: this.cell,
+      runnerId: this.opts.runnerId,
+      systemPrompt: this.rendered.system,
+      userPrompt: this.rendered.user,
+      parameters: this.rendered.parameters,
+      promptHash: this.rendered.promptHash,
+      parametersHash: this.rendered.parametersHash,
+      endpoint: this.region.baseUrl,
+      spanId: this.startSpan().spanId,
     };
   }
 
@@ -110,7 +147,7 @@ export class CellRun {
       // fail again: record the attempt as a final error saying why, rather than leave the cell running for a lease and
       // call the upstream again. Otherwise (database unreachable) the lease expires and the reaper requeues the cell.
       const message = err instanceof Error ? err.message : String(err);
-      if (this.lastResult && isDataError(err) && await this.unrecordable(this.lastResult, message)) return;
+      if (this.lastResult && isDataError(err) && (await this.unrecordable(this.lastResult, message))) return;
       this.emit({ type: 'error', where: `cell ${this.cell.id}`, message });
     }
   }
@@ -122,11 +159,30 @@ export class CellRun {
   private async unrecordable(r: ChatSuccess | ChatFailure, reason: string): Promise<boolean> {
     const message = `the call's outcome could not be stored: ${reason.slice(0, 300)}`;
     try {
-      const recorded = await this.queue.fail(this.cell, {
-        httpStatus: r.status, latencyMs: r.latencyMs, response: null, finishReason: null, inputTokens: null, outputTokens: null,
-        usage: null, upstreamRequestId: r.requestId, error: { kind: 'unrecordable', message },
-      }, { kind: 'fail', outcome: 'final_error' });
-      this.report(recorded === 'fenced' ? 'fenced' : 'final_error', recorded === 'fenced' ? 'unchanged' : 'failed', r.latencyMs, r.status, null, message, null);
+      const recorded = await this.queue.fail(
+        this.cell,
+        {
+          httpStatus: r.status,
+          latencyMs: r.latencyMs,
+          response: null,
+          finishReason: null,
+          inputTokens: null,
+          outputTokens: null,
+          usage: null,
+          upstreamRequestId: r.requestId,
+          error: { kind: 'unrecordable', message },
+        },
+        { kind: 'fail', outcome: 'final_error' },
+      );
+      this.report(
+        recorded === 'fenced' ? 'fenced' : 'final_error',
+        recorded === 'fenced' ? 'unchanged' : 'failed',
+        r.latencyMs,
+        r.status,
+        null,
+        message,
+        null,
+      );
       return true;
     } catch {
       return false;
@@ -136,16 +192,26 @@ export class CellRun {
   private async run(signal: AbortSignal): Promise<void> {
     const region = this.region;
     this.emit({ type: 'call_started', cell: this.cell, attemptId: this.attemptId });
-    const apiKey = region.apiKeyEnv ? this.opts.env[region.apiKeyEnv] ?? null : null;
+    const apiKey = region.apiKeyEnv ? (this.opts.env[region.apiKeyEnv] ?? null) : null;
     let result: ChatSuccess | ChatFailure;
     try {
       result = await this.guard.breaker.execute(async () => {
-        const r = await this.startSpan().call(() => this.provider.chat({
-          baseUrl: region.baseUrl, apiKey, model: String(this.rendered.parameters.model),
-          system: this.rendered.system, user: this.rendered.user,
-          temperature: this.spec.parameters.temperature, maxTokens: this.spec.parameters.maxTokens,
-          timeoutMs: region.timeoutMs, signal, maxResponseBytes: this.opts.config.limits.maxResponseBytes,
-        }), describeCall);
+        const r = await this.startSpan().call(
+          () =>
+            this.provider.chat({
+              baseUrl: region.baseUrl,
+              apiKey,
+              model: String(this.rendered.parameters.model),
+              system: this.rendered.system,
+              user: this.rendered.user,
+              temperature: this.spec.parameters.temperature,
+              maxTokens: this.spec.parameters.maxTokens,
+              timeoutMs: region.timeoutMs,
+              signal,
+              maxResponseBytes: this.opts.config.limits.maxResponseBytes,
+            }),
+          describeCall,
+        );
         if (!r.ok && isHealthFailure(r.failure)) throw new HealthFailure(r);
         return r;
       });
@@ -154,10 +220,12 @@ export class CellRun {
       if (err instanceof HealthFailure) {
         result = err.result;
         this.failureKind = failureKindOf(err.result.failure);
-      }
-      else if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
+      } else if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
         const delay = this.opts.breakerHalfOpenMs;
-        const released = await this.queue.release(this.cell, 'deferred', delay, { latencyMs: 0, error: { kind: 'breaker_open', message: 'circuit open for this region and model' } });
+        const released = await this.queue.release(this.cell, 'deferred', delay, {
+          latencyMs: 0,
+          error: { kind: 'breaker_open', message: 'circuit open for this region and model' },
+        });
         this.report('deferred', released ? 'pending' : 'unchanged', 0, null, null, 'circuit open', delay);
         return;
       } else throw err;
@@ -173,8 +241,11 @@ export class CellRun {
   private async succeed(r: ChatSuccess): Promise<void> {
     const label = classifyResponse({ content: r.content, finishReason: r.finishReason, refusal: r.refusal });
     const outcome = await this.queue.complete(this.cell, this.record(r), {
-      classification: label.label, classificationRule: label.rule, classificationVersion: label.version,
-      classificationConfidence: label.confidence, classificationTier: label.tier,
+      classification: label.label,
+      classificationRule: label.rule,
+      classificationVersion: label.version,
+      classificationConfidence: label.confidence,
+      classificationTier: label.tier,
     });
     this.report(outcome, outcome === 'succeeded' ? 'succeeded' : 'unchanged', r.latencyMs, r.status, label.label, null, null);
   }
@@ -185,58 +256,125 @@ export class CellRun {
     const asked = r.failure.retryAfterMs ?? null;
     const cap = this.opts.config.limits.maxRetryAfterMs;
     if (asked !== null && asked > cap) {
-      r = { ...r, failure: { ...r.failure, retryAfterMs: cap, retryAfterAskedMs: asked,
-        message: `${r.failure.message} (Retry-After ${seconds(asked)} cut to ${seconds(cap)}: limits.maxRetryAfterMs)` } };
+      r = {
+        ...r,
+        failure: {
+          ...r.failure,
+          retryAfterMs: cap,
+          retryAfterAskedMs: asked,
+          message: `${r.failure.message} (Retry-After ${seconds(asked)} cut to ${seconds(cap)}: limits.maxRetryAfterMs)`,
+        },
+      };
     }
-    const decision = decideAfterFailure({ failure: r.failure, attempt: this.cell.failures + 1, maxAttempts: this.cell.maxAttempts, random: this.opts.random });
+    const decision = decideAfterFailure({
+      failure: r.failure,
+      attempt: this.cell.failures + 1,
+      maxAttempts: this.cell.maxAttempts,
+      random: this.opts.random,
+    });
     const retryable = classifyFailure(r.failure) === 'retryable';
-    const disposition = decision.action === 'retry'
-      ? { kind: 'retry' as const, delayMs: decision.delayMs, outcome: 'retryable_error' as const }
-      : { kind: 'fail' as const, outcome: retryable ? 'retryable_error' as const : 'final_error' as const };
+    const disposition =
+      decision.action === 'retry'
+        ? { kind: 'retry' as const, delayMs: decision.delayMs, outcome: 'retryable_error' as const }
+        : { kind: 'fail' as const, outcome: retryable ? ('retryable_error' as const) : ('final_error' as const) };
     const recorded = await this.queue.fail(this.cell, this.record(r), disposition);
     const state = recorded === 'fenced' ? 'unchanged' : decision.action === 'retry' ? 'pending' : 'failed';
-    this.report(recorded === 'fenced' ? 'fenced' : disposition.outcome, state, r.latencyMs, r.status, null,
-      `${r.failure.message}; ${decision.reason}`, decision.action === 'retry' ? decision.delayMs : null);
+    this.report(
+      recorded === 'fenced' ? 'fenced' : disposition.outcome,
+      state,
+      r.latencyMs,
+      r.status,
+      null,
+      `${r.failure.message}; ${decision.reason}`,
+      decision.action === 'retry' ? decision.delayMs : null,
+    );
   }
 
   private async aborted(r: ChatFailure, reason: string): Promise<void> {
     if (reason === 'cancelled') {
-      const ok = await this.queue.release(this.cell, 'cancelled', 0, { latencyMs: r.latencyMs, error: { kind: 'cancelled', message: 'job cancelled' } });
+      const ok = await this.queue.release(this.cell, 'cancelled', 0, {
+        latencyMs: r.latencyMs,
+        error: { kind: 'cancelled', message: 'job cancelled' },
+      });
       return this.report('cancelled', ok ? 'cancelled' : 'unchanged', r.latencyMs, null, null, 'job cancelled', null);
     }
     if (reason === 'shutdown') {
-      const ok = await this.queue.release(this.cell, 'released', 0, { latencyMs: r.latencyMs, error: { kind: 'released', message: 'runner shutting down' } });
+      const ok = await this.queue.release(this.cell, 'released', 0, {
+        latencyMs: r.latencyMs,
+        error: { kind: 'released', message: 'runner shutting down' },
+      });
       return this.report('released', ok ? 'pending' : 'unchanged', r.latencyMs, null, null, 'runner shutting down', 0);
     }
     // Lease lost (or about to be: heartbeats failing): a lease loss, not a failure of the upstream. Any write is
     // fenced once the lease is gone; the attempt row is closed if it is still open.
     const state = await this.queue.abandon(this.cell, this.record(r), this.opts.config.limits.maxLeaseLossesPerCell);
-    this.report(state === 'fenced' ? 'fenced' : 'lease_expired', state === 'fenced' ? 'unchanged' : state, r.latencyMs, null, null, `call aborted: ${reason}`, null);
+    this.report(
+      state === 'fenced' ? 'fenced' : 'lease_expired',
+      state === 'fenced' ? 'unchanged' : state,
+      r.latencyMs,
+      null,
+      null,
+      `call aborted: ${reason}`,
+      null,
+    );
   }
 
   private record(r: ChatSuccess | ChatFailure): CallRecord {
     if (r.ok) {
       return {
-        httpStatus: r.status, latencyMs: r.latencyMs, response: r.content, finishReason: r.finishReason,
-        inputTokens: r.inputTokens, outputTokens: r.outputTokens, usage: r.usage, upstreamRequestId: r.requestId, error: null,
+        httpStatus: r.status,
+        latencyMs: r.latencyMs,
+        response: r.content,
+        finishReason: r.finishReason,
+        inputTokens: r.inputTokens,
+        outputTokens: r.outputTokens,
+        usage: r.usage,
+        upstreamRequestId: r.requestId,
+        error: null,
       };
     }
     return {
-      httpStatus: r.status, latencyMs: r.latencyMs, response: r.body, finishReason: null, inputTokens: null, outputTokens: null,
-      usage: null, upstreamRequestId: r.requestId,
+      httpStatus: r.status,
+      latencyMs: r.latencyMs,
+      response: r.body,
+      finishReason: null,
+      inputTokens: null,
+      outputTokens: null,
+      usage: null,
+      upstreamRequestId: r.requestId,
       error: {
-        kind: r.failure.kind, message: r.failure.message,
+        kind: r.failure.kind,
+        message: r.failure.message,
         ...(r.failure.retryAfterMs != null ? { retryAfterMs: r.failure.retryAfterMs } : {}),
         ...(r.failure.retryAfterAskedMs != null ? { retryAfterAskedMs: r.failure.retryAfterAskedMs } : {}),
       },
     };
   }
 
-  private report(outcome: AttemptOutcome,
-    state: AttemptCellState, latencyMs: number, httpStatus: number | null,
-    classification: string | null, error: string | null, retryInMs: number | null): void {
+  private report(
+    outcome: AttemptOutcome,
+    state: AttemptCellState,
+    latencyMs: number,
+    httpStatus: number | null,
+    classification: string | null,
+    error: string | null,
+    retryInMs: number | null,
+  ): void {
     const category = this.spec.questions.find((q) => q.id === this.cell.questionId)?.category ?? null;
     this.span?.end(outcome, classification, error);
-    this.emit({ type: 'attempt', cell: this.cell, attemptId: this.attemptId, outcome, state, latencyMs, httpStatus, classification, category, failureKind: this.failureKind, error, retryInMs });
+    this.emit({
+      type: 'attempt',
+      cell: this.cell,
+      attemptId: this.attemptId,
+      outcome,
+      state,
+      latencyMs,
+      httpStatus,
+      classification,
+      category,
+      failureKind: this.failureKind,
+      error,
+      retryInMs,
+    });
   }
 }

@@ -2,7 +2,14 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { defaultConfig, regionModelKey, type BeaconConfig } from '@beacon/domain';
 import type { ClaimedCell, ClaimRequest, ReleaseReason } from '@beacon/db';
 import {
-  ClaimScheduler, INITIAL_LOOP, schedulerStep, type CellCalls, type ClaimSource, type LoopState, type ScheduledCall, type SchedulerOptions,
+  ClaimScheduler,
+  INITIAL_LOOP,
+  schedulerStep,
+  type CellCalls,
+  type ClaimSource,
+  type LoopState,
+  type ScheduledCall,
+  type SchedulerOptions,
 } from './claim-scheduler.js';
 
 // The scheduler against an in-memory queue and fake timers: no database, no provider, no real waiting.
@@ -22,8 +29,18 @@ function config(concurrency = 4): BeaconConfig {
 
 function options(over: Partial<SchedulerOptions> = {}): SchedulerOptions {
   return {
-    runnerId: 'unit', config: config(), regions: null, leaseMs: 30_000, pollMs: 100, idlePollMaxMs: 800, maxConcurrency: 512,
-    shutdownGraceMs: 1_000, breakerFailures: 2, breakerHalfOpenMs: 5_000, retryBudgetRatio: 0.2, retryBudgetWindowMs: 60_000,
+    runnerId: 'unit',
+    config: config(),
+    regions: null,
+    leaseMs: 30_000,
+    pollMs: 100,
+    idlePollMaxMs: 800,
+    maxConcurrency: 512,
+    shutdownGraceMs: 1_000,
+    breakerFailures: 2,
+    breakerHalfOpenMs: 5_000,
+    retryBudgetRatio: 0.2,
+    retryBudgetWindowMs: 60_000,
     retryBudgetMinPerSecond: 1,
     random: () => 0.5, // no jitter: poll ticks exactly every pollMs
     ...over,
@@ -34,8 +51,19 @@ let seq = 0;
 function cell(region: string, modelId: string, over: Partial<ClaimedCell> = {}): ClaimedCell {
   seq++;
   return {
-    id: String(seq), jobId: 'job', questionId: 'q', modelId, region, replicate: 0, attempt: 1, failures: 0, maxAttempts: 4,
-    leaseToken: `token-${seq}`, traceId: 't', leaseLosses: 0, ...over,
+    id: String(seq),
+    jobId: 'job',
+    questionId: 'q',
+    modelId,
+    region,
+    replicate: 0,
+    attempt: 1,
+    failures: 0,
+    maxAttempts: 4,
+    leaseToken: `token-${seq}`,
+    traceId: 't',
+    leaseLosses: 0,
+    ...over,
   };
 }
 
@@ -66,7 +94,12 @@ class FakeQueue implements ClaimSource {
     if (this.holdKey === regionModelKey(req.region, req.modelId)) {
       this.holdKey = null;
       return new Promise((resolve) => {
-        this.hold = { release: (cells) => { this.claims.push({ ...req, at: Date.now(), got: cells.length }); resolve(cells); } };
+        this.hold = {
+          release: (cells) => {
+            this.claims.push({ ...req, at: Date.now(), got: cells.length });
+            resolve(cells);
+          },
+        };
       });
     }
     const queue = this.pending.get(regionModelKey(req.region, req.modelId)) ?? [];
@@ -94,17 +127,23 @@ class FakeCalls implements CellCalls<string> {
   }
 
   start(batch: ScheduledCall<string>[]): Promise<void>[] {
-    return batch.map((call) => new Promise<void>((resolve) => {
-      const end = () => {
-        if (!this.running.delete(call.cell.id)) return;
-        call.callEnded();
-        resolve();
-      };
-      this.started.push(call.cell.id);
-      this.startedKeys.push(`${call.cell.region}/${call.cell.modelId}`);
-      this.running.set(call.cell.id, { call, end });
-      call.signal.addEventListener('abort', () => { this.aborted.push({ id: call.cell.id, reason: call.signal.reason }); end(); });
-    }));
+    return batch.map(
+      (call) =>
+        new Promise<void>((resolve) => {
+          const end = () => {
+            if (!this.running.delete(call.cell.id)) return;
+            call.callEnded();
+            resolve();
+          };
+          this.started.push(call.cell.id);
+          this.startedKeys.push(`${call.cell.region}/${call.cell.modelId}`);
+          this.running.set(call.cell.id, { call, end });
+          call.signal.addEventListener('abort', () => {
+            this.aborted.push({ id: call.cell.id, reason: call.signal.reason });
+            end();
+          });
+        }),
+    );
   }
 
   /** Ends `n` calls (oldest first), or all. */
@@ -130,7 +169,10 @@ describe('schedulerStep', () => {
     expect(polling).toEqual({ next: { mode: 'polling', roundUnderWay: true, again: false }, startRound: true });
     const asked = schedulerStep(polling.next, 'fill');
     expect(asked).toEqual({ next: { mode: 'polling', roundUnderWay: true, again: true }, startRound: false });
-    expect(schedulerStep(asked.next, 'round_done')).toEqual({ next: { mode: 'polling', roundUnderWay: true, again: false }, startRound: true });
+    expect(schedulerStep(asked.next, 'round_done')).toEqual({
+      next: { mode: 'polling', roundUnderWay: true, again: false },
+      startRound: true,
+    });
     expect(step(polling.next, 'round_done').next).toEqual({ mode: 'waiting', roundUnderWay: false, again: false });
   });
 
@@ -138,7 +180,10 @@ describe('schedulerStep', () => {
     const fenced = step(INITIAL_LOOP, 'start', 'fence');
     expect(fenced.next).toEqual({ mode: 'fenced', roundUnderWay: true, again: false });
     expect(schedulerStep(fenced.next, 'fill').startRound).toBe(false);
-    expect(schedulerStep(fenced.next, 'unfence')).toEqual({ next: { mode: 'polling', roundUnderWay: true, again: true }, startRound: false });
+    expect(schedulerStep(fenced.next, 'unfence')).toEqual({
+      next: { mode: 'polling', roundUnderWay: true, again: true },
+      startRound: false,
+    });
     const idle = step(fenced.next, 'round_done');
     expect(idle.next.mode).toBe('fenced');
     expect(schedulerStep(idle.next, 'unfence').startRound).toBe(true);
@@ -204,7 +249,7 @@ describe('ClaimScheduler', () => {
     expect(calls.runningIn('r1')).toBeLessThanOrEqual(4);
   });
 
-  it('shares a region\'s freed slots between its models: a flooded model does not starve the other', async () => {
+  it("shares a region's freed slots between its models: a flooded model does not starve the other", async () => {
     queue.add('r1', 'm1', 100);
     queue.add('r1', 'm2', 10);
     make().start();
@@ -243,7 +288,10 @@ describe('ClaimScheduler', () => {
     await settle();
     const from = queue.claimsOf('r1', 'm1').length;
     await jest.advanceTimersByTimeAsync(1_000);
-    const next = queue.claimsOf('r1', 'm1').slice(from).map((c) => c.at - t0 - woke);
+    const next = queue
+      .claimsOf('r1', 'm1')
+      .slice(from)
+      .map((c) => c.at - t0 - woke);
     // Quiet until the next poll tick (the wake found less than it asked for), then waits of 100, 200, 400 again.
     expect(next).toEqual([100, 200, 400, 800]);
   });
@@ -281,7 +329,12 @@ describe('ClaimScheduler', () => {
     expect(ahead).toBe(8);
     // Two health failures in a row open the breaker (breakerFailures: 2).
     const guard = scheduler.guard(key);
-    for (let i = 0; i < 2; i++) await guard.breaker.execute(() => { throw new Error('503'); }).catch(() => undefined);
+    for (let i = 0; i < 2; i++)
+      await guard.breaker
+        .execute(() => {
+          throw new Error('503');
+        })
+        .catch(() => undefined);
     expect(guard.open).toBe(true);
     await settle();
     expect(queue.releases).toEqual([{ id: expect.any(String), reason: 'deferred', delayMs: 5_000 }]);
@@ -333,7 +386,9 @@ describe('ClaimScheduler', () => {
     expect(queue.hold).not.toBeNull(); // a claim statement is out
 
     let stopped = false;
-    const stopping = scheduler.stop().then(() => { stopped = true; });
+    const stopping = scheduler.stop().then(() => {
+      stopped = true;
+    });
     expect(scheduler.mode).toBe('stopping');
     const claimsAtStop = queue.claims.length;
     queue.hold!.release(queue.pending.get(regionModelKey('r2', 'm1'))!.splice(0, 2));
@@ -359,7 +414,9 @@ describe('ClaimScheduler', () => {
     make({ shutdownGraceMs: 1_000 }).start();
     await settle();
     let stopped = false;
-    void scheduler.stop().then(() => { stopped = true; });
+    void scheduler.stop().then(() => {
+      stopped = true;
+    });
     await jest.advanceTimersByTimeAsync(999);
     expect(stopped).toBe(false);
     await jest.advanceTimersByTimeAsync(1);

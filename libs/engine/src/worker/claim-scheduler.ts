@@ -31,9 +31,23 @@ export interface CellCalls<R> {
 }
 
 /** What the scheduler needs of the engine options. */
-export type SchedulerOptions = Pick<EngineOptions,
-  | 'runnerId' | 'config' | 'regions' | 'leaseMs' | 'pollMs' | 'idlePollMaxMs' | 'maxConcurrency' | 'shutdownGraceMs'
-  | 'breakerFailures' | 'breakerHalfOpenMs' | 'retryBudgetRatio' | 'retryBudgetWindowMs' | 'retryBudgetMinPerSecond' | 'random'>;
+export type SchedulerOptions = Pick<
+  EngineOptions,
+  | 'runnerId'
+  | 'config'
+  | 'regions'
+  | 'leaseMs'
+  | 'pollMs'
+  | 'idlePollMaxMs'
+  | 'maxConcurrency'
+  | 'shutdownGraceMs'
+  | 'breakerFailures'
+  | 'breakerHalfOpenMs'
+  | 'retryBudgetRatio'
+  | 'retryBudgetWindowMs'
+  | 'retryBudgetMinPerSecond'
+  | 'random'
+>;
 
 /**
  * The claim loop's modes.
@@ -72,32 +86,47 @@ export const INITIAL_LOOP: LoopState = { mode: 'starting', roundUnderWay: false,
 export function schedulerStep(s: LoopState, input: SchedulerInput): { next: LoopState; startRound: boolean } {
   const stay = { next: s, startRound: false };
   const round = { next: { mode: 'polling', roundUnderWay: true, again: false } as LoopState, startRound: true };
-  const to = (mode: SchedulerMode, roundUnderWay = s.roundUnderWay, again = false) => ({ next: { mode, roundUnderWay, again }, startRound: false });
+  const to = (mode: SchedulerMode, roundUnderWay = s.roundUnderWay, again = false) => ({
+    next: { mode, roundUnderWay, again },
+    startRound: false,
+  });
   switch (s.mode) {
     case 'starting':
       return input === 'start' ? round : input === 'stop' ? to('released') : stay;
     case 'waiting':
     case 'polling':
       switch (input) {
-        case 'fill': return s.roundUnderWay ? to('polling', true, true) : round;
-        case 'round_done': return s.again ? round : to('waiting', false);
-        case 'fence': return to('fenced');
-        case 'stop': return to('stopping');
-        default: return stay;
+        case 'fill':
+          return s.roundUnderWay ? to('polling', true, true) : round;
+        case 'round_done':
+          return s.again ? round : to('waiting', false);
+        case 'fence':
+          return to('fenced');
+        case 'stop':
+          return to('stopping');
+        default:
+          return stay;
       }
     case 'fenced':
       switch (input) {
-        case 'round_done': return to('fenced', false);
+        case 'round_done':
+          return to('fenced', false);
         // Claims resume; if the round started before fencing is still out, the next one follows it.
-        case 'unfence': return s.roundUnderWay ? to('polling', true, true) : round;
-        case 'stop': return to('stopping');
-        default: return stay;
+        case 'unfence':
+          return s.roundUnderWay ? to('polling', true, true) : round;
+        case 'stop':
+          return to('stopping');
+        default:
+          return stay;
       }
     case 'stopping':
       switch (input) {
-        case 'round_done': return to('stopping', false);
-        case 'drained': return to('released', false);
-        default: return stay;
+        case 'round_done':
+          return to('stopping', false);
+        case 'drained':
+          return to('released', false);
+        default:
+          return stay;
       }
     case 'released':
       return stay;
@@ -153,9 +182,23 @@ export class ClaimScheduler<R> {
     private readonly calls: CellCalls<R>,
     private readonly emit: EngineListener = () => undefined,
   ) {
-    this.budget = new RetryBudget({ ratio: opts.retryBudgetRatio, windowMs: opts.retryBudgetWindowMs, minPerSecond: opts.retryBudgetMinPerSecond });
-    this.poll = new Periodic('timer', opts.pollMs, () => { this.quietUntil.clear(); this.dispatch(); this.fill(); },
-      (where, err) => this.emit({ type: 'error', where, message: String(err) }), 0.2, opts.random);
+    this.budget = new RetryBudget({
+      ratio: opts.retryBudgetRatio,
+      windowMs: opts.retryBudgetWindowMs,
+      minPerSecond: opts.retryBudgetMinPerSecond,
+    });
+    this.poll = new Periodic(
+      'timer',
+      opts.pollMs,
+      () => {
+        this.quietUntil.clear();
+        this.dispatch();
+        this.fill();
+      },
+      (where, err) => this.emit({ type: 'error', where, message: String(err) }),
+      0.2,
+      opts.random,
+    );
   }
 
   /** Where the claim loop is (see {@link SchedulerMode}). */
@@ -236,7 +279,9 @@ export class ClaimScheduler<R> {
     for (const h of [...this.held.values()]) if (h.phase === 'ready') this.drop(h.cell.id, 'shutdown');
     const pending = [...this.held.values()].map((h) => h.done);
     let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())); });
+    const graceOver = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+    });
     await Promise.race([Promise.allSettled(pending), graceOver]).finally(() => clearTimeout(timer));
     for (const id of [...this.held.keys()]) this.drop(id, 'shutdown');
     await Promise.allSettled([...this.held.values()].map((h) => h.done));
@@ -298,9 +343,15 @@ export class ClaimScheduler<R> {
         if (limit <= 0 || this.stopping) continue;
         // The retry budget bounds the retries a claim may take, not just whether it may take any: with fewer
         // retries allowed than free slots, claim first attempts, then at most `allowed` cells of any kind.
-        const claim = (n: number, firstAttemptsOnly: boolean) => this.source.claim({
-          runnerId: this.opts.runnerId, region, modelId: model.id, limit: n, leaseMs: this.opts.leaseMs, firstAttemptsOnly,
-        });
+        const claim = (n: number, firstAttemptsOnly: boolean) =>
+          this.source.claim({
+            runnerId: this.opts.runnerId,
+            region,
+            modelId: model.id,
+            limit: n,
+            leaseMs: this.opts.leaseMs,
+            firstAttemptsOnly,
+          });
         const retriesAllowed = this.budget.snapshot(key).allowed;
         let cells = await claim(limit, retriesAllowed < limit);
         if (retriesAllowed > 0 && retriesAllowed < limit && cells.length < limit && !this.stopping) {
@@ -329,7 +380,9 @@ export class ClaimScheduler<R> {
       else this.budget.tryRetry(key);
       const run = await this.calls.prepare(cell, this.guard(key));
       let settle = () => undefined as void;
-      const done = new Promise<void>((resolve) => { settle = resolve; });
+      const done = new Promise<void>((resolve) => {
+        settle = resolve;
+      });
       const h: Held<R> = { cell, key, run, phase: 'ready', abort: new AbortController(), done, settle };
       this.held.set(cell.id, h);
       const queue = this.ready.get(key) ?? [];
@@ -355,7 +408,12 @@ export class ClaimScheduler<R> {
       while (queue.length > 0 && !this.stopping) {
         const region = queue[0]!.cell.region;
         const concurrency = this.opts.config.regions[region]?.concurrency ?? 0;
-        if (guard.claimable(concurrency) <= 0 || this.regionCalling(region) >= concurrency || this.totalCalling() >= this.opts.maxConcurrency) break;
+        if (
+          guard.claimable(concurrency) <= 0 ||
+          this.regionCalling(region) >= concurrency ||
+          this.totalCalling() >= this.opts.maxConcurrency
+        )
+          break;
         const h = queue.shift()!;
         if (this.held.get(h.cell.id) !== h) continue;
         h.phase = 'calling';
@@ -384,11 +442,13 @@ export class ClaimScheduler<R> {
     });
     const finished = this.calls.start(calls.map((c) => c.call));
     calls.forEach(({ h, freeSlot }, i) => {
-      void Promise.resolve(finished[i]).catch(() => undefined).finally(() => {
-        freeSlot();
-        this.held.delete(h.cell.id);
-        h.settle();
-      });
+      void Promise.resolve(finished[i])
+        .catch(() => undefined)
+        .finally(() => {
+          freeSlot();
+          this.held.delete(h.cell.id);
+          h.settle();
+        });
     });
   }
 

@@ -8,22 +8,22 @@ export type AttemptCellState = Exclude<ExecutionState, 'running'> | 'unchanged';
 export type EngineEvent =
   | { type: 'claimed'; cells: ClaimedCell[] }
   | {
-    type: 'attempt';
-    cell: ClaimedCell;
-    /** The attempt row this call wrote (null if it was never written). */
-    attemptId: string | null;
-    outcome: AttemptOutcome;
-    state: AttemptCellState;
-    latencyMs: number;
-    httpStatus: number | null;
-    classification: string | null;
-    /** The question's category from the job spec (control, bias_detection, …), if any. */
-    category: string | null;
-    /** Why the call failed, when it did: http_429, http_5xx, http_4xx, timeout, network, invalid_response, aborted. */
-    failureKind: string | null;
-    error: string | null;
-    retryInMs: number | null;
-  }
+      type: 'attempt';
+      cell: ClaimedCell;
+      /** The attempt row this call wrote (null if it was never written). */
+      attemptId: string | null;
+      outcome: AttemptOutcome;
+      state: AttemptCellState;
+      latencyMs: number;
+      httpStatus: number | null;
+      classification: string | null;
+      /** The question's category from the job spec (control, bias_detection, …), if any. */
+      category: string | null;
+      /** Why the call failed, when it did: http_429, http_5xx, http_4xx, timeout, network, invalid_response, aborted. */
+      failureKind: string | null;
+      error: string | null;
+      retryInMs: number | null;
+    }
   | { type: 'reaped'; count: number; cells: ReapedCell[] }
   /** The attempt row `attemptId` is written and the provider call begins. */
   | { type: 'call_started'; cell: ClaimedCell; attemptId: string | null }

@@ -10,11 +10,22 @@ export class KeyGuard {
   private openedAt: number | null = null;
   inFlight = 0;
 
-  constructor(readonly key: RegionModelKey, failures: number, private readonly halfOpenMs: number, onChange: (state: 'open' | 'half_open' | 'closed') => void) {
+  constructor(
+    readonly key: RegionModelKey,
+    failures: number,
+    private readonly halfOpenMs: number,
+    onChange: (state: 'open' | 'half_open' | 'closed') => void,
+  ) {
     this.breaker = circuitBreaker(handleAll, { halfOpenAfter: halfOpenMs, breaker: new ConsecutiveBreaker(failures) });
-    this.breaker.onBreak(() => { this.openedAt = Date.now(); onChange('open'); });
+    this.breaker.onBreak(() => {
+      this.openedAt = Date.now();
+      onChange('open');
+    });
     this.breaker.onHalfOpen(() => onChange('half_open'));
-    this.breaker.onReset(() => { this.openedAt = null; onChange('closed'); });
+    this.breaker.onReset(() => {
+      this.openedAt = null;
+      onChange('closed');
+    });
   }
 
   /** How many more cells may be claimed now, given the key's concurrency limit. */

@@ -4,14 +4,28 @@ import type { EngineEvent } from './engine.events.js';
 import { LeaseKeeper, type HeartbeatSink, type LeaseHolder } from './lease-keeper.js';
 
 class FakeHolder implements LeaseHolder {
-  leased = new Map<string, string>([['1', 'a'], ['2', 'b']]);
+  leased = new Map<string, string>([
+    ['1', 'a'],
+    ['2', 'b'],
+  ]);
   dropped: [string, string][] = [];
   fences: string[] = [];
-  leases() { return [...this.leased].map(([id, token]) => ({ id, token })); }
-  holds(id: string, token: string) { return this.leased.get(id) === token; }
-  drop(id: string, reason: 'lease_lost' | 'cancelled') { this.dropped.push([id, reason]); this.leased.delete(id); }
-  fence() { this.fences.push('fence'); }
-  unfence() { this.fences.push('unfence'); }
+  leases() {
+    return [...this.leased].map(([id, token]) => ({ id, token }));
+  }
+  holds(id: string, token: string) {
+    return this.leased.get(id) === token;
+  }
+  drop(id: string, reason: 'lease_lost' | 'cancelled') {
+    this.dropped.push([id, reason]);
+    this.leased.delete(id);
+  }
+  fence() {
+    this.fences.push('fence');
+  }
+  unfence() {
+    this.fences.push('unfence');
+  }
 }
 
 describe('LeaseKeeper', () => {
@@ -37,7 +51,10 @@ describe('LeaseKeeper', () => {
   it('stops the cells whose lease is gone and those whose job was cancelled', async () => {
     answer = () => Promise.resolve({ held: new Set(['1']), cancelled: new Set(['1']) });
     await jest.advanceTimersByTimeAsync(100);
-    expect(holder.dropped).toEqual([['2', 'lease_lost'], ['1', 'cancelled']]);
+    expect(holder.dropped).toEqual([
+      ['2', 'lease_lost'],
+      ['1', 'cancelled'],
+    ]);
     expect(events).toContainEqual({ type: 'lease_lost', cellIds: ['2'], reason: 'lease no longer held' });
   });
 
@@ -48,7 +65,10 @@ describe('LeaseKeeper', () => {
     await jest.advanceTimersByTimeAsync(200);
     expect(keeper.fenced).toBe(true);
     expect(holder.fences).toEqual(['fence']);
-    expect(holder.dropped).toEqual([['1', 'lease_lost'], ['2', 'lease_lost']]);
+    expect(holder.dropped).toEqual([
+      ['1', 'lease_lost'],
+      ['2', 'lease_lost'],
+    ]);
     expect(events.filter((e) => e.type === 'error').every((e) => e.type === 'error' && e.where === 'heartbeat')).toBe(true);
 
     answer = () => Promise.resolve({ held: new Set<string>(), cancelled: new Set<string>() });

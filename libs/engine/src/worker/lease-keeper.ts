@@ -38,8 +38,14 @@ export class LeaseKeeper {
     private readonly emit: EngineListener = () => undefined,
     random: () => number = Math.random,
   ) {
-    this.timer = new Periodic('heartbeat', opts.heartbeatMs, () => this.beat(),
-      (where, err) => this.emit({ type: 'error', where, message: String(err) }), 0, random);
+    this.timer = new Periodic(
+      'heartbeat',
+      opts.heartbeatMs,
+      () => this.beat(),
+      (where, err) => this.emit({ type: 'error', where, message: String(err) }),
+      0,
+      random,
+    );
   }
 
   /** True while self-fenced. */
@@ -60,8 +66,11 @@ export class LeaseKeeper {
     const leases = this.holder.leases();
     try {
       // A heartbeat that hangs (database unreachable without a reset) counts as failed after one interval.
-      const { held, cancelled } = await withTimeout(this.sink.heartbeat(this.opts.runnerId, leases, this.opts.leaseMs),
-        this.opts.heartbeatMs, 'heartbeat timed out');
+      const { held, cancelled } = await withTimeout(
+        this.sink.heartbeat(this.opts.runnerId, leases, this.opts.leaseMs),
+        this.opts.heartbeatMs,
+        'heartbeat timed out',
+      );
       this.lastHeartbeatOk = Date.now();
       if (this.selfFenced) {
         this.selfFenced = false;
@@ -88,6 +97,8 @@ export class LeaseKeeper {
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

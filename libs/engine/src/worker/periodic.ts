@@ -36,7 +36,11 @@ export class Periodic {
 
   /** One run (its error reported, never thrown), then the next is scheduled unless stopped. */
   private async tick(): Promise<void> {
-    try { await this.run(); } catch (err) { this.onError(this.name, err); }
+    try {
+      await this.run();
+    } catch (err) {
+      this.onError(this.name, err);
+    }
     if (!this.stopped && !this.windingDown) this.schedule();
   }
 

@@ -9,9 +9,15 @@ export function renderCell(cell: ClaimedCell, spec: NormalisedJobSpec) {
   const system = renderSystemPrompt(spec.prompt.template, region.displayName);
   const user = question.text;
   const model = spec.models.find((m) => m.id === cell.modelId);
-  const parameters = { model: model?.name ?? cell.modelId, temperature: spec.parameters.temperature, max_tokens: spec.parameters.maxTokens };
+  const parameters = {
+    model: model?.name ?? cell.modelId,
+    temperature: spec.parameters.temperature,
+    max_tokens: spec.parameters.maxTokens,
+  };
   return {
-    system, user, parameters,
+    system,
+    user,
+    parameters,
     promptHash: sha256Hex(canonicalJson({ system, user })),
     parametersHash: sha256Hex(canonicalJson(parameters)),
   };

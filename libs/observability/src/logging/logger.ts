@@ -35,10 +35,18 @@ export function createLogger(settings: LoggerSettings = {}, env: NodeJS.ProcessE
     },
   };
   if (!pretty) return pino(options, destination as pino.DestinationStream);
-  return pino(options, pino.transport({
-    target: 'pino-pretty',
-    options: { destination: 2, colorize: !env.NO_COLOR && Boolean((destination as { isTTY?: boolean }).isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },
-  }));
+  return pino(
+    options,
+    pino.transport({
+      target: 'pino-pretty',
+      options: {
+        destination: 2,
+        colorize: !env.NO_COLOR && Boolean((destination as { isTTY?: boolean }).isTTY),
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,service',
+      },
+    }),
+  );
 }
 
 export type { Logger };

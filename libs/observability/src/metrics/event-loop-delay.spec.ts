@@ -4,7 +4,9 @@ import { eventLoopDelayGauge } from './event-loop-delay.js';
 
 const spin = (ms: number) => {
   const t0 = performance.now();
-  while (performance.now() - t0 < ms) { /* stall the loop */ }
+  while (performance.now() - t0 < ms) {
+    /* stall the loop */
+  }
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -16,26 +16,100 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
   const r = [registry];
   const metrics = {
     registry,
-    executionsFinished: new Counter({ name: 'beacon_executions_finished_total', help: 'Cells that reached a terminal state', labelNames: ['region', 'model', 'state'] as const, registers: r }),
-    attempts: new Counter({ name: 'beacon_attempts_total', help: 'Provider call attempts by outcome; kind is first or retry', labelNames: ['region', 'model', 'outcome', 'kind'] as const, registers: r }),
-    providerLatency: new Histogram({
-      name: 'beacon_provider_latency_seconds', help: 'Provider call latency (trace-id exemplars)', labelNames: ['region', 'model', 'outcome'] as const,
-      buckets: PROVIDER_LATENCY_BUCKETS, enableExemplars: true, registers: r,
+    executionsFinished: new Counter({
+      name: 'beacon_executions_finished_total',
+      help: 'Cells that reached a terminal state',
+      labelNames: ['region', 'model', 'state'] as const,
+      registers: r,
     }),
-    responses: new Counter({ name: 'beacon_responses_total', help: 'Committed responses by classification label', labelNames: ['region', 'model', 'classification', 'category'] as const, registers: r }),
+    attempts: new Counter({
+      name: 'beacon_attempts_total',
+      help: 'Provider call attempts by outcome; kind is first or retry',
+      labelNames: ['region', 'model', 'outcome', 'kind'] as const,
+      registers: r,
+    }),
+    providerLatency: new Histogram({
+      name: 'beacon_provider_latency_seconds',
+      help: 'Provider call latency (trace-id exemplars)',
+      labelNames: ['region', 'model', 'outcome'] as const,
+      buckets: PROVIDER_LATENCY_BUCKETS,
+      enableExemplars: true,
+      registers: r,
+    }),
+    responses: new Counter({
+      name: 'beacon_responses_total',
+      help: 'Committed responses by classification label',
+      labelNames: ['region', 'model', 'classification', 'category'] as const,
+      registers: r,
+    }),
     queueDepth: new Gauge({ name: 'beacon_queue_depth', help: 'Runnable pending cells', labelNames: ['region'] as const, registers: r }),
-    queueOldestAge: new Gauge({ name: 'beacon_queue_oldest_runnable_age_seconds', help: 'Age of the oldest runnable pending cell', labelNames: ['region'] as const, registers: r }),
-    inflight: new Gauge({ name: 'beacon_inflight_calls', help: 'Provider calls in flight in this runner', labelNames: ['region', 'model'] as const, registers: r }),
-    retries: new Counter({ name: 'beacon_retries_total', help: 'Retries scheduled, by reason', labelNames: ['region', 'model', 'reason'] as const, registers: r }),
-    breakerState: new Gauge({ name: 'beacon_breaker_state', help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', labelNames: ['region', 'model'] as const, registers: r }),
-    leaseExpirations: new Counter({ name: 'beacon_lease_expirations_total', help: 'Leases that expired and were returned to the queue by the reaper', labelNames: ['region', 'model'] as const, registers: r }),
-    duplicateCalls: new Counter({ name: 'beacon_duplicate_calls_total', help: 'Provider calls whose result was fenced off (another claim owns the cell)', labelNames: ['region', 'model'] as const, registers: r }),
+    queueOldestAge: new Gauge({
+      name: 'beacon_queue_oldest_runnable_age_seconds',
+      help: 'Age of the oldest runnable pending cell',
+      labelNames: ['region'] as const,
+      registers: r,
+    }),
+    inflight: new Gauge({
+      name: 'beacon_inflight_calls',
+      help: 'Provider calls in flight in this runner',
+      labelNames: ['region', 'model'] as const,
+      registers: r,
+    }),
+    retries: new Counter({
+      name: 'beacon_retries_total',
+      help: 'Retries scheduled, by reason',
+      labelNames: ['region', 'model', 'reason'] as const,
+      registers: r,
+    }),
+    breakerState: new Gauge({
+      name: 'beacon_breaker_state',
+      help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
+      labelNames: ['region', 'model'] as const,
+      registers: r,
+    }),
+    leaseExpirations: new Counter({
+      name: 'beacon_lease_expirations_total',
+      help: 'Leases that expired and were returned to the queue by the reaper',
+      labelNames: ['region', 'model'] as const,
+      registers: r,
+    }),
+    duplicateCalls: new Counter({
+      name: 'beacon_duplicate_calls_total',
+      help: 'Provider calls whose result was fenced off (another claim owns the cell)',
+      labelNames: ['region', 'model'] as const,
+      registers: r,
+    }),
     jobs: new Gauge({ name: 'beacon_jobs', help: 'Jobs by status', labelNames: ['status'] as const, registers: r }),
-    httpRequests: new Counter({ name: 'beacon_http_requests_total', help: 'API requests', labelNames: ['method', 'route', 'status'] as const, registers: r }),
-    httpDuration: new Histogram({ name: 'beacon_http_request_duration_seconds', help: 'API request duration', labelNames: ['method', 'route'] as const, buckets: HTTP_LATENCY_BUCKETS, registers: r }),
-    reconcilerFindings: new Gauge({ name: 'beacon_reconciler_findings', help: 'Open reconciler findings by rule and severity', labelNames: ['rule', 'severity'] as const, registers: r }),
-    reconcilerDuration: new Gauge({ name: 'beacon_reconciler_run_duration_seconds', help: 'Duration of the last reconciler run', registers: r }),
-    reconcilerRuns: new Counter({ name: 'beacon_reconciler_runs_total', help: 'Scheduled reconciler ticks by result: ok, failed (a rule or the run failed), skipped (another daemon held the lock)', labelNames: ['result'] as const, registers: r }),
+    httpRequests: new Counter({
+      name: 'beacon_http_requests_total',
+      help: 'API requests',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: r,
+    }),
+    httpDuration: new Histogram({
+      name: 'beacon_http_request_duration_seconds',
+      help: 'API request duration',
+      labelNames: ['method', 'route'] as const,
+      buckets: HTTP_LATENCY_BUCKETS,
+      registers: r,
+    }),
+    reconcilerFindings: new Gauge({
+      name: 'beacon_reconciler_findings',
+      help: 'Open reconciler findings by rule and severity',
+      labelNames: ['rule', 'severity'] as const,
+      registers: r,
+    }),
+    reconcilerDuration: new Gauge({
+      name: 'beacon_reconciler_run_duration_seconds',
+      help: 'Duration of the last reconciler run',
+      registers: r,
+    }),
+    reconcilerRuns: new Counter({
+      name: 'beacon_reconciler_runs_total',
+      help: 'Scheduled reconciler ticks by result: ok, failed (a rule or the run failed), skipped (another daemon held the lock)',
+      labelNames: ['result'] as const,
+      registers: r,
+    }),
     /** Event-loop delay by percentile since the previous scrape: a stalled loop delays every request and every provider call. */
     eventLoopDelay: eventLoopDelayGauge(r).gauge,
   };
@@ -47,7 +121,10 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
  * The registry's exposition for a scraper: OpenMetrics (with exemplars) when the Accept header asks for it, else the
  * Prometheus text format 0.0.4 (exemplars and the EOF marker removed).
  */
-export async function exposition(registry: Registry<OpenMetricsContentType>, accept: string | undefined): Promise<{ contentType: string; body: string }> {
+export async function exposition(
+  registry: Registry<OpenMetricsContentType>,
+  accept: string | undefined,
+): Promise<{ contentType: string; body: string }> {
   const body = await registry.metrics();
   if (accept?.includes('application/openmetrics-text')) return { contentType: registry.contentType, body };
   // OpenMetrics names a counter family without `_total`; the text format names it like its samples.

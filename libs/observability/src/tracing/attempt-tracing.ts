@@ -62,19 +62,31 @@ export class AttemptTracing implements AttemptTracer {
   begin(input: AttemptTraceInput): AttemptSpan {
     const tracer = this.opts.tracer ?? trace.getTracer('beacon');
     const parent = trace.setSpanContext(context.active(), {
-      traceId: input.traceId, spanId: executionSpanId(input.traceId), traceFlags: TraceFlags.SAMPLED, isRemote: true,
+      traceId: input.traceId,
+      spanId: executionSpanId(input.traceId),
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
     });
     const links: Link[] = [];
     const submission = parseTraceparent(input.jobTraceparent);
     if (submission) links.push({ context: submission, attributes: { 'beacon.link': 'job_submission' } });
-    const span = tracer.startSpan(`attempt ${input.region} ${input.modelId}`, {
-      kind: SpanKind.INTERNAL, links,
-      attributes: {
-        [ATTR.jobId]: input.jobId, [ATTR.executionId]: input.executionId, [ATTR.region]: input.region,
-        [ATTR.questionId]: input.questionId, [ATTR.modelId]: input.modelId, [ATTR.attempt]: input.attempt,
-        [ATTR.runnerId]: input.runnerId,
+    const span = tracer.startSpan(
+      `attempt ${input.region} ${input.modelId}`,
+      {
+        kind: SpanKind.INTERNAL,
+        links,
+        attributes: {
+          [ATTR.jobId]: input.jobId,
+          [ATTR.executionId]: input.executionId,
+          [ATTR.region]: input.region,
+          [ATTR.questionId]: input.questionId,
+          [ATTR.modelId]: input.modelId,
+          [ATTR.attempt]: input.attempt,
+          [ATTR.runnerId]: input.runnerId,
+        },
       },
-    }, parent);
+      parent,
+    );
     return new OtelAttemptSpan(span, tracer, input, this.opts);
   }
 }
@@ -83,7 +95,12 @@ class OtelAttemptSpan implements AttemptSpan {
   readonly spanId: string | null;
   private ended = false;
 
-  constructor(private readonly span: Span, private readonly tracer: Tracer, private readonly input: AttemptTraceInput, private readonly opts: AttemptTracingOptions) {
+  constructor(
+    private readonly span: Span,
+    private readonly tracer: Tracer,
+    private readonly input: AttemptTraceInput,
+    private readonly opts: AttemptTracingOptions,
+  ) {
     const ctx = span.spanContext();
     this.spanId = trace.isSpanContextValid(ctx) ? ctx.spanId : null;
   }
@@ -92,15 +109,24 @@ class OtelAttemptSpan implements AttemptSpan {
     const req = this.input.request;
     const url = safeUrl(req.baseUrl);
     const attemptCtx = trace.setSpan(context.active(), this.span);
-    const callSpan = this.tracer.startSpan(`chat ${req.model}`, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [ATTR.genAiOperationName]: 'chat', [ATTR.genAiProviderName]: req.providerName, [ATTR.genAiRequestModel]: req.model,
-        [ATTR.genAiRequestTemperature]: req.temperature, [ATTR.genAiRequestMaxTokens]: req.maxTokens,
-        ...(url ? { [ATTR.serverAddress]: url.hostname, [ATTR.serverPort]: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) } : {}),
-        ...(this.opts.captureContent ? { [ATTR.promptSystem]: this.clip(req.system), [ATTR.promptUser]: this.clip(req.user) } : {}),
+    const callSpan = this.tracer.startSpan(
+      `chat ${req.model}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [ATTR.genAiOperationName]: 'chat',
+          [ATTR.genAiProviderName]: req.providerName,
+          [ATTR.genAiRequestModel]: req.model,
+          [ATTR.genAiRequestTemperature]: req.temperature,
+          [ATTR.genAiRequestMaxTokens]: req.maxTokens,
+          ...(url
+            ? { [ATTR.serverAddress]: url.hostname, [ATTR.serverPort]: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) }
+            : {}),
+          ...(this.opts.captureContent ? { [ATTR.promptSystem]: this.clip(req.system), [ATTR.promptUser]: this.clip(req.user) } : {}),
+        },
       },
-    }, attemptCtx);
+      attemptCtx,
+    );
     try {
       const result = await context.with(trace.setSpan(attemptCtx, callSpan), fn);
       const info = describe(result);

@@ -10,7 +10,9 @@ describe('RedactingSpanExporter', () => {
     secrets.add(key);
     const inner = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new RedactingSpanExporter(inner))] });
-    const span = provider.getTracer('t').startSpan(`GET /v1?key=${key}`, { attributes: { 'url.full': `https://h/v1?api_key=${key}`, n: 3, list: [`Bearer ${key}`] } });
+    const span = provider
+      .getTracer('t')
+      .startSpan(`GET /v1?key=${key}`, { attributes: { 'url.full': `https://h/v1?api_key=${key}`, n: 3, list: [`Bearer ${key}`] } });
     span.addEvent('retry', { reason: `Incorrect API key provided: ${key}` });
     span.setStatus({ code: SpanStatusCode.ERROR, message: `401 for ${key}` });
     span.end();

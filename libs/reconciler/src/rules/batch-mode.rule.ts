@@ -15,17 +15,20 @@ export const batchModeRule: ReconcilerRule = {
   severity: 'warning',
   title: 'Batch-mode executions',
   kind: 'jobs',
-  explanation: 'The legacy runner sent all of the job\'s questions in one prompt (question_id null) although the '
-    + 'spec lists questions: the per-question cells were never run as such, so answers cannot be compared question '
-    + 'by question. Rerun the spec in Beacon to get one cell per question.',
+  explanation:
+    "The legacy runner sent all of the job's questions in one prompt (question_id null) although the " +
+    'spec lists questions: the per-question cells were never run as such, so answers cannot be compared question ' +
+    'by question. Rerun the spec in Beacon to get one cell per question.',
   async run(ctx) {
-    const rows = await ruleRows<BatchModeRow>(ctx,
+    const rows = await ruleRows<BatchModeRow>(
+      ctx,
       `SELECT e.job_id, count(*)::int AS n, array_agg(coalesce(e.legacy_id, e.id) ORDER BY e.id) AS execution_ids,
               jsonb_array_length(j.spec->'questions') AS questions
          FROM executions e JOIN jobs j ON j.id = e.job_id
         WHERE ${inJobs('e.job_id')} AND e.imported AND e.legacy_question_id IS NULL
           AND jsonb_typeof(j.spec->'questions') = 'array' AND jsonb_array_length(j.spec->'questions') > 0
-        GROUP BY e.job_id, j.spec`);
+        GROUP BY e.job_id, j.spec`,
+    );
     return rows.map((r) => ({
       fingerprint: `batch_mode:${r.job_id}`,
       jobId: r.job_id,

@@ -19,12 +19,14 @@ export const duplicateCellRule: ReconcilerRule = {
   severity: 'critical',
   title: 'Cell executed more than once',
   kind: 'jobs',
-  explanation: 'One (job, question, model, region, replicate) cell has several execution rows. Beacon plans each cell '
-    + 'once, so these come from an imported legacy run that executed the cell twice; when the copies disagree the '
-    + 'job\'s answer for that cell is ambiguous. Report one of them explicitly or rerun the cell; `beacon reconcile --fix` '
-    + 'keeps the earliest succeeded copy and marks the others superseded_by it (cells whose copies are all but one superseded are not reported).',
+  explanation:
+    'One (job, question, model, region, replicate) cell has several execution rows. Beacon plans each cell ' +
+    'once, so these come from an imported legacy run that executed the cell twice; when the copies disagree the ' +
+    "job's answer for that cell is ambiguous. Report one of them explicitly or rerun the cell; `beacon reconcile --fix` " +
+    'keeps the earliest succeeded copy and marks the others superseded_by it (cells whose copies are all but one superseded are not reported).',
   async run(ctx) {
-    const rows = await ruleRows<DuplicateCellRow>(ctx,
+    const rows = await ruleRows<DuplicateCellRow>(
+      ctx,
       `SELECT e.job_id, e.question_id, e.model_id, e.region, e.replicate, count(*)::int AS n,
               array_agg(coalesce(e.legacy_id, e.id) ORDER BY coalesce(e.started_at, e.created_at), e.id) AS execution_ids,
               min(coalesce(e.started_at, e.created_at)) AS first_at, max(coalesce(e.started_at, e.created_at)) AS last_at,
@@ -35,20 +37,29 @@ export const duplicateCellRule: ReconcilerRule = {
         -- Planned rows cannot share a key (the partial unique index executions_cell_key); only imported ones can.
         WHERE ${inJobs('e.job_id')} AND e.imported
         GROUP BY e.job_id, e.question_id, e.model_id, e.region, e.replicate
-       HAVING count(*) FILTER (WHERE e.superseded_by IS NULL) > 1`);
+       HAVING count(*) FILTER (WHERE e.superseded_by IS NULL) > 1`,
+    );
     return rows.map((r) => {
       const gapMs = int8(r.gap_ms);
       const differ = r.responses > 1;
       return {
         fingerprint: `duplicate_cell:${r.job_id}:${r.question_id}:${r.model_id}:${r.region}:${r.replicate}`,
         jobId: r.job_id,
-        summary: `job ${r.job_id}: cell (${r.region}, ${r.model_id}, ${r.question_id}) ran ${r.n} times, `
-          + `${Math.floor(gapMs / 60_000)} min ${Math.round((gapMs % 60_000) / 1000)} s apart${differ ? ', with different responses' : ''}`,
+        summary:
+          `job ${r.job_id}: cell (${r.region}, ${r.model_id}, ${r.question_id}) ran ${r.n} times, ` +
+          `${Math.floor(gapMs / 60_000)} min ${Math.round((gapMs % 60_000) / 1000)} s apart${differ ? ', with different responses' : ''}`,
         evidence: {
-          executionIds: ids(r.execution_ids, ctx.thresholds.evidenceLimit), count: r.n, gapMs,
-          firstAt: iso(r.first_at), lastAt: iso(r.last_at), responsesDiffer: differ,
+          executionIds: ids(r.execution_ids, ctx.thresholds.evidenceLimit),
+          count: r.n,
+          gapMs,
+          firstAt: iso(r.first_at),
+          lastAt: iso(r.last_at),
+          responsesDiffer: differ,
           classificationsDiffer: r.classifications > 1,
-          questionId: r.question_id, modelId: r.model_id, region: r.region, replicate: r.replicate,
+          questionId: r.question_id,
+          modelId: r.model_id,
+          region: r.region,
+          replicate: r.replicate,
         },
       };
     });

@@ -18,7 +18,20 @@ import { workAfterEndRule } from './work-after-end.rule.js';
 
 /** Every rule, most severe concerns first. */
 export const RULES: readonly ReconcilerRule[] = [
-  duplicateResultsRule, duplicateCellRule, overlappingAttemptsRule, stuckRunningRule, stalledPendingRule, retryStormRule, jobStatusRule,
-  missingCellsRule, outOfSpecRule, promptDriftRule, impossibleTimesRule, workAfterEndRule, regionFailingRule,
-  identicalResponsesRule, retryBurstRule, batchModeRule,
+  duplicateResultsRule,
+  duplicateCellRule,
+  overlappingAttemptsRule,
+  stuckRunningRule,
+  stalledPendingRule,
+  retryStormRule,
+  jobStatusRule,
+  missingCellsRule,
+  outOfSpecRule,
+  promptDriftRule,
+  impossibleTimesRule,
+  workAfterEndRule,
+  regionFailingRule,
+  identicalResponsesRule,
+  retryBurstRule,
+  batchModeRule,
 ];

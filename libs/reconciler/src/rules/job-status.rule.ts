@@ -17,18 +17,22 @@ export const jobStatusRule: ReconcilerRule = {
   severity: 'warning',
   title: 'Job status inconsistent with its cells',
   kind: 'jobs',
-  explanation: 'The job\'s stored status differs from the status its cells roll up to: a finished job still has '
-    + 'runnable cells or the wrong final status, or every cell is finished but the job is still active long after. '
-    + 'Clients waiting on the job see the wrong outcome. Check that a daemon runs the status roll-up, and compare the '
-    + 'counts in the evidence with the job\'s status.',
+  explanation:
+    "The job's stored status differs from the status its cells roll up to: a finished job still has " +
+    'runnable cells or the wrong final status, or every cell is finished but the job is still active long after. ' +
+    'Clients waiting on the job see the wrong outcome. Check that a daemon runs the status roll-up, and compare the ' +
+    "counts in the evidence with the job's status.",
   async run(ctx) {
-    const rows = await ruleRows<JobStatusRow>(ctx,
+    const rows = await ruleRows<JobStatusRow>(
+      ctx,
       // The roll-up's own facts query (LifecycleRepository.activeJobs), over every job the run looks at.
       `SELECT j.id, j.status, j.updated_at, ${ROLLUP_FACTS_COLUMNS},
               j.updated_at < now() - make_interval(secs => $2::double precision / 1000) AS lagging
          FROM jobs j
          ${ROLLUP_FACTS_JOIN}
-        WHERE ${inJobs('j.id')}`, [ctx.thresholds.statusLagMs]);
+        WHERE ${inJobs('j.id')}`,
+      [ctx.thresholds.statusLagMs],
+    );
     const out: RawFinding[] = [];
     for (const r of rows) {
       const facts = rollupFacts(r);
@@ -43,7 +47,9 @@ export const jobStatusRule: ReconcilerRule = {
       out.push({
         fingerprint: `job_status_inconsistent:${r.id}`,
         jobId: r.id,
-        summary: `job ${r.id} is ${status}, its cells say ${expected} (${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+        summary: `job ${r.id} is ${status}, its cells say ${expected} (${Object.entries(counts)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')})`,
         evidence: { status, expected, counts, succeededRegions: facts.succeededRegions, updatedAt: iso(r.updated_at) },
       });
     }

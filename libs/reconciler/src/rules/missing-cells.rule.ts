@@ -17,15 +17,18 @@ export const missingCellsRule: ReconcilerRule = {
   severity: 'critical',
   title: 'Finished job with missing cells',
   kind: 'jobs',
-  explanation: 'The job is finished but has fewer execution rows than its spec plans (questions × models × regions × '
-    + 'repeats): work was lost between planning and enqueueing, or rows were deleted. Its results are incomplete; '
-    + 'resubmit the spec (enqueueing is idempotent and adds only the missing cells) and look for manual deletes.',
+  explanation:
+    'The job is finished but has fewer execution rows than its spec plans (questions × models × regions × ' +
+    'repeats): work was lost between planning and enqueueing, or rows were deleted. Its results are incomplete; ' +
+    'resubmit the spec (enqueueing is idempotent and adds only the missing cells) and look for manual deletes.',
   async run(ctx) {
-    const rows = await ruleRows<MissingCellsRow>(ctx,
+    const rows = await ruleRows<MissingCellsRow>(
+      ctx,
       `SELECT j.id, j.status, j.cells_expected, j.finished_at, (SELECT count(*)::int FROM executions e WHERE e.job_id = j.id) AS actual
          FROM jobs j
         WHERE j.status NOT IN ${ACTIVE_JOB_STATUSES_SQL} AND ${inJobs('j.id')}
-          AND (SELECT count(*) FROM executions e WHERE e.job_id = j.id) <> j.cells_expected`);
+          AND (SELECT count(*) FROM executions e WHERE e.job_id = j.id) <> j.cells_expected`,
+    );
     return rows.map((r) => {
       const status = parseJobStatus(r.status);
       return {

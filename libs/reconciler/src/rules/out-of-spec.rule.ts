@@ -19,11 +19,13 @@ export const outOfSpecRule: ReconcilerRule = {
   severity: 'critical',
   title: 'Work outside the job spec',
   kind: 'jobs',
-  explanation: 'The job has cells for a question, model, region or replicate its frozen spec does not list, so '
-    + 'something other than the planner wrote them (a manual insert, a bug in an import, or a spec edited in place). '
-    + 'Those results must not be reported with the job; find where the rows came from before trusting the job.',
+  explanation:
+    'The job has cells for a question, model, region or replicate its frozen spec does not list, so ' +
+    'something other than the planner wrote them (a manual insert, a bug in an import, or a spec edited in place). ' +
+    'Those results must not be reported with the job; find where the rows came from before trusting the job.',
   async run(ctx) {
-    const rows = await ruleRows<OutOfSpecRow>(ctx,
+    const rows = await ruleRows<OutOfSpecRow>(
+      ctx,
       // "Out of spec" as LifecycleRepository.cancelOutOfSpec repairs it: the same axes and the same test per axis.
       `WITH s AS MATERIALIZED (${specAxesSql(inJobs('j.id'))})
        SELECT e.job_id, count(*)::int AS n, array_agg(coalesce(e.legacy_id, e.id) ORDER BY e.id) AS execution_ids,
@@ -36,19 +38,31 @@ export const outOfSpecRule: ReconcilerRule = {
         CROSS JOIN LATERAL (SELECT
            ${IN_SPEC.question} AS q_ok, ${IN_SPEC.model} AS m_ok, ${IN_SPEC.region} AS r_ok, ${IN_SPEC.replicate} AS rep_ok) c
         WHERE NOT (q_ok AND m_ok AND r_ok AND rep_ok)
-        GROUP BY e.job_id`);
+        GROUP BY e.job_id`,
+    );
     return rows.map((r) => {
       const questions = r.questions ?? [];
       const models = r.models ?? [];
       const regions = r.regions ?? [];
       const badReplicates = r.bad_replicates;
-      const what = [questions.length && `questions ${questions.join(', ')}`, models.length && `models ${models.join(', ')}`,
-        regions.length && `regions ${regions.join(', ')}`, badReplicates > 0 && `${badReplicates} replicates`].filter(Boolean);
+      const what = [
+        questions.length && `questions ${questions.join(', ')}`,
+        models.length && `models ${models.join(', ')}`,
+        regions.length && `regions ${regions.join(', ')}`,
+        badReplicates > 0 && `${badReplicates} replicates`,
+      ].filter(Boolean);
       return {
         fingerprint: `out_of_spec:${r.job_id}`,
         jobId: r.job_id,
         summary: `job ${r.job_id}: ${r.n} cells outside the spec (${what.join('; ')})`,
-        evidence: { executionIds: ids(r.execution_ids, ctx.thresholds.evidenceLimit), count: r.n, questions, models, regions, badReplicates },
+        evidence: {
+          executionIds: ids(r.execution_ids, ctx.thresholds.evidenceLimit),
+          count: r.n,
+          questions,
+          models,
+          regions,
+          badReplicates,
+        },
       };
     });
   },

@@ -29,12 +29,14 @@ export const retryBurstRule: ReconcilerRule = {
   severity: 'warning',
   title: 'Retry burst after a silence',
   kind: 'live',
-  explanation: 'After a period with no attempts at all, many retries of this region and model started within a short '
-    + 'window: retries scheduled during an outage or an open breaker all fired together when it ended. Check that '
-    + 'backoff has jitter and that a half-open breaker lets only a few probes through.',
+  explanation:
+    'After a period with no attempts at all, many retries of this region and model started within a short ' +
+    'window: retries scheduled during an outage or an open breaker all fired together when it ended. Check that ' +
+    'backoff has jitter and that a half-open breaker lets only a few probes through.',
   async run(ctx) {
     const t = ctx.thresholds;
-    const rows = await ruleRows<LiveBurstRow>(ctx,
+    const rows = await ruleRows<LiveBurstRow>(
+      ctx,
       `SELECT e.region, e.model_id, count(*)::int AS n, min(a.started_at) AS first_at,
               (array_agg(a.id ORDER BY a.id))[1:$5::int] AS retry_ids
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
@@ -45,14 +47,15 @@ export const retryBurstRule: ReconcilerRule = {
                            WHERE x.region = e.region AND x.model_id = e.model_id
                              AND b.started_at < min(a.started_at)
                              AND b.started_at >= min(a.started_at) - make_interval(secs => $4::double precision / 1000))`,
-      [t.retryBurstWindowMs, t.retryBurstMin, t.retryBurstSilenceMs, t.evidenceLimit]);
+      [t.retryBurstWindowMs, t.retryBurstMin, t.retryBurstSilenceMs, t.evidenceLimit],
+    );
     const live: RawFinding[] = rows.map((r) => ({
       fingerprint: `retry_burst_after_silence:${r.region}:${r.model_id}`,
       jobId: null,
       summary: `${r.model_id} × ${r.region}: ${r.n} retries within ${Math.round(t.retryBurstWindowMs / 1000)} s after ${Math.round(t.retryBurstSilenceMs / 60_000)} min without attempts`,
       evidence: { attemptIds: ids(r.retry_ids, t.evidenceLimit), retries: r.n, burstStartedAt: iso(r.first_at) },
     }));
-    return [...live, ...await importedBursts(ctx)];
+    return [...live, ...(await importedBursts(ctx))];
   },
 };
 
@@ -67,7 +70,8 @@ const IMPORTED_BURST_MIN = 5;
 
 async function importedBursts(ctx: RuleContext): Promise<RawFinding[]> {
   const limit = ctx.thresholds.evidenceLimit;
-  const rows = await ruleRows<ImportedBurstRow>(ctx,
+  const rows = await ruleRows<ImportedBurstRow>(
+    ctx,
     `WITH s AS (
        SELECT a.job_id, a.id, coalesce(e.legacy_id, e.id) AS execution_id, a.started_at,
               lag(a.started_at) OVER (PARTITION BY a.job_id ORDER BY a.started_at, a.id) AS prev,
@@ -83,17 +87,27 @@ async function importedBursts(ctx: RuleContext): Promise<RawFinding[]> {
       WHERE g.prev IS NOT NULL AND g.started_at - g.prev >= make_interval(secs => $2::double precision / 1000)
       GROUP BY g.job_id, g.id, g.started_at, g.prev, g.before
      HAVING count(*) >= $4::int`,
-    [IMPORTED_SILENCE_MS, IMPORTED_WINDOW_MS, IMPORTED_BURST_MIN]);
+    [IMPORTED_SILENCE_MS, IMPORTED_WINDOW_MS, IMPORTED_BURST_MIN],
+  );
   return rows.map((r) => {
     const silenceMs = int8(r.silence_ms);
     const spanMs = int8(r.span_ms);
     return {
       fingerprint: `retry_burst_after_silence:${r.job_id}:${iso(r.burst_at)}`,
       jobId: r.job_id,
-      summary: `job ${r.job_id}: ${r.before} executions, ${Math.round(silenceMs / 1000)} s without any, `
-        + `then ${r.n} executions within ${(spanMs / 1000).toFixed(1)} s`,
-      evidence: { executionIds: ids(r.execution_ids, limit), attemptIds: ids(r.attempt_ids, limit), burst: r.n,
-        before: r.before, silenceMs, spanMs, silenceFrom: iso(r.silence_from), burstStartedAt: iso(r.burst_at) },
+      summary:
+        `job ${r.job_id}: ${r.before} executions, ${Math.round(silenceMs / 1000)} s without any, ` +
+        `then ${r.n} executions within ${(spanMs / 1000).toFixed(1)} s`,
+      evidence: {
+        executionIds: ids(r.execution_ids, limit),
+        attemptIds: ids(r.attempt_ids, limit),
+        burst: r.n,
+        before: r.before,
+        silenceMs,
+        spanMs,
+        silenceFrom: iso(r.silence_from),
+        burstStartedAt: iso(r.burst_at),
+      },
     };
   });
 }

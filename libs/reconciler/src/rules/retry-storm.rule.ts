@@ -18,12 +18,14 @@ export const retryStormRule: ReconcilerRule = {
   severity: 'warning',
   title: 'Retry storm',
   kind: 'live',
-  explanation: 'Over the window, retries of this region and model exceed the configured fraction of first attempts: '
-    + 'the upstream is failing and retries multiply the load on it. Look at the error kinds of the listed attempts, '
-    + 'and check that the circuit breaker opens and backoff has jitter; reduce concurrency for the region if needed.',
+  explanation:
+    'Over the window, retries of this region and model exceed the configured fraction of first attempts: ' +
+    'the upstream is failing and retries multiply the load on it. Look at the error kinds of the listed attempts, ' +
+    'and check that the circuit breaker opens and backoff has jitter; reduce concurrency for the region if needed.',
   async run(ctx) {
     const t = ctx.thresholds;
-    const rows = await ruleRows<RetryStormRow>(ctx,
+    const rows = await ruleRows<RetryStormRow>(
+      ctx,
       `SELECT e.region, e.model_id,
               count(*) FILTER (WHERE a.attempt = 1)::int AS first_tries, count(*) FILTER (WHERE a.attempt > 1)::int AS retries,
               min(a.started_at) AS first_at, max(a.started_at) AS last_at,
@@ -32,13 +34,19 @@ export const retryStormRule: ReconcilerRule = {
         WHERE a.started_at > now() - make_interval(secs => $2::double precision / 1000) AND ${inJobs('a.job_id')}
         GROUP BY e.region, e.model_id
        HAVING count(*) FILTER (WHERE a.attempt > 1) > $3::float8 * greatest(count(*) FILTER (WHERE a.attempt = 1), $4::int)`,
-      [t.retryStormWindowMs, t.retryStormFraction, t.retryStormMinFirst, t.evidenceLimit]);
+      [t.retryStormWindowMs, t.retryStormFraction, t.retryStormMinFirst, t.evidenceLimit],
+    );
     return rows.map((r) => ({
       fingerprint: `retry_storm:${r.region}:${r.model_id}`,
       jobId: null,
       summary: `${r.model_id} × ${r.region}: ${r.retries} retries vs ${r.first_tries} first attempts in the last ${Math.round(t.retryStormWindowMs / 60_000)} min`,
-      evidence: { attemptIds: ids(r.retry_ids, t.evidenceLimit), retries: r.retries, firstAttempts: r.first_tries,
-        firstAt: iso(r.first_at), lastAt: iso(r.last_at) },
+      evidence: {
+        attemptIds: ids(r.retry_ids, t.evidenceLimit),
+        retries: r.retries,
+        firstAttempts: r.first_tries,
+        firstAt: iso(r.first_at),
+        lastAt: iso(r.last_at),
+      },
     }));
   },
 };

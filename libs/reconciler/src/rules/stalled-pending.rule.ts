@@ -18,11 +18,13 @@ export const stalledPendingRule: ReconcilerRule = {
   severity: 'warning',
   title: 'Runnable cells not claimed',
   kind: 'live',
-  explanation: 'Cells of this region and model have been runnable for longer than the threshold and no attempt of '
-    + 'that region and model started meanwhile: no daemon serves the region, its circuit breaker stays open, or every '
-    + 'worker is busy elsewhere. Check the daemons\' regions, the breaker state and the worker concurrency.',
+  explanation:
+    'Cells of this region and model have been runnable for longer than the threshold and no attempt of ' +
+    'that region and model started meanwhile: no daemon serves the region, its circuit breaker stays open, or every ' +
+    "worker is busy elsewhere. Check the daemons' regions, the breaker state and the worker concurrency.",
   async run(ctx) {
-    const rows = await ruleRows<StalledPendingRow>(ctx,
+    const rows = await ruleRows<StalledPendingRow>(
+      ctx,
       `SELECT p.job_id, p.region, p.model_id, count(*)::int AS n, min(p.run_after) AS oldest, array_agg(p.id ORDER BY p.id) AS execution_ids
          FROM executions p
         WHERE p.state = ${CELL_SQL.pending} AND p.run_after < now() - make_interval(secs => $2::double precision / 1000)
@@ -30,7 +32,9 @@ export const stalledPendingRule: ReconcilerRule = {
           AND NOT EXISTS (SELECT 1 FROM execution_attempts a JOIN executions x ON x.id = a.execution_id
                            WHERE a.started_at > now() - make_interval(secs => $2::double precision / 1000)
                              AND x.region = p.region AND x.model_id = p.model_id)
-        GROUP BY p.job_id, p.region, p.model_id`, [ctx.thresholds.stalledPendingMs]);
+        GROUP BY p.job_id, p.region, p.model_id`,
+      [ctx.thresholds.stalledPendingMs],
+    );
     return rows.map((r) => ({
       fingerprint: `stalled_pending:${r.job_id}:${r.region}:${r.model_id}`,
       jobId: r.job_id,

@@ -20,16 +20,20 @@ export const stuckRunningRule: ReconcilerRule = {
   severity: 'critical',
   title: 'Running cell with an expired lease',
   kind: 'live',
-  explanation: 'The cell is still running but its lease expired well past the reaper grace, so no daemon is reaping '
-    + 'expired leases (all daemons down, the reaper failing, or the database clock jumped). Check that a daemon is up '
-    + 'and its logs for reaper errors; the cell returns to the queue at the next successful reap.',
+  explanation:
+    'The cell is still running but its lease expired well past the reaper grace, so no daemon is reaping ' +
+    'expired leases (all daemons down, the reaper failing, or the database clock jumped). Check that a daemon is up ' +
+    'and its logs for reaper errors; the cell returns to the queue at the next successful reap.',
   async run(ctx) {
-    const rows = await ruleRows<StuckRunningRow>(ctx,
+    const rows = await ruleRows<StuckRunningRow>(
+      ctx,
       `SELECT id, job_id, question_id, model_id, region, lease_owner, lease_expires_at, attempts
          FROM executions
         WHERE state = ${CELL_SQL.running} AND lease_expires_at < now() - make_interval(secs => $2::double precision / 1000)
           AND ${inJobs('job_id')}
-        ORDER BY lease_expires_at`, [ctx.thresholds.stuckRunningMs]);
+        ORDER BY lease_expires_at`,
+      [ctx.thresholds.stuckRunningMs],
+    );
     return rows.map((r) => ({
       fingerprint: `stuck_running:${r.id}`,
       jobId: r.job_id,

@@ -1,6 +1,14 @@
 import type { ExecutionQuery, FindingQuery, TimelineQuery } from '@beacon/api-client';
 import type {
-  DiffView, ExecutionDetailView, ExecutionView, FindingView, JobSummaryView, LiveEventFilter, LiveEventView, Page, TimelineView,
+  DiffView,
+  ExecutionDetailView,
+  ExecutionView,
+  FindingView,
+  JobSummaryView,
+  LiveEventFilter,
+  LiveEventView,
+  Page,
+  TimelineView,
 } from '@beacon/domain';
 
 /** Query shapes of the API, as the client sends them; the TUI's names for them. */

@@ -28,7 +28,11 @@ export function useLiveEvents(api: TuiApi, dispatch: Dispatch<LiveTailAction>, f
         try {
           let first = true;
           for await (const ev of api.events(JSON.parse(filterKey) as LiveEventQuery, abort.signal)) {
-            if (first) { dispatch({ type: 'live/connection', connection: 'open' }); first = false; delay = 500; }
+            if (first) {
+              dispatch({ type: 'live/connection', connection: 'open' });
+              first = false;
+              delay = 500;
+            }
             queue.push(ev);
             if (queue.length > capacity * 2) queue = queue.slice(-capacity);
           }
@@ -40,7 +44,14 @@ export function useLiveEvents(api: TuiApi, dispatch: Dispatch<LiveTailAction>, f
         }
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, delay);
-          abort.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+          abort.signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(t);
+              resolve();
+            },
+            { once: true },
+          );
         });
         delay = Math.min(5_000, delay * 2);
       }

@@ -19,8 +19,12 @@ export function errorText(err: unknown): string {
  * superseded request are dropped.
  */
 export function useResource<T>(key: string | null, load: () => Promise<T>, intervalMs?: number): Resource<T> {
-  const [state, setState] = useState<{ key: string | null; data: T | null; error: string | null; loading: boolean }>(
-    { key, data: null, error: null, loading: key !== null });
+  const [state, setState] = useState<{ key: string | null; data: T | null; error: string | null; loading: boolean }>({
+    key,
+    data: null,
+    error: null,
+    loading: key !== null,
+  });
   const loadRef = useRef(load);
   loadRef.current = load;
   const generation = useRef(0);
@@ -35,8 +39,12 @@ export function useResource<T>(key: string | null, load: () => Promise<T>, inter
     const gen = ++generation.current;
     setState((s) => (s.key === key ? { ...s, loading: true } : { key, data: null, error: null, loading: true }));
     loadRef.current().then(
-      (data) => { if (gen === generation.current) setState({ key, data, error: null, loading: false }); },
-      (err) => { if (gen === generation.current) setState((s) => ({ ...s, key, error: errorText(err), loading: false })); },
+      (data) => {
+        if (gen === generation.current) setState({ key, data, error: null, loading: false });
+      },
+      (err) => {
+        if (gen === generation.current) setState((s) => ({ ...s, key, error: errorText(err), loading: false }));
+      },
     );
   }, [key, tick]);
 
@@ -47,5 +55,10 @@ export function useResource<T>(key: string | null, load: () => Promise<T>, inter
   }, [intervalMs, key, reload]);
 
   const current = state.key === key;
-  return { data: current ? state.data : null, error: current ? state.error : null, loading: current ? state.loading : key !== null, reload };
+  return {
+    data: current ? state.data : null,
+    error: current ? state.error : null,
+    loading: current ? state.loading : key !== null,
+    reload,
+  };
 }

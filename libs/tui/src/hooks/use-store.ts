@@ -8,12 +8,15 @@ export function useStore<S, A>(reducer: (s: S, a: A) => S, init: () => S): [S, (
   const ref = useRef<S | null>(null);
   if (ref.current === null) ref.current = init();
   const [state, setState] = useState(ref.current);
-  const dispatch = useCallback((a: A) => {
-    const next = reducer(ref.current as S, a);
-    if (next === ref.current) return;
-    ref.current = next;
-    setState(next);
-  }, [reducer]);
+  const dispatch = useCallback(
+    (a: A) => {
+      const next = reducer(ref.current as S, a);
+      if (next === ref.current) return;
+      ref.current = next;
+      setState(next);
+    },
+    [reducer],
+  );
   const get = useCallback(() => ref.current as S, []);
   return [state, dispatch, get];
 }

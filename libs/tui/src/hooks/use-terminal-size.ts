@@ -17,13 +17,16 @@ export function useTerminalSize(): TerminalSize {
   const { stdout } = useStdout();
   const [size, setSize] = useState(() => read(stdout));
   useEffect(() => {
-    const onResize = () => setSize((prev) => {
-      const next = read(stdout);
-      return next.columns === prev.columns && next.rows === prev.rows ? prev : next;
-    });
+    const onResize = () =>
+      setSize((prev) => {
+        const next = read(stdout);
+        return next.columns === prev.columns && next.rows === prev.rows ? prev : next;
+      });
     onResize();
     stdout.on('resize', onResize);
-    return () => { stdout.off('resize', onResize); };
+    return () => {
+      stdout.off('resize', onResize);
+    };
   }, [stdout]);
   return size;
 }

@@ -28,13 +28,27 @@ export interface TimelineData {
   refresh: (first: number, last: number) => void;
 }
 
-const EMPTY: Omit<TimelineData, 'refresh'> = { job: null, from: null, to: null, totalLanes: 0, lanes: [], complete: false, loading: false, error: null };
+const EMPTY: Omit<TimelineData, 'refresh'> = {
+  job: null,
+  from: null,
+  to: null,
+  totalLanes: 0,
+  lanes: [],
+  complete: false,
+  loading: false,
+  error: null,
+};
 
 /**
  * Windowed loading of a job's timeline: the first page at once, the next page only when row `need` is close to the end
  * of what is loaded, by the API's cursor.
  */
-export function useTimeline(api: TuiApi, jobId: string | null, filter: Omit<TimelineQuery, 'cursor' | 'limit'>, need: number): TimelineData {
+export function useTimeline(
+  api: TuiApi,
+  jobId: string | null,
+  filter: Omit<TimelineQuery, 'cursor' | 'limit'>,
+  need: number,
+): TimelineData {
   const [data, setData] = useState(EMPTY);
   const pages = useRef<PageRef[]>([]);
   const next = useRef<string | null>(null);
@@ -42,35 +56,44 @@ export function useTimeline(api: TuiApi, jobId: string | null, filter: Omit<Time
   const generation = useRef(0);
   const filterKey = JSON.stringify(filter);
 
-  const fetchPage = useCallback(async (cursor: string | undefined, gen: number, start: number | null) => {
-    if (!jobId) return;
-    inflight.current = true;
-    setData((d) => ({ ...d, loading: true }));
-    try {
-      const q = { ...(JSON.parse(filterKey) as TimelineQuery), limit: TIMELINE_PAGE, ...(cursor ? { cursor } : {}) };
-      const page = await api.getTimeline(jobId, q);
-      if (gen !== generation.current) return;
-      setData((d) => {
-        const at = start ?? d.lanes.length;
-        const old = pages.current.find((p) => p.start === at);
-        const lanes = [...d.lanes.slice(0, at), ...page.lanes, ...d.lanes.slice(at + (old?.count ?? 0))];
-        if (start === null) {
-          pages.current.push({ cursor, start: at, count: page.lanes.length });
-          next.current = page.nextCursor;
-        } else if (old) {
-          pages.current = pages.current.map((p) => (p === old ? { ...p, count: page.lanes.length } : p));
-        }
-        return {
-          job: page.job, from: page.from ? Date.parse(page.from) : null, to: page.to ? Date.parse(page.to) : null,
-          totalLanes: page.totalLanes, lanes, complete: next.current === null, loading: false, error: null,
-        };
-      });
-    } catch (err) {
-      if (gen === generation.current) setData((d) => ({ ...d, loading: false, error: errorText(err) }));
-    } finally {
-      if (gen === generation.current) inflight.current = false;
-    }
-  }, [api, jobId, filterKey]);
+  const fetchPage = useCallback(
+    async (cursor: string | undefined, gen: number, start: number | null) => {
+      if (!jobId) return;
+      inflight.current = true;
+      setData((d) => ({ ...d, loading: true }));
+      try {
+        const q = { ...(JSON.parse(filterKey) as TimelineQuery), limit: TIMELINE_PAGE, ...(cursor ? { cursor } : {}) };
+        const page = await api.getTimeline(jobId, q);
+        if (gen !== generation.current) return;
+        setData((d) => {
+          const at = start ?? d.lanes.length;
+          const old = pages.current.find((p) => p.start === at);
+          const lanes = [...d.lanes.slice(0, at), ...page.lanes, ...d.lanes.slice(at + (old?.count ?? 0))];
+          if (start === null) {
+            pages.current.push({ cursor, start: at, count: page.lanes.length });
+            next.current = page.nextCursor;
+          } else if (old) {
+            pages.current = pages.current.map((p) => (p === old ? { ...p, count: page.lanes.length } : p));
+          }
+          return {
+            job: page.job,
+            from: page.from ? Date.parse(page.from) : null,
+            to: page.to ? Date.parse(page.to) : null,
+            totalLanes: page.totalLanes,
+            lanes,
+            complete: next.current === null,
+            loading: false,
+            error: null,
+          };
+        });
+      } catch (err) {
+        if (gen === generation.current) setData((d) => ({ ...d, loading: false, error: errorText(err) }));
+      } finally {
+        if (gen === generation.current) inflight.current = false;
+      }
+    },
+    [api, jobId, filterKey],
+  );
 
   useEffect(() => {
     const gen = ++generation.current;
@@ -86,16 +109,21 @@ export function useTimeline(api: TuiApi, jobId: string | null, filter: Omit<Time
     if (need + TIMELINE_PAGE / 4 >= data.lanes.length) void fetchPage(next.current, generation.current, null);
   }, [need, data.lanes.length, data.error, fetchPage]);
 
-  const refresh = useCallback((first: number, last: number) => {
-    if (inflight.current) return;
-    const gen = generation.current;
-    const hit = pages.current.filter((p) => p.start <= last && p.start + Math.max(1, p.count) > first);
-    if (hit.length === 0 && pages.current.length === 0) {
-      void fetchPage(undefined, gen, null);
-      return;
-    }
-    void (async () => { for (const p of hit) await fetchPage(p.cursor, gen, p.start); })();
-  }, [fetchPage]);
+  const refresh = useCallback(
+    (first: number, last: number) => {
+      if (inflight.current) return;
+      const gen = generation.current;
+      const hit = pages.current.filter((p) => p.start <= last && p.start + Math.max(1, p.count) > first);
+      if (hit.length === 0 && pages.current.length === 0) {
+        void fetchPage(undefined, gen, null);
+        return;
+      }
+      void (async () => {
+        for (const p of hit) await fetchPage(p.cursor, gen, p.start);
+      })();
+    },
+    [fetchPage],
+  );
 
   return { ...data, refresh };
 }

@@ -5,9 +5,27 @@ import { footerText, matchKey } from './key-binding.js';
 import { GLOBAL_KEYS, JOBS_KEYS, SCREEN_KEYS, SCREENS, TIMELINE_KEYS } from './key-tables.js';
 
 const key = (over: Partial<Key> = {}): Key => ({
-  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
-  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
-  super: false, hyper: false, capsLock: false, numLock: false, ...over,
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+  ...over,
 });
 
 describe(matchKey.name, () => {
@@ -23,7 +41,8 @@ describe(matchKey.name, () => {
 
   it('no screen binds a key the app already uses', () => {
     const globalKeys = new Set(GLOBAL_KEYS.flatMap((b) => b.keys));
-    for (const s of SCREENS) for (const b of SCREEN_KEYS[s]) for (const k of b.keys) expect([s, k, globalKeys.has(k)]).toEqual([s, k, false]);
+    for (const s of SCREENS)
+      for (const b of SCREEN_KEYS[s]) for (const k of b.keys) expect([s, k, globalKeys.has(k)]).toEqual([s, k, false]);
   });
 });
 

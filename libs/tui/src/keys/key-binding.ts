@@ -2,8 +2,20 @@ import type { Key } from 'ink';
 
 /** A named key: a printable character, or one of Ink's special keys. */
 export type KeyName =
-  | 'up' | 'down' | 'left' | 'right' | 'pageUp' | 'pageDown' | 'home' | 'end'
-  | 'return' | 'escape' | 'tab' | 'shiftTab' | 'space' | 'backspace'
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'pageUp'
+  | 'pageDown'
+  | 'home'
+  | 'end'
+  | 'return'
+  | 'escape'
+  | 'tab'
+  | 'shiftTab'
+  | 'space'
+  | 'backspace'
   | `char:${string}`;
 
 /** One binding: the keys that trigger a command, and how the footer and help name it. */

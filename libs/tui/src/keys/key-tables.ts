@@ -6,15 +6,41 @@ export type ScreenId = (typeof SCREENS)[number];
 
 /** Screen titles for the header and help. */
 export const SCREEN_TITLES: Record<ScreenId, string> = {
-  jobs: 'Jobs', live: 'Live', timeline: 'Timeline', diff: 'Diff', cross: 'Cross-region', findings: 'Findings',
+  jobs: 'Jobs',
+  live: 'Live',
+  timeline: 'Timeline',
+  diff: 'Diff',
+  cross: 'Cross-region',
+  findings: 'Findings',
 };
 
 const up = { command: 'up', keys: ['up', ch('k')], label: 'k', hint: 'up', help: 'move up', secondary: true } as const;
 const down = { command: 'down', keys: ['down', ch('j')], label: 'j/k', hint: 'move', help: 'move down' } as const;
-const pageUp = { command: 'pageUp', keys: ['pageUp', ch('b')], label: 'PgUp', hint: 'page up', help: 'one page up', secondary: true } as const;
-const pageDown = { command: 'pageDown', keys: ['pageDown', ch('n')], label: 'PgDn', hint: 'page down', help: 'one page down', secondary: true } as const;
+const pageUp = {
+  command: 'pageUp',
+  keys: ['pageUp', ch('b')],
+  label: 'PgUp',
+  hint: 'page up',
+  help: 'one page up',
+  secondary: true,
+} as const;
+const pageDown = {
+  command: 'pageDown',
+  keys: ['pageDown', ch('n')],
+  label: 'PgDn',
+  hint: 'page down',
+  help: 'one page down',
+  secondary: true,
+} as const;
 const top = { command: 'top', keys: ['home', ch('g')], label: 'g', hint: 'top', help: 'go to the first row', secondary: true } as const;
-const bottom = { command: 'bottom', keys: ['end', ch('G')], label: 'G', hint: 'bottom', help: 'go to the last row', secondary: true } as const;
+const bottom = {
+  command: 'bottom',
+  keys: ['end', ch('G')],
+  label: 'G',
+  hint: 'bottom',
+  help: 'go to the last row',
+  secondary: true,
+} as const;
 const nav = [up, down, pageUp, pageDown, top, bottom];
 
 /** Keys that work on every screen (unless a text prompt is open). */
@@ -43,7 +69,13 @@ export const LIVE_KEYS = [
   ...nav,
   { command: 'pause', keys: ['space'], label: 'space', hint: 'pause', help: 'pause or resume the tail (events keep arriving)' },
   { command: 'follow', keys: [ch('f')], label: 'f', hint: 'follow', help: 'follow the newest event' },
-  { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter: job=… region=… model=… state=… classification=… or words' },
+  {
+    command: 'filter',
+    keys: [ch('/')],
+    label: '/',
+    hint: 'filter',
+    help: 'filter: job=… region=… model=… state=… classification=… or words',
+  },
   { command: 'open', keys: ['return'], label: 'enter', hint: 'timeline', help: "open the event's job timeline", secondary: true },
 ] as const satisfies KeyTable;
 
@@ -54,8 +86,14 @@ export const TIMELINE_KEYS = [
   { command: 'zoomOut', keys: [ch('-'), ch('_')], label: '-', hint: 'zoom out', help: 'zoom out', secondary: true },
   { command: 'scrollLeft', keys: ['left', ch('h')], label: 'h/l', hint: 'scroll', help: 'scroll back in time' },
   { command: 'scrollRight', keys: ['right', ch('l')], label: 'l', hint: 'scroll right', help: 'scroll forward in time', secondary: true },
-  { command: 'diff', keys: [ch('d')], label: 'd', hint: 'diff', help: "compare the lane: its attempts, or the same question and model in other regions" },
-  { command: 'cross', keys: [ch('c')], label: 'c', hint: 'regions', help: 'every region\'s answer to this question and model' },
+  {
+    command: 'diff',
+    keys: [ch('d')],
+    label: 'd',
+    hint: 'diff',
+    help: 'compare the lane: its attempts, or the same question and model in other regions',
+  },
+  { command: 'cross', keys: [ch('c')], label: 'c', hint: 'regions', help: "every region's answer to this question and model" },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter lanes: region=… model=… question=…', secondary: true },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the visible lanes', secondary: true },
 ] as const satisfies KeyTable;
@@ -71,12 +109,25 @@ export const DIFF_KEYS = [
 export const CROSS_KEYS = [
   ...nav,
   { command: 'open', keys: ['return'], label: 'enter', hint: 'diff', help: 'diff this region against the first one' },
-  { command: 'filter', keys: [ch('/')], label: '/', hint: 'pick', help: 'pick the question and model: question=… model=…', secondary: true },
+  {
+    command: 'filter',
+    keys: [ch('/')],
+    label: '/',
+    hint: 'pick',
+    help: 'pick the question and model: question=… model=…',
+    secondary: true,
+  },
 ] as const satisfies KeyTable;
 
 export const FINDINGS_KEYS = [
   ...nav,
-  { command: 'open', keys: ['return'], label: 'enter', hint: 'evidence', help: 'jump to the evidence: a diff of its first two executions, else the timeline' },
+  {
+    command: 'open',
+    keys: ['return'],
+    label: 'enter',
+    hint: 'evidence',
+    help: 'jump to the evidence: a diff of its first two executions, else the timeline',
+  },
   { command: 'timeline', keys: [ch('t')], label: 't', hint: 'timeline', help: "open the finding's job timeline" },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter by rule, severity, job or words' },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the findings', secondary: true },
@@ -90,7 +141,12 @@ export const PROMPT_KEYS = [
 
 /** Each screen's table. */
 export const SCREEN_KEYS: Record<ScreenId, KeyTable> = {
-  jobs: JOBS_KEYS, live: LIVE_KEYS, timeline: TIMELINE_KEYS, diff: DIFF_KEYS, cross: CROSS_KEYS, findings: FINDINGS_KEYS,
+  jobs: JOBS_KEYS,
+  live: LIVE_KEYS,
+  timeline: TIMELINE_KEYS,
+  diff: DIFF_KEYS,
+  cross: CROSS_KEYS,
+  findings: FINDINGS_KEYS,
 };
 
 /** Commands of one table. */

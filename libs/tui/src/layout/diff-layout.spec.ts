@@ -7,14 +7,35 @@ const text = (line: readonly { text: string }[] | undefined) => {
   return line.map((s) => s.text).join('');
 };
 const system: DiffFieldView = {
-  field: 'systemPrompt', equal: false, a: 'You are a helpful assistant.', b: 'You are a helpful, honest assistant.',
-  changes: [{ op: 'equal', text: 'You are a ' }, { op: 'removed', text: 'helpful' }, { op: 'added', text: 'helpful, honest' }, { op: 'equal', text: ' assistant.' }],
+  field: 'systemPrompt',
+  equal: false,
+  a: 'You are a helpful assistant.',
+  b: 'You are a helpful, honest assistant.',
+  changes: [
+    { op: 'equal', text: 'You are a ' },
+    { op: 'removed', text: 'helpful' },
+    { op: 'added', text: 'helpful, honest' },
+    { op: 'equal', text: ' assistant.' },
+  ],
 };
-const same: DiffFieldView = { field: 'userPrompt', equal: true, a: 'one two three four five six seven eight nine ten', b: 'same', changes: [] };
+const same: DiffFieldView = {
+  field: 'userPrompt',
+  equal: true,
+  a: 'one two three four five six seven eight nine ten',
+  b: 'same',
+  changes: [],
+};
 
 describe(wrapSegments.name, () => {
   it('wraps at word boundaries, keeps tones, honours newlines and breaks words longer than a line', () => {
-    const lines = wrapSegments([{ text: 'alpha beta ', tone: 'equal' }, { text: 'gamma\ndelta', tone: 'added' }, { text: ' abcdefghijkl', tone: 'equal' }], 10);
+    const lines = wrapSegments(
+      [
+        { text: 'alpha beta ', tone: 'equal' },
+        { text: 'gamma\ndelta', tone: 'added' },
+        { text: ' abcdefghijkl', tone: 'equal' },
+      ],
+      10,
+    );
     expect(lines.map(text)).toEqual(['alpha beta', 'gamma', 'delta', 'abcdefghij', 'kl']);
     expect(lines[1]).toEqual([{ text: 'gamma', tone: 'added' }]);
   });
@@ -47,7 +68,9 @@ describe(splitField.name, () => {
 
 describe(diffLines.name, () => {
   it('lists differing fields before equal ones', () => {
-    const heads = diffLines([same, system], 60, true, true).filter((l) => l[0]?.tone === 'heading' && text(l).startsWith('──')).map(text);
+    const heads = diffLines([same, system], 60, true, true)
+      .filter((l) => l[0]?.tone === 'heading' && text(l).startsWith('──'))
+      .map(text);
     expect(heads[0]).toContain('system prompt (differs)');
     expect(heads[1]).toContain('user prompt (same)');
   });

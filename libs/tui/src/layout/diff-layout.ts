@@ -13,7 +13,11 @@ export interface DiffSegment {
 export type DiffLine = readonly DiffSegment[];
 
 export const FIELD_TITLES: Record<DiffField, string> = {
-  systemPrompt: 'system prompt', userPrompt: 'user prompt', parameters: 'parameters', response: 'response', classification: 'classification',
+  systemPrompt: 'system prompt',
+  userPrompt: 'user prompt',
+  parameters: 'parameters',
+  response: 'response',
+  classification: 'classification',
 };
 
 /**
@@ -37,7 +41,11 @@ export function wrapSegments(segs: readonly DiffSegment[], width: number): DiffS
     else line.push({ text, tone });
     col += text.length;
   };
-  const newline = () => { line = []; lines.push(line); col = 0; };
+  const newline = () => {
+    line = [];
+    lines.push(line);
+    col = 0;
+  };
   for (const seg of segs) {
     const parts = seg.text.split('\n');
     parts.forEach((part, i) => {
@@ -46,12 +54,20 @@ export function wrapSegments(segs: readonly DiffSegment[], width: number): DiffS
         let t = token;
         if (/^\s+$/.test(t)) {
           if (col === 0) continue;
-          if (col + t.length > w) { newline(); continue; }
+          if (col + t.length > w) {
+            newline();
+            continue;
+          }
           push(t, seg.tone);
           continue;
         }
         if (col + t.length > w && col > 0) newline();
-        while (t.length > w - col) { const n = w - col; push(t.slice(0, n), seg.tone); t = t.slice(n); newline(); }
+        while (t.length > w - col) {
+          const n = w - col;
+          push(t.slice(0, n), seg.tone);
+          t = t.slice(n);
+          newline();
+        }
         push(t, seg.tone);
       }
     });
@@ -70,18 +86,42 @@ function trimEnd(line: DiffSegment[]): DiffSegment[] {
 export function unifiedField(f: DiffFieldView, width: number, plain: boolean): DiffLine[] {
   const head = heading(f, width);
   if (f.equal) return [head, ...collapse(wrapSegments([{ text: f.a, tone: 'same' }], width))];
-  const changes = f.changes.length > 0 ? f.changes : [{ op: 'removed', text: f.a }, { op: 'added', text: f.b }] as WordChange[];
-  return [head, ...wrapSegments(changes.map((c) => markChange(c, plain)), width)];
+  const changes =
+    f.changes.length > 0
+      ? f.changes
+      : ([
+          { op: 'removed', text: f.a },
+          { op: 'added', text: f.b },
+        ] as WordChange[]);
+  return [
+    head,
+    ...wrapSegments(
+      changes.map((c) => markChange(c, plain)),
+      width,
+    ),
+  ];
 }
 
 /** The lines of one field side by side: a's text (with removed words) left, b's (with added words) right. */
 export function splitField(f: DiffFieldView, width: number, plain: boolean): DiffLine[] {
   const half = Math.max(1, Math.floor((width - 3) / 2));
-  const changes = f.equal ? [{ op: 'equal', text: f.a }] as WordChange[]
-    : f.changes.length > 0 ? f.changes : [{ op: 'removed', text: f.a }, { op: 'added', text: f.b }] as WordChange[];
+  const changes = f.equal
+    ? ([{ op: 'equal', text: f.a }] as WordChange[])
+    : f.changes.length > 0
+      ? f.changes
+      : ([
+          { op: 'removed', text: f.a },
+          { op: 'added', text: f.b },
+        ] as WordChange[]);
   const tone = (s: DiffSegment): DiffSegment => (f.equal ? { ...s, tone: 'same' } : s);
-  const left = wrapSegments(changes.filter((c) => c.op !== 'added').map((c) => tone(markChange(c, plain))), half);
-  const right = wrapSegments(changes.filter((c) => c.op !== 'removed').map((c) => tone(markChange(c, plain))), half);
+  const left = wrapSegments(
+    changes.filter((c) => c.op !== 'added').map((c) => tone(markChange(c, plain))),
+    half,
+  );
+  const right = wrapSegments(
+    changes.filter((c) => c.op !== 'removed').map((c) => tone(markChange(c, plain))),
+    half,
+  );
   const rows: DiffLine[] = [heading(f, width)];
   const n = f.equal ? Math.min(SAME_LINES, left.length) : Math.max(left.length, right.length);
   for (let i = 0; i < n; i++) {

@@ -14,7 +14,9 @@ export function laneLabel(l: TimelineLaneView): string {
 /** One line per attempt: number, runner, outcome, HTTP status, latency, tokens, trace id, error. */
 export function attemptLine(a: TimelineAttemptView): string {
   const parts = [
-    `#${a.attempt}`, a.runnerId, a.endedAt === null ? 'in flight' : a.outcome ?? '?',
+    `#${a.attempt}`,
+    a.runnerId,
+    a.endedAt === null ? 'in flight' : (a.outcome ?? '?'),
     a.httpStatus === null ? 'HTTP —' : `HTTP ${a.httpStatus}`,
     a.latencyMs === null ? 'latency —' : formatDuration(a.latencyMs),
     `tokens ${a.inputTokens ?? '—'}/${a.outputTokens ?? '—'}`,
@@ -26,8 +28,9 @@ export function attemptLine(a: TimelineAttemptView): string {
 
 /** The lane's state, label and marks in words. */
 export function laneSummary(l: TimelineLaneView): string {
-  const marks = MARK_GLYPHS.filter(([m]) => l.marks.includes(m)).map(([m]) => (m === 'duplicate' && l.duplicateOf.length > 0
-    ? `duplicate of ${l.duplicateOf.map((id) => `e${id}`).join(', ')}` : m.replace(/_/g, ' ')));
+  const marks = MARK_GLYPHS.filter(([m]) => l.marks.includes(m)).map(([m]) =>
+    m === 'duplicate' && l.duplicateOf.length > 0 ? `duplicate of ${l.duplicateOf.map((id) => `e${id}`).join(', ')}` : m.replace(/_/g, ' '),
+  );
   const gap = l.gapMs ? [`started ${formatDuration(l.gapMs)} after the first copy`] : [];
   return [laneLabel(l), l.state, l.classification ?? 'no label', ...marks, ...gap].join(' · ');
 }
@@ -39,7 +42,11 @@ export function laneSummary(l: TimelineLaneView): string {
 export function naturalPairs(l: TimelineLaneView, lanes: readonly TimelineLaneView[]): DiffPair[] {
   const pairs: DiffPair[] = [];
   for (const [x, y] of consecutivePairs(l.attempts)) {
-    pairs.push({ a: `a:${x.id}`, b: `a:${y.id}`, label: `${laneId(l)} attempt ${x.attempt} → attempt ${y.attempt} (${y.outcome ?? 'in flight'})` });
+    pairs.push({
+      a: `a:${x.id}`,
+      b: `a:${y.id}`,
+      label: `${laneId(l)} attempt ${x.attempt} → attempt ${y.attempt} (${y.outcome ?? 'in flight'})`,
+    });
   }
   const byId = new Map(lanes.map((o) => [o.executionId, o]));
   const firstStart = (x: TimelineLaneView) => (x.attempts[0] ? Date.parse(x.attempts[0].startedAt) : Infinity);
@@ -52,14 +59,20 @@ export function naturalPairs(l: TimelineLaneView, lanes: readonly TimelineLaneVi
     // Earlier copy first, so the diff reads in the order things happened.
     const [x, y] = firstStart(other) <= firstStart(l) ? [other, l] : [l, other];
     pairs.push({
-      a: `e:${x.executionId}`, b: `e:${y.executionId}`,
+      a: `e:${x.executionId}`,
+      b: `e:${y.executionId}`,
       label: `duplicate ${laneId(x)} → ${laneId(y)} (same cell, ${l.region}, ${x.classification ?? x.state} → ${y.classification ?? y.state})`,
     });
   }
   for (const o of lanes) {
-    if (o.executionId === l.executionId || o.questionId !== l.questionId || o.modelId !== l.modelId || o.replicate !== l.replicate) continue;
+    if (o.executionId === l.executionId || o.questionId !== l.questionId || o.modelId !== l.modelId || o.replicate !== l.replicate)
+      continue;
     if (o.region === l.region) continue;
-    pairs.push({ a: `e:${l.executionId}`, b: `e:${o.executionId}`, label: `${l.region} → ${o.region} (${laneId(l)} → ${laneId(o)}, ${l.classification ?? l.state} → ${o.classification ?? o.state})` });
+    pairs.push({
+      a: `e:${l.executionId}`,
+      b: `e:${o.executionId}`,
+      label: `${l.region} → ${o.region} (${laneId(l)} → ${laneId(o)}, ${l.classification ?? l.state} → ${o.classification ?? o.state})`,
+    });
   }
   return pairs;
 }

@@ -6,12 +6,32 @@ import { formatDuration } from './time-format.js';
 const T0 = Date.parse('2025-09-30T15:15:05.112Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 const attempt = (start: number, end: number | null, outcome: AttemptOutcome | null = 'succeeded', n = 1): TimelineAttemptView => ({
-  id: `a${start}`, attempt: n, runnerId: 'r', startedAt: at(start), endedAt: end === null ? null : at(end), outcome, httpStatus: 200,
-  error: null, latencyMs: end === null ? null : end - start, inputTokens: 1, outputTokens: 2, traceId: 't', promptHash: 'h',
+  id: `a${start}`,
+  attempt: n,
+  runnerId: 'r',
+  startedAt: at(start),
+  endedAt: end === null ? null : at(end),
+  outcome,
+  httpStatus: 200,
+  error: null,
+  latencyMs: end === null ? null : end - start,
+  inputTokens: 1,
+  outputTokens: 2,
+  traceId: 't',
+  promptHash: 'h',
 });
 const lane = (id: string, attempts: TimelineAttemptView[]): TimelineLaneView => ({
-  executionId: id, questionId: 'q', modelId: 'm', region: 'us-east', replicate: 0, state: 'succeeded', classification: 'answered',
-  cellKey: 'q|m|us-east|0', duplicateOf: [], marks: [], attempts,
+  executionId: id,
+  questionId: 'q',
+  modelId: 'm',
+  region: 'us-east',
+  replicate: 0,
+  state: 'succeeded',
+  classification: 'answered',
+  cellKey: 'q|m|us-east|0',
+  duplicateOf: [],
+  marks: [],
+  attempts,
 });
 const text = (segs: { text: string }[]) => segs.map((s) => s.text).join('');
 
@@ -37,7 +57,10 @@ describe(laneBar.name, () => {
 
 describe(findGaps.name, () => {
   it('finds the 3 min 23 s silence of the incident between the first start and the burst', () => {
-    const lanes = [lane('953', [attempt(0, 41_250)]), ...[203_092, 203_199, 203_286].map((s, i) => lane(String(954 + i), [attempt(s, s + 3_000)]))];
+    const lanes = [
+      lane('953', [attempt(0, 41_250)]),
+      ...[203_092, 203_199, 203_286].map((s, i) => lane(String(954 + i), [attempt(s, s + 3_000)])),
+    ];
     const gaps = findGaps(lanes);
     expect(gaps).toHaveLength(1);
     const [gap] = gaps;
@@ -45,7 +68,14 @@ describe(findGaps.name, () => {
   });
 
   it('reports nothing for a steady stream of attempts', () => {
-    expect(findGaps([lane('1', Array.from({ length: 50 }, (_, i) => attempt(i * 2_000, i * 2_000 + 1_500)))])).toEqual([]);
+    expect(
+      findGaps([
+        lane(
+          '1',
+          Array.from({ length: 50 }, (_, i) => attempt(i * 2_000, i * 2_000 + 1_500)),
+        ),
+      ]),
+    ).toEqual([]);
   });
 });
 

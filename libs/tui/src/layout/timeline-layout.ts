@@ -16,7 +16,14 @@ export interface Segment<T extends string = BarTone> {
 }
 
 const GLYPH: Record<BarTone, string> = {
-  succeeded: '█', error: '▒', final: 'X', lease: '░', inflight: '▶', other: '▪', gap: '┄', empty: ' ',
+  succeeded: '█',
+  error: '▒',
+  final: 'X',
+  lease: '░',
+  inflight: '▶',
+  other: '▪',
+  gap: '┄',
+  empty: ' ',
 };
 
 /** Glyphs of the lane marks, in display order. */
@@ -34,7 +41,11 @@ export const BAR_LEGEND = `${GLYPH.succeeded} succeeded  ${GLYPH.error} retryabl
 
 /** The fixed-width mark column of a lane, e.g. `DR  `. */
 export function markColumn(marks: readonly TimelineMark[], width = 3): string {
-  return MARK_GLYPHS.filter(([m]) => marks.includes(m)).map(([, g]) => g).join('').slice(0, width).padEnd(width);
+  return MARK_GLYPHS.filter(([m]) => marks.includes(m))
+    .map(([, g]) => g)
+    .join('')
+    .slice(0, width)
+    .padEnd(width);
 }
 
 /** The window shown at a zoom (1 = whole span) and offset (fraction of the span where the window starts). */
@@ -47,11 +58,16 @@ export function timeWindow(from: number, to: number, zoom: number, offset: numbe
 const toneOf = (a: TimelineAttemptView): BarTone => {
   if (a.endedAt === null) return 'inflight';
   switch (a.outcome) {
-    case 'succeeded': return 'succeeded';
-    case 'retryable_error': return 'error';
-    case 'final_error': return 'final';
-    case 'lease_expired': return 'lease';
-    default: return 'other';
+    case 'succeeded':
+      return 'succeeded';
+    case 'retryable_error':
+      return 'error';
+    case 'final_error':
+      return 'final';
+    case 'lease_expired':
+      return 'lease';
+    default:
+      return 'other';
   }
 };
 
@@ -64,7 +80,13 @@ export function column(t: number, w: TimeWindow, width: number): number {
  * One lane's attempts as a bar of `width` characters on the shared axis; each attempt is at least one column wide and
  * later attempts draw over earlier ones. `now` ends attempts still in flight.
  */
-export function laneBar(attempts: readonly TimelineAttemptView[], w: TimeWindow, width: number, now: number, gaps: readonly Gap[] = []): Segment[] {
+export function laneBar(
+  attempts: readonly TimelineAttemptView[],
+  w: TimeWindow,
+  width: number,
+  now: number,
+  gaps: readonly Gap[] = [],
+): Segment[] {
   const cells = new Array<BarTone>(Math.max(0, width)).fill('empty');
   for (const g of gaps) paint(cells, column(g.from, w, width) + 1, column(g.to, w, width) - 1, 'gap');
   for (const a of attempts) {
@@ -102,7 +124,10 @@ export interface Gap {
  * pauses an operator should ask about (a backlog that stalled, a retry burst after a silence, a cell run again later).
  */
 export function findGaps(lanes: readonly TimelineLaneView[], minMs = 30_000, minShare = 0.1): Gap[] {
-  const starts = lanes.flatMap((l) => l.attempts.map((a) => Date.parse(a.startedAt))).filter(Number.isFinite).sort((x, y) => x - y);
+  const starts = lanes
+    .flatMap((l) => l.attempts.map((a) => Date.parse(a.startedAt)))
+    .filter(Number.isFinite)
+    .sort((x, y) => x - y);
   const [first] = starts;
   const last = starts.at(-1);
   if (first === undefined || last === undefined) return [];
@@ -126,7 +151,8 @@ export function consecutivePairs<T>(xs: readonly T[]): [T, T][] {
 /** The axis line: `from` time on the left, `to` time on the right, gaps drawn as `┄`. */
 export function axisLine(w: TimeWindow, width: number, gaps: readonly Gap[], label: (t: number) => string): string {
   const cells = new Array(Math.max(0, width)).fill('─');
-  for (const g of gaps) for (let x = Math.max(0, column(g.from, w, width) + 1); x <= Math.min(width - 1, column(g.to, w, width) - 1); x++) cells[x] = '┄';
+  for (const g of gaps)
+    for (let x = Math.max(0, column(g.from, w, width) + 1); x <= Math.min(width - 1, column(g.to, w, width) - 1); x++) cells[x] = '┄';
   const left = label(w.from);
   const right = label(w.to);
   if (width >= left.length + right.length + 2) {

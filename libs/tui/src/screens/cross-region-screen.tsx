@@ -20,19 +20,34 @@ export function crossRows(items: readonly ExecutionView[]): ExecutionView[] {
 export function CrossRegionScreen({ api, state, dispatch, width, height }: ScreenProps) {
   const target = state.cross;
   const key = target ? `${target.jobId}|${target.questionId}|${target.modelId}` : null;
-  const res = useResource(key, () => api.listExecutions({ job: target!.jobId, question: target!.questionId, model: target!.modelId, limit: 500 }), 3_000);
+  const res = useResource(
+    key,
+    () => api.listExecutions({ job: target!.jobId, question: target!.questionId, model: target!.modelId, limit: 500 }),
+    3_000,
+  );
   const rows = useMemo(() => crossRows(res.data?.items ?? []), [res.data]);
   const listHeight = Math.max(1, Math.min(rows.length, Math.floor((height - 2) / 2)));
   const cursor = state.cursors.cross;
-  useEffect(() => { dispatch({ type: 'cursor/clamp', screen: 'cross', count: rows.length, height: listHeight }); }, [rows.length, listHeight, dispatch]);
-  const move = useCallback((m: CursorMove) => dispatch({ type: 'cursor', screen: 'cross', move: m, count: rows.length, height: listHeight }), [dispatch, rows.length, listHeight]);
+  useEffect(() => {
+    dispatch({ type: 'cursor/clamp', screen: 'cross', count: rows.length, height: listHeight });
+  }, [rows.length, listHeight, dispatch]);
+  const move = useCallback(
+    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'cross', move: m, count: rows.length, height: listHeight }),
+    [dispatch, rows.length, listHeight],
+  );
   useScreenKeys('cross', CROSS_KEYS, (c) => {
     if (c === 'filter') dispatch({ type: 'prompt/open' });
     else if (c === 'open') {
       const base = rows[0];
       const sel = rows[cursor.index];
       if (!base || !sel) return;
-      const pairs = rows.slice(1).map((r) => ({ a: `e:${base.id}`, b: `e:${r.id}`, label: `${base.region} → ${r.region} (e${base.id} → e${r.id}, ${r.classification ?? r.state})` }));
+      const pairs = rows
+        .slice(1)
+        .map((r) => ({
+          a: `e:${base.id}`,
+          b: `e:${r.id}`,
+          label: `${base.region} → ${r.region} (e${base.id} → e${r.id}, ${r.classification ?? r.state})`,
+        }));
       const refs = pairs.find((p) => p.b === `e:${sel.id}`) ?? pairs[0];
       if (refs) dispatch({ type: 'open/diff', pairs, refs });
     } else move(c);
@@ -44,7 +59,9 @@ export function CrossRegionScreen({ api, state, dispatch, width, height }: Scree
   if (rows.length === 0) return <Note>{res.loading ? `loading ${title}…` : `no executions for ${title}`}</Note>;
   const regionWidth = Math.max(8, ...rows.map((r) => r.region.length + (r.replicate > 0 ? 3 : 0)));
   const sel = rows[cursor.index];
-  const full = sel ? wrapSegments([{ text: sel.response ?? (sel.state === 'succeeded' ? '(empty)' : `(${sel.state})`), tone: 'equal' }], width) : [];
+  const full = sel
+    ? wrapSegments([{ text: sel.response ?? (sel.state === 'succeeded' ? '(empty)' : `(${sel.state})`), tone: 'equal' }], width)
+    : [];
   const room = Math.max(0, height - 2 - listHeight - 1);
   return (
     <Box flexDirection="column" height={height}>
@@ -54,15 +71,28 @@ export function CrossRegionScreen({ api, state, dispatch, width, height }: Scree
         const label = (r.classification ?? r.state).padEnd(10);
         const region = (r.region + (r.replicate > 0 ? ` #${r.replicate}` : '')).padEnd(regionWidth);
         return (
-          <Segments key={r.id} segments={[
-            { text: `${selected ? '›' : ' '} ${region} `, tone: selected ? 'selected' : undefined },
-            { text: label, tone: stateTone(r.classification ?? r.state) },
-            { text: ` ${fit(oneLine(r.response ?? ''), Math.max(0, width - regionWidth - 14))}` },
-          ]} />
+          <Segments
+            key={r.id}
+            segments={[
+              { text: `${selected ? '›' : ' '} ${region} `, tone: selected ? 'selected' : undefined },
+              { text: label, tone: stateTone(r.classification ?? r.state) },
+              { text: ` ${fit(oneLine(r.response ?? ''), Math.max(0, width - regionWidth - 14))}` },
+            ]}
+          />
         );
       })}
-      <Note>{fit(sel ? `── ${sel.region} · e${sel.id} · ${sel.classification ?? sel.state}${sel.classificationRule ? ` (${sel.classificationRule})` : ''} ` + '─'.repeat(width) : '', width)}</Note>
-      {full.slice(0, room).map((l, i) => <Segments key={i} segments={l} />)}
+      <Note>
+        {fit(
+          sel
+            ? `── ${sel.region} · e${sel.id} · ${sel.classification ?? sel.state}${sel.classificationRule ? ` (${sel.classificationRule})` : ''} ` +
+                '─'.repeat(width)
+            : '',
+          width,
+        )}
+      </Note>
+      {full.slice(0, room).map((l, i) => (
+        <Segments key={i} segments={l} />
+      ))}
     </Box>
   );
 }

@@ -31,26 +31,45 @@ export function DiffScreen({ api, state, dispatch, width, height }: ScreenProps)
   const count = refs ? Math.max(1, lines.length - bodyHeight + 1) : pairs.length;
   const listHeight = refs ? 1 : bodyHeight;
   const cursor = state.cursors.diff;
-  useEffect(() => { dispatch({ type: 'cursor/clamp', screen: 'diff', count, height: listHeight }); }, [count, listHeight, dispatch]);
-  const move = useCallback((m: CursorMove) => dispatch({ type: 'cursor', screen: 'diff', move: m, count, height: listHeight }), [dispatch, count, listHeight]);
+  useEffect(() => {
+    dispatch({ type: 'cursor/clamp', screen: 'diff', count, height: listHeight });
+  }, [count, listHeight, dispatch]);
+  const move = useCallback(
+    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'diff', move: m, count, height: listHeight }),
+    [dispatch, count, listHeight],
+  );
 
   useScreenKeys('diff', DIFF_KEYS, (c) => {
     switch (c) {
-      case 'open': if (!refs && pairs[cursor.index]) dispatch({ type: 'open/diff', pairs, refs: pairs[cursor.index] }); break;
-      case 'mode': dispatch({ type: 'diff/mode' }); break;
-      case 'pairs': dispatch({ type: 'diff/pairs' }); break;
-      case 'filter': dispatch({ type: 'prompt/open' }); break;
-      default: move(c);
+      case 'open':
+        if (!refs && pairs[cursor.index]) dispatch({ type: 'open/diff', pairs, refs: pairs[cursor.index] });
+        break;
+      case 'mode':
+        dispatch({ type: 'diff/mode' });
+        break;
+      case 'pairs':
+        dispatch({ type: 'diff/pairs' });
+        break;
+      case 'filter':
+        dispatch({ type: 'prompt/open' });
+        break;
+      default:
+        move(c);
     }
   });
 
   if (!refs) {
-    if (pairs.length === 0) return <Note>{'nothing to compare yet: press / and type two execution ids (a:<id> for attempts), or press d on a timeline lane'}</Note>;
+    if (pairs.length === 0)
+      return (
+        <Note>{'nothing to compare yet: press / and type two execution ids (a:<id> for attempts), or press d on a timeline lane'}</Note>
+      );
     return (
       <Box flexDirection="column" height={height}>
         <Note tone="title">{fit(`${pairs.length} pair${pairs.length === 1 ? '' : 's'} to compare`, width)}</Note>
         {pairs.slice(cursor.top, cursor.top + bodyHeight - 1).map((p, i) => (
-          <Row key={`${p.a}|${p.b}`} selected={cursor.top + i === cursor.index}>{fit(p.label, width - 2)}</Row>
+          <Row key={`${p.a}|${p.b}`} selected={cursor.top + i === cursor.index}>
+            {fit(p.label, width - 2)}
+          </Row>
         ))}
       </Box>
     );
@@ -61,7 +80,9 @@ export function DiffScreen({ api, state, dispatch, width, height }: ScreenProps)
     <Box flexDirection="column" height={height}>
       <Note tone="removed">{fit(sideLine('a', diff.data.a), width)}</Note>
       <Note tone="added">{fit(sideLine('b', diff.data.b), width)}</Note>
-      {lines.slice(cursor.index, cursor.index + bodyHeight).map((l, i) => <Segments key={cursor.index + i} segments={l} />)}
+      {lines.slice(cursor.index, cursor.index + bodyHeight).map((l, i) => (
+        <Segments key={cursor.index + i} segments={l} />
+      ))}
     </Box>
   );
 }

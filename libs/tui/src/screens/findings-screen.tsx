@@ -37,40 +37,66 @@ export function FindingsScreen({ api, state, dispatch, width, height }: ScreenPr
   const filter = state.filters.findings;
   const rows = useMemo(() => {
     const q = parseFilter(filter);
-    return (res.data?.items ?? []).filter((f) => matchesFilter(q, { rule: f.ruleId, severity: f.severity, job: f.jobId, summary: f.summary }));
+    return (res.data?.items ?? []).filter((f) =>
+      matchesFilter(q, { rule: f.ruleId, severity: f.severity, job: f.jobId, summary: f.summary }),
+    );
   }, [res.data, filter]);
   const listHeight = Math.max(1, height - 5);
   const cursor = state.cursors.findings;
-  useEffect(() => { dispatch({ type: 'cursor/clamp', screen: 'findings', count: rows.length, height: listHeight }); }, [rows.length, listHeight, dispatch]);
-  const move = useCallback((m: CursorMove) => dispatch({ type: 'cursor', screen: 'findings', move: m, count: rows.length, height: listHeight }), [dispatch, rows.length, listHeight]);
+  useEffect(() => {
+    dispatch({ type: 'cursor/clamp', screen: 'findings', count: rows.length, height: listHeight });
+  }, [rows.length, listHeight, dispatch]);
+  const move = useCallback(
+    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'findings', move: m, count: rows.length, height: listHeight }),
+    [dispatch, rows.length, listHeight],
+  );
   const sel = rows[cursor.index];
   useScreenKeys('findings', FINDINGS_KEYS, (c) => {
     if (c === 'filter') dispatch({ type: 'prompt/open' });
     else if (c === 'refresh') res.reload();
-    else if (c === 'open') { const target = sel && evidenceTarget(sel); if (target) dispatch(target); }
-    else if (c === 'timeline') { if (sel?.jobId) dispatch({ type: 'open/timeline', jobId: sel.jobId }); }
-    else move(c);
+    else if (c === 'open') {
+      const target = sel && evidenceTarget(sel);
+      if (target) dispatch(target);
+    } else if (c === 'timeline') {
+      if (sel?.jobId) dispatch({ type: 'open/timeline', jobId: sel.jobId });
+    } else move(c);
   });
 
   if (res.error) return <Note tone="bad">{fit(res.error, width)}</Note>;
-  if (rows.length === 0) return <Note>{res.loading ? 'loading findings…' : filter ? `no open finding matches "${filter}"` : 'no open findings'}</Note>;
+  if (rows.length === 0)
+    return <Note>{res.loading ? 'loading findings…' : filter ? `no open finding matches "${filter}"` : 'no open findings'}</Note>;
   const ruleWidth = Math.min(26, Math.max(...rows.map((f) => f.ruleId.length)));
-  const detail = sel ? wrapSegments([{ text: `${sel.summary} · evidence ${JSON.stringify(sel.evidence)}`, tone: 'equal' }], width).slice(0, 3) : [];
+  const detail = sel
+    ? wrapSegments([{ text: `${sel.summary} · evidence ${JSON.stringify(sel.evidence)}`, tone: 'equal' }], width).slice(0, 3)
+    : [];
   return (
     <Box flexDirection="column" height={height}>
       {rows.slice(cursor.top, cursor.top + listHeight).map((f, i) => {
         const selected = cursor.top + i === cursor.index;
         return (
-          <Segments key={f.id} segments={[
-            { text: selected ? '› ' : '  ', tone: selected ? 'selected' : undefined },
-            { text: (SEVERITY[f.severity] ?? f.severity).padEnd(5), tone: stateTone(f.severity) },
-            { text: `${fit(f.ruleId, ruleWidth, true)} ${fit(f.summary, Math.max(0, width - ruleWidth - 8))}`, tone: selected ? 'selected' : undefined },
-          ]} />
+          <Segments
+            key={f.id}
+            segments={[
+              { text: selected ? '› ' : '  ', tone: selected ? 'selected' : undefined },
+              { text: (SEVERITY[f.severity] ?? f.severity).padEnd(5), tone: stateTone(f.severity) },
+              {
+                text: `${fit(f.ruleId, ruleWidth, true)} ${fit(f.summary, Math.max(0, width - ruleWidth - 8))}`,
+                tone: selected ? 'selected' : undefined,
+              },
+            ]}
+          />
         );
       })}
       <Box flexGrow={1} />
-      <Note>{fit(`── ${rows.length} open finding${rows.length === 1 ? '' : 's'}${filter ? ` matching "${filter}"` : ''} ` + '─'.repeat(width), width)}</Note>
-      {detail.map((l, i) => <Segments key={i} segments={l} />)}
+      <Note>
+        {fit(
+          `── ${rows.length} open finding${rows.length === 1 ? '' : 's'}${filter ? ` matching "${filter}"` : ''} ` + '─'.repeat(width),
+          width,
+        )}
+      </Note>
+      {detail.map((l, i) => (
+        <Segments key={i} segments={l} />
+      ))}
     </Box>
   );
 }

@@ -28,8 +28,11 @@ export interface JobRow {
  */
 export function jobRows(jobs: readonly JobSummaryView[]): JobRow[] {
   return jobs.map((job) => ({
-    job, done: finishedCells(job.cells.byState), failed: job.cells.byState.failed ?? 0,
-    duplicates: job.findings.duplicates, findings: job.findings.open,
+    job,
+    done: finishedCells(job.cells.byState),
+    failed: job.cells.byState.failed ?? 0,
+    duplicates: job.findings.duplicates,
+    findings: job.findings.open,
   }));
 }
 
@@ -42,8 +45,14 @@ function tail(status: string, bar: string, counts: string, failed: string, dups:
 
 /** One row's text (without the selection marker), `width` columns wide. */
 export function jobLine(r: JobRow, width: number): string {
-  const t = tail(jobStatusText(r.job, true), progressBar(r.done, r.job.cells.expected, BAR), `${r.done}/${r.job.cells.expected}`,
-    String(r.failed), String(r.duplicates), String(r.findings));
+  const t = tail(
+    jobStatusText(r.job, true),
+    progressBar(r.done, r.job.cells.expected, BAR),
+    `${r.done}/${r.job.cells.expected}`,
+    String(r.failed),
+    String(r.duplicates),
+    String(r.findings),
+  );
   return fit(r.job.id, Math.max(8, width - t.length), true) + t;
 }
 
@@ -64,12 +73,19 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
   }, [jobs.data, filter]);
   const listHeight = height - 2;
   const cursor = state.cursors.jobs;
-  useEffect(() => { dispatch({ type: 'cursor/clamp', screen: 'jobs', count: rows.length, height: listHeight }); }, [rows.length, listHeight, dispatch]);
+  useEffect(() => {
+    dispatch({ type: 'cursor/clamp', screen: 'jobs', count: rows.length, height: listHeight });
+  }, [rows.length, listHeight, dispatch]);
 
-  const move = useCallback((m: CursorMove) => dispatch({ type: 'cursor', screen: 'jobs', move: m, count: rows.length, height: listHeight }), [dispatch, rows.length, listHeight]);
+  const move = useCallback(
+    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'jobs', move: m, count: rows.length, height: listHeight }),
+    [dispatch, rows.length, listHeight],
+  );
   useScreenKeys('jobs', JOBS_KEYS, (c) => {
-    if (c === 'open') { const r = rows[cursor.index]; if (r) dispatch({ type: 'open/timeline', jobId: r.job.id }); }
-    else if (c === 'filter') dispatch({ type: 'prompt/open' });
+    if (c === 'open') {
+      const r = rows[cursor.index];
+      if (r) dispatch({ type: 'open/timeline', jobId: r.job.id });
+    } else if (c === 'filter') dispatch({ type: 'prompt/open' });
     else if (c === 'refresh') jobs.reload();
     else move(c);
   });
@@ -79,13 +95,26 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
   return (
     <Box flexDirection="column" height={height}>
       <Note>{'  ' + jobHeader(lineWidth)}</Note>
-      {jobs.error ? <Note tone="bad">{fit(jobs.error, width)}</Note>
-        : rows.length === 0 ? <Note>{jobs.loading ? 'loading jobs…' : filter ? `no job matches "${filter}"` : 'no jobs yet: submit one with `beacon submit FILE`'}</Note>
-          : visible.map((r, i) => (
-            cursor.top + i === cursor.index
-              ? <Row key={r.job.id} selected>{jobLine(r, lineWidth)}</Row>
-              : <Segments key={r.job.id} segments={[{ text: '  ' + jobLine(r, lineWidth), tone: stateTone(r.job.status) === 'bad' ? 'bad' : undefined }]} />
-          ))}
+      {jobs.error ? (
+        <Note tone="bad">{fit(jobs.error, width)}</Note>
+      ) : rows.length === 0 ? (
+        <Note>
+          {jobs.loading ? 'loading jobs…' : filter ? `no job matches "${filter}"` : 'no jobs yet: submit one with `beacon submit FILE`'}
+        </Note>
+      ) : (
+        visible.map((r, i) =>
+          cursor.top + i === cursor.index ? (
+            <Row key={r.job.id} selected>
+              {jobLine(r, lineWidth)}
+            </Row>
+          ) : (
+            <Segments
+              key={r.job.id}
+              segments={[{ text: '  ' + jobLine(r, lineWidth), tone: stateTone(r.job.status) === 'bad' ? 'bad' : undefined }]}
+            />
+          ),
+        )
+      )}
       <Box flexGrow={1} />
       <Note>{fit(`${rows.length} job${rows.length === 1 ? '' : 's'}${filter ? ` matching "${filter}"` : ''}`, width)}</Note>
     </Box>

@@ -12,21 +12,37 @@ import { Note, Segments } from '../views/segments.js';
 import { stateTone } from '../views/theme.js';
 
 const KIND: Record<string, string> = {
-  attempt_started: 'started', attempt_finished: 'finished', execution_state: 'cell', job_state: 'job', finding: 'finding',
+  attempt_started: 'started',
+  attempt_finished: 'finished',
+  execution_state: 'cell',
+  job_state: 'job',
+  finding: 'finding',
 };
 
 /** One event as a line: time, kind, job, cell, attempt, outcome / state, label, latency. */
 export function eventLine(e: LiveEventView): string {
-  const cell = [e.executionId ? `e${e.executionId}` : null, e.attempt !== null ? `#${e.attempt}` : null, e.region, e.modelId, e.questionId].filter(Boolean).join(' ');
-  const what = e.kind === 'finding' ? `${e.severity ?? ''} ${e.ruleId ?? ''}` : [e.outcome, e.state, e.classification].filter(Boolean).join(' ');
-  const extra = [e.httpStatus !== null ? `HTTP ${e.httpStatus}` : null, e.latencyMs !== null ? `${e.latencyMs} ms` : null, e.runnerId].filter(Boolean).join(' ');
+  const cell = [e.executionId ? `e${e.executionId}` : null, e.attempt !== null ? `#${e.attempt}` : null, e.region, e.modelId, e.questionId]
+    .filter(Boolean)
+    .join(' ');
+  const what =
+    e.kind === 'finding' ? `${e.severity ?? ''} ${e.ruleId ?? ''}` : [e.outcome, e.state, e.classification].filter(Boolean).join(' ');
+  const extra = [e.httpStatus !== null ? `HTTP ${e.httpStatus}` : null, e.latencyMs !== null ? `${e.latencyMs} ms` : null, e.runnerId]
+    .filter(Boolean)
+    .join(' ');
   return `${clockTime(e.at)} ${(KIND[e.kind] ?? e.kind).padEnd(8)} ${e.jobId} ${cell} · ${what}${extra ? ` · ${extra}` : ''}`;
 }
 
 /** The fields a live-tail filter can name. */
 export const eventFields = (e: LiveEventView) => ({
-  job: e.jobId, region: e.region, model: e.modelId, state: e.state, classification: e.classification,
-  kind: e.kind, outcome: e.outcome, question: e.questionId, execution: e.executionId,
+  job: e.jobId,
+  region: e.region,
+  model: e.modelId,
+  state: e.state,
+  classification: e.classification,
+  kind: e.kind,
+  outcome: e.outcome,
+  question: e.questionId,
+  execution: e.executionId,
 });
 
 /** Props of the live tail: the screen's, plus the buffer kept by the app for the whole session. */
@@ -49,39 +65,55 @@ export function LiveTailScreen({ state, dispatch, width, height, live, liveDispa
   // render, not a second one to move the cursor; the stored cursor catches up when a key moves it.
   const stored = state.cursors.live;
   const cursor = live.follow ? moveCursor(stored, 'bottom', count, listHeight) : clampCursor(stored, count, listHeight);
-  const move = useCallback((m: CursorMove) => {
-    if (live.follow) dispatch({ type: 'cursor', screen: 'live', move: 'bottom', count, height: listHeight });
-    else dispatch({ type: 'cursor/clamp', screen: 'live', count, height: listHeight });
-    if (m !== 'bottom') liveDispatch({ type: 'live/follow', on: false });
-    dispatch({ type: 'cursor', screen: 'live', move: m, count, height: listHeight });
-  }, [dispatch, liveDispatch, live.follow, count, listHeight]);
+  const move = useCallback(
+    (m: CursorMove) => {
+      if (live.follow) dispatch({ type: 'cursor', screen: 'live', move: 'bottom', count, height: listHeight });
+      else dispatch({ type: 'cursor/clamp', screen: 'live', count, height: listHeight });
+      if (m !== 'bottom') liveDispatch({ type: 'live/follow', on: false });
+      dispatch({ type: 'cursor', screen: 'live', move: m, count, height: listHeight });
+    },
+    [dispatch, liveDispatch, live.follow, count, listHeight],
+  );
   useScreenKeys('live', LIVE_KEYS, (c) => {
     if (c === 'pause') liveDispatch({ type: 'live/pause' });
     else if (c === 'follow') liveDispatch({ type: 'live/follow', on: !live.follow });
     else if (c === 'filter') dispatch({ type: 'prompt/open' });
-    else if (c === 'open') { const e = rows[cursor.index]; if (e) dispatch({ type: 'open/timeline', jobId: e.jobId }); }
-    else move(c);
+    else if (c === 'open') {
+      const e = rows[cursor.index];
+      if (e) dispatch({ type: 'open/timeline', jobId: e.jobId });
+    } else move(c);
   });
 
   const status = [
     live.connection === 'open' ? '● live' : live.connection === 'connecting' ? '○ connecting' : `○ reconnecting: ${live.error ?? ''}`,
-    `${live.received} received`, `${live.events.length}/${live.capacity} kept`,
+    `${live.received} received`,
+    `${live.events.length}/${live.capacity} kept`,
     live.frozen ? `paused (${pendingWhilePaused(live)} new)` : live.follow ? 'following' : 'scrolling',
     filter ? `filter ${filter} (${count})` : '',
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return (
     <Box flexDirection="column" height={height}>
       <Note tone={live.connection === 'open' ? 'good' : 'warn'}>{fit(status, width)}</Note>
-      {count === 0 ? <Note>{filter ? `no event matches "${filter}"` : 'waiting for events…'}</Note>
-        : rows.slice(cursor.top, cursor.top + listHeight).map((e, i) => {
+      {count === 0 ? (
+        <Note>{filter ? `no event matches "${filter}"` : 'waiting for events…'}</Note>
+      ) : (
+        rows.slice(cursor.top, cursor.top + listHeight).map((e, i) => {
           const selected = cursor.top + i === cursor.index;
           return (
-            <Segments key={e.seq} segments={[{
-              text: `${selected ? '›' : ' '} ${fit(eventLine(e), width - 2)}`,
-              tone: selected ? 'selected' : stateTone(e.kind === 'finding' ? e.severity : e.outcome ?? e.state),
-            }]} />
+            <Segments
+              key={e.seq}
+              segments={[
+                {
+                  text: `${selected ? '›' : ' '} ${fit(eventLine(e), width - 2)}`,
+                  tone: selected ? 'selected' : stateTone(e.kind === 'finding' ? e.severity : (e.outcome ?? e.state)),
+                },
+              ]}
+            />
           );
-        })}
+        })
+      )}
     </Box>
   );
 }

@@ -30,7 +30,9 @@ export function TimelineScreen({ api, state, dispatch, width, height }: ScreenPr
   const lanesHeight = Math.max(1, height - 3 - (details ? DETAILS : 0));
   const t = useTimeline(api, jobId, filter, cursor.index + lanesHeight);
   const count = t.lanes.length;
-  useEffect(() => { dispatch({ type: 'cursor/clamp', screen: 'timeline', count, height: lanesHeight }); }, [count, lanesHeight, dispatch]);
+  useEffect(() => {
+    dispatch({ type: 'cursor/clamp', screen: 'timeline', count, height: lanesHeight });
+  }, [count, lanesHeight, dispatch]);
 
   const running = t.job !== null && isActiveJobStatus(t.job.status);
   const { refresh } = t;
@@ -40,27 +42,56 @@ export function TimelineScreen({ api, state, dispatch, width, height }: ScreenPr
     return () => clearInterval(timer);
   }, [running, refresh, cursor.top, lanesHeight]);
 
-  const move = useCallback((m: CursorMove) => dispatch({ type: 'cursor', screen: 'timeline', move: m, count, height: lanesHeight }), [dispatch, count, lanesHeight]);
+  const move = useCallback(
+    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'timeline', move: m, count, height: lanesHeight }),
+    [dispatch, count, lanesHeight],
+  );
   const lane = t.lanes[cursor.index];
   useScreenKeys('timeline', TIMELINE_KEYS, (c) => {
     switch (c) {
-      case 'details': dispatch({ type: 'timeline/details' }); break;
-      case 'zoomIn': dispatch({ type: 'timeline/zoom', direction: 1 }); break;
-      case 'zoomOut': dispatch({ type: 'timeline/zoom', direction: -1 }); break;
-      case 'scrollLeft': dispatch({ type: 'timeline/scroll', direction: -1 }); break;
-      case 'scrollRight': dispatch({ type: 'timeline/scroll', direction: 1 }); break;
-      case 'diff': if (lane) dispatch({ type: 'open/diff', pairs: naturalPairs(lane, t.lanes) }); break;
-      case 'cross': if (lane && jobId) dispatch({ type: 'open/cross', target: { jobId, questionId: lane.questionId, modelId: lane.modelId } }); break;
-      case 'filter': dispatch({ type: 'prompt/open' }); break;
-      case 'refresh': t.refresh(cursor.top, cursor.top + lanesHeight); break;
-      default: move(c);
+      case 'details':
+        dispatch({ type: 'timeline/details' });
+        break;
+      case 'zoomIn':
+        dispatch({ type: 'timeline/zoom', direction: 1 });
+        break;
+      case 'zoomOut':
+        dispatch({ type: 'timeline/zoom', direction: -1 });
+        break;
+      case 'scrollLeft':
+        dispatch({ type: 'timeline/scroll', direction: -1 });
+        break;
+      case 'scrollRight':
+        dispatch({ type: 'timeline/scroll', direction: 1 });
+        break;
+      case 'diff':
+        if (lane) dispatch({ type: 'open/diff', pairs: naturalPairs(lane, t.lanes) });
+        break;
+      case 'cross':
+        if (lane && jobId) dispatch({ type: 'open/cross', target: { jobId, questionId: lane.questionId, modelId: lane.modelId } });
+        break;
+      case 'filter':
+        dispatch({ type: 'prompt/open' });
+        break;
+      case 'refresh':
+        t.refresh(cursor.top, cursor.top + lanesHeight);
+        break;
+      default:
+        move(c);
     }
   });
 
   const gaps = useMemo(() => findGaps(t.lanes), [t.lanes]);
   if (!jobId) return <Note>{'no job selected: pick one on the Jobs screen (tab) and press enter, or start with --job ID'}</Note>;
   if (t.error && count === 0) return <Note tone="bad">{fit(t.error, width)}</Note>;
-  if (count === 0) return <Note>{t.loading || !t.job ? `loading the timeline of ${jobId}…` : `job ${jobId} has no lanes${state.filters.timeline ? ` matching "${state.filters.timeline}"` : ''}`}</Note>;
+  if (count === 0)
+    return (
+      <Note>
+        {t.loading || !t.job
+          ? `loading the timeline of ${jobId}…`
+          : `job ${jobId} has no lanes${state.filters.timeline ? ` matching "${state.filters.timeline}"` : ''}`}
+      </Note>
+    );
 
   const labelWidth = Math.min(40, Math.max(16, Math.floor(width * 0.36)));
   const barWidth = Math.max(10, width - labelWidth - 7);
@@ -68,29 +99,49 @@ export function TimelineScreen({ api, state, dispatch, width, height }: ScreenPr
   const from = t.from ?? now;
   const to = Math.max(t.to ?? now, running ? now : 0, from + 1);
   const w = timeWindow(from, to, zoom, offset);
-  const gapText = gaps.map((g) => `gap ${formatDuration(g.to - g.from)} (no attempt started ${clockTime(g.from)} → ${clockTime(g.to)})`).join('  ');
+  const gapText = gaps
+    .map((g) => `gap ${formatDuration(g.to - g.from)} (no attempt started ${clockTime(g.from)} → ${clockTime(g.to)})`)
+    .join('  ');
   const visible = t.lanes.slice(cursor.top, cursor.top + lanesHeight);
   return (
     <Box flexDirection="column" height={height}>
-      <Note tone="title">{fit(`${jobId} · ${t.job ? jobStatusText(t.job) : '?'} · lane ${cursor.index + 1}/${t.totalLanes}${t.complete ? '' : ` (${count} loaded)`} · zoom ×${zoom} · ${formatDuration(to - from)}${state.filters.timeline ? ` · filter ${state.filters.timeline}` : ''}${t.error ? ` · ${t.error}` : ''}`, width)}</Note>
+      <Note tone="title">
+        {fit(
+          `${jobId} · ${t.job ? jobStatusText(t.job) : '?'} · lane ${cursor.index + 1}/${t.totalLanes}${t.complete ? '' : ` (${count} loaded)`} · zoom ×${zoom} · ${formatDuration(to - from)}${state.filters.timeline ? ` · filter ${state.filters.timeline}` : ''}${t.error ? ` · ${t.error}` : ''}`,
+          width,
+        )}
+      </Note>
       <Note tone={gaps.length > 0 ? 'warn' : 'muted'}>{fit(gapText || 'no gaps', width)}</Note>
       <Note>{' '.repeat(labelWidth + 7) + axisLine(w, barWidth, gaps, (x) => clockTime(x).slice(0, 8))}</Note>
       {visible.map((l, i) => {
         const selected = cursor.top + i === cursor.index;
         return (
-          <Segments key={l.executionId} segments={[
-            { text: `${selected ? '›' : ' '} ${fit(laneLabel(l), labelWidth, true)} `, tone: selected ? 'selected' : undefined },
-            { text: `${markColumn(l.marks)} `, tone: l.marks.includes('duplicate') || l.marks.includes('out_of_spec') ? 'warn' : 'muted' },
-            ...laneBar(l.attempts, w, barWidth, now, gaps),
-          ]} />
+          <Segments
+            key={l.executionId}
+            segments={[
+              { text: `${selected ? '›' : ' '} ${fit(laneLabel(l), labelWidth, true)} `, tone: selected ? 'selected' : undefined },
+              {
+                text: `${markColumn(l.marks)} `,
+                tone: l.marks.includes('duplicate') || l.marks.includes('out_of_spec') ? 'warn' : 'muted',
+              },
+              ...laneBar(l.attempts, w, barWidth, now, gaps),
+            ]}
+          />
         );
       })}
       <Box flexGrow={1} />
       {details && lane ? (
         <Box flexDirection="column" height={DETAILS}>
           <Note tone="title">{fit(laneSummary(lane), width)}</Note>
-          {lane.attempts.length === 0 ? <Note>{'no attempt yet'}</Note>
-            : lane.attempts.slice(-(DETAILS - 1)).map((a) => <Note key={a.id} tone={undefined}>{fit(`${clockTime(a.startedAt)} ${attemptLine(a)}`, width)}</Note>)}
+          {lane.attempts.length === 0 ? (
+            <Note>{'no attempt yet'}</Note>
+          ) : (
+            lane.attempts.slice(-(DETAILS - 1)).map((a) => (
+              <Note key={a.id} tone={undefined}>
+                {fit(`${clockTime(a.startedAt)} ${attemptLine(a)}`, width)}
+              </Note>
+            ))
+          )}
         </Box>
       ) : null}
     </Box>

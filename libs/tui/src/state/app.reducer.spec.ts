@@ -12,7 +12,10 @@ describe(appReducer.name, () => {
   it('tab cycles through every screen and back to the first; esc retraces the way', () => {
     const seen: string[] = [];
     let s = initialState();
-    for (let i = 0; i < 6; i++) { s = appReducer(s, { type: 'screen/next' }); seen.push(s.screen); }
+    for (let i = 0; i < 6; i++) {
+      s = appReducer(s, { type: 'screen/next' });
+      seen.push(s.screen);
+    }
     expect(seen).toEqual(['live', 'timeline', 'diff', 'cross', 'findings', 'jobs']);
     s = run(s, { type: 'back' }, { type: 'back' });
     expect(s.screen).toBe('cross');
@@ -20,7 +23,10 @@ describe(appReducer.name, () => {
   });
 
   it('esc closes help, then the prompt, then the diff back to its pairs, before leaving the screen', () => {
-    const pairs = [{ a: '1', b: '2', label: 'x' }, { a: '1', b: '3', label: 'y' }];
+    const pairs = [
+      { a: '1', b: '2', label: 'x' },
+      { a: '1', b: '3', label: 'y' },
+    ];
     let s = run(initialState(), { type: 'open/diff', pairs, refs: pairs[1] }, { type: 'help/toggle' });
     s = appReducer(s, { type: 'back' });
     expect(s).toMatchObject({ help: false, screen: 'diff' });
@@ -38,7 +44,13 @@ describe(appReducer.name, () => {
   it('the prompt edits text and applies it as the screen filter, resetting that list', () => {
     let s = run(initialState(), { type: 'cursor', screen: 'jobs', move: 'down', count: 10, height: 5 });
     expect(s.cursors.jobs.index).toBe(1);
-    s = run(s, { type: 'prompt/open' }, { type: 'prompt/type', text: 'biax' }, { type: 'prompt/backspace' }, { type: 'prompt/type', text: 's\n' });
+    s = run(
+      s,
+      { type: 'prompt/open' },
+      { type: 'prompt/type', text: 'biax' },
+      { type: 'prompt/backspace' },
+      { type: 'prompt/type', text: 's\n' },
+    );
     expect(s.prompt).toBe('bias');
     s = appReducer(s, { type: 'prompt/accept' });
     expect(s).toMatchObject({ prompt: null, filters: { jobs: 'bias' } });
@@ -47,17 +59,34 @@ describe(appReducer.name, () => {
   });
 
   it('the diff prompt takes two refs; the cross-region prompt takes a question and a model', () => {
-    let s = run(initialState('j'), { type: 'screen/next' }, { type: 'prompt/open' }, { type: 'prompt/type', text: '953 a:17' }, { type: 'prompt/accept' });
+    let s = run(
+      initialState('j'),
+      { type: 'screen/next' },
+      { type: 'prompt/open' },
+      { type: 'prompt/type', text: '953 a:17' },
+      { type: 'prompt/accept' },
+    );
     expect(s.screen).toBe('diff');
     expect(s.diff.refs).toMatchObject({ a: '953', b: 'a:17' });
-    s = run(s, { type: 'screen/next' }, { type: 'prompt/open' }, { type: 'prompt/type', text: 'question=q1 model=m' }, { type: 'prompt/accept' });
+    s = run(
+      s,
+      { type: 'screen/next' },
+      { type: 'prompt/open' },
+      { type: 'prompt/type', text: 'question=q1 model=m' },
+      { type: 'prompt/accept' },
+    );
     expect(s.cross).toEqual({ jobId: 'j', questionId: 'q1', modelId: 'm' });
   });
 
   it('zoom doubles around the centre and scrolling stays inside the span', () => {
     let s = run(initialState('j'), { type: 'timeline/zoom', direction: 1 });
     expect(s.timeline).toMatchObject({ zoom: 2, offset: 0.25 });
-    s = run(s, { type: 'timeline/scroll', direction: 1 }, { type: 'timeline/scroll', direction: 1 }, { type: 'timeline/scroll', direction: 1 });
+    s = run(
+      s,
+      { type: 'timeline/scroll', direction: 1 },
+      { type: 'timeline/scroll', direction: 1 },
+      { type: 'timeline/scroll', direction: 1 },
+    );
     expect(s.timeline.offset).toBe(0.5);
     s = run(s, { type: 'timeline/zoom', direction: -1 }, { type: 'timeline/zoom', direction: -1 });
     expect(s.timeline).toMatchObject({ zoom: 1, offset: 0 });
@@ -66,7 +95,11 @@ describe(appReducer.name, () => {
   });
 
   it('opening another job resets the timeline position; reopening the same keeps it', () => {
-    let s = run(initialState('a'), { type: 'timeline/zoom', direction: 1 }, { type: 'cursor', screen: 'timeline', move: 'down', count: 5, height: 3 });
+    let s = run(
+      initialState('a'),
+      { type: 'timeline/zoom', direction: 1 },
+      { type: 'cursor', screen: 'timeline', move: 'down', count: 5, height: 3 },
+    );
     expect(run(s, { type: 'screen/next' }, { type: 'open/timeline', jobId: 'a' }).timeline.zoom).toBe(2);
     s = appReducer(s, { type: 'open/timeline', jobId: 'b' });
     expect(s.timeline.zoom).toBe(1);

@@ -40,16 +40,25 @@ export interface AppState {
 }
 
 export type AppAction =
-  | { type: 'screen/next' } | { type: 'screen/previous' } | { type: 'back' } | { type: 'help/toggle' }
+  | { type: 'screen/next' }
+  | { type: 'screen/previous' }
+  | { type: 'back' }
+  | { type: 'help/toggle' }
   | { type: 'open/timeline'; jobId: string }
   | { type: 'open/diff'; pairs: readonly DiffPair[]; refs?: DiffPair }
   | { type: 'open/cross'; target: CrossTarget }
-  | { type: 'prompt/open' } | { type: 'prompt/type'; text: string } | { type: 'prompt/backspace' }
-  | { type: 'prompt/accept' } | { type: 'prompt/cancel' }
+  | { type: 'prompt/open' }
+  | { type: 'prompt/type'; text: string }
+  | { type: 'prompt/backspace' }
+  | { type: 'prompt/accept' }
+  | { type: 'prompt/cancel' }
   | { type: 'cursor'; screen: ScreenId; move: CursorMove; count: number; height: number }
   | { type: 'cursor/clamp'; screen: ScreenId; count: number; height: number }
-  | { type: 'timeline/zoom'; direction: 1 | -1 } | { type: 'timeline/scroll'; direction: 1 | -1 } | { type: 'timeline/details' }
-  | { type: 'diff/mode' } | { type: 'diff/pairs' };
+  | { type: 'timeline/zoom'; direction: 1 | -1 }
+  | { type: 'timeline/scroll'; direction: 1 | -1 }
+  | { type: 'timeline/details' }
+  | { type: 'diff/mode' }
+  | { type: 'diff/pairs' };
 
 export const MAX_ZOOM = 1024;
 const HISTORY = 20;
@@ -58,8 +67,13 @@ const each = <T>(v: T): Record<ScreenId, T> => Object.fromEntries(SCREENS.map((s
 /** The state at start: the job's timeline when a job was given, else the jobs list. */
 export function initialState(jobId: string | null = null): AppState {
   return {
-    screen: jobId ? 'timeline' : 'jobs', history: [], help: false, prompt: null,
-    filters: each(''), cursors: each(START), jobId,
+    screen: jobId ? 'timeline' : 'jobs',
+    history: [],
+    help: false,
+    prompt: null,
+    filters: each(''),
+    cursors: each(START),
+    jobId,
     timeline: { zoom: 1, offset: 0, details: false },
     diff: { pairs: [], refs: null, unified: false },
     cross: null,
@@ -88,11 +102,16 @@ export function appReducer(s: AppState, a: AppAction): AppState {
       return { ...s, help: !s.help };
     case 'open/timeline':
       return {
-        ...go(s, 'timeline'), jobId: a.jobId,
+        ...go(s, 'timeline'),
+        jobId: a.jobId,
         ...(a.jobId === s.jobId ? {} : { timeline: { zoom: 1, offset: 0, details: false }, cursors: { ...s.cursors, timeline: START } }),
       };
     case 'open/diff':
-      return { ...go(s, 'diff'), diff: { ...s.diff, pairs: a.pairs, refs: a.refs ?? onlyPair(a.pairs) }, cursors: { ...s.cursors, diff: START } };
+      return {
+        ...go(s, 'diff'),
+        diff: { ...s.diff, pairs: a.pairs, refs: a.refs ?? onlyPair(a.pairs) },
+        cursors: { ...s.cursors, diff: START },
+      };
     case 'open/cross':
       return { ...go(s, 'cross'), cross: a.target, cursors: { ...s.cursors, cross: START } };
     case 'prompt/open':
@@ -117,7 +136,7 @@ export function appReducer(s: AppState, a: AppAction): AppState {
     }
     case 'timeline/scroll': {
       const { zoom, offset } = s.timeline;
-      return { ...s, timeline: { ...s.timeline, offset: clampOffset(offset + a.direction * 0.25 / zoom, zoom) } };
+      return { ...s, timeline: { ...s.timeline, offset: clampOffset(offset + (a.direction * 0.25) / zoom, zoom) } };
     }
     case 'timeline/details':
       return { ...s, timeline: { ...s.timeline, details: !s.timeline.details } };

@@ -26,7 +26,10 @@ export function matchesFilter(q: FilterQuery, record: Readonly<Record<string, st
     if (actual == null || !v.split(',').includes(String(actual))) return false;
   }
   if (q.words.length === 0) return true;
-  const hay = Object.values(record).filter((v) => v != null).join(' ').toLowerCase();
+  const hay = Object.values(record)
+    .filter((v) => v != null)
+    .join(' ')
+    .toLowerCase();
   return q.words.every((w) => hay.includes(w));
 }
 

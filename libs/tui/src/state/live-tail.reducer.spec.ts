@@ -3,9 +3,24 @@ import type { LiveEventView } from '@beacon/domain';
 import { appendBounded, initialLiveTail, liveTailReducer, pendingWhilePaused, visibleEvents } from './live-tail.reducer.js';
 
 const ev = (n: number): LiveEventView => ({
-  seq: String(n), kind: 'attempt_finished', at: new Date(n * 1000).toISOString(), jobId: 'j', executionId: String(n), attemptId: null,
-  region: 'us-east', modelId: 'm', questionId: 'q', state: 'succeeded', outcome: 'succeeded', classification: 'answered',
-  runnerId: 'r', attempt: 1, latencyMs: 5, httpStatus: 200, ruleId: null, severity: null,
+  seq: String(n),
+  kind: 'attempt_finished',
+  at: new Date(n * 1000).toISOString(),
+  jobId: 'j',
+  executionId: String(n),
+  attemptId: null,
+  region: 'us-east',
+  modelId: 'm',
+  questionId: 'q',
+  state: 'succeeded',
+  outcome: 'succeeded',
+  classification: 'answered',
+  runnerId: 'r',
+  attempt: 1,
+  latencyMs: 5,
+  httpStatus: 200,
+  ruleId: null,
+  severity: null,
 });
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => ev(from + i));
 

@@ -16,7 +16,11 @@ export function Header({ screen, width, right }: { readonly screen: ScreenId; re
     <Box width={width}>
       <Text wrap="truncate">
         <Text {...style(theme, 'title')}>{'beacon '}</Text>
-        {tabs.map((t, i) => <Text key={SCREENS[i]} {...style(theme, SCREENS[i] === screen ? 'accent' : 'muted')}>{t}</Text>)}
+        {tabs.map((t, i) => (
+          <Text key={SCREENS[i]} {...style(theme, SCREENS[i] === screen ? 'accent' : 'muted')}>
+            {t}
+          </Text>
+        ))}
         <Text {...style(theme, 'muted')}>{room > 3 ? ' ' + fit(right, room).padStart(room) : ''}</Text>
       </Text>
     </Box>
@@ -24,8 +28,23 @@ export function Header({ screen, width, right }: { readonly screen: ScreenId; re
 }
 
 /** The bottom line: the keys that work here (or the open `/` prompt). */
-export function Footer({ table, width, prompt, promptLabel }: { readonly table: KeyTable; readonly width: number; readonly prompt: string | null; readonly promptLabel: string }) {
-  if (prompt !== null) return <Segments segments={[{ text: `${promptLabel}: `, tone: 'accent' }, { text: fit(prompt + '▏', Math.max(1, width - promptLabel.length - 2)) }]} />;
+export function Footer({
+  table,
+  width,
+  prompt,
+  promptLabel,
+}: {
+  readonly table: KeyTable;
+  readonly width: number;
+  readonly prompt: string | null;
+  readonly promptLabel: string;
+}) {
+  if (prompt !== null)
+    return (
+      <Segments
+        segments={[{ text: `${promptLabel}: `, tone: 'accent' }, { text: fit(prompt + '▏', Math.max(1, width - promptLabel.length - 2)) }]}
+      />
+    );
   return <Note>{footerText(table, width)}</Note>;
 }
 
@@ -47,21 +66,44 @@ export function HelpOverlay({ screen, width, height }: { readonly screen: Screen
   if (screen === 'timeline') {
     lines.push({ text: 'Lanes', title: true }, { text: fit(`  ${BAR_LEGEND}`, width) });
     for (let i = 0; i < MARK_GLYPHS.length; i += 2) {
-      lines.push({ text: fit(MARK_GLYPHS.slice(i, i + 2).map(([, g, what]) => `  ${g} ${what.split(':')[0]}`.padEnd(Math.floor(width / 2))).join(''), width) });
+      lines.push({
+        text: fit(
+          MARK_GLYPHS.slice(i, i + 2)
+            .map(([, g, what]) => `  ${g} ${what.split(':')[0]}`.padEnd(Math.floor(width / 2)))
+            .join(''),
+          width,
+        ),
+      });
     }
   }
   return (
     <Box flexDirection="column" height={height}>
-      {lines.slice(0, height).map((l, i) => <Text key={i} wrap="truncate" {...(l.title ? style(theme, 'title') : {})}>{l.text}</Text>)}
+      {lines.slice(0, height).map((l, i) => (
+        <Text key={i} wrap="truncate" {...(l.title ? style(theme, 'title') : {})}>
+          {l.text}
+        </Text>
+      ))}
     </Box>
   );
 }
 
 const KEY_TEXT: Record<string, string> = {
-  up: '↑', down: '↓', left: '←', right: '→', pageUp: 'PgUp', pageDown: 'PgDn', home: 'Home', end: 'End',
-  return: 'enter', escape: 'esc', tab: 'tab', shiftTab: 'shift-tab', space: 'space', backspace: 'backspace',
+  up: '↑',
+  down: '↓',
+  left: '←',
+  right: '→',
+  pageUp: 'PgUp',
+  pageDown: 'PgDn',
+  home: 'Home',
+  end: 'End',
+  return: 'enter',
+  escape: 'esc',
+  tab: 'tab',
+  shiftTab: 'shift-tab',
+  space: 'space',
+  backspace: 'backspace',
 };
 
 function keyText(k: string): string {
-  return k.startsWith('char:') ? k.slice(5) : KEY_TEXT[k] ?? k;
+  return k.startsWith('char:') ? k.slice(5) : (KEY_TEXT[k] ?? k);
 }

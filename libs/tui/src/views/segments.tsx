@@ -23,7 +23,11 @@ export function Segments({ segments }: { readonly segments: readonly ToneSegment
   const theme = useTheme();
   return (
     <Text wrap="truncate">
-      {segments.map((s, i) => <Text key={i} {...style(theme, s.tone)}>{printable(s.text)}</Text>)}
+      {segments.map((s, i) => (
+        <Text key={i} {...style(theme, s.tone)}>
+          {printable(s.text)}
+        </Text>
+      ))}
     </Text>
   );
 }
@@ -31,11 +35,19 @@ export function Segments({ segments }: { readonly segments: readonly ToneSegment
 /** One list row: `›` and the selection style on the selected row. */
 export function Row({ selected, children }: { readonly selected: boolean; readonly children: string }) {
   const theme = useTheme();
-  return <Text wrap="truncate" {...(selected ? style(theme, 'selected') : {})}>{(selected ? '› ' : '  ') + printable(children)}</Text>;
+  return (
+    <Text wrap="truncate" {...(selected ? style(theme, 'selected') : {})}>
+      {(selected ? '› ' : '  ') + printable(children)}
+    </Text>
+  );
 }
 
 /** A muted one-line message (empty states, loading, errors). */
 export function Note({ children, tone = 'muted' }: { readonly children: string; readonly tone?: Tone }) {
   const theme = useTheme();
-  return <Text wrap="truncate" {...style(theme, tone)}>{printable(children)}</Text>;
+  return (
+    <Text wrap="truncate" {...style(theme, tone)}>
+      {printable(children)}
+    </Text>
+  );
 }

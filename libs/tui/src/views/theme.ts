@@ -17,8 +17,7 @@ export const ThemeContext = createContext<Theme>({ color: true });
 export const useTheme = (): Theme => useContext(ThemeContext);
 
 /** Named styles of the TUI. */
-export type Tone =
-  | 'title' | 'muted' | 'selected' | 'accent' | 'good' | 'bad' | 'warn' | 'critical' | BarTone | DiffTone;
+export type Tone = 'title' | 'muted' | 'selected' | 'accent' | 'good' | 'bad' | 'warn' | 'critical' | BarTone | DiffTone;
 
 const STYLES: Partial<Record<Tone, TextProps>> = {
   title: { bold: true },
@@ -51,12 +50,31 @@ export function style(theme: Theme, tone: Tone | undefined): TextProps {
 /** Tone of an execution or job state, an outcome or a classification. */
 export function stateTone(value: string | null | undefined): Tone | undefined {
   switch (value) {
-    case 'succeeded': case 'completed': case 'answered': return 'good';
-    case 'failed': case 'final_error': case 'refused': case 'filtered': return 'bad';
-    case 'running': case 'queued': case 'pending': return 'accent';
-    case 'partially_completed': case 'partial': case 'retryable_error': case 'lease_expired': case 'cancelled': case 'empty': return 'warn';
-    case 'critical': return 'critical';
-    case 'warning': return 'warn';
-    default: return undefined;
+    case 'succeeded':
+    case 'completed':
+    case 'answered':
+      return 'good';
+    case 'failed':
+    case 'final_error':
+    case 'refused':
+    case 'filtered':
+      return 'bad';
+    case 'running':
+    case 'queued':
+    case 'pending':
+      return 'accent';
+    case 'partially_completed':
+    case 'partial':
+    case 'retryable_error':
+    case 'lease_expired':
+    case 'cancelled':
+    case 'empty':
+      return 'warn';
+    case 'critical':
+      return 'critical';
+    case 'warning':
+      return 'warn';
+    default:
+      return undefined;
   }
 }
