@@ -41,13 +41,11 @@ export function CrossRegionScreen({ api, state, dispatch, width, height }: Scree
       const base = rows[0];
       const sel = rows[cursor.index];
       if (!base || !sel) return;
-      const pairs = rows
-        .slice(1)
-        .map((r) => ({
-          a: `e:${base.id}`,
-          b: `e:${r.id}`,
-          label: `${base.region} → ${r.region} (e${base.id} → e${r.id}, ${r.classification ?? r.state})`,
-        }));
+      const pairs = rows.slice(1).map((r) => ({
+        a: `e:${base.id}`,
+        b: `e:${r.id}`,
+        label: `${base.region} → ${r.region} (e${base.id} → e${r.id}, ${r.classification ?? r.state})`,
+      }));
       const refs = pairs.find((p) => p.b === `e:${sel.id}`) ?? pairs[0];
       if (refs) dispatch({ type: 'open/diff', pairs, refs });
     } else move(c);
