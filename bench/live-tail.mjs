@@ -83,17 +83,16 @@ export async function liveTail(dbUrl, { client, db, rate = 1000, seconds = 20 })
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
       for (; sent < due; sent++) {
         const cell = sent % CELLS;
-        publisher.push([
-          'es',
-          Date.now(),
-          JOB,
-          String(cell + 1),
-          null,
-          'bench-nowhere',
-          'bench-model',
-          `q${cell}`,
-          sent % 2 ? 'pending' : 'cancelled',
-        ]);
+        publisher.push({
+          kind: 'execution_state',
+          at: Date.now(),
+          jobId: JOB,
+          executionId: String(cell + 1),
+          region: 'bench-nowhere',
+          modelId: 'bench-model',
+          questionId: `q${cell}`,
+          state: sent % 2 ? 'pending' : 'cancelled',
+        });
       }
       if (sent >= total) {
         clearInterval(tick);
@@ -113,6 +112,9 @@ export async function liveTail(dbUrl, { client, db, rate = 1000, seconds = 20 })
   await new Promise((r) => daemon.once('exit', r));
   await ds.destroy();
 
+  // A bench that measures nothing must not print a figure: the publisher's contract changed once and this read 0 events/s.
+  if (delivered + dropped < total)
+    throw new Error(`live tail: ${total - delivered - dropped} of ${total} events neither delivered nor reported dropped`);
   lags.sort((a, b) => a - b);
   const pct = (p) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] ?? null;
   return {
