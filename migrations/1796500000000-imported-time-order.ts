@@ -7,8 +7,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * every attempt Beacon ran itself: `imported OR ended_at IS NULL OR ended_at >= started_at`. (`executions` has no
  * time-order check, so its imported times needed no change.)
  *
- * The new check is weaker than the old one, so every existing row meets it: it is added `NOT VALID` and validated
- * in its own statement, which scans the table without blocking writes. `down` restores the old check; should imported
+ * The new check is weaker than the old one, so every existing row meets it; it is added `NOT VALID` and then
+ * validated, so that the migration checks this rather than assumes it (the column's addition already holds the
+ * table's lock, so splitting the two saves no blocking here). `down` restores the old check; should imported
  * rows that break it exist by then, they are kept and the check is restored `NOT VALID` (it then holds for every row
  * written or changed later), since undoing a migration must not rewrite the evidence either.
  */

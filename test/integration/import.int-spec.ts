@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { JobRepository, LegacyImportRepository } from '@beacon/db';
+import { JobRepository, LegacyImportRepository, migrate } from '@beacon/db';
 import { defaultConfig, legacyImportRows, normaliseJobSpec, parseLegacyDocument } from '@beacon/domain';
 import { ReconcileService } from '@beacon/reconciler';
 import { cliEnv, repoRoot, requireBuild, runCli } from '../utils/cli.js';
@@ -281,6 +281,42 @@ describe('beacon import', () => {
       const accepted = [...(await attempt(2, false, '1 second')), ...(await attempt(3, true, '-1 second'))];
       expect(accepted).toHaveLength(2);
       await db.ds.query('DELETE FROM execution_attempts WHERE id = ANY($1::bigint[])', [accepted.map((r: { id: string }) => r.id)]);
+    });
+
+    it('undoing the migrations keeps the imported times and restores the old check, NOT VALID while they break it', async () => {
+      const own = await migratedDatabase('import_down');
+      const check = async () =>
+        (
+          await own.ds.query(
+            `SELECT pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint WHERE conname = 'execution_attempts_time_order'`,
+          )
+        )[0];
+      try {
+        const incident = JSON.parse(readFileSync(fixture, 'utf8'));
+        const [first] = incident.executions;
+        const doc = {
+          job: { ...incident.job, jobspec_id: BACKWARDS },
+          executions: [{ ...first, job_id: BACKWARDS, completed_at: '2025-09-30T15:15:02.000Z' }],
+        };
+        await new LegacyImportRepository(own.ds).store(legacyImportRows(parseLegacyDocument(doc)));
+        expect(await check()).toEqual({ def: 'CHECK ((imported OR (ended_at IS NULL) OR (ended_at >= started_at)))', convalidated: true });
+
+        await own.ds.undoLastMigration({ transaction: 'each' }); // ImportedJobFacts
+        await own.ds.undoLastMigration({ transaction: 'each' }); // ImportedTimeOrder
+        expect(await check()).toEqual({ def: 'CHECK (((ended_at IS NULL) OR (ended_at >= started_at))) NOT VALID', convalidated: false });
+        const [kept] = await own.ds.query(`SELECT started_at, ended_at FROM execution_attempts WHERE job_id = $1`, [BACKWARDS]);
+        expect([kept.started_at, kept.ended_at].map((d: Date) => d.toISOString())).toEqual([
+          '2025-09-30T15:15:05.112Z',
+          '2025-09-30T15:15:02.000Z',
+        ]);
+
+        expect((await migrate(own.ds)).applied).toEqual(['ImportedTimeOrder1796500000000', 'ImportedJobFacts1796500000001']);
+        expect(await check()).toMatchObject({ convalidated: true });
+        const [flag] = await own.ds.query(`SELECT imported FROM execution_attempts WHERE job_id = $1`, [BACKWARDS]);
+        expect(flag).toEqual({ imported: true });
+      } finally {
+        await own.close();
+      }
     });
   });
 });
