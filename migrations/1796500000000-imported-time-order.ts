@@ -18,13 +18,15 @@ export class ImportedTimeOrder1796500000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE execution_attempts ADD COLUMN imported boolean NOT NULL DEFAULT false`);
+    // The old check goes first: after a `down` that had to restore it NOT VALID, imported rows break it, and flagging
+    // them (an update) would be checked against it.
+    await q.query(`ALTER TABLE execution_attempts DROP CONSTRAINT execution_attempts_time_order`);
     // Attempts of imported executions are the import's (an imported execution has no other attempt).
     await q.query(`
       UPDATE execution_attempts a SET imported = true
         FROM executions e WHERE e.id = a.execution_id AND e.imported`);
     await q.query(`
       ALTER TABLE execution_attempts
-        DROP CONSTRAINT execution_attempts_time_order,
         ADD CONSTRAINT execution_attempts_time_order CHECK (imported OR ended_at IS NULL OR ended_at >= started_at) NOT VALID`);
     await q.query(`ALTER TABLE execution_attempts VALIDATE CONSTRAINT execution_attempts_time_order`);
   }
