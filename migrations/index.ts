@@ -8,6 +8,8 @@ import { Security1764600000000 } from './1764600000000-security.js';
 import { EngineOutcomesE1796317673186 } from './1796317673186-engine-outcomes-e.js';
 import { AuthLimitsC1796317992992 } from './1796317992992-auth-limits-c.js';
 import { AnalysisVersions1796400000000 } from './1796400000000-analysis-versions.js';
+import { ImportedTimeOrder1796500000000 } from './1796500000000-imported-time-order.js';
+import { ImportedJobFacts1796500000001 } from './1796500000001-imported-job-facts.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
 export const MIGRATIONS = [
@@ -21,4 +23,6 @@ export const MIGRATIONS = [
   EngineOutcomesE1796317673186,
   AuthLimitsC1796317992992,
   AnalysisVersions1796400000000,
+  ImportedTimeOrder1796500000000,
+  ImportedJobFacts1796500000001,
 ];

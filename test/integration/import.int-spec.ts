@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { JobRepository } from '@beacon/db';
-import { defaultConfig, normaliseJobSpec } from '@beacon/domain';
+import { JobRepository, LegacyImportRepository, migrate } from '@beacon/db';
+import { defaultConfig, legacyImportRows, normaliseJobSpec, parseLegacyDocument } from '@beacon/domain';
 import { ReconcileService } from '@beacon/reconciler';
 import { cliEnv, repoRoot, requireBuild, runCli } from '../utils/cli.js';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
@@ -196,5 +196,127 @@ describe('beacon import', () => {
       db.ds.query(`INSERT INTO executions (job_id, question_id, model_id, region, trace_id)
       SELECT job_id, question_id, model_id, region, trace_id FROM executions WHERE job_id = 'after-import'`),
     ).rejects.toThrow(/executions_cell_key/);
+  });
+
+  describe('an execution that completes before it starts', () => {
+    const BACKWARDS = 'backwards-times';
+    const importBackwards = async () => {
+      const incident = JSON.parse(readFileSync(fixture, 'utf8'));
+      const [first, second] = incident.executions;
+      const doc = {
+        job: { ...incident.job, id: 9156, jobspec_id: BACKWARDS },
+        executions: [
+          // Started 15:15:05.112, completed 3.112 s earlier: what the export says, and what must be kept.
+          { ...first, job_id: BACKWARDS, completed_at: '2025-09-30T15:15:02.000Z' },
+          { ...second, job_id: BACKWARDS },
+        ],
+      };
+      return new LegacyImportRepository(db.ds).store(legacyImportRows(parseLegacyDocument(doc)));
+    };
+    const backwardsRows = () =>
+      db.ds.query(
+        `SELECT e.id::text AS id, e.legacy_id::int AS legacy_id, e.started_at, e.finished_at, a.id::text AS attempt_id,
+                a.started_at AS attempt_started, a.ended_at AS attempt_ended
+           FROM executions e JOIN execution_attempts a ON a.execution_id = e.id
+          WHERE e.job_id = $1 ORDER BY e.legacy_id`,
+        [BACKWARDS],
+      );
+
+    it('defect 15.6: keeps the exported times, and impossible_times names that execution', async () => {
+      expect(await importBackwards()).toMatchObject({ jobId: BACKWARDS, jobCreated: true, imported: 2 });
+      const [backwards, fine] = await backwardsRows();
+      // (a) the stored times are the source's, on the execution and on its attempt
+      expect(
+        [backwards.started_at, backwards.finished_at, backwards.attempt_started, backwards.attempt_ended].map((d: Date) => d.toISOString()),
+      ).toEqual(['2025-09-30T15:15:05.112Z', '2025-09-30T15:15:02.000Z', '2025-09-30T15:15:05.112Z', '2025-09-30T15:15:02.000Z']);
+      expect(fine.finished_at.toISOString()).toBe('2025-09-30T15:18:31.230Z');
+
+      // (b) the reconciler flags it, naming that execution and only it
+      const out = await new ReconcileService(db.ds).run({ scope: { jobId: BACKWARDS }, persist: false });
+      if (out.skipped) throw new Error('reconciler lock held');
+      const impossible = out.findings.filter((f) => f.ruleId === 'impossible_times');
+      expect(impossible.map((f) => f.fingerprint)).toEqual([`impossible_times:execution:${backwards.id}`]);
+      expect(impossible[0]!.evidence).toMatchObject({
+        executionIds: [backwards.id],
+        startedAt: '2025-09-30T15:15:05.112Z',
+        finishedAt: '2025-09-30T15:15:02.000Z',
+      });
+    });
+
+    it("defect 15.6: keeps the exported job's own status word and fields next to Beacon's word", async () => {
+      const incident = JSON.parse(readFileSync(fixture, 'utf8'));
+      const doc = { job: { ...incident.job, id: 9157, jobspec_id: 'running-when-exported', status: 'Running' }, executions: [] };
+      await new LegacyImportRepository(db.ds).store(legacyImportRows(parseLegacyDocument(doc)));
+      const [job] = await db.ds.query(`SELECT status, legacy_status, legacy_data FROM jobs WHERE id = 'running-when-exported'`);
+      expect(job).toEqual({
+        status: 'failed',
+        legacy_status: 'running',
+        legacy_data: {
+          id: 9157,
+          jobspec_id: 'running-when-exported',
+          status: 'Running',
+          created_at: incident.job.created_at,
+          updated_at: incident.job.updated_at,
+        },
+      });
+    });
+
+    it('the relaxed time-order check still refuses an attempt Beacon ran that ends before it starts', async () => {
+      await importBackwards(); // already there when run after the test above (an import again changes nothing)
+      const [backwards] = await backwardsRows();
+      const attempt = (n: number, imported: boolean, endOffset: string) =>
+        db.ds.query(
+          `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, started_at, ended_at,
+                                           system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, trace_id, imported)
+           VALUES ($1, $2, $3, 'r', md5(random()::text)::uuid, now(), now() + $4::interval, '', '', '{}', 'h', 'h', 't', $5)
+           RETURNING id`,
+          [backwards.id, BACKWARDS, n, endOffset, imported],
+        );
+      await expect(attempt(2, false, '-1 second')).rejects.toThrow(/execution_attempts_time_order/);
+      // Nor may an imported attempt lose its flag while its times are backwards.
+      await expect(db.ds.query('UPDATE execution_attempts SET imported = false WHERE id = $1', [backwards.attempt_id])).rejects.toThrow(
+        /execution_attempts_time_order/,
+      );
+      // Beacon's own attempts in order, and imported ones in any order, are accepted.
+      const accepted = [...(await attempt(2, false, '1 second')), ...(await attempt(3, true, '-1 second'))];
+      expect(accepted).toHaveLength(2);
+      await db.ds.query('DELETE FROM execution_attempts WHERE id = ANY($1::bigint[])', [accepted.map((r: { id: string }) => r.id)]);
+    });
+
+    it('undoing the migrations keeps the imported times and restores the old check, NOT VALID while they break it', async () => {
+      const own = await migratedDatabase('import_down');
+      const check = async () =>
+        (
+          await own.ds.query(
+            `SELECT pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint WHERE conname = 'execution_attempts_time_order'`,
+          )
+        )[0];
+      try {
+        const incident = JSON.parse(readFileSync(fixture, 'utf8'));
+        const [first] = incident.executions;
+        const doc = {
+          job: { ...incident.job, jobspec_id: BACKWARDS },
+          executions: [{ ...first, job_id: BACKWARDS, completed_at: '2025-09-30T15:15:02.000Z' }],
+        };
+        await new LegacyImportRepository(own.ds).store(legacyImportRows(parseLegacyDocument(doc)));
+        expect(await check()).toEqual({ def: 'CHECK ((imported OR (ended_at IS NULL) OR (ended_at >= started_at)))', convalidated: true });
+
+        await own.ds.undoLastMigration({ transaction: 'each' }); // ImportedJobFacts
+        await own.ds.undoLastMigration({ transaction: 'each' }); // ImportedTimeOrder
+        expect(await check()).toEqual({ def: 'CHECK (((ended_at IS NULL) OR (ended_at >= started_at))) NOT VALID', convalidated: false });
+        const [kept] = await own.ds.query(`SELECT started_at, ended_at FROM execution_attempts WHERE job_id = $1`, [BACKWARDS]);
+        expect([kept.started_at, kept.ended_at].map((d: Date) => d.toISOString())).toEqual([
+          '2025-09-30T15:15:05.112Z',
+          '2025-09-30T15:15:02.000Z',
+        ]);
+
+        expect((await migrate(own.ds)).applied).toEqual(['ImportedTimeOrder1796500000000', 'ImportedJobFacts1796500000001']);
+        expect(await check()).toMatchObject({ convalidated: true });
+        const [flag] = await own.ds.query(`SELECT imported FROM execution_attempts WHERE job_id = $1`, [BACKWARDS]);
+        expect(flag).toEqual({ imported: true });
+      } finally {
+        await own.close();
+      }
+    });
   });
 });

@@ -23,7 +23,7 @@ export class LegacyImportRepository {
 
   /**
    * Writes one export: the job (id = the jobspec id), one executions row and one execution_attempts row per exported
-   * execution. Rows already imported are left as they are; a job of that id that was not imported, or was imported
+   * execution, with the export's times as they are (an end before a start included: the reconciler flags it). Rows already imported are left as they are; a job of that id that was not imported, or was imported
    * from another legacy job, is refused with a {@link LegacyImportError}.
    */
   async store(rows: LegacyImport, onProgress?: (done: number, total: number) => void): Promise<ImportResult> {
@@ -35,8 +35,9 @@ export class LegacyImportRepository {
       const inserted = await queryRows<{ id: string }>(
         tx,
         `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, status, cells_expected, imported, legacy_id,
-                           created_at, updated_at, started_at, finished_at)
-         VALUES ($1, 'go-runner', $2, $3, $4, $5, $6, true, $7, coalesce($8, now()), now(), $8, coalesce($9, $8, now()))
+                           created_at, updated_at, started_at, finished_at, legacy_status, legacy_data)
+         VALUES ($1, 'go-runner', $2, $3, $4, $5, $6, true, $7, coalesce($8, now()), now(), $8, coalesce($9, $8, now()),
+                 $10, $11::jsonb)
          ON CONFLICT (id) DO NOTHING RETURNING id`,
         [
           job.id,
@@ -48,6 +49,8 @@ export class LegacyImportRepository {
           job.legacyId,
           job.createdAt,
           job.finishedAt,
+          job.legacyStatus,
+          job.legacyData,
         ],
       );
       if (inserted.length === 0) {
@@ -110,7 +113,8 @@ async function storeChunk(tx: EntityManager, jobId: string, rows: readonly Legac
     ],
   );
   if (inserted.length === 0) return 0;
-  // Attempts only for the executions this chunk inserted, matched back by the legacy id the insert returned.
+  // Attempts only for the executions this chunk inserted, matched back by the legacy id the insert returned. They are
+  // flagged imported: their times are the export's, which may end before they start (the time-order check exempts them).
   // The export's ids are numbers; the driver returns bigint as text.
   const byLegacyId = new Map(rows.map((row) => [String(row.legacyId), row]));
   const attempts = inserted.map(({ id, legacy_id }) => ({ executionId: id, row: byLegacyId.get(legacy_id)! }));
@@ -118,9 +122,9 @@ async function storeChunk(tx: EntityManager, jobId: string, rows: readonly Legac
   await queryRows(
     tx,
     `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, started_at, ended_at, outcome,
-                                     system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, response, trace_id)
+                                     system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, response, trace_id, imported)
      SELECT u.execution_id, $1, 1, u.runner_id, u.lease_token, u.started_at, u.ended_at, u.outcome, u.system_prompt,
-            u.user_prompt, u.parameters::jsonb, u.prompt_hash, u.parameters_hash, u.response, u.trace_id
+            u.user_prompt, u.parameters::jsonb, u.prompt_hash, u.parameters_hash, u.response, u.trace_id, true
        FROM unnest($2::bigint[], $3::text[], $4::uuid[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[],
                    $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
          AS u(execution_id, runner_id, lease_token, started_at, ended_at, outcome, system_prompt, user_prompt, parameters,

@@ -76,11 +76,13 @@ export class TimelineRepository {
     const filters = [jobId, q.region ?? null, q.modelId ?? null, q.questionId ?? null];
     const where = `e.job_id = $1 AND ($2::text IS NULL OR e.region = $2) AND ($3::text IS NULL OR e.model_id = $3)
                    AND ($4::text IS NULL OR e.question_id = $4)`;
+    // The span holds every attempt's start and end, also of an imported attempt that ends before it starts.
     const [span] = await queryRows<SpanRow>(
       this.ds,
       `SELECT (SELECT count(*)::int FROM executions e WHERE ${where}) AS total,
-              (SELECT min(started_at) FROM execution_attempts WHERE job_id = $1) AS from_at,
-              (SELECT max(coalesce(ended_at, greatest(now(), started_at))) FROM execution_attempts WHERE job_id = $1) AS to_at`,
+              (SELECT least(min(started_at), min(ended_at)) FROM execution_attempts WHERE job_id = $1) AS from_at,
+              (SELECT greatest(max(coalesce(ended_at, greatest(now(), started_at))), max(started_at))
+                 FROM execution_attempts WHERE job_id = $1) AS to_at`,
       filters,
     );
     const c = q.cursor;

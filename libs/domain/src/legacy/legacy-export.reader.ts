@@ -34,7 +34,16 @@ export interface LegacyExecution {
 
 /** One `{job, executions}` document, checked. */
 export interface LegacyDocument {
-  job: { id: number | string; jobspecId: string; status: string; createdAt: Date | null; updatedAt: Date | null; spec: Obj };
+  job: {
+    id: number | string;
+    jobspecId: string;
+    status: string;
+    createdAt: Date | null;
+    updatedAt: Date | null;
+    spec: Obj;
+    /** The exported job object as it is, without its `jobspec_data` (kept as `spec`), as evidence. */
+    raw: Obj;
+  };
   executions: LegacyExecution[];
 }
 
@@ -192,7 +201,8 @@ export function parseLegacyDocument(parsed: unknown): LegacyDocument {
     seen.add(parsed.id);
     return parsed;
   });
-  return { job: { id, jobspecId, status, createdAt, updatedAt: date(job, 'updated_at', 'job'), spec }, executions };
+  const { jobspec_data: _spec, ...raw } = job;
+  return { job: { id, jobspecId, status, createdAt, updatedAt: date(job, 'updated_at', 'job'), spec, raw }, executions };
 }
 
 /**

@@ -55,6 +55,19 @@ describe(legacyImportRows.name, () => {
     expect(rowsOf([], { updated_at: null }).job.finishedAt?.toISOString()).toBe('2025-09-30T15:00:00.000Z');
   });
 
+  it("defect 15.6: keeps the exported job's own status word and fields next to the mapped status", () => {
+    const { job: j } = rowsOf([], { status: ' Running ', updated_at: null, owner: 'ops' });
+    expect(j).toMatchObject({ status: 'failed', legacyStatus: 'running' });
+    expect(JSON.parse(j.legacyData)).toEqual({
+      id: 7,
+      jobspec_id: 'legacy-7',
+      status: ' Running ',
+      created_at: '2025-09-30T15:00:00Z',
+      updated_at: null,
+      owner: 'ops',
+    });
+  });
+
   it('maps execution statuses onto states and attempt outcomes, anything unknown as failed', () => {
     const statuses = ['completed', 'failed', 'timeout', 'error', 'cancelled', 'queued'];
     const rows = rowsOf(statuses.map((status, i) => execution({ id: i + 1, status }))).executionRows(0, statuses.length);
@@ -92,18 +105,38 @@ describe(legacyImportRows.name, () => {
     expect(plan.executionRows(2, 99)).toHaveLength(1);
   });
 
-  it("finishes no earlier than it started, and takes a missing user prompt from the spec's question text", () => {
+  it("takes a missing user prompt from the spec's question text", () => {
     const question = parseLegacyDocument({ job: job(), executions: [] });
     const qid = legacyImportRows(question).job.spec.questions[0]!.id;
-    const [r] = rowsOf([
-      execution({
-        question_id: qid,
-        completed_at: '2025-09-30T15:00:00Z',
-        output: { response: 'x' },
-      }),
-    ]).executionRows(0, 1);
+    const [r] = rowsOf([execution({ question_id: qid, output: { response: 'x' } })]).executionRows(0, 1);
     expect(r).toMatchObject({ questionId: qid, legacyQuestionId: qid });
-    expect(r!.finishedAt.toISOString()).toBe(r!.startedAt.toISOString());
     expect(r!.attempt).toMatchObject({ systemPrompt: '', userPrompt: 'What is 2 + 2?', parameters: '{}' });
+  });
+
+  it('defect 15.6: keeps a completion before the start as the export says it, normalising only its format', () => {
+    const [before, zoneless] = rowsOf([
+      execution({ started_at: '2025-09-30T15:00:05Z', completed_at: '2025-09-30T15:00:00Z' }),
+      execution({ id: 2, started_at: '2025-09-30T15:00:05Z', completed_at: '2025-09-30 15:00:03.25' }),
+    ]).executionRows(0, 2);
+    expect([before!.startedAt.toISOString(), before!.finishedAt.toISOString()]).toEqual([
+      '2025-09-30T15:00:05.000Z',
+      '2025-09-30T15:00:00.000Z',
+    ]);
+    expect(zoneless!.finishedAt.toISOString()).toBe('2025-09-30T15:00:03.250Z');
+    expect(JSON.parse(before!.legacyData)).toMatchObject({ completed_at: '2025-09-30T15:00:00Z' });
+  });
+
+  it('reads a missing (or Go zero) completion as the start, and a missing start as the creation time', () => {
+    const [zero, none, unstarted] = rowsOf([
+      execution({ completed_at: '0001-01-01T00:00:00Z' }),
+      execution({ id: 2, completed_at: null }),
+      execution({ id: 3, started_at: null, completed_at: null }),
+    ]).executionRows(0, 3);
+    expect(zero!.finishedAt.toISOString()).toBe('2025-09-30T15:00:01.000Z');
+    expect(none!.finishedAt.toISOString()).toBe('2025-09-30T15:00:01.000Z');
+    expect([unstarted!.startedAt, unstarted!.finishedAt].map((d) => d.toISOString())).toEqual([
+      '2025-09-30T15:00:01.000Z',
+      '2025-09-30T15:00:01.000Z',
+    ]);
   });
 });

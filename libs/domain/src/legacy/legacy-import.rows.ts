@@ -14,7 +14,11 @@ export interface LegacyJobRow {
   specReceived: string;
   specHash: string;
   spec: NormalisedJobSpec;
+  /** Beacon's word for the exported status (anything not completed, failed or cancelled reads as failed). */
   status: JobStatus;
+  /** The export's own status word (trimmed, lower case), and the exported job without its spec as JSON text, as evidence. */
+  legacyStatus: string;
+  legacyData: string;
   cellsExpected: number;
   /** Null when the export does not say (the store then uses the import time). */
   createdAt: Date | null;
@@ -49,7 +53,11 @@ export interface LegacyExecutionRow {
   classification: string | null;
   createdAt: Date;
   startedAt: Date;
-  /** Never before `startedAt` (a missing or earlier completion time reads as `startedAt`). */
+  /**
+   * The export's completion time as it is, even when it is before `startedAt` (the reconciler's `impossible_times`
+   * flags that; an import normalises formats, never facts). A missing one reads as `startedAt`, since a finished cell
+   * must have a finish time; the export's own fields stay in `legacyData`.
+   */
   finishedAt: Date;
   /** The exported row as JSON text, kept as evidence. */
   legacyData: string;
@@ -86,7 +94,7 @@ function uuidOf(hex: string): string {
 function executionRow(jobId: string, e: LegacyExecution, texts: ReadonlyMap<string, string>): LegacyExecutionRow {
   const state = EXEC_STATE[e.status] ?? 'failed';
   const started = e.startedAt ?? e.createdAt;
-  const finished = e.completedAt && e.completedAt >= started ? e.completedAt : started;
+  const finished = e.completedAt ?? started;
   const system = e.systemPrompt ?? '';
   const user = e.userPrompt ?? (e.questionId ? (texts.get(e.questionId) ?? '') : '');
   return {
@@ -135,6 +143,8 @@ export function legacyImportRows(doc: LegacyDocument, config: BeaconConfig = def
       specHash: sha256Hex(canonicalJson(doc.job.spec)),
       spec,
       status: JOB_STATUS[doc.job.status] ?? 'failed',
+      legacyStatus: doc.job.status,
+      legacyData: JSON.stringify(doc.job.raw),
       cellsExpected: spec.cells,
       createdAt: doc.job.createdAt,
       finishedAt: doc.job.updatedAt ?? doc.job.createdAt,

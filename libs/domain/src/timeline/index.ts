@@ -1,6 +1,7 @@
 export {
   TIMELINE_MARKS,
   type TimelineLaneRow,
+  endsBeforeStartMs,
   type TimelineSpecAxes,
   errorLine,
   laneMarks,
@@ -8,4 +9,12 @@ export {
   timelineLane,
 } from './timeline.builder.js';
 export { type TimelineCursor, decodeTimelineCursor, encodeTimelineCursor } from './timeline-cursor.js';
-export { MARK_LETTERS, OUTCOME_GLYPHS, type TimelineRenderOptions, formatDuration, laneBar, renderTimeline } from './timeline.renderer.js';
+export {
+  BACKWARDS_GLYPH,
+  MARK_LETTERS,
+  OUTCOME_GLYPHS,
+  type TimelineRenderOptions,
+  formatDuration,
+  laneBar,
+  renderTimeline,
+} from './timeline.renderer.js';

@@ -4,6 +4,7 @@ import {
   type TimelineLaneRow,
   type TimelineSpecAxes,
   TIMELINE_MARKS,
+  endsBeforeStartMs,
   errorLine,
   laneMarks,
   specAxes,
@@ -93,10 +94,26 @@ describe(laneMarks.name, () => {
   it('lists every mark at once in display order', () => {
     const marks = laneMarks(
       row({ duplicateOf: ['12'], duplicatePromptHashes: ['h3'], modelId: 'other', supersededBy: '99', imported: true }),
-      [attempt({ outcome: 'lease_expired' }), attempt({ attempt: 2, promptHash: 'h2' })],
+      [attempt({ outcome: 'lease_expired', endedAt: '2024-12-31T23:59:59.000Z' }), attempt({ attempt: 2, promptHash: 'h2' })],
       spec,
     );
     expect(marks).toEqual([...TIMELINE_MARKS]);
+  });
+
+  it('defect 15.6: marks impossible_times when an attempt ends before it starts, not an instant or open one', () => {
+    const backwards = attempt({ endedAt: '2024-12-31T23:59:57.000Z' });
+    expect(laneMarks(row({ imported: true }), [backwards], spec)).toEqual(['impossible_times', 'imported']);
+    expect(laneMarks(row(), [attempt({ endedAt: '2025-01-01T00:00:00.000Z' })], spec)).toEqual([]);
+    expect(laneMarks(row(), [attempt({ endedAt: null, outcome: null })], spec)).toEqual([]);
+  });
+});
+
+describe(endsBeforeStartMs.name, () => {
+  it('is how long before its start an attempt ends, or null', () => {
+    expect(endsBeforeStartMs({ startedAt: '2025-01-01T00:00:03.112Z', endedAt: '2025-01-01T00:00:00.000Z' })).toBe(3112);
+    expect(endsBeforeStartMs({ startedAt: '2025-01-01T00:00:00.000Z', endedAt: '2025-01-01T00:00:00.000Z' })).toBeNull();
+    expect(endsBeforeStartMs({ startedAt: '2025-01-01T00:00:00.000Z', endedAt: '2025-01-01T00:00:01.000Z' })).toBeNull();
+    expect(endsBeforeStartMs({ startedAt: '2025-01-01T00:00:00.000Z', endedAt: null })).toBeNull();
   });
 });
 

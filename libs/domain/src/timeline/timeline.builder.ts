@@ -32,8 +32,20 @@ export const TIMELINE_MARKS: readonly TimelineMark[] = [
   'lease_expired',
   'retried',
   'superseded',
+  'impossible_times',
   'imported',
 ];
+
+/**
+ * How long before its start an attempt ends, in ms (null when it ends at or after its start, or has not ended). Only
+ * imported history has such attempts (the schema refuses them for Beacon's own): they are kept as exported, and shown
+ * as what they are, never drawn as if their times were fine.
+ */
+export function endsBeforeStartMs(a: Pick<TimelineAttemptView, 'startedAt' | 'endedAt'>): number | null {
+  if (a.endedAt === null) return null;
+  const backwards = Date.parse(a.startedAt) - Date.parse(a.endedAt);
+  return backwards > 0 ? backwards : null;
+}
 
 /** Computes a lane's marks from its row and attempts. */
 export function laneMarks(row: TimelineLaneRow, attempts: readonly TimelineAttemptView[], spec: TimelineSpecAxes | null): TimelineMark[] {
@@ -51,6 +63,7 @@ export function laneMarks(row: TimelineLaneRow, attempts: readonly TimelineAttem
   if (attempts.some((a) => a.outcome === 'lease_expired')) has.add('lease_expired');
   if (attempts.length > 1) has.add('retried');
   if (row.supersededBy !== null) has.add('superseded');
+  if (attempts.some((a) => endsBeforeStartMs(a) !== null)) has.add('impossible_times');
   if (row.imported) has.add('imported');
   return TIMELINE_MARKS.filter((m) => has.has(m));
 }

@@ -94,6 +94,11 @@ describe(laneBar.name, () => {
     expect(laneBar([attempt(0, 0)], T0, T0, 5)).toBe('█    ');
   });
 
+  it('defect 15.6: draws an attempt that ends before it starts from its end to its start as <, whatever its outcome', () => {
+    expect(laneBar([attempt(5_000, 2_000)], T0, T0 + 10_000, 10)).toBe('  <<<<    ');
+    expect(laneBar([attempt(5_000, 2_000, 'final_error')], T0, T0 + 10_000, 10)).toBe('  <<<<    ');
+  });
+
   it('is always exactly the width', () => {
     for (const width of [1, 7, 33]) {
       expect(laneBar([attempt(0, 3_000), attempt(9_000, null, null)], T0, T0 + 10_000, width)).toHaveLength(width);
@@ -160,6 +165,16 @@ describe(renderTimeline.name, () => {
     expect(second).toMatch(/\|  D\s+duplicate of 1 \+2 min 0 s$/);
     expect(second).toContain('q2#1');
     expect(second).toContain('22 (GO-9)');
+  });
+
+  it('defect 15.6: says by how much an attempt ends before it starts, with the T mark and the legend', () => {
+    const backwards = lane('7', [attempt(5_000, 1_888)], { marks: ['impossible_times', 'imported'], legacyId: '953' });
+    const out = renderTimeline(view([backwards], 1_888, 5_000), { width: 160 });
+    expect(out.split('\n')[0]).toContain('(3 s)');
+    const [line] = out.split('\n').filter((l) => /\|.*\|/.test(l));
+    expect(line).toMatch(/\|<+\|  TI\s+attempt 1 ends 3 s before it starts$/);
+    expect(out).toContain('< ends before it starts');
+    expect(out).toContain('T impossible times');
   });
 
   it('says when there are no attempts yet and when lanes are left for later pages', () => {

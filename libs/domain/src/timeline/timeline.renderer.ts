@@ -1,4 +1,5 @@
 import type { TimelineAttemptView, TimelineLaneView, TimelineMark, TimelineView } from '../views/api-views.types.js';
+import { endsBeforeStartMs } from './timeline.builder.js';
 
 /** How an attempt is drawn, by outcome (null: still running). */
 export const OUTCOME_GLYPHS: Record<string, string> = {
@@ -13,6 +14,9 @@ export const OUTCOME_GLYPHS: Record<string, string> = {
   running: '>',
 };
 
+/** How an attempt that ends before it starts is drawn, from its end to its start, whatever its outcome. */
+export const BACKWARDS_GLYPH = '<';
+
 /** One letter per mark, for the MARKS column. */
 export const MARK_LETTERS: Record<TimelineMark, string> = {
   duplicate: 'D',
@@ -22,6 +26,7 @@ export const MARK_LETTERS: Record<TimelineMark, string> = {
   retried: 'R',
   superseded: 'S',
   imported: 'I',
+  impossible_times: 'T',
 };
 
 /** Options of {@link renderTimeline}. */
@@ -52,6 +57,10 @@ export function laneBar(attempts: readonly TimelineAttemptView[], from: number, 
   for (const a of attempts) {
     const start = Date.parse(a.startedAt);
     const end = a.endedAt ? Date.parse(a.endedAt) : to;
+    if (end < start) {
+      for (let c = col(end); c <= col(start); c++) cells[c] = BACKWARDS_GLYPH;
+      continue;
+    }
     const glyph = OUTCOME_GLYPHS[a.outcome ?? 'running'] ?? '?';
     for (let c = col(start); c <= col(end); c++) cells[c] = glyph;
   }
@@ -69,6 +78,10 @@ function laneNotes(lane: TimelineLaneView, byId: Map<string, TimelineLaneView>):
   }
   const retries = lane.attempts.slice(1);
   if (retries.length) notes.push(`${lane.attempts.length} attempts`);
+  for (const a of lane.attempts) {
+    const backwards = endsBeforeStartMs(a);
+    if (backwards !== null) notes.push(`attempt ${a.attempt} ends ${formatDuration(backwards)} before it starts`);
+  }
   const last = lane.attempts[lane.attempts.length - 1];
   if (last?.error) notes.push(last.error);
   return notes.join('; ');
@@ -110,7 +123,7 @@ export function renderTimeline(t: TimelineView, opts: TimelineRenderOptions): st
   if (t.lanes.length < t.totalLanes) out.push(`… ${t.totalLanes - t.lanes.length} more lane(s)`);
   out.push(
     '',
-    `attempts: █ succeeded  r retryable error  x final error  L lease expired  c cancelled  F fenced  . released/deferred  > running`,
+    `attempts: █ succeeded  r retryable error  x final error  L lease expired  c cancelled  F fenced  . released/deferred  > running  ${BACKWARDS_GLYPH} ends before it starts`,
     `marks: ${Object.entries(MARK_LETTERS)
       .map(([m, l]) => `${l} ${m.replace(/_/g, ' ')}`)
       .join('  ')}`,

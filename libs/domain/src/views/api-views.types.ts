@@ -226,6 +226,7 @@ export type TimelineMark =
   | 'out_of_spec' // model, region or question not in the job's spec
   | 'prompt_drift' // attempts of this cell, or its duplicates, differ in prompt hash
   | 'superseded' // marked superseded by a reconciler repair
+  | 'impossible_times' // an attempt ends before it starts (imported history, kept as exported)
   | 'imported';
 
 /** One cell (execution) as a lane of the timeline. */

@@ -1,4 +1,4 @@
-import type { TimelineAttemptView, TimelineLaneView } from '@beacon/domain';
+import { endsBeforeStartMs, type TimelineAttemptView, type TimelineLaneView } from '@beacon/domain';
 import type { DiffPair } from '../state/app.reducer.js';
 import { consecutivePairs, MARK_GLYPHS } from './timeline-layout.js';
 import { formatDuration } from './time-format.js';
@@ -11,8 +11,9 @@ export function laneLabel(l: TimelineLaneView): string {
   return `${laneId(l)} ${l.region} ${l.modelId} ${l.questionId}${l.replicate > 0 ? ` #${l.replicate}` : ''}`;
 }
 
-/** One line per attempt: number, runner, outcome, HTTP status, latency, tokens, trace id, error. */
+/** One line per attempt: number, runner, outcome, HTTP status, latency, tokens, trace id, impossible times, error. */
 export function attemptLine(a: TimelineAttemptView): string {
+  const backwards = endsBeforeStartMs(a);
   const parts = [
     `#${a.attempt}`,
     a.runnerId,
@@ -22,6 +23,7 @@ export function attemptLine(a: TimelineAttemptView): string {
     `tokens ${a.inputTokens ?? '—'}/${a.outputTokens ?? '—'}`,
     `trace ${a.traceId}`,
   ];
+  if (backwards !== null) parts.push(`ends ${formatDuration(backwards)} before it starts`);
   if (a.error) parts.push(`error: ${a.error}`);
   return parts.join(' · ');
 }

@@ -48,6 +48,12 @@ describe(laneBar.name, () => {
     expect(text(laneBar([attempt(70_000, null)], w, 10, T0 + 100_000))).toBe('       ▶▶▶');
   });
 
+  it('defect 15.6: draws an attempt that ends before it starts from its end to its start as backwards', () => {
+    const segs = laneBar([attempt(50_000, 20_000)], w, 10, T0);
+    expect(text(segs)).toBe('  ◀◀◀     ');
+    expect(segs.map((s) => s.tone)).toEqual(['empty', 'backwards', 'empty']);
+  });
+
   it('zoomed in, shows only the window and leaves out attempts outside it', () => {
     const zoomed = timeWindow(T0, T0 + 100_000, 4, 0.5);
     expect(zoomed).toEqual({ from: T0 + 50_000, to: T0 + 75_000 });
@@ -94,6 +100,8 @@ describe(markColumn.name, () => {
   it('shows marks in a fixed order and width', () => {
     expect(markColumn(['retried', 'duplicate'])).toBe('DR ');
     expect(markColumn([])).toBe('   ');
+    expect(markColumn(['impossible_times', 'imported'])).toBe('T  ');
+    expect(markColumn(['duplicate', 'out_of_spec', 'prompt_drift', 'impossible_times'])).toBe('TDO');
   });
 });
 

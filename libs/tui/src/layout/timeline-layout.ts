@@ -1,4 +1,4 @@
-import type { TimelineAttemptView, TimelineLaneView, TimelineMark } from '@beacon/domain';
+import { endsBeforeStartMs, type TimelineAttemptView, type TimelineLaneView, type TimelineMark } from '@beacon/domain';
 
 /** The part of the job's span the timeline shows, in epoch ms. */
 export interface TimeWindow {
@@ -7,7 +7,7 @@ export interface TimeWindow {
 }
 
 /** How a run of bar cells is drawn. */
-export type BarTone = 'succeeded' | 'error' | 'final' | 'lease' | 'inflight' | 'other' | 'gap' | 'empty';
+export type BarTone = 'succeeded' | 'error' | 'final' | 'lease' | 'inflight' | 'other' | 'backwards' | 'gap' | 'empty';
 
 /** A run of same-tone characters. */
 export interface Segment<T extends string = BarTone> {
@@ -22,12 +22,14 @@ const GLYPH: Record<BarTone, string> = {
   lease: '░',
   inflight: '▶',
   other: '▪',
+  backwards: '◀',
   gap: '┄',
   empty: ' ',
 };
 
-/** Glyphs of the lane marks, in display order. */
+/** Glyphs of the lane marks, in display order (impossible times first: the mark column is cut to a few letters). */
 export const MARK_GLYPHS: readonly [TimelineMark, string, string][] = [
+  ['impossible_times', 'T', 'impossible times: an attempt ends before it starts (kept as imported)'],
   ['duplicate', 'D', 'duplicate cell: another execution of this job has the same cell'],
   ['retried', 'R', 'retried: more than one attempt'],
   ['lease_expired', 'L', 'a lease expired during an attempt'],
@@ -37,7 +39,7 @@ export const MARK_GLYPHS: readonly [TimelineMark, string, string][] = [
 ];
 
 /** Bar legend for the help. */
-export const BAR_LEGEND = `${GLYPH.succeeded} succeeded  ${GLYPH.error} retryable error  ${GLYPH.final} final error  ${GLYPH.lease} lease expired  ${GLYPH.inflight} in flight  ${GLYPH.gap} gap`;
+export const BAR_LEGEND = `${GLYPH.succeeded} succeeded  ${GLYPH.error} retryable error  ${GLYPH.final} final error  ${GLYPH.lease} lease expired  ${GLYPH.inflight} in flight  ${GLYPH.backwards} ends before it starts  ${GLYPH.gap} gap`;
 
 /** The fixed-width mark column of a lane, e.g. `DR  `. */
 export function markColumn(marks: readonly TimelineMark[], width = 3): string {
@@ -78,7 +80,8 @@ export function column(t: number, w: TimeWindow, width: number): number {
 
 /**
  * One lane's attempts as a bar of `width` characters on the shared axis; each attempt is at least one column wide and
- * later attempts draw over earlier ones. `now` ends attempts still in flight.
+ * later attempts draw over earlier ones. `now` ends attempts still in flight. An attempt that ends before it starts
+ * (imported history) is drawn as `backwards` from its end to its start, never as if its times were in order.
  */
 export function laneBar(
   attempts: readonly TimelineAttemptView[],
@@ -92,9 +95,11 @@ export function laneBar(
   for (const a of attempts) {
     const start = Date.parse(a.startedAt);
     const end = a.endedAt ? Date.parse(a.endedAt) : Math.max(start, now);
-    if (end < w.from || start > w.to) continue;
-    const x0 = column(start, w, width);
-    paint(cells, x0, Math.max(x0, column(end, w, width) - 1), toneOf(a));
+    const backwards = endsBeforeStartMs(a) !== null;
+    const [lo, hi] = backwards ? [end, start] : [start, end];
+    if (hi < w.from || lo > w.to) continue;
+    const x0 = column(lo, w, width);
+    paint(cells, x0, Math.max(x0, column(hi, w, width) - 1), backwards ? 'backwards' : toneOf(a));
   }
   return segments(cells);
 }

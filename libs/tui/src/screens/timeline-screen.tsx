@@ -122,7 +122,11 @@ export function TimelineScreen({ api, state, dispatch, width, height }: ScreenPr
               { text: `${selected ? '›' : ' '} ${fit(laneLabel(l), labelWidth, true)} `, tone: selected ? 'selected' : undefined },
               {
                 text: `${markColumn(l.marks)} `,
-                tone: l.marks.includes('duplicate') || l.marks.includes('out_of_spec') ? 'warn' : 'muted',
+                tone: l.marks.includes('impossible_times')
+                  ? 'critical'
+                  : l.marks.includes('duplicate') || l.marks.includes('out_of_spec')
+                    ? 'warn'
+                    : 'muted',
               },
               ...laneBar(l.attempts, w, barWidth, now, gaps),
             ]}

@@ -34,6 +34,7 @@ const STYLES: Partial<Record<Tone, TextProps>> = {
   lease: { color: 'magenta' },
   inflight: { color: 'cyan' },
   other: { color: 'gray' },
+  backwards: { color: 'red', inverse: true },
   gap: { color: 'gray' },
   added: { color: 'green', underline: true },
   removed: { color: 'red', strikethrough: true },
