@@ -108,15 +108,22 @@ function walk(node, acc) {
 }
 async function explainRule(rule, jobIds) {
   const acc = { indexes: new Set(), seqScans: new Set(), statements: 0 };
-  const explaining = {
-    async query(sql, params) {
-      const [plan] = await ds.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-      walk(plan['QUERY PLAN'][0].Plan, acc);
-      acc.statements++;
-      return ds.query(sql, params);
-    },
+  // The rule runs on an EntityManager bound to one query runner whose every statement is explained first: rules
+  // read through queryRows, which sends a bound manager's statements to its runner.
+  const runner = ds.createQueryRunner();
+  const run = runner.query.bind(runner);
+  runner.query = async (sql, params, structured) => {
+    const [plan] = await run(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+    walk(plan['QUERY PLAN'][0].Plan, acc);
+    acc.statements++;
+    return run(sql, params, structured);
   };
-  await rule.run({ ds: explaining, jobIds, thresholds: reconciler.DEFAULT_THRESHOLDS });
+  try {
+    await rule.run({ ds: runner.manager, jobIds, thresholds: reconciler.DEFAULT_THRESHOLDS });
+  } finally {
+    await runner.release();
+  }
+  if (acc.statements === 0) throw new Error(`EXPLAIN of ${rule.id}: no statement seen (the rule no longer reads through its context)`);
   return { statements: acc.statements, indexes: [...acc.indexes].sort(), seqScans: [...acc.seqScans].sort() };
 }
 const explain = {};
