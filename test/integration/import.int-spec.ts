@@ -113,7 +113,15 @@ describe('beacon import', () => {
 
     const oos = byRule('out_of_spec');
     expect(oos).toHaveLength(1);
-    expect(oos[0].evidence).toMatchObject({ executionIds: ['954', '956', '958'], count: 3, models: ['mistral-7b'] });
+    expect(oos[0].evidence).toMatchObject({ executionIds: ['954', '956', '958'], count: 3, cellCount: 3, models: ['mistral-7b'] });
+    expect(oos[0].evidence.cells.map((c: any) => `${c.questionId} ${c.modelId} ${c.region}`).sort()).toEqual([
+      '(batch) mistral-7b asia-pacific',
+      '(batch) mistral-7b eu-west',
+      '(batch) mistral-7b us-east',
+    ]);
+    // Every (model, region) of the spec ran, in batch mode: a batch-mode row holds every question there, so no cell
+    // is missing (the 10 rows against 12 planned cells are batch_mode's and out_of_spec's, not missing_cells').
+    expect(byRule('missing_cells')).toEqual([]);
 
     const batch = byRule('batch_mode');
     expect(batch).toHaveLength(1);

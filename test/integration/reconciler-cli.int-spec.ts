@@ -52,6 +52,28 @@ describe('beacon reconcile', () => {
     expect((await reconcile(['--json'])).code).toBe(1);
   });
 
+  it('names the missing cells of a finished job in the JSON and the table', async () => {
+    const { jobId, cells } = await seedJob(db.ds);
+    const gone = cells[1]!;
+    await db.ds.query(`DELETE FROM executions WHERE id = $1`, [gone.id]);
+    const json = await reconcile(['--json', '--job', jobId, '--rule', 'missing_cells']);
+    expect(json.code).toBe(1);
+    const [f] = JSON.parse(json.stdout).findings;
+    expect(f).toMatchObject({
+      ruleId: 'missing_cells',
+      evidence: {
+        count: 1,
+        expected: 4,
+        cells: [{ questionId: gone.question_id, modelId: gone.model_id, region: gone.region, replicate: 0 }],
+      },
+    });
+    expect(f.summary).toContain(
+      `1 of the 4 cells its spec plans have no execution: (${gone.region}, ${gone.model_id}, ${gone.question_id})`,
+    );
+    const table = await reconcile(['--job', jobId, '--rule', 'missing_cells']);
+    expect(table.stdout).toContain(`1 cells ${gone.region}/${gone.model_id}/${gone.question_id}`);
+  });
+
   it('exits 2 on bad flags', async () => {
     expect((await reconcile(['--fail-on', 'fatal'])).code).toBe(2);
     expect((await reconcile(['--since', 'yesterday'])).code).toBe(2);

@@ -124,12 +124,18 @@ describe('reconciler rules', () => {
     expect(f?.evidence).toMatchObject({ status: 'failed', expected: 'completed' });
   });
 
-  it('missing_cells: a finished job with fewer cells than planned', async () => {
+  it('missing_cells: a finished job with a planned cell no row holds, named', async () => {
     const { jobId, cells } = await seedJob(ds);
-    await ds.query(`DELETE FROM executions WHERE id = $1`, [cells[0]!.id]);
+    const gone = cells[0]!;
+    await ds.query(`DELETE FROM executions WHERE id = $1`, [gone.id]);
     const [f] = byRule(await check(jobId), 'missing_cells');
     expect(f?.fingerprint).toBe(`missing_cells:${jobId}`);
-    expect(f?.evidence).toMatchObject({ expected: 4, actual: 3 });
+    expect(f?.evidence).toMatchObject({
+      expected: 4,
+      count: 1,
+      cells: [{ questionId: gone.question_id, modelId: gone.model_id, region: gone.region, replicate: 0 }],
+    });
+    expect(f?.summary).toContain(`(${gone.region}, ${gone.model_id}, ${gone.question_id})`);
   });
 
   it('out_of_spec: a cell for a question the spec does not list', async () => {
@@ -137,7 +143,12 @@ describe('reconciler rules', () => {
     await ds.query(`UPDATE executions SET question_id = 'not_in_spec' WHERE id = $1`, [cells[0]!.id]);
     const [f] = byRule(await check(jobId), 'out_of_spec');
     expect(f?.fingerprint).toBe(`out_of_spec:${jobId}`);
-    expect(f?.evidence).toMatchObject({ executionIds: [String(cells[0]!.id)], questions: ['not_in_spec'] });
+    expect(f?.evidence).toMatchObject({
+      executionIds: [String(cells[0]!.id)],
+      questions: ['not_in_spec'],
+      cells: [{ questionId: 'not_in_spec', modelId: cells[0]!.model_id, region: cells[0]!.region, replicate: 0 }],
+      cellCount: 1,
+    });
   });
 
   it('prompt_drift: different prompt hashes in one cell, and a system prompt off the template', async () => {

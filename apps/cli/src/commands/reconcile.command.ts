@@ -28,13 +28,30 @@ interface ReconcileFlags {
   dryRun?: boolean;
 }
 
-/** Evidence ids in one short cell: executions first, then attempts. */
+/** A cell key as `missing_cells` and `out_of_spec` name it in their evidence (`cells`). */
+interface EvidenceCell {
+  questionId: string;
+  modelId: string;
+  region: string;
+  replicate: number;
+}
+
+/**
+ * Evidence ids in one short cell: executions first, then attempts; for a finding that names cells but no execution
+ * (`missing_cells`), the first cells as region/model/question (#replicate when not 0) and how many in all.
+ */
 function evidenceIds(f: Finding): string {
   const list = (k: string): string[] => (Array.isArray(f.evidence[k]) ? (f.evidence[k] as unknown[]).map(String) : []);
   const parts = [
     list('executionIds').length ? `exec ${list('executionIds').slice(0, 5).join(',')}` : '',
     list('attemptIds').length ? `att ${list('attemptIds').slice(0, 5).join(',')}` : '',
   ].filter(Boolean);
+  const cells = Array.isArray(f.evidence.cells) ? (f.evidence.cells as EvidenceCell[]) : [];
+  if (parts.length === 0 && cells.length > 0) {
+    const total = typeof f.evidence.count === 'number' ? f.evidence.count : cells.length;
+    const named = cells.slice(0, 3).map((c) => `${c.region}/${c.modelId}/${c.questionId}${c.replicate ? `#${c.replicate}` : ''}`);
+    parts.push(`${total} cells ${named.join(',')}${total > named.length ? ',…' : ''}`);
+  }
   return parts.join(' ') || '-';
 }
 

@@ -79,11 +79,18 @@ export function specAxesSql(where: string): string {
 }
 
 /**
+ * SQL predicate over `e`: an imported batch-mode row, which the Go runner ran with all of the job's questions in one
+ * prompt (no question of its own; `question_id` is `(batch)`).
+ */
+export const BATCH_MODE_ROW = '(e.imported AND e.legacy_question_id IS NULL)';
+
+/**
  * What "in spec" means for a cell `e` of a job whose axes are `s` ({@link specAxesSql}), axis by axis. A question of an
- * imported batch-mode row (no question of its own) counts as listed.
+ * imported batch-mode row ({@link BATCH_MODE_ROW}) counts as listed: the row stands for every question of the spec
+ * at its model, region and replicate (the `missing_cells` rule counts it so; `batch_mode` reports that it is one).
  */
 export const IN_SPEC = {
-  question: '((e.imported AND e.legacy_question_id IS NULL) OR e.question_id = ANY(s.qs))',
+  question: `(${BATCH_MODE_ROW} OR e.question_id = ANY(s.qs))`,
   model: 'e.model_id = ANY(s.ms)',
   region: 'e.region = ANY(s.rs)',
   replicate: 'e.replicate < s.reps',
