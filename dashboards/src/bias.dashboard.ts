@@ -111,7 +111,7 @@ export function biasDashboard(): Dashboard {
         .max(1)
         .withTarget(
           promQuery(
-            `${sumBy(['classification'], rate(responses()))} / ignoring (classification) group_left ${sumBy([], rate(responses()))}`,
+            `${sumBy(['classification'], rate(responses()))} / ignoring (classification) group_left () (${sumBy([], rate(responses()))} > 0)`,
             '{{classification}}',
           ),
         ),

@@ -44,15 +44,21 @@ export function maxBy(labels: readonly string[], expr: string): string {
 }
 
 /**
- * Share of `part` in `whole` per `labels`, 0 (not "no data") for groups where `part` has no series yet: prom-client only
- * exports a labelled counter once it was incremented, so without the fallback a pair with no refusals would vanish
- * from the panel instead of showing 0 %.
+ * Share of `part` in `whole` per `labels`: 0 (not "no data") for groups where `part` has no series (a label outside
+ * the vocabulary the daemon creates at 0 at start), and no data (not NaN) for groups whose `whole` is 0 — the daemon
+ * creates its series at 0 at start (issue 15.1), so a pair or category without responses in the range has a whole of
+ * 0, and 0 ÷ 0 would show as NaN.
  */
 export function share(part: string, whole: string, labels: readonly string[]): string {
-  return `(${sumBy(labels, part)} or ${sumBy(labels, whole)} * 0) / ${sumBy(labels, whole)}`;
+  return `(${sumBy(labels, part)} or ${sumBy(labels, whole)} * 0) / (${sumBy(labels, whole)} > 0)`;
 }
 
-/** `histogram_quantile(q, sum by (le, labels) (rate(<metric>_bucket{…}[window])))`. */
+/**
+ * `histogram_quantile(q, sum by (le, labels) (rate(<metric>_bucket{…}[window])))`, for the groups with observations in
+ * the window only: histograms exist at 0 from the daemon's start (issue 15.1), and the quantile of no observations is NaN.
+ */
 export function quantile(q: number, histogram: string, scope: Scope, labels: readonly string[], ...extra: string[]): string {
-  return `histogram_quantile(${q}, ${sumBy(['le', ...labels], rate(sel(`${histogram}_bucket`, scope, ...extra)))})`;
+  const buckets = sumBy(['le', ...labels], rate(sel(`${histogram}_bucket`, scope, ...extra)));
+  const observed = `${sumBy(labels, rate(sel(`${histogram}_count`, scope, ...extra)))} > 0`;
+  return `histogram_quantile(${q}, ${buckets} and on (${labels.join(', ')}) (${observed}))`;
 }

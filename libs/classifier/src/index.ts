@@ -7,6 +7,7 @@ export {
   type ClassifierInput,
   type ClassifierTier,
   REFUSAL_LABELS,
+  RESPONSE_LABELS,
   type ResponseLabel,
   answerText,
   classifyResponse,

@@ -15,7 +15,7 @@ import type { BeaconConfig } from '@beacon/domain';
 import type { BeaconMetrics } from '@beacon/observability';
 import type { Logger } from '@beacon/observability';
 import { engineLogListener } from '../observability/engine-log.listener.js';
-import { engineMetricsListener, primeMetrics } from '../observability/engine-metrics.listener.js';
+import { configuredCategories, engineMetricsListener, primeMetrics } from '../observability/engine-metrics.listener.js';
 import { engineLiveListener } from '../live/engine-live.listener.js';
 import { BEACON_CONFIG, CHAT_PROVIDER, ENGINE_LISTENERS, ENGINE_OPTIONS, LOGGER, METRICS, OBSERVABILITY } from '../tokens.js';
 
@@ -38,16 +38,20 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(OBSERVABILITY) observe: boolean,
     private readonly live: LivePublisher,
   ) {
+    // Every series the engine feeds exists at 0 from the start (issue 15.1), for the (region, model) pairs this daemon
+    // serves and the question bank's categories.
+    const categories = configuredCategories(config);
     if (observe) {
       primeMetrics(
         metrics,
         Object.values(config.models).flatMap((mdl) =>
           mdl.regions.filter((region) => !opts?.regions || opts.regions.includes(region)).map((region) => ({ region, model: mdl.id })),
         ),
+        categories,
       );
     }
     this.listeners = [
-      ...(observe ? [engineMetricsListener(metrics)] : []),
+      ...(observe ? [engineMetricsListener(metrics, categories)] : []),
       ...(log ? [engineLogListener(log)] : []),
       ...(opts ? [engineLiveListener(live, opts.runnerId)] : []),
       ...listeners,

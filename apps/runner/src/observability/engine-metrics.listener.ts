@@ -1,14 +1,32 @@
 import type { BeaconMetrics } from '@beacon/observability';
-import type { EngineEvent } from '@beacon/engine';
-import { isTerminalExecutionState, TERMINAL_EXECUTION_STATES } from '@beacon/domain';
+import { FAILURE_KINDS, type EngineEvent } from '@beacon/engine';
+import { RESPONSE_LABELS } from '@beacon/classifier';
+import { ATTEMPT_OUTCOMES, isTerminalExecutionState, TERMINAL_EXECUTION_STATES, type BeaconConfig } from '@beacon/domain';
+
+/** The `category` label of a response whose question has none. */
+export const NO_CATEGORY = 'none';
 
 /** Turns engine events into counters and histograms; gauges are refreshed at scrape time by MetricsCollector. */
-export function engineMetricsListener(m: BeaconMetrics): (e: EngineEvent) => void {
+export function engineMetricsListener(m: BeaconMetrics, primedCategories: ReadonlySet<string> = new Set()): (e: EngineEvent) => void {
+  // Categories whose response series exist (at 0 or more) per `region\0model`: a category outside the configured
+  // question bank (an inline question of a job spec) is only known from its first response; its other labels are created
+  // at 0 then, so that only that first response of the pair and category is missed by increase().
+  const seen = new Map<string, Set<string>>();
   return (e) => {
     switch (e.type) {
       case 'attempt': {
         const region = e.cell.region;
         const model = e.cell.modelId;
+        const category = e.category ?? NO_CATEGORY;
+        if (e.state === 'succeeded' && e.classification && !primedCategories.has(category)) {
+          const key = `${region}\0${model}`;
+          const cats = seen.get(key) ?? new Set<string>();
+          seen.set(key, cats);
+          if (!cats.has(category)) {
+            cats.add(category);
+            for (const classification of RESPONSE_LABELS) m.responses.inc({ region, model, classification, category }, 0);
+          }
+        }
         m.attempts.inc({ region, model, outcome: e.outcome, kind: e.cell.failures > 0 || e.cell.leaseLosses > 0 ? 'retry' : 'first' });
         if (e.outcome !== 'deferred') {
           // prom-client types exemplar labels as the metric's own label names; the exemplar carries the trace id.
@@ -17,7 +35,7 @@ export function engineMetricsListener(m: BeaconMetrics): (e: EngineEvent) => voi
         }
         if (isTerminalExecutionState(e.state)) m.executionsFinished.inc({ region, model, state: e.state });
         if (e.state === 'succeeded' && e.classification) {
-          m.responses.inc({ region, model, classification: e.classification, category: e.category ?? 'none' });
+          m.responses.inc({ region, model, classification: e.classification, category });
         }
         if (e.state === 'pending' && e.outcome === 'retryable_error') m.retries.inc({ region, model, reason: e.failureKind ?? 'unknown' });
         if (e.outcome === 'fenced') m.duplicateCalls.inc({ region, model });
@@ -35,13 +53,38 @@ export function engineMetricsListener(m: BeaconMetrics): (e: EngineEvent) => voi
   };
 }
 
-/** Creates the usual series at 0 for every configured (region, model), so rate() sees their first increments. */
-export function primeMetrics(m: BeaconMetrics, keys: { region: string; model: string }[]): void {
+/**
+ * The question categories known at start: those of the configured question bank, and {@link NO_CATEGORY} for
+ * questions without one. Inline questions of a job spec may name others (see {@link engineMetricsListener}).
+ */
+export function configuredCategories(config: Pick<BeaconConfig, 'questions'>): Set<string> {
+  return new Set([NO_CATEGORY, ...Object.values(config.questions).map((q) => q.category ?? NO_CATEGORY)]);
+}
+
+/**
+ * Creates every series the engine events feed at 0 for every configured (region, model), from the vocabularies known
+ * at start: terminal states, attempt outcomes × kinds, response labels × `categories`, retry reasons, and the latency
+ * histogram of every outcome a call can end with. prom-client exports a labelled series only once it exists, and
+ * Prometheus' rate() and increase() cannot see a series' first value: a series born at 1 loses that first increment
+ * (issue 15.1: a refusal share of 100 % for 25 %, NaN cells, 0 retries of 6). Series born at 0 lose nothing.
+ */
+export function primeMetrics(
+  m: BeaconMetrics,
+  keys: { region: string; model: string }[],
+  categories: Iterable<string> = [NO_CATEGORY],
+): void {
+  const cats = [...new Set(categories)];
   for (const { region, model } of keys) {
     for (const state of TERMINAL_EXECUTION_STATES) m.executionsFinished.inc({ region, model, state }, 0);
-    for (const outcome of ['succeeded', 'retryable_error', 'final_error']) {
+    for (const outcome of ATTEMPT_OUTCOMES) {
       for (const kind of ['first', 'retry']) m.attempts.inc({ region, model, outcome, kind }, 0);
+      // A deferred attempt makes no call and observes no latency.
+      if (outcome !== 'deferred') m.providerLatency.zero({ region, model, outcome });
     }
+    for (const classification of RESPONSE_LABELS) {
+      for (const category of cats) m.responses.inc({ region, model, classification, category }, 0);
+    }
+    for (const reason of FAILURE_KINDS) m.retries.inc({ region, model, reason }, 0);
     m.duplicateCalls.inc({ region, model }, 0);
     m.leaseExpirations.inc({ region, model }, 0);
   }

@@ -1,7 +1,10 @@
 import { RESPONSE_RULES, type ResponseRule, type RuleKind } from './refusal-rules.data.js';
 
+/** Every label a response can get (the `classification` label of beacon_responses_total: its series are created at 0 from this list). */
+export const RESPONSE_LABELS = ['answered', 'refused', 'partial', 'empty', 'filtered'] as const;
+
 /** What a response amounts to. 'filtered' is the provider's doing, 'refused' the model's. */
-export type ResponseLabel = 'answered' | 'refused' | 'partial' | 'empty' | 'filtered';
+export type ResponseLabel = (typeof RESPONSE_LABELS)[number];
 
 /**
  * Which tier decided: the provider's own signal, emptiness, the deterministic rules, or (only for low-confidence

@@ -13,7 +13,7 @@ import type { AttemptSpan, CallSpanInfo } from '@beacon/observability';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { ChatFailure, ChatProvider, ChatSuccess } from '../provider/chat-provider.js';
 import { renderCell } from './render-cell.js';
-import type { AttemptCellState, EngineListener } from './engine.events.js';
+import type { AttemptCellState, EngineListener, FailureKind } from './engine.events.js';
 import type { EngineOptions } from './engine.options.js';
 import type { KeyGuard } from './key-guard.js';
 
@@ -60,7 +60,7 @@ function seconds(ms: number): string {
 }
 
 /** A bounded label for why a call failed. */
-function failureKindOf(f: CallFailure): string {
+function failureKindOf(f: CallFailure): FailureKind {
   if (f.kind !== 'http') return f.kind;
   if (f.status === 429) return 'http_429';
   return f.status !== undefined && f.status >= 500 ? 'http_5xx' : 'http_4xx';

@@ -1,6 +1,21 @@
 import type { ClaimedCell, ReapedCell } from '@beacon/db';
 import type { AttemptOutcome, ExecutionState } from '@beacon/domain';
 
+/** Every failure kind of an attempt event (the `reason` label of beacon_retries_total: its series are created at 0 from this list). */
+export const FAILURE_KINDS = [
+  'http_429',
+  'http_5xx',
+  'http_4xx',
+  'timeout',
+  'network',
+  'invalid_response',
+  'aborted',
+  'response_too_large',
+] as const;
+
+/** Why a provider call failed, as a bounded label. */
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
 /** A cell's state after an attempt: `unchanged` when the attempt changed nothing (fenced, or a lost release). */
 export type AttemptCellState = Exclude<ExecutionState, 'running'> | 'unchanged';
 
