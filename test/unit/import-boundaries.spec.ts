@@ -112,6 +112,18 @@ describe('import boundaries', () => {
     ]);
   });
 
+  it('keeps analysis and the simulator on domain alone', async () => {
+    expect(
+      await violations('libs/analysis/src/x.ts', "import { ReadRepository } from '@beacon/db';\nexport const x = ReadRepository;\n"),
+    ).toHaveLength(1);
+    expect(await violations('libs/simulator/src/x.ts', "import { Engine } from '@beacon/engine';\nexport const x = Engine;\n")).toEqual([
+      expect.stringMatching(/fake upstream/),
+    ]);
+    expect(
+      await violations('libs/simulator/src/x.ts', "import { Controller } from '@nestjs/common';\nexport const x = Controller;\n"),
+    ).toHaveLength(1);
+  });
+
   it('keeps migrations free of our code', async () => {
     expect(await violations('migrations/2-x.ts', "import { CELL_SQL } from '@beacon/db';\nexport const x = CELL_SQL;\n")).toHaveLength(1);
   });

@@ -15,7 +15,7 @@ import type {
   ReleaseReason,
   ReapedCell,
 } from './queue.types.js';
-import type { CellKeyColumns } from './row-columns.js';
+import { cellIdentity, type CellKeyColumns } from './row-columns.js';
 
 /** A cell the claim leased (`executions` columns as the driver returns them: ids as text, integers as numbers). */
 interface ClaimedRow extends CellKeyColumns {
@@ -380,12 +380,7 @@ function takeBackExpired(o: { pick: string; maxParam: string; by: string | null 
 
 function claimedCell(r: ClaimedRow): ClaimedCell {
   return {
-    id: r.id,
-    jobId: r.job_id,
-    questionId: r.question_id,
-    modelId: r.model_id,
-    region: r.region,
-    replicate: r.replicate,
+    ...cellIdentity(r),
     attempt: r.attempts,
     failures: r.failures,
     maxAttempts: r.max_attempts,

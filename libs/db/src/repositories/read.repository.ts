@@ -12,7 +12,7 @@ import {
 import type { DataSource } from 'typeorm';
 import { queryRows } from './query.js';
 import { CELL_SQL, OUTCOME_SQL, parseCellState, parseJobStatus, parseOutcome, TERMINAL_CELL_STATES_SQL } from './status-sql.js';
-import type { AttemptColumns, CellKeyColumns } from './row-columns.js';
+import { cellIdentity, type AttemptColumns, type CellKeyColumns } from './row-columns.js';
 
 /** Filters of the executions listing. */
 export interface ExecutionFilter {
@@ -264,12 +264,7 @@ function jobSummary(r: JobSummaryRow): JobSummaryView {
 
 function executionView(r: ExecutionRow): ExecutionView {
   return {
-    id: r.id,
-    jobId: r.job_id,
-    questionId: r.question_id,
-    modelId: r.model_id,
-    region: r.region,
-    replicate: r.replicate,
+    ...cellIdentity(r),
     state: parseCellState(r.state),
     attempts: r.attempts,
     failures: r.failures,

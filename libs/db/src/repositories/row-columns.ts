@@ -32,3 +32,15 @@ export interface AttemptColumns {
   input_tokens: number | null;
   output_tokens: number | null;
 }
+
+/** A cell's identity and key as the domain names them, from its columns. */
+export function cellIdentity(r: CellKeyColumns): {
+  id: string;
+  jobId: string;
+  questionId: string;
+  modelId: string;
+  region: string;
+  replicate: number;
+} {
+  return { id: r.id, jobId: r.job_id, questionId: r.question_id, modelId: r.model_id, region: r.region, replicate: r.replicate };
+}
