@@ -1,29 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { sha256Hex } from '../json/canonical-json.js';
 import { LegacyImportError, legacyImportRows, parseLegacyDocument, parseLegacyExportText } from './index.js';
+import { legacyExecution, legacyJob } from './legacy-export.fixtures.js';
 
-const job = (over: Record<string, unknown> = {}) => ({
-  id: 7,
-  jobspec_id: 'legacy-7',
-  status: 'completed',
-  created_at: '2025-09-30T15:00:00Z',
-  updated_at: '2025-09-30T16:00:00Z',
-  jobspec_data: { questions: ['What is 2 + 2?'], metadata: { models: ['m1'] }, constraints: { regions: ['us-east'] } },
-  ...over,
-});
-const execution = (over: Record<string, unknown> = {}) => ({
-  id: 1,
-  job_id: 'legacy-7',
-  status: 'completed',
-  region: 'us-east',
-  model_id: 'm1',
-  question_id: null,
-  created_at: '2025-09-30T15:00:01Z',
-  started_at: '2025-09-30T15:00:01Z',
-  completed_at: '2025-09-30T15:00:02Z',
-  output: { response: '4', provider: 'p', metadata: { prompt: 'What is 2 + 2?', system_prompt: 'sys', temperature: 0.1 } },
-  ...over,
-});
+const job = (over: Record<string, unknown> = {}) => legacyJob({ updated_at: '2025-09-30T16:00:00Z', ...over });
+const execution = legacyExecution;
 const rowsOf = (executions: unknown[], jobOver: Record<string, unknown> = {}) =>
   legacyImportRows(parseLegacyDocument({ job: job(jobOver), executions }));
 
