@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cliEnv, requireBuild, runCli } from '../utils/cli.js';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
 import { seedJob } from './reconciler-fixtures.js';
+import { RECONCILER_LOCK_KEY } from '@beacon/reconciler';
+import { waitFor } from '../utils/fleet.js';
 
 /** `beacon reconcile` against a real database: exit 0 clean, 1 with a finding at or above --fail-on, 2 on bad flags. */
 describe('beacon reconcile', () => {
@@ -72,6 +74,52 @@ describe('beacon reconcile', () => {
     );
     const table = await reconcile(['--job', jobId, '--rule', 'missing_cells']);
     expect(table.stdout).toContain(`1 cells ${gone.region}/${gone.model_id}/${gone.question_id}`);
+  });
+
+  it("a gate that starts during a daemon's scheduled pass waits for it instead of failing with exit 2", async () => {
+    // Every daemon runs the reconciler every 30 s under one advisory lock. A CI gate that happened to start during
+    // such a pass used to exit 2 ("another reconciler holds the lock"), failing the build on a clean database.
+    const holder = db.ds.createQueryRunner();
+    await holder.connect();
+    try {
+      const { jobId } = await seedJob(db.ds);
+      await holder.query('SELECT pg_advisory_lock($1::bigint)', [RECONCILER_LOCK_KEY]);
+      const run = reconcile(['--json', '--job', jobId]);
+      let settled = false;
+      void run.then(() => (settled = true));
+      // The CLI is blocked on the lock: it has connected and is waiting (seen in pg_locks), and has not exited.
+      await waitFor(
+        'the CLI to wait on the reconciler lock',
+        async () => {
+          const [row] = await db.ds.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+          return row.n > 0;
+        },
+        60_000,
+      );
+      expect(settled).toBe(false);
+      await holder.query('SELECT pg_advisory_unlock($1::bigint)', [RECONCILER_LOCK_KEY]);
+      const r = await run;
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ findings: [], failing: 0 });
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('gives up after --lock-wait with exit 2 and says why', async () => {
+    const holder = db.ds.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1::bigint)', [RECONCILER_LOCK_KEY]);
+      const r = await reconcile(['--json', '--lock-wait', '1s']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/another reconciler run held the lock for 1s/);
+      expect(r.stdout).toBe('');
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock($1::bigint)', [RECONCILER_LOCK_KEY]);
+      await holder.release();
+    }
+    expect((await reconcile(['--lock-wait', 'soon'])).code).toBe(2);
   });
 
   it('exits 2 on bad flags', async () => {

@@ -1,5 +1,5 @@
 import { queryRows } from '@beacon/db';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { RULES } from './rules/index.js';
 import {
   DEFAULT_THRESHOLDS,
@@ -28,6 +28,11 @@ export interface ReconcileOptions {
   ruleIds?: string[];
   /** Upsert findings, resolve the ones gone and record the run. */
   persist: boolean;
+  /**
+   * How long to wait for a run another process holds (0: do not wait, the daemons' schedule). A CI gate waits: every
+   * daemon runs a pass every 30 s, and a gate that starts during one must not fail for it.
+   */
+  lockWaitMs?: number;
 }
 
 /** A run that held the lock. */
@@ -71,8 +76,7 @@ export class ReconcileService {
     const lock = this.ds.createQueryRunner();
     await lock.connect();
     try {
-      const [got] = await queryRows<{ ok: boolean }>(lock.manager, 'SELECT pg_try_advisory_lock($1::bigint) AS ok', [RECONCILER_LOCK_KEY]);
-      if (!got?.ok) return { skipped: true };
+      if (!(await this.takeLock(lock, opts.lockWaitMs ?? 0))) return { skipped: true };
       try {
         return await this.runLocked(rules, opts);
       } finally {
@@ -80,6 +84,25 @@ export class ReconcileService {
       }
     } finally {
       await lock.release();
+    }
+  }
+
+  /** Takes the session-level advisory lock, waiting up to `waitMs` (server-side, with lock_timeout) for its holder. */
+  private async takeLock(lock: QueryRunner, waitMs: number): Promise<boolean> {
+    if (waitMs <= 0) {
+      const [got] = await queryRows<{ ok: boolean }>(lock.manager, 'SELECT pg_try_advisory_lock($1::bigint) AS ok', [RECONCILER_LOCK_KEY]);
+      return got?.ok === true;
+    }
+    await lock.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.ceil(waitMs)}ms`]);
+    try {
+      await lock.query('SELECT pg_advisory_lock($1::bigint)', [RECONCILER_LOCK_KEY]);
+      return true;
+    } catch (err) {
+      // 55P03 lock_not_available: the holder kept it past lock_timeout.
+      if ((err as { code?: string }).code === '55P03') return false;
+      throw err;
+    } finally {
+      await lock.query(`SELECT set_config('lock_timeout', '0', false)`);
     }
   }
 

@@ -26,6 +26,7 @@ interface ReconcileFlags {
   failOn: string;
   fix?: boolean;
   dryRun?: boolean;
+  lockWait: string;
 }
 
 /** A cell key as `missing_cells` and `out_of_spec` name it in their evidence (`cells`). */
@@ -73,6 +74,7 @@ export function registerReconcile(program: Command): void {
       'apply the safe, audited repairs (requeue stuck cells, cancel pending out-of-spec cells, mark superseded duplicates), then check again',
     )
     .option('--dry-run', 'with --fix: print the repairs it would apply and change nothing')
+    .option('--lock-wait <duration>', "how long to wait for another reconciler run (a daemon's scheduled pass) to finish", '2m')
     .action(async (flags: ReconcileFlags) => {
       if (!SEVERITIES.includes(flags.failOn as Severity))
         throw new CliError(`--fail-on must be one of ${SEVERITIES.join(', ')}`, EXIT.usage);
@@ -83,6 +85,8 @@ export function registerReconcile(program: Command): void {
         if (ms === null) throw new CliError('--since must be a duration such as 90s, 10m, 2h or 1d', EXIT.usage);
         scope.since = new Date(Date.now() - ms);
       }
+      const lockWaitMs = /^0+(ms|s|m|h|d)?$/.test(flags.lockWait.trim()) ? 0 : parseDuration(flags.lockWait);
+      if (lockWaitMs === null) throw new CliError('--lock-wait must be a duration such as 0s, 90s or 2m', EXIT.usage);
       const unknown = (flags.rule ?? []).filter((r) => !ruleIds().includes(r));
       if (unknown.length) throw new CliError(`unknown rule ${unknown.join(', ')}; rules: ${ruleIds().join(', ')}`, EXIT.usage);
 
@@ -94,8 +98,14 @@ export function registerReconcile(program: Command): void {
       }
       try {
         const check = async (): Promise<ReconcileResult> => {
-          const res = await new ReconcileService(db.ds).run({ scope, ruleIds: flags.rule, persist: true });
-          if (res.skipped) throw new CliError('another reconciler holds the lock; try again', EXIT.usage);
+          const service = new ReconcileService(db.ds);
+          let res = await service.run({ scope, ruleIds: flags.rule, persist: true });
+          if (res.skipped && lockWaitMs > 0) {
+            process.stderr.write(`another reconciler run is in progress (a daemon's scheduled pass); waiting up to ${flags.lockWait}\n`);
+            res = await service.run({ scope, ruleIds: flags.rule, persist: true, lockWaitMs });
+          }
+          if (res.skipped)
+            throw new CliError(`another reconciler run held the lock for ${flags.lockWait}; try again or raise --lock-wait`, EXIT.usage);
           if (res.errors.length) {
             throw new CliError(`rules failed: ${res.errors.map((e) => `${e.ruleId}: ${e.message}`).join('; ')}`, EXIT.usage);
           }
