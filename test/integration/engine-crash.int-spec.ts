@@ -84,7 +84,9 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
       // A statement the dead process had already sent still commits server-side; count orphans once it has gone.
       await waitFor("the killed daemon's connections to close", async () => (await daemonBackends(fleet)) === 0, 20_000);
       const orphans = await openAttempts(fleet, job.id);
-      expect(orphans.length).toBeGreaterThanOrEqual(20);
+      // About 20 calls were in flight at the kill; how many were still open when it landed depends on the machine's
+      // load (completions already sent still commit), so the test asks for some orphans and then checks every one.
+      expect(orphans.length).toBeGreaterThan(0);
 
       await fleet.startDaemon();
       expect(await fleet.waitForJob(job.id, 60_000)).toBe('completed');

@@ -13,7 +13,9 @@ describe('engine: daemons racing on one job', () => {
     fleet = await Fleet.create({
       prefix: 'race',
       faults: { latencyMs: { min: 2, max: 20 } },
-      env: { BEACON_LEASE_MS: '3000' },
+      // The race is over claims, not leases: a lease long enough that a loaded machine's stalls (seconds, on a busy
+      // 2-core CI runner) never cost one, so each cell has exactly one attempt and one call.
+      env: { BEACON_LEASE_MS: '20000' },
     });
   });
   afterAll(async () => {
