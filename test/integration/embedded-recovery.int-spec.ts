@@ -247,7 +247,7 @@ describe('embedded PostgreSQL faults under a running daemon', () => {
       for (let i = 0; i < 3; i++) {
         const ready = await get(s.daemon.url, '/health/ready', 10_000);
         expect(ready.status).toBe(503);
-        expect(ready.ms).toBeLessThan(2_000);
+        expect(ready.ms).toBeLessThan(5_000); // the check's own bound plus a loaded machine's slack; unbounded would hit the 10 s client timeout
         const live = await get(s.daemon.url, '/health/live', 10_000);
         expect(live.status).toBe(200);
       }
