@@ -68,7 +68,9 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
     const fleet = await Fleet.create({
       prefix: 'crash_kill',
       faults: { latencyMs: { min: 300, max: 800 } },
-      env: { BEACON_LEASE_MS: '2000' },
+      // Long enough that the rescuing daemon never loses a lease to a loaded machine's stall (each rescued cell is
+      // checked for exactly one lease loss), short enough that orphans expire quickly.
+      env: { BEACON_LEASE_MS: '5000' },
     });
     try {
       const first = await fleet.startDaemon();
