@@ -82,12 +82,14 @@ function labelArb(region: string): fc.Arbitrary<StoredLabel> {
   );
 }
 
-function rowArb(cell: CellRef): fc.Arbitrary<HistoryRow> {
+/** One row of `cell`; in a region with an outage, calls mostly fail. */
+function rowArb(cell: CellRef, outage: string | null = null): fc.Arbitrary<HistoryRow> {
+  const failing = cell.r === outage;
   return fc.record({
     cell: fc.constant(cell),
     status: fc.oneof(
-      { weight: 6, arbitrary: fc.constant<LegacyStatus>('completed') },
-      { weight: 2, arbitrary: fc.constantFrom<LegacyStatus>('failed', 'timeout', 'cancelled', 'error', 'stalled') },
+      { weight: failing ? 1 : 6, arbitrary: fc.constant<LegacyStatus>('completed') },
+      { weight: failing ? 8 : 2, arbitrary: fc.constantFrom<LegacyStatus>('failed', 'timeout', 'cancelled', 'error', 'stalled') },
     ),
     label: labelArb(cell.r),
     text: fc.integer({ min: 0, max: TEXTS.length - 1 }),
@@ -130,8 +132,10 @@ export const historyArb: fc.Arbitrary<History> = fc
     questions: fc.subarray([...POOL.questions], { minLength: 1 }),
     models: fc.subarray([...POOL.models], { minLength: 1 }),
     regions: fc.subarray([...POOL.regions], { minLength: 1 }),
+    /** A region whose calls mostly fail (an outage), or none. */
+    outage: fc.option(fc.constantFrom<string>(...POOL.regions), { freq: 2 }),
   })
-  .chain((axes) => {
+  .chain(({ outage, ...axes }) => {
     const cells = specCells(axes);
     return fc.record({
       questions: fc.constant(axes.questions),
@@ -140,14 +144,18 @@ export const historyArb: fc.Arbitrary<History> = fc
       status: fc.constantFrom<History['status']>('completed', 'failed', 'cancelled', 'running'),
       minRegions: fc.constantFrom<1 | 2>(1, 2),
       jobEndS: fc.constantFrom(-30, 200, 400),
-      ran: fc.subarray(cells).chain((ran) => fc.tuple(...ran.map(rowArb))),
+      outage: fc.constant(outage),
+      ran: fc.subarray(cells).chain((ran) => fc.tuple(...ran.map((c) => rowArb(c, outage)))),
       dupes: fc.array(fc.tuple(fc.nat(), fc.boolean()), { maxLength: 4 }),
-      extras: fc.array(extraCellArb.chain(rowArb), { maxLength: 4 }),
+      extras: fc.array(
+        extraCellArb.chain((c) => rowArb(c, outage)),
+        { maxLength: 4 },
+      ),
     });
   })
-  .chain(({ ran, dupes, extras, ...h }) => {
+  .chain(({ ran, dupes, extras, outage, ...h }) => {
     // A duplicate copies a run cell, with its own facts (and so maybe another response, label or prompt).
-    const copies = ran.length ? dupes.map(([n]) => rowArb(ran[n % ran.length]!.cell)) : [];
+    const copies = ran.length ? dupes.map(([n]) => rowArb(ran[n % ran.length]!.cell, outage)) : [];
     return fc.tuple(...copies).map((dup) => ({ ...h, rows: [...ran, ...extras, ...dup] }));
   });
 
