@@ -76,6 +76,7 @@ export const T0 = Date.parse('2025-10-01T10:00:00Z');
 function labelArb(region: string): fc.Arbitrary<StoredLabel> {
   const refusing = region === 'asia-pacific';
   return fc.oneof(
+    { withCrossShrink: true },
     { weight: refusing ? 2 : 5, arbitrary: fc.constant<StoredLabel>('answered') },
     { weight: refusing ? 5 : 1, arbitrary: fc.constant<StoredLabel>('refused') },
     { weight: 1, arbitrary: fc.constantFrom<StoredLabel>('partial', 'empty', 'filtered', 'unknown', null) },
@@ -88,6 +89,7 @@ function rowArb(cell: CellRef, outage: string | null = null): fc.Arbitrary<Histo
   return fc.record({
     cell: fc.constant(cell),
     status: fc.oneof(
+      { withCrossShrink: true },
       { weight: failing ? 1 : 6, arbitrary: fc.constant<LegacyStatus>('completed') },
       { weight: failing ? 8 : 2, arbitrary: fc.constantFrom<LegacyStatus>('failed', 'timeout', 'cancelled', 'error', 'stalled') },
     ),
@@ -97,10 +99,12 @@ function rowArb(cell: CellRef, outage: string | null = null): fc.Arbitrary<Histo
     jitterMs: fc.integer({ min: 0, max: 4000 }),
     durationMs: fc.integer({ min: 100, max: 3000 }),
     timeFault: fc.oneof(
+      { withCrossShrink: true },
       { weight: 8, arbitrary: fc.constant<TimeFault>('none') },
       { weight: 1, arbitrary: fc.constantFrom<TimeFault>('endsBeforeStart', 'startsBeforeCreated', 'noEnd') },
     ),
     prompt: fc.oneof(
+      { withCrossShrink: true },
       { weight: 6, arbitrary: fc.constant<PromptKind>('template') },
       { weight: 1, arbitrary: fc.constantFrom<PromptKind>('none', 'drifted') },
     ),
@@ -115,6 +119,7 @@ export function specCells(h: Pick<History, 'questions' | 'models' | 'regions'>):
 /** A cell outside the spec, or a batch-mode row, drawn from the pools and the unlisted names. */
 const extraCellArb: fc.Arbitrary<CellRef> = fc.record({
   q: fc.oneof(
+    { withCrossShrink: true },
     { weight: 3, arbitrary: fc.constantFrom<string | null>(...POOL.questions) },
     { weight: 1, arbitrary: fc.constantFrom<string | null>(UNLISTED.question, null) },
   ),
@@ -143,7 +148,7 @@ export const historyArb: fc.Arbitrary<History> = fc
       regions: fc.constant(axes.regions),
       status: fc.constantFrom<History['status']>('completed', 'failed', 'cancelled', 'running'),
       minRegions: fc.constantFrom<1 | 2>(1, 2),
-      jobEndS: fc.constantFrom(-30, 200, 400),
+      jobEndS: fc.constantFrom(400, 200, -30),
       outage: fc.constant(outage),
       ran: fc.subarray(cells).chain((ran) => fc.tuple(...ran.map((c) => rowArb(c, outage)))),
       dupes: fc.array(fc.tuple(fc.nat(), fc.boolean()), { maxLength: 4 }),
