@@ -220,6 +220,8 @@ describe('oracle harness: generated jobs run by the engine against the simulator
       { numRuns: RUNS, seed: SEED },
     );
 
+    // CI has Prometheus (as dashboards-truth requires); elsewhere the panels are skipped when it is not installed.
+    if (!prom && process.env.CI === 'true') throw new Error('prometheus and promtool must be on the PATH in CI');
     if (!prom) return;
     // Prometheus, over every history: the refusal share per region × model equals the stored labels' share, and the
     // calls counted (first attempts and retries) equal the simulator's calls.
