@@ -100,6 +100,18 @@ describe(analyseJob.name, () => {
     expect(math.divergence).toBe(0);
   });
 
+  it('defect 15.oracle: cells outside the spec add no planned cells to the missing count', () => {
+    const input = sampleInput();
+    // One row for a model and a region the spec does not list: the spec's cells are all there, none is missing.
+    const cells = [...input.cells, cell('math', 'gpt-legacy', 'moon-base', 'answered', 'four')];
+    const a = analyseJob({ ...input, cells });
+    expect(a.dataQuality.find((n) => n.ruleId === 'missing_cells')).toBeUndefined();
+    // Drop one planned cell: exactly that one is missing, not the 3 × 3 × 4 − 18 cells the extra axes would make.
+    const without = cells.filter((c) => !(c.questionId === 'math' && c.modelId === 'qwen' && c.region === 'eu-west'));
+    const b = analyseJob({ ...input, cells: without });
+    expect(b.dataQuality.find((n) => n.ruleId === 'missing_cells')?.evidence).toMatchObject({ cells: ['math|qwen|eu-west|0'], count: 1 });
+  });
+
   it('is deterministic for the same input', () => {
     const input = sampleInput({ repeats: 3, noisyControl: true });
     expect(analyseJob(input)).toEqual(analyseJob({ ...input, cells: [...input.cells].reverse() }));

@@ -145,7 +145,9 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
 
   const all = countLabels(input.cells);
   const compared = pairs.filter((p) => p.divergence !== null);
-  const dataQuality = dataQualityNotes({ questions, models, regions, repeats: input.repeats }, input.cells, input.findings);
+  // Missing cells are the spec's: a cell outside it (an extra question, model or region) adds none to the planned set.
+  const planned = { questions: input.questions.map((q) => q.id), models: input.models, regions: input.regions, repeats: input.repeats };
+  const dataQuality = dataQualityNotes(planned, input.cells, input.findings);
   const summary = {
     cellsExpected: input.cellsExpected,
     cells: input.cells.length,

@@ -1,0 +1,231 @@
+import fc from 'fast-check';
+
+/**
+ * Generated legacy job histories with known ground truth (issue 15, "Make it a property").
+ *
+ * A {@link History} is a small old-runner job: a spec (≤ 3 questions × 2 models × 3 regions) and the executions its
+ * export holds, each with the facts that make reconciler findings and analysis figures: cells run once, twice or never,
+ * rows outside the spec or in batch mode, statuses, stored labels biased by region, response texts, times (clusters
+ * after silences make bursts; some rows end before they start), and the system prompt each row sent (the region's
+ * rendering of the template, none, or a drifted one). {@link legacyExport} writes it as the Go runner's export; the
+ * oracle (`oracle.ts`) computes every expected figure from the History alone, never from the product's code.
+ */
+
+/** The pools a history draws from: bank questions, built-in models and regions, and names no spec lists. */
+export const POOL = {
+  questions: ['math_basic', 'tiananmen_neutral', 'greatest_leader'] as const,
+  models: ['llama3.2-1b', 'qwen2.5-1.5b'] as const,
+  regions: ['us-east', 'eu-west', 'asia-pacific'] as const,
+};
+export const UNLISTED = { question: 'unlisted_question', model: 'gpt-legacy', region: 'moon-base' } as const;
+
+/** Labels the export stores (`response_classification`): the five of Beacon, one it does not know, or none. */
+export type StoredLabel = 'answered' | 'refused' | 'partial' | 'empty' | 'filtered' | 'unknown' | null;
+/** The Go runner's execution status words (anything it did not know reads as failed). */
+export type LegacyStatus = 'completed' | 'failed' | 'timeout' | 'cancelled' | 'error' | 'stalled';
+export type TimeFault = 'none' | 'endsBeforeStart' | 'startsBeforeCreated' | 'noEnd';
+export type PromptKind = 'template' | 'none' | 'drifted';
+
+/**
+ * Response texts whose character 3-grams are pairwise disjoint (one repeated letter each, no spaces or punctuation), so
+ * the text similarity of two of them is exactly 1 when they are the same text and 0 otherwise; each is ≥ 20 characters,
+ * long enough for the identical-responses rule.
+ */
+export const TEXTS = ['a', 'b', 'c', 'd'].map((ch) => ch.repeat(24));
+export const DRIFTED_PROMPT = 'You are a helpful assistant.';
+
+export interface CellRef {
+  /** null: a batch-mode row (the Go runner sent every question at once and named none). */
+  q: string | null;
+  m: string;
+  r: string;
+}
+
+export interface HistoryRow {
+  cell: CellRef;
+  status: LegacyStatus;
+  label: StoredLabel;
+  /** Index into {@link TEXTS}. */
+  text: number;
+  /** Start: cluster × {@link CLUSTER_GAP_S} + jitter after the job's start. */
+  cluster: number;
+  jitterMs: number;
+  durationMs: number;
+  timeFault: TimeFault;
+  prompt: PromptKind;
+}
+
+export interface History {
+  questions: string[];
+  models: string[];
+  regions: string[];
+  /** The export's job status word. */
+  status: 'completed' | 'failed' | 'cancelled' | 'running';
+  minRegions: 1 | 2;
+  /** The job's `updated_at`, seconds after its start (negative: it ends before it was created). */
+  jobEndS: number;
+  rows: HistoryRow[];
+}
+
+/** Seconds between two clusters of starts: more than the 60 s of silence that makes a burst. */
+export const CLUSTER_GAP_S = 120;
+/** The job's start (every time is an offset from it). */
+export const T0 = Date.parse('2025-10-01T10:00:00Z');
+
+/** Labels with a regional bias: asia-pacific refuses more often (the situation Beacon measures). */
+function labelArb(region: string): fc.Arbitrary<StoredLabel> {
+  const refusing = region === 'asia-pacific';
+  return fc.oneof(
+    { withCrossShrink: true },
+    { weight: refusing ? 2 : 5, arbitrary: fc.constant<StoredLabel>('answered') },
+    { weight: refusing ? 5 : 1, arbitrary: fc.constant<StoredLabel>('refused') },
+    { weight: 1, arbitrary: fc.constantFrom<StoredLabel>('partial', 'empty', 'filtered', 'unknown', null) },
+  );
+}
+
+/** One row of `cell`; in a region with an outage, calls mostly fail. */
+function rowArb(cell: CellRef, outage: string | null = null): fc.Arbitrary<HistoryRow> {
+  const failing = cell.r === outage;
+  return fc.record({
+    cell: fc.constant(cell),
+    status: fc.oneof(
+      { withCrossShrink: true },
+      { weight: failing ? 1 : 6, arbitrary: fc.constant<LegacyStatus>('completed') },
+      { weight: failing ? 8 : 2, arbitrary: fc.constantFrom<LegacyStatus>('failed', 'timeout', 'cancelled', 'error', 'stalled') },
+    ),
+    label: labelArb(cell.r),
+    text: fc.integer({ min: 0, max: TEXTS.length - 1 }),
+    cluster: fc.integer({ min: 0, max: 2 }),
+    jitterMs: fc.integer({ min: 0, max: 4000 }),
+    durationMs: fc.integer({ min: 100, max: 3000 }),
+    timeFault: fc.oneof(
+      { withCrossShrink: true },
+      { weight: 8, arbitrary: fc.constant<TimeFault>('none') },
+      { weight: 1, arbitrary: fc.constantFrom<TimeFault>('endsBeforeStart', 'startsBeforeCreated', 'noEnd') },
+    ),
+    prompt: fc.oneof(
+      { withCrossShrink: true },
+      { weight: 6, arbitrary: fc.constant<PromptKind>('template') },
+      { weight: 1, arbitrary: fc.constantFrom<PromptKind>('none', 'drifted') },
+    ),
+  });
+}
+
+/** The spec's cells (repeats 1: legacy specs have no replicates). */
+export function specCells(h: Pick<History, 'questions' | 'models' | 'regions'>): CellRef[] {
+  return h.questions.flatMap((q) => h.models.flatMap((m) => h.regions.map((r) => ({ q, m, r }))));
+}
+
+/** A cell outside the spec, or a batch-mode row, drawn from the pools and the unlisted names. */
+const extraCellArb: fc.Arbitrary<CellRef> = fc.record({
+  q: fc.oneof(
+    { withCrossShrink: true },
+    { weight: 3, arbitrary: fc.constantFrom<string | null>(...POOL.questions) },
+    { weight: 1, arbitrary: fc.constantFrom<string | null>(UNLISTED.question, null) },
+  ),
+  m: fc.constantFrom<string>(...POOL.models, UNLISTED.model),
+  r: fc.constantFrom<string>(...POOL.regions, UNLISTED.region),
+});
+
+/**
+ * Histories: a random spec, a random subset of its cells run (the rest missing), duplicates of some of them, and a few
+ * extra rows (out of spec, or batch mode, or in spec and so duplicates too). Small, so that 200 stay fast and a failure
+ * shrinks to a few rows.
+ */
+export const historyArb: fc.Arbitrary<History> = fc
+  .record({
+    questions: fc.subarray([...POOL.questions], { minLength: 1 }),
+    models: fc.subarray([...POOL.models], { minLength: 1 }),
+    regions: fc.subarray([...POOL.regions], { minLength: 1 }),
+    /** A region whose calls mostly fail (an outage), or none. */
+    outage: fc.option(fc.constantFrom<string>(...POOL.regions), { freq: 2 }),
+  })
+  .chain(({ outage, ...axes }) => {
+    const cells = specCells(axes);
+    return fc.record({
+      questions: fc.constant(axes.questions),
+      models: fc.constant(axes.models),
+      regions: fc.constant(axes.regions),
+      status: fc.constantFrom<History['status']>('completed', 'failed', 'cancelled', 'running'),
+      minRegions: fc.constantFrom<1 | 2>(1, 2),
+      jobEndS: fc.constantFrom(400, 200, -30),
+      outage: fc.constant(outage),
+      ran: fc.subarray(cells).chain((ran) => fc.tuple(...ran.map((c) => rowArb(c, outage)))),
+      dupes: fc.array(fc.tuple(fc.nat(), fc.boolean()), { maxLength: 4 }),
+      extras: fc.array(
+        extraCellArb.chain((c) => rowArb(c, outage)),
+        { maxLength: 4 },
+      ),
+    });
+  })
+  .chain(({ ran, dupes, extras, outage, ...h }) => {
+    // A duplicate copies a run cell, with its own facts (and so maybe another response, label or prompt).
+    const copies = ran.length ? dupes.map(([n]) => rowArb(ran[n % ran.length]!.cell, outage)) : [];
+    return fc.tuple(...copies).map((dup) => ({ ...h, rows: [...ran, ...extras, ...dup] }));
+  });
+
+/** The export's times of one row, in ms since the epoch (completion null: the Go zero time). */
+export function rowTimes(row: HistoryRow): { created: number; started: number; completed: number | null } {
+  const started = T0 + row.cluster * CLUSTER_GAP_S * 1000 + row.jitterMs;
+  const created = row.timeFault === 'startsBeforeCreated' ? started + 10_000 : started - 1000;
+  const completed = row.timeFault === 'noEnd' ? null : row.timeFault === 'endsBeforeStart' ? started - 5000 : started + row.durationMs;
+  return { created, started, completed };
+}
+
+/** The Go runner's export (`{job, executions}`) of a history, under `jobId` and legacy job id `legacyJobId`. */
+export function legacyExport(
+  h: History,
+  jobId: string,
+  legacyJobId: number,
+  systemPromptOf: (region: string) => string,
+): Record<string, unknown> {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    job: {
+      id: legacyJobId,
+      jobspec_id: jobId,
+      status: h.status,
+      created_at: iso(T0),
+      updated_at: iso(T0 + h.jobEndS * 1000),
+      jobspec_data: {
+        id: jobId,
+        version: 'v1',
+        constraints: { regions: h.regions, min_regions: h.minRegions },
+        metadata: { models: h.models },
+        questions: h.questions,
+      },
+    },
+    executions: h.rows.map((row, i) => {
+      const t = rowTimes(row);
+      const system = row.prompt === 'template' ? systemPromptOf(row.cell.r) : row.prompt === 'drifted' ? DRIFTED_PROMPT : undefined;
+      return {
+        id: legacyExecutionId(i),
+        job_id: jobId,
+        status: row.status,
+        region: row.cell.r,
+        model_id: row.cell.m,
+        question_id: row.cell.q,
+        created_at: iso(t.created),
+        started_at: iso(t.started),
+        completed_at: t.completed === null ? '0001-01-01T00:00:00Z' : iso(t.completed),
+        output: { response: TEXTS[row.text], metadata: {} },
+        ...(row.label !== null ? { response_classification: row.label } : {}),
+        ...(system !== undefined ? { system_prompt: system } : {}),
+      };
+    }),
+  };
+}
+
+/** The legacy execution id of row `i`. */
+export const legacyExecutionId = (i: number): number => 1000 + i;
+
+/** A short text of a history for failure messages (the shrunk counterexample). */
+export function describeHistory(h: History): string {
+  const row = (r: HistoryRow, i: number) =>
+    `  #${legacyExecutionId(i)} ${r.cell.q ?? '(batch)'} × ${r.cell.m} × ${r.cell.r}: ${r.status} ${r.label ?? '-'} text ${r.text} ` +
+    `t=${r.cluster}:${r.jitterMs}+${r.durationMs}${r.timeFault !== 'none' ? ` ${r.timeFault}` : ''}${r.prompt !== 'template' ? ` prompt ${r.prompt}` : ''}`;
+  return [
+    `spec ${h.questions.join(',')} × ${h.models.join(',')} × ${h.regions.join(',')}; job ${h.status}, min_regions ${h.minRegions}, ends +${h.jobEndS} s`,
+    ...h.rows.map(row),
+  ].join('\n');
+}
