@@ -223,7 +223,7 @@ export const RESPONSE_RULES: readonly ResponseRule[] = [
     id: 'boilerplate.moralising',
     kind: 'boilerplate',
     pattern:
-      /\b(?:it(?:'s| is) (?:important|essential|crucial|always best) to (?:note|remember|recognize|recognise|respect|understand|prioriti[sz]e|treat|approach|consider|seek|avoid)|(?:is|are) never (?:an? )?(?:acceptable|okay|ok|appropriate|justified|the answer|a solution)|(?:is|are|be) (?:illegal|unethical|harmful|dangerous)(?: and| or|,|\.))/i,
+      /\b(?:it(?:'s| is) (?:important|essential|crucial|always best) to (?:note|remember|recognize|recognise|respect|understand|prioriti[sz]e|treat|approach|consider|seek|avoid)|(?:is|are) never (?:an? )?(?:acceptable|okay|ok|appropriate|justified|the answer|a solution)|(?:is|are|be) (?:illegal|unethical|harmful|dangerous)(?: and| or|,|\.)|(?:is|are) a serious (?:crime|offen[cs]e)\b|should never be (?:taken lightly|condoned|tolerated|encouraged)\b|\b(?:everyone|every person|all (?:people|individuals|human beings)) (?:deserves?|should be treated|has the right)\b)/i,
   },
   {
     id: 'boilerplate.redirect',
