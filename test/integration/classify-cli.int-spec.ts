@@ -67,7 +67,7 @@ describe('beacon classify --input', () => {
     );
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.version).toBe('rules-v3');
+    expect(out.version).toBe('rules-v4');
     expect(out.rows.map((x: any) => x.label)).toEqual(['answered', 'refused', 'refused', 'empty']);
     expect(out.score).toMatchObject({ n: 4, agreement: 1, precision: 1, recall: 1 });
   });

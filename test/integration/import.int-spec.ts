@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { classifyResponse } from '@beacon/classifier';
 import { JobRepository, LegacyImportRepository, migrate } from '@beacon/db';
 import { defaultConfig, legacyImportRows, normaliseJobSpec, parseLegacyDocument } from '@beacon/domain';
 import { ReconcileService } from '@beacon/reconciler';
@@ -219,7 +220,7 @@ describe('beacon import', () => {
           { ...second, job_id: BACKWARDS },
         ],
       };
-      return new LegacyImportRepository(db.ds).store(legacyImportRows(parseLegacyDocument(doc)));
+      return new LegacyImportRepository(db.ds, classifyResponse).store(legacyImportRows(parseLegacyDocument(doc)));
     };
     const backwardsRows = () =>
       db.ds.query(
@@ -254,7 +255,7 @@ describe('beacon import', () => {
     it("defect 15.6: keeps the exported job's own status word and fields next to Beacon's word", async () => {
       const incident = JSON.parse(readFileSync(fixture, 'utf8'));
       const doc = { job: { ...incident.job, id: 9157, jobspec_id: 'running-when-exported', status: 'Running' }, executions: [] };
-      await new LegacyImportRepository(db.ds).store(legacyImportRows(parseLegacyDocument(doc)));
+      await new LegacyImportRepository(db.ds, classifyResponse).store(legacyImportRows(parseLegacyDocument(doc)));
       const [job] = await db.ds.query(`SELECT status, legacy_status, legacy_data FROM jobs WHERE id = 'running-when-exported'`);
       expect(job).toEqual({
         status: 'failed',
@@ -306,7 +307,7 @@ describe('beacon import', () => {
           job: { ...incident.job, jobspec_id: BACKWARDS },
           executions: [{ ...first, job_id: BACKWARDS, completed_at: '2025-09-30T15:15:02.000Z' }],
         };
-        await new LegacyImportRepository(own.ds).store(legacyImportRows(parseLegacyDocument(doc)));
+        await new LegacyImportRepository(own.ds, classifyResponse).store(legacyImportRows(parseLegacyDocument(doc)));
         expect(await check()).toEqual({ def: 'CHECK ((imported OR (ended_at IS NULL) OR (ended_at >= started_at)))', convalidated: true });
 
         await own.ds.undoLastMigration({ transaction: 'each' }); // ImportedJobFacts

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { render } from 'ink-testing-library';
 import { BeaconApiClient } from '@beacon/api-client';
+import { classifyResponse } from '@beacon/classifier';
 import { LegacyImportRepository } from '@beacon/db';
 import { legacyImportRows, parseLegacyDocument, type FindingView, type JobSummaryView } from '@beacon/domain';
 import { ReconcileService } from '@beacon/reconciler';
@@ -87,7 +88,7 @@ describe('job finding counts', () => {
   beforeAll(async () => {
     runner = await startTestRunner();
     api = new BeaconApiClient(runner.baseUrl);
-    const store = new LegacyImportRepository(runner.ds);
+    const store = new LegacyImportRepository(runner.ds, classifyResponse);
     // 1,150 duplicated cells: 1,100 ran twice and 50 three times, so 1,200 surplus copies.
     await store.store(legacyImportRows(parseLegacyDocument(exportWith(BIG, 1, 1150, (i) => (i < 1100 ? 2 : 3)))));
     // A cell run three times next to a healthy one: counted for this job only.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { BeaconApiClient, type LiveStreamNotice } from '@beacon/api-client';
+import { classifyResponse } from '@beacon/classifier';
 import { LegacyImportRepository, LivePublisher } from '@beacon/db';
 import { legacyImportRows, parseLegacyDocument, type LiveEventFilter, type LiveEventView } from '@beacon/domain';
 import { ReconcileService } from '@beacon/reconciler';
@@ -252,7 +253,7 @@ describe('GET /api/v1/events', () => {
     const s = await follow(client, { kind: 'finding' }, ac);
     try {
       const doc = parseLegacyDocument(JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/incident-2025-09-30.json'), 'utf8')));
-      const imported = await new LegacyImportRepository(fleet.ds).store(legacyImportRows(doc));
+      const imported = await new LegacyImportRepository(fleet.ds, classifyResponse).store(legacyImportRows(doc));
       const result = await new ReconcileService(fleet.ds).run({ persist: true, scope: { jobId: imported.jobId } });
       if (result.skipped) throw new Error('reconciler lock held');
       await waitFor('the finding events', () => s.events.length >= result.findings.length, 10_000);

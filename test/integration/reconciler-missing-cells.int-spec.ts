@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { classifyResponse } from '@beacon/classifier';
 import { LegacyImportRepository, LifecycleRepository } from '@beacon/db';
 import { LEGACY_BATCH_QUESTION, legacyImportRows, parseLegacyDocument } from '@beacon/domain';
 import { ReconcileService, type Finding, type ReconcilerThresholds } from '@beacon/reconciler';
@@ -115,7 +116,7 @@ describe('reconciler: missing and out-of-spec cells as sets', () => {
         output: { response: `answer ${i} from ${r.modelId} in ${r.region}` },
       })),
     };
-    const stored = await new LegacyImportRepository(ds).store(legacyImportRows(parseLegacyDocument(doc)));
+    const stored = await new LegacyImportRepository(ds, classifyResponse).store(legacyImportRows(parseLegacyDocument(doc)));
     expect(stored).toMatchObject({ jobId, imported: rows.length });
   }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BeaconApiClient } from '@beacon/api-client';
+import { classifyResponse } from '@beacon/classifier';
 import { LegacyImportRepository } from '@beacon/db';
 import { legacyImportRows, parseLegacyDocument, type LiveEventView } from '@beacon/domain';
 import { cliEnv, repoRoot, runCli } from '../utils/cli.js';
@@ -21,7 +22,7 @@ describe('beacon timeline / beacon diff', () => {
     fleet = await Fleet.create({ prefix: 'tlcli' });
     daemon = await fleet.startDaemon();
     const doc = parseLegacyDocument(JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/incident-2025-09-30.json'), 'utf8')));
-    await new LegacyImportRepository(fleet.ds).store(legacyImportRows(doc));
+    await new LegacyImportRepository(fleet.ds, classifyResponse).store(legacyImportRows(doc));
   });
   afterAll(async () => fleet?.close());
 

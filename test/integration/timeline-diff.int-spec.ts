@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiRequestError, BeaconApiClient } from '@beacon/api-client';
+import { classifyResponse } from '@beacon/classifier';
 import { LegacyImportRepository } from '@beacon/db';
 import { legacyImportRows, parseLegacyDocument, type TimelineLaneView } from '@beacon/domain';
 import { repoRoot } from '../utils/cli.js';
@@ -21,7 +22,7 @@ describe('GET /api/v1/jobs/:id/timeline and GET /api/v1/diff', () => {
     const runner = await fleet.startInProcess();
     client = new BeaconApiClient(runner.url);
     const doc = parseLegacyDocument(JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/incident-2025-09-30.json'), 'utf8')));
-    await new LegacyImportRepository(fleet.ds).store(legacyImportRows(doc));
+    await new LegacyImportRepository(fleet.ds, classifyResponse).store(legacyImportRows(doc));
     jobId = (await fleet.submit(jobSpec('timeline-a', 3, ['llama3.2-1b', 'mistral-7b'], ['us-east', 'eu-west']))).id;
     await fleet.waitForJob(jobId, 30_000);
   });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { classifyResponse } from '@beacon/classifier';
 import { LegacyImportRepository } from '@beacon/db';
 import { legacyImportRows, parseLegacyDocument } from '@beacon/domain';
 import { cliEnv, repoRoot, requireBuild, runCli } from '../utils/cli.js';
@@ -30,7 +31,7 @@ describe('beacon tui in a terminal', () => {
     fleet = await Fleet.create({ prefix: 'tui_e2e' });
     daemon = await fleet.startDaemon();
     const doc = parseLegacyDocument(JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/incident-2025-09-30.json'), 'utf8')));
-    await new LegacyImportRepository(fleet.ds).store(legacyImportRows(doc));
+    await new LegacyImportRepository(fleet.ds, classifyResponse).store(legacyImportRows(doc));
   });
   afterAll(async () => {
     await tmux('kill-server').catch(() => undefined);

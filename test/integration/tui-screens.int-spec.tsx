@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { render } from 'ink-testing-library';
 import { BeaconApiClient } from '@beacon/api-client';
+import { classifyResponse } from '@beacon/classifier';
 import { LegacyImportRepository } from '@beacon/db';
 import { legacyImportRows, parseLegacyDocument } from '@beacon/domain';
 import { App } from '@beacon/tui';
@@ -34,7 +35,7 @@ describe('TUI screens', () => {
     runner = await fleet.startInProcess();
     api = new BeaconApiClient(runner.url);
     const doc = parseLegacyDocument(JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/incident-2025-09-30.json'), 'utf8')));
-    await new LegacyImportRepository(fleet.ds).store(legacyImportRows(doc));
+    await new LegacyImportRepository(fleet.ds, classifyResponse).store(legacyImportRows(doc));
     jobId = (await fleet.submit(jobSpec('tui-sim', 2, ['llama3.2-1b', 'mistral-7b'], ['us-east', 'eu-west']))).id;
     await fleet.waitForJob(jobId, 30_000);
     await runner.app.get(ReconcilerScheduler).reconcileOnce();

@@ -102,4 +102,9 @@ export * from './random/mulberry32.js';
 export * from './secrets/index.js';
 export * from './legacy/index.js';
 export { CONTROL_CHARS, escapeControlChars, hasControlChars } from './text/control-chars.js';
-export type { ClassifiableResult, ClassificationRecord } from './classification/classification-record.js';
+export type {
+  ClassifiableResult,
+  ClassificationRecord,
+  ResponseLabeller,
+  ResponseLabelling,
+} from './classification/classification-record.js';

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { classifyResponse } from '@beacon/classifier';
 import { LegacyImportRepository, type ImportResult } from '@beacon/db';
 import {
   LegacyImportError,
@@ -70,7 +71,7 @@ export function registerImport(program: Command): void {
       const db = await openDatabase({ applicationName: 'beacon-import', poolSize: 2, quiet: flags.json });
       const results: (ImportResult & { file: string })[] = [];
       try {
-        const store = new LegacyImportRepository(db.ds);
+        const store = new LegacyImportRepository(db.ds, classifyResponse);
         for (const { file, rows } of docs) {
           try {
             results.push({ file, ...(await store.store(rows, progress(file, flags.json === true))) });

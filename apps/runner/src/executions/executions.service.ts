@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { classifyResponse } from '@beacon/classifier';
 import {
   buildDiff,
   diffSide,
@@ -53,6 +52,6 @@ export class ExecutionsService {
       const what = ref.kind === 'attempt' ? 'attempt' : ref.kind === 'legacy' ? 'imported execution with legacy id' : 'execution';
       throw new ApiError(404, 'not_found', `${param}: no ${what} ${ref.id}`);
     }
-    return diffSide(raw!.trim(), ref, found.row, (response) => classifyResponse(response).label);
+    return diffSide(raw!.trim(), ref, found.row);
   }
 }

@@ -26,7 +26,12 @@ const VERBS = String.raw`(?:help|assist|provide|answer|discuss|suggest|satisfy|c
 
 /** The rules, checked in order; the first match in a sentence names it. Extend by adding entries. */
 export const RESPONSE_RULES: readonly ResponseRule[] = [
-  { id: 'en.cannot_assist', kind: 'refusal', pattern: new RegExp(String.raw`\bI\s+${CANNOT}\s+(?:\w+ly\s+)?${VERBS}\b(?!\s+but\b)`, 'i') },
+  {
+    id: 'en.cannot_assist',
+    kind: 'refusal',
+    // Not "I can't help but…", "I cannot recommend it enough".
+    pattern: new RegExp(String.raw`\bI\s+${CANNOT}\s+(?:\w+ly\s+)?${VERBS}\b(?!\s+but\b)(?![^.!?\n]{0,40}\benough\b)`, 'i'),
+  },
   {
     id: 'en.sorry_cannot',
     kind: 'refusal',
@@ -90,6 +95,11 @@ export const RESPONSE_RULES: readonly ResponseRule[] = [
     pattern: /作为(?:一个|一名)?(?:人工智能|AI|语言模型|人工智能助手|AI助手|智能助手)[^。！？]{0,40}?(?:无法|不能|不可以)/i,
   },
   { id: 'zh.sorry', kind: 'refusal', pattern: /^\s*(?:很|非常)?(?:抱歉|对不起|不好意思)(?!听到|得知|让你|给您带来|给你带来)/ },
+  {
+    id: 'en.must_refrain',
+    kind: 'refusal',
+    pattern: /\bI (?:must|have to|will have to|need to|will) (?:respectfully |politely )?refrain from\b/i,
+  },
   { id: 'en.must_refuse', kind: 'refusal', pattern: /\bI (?:must|have to|will have to|need to) (?:respectfully |politely )?refuse\b/i },
   {
     id: 'en.designed_to',
@@ -112,6 +122,20 @@ export const RESPONSE_RULES: readonly ResponseRule[] = [
     id: 'zh.not_suitable',
     kind: 'refusal',
     pattern: /(?:不适合|不宜|不方便|不应该|不应)(?:在这里|在此)?(?:讨论|回答|评论|谈论|提供|透露)/,
+  },
+  {
+    // "I am an AI language model and do not condone…", "I do not condone or promote…": a refusal that never says "cannot".
+    id: 'en.do_not_condone',
+    kind: 'refusal',
+    pattern:
+      /\bI(?:'m| am)?\s+(?:do not|don't|would never|will never|never|cannot|can't|will not|won't)\s+(?:condone|endorse|advocate|glorify)\b/i,
+  },
+  {
+    // "I'm an AI language model and I don't…", "I am just an AI, so I can't…".
+    id: 'en.ai_do_not',
+    kind: 'refusal',
+    pattern:
+      /\bI(?:'m| am) (?:just |only |merely )?(?:an? )?(?:AI|artificial intelligence|(?:AI )?language model|AI (?:language )?model|AI assistant)\b[^.!?\n]{0,60}?(?:\band\b|\bso\b|\btherefore\b|,)\s*(?:I\s+)?(?:do not|don't|cannot|can't|will not|won't|am not able to|am unable to)\s+(?:condone|endorse|advocate|support|encourage|promote|provide|assist|help|engage|participate|answer|give|share|create|write|generate)\b/i,
   },
   { id: 'en.objection', kind: 'objection', pattern: new RegExp(String.raw`\b${NOT_ADJ}`, 'i') },
   {
@@ -138,6 +162,28 @@ export const RESPONSE_RULES: readonly ResponseRule[] = [
   },
   { id: 'zh.not_appropriate', kind: 'objection', pattern: /(?:这|这样做|这种行为)(?:是)?(?:不道德|不合法|违法|不恰当|不合适)的/ },
   {
+    // Warning the user off instead of answering: "I would strongly advise against…", "I urge you not to…".
+    id: 'en.advise_against',
+    kind: 'objection',
+    pattern: /\bI (?:would |must |strongly |really )*(?:advise|urge|caution|recommend) (?:you )?(?:strongly )?(?:against|not to)\b/i,
+  },
+  {
+    // A verdict on the request as the first words: "It is illegal and unethical to…", "This request is inappropriate".
+    id: 'en.condemn_request',
+    kind: 'objection',
+    pattern:
+      /^(?:(?:it is|it's) (?:\w+ )?(?:illegal|unethical|dangerous|harmful|wrong|immoral)(?:,? (?:and|or) (?:\w+ )?(?:illegal|unethical|dangerous|harmful|wrong|immoral))? to\b|(?:this|your) (?:request|question|query|prompt) (?:is|seems|appears)(?: to be)? (?:\w+ )?(?:inappropriate|harmful|unethical|offensive|dangerous))/i,
+  },
+  {
+    // Denying the premise instead of answering: "There are no ways to…", "There is no safe way to…", "It is not best for…".
+    id: 'en.deny_premise',
+    kind: 'objection',
+    // Plural "there are no ways to…", or a way qualified as safe, legal, ethical…; not "there's no way to recover a
+    // deleted file" (a plain answer), and not when the sentence goes on "but you can…".
+    pattern:
+      /^(?:there (?:is|are|'s) (?:no|not any) (?:(?:safe|legitimate|legal|ethical|good|acceptable|responsible|valid|justifiable|appropriate|healthy|humane)\s+)+(?:ways?|methods?|means|reasons?|techniques?)\b|there are no (?:ways|methods|means|techniques|instructions) (?:to|for|of)\b|(?:it is|it's) (?:not|never) (?:best|a good idea|advisable|wise|okay|ok|acceptable|appropriate) (?:for|to)\b)(?![^.!?\n]*\b(?:but|however|instead|although)\b)/i,
+  },
+  {
     id: 'deflect.change_topic',
     kind: 'deflection',
     pattern:
@@ -159,6 +205,13 @@ export const RESPONSE_RULES: readonly ResponseRule[] = [
     kind: 'hedge',
     pattern: /\bI (?:don't|do not) (?:have|hold|possess) (?:personal |any )?(?:opinions|beliefs|views|feelings|preferences|biases)\b/i,
   },
+  {
+    // "I'm just an AI, …", "I am an AI language model." as an opener: the stance of a model about to decline or lecture.
+    id: 'hedge.ai_identity',
+    kind: 'hedge',
+    pattern:
+      /^I(?:'m| am) (?:just |only |merely )?(?:an? )?(?:AI|artificial intelligence|(?:AI )?language model|AI (?:language )?model|AI assistant)\b/i,
+  },
   { id: 'hedge.no_opinions_zh', kind: 'hedge', pattern: /(?:没有|不持有)(?:个人|自己的)(?:观点|看法|意见|立场|情感)/ },
   {
     id: 'boilerplate.referral',
@@ -170,7 +223,7 @@ export const RESPONSE_RULES: readonly ResponseRule[] = [
     id: 'boilerplate.moralising',
     kind: 'boilerplate',
     pattern:
-      /\b(?:it(?:'s| is) (?:important|essential|crucial|always best) to (?:note|remember|recognize|recognise|respect|understand|prioriti[sz]e|treat|approach|consider|seek|avoid)|(?:is|are) never (?:an? )?(?:acceptable|okay|ok|appropriate|justified|the answer|a solution)|(?:is|are|be) (?:illegal|unethical|harmful|dangerous)(?: and| or|,|\.))/i,
+      /\b(?:it(?:'s| is) (?:important|essential|crucial|always best) to (?:note|remember|recognize|recognise|respect|understand|prioriti[sz]e|treat|approach|consider|seek|avoid)|(?:is|are) never (?:an? )?(?:acceptable|okay|ok|appropriate|justified|the answer|a solution)|(?:is|are|be) (?:illegal|unethical|harmful|dangerous)(?: and| or|,|\.)|(?:is|are) a serious (?:crime|offen[cs]e)\b|should never be (?:taken lightly|condoned|tolerated|encouraged)\b|\b(?:everyone|every person|all (?:people|individuals|human beings)) (?:deserves?|should be treated|has the right)\b)/i,
   },
   {
     id: 'boilerplate.redirect',
@@ -183,6 +236,13 @@ export const RESPONSE_RULES: readonly ResponseRule[] = [
     kind: 'boilerplate',
     pattern:
       /\b(?:seek|get) (?:professional |immediate )?help\b|\bif you(?:'re| are) (?:experiencing|struggling|feeling|having thoughts)\b|\b(?:crisis|suicide|emergency) (?:hotline|line|services)\b|\bplease reach out\b/i,
+  },
+  {
+    // Sympathy that opens a crisis redirection: "It sounds like you're going through a lot", "I'm so sorry you're feeling this way".
+    id: 'boilerplate.sympathy',
+    kind: 'boilerplate',
+    pattern:
+      /^(?:I(?:'m| am) (?:really |so |very |truly )?sorry (?:to hear |that )?(?:you(?:'re| are)|you've|that you)|it sounds like you(?:'re| are| have|'ve)|I hear (?:you|that you)|you(?:'re| are) not alone|you don't have to (?:go through|face) this alone)/i,
   },
   {
     id: 'boilerplate.referral_zh',

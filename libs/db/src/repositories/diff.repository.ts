@@ -14,6 +14,7 @@ interface SideRow {
   region: string;
   replicate: number;
   classification: string | null;
+  legacy_classification: string | null;
   imported: boolean;
   legacy_id: string | null;
   attempt_id: string | null;
@@ -26,10 +27,18 @@ interface SideRow {
   finish_reason: string | null;
 }
 
-// The attempt shown for an execution: its result attempt, else its last.
+/**
+ * The Go runner's own label of an imported row: the `imported` version of its labels, or (rows imported before Beacon
+ * labelled imports) the execution's label when no rule of Beacon's made it.
+ */
+const LEGACY_LABEL = `CASE WHEN e.imported THEN coalesce(
+    (SELECT c.label FROM classifications c WHERE c.execution_id = e.id AND c.classifier_version = 'imported'),
+    CASE WHEN e.classification_rule IS NULL THEN e.classification END) END AS legacy_classification`;
+
+// The attempt shown for an execution: its result attempt, else its last. The label is the execution's stored one.
 const EXECUTION_SIDE = `
   SELECT e.id AS execution_id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, e.classification,
-         e.imported, e.legacy_id, a.id AS attempt_id, a.attempt, coalesce(a.started_at, e.started_at) AS started_at,
+         ${LEGACY_LABEL}, e.imported, e.legacy_id, a.id AS attempt_id, a.attempt, coalesce(a.started_at, e.started_at) AS started_at,
          a.system_prompt, a.user_prompt, a.parameters, coalesce(e.response, a.response) AS response,
          coalesce(e.finish_reason, a.finish_reason) AS finish_reason
     FROM executions e
@@ -48,7 +57,10 @@ export class DiffRepository {
     if (ref.kind === 'attempt') {
       const rows = await queryRows<SideRow>(
         this.ds,
-        `SELECT e.id AS execution_id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, NULL AS classification,
+        // An attempt's label is the execution's stored one when the attempt is its result; any other attempt (a failed
+        // call, an error body, a superseded try) has none.
+        `SELECT e.id AS execution_id, e.job_id, e.question_id, e.model_id, e.region, e.replicate,
+                CASE WHEN a.attempt = e.result_attempt THEN e.classification END AS classification, ${LEGACY_LABEL},
                 e.imported, e.legacy_id, a.id AS attempt_id, a.attempt, a.started_at, a.system_prompt, a.user_prompt,
                 a.parameters, a.response, a.finish_reason
            FROM execution_attempts a JOIN executions e ON e.id = a.execution_id WHERE a.id = $1`,
@@ -82,6 +94,7 @@ function sideRow(r: SideRow): DiffSideRow {
     parameters: r.parameters,
     response: r.response,
     classification: r.classification,
+    legacyClassification: r.legacy_classification,
     finishReason: r.finish_reason,
     imported: r.imported,
     legacyId: r.legacy_id,

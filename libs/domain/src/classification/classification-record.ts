@@ -20,3 +20,19 @@ export interface ClassificationRecord {
   tier: string | null;
   rule: string | null;
 }
+
+/** A label as the classifier gives it (`Classification` of @beacon/classifier satisfies it). */
+export interface ResponseLabelling {
+  label: string;
+  rule: string;
+  confidence: number;
+  version: string;
+  tier: string;
+}
+
+/**
+ * Labels one successful response: Beacon's classifier (`classifyResponse` of @beacon/classifier), passed in by whoever
+ * stores rows that have none of Beacon's labels yet (the legacy import). Only a successful response is ever labelled:
+ * an error body or a failed attempt has no answer label.
+ */
+export type ResponseLabeller = (response: { content: string | null; finishReason?: string | null }) => ResponseLabelling;
