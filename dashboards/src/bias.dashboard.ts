@@ -24,6 +24,7 @@ function rangeShares(title: string, description: string, classification: string,
     .description(description)
     .datasource(PROMETHEUS)
     .unit(units.PercentUnit)
+    .decimals(1)
     .min(0)
     .max(1)
     .span(WIDTH.third)

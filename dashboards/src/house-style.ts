@@ -3,6 +3,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import * as units from '@grafana/grafana-foundation-sdk/units';
 
 /**
  * House style of every Beacon dashboard, in one place: fixed datasource uids (the provisioning in
@@ -60,15 +61,29 @@ export function stackedPanel(title: string, description: string, unit: string): 
     .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal).group('A'));
 }
 
+/**
+ * What a stat panel shows: `count`, a whole number of events or items (no unit, no decimals; counts built from
+ * increase() are also round()ed in the query, since increase() extrapolates to the window's edges and would show 72.2
+ * cells), or `share`, a fraction 0–1 shown as a percentage with one decimal.
+ */
+export type StatKind = 'count' | 'share';
+
+/** Unit and decimals of each {@link StatKind}. */
+export const STAT_FORMAT: Record<StatKind, { unit: string; decimals: number }> = {
+  count: { unit: units.NoUnit, decimals: 0 },
+  share: { unit: units.PercentUnit, decimals: 1 },
+};
+
 /** A single-value stat panel over the selected range; `alertAbove` colours it red from that value on. */
-export function statPanel(title: string, description: string, unit: string, alertAbove: number | null = null): stat.PanelBuilder {
+export function statPanel(title: string, description: string, kind: StatKind, alertAbove: number | null = null): stat.PanelBuilder {
   const steps: dashboard.Threshold[] = [{ value: null, color: 'green' }];
   if (alertAbove !== null) steps.push({ value: alertAbove, color: 'red' });
   return new stat.PanelBuilder()
     .title(title)
     .description(description)
     .datasource(PROMETHEUS)
-    .unit(unit)
+    .unit(STAT_FORMAT[kind].unit)
+    .decimals(STAT_FORMAT[kind].decimals)
     .span(WIDTH.quarter)
     .height(HEIGHT / 2)
     .colorMode(common.BigValueColorMode.Background)

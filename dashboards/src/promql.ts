@@ -33,6 +33,11 @@ export function increase(selector: string, window = RATE_WINDOW): string {
   return `increase(${selector}[${window}])`;
 }
 
+/** `round(expr)`: a count built from increase() (which extrapolates to the window's edges) as a whole number. */
+export function round(expr: string): string {
+  return `round(${expr})`;
+}
+
 /** `sum by (labels) (expr)`, or `sum(expr)` without labels. */
 export function sumBy(labels: readonly string[], expr: string): string {
   return labels.length ? `sum by (${labels.join(', ')}) (${expr})` : `sum(${expr})`;

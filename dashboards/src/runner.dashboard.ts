@@ -3,24 +3,35 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { beaconDashboard, finalize, PROMETHEUS, promQuery, row, statPanel, timeseriesPanel, WIDTH, type Dashboard } from './house-style.js';
-import { maxBy, quantile, rate, RANGE_WINDOW, increase, sel, share, sumBy } from './promql.js';
+import { maxBy, quantile, rate, RANGE_WINDOW, increase, round, sel, share, sumBy } from './promql.js';
 
 /** Provider outcomes that are a verdict of the provider (not a local release, deferral or fence). */
 export const PROVIDER_CALL = 'outcome=~"succeeded|retryable_error|final_error"';
 const PROVIDER_ERROR = 'outcome=~"retryable_error|final_error"';
+/**
+ * The latency panels read succeeded calls only: a failed call's latency is that of its failure (a timeout at the
+ * two-minute limit, an instant 429), and mixed in it moves every quantile with the error rate rather than with the
+ * provider's speed. Errors have their own panel (Provider error ratio by region).
+ */
+export const LATENCY_OUTCOME = 'outcome="succeeded"';
 
 function latencyPanel(q: number, label: string) {
   return timeseriesPanel(
     `Provider latency ${label} by region and model`,
-    `${label} of provider call latency (every outcome, timeouts included) per region and model. Exemplars (dots) carry ` +
+    `${label} of the latency of succeeded provider calls per region and model (failed calls and timeouts are left out: ` +
+      'see Provider error ratio by region). Exemplars (dots) carry ' +
       'the trace id of one execution: click one to open its trace; the same id is executions.trace_id (see dashboards/README.md).',
     units.Seconds,
   )
     .span(WIDTH.third)
     .withTarget(
-      promQuery(quantile(q, 'beacon_provider_latency_seconds', 'region+model', ['region', 'model']), '{{region}} {{model}}', {
-        exemplar: true,
-      }),
+      promQuery(
+        quantile(q, 'beacon_provider_latency_seconds', 'region+model', ['region', 'model'], LATENCY_OUTCOME),
+        '{{region}} {{model}}',
+        {
+          exemplar: true,
+        },
+      ),
     );
 }
 
@@ -38,14 +49,14 @@ export function runnerDashboard(): Dashboard {
       statPanel(
         'Executions finished',
         'Cells that reached a terminal state (succeeded, failed, cancelled) in the selected range.',
-        units.Short,
-      ).withTarget(promQuery(`${sumBy([], increase(finished(), RANGE_WINDOW))} or vector(0)`, 'finished', { instant: true })),
+        'count',
+      ).withTarget(promQuery(`${round(sumBy([], increase(finished(), RANGE_WINDOW)))} or vector(0)`, 'finished', { instant: true })),
     )
     .withPanel(
       statPanel(
         'Failed executions',
         'Share of finished cells that ended failed (attempts exhausted or a final error) in the selected range.',
-        units.PercentUnit,
+        'share',
         0.05,
       ).withTarget(
         promQuery(share(increase(finished('state="failed"'), RANGE_WINDOW), increase(finished(), RANGE_WINDOW), []), 'failed', {
@@ -57,14 +68,14 @@ export function runnerDashboard(): Dashboard {
       statPanel(
         'Jobs running',
         'Jobs whose cells are still being executed (every runner reports the same count from the database).',
-        units.Short,
+        'count',
       ).withTarget(promQuery(maxBy([], sel('beacon_jobs', 'none', 'status="running"')), 'running', { instant: true })),
     )
     .withPanel(
       statPanel(
         'Runnable backlog',
         'Runnable pending cells over the selected regions (the database queue, same value from every runner).',
-        units.Short,
+        'count',
       ).withTarget(promQuery(sumBy([], maxBy(['region'], sel('beacon_queue_depth', 'region'))), 'backlog', { instant: true })),
     )
     .withRow(row('Throughput and errors'))

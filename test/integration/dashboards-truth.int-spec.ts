@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { defaultConfig } from '@beacon/domain';
 import { engineOptions } from '@beacon/engine';
+import { PROVIDER_LATENCY_BUCKETS } from '@beacon/observability';
 import { startSimulator, type RunningSimulator } from '@beacon/simulator';
 import { createRunnerApp } from '@beacon/runner';
 import { parse } from 'yaml';
@@ -308,6 +309,69 @@ describe('dashboards tell the truth after the first job of a fresh daemon (issue
         ),
       );
 
+      expect(problems).toEqual([]);
+    },
+    60_000,
+  );
+  maybe(
+    'defect 15.2: after the first job, the figures issue 15.2 changed (counts over the range, latency of succeeded calls) equal SQL',
+    async () => {
+      const problems: string[] = [];
+      const total = async (sql: string) => ({ '': (await db.ds.query<{ n: number }[]>(sql))[0]!.n });
+      problems.push(
+        ...mismatches(
+          'Executions finished',
+          figures(await panel('beacon-runner', 'Executions finished'), []),
+          await total(`SELECT count(*)::int AS n FROM executions WHERE state IN ('succeeded', 'failed', 'cancelled')`),
+        ),
+      );
+      problems.push(
+        ...mismatches(
+          'Duplicate provider calls',
+          figures(await panel('beacon-reliability', 'Duplicate provider calls'), []),
+          await total(`SELECT count(*)::int AS n FROM execution_attempts WHERE outcome = 'fenced'`),
+        ),
+      );
+      problems.push(
+        ...mismatches(
+          'Lease expirations',
+          figures(await panel('beacon-reliability', 'Lease expirations'), []),
+          await total(`SELECT count(*)::int AS n FROM execution_attempts WHERE outcome = 'lease_expired'`),
+        ),
+      );
+      // Latency quantiles of succeeded calls: Prometheus' histogram_quantile() on the buckets the latencies of the
+      // succeeded attempts fall in (linear interpolation within the bucket holding rank q × n).
+      const latencies = await db.ds.query<{ region: string; model_id: string; latency_ms: number }[]>(
+        `SELECT e.region, e.model_id, a.latency_ms FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
+          WHERE a.outcome = 'succeeded'`,
+      );
+      const RM = ['region', 'model'] as const;
+      const byPair = new Map<string, number[]>();
+      for (const l of latencies) {
+        const k = keyOf({ region: l.region, model: l.model_id }, RM);
+        byPair.set(k, [...(byPair.get(k) ?? []), l.latency_ms / 1000]);
+      }
+      expect(byPair.size).toBeGreaterThan(0);
+      const bucketQuantile = (q: number, values: number[]): number => {
+        const bounds = [...PROVIDER_LATENCY_BUCKETS, Infinity];
+        const cumulative = bounds.map((b) => values.filter((v) => v <= b).length);
+        const rank = q * values.length;
+        const b = cumulative.findIndex((c) => c >= rank);
+        if (b === bounds.length - 1) return bounds[bounds.length - 2]!;
+        const start = b > 0 ? bounds[b - 1]! : 0;
+        const below = b > 0 ? cumulative[b - 1]! : 0;
+        return start + (bounds[b]! - start) * ((rank - below) / (cumulative[b]! - below));
+      };
+      for (const [q, label] of [
+        [0.5, 'p50'],
+        [0.95, 'p95'],
+        [0.99, 'p99'],
+      ] as const) {
+        const title = `Provider latency ${label} by region and model`;
+        const want: Figures = {};
+        for (const [k, values] of byPair) want[k] = bucketQuantile(q, values);
+        problems.push(...mismatches(title, figures(await panel('beacon-runner', title), RM), want));
+      }
       expect(problems).toEqual([]);
     },
     60_000,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RULES } from '@beacon/reconciler';
 import { ReconcilerScheduler } from '../../apps/runner/src/reconciler/reconciler.scheduler.js';
 import { startTestRunner, type TestRunner } from '../utils/runner-harness.js';
 import { seedJob } from './reconciler-fixtures.js';
@@ -19,6 +20,15 @@ describe('reconciler in the daemon', () => {
     const text = await res.text();
     return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
   };
+
+  it('defect 15.2: the run and new-finding counters exist at 0 before the first run, so that the first failure or finding is an increase', async () => {
+    const metrics = (await get('/metrics')).body as string;
+    for (const result of ['ok', 'failed', 'skipped'])
+      expect(metrics).toMatch(new RegExp(`^beacon_reconciler_runs_total\\{result="${result}"\\} \\d+$`, 'm'));
+    expect(metrics).toContain('beacon_reconciler_runs_total{result="failed"} 0');
+    for (const rule of RULES)
+      expect(metrics).toContain(`beacon_reconciler_findings_opened_total{rule="${rule.id}",severity="${rule.severity}"} 0`);
+  });
 
   it('reconciles, lists findings over HTTP and exports them as gauges', async () => {
     const { jobId, cells } = await seedJob(runner.ds, { pending: true });
@@ -49,5 +59,13 @@ describe('reconciler in the daemon', () => {
     const metrics = await get('/metrics');
     expect(metrics.body).toContain('beacon_reconciler_findings{rule="stuck_running",severity="critical"} 1');
     expect(metrics.body).toMatch(/beacon_reconciler_run_duration_seconds \d/);
+  });
+
+  it('defect 15.2: a finding seen by every run counts once as new, by its rule and severity; each run counts by result', async () => {
+    const metrics = (await get('/metrics')).body as string;
+    // The previous test's stuck cell was found by three runs (occurrences 3): one new critical finding.
+    expect(metrics).toContain('beacon_reconciler_findings_opened_total{rule="stuck_running",severity="critical"} 1');
+    const ok = Number(/^beacon_reconciler_runs_total\{result="ok"\} (\d+)$/m.exec(metrics)?.[1]);
+    expect(ok).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,16 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { createMetrics } from '@beacon/observability';
 import { parse } from 'yaml';
 import { buildDashboards, renderDashboards } from '../../dashboards/src/build.js';
+import { STAT_FORMAT } from '../../dashboards/src/house-style.js';
 import { panelQueries, variableQueries } from '../../dashboards/src/inventory.js';
 
 const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
 interface RuleFile {
-  groups: { name: string; rules: { alert?: string; record?: string; expr: string; annotations?: Record<string, string> }[] }[];
+  groups: {
+    name: string;
+    rules: { alert?: string; record?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }[];
+  }[];
 }
 const rules = (parse(read('dashboards/alerts/beacon.rules.yml')) as RuleFile).groups.flatMap((g) => g.rules);
 const recorded = new Set(rules.flatMap((r) => (r.record ? [r.record] : [])));
@@ -71,6 +75,26 @@ function variableSelector(query: string): string {
   return m[1]!;
 }
 
+/** GitHub's anchors of the Markdown headings of a file (outside code fences). */
+function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('```')) fenced = !fenced;
+    const m = /^#{1,6}\s+(.*?)\s*#*$/.exec(line);
+    if (fenced || !m) continue;
+    const base = m[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    anchors.add(n ? `${base}-${n}` : base);
+  }
+  return anchors;
+}
+
 const dashboards = Object.entries(buildDashboards());
 const expressions = [
   ...dashboards.flatMap(([, d]) => panelQueries(d).map((q) => ({ where: `${q.dashboard} / ${q.panel} / ${q.refId}`, expr: q.expr }))),
@@ -122,7 +146,7 @@ describe('generated dashboards', () => {
     for (const [, d] of dashboards) {
       for (const q of panelQueries(d)) {
         for (const m of q.expr.matchAll(
-          /beacon_(attempts_total|executions_finished_total|responses_total|retries_total|duplicate_calls_total|inflight_calls|breaker_state|provider_latency_seconds_bucket)\{([^}]*)\}/g,
+          /beacon_(attempts_total|executions_finished_total|responses_total|retries_total|duplicate_calls_total|lease_expirations_total|inflight_calls|breaker_state|provider_latency_seconds_bucket|provider_latency_seconds_count)\{([^}]*)\}/g,
         )) {
           expect({ where: `${q.dashboard} / ${q.panel}`, matchers: m[2] }).toEqual({
             where: `${q.dashboard} / ${q.panel}`,
@@ -131,6 +155,85 @@ describe('generated dashboards', () => {
         }
       }
     }
+  });
+});
+
+describe('what the panels show (issue 15.2)', () => {
+  interface PanelJson {
+    id?: number;
+    type?: string;
+    title?: string;
+    fieldConfig?: { defaults?: { unit?: string; decimals?: number } };
+    targets?: { expr?: string }[];
+  }
+  const panels = dashboards.flatMap(([, d]) => ((d.panels ?? []) as PanelJson[]).map((p) => ({ uid: d.uid!, p })));
+
+  it('defect 15.2: no panel plots a raw counter: every counter is read through rate() or increase()', async () => {
+    const counters = (await createMetrics().registry.getMetricsAsJSON())
+      .filter((m) => String(m.type) === 'counter')
+      .map((m) => `${m.name.replace(/_total$/, '')}_total`);
+    const raw: string[] = [];
+    for (const q of dashboards.flatMap(([, d]) => panelQueries(d))) {
+      for (const name of counters) {
+        for (const m of q.expr.matchAll(new RegExp(`(\\w*\\(?)\\b${name}\\b`, 'g'))) {
+          if (!/^(rate|increase)\($/.test(m[1]!)) raw.push(`${q.dashboard} / ${q.panel}: ${name} read as ${m[1] || 'is'}`);
+        }
+      }
+    }
+    expect(raw).toEqual([]);
+  });
+
+  it('defect 15.2: stat panels show counts as whole numbers (round(), 0 decimals) and shares as percentages with 1 decimal', () => {
+    const stats = panels.filter(({ p }) => p.type === 'stat');
+    expect(stats.length).toBeGreaterThan(6);
+    const problems: string[] = [];
+    for (const { uid, p } of stats) {
+      const where = `${uid} / ${p.title}`;
+      const { unit, decimals } = p.fieldConfig?.defaults ?? {};
+      const kind = unit === STAT_FORMAT.share.unit ? 'share' : unit === STAT_FORMAT.count.unit ? 'count' : null;
+      if (!kind) {
+        problems.push(`${where}: unit ${unit} is neither a count nor a share`);
+        continue;
+      }
+      if (decimals !== STAT_FORMAT[kind].decimals) problems.push(`${where}: ${kind} with decimals ${decimals}`);
+      for (const t of p.targets ?? []) {
+        // A count built from increase() (which extrapolates: 72.2 cells) is round()ed.
+        if (kind === 'count' && t.expr?.includes('increase(') && !t.expr.startsWith('round('))
+          problems.push(`${where}: ${t.expr} not round()ed`);
+      }
+    }
+    expect(problems).toEqual([]);
+    // Bar gauges of shares say how many decimals too.
+    for (const { p } of panels.filter(({ p }) => p.type === 'bargauge')) {
+      expect({ title: p.title, ...p.fieldConfig?.defaults }).toMatchObject({ title: p.title, unit: 'percentunit', decimals: 1 });
+    }
+  });
+
+  it('defect 15.2: latency quantiles read successful calls only; API panels leave out /metrics and the health probes', () => {
+    const queries = dashboards.flatMap(([, d]) => panelQueries(d));
+    const quantiles = queries.filter((q) => q.expr.includes('histogram_quantile('));
+    expect(quantiles.length).toBe(4);
+    for (const q of quantiles) {
+      const selectors = [...q.expr.matchAll(/beacon_(provider_latency|http_request_duration)_seconds_(bucket|count)\{([^}]*)\}/g)];
+      expect(selectors.length).toBe(2);
+      for (const m of selectors) {
+        const want = m[1] === 'provider_latency' ? ['outcome="succeeded"'] : ['route!~"/metrics|/health/.*"', 'status=~"[23].."'];
+        expect({ panel: q.panel, matchers: m[3] }).toEqual({ panel: q.panel, matchers: expect.stringContaining(want.join(', ')) });
+      }
+    }
+    for (const q of queries.filter((x) => x.expr.includes('beacon_http_'))) {
+      for (const m of q.expr.matchAll(/beacon_http_\w+\{([^}]*)\}/g))
+        expect({ panel: q.panel, m: m[1] }).toEqual({ panel: q.panel, m: expect.stringContaining('route!~"/metrics|/health/.*"') });
+    }
+  });
+
+  it('defect 15.2: the lease-expiration counter has region and model labels, and its panels filter by them', () => {
+    // prom-client keeps a metric's label names on the metric object.
+    expect((createMetrics().leaseExpirations as unknown as { labelNames: string[] }).labelNames).toEqual(['region', 'model']);
+    const leaseQueries = dashboards.flatMap(([, d]) => panelQueries(d)).filter((q) => q.expr.includes('beacon_lease_expirations_total'));
+    expect(leaseQueries.map((q) => q.panel)).toEqual(['Lease expirations', 'Lease expirations by region and model']);
+    for (const q of leaseQueries) expect(q.expr).toContain('beacon_lease_expirations_total{region=~"$region", model=~"$model"}');
+    for (const { p } of panels) expect(`${p.title}: ${(p as { description?: string }).description ?? ''}`).not.toMatch(/has no labels/);
   });
 });
 
@@ -162,7 +265,7 @@ describe('queries and rules against the metrics contract', () => {
     expect(read('dashboards/alerts/beacon.rules.yml')).not.toMatch(/job_id|execution_id/);
   });
 
-  it('gives every alert a summary, a description and a one-line runbook', () => {
+  it('gives every alert a summary, a description, a runbook_url and a dashboard_url (defect 15.2)', () => {
     const alerts = rules.filter((r) => r.alert);
     expect(alerts.map((r) => r.alert)).toEqual(
       expect.arrayContaining([
@@ -174,15 +277,71 @@ describe('queries and rules against the metrics contract', () => {
         'BeaconRunnerDown',
         'BeaconRunnerAbsent',
         'BeaconRefusalShareShift',
+        'BeaconReconcilerRunFailed',
+        'BeaconReconcilerCriticalFinding',
       ]),
     );
     for (const r of alerts) {
       expect({ alert: r.alert, keys: Object.keys(r.annotations ?? {}).sort() }).toEqual({
         alert: r.alert,
-        keys: ['description', 'runbook', 'summary'],
+        keys: ['dashboard_url', 'description', 'runbook_url', 'summary'],
       });
-      expect(r.annotations!.runbook).not.toMatch(/\n/);
     }
+  });
+
+  it('defect 15.2: every runbook_url is a heading anchor of a file in the repository, one section per alert', () => {
+    const problems: string[] = [];
+    for (const r of rules.filter((x) => x.alert)) {
+      const url = r.annotations?.runbook_url ?? '';
+      const m = /^([\w./-]+\.md)#([\w-]+)$/.exec(url);
+      if (!m) {
+        problems.push(`${r.alert}: runbook_url ${url} is not <file.md>#<anchor>`);
+        continue;
+      }
+      if (!existsSync(path.join(root, m[1]!))) {
+        problems.push(`${r.alert}: ${m[1]} does not exist`);
+        continue;
+      }
+      if (!headingAnchors(read(m[1]!)).has(m[2]!)) problems.push(`${r.alert}: no heading with anchor #${m[2]} in ${m[1]}`);
+      // The section is the alert's own: its anchor is the alert's name.
+      if (m[2] !== r.alert!.toLowerCase()) problems.push(`${r.alert}: anchor #${m[2]} is not the alert's section`);
+    }
+    expect(problems).toEqual([]);
+    // The anchor rule itself (GitHub's): lower case, punctuation dropped, spaces to hyphens, repeats numbered.
+    expect([...headingAnchors('## BeaconRetryStorm\n### Where to add… a metric\n## Dup\n## Dup\n```\n# not a heading\n```\n')]).toEqual([
+      'beaconretrystorm',
+      'where-to-add-a-metric',
+      'dup',
+      'dup-1',
+    ]);
+  });
+
+  it('defect 15.2: every dashboard_url opens an existing panel of an existing dashboard, with variables it has', () => {
+    const byUid = new Map(dashboards.map(([, d]) => [d.uid, d]));
+    const problems: string[] = [];
+    for (const r of rules.filter((x) => x.alert)) {
+      const url = r.annotations?.dashboard_url ?? '';
+      const m = /^\/d\/([\w-]+)\?(.*)$/.exec(url);
+      const d = m ? byUid.get(m[1]) : undefined;
+      if (!m || !d) {
+        problems.push(`${r.alert}: dashboard_url ${url} names no Beacon dashboard`);
+        continue;
+      }
+      const params = new URLSearchParams(m[2]);
+      const panel = (d.panels ?? []).find((p) => String((p as { id?: number }).id) === params.get('viewPanel')) as
+        { type?: string; title?: string } | undefined;
+      if (!panel || panel.type === 'row') problems.push(`${r.alert}: ${d.uid} has no panel ${params.get('viewPanel')}`);
+      const variables = new Set(variableQueries(d).map((v) => `var-${v.name}`));
+      for (const [key, value] of params) {
+        if (key === 'viewPanel') continue;
+        if (!variables.has(key)) problems.push(`${r.alert}: ${d.uid} has no variable ${key}`);
+        // Only labels the alert's series carry (its `by` or `on` labels), so the link scopes to the alert's own region/model.
+        const label = /^\{\{ \$labels\.(\w+) \}\}$/.exec(value)?.[1];
+        if (!label || !new RegExp(`\\b(by|on) \\([^)]*\\b${label}\\b`).test(r.expr))
+          problems.push(`${r.alert}: ${key}=${value} is not a label of the alert`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });
 

@@ -12,8 +12,9 @@ export class HttpMetricsMiddleware implements NestMiddleware {
     const end = this.m.httpDuration.startTimer();
     res.on('finish', () => {
       const route = routeOf(req);
-      end({ method: req.method, route });
-      this.m.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      const status = String(res.statusCode);
+      end({ method: req.method, route, status });
+      this.m.httpRequests.inc({ method: req.method, route, status });
     });
     next();
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 import type { BeaconMetrics } from '@beacon/observability';
-import { FindingsRepository, ReconcileService, type ReconcileOutcome } from '@beacon/reconciler';
+import { FindingsRepository, ReconcileService, RULES, type ReconcileOutcome } from '@beacon/reconciler';
 import { DataSource } from 'typeorm';
 import { METRICS } from '../tokens.js';
 
@@ -14,9 +14,23 @@ export const RECONCILE_DISABLED = (process.env.BEACON_RECONCILE ?? '').toLowerCa
 /** A full pass when the last one is older than this; incremental runs in between. */
 export const FULL_PASS_EVERY_MS = 3_600_000;
 
+/** Results of a scheduled tick, the values of `beacon_reconciler_runs_total{result}`. */
+export const RECONCILER_RUN_RESULTS = ['ok', 'failed', 'skipped'] as const;
+
+/**
+ * Creates the reconciler's counters at 0 (every run result; every rule with its severity), so that the first failed
+ * run and the first new finding after a start are increases Prometheus can see (issue 15.1: a series born at 1 loses
+ * its first increment to increase()), and the alerts on them can fire.
+ */
+export function primeReconcilerMetrics(metrics: BeaconMetrics): void {
+  for (const result of RECONCILER_RUN_RESULTS) metrics.reconcilerRuns.inc({ result }, 0);
+  for (const rule of RULES) metrics.reconcilerFindingsOpened.inc({ rule: rule.id, severity: rule.severity }, 0);
+}
+
 /**
  * Runs the reconciler on a schedule in every daemon; the advisory lock lets one run at a time. Each tick is
- * incremental since the last successful run, or a full pass hourly. Keeps the findings and duration gauges.
+ * incremental since the last successful run, or a full pass hourly. Keeps the findings and duration gauges, counts runs
+ * by result and findings seen for the first time (`occurrences` 1 after the run's upsert) by rule and severity.
  */
 @Injectable()
 export class ReconcilerScheduler {
@@ -29,6 +43,7 @@ export class ReconcilerScheduler {
     @Inject(METRICS) private readonly metrics: BeaconMetrics,
   ) {
     this.service = new ReconcileService(ds);
+    primeReconcilerMetrics(metrics);
   }
 
   /** The scheduled tick; errors are logged, never thrown into the scheduler. */
@@ -51,7 +66,12 @@ export class ReconcilerScheduler {
     const scope = fullDue || !last.any ? {} : { since: last.any };
     const out = await this.service.run({ scope, persist: true });
     this.metrics.reconcilerRuns.inc({ result: out.skipped ? 'skipped' : out.errors.length ? 'failed' : 'ok' });
-    if (!out.skipped) this.metrics.reconcilerDuration.set(out.durationMs / 1000);
+    if (!out.skipped) {
+      this.metrics.reconcilerDuration.set(out.durationMs / 1000);
+      for (const f of out.findings) {
+        if (f.occurrences === 1) this.metrics.reconcilerFindingsOpened.inc({ rule: f.ruleId, severity: f.severity });
+      }
+    }
     await this.refreshGauges();
     return out;
   }

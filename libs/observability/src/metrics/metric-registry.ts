@@ -6,6 +6,13 @@ export const PROVIDER_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 3
 /** Buckets for the daemon's own HTTP API. */
 export const HTTP_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
+/** prom-client default gauges whose names end in `_total` (removed; see {@link createMetrics}). */
+export const NON_COMPLIANT_DEFAULT_METRICS = [
+  'beacon_nodejs_active_handles_total',
+  'beacon_nodejs_active_requests_total',
+  'beacon_nodejs_active_resources_total',
+] as const;
+
 /**
  * Every metric Beacon exports, named once. Labels are bounded sets (region, model, outcome, state, classification,
  * reason, status, route): never a job or execution id.
@@ -86,10 +93,12 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
       labelNames: ['method', 'route', 'status'] as const,
       registers: r,
     }),
+    // `status` as on the request counter, so that latency can be read for successful requests apart from rejected or
+    // failed ones (a 401 or 404 answers in microseconds, a 503 may be a timeout).
     httpDuration: new Histogram({
       name: 'beacon_http_request_duration_seconds',
-      help: 'API request duration',
-      labelNames: ['method', 'route'] as const,
+      help: 'API request duration by method, route template and status',
+      labelNames: ['method', 'route', 'status'] as const,
       buckets: HTTP_LATENCY_BUCKETS,
       registers: r,
     }),
@@ -110,10 +119,20 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
       labelNames: ['result'] as const,
       registers: r,
     }),
+    reconcilerFindingsOpened: new Counter({
+      name: 'beacon_reconciler_findings_opened_total',
+      help: 'Findings a scheduled reconciler run saw for the first time, by rule and severity',
+      labelNames: ['rule', 'severity'] as const,
+      registers: r,
+    }),
     /** Event-loop delay by percentile since the previous scrape: a stalled loop delays every request and every provider call. */
     eventLoopDelay: eventLoopDelayGauge(r).gauge,
   };
   collectDefaultMetrics({ register: registry, prefix: 'beacon_' });
+  // prom-client names three gauges `…_total`, which `promtool check metrics` rejects (a `_total` suffix means a counter,
+  // and Prometheus tooling treats it as one). Each is the sum of its per-type sibling that stays:
+  // `sum(beacon_nodejs_active_handles)` is what `beacon_nodejs_active_handles_total` reported.
+  for (const name of NON_COMPLIANT_DEFAULT_METRICS) registry.removeSingleMetric(name);
   return metrics;
 }
 
