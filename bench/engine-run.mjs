@@ -9,7 +9,11 @@ const { db, domain, engine, runner, observability } = await load();
 async function benchTracer() {
   const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
   const drop = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => undefined };
-  return new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(drop)] }).getTracer('beacon-bench');
+  // With the execution-span id generator, as startTracing sets it up: the cost includes execution spans.
+  return new BasicTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(drop)],
+    idGenerator: new observability.ExecutionIdGenerator(),
+  }).getTracer('beacon-bench');
 }
 const sim = { baseUrlFor: (r) => `${args.simUrl}/${r}/v1` };
 const yaml = [
