@@ -14,11 +14,15 @@ export interface ReceivedSpan {
   status: { code: number; message?: string };
 }
 
-/** A real OTLP/HTTP receiver (JSON encoding, `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`): every span exported to it. */
+/** A real OTLP/HTTP receiver: decodes JSON trace exports (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`), records every request. */
 export interface OtlpReceiver {
   /** For OTEL_EXPORTER_OTLP_ENDPOINT. */
   url: string;
   spans: ReceivedSpan[];
+  /** The path of every export request, in order (`/v1/traces`, `/v1/metrics`, …). */
+  paths: string[];
+  /** The content type of every trace export request, in order. */
+  contentTypes: string[];
   close(): Promise<void>;
 }
 
@@ -47,10 +51,14 @@ function attrs(list: OtlpAttr[] | undefined): Record<string, unknown> {
 /** Starts the receiver on a free loopback port. */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const paths: string[] = [];
+  const contentTypes: string[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      paths.push(req.url ?? '');
+      if (req.url === '/v1/traces') contentTypes.push(req.headers['content-type'] ?? '');
       if (req.url === '/v1/traces' && req.headers['content-type']?.startsWith('application/json')) {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
           resourceSpans?: {
@@ -90,13 +98,16 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         return;
       }
-      res.writeHead(req.url === '/v1/traces' ? 415 : 404).end();
+      // Protobuf exports are counted (contentTypes), not decoded; anything else is answered 200 too, so no exporter retries.
+      res.writeHead(200).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
+    paths,
+    contentTypes,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
