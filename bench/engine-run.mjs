@@ -7,9 +7,20 @@ import { load, rssSampler, waitDone } from './lib.mjs';
 
 const args = JSON.parse(process.argv[2]);
 const observe = args.observe !== false;
+/** `observe: 'sdk'`: the full SDK as `beacon serve` runs it ({@link startBenchSdk}); `true`: a bare SDK tracer. */
+const fullSdk = args.observe === 'sdk';
+
+/** A real SDK tracer whose batch processor hands spans to an exporter that drops them: the cost of tracing, minus the network. */
+async function benchTracer(observability) {
+  const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const drop = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => undefined };
+  // With the execution-span id generator, as startTracing sets it up: the cost includes execution spans.
+  const idGenerator = observability.ExecutionIdGenerator ? new observability.ExecutionIdGenerator() : undefined;
+  return new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(drop)], idGenerator }).getTracer('beacon-bench');
+}
 
 /**
- * With observability on, the SDK as `beacon serve` runs it (see startTracing): the HTTP and pg instrumentations, the
+ * With `observe: 'sdk'`, the SDK as `beacon serve` runs it (see startTracing): the HTTP and pg instrumentations, the
  * W3C propagator and context manager, the execution-span id generator and a batch processor, but an exporter that
  * drops the spans: the cost of tracing (execution, attempt, call and pg spans, traceparent on every call) minus the
  * network. Started before the libraries load, so that the pg instrumentation sees pg load.
@@ -32,12 +43,12 @@ async function startBenchSdk() {
     logRecordProcessors: [],
     // Absent in trees before issue 15 (no execution spans there): the SDK's random ids then.
     ...(obs.ExecutionIdGenerator ? { idGenerator: new obs.ExecutionIdGenerator() } : {}),
-    instrumentations: [new HttpInstrumentation(), new PgInstrumentation({ requireParentSpan: true })],
+    instrumentations: [new HttpInstrumentation(), new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true })],
   });
   sdk.start();
   return sdk;
 }
-const sdk = observe ? await startBenchSdk() : null;
+const sdk = fullSdk ? await startBenchSdk() : null;
 const { db, domain, engine, runner, observability } = await load();
 
 const sim = { baseUrlFor: (r) => `${args.simUrl}/${r}/v1` };
@@ -64,7 +75,7 @@ const norm = domain.normaliseJobSpec(JSON.parse(spec), config);
 if (!norm.ok) throw new Error(JSON.stringify(norm.problems));
 const rss = rssSampler();
 await jobRepo.submit({ spec: norm.spec, received: spec, hash: norm.hash, submitter: null, traceparent: null });
-const tracer = new observability.AttemptTracing();
+const tracer = new observability.AttemptTracing(observe && !fullSdk ? { tracer: await benchTracer(observability) } : {});
 const app = await runner.createRunnerApp({
   dataSource: ds,
   config,

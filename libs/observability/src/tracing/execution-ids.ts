@@ -1,4 +1,4 @@
-import type { IdGenerator } from '@opentelemetry/sdk-trace-base';
+import { RandomIdGenerator, type IdGenerator } from '@opentelemetry/sdk-trace-base';
 
 /** The ids the next span started by the tracer must take, or null for random ones. */
 let primed: { traceId: string; spanId: string; spanUsed: boolean } | null = null;
@@ -12,12 +12,14 @@ let installed = false;
  * `startSpan` is synchronous, so nothing else can start a span in between.
  */
 export class ExecutionIdGenerator implements IdGenerator {
+  private readonly random = new RandomIdGenerator();
+
   constructor() {
     installed = true;
   }
 
   generateTraceId(): string {
-    return primed?.traceId ?? randomHex(16);
+    return primed?.traceId ?? this.random.generateTraceId();
   }
 
   generateSpanId(): string {
@@ -25,7 +27,7 @@ export class ExecutionIdGenerator implements IdGenerator {
       primed.spanUsed = true;
       return primed.spanId;
     }
-    return randomHex(8);
+    return this.random.generateSpanId();
   }
 }
 
@@ -42,13 +44,4 @@ export function withIds<T>(traceId: string, spanId: string, start: () => T): T {
   } finally {
     primed = null;
   }
-}
-
-const SHARED = new Uint8Array(16);
-function randomHex(bytes: number): string {
-  const buf = SHARED.subarray(0, bytes);
-  crypto.getRandomValues(buf);
-  // An all-zero id is invalid; the chance is negligible but cheap to rule out.
-  if (buf.every((b) => b === 0)) buf[bytes - 1] = 1;
-  return Buffer.from(buf).toString('hex');
 }

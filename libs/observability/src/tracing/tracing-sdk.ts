@@ -133,7 +133,7 @@ export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv =
     idGenerator: new ExecutionIdGenerator(),
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true }),
-      new PgInstrumentation({ requireParentSpan: true }),
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
     ],
   });
   sdk.start();
