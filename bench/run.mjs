@@ -54,7 +54,7 @@ try {
     child({
       simUrl: sim.url,
       dbUrl: database.url,
-      jobId: `bench-obs-${observe ? 'on' : 'off'}-${round}`,
+      jobId: `bench-obs-${observe === 'sdk' ? 'sdk' : observe ? 'on' : 'off'}-${round}`,
       regions: ['r1', 'r2'],
       models: ['llama3.2-1b', 'mistral-7b'],
       questions: throughputCells / 100,
@@ -75,6 +75,16 @@ try {
   };
   log(
     `    off ${round(off.cellsPerSec)} cells/s, on ${round(on.cellsPerSec)} cells/s, cost ${(results.observability.cost * 100).toFixed(1)} %`,
+  );
+  // (d') The same with the whole SDK as `beacon serve` runs it: HTTP and pg instrumentations (each attempt's writes are
+  // pg spans under it), the context manager and the propagator. Reported next to (d), without a target.
+  const sdkRuns = [];
+  for (const round of [1, 2]) sdkRuns.push(await obsRun('sdk', round));
+  const sdk = best(sdkRuns);
+  results.observability.fullSdkCellsPerSec = round(sdk.cellsPerSec);
+  results.observability.fullSdkCost = round(1 - sdk.cellsPerSec / off.cellsPerSec, 3);
+  log(
+    `    full SDK (instrumentations on) ${round(sdk.cellsPerSec)} cells/s, cost ${(results.observability.fullSdkCost * 100).toFixed(1)} %`,
   );
 
   const latency = 200;
@@ -185,6 +195,7 @@ else {
       `orchestration throughput   ${t.beaconCellsPerSec} cells/s vs raw-SQL floor ${t.floorCellsPerSec} cells/s   ratio ${t.ratio} (target ≥ ${t.target})`,
       `concurrency efficiency     ${c.achievedCellsPerSec} of ${c.idealCellsPerSec} cells/s                        ${c.efficiency} (target ≥ ${c.target})`,
       `observability cost         ${results.observability.onCellsPerSec} cells/s on vs ${results.observability.offCellsPerSec} off: ${(results.observability.cost * 100).toFixed(1)} % (target ≤ 10 %)`,
+      `  with the full SDK        ${results.observability.fullSdkCellsPerSec} cells/s: ${(results.observability.fullSdkCost * 100).toFixed(1)} % (instrumentations on, pg spans under attempts; no target)`,
       ...results.rss.map(
         (r) => `peak RSS                   ${String(r.cells).padStart(7)} cells: ${r.peakRssMiB} MiB (live heap ${r.peakLiveHeapMiB} MiB)`,
       ),

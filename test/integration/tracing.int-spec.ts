@@ -4,7 +4,7 @@ import { JobRepository, LifecycleRepository, QueueRepository, RunnerRepository }
 import { defaultConfig, normaliseJobSpec } from '@beacon/domain';
 import { Engine, OpenAiCompatibleProvider, engineOptions } from '@beacon/engine';
 import { startSimulator, type RunningSimulator } from '@beacon/simulator';
-import { AttemptTracing, executionSpanId } from '@beacon/observability';
+import { AttemptTracing, ExecutionIdGenerator, executionSpanId } from '@beacon/observability';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
 
 /** Polls `check` until it returns a value, failing after `ms`. */
@@ -22,7 +22,10 @@ describe('one trace per execution', () => {
   let db: TestDatabase;
   let sim: RunningSimulator;
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    idGenerator: new ExecutionIdGenerator(),
+  });
   const tracer = new AttemptTracing({ tracer: provider.getTracer('beacon-test') });
 
   beforeAll(async () => {
@@ -86,6 +89,11 @@ describe('one trace per execution', () => {
     expect(attempts.map((s) => s.attributes['beacon.runner.id']).sort()).toEqual(['runner-a', 'runner-b']);
     expect(attempts.map((s) => s.attributes['beacon.attempt']).sort()).toEqual([1, 2]);
     expect(attempts.map((s) => s.attributes['beacon.outcome']).sort()).toEqual(['retryable_error', 'succeeded']);
+    // The execution span both attempts hang under is exported (by runner-a, with the first attempt).
+    const executions = spans.filter((s) => s.name.startsWith('execution '));
+    expect(executions.map((s) => [s.spanContext().traceId, s.spanContext().spanId, s.parentSpanContext])).toEqual([
+      [cell.trace_id, executionSpanId(cell.trace_id), undefined],
+    ]);
     for (const s of attempts) {
       expect(s.parentSpanContext?.spanId).toBe(executionSpanId(cell.trace_id));
       expect(s.attributes).toMatchObject({

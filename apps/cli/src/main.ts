@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { startTracing } from '@beacon/observability';
 
 // Tracing starts before the rest of the program is imported, so its instrumentations see the modules load.
-const tracing = await startTracing('beacon');
+// An OTEL_* variable set to a value Beacon does not support stops start-up, naming the variable (exit 2, usage).
+const tracing = await startTracing('beacon').catch((err: unknown) => {
+  process.stderr.write(`beacon: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+});
 const { run } = await import('./program.js');
 const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
 process.exitCode = await run(process.argv, pkg.version);

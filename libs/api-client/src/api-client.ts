@@ -14,6 +14,7 @@ import type {
   TimelineView,
 } from '@beacon/domain';
 import type { JobAnalysis } from '@beacon/analysis';
+import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import { type LiveStreamNotice, streamLiveEvents } from './live-events.stream.js';
 
 /** The API answered with an error status. */
@@ -183,12 +184,25 @@ export class BeaconApiClient {
     // Also on a body-less POST: a daemon without tokens accepts state changes only as JSON (what no cross-site page can send).
     if (body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
+    // The request's own client span (a no-op without an SDK), sent as `traceparent`: fetch is not instrumented, and the
+    // daemon's request span, and a job's trace link, hang under it.
+    const span = tracer().startSpan(method, {
+      kind: SpanKind.CLIENT,
+      attributes: { 'http.request.method': method, 'url.full': this.baseUrl + path.replace(/\?.*$/, '') },
+    });
+    propagation.inject(trace.setSpan(context.active(), span), headers);
     let res: Response;
     try {
       res = await fetch(this.baseUrl + path, { method, headers, body });
     } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'unreachable' });
+      span.setAttribute('error.type', err instanceof Error ? err.name : 'error');
+      span.end();
       throw new ApiUnreachableError(this.baseUrl, err);
     }
+    span.setAttribute('http.response.status_code', res.status);
+    if (res.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
     const text = await res.text();
     let parsed: unknown;
     try {
@@ -222,4 +236,8 @@ function qs(params: Record<string, string | number | undefined>): string {
 function describe(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+function tracer() {
+  return trace.getTracer('beacon-api-client');
 }

@@ -6,3 +6,4 @@ export * from './tracing/attempt-tracing.js';
 export * from './tracing/semconv.js';
 export * from './tracing/tracing-sdk.js';
 export * from './tracing/redacting-exporter.js';
+export * from './tracing/execution-ids.js';

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { BeaconConfig, CancelView, JobDetailView, JobSummaryView, Page, Principal } from '@beacon/domain';
 import type { Request, Response } from 'express';
+import { requestTraceparent } from '@beacon/observability';
 import { SubmitJobService } from './submit-job.service.js';
 import { JobsService } from './jobs.service.js';
 import { submitterOf } from '../auth/ownership.js';
@@ -25,8 +26,10 @@ export class JobsController {
   @Post()
   @RequireRole('submitter')
   async create(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
+    // The link every attempt of the job carries: this request's own span (whose parent is the caller's, e.g. `beacon
+    // submit`'s), read before anything awaits.
+    const traceparent = requestTraceparent(req.headers);
     const body = await readJsonBody(req, this.config.limits.maxBodyBytes);
-    const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : null;
     const submitter = submitterOf(principal);
     const result = await this.submit.execute(body.text, body.value, submitter, traceparent, {
       bytes: body.bytes,

@@ -18,6 +18,8 @@ export interface ChatSuccess {
   outputTokens: number | null;
   usage: Record<string, unknown> | null;
   requestId: string | null;
+  /** The model the upstream says answered (`model` of the response), if it says. */
+  responseModel?: string | null;
   latencyMs: number;
 }
 

@@ -1,4 +1,5 @@
 import { parseRetryAfter, redactSecrets, secrets } from '@beacon/domain';
+import { injectTraceHeaders } from '@beacon/observability';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { ChatFailure, ChatProvider, ChatRequest, ChatSuccess } from './chat-provider.js';
 
@@ -35,7 +36,8 @@ export class OpenAiCompatibleProvider implements ChatProvider {
     const url = `${req.baseUrl.replace(/\/+$/, '')}/chat/completions`;
     const timeout = AbortSignal.timeout(req.timeoutMs);
     const signal = AbortSignal.any([req.signal, timeout]);
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    // traceparent of the active (call) span, so a gateway joins the attempt's trace: undici is not instrumented.
+    const headers = injectTraceHeaders({ 'content-type': 'application/json', accept: 'application/json' });
     if (req.apiKey) {
       headers.authorization = `Bearer ${req.apiKey}`;
       secrets.add(req.apiKey); // whatever key is sent is hidden in whatever comes back (already known: a set lookup)
@@ -150,8 +152,10 @@ function parseCompletion(text: string, status: number, requestId: string | null,
   const content = contentText(choice.message.content);
   if (content === undefined) return invalid('choices[0].message.content is neither a string nor a list of text parts');
   const usage = (json as { usage?: Record<string, unknown> }).usage ?? null;
+  const model = (json as { model?: unknown }).model;
   return {
     ok: true,
+    responseModel: typeof model === 'string' && model ? model.slice(0, 200) : null,
     status,
     requestId,
     latencyMs,

@@ -38,6 +38,7 @@ function describeCall(r: ChatSuccess | ChatFailure): CallSpanInfo {
       outputTokens: r.outputTokens,
       finishReason: r.finishReason,
       responseId: r.requestId,
+      responseModel: r.responseModel ?? null,
       errorType: null,
       response: r.content,
     };
@@ -49,6 +50,7 @@ function describeCall(r: ChatSuccess | ChatFailure): CallSpanInfo {
     outputTokens: null,
     finishReason: null,
     responseId: r.requestId,
+    responseModel: null,
     errorType,
     response: null,
   };
@@ -140,6 +142,11 @@ export class CellRun {
   /** Calls the provider once and records the outcome; `callEnded` fires as soon as the provider call is over. */
   async execute(signal: AbortSignal, callEnded: () => void = () => undefined): Promise<void> {
     this.callEnded = callEnded;
+    // Inside the attempt span: the outcome's statements (complete, fail, release) are its children in the trace.
+    await this.startSpan().within(() => this.recorded(signal));
+  }
+
+  private async recorded(signal: AbortSignal): Promise<void> {
     try {
       await this.run(signal);
     } catch (err) {

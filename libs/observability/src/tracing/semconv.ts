@@ -9,6 +9,11 @@ export const ATTR = {
   genAiUsageOutputTokens: 'gen_ai.usage.output_tokens',
   genAiResponseFinishReasons: 'gen_ai.response.finish_reasons',
   genAiResponseId: 'gen_ai.response.id',
+  genAiResponseModel: 'gen_ai.response.model',
+  /** Content capture (BEACON_TRACE_CONTENT=true): the GenAI semconv JSON shapes, secrets redacted, texts clipped. */
+  genAiSystemInstructions: 'gen_ai.system_instructions',
+  genAiInputMessages: 'gen_ai.input.messages',
+  genAiOutputMessages: 'gen_ai.output.messages',
   serverAddress: 'server.address',
   serverPort: 'server.port',
   errorType: 'error.type',
@@ -22,7 +27,6 @@ export const ATTR = {
   outcome: 'beacon.outcome',
   classification: 'beacon.classification',
   runnerId: 'beacon.runner.id',
-  promptSystem: 'beacon.prompt.system',
-  promptUser: 'beacon.prompt.user',
-  response: 'beacon.response',
+  /** Set on the execution span: it marks the execution's first claim (see docs/architecture.md, Traces). */
+  executionSpan: 'beacon.execution.span',
 } as const;
