@@ -3,6 +3,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { beaconDashboard, finalize, PROMETHEUS, promQuery, row, statPanel, timeseriesPanel, WIDTH, type Dashboard } from './house-style.js';
+import { withCostPanels } from './cost-panels.js';
 import { maxBy, quantile, rate, RANGE_WINDOW, increase, sel, share, sumBy } from './promql.js';
 
 /** Provider outcomes that are a verdict of the provider (not a local release, deferral or fence). */
@@ -171,5 +172,5 @@ export function runnerDashboard(): Dashboard {
         .span(WIDTH.third)
         .withTarget(promQuery(sel('beacon_nodejs_eventloop_lag_p99_seconds', 'none'), '{{instance}}')),
     );
-  return finalize(builder.build());
+  return finalize(withCostPanels(builder).build());
 }

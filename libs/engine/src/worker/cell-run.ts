@@ -1,6 +1,8 @@
 import {
   type AttemptOutcome,
+  callCost,
   classifyFailure,
+  priceOf,
   decideAfterFailure,
   type CallFailure,
   type NormalisedJobSpec,
@@ -319,8 +321,17 @@ export class CellRun {
     );
   }
 
+  /** The record of this call as last built (its tokens, finish reason and cost go into the attempt event). */
+  private recorded: CallRecord | null = null;
+
   private record(r: ChatSuccess | ChatFailure): CallRecord {
+    this.recorded = this.buildRecord(r);
+    return this.recorded;
+  }
+
+  private buildRecord(r: ChatSuccess | ChatFailure): CallRecord {
     if (r.ok) {
+      const price = priceOf(this.opts.config.prices, this.cell.modelId, this.cell.region);
       return {
         httpStatus: r.status,
         latencyMs: r.latencyMs,
@@ -331,6 +342,7 @@ export class CellRun {
         usage: r.usage,
         upstreamRequestId: r.requestId,
         error: null,
+        costUsd: callCost(price, r.inputTokens, r.outputTokens),
       };
     }
     return {
@@ -375,6 +387,11 @@ export class CellRun {
       failureKind: this.failureKind,
       error,
       retryInMs,
+      inputTokens: this.recorded?.inputTokens ?? null,
+      outputTokens: this.recorded?.outputTokens ?? null,
+      finishReason: this.recorded?.finishReason ?? null,
+      costUsd: this.recorded?.costUsd ?? null,
+      called: outcome !== 'deferred',
     });
   }
 }
