@@ -319,7 +319,7 @@ describe('beacon import', () => {
           '2025-09-30T15:15:02.000Z',
         ]);
 
-        expect((await migrate(own.ds)).applied).toEqual(['ImportedTimeOrder1796500000000', 'ImportedJobFacts1796500000001']);
+        expect((await migrate(own.ds)).applied.slice(0, 2)).toEqual(['ImportedTimeOrder1796500000000', 'ImportedJobFacts1796500000001']);
         expect(await check()).toMatchObject({ convalidated: true });
         const [flag] = await own.ds.query(`SELECT imported FROM execution_attempts WHERE job_id = $1`, [BACKWARDS]);
         expect(flag).toEqual({ imported: true });
