@@ -10,6 +10,7 @@ import { AuthLimitsC1796317992992 } from './1796317992992-auth-limits-c.js';
 import { AnalysisVersions1796400000000 } from './1796400000000-analysis-versions.js';
 import { ImportedTimeOrder1796500000000 } from './1796500000000-imported-time-order.js';
 import { ImportedJobFacts1796500000001 } from './1796500000001-imported-job-facts.js';
+import { JobCost1796500000030 } from './1796500000030-job-cost.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   AnalysisVersions1796400000000,
   ImportedTimeOrder1796500000000,
   ImportedJobFacts1796500000001,
+  JobCost1796500000030,
 ];

@@ -64,26 +64,26 @@ export function stackedPanel(title: string, description: string, unit: string): 
 /**
  * What a stat panel shows: `count`, a whole number of events or items (no unit, no decimals; counts built from
  * increase() are also round()ed in the query, since increase() extrapolates to the window's edges and would show 72.2
- * cells), or `share`, a fraction 0–1 shown as a percentage with one decimal.
+ * cells), `share`, a fraction 0–1 shown as a percentage with one decimal, or `usd`, an amount in US dollars.
  */
-export type StatKind = 'count' | 'share';
+export type StatKind = 'count' | 'share' | 'usd';
 
 /** Unit and decimals of each {@link StatKind}. */
-export const STAT_FORMAT: Record<StatKind, { unit: string; decimals: number }> = {
+export const STAT_FORMAT: Record<StatKind, { unit: string; decimals: number | null }> = {
   count: { unit: units.NoUnit, decimals: 0 },
   share: { unit: units.PercentUnit, decimals: 1 },
+  // Grafana picks the decimals: a simulated job costs fractions of a cent, a real run hundreds of dollars.
+  usd: { unit: units.Dollars, decimals: null },
 };
 
 /** A single-value stat panel over the selected range; `alertAbove` colours it red from that value on. */
 export function statPanel(title: string, description: string, kind: StatKind, alertAbove: number | null = null): stat.PanelBuilder {
   const steps: dashboard.Threshold[] = [{ value: null, color: 'green' }];
   if (alertAbove !== null) steps.push({ value: alertAbove, color: 'red' });
-  return new stat.PanelBuilder()
-    .title(title)
-    .description(description)
-    .datasource(PROMETHEUS)
-    .unit(STAT_FORMAT[kind].unit)
-    .decimals(STAT_FORMAT[kind].decimals)
+  const { unit, decimals } = STAT_FORMAT[kind];
+  const panel = new stat.PanelBuilder().title(title).description(description).datasource(PROMETHEUS).unit(unit);
+  if (decimals !== null) panel.decimals(decimals);
+  return panel
     .span(WIDTH.quarter)
     .height(HEIGHT / 2)
     .colorMode(common.BigValueColorMode.Background)

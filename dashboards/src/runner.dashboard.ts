@@ -4,6 +4,7 @@ import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { beaconDashboard, finalize, PROMETHEUS, promQuery, row, statPanel, timeseriesPanel, WIDTH, type Dashboard } from './house-style.js';
 import { maxBy, quantile, rate, RANGE_WINDOW, increase, round, sel, share, sumBy } from './promql.js';
+import { withCostPanels } from './cost-panels.js';
 
 /** Provider outcomes that are a verdict of the provider (not a local release, deferral or fence). */
 export const PROVIDER_CALL = 'outcome=~"succeeded|retryable_error|final_error"';
@@ -182,5 +183,5 @@ export function runnerDashboard(): Dashboard {
         .span(WIDTH.third)
         .withTarget(promQuery(sel('beacon_nodejs_eventloop_lag_p99_seconds', 'none'), '{{instance}}')),
     );
-  return finalize(builder.build());
+  return finalize(withCostPanels(builder).build());
 }

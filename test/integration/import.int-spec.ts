@@ -310,8 +310,9 @@ describe('beacon import', () => {
         await new LegacyImportRepository(own.ds, classifyResponse).store(legacyImportRows(parseLegacyDocument(doc)));
         expect(await check()).toEqual({ def: 'CHECK ((imported OR (ended_at IS NULL) OR (ended_at >= started_at)))', convalidated: true });
 
-        await own.ds.undoLastMigration({ transaction: 'each' }); // ImportedJobFacts
-        await own.ds.undoLastMigration({ transaction: 'each' }); // ImportedTimeOrder
+        // Every migration after ImportedTimeOrder (ImportedJobFacts, JobCost, …), then ImportedTimeOrder itself.
+        const applied = async () => (await own.ds.query(`SELECT name FROM beacon_migrations`)).map((r: { name: string }) => r.name);
+        while ((await applied()).includes('ImportedTimeOrder1796500000000')) await own.ds.undoLastMigration({ transaction: 'each' });
         expect(await check()).toEqual({ def: 'CHECK (((ended_at IS NULL) OR (ended_at >= started_at))) NOT VALID', convalidated: false });
         const [kept] = await own.ds.query(`SELECT started_at, ended_at FROM execution_attempts WHERE job_id = $1`, [BACKWARDS]);
         expect([kept.started_at, kept.ended_at].map((d: Date) => d.toISOString())).toEqual([
@@ -319,7 +320,7 @@ describe('beacon import', () => {
           '2025-09-30T15:15:02.000Z',
         ]);
 
-        expect((await migrate(own.ds)).applied).toEqual(['ImportedTimeOrder1796500000000', 'ImportedJobFacts1796500000001']);
+        expect((await migrate(own.ds)).applied.slice(0, 2)).toEqual(['ImportedTimeOrder1796500000000', 'ImportedJobFacts1796500000001']);
         expect(await check()).toMatchObject({ convalidated: true });
         const [flag] = await own.ds.query(`SELECT imported FROM execution_attempts WHERE job_id = $1`, [BACKWARDS]);
         expect(flag).toEqual({ imported: true });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import fc from 'fast-check';
 import { AnalyseJobService } from '@beacon/analysis';
+import { classifyResponse } from '@beacon/classifier';
 import { LegacyImportRepository, ReadRepository } from '@beacon/db';
 import { defaultConfig, legacyImportRows, parseLegacyDocument } from '@beacon/domain';
 import { FindingsRepository, ReconcileService } from '@beacon/reconciler';
@@ -159,7 +160,7 @@ describe('oracle harness: imported legacy histories (issue 15)', () => {
         const jobId = `oracle-${n}`;
         await explained(h, jobId, async () => {
           const doc = legacyExport(h, jobId, 50_000 + n, (r) => renderPrompt(cfg, r));
-          const stored = await new LegacyImportRepository(db.ds).store(legacyImportRows(parseLegacyDocument(doc), config));
+          const stored = await new LegacyImportRepository(db.ds, classifyResponse).store(legacyImportRows(parseLegacyDocument(doc), config));
           expect(stored).toEqual({ jobId, jobCreated: true, imported: h.rows.length, alreadyPresent: 0 });
           await checkImported(h, jobId, n % 5 === 0);
         });

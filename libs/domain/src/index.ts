@@ -18,6 +18,16 @@ export { parseConfig } from './config/config.parser.js';
 export { ANALYSIS_DEFAULTS, type AnalysisLimits } from './config/analysis-config.js';
 export { CONFIG_FILE_NAME, type LoadConfigOptions, loadConfig } from './config/config.loader.js';
 export { resolveRegion } from './config/region.resolver.js';
+export {
+  ANY_REGION,
+  CHAT_TEMPLATE_TOKENS,
+  type Price,
+  type PriceTable,
+  callCost,
+  callCostBound,
+  priceOf,
+  promptTokensBound,
+} from './config/price-table.js';
 
 export type { NormalisedJobSpec, PlannedQuestion, SpecFormat, SpecResult } from './job-spec/job-spec.types.js';
 export type {

@@ -1,7 +1,17 @@
-import type { BeaconMetrics } from '@beacon/observability';
+import { FINISH_REASONS, finishReasonLabel, TOKEN_TYPES, type BeaconMetrics } from '@beacon/observability';
 import { FAILURE_KINDS, type EngineEvent } from '@beacon/engine';
 import { RESPONSE_LABELS } from '@beacon/classifier';
-import { ATTEMPT_OUTCOMES, isTerminalExecutionState, TERMINAL_EXECUTION_STATES, type BeaconConfig } from '@beacon/domain';
+import {
+  ATTEMPT_OUTCOMES,
+  isTerminalExecutionState,
+  isTerminalJobStatus,
+  TERMINAL_EXECUTION_STATES,
+  TERMINAL_JOB_STATUSES,
+  type BeaconConfig,
+} from '@beacon/domain';
+
+/** The `error_type` label of the operation duration: `none` for an answer, a failure kind, or `other`. */
+export const ERROR_TYPES = ['none', ...FAILURE_KINDS, 'other'] as const;
 
 /** The `category` label of a response whose question has none. */
 export const NO_CATEGORY = 'none';
@@ -39,8 +49,17 @@ export function engineMetricsListener(m: BeaconMetrics, primedCategories: Readon
         }
         if (e.state === 'pending' && e.outcome === 'retryable_error') m.retries.inc({ region, model, reason: e.failureKind ?? 'unknown' });
         if (e.outcome === 'fenced') m.duplicateCalls.inc({ region, model });
+        recordTokensAndCost(m, e, region, model);
         break;
       }
+      case 'budget_exhausted':
+        for (const c of e.closedByKey) m.executionsFinished.inc({ region: c.region, model: c.modelId, state: 'cancelled' }, c.count);
+        break;
+      case 'job_status':
+        if (isTerminalJobStatus(e.status) && e.costUsd !== null && e.costUsd !== undefined) {
+          m.jobCost.observe({ status: e.status }, e.costUsd);
+        }
+        break;
       case 'reaped':
         for (const c of e.cells) {
           m.leaseExpirations.inc({ region: c.region, model: c.modelId });
@@ -51,6 +70,24 @@ export function engineMetricsListener(m: BeaconMetrics, primedCategories: Readon
         break;
     }
   };
+}
+
+/** The GenAI client metrics, the cost counter and the finish reasons of one attempt (issue 15, item 4). */
+function recordTokensAndCost(m: BeaconMetrics, e: Extract<EngineEvent, { type: 'attempt' }>, region: string, model: string): void {
+  if (e.called !== false && e.outcome !== 'deferred') {
+    const errorType = e.outcome === 'succeeded' || (e.outcome === 'fenced' && !e.failureKind) ? 'none' : errorTypeOf(e.failureKind);
+    m.genAiOperationDuration.observe({ region, model, error_type: errorType }, e.latencyMs / 1000);
+  }
+  if (typeof e.inputTokens === 'number') m.genAiTokenUsage.observe({ region, model, token_type: 'input' }, e.inputTokens);
+  if (typeof e.outputTokens === 'number') m.genAiTokenUsage.observe({ region, model, token_type: 'output' }, e.outputTokens);
+  const answered = typeof e.inputTokens === 'number' || typeof e.outputTokens === 'number' || e.outcome === 'succeeded';
+  if (typeof e.costUsd === 'number') m.cost.inc({ region, model }, e.costUsd);
+  else if (answered) m.unpricedCalls.inc({ region, model });
+  if (e.state === 'succeeded') m.finishReasons.inc({ region, model, finish_reason: finishReasonLabel(e.finishReason) });
+}
+
+function errorTypeOf(kind: string | null): (typeof ERROR_TYPES)[number] {
+  return (ERROR_TYPES as readonly string[]).includes(kind ?? '') ? (kind as (typeof ERROR_TYPES)[number]) : 'other';
 }
 
 /**
@@ -87,5 +124,11 @@ export function primeMetrics(
     for (const reason of FAILURE_KINDS) m.retries.inc({ region, model, reason }, 0);
     m.duplicateCalls.inc({ region, model }, 0);
     m.leaseExpirations.inc({ region, model }, 0);
+    for (const token_type of TOKEN_TYPES) m.genAiTokenUsage.zero({ region, model, token_type });
+    for (const error_type of ERROR_TYPES) m.genAiOperationDuration.zero({ region, model, error_type });
+    m.cost.inc({ region, model }, 0);
+    m.unpricedCalls.inc({ region, model }, 0);
+    for (const finish_reason of FINISH_REASONS) m.finishReasons.inc({ region, model, finish_reason }, 0);
   }
+  for (const status of TERMINAL_JOB_STATUSES) m.jobCost.zero({ status });
 }

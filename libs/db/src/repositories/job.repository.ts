@@ -70,8 +70,9 @@ export class JobRepository {
       if (guard?.nonce) await recordNonce(tx, guard.nonce, spec.id);
       const inserted = await queryRows<{ id: string }>(
         tx,
-        `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, submitter, traceparent, trace_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, submitter, traceparent, trace_id,
+                           max_cost_usd, prompt_tokens_bound)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (id) DO NOTHING
          RETURNING id`,
         [
@@ -84,6 +85,8 @@ export class JobRepository {
           input.submitter,
           input.traceparent,
           traceIdOf(input.traceparent),
+          spec.constraints.maxCostUsd ?? null,
+          spec.promptTokensBound ?? null,
         ],
       );
       if (inserted.length === 0) {

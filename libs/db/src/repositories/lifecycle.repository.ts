@@ -1,7 +1,7 @@
 import { DEFAULT_MIN_SUCCESS_RATE, isActiveJobStatus, type JobRollupInput, type JobStatus, type NormalisedJobSpec } from '@beacon/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from './query.js';
-import { ACTIVE_JOB_STATUSES_SQL, CELL_SQL, JOB_SQL, parseJobStatus } from './status-sql.js';
+import { ACTIVE_JOB_STATUSES_SQL, CELL_SQL, JOB_SQL, OUTCOME_SQL, parseJobStatus } from './status-sql.js';
 
 /** The facts a job's status is rolled up from. */
 export interface ActiveJobFacts extends JobRollupInput {
@@ -30,6 +30,7 @@ export interface RollupFactsRow {
   by_state: Record<string, number>;
   succeeded_regions: number;
   started: boolean;
+  budget_exhausted: boolean;
 }
 
 /**
@@ -40,7 +41,7 @@ export interface RollupFactsRow {
 export const ROLLUP_FACTS_COLUMNS = `j.cancel_requested_at IS NOT NULL AS cancelled,
               coalesce((j.spec->'constraints'->>'minRegions')::int, 1) AS min_regions,
               coalesce((j.spec->'constraints'->>'minSuccessRate')::float8, ${DEFAULT_MIN_SUCCESS_RATE}) AS min_success_rate,
-              c.by_state, c.succeeded_regions, c.started`;
+              c.by_state, c.succeeded_regions, c.started, j.budget_exhausted_at IS NOT NULL AS budget_exhausted`;
 
 /** The FROM-clause part of {@link ROLLUP_FACTS_COLUMNS}: the job's cells counted by state, once per job. */
 export const ROLLUP_FACTS_JOIN = `CROSS JOIN LATERAL (
@@ -59,6 +60,7 @@ export function rollupFacts(r: RollupFactsRow): JobRollupInput {
     started: r.started,
     minRegions: r.min_regions,
     minSuccessRate: r.min_success_rate,
+    budgetExhausted: r.budget_exhausted,
   };
 }
 
@@ -144,6 +146,22 @@ export class LifecycleRepository {
     return rows.length > 0;
   }
 
+  /**
+   * What a job's calls cost so far: the sum of its attempts' known `cost_usd` (null when none is known), and how many
+   * calls with an answer (or token counts) have no known cost.
+   */
+  async jobCost(jobId: string): Promise<{ usd: number | null; unknownCalls: number }> {
+    const [row] = await queryRows<{ usd: string | null; unknown: number }>(
+      this.ds,
+      `SELECT sum(a.cost_usd) AS usd,
+              count(*) FILTER (WHERE a.cost_usd IS NULL AND (a.outcome = ${OUTCOME_SQL.succeeded} OR a.input_tokens IS NOT NULL
+                                                             OR a.output_tokens IS NOT NULL))::int AS unknown
+         FROM execution_attempts a WHERE a.job_id = $1`,
+      [jobId],
+    );
+    return { usd: row?.usd == null ? null : Number(row.usd), unknownCalls: row?.unknown ?? 0 };
+  }
+
   /** Marks a job cancelled-requested and cancels its pending cells; running cells stop at their next heartbeat. */
   async cancel(jobId: string): Promise<CancelOutcome> {
     return this.ds.transaction(async (tx) => {
@@ -178,6 +196,42 @@ export class LifecycleRepository {
       }
       return { found: true, previousStatus: previous, pendingCancelled: pending.n, running: running!.n, cancelledByKey };
     });
+  }
+
+  /**
+   * Stops jobs over their `max_cost`, in one statement: stamps `budget_exhausted_at` on `jobs` (the first stamp
+   * stays) with `reasons` (one per job, kept in each closed cell's `last_error`), and cancels their pending cells
+   * with `last_error.kind = 'budget_exhausted'`. With `jobIds` null, it closes the pending cells of every active job
+   * already stamped (a retry scheduled by a call that was in flight when its job stopped): the roll-up runs it each
+   * pass. Running cells are left to finish (their cost was reserved before they were claimed). Returns the cells
+   * closed by job, region and model.
+   */
+  async closeOverBudget(
+    jobIds: string[] | null,
+    reasons: string[] = [],
+  ): Promise<{ jobId: string; region: string; modelId: string; count: number }[]> {
+    const rows = await queryRows<{ job_id: string; region: string; model_id: string; n: number }>(
+      this.ds,
+      `WITH stop AS (
+         UPDATE jobs j SET budget_exhausted_at = coalesce(j.budget_exhausted_at, now()), updated_at = now()
+           FROM unnest($1::text[], $2::text[]) AS r(id, reason)
+          WHERE $3 AND j.id = r.id AND j.status IN ${ACTIVE_JOB_STATUSES_SQL}
+          RETURNING j.id, r.reason),
+       stopped AS (
+         SELECT id, reason FROM stop
+         UNION ALL
+         SELECT j.id, 'the job had already run out of its max_cost' FROM jobs j
+          WHERE NOT $3 AND j.budget_exhausted_at IS NOT NULL AND j.status IN ${ACTIVE_JOB_STATUSES_SQL}),
+       closed AS (
+         UPDATE executions e SET state = ${CELL_SQL.cancelled}, finished_at = now(), updated_at = now(),
+                last_error = jsonb_build_object('kind', 'budget_exhausted', 'message', s.reason)
+           FROM stopped s
+          WHERE e.job_id = s.id AND e.state = ${CELL_SQL.pending}
+          RETURNING e.job_id, e.region, e.model_id)
+       SELECT job_id, region, model_id, count(*)::int AS n FROM closed GROUP BY 1, 2, 3`,
+      [jobIds ?? [], jobIds ? reasons : [], jobIds !== null],
+    );
+    return rows.map((r) => ({ jobId: r.job_id, region: r.region, modelId: r.model_id, count: r.n }));
   }
 
   /** The pending cells of a job that are outside its spec ({@link OUT_OF_SPEC}), in id order: what {@link cancelOutOfSpec} would cancel. */

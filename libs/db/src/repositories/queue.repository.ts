@@ -1,11 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { ENGINE_LIMITS, redactSecrets, redactSecretsDeep, storableValue } from '@beacon/domain';
 import { queryRows } from './query.js';
-import { CELL_SQL, OUTCOME_SQL, parseCellState, parseOutcome } from './status-sql.js';
+import { ACTIVE_JOB_STATUSES_SQL, CELL_SQL, OUTCOME_SQL, parseCellState, parseOutcome } from './status-sql.js';
+import { LifecycleRepository } from './lifecycle.repository.js';
 import { storableCall } from './storable-call.js';
 import { WORK_CHANNEL } from '../live/live-listener.js';
 import type {
   AttemptStart,
+  BudgetStop,
   CallRecord,
   CellResult,
   ClaimedCell,
@@ -25,6 +27,28 @@ interface ClaimedRow extends CellKeyColumns {
   lease_token: string;
   trace_id: string;
   lease_losses: number;
+}
+
+/** A locked capped job's budget for one claim (numeric columns as float8, `per_call` null without a price). */
+interface JobBudgetRow {
+  id: string;
+  max_cost: number;
+  spent: number;
+  reserved: number;
+  per_call: string | null;
+  room: number | null;
+}
+
+/** Why a claim stopped a capped job, with the figures it compared (kept on each cancelled cell). */
+function budgetReason(b: JobBudgetRow, req: ClaimRequest): string {
+  const usd = (n: number) => `${Number(n.toPrecision(6))} USD`;
+  if (b.per_call === null) {
+    return `max_cost ${usd(b.max_cost)} cannot be enforced: no price configured for ${req.modelId} in ${req.region}`;
+  }
+  return (
+    `max_cost ${usd(b.max_cost)} would be exceeded: spent ${usd(b.spent)} + in flight at most ${usd(b.reserved)} ` +
+    `+ next call at most ${usd(Number(b.per_call))} (${req.modelId} in ${req.region})`
+  );
 }
 
 /** An attempt row written for a cell whose lease still held. */
@@ -60,26 +84,144 @@ export class QueueRepository {
   /** On a transaction's EntityManager when the caller writes more in the same transaction (the reconciler's repairs). */
   constructor(private readonly ds: DataSource | EntityManager) {}
 
-  /** Claims up to `limit` runnable cells of one (region, model) with SKIP LOCKED and leases them to the runner. */
-  async claim(req: ClaimRequest): Promise<ClaimedCell[]> {
+  /** Whether active capped jobs (a spec's `max_cost`) exist, as last asked, and when (ms since the epoch). */
+  private capped = { any: true, at: 0 };
+
+  /**
+   * Claims up to `limit` runnable cells of one (region, model) with SKIP LOCKED and leases them to the runner.
+   *
+   * Cells of a job with a `max_cost` are claimed only within its budget, checked in the database under a lock of the
+   * job row, so daemons racing for the same job cannot overspend it: in one transaction the capped jobs with cells of
+   * this key are locked (in id order), then — on a snapshot taken after the locks, which sees every claim committed by
+   * a daemon that held them before — each job's room is `floor((max_cost − spent − reserved) / per_call)`, where
+   * spent is the sum of its attempts' `cost_usd`, reserved the sum of `cost_reserved_usd` over its running cells
+   * (calls in flight or claimed ahead), and per_call the most one call of this key can cost (`prompt_tokens_bound`
+   * input and `max_tokens` output tokens at this key's price). A job with no room (or no price for this key) is
+   * stopped: {@link LifecycleRepository.closeOverBudget} in the same transaction. Jobs without a cap take the one
+   * statement they always did; whether capped jobs exist is asked at most every `cappedCheckMs`, and until it is known,
+   * capped jobs' cells are left to the next claim (never claimed unchecked).
+   */
+  async claim(req: ClaimRequest, cappedCheckMs = 500): Promise<ClaimedCell[]> {
+    const now = Date.now();
+    if (now - this.capped.at >= cappedCheckMs) {
+      const [row] = await queryRows<{ any: boolean }>(
+        this.ds,
+        `SELECT EXISTS (SELECT 1 FROM jobs WHERE max_cost_usd IS NOT NULL AND status IN ${ACTIVE_JOB_STATUSES_SQL}) AS any`,
+      );
+      this.capped = { any: row?.any === true, at: now };
+    }
+    if (!this.capped.any) return this.claimWithin(this.ds, req, []);
+    const { cells, stops } = await this.ds.transaction(async (tx) => this.claimCapped(tx, req));
+    this.budgetStops.push(...stops);
+    return cells;
+  }
+
+  /** Capped jobs stopped by claims since the last call (what the engine reports); emptied by reading it. */
+  takeBudgetStops(): BudgetStop[] {
+    return this.budgetStops.splice(0);
+  }
+
+  private readonly budgetStops: BudgetStop[] = [];
+
+  private async claimCapped(tx: EntityManager, req: ClaimRequest): Promise<{ cells: ClaimedCell[]; stops: BudgetStop[] }> {
+    const locked = await queryRows<{ id: string }>(
+      tx,
+      `SELECT j.id FROM jobs j
+        WHERE j.max_cost_usd IS NOT NULL AND j.status IN ${ACTIVE_JOB_STATUSES_SQL} AND j.budget_exhausted_at IS NULL
+          AND EXISTS (SELECT 1 FROM executions e
+                       WHERE e.job_id = j.id AND e.state = ${CELL_SQL.pending} AND e.region = $1 AND e.model_id = $2
+                         AND e.run_after <= now())
+        ORDER BY j.id
+        FOR NO KEY UPDATE OF j`,
+      [req.region, req.modelId],
+    );
+    if (locked.length === 0) return { cells: await this.claimWithin(tx, req, []), stops: [] };
+    const price = req.price ?? null;
+    const budgets = await queryRows<JobBudgetRow>(
+      tx,
+      `SELECT j.id, j.max_cost_usd::float8 AS max_cost, b.spent::float8 AS spent, b.reserved::float8 AS reserved,
+              ($2::numeric * coalesce(j.prompt_tokens_bound, 0)
+               + $3::numeric * coalesce((j.spec->'parameters'->>'maxTokens')::int, 0)) / 1000000 AS per_call,
+              greatest(0, least(1000000, floor(
+                (j.max_cost_usd - b.spent - b.reserved)
+                / nullif(($2::numeric * coalesce(j.prompt_tokens_bound, 0)
+                          + $3::numeric * coalesce((j.spec->'parameters'->>'maxTokens')::int, 0)) / 1000000, 0))))::int AS room
+         FROM jobs j
+        CROSS JOIN LATERAL (
+          SELECT coalesce((SELECT sum(a.cost_usd) FROM execution_attempts a WHERE a.job_id = j.id), 0) AS spent,
+                 coalesce((SELECT sum(e.cost_reserved_usd) FROM executions e
+                            WHERE e.job_id = j.id AND e.state = ${CELL_SQL.running}), 0) AS reserved) b
+        WHERE j.id = ANY($1::text[])
+        ORDER BY j.id`,
+      [locked.map((r) => r.id), price?.inputPerMillion ?? null, price?.outputPerMillion ?? null],
+    );
+    // A per-call bound of 0 (a free model) gives no room limit; a null one (no price) gives no room.
+    const roomOf = (b: JobBudgetRow): number =>
+      b.per_call === null ? 0 : Number(b.per_call) === 0 ? req.limit : Math.max(0, b.room ?? req.limit);
+    const open = budgets.filter((b) => roomOf(b) > 0);
+    const stopped = budgets.filter((b) => roomOf(b) === 0);
+    const stops: BudgetStop[] = [];
+    if (stopped.length > 0) {
+      const closed = await new LifecycleRepository(tx).closeOverBudget(
+        stopped.map((b) => b.id),
+        stopped.map((b) => budgetReason(b, req)),
+      );
+      for (const b of stopped) {
+        stops.push({
+          jobId: b.id,
+          closedByKey: closed.filter((c) => c.jobId === b.id).map(({ region, modelId, count }) => ({ region, modelId, count })),
+        });
+      }
+    }
+    const quotas = open.map((b) => ({ jobId: b.id, room: roomOf(b), perCall: String(b.per_call) }));
+    return { cells: await this.claimWithin(tx, req, quotas), stops };
+  }
+
+  /**
+   * The claim statement: cells of jobs without a cap, and of the capped jobs in `quotas` (locked by the caller's
+   * transaction) at most `room` each, reserving `perCall` USD on each cell claimed. Cells of any other capped job are
+   * never taken here.
+   */
+  private async claimWithin(
+    on: DataSource | EntityManager,
+    req: ClaimRequest,
+    quotas: { jobId: string; room: number; perCall: string }[],
+  ): Promise<ClaimedCell[]> {
     const rows = await queryRows<ClaimedRow>(
-      this.ds,
+      on,
       `WITH candidates AS MATERIALIZED (
-         SELECT id FROM executions
+         SELECT id, job_id, run_after, priority FROM executions
           WHERE state = ${CELL_SQL.pending} AND region = $2 AND model_id = $4 AND run_after <= now()
             AND ($5::boolean IS FALSE OR (failures = 0 AND lease_losses = 0))
+            AND (job_id = ANY($7::text[])
+                 OR NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = executions.job_id AND j.max_cost_usd IS NOT NULL))
           ORDER BY run_after, priority DESC, id
           LIMIT $3
-          FOR UPDATE SKIP LOCKED)
+          FOR UPDATE SKIP LOCKED),
+       ranked AS (
+         SELECT c.id, q.room, q.per_call,
+                row_number() OVER (PARTITION BY c.job_id ORDER BY c.run_after, c.priority DESC, c.id) AS rn
+           FROM candidates c
+           LEFT JOIN unnest($7::text[], $8::int[], $9::numeric[]) AS q(job_id, room, per_call) ON q.job_id = c.job_id)
        UPDATE executions e
           SET state = ${CELL_SQL.running}, attempts = e.attempts + 1, lease_token = gen_random_uuid(), lease_owner = $1,
               lease_expires_at = now() + make_interval(secs => $6::double precision / 1000),
-              started_at = coalesce(e.started_at, now()), updated_at = now()
-         FROM candidates c
-        WHERE e.id = c.id AND e.state = ${CELL_SQL.pending}
+              started_at = coalesce(e.started_at, now()), updated_at = now(), cost_reserved_usd = r.per_call
+         FROM ranked r
+        WHERE e.id = r.id AND e.state = ${CELL_SQL.pending} AND (r.room IS NULL OR r.rn <= r.room)
        RETURNING e.id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, e.attempts, e.failures,
                  e.max_attempts, e.lease_token, e.trace_id, e.lease_losses`,
-      [req.runnerId, req.region, req.limit, req.modelId, req.firstAttemptsOnly, req.leaseMs],
+      [
+        req.runnerId,
+        req.region,
+        req.limit,
+        req.modelId,
+        req.firstAttemptsOnly,
+        req.leaseMs,
+        quotas.map((q) => q.jobId),
+        quotas.map((q) => q.room),
+        quotas.map((q) => q.perCall),
+      ],
     );
     return rows.map(claimedCell);
   }
@@ -162,7 +304,7 @@ export class QueueRepository {
             SET ended_at = greatest(now(), a.started_at),
                 outcome = ${fencedOutcome(OUTCOME_SQL.succeeded)},
                 http_status = $9, latency_ms = $10, response = $3, finish_reason = $4, input_tokens = $7,
-                output_tokens = $8, usage = $11, upstream_request_id = $12, storage_note = $16
+                output_tokens = $8, usage = $11, upstream_request_id = $12, storage_note = $16, cost_usd = $17::numeric
           WHERE ${OWN_ATTEMPT}
           RETURNING a.id, a.outcome),
        labelled AS (
@@ -190,6 +332,7 @@ export class QueueRepository {
         result.classificationConfidence ?? null,
         result.classificationTier ?? null,
         note,
+        call.costUsd ?? null,
       ],
     );
     return rows[0] && parseOutcome(rows[0].outcome) === 'succeeded' ? 'succeeded' : 'fenced';
@@ -213,7 +356,8 @@ export class QueueRepository {
        UPDATE execution_attempts a
           SET ended_at = greatest(now(), a.started_at),
               outcome = ${fencedOutcome('$6')},
-              http_status = $7, latency_ms = $8, error = $5::jsonb, response = $9, upstream_request_id = $10, storage_note = $11
+              http_status = $7, latency_ms = $8, error = $5::jsonb, response = $9, upstream_request_id = $10, storage_note = $11,
+              input_tokens = $12, output_tokens = $13, cost_usd = $14::numeric
         WHERE ${OWN_ATTEMPT}
        RETURNING (SELECT count(*)::int FROM fenced) AS fenced`,
       [
@@ -228,6 +372,9 @@ export class QueueRepository {
         call.response,
         call.upstreamRequestId,
         note,
+        call.inputTokens,
+        call.outputTokens,
+        call.costUsd ?? null,
       ],
     );
     return (rows[0]?.fenced ?? 0) > 0 ? 'recorded' : 'fenced';

@@ -28,6 +28,19 @@ export interface ClaimRequest {
   leaseMs: number;
   /** True when the retry budget of this (region, model) is spent: only first attempts are claimed. */
   firstAttemptsOnly: boolean;
+  /**
+   * USD per million input and output tokens of this (region, model), from the configuration's price table; null when
+   * it has none. What a claim reserves of a capped job's `max_cost` per call (a capped job's cells are not claimed
+   * without a price).
+   */
+  price?: { inputPerMillion: number; outputPerMillion: number } | null;
+}
+
+/** A capped job a claim found unable to afford one more call: it stops (see `QueueRepository.claim`). */
+export interface BudgetStop {
+  jobId: string;
+  /** Cells cancelled with the reason `budget_exhausted`, by region and model. */
+  closedByKey: { region: string; modelId: string; count: number }[];
 }
 
 /** The audit row written before a provider call. */
@@ -54,6 +67,11 @@ export interface CallRecord {
   usage: Record<string, unknown> | null;
   upstreamRequestId: string | null;
   error: Record<string, unknown> | null;
+  /**
+   * What the call cost in USD (its tokens at the configuration's price of its model in its region), stored on the
+   * attempt as `cost_usd`; null or absent when unknown (no price, or no token counts), never 0 for unknown.
+   */
+  costUsd?: number | null;
 }
 
 /** A successful call's result for the cell. */

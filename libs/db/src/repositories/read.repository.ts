@@ -60,6 +60,9 @@ interface JobDetailRow extends JobSummaryRow {
   spec_hash: string;
   trace_id: string | null;
   waiting: { cells: number; next: string | null; last: string | null };
+  max_cost_usd: string | null;
+  budget_exhausted_at: Date | null;
+  cost: { usd: number | null; priced: number; unknown: number };
 }
 
 /** The columns of `executions` a view shows. */
@@ -96,6 +99,7 @@ interface AttemptRow extends AttemptColumns {
   trace_id: string;
   span_id: string | null;
   storage_note: string | null;
+  cost_usd: string | null;
 }
 
 /** Queries behind the read API; every listing pages by a stable key (job seq, execution id). */
@@ -120,7 +124,12 @@ export class ReadRepository {
       this.ds,
       `SELECT ${JOB_COLUMNS}, j.spec, j.spec_received, j.spec_hash, j.trace_id,
               (SELECT jsonb_build_object('cells', count(*), 'next', min(e.run_after), 'last', max(e.run_after))
-                 FROM executions e WHERE e.job_id = j.id AND e.state = ${CELL_SQL.pending} AND e.run_after > now()) AS waiting
+                 FROM executions e WHERE e.job_id = j.id AND e.state = ${CELL_SQL.pending} AND e.run_after > now()) AS waiting,
+              j.max_cost_usd, j.budget_exhausted_at,
+              (SELECT jsonb_build_object('usd', sum(a.cost_usd), 'priced', count(a.cost_usd),
+                        'unknown', count(*) FILTER (WHERE a.cost_usd IS NULL
+                          AND (a.outcome = ${OUTCOME_SQL.succeeded} OR a.input_tokens IS NOT NULL OR a.output_tokens IS NOT NULL)))
+                 FROM execution_attempts a WHERE a.job_id = j.id) AS cost
          FROM jobs j WHERE j.id = $1`,
       [id],
     );
@@ -132,6 +141,13 @@ export class ReadRepository {
       specHash: row.spec_hash,
       traceId: row.trace_id,
       waiting: waitingView(row.waiting),
+      cost: {
+        usd: row.cost.usd === null ? null : Number(row.cost.usd),
+        pricedCalls: row.cost.priced,
+        unknownCalls: row.cost.unknown,
+        maxUsd: row.max_cost_usd === null ? null : Number(row.max_cost_usd),
+        budgetExhaustedAt: iso(row.budget_exhausted_at),
+      },
     };
   }
 
@@ -310,5 +326,6 @@ function attemptView(r: AttemptRow): AttemptView {
     traceId: r.trace_id,
     spanId: r.span_id,
     storageNote: r.storage_note,
+    costUsd: r.cost_usd === null || r.cost_usd === undefined ? null : Number(r.cost_usd),
   };
 }

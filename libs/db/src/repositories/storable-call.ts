@@ -34,6 +34,9 @@ export function storableCall(call: CallRecord): { call: CallRecord; note: string
     inputTokens: int('input_tokens', call.inputTokens),
     outputTokens: int('output_tokens', call.outputTokens),
   };
+  // A cost is kept only with the token counts it was computed from (never a cost without its evidence).
+  const cost = call.costUsd ?? null;
+  out.costUsd = out.inputTokens !== null && out.outputTokens !== null && cost !== null && Number.isFinite(cost) && cost >= 0 ? cost : null;
   const notes: string[] = [];
   if (count.replaced > 0) {
     notes.push(

@@ -8,6 +8,7 @@ import { ROOT_PATH, describeValue, dottedPath, issuesToProblems, problemMessages
 import type { BeaconConfig, JudgeConfig, QuestionDef } from './config.types.js';
 import { CONFIG_SECTIONS, configSectionSchemas, type ConfigSection, type ConfigSectionValue } from './config.schema.js';
 import { buildModels, buildQuestionBank, buildRegions } from './config.checks.js';
+import { buildPriceTable } from './price-table.js';
 import { defaultConfig } from './default-config.data.js';
 import { interpolateEnv } from './env.interpolator.js';
 import { readQuestionsFile } from './questions-file.reader.js';
@@ -94,6 +95,8 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const modelSection = sections.read('models') ?? Object.fromEntries(Object.keys(defaults.models).map((id) => [id, null]));
   const models = buildModels(modelSection, regionNames, problems);
   const questions = readQuestions(sections, source);
+  const priceSection = sections.read('prices');
+  const prices = priceSection && regionNames ? buildPriceTable(priceSection, regionNames, models, problems) : undefined;
   const prompt = sections.read('prompt');
   const defaultValues = sections.read('defaults');
   const limits = sections.read('limits');
@@ -108,6 +111,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     regions,
     models,
     questions: questions ?? defaults.questions,
+    ...(prices ? { prices } : {}),
     prompt: prompt ?? defaults.prompt,
     defaults: { ...defaults.defaults, ...stripUndefined(defaultValues ?? {}) },
     limits: { ...defaults.limits, ...stripUndefined(limits ?? {}) },

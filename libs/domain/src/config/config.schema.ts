@@ -123,6 +123,8 @@ export const configSectionSchemas = {
       timeoutMs: intBetween(1, 600_000).default(60_000),
     }).optional(),
   }),
+  /** The price table: entries checked one by one (`buildPriceTable`). */
+  prices: z.array(z.unknown()),
 };
 
 /** The top-level keys `beacon.config.yaml` may have. */

@@ -1,5 +1,6 @@
 import type { AnalysisLimits } from './analysis-config.js';
 import type { AuthConfig, SigningConfig } from '../auth/auth.types.js';
+import type { PriceTable } from './price-table.js';
 
 /** One region: an OpenAI-compatible endpoint and the name rendered into its system prompt. */
 export interface RegionConfig {
@@ -138,6 +139,11 @@ export interface BeaconConfig {
   analysis?: AnalysisLimits;
   /** Whether job specs must be signed, and by which keys; absent means not required. */
   signing?: SigningConfig;
+  /**
+   * USD per million input and output tokens by model and region (`prices:`); absent or empty means no call has a
+   * known cost (its cost is stored as unknown, never 0) and a job spec's `max_cost` cannot be enforced.
+   */
+  prices?: PriceTable;
   /** `'built-in defaults'` or the path of the file it was read from. */
   source: string;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { defaultConfig } from '../config/default-config.data.js';
+import { parseConfig } from '../config/config.parser.js';
 import { canonicalJson, sha256Hex } from '../json/canonical-json.js';
 import { normaliseJobSpec } from './job-spec.normaliser.js';
 import type { NormalisedJobSpec, SpecResult } from './job-spec.types.js';
@@ -200,5 +201,32 @@ describe(normaliseJobSpec.name, () => {
     it('keeps an explicit id', () => {
       expect(accepted(normaliseJobSpec({ ...spec, id: 'nightly:2025-10-01' }, config)).id).toBe('nightly:2025-10-01');
     });
+  });
+});
+
+describe('normaliseJobSpec: max_cost (issue 15.4)', () => {
+  const priced = parseConfig('prices:\n  - { model: llama3.2-1b, region: "*", inputPerMillion: 1, outputPerMillion: 2 }\n', 'p.yaml', {});
+  const body = (extra: Record<string, unknown>) => ({ questions: ['math_basic'], models: ['llama3.2-1b'], regions: ['us-east'], ...extra });
+
+  it("defect 15.4: reads the old runner's constraints.max_cost (accepted and ignored before) and bounds a call's prompt", () => {
+    const result = normaliseJobSpec({ ...body({}), constraints: { max_cost: 2.5 } }, priced);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.spec.constraints.maxCostUsd).toBe(2.5);
+    expect(result.spec.promptTokensBound).toBeGreaterThan(result.spec.questions[0]!.text.length);
+    const go = normaliseJobSpec(
+      { ...body({}), constraints: { regions: ['us-east'], max_cost: 3 }, metadata: { models: ['llama3.2-1b'] } },
+      priced,
+    );
+    expect(go.ok && go.spec.constraints.maxCostUsd).toBe(3);
+  });
+
+  it('defect 15.4: refuses a max_cost that is not a positive number, or that no price can enforce', () => {
+    const bad = normaliseJobSpec(body({ constraints: { max_cost: 0 } }), priced);
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      { path: '$.constraints.max_cost', message: 'must be a number of US dollars greater than 0' },
+    ]);
+    const unpriced = normaliseJobSpec(body({ max_cost: 1 }), parseConfig('', 'e.yaml', {}));
+    expect(unpriced.ok ? [] : unpriced.problems.map((p) => p.path)).toEqual(['$.max_cost']);
   });
 });

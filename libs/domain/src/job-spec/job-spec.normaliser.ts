@@ -21,6 +21,8 @@ import {
 } from './job-spec.reader.js';
 import type { NormalisedJobSpec, PlannedQuestion, SpecResult } from './job-spec.types.js';
 import { checkSpecText } from './spec-text.checks.js';
+import { priceOf, promptTokensBound } from '../config/price-table.js';
+import { renderSystemPrompt } from '../prompt/system-prompt.renderer.js';
 
 /** Version given to specs that name none (the Go runner's default). */
 export const DEFAULT_SPEC_VERSION = '1.0';
@@ -109,6 +111,16 @@ export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult
         `${regions.length} regions x ${repeats} repeats), more than the limit of ${config.limits.maxCellsPerJob}`,
     });
   }
+  // A cap can be enforced only on calls whose cost is known: every model x region of the job needs a price.
+  if (fields.maxCost) {
+    const unpriced = models.flatMap((m) => regions.filter((r) => !priceOf(config.prices, m.id, r.id)).map((r) => `${m.id} in ${r.id}`));
+    if (unpriced.length > 0) {
+      problems.push({
+        path: fields.maxCost.path,
+        message: `cannot be enforced: no price configured (prices:) for ${unpriced.slice(0, 5).join(', ')}${unpriced.length > 5 ? `, and ${unpriced.length - 5} more` : ''}`,
+      });
+    }
+  }
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
 
   const id = fields.id?.value ?? `job-${hash.slice(0, 16)}`;
@@ -130,6 +142,7 @@ export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult
       minSuccessRate: fields.minSuccessRate ?? DEFAULT_MIN_SUCCESS_RATE,
       timeoutMs: fields.timeoutMs ?? null,
       providerTimeoutMs: fields.providerTimeoutMs ?? null,
+      ...(fields.maxCost ? { maxCostUsd: fields.maxCost.value } : {}),
     },
     parameters: {
       temperature: fields.temperature ?? config.defaults.temperature,
@@ -140,6 +153,10 @@ export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult
     createdBy: fields.createdBy ?? null,
     createdAt: fields.createdAt ?? null,
     cells,
+    promptTokensBound: promptTokensBound(
+      regions.map((r) => renderSystemPrompt(config.prompt.template, r.displayName)),
+      questions.map((q) => q.text),
+    ),
   };
   return { ok: true, spec, hash };
 }

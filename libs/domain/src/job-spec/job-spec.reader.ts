@@ -43,6 +43,8 @@ export interface SpecFields {
   temperature?: number;
   maxTokens?: number;
   maxAttempts?: number;
+  /** `constraints.max_cost` (or `max_cost` at the top), USD. */
+  maxCost?: At<number>;
   createdBy?: string;
   createdAt?: string;
 }
@@ -163,6 +165,12 @@ export function readSpecFields(raw: Obj, problems: Problem[]): SpecFields {
     problems.push({ path: timeoutMs.path, message: `disagrees with constraints.timeout (${timeoutFromNanos} ms)` });
   }
 
+  const innerMaxCost = r.value(constraints, 'max_cost', fields.maxCost);
+  const topMaxCost = r.value(root, 'max_cost', fields.maxCost);
+  if (innerMaxCost && topMaxCost && innerMaxCost.value !== topMaxCost.value) {
+    problems.push({ path: topMaxCost.path, message: `disagrees with constraints.max_cost (${innerMaxCost.value})` });
+  }
+
   const regionSources = goFirst ? present(constraintRegions, topRegions) : present(topRegions, constraintRegions);
   return {
     format,
@@ -187,6 +195,7 @@ export function readSpecFields(raw: Obj, problems: Problem[]): SpecFields {
     temperature: r.value(parameters, 'temperature', fields.temperature)?.value,
     maxTokens: r.value(parameters, 'max_tokens', fields.maxTokens)?.value,
     maxAttempts: r.value(root, 'max_attempts', fields.maxAttempts)?.value,
+    maxCost: innerMaxCost ?? topMaxCost,
     createdBy: pick(r.value(root, 'created_by', fields.label), r.value(metadata, 'created_by', fields.label)),
     createdAt: r.value(root, 'created_at', fields.timestamp)?.value,
   };

@@ -14,7 +14,8 @@ import { idString, intBetween, MAX_QUESTION_TEXT, numberBetween, positiveInt, qu
  *   "repeats": 1,                           // 1..1000
  *   "parameters": { "temperature": 0.1, "max_tokens": 500 },
  *   "max_attempts": 4,                      // 1..20
- *   "constraints": { "min_regions": 1, "min_success_rate": 0.67, "timeout_ms": 600000 },
+ *   "constraints": { "min_regions": 1, "min_success_rate": 0.67, "timeout_ms": 600000,
+ *                    "max_cost": 2.5 },          // USD; needs a price for every model x region (config prices:)
  *   "created_by": "alice"
  * }
  * ```
@@ -38,6 +39,11 @@ export const specFieldSchemas = {
   temperature: numberBetween(0, 2),
   maxTokens: intBetween(1, 1_000_000),
   maxAttempts: intBetween(1, 20),
+  /** USD; 0 is refused (a job that may spend nothing cannot run), as is anything not a finite number. */
+  maxCost: z
+    .number({ error: 'must be a number of US dollars greater than 0' })
+    .gt(0, { error: 'must be a number of US dollars greater than 0' })
+    .max(1_000_000_000, { error: 'must be at most 1000000000 (US dollars)' }),
   timestamp: z.string().refine((text) => !Number.isNaN(Date.parse(text)), { error: 'must be an RFC 3339 timestamp' }),
 };
 
@@ -68,7 +74,8 @@ export interface BeaconJobSpecInput {
   repeats?: number;
   parameters?: { temperature?: number; max_tokens?: number };
   max_attempts?: number;
-  constraints?: { min_regions?: number; min_success_rate?: number; timeout_ms?: number };
+  constraints?: { min_regions?: number; min_success_rate?: number; timeout_ms?: number; max_cost?: number };
+  max_cost?: number;
   created_by?: string;
 }
 
@@ -84,6 +91,7 @@ export interface GoRunnerJobSpecInput {
     min_success_rate?: number;
     timeout?: number;
     provider_timeout?: number;
+    max_cost?: number;
   };
   metadata?: { models?: ModelInput[]; created_by?: string };
   models?: ModelInput[];

@@ -25,7 +25,18 @@ export interface NormalisedJobSpec {
   /** Canonical region ids in spec order, with the name rendered into their system prompt. */
   regions: { id: string; displayName: string }[];
   repeats: number;
-  constraints: { minRegions: number; minSuccessRate: number; timeoutMs: number | null; providerTimeoutMs: number | null };
+  constraints: {
+    minRegions: number;
+    minSuccessRate: number;
+    timeoutMs: number | null;
+    providerTimeoutMs: number | null;
+    /**
+     * The spec's `max_cost` in USD (`constraints.max_cost`, or `max_cost` at the top), or null for none. Enforced at
+     * claim time: a job that cannot afford one more call stops with the status `budget_exhausted`. Absent in specs
+     * stored before it was read.
+     */
+    maxCostUsd?: number | null;
+  };
   parameters: { temperature: number; maxTokens: number; maxAttempts: number };
   /** Frozen at submission so every retry renders the same prompt. */
   prompt: { version: string; template: string };
@@ -33,6 +44,11 @@ export interface NormalisedJobSpec {
   createdAt: string | null;
   /** questions x models x regions x repeats. */
   cells: number;
+  /**
+   * An upper bound of any call's input tokens (`promptTokensBound`: UTF-8 bytes of the longest rendered system prompt
+   * and question, plus the chat template's), for the cost a claim reserves against `max_cost`.
+   */
+  promptTokensBound?: number;
 }
 
 /** The outcome of {@link normaliseJobSpec}: the spec and the hash of what was received, or every problem found. */

@@ -61,6 +61,8 @@ export function lenientSpec(doc: LegacyDocument, config: BeaconConfig = defaultC
       minSuccessRate: typeof constraints.min_success_rate === 'number' ? constraints.min_success_rate : DEFAULT_MIN_SUCCESS_RATE,
       timeoutMs: null,
       providerTimeoutMs: null,
+      // Kept as the export says (the old runner accepted it and ignored it); an imported job is never claimed.
+      maxCostUsd: typeof constraints.max_cost === 'number' && Number.isFinite(constraints.max_cost) ? constraints.max_cost : null,
     },
     parameters: { temperature: config.defaults.temperature, maxTokens: config.defaults.maxTokens, maxAttempts: 1 },
     prompt: { ...config.prompt },

@@ -54,3 +54,15 @@ describe(rollupJobStatus.name, () => {
     expect(roll({ counts: {}, succeededRegions: 0, minSuccessRate: 0, minRegions: 0 })).toBe('failed');
   });
 });
+
+describe('rollupJobStatus with a spent budget (issue 15.4)', () => {
+  const job = { cancelled: false, succeededRegions: 2, minRegions: 1, minSuccessRate: 0.5, started: true };
+  it('defect 15.4: a job stopped by its max_cost ends budget_exhausted once its calls in flight are recorded', () => {
+    expect(rollupJobStatus({ ...job, budgetExhausted: true, counts: { succeeded: 5, cancelled: 7 } })).toBe('budget_exhausted');
+    expect(rollupJobStatus({ ...job, budgetExhausted: true, counts: { succeeded: 5, running: 1, cancelled: 6 } })).toBe('running');
+    expect(rollupJobStatus({ ...job, budgetExhausted: true, counts: { succeeded: 5, pending: 1, cancelled: 6 } })).toBe('running');
+    expect(rollupJobStatus({ ...job, budgetExhausted: false, counts: { succeeded: 5 } })).toBe('completed');
+    // A user's cancel wins over the budget.
+    expect(rollupJobStatus({ ...job, cancelled: true, budgetExhausted: true, counts: { succeeded: 5, cancelled: 7 } })).toBe('cancelled');
+  });
+});

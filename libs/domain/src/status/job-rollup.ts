@@ -12,11 +12,16 @@ export interface JobRollupInput {
   minSuccessRate: number;
   /** At least one cell has been claimed. */
   started: boolean;
+  /**
+   * The spec's `max_cost` stopped the job (`jobs.budget_exhausted_at`): its unclaimed cells are cancelled and it ends
+   * `budget_exhausted` once its calls in flight are recorded. Absent means false.
+   */
+  budgetExhausted?: boolean;
 }
 
 /**
  * Job status from its cells: queued (nothing claimed yet) → running → completed | partially_completed | failed,
- * or cancelled. A cancelled job stays 'running' until its running cells stop. The success rate is
+ * cancelled, or budget_exhausted (the spec's `max_cost` stopped it). A cancelled job stays 'running' until its running cells stop. The success rate is
  * succeeded / (succeeded + failed); cancelled cells do not count either way.
  */
 export function rollupJobStatus(input: JobRollupInput): JobStatus {
@@ -27,6 +32,9 @@ export function rollupJobStatus(input: JobRollupInput): JobStatus {
   const failed = count('failed');
 
   if (input.cancelled) return running > 0 ? 'running' : 'cancelled';
+  // A cell can still be pending for a moment (a retry scheduled before the budget ran out); the close statement
+  // cancels it at the next roll-up, and the job ends only when no call of it is in flight.
+  if (input.budgetExhausted) return running > 0 || pending > 0 ? 'running' : 'budget_exhausted';
   if (pending > 0 || running > 0) return input.started || running > 0 ? 'running' : 'queued';
 
   const decided = succeeded + failed;

@@ -5,7 +5,7 @@
  */
 
 /** Every status a job can have, in lifecycle order. */
-export const JOB_STATUSES = ['queued', 'running', 'completed', 'partially_completed', 'failed', 'cancelled'] as const;
+export const JOB_STATUSES = ['queued', 'running', 'completed', 'partially_completed', 'failed', 'cancelled', 'budget_exhausted'] as const;
 
 /** The status of a job as a whole. */
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -14,7 +14,14 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const ACTIVE_JOB_STATUSES = ['queued', 'running'] as const satisfies readonly JobStatus[];
 
 /** Job statuses that are final. */
-export const TERMINAL_JOB_STATUSES = ['completed', 'partially_completed', 'failed', 'cancelled'] as const satisfies readonly JobStatus[];
+export const TERMINAL_JOB_STATUSES = [
+  'completed',
+  'partially_completed',
+  'failed',
+  'cancelled',
+  /** The spec's `max_cost` stopped the job: its unclaimed cells were cancelled with the reason `budget_exhausted`. */
+  'budget_exhausted',
+] as const satisfies readonly JobStatus[];
 
 /** A job status that still changes. */
 export type ActiveJobStatus = (typeof ACTIVE_JOB_STATUSES)[number];

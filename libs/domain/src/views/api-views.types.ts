@@ -52,6 +52,26 @@ export interface JobDetailView extends JobSummaryView {
    * earliest and latest time one falls due (null when none waits).
    */
   waiting: { cells: number; nextAt: string | null; lastAt: string | null };
+  /** What the job's calls cost so far, in USD (see {@link JobCostView}). */
+  cost: JobCostView;
+}
+
+/**
+ * A job's cost so far. A call's cost is its tokens at the configuration's price of its model in its region, stored
+ * with its attempt; a call whose cost is unknown (its model has no price there, or its provider reported no token
+ * counts) is counted in `unknownCalls`, never as 0.
+ */
+export interface JobCostView {
+  /** Sum of the known costs of its calls; null when no call of it has a known cost. A lower bound when `unknownCalls` > 0. */
+  usd: number | null;
+  /** Calls with a known cost. */
+  pricedCalls: number;
+  /** Calls that got an answer (or reported tokens) whose cost is unknown. */
+  unknownCalls: number;
+  /** The spec's `max_cost` in USD, or null for none. */
+  maxUsd: number | null;
+  /** When a claim found the job could not afford one more call (it then ends `budget_exhausted`); null otherwise. */
+  budgetExhaustedAt: string | null;
 }
 
 /** One cell. */
@@ -108,6 +128,8 @@ export interface AttemptView {
   spanId: string | null;
   /** Set when the outcome had to change to be stored (e.g. NUL characters replaced by U+FFFD); null otherwise. */
   storageNote: string | null;
+  /** What the call cost in USD; null when unknown (no price for its model in its region, or no token counts). */
+  costUsd: number | null;
 }
 
 /** A cell with its attempts. */

@@ -11,7 +11,8 @@ import { DaemonTask } from './daemon-task.js';
  */
 export class RollupService extends DaemonTask {
   constructor(
-    private readonly lifecycle: Pick<LifecycleRepository, 'activeJobs' | 'setStatus'>,
+    private readonly lifecycle: Pick<LifecycleRepository, 'activeJobs' | 'setStatus'> &
+      Partial<Pick<LifecycleRepository, 'closeOverBudget' | 'jobCost'>>,
     opts: Pick<EngineOptions, 'rollupMs' | 'random'>,
     emit: EngineListener,
     private readonly onTerminal: (jobId: string) => void = () => undefined,
@@ -25,7 +26,17 @@ export class RollupService extends DaemonTask {
 
   /** One pass over the active jobs; a status is written only if it changed, and only once (the write is conditional). */
   async rollup(): Promise<void> {
-    for (const job of await this.lifecycle.activeJobs()) {
+    let jobs = await this.lifecycle.activeJobs();
+    // A retry scheduled by a call in flight when its job ran out of budget: close it, then roll up afresh.
+    if (this.lifecycle.closeOverBudget && jobs.some((j) => j.budgetExhausted && (j.counts.pending ?? 0) > 0)) {
+      const closed = await this.lifecycle.closeOverBudget(null);
+      for (const jobId of new Set(closed.map((c) => c.jobId))) {
+        const closedByKey = closed.filter((c) => c.jobId === jobId).map(({ region, modelId, count }) => ({ region, modelId, count }));
+        this.emit({ type: 'budget_exhausted', jobId, closedByKey });
+      }
+      jobs = await this.lifecycle.activeJobs();
+    }
+    for (const job of jobs) {
       const status = rollupJobStatus({
         cancelled: job.cancelled,
         counts: job.counts,
@@ -33,9 +44,11 @@ export class RollupService extends DaemonTask {
         minRegions: job.minRegions,
         minSuccessRate: job.minSuccessRate,
         started: job.started,
+        budgetExhausted: job.budgetExhausted,
       });
       if (status !== job.status && (await this.lifecycle.setStatus(job.jobId, status, isTerminalJobStatus(status)))) {
-        this.emit({ type: 'job_status', jobId: job.jobId, status });
+        const cost = isTerminalJobStatus(status) && this.lifecycle.jobCost ? await this.lifecycle.jobCost(job.jobId) : null;
+        this.emit({ type: 'job_status', jobId: job.jobId, status, costUsd: cost && cost.unknownCalls === 0 ? cost.usd : null });
         if (isTerminalJobStatus(status)) this.onTerminal(job.jobId);
       }
     }

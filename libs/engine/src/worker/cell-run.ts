@@ -1,6 +1,8 @@
 import {
   type AttemptOutcome,
+  callCost,
   classifyFailure,
+  priceOf,
   decideAfterFailure,
   type CallFailure,
   type NormalisedJobSpec,
@@ -143,10 +145,10 @@ export class CellRun {
   async execute(signal: AbortSignal, callEnded: () => void = () => undefined): Promise<void> {
     this.callEnded = callEnded;
     // Inside the attempt span: the outcome's statements (complete, fail, release) are its children in the trace.
-    await this.startSpan().within(() => this.recorded(signal));
+    await this.startSpan().within(() => this.runAndRecord(signal));
   }
 
-  private async recorded(signal: AbortSignal): Promise<void> {
+  private async runAndRecord(signal: AbortSignal): Promise<void> {
     try {
       await this.run(signal);
     } catch (err) {
@@ -326,8 +328,17 @@ export class CellRun {
     );
   }
 
+  /** The record of this call as last built (its tokens, finish reason and cost go into the attempt event). */
+  private recorded: CallRecord | null = null;
+
   private record(r: ChatSuccess | ChatFailure): CallRecord {
+    this.recorded = this.buildRecord(r);
+    return this.recorded;
+  }
+
+  private buildRecord(r: ChatSuccess | ChatFailure): CallRecord {
     if (r.ok) {
+      const price = priceOf(this.opts.config.prices, this.cell.modelId, this.cell.region);
       return {
         httpStatus: r.status,
         latencyMs: r.latencyMs,
@@ -338,6 +349,7 @@ export class CellRun {
         usage: r.usage,
         upstreamRequestId: r.requestId,
         error: null,
+        costUsd: callCost(price, r.inputTokens, r.outputTokens),
       };
     }
     return {
@@ -382,6 +394,11 @@ export class CellRun {
       failureKind: this.failureKind,
       error,
       retryInMs,
+      inputTokens: this.recorded?.inputTokens ?? null,
+      outputTokens: this.recorded?.outputTokens ?? null,
+      finishReason: this.recorded?.finishReason ?? null,
+      costUsd: this.recorded?.costUsd ?? null,
+      called: outcome !== 'deferred',
     });
   }
 }

@@ -1,5 +1,5 @@
-import { RetryBudget, type RegionModelKey, regionModelKey, splitRegionModelKey } from '@beacon/domain';
-import type { ClaimedCell, ClaimRequest, ReleaseReason } from '@beacon/db';
+import { RetryBudget, type RegionModelKey, priceOf, regionModelKey, splitRegionModelKey } from '@beacon/domain';
+import type { BudgetStop, ClaimedCell, ClaimRequest, ReleaseReason } from '@beacon/db';
 import type { EngineListener } from './engine.events.js';
 import type { EngineOptions } from './engine.options.js';
 import { KeyGuard } from './key-guard.js';
@@ -9,6 +9,8 @@ import { Periodic } from './periodic.js';
 export interface ClaimSource {
   claim(req: ClaimRequest): Promise<ClaimedCell[]>;
   release(cell: ClaimedCell, reason: ReleaseReason, delayMs?: number): Promise<boolean>;
+  /** Capped jobs its claims stopped (a spec's `max_cost`), since last asked. */
+  takeBudgetStops?(): BudgetStop[];
 }
 
 /** A cell given a provider slot: what its call needs, and how it hands the slot back early. */
@@ -351,12 +353,14 @@ export class ClaimScheduler<R> {
             limit: n,
             leaseMs: this.opts.leaseMs,
             firstAttemptsOnly,
+            price: priceOf(this.opts.config.prices, model.id, region),
           });
         const retriesAllowed = this.budget.snapshot(key).allowed;
         let cells = await claim(limit, retriesAllowed < limit);
         if (retriesAllowed > 0 && retriesAllowed < limit && cells.length < limit && !this.stopping) {
           cells = cells.concat(await claim(Math.min(limit - cells.length, retriesAllowed), false));
         }
+        for (const stop of this.source.takeBudgetStops?.() ?? []) this.emit({ type: 'budget_exhausted', ...stop });
         if (cells.length < limit) this.quietUntil.set(key, now + this.opts.pollMs);
         if (cells.length === 0 && guard.inFlight === 0 && !this.ready.get(key)?.length) {
           const streak = (this.idleUntil.get(key)?.streak ?? 0) + 1;

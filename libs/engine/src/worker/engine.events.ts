@@ -38,12 +38,27 @@ export type EngineEvent =
       failureKind: string | null;
       error: string | null;
       retryInMs: number | null;
+      /** Tokens the provider reported for this call (null when it reported none, or the call failed). */
+      inputTokens?: number | null;
+      outputTokens?: number | null;
+      /** Why the model stopped (`stop`, `length` when cut off by max_tokens, …), for answered calls. */
+      finishReason?: string | null;
+      /** What the call cost in USD; null when unknown (no price for its model in its region, or no token counts). */
+      costUsd?: number | null;
+      /** The call reached the provider (not deferred by the breaker): its duration is an operation duration. */
+      called?: boolean;
     }
   | { type: 'reaped'; count: number; cells: ReapedCell[] }
   /** The attempt row `attemptId` is written and the provider call begins. */
   | { type: 'call_started'; cell: ClaimedCell; attemptId: string | null }
   | { type: 'breaker'; key: string; state: 'open' | 'half_open' | 'closed' }
-  | { type: 'job_status'; jobId: string; status: string }
+  /**
+   * A job's status changed. For a final status, `costUsd` is what its calls cost when every call with an answer had
+   * a known cost, else null.
+   */
+  | { type: 'job_status'; jobId: string; status: string; costUsd?: number | null }
+  /** A claim found a capped job unable to afford one more call: it stopped, its pending cells were cancelled. */
+  | { type: 'budget_exhausted'; jobId: string; closedByKey: { region: string; modelId: string; count: number }[] }
   | { type: 'lease_lost'; cellIds: string[]; reason: string }
   | { type: 'error'; where: string; message: string };
 

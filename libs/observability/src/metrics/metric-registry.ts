@@ -12,6 +12,21 @@ export const NON_COMPLIANT_DEFAULT_METRICS = [
   'beacon_nodejs_active_requests_total',
   'beacon_nodejs_active_resources_total',
 ] as const;
+/** Token counts of one call, by powers of 4 (the OpenTelemetry GenAI semantic conventions' advice). */
+export const TOKEN_USAGE_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
+/** Duration of one GenAI client operation, in seconds (the OpenTelemetry GenAI semantic conventions' advice). */
+export const GEN_AI_DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+/** What one job cost, in USD. */
+export const JOB_COST_BUCKETS = [0.0001, 0.001, 0.01, 0.1, 1, 10, 100, 1000];
+/** The `token_type` label of the token usage histogram (`gen_ai.token.type`). */
+export const TOKEN_TYPES = ['input', 'output'] as const;
+/** The `finish_reason` label: the OpenAI finish reasons; anything else (or none) is `other`. */
+export const FINISH_REASONS = ['stop', 'length', 'content_filter', 'tool_calls', 'other'] as const;
+
+/** A provider's finish reason as a bounded label. */
+export function finishReasonLabel(reason: string | null | undefined): (typeof FINISH_REASONS)[number] {
+  return (FINISH_REASONS as readonly string[]).includes(reason ?? '') ? (reason as (typeof FINISH_REASONS)[number]) : 'other';
+}
 
 /**
  * Every metric Beacon exports, named once. Labels are bounded sets (region, model, outcome, state, classification,
@@ -47,6 +62,47 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
       name: 'beacon_responses_total',
       help: 'Committed responses by classification label',
       labelNames: ['region', 'model', 'classification', 'category'] as const,
+      registers: r,
+    }),
+    /** OpenTelemetry's `gen_ai.client.token.usage` in Prometheus naming: tokens of each call, by `gen_ai.token.type`. */
+    genAiTokenUsage: new Histogram({
+      name: 'beacon_gen_ai_client_token_usage_tokens',
+      help: 'Tokens per provider call as reported by the provider, by token_type (input, output)',
+      labelNames: ['region', 'model', 'token_type'] as const,
+      buckets: TOKEN_USAGE_BUCKETS,
+      registers: r,
+    }),
+    /** OpenTelemetry's `gen_ai.client.operation.duration`: every call that reached the provider; error_type none on success. */
+    genAiOperationDuration: new Histogram({
+      name: 'beacon_gen_ai_client_operation_duration_seconds',
+      help: 'Duration of provider calls (chat completions); error_type is none for an answer, else why the call failed',
+      labelNames: ['region', 'model', 'error_type'] as const,
+      buckets: GEN_AI_DURATION_BUCKETS,
+      registers: r,
+    }),
+    cost: new Counter({
+      name: 'beacon_cost_usd_total',
+      help: 'What provider calls cost in US dollars: their tokens at the configured price of the model in the region',
+      labelNames: ['region', 'model'] as const,
+      registers: r,
+    }),
+    unpricedCalls: new Counter({
+      name: 'beacon_unpriced_calls_total',
+      help: 'Provider calls with an answer whose cost is unknown (no price for the model in the region, or no token counts)',
+      labelNames: ['region', 'model'] as const,
+      registers: r,
+    }),
+    finishReasons: new Counter({
+      name: 'beacon_responses_finish_reason_total',
+      help: 'Committed responses by finish reason; length means the answer was cut off by max_tokens',
+      labelNames: ['region', 'model', 'finish_reason'] as const,
+      registers: r,
+    }),
+    jobCost: new Histogram({
+      name: 'beacon_job_cost_usd',
+      help: 'What a finished job cost in US dollars, observed once when it ends, if every call with an answer had a known cost',
+      labelNames: ['status'] as const,
+      buckets: JOB_COST_BUCKETS,
       registers: r,
     }),
     queueDepth: new Gauge({ name: 'beacon_queue_depth', help: 'Runnable pending cells', labelNames: ['region'] as const, registers: r }),

@@ -65,6 +65,7 @@ export function stateTone(value: string | null | undefined): Tone | undefined {
     case 'pending':
       return 'accent';
     case 'partially_completed':
+    case 'budget_exhausted':
     case 'partial':
     case 'retryable_error':
     case 'lease_expired':
