@@ -67,11 +67,9 @@ export function withCostPanels(builder: dashboard.DashboardBuilder): dashboard.D
       ),
     )
     .withPanel(
-      statPanel(
-        'Tokens (selected range)',
-        'Input and output tokens reported by the providers in the selected range.',
-        'count',
-      ).withTarget(promQuery(`round(${sumBy([], increase(tokens(), RANGE_WINDOW))}) or vector(0)`, 'tokens', { instant: true })),
+      statPanel('Tokens (selected range)', 'Input and output tokens reported by the providers in the selected range.', 'count').withTarget(
+        promQuery(`round(${sumBy([], increase(tokens(), RANGE_WINDOW))}) or vector(0)`, 'tokens', { instant: true }),
+      ),
     )
     .withPanel(
       statPanel(
