@@ -190,12 +190,12 @@ describe('what the panels show (issue 15.2)', () => {
     for (const { uid, p } of stats) {
       const where = `${uid} / ${p.title}`;
       const { unit, decimals } = p.fieldConfig?.defaults ?? {};
-      const kind = unit === STAT_FORMAT.share.unit ? 'share' : unit === STAT_FORMAT.count.unit ? 'count' : null;
+      const kind = (Object.keys(STAT_FORMAT) as (keyof typeof STAT_FORMAT)[]).find((k) => STAT_FORMAT[k].unit === unit);
       if (!kind) {
-        problems.push(`${where}: unit ${unit} is neither a count nor a share`);
+        problems.push(`${where}: unit ${unit} is neither a count, a share nor an amount in US dollars`);
         continue;
       }
-      if (decimals !== STAT_FORMAT[kind].decimals) problems.push(`${where}: ${kind} with decimals ${decimals}`);
+      if (decimals !== (STAT_FORMAT[kind].decimals ?? undefined)) problems.push(`${where}: ${kind} with decimals ${decimals}`);
       for (const t of p.targets ?? []) {
         // A count built from increase() (which extrapolates: 72.2 cells) is round()ed.
         if (kind === 'count' && t.expr?.includes('increase(') && !t.expr.startsWith('round('))
