@@ -160,7 +160,9 @@ describe('oracle harness: imported legacy histories (issue 15)', () => {
         const jobId = `oracle-${n}`;
         await explained(h, jobId, async () => {
           const doc = legacyExport(h, jobId, 50_000 + n, (r) => renderPrompt(cfg, r));
-          const stored = await new LegacyImportRepository(db.ds, classifyResponse).store(legacyImportRows(parseLegacyDocument(doc), config));
+          const stored = await new LegacyImportRepository(db.ds, classifyResponse).store(
+            legacyImportRows(parseLegacyDocument(doc), config),
+          );
           expect(stored).toEqual({ jobId, jobCreated: true, imported: h.rows.length, alreadyPresent: 0 });
           await checkImported(h, jobId, n % 5 === 0);
         });
