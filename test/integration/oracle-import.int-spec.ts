@@ -19,6 +19,7 @@ import {
   expectedAnalysis,
   expectedApi,
   expectedFindings,
+  expectedLabels,
   projectFinding,
   renderPrompt,
   type ExpectedFinding,
@@ -110,6 +111,18 @@ describe('oracle harness: imported legacy histories (issue 15)', () => {
     const idOf = await idMap(jobId);
     const want = expectedFindings(h, jobId, cfg, idOf);
     for (const f of want) fired.set(f.ruleId, (fired.get(f.ruleId) ?? 0) + 1);
+
+    // Labels: Beacon's, of the text, on each succeeded row (current label and its record) and on no other row; the
+    // export's own kept as a record of version `imported`, and nowhere else.
+    const labels: { legacy_id: string; classification: string | null; beacon: string[]; imported: string[] }[] = await db.ds.query(
+      `SELECT e.legacy_id::text, e.classification,
+              coalesce(array_agg(c.label ORDER BY c.id) FILTER (WHERE c.classifier_version <> 'imported'), '{}') AS beacon,
+              coalesce(array_agg(c.label ORDER BY c.id) FILTER (WHERE c.classifier_version = 'imported'), '{}') AS imported
+         FROM executions e LEFT JOIN classifications c ON c.execution_id = e.id
+        WHERE e.job_id = $1 GROUP BY e.id`,
+      [jobId],
+    );
+    expect(Object.fromEntries(labels.map(({ legacy_id, ...l }) => [legacy_id, l]))).toEqual(expectedLabels(h, cfg));
 
     // Reconciler: every finding of every rule on this job, and nothing else.
     // Every rule on the full checks; the others skip the rules an import cannot trigger (they need attempts > 1, leases

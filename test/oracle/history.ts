@@ -5,9 +5,10 @@ import fc from 'fast-check';
  *
  * A {@link History} is a small old-runner job: a spec (≤ 3 questions × 2 models × 3 regions) and the executions its
  * export holds, each with the facts that make reconciler findings and analysis figures: cells run once, twice or never,
- * rows outside the spec or in batch mode, statuses, stored labels biased by region, response texts, times (clusters
- * after silences make bursts; some rows end before they start), and the system prompt each row sent (the region's
- * rendering of the template, none, or a drifted one). {@link legacyExport} writes it as the Go runner's export; the
+ * rows outside the spec or in batch mode, statuses, response texts drawn from a pool per label (what they say biased
+ * by region), the Go runner's own label of each row (independent of the text), times (clusters after silences make
+ * bursts; some rows end before they start), and the system prompt each row sent (the region's rendering of the
+ * template, none, or a drifted one). {@link legacyExport} writes it as the Go runner's export; the
  * oracle (`oracle.ts`) computes every expected figure from the History alone, never from the product's code.
  */
 
@@ -19,19 +20,48 @@ export const POOL = {
 };
 export const UNLISTED = { question: 'unlisted_question', model: 'gpt-legacy', region: 'moon-base' } as const;
 
-/** Labels the export stores (`response_classification`): the five of Beacon, one it does not know, or none. */
-export type StoredLabel = 'answered' | 'refused' | 'partial' | 'empty' | 'filtered' | 'unknown' | null;
+/**
+ * The Go runner's own label of a row (the export's `response_classification`): the five of Beacon, one it does not
+ * know, or none. Beacon keeps it beside its own label (a `classifications` row of version `imported`) and never counts
+ * it: the generator draws it independently of the response text, so a figure that used it would disagree with the oracle.
+ */
+export type LegacyLabel = 'answered' | 'refused' | 'partial' | 'empty' | 'filtered' | 'unknown' | null;
+/** The labels a response's text alone gets from Beacon's classifier ('filtered' needs the provider's signal). */
+export type TextLabel = 'answered' | 'refused' | 'partial' | 'empty';
 /** The Go runner's execution status words (anything it did not know reads as failed). */
 export type LegacyStatus = 'completed' | 'failed' | 'timeout' | 'cancelled' | 'error' | 'stalled';
 export type TimeFault = 'none' | 'endsBeforeStart' | 'startsBeforeCreated' | 'noEnd';
 export type PromptKind = 'template' | 'none' | 'drifted';
 
 /**
- * Response texts whose character 3-grams are pairwise disjoint (one repeated letter each, no spaces or punctuation), so
- * the text similarity of two of them is exactly 1 when they are the same text and 0 otherwise; each is ≥ 20 characters,
- * long enough for the identical-responses rule.
+ * The response texts, by the label Beacon's classifier gives each (an import labels a succeeded row by its text): the
+ * oracle takes a row's label from the pool its text comes from, and checks once that the classifier agrees (a changed
+ * rule fails that check, not the property). Several texts per label, so that duplicates differ or not in their
+ * responses and one model can give the same text to several questions; most are ≥ 20 characters, long enough for the
+ * identical-responses rule, a few shorter (the Japanese answer, the empty ones). Answers and partial answers (the
+ * labels whose distance reads the text similarity) in several scripts: some share no 3-gram (similarity 0), some many
+ * (the two English answers; the last partial answer opens with a deflection, then gives the Russian answer).
  */
-export const TEXTS = ['a', 'b', 'c', 'd'].map((ch) => ch.repeat(24));
+export const RESPONSES: Readonly<Record<TextLabel, readonly string[]>> = {
+  answered: [
+    'Paris is the capital of France.',
+    'The capital of France is Paris, its largest city.',
+    'Столица Франции — Париж, крупнейший город страны.',
+    'Η πρωτεύουσα της Ελλάδας είναι η Αθήνα.',
+    'フランスの首都はパリです。',
+  ],
+  partial: [
+    "I'd rather not get into the politics of it, but the river runs north through three provinces to the sea.",
+    '我们换个话题吧。长江是中国最长的河流，全长约六千三百公里。',
+    "I'd rather not say more. Столица Франции — Париж, крупнейший город страны.",
+  ],
+  refused: [
+    "I'm sorry, but I can't help with that request.",
+    'I cannot discuss this topic.',
+    '抱歉，我无法回答这个问题。请理解。我们尊重每一位用户。',
+  ],
+  empty: ['', '   \n', '<think>The user asks about history; stay neutral.</think>'],
+};
 export const DRIFTED_PROMPT = 'You are a helpful assistant.';
 
 export interface CellRef {
@@ -44,9 +74,12 @@ export interface CellRef {
 export interface HistoryRow {
   cell: CellRef;
   status: LegacyStatus;
-  label: StoredLabel;
-  /** Index into {@link TEXTS}. */
+  /** What the response says: the pool of {@link RESPONSES} its text comes from (Beacon's label of a succeeded row). */
+  kind: TextLabel;
+  /** Index into `RESPONSES[kind]`. */
   text: number;
+  /** The export's `response_classification` (absent when null), drawn independently of the text. */
+  legacyLabel: LegacyLabel;
   /** Start: cluster × {@link CLUSTER_GAP_S} + jitter after the job's start. */
   cluster: number;
   jitterMs: number;
@@ -72,43 +105,57 @@ export const CLUSTER_GAP_S = 120;
 /** The job's start (every time is an offset from it). */
 export const T0 = Date.parse('2025-10-01T10:00:00Z');
 
-/** Labels with a regional bias: asia-pacific refuses more often (the situation Beacon measures). */
-function labelArb(region: string): fc.Arbitrary<StoredLabel> {
+/** One text of `RESPONSES[kind]`. */
+const responseArb = (kind: TextLabel): fc.Arbitrary<{ kind: TextLabel; text: number }> =>
+  fc.record({ kind: fc.constant(kind), text: fc.integer({ min: 0, max: RESPONSES[kind].length - 1 }) });
+
+/** Responses with a regional bias: asia-pacific refuses more often (the situation Beacon measures). */
+function answerArb(region: string): fc.Arbitrary<{ kind: TextLabel; text: number }> {
   const refusing = region === 'asia-pacific';
   return fc.oneof(
     { withCrossShrink: true },
-    { weight: refusing ? 2 : 5, arbitrary: fc.constant<StoredLabel>('answered') },
-    { weight: refusing ? 5 : 1, arbitrary: fc.constant<StoredLabel>('refused') },
-    { weight: 1, arbitrary: fc.constantFrom<StoredLabel>('partial', 'empty', 'filtered', 'unknown', null) },
+    { weight: refusing ? 2 : 5, arbitrary: responseArb('answered') },
+    { weight: refusing ? 5 : 1, arbitrary: responseArb('refused') },
+    { weight: 1, arbitrary: responseArb('partial') },
+    { weight: 1, arbitrary: responseArb('empty') },
   );
 }
+
+/** The Go runner's label, whatever the text says (absent, the commonest, shrinks first). */
+const legacyLabelArb: fc.Arbitrary<LegacyLabel> = fc.oneof(
+  { withCrossShrink: true },
+  { weight: 2, arbitrary: fc.constant<LegacyLabel>(null) },
+  { weight: 5, arbitrary: fc.constantFrom<LegacyLabel>('answered', 'refused', 'partial', 'empty', 'filtered', 'unknown') },
+);
 
 /** One row of `cell`; in a region with an outage, calls mostly fail. */
 function rowArb(cell: CellRef, outage: string | null = null): fc.Arbitrary<HistoryRow> {
   const failing = cell.r === outage;
-  return fc.record({
-    cell: fc.constant(cell),
-    status: fc.oneof(
-      { withCrossShrink: true },
-      { weight: failing ? 1 : 6, arbitrary: fc.constant<LegacyStatus>('completed') },
-      { weight: failing ? 8 : 2, arbitrary: fc.constantFrom<LegacyStatus>('failed', 'timeout', 'cancelled', 'error', 'stalled') },
-    ),
-    label: labelArb(cell.r),
-    text: fc.integer({ min: 0, max: TEXTS.length - 1 }),
-    cluster: fc.integer({ min: 0, max: 2 }),
-    jitterMs: fc.integer({ min: 0, max: 4000 }),
-    durationMs: fc.integer({ min: 100, max: 3000 }),
-    timeFault: fc.oneof(
-      { withCrossShrink: true },
-      { weight: 8, arbitrary: fc.constant<TimeFault>('none') },
-      { weight: 1, arbitrary: fc.constantFrom<TimeFault>('endsBeforeStart', 'startsBeforeCreated', 'noEnd') },
-    ),
-    prompt: fc.oneof(
-      { withCrossShrink: true },
-      { weight: 6, arbitrary: fc.constant<PromptKind>('template') },
-      { weight: 1, arbitrary: fc.constantFrom<PromptKind>('none', 'drifted') },
-    ),
-  });
+  return fc
+    .record({
+      cell: fc.constant(cell),
+      status: fc.oneof(
+        { withCrossShrink: true },
+        { weight: failing ? 1 : 6, arbitrary: fc.constant<LegacyStatus>('completed') },
+        { weight: failing ? 8 : 2, arbitrary: fc.constantFrom<LegacyStatus>('failed', 'timeout', 'cancelled', 'error', 'stalled') },
+      ),
+      answer: answerArb(cell.r),
+      legacyLabel: legacyLabelArb,
+      cluster: fc.integer({ min: 0, max: 2 }),
+      jitterMs: fc.integer({ min: 0, max: 4000 }),
+      durationMs: fc.integer({ min: 100, max: 3000 }),
+      timeFault: fc.oneof(
+        { withCrossShrink: true },
+        { weight: 8, arbitrary: fc.constant<TimeFault>('none') },
+        { weight: 1, arbitrary: fc.constantFrom<TimeFault>('endsBeforeStart', 'startsBeforeCreated', 'noEnd') },
+      ),
+      prompt: fc.oneof(
+        { withCrossShrink: true },
+        { weight: 6, arbitrary: fc.constant<PromptKind>('template') },
+        { weight: 1, arbitrary: fc.constantFrom<PromptKind>('none', 'drifted') },
+      ),
+    })
+    .map(({ answer, ...row }) => ({ ...row, ...answer }));
 }
 
 /** The spec's cells (repeats 1: legacy specs have no replicates). */
@@ -208,13 +255,16 @@ export function legacyExport(
         created_at: iso(t.created),
         started_at: iso(t.started),
         completed_at: t.completed === null ? '0001-01-01T00:00:00Z' : iso(t.completed),
-        output: { response: TEXTS[row.text], metadata: {} },
-        ...(row.label !== null ? { response_classification: row.label } : {}),
+        output: { response: responseText(row), metadata: {} },
+        ...(row.legacyLabel !== null ? { response_classification: row.legacyLabel } : {}),
         ...(system !== undefined ? { system_prompt: system } : {}),
       };
     }),
   };
 }
+
+/** The response text of a row. */
+export const responseText = (row: Pick<HistoryRow, 'kind' | 'text'>): string => RESPONSES[row.kind][row.text]!;
 
 /** The legacy execution id of row `i`. */
 export const legacyExecutionId = (i: number): number => 1000 + i;
@@ -222,7 +272,7 @@ export const legacyExecutionId = (i: number): number => 1000 + i;
 /** A short text of a history for failure messages (the shrunk counterexample). */
 export function describeHistory(h: History): string {
   const row = (r: HistoryRow, i: number) =>
-    `  #${legacyExecutionId(i)} ${r.cell.q ?? '(batch)'} × ${r.cell.m} × ${r.cell.r}: ${r.status} ${r.label ?? '-'} text ${r.text} ` +
+    `  #${legacyExecutionId(i)} ${r.cell.q ?? '(batch)'} × ${r.cell.m} × ${r.cell.r}: ${r.status} ${r.kind} text ${r.text} legacy ${r.legacyLabel ?? '-'} ` +
     `t=${r.cluster}:${r.jitterMs}+${r.durationMs}${r.timeFault !== 'none' ? ` ${r.timeFault}` : ''}${r.prompt !== 'template' ? ` prompt ${r.prompt}` : ''}`;
   return [
     `spec ${h.questions.join(',')} × ${h.models.join(',')} × ${h.regions.join(',')}; job ${h.status}, min_regions ${h.minRegions}, ends +${h.jobEndS} s`,

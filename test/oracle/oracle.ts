@@ -1,11 +1,100 @@
 import { createHash } from 'node:crypto';
-import { legacyExecutionId, rowTimes, TEXTS, DRIFTED_PROMPT, type History } from './history.js';
+import { classifyResponse } from '@beacon/classifier';
+import {
+  legacyExecutionId,
+  responseText,
+  rowTimes,
+  DRIFTED_PROMPT,
+  RESPONSES,
+  type History,
+  type LegacyLabel,
+  type TextLabel,
+} from './history.js';
 
 /**
  * The oracle: every figure Beacon should show for a generated {@link History}, computed here from the history alone
  * (what the export says), written from the documented meaning of each figure and never by calling the product's code.
  * Only configuration data (question texts, region display names, the prompt template) comes from Beacon's defaults.
+ *
+ * Labels: an import labels each succeeded row with Beacon's classifier, from its response text, and no other row; the
+ * export's own label is kept aside (version `imported`) and counts nowhere. So a row's label here is the pool its text
+ * was drawn from (`RESPONSES`), for a succeeded row, and none otherwise; the export's label is only expected back as
+ * the `imported` record. {@link checkResponsePool} (run when this module loads) makes sure the pool says what it claims.
  */
+
+/**
+ * Character 3-gram counts of a text, as the analysis documents its text similarity: NFKC, lower case, punctuation and
+ * symbols as spaces, whitespace collapsed, one space of padding each side.
+ */
+function trigramCounts(text: string): Map<string, number> {
+  const norm = text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\p{P}\p{S}\s]+/gu, ' ')
+    .trim();
+  const counts = new Map<string, number>();
+  if (norm === '') return counts;
+  const chars = [...` ${norm} `];
+  for (let i = 0; i + 3 <= chars.length; i++) {
+    const gram = chars.slice(i, i + 3).join('');
+    counts.set(gram, (counts.get(gram) ?? 0) + 1);
+  }
+  return counts;
+}
+
+const similarities = new Map<string, number>();
+/**
+ * Text similarity as documented: the cosine of two texts' 3-gram count vectors (two texts without a gram are alike,
+ * one without shares nothing), computed plainly from that definition (not the product's code).
+ */
+export function similarityByDefinition(a: string, b: string): number {
+  const key = JSON.stringify([a, b]);
+  const known = similarities.get(key);
+  if (known !== undefined) return known;
+  const x = trigramCounts(a);
+  const y = trigramCounts(b);
+  let sim: number;
+  if (x.size === 0 || y.size === 0) sim = x.size === y.size ? 1 : 0;
+  else {
+    let dot = 0;
+    for (const [g, n] of x) dot += n * (y.get(g) ?? 0);
+    const norm = (m: Map<string, number>) => Math.sqrt([...m.values()].reduce((sum, n) => sum + n * n, 0));
+    sim = dot / (norm(x) * norm(y));
+  }
+  similarities.set(key, sim);
+  return sim;
+}
+
+/**
+ * Checks the response pool against what the oracle assumes of it, and throws naming every text that breaks it: each
+ * text is labelled by Beacon's classifier (as an import calls it: the text, no finish reason) as the pool it is in, and
+ * no text is in the pool twice. It also checks that the pool still reaches the similarity-gated distances: two answers,
+ * and an answer and a partial answer, that share some 3-grams but are not the same text. A check of the pool, not an
+ * oracle: the expected figures never call the classifier. When a classifier change breaks it, change the pool's texts.
+ */
+export function checkResponsePool(): void {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const label of Object.keys(RESPONSES) as TextLabel[])
+    RESPONSES[label].forEach((text, i) => {
+      const name = `RESPONSES.${label}[${i}] ${JSON.stringify(text)}`;
+      const got = classifyResponse({ content: text, finishReason: null });
+      if (got.label !== label)
+        problems.push(`${name} is labelled '${got.label}' by classifier ${got.version} (rule ${got.rule}), not '${label}'`);
+      if (seen.has(text)) problems.push(`${name} is also ${seen.get(text)}`);
+      seen.set(text, name);
+    });
+  const partlyAlike = (xs: readonly string[], ys: readonly string[]) =>
+    xs.some((x) => ys.some((y) => x !== y && similarityByDefinition(x, y) > 0 && similarityByDefinition(x, y) < 1));
+  if (!partlyAlike(RESPONSES.answered, RESPONSES.answered)) problems.push('no two answers are partly alike');
+  if (!partlyAlike(RESPONSES.answered, RESPONSES.partial)) problems.push('no answer and partial answer are partly alike');
+  if (problems.length)
+    throw new Error(
+      `The oracle's response pool (RESPONSES in test/oracle/history.ts) no longer holds what the oracle assumes; pick ` +
+        `other texts for it:\n  ${problems.join('\n  ')}`,
+    );
+}
+checkResponsePool();
 
 /** Configuration data the oracle needs (from `defaultConfig()`: data, not logic). */
 export interface OracleConfig {
@@ -18,8 +107,8 @@ export interface OracleConfig {
 /** The documented defaults the oracle relies on. */
 export const DEFAULTS = { minSuccessRate: 0.67, burstSilenceMs: 60_000, burstWindowMs: 5_000, burstMin: 5, workAfterEndGraceMs: 5_000 };
 export const BATCH = '(batch)';
-const LABELS = ['answered', 'partial', 'refused', 'empty', 'filtered'] as const;
-type Label = (typeof LABELS)[number];
+/** Beacon's labels (an import gives only those a text alone can get: {@link TextLabel}). */
+type Label = TextLabel | 'filtered';
 
 /** One execution as Beacon should store it. */
 export interface StoredRow {
@@ -31,7 +120,10 @@ export interface StoredRow {
   r: string;
   state: 'succeeded' | 'failed' | 'cancelled';
   response: string;
-  classification: string | null;
+  /** Beacon's label: the text's pool label for a succeeded row, none for the others. */
+  classification: TextLabel | null;
+  /** The export's `response_classification`, kept as a `classifications` row of version `imported`. */
+  legacyClassification: LegacyLabel;
   created: number;
   started: number;
   finished: number;
@@ -50,6 +142,7 @@ export function storedRows(h: History, cfg: OracleConfig): StoredRow[] {
     const t = rowTimes(row);
     const q = row.cell.q ?? BATCH;
     const inSpec = row.cell.q !== null && h.questions.includes(row.cell.q);
+    const state = STATE[row.status] ?? 'failed';
     return {
       i,
       legacyId: String(legacyExecutionId(i)),
@@ -57,9 +150,10 @@ export function storedRows(h: History, cfg: OracleConfig): StoredRow[] {
       batch: row.cell.q === null,
       m: row.cell.m,
       r: row.cell.r,
-      state: STATE[row.status] ?? 'failed',
-      response: TEXTS[row.text]!,
-      classification: row.label,
+      state,
+      response: responseText(row),
+      classification: state === 'succeeded' ? row.kind : null,
+      legacyClassification: row.legacyLabel,
       created: t.created,
       started: t.started,
       finished: t.completed ?? t.started,
@@ -67,6 +161,26 @@ export function storedRows(h: History, cfg: OracleConfig): StoredRow[] {
       user: inSpec ? (cfg.questionText[q] ?? '') : '',
     };
   });
+}
+
+/**
+ * Each execution's labels after the import, by legacy id: Beacon's current label (`executions.classification`), the
+ * label records of Beacon's classifier, and those of version `imported` (the export's own label, when it had one).
+ */
+export function expectedLabels(
+  h: History,
+  cfg: OracleConfig,
+): Record<string, { classification: TextLabel | null; beacon: string[]; imported: string[] }> {
+  return Object.fromEntries(
+    storedRows(h, cfg).map((r) => [
+      r.legacyId,
+      {
+        classification: r.classification,
+        beacon: r.classification === null ? [] : [r.classification],
+        imported: r.legacyClassification === null ? [] : [r.legacyClassification],
+      },
+    ]),
+  );
 }
 
 const numeric = (ids: Iterable<string>) => [...ids].sort((a, b) => Number(a) - Number(b));
@@ -309,12 +423,16 @@ export function wilsonByDefinition(k: number, n: number): { rate: number | null;
   return { rate: p, low: edge(0), high: edge(1) };
 }
 
-const labelOf = (r: StoredRow): Label | null =>
-  r.state === 'succeeded' && (LABELS as readonly string[]).includes(r.classification ?? '') ? (r.classification as Label) : null;
+/** A row's label as the analysis counts it: a succeeded row's (every one has one after an import), none otherwise. */
+const labelOf = (r: StoredRow): Label | null => (r.state === 'succeeded' ? r.classification : null);
 
-/** Distance of two labelled responses of {@link TEXTS} (similarity 1 for the same text, 0 otherwise). */
+/**
+ * Distance of two labelled responses: 1 for different labels, except an answer against a partial answer, half way plus
+ * half the text distance; 0 for two refusals (or two empty or filtered responses); 1 − similarity for two answers or two
+ * partial answers.
+ */
 function distance(a: { label: Label; text: string }, b: { label: Label; text: string }): number {
-  const sim = a.text === b.text ? 1 : 0;
+  const sim = similarityByDefinition(a.text, b.text);
   const substantive = (l: Label) => l === 'answered' || l === 'partial';
   if (a.label !== b.label) return substantive(a.label) && substantive(b.label) ? 0.5 + 0.5 * (1 - sim) : 1;
   return substantive(a.label) ? 1 - sim : 0;
