@@ -204,9 +204,11 @@ describe('engine: daemons that crash, freeze or are told to stop', () => {
       expect(inv.overlapping.other).toBe(0);
 
       const late = await attemptsWithCells(fleet, frozenIds);
-      // At least one frozen call's answer was delivered after SIGCONT: its complete() was fenced, the answer kept
-      // on the lost attempt's row only.
-      expect(late.filter((r) => r.has_response).length).toBeGreaterThan(0);
+      // A frozen call whose answer is read after SIGCONT has its complete() fenced, the answer kept on the lost
+      // attempt's row only; a call the resumed lease keeper aborts first (its lost lease seen before the socket is
+      // read, which on a loaded runner can be every call) leaves none. Which one wins is a race, so both are checked
+      // below row by row rather than a count of either (the fenced complete() itself: engine-queue.int-spec).
+      console.log(`F5: ${late.filter((r) => r.has_response).length} of ${late.length} late answers delivered and fenced`);
       for (const r of late) {
         expect(['lease_expired', 'fenced']).toContain(r.outcome);
         expect(r.state).toBe('succeeded');
