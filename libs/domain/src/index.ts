@@ -118,3 +118,13 @@ export type {
   ResponseLabeller,
   ResponseLabelling,
 } from './classification/classification-record.js';
+
+export {
+  CONTROL_CATEGORY,
+  TREND_LABELS,
+  type TrendCellKey,
+  type TrendLabel,
+  type TrendPoint,
+  type TrendRun,
+  type TrendSeries,
+} from './trend/trend.types.js';
