@@ -44,7 +44,7 @@ export class Schedules1796600000000 implements MigrationInterface {
       ALTER TABLE jobs
         ADD COLUMN schedule_id text REFERENCES schedules (id) ON DELETE SET NULL,
         ADD COLUMN schedule_run integer CHECK (schedule_run >= 1),
-        ADD CONSTRAINT jobs_schedule_run_check CHECK ((schedule_id IS NULL) OR (schedule_run IS NOT NULL))`);
+        ADD CONSTRAINT jobs_schedule_link_check CHECK ((schedule_id IS NULL) OR (schedule_run IS NOT NULL))`);
     await q.query(`CREATE UNIQUE INDEX jobs_schedule_run_idx ON jobs (schedule_id, schedule_run) WHERE schedule_id IS NOT NULL`);
     await q.query(`
       CREATE TABLE schedule_ticks (
@@ -71,7 +71,7 @@ export class Schedules1796600000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE schedule_ticks`);
     await q.query(`DROP INDEX jobs_schedule_run_idx`);
-    await q.query(`ALTER TABLE jobs DROP CONSTRAINT jobs_schedule_run_check, DROP COLUMN schedule_run, DROP COLUMN schedule_id`);
+    await q.query(`ALTER TABLE jobs DROP CONSTRAINT jobs_schedule_link_check, DROP COLUMN schedule_run, DROP COLUMN schedule_id`);
     await q.query(`DROP TABLE schedules`);
   }
 }
