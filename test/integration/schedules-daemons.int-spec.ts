@@ -115,7 +115,8 @@ describe('schedules across three daemons with kill -9 at tick moments', () => {
       expect(ticks.filter((t) => t.planned !== t.cells_expected || t.cells_expected !== 1)).toEqual([]);
       // The first FIRINGS ticks are the acceptance's runs: exactly FIRINGS jobs.
       expect(ticks.filter((t) => (t.tick as Date).getTime() <= last && t.job_id !== null)).toHaveLength(FIRINGS);
-      expect(kills).toBeGreaterThanOrEqual(EVERY_S >= 10 ? 10 : 3);
+      // A restart takes seconds (tens on a loaded machine), and at most two run at once: a kill about every 15 s at worst.
+      expect(kills).toBeGreaterThanOrEqual(Math.min(10, Math.max(2, Math.floor((FIRINGS * EVERY_S) / 30))));
       process.stderr.write(`[schedules-daemons] ${FIRINGS} ticks every ${EVERY_S}s, ${kills} kill -9, ${handled} ticks handled\n`);
     },
     (FIRINGS * EVERY_S + 180) * 1000,
