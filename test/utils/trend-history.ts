@@ -88,7 +88,7 @@ export function historyArb(maxRuns = 6): fc.Arbitrary<GenHistory> {
         questions: fc.constant(questions),
         models: fc.constant(models),
         regions: fc.constant(regions),
-        runs: fc.array(run, { minLength: nRuns, maxLength: nRuns }) as fc.Arbitrary<GenRun[]>,
+        runs: fc.array(run, { minLength: nRuns, maxLength: nRuns }),
       });
     });
 }
