@@ -136,6 +136,7 @@ describe('TUI screens', () => {
     const ui = mount(<App api={api} theme={plain} />);
     await press(ui, KEY.tab + '', (f) => f.includes('[Live]'));
     await press(ui, '\u001B[Z', (f) => f.includes('[Jobs]'));
+    await press(ui, '\u001B[Z', (f) => f.includes('[Trends]'));
     await press(ui, '\u001B[Z', (f) => f.includes('[Findings]'));
     let frame = await waitForText(ui, 'duplicate_cell', 'CRIT');
     expect(frame).toMatch(/open findings?/);

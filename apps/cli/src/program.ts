@@ -17,6 +17,7 @@ import { registerSubmit } from './commands/submit.command.js';
 import { registerTui } from './commands/tui.command.js';
 import { registerTimeline } from './commands/timeline.command.js';
 import { registerToken } from './commands/token.command.js';
+import { registerPrune, registerTrend } from './commands/trend.command.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { clean } from './output.js';
 import { redactSecrets, registerConfiguredSecrets } from '@beacon/domain';
@@ -34,6 +35,8 @@ export function buildProgram(version: string): Command {
   registerReconcile(program);
   registerReport(program);
   registerCompare(program);
+  registerTrend(program);
+  registerPrune(program);
   registerImport(program);
   registerSubmit(program);
   registerJobReads(program);

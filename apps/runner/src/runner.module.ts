@@ -20,6 +20,7 @@ import { HttpMetricsMiddleware } from './observability/http-metrics.middleware.j
 import { MetricsModule } from './observability/metrics.module.js';
 import { ReconcilerModule } from './reconciler/reconciler.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
+import { TrendsModule } from './trends/trends.module.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
 export interface RunnerModuleOptions {
@@ -67,6 +68,7 @@ export class RunnerModule implements NestModule {
         LiveModule,
         ReconcilerModule,
         SchedulesModule,
+        TrendsModule,
         MetricsModule,
         HealthModule,
         EngineModule,

@@ -13,3 +13,10 @@ export { refusalHeatmap, questionChart, categoryHeatmap, heatColour } from './re
 export { escapeHtml } from './render/format.js';
 export * from './worker/analysis-worker.protocol.js';
 export { AnalysisWorkerError, AnalysisWorkerRun, type AnalysisWorkerLimits } from './worker/analysis-worker.client.js';
+export {
+  assembleTrendSeries,
+  assembleTrendSeriesAsync,
+  type TrendPointRecord,
+  type TrendRunRecord,
+  type TrendSource,
+} from './trend/trend-series.js';

@@ -15,6 +15,7 @@ import type {
   ScheduleView,
   SubmitView,
   TimelineView,
+  TrendSeries,
 } from '@beacon/domain';
 import type { JobAnalysis } from '@beacon/analysis';
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
@@ -74,6 +75,17 @@ export interface FindingQuery {
   state?: 'open' | 'resolved' | 'all';
   limit?: number;
   cursor?: string;
+}
+
+/** What a trend series is asked for: job ids of one spec, or a schedule (its newest `last` runs); one question's cells only with `question`. */
+export type TrendQuery = ({ jobs: string[] } | { schedule: string; last?: number }) & { question?: string };
+
+/** What `POST /api/v1/retention/prune` did (or would do, with `dryRun`). */
+export interface PruneView {
+  pruned: string[];
+  skipped: { jobId: string; reason: 'active' | 'unknown' | 'too_recent' }[];
+  executions: number;
+  dryRun: boolean;
 }
 
 /** Typed client for the runner's HTTP API, used by the CLI and the TUI. */
@@ -187,6 +199,18 @@ export class BeaconApiClient {
 
   async removeSchedule(name: string): Promise<{ name: string; removed: true }> {
     return (await this.request<{ name: string; removed: true }>('DELETE', `/api/v1/schedules/${encodeURIComponent(name)}`)).body;
+  }
+
+  /** A series of runs: per (question, model, region), labels, refusal rates and answer similarity across runs. */
+  async getTrends(q: TrendQuery): Promise<TrendSeries> {
+    const params =
+      'jobs' in q ? { jobs: q.jobs.join(','), question: q.question } : { schedule: q.schedule, last: q.last, question: q.question };
+    return (await this.request<TrendSeries>('GET', `/api/v1/trends${qs(params)}`)).body;
+  }
+
+  /** Deletes finished jobs, keeping their trend summaries (operator role); `olderThan` a duration such as `30d`. */
+  async prune(body: { jobs: string[]; olderThan?: string; dryRun?: boolean }): Promise<PruneView> {
+    return (await this.request<PruneView>('POST', '/api/v1/retention/prune', JSON.stringify(body))).body;
   }
 
   /** Reconciler findings, newest first. */

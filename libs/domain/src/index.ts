@@ -134,3 +134,16 @@ export {
   type TrendRun,
   type TrendSeries,
 } from './trend/trend.types.js';
+export { axesDifference, type TrendAxes } from './trend/trend-axes.js';
+export {
+  compareCells,
+  LABEL_GLYPHS,
+  labelStrip,
+  refusalRate,
+  SPARK_LEVELS,
+  sparkGlyph,
+  sparkline,
+  type TrendCell,
+  trendCellKey,
+  trendCells,
+} from './trend/trend-cells.js';

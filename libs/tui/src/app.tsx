@@ -13,6 +13,7 @@ import { FindingsScreen } from './screens/findings-screen.js';
 import { JobsScreen } from './screens/jobs-screen.js';
 import { LiveTailScreen } from './screens/live-tail-screen.js';
 import { TimelineScreen } from './screens/timeline-screen.js';
+import { TrendsScreen } from './screens/trends-screen.js';
 import { appReducer, initialState } from './state/app.reducer.js';
 import { initialLiveTail, LIVE_BUFFER, liveTailReducer } from './state/live-tail.reducer.js';
 import { Footer, Header, HelpOverlay } from './views/chrome.js';
@@ -23,6 +24,8 @@ export interface AppProps {
   readonly api: TuiApi;
   /** Open this job's timeline first. @default the jobs list */
   readonly jobId?: string | null;
+  /** Open the Trends screen first: a schedule id, or job ids of one spec. */
+  readonly trend?: readonly string[] | null;
   /** @default colour */
   readonly theme?: Theme;
   /** Events the live tail keeps. @default 5000 */
@@ -38,11 +41,12 @@ const PROMPT_LABEL: Record<ScreenId, string> = {
   diff: 'compare (A B)',
   cross: 'question= model=',
   findings: 'filter findings',
+  trends: 'cells (question= model= region= flips=yes)',
 };
 
-/** The operator TUI: six screens over the runner API, one key table per screen. */
-export function App({ api, jobId = null, theme = { color: true }, liveBuffer = LIVE_BUFFER, label = '' }: AppProps) {
-  const [state, dispatch, current] = useStore(appReducer, () => initialState(jobId));
+/** The operator TUI: seven screens over the runner API, one key table per screen. */
+export function App({ api, jobId = null, trend = null, theme = { color: true }, liveBuffer = LIVE_BUFFER, label = '' }: AppProps) {
+  const [state, dispatch, current] = useStore(appReducer, () => initialState(jobId, trend));
   const [screenKeys] = useState(() => new Map<ScreenId, KeyHandler>());
   const [live, liveDispatch] = useReducer(liveTailReducer, liveBuffer, initialLiveTail);
   const noFilter = useMemo(() => ({}), []);
@@ -95,6 +99,8 @@ export function App({ api, jobId = null, theme = { color: true }, liveBuffer = L
               <DiffScreen {...props} />
             ) : state.screen === 'cross' ? (
               <CrossRegionScreen {...props} />
+            ) : state.screen === 'trends' ? (
+              <TrendsScreen {...props} />
             ) : (
               <FindingsScreen {...props} />
             )}

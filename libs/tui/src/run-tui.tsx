@@ -7,6 +7,8 @@ import { themeFromEnv } from './views/theme.js';
 export interface RunTuiOptions {
   readonly api: TuiApi;
   readonly jobId?: string | null;
+  /** Open the Trends screen on these ids (a schedule, or jobs of one spec). */
+  readonly trend?: readonly string[] | null;
   readonly label?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly stdin?: NodeJS.ReadStream;
@@ -33,7 +35,13 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
   const stdin = opts.stdin ?? process.stdin;
   if (!isInteractive(stdin)) throw new NotInteractiveError();
   const instance = render(
-    <App api={opts.api} jobId={opts.jobId ?? null} label={opts.label} theme={themeFromEnv(opts.env ?? process.env)} />,
+    <App
+      api={opts.api}
+      jobId={opts.jobId ?? null}
+      trend={opts.trend ?? null}
+      label={opts.label}
+      theme={themeFromEnv(opts.env ?? process.env)}
+    />,
     {
       stdin,
       stdout: opts.stdout ?? process.stdout,

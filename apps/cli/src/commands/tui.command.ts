@@ -8,10 +8,11 @@ import { CliError, EXIT } from '../exit-codes.js';
 export function registerTui(program: Command): void {
   program
     .command('tui')
-    .description('operator TUI: jobs, live tail, job timelines, prompt diffs, cross-region answers, findings (press ? for keys)')
+    .description('operator TUI: jobs, live tail, job timelines, prompt diffs, cross-region answers, findings, trends (press ? for keys)')
     .option('--api <url>', 'runner API (default BEACON_API_URL, else http://127.0.0.1:8787); token from BEACON_TOKEN')
     .option('--job <id>', "open this job's timeline first")
-    .action(async (opts: { api?: string; job?: string }) => {
+    .option('--trend <ids...>', 'open the Trends screen first: a schedule id, or job ids of the same spec')
+    .action(async (opts: { api?: string; job?: string; trend?: string[] }) => {
       if (!isInteractive(process.stdin) || !process.stdout.isTTY) {
         throw new CliError(
           'beacon tui needs an interactive terminal (stdin and stdout must be a TTY); ' +
@@ -22,6 +23,6 @@ export function registerTui(program: Command): void {
       const api = opts.api ? new BeaconApiClient(opts.api, process.env.BEACON_TOKEN || null) : apiClient();
       // Fail fast with the CLI's usual message and exit code when the daemon is not there, before taking the screen.
       await api.listJobs(1);
-      await runTui({ api, jobId: opts.job ?? null, label: api.baseUrl });
+      await runTui({ api, jobId: opts.job ?? null, trend: opts.trend ?? null, label: api.baseUrl });
     });
 }

@@ -1,4 +1,4 @@
-import type { ExecutionQuery, FindingQuery, TimelineQuery } from '@beacon/api-client';
+import type { ExecutionQuery, FindingQuery, TimelineQuery, TrendQuery } from '@beacon/api-client';
 import type {
   DiffView,
   ExecutionDetailView,
@@ -9,6 +9,7 @@ import type {
   LiveEventView,
   Page,
   TimelineView,
+  TrendSeries,
 } from '@beacon/domain';
 
 /** Query shapes of the API, as the client sends them; the TUI's names for them. */
@@ -26,5 +27,6 @@ export interface TuiApi {
   getTimeline(jobId: string, q?: TimelineQuery): Promise<TimelineView>;
   getDiff(a: string, b: string): Promise<DiffView>;
   listFindings(q?: FindingQuery): Promise<Page<FindingView>>;
+  getTrends(q: TrendQuery): Promise<TrendSeries>;
   events(filter: LiveEventFilter, signal?: AbortSignal): AsyncIterable<LiveEventView>;
 }

@@ -1,7 +1,7 @@
 import { ch, type KeyTable } from './key-binding.js';
 
 /** Screens of the TUI, in tab order. */
-export const SCREENS = ['jobs', 'live', 'timeline', 'diff', 'cross', 'findings'] as const;
+export const SCREENS = ['jobs', 'live', 'timeline', 'diff', 'cross', 'findings', 'trends'] as const;
 export type ScreenId = (typeof SCREENS)[number];
 
 /** Screen titles for the header and help. */
@@ -12,6 +12,7 @@ export const SCREEN_TITLES: Record<ScreenId, string> = {
   diff: 'Diff',
   cross: 'Cross-region',
   findings: 'Findings',
+  trends: 'Trends',
 };
 
 const up = { command: 'up', keys: ['up', ch('k')], label: 'k', hint: 'up', help: 'move up', secondary: true } as const;
@@ -61,6 +62,7 @@ export const HELP_KEYS = [
 export const JOBS_KEYS = [
   ...nav,
   { command: 'open', keys: ['return'], label: 'enter', hint: 'timeline', help: "open the job's timeline" },
+  { command: 'trend', keys: [ch('t')], label: 't', hint: 'trend', help: "the job's runs across time: its schedule's, else the job alone" },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter jobs by id or status' },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the list', secondary: true },
 ] as const satisfies KeyTable;
@@ -133,6 +135,22 @@ export const FINDINGS_KEYS = [
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the findings', secondary: true },
 ] as const satisfies KeyTable;
 
+export const TRENDS_KEYS = [
+  ...nav,
+  { command: 'metric', keys: [ch('m')], label: 'm', hint: 'rate/labels', help: 'show refusal rates or label letters across runs' },
+  { command: 'older', keys: ['left', ch('h')], label: 'h/l', hint: 'runs', help: 'show older runs' },
+  { command: 'newer', keys: ['right', ch('l')], label: 'l', hint: 'newer runs', help: 'show newer runs', secondary: true },
+  {
+    command: 'open',
+    keys: ['return'],
+    label: 'enter',
+    hint: 'regions',
+    help: "the newest run's answers to this question and model, every region",
+  },
+  { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter cells: question=… model=… region=… flips=yes or words' },
+  { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the series', secondary: true },
+] as const satisfies KeyTable;
+
 /** Keys of the `/` prompt. */
 export const PROMPT_KEYS = [
   { command: 'accept', keys: ['return'], label: 'enter', hint: 'apply', help: 'apply' },
@@ -147,6 +165,7 @@ export const SCREEN_KEYS: Record<ScreenId, KeyTable> = {
   diff: DIFF_KEYS,
   cross: CROSS_KEYS,
   findings: FINDINGS_KEYS,
+  trends: TRENDS_KEYS,
 };
 
 /** Commands of one table. */

@@ -62,6 +62,15 @@ export function jobHeader(width: number): string {
   return fit('JOB', Math.max(8, width - t.length), true) + t;
 }
 
+/**
+ * The schedule a job id names as `<schedule>-<run number>`, or null. The Trends screen asks for that schedule's series
+ * and falls back to the job alone when the schedule has no runs (a submitted job whose id merely ends in digits).
+ */
+export function scheduleOf(jobId: string): string | null {
+  const m = /^(.+)-\d{1,15}$/.exec(jobId);
+  return m ? m[1]! : null;
+}
+
 /** Jobs, newest first, refreshed every 2 s: progress, failures, duplicates and open findings; enter opens one. */
 export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps) {
   const jobs = useResource('jobs', () => api.listJobs(100), 2_000);
@@ -85,6 +94,9 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
     if (c === 'open') {
       const r = rows[cursor.index];
       if (r) dispatch({ type: 'open/timeline', jobId: r.job.id });
+    } else if (c === 'trend') {
+      const r = rows[cursor.index];
+      if (r) dispatch({ type: 'open/trend', target: { ids: [scheduleOf(r.job.id) ?? r.job.id], orJobs: [r.job.id] } });
     } else if (c === 'filter') dispatch({ type: 'prompt/open' });
     else if (c === 'refresh') jobs.reload();
     else move(c);

@@ -12,14 +12,14 @@ describe(appReducer.name, () => {
   it('tab cycles through every screen and back to the first; esc retraces the way', () => {
     const seen: string[] = [];
     let s = initialState();
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 7; i++) {
       s = appReducer(s, { type: 'screen/next' });
       seen.push(s.screen);
     }
-    expect(seen).toEqual(['live', 'timeline', 'diff', 'cross', 'findings', 'jobs']);
+    expect(seen).toEqual(['live', 'timeline', 'diff', 'cross', 'findings', 'trends', 'jobs']);
     s = run(s, { type: 'back' }, { type: 'back' });
-    expect(s.screen).toBe('cross');
-    expect(appReducer(initialState(), { type: 'screen/previous' }).screen).toBe('findings');
+    expect(s.screen).toBe('findings');
+    expect(appReducer(initialState(), { type: 'screen/previous' }).screen).toBe('trends');
   });
 
   it('esc closes help, then the prompt, then the diff back to its pairs, before leaving the screen', () => {
@@ -104,5 +104,32 @@ describe(appReducer.name, () => {
     s = appReducer(s, { type: 'open/timeline', jobId: 'b' });
     expect(s.timeline.zoom).toBe(1);
     expect(s.cursors.timeline.index).toBe(0);
+  });
+
+  it('opens the Trends screen on a target with the newest runs, the cursor at the top and no filter; scrolls within the series', () => {
+    let s = run(initialState(), { type: 'prompt/open' });
+    s = run(initialState(null, ['sched']), { type: 'cursor', screen: 'trends', move: 'down', count: 5, height: 3 });
+    expect(s).toMatchObject({ screen: 'trends', trend: { ids: ['sched'] } });
+    expect(s.cursors.trends.index).toBe(1);
+    s = run(
+      s,
+      { type: 'trend/scroll', direction: 1, step: 10, runs: 100, shown: 60 },
+      { type: 'trend/scroll', direction: 1, step: 10, runs: 100, shown: 60 },
+    );
+    expect(s.trendView.back).toBe(20);
+    s = run(s, ...Array.from({ length: 10 }, (): AppAction => ({ type: 'trend/scroll', direction: 1, step: 10, runs: 100, shown: 60 })));
+    expect(s.trendView.back).toBe(40);
+    s = run(
+      s,
+      { type: 'trend/scroll', direction: -1, step: 30, runs: 100, shown: 60 },
+      { type: 'trend/scroll', direction: -1, step: 30, runs: 100, shown: 60 },
+    );
+    expect(s.trendView.back).toBe(0);
+    s = run(s, { type: 'trend/metric' }, { type: 'trend/scroll', direction: 1, step: 5, runs: 100, shown: 60 });
+    expect(s.trendView).toEqual({ metric: 'labels', back: 5 });
+    s = run(s, { type: 'screen/next' }, { type: 'open/trend', target: { ids: ['a-1', 'a-2'] } });
+    expect(s).toMatchObject({ screen: 'trends', trend: { ids: ['a-1', 'a-2'] }, trendView: { metric: 'labels', back: 0 } });
+    expect(s.cursors.trends.index).toBe(0);
+    expect(appReducer(s, { type: 'back' }).screen).toBe('jobs');
   });
 });

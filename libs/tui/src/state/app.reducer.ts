@@ -17,6 +17,19 @@ export interface CrossTarget {
   readonly modelId: string;
 }
 
+/** The series the Trends screen shows: one id (a schedule with runs, else that job alone) or job ids of one spec. */
+export interface TrendTarget {
+  readonly ids: readonly string[];
+  /** Jobs to show instead when the one id is not a schedule whose runs make a series (opened from a job). */
+  readonly orJobs?: readonly string[];
+}
+
+/** How the Trends screen draws its series: refusal rates or label letters, and how many runs back from the newest it ends. */
+export interface TrendViewport {
+  readonly metric: 'rate' | 'labels';
+  readonly back: number;
+}
+
 /** Zoom and horizontal position of the timeline; `offset` is where the window starts, as a fraction of the span. */
 export interface TimelineViewport {
   readonly zoom: number;
@@ -37,6 +50,8 @@ export interface AppState {
   readonly timeline: TimelineViewport;
   readonly diff: { readonly pairs: readonly DiffPair[]; readonly refs: DiffPair | null; readonly unified: boolean };
   readonly cross: CrossTarget | null;
+  readonly trend: TrendTarget | null;
+  readonly trendView: TrendViewport;
 }
 
 export type AppAction =
@@ -58,16 +73,20 @@ export type AppAction =
   | { type: 'timeline/scroll'; direction: 1 | -1 }
   | { type: 'timeline/details' }
   | { type: 'diff/mode' }
-  | { type: 'diff/pairs' };
+  | { type: 'diff/pairs' }
+  | { type: 'open/trend'; target: TrendTarget }
+  | { type: 'trend/metric' }
+  /** Shows `step` runs older (1) or newer (-1); `runs` is the series' length, `shown` how many fit. */
+  | { type: 'trend/scroll'; direction: 1 | -1; step: number; runs: number; shown: number };
 
 export const MAX_ZOOM = 1024;
 const HISTORY = 20;
 const each = <T>(v: T): Record<ScreenId, T> => Object.fromEntries(SCREENS.map((s) => [s, v])) as Record<ScreenId, T>;
 
-/** The state at start: the job's timeline when a job was given, else the jobs list. */
-export function initialState(jobId: string | null = null): AppState {
+/** The state at start: the trend when ids were given, else the job's timeline when a job was given, else the jobs list. */
+export function initialState(jobId: string | null = null, trendIds: readonly string[] | null = null): AppState {
   return {
-    screen: jobId ? 'timeline' : 'jobs',
+    screen: trendIds?.length ? 'trends' : jobId ? 'timeline' : 'jobs',
     history: [],
     help: false,
     prompt: null,
@@ -77,6 +96,8 @@ export function initialState(jobId: string | null = null): AppState {
     timeline: { zoom: 1, offset: 0, details: false },
     diff: { pairs: [], refs: null, unified: false },
     cross: null,
+    trend: trendIds?.length ? { ids: trendIds } : null,
+    trendView: { metric: 'rate', back: 0 },
   };
 }
 
@@ -144,6 +165,21 @@ export function appReducer(s: AppState, a: AppAction): AppState {
       return { ...s, diff: { ...s.diff, unified: !s.diff.unified } };
     case 'diff/pairs':
       return s.diff.pairs.length > 0 ? { ...s, diff: { ...s.diff, refs: null } } : s;
+    case 'open/trend':
+      return {
+        ...go(s, 'trends'),
+        trend: a.target,
+        trendView: { ...s.trendView, back: 0 },
+        cursors: { ...s.cursors, trends: START },
+        filters: { ...s.filters, trends: '' },
+      };
+    case 'trend/metric':
+      return { ...s, trendView: { ...s.trendView, metric: s.trendView.metric === 'rate' ? 'labels' : 'rate' } };
+    case 'trend/scroll': {
+      const max = Math.max(0, a.runs - a.shown);
+      const back = Math.min(max, Math.max(0, s.trendView.back + a.direction * a.step));
+      return back === s.trendView.back ? s : { ...s, trendView: { ...s.trendView, back } };
+    }
   }
 }
 

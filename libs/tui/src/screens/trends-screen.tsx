@@ -1,0 +1,129 @@
+import { useCallback, useEffect, useMemo } from 'react';
+import { Box } from 'ink';
+import { trendCells, type TrendSeries } from '@beacon/domain';
+import type { TuiApi } from '../api/tui-api.js';
+import { useResource } from '../hooks/use-resource.js';
+import { useScreenKeys } from '../hooks/use-screen-keys.js';
+import { TRENDS_KEYS } from '../keys/key-tables.js';
+import { fit, oneLine } from '../layout/time-format.js';
+import { cellName, flipCarets, trendColumns, trendHeader, trendRow, trendWindow } from '../layout/trend-layout.js';
+import type { TrendTarget } from '../state/app.reducer.js';
+import { matchesFilter, parseFilter } from '../state/filter-query.js';
+import type { CursorMove } from '../state/list-cursor.js';
+import type { ScreenProps } from '../views/screen-props.js';
+import { Note, Segments } from '../views/segments.js';
+
+/**
+ * The series of a target: one id is a schedule when it has runs, else that job alone; several ids are jobs. Opened
+ * from a job (`orJobs`), a schedule that has no runs or whose runs are not of one spec gives way to the job alone.
+ */
+export async function loadTrend(api: Pick<TuiApi, 'getTrends'>, target: TrendTarget): Promise<TrendSeries> {
+  const [first, ...rest] = target.ids;
+  if (first !== undefined && rest.length === 0) {
+    try {
+      return await api.getTrends({ schedule: first });
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status !== 404 && !(status === 400 && target.orJobs)) throw err;
+    }
+  }
+  return api.getTrends({ jobs: [...(target.orJobs ?? target.ids)] });
+}
+
+/**
+ * One row per cell (question × model × region) of a series: its refusal rate across runs as a sparkline (or label
+ * letters), flips toned and marked with `^` under the selected row, its last label, flips and similarity.
+ */
+export function TrendsScreen({ api, state, dispatch, width, height }: ScreenProps) {
+  const target = state.trend;
+  const key = target ? `${target.ids.join(',')}|${(target.orJobs ?? []).join(',')}` : null;
+  const res = useResource(key, () => loadTrend(api, target!));
+  const series = res.data;
+  const cells = useMemo(() => (series ? trendCells(series) : []), [series]);
+  const filter = state.filters.trends;
+  const rows = useMemo(() => {
+    const q = parseFilter(filter);
+    return cells.filter((c) =>
+      matchesFilter(q, {
+        question: c.questionId,
+        model: c.model,
+        region: c.region,
+        category: c.category,
+        label: c.lastLabel,
+        flips: c.flips > 0 ? 'yes' : 'no',
+      }),
+    );
+  }, [cells, filter]);
+  const runs = series?.runs.length ?? 0;
+  const lineWidth = width - 2;
+  const { keyWidth, room } = useMemo(() => trendColumns(cells, lineWidth), [cells, lineWidth]);
+  const win = trendWindow(runs, room, state.trendView.back);
+  const listHeight = Math.max(1, height - 5);
+  const cursor = state.cursors.trends;
+  useEffect(() => {
+    dispatch({ type: 'cursor/clamp', screen: 'trends', count: rows.length, height: listHeight });
+  }, [rows.length, listHeight, dispatch]);
+  const move = useCallback(
+    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'trends', move: m, count: rows.length, height: listHeight }),
+    [dispatch, rows.length, listHeight],
+  );
+  const sel = rows[cursor.index];
+  const shown = win.to - win.from;
+  useScreenKeys('trends', TRENDS_KEYS, (c) => {
+    if (c === 'metric') dispatch({ type: 'trend/metric' });
+    else if (c === 'older' || c === 'newer')
+      dispatch({ type: 'trend/scroll', direction: c === 'older' ? 1 : -1, step: Math.max(1, Math.floor(shown / 2)), runs, shown });
+    else if (c === 'filter') dispatch({ type: 'prompt/open' });
+    else if (c === 'refresh') res.reload();
+    else if (c === 'open') {
+      const newest = series?.runs[runs - 1];
+      if (sel && newest) dispatch({ type: 'open/cross', target: { jobId: newest.jobId, questionId: sel.questionId, modelId: sel.model } });
+    } else move(c);
+  });
+
+  if (!target) return <Note>{'no series: press t on a job in the Jobs screen, or run `beacon tui --trend SCHEDULE|JOB…`'}</Note>;
+  if (res.error) return <Note tone="bad">{fit(res.error, width)}</Note>;
+  if (!series) return <Note>{`loading the series of ${target.ids.join(', ')}…`}</Note>;
+  const what = series.source.kind === 'schedule' ? `schedule ${series.source.scheduleId}` : `${series.runs.length} job(s)`;
+  const detail = sel ? selectedDetail(series, sel, win) : '';
+  return (
+    <Box flexDirection="column" height={height}>
+      <Note>{'  ' + trendHeader(win, runs, keyWidth, room)}</Note>
+      {rows.length === 0 ? (
+        <Note>{filter ? `no cell matches "${filter}"` : 'the series has no cells'}</Note>
+      ) : (
+        rows.slice(cursor.top, cursor.top + listHeight).map((c, i) => {
+          const selected = cursor.top + i === cursor.index;
+          return (
+            <Segments
+              key={cellName(c)}
+              segments={[
+                { text: selected ? '› ' : '  ', tone: selected ? 'selected' : undefined },
+                ...trendRow(c, win, state.trendView.metric, keyWidth),
+              ]}
+            />
+          );
+        })
+      )}
+      <Box flexGrow={1} />
+      <Note>{sel ? '  ' + flipCarets(sel, win, keyWidth) : ''}</Note>
+      <Note>
+        {fit(
+          `── ${what}: ${rows.length} of ${cells.length} cells, ${state.trendView.metric === 'rate' ? 'refusal rate ▁0 … █1' : 'labels A P R E F'}, · no response, flips toned and ^ ` +
+            '─'.repeat(width),
+          width,
+        )}
+      </Note>
+      <Note>{fit(detail, width)}</Note>
+    </Box>
+  );
+}
+
+/** The selected cell in words: its flips (run number and job) and its newest sample. */
+function selectedDetail(series: TrendSeries, cell: ReturnType<typeof trendCells>[number], win: { from: number; to: number }): string {
+  const flips: string[] = [];
+  for (let i = win.from; i < win.to; i++) if (cell.flipAt[i]) flips.push(`${i + 1} ${cell.labels[i - 1]}→${cell.labels[i]}`);
+  const newest = cell.points[series.runs.length - 1];
+  const sample = newest?.sample ? `; newest: "${oneLine(newest.sample)}"` : '';
+  return `${cellName(cell)}${cell.category ? ` (${cell.category})` : ''}: ${flips.length ? `flips at run ${flips.join(', ')}` : 'no flips shown'}${sample}`;
+}
