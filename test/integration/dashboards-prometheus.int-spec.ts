@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -181,6 +181,31 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
   maybe('promtool test rules passes (every alert with tests, firing and not firing)', async () => {
     const result = await runPromtool(need(), ['test', 'rules', RULE_TESTS]);
     expect({ code: result.code, out: result.stdout + result.stderr }).toEqual({ code: 0, out: expect.stringContaining('SUCCESS') });
+  });
+
+  it('every alert of every rules file has a promtool case where it fires and one where it does not', () => {
+    // Read from the files, so that a new alert (or a new rules file) without its unit tests fails here, with its name.
+    const dir = path.dirname(RULE_TESTS);
+    const ruleFiles = readdirSync(dir).filter((f) => f.endsWith('.rules.yml'));
+    const tests = parse(readFileSync(RULE_TESTS, 'utf8')) as {
+      rule_files: string[];
+      tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] | null }[] }[];
+    };
+    const alerts = ruleFiles.flatMap((f) =>
+      (parse(readFileSync(path.join(dir, f), 'utf8')) as { groups: { rules: { alert?: string }[] }[] }).groups
+        .flatMap((g) => g.rules)
+        .flatMap((r) => (r.alert ? [r.alert] : [])),
+    );
+    const cases = tests.tests.flatMap((t) => t.alert_rule_test ?? []);
+    const firing = new Set(cases.filter((c) => (c.exp_alerts ?? []).length > 0).map((c) => c.alertname));
+    const quiet = new Set(cases.filter((c) => (c.exp_alerts ?? []).length === 0).map((c) => c.alertname));
+    expect(ruleFiles.filter((f) => !tests.rule_files.includes(f))).toEqual([]);
+    expect(alerts.length).toBeGreaterThanOrEqual(12);
+    expect({
+      withoutFiringCase: alerts.filter((a) => !firing.has(a)),
+      withoutQuietCase: alerts.filter((a) => !quiet.has(a)),
+      casesOfUnknownAlerts: [...new Set(cases.map((c) => c.alertname))].filter((a) => !alerts.includes(a)),
+    }).toEqual({ withoutFiringCase: [], withoutQuietCase: [], casesOfUnknownAlerts: [] });
   });
 
   maybe('every panel and variable query evaluates, and returns data on a live runner; every rule expression evaluates', async () => {

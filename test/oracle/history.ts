@@ -128,34 +128,69 @@ const legacyLabelArb: fc.Arbitrary<LegacyLabel> = fc.oneof(
   { weight: 5, arbitrary: fc.constantFrom<LegacyLabel>('answered', 'refused', 'partial', 'empty', 'filtered', 'unknown') },
 );
 
-/** One row of `cell`; in a region with an outage, calls mostly fail. */
-function rowArb(cell: CellRef, outage: string | null = null): fc.Arbitrary<HistoryRow> {
-  const failing = cell.r === outage;
-  return fc
-    .record({
-      cell: fc.constant(cell),
-      status: fc.oneof(
-        { withCrossShrink: true },
-        { weight: failing ? 1 : 6, arbitrary: fc.constant<LegacyStatus>('completed') },
-        { weight: failing ? 8 : 2, arbitrary: fc.constantFrom<LegacyStatus>('failed', 'timeout', 'cancelled', 'error', 'stalled') },
-      ),
-      answer: answerArb(cell.r),
-      legacyLabel: legacyLabelArb,
-      cluster: fc.integer({ min: 0, max: 2 }),
-      jitterMs: fc.integer({ min: 0, max: 4000 }),
-      durationMs: fc.integer({ min: 100, max: 3000 }),
-      timeFault: fc.oneof(
-        { withCrossShrink: true },
-        { weight: 8, arbitrary: fc.constant<TimeFault>('none') },
-        { weight: 1, arbitrary: fc.constantFrom<TimeFault>('endsBeforeStart', 'startsBeforeCreated', 'noEnd') },
-      ),
-      prompt: fc.oneof(
-        { withCrossShrink: true },
-        { weight: 6, arbitrary: fc.constant<PromptKind>('template') },
-        { weight: 1, arbitrary: fc.constantFrom<PromptKind>('none', 'drifted') },
-      ),
-    })
-    .map(({ answer, ...row }) => ({ ...row, ...answer }));
+/**
+ * The facts of one row, drawn before its cell is known: both statuses (the one of a region with an outage, where calls
+ * mostly fail, and the usual one) and both answers (a refusing region's and the others'); {@link toRow} picks by the
+ * cell. Drawing them without knowing the cell keeps the generator free of `chain`, which fast-check cannot shrink
+ * through: a spec axis or a row the failure does not need could not be dropped (issue 15, "a failing case shrinks to
+ * a minimal history"; test/unit/oracle-shrink.spec.ts).
+ */
+interface RowDraw {
+  status: LegacyStatus;
+  outageStatus: LegacyStatus;
+  answer: { kind: TextLabel; text: number };
+  refusingAnswer: { kind: TextLabel; text: number };
+  legacyLabel: LegacyLabel;
+  cluster: number;
+  jitterMs: number;
+  durationMs: number;
+  timeFault: TimeFault;
+  prompt: PromptKind;
+}
+
+const statusArb = (failing: boolean): fc.Arbitrary<LegacyStatus> =>
+  fc.oneof(
+    { withCrossShrink: true },
+    { weight: failing ? 1 : 6, arbitrary: fc.constant<LegacyStatus>('completed') },
+    { weight: failing ? 8 : 2, arbitrary: fc.constantFrom<LegacyStatus>('failed', 'timeout', 'cancelled', 'error', 'stalled') },
+  );
+
+const rowDrawArb: fc.Arbitrary<RowDraw> = fc.record({
+  status: statusArb(false),
+  outageStatus: statusArb(true),
+  answer: answerArb('us-east'),
+  refusingAnswer: answerArb('asia-pacific'),
+  legacyLabel: legacyLabelArb,
+  cluster: fc.integer({ min: 0, max: 2 }),
+  jitterMs: fc.integer({ min: 0, max: 4000 }),
+  durationMs: fc.integer({ min: 100, max: 3000 }),
+  timeFault: fc.oneof(
+    { withCrossShrink: true },
+    { weight: 8, arbitrary: fc.constant<TimeFault>('none') },
+    { weight: 1, arbitrary: fc.constantFrom<TimeFault>('endsBeforeStart', 'startsBeforeCreated', 'noEnd') },
+  ),
+  prompt: fc.oneof(
+    { withCrossShrink: true },
+    { weight: 6, arbitrary: fc.constant<PromptKind>('template') },
+    { weight: 1, arbitrary: fc.constantFrom<PromptKind>('none', 'drifted') },
+  ),
+});
+
+/** One row of `cell`: in a region with an outage calls mostly fail; asia-pacific refuses more often. */
+function toRow(d: RowDraw, cell: CellRef, outage: string | null): HistoryRow {
+  const { kind, text } = cell.r === 'asia-pacific' ? d.refusingAnswer : d.answer;
+  return {
+    cell,
+    status: cell.r === outage ? d.outageStatus : d.status,
+    kind,
+    text,
+    legacyLabel: d.legacyLabel,
+    cluster: d.cluster,
+    jitterMs: d.jitterMs,
+    durationMs: d.durationMs,
+    timeFault: d.timeFault,
+    prompt: d.prompt,
+  };
 }
 
 /** The spec's cells (repeats 1: legacy specs have no replicates). */
@@ -175,40 +210,50 @@ const extraCellArb: fc.Arbitrary<CellRef> = fc.record({
 });
 
 /**
+ * A spec axis: each value of the pool listed or not, the first one when none is. A flag per value (not a subarray)
+ * so that shrinking can drop any one value, not only a leading one.
+ */
+function axisArb(pool: readonly string[]): fc.Arbitrary<string[]> {
+  return fc.tuple(...pool.map(() => fc.boolean())).map((listed) => {
+    const values = pool.filter((_, i) => listed[i]);
+    return values.length ? values : [pool[0]!];
+  });
+}
+
+/** Every cell a spec can list: a row is drawn (or not) for each, and kept when the spec lists its cell. */
+const POOL_CELLS = specCells({ questions: [...POOL.questions], models: [...POOL.models], regions: [...POOL.regions] });
+
+/**
  * Histories: a random spec, a random subset of its cells run (the rest missing), duplicates of some of them, and a few
  * extra rows (out of spec, or batch mode, or in spec and so duplicates too). Small, so that 200 stay fast and a failure
- * shrinks to a few rows.
+ * shrinks to a few rows. No `chain`: every part shrinks on its own (see {@link RowDraw}).
  */
 export const historyArb: fc.Arbitrary<History> = fc
   .record({
-    questions: fc.subarray([...POOL.questions], { minLength: 1 }),
-    models: fc.subarray([...POOL.models], { minLength: 1 }),
-    regions: fc.subarray([...POOL.regions], { minLength: 1 }),
+    questions: axisArb(POOL.questions),
+    models: axisArb(POOL.models),
+    regions: axisArb(POOL.regions),
     /** A region whose calls mostly fail (an outage), or none. */
     outage: fc.option(fc.constantFrom<string>(...POOL.regions), { freq: 2 }),
+    status: fc.constantFrom<History['status']>('completed', 'failed', 'cancelled', 'running'),
+    minRegions: fc.constantFrom<1 | 2>(1, 2),
+    jobEndS: fc.constantFrom(400, 200, -30),
+    /** A row for each cell a spec could list, or none (not run); only the spec's cells keep theirs. */
+    ran: fc.tuple(...POOL_CELLS.map(() => fc.option(rowDrawArb, { freq: 2 }))),
+    /** A duplicate copies the run cell `of` (modulo the run cells, or the spec's cells when none ran), with facts of its own. */
+    dupes: fc.array(fc.record({ of: fc.nat(), draw: rowDrawArb }), { maxLength: 4 }),
+    extras: fc.array(fc.record({ cell: extraCellArb, draw: rowDrawArb }), { maxLength: 4 }),
   })
-  .chain(({ outage, ...axes }) => {
-    const cells = specCells(axes);
-    return fc.record({
-      questions: fc.constant(axes.questions),
-      models: fc.constant(axes.models),
-      regions: fc.constant(axes.regions),
-      status: fc.constantFrom<History['status']>('completed', 'failed', 'cancelled', 'running'),
-      minRegions: fc.constantFrom<1 | 2>(1, 2),
-      jobEndS: fc.constantFrom(400, 200, -30),
-      outage: fc.constant(outage),
-      ran: fc.subarray(cells).chain((ran) => fc.tuple(...ran.map((c) => rowArb(c, outage)))),
-      dupes: fc.array(fc.tuple(fc.nat(), fc.boolean()), { maxLength: 4 }),
-      extras: fc.array(
-        extraCellArb.chain((c) => rowArb(c, outage)),
-        { maxLength: 4 },
-      ),
-    });
-  })
-  .chain(({ ran, dupes, extras, outage, ...h }) => {
-    // A duplicate copies a run cell, with its own facts (and so maybe another response, label or prompt).
-    const copies = ran.length ? dupes.map(([n]) => rowArb(ran[n % ran.length]!.cell, outage)) : [];
-    return fc.tuple(...copies).map((dup) => ({ ...h, rows: [...ran, ...extras, ...dup] }));
+  .map(({ outage, ran, dupes, extras, ...h }) => {
+    const listed = (xs: readonly string[], x: string | null) => x !== null && xs.includes(x);
+    const inSpec = (c: CellRef) => listed(h.questions, c.q) && listed(h.models, c.m) && listed(h.regions, c.r);
+    const runRows = POOL_CELLS.flatMap((cell, i) => (ran[i] && inSpec(cell) ? [toRow(ran[i], cell, outage)] : []));
+    const extraRows = extras.map((e) => toRow(e.draw, e.cell, outage));
+    // A duplicate's cell is a run cell; with none run, a spec cell (so that removing the run row it copied leaves it in
+    // place while shrinking: it was not what failed, or it is a row of that cell that failing needs).
+    const targets = runRows.length ? runRows.map((r) => r.cell) : specCells(h);
+    const dupRows = dupes.map((d) => toRow(d.draw, targets[d.of % targets.length]!, outage));
+    return { ...h, rows: [...runRows, ...extraRows, ...dupRows] };
   });
 
 /** The export's times of one row, in ms since the epoch (completion null: the Go zero time). */
