@@ -291,7 +291,9 @@ export function evaluateRun(indexed: IndexedSeries, at: number, opts: DriftOptio
     const effect = cur.counts[l] / cur.responses - s.base.counts[l] / s.base.responses;
     const significant = t.adjusted <= opts.alpha;
     const unanimous =
-      cur.counts[l] === cur.responses && s.base.counts[prevLabel] === s.base.responses && noise.cellsFlipped * noise.controlCells > noise.controlCellsFlipped * noise.cells;
+      cur.counts[l] === cur.responses &&
+      s.base.counts[prevLabel] === s.base.responses &&
+      noise.cellsFlipped * noise.controlCells > noise.controlCellsFlipped * noise.cells;
     if (!(effect > noise.rate && (significant || unanimous))) continue;
     const c = s.cell;
     findings.push({
@@ -302,7 +304,9 @@ export function evaluateRun(indexed: IndexedSeries, at: number, opts: DriftOptio
       summary:
         `${c.questionId} × ${c.model} × ${c.region}: ${prevLabel} → ${l} (${cur.counts[l]}/${cur.responses} ${l}; ` +
         `baseline ${s.base.counts[l]}/${s.base.responses} over ${s.baseRuns} runs); ` +
-        (significant ? `Fisher p=${num(t.p)}, adjusted p=${num(t.adjusted)} ≤ ${opts.alpha}` : `unanimous after a stable history (adjusted p=${num(t.adjusted)})`),
+        (significant
+          ? `Fisher p=${num(t.p)}, adjusted p=${num(t.adjusted)} ≤ ${opts.alpha}`
+          : `unanimous after a stable history (adjusted p=${num(t.adjusted)})`),
       evidence: {
         ...evidenceOf(
           t,

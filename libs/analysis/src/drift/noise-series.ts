@@ -82,7 +82,8 @@ export function noiseSeries(options: Partial<NoiseSeriesOptions> = {}): TrendSer
   const usual = new Map<string, TrendLabel>();
   for (const q of o.questions)
     for (const m of o.models)
-      for (const r of o.regions) usual.set(`${q.id}|${m}|${r}`, q.category !== CONTROL_CATEGORY && random() < o.refusingShare ? 'refused' : 'answered');
+      for (const r of o.regions)
+        usual.set(`${q.id}|${m}|${r}`, q.category !== CONTROL_CATEGORY && random() < o.refusingShare ? 'refused' : 'answered');
   const runs = Array.from({ length: o.runs }, (_, i) => ({
     index: i,
     jobId: `run-${String(i).padStart(4, '0')}`,
@@ -141,7 +142,10 @@ export function noiseSeries(options: Partial<NoiseSeriesOptions> = {}): TrendSer
   }
   points.sort(
     (a, b) =>
-      a.questionId.localeCompare(b.questionId) || a.model.localeCompare(b.model) || a.region.localeCompare(b.region) || a.runIndex - b.runIndex,
+      a.questionId.localeCompare(b.questionId) ||
+      a.model.localeCompare(b.model) ||
+      a.region.localeCompare(b.region) ||
+      a.runIndex - b.runIndex,
   );
   return { source: { kind: 'schedule', scheduleId: 'noise' }, runs, points };
 }
