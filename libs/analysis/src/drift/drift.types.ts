@@ -1,4 +1,4 @@
-import type { TrendLabel, WordChange } from '@beacon/domain';
+import type { TrendLabel, TrendSeries, WordChange } from '@beacon/domain';
 
 /** The three drift rules; none is a reconciler rule id (a unit test holds them apart). */
 export type DriftRuleId = 'label_flip' | 'refusal_shift' | 'response_drift';
@@ -132,4 +132,12 @@ export interface DriftRunStats {
 export interface DriftRunResult {
   stats: DriftRunStats;
   findings: DriftFinding[];
+}
+
+/**
+ * Where drift detection gets a job's series: the runs of the same spec up to and including the job (the trends
+ * reader implements it over the database); null when the job is unknown or belongs to no series.
+ */
+export interface TrendSource {
+  seriesForJob(jobId: string): Promise<TrendSeries | null>;
 }
