@@ -55,7 +55,7 @@ describe('drift service', () => {
 
   it('records the shift at its run, resolves it at the next, and keeps the metrics in step with the rows', async () => {
     const metrics = createMetrics();
-    const service = new DriftService(sourceOf(series), new FindingsRepository(ds), metrics, null);
+    const service = new DriftService(sourceOf(series), new FindingsRepository(ds), metrics);
     const outcomes = [];
     for (const run of series.runs) outcomes.push(await service.enqueue(run.jobId));
     expect(outcomes.every((o) => o.result === 'ok')).toBe(true);
@@ -109,7 +109,7 @@ describe('drift service', () => {
   });
 
   it('evaluating a run again reopens and updates its rows, and the reconciler leaves drift findings alone', async () => {
-    const service = new DriftService(sourceOf(series), new FindingsRepository(ds), createMetrics(), null);
+    const service = new DriftService(sourceOf(series), new FindingsRepository(ds), createMetrics());
     const atShift = series.runs[8]!.jobId;
     const open = async () =>
       queryRows<{ fingerprint: string; occurrences: number }>(
@@ -132,7 +132,7 @@ describe('drift service', () => {
 
   it('skips a job in no series and counts it', async () => {
     const metrics = createMetrics();
-    const service = new DriftService(sourceOf(series), new FindingsRepository(ds), metrics, null);
+    const service = new DriftService(sourceOf(series), new FindingsRepository(ds), metrics);
     expect(await service.enqueue('no-such-job')).toEqual({ result: 'skipped', reason: 'the job is in no series' });
     const json = await metrics.registry.getMetricsAsJSON();
     expect(json.find((m) => m.name === 'beacon_drift_evaluations_total')!.values.find((v) => v.labels.result === 'skipped')!.value).toBe(1);

@@ -40,7 +40,9 @@ export class DriftService implements OnModuleInit {
     @Optional() @Inject(TREND_SOURCE) private readonly source: TrendSource | null,
     private readonly findings: FindingsRepository,
     @Inject(METRICS) private readonly metrics: BeaconMetrics,
-    @Optional() private readonly engine: EngineService | null,
+    // Optional and typed as the class, not `| null`: a union would erase to Object in the decorator metadata and Nest
+    // would inject nothing. Tests construct the service without an engine.
+    @Optional() private readonly engine?: EngineService,
   ) {
     for (const result of ['ok', 'failed', 'skipped']) metrics.driftEvaluations.inc({ result }, 0);
     for (const rule of DRIFT_RULE_IDS) {
