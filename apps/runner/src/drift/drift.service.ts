@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
+import { Cron } from '@nestjs/schedule';
 import { DRIFT_DEFAULTS, DRIFT_RULE_IDS, detectDrift, type DriftFinding, type DriftOptions, type TrendSource } from '@beacon/analysis';
 import { isTerminalJobStatus, redactSecretsDeep, type TrendSeries } from '@beacon/domain';
 import type { BeaconMetrics } from '@beacon/observability';
@@ -125,6 +126,19 @@ export class DriftService implements OnModuleInit {
     }
     for (const k of byKey.values())
       if (k.responses > 0) this.metrics.refusalRateLastRun.set({ model: k.model, region: k.region }, k.refused / k.responses);
+  }
+
+  /**
+   * Every 30 s in every daemon, so that each reports the database's open drift findings (the dashboard reads them with
+   * max), not the count it saw at its own last evaluation. Errors are logged, never thrown into the scheduler.
+   */
+  @Cron('*/30 * * * * *', { name: 'beacon-drift-gauges', waitForCompletion: true })
+  async refreshGauges(): Promise<void> {
+    try {
+      await this.refreshOpen();
+    } catch (err) {
+      this.log.warn(`drift gauges not refreshed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** `beacon_drift_open_findings{rule}` from the open rows. */
