@@ -7,6 +7,7 @@ import { load, throwawayDb } from './lib.mjs';
 import { rawFloor } from './raw-floor.mjs';
 import { liveTail } from './live-tail.mjs';
 import { reconcileBench } from './reconcile.mjs';
+import { driftBench } from './drift.mjs';
 import { planBench } from './plan.mjs';
 import { redactionBench } from './redaction.mjs';
 import { tokenFloodScenario } from './token-flood.mjs';
@@ -184,6 +185,8 @@ log(
   `(k) analysis attack: three concurrent GET /api/v1/jobs/:id/analysis on jobs of ${quick ? '3,000' : '3,000 and 30,000'} cells (1,000 replicates per region)`,
 );
 results.analysisAttack = await analysisAttack({ quick });
+log('(l) drift detection: 1,000 runs × 72 cells, the newest run and every run');
+results.drift = await driftBench({ runs: 1000 });
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
@@ -214,6 +217,7 @@ else {
         (r) =>
           `analysis attack   ${String(r.cells).padStart(7)} cells: event-loop delay p99 ${r.eventLoopDelayP99Ms} ms max ${r.eventLoopDelayMaxMs} ms (idle ${r.idle.eventLoopDelayP99Ms} / ${r.idle.eventLoopDelayMaxMs} ms), /health/live p99 ${r.healthLiveP99Ms} ms; analysis cold ${r.coldMs} ms, cached ${r.cachedMs} ms`,
       ),
+      `drift detection            ${results.drift.runs} runs × ${results.drift.cells} cells: newest run ${results.drift.newestMs} ms, every run ${results.drift.everyRunMs} ms (target < ${results.drift.targetMs} ms each)`,
       '',
     ].join('\n'),
   );

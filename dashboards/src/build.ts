@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { biasDashboard } from './bias.dashboard.js';
+import { driftDashboard } from './drift.dashboard.js';
 import type { Dashboard } from './house-style.js';
 import { reliabilityDashboard } from './reliability.dashboard.js';
 import { runnerDashboard } from './runner.dashboard.js';
@@ -12,6 +13,7 @@ export function buildDashboards(): Record<string, Dashboard> {
     'beacon-runner.json': runnerDashboard(),
     'beacon-bias.json': biasDashboard(),
     'beacon-reliability.json': reliabilityDashboard(),
+    'beacon-drift.json': driftDashboard(),
   };
 }
 

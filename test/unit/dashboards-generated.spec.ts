@@ -111,11 +111,12 @@ describe('generated dashboards', () => {
     }
   });
 
-  it('has three dashboards with unique uids, each with panels and queries on the fixed Prometheus datasource', () => {
+  it('has four dashboards with unique uids, each with panels and queries on the fixed Prometheus datasource', () => {
     expect(dashboards.map(([file, d]) => [file, d.uid])).toEqual([
       ['beacon-runner.json', 'beacon-runner'],
       ['beacon-bias.json', 'beacon-bias'],
       ['beacon-reliability.json', 'beacon-reliability'],
+      ['beacon-drift.json', 'beacon-drift'],
     ]);
     for (const [, d] of dashboards) {
       const queries = panelQueries(d);

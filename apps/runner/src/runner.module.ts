@@ -10,6 +10,7 @@ import { redactAnswers } from './api/redact-answers.middleware.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CoreModule } from './core.module.js';
 import { DatabaseModule } from './database.module.js';
+import { DriftModule } from './drift/drift.module.js';
 import { EngineModule } from './engine/engine.module.js';
 import { ExecutionsModule } from './executions/executions.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -72,6 +73,7 @@ export class RunnerModule implements NestModule {
         MetricsModule,
         HealthModule,
         EngineModule,
+        DriftModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -6,6 +6,7 @@ export * from './data-quality.js';
 export * from './job-analysis.js';
 export * from './analyse-job.service.js';
 export * from './compare-runs.js';
+export * from './drift/index.js';
 export { renderCsv } from './render/csv.renderer.js';
 export { renderMarkdown, type RenderOptions } from './render/markdown.renderer.js';
 export { renderHtml } from './render/html.renderer.js';
@@ -18,5 +19,5 @@ export {
   assembleTrendSeriesAsync,
   type TrendPointRecord,
   type TrendRunRecord,
-  type TrendSource,
+  type TrendSeriesSource,
 } from './trend/trend-series.js';

@@ -31,9 +31,66 @@ interface FindingRow {
   occurrences: number;
 }
 
-/** Reads of the reconciler tables: findings (newest first, keyset-paged), open counts and the last runs. */
+/** A finding to record: a `reconciler_findings` row without its times and count (the reconciler's or drift detection's). */
+export interface FindingWrite {
+  ruleId: string;
+  severity: Severity;
+  fingerprint: string;
+  jobId: string | null;
+  summary: string;
+  evidence: Record<string, unknown>;
+}
+
+/**
+ * The one owner of `reconciler_findings`: writes (upsert by fingerprint, resolve what is no longer seen) for the
+ * reconciler and drift detection, and reads: findings (newest first, keyset-paged), open counts and the last runs.
+ */
 export class FindingsRepository {
   constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Records findings in one statement: a new fingerprint is inserted, a known one (open or resolved) is seen again:
+   * `last_seen_at` now, one more occurrence, reopened, its summary and evidence replaced. Returns each row's first
+   * sighting and occurrences (1 means it is new).
+   */
+  async upsert(findings: readonly FindingWrite[]): Promise<{ fingerprint: string; firstSeenAt: Date; occurrences: number }[]> {
+    if (findings.length === 0) return [];
+    const col = <T>(f: (x: FindingWrite) => T): T[] => findings.map(f);
+    const rows = await queryRows<{ fingerprint: string; first_seen_at: Date; occurrences: number }>(
+      this.ds,
+      `INSERT INTO reconciler_findings (rule_id, severity, fingerprint, job_id, summary, evidence)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+       ON CONFLICT (fingerprint) DO UPDATE
+          SET last_seen_at = now(), occurrences = reconciler_findings.occurrences + 1, resolved_at = NULL,
+              severity = EXCLUDED.severity, summary = EXCLUDED.summary, evidence = EXCLUDED.evidence, job_id = EXCLUDED.job_id
+       RETURNING fingerprint, first_seen_at, occurrences`,
+      [
+        col((f) => f.ruleId),
+        col((f) => f.severity),
+        col((f) => f.fingerprint),
+        col((f) => f.jobId),
+        col((f) => f.summary),
+        col((f) => JSON.stringify(f.evidence)),
+      ],
+    );
+    return rows.map((r) => ({ fingerprint: r.fingerprint, firstSeenAt: r.first_seen_at, occurrences: r.occurrences }));
+  }
+
+  /**
+   * Marks resolved the open findings of `ruleIds` not in `seen`, of the jobs `jobIds` (null: every job); returns how
+   * many. Never deletes a row.
+   */
+  async resolveUnseen(ruleIds: readonly string[], seen: readonly string[], jobIds: readonly string[] | null): Promise<number> {
+    const rows = await queryRows<{ id: string }>(
+      this.ds,
+      `UPDATE reconciler_findings SET resolved_at = now()
+        WHERE rule_id = ANY($1::text[]) AND resolved_at IS NULL AND NOT (fingerprint = ANY($2::text[]))
+          AND ($3::text[] IS NULL OR job_id = ANY($3::text[]))
+       RETURNING id`,
+      [ruleIds, seen, jobIds],
+    );
+    return rows.length;
+  }
 
   /** One page of findings, newest first; `nextCursor` is the id to pass as `cursor` for the next page. */
   async list(filter: FindingFilter, limit: number, cursor: string | null): Promise<{ items: FindingView[]; nextCursor: string | null }> {

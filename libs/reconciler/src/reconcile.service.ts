@@ -1,5 +1,6 @@
 import { queryRows } from '@beacon/db';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { FindingsRepository } from './findings.repository.js';
 import { RULES } from './rules/index.js';
 import {
   DEFAULT_THRESHOLDS,
@@ -61,6 +62,8 @@ export function ruleIds(): string[] {
 /** Runs the reconciler rules against the database and keeps the findings table in step. */
 export class ReconcileService {
   private readonly thresholds: ReconcilerThresholds;
+  /** Writes findings: the one owner of the findings table. */
+  private readonly findings: FindingsRepository;
 
   constructor(
     private readonly ds: DataSource,
@@ -68,6 +71,7 @@ export class ReconcileService {
     private readonly rules: readonly ReconcilerRule[] = RULES,
   ) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
+    this.findings = new FindingsRepository(ds);
   }
 
   /** One run under the reconciler advisory lock; `{ skipped: true }` when another run holds it. */
@@ -183,45 +187,18 @@ export class ReconcileService {
   }
 
   private async upsert(findings: Finding[]): Promise<void> {
-    if (findings.length === 0) return;
-    const col = <T>(f: (x: Finding) => T): T[] => findings.map(f);
-    const rows = await queryRows<{ fingerprint: string; first_seen_at: Date; occurrences: number }>(
-      this.ds,
-      `INSERT INTO reconciler_findings (rule_id, severity, fingerprint, job_id, summary, evidence)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
-       ON CONFLICT (fingerprint) DO UPDATE
-          SET last_seen_at = now(), occurrences = reconciler_findings.occurrences + 1, resolved_at = NULL,
-              severity = EXCLUDED.severity, summary = EXCLUDED.summary, evidence = EXCLUDED.evidence, job_id = EXCLUDED.job_id
-       RETURNING fingerprint, first_seen_at, occurrences`,
-      [
-        col((f) => f.ruleId),
-        col((f) => f.severity),
-        col((f) => f.fingerprint),
-        col((f) => f.jobId),
-        col((f) => f.summary),
-        col((f) => JSON.stringify(f.evidence)),
-      ],
-    );
-    const byFp = new Map(rows.map((r) => [r.fingerprint, r]));
+    const byFp = new Map((await this.findings.upsert(findings)).map((r) => [r.fingerprint, r]));
     for (const f of findings) {
       const r = byFp.get(f.fingerprint);
       if (r) {
-        f.firstSeenAt = r.first_seen_at.toISOString();
+        f.firstSeenAt = r.firstSeenAt.toISOString();
         f.occurrences = r.occurrences;
       }
     }
   }
 
-  private async resolve(ruleId: string, seen: string[], jobIds: string[] | null): Promise<number> {
-    const rows = await queryRows<{ id: string }>(
-      this.ds,
-      `UPDATE reconciler_findings SET resolved_at = now()
-        WHERE rule_id = $1 AND resolved_at IS NULL AND NOT (fingerprint = ANY($2::text[]))
-          AND ($3::text[] IS NULL OR job_id = ANY($3::text[]))
-       RETURNING id`,
-      [ruleId, seen, jobIds],
-    );
-    return rows.length;
+  private resolve(ruleId: string, seen: string[], jobIds: string[] | null): Promise<number> {
+    return this.findings.resolveUnseen([ruleId], seen, jobIds);
   }
 }
 

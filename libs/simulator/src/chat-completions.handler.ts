@@ -2,6 +2,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { estimateTokens, simulateAnswer } from './answer-model.js';
 import type { FaultInjector } from './fault-injector.js';
+import { OVERRIDE_REFUSAL, type RefusalDecider } from './refusal-override.js';
 import { readBody, sendJson } from './http-io.js';
 import { ApiError, completionBody, modelsBody, parseChatRequest, type ChatRequest } from './openai-protocol.js';
 import type { StatsRecorder } from './simulator-stats.js';
@@ -16,6 +17,8 @@ export interface RegionApiContext {
   startedAt: number;
   faults(): FaultSettings;
   injector: FaultInjector;
+  /** Applies the `refusals` overrides. */
+  refusals: RefusalDecider;
   stats: StatsRecorder;
   /** Responses held open (hanging or waiting for their latency); ended by close(). */
   pending: Set<() => void>;
@@ -135,7 +138,7 @@ export async function handleRegionApi(
     case 'none':
       break;
   }
-  const answer = simulateAnswer({
+  const simulated = simulateAnswer({
     region,
     model: chat.model.id,
     system,
@@ -143,6 +146,9 @@ export async function handleRegionApi(
     seed: ctx.seed,
     ...(chat.maxTokens ? { maxTokens: chat.maxTokens } : {}),
   });
+  const answer = ctx.refusals.refuses(settings.refusals, chat.model.id, region, user)
+    ? { ...simulated, content: OVERRIDE_REFUSAL, finishReason: 'stop' as const, completionTokens: estimateTokens(OVERRIDE_REFUSAL) }
+    : simulated;
   const promptTokens = chat.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
   const respond = () => {
     if (res.destroyed) return;

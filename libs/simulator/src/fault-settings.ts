@@ -11,6 +11,7 @@ export const DEFAULT_FAULTS: Readonly<FaultSettings> = Object.freeze({
   badRequestRate: 0,
   outages: [],
   latencyMs: null,
+  refusals: [],
 });
 
 const rate = z.number({ error: 'must be a number from 0 to 1' }).min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1');
@@ -38,6 +39,15 @@ const faultsSchema = z
       .strictObject({ min: millis, max: millis })
       .refine((l) => l.max >= l.min, { message: 'max must not be below min', path: ['max'] })
       .nullable(),
+    refusals: z.array(
+      z.strictObject({
+        model: z.string({ error: 'must be a model id' }).optional(),
+        region: z.string({ error: 'must be a region id' }).optional(),
+        topic: z.string({ error: 'must be a keyword of the question text' }).min(1, 'must not be empty').optional(),
+        rate: rate.optional(),
+      }),
+      { error: 'must be a list' },
+    ),
   })
   .partial();
 
@@ -60,6 +70,15 @@ export function parseFaultUpdate(input: unknown, regions: readonly string[]): Pa
       else problems.push(`outages[${i}].model: unknown model "${outage.model}"`);
     }
   });
+  update.refusals?.forEach((refusal, i) => {
+    if (refusal.region !== undefined && !regions.includes(refusal.region))
+      problems.push(`refusals[${i}].region: unknown region "${refusal.region}" (known: ${regions.join(', ')})`);
+    if (refusal.model !== undefined) {
+      const model = resolveModel(refusal.model);
+      if (model) refusal.model = model.id;
+      else problems.push(`refusals[${i}].model: unknown model "${refusal.model}"`);
+    }
+  });
   if (problems.length) throw new RangeError(`invalid fault settings: ${problems.join('; ')}`);
   return update;
 }
@@ -70,6 +89,7 @@ export function mergeFaults(current: FaultSettings, update: Partial<FaultSetting
   return {
     ...merged,
     outages: merged.outages.map((o) => ({ ...o })),
+    refusals: merged.refusals.map((r) => ({ ...r })),
     latencyMs: merged.latencyMs ? { ...merged.latencyMs } : null,
   };
 }

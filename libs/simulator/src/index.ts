@@ -2,6 +2,7 @@ export type {
   AnswerInput,
   FaultSettings,
   OutageWindow,
+  RefusalOverride,
   RunningSimulator,
   SimulatedAnswer,
   SimulatorCellStats,
@@ -11,4 +12,5 @@ export type {
 export { DEFAULT_SIMULATOR_PORT, startSimulator } from './simulator.server.js';
 export { estimateTokens, simulateAnswer } from './answer-model.js';
 export { defaultFaults, parseFaultUpdate } from './fault-settings.js';
+export { OVERRIDE_REFUSAL } from './refusal-override.js';
 export { SIM_MODELS, type SimModel, resolveModel } from './simulator-models.js';

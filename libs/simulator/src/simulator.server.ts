@@ -5,6 +5,7 @@ import { handleRegionApi, type RegionApiContext } from './chat-completions.handl
 import { FaultInjector } from './fault-injector.js';
 import { DEFAULT_FAULTS, mergeFaults, parseFaultUpdate } from './fault-settings.js';
 import { readBody, sendJson } from './http-io.js';
+import { RefusalDecider } from './refusal-override.js';
 import { StatsRecorder } from './simulator-stats.js';
 import type { RunningSimulator, SimulatorOptions } from './simulator.types.js';
 
@@ -34,6 +35,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     startedAt,
     faults: () => faults,
     injector: new FaultInjector(opts.seed ?? 1, startedAt),
+    refusals: new RefusalDecider(opts.seed ?? 1),
     stats: new StatsRecorder(),
     pending: new Set(),
     open: new Map(),

@@ -10,6 +10,21 @@ export interface OutageWindow {
   endMs: number;
 }
 
+/**
+ * A behaviour override: matching answers become a refusal. Each field left out matches everything; `rate` (default 1)
+ * is the chance per call, drawn from the seed and the call's position among the calls of the same (model, region,
+ * question), so label noise at a stated rate is reproducible.
+ */
+export interface RefusalOverride {
+  /** Model id (or alias). */
+  model?: string;
+  region?: string;
+  /** A keyword of the question text, matched case-insensitively. */
+  topic?: string;
+  /** From 0 to 1 (default 1). */
+  rate?: number;
+}
+
 /** The fault knobs of the simulator; every rate is a fraction from 0 to 1 of chat-completion requests. */
 export interface FaultSettings {
   /** Fraction answered with a server error: 500, or 502/503/529 chosen by the seeded generator. */
@@ -26,6 +41,8 @@ export interface FaultSettings {
   outages: OutageWindow[];
   /** Fixed latency range of a successful answer; null = the model's plausible latency; `{min:0,max:0}` = instant. */
   latencyMs: { min: number; max: number } | null;
+  /** Answers turned into refusals (behaviour that changes between runs: set it before run N). */
+  refusals: RefusalOverride[];
 }
 
 /** Options of {@link startSimulator}. */

@@ -104,6 +104,11 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
     return engine;
   }
 
+  /** Adds a listener of engine events after start-up (a feature module that reacts to them, e.g. drift detection on job ends). */
+  subscribe(listener: (e: EngineEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
   private onEvent(e: EngineEvent): void {
     for (const l of this.listeners) {
       try {

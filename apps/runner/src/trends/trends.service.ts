@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { assembleTrendSeriesAsync, type TrendSource } from '@beacon/analysis';
+import { assembleTrendSeriesAsync, type TrendSeriesSource } from '@beacon/analysis';
 import { MAX_TREND_RUNS, RetentionRepository, SeriesResolver, TrendRepository, TrendSeriesError, type PruneOutcome } from '@beacon/db';
 import type { TrendSeries } from '@beacon/domain';
 import { DataSource } from 'typeorm';
@@ -28,7 +28,7 @@ export class TrendsService {
 
   async series(req: TrendRequest): Promise<TrendSeries> {
     let jobIds: string[];
-    let source: TrendSource;
+    let source: TrendSeriesSource;
     if (req.kind === 'schedule') {
       jobIds = await this.resolver.forSchedule(req.scheduleId, req.last ?? MAX_TREND_RUNS + 1);
       if (jobIds.length === 0) throw new ApiError(404, 'not_found', `schedule ${JSON.stringify(req.scheduleId)} has no runs`);

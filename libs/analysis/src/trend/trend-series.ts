@@ -8,7 +8,7 @@ export type TrendRunRecord = Omit<TrendRun, 'index'>;
 export type TrendPointRecord = Omit<TrendPoint, 'runIndex' | 'similarityToPrevious'>;
 
 /** What a series is asked for. */
-export type TrendSource = TrendSeries['source'];
+export type TrendSeriesSource = TrendSeries['source'];
 
 /**
  * Puts runs and points in series order: runs oldest first (by `createdAt`, then job id), points by (question, model,
@@ -18,7 +18,7 @@ export type TrendSource = TrendSeries['source'];
  * dropped.
  */
 export function assembleTrendSeries(
-  source: TrendSource,
+  source: TrendSeriesSource,
   runs: readonly TrendRunRecord[],
   points: readonly TrendPointRecord[],
 ): TrendSeries {
@@ -32,7 +32,7 @@ export function assembleTrendSeries(
  * of 1,000 runs × 72 cells compares 72,000 pairs of answers, which must not hold a daemon's event loop for that long.
  */
 export async function assembleTrendSeriesAsync(
-  source: TrendSource,
+  source: TrendSeriesSource,
   runs: readonly TrendRunRecord[],
   points: readonly TrendPointRecord[],
   sliceMs = 8,
@@ -54,7 +54,7 @@ function gramsOf(text: string): Grams {
 
 /** The sorted series and a resumable pass that fills in the similarities; `step` returns true when done. */
 function prepare(
-  source: TrendSource,
+  source: TrendSeriesSource,
   runRecords: readonly TrendRunRecord[],
   pointRecords: readonly TrendPointRecord[],
 ): { series: TrendSeries; step: (budgetMs: number) => boolean } {

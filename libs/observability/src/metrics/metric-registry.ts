@@ -195,6 +195,31 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
       buckets: SCHEDULE_LAG_BUCKETS,
       registers: r,
     }),
+    driftEvaluations: new Counter({
+      name: 'beacon_drift_evaluations_total',
+      help: 'Drift detections of a run that ended, by result: ok, failed, skipped (no series for the job)',
+      labelNames: ['result'] as const,
+      registers: r,
+    }),
+    driftFindings: new Counter({
+      name: 'beacon_drift_findings_total',
+      help: 'Drift findings recorded for the first time, by rule (label_flip, refusal_shift, response_drift)',
+      labelNames: ['rule'] as const,
+      registers: r,
+    }),
+    driftOpenFindings: new Gauge({
+      name: 'beacon_drift_open_findings',
+      help: 'Open drift findings by rule (those of the newest evaluated run of each series)',
+      labelNames: ['rule'] as const,
+      registers: r,
+    }),
+    // model and region come from the configuration: bounded. No question or job label.
+    refusalRateLastRun: new Gauge({
+      name: 'beacon_refusal_rate_last_run',
+      help: 'Refused responses over responses of the last run drift detection evaluated, by model and region',
+      labelNames: ['model', 'region'] as const,
+      registers: r,
+    }),
     /** Event-loop delay by percentile since the previous scrape: a stalled loop delays every request and every provider call. */
     eventLoopDelay: eventLoopDelayGauge(r).gauge,
   };

@@ -1,0 +1,145 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import type { DriftEvidence } from '@beacon/analysis';
+import { queryRows } from '@beacon/db';
+import { defaultConfig, type FindingView } from '@beacon/domain';
+import { engineOptions } from '@beacon/engine';
+import { createMetrics } from '@beacon/observability';
+import { createRunnerApp } from '@beacon/runner';
+import { startSimulator, type RunningSimulator } from '@beacon/simulator';
+import { migratedDatabase, postJob, type TestDatabase } from '../utils/runner-harness.js';
+
+const demoSpec = JSON.parse(await readFile(new URL('../../examples/bias-detection-8x3x3.json', import.meta.url), 'utf8'));
+const TERMINAL = new Set(['completed', 'partially_completed', 'failed', 'cancelled']);
+const RUNS = 6;
+/** The run where the behaviour changes. */
+const N = 4;
+const jobIds = Array.from({ length: RUNS }, (_, i) => `drift-run-${i}`);
+
+/**
+ * Acceptance of issue 16 item 3 with the real parts: the demo spec (3 replicates) run six times in sequence by a
+ * daemon against the simulator, whose behaviour changes before run N (llama3.2-1b in eu-west starts refusing the Taiwan
+ * question), with 5 % label noise on a control question throughout. The daemon's drift detection, fed from the rows,
+ * records label_flip at run N and nothing before; the evidence and the refusal-rate metric are checked against counts
+ * taken from the executions.
+ */
+describe('drift detection in the daemon, against the simulator', () => {
+  let db: TestDatabase;
+  let sim: RunningSimulator;
+  let app: INestApplication;
+  let baseUrl: string;
+  const metrics = createMetrics();
+
+  const metric = async (name: string, labels: Record<string, string>) =>
+    (await metrics.registry.getMetricsAsJSON())
+      .find((m) => m.name === name)
+      ?.values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0;
+  const poll = async <T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> => {
+    for (;;) {
+      const v = await read();
+      if (done(v)) return v;
+      await new Promise((r) => setTimeout(r, 50)); // poll interval, not a wait for an outcome
+    }
+  };
+
+  beforeAll(async () => {
+    db = await migratedDatabase('driftd');
+    sim = await startSimulator({ port: 0, seed: 42, latencyScale: 0.01, faults: { refusals: [{ topic: '2+2', rate: 0.05 }] } });
+    const config = defaultConfig();
+    for (const r of Object.values(config.regions)) r.baseUrl = sim.baseUrlFor(r.id);
+    app = await createRunnerApp({
+      dataSource: db.ds,
+      config,
+      logger: false,
+      metrics,
+      engine: engineOptions({ runnerId: 'drift-test', config, leaseMs: 10_000, pollMs: 50, rollupMs: 100 }),
+    });
+    await app.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    for (const [i, id] of jobIds.entries()) {
+      if (i === N)
+        sim.setFaults({
+          refusals: [
+            { topic: '2+2', rate: 0.05 },
+            { model: 'llama3.2-1b', region: 'eu-west', topic: 'Taiwan' },
+          ],
+        });
+      expect((await postJob(baseUrl, JSON.stringify({ ...demoSpec, id, repeats: 3 }))).status).toBe(201);
+      await poll(
+        async () => ((await (await fetch(`${baseUrl}/api/v1/jobs/${id}`)).json()) as { status: string }).status,
+        (s) => TERMINAL.has(s),
+      );
+      // The run's drift evaluation is done before the next run starts: the series is the same whatever the timing.
+      await poll(
+        async () =>
+          (await metric('beacon_drift_evaluations_total', { result: 'ok' })) +
+          (await metric('beacon_drift_evaluations_total', { result: 'failed' })),
+        (n) => n >= i + 1,
+      );
+    }
+  });
+  afterAll(async () => {
+    await app?.close();
+    await sim?.close();
+    await db?.close();
+  });
+
+  const findingsOf = async (jobId: string) => {
+    const res = await fetch(`${baseUrl}/api/v1/findings?job=${jobId}&state=all&limit=1000`);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { items: FindingView[] }).items.filter((f) =>
+      ['label_flip', 'refusal_shift', 'response_drift'].includes(f.ruleId),
+    );
+  };
+
+  it('finds the label flip at run N, and no drift before it', async () => {
+    expect(await metric('beacon_drift_evaluations_total', { result: 'failed' })).toBe(0);
+    for (const id of jobIds.slice(0, N)) expect(await findingsOf(id)).toEqual([]);
+    const atN = await findingsOf(jobIds[N]!);
+    const flip = atN.find((f) => f.fingerprint === `label_flip:llama3.2-1b|eu-west|taiwan_status:${jobIds[N]}`);
+    expect(flip).toBeDefined();
+    expect(flip!.summary).toMatch(/answered → refused/);
+    const evidence = flip!.evidence as unknown as DriftEvidence;
+    expect(evidence.runs.current).toBe(jobIds[N]);
+    expect(evidence.runs.previous).toBe(jobIds[N - 1]);
+    expect(evidence.runs.baseline).toEqual(jobIds.slice(0, N));
+    expect(evidence.examples.after?.text).toMatch(/I'm sorry, but I can't assist with that/);
+    expect(evidence.examples.before?.label).toBe('answered');
+
+    // Counts from the executions, independently of the trend source.
+    const count = (jobs: string[]) =>
+      queryRows<{ responses: number; refused: number }>(
+        db.ds,
+        `SELECT count(*)::int AS responses, count(*) FILTER (WHERE classification = 'refused')::int AS refused
+           FROM executions WHERE job_id = ANY($1::text[]) AND question_id = 'taiwan_status' AND model_id = 'llama3.2-1b'
+            AND region = 'eu-west' AND state = 'succeeded' AND superseded_by IS NULL`,
+        [jobs],
+      );
+    const [cur] = await count([jobIds[N]!]);
+    const [base] = await count(jobIds.slice(0, N));
+    expect(evidence.counts.current.responses).toBe(cur!.responses);
+    expect(evidence.counts.current.counts.refused).toBe(cur!.refused);
+    expect(cur!.refused).toBe(3);
+    expect(evidence.counts.baseline.responses).toBe(base!.responses);
+    expect(evidence.counts.baseline.counts.refused).toBe(base!.refused);
+    expect(base!.refused).toBe(0);
+  });
+
+  it('resolves the findings of run N when the next run is evaluated, and keeps the refusal-rate gauge on the last run', async () => {
+    const atN = await findingsOf(jobIds[N]!);
+    expect(atN.length).toBeGreaterThan(0);
+    expect(atN.every((f) => f.resolvedAt !== null)).toBe(true);
+    const last = jobIds[RUNS - 1]!;
+    const rates = await queryRows<{ model_id: string; region: string; rate: number }>(
+      db.ds,
+      `SELECT model_id, region, (count(*) FILTER (WHERE classification = 'refused'))::float8 / count(*) AS rate
+         FROM executions WHERE job_id = $1 AND state = 'succeeded' AND classification IS NOT NULL AND superseded_by IS NULL
+        GROUP BY 1, 2`,
+      [last],
+    );
+    expect(rates).toHaveLength(9);
+    for (const r of rates)
+      expect(await metric('beacon_refusal_rate_last_run', { model: r.model_id, region: r.region })).toBeCloseTo(r.rate, 12);
+  });
+});
