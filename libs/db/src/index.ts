@@ -19,3 +19,4 @@ export * from './repositories/diff.repository.js';
 export * from './database-health.js';
 export { PoolKeepingDriver, queryRows } from './repositories/query.js';
 export type { AttemptColumns, CellKeyColumns, CellKeyFields } from './repositories/row-columns.js';
+export * from './repositories/notification.repository.js';
