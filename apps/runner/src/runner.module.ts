@@ -18,6 +18,7 @@ import type { LiveEventsOptions } from './live/live-events.options.js';
 import { LiveModule } from './live/live.module.js';
 import { HttpMetricsMiddleware } from './observability/http-metrics.middleware.js';
 import { MetricsModule } from './observability/metrics.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { ReconcilerModule } from './reconciler/reconciler.module.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
@@ -68,6 +69,7 @@ export class RunnerModule implements NestModule {
         MetricsModule,
         HealthModule,
         EngineModule,
+        NotificationsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

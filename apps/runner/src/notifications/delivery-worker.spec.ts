@@ -3,7 +3,14 @@ import fc from 'fast-check';
 import type { ClaimedDelivery, ClaimSink, DeliveryEnd } from '@beacon/db';
 import type { NotificationEvent, PostResult, ResolvedSink } from '@beacon/domain';
 import type { NotificationSender, PostOutcome } from '@beacon/engine';
-import { DeliveryWorker, deliveryStep, INITIAL_DELIVERY_LOOP, type DeliveryInput, type DeliveryLoopState, type OutboxPort } from './delivery-worker.js';
+import {
+  DeliveryWorker,
+  deliveryStep,
+  INITIAL_DELIVERY_LOOP,
+  type DeliveryInput,
+  type DeliveryLoopState,
+  type OutboxPort,
+} from './delivery-worker.js';
 
 // The loop against an in-memory outbox and a scripted receiver: no database, no HTTP.
 
@@ -96,7 +103,16 @@ class FakeOutbox implements OutboxPort {
 
   add(n: number, sinkId: string, maxAttempts: number): void {
     for (let i = 0; i < n; i++)
-      this.rows.push({ id: String(this.rows.length + 1), sinkId, state: 'pending', attempts: 0, maxAttempts, dueAt: 0, token: null, leaseUntil: 0 });
+      this.rows.push({
+        id: String(this.rows.length + 1),
+        sinkId,
+        state: 'pending',
+        attempts: 0,
+        maxAttempts,
+        dueAt: 0,
+        token: null,
+        leaseUntil: 0,
+      });
   }
 
   async claim(_runner: string, sinks: readonly ClaimSink[], limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
@@ -112,7 +128,16 @@ class FakeOutbox implements OutboxPort {
         event: 'finding',
         finding: { id: r.id, ruleId: 'label_flip', severity: 'warning', jobId: null, summary: 's', evidence: {}, firstSeenAt: '' },
       };
-      return { id: r.id, findingId: r.id, sinkId: r.sinkId, event, attempt: r.attempts, maxAttempts: r.maxAttempts, leaseToken: r.token, reclaimed: false };
+      return {
+        id: r.id,
+        findingId: r.id,
+        sinkId: r.sinkId,
+        event,
+        attempt: r.attempts,
+        maxAttempts: r.maxAttempts,
+        leaseToken: r.token,
+        reclaimed: false,
+      };
     });
   }
 
@@ -165,7 +190,15 @@ class ScriptedSender implements NotificationSender {
   async close(): Promise<void> {}
 }
 
-const sink = (id: string): ResolvedSink => ({ id, kind: 'webhook', url: 'http://127.0.0.1:1/x', host: '127.0.0.1:1', secret: 'k'.repeat(32), timeoutMs: 1000, maxAttempts: 3 });
+const sink = (id: string): ResolvedSink => ({
+  id,
+  kind: 'webhook',
+  url: 'http://127.0.0.1:1/x',
+  host: '127.0.0.1:1',
+  secret: 'k'.repeat(32),
+  timeoutMs: 1000,
+  maxAttempts: 3,
+});
 
 function worker(outbox: FakeOutbox, sender: NotificationSender, over: { concurrency?: number; graceMs?: number } = {}) {
   const attempts: string[] = [];

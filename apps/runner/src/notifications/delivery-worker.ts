@@ -25,7 +25,8 @@ export interface OutboxPort {
 export type DeliveryMode = 'starting' | 'idle' | 'polling' | 'delivering' | 'stopping' | 'stopped';
 
 /** What moves the loop. `claimed` carries how many rows the claim leased (0 when it failed). */
-export type DeliveryInput = { type: 'start' } | { type: 'tick' } | { type: 'claimed'; count: number } | { type: 'finished' } | { type: 'stop' };
+export type DeliveryInput =
+  { type: 'start' } | { type: 'tick' } | { type: 'claimed'; count: number } | { type: 'finished' } | { type: 'stop' };
 
 /** The loop's state: its mode, POSTs in flight, whether a claim is under way and whether another should follow it. */
 export interface DeliveryLoopState {
@@ -178,10 +179,13 @@ export class DeliveryWorker {
 
   private schedule(): void {
     const jitter = 1 + (this.random() * 2 - 1) * 0.2;
-    this.timer = setTimeout(() => {
-      this.input({ type: 'tick' });
-      if (this.loop.mode !== 'stopping' && this.loop.mode !== 'stopped') this.schedule();
-    }, Math.max(10, this.opts.pollMs * jitter));
+    this.timer = setTimeout(
+      () => {
+        this.input({ type: 'tick' });
+        if (this.loop.mode !== 'stopping' && this.loop.mode !== 'stopped') this.schedule();
+      },
+      Math.max(10, this.opts.pollMs * jitter),
+    );
     this.timer.unref?.();
   }
 

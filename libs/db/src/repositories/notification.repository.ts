@@ -231,7 +231,16 @@ export class NotificationRepository {
           WHERE d.outbox_id = $1 AND d.lease_token = $2
           RETURNING d.id)
        SELECT EXISTS (SELECT 1 FROM fenced) AS won, (SELECT count(*) FROM logged)::int AS logged`,
-      [d.id, d.leaseToken, end.state, Math.max(0, end.delayMs), error, Math.max(0, Math.round(end.durationMs)), end.httpStatus, end.outcome],
+      [
+        d.id,
+        d.leaseToken,
+        end.state,
+        Math.max(0, end.delayMs),
+        error,
+        Math.max(0, Math.round(end.durationMs)),
+        end.httpStatus,
+        end.outcome,
+      ],
     );
     return row?.won ? 'won' : 'fenced';
   }
@@ -262,22 +271,28 @@ export class NotificationRepository {
   }
 
   /**
-   * An operator's retry of a dead row: back to pending now, with `budget` more attempts than it has made (the attempt
-   * count and the delivery log go on; nothing is erased). `not_found` for no such row, `not_dead` for a row in
+   * An operator's retry of a dead row: back to pending now, with its sink's attempt budget (`budgets`, else
+   * `fallback`) more attempts than it has made (the attempt count and the delivery log go on; nothing is erased). `not_found` for no such row, `not_dead` for a row in
    * another state (a pending or delivered row needs no retry).
    */
-  async retry(id: string, budget: number): Promise<NotificationRetryView | 'not_found' | 'not_dead'> {
+  async retry(
+    id: string,
+    budgets: ReadonlyMap<string, number>,
+    fallback: number,
+  ): Promise<NotificationRetryView | 'not_found' | 'not_dead'> {
     const [row] = await queryRows<{ id: string; sink_id: string; state: string; max_attempts: number; changed: boolean }>(
       this.ds,
       `WITH changed AS (
          UPDATE notification_outbox
-            SET state = ${OUTBOX_SQL.pending}, next_attempt_at = now(), dead_at = NULL, max_attempts = attempts + $2
+            SET state = ${OUTBOX_SQL.pending}, next_attempt_at = now(), dead_at = NULL,
+                max_attempts = attempts + coalesce((SELECT b.n FROM unnest($2::text[], $3::int[]) AS b(sink_id, n)
+                                                     WHERE b.sink_id = notification_outbox.sink_id), $4)
           WHERE id = $1 AND state = ${OUTBOX_SQL.dead}
           RETURNING id, sink_id, state, max_attempts)
        SELECT id, sink_id, state, max_attempts, true AS changed FROM changed, LATERAL (SELECT pg_notify('${NOTIFY_CHANNEL}', '')) n
        UNION ALL
        SELECT id, sink_id, state, max_attempts, false FROM notification_outbox WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM changed)`,
-      [id, Math.max(1, budget)],
+      [id, [...budgets.keys()], [...budgets.values()].map((n) => Math.max(1, n)), Math.max(1, fallback)],
     );
     if (!row) return 'not_found';
     if (!row.changed) return 'not_dead';
@@ -296,7 +311,11 @@ export class NotificationRepository {
     for (const r of rows) {
       let s = bySink.get(r.sink_id);
       if (!s) {
-        s = { sinkId: r.sink_id, states: Object.fromEntries(OUTBOX_STATES.map((st) => [st, 0])) as Record<OutboxState, number>, oldestPendingSeconds: null };
+        s = {
+          sinkId: r.sink_id,
+          states: Object.fromEntries(OUTBOX_STATES.map((st) => [st, 0])) as Record<OutboxState, number>,
+          oldestPendingSeconds: null,
+        };
         bySink.set(r.sink_id, s);
       }
       const state = parseOutboxState(r.state);
@@ -309,7 +328,11 @@ export class NotificationRepository {
   }
 
   /** Outbox rows, newest first, optionally of one sink and state; keyset-paged by id. */
-  async outbox(filter: { sinkId?: string; state?: OutboxState }, limit: number, cursor: string | null): Promise<{ items: NotificationOutboxView[]; nextCursor: string | null }> {
+  async outbox(
+    filter: { sinkId?: string; state?: OutboxState },
+    limit: number,
+    cursor: string | null,
+  ): Promise<{ items: NotificationOutboxView[]; nextCursor: string | null }> {
     const rows = await queryRows<OutboxRow>(
       this.ds,
       `SELECT o.id, o.finding_id, o.sink_id, o.payload->'finding'->>'ruleId' AS rule_id, o.payload->'finding'->>'severity' AS severity,
@@ -324,7 +347,11 @@ export class NotificationRepository {
   }
 
   /** The delivery log, newest first, optionally of one sink or one outbox row; keyset-paged by id. */
-  async deliveries(filter: { sinkId?: string; outboxId?: string }, limit: number, cursor: string | null): Promise<{ items: NotificationDeliveryView[]; nextCursor: string | null }> {
+  async deliveries(
+    filter: { sinkId?: string; outboxId?: string },
+    limit: number,
+    cursor: string | null,
+  ): Promise<{ items: NotificationDeliveryView[]; nextCursor: string | null }> {
     const rows = await queryRows<DeliveryRow>(
       this.ds,
       `SELECT id, outbox_id, sink_id, host, attempt, runner_id, started_at, duration_ms, http_status, outcome, error

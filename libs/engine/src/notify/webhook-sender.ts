@@ -52,17 +52,28 @@ export class WebhookSender implements NotificationSender {
       [EVENT_HEADER]: event.event,
       [DELIVERY_HEADER]: deliveryId,
     };
-    if (sink.kind === 'webhook' && sink.secret !== null) headers[SIGNATURE_HEADER] = signatureHeader(sink.secret, body, Math.floor(this.clock() / 1000));
+    if (sink.kind === 'webhook' && sink.secret !== null)
+      headers[SIGNATURE_HEADER] = signatureHeader(sink.secret, body, Math.floor(this.clock() / 1000));
     let status: number | null = null;
     try {
-      const res = await request(sink.url, { method: 'POST', headers, body, signal: bound, dispatcher: this.agent, maxRedirections: 0 } as Parameters<
-        typeof request
-      >[1]);
+      const res = await request(sink.url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: bound,
+        dispatcher: this.agent,
+        maxRedirections: 0,
+      } as Parameters<typeof request>[1]);
       status = res.statusCode;
       const retryAfter = res.headers['retry-after'];
       const excerpt = await readExcerpt(res.body);
       return {
-        result: { kind: 'http', status, retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter), excerpt: redactSecrets(excerpt) },
+        result: {
+          kind: 'http',
+          status,
+          retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+          excerpt: redactSecrets(excerpt),
+        },
         latencyMs: elapsed(),
       };
     } catch (err) {
