@@ -1,2 +1,3 @@
 export { createRunnerApp, type RunnerAppOptions } from './runner.app.js';
 export { RunnerModule, type RunnerModuleOptions } from './runner.module.js';
+export { DeliveryWorker, deliveryStep, type DeliveryWorkerOptions, type OutboxPort } from './notifications/delivery-worker.js';

@@ -116,7 +116,8 @@ export function registerNotify(program: Command): void {
             { header: 'ERROR', value: (r) => (r.error ?? '').slice(0, 100) },
           ]),
         );
-      if (!results.every((r) => r.ok)) process.exitCode = EXIT.failure;
+      const failed = results.filter((r) => !r.ok).map((r) => r.id);
+      if (failed.length) throw new CliError(`test event not accepted by ${failed.join(', ')}`, EXIT.failure);
     });
 
   notify
