@@ -29,7 +29,7 @@ const CONFIG = `notifications:
 
 /** A reconciler rule that reports exactly the findings the test gives it (the real upsert, enqueue and resolve). */
 function rule(id: string, severity: FindingSeverity, findings: () => RawFinding[]): ReconcilerRule {
-  return { id, severity, title: id, explanation: id, kind: 'jobs', run: async () => findings() };
+  return { id, severity, title: id, explanation: id, kind: 'jobs', run: () => Promise.resolve(findings()) };
 }
 
 /** HMAC-SHA256 as a receiver computes it, written here from the header's definition (not the code under test). */
@@ -61,16 +61,25 @@ describe('notifications', () => {
   const reported = new Map<string, RawFinding[]>();
   let reconciler: ReconcileService;
 
-  const outbox = async (summaryLike: string) =>
-    (await db.ds.query(
+  const outbox = (summaryLike: string) =>
+    db.ds.query<{ id: string; sink_id: string; state: string; attempts: number; max_attempts: number; last_error: string | null }[]>(
       `SELECT o.id, o.sink_id, o.state, o.attempts, o.max_attempts, o.last_error FROM notification_outbox o
          JOIN reconciler_findings f ON f.id = o.finding_id WHERE f.summary LIKE $1 ORDER BY o.id`,
       [summaryLike],
-    )) as { id: string; sink_id: string; state: string; attempts: number; max_attempts: number; last_error: string | null }[];
-  const log = async (outboxId: string) =>
-    (await db.ds.query(`SELECT attempt, outcome, http_status, duration_ms, error, host FROM notification_deliveries WHERE outbox_id = $1 ORDER BY attempt`, [
+    );
+  const log = (outboxId: string) =>
+    db.ds.query<
+      {
+        attempt: number;
+        outcome: string | null;
+        http_status: number | null;
+        duration_ms: number | null;
+        error: string | null;
+        host: string;
+      }[]
+    >(`SELECT attempt, outcome, http_status, duration_ms, error, host FROM notification_deliveries WHERE outbox_id = $1 ORDER BY attempt`, [
       outboxId,
-    ])) as { attempt: number; outcome: string | null; http_status: number | null; duration_ms: number | null; error: string | null; host: string }[];
+    ]);
   const posts = (summary: string) => receiver.requests.filter((r) => r.body.includes(summary));
   /** Reports `findings` (on top of what each rule already reports) and runs the reconciler once. */
   const sight = async (findings: (RawFinding & { rule: string })[]) => {
@@ -146,7 +155,11 @@ describe('notifications', () => {
     expect(hook[0]!.headers['x-beacon-event']).toBe('finding');
     const body = JSON.parse(hook[0]!.body);
     const [f] = await db.ds.query(`SELECT id::text, summary, job_id FROM reconciler_findings WHERE fingerprint = 'label_flip:one'`);
-    expect(body).toMatchObject({ deliveryId: hookRow.id, event: 'finding', finding: { id: f.id, ruleId: 'label_flip', severity: 'warning', jobId: f.job_id, summary: f.summary } });
+    expect(body).toMatchObject({
+      deliveryId: hookRow.id,
+      event: 'finding',
+      finding: { id: f.id, ruleId: 'label_flip', severity: 'warning', jobId: f.job_id, summary: f.summary },
+    });
     // The Slack sink: its incoming-webhook format, unsigned, once.
     const chat = posts('case one').filter((r) => r.path === CHAT_PATH);
     expect(chat).toHaveLength(1);
@@ -154,7 +167,9 @@ describe('notifications', () => {
     const slack = JSON.parse(chat[0]!.body);
     expect(slack.text).toBe('Beacon warning: label_flip: case one');
     expect(JSON.stringify(slack.blocks)).toMatch(/pValue=0\.001.*question=q1|question=q1.*pValue=0\.001/);
-    expect((await log(hookRow.id)).map((l) => [l.attempt, l.outcome, l.http_status, l.host])).toEqual([[1, 'delivered', 200, `127.0.0.1:${receiver.port}`]]);
+    expect((await log(hookRow.id)).map((l) => [l.attempt, l.outcome, l.http_status, l.host])).toEqual([
+      [1, 'delivered', 200, `127.0.0.1:${receiver.port}`],
+    ]);
   });
 
   it('routes by rule and minimum severity: other rules and lower severities are not enqueued', async () => {
@@ -165,7 +180,8 @@ describe('notifications', () => {
   });
 
   it('retries a receiver that answers 500 then 200 with backoff; one delivery, every attempt logged', async () => {
-    receiver.answer = (r) => (r.body.includes('case flaky') && posts('case flaky').length === 1 ? { status: 500, body: 'try later' } : { status: 200 });
+    receiver.answer = (r) =>
+      r.body.includes('case flaky') && posts('case flaky').length === 1 ? { status: 500, body: 'try later' } : { status: 200 };
     await sight([finding('refusal_shift', 'flaky')]);
     const [row] = await until('delivered', async () => {
       const r = await outbox('case flaky');
@@ -185,7 +201,11 @@ describe('notifications', () => {
 
   it('dead-letters after maxAttempts of 500s, and at once on a 404', async () => {
     receiver.answer = (r) =>
-      r.body.includes('case down') ? { status: 503, headers: { 'retry-after': '0' } } : r.body.includes('case gone') ? { status: 404 } : { status: 200 };
+      r.body.includes('case down')
+        ? { status: 503, headers: { 'retry-after': '0' } }
+        : r.body.includes('case gone')
+          ? { status: 404 }
+          : { status: 200 };
     await sight([finding('refusal_shift', 'down'), finding('refusal_shift', 'gone')]);
     const rows = await until('dead', async () => {
       const r = [...(await outbox('case down')), ...(await outbox('case gone'))];
@@ -201,12 +221,15 @@ describe('notifications', () => {
     expect(posts('case down')).toHaveLength(3);
     expect(posts('case gone')).toHaveLength(1);
     const metrics = await (await fetch(`${daemons[0]!.url}/metrics`)).text();
-    expect(Number(/^beacon_notification_deliveries_total\{sink="hook",outcome="dead"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(Number(/^beacon_notification_deliveries_total\{sink="hook",outcome="dead"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(
+      2,
+    );
     expect(metrics).toMatch(/^beacon_notification_outbox\{state="dead"\} [1-9]/m);
   });
 
   it('is bounded by a hanging receiver and by one that answers 50 MB', async () => {
-    receiver.answer = (r) => (r.body.includes('case hang') ? 'hang' : r.body.includes('case huge') ? { status: 200, bytes: 50 * 1024 * 1024 } : { status: 200 });
+    receiver.answer = (r) =>
+      r.body.includes('case hang') ? 'hang' : r.body.includes('case huge') ? { status: 200, bytes: 50 * 1024 * 1024 } : { status: 200 };
     await sight([finding('refusal_shift', 'hang'), finding('refusal_shift', 'huge')]);
     const [huge] = await until('huge delivered', async () => {
       const r = await outbox('case huge');
@@ -266,8 +289,12 @@ describe('notifications', () => {
     const list = await cli('notify', 'list', '--json');
     expect(list.code).toBe(0);
     const summary = JSON.parse(list.stdout) as { sinks: unknown[]; outbox: { sinkId: string; states: Record<string, number> }[] };
-    const counted = (await db.ds.query(`SELECT sink_id, state, count(*)::int AS n FROM notification_outbox GROUP BY 1, 2`)) as { sink_id: string; state: string; n: number }[];
-    for (const s of summary.outbox) for (const [state, n] of Object.entries(s.states)) expect([s.sinkId, state, n]).toEqual([s.sinkId, state, counted.find((c) => c.sink_id === s.sinkId && c.state === state)?.n ?? 0]);
+    const counted = await db.ds.query<{ sink_id: string; state: string; n: number }[]>(
+      `SELECT sink_id, state, count(*)::int AS n FROM notification_outbox GROUP BY 1, 2`,
+    );
+    for (const s of summary.outbox)
+      for (const [state, n] of Object.entries(s.states))
+        expect([s.sinkId, state, n]).toEqual([s.sinkId, state, counted.find((c) => c.sink_id === s.sinkId && c.state === state)?.n ?? 0]);
     expect(summary.sinks).toEqual([
       { id: 'hook', kind: 'webhook', host: `127.0.0.1:${receiver.port}` },
       { id: 'chat', kind: 'slack', host: `127.0.0.1:${receiver.port}` },
@@ -297,7 +324,9 @@ describe('notifications', () => {
     const one = await runCli(['notify', 'test', '--sink', 'hook'], { env });
     expect([one.code, one.stdout]).toEqual([0, expect.stringMatching(/hook\s+webhook\s+127\.0\.0\.1:\d+\s+ok\s+200/)]);
     expect((await runCli(['notify', 'test', '--sink', 'nope'], { env })).code).toBe(2);
-    expect((await runCli(['notify', 'test'], { env: { ...env, HOOK_KEY: undefined } })).stderr).toMatch(/notifications\.sinks\[0\]\.secretEnv: environment variable HOOK_KEY is not set/);
+    expect((await runCli(['notify', 'test'], { env: { ...env, HOOK_KEY: undefined } })).stderr).toMatch(
+      /notifications\.sinks\[0\]\.secretEnv: environment variable HOOK_KEY is not set/,
+    );
   });
 
   it('two daemons deliver each of many rows once; a daemon killed mid-delivery costs at most one repeat with the same id', async () => {
@@ -370,7 +399,12 @@ describe('notifications on generated histories', () => {
     const envs = { A_URL: receiver.url('/a'), B_URL: receiver.url('/b'), A_KEY: KEY };
     const { sinks } = resolveSinks(config, envs);
     const routes = notificationRoutes(config);
-    const RULE_SEVERITY: Record<string, FindingSeverity> = { label_flip: 'warning', refusal_shift: 'critical', response_drift: 'info', stuck_running: 'critical' };
+    const RULE_SEVERITY: Record<string, FindingSeverity> = {
+      label_flip: 'warning',
+      refusal_shift: 'critical',
+      response_drift: 'info',
+      stuck_running: 'critical',
+    };
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -401,12 +435,24 @@ describe('notifications on generated histories', () => {
           for (let s = 0; s < maxSightings; s++) {
             reported.clear();
             history.forEach((h, i) => {
-              if (s < h.sightings) reported.set(h.rule, [...(reported.get(h.rule) ?? []), { fingerprint: keyOf(i), jobId: null, summary: `case ${keyOf(i)}:`, evidence: {} }]);
+              if (s < h.sightings)
+                reported.set(h.rule, [
+                  ...(reported.get(h.rule) ?? []),
+                  { fingerprint: keyOf(i), jobId: null, summary: `case ${keyOf(i)}:`, evidence: {} },
+                ]);
             });
             await service.run({ persist: true });
           }
           const worker = new DeliveryWorker(
-            { runnerId: tag, sinks, concurrency: 4, pollMs: 20, leaseMs: 10_000, shutdownGraceMs: 1000, backoff: { baseMs: 1, factor: 2, capMs: 5 } },
+            {
+              runnerId: tag,
+              sinks,
+              concurrency: 4,
+              pollMs: 20,
+              leaseMs: 10_000,
+              shutdownGraceMs: 1000,
+              backoff: { baseMs: 1, factor: 2, capMs: 5 },
+            },
             new NotificationRepository(db.ds),
             new WebhookSender(),
           );
@@ -427,14 +473,14 @@ describe('notifications on generated histories', () => {
                 return { key: `${keyOf(i)}/${r.sinkId}`, attempts, state };
               }),
           );
-          const rowsOf = async () =>
-            (await db.ds.query(
+          const rowsOf = () =>
+            db.ds.query<{ key: string; attempts: number; state: string; logged: number }[]>(
               `SELECT f.fingerprint || '/' || o.sink_id AS key, o.attempts, o.state,
                       (SELECT count(*)::int FROM notification_deliveries d WHERE d.outbox_id = o.id) AS logged
                  FROM notification_outbox o JOIN reconciler_findings f ON f.id = o.finding_id
                 WHERE f.fingerprint LIKE $1 ORDER BY 1`,
               [`${tag}-%`],
-            )) as { key: string; attempts: number; state: string; logged: number }[];
+            );
           try {
             await until('settled', async () => {
               const rows = await rowsOf();

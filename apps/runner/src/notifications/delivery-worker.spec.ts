@@ -153,8 +153,8 @@ class FakeOutbox implements OutboxPort {
     return 'won';
   }
 
-  async deadLetterLost(): Promise<{ id: string; sinkId: string }[]> {
-    return [];
+  deadLetterLost(): Promise<{ id: string; sinkId: string }[]> {
+    return Promise.resolve([]);
   }
 }
 
