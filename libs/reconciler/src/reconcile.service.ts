@@ -1,6 +1,7 @@
-import { OUTBOX_ENQUEUED_SQL, outboxEnqueueCte, outboxEnqueueParams, queryRows } from '@beacon/db';
+import { queryRows } from '@beacon/db';
 import type { NotificationRoute } from '@beacon/domain';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { FindingsRepository } from './findings.repository.js';
 import { RULES } from './rules/index.js';
 import {
   DEFAULT_THRESHOLDS,
@@ -62,15 +63,18 @@ export function ruleIds(): string[] {
 /** Runs the reconciler rules against the database and keeps the findings table in step. */
 export class ReconcileService {
   private readonly thresholds: ReconcilerThresholds;
+  /** Writes findings (and enqueues the notifications of new ones). */
+  private readonly findings: FindingsRepository;
 
   constructor(
     private readonly ds: DataSource,
     thresholds: Partial<ReconcilerThresholds> = {},
     private readonly rules: readonly ReconcilerRule[] = RULES,
     /** The configured notification sinks' routes: a finding inserted for the first time is enqueued for each that takes it. */
-    private readonly routes: readonly NotificationRoute[] = [],
+    routes: readonly NotificationRoute[] = [],
   ) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
+    this.findings = new FindingsRepository(ds, routes);
   }
 
   /** One run under the reconciler advisory lock; `{ skipped: true }` when another run holds it. */
@@ -185,42 +189,13 @@ export class ReconcileService {
     return rows.map((r) => r.id);
   }
 
-  /**
-   * Inserts new findings and updates the ones seen again, in one statement that also enqueues each new finding's
-   * notifications ({@link outboxEnqueueCte}): the finding and its outbox rows commit together, and a re-sighting
-   * (the ON CONFLICT branch) enqueues nothing. Enqueueing here rather than in an AFTER INSERT trigger keeps the sinks
-   * where they are configured (a trigger would need them copied into a table, which daemons with different
-   * configurations would overwrite), and every finding is written by this statement.
-   */
+  /** Records the run's findings through the findings repository (which also enqueues new findings' notifications). */
   private async upsert(findings: Finding[]): Promise<void> {
-    if (findings.length === 0) return;
-    const col = <T>(f: (x: Finding) => T): T[] => findings.map(f);
-    const rows = await queryRows<{ fingerprint: string; first_seen_at: Date; occurrences: number }>(
-      this.ds,
-      `WITH up AS (
-         INSERT INTO reconciler_findings (rule_id, severity, fingerprint, job_id, summary, evidence)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
-         ON CONFLICT (fingerprint) DO UPDATE
-            SET last_seen_at = now(), occurrences = reconciler_findings.occurrences + 1, resolved_at = NULL,
-                severity = EXCLUDED.severity, summary = EXCLUDED.summary, evidence = EXCLUDED.evidence, job_id = EXCLUDED.job_id
-         RETURNING id, rule_id, severity, fingerprint, job_id, summary, evidence, first_seen_at, occurrences),
-       ${outboxEnqueueCte('up', 7)}
-       SELECT fingerprint, first_seen_at, occurrences, ${OUTBOX_ENQUEUED_SQL} FROM up`,
-      [
-        col((f) => f.ruleId),
-        col((f) => f.severity),
-        col((f) => f.fingerprint),
-        col((f) => f.jobId),
-        col((f) => f.summary),
-        col((f) => JSON.stringify(f.evidence)),
-        ...outboxEnqueueParams(this.routes),
-      ],
-    );
-    const byFp = new Map(rows.map((r) => [r.fingerprint, r]));
+    const byFp = new Map((await this.findings.upsert(findings)).map((r) => [r.fingerprint, r]));
     for (const f of findings) {
       const r = byFp.get(f.fingerprint);
       if (r) {
-        f.firstSeenAt = r.first_seen_at.toISOString();
+        f.firstSeenAt = r.firstSeenAt.toISOString();
         f.occurrences = r.occurrences;
       }
     }
