@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { NotificationRepository } from '@beacon/db';
 import { parseConfig, notificationRoutes, resolveSinks, routeAccepts, type FindingSeverity, type NotificationRoute } from '@beacon/domain';
 import { WebhookSender } from '@beacon/engine';
-import { ReconcileService, type RawFinding, type ReconcilerRule } from '@beacon/reconciler';
+import { FindingsRepository, ReconcileService, type RawFinding, type ReconcilerRule } from '@beacon/reconciler';
 import { DeliveryWorker } from '@beacon/runner';
 import { cliEnv, requireBuild, runCli, startDaemon, type Daemon } from '../utils/cli.js';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
@@ -498,5 +498,70 @@ describe('notifications on generated histories', () => {
       ),
       { numRuns: 12 },
     );
+  });
+});
+
+/** The outbox's lease rules on their own, against the real repository: a lost lease is fenced, a lost last attempt is dead. */
+describe('notification outbox leases', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await migratedDatabase('notifylease');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const sinks = [{ id: 'hook', host: 'receiver.example:443' }];
+  const enqueue = async (key: string, maxAttempts: number) => {
+    const findings = new FindingsRepository(db.ds, [{ sinkId: 'hook', rules: ['label_flip'], minSeverity: 'info', maxAttempts }]);
+    await findings.upsert([{ ruleId: 'label_flip', severity: 'warning', fingerprint: key, jobId: null, summary: key, evidence: {} }]);
+  };
+  const logOf = (id: string) =>
+    db.ds.query<{ attempt: number; runner_id: string; outcome: string | null; http_status: number | null }[]>(
+      `SELECT attempt, runner_id, outcome, http_status FROM notification_deliveries WHERE outbox_id = $1 ORDER BY attempt`,
+      [id],
+    );
+
+  it('an answer recorded after the lease moved on is fenced: the new owner keeps the row, the log keeps both attempts', async () => {
+    await enqueue('lease-fenced', 5);
+    const repo = new NotificationRepository(db.ds);
+    const [first] = await repo.claim('runner-a', sinks, 10, 50);
+    expect(first).toMatchObject({ attempt: 1, reclaimed: false });
+    await new Promise((r) => setTimeout(r, 150));
+    const [second] = await repo.claim('runner-b', sinks, 10, 60_000);
+    expect(second).toMatchObject({ id: first!.id, attempt: 2, reclaimed: true });
+    const end = { state: 'delivered', outcome: 'delivered', delayMs: 0, durationMs: 5, httpStatus: 200, error: null } as const;
+    expect(await repo.finish(first!, end)).toBe('fenced');
+    expect(await repo.claim('runner-c', sinks, 10, 60_000)).toEqual([]); // still leased to runner-b
+    expect(await repo.finish(second!, end)).toBe('won');
+    expect((await logOf(first!.id)).map((l) => [l.attempt, l.runner_id, l.outcome, l.http_status])).toEqual([
+      [1, 'runner-a', 'fenced', 200],
+      [2, 'runner-b', 'delivered', 200],
+    ]);
+    const [row] = await db.ds.query(`SELECT state, attempts FROM notification_outbox WHERE id = $1`, [first!.id]);
+    expect(row).toEqual({ state: 'delivered', attempts: 2 });
+  });
+
+  it('a last allowed attempt lost with its daemon is dead-lettered, its attempt closed lease_expired', async () => {
+    await enqueue('lease-last', 1);
+    const repo = new NotificationRepository(db.ds);
+    const [only] = await repo.claim('runner-a', sinks, 10, 50);
+    expect(await repo.deadLetterLost(['hook'])).toEqual([]); // lease still held
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await repo.claim('runner-b', sinks, 10, 60_000)).toEqual([]); // no attempts left: not claimed again
+    expect(await repo.deadLetterLost(['hook'])).toEqual([{ id: only!.id, sinkId: 'hook' }]);
+    const [row] = await db.ds.query(`SELECT state, last_error FROM notification_outbox WHERE id = $1`, [only!.id]);
+    expect(row.state).toBe('dead');
+    expect(row.last_error).toMatch(/attempts exhausted \(1\/1\): the last attempt was lost/);
+    expect((await logOf(only!.id)).map((l) => l.outcome)).toEqual(['lease_expired']);
+    expect(await repo.retry(only!.id, new Map([['hook', 2]]), 8)).toEqual({
+      id: only!.id,
+      sinkId: 'hook',
+      state: 'pending',
+      maxAttempts: 3,
+    });
+    expect(await repo.retry(only!.id, new Map(), 8)).toBe('not_dead');
+    expect(await repo.retry('987654321', new Map(), 8)).toBe('not_found');
   });
 });
