@@ -306,7 +306,7 @@ describe('notifications', () => {
     expect([logged.code, items.length, items.every((i) => i.sinkId === 'hook')]).toEqual([0, n, true]);
   });
 
-  it('beacon notify test posts a signed test event to each sink and exits 1 when one fails', async () => {
+  it('beacon notify test posts a signed test event to each sink and exits 1 when one fails; serve refuses an unset key', async () => {
     receiver.answer = (r) => (r.path === CHAT_PATH ? { status: 403, body: 'invalid_token' } : { status: 200 });
     const before = receiver.requests.length;
     const all = await runCli(['notify', 'test', '--json'], { env });
@@ -324,6 +324,11 @@ describe('notifications', () => {
     const one = await runCli(['notify', 'test', '--sink', 'hook'], { env });
     expect([one.code, one.stdout]).toEqual([0, expect.stringMatching(/hook\s+webhook\s+127\.0\.0\.1:\d+\s+ok\s+200/)]);
     expect((await runCli(['notify', 'test', '--sink', 'nope'], { env })).code).toBe(2);
+    const serve = await runCli(['serve', '--port', '0'], { env: { ...env, HOOK_KEY: undefined } });
+    expect([serve.code, serve.stderr]).toEqual([
+      2,
+      expect.stringMatching(/notifications\.sinks\[0\]\.secretEnv: environment variable HOOK_KEY is not set/),
+    ]);
     expect((await runCli(['notify', 'test'], { env: { ...env, HOOK_KEY: undefined } })).stderr).toMatch(
       /notifications\.sinks\[0\]\.secretEnv: environment variable HOOK_KEY is not set/,
     );
