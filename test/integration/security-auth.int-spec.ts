@@ -10,6 +10,7 @@ const DECLARED: Record<string, Role | null> = {
   'GET /health/ready': null,
   'POST /api/v1/jobs': 'submitter',
   'POST /api/v1/jobs/:id/cancel': 'submitter',
+  'POST /api/v1/notifications/outbox/:id/retry': 'operator',
 };
 
 function spec(id: string): string {
