@@ -208,7 +208,7 @@ else {
         (p) =>
           `planning time              ${String(p.cells).padStart(7)} cells: ${p.ms} ms (${p.cellsPerSec} cells/s, statements of ~${p.statementTargetMs} ms)`,
       ),
-      `secret redaction           ${results.redaction.msPerMiB} ms/MiB (4 MiB answer ${results.redaction.fourMiBAnswerMs} ms), 2 KB error body ${results.redaction.errorBodyUs} µs, log line ${results.redaction.logLineUs} µs, ${results.redaction.jsonAnswerMiB} MiB API answer ${results.redaction.jsonAnswerMs} ms; adversarial text worst ${results.redaction.worstAdversarial.msPerMiB} ms/MiB (${results.redaction.worstAdversarial.family})`,
+      `secret redaction           ${results.redaction.msPerMiB} ms/MiB (4 MiB answer ${results.redaction.fourMiBAnswerMs} ms), 2 KB error body ${results.redaction.errorBodyUs} µs, log line ${results.redaction.logLineUs} µs, ${results.redaction.jsonAnswerMiB} MiB API answer ${results.redaction.jsonAnswerMs} ms; adversarial text worst ${results.redaction.worstAdversarial.msPerMiB} ms/MiB (${results.redaction.worstAdversarial.family}), 16× the text costs at most ${results.redaction.maxGrowth}× (linear: ≈ 16; quadratic: 256)`,
       `token flood                event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms max ${results.tokenFlood.healthLiveMs.max} ms over ${results.tokenFlood.requests} requests (${results.tokenFlood.target})`,
       ...results.analysisAttack.map(
         (r) =>

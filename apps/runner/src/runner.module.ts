@@ -20,6 +20,7 @@ import { HttpMetricsMiddleware } from './observability/http-metrics.middleware.j
 import { MetricsModule } from './observability/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { ReconcilerModule } from './reconciler/reconciler.module.js';
+import { SchedulesModule } from './schedules/schedules.module.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
 export interface RunnerModuleOptions {
@@ -66,6 +67,7 @@ export class RunnerModule implements NestModule {
         AnalysisModule,
         LiveModule,
         ReconcilerModule,
+        SchedulesModule,
         MetricsModule,
         HealthModule,
         EngineModule,
