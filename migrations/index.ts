@@ -13,6 +13,7 @@ import { ImportedJobFacts1796500000001 } from './1796500000001-imported-job-fact
 import { JobCost1796500000030 } from './1796500000030-job-cost.js';
 import { Schedules1796600000000 } from './1796600000000-schedules.js';
 import { Trends1796700000000 } from './1796700000000-trends.js';
+import { Notifications1796800000000 } from './1796800000000-notifications.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   JobCost1796500000030,
   Schedules1796600000000,
   Trends1796700000000,
+  Notifications1796800000000,
 ];

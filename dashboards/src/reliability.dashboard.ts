@@ -18,6 +18,10 @@ import { increase, maxBy, quantile, rate, RANGE_WINDOW, round, sel, share, sumBy
 export const RECONCILER_FINDINGS_PANEL = 'Open reconciler findings';
 /** Title of the reconciler runs panel. */
 export const RECONCILER_RUNS_PANEL = 'Reconciler runs and new findings';
+/** Title of the notification deliveries panel: empty on a daemon without sinks, so tests exempt it from "returns data". */
+export const NOTIFICATION_DELIVERIES_PANEL = 'Notification deliveries by sink and outcome';
+/** Title of the notification outbox panel. */
+export const NOTIFICATION_OUTBOX_PANEL = 'Notification outbox';
 
 /** Attempts that reached (or were meant to reach) the provider: a `deferred` attempt is a breaker deferral, no call. */
 const CALLED = 'outcome!="deferred"';
@@ -211,6 +215,31 @@ export function reliabilityDashboard(): Dashboard {
         .drawStyle(common.GraphDrawStyle.Bars)
         .withTarget(promQuery(sumBy(['result'], increase('beacon_reconciler_runs_total')), 'runs {{result}}'))
         .withTarget(promQuery(sumBy(['severity'], increase('beacon_reconciler_findings_opened_total')), 'new {{severity}} findings')),
+    )
+    .withRow(row('Notifications'))
+    .withPanel(
+      timeseriesPanel(
+        NOTIFICATION_DELIVERIES_PANEL,
+        'HTTP attempts to the notification sinks by sink and outcome (delivered; retry: a retryable failure; dead: ' +
+          'dead-lettered; fenced: answered after the lease was lost; lease_expired: taken over from a daemon that stopped), ' +
+          'summed over runners, counted over the trailing rate window ($__rate_interval) at each point. Find them with ' +
+          '`beacon notify log --sink …`. Alert: BeaconNotificationsDeadLettered.',
+        units.Short,
+      )
+        .span(WIDTH.half)
+        .drawStyle(common.GraphDrawStyle.Bars)
+        .withTarget(promQuery(sumBy(['sink', 'outcome'], increase('beacon_notification_deliveries_total')), '{{sink}} {{outcome}}')),
+    )
+    .withPanel(
+      timeseriesPanel(
+        NOTIFICATION_OUTBOX_PANEL,
+        'Outbox rows by state (from the database, max across runners), and the age of the oldest notification not yet ' +
+          'delivered or dead-lettered. List them with `beacon notify list`. Alert: BeaconNotificationsBacklog.',
+        units.Short,
+      )
+        .span(WIDTH.half)
+        .withTarget(promQuery(maxBy(['state'], 'beacon_notification_outbox'), '{{state}}'))
+        .withTarget(promQuery('max(beacon_notification_oldest_pending_seconds)', 'oldest pending (s)')),
     );
   return finalize(builder.build());
 }

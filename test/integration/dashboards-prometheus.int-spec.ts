@@ -11,7 +11,7 @@ import { createRunnerApp } from '@beacon/runner';
 import { parse } from 'yaml';
 import { buildDashboards } from '../../dashboards/src/build.js';
 import { panelQueries, variableQueries } from '../../dashboards/src/inventory.js';
-import { RECONCILER_FINDINGS_PANEL } from '../../dashboards/src/reliability.dashboard.js';
+import { NOTIFICATION_DELIVERIES_PANEL, RECONCILER_FINDINGS_PANEL } from '../../dashboards/src/reliability.dashboard.js';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
 import {
   findPrometheus,
@@ -46,7 +46,11 @@ function need(): PrometheusBinaries {
  * price table, so no job has a known cost, and the mean of none is no data rather than a claim of $0 (issue 15.4;
  * test/integration/cost-budget.int-spec.ts checks the panel with prices).
  */
-const NO_DATA_YET = new Set([`beacon-reliability / ${RECONCILER_FINDINGS_PANEL}`, 'beacon-runner / Cost per job']);
+const NO_DATA_YET = new Set([
+  `beacon-reliability / ${RECONCILER_FINDINGS_PANEL}`,
+  `beacon-reliability / ${NOTIFICATION_DELIVERIES_PANEL}`,
+  'beacon-runner / Cost per job',
+]);
 
 /** Grafana's variables as this test's Prometheus sees them: every region and model, 1 m rate windows, the whole run as range. */
 function interpolate(expr: string, rangeSeconds: number): string {

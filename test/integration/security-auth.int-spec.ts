@@ -17,6 +17,7 @@ const DECLARED: Record<string, Role | null> = {
   'POST /api/v1/schedules/:name/run-now': 'operator',
   'DELETE /api/v1/schedules/:name': 'operator',
   'POST /api/v1/retention/prune': 'operator',
+  'POST /api/v1/notifications/outbox/:id/retry': 'operator',
 };
 
 function spec(id: string): string {

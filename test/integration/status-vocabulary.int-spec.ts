@@ -3,6 +3,8 @@ import {
   ACTIVE_CELL_STATES_SQL,
   ACTIVE_JOB_STATUSES_SQL,
   CELL_SQL,
+  DELIVERY_SQL,
+  OUTBOX_SQL,
   OUTCOME_SQL,
   TERMINAL_CELL_STATES_SQL,
   TERMINAL_JOB_STATUSES_SQL,
@@ -11,8 +13,10 @@ import {
   ACTIVE_EXECUTION_STATES,
   ACTIVE_JOB_STATUSES,
   ATTEMPT_OUTCOMES,
+  DELIVERY_OUTCOMES,
   EXECUTION_STATES,
   JOB_STATUSES,
+  OUTBOX_STATES,
   TERMINAL_EXECUTION_STATES,
   TERMINAL_JOB_STATUSES,
 } from '@beacon/domain';
@@ -55,6 +59,14 @@ describe('status vocabulary: domain and schema', () => {
   }
 
   const everyWord = [...new Set([...JOB_STATUSES, ...EXECUTION_STATES, ...ATTEMPT_OUTCOMES, 'cancelling', 'unknown'])];
+
+  it('notification_outbox.state and notification_deliveries.outcome accept exactly the domain words, as the SQL names them', async () => {
+    const words = [...new Set([...everyWord, ...OUTBOX_STATES, ...DELIVERY_OUTCOMES, 'fenced', 'sent'])];
+    expect((await accepted('notification_outbox', 'state', words)).sort()).toEqual([...OUTBOX_STATES].sort());
+    expect((await accepted('notification_deliveries', 'outcome', words)).sort()).toEqual([...DELIVERY_OUTCOMES].sort());
+    expect(Object.values(OUTBOX_SQL)).toEqual(OUTBOX_STATES.map((w) => `'${w}'`));
+    expect(Object.values(DELIVERY_SQL)).toEqual(DELIVERY_OUTCOMES.map((w) => `'${w}'`));
+  });
 
   it('jobs.status accepts exactly the job statuses', async () => {
     expect((await accepted('jobs', 'status', everyWord)).sort()).toEqual([...JOB_STATUSES].sort());

@@ -9,6 +9,7 @@ import { registerSchedule } from './commands/schedule.command.js';
 import { registerSimulate } from './commands/simulate.command.js';
 import { registerImport } from './commands/import.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
+import { registerNotify } from './commands/notify.command.js';
 import { registerReconcile } from './commands/reconcile.command.js';
 import { registerReport } from './commands/report.command.js';
 import { registerCompare } from './commands/compare.command.js';
@@ -49,6 +50,7 @@ export function buildProgram(version: string): Command {
   registerClassify(program);
   registerToken(program);
   registerKeys(program);
+  registerNotify(program);
   return program;
 }
 

@@ -19,6 +19,7 @@ import type { LiveEventsOptions } from './live/live-events.options.js';
 import { LiveModule } from './live/live.module.js';
 import { HttpMetricsMiddleware } from './observability/http-metrics.middleware.js';
 import { MetricsModule } from './observability/metrics.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { ReconcilerModule } from './reconciler/reconciler.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
 import { TrendsModule } from './trends/trends.module.js';
@@ -74,6 +75,7 @@ export class RunnerModule implements NestModule {
         HealthModule,
         EngineModule,
         DriftModule,
+        NotificationsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

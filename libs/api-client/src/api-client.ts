@@ -16,6 +16,10 @@ import type {
   SubmitView,
   TimelineView,
   TrendSeries,
+  NotificationDeliveryView,
+  NotificationOutboxView,
+  NotificationRetryView,
+  NotificationSummaryView,
 } from '@beacon/domain';
 import type { JobAnalysis } from '@beacon/analysis';
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
@@ -216,6 +220,30 @@ export class BeaconApiClient {
   /** Reconciler findings, newest first. */
   async listFindings(q: FindingQuery = {}): Promise<Page<FindingView>> {
     return (await this.request<Page<FindingView>>('GET', `/api/v1/findings${qs({ ...q })}`)).body;
+  }
+
+  /** The configured sinks and the notification outbox counted by sink and state. */
+  async notificationSummary(): Promise<NotificationSummaryView> {
+    return (await this.request<NotificationSummaryView>('GET', '/api/v1/notifications')).body;
+  }
+
+  /** Outbox rows, newest first. */
+  async notificationOutbox(
+    q: { sink?: string; state?: string; limit?: number; cursor?: string } = {},
+  ): Promise<Page<NotificationOutboxView>> {
+    return (await this.request<Page<NotificationOutboxView>>('GET', `/api/v1/notifications/outbox${qs({ ...q })}`)).body;
+  }
+
+  /** The delivery log (one row per HTTP attempt), newest first. */
+  async notificationDeliveries(
+    q: { sink?: string; outbox?: string; limit?: number; cursor?: string } = {},
+  ): Promise<Page<NotificationDeliveryView>> {
+    return (await this.request<Page<NotificationDeliveryView>>('GET', `/api/v1/notifications/deliveries${qs({ ...q })}`)).body;
+  }
+
+  /** A dead delivery back to pending (operator). */
+  async retryNotification(id: string): Promise<NotificationRetryView> {
+    return (await this.request<NotificationRetryView>('POST', `/api/v1/notifications/outbox/${encodeURIComponent(id)}/retry`)).body;
   }
 
   /**

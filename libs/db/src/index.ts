@@ -22,3 +22,4 @@ export type { AttemptColumns, CellKeyColumns, CellKeyFields } from './repositori
 export * from './repositories/schedule.repository.js';
 export * from './repositories/trend.repository.js';
 export * from './repositories/retention.repository.js';
+export * from './repositories/notification.repository.js';

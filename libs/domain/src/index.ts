@@ -116,6 +116,7 @@ export * from './diff/index.js';
 export * from './timeline/index.js';
 export * from './random/mulberry32.js';
 export * from './secrets/index.js';
+export * from './notify/index.js';
 export * from './legacy/index.js';
 export { CONTROL_CHARS, escapeControlChars, hasControlChars } from './text/control-chars.js';
 export type {

@@ -8,3 +8,4 @@ export * from './worker/claim-scheduler.js';
 export * from './worker/lease-keeper.js';
 export * from './services/reaper.service.js';
 export * from './services/rollup.service.js';
+export * from './notify/webhook-sender.js';

@@ -1,5 +1,5 @@
-import type { FindingView } from '@beacon/domain';
-import { queryRows } from '@beacon/db';
+import type { FindingView, NotificationRoute } from '@beacon/domain';
+import { OUTBOX_ENQUEUED_SQL, outboxEnqueueCte, outboxEnqueueParams, queryRows } from '@beacon/db';
 import type { DataSource } from 'typeorm';
 import { SEVERITIES, type Severity } from './reconciler.types.js';
 
@@ -42,28 +42,40 @@ export interface FindingWrite {
 }
 
 /**
- * The one owner of `reconciler_findings`: writes (upsert by fingerprint, resolve what is no longer seen) for the
- * reconciler and drift detection, and reads: findings (newest first, keyset-paged), open counts and the last runs.
+ * The one owner of `reconciler_findings`: writes (upsert by fingerprint, with the notifications of new ones; resolve
+ * what is no longer seen) for the reconciler and drift detection, and reads: findings (newest first, keyset-paged),
+ * open counts and the last runs.
  */
 export class FindingsRepository {
-  constructor(private readonly ds: DataSource) {}
+  /** `routes`: the configured notification sinks; a finding inserted for the first time is enqueued for each that takes it. */
+  constructor(
+    private readonly ds: DataSource,
+    private readonly routes: readonly NotificationRoute[] = [],
+  ) {}
 
   /**
-   * Records findings in one statement: a new fingerprint is inserted, a known one (open or resolved) is seen again:
-   * `last_seen_at` now, one more occurrence, reopened, its summary and evidence replaced. Returns each row's first
-   * sighting and occurrences (1 means it is new).
+   * Records findings in one statement: a new fingerprint is inserted, a known one (open or resolved) is seen again
+   * (`last_seen_at` now, one more occurrence, reopened, its summary and evidence replaced). The same statement enqueues
+   * each new finding's notifications ({@link outboxEnqueueCte}): the finding and its outbox rows commit together, and
+   * a re-sighting (the ON CONFLICT branch) enqueues nothing. Enqueueing here rather than in an AFTER INSERT trigger
+   * keeps the sinks where they are configured (a trigger would need them copied into a table, which daemons with
+   * different configurations would overwrite), and every finding is written by this statement. Returns each row's
+   * first sighting and occurrences (1 means it is new).
    */
   async upsert(findings: readonly FindingWrite[]): Promise<{ fingerprint: string; firstSeenAt: Date; occurrences: number }[]> {
     if (findings.length === 0) return [];
     const col = <T>(f: (x: FindingWrite) => T): T[] => findings.map(f);
     const rows = await queryRows<{ fingerprint: string; first_seen_at: Date; occurrences: number }>(
       this.ds,
-      `INSERT INTO reconciler_findings (rule_id, severity, fingerprint, job_id, summary, evidence)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
-       ON CONFLICT (fingerprint) DO UPDATE
-          SET last_seen_at = now(), occurrences = reconciler_findings.occurrences + 1, resolved_at = NULL,
-              severity = EXCLUDED.severity, summary = EXCLUDED.summary, evidence = EXCLUDED.evidence, job_id = EXCLUDED.job_id
-       RETURNING fingerprint, first_seen_at, occurrences`,
+      `WITH up AS (
+         INSERT INTO reconciler_findings (rule_id, severity, fingerprint, job_id, summary, evidence)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+         ON CONFLICT (fingerprint) DO UPDATE
+            SET last_seen_at = now(), occurrences = reconciler_findings.occurrences + 1, resolved_at = NULL,
+                severity = EXCLUDED.severity, summary = EXCLUDED.summary, evidence = EXCLUDED.evidence, job_id = EXCLUDED.job_id
+         RETURNING id, rule_id, severity, fingerprint, job_id, summary, evidence, first_seen_at, occurrences),
+       ${outboxEnqueueCte('up', 7)}
+       SELECT fingerprint, first_seen_at, occurrences, ${OUTBOX_ENQUEUED_SQL} FROM up`,
       [
         col((f) => f.ruleId),
         col((f) => f.severity),
@@ -71,6 +83,7 @@ export class FindingsRepository {
         col((f) => f.jobId),
         col((f) => f.summary),
         col((f) => JSON.stringify(f.evidence)),
+        ...outboxEnqueueParams(this.routes),
       ],
     );
     return rows.map((r) => ({ fingerprint: r.fingerprint, firstSeenAt: r.first_seen_at, occurrences: r.occurrences }));

@@ -1,4 +1,5 @@
 import { queryRows } from '@beacon/db';
+import type { NotificationRoute } from '@beacon/domain';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { FindingsRepository } from './findings.repository.js';
 import { RULES } from './rules/index.js';
@@ -62,16 +63,18 @@ export function ruleIds(): string[] {
 /** Runs the reconciler rules against the database and keeps the findings table in step. */
 export class ReconcileService {
   private readonly thresholds: ReconcilerThresholds;
-  /** Writes findings: the one owner of the findings table. */
+  /** Writes findings (and enqueues the notifications of new ones): the one owner of the findings table. */
   private readonly findings: FindingsRepository;
 
   constructor(
     private readonly ds: DataSource,
     thresholds: Partial<ReconcilerThresholds> = {},
     private readonly rules: readonly ReconcilerRule[] = RULES,
+    /** The configured notification sinks' routes: a finding inserted for the first time is enqueued for each that takes it. */
+    routes: readonly NotificationRoute[] = [],
   ) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
-    this.findings = new FindingsRepository(ds);
+    this.findings = new FindingsRepository(ds, routes);
   }
 
   /** One run under the reconciler advisory lock; `{ skipped: true }` when another run holds it. */
@@ -186,6 +189,7 @@ export class ReconcileService {
     return rows.map((r) => r.id);
   }
 
+  /** Records the run's findings through the findings repository (which also enqueues new findings' notifications). */
   private async upsert(findings: Finding[]): Promise<void> {
     const byFp = new Map((await this.findings.upsert(findings)).map((r) => [r.fingerprint, r]));
     for (const f of findings) {

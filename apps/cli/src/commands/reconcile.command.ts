@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { notificationRoutes } from '@beacon/domain';
 import {
   ReconcileService,
   RepairService,
+  RULES,
   SEVERITIES,
   parseDuration,
   ruleIds,
@@ -98,7 +100,8 @@ export function registerReconcile(program: Command): void {
       }
       try {
         const check = async (): Promise<ReconcileResult> => {
-          const service = new ReconcileService(db.ds);
+          // A finding this run inserts first is enqueued for the configured sinks, as a daemon's run would.
+          const service = new ReconcileService(db.ds, {}, RULES, notificationRoutes(readConfig(program.opts<GlobalOptions>())));
           let res = await service.run({ scope, ruleIds: flags.rule, persist: true });
           if (res.skipped && lockWaitMs > 0) {
             process.stderr.write(`another reconciler run is in progress (a daemon's scheduled pass); waiting up to ${flags.lockWait}\n`);

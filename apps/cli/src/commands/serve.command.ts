@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger, nestLogger } from '@beacon/observability';
 import { createRunnerApp } from '@beacon/runner';
-import { bindRefusal } from '@beacon/domain';
+import { bindRefusal, resolveSinks } from '@beacon/domain';
 import { openDatabase, redact } from '../database.js';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -34,6 +34,9 @@ export function registerServe(program: Command): void {
       const refusal = bindRefusal(host, config.auth?.tokens.length ?? 0);
       if (refusal) throw new CliError(refusal, EXIT.usage);
       const engine = opts.workers ? engineSettings(config, opts, process.env) : null;
+      // A sink whose URL or key variable is unset would dead-letter every finding: refuse to start instead.
+      const sinkProblems = engine ? resolveSinks(config, process.env).problems : [];
+      if (sinkProblems.length) throw new CliError(sinkProblems.map((p) => `${p.path}: ${p.message}`).join('\n'), EXIT.usage);
       let lost: (reason: string) => void = () => undefined;
       const lostDatabase = new Promise<string>((resolve) => {
         lost = resolve;

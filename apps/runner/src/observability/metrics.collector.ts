@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ReadRepository } from '@beacon/db';
-import { JOB_STATUSES } from '@beacon/domain';
+import { NotificationRepository, type ReadRepository } from '@beacon/db';
+import { JOB_STATUSES, OUTBOX_STATES } from '@beacon/domain';
+import { DataSource } from 'typeorm';
 import type { BeaconMetrics } from '@beacon/observability';
 import { EngineService } from '../engine/engine.service.js';
 import { METRICS, READ_REPOSITORY } from '../tokens.js';
@@ -14,10 +15,22 @@ export class MetricsCollector {
     @Inject(METRICS) private readonly m: BeaconMetrics,
     @Inject(READ_REPOSITORY) private readonly read: ReadRepository,
     private readonly engine: EngineService,
+    private readonly ds: DataSource,
   ) {}
 
+  /** The outbox gauges from its rows (every state present, 0 when none). */
+  private async refreshNotifications(): Promise<void> {
+    const sinks = await new NotificationRepository(this.ds).summary();
+    for (const state of OUTBOX_STATES)
+      this.m.notificationOutbox.set(
+        { state },
+        sinks.reduce((n, s) => n + s.states[state], 0),
+      );
+    this.m.notificationOldestPending.set(Math.max(0, ...sinks.map((s) => s.oldestPendingSeconds ?? 0)));
+  }
+
   async refresh(): Promise<void> {
-    const [queue, jobs] = await Promise.all([this.read.runnableQueue(), this.read.jobCountsByStatus()]);
+    const [queue, jobs] = await Promise.all([this.read.runnableQueue(), this.read.jobCountsByStatus(), this.refreshNotifications()]);
     this.m.queueDepth.reset();
     this.m.queueOldestAge.reset();
     for (const region of Object.keys(this.engine.config.regions)) {

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { notificationRoutes, type BeaconConfig } from '@beacon/domain';
 import { FindingsRepository } from '@beacon/reconciler';
 import { DataSource } from 'typeorm';
+import { BEACON_CONFIG } from '../tokens.js';
 import { FindingsController } from './findings.controller.js';
 import { ReconcilerScheduler } from './reconciler.scheduler.js';
 
@@ -10,7 +12,12 @@ import { ReconcilerScheduler } from './reconciler.scheduler.js';
   imports: [ScheduleModule.forRoot()],
   controllers: [FindingsController],
   providers: [
-    { provide: FindingsRepository, useFactory: (ds: DataSource) => new FindingsRepository(ds), inject: [DataSource] },
+    // Whatever records findings through it enqueues the new ones' notifications for the configured sinks.
+    {
+      provide: FindingsRepository,
+      useFactory: (ds: DataSource, config: BeaconConfig) => new FindingsRepository(ds, notificationRoutes(config)),
+      inject: [DataSource, BEACON_CONFIG],
+    },
     ReconcilerScheduler,
   ],
   exports: [FindingsRepository],

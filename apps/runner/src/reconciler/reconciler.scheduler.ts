@@ -2,8 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 import type { BeaconMetrics } from '@beacon/observability';
 import { FindingsRepository, ReconcileService, RULES, type ReconcileOutcome } from '@beacon/reconciler';
+import { notificationRoutes, type BeaconConfig } from '@beacon/domain';
 import { DataSource } from 'typeorm';
-import { METRICS } from '../tokens.js';
+import { BEACON_CONFIG, METRICS } from '../tokens.js';
 
 /** The reconciler schedule: BEACON_RECONCILE_CRON (six fields, seconds first), default every 30 s. */
 export const RECONCILE_CRON = process.env.BEACON_RECONCILE_CRON || '*/30 * * * * *';
@@ -41,8 +42,10 @@ export class ReconcilerScheduler {
     ds: DataSource,
     private readonly findings: FindingsRepository,
     @Inject(METRICS) private readonly metrics: BeaconMetrics,
+    @Inject(BEACON_CONFIG) config: BeaconConfig,
   ) {
-    this.service = new ReconcileService(ds);
+    // New findings are enqueued for the sinks configured here (see ReconcileService.upsert).
+    this.service = new ReconcileService(ds, {}, RULES, notificationRoutes(config));
     primeReconcilerMetrics(metrics);
   }
 

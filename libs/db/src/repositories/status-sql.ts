@@ -2,6 +2,7 @@ import {
   ACTIVE_EXECUTION_STATES,
   ACTIVE_JOB_STATUSES,
   ATTEMPT_OUTCOMES,
+  DELIVERY_OUTCOMES,
   type AttemptOutcome,
   EXECUTION_STATES,
   type ExecutionState,
@@ -10,6 +11,7 @@ import {
   isJobStatus,
   JOB_STATUSES,
   type JobStatus,
+  OUTBOX_STATES,
   TERMINAL_EXECUTION_STATES,
   TERMINAL_JOB_STATUSES,
 } from '@beacon/domain';
@@ -76,3 +78,9 @@ export function parseOutcome(value: unknown): AttemptOutcome | null {
   if (isAttemptOutcome(value)) return value;
   throw new Error(`not an attempt outcome: ${JSON.stringify(value)}`);
 }
+
+/** Notification outbox states as SQL literals (the domain's `OUTBOX_STATES`). */
+export const OUTBOX_SQL = literals(OUTBOX_STATES);
+
+/** Delivery-log outcomes as SQL literals (the domain's `DELIVERY_OUTCOMES`). */
+export const DELIVERY_SQL = literals(DELIVERY_OUTCOMES);

@@ -13,6 +13,7 @@ import { defaultConfig } from './default-config.data.js';
 import { interpolateEnv } from './env.interpolator.js';
 import { readQuestionsFile } from './questions-file.reader.js';
 import { buildAuth, buildSigning } from '../auth/auth-config.schema.js';
+import { buildNotifications } from '../notify/notify-config.js';
 
 function readYaml(text: string, problems: Problem[]): unknown {
   const lineCounter = new LineCounter();
@@ -105,6 +106,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const signing = buildSigning(sections.read('signing') ?? undefined, problems);
   const server = sections.read('server');
   const analysis = sections.read('analysis');
+  const notifications = buildNotifications(sections.read('notifications'), problems);
 
   if (problems.length > 0) throw new ConfigError(sortProblems(problems), source);
   return {
@@ -120,6 +122,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     signing,
     analysis: { ...ANALYSIS_DEFAULTS, ...stripUndefined(analysis ?? {}) },
     server: { allowedHosts: server?.allowedHosts ?? [], allowedOrigins: server?.allowedOrigins ?? [] },
+    notifications,
     source,
   };
 }

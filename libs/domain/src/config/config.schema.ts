@@ -4,6 +4,7 @@ import { idString, intBetween, numberBetween, positiveInt, questionText, strictO
 import { REGION_DEFAULTS } from './default-config.data.js';
 import { authSectionSchema, signingSectionSchema } from '../auth/auth-config.schema.js';
 import { analysisSectionSchema } from './analysis-config.js';
+import { notificationsSectionSchema } from '../notify/notify-config.js';
 
 /** Canonical region ids: lower-case letters, digits and dashes. */
 export const REGION_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -125,6 +126,8 @@ export const configSectionSchemas = {
   }),
   /** The price table: entries checked one by one (`buildPriceTable`). */
   prices: z.array(z.unknown()),
+  /** Webhook and Slack sinks for findings: entries checked one by one (`buildNotifications`). */
+  notifications: notificationsSectionSchema,
 };
 
 /** The top-level keys `beacon.config.yaml` may have. */

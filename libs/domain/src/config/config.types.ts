@@ -1,6 +1,7 @@
 import type { AnalysisLimits } from './analysis-config.js';
 import type { AuthConfig, SigningConfig } from '../auth/auth.types.js';
 import type { PriceTable } from './price-table.js';
+import type { NotificationsConfig } from '../notify/notify-config.js';
 
 /** One region: an OpenAI-compatible endpoint and the name rendered into its system prompt. */
 export interface RegionConfig {
@@ -144,6 +145,8 @@ export interface BeaconConfig {
    * known cost (its cost is stored as unknown, never 0) and a job spec's `max_cost` cannot be enforced.
    */
   prices?: PriceTable;
+  /** Where findings are sent (`notifications:`); absent or no sinks means nowhere. */
+  notifications?: NotificationsConfig;
   /** `'built-in defaults'` or the path of the file it was read from. */
   source: string;
 }

@@ -92,6 +92,7 @@ export function defaultConfig(): BeaconConfig {
     classifier: { judge: null },
     analysis: { ...ANALYSIS_DEFAULTS },
     server: { allowedHosts: [], allowedOrigins: [] },
+    notifications: { sinks: [] },
     source: BUILT_IN_SOURCE,
   };
 }

@@ -1,5 +1,6 @@
 import type { BeaconConfig } from '../config/config.types.js';
 import { REDACTED, SecretRedactor } from './secret-redactor.js';
+import { sinkSecretValues } from '../notify/notify-config.js';
 
 /**
  * The process's redactor: every secret value this process knows of (provider and judge keys, the database password,
@@ -47,7 +48,8 @@ export interface ConfiguredSecrets {
 }
 
 /**
- * The secret values of a configuration: each region's and the judge's key (read from the variables they name), the
+ * The secret values of a configuration: each region's and the judge's key (read from the variables they name), each
+ * notification sink's HMAC key and secret URL, the
  * password of `DATABASE_URL` (or `PGPASSWORD`), `BEACON_TOKEN`, and every variable whose name says it is a credential
  * and whose value looks generated.
  */
@@ -63,6 +65,10 @@ export function configuredSecrets(config: BeaconConfig | null, env: NodeJS.Proce
     values.push(value);
     if (value.trim().length < 8) tooShort.push(name);
   }
+  // Notification sinks: HMAC keys, and URLs that are secrets themselves (a Slack incoming webhook's path is its key).
+  const sinks = sinkSecretValues(config ?? {}, env);
+  values.push(...sinks.values);
+  tooShort.push(...sinks.tooShort);
   if (env.DATABASE_URL) values.push(...connectionPasswords(env.DATABASE_URL));
   if (env.BEACON_TOKEN) values.push(env.BEACON_TOKEN);
   if (env.PGPASSWORD) values.push(env.PGPASSWORD);

@@ -183,6 +183,23 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
       labelNames: ['rule', 'severity'] as const,
       registers: r,
     }),
+    notificationDeliveries: new Counter({
+      name: 'beacon_notification_deliveries_total',
+      help: 'Notification delivery attempts by sink and outcome: delivered, retry, dead (dead-lettered), fenced (answered after the lease was lost), lease_expired (taken over from a daemon that stopped mid-attempt)',
+      labelNames: ['sink', 'outcome'] as const,
+      registers: r,
+    }),
+    notificationOutbox: new Gauge({
+      name: 'beacon_notification_outbox',
+      help: 'Notification outbox rows by state (pending, delivering, delivered, dead), from the database at each scrape',
+      labelNames: ['state'] as const,
+      registers: r,
+    }),
+    notificationOldestPending: new Gauge({
+      name: 'beacon_notification_oldest_pending_seconds',
+      help: 'Age of the oldest notification not yet delivered or dead-lettered (pending or delivering); 0 when none',
+      registers: r,
+    }),
     scheduleFirings: new Counter({
       name: 'beacon_schedule_firings_total',
       help: 'Schedule ticks handled by this daemon, by outcome: fired, queued, skipped_overlap, missed (each missed tick counted)',
