@@ -187,6 +187,13 @@ log(
 results.analysisAttack = await analysisAttack({ quick });
 log('(l) drift detection: 1,000 runs × 72 cells, the newest run and every run');
 results.drift = await driftBench({ runs: 1000 });
+log(
+  '(m) trends: a schedule of 1,000 runs × 72 cells: series() cold and warm, its assembly, GET /api/v1/trends, and the Trends screen frame time at 120 × 40',
+);
+results.trends = await trendsBench();
+log(
+  `    series() cold ${results.trends.series.coldMs} ms, warm p50 ${results.trends.series.warmReadMs.p50Ms} ms; Trends screen p50 ${results.trends.tui.all.p50Ms} ms p99 ${results.trends.tui.all.p99Ms} ms (CPU p99 ${results.trends.tui.cpu.p99Ms} ms)`,
+);
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
@@ -213,6 +220,7 @@ else {
       ),
       `secret redaction           ${results.redaction.msPerMiB} ms/MiB (4 MiB answer ${results.redaction.fourMiBAnswerMs} ms), 2 KB error body ${results.redaction.errorBodyUs} µs, log line ${results.redaction.logLineUs} µs, ${results.redaction.jsonAnswerMiB} MiB API answer ${results.redaction.jsonAnswerMs} ms; adversarial text worst ${results.redaction.worstAdversarial.msPerMiB} ms/MiB (${results.redaction.worstAdversarial.family}), 16× the text costs at most ${results.redaction.maxGrowth}× (linear: ≈ 16; quadratic: 256)`,
       `token flood                event-loop delay p99 ${results.tokenFlood.eventLoopDelayMs.p99} ms max ${results.tokenFlood.eventLoopDelayMs.max} ms, /health/live p99 ${results.tokenFlood.healthLiveMs.p99} ms max ${results.tokenFlood.healthLiveMs.max} ms over ${results.tokenFlood.requests} requests (${results.tokenFlood.target})`,
+      `trends (1,000 runs × 72)    series() cold ${results.trends.series.coldMs} ms, warm p50 ${results.trends.series.warmReadMs.p50Ms} ms, assembly p50 ${results.trends.series.assembleMs.p50Ms} ms, GET p50 ${results.trends.series.httpMs.p50Ms} ms (${results.trends.series.answerMiB} MiB); Trends screen p50 ${results.trends.tui.all.p50Ms} ms p99 ${results.trends.tui.all.p99Ms} ms, CPU per frame p99 ${results.trends.tui.cpu.p99Ms} ms (target p99 < 50 ms)`,
       ...results.analysisAttack.map(
         (r) =>
           `analysis attack   ${String(r.cells).padStart(7)} cells: event-loop delay p99 ${r.eventLoopDelayP99Ms} ms max ${r.eventLoopDelayMaxMs} ms (idle ${r.idle.eventLoopDelayP99Ms} / ${r.idle.eventLoopDelayMaxMs} ms), /health/live p99 ${r.healthLiveP99Ms} ms; analysis cold ${r.coldMs} ms, cached ${r.cachedMs} ms`,
@@ -221,6 +229,22 @@ else {
       '',
     ].join('\n'),
   );
+}
+
+/** The trends benchmark in its own process (bench/trends.mjs), as JSON. */
+function trendsBench() {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [path.join(here, 'trends.mjs'), '--json', ...(quick ? ['--quick'] : [])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    p.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1))) : reject(new Error(`trends exited ${code}`)),
+    );
+  });
 }
 
 /** The TUI benchmark in its own process (bench/tui-frame.mjs), as JSON. */

@@ -1,5 +1,5 @@
 import { compareCells, type TrendPoint, type TrendRun, type TrendSeries } from '@beacon/domain';
-import { charNgrams, cosineOfSquares, squaredNorm } from '../text-similarity.js';
+import { cosineOfSquares, gramCounts, squaredNorm } from '../text-similarity.js';
 
 /** A run as stored or read live, before it has a place in a series. */
 export type TrendRunRecord = Omit<TrendRun, 'index'>;
@@ -43,13 +43,22 @@ export async function assembleTrendSeriesAsync(
 }
 
 interface Grams {
-  grams: Map<string, number>;
+  grams: Map<number | string, number>;
   squares: number;
 }
 
-function gramsOf(text: string): Grams {
-  const grams = charNgrams(text);
-  return { grams, squares: squaredNorm(grams) };
+/**
+ * A sample's 3-gram counts, computed once per distinct text: consecutive runs often answer alike. `gramCounts` holds the
+ * counts of `charNgrams` in the same order under cheaper keys, so the cosine is {@link textSimilarity}'s to the bit.
+ */
+function gramsOf(text: string, cache: Map<string, Grams>): Grams {
+  let g = cache.get(text);
+  if (!g) {
+    const grams = gramCounts(text);
+    g = { grams, squares: squaredNorm(grams) };
+    cache.set(text, g);
+  }
+  return g;
 }
 
 /** The sorted series and a resumable pass that fills in the similarities; `step` returns true when done. */
@@ -77,17 +86,25 @@ function prepare(
   const series: TrendSeries = { source, runs, points };
   let i = 0;
   let prevGrams: Grams | null = null;
+  // Bounded by the series' distinct samples (at most one per point, each at most 2,000 characters).
+  const cache = new Map<string, Grams>();
   const step = (budgetMs: number): boolean => {
     const deadline = performance.now() + budgetMs;
     while (i < points.length) {
       const p = points[i]!;
       const prev = i > 0 ? points[i - 1]! : null;
       const sameCell = prev !== null && compareCells(prev, p) === 0 && prev.runIndex === p.runIndex - 1;
-      const grams = p.sample === null ? null : gramsOf(p.sample);
-      if (sameCell && grams && prev.sample !== null && prevGrams) {
-        p.similarityToPrevious = cosineOfSquares(prevGrams.grams, grams.grams, prevGrams.squares, grams.squares);
+      if (sameCell && p.sample !== null && p.sample === prev.sample) {
+        // The same text: the same vector, whose cosine with itself is exactly 1 (two empty texts are identical too);
+        // `prevGrams` already holds this text's grams.
+        p.similarityToPrevious = 1;
+      } else {
+        const grams = p.sample === null ? null : gramsOf(p.sample, cache);
+        if (sameCell && grams && prev.sample !== null && prevGrams) {
+          p.similarityToPrevious = cosineOfSquares(prevGrams.grams, grams.grams, prevGrams.squares, grams.squares);
+        }
+        prevGrams = grams;
       }
-      prevGrams = grams;
       i += 1;
       if ((i & 63) === 0 && performance.now() > deadline) return i >= points.length;
     }

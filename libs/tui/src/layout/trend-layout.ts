@@ -39,28 +39,28 @@ export function runGlyph(cell: TrendCell, run: number, metric: 'rate' | 'labels'
 
 /**
  * One row: the cell's name, its strip over the window (a run whose label differs from the run before it, a flip, is
- * toned `warn`; consecutive glyphs of one tone are one segment), `‹`/`›` where runs are hidden, then the last run's
- * label, the number of flips and the last similarity.
+ * toned `warn`), `‹`/`›` where runs are hidden, then the last run's label, the number of flips and the last similarity.
  */
 export function trendRow(cell: TrendCell, win: TrendWindow, metric: 'rate' | 'labels', keyWidth: number): ToneSegment[] {
-  const out: ToneSegment[] = [{ text: fit(cellName(cell), keyWidth, true) + ' ' }];
-  const n = cell.rates.length;
-  out.push({ text: win.from > 0 ? '‹' : ' ', tone: 'muted' });
-  let run = '';
+  // As few segments as the tones allow: each is a Text node, and a frame costs per node and per styled character.
+  const out: ToneSegment[] = [];
+  let text = fit(cellName(cell), keyWidth, true) + ' ' + (win.from > 0 ? '‹' : ' ');
   let tone: 'warn' | undefined;
   for (let i = win.from; i < win.to; i++) {
     const t = cell.flipAt[i] ? 'warn' : undefined;
-    if (t !== tone && run) {
-      out.push({ text: run, tone });
-      run = '';
+    if (t !== tone) {
+      out.push({ text, tone });
+      text = '';
+      tone = t;
     }
-    tone = t;
-    run += runGlyph(cell, i, metric);
+    text += runGlyph(cell, i, metric);
   }
-  if (run) out.push({ text: run, tone });
-  out.push({ text: win.to < n ? '›' : ' ', tone: 'muted' });
-  out.push({ text: trendTail(cell) });
-  return out;
+  if (tone !== undefined) {
+    out.push({ text, tone });
+    text = '';
+  }
+  out.push({ text: text + (win.to < cell.rates.length ? '›' : ' ') + trendTail(cell) });
+  return out.filter((sgm) => sgm.text !== '');
 }
 
 /** The columns after the strip. */

@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { memo, useCallback, useEffect, useMemo } from 'react';
 import { Box } from 'ink';
-import { trendCells, type TrendSeries } from '@beacon/domain';
+import { trendCells, type TrendCell, type TrendSeries } from '@beacon/domain';
 import type { TuiApi } from '../api/tui-api.js';
 import { useResource } from '../hooks/use-resource.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
@@ -31,13 +31,24 @@ export async function loadTrend(api: Pick<TuiApi, 'getTrends'>, target: TrendTar
 }
 
 /**
+ * The series as the screen keeps it: only the newest run's answers (the one it shows). A thousand runs of answers are
+ * tens of MiB that would stay on the heap, and every major garbage collection would walk them between two frames.
+ */
+export async function loadTrendForScreen(api: Pick<TuiApi, 'getTrends'>, target: TrendTarget): Promise<TrendSeries> {
+  const series = await loadTrend(api, target);
+  const newest = series.runs.length - 1;
+  for (const p of series.points) if (p.runIndex !== newest) p.sample = null;
+  return series;
+}
+
+/**
  * One row per cell (question × model × region) of a series: its refusal rate across runs as a sparkline (or label
  * letters), flips toned and marked with `^` under the selected row, its last label, flips and similarity.
  */
 export function TrendsScreen({ api, state, dispatch, width, height }: ScreenProps) {
   const target = state.trend;
   const key = target ? `${target.ids.join(',')}|${(target.orJobs ?? []).join(',')}` : null;
-  const res = useResource(key, () => loadTrend(api, target!));
+  const res = useResource(key, () => loadTrendForScreen(api, target!));
   const series = res.data;
   const cells = useMemo(() => (series ? trendCells(series) : []), [series]);
   const filter = state.filters.trends;
@@ -92,18 +103,19 @@ export function TrendsScreen({ api, state, dispatch, width, height }: ScreenProp
       {rows.length === 0 ? (
         <Note>{filter ? `no cell matches "${filter}"` : 'the series has no cells'}</Note>
       ) : (
-        rows.slice(cursor.top, cursor.top + listHeight).map((c, i) => {
-          const selected = cursor.top + i === cursor.index;
-          return (
-            <Segments
+        rows
+          .slice(cursor.top, cursor.top + listHeight)
+          .map((c, i) => (
+            <TrendRow
               key={cellName(c)}
-              segments={[
-                { text: selected ? '› ' : '  ', tone: selected ? 'selected' : undefined },
-                ...trendRow(c, win, state.trendView.metric, keyWidth),
-              ]}
+              cell={c}
+              from={win.from}
+              to={win.to}
+              metric={state.trendView.metric}
+              keyWidth={keyWidth}
+              selected={cursor.top + i === cursor.index}
             />
-          );
-        })
+          ))
       )}
       <Box flexGrow={1} />
       <Note>{sel ? '  ' + flipCarets(sel, win, keyWidth) : ''}</Note>
@@ -119,8 +131,27 @@ export function TrendsScreen({ api, state, dispatch, width, height }: ScreenProp
   );
 }
 
+/** One cell's row; drawn again only when its cell, the window, the metric or the selection changes. */
+const TrendRow = memo(function TrendRow(p: {
+  cell: TrendCell;
+  from: number;
+  to: number;
+  metric: 'rate' | 'labels';
+  keyWidth: number;
+  selected: boolean;
+}) {
+  const segments = useMemo(
+    () => [
+      { text: p.selected ? '› ' : '  ', tone: p.selected ? ('selected' as const) : undefined },
+      ...trendRow(p.cell, { from: p.from, to: p.to }, p.metric, p.keyWidth),
+    ],
+    [p.cell, p.from, p.to, p.metric, p.keyWidth, p.selected],
+  );
+  return <Segments segments={segments} />;
+});
+
 /** The selected cell in words: its flips (run number and job) and its newest sample. */
-function selectedDetail(series: TrendSeries, cell: ReturnType<typeof trendCells>[number], win: { from: number; to: number }): string {
+function selectedDetail(series: TrendSeries, cell: TrendCell, win: { from: number; to: number }): string {
   const flips: string[] = [];
   for (let i = win.from; i < win.to; i++) if (cell.flipAt[i]) flips.push(`${i + 1} ${cell.labels[i - 1]}→${cell.labels[i]}`);
   const newest = cell.points[series.runs.length - 1];
