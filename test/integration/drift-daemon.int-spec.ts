@@ -8,6 +8,9 @@ import { engineOptions } from '@beacon/engine';
 import { createMetrics } from '@beacon/observability';
 import { createRunnerApp } from '@beacon/runner';
 import { startSimulator, type RunningSimulator } from '@beacon/simulator';
+import { buildDashboards } from '../../dashboards/src/build.js';
+import { panelQueries } from '../../dashboards/src/inventory.js';
+import { findPrometheus, startPrometheus, type PromQueryData, type RunningPrometheus } from '../utils/prometheus.js';
 import { migratedDatabase, postJob, type TestDatabase } from '../utils/runner-harness.js';
 
 const demoSpec = JSON.parse(await readFile(new URL('../../examples/bias-detection-8x3x3.json', import.meta.url), 'utf8'));
@@ -16,24 +19,33 @@ const RUNS = 6;
 /** The run where the behaviour changes. */
 const N = 4;
 const jobIds = Array.from({ length: RUNS }, (_, i) => `drift-run-${i}`);
+const DRIFT_RULES = ['label_flip', 'refusal_shift', 'response_drift'];
+const bins = findPrometheus();
+const maybe = bins || process.env.CI === 'true' ? it : it.skip;
 
 /**
  * Acceptance of issue 16 item 3 with the real parts: the demo spec (3 replicates) run six times in sequence by a
  * daemon against the simulator, whose behaviour changes before run N (llama3.2-1b in eu-west starts refusing the Taiwan
  * question), with 5 % label noise on a control question throughout. The daemon's drift detection, fed from the rows,
  * records label_flip at run N and nothing before; the evidence and the refusal-rate metric are checked against counts
- * taken from the executions.
+ * taken from the executions. With `prometheus` installed, a real Prometheus scrapes the daemon throughout, and every
+ * panel of the Beacon / Drift dashboard is checked against the same figure computed from the rows.
  */
 describe('drift detection in the daemon, against the simulator', () => {
   let db: TestDatabase;
   let sim: RunningSimulator;
   let app: INestApplication;
   let baseUrl: string;
+  let prom: RunningPrometheus | undefined;
+  /** Evaluation time (the last scrape) and a range reaching back before the first scrape, epoch seconds. */
+  let at = 0;
+  let range = 0;
   const metrics = createMetrics();
 
   const metric = async (name: string, labels: Record<string, string>) =>
     (await metrics.registry.getMetricsAsJSON())
-      .find((m) => m.name === name)
+      // An OpenMetrics registry names a counter family without `_total` once it has been scraped.
+      .find((m) => m.name === name || m.name === name.replace(/_total$/, ''))
       ?.values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0;
   const poll = async <T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> => {
     for (;;) {
@@ -56,7 +68,14 @@ describe('drift detection in the daemon, against the simulator', () => {
       engine: engineOptions({ runnerId: 'drift-test', config, leaseMs: 10_000, pollMs: 50, rollupMs: 100 }),
     });
     await app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    const port = (app.getHttpServer().address() as { port: number }).port;
+    baseUrl = `http://127.0.0.1:${port}`;
+    if (bins) {
+      prom = await startPrometheus({ bins, jobs: { beacon: [`127.0.0.1:${port}`] }, ruleFiles: [], intervalSeconds: 1 });
+      await prom.waitForTargetUp('beacon');
+      // A scrape of the fresh daemon (every drift series at 0) before the first job.
+      await prom.waitForScrapes('beacon', 1);
+    }
     for (const [i, id] of jobIds.entries()) {
       if (i === N)
         sim.setFaults({
@@ -78,8 +97,15 @@ describe('drift detection in the daemon, against the simulator', () => {
         (n) => n >= i + 1,
       );
     }
-  });
+    if (prom) {
+      await prom.waitForScrapes('beacon', 3);
+      const last = await prom.query('timestamp(up{job="beacon"})');
+      at = Number(last.result[0]!.value![1]);
+      range = Math.ceil(at - prom.startedAt) + 10;
+    }
+  }, 120_000);
   afterAll(async () => {
+    await prom?.stop();
     await app?.close();
     await sim?.close();
     await db?.close();
@@ -141,5 +167,59 @@ describe('drift detection in the daemon, against the simulator', () => {
     expect(rates).toHaveLength(9);
     for (const r of rates)
       expect(await metric('beacon_refusal_rate_last_run', { model: r.model_id, region: r.region })).toBeCloseTo(r.rate, 12);
+  });
+
+  /** A Beacon / Drift panel's first target at the last scrape, with the whole run as both windows. */
+  async function panel(title: string): Promise<PromQueryData> {
+    const q = panelQueries(buildDashboards()['beacon-drift.json']!).find((p) => p.panel === title);
+    if (!q) throw new Error(`no panel ${title}`);
+    const expr = q.expr
+      .replaceAll('$__rate_interval', `${range}s`)
+      .replaceAll('$__range', `${range}s`)
+      .replaceAll('$region', '.*')
+      .replaceAll('$model', '.*');
+    return prom!.query(expr, at);
+  }
+  const byLabel = (data: PromQueryData, ...names: string[]) =>
+    Object.fromEntries(data.result.map((r) => [names.map((n) => r.metric[n] ?? '').join(','), Number(r.value![1])]));
+  const single = (data: PromQueryData) => Number(data.result[0]!.value![1]);
+
+  maybe('every panel of the Beacon / Drift dashboard equals the same figure computed from the rows', async () => {
+    const rows = await queryRows<{ rule_id: string; all: number; open: number }>(
+      db.ds,
+      `SELECT rule_id, count(*)::int AS all, count(*) FILTER (WHERE resolved_at IS NULL)::int AS open
+         FROM reconciler_findings WHERE rule_id = ANY($1::text[]) GROUP BY 1`,
+      [DRIFT_RULES],
+    );
+    const sqlAll = Object.fromEntries(DRIFT_RULES.map((r) => [r, rows.find((x) => x.rule_id === r)?.all ?? 0]));
+    const sqlOpen = Object.fromEntries(DRIFT_RULES.map((r) => [r, rows.find((x) => x.rule_id === r)?.open ?? 0]));
+    const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+    expect(total(sqlAll)).toBeGreaterThan(0);
+
+    expect(single(await panel('Open drift findings'))).toBe(total(sqlOpen));
+    expect(single(await panel('New drift findings'))).toBe(total(sqlAll));
+    expect(single(await panel('New refusal shifts'))).toBe(sqlAll.refusal_shift);
+    expect(single(await panel('Failed drift evaluations'))).toBe(0);
+    expect(byLabel(await panel('Open drift findings by rule'), 'rule')).toEqual(sqlOpen);
+    const newByRule = byLabel(await panel('New drift findings by rule'), 'rule');
+    for (const r of DRIFT_RULES) expect(newByRule[r]).toBeCloseTo(sqlAll[r]!, 9);
+    const evaluations = byLabel(await panel('Drift evaluations by result'), 'result');
+    expect(evaluations.ok).toBeCloseTo(RUNS, 9);
+    expect(evaluations.failed).toBe(0);
+    expect(evaluations.skipped).toBe(0);
+
+    const rates = await queryRows<{ model_id: string; region: string; rate: number }>(
+      db.ds,
+      `SELECT model_id, region, (count(*) FILTER (WHERE classification = 'refused'))::float8 / count(*) AS rate
+         FROM executions WHERE job_id = $1 AND state = 'succeeded' AND classification IS NOT NULL AND superseded_by IS NULL
+        GROUP BY 1, 2`,
+      [jobIds[RUNS - 1]],
+    );
+    const want = Object.fromEntries(rates.map((r) => [`${r.region},${r.model_id}`, r.rate]));
+    for (const title of ['Refusal rate of the last run by region × model', 'Refusal rate of the last run over time']) {
+      const got = byLabel(await panel(title), 'region', 'model');
+      expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+      for (const [k, v] of Object.entries(want)) expect(got[k]).toBeCloseTo(v, 12);
+    }
   });
 });
