@@ -7,7 +7,7 @@ import { RowsTrendSource } from './rows-trend-source.js';
 
 /**
  * Drift detection when a job ends (engine job_status events), writing through the reconciler's findings repository.
- * TREND_SOURCE reads series straight from the rows (RowsTrendSource) until the trends reader is bound in its place.
+ * TREND_SOURCE picks a job's series (its schedule's runs, or the jobs of the same axes) and reads it through the trends reader.
  */
 @Module({
   imports: [ReconcilerModule, EngineModule],

@@ -36,11 +36,8 @@ export class TrendSeriesError extends Error {
   }
 }
 
-/**
- * The schedule a job was fired by, as an SQL expression over `jobs j`. Schedules live on another branch: when it is
- * merged this becomes `j.schedule_id`.
- */
-const SCHEDULE_OF_JOB_SQL = 'NULL::text';
+/** The schedule a job was fired by, as an SQL expression over `jobs j` (kept in its trend summary). */
+const SCHEDULE_OF_JOB_SQL = 'j.schedule_id';
 
 const LABELS_SQL = `(${TREND_LABELS.map((l) => `'${l}'`).join(', ')})`;
 
@@ -284,10 +281,10 @@ function cmp(a: string, b: string): number {
 }
 
 /**
- * Which jobs make up a schedule's series. The one place that knows how a schedule's jobs are found: on this branch
- * there is no `jobs.schedule_id`, so a schedule's runs are the jobs (and pruned jobs' summaries) named
- * `<schedule id>-<run number>`, ordered by run number; merged with schedules, the WHERE below becomes
- * `schedule_id = $1` over `jobs` and `trend_runs` (ordered by `schedule_run`).
+ * Which jobs make up a schedule's series. The one place that knows how a schedule's jobs are found: the jobs (and
+ * pruned jobs' summaries) named `<schedule id>-<run number>`, ordered by run number. The name rather than
+ * `jobs.schedule_id` because a schedule removed and created again continues its numbering over the same jobs (removal
+ * unlinks them: `ON DELETE SET NULL`), and its trend should too.
  */
 export class SeriesResolver {
   constructor(private readonly ds: DataSource | EntityManager) {}
