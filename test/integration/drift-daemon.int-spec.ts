@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { DriftEvidence } from '@beacon/analysis';
 import { queryRows } from '@beacon/db';
-import { defaultConfig, type FindingView } from '@beacon/domain';
+import { parseConfig, verifySignature, type FindingView } from '@beacon/domain';
 import { engineOptions } from '@beacon/engine';
 import { createMetrics } from '@beacon/observability';
 import { createRunnerApp } from '@beacon/runner';
@@ -12,6 +12,7 @@ import { buildDashboards } from '../../dashboards/src/build.js';
 import { panelQueries } from '../../dashboards/src/inventory.js';
 import { findPrometheus, startPrometheus, type PromQueryData, type RunningPrometheus } from '../utils/prometheus.js';
 import { migratedDatabase, postJob, type TestDatabase } from '../utils/runner-harness.js';
+import { WebhookReceiver } from '../utils/webhook-receiver.js';
 
 const demoSpec = JSON.parse(await readFile(new URL('../../examples/bias-detection-8x3x3.json', import.meta.url), 'utf8'));
 const TERMINAL = new Set(['completed', 'partially_completed', 'failed', 'cancelled']);
@@ -21,6 +22,8 @@ const N = 4;
 const jobIds = Array.from({ length: RUNS }, (_, i) => `drift-run-${i}`);
 const DRIFT_RULES = ['label_flip', 'refusal_shift', 'response_drift'];
 const bins = findPrometheus();
+/** The webhook sink's HMAC key (a test value). */
+const HOOK_KEY = 'drift-hook-key-0123456789';
 const maybe = bins || process.env.CI === 'true' ? it : it.skip;
 
 /**
@@ -29,7 +32,8 @@ const maybe = bins || process.env.CI === 'true' ? it : it.skip;
  * question), with 5 % label noise on a control question throughout. The daemon's drift detection, fed from the rows,
  * records label_flip at run N and nothing before; the evidence and the refusal-rate metric are checked against counts
  * taken from the executions. With `prometheus` installed, a real Prometheus scrapes the daemon throughout, and every
- * panel of the Beacon / Drift dashboard is checked against the same figure computed from the rows.
+ * panel of the Beacon / Drift dashboard is checked against the same figure computed from the rows. A webhook sink
+ * configured for the drift rules gets each drift finding exactly once, signed.
  */
 describe('drift detection in the daemon, against the simulator', () => {
   let db: TestDatabase;
@@ -37,6 +41,7 @@ describe('drift detection in the daemon, against the simulator', () => {
   let app: INestApplication;
   let baseUrl: string;
   let prom: RunningPrometheus | undefined;
+  let receiver: WebhookReceiver;
   /** Evaluation time (the last scrape) and a range reaching back before the first scrape, epoch seconds. */
   let at = 0;
   let range = 0;
@@ -58,7 +63,15 @@ describe('drift detection in the daemon, against the simulator', () => {
   beforeAll(async () => {
     db = await migratedDatabase('driftd');
     sim = await startSimulator({ port: 0, seed: 42, latencyScale: 0.01, faults: { refusals: [{ topic: '2+2', rate: 0.05 }] } });
-    const config = defaultConfig();
+    receiver = await new WebhookReceiver().start();
+    // The daemon reads a sink's URL and key from its environment when it starts delivering.
+    process.env.DRIFT_HOOK_URL = receiver.url('/beacon');
+    process.env.DRIFT_HOOK_KEY = HOOK_KEY;
+    const config = parseConfig(
+      'notifications:\n  sinks:\n    - { id: hook, kind: webhook, urlEnv: DRIFT_HOOK_URL, secretEnv: DRIFT_HOOK_KEY, rules: [label_flip, refusal_shift, response_drift] }\n',
+      'drift-test',
+      process.env,
+    );
     for (const r of Object.values(config.regions)) r.baseUrl = sim.baseUrlFor(r.id);
     app = await createRunnerApp({
       dataSource: db.ds,
@@ -107,6 +120,9 @@ describe('drift detection in the daemon, against the simulator', () => {
   afterAll(async () => {
     await prom?.stop();
     await app?.close();
+    await receiver?.close();
+    delete process.env.DRIFT_HOOK_URL;
+    delete process.env.DRIFT_HOOK_KEY;
     await sim?.close();
     await db?.close();
   });
@@ -167,6 +183,30 @@ describe('drift detection in the daemon, against the simulator', () => {
     expect(rates).toHaveLength(9);
     for (const r of rates)
       expect(await metric('beacon_refusal_rate_last_run', { model: r.model_id, region: r.region })).toBeCloseTo(r.rate, 12);
+  });
+
+  it('delivers each drift finding to the webhook exactly once, with a valid signature', async () => {
+    const findings = await queryRows<{ id: string; fingerprint: string }>(
+      db.ds,
+      `SELECT id::text, fingerprint FROM reconciler_findings WHERE rule_id = ANY($1::text[]) ORDER BY id`,
+      [DRIFT_RULES],
+    );
+    expect(findings.length).toBeGreaterThan(0);
+    // Delivery is asynchronous: wait until the outbox has nothing left to send, then count what arrived.
+    await poll(
+      async () =>
+        (await queryRows<{ n: number }>(db.ds, `SELECT count(*)::int AS n FROM notification_outbox WHERE state <> 'delivered'`))[0]!.n,
+      (n) => n === 0,
+    );
+    const got = receiver.requests.map((r) => {
+      const header = r.headers['x-beacon-signature'];
+      // Verified as the receiver would have, when it arrived.
+      expect(verifySignature(typeof header === 'string' ? header : null, r.body, HOOK_KEY, r.at / 1000)).toBeNull();
+      return JSON.parse(r.body) as { finding: { id: string; ruleId: string } };
+    });
+    expect(got.map((b) => String(b.finding.id)).sort()).toEqual(findings.map((f) => f.id).sort());
+    const flip = findings.find((f) => f.fingerprint === `label_flip:llama3.2-1b|eu-west|taiwan_status:${jobIds[N]}`)!;
+    expect(got.filter((b) => String(b.finding.id) === flip.id)).toHaveLength(1);
   });
 
   /** A Beacon / Drift panel's first target at the last scrape, with the whole run as both windows. */
