@@ -17,10 +17,13 @@ import { migratedDatabase, postJob, type TestDatabase } from '../utils/runner-ha
  * own process, its engine running a job against the simulator (another process, answering in 300–400 ms) with a
  * provider timeout of 1,300 ms and a 3 s lease, so that a stall of about a second would time calls out (and send them
  * again) and a stall of a few seconds would lose leases. One attack at a time runs for several seconds from other
- * processes and other loopback addresses, while `/health/live` is probed from a connection of its own. For each:
- * `/health/live` p99 under 200 ms, the daemon's own `beacon_event_loop_delay_seconds` p99 under 0.2 s, and the job
- * running during the attack completes with exactly one attempt and one provider call per cell: no timeout, no lease
- * lost, no call sent twice.
+ * processes and other loopback addresses, while `/health/live` is probed from a process and a connection of its own.
+ * For each: `/health/live` p99 under 200 ms, the daemon's own `beacon_event_loop_delay_seconds` p99 under 0.2 s, and
+ * the job running during the attack completes with exactly one attempt and one provider call per cell: no timeout, no
+ * lease lost, no call sent twice. Every call being an audited attempt and every cell having one result hold in every
+ * round; a machine busy with other work may run the timing properties a second round (see underAttack). The numbers
+ * of each round (with a baseline, an idle process's timer delay and the daemon's CPU wait) are printed with
+ * BEACON_TEST_VERBOSE=1.
  */
 
 const MODEL = 'llama3.2-1b';
@@ -30,11 +33,11 @@ const LATENCY_MS = { min: 300, max: 400 };
 const TIMEOUT_MS = 1300;
 const LEASE_MS = 3000;
 /**
- * Per region: with 300–400 ms calls the job below would take about 35 s, longer than any attack; once the attack is
+ * Per region: with 300–400 ms calls the job below would take about 22 s, longer than any attack; once the attack is
  * over the simulator answers at once and the rest of the job is done in a few seconds.
  */
 const CONCURRENCY = 4;
-const JOB_QUESTIONS = 400;
+const JOB_QUESTIONS = 250;
 const ATTACK_MS = 5000;
 /** As in the token-flood spec. */
 const TOKEN_FLOOD_MS = 4000;
@@ -52,14 +55,12 @@ const READER = { name: 'reader', role: 'viewer', secret: 'bct_adversarial-reader
 /** Attackers who hold a token (an insider, or a leaked viewer token). */
 const MALLORY = { name: 'mallory', role: 'submitter', secret: 'bct_adversarial-mallory-token' };
 const EVE = { name: 'eve', role: 'viewer', secret: 'bct_adversarial-eve-token' };
+/** Viewers who read a lot at once. */
+const VIEWERS = [1, 2, 3, 4].map((i) => ({ name: `viewer${i}`, role: 'viewer', secret: `bct_adversarial-viewer-${i}` }));
 
 const ANALYSIS_JOBS = ['big-a', 'big-b', 'big-c'];
 const ANALYSIS_REGIONS = ['us-east', 'eu-west', 'asia-pacific'];
 const ANALYSIS_MODEL = 'qwen2.5-1.5b';
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,62 +84,37 @@ function answersFor(region: string, replicates: number, seed: number): { label: 
   );
 }
 
-/** `/health/live` probes, one at a time over one keep-alive connection of their own, every PROBE_GAP_MS. */
-function prober(base: string) {
-  const url = new URL(base);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () =>
-    new Promise<{ status: number; ms: number }>((resolve) => {
-      const t0 = performance.now();
-      const req = http.get({ host: url.hostname, port: url.port, path: '/health/live', agent, localAddress: '127.0.0.1' }, (res) => {
+/** One `/health/live` request over a connection of its own (warm-up). */
+function probeOnce(base: string): Promise<number> {
+  return new Promise((resolve) => {
+    http
+      .get(`${base}/health/live`, { agent: false }, (res) => {
         res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
-      });
-      req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
-      req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
-    });
-  let running: Promise<void> | null = null;
-  let stop = false;
-  const samples: { status: number; ms: number }[] = [];
-  return {
-    once,
-    start() {
-      stop = false;
-      samples.length = 0;
-      running = (async () => {
-        while (!stop) {
-          samples.push(await once());
-          await sleep(PROBE_GAP_MS);
-        }
-      })();
-    },
-    async stop() {
-      stop = true;
-      await running;
-      const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
-      return {
-        n: samples.length,
-        failed: samples.filter((s) => s.status !== 200).length,
-        p50: percentile(ms, 50),
-        p99: percentile(ms, 99),
-        max: ms[ms.length - 1]!,
-      };
-    },
-    close: () => agent.destroy(),
-  };
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', () => resolve(0));
+  });
 }
 
-/** Runs a node script as its own process; resolves with the JSON line it prints. */
-function child(args: string[]): { done: Promise<any>; proc: ChildProcess } {
+/** Runs a node script as its own process; `done` resolves with the last line it prints (JSON), `ready` on a `ready` line. */
+function child(args: string[]): { done: Promise<any>; ready: Promise<void>; proc: ChildProcess } {
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: cliEnv({}) });
   let out = '';
+  let ready: () => void = () => undefined;
+  const readyP = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
   proc.stdout.on('data', (d) => {
     out += d;
+    if (/^ready$/m.test(out)) ready();
   });
   return {
     proc,
+    ready: readyP,
     done: new Promise((resolve, reject) =>
-      proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${args.join(' ')} exited with ${code}`)))),
+      proc.on('exit', (code) =>
+        code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`${args.join(' ')} exited with ${code}`)),
+      ),
     ),
   };
 }
@@ -149,7 +125,6 @@ describe('adversarial suite: the engine keeps its calls on time while the daemon
   let sim: ChildProcess | undefined;
   let simUrl: string;
   let dir: string;
-  let probes: ReturnType<typeof prober>;
   const report: Record<string, unknown> = {};
 
   const api = async (route: string, token = OPS.secret, init: RequestInit = {}) => {
@@ -192,7 +167,13 @@ describe('adversarial suite: the engine keeps its calls on time while the daemon
 
   beforeAll(async () => {
     requireBuild();
+    const t0 = performance.now();
+    const phase = (what: string) => {
+      if (process.env.BEACON_TEST_VERBOSE)
+        process.stderr.write(`adversarial set-up: ${what} at ${Math.round(performance.now() - t0)} ms\n`);
+    };
     db = await migratedDatabase('adversarial');
+    phase('database');
     dir = mkdtempSync(path.join(os.tmpdir(), 'beacon-adversarial-'));
     const simPort = await freePort();
     simUrl = `http://127.0.0.1:${simPort}`;
@@ -226,6 +207,7 @@ describe('adversarial suite: the engine keeps its calls on time while the daemon
 
     // Three 3,000-cell jobs (1 question × 1 model × 3 regions × 1,000 replicates) already answered, for the analysis
     // attack: submitted through an API-only app, their cells written as the engine would leave them.
+    phase('simulator');
     const seeding: INestApplication = await createRunnerApp({ dataSource: db.ds, config, logger: false });
     await seeding.listen(0, '127.0.0.1');
     const seedUrl = `http://127.0.0.1:${(seeding.getHttpServer().address() as { port: number }).port}`;
@@ -252,10 +234,11 @@ describe('adversarial suite: the engine keeps its calls on time while the daemon
       );
     }
     await seeding.close();
+    phase('analysis jobs');
 
     const tokens = [
       ...LEGACY.map((t) => `${t.name}:viewer:${hashToken(t.secret, 'scrypt')}`),
-      ...[OPS, READER, MALLORY, EVE].map((t) => `${t.name}:${t.role}:${hashToken(t.secret)}`),
+      ...[OPS, READER, MALLORY, EVE, ...VIEWERS].map((t) => `${t.name}:${t.role}:${hashToken(t.secret)}`),
     ];
     daemon = await startDaemon({
       env: cliEnv({
@@ -267,19 +250,19 @@ describe('adversarial suite: the engine keeps its calls on time while the daemon
       }),
       timeoutMs: 60_000,
     });
-    probes = prober(daemon.url);
+    phase('daemon');
 
     // Warm-up: a whole job through the engine (connections to the simulator and the database, compiled code paths), the
     // probe connection, and a scrape; the legacy scrypt token is verified once (then remembered), as a user would.
     expect((await api('/api/v1/jobs', LEGACY[0]!.secret)).status).toBe(200);
     await submit('warm-up', 30);
     expect(await waitForJob('warm-up')).toBe('completed');
-    for (let i = 0; i < 20; i++) expect((await probes.once()).status).toBe(200);
+    for (let i = 0; i < 20; i++) expect(await probeOnce(daemon.url)).toBe(200);
     await loopDelay();
+    phase('warm-up');
   }, 120_000);
 
   afterAll(async () => {
-    probes?.close();
     await daemon?.stop('SIGKILL');
     sim?.kill('SIGKILL');
     await db?.close();
@@ -309,12 +292,18 @@ describe('adversarial suite: the engine keeps its calls on time while the daemon
   /** Probes /health/live and reads the daemon's event-loop delay and CPU over `during`. */
   async function measured<T>(during: () => Promise<T>) {
     const control = child([path.join(repoRoot, 'test', 'utils', 'attack-client.mjs'), 'control']);
+    const probes = child([
+      path.join(repoRoot, 'test', 'utils', 'attack-client.mjs'),
+      'probe',
+      JSON.stringify({ url: daemon!.url, gapMs: PROBE_GAP_MS }),
+    ]);
+    await probes.ready;
     await loopDelay(); // starts the metric's window
     const thread0 = mainThread();
     const t0 = performance.now();
-    probes.start();
     const result = await during();
-    const health = await probes.stop();
+    probes.proc.kill('SIGTERM');
+    const health: { n: number; failed: number; p50Ms: number; p99Ms: number; maxMs: number } = await probes.done;
     const seconds = (performance.now() - t0) / 1000;
     const delay = await loopDelay();
     const thread1 = mainThread();
@@ -326,14 +315,12 @@ describe('adversarial suite: the engine keeps its calls on time while the daemon
       delay,
       numbers: {
         seconds: +seconds.toFixed(1),
-        healthLive: {
-          probes: health.n,
-          failed: health.failed,
-          p50Ms: +health.p50.toFixed(1),
-          p99Ms: +health.p99.toFixed(1),
-          maxMs: +health.max.toFixed(1),
+        healthLive: health,
+        eventLoopDelayMs: {
+          p50: +(delay['50']! * 1000).toFixed(1),
+          p99: +(delay['99']! * 1000).toFixed(1),
+          max: +(delay['100']! * 1000).toFixed(1),
         },
-        eventLoopDelayMs: { p99: +(delay['99']! * 1000).toFixed(1), max: +(delay['100']! * 1000).toFixed(1) },
         daemonMainThread:
           thread0 && thread1
             ? { onCpuMs: Math.round(thread1.cpuMs - thread0.cpuMs), waitingForCpuMs: Math.round(thread1.waitMs - thread0.waitMs) }
@@ -381,7 +368,9 @@ describe('adversarial suite: the engine keeps its calls on time while the daemon
         [attackStart, attackEnd, jobId],
       );
     const [cellRows] = await db.ds.query(
-      `SELECT coalesce(sum(lease_losses), 0)::int AS lease_losses, count(*) FILTER (WHERE attempts <> 1)::int AS not_once
+      `SELECT coalesce(sum(lease_losses), 0)::int AS lease_losses,
+              (SELECT count(*) FROM (SELECT 1 FROM execution_attempts WHERE job_id = $1
+                                      GROUP BY execution_id HAVING count(*) > 1) x)::int AS not_once
          FROM executions WHERE job_id = $1`,
       [jobId],
     );
@@ -419,14 +408,15 @@ describe('adversarial suite: the engine keeps its calls on time while the daemon
     // The timing properties: the daemon stayed responsive, by its clients' measure and by its own, and so no call
     // timed out, no lease was lost and no call was sent twice (one attempt, one upstream call per cell).
     const timing = {
-      healthLiveProbes: attacked.health.n >= 150,
+      healthLiveProbes: attacked.health.n >= 100,
       healthLiveFailed: attacked.health.failed,
-      healthLiveP99Under200Ms: attacked.health.p99 < 200,
+      healthLiveP99Under200Ms: attacked.health.p99Ms < 200,
       eventLoopDelayP99Under200Ms: attacked.delay['99']! < 0.2,
       timeouts: attempts.filter((a) => a.kind === 'timeout').reduce((n, a) => n + a.n, 0),
       leaseLosses: cellRows.lease_losses,
       attemptsByOutcome: attempts.map(({ outcome: o, kind, n }) => ({ outcome: o, kind, n })),
-      cellsNotCalledExactlyOnce: cellRows.not_once + simCells.filter((c) => c.calls !== 1).length,
+      cellsWithMoreThanOneAttempt: cellRows.not_once,
+      cellsCalledMoreThanOnce: simCells.filter((c) => c.calls !== 1).length,
     };
     const expected = {
       healthLiveProbes: true,
@@ -436,7 +426,8 @@ describe('adversarial suite: the engine keeps its calls on time while the daemon
       timeouts: 0,
       leaseLosses: 0,
       attemptsByOutcome: [{ outcome: 'succeeded', kind: null, n: cells }],
-      cellsNotCalledExactlyOnce: 0,
+      cellsWithMoreThanOneAttempt: 0,
+      cellsCalledMoreThanOnce: 0,
     };
     return { result: attacked.result, numbers, timing, expected, held: JSON.stringify(timing) === JSON.stringify(expected) };
   }
@@ -560,5 +551,32 @@ describe('adversarial suite: the engine keeps its calls on time while the daemon
     expect(result.streamsHeldAtEnd).toBe(256);
     expect(result.idle.refused).toBeGreaterThan(0);
     expect(result.streamBytes).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('13.4 read flood: heavy reads from many viewers at once while the engine runs a job', async () => {
+    const result = await underAttack(
+      'read-flood',
+      () =>
+        child([
+          path.join(repoRoot, 'test', 'utils', 'attack-client.mjs'),
+          'reads',
+          JSON.stringify({
+            url: daemon!.url,
+            durationMs: ATTACK_MS,
+            lanes: 40,
+            address: '127.0.0.6',
+            tokens: VIEWERS.map((v) => v.secret),
+            paths: [
+              ...ANALYSIS_JOBS.map((j) => `/api/v1/executions?job=${j}&limit=1000`),
+              ...ANALYSIS_JOBS.map((j) => `/api/v1/jobs/${j}/timeline`),
+              ...ANALYSIS_JOBS.map((j) => `/api/v1/jobs/${j}`),
+              '/metrics',
+              '/api/v1/jobs',
+              '/api/v1/findings',
+            ],
+          }),
+        ]).done,
+    );
+    expect(result.errors).toEqual({});
   }, 240_000);
 });

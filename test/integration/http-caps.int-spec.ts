@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { defaultConfig, type BeaconConfig } from '@beacon/domain';
-import { startTestRunner, type TestRunner } from '../utils/runner-harness.js';
+import { postJob, startTestRunner, type TestRunner } from '../utils/runner-harness.js';
 
 /** One response of a GET from a given local address: status, Retry-After, body; `close()` ends an open stream. */
 interface Opened {
@@ -279,5 +279,79 @@ describe('defect 13.11c: live-event streams and HTTP connections are capped, 503
         for (const e of extra) e.socket.destroy();
       }
     });
+  });
+});
+
+describe('review (issue 13.4, no read may delay the engine): API reads in progress are capped, 503 read_busy with Retry-After past the queue', () => {
+  let runner: TestRunner;
+  const CELLS = 1000;
+  beforeAll(async () => {
+    runner = await startTestRunner(limited({ maxConcurrentReads: 1, maxQueuedReads: 1 }));
+    // One job of 1,000 answered cells of 8 KiB each: a page of all of them is an answer of about 8 MiB, more than the
+    // loopback socket buffers hold for a client that does not read.
+    const res = await postJob(
+      runner.baseUrl,
+      JSON.stringify({ id: 'big', questions: ['math_basic'], models: ['llama3.2-1b'], regions: ['us-east'], repeats: CELLS }),
+    );
+    expect(res.status).toBe(201);
+    await runner.ds.query(
+      `UPDATE executions SET state = 'succeeded', attempts = 1, result_attempt = 1, classification = 'answered',
+              response = repeat('All the world is a stage. ', 315), started_at = now(), finished_at = now() WHERE job_id = 'big'`,
+    );
+  });
+  afterAll(async () => {
+    await runner?.close();
+  });
+
+  it('review: concurrent reads past one running and one waiting get 503 read_busy; health probes and streams are not gated', async () => {
+    const answers = await Promise.all(Array.from({ length: 12 }, () => get(runner.baseUrl, '/api/v1/jobs/big')));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
+    const refused = answers.filter((a) => a.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect(r.retryAfter).toBe('1');
+      expect(JSON.parse(r.body)).toMatchObject({ error: 'read_busy', message: expect.stringContaining('limits.maxConcurrentReads') });
+    }
+    // Probes and a live-event stream pass while the gate is full.
+    const stream = await get(runner.baseUrl, '/api/v1/events');
+    try {
+      expect(stream.status).toBe(200);
+      const more = await Promise.all([
+        get(runner.baseUrl, '/api/v1/jobs/big'),
+        get(runner.baseUrl, '/api/v1/jobs/big'),
+        get(runner.baseUrl, '/health/live'),
+        get(runner.baseUrl, '/health/ready'),
+      ]);
+      expect(more.slice(2).map((a) => a.status)).toEqual([200, 200]);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('review: a client that never reads its answer does not hold the read slot', async () => {
+    const port = Number(new URL(runner.baseUrl).port);
+    const stalled = net.connect(port, '127.0.0.1');
+    let received = 0;
+    try {
+      await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
+      stalled.write('GET /api/v1/executions?job=big&limit=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      // Read the first bytes only (the answer has begun), then stop reading.
+      await new Promise<void>((resolve) =>
+        stalled.once('data', (c: Buffer) => {
+          received += c.length;
+          stalled.pause();
+          resolve();
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      // The daemon could not hand the whole answer to the socket...
+      expect(received).toBeLessThan(CELLS * 8000);
+      // ...and the next reads are served all the same, one at a time.
+      for (let i = 0; i < 3; i++) expect((await get(runner.baseUrl, '/api/v1/jobs/big')).status).toBe(200);
+    } finally {
+      stalled.destroy();
+    }
   });
 });

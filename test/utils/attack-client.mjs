@@ -15,7 +15,11 @@
 //   prints {samples, p50Ms, p99Ms, maxMs}. Next to the daemon's event-loop delay it tells a daemon held up by its own
 //   work from a machine too busy to run anyone on time.
 //
-// Prints one JSON line on stdout.
+// - `probe`: the measuring side, in a process of its own so that the test's own pauses (a large heap's collections) are
+//   not counted as the daemon's: `/health/live` over one keep-alive connection, one probe at a time every `gapMs`,
+//   until SIGTERM; prints `ready` once the first probe is answered, then {n, failed, p50Ms, p99Ms, maxMs}.
+//
+// Prints one JSON line on stdout (last).
 import http from 'node:http';
 import net from 'node:net';
 
@@ -29,6 +33,8 @@ const count = (map, key) => {
 };
 
 if (mode === 'control') control();
+else if (mode === 'probe') await probe();
+else if (mode === 'reads') process.stdout.write(JSON.stringify(await reads()) + '\n');
 else if (mode === 'edge') process.stdout.write(JSON.stringify(await edge()) + '\n');
 else if (mode === 'streams') process.stdout.write(JSON.stringify(await streams()) + '\n');
 else throw new Error(`unknown mode ${mode}`);
@@ -227,4 +233,71 @@ function control() {
     const at = (p) => +(late[Math.min(late.length - 1, Math.max(0, Math.ceil((p / 100) * late.length) - 1))] ?? 0).toFixed(1);
     process.stdout.write(JSON.stringify({ samples: late.length, p50Ms: at(50), p99Ms: at(99), maxMs: at(100) }) + '\n');
   });
+}
+
+async function reads() {
+  const end = started + (opts.durationMs ?? 5000);
+  const byStatus = {};
+  const errors = {};
+  let sent = 0;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.lanes });
+  const once = (route, token) =>
+    new Promise((resolve) => {
+      const req = http.get(
+        { host: url.hostname, port, path: route, agent, localAddress: opts.address, headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            count(byStatus, `${route.split('?')[0]} ${res.statusCode}`);
+            resolve();
+          });
+        },
+      );
+      req.on('error', (err) => {
+        count(errors, err.code ?? err.message);
+        resolve();
+      });
+      req.setTimeout(60_000, () => req.destroy(new Error('timeout')));
+    });
+  await Promise.all(
+    Array.from({ length: opts.lanes }, async (_, lane) => {
+      for (let i = lane; Date.now() < end; i++) {
+        sent++;
+        await once(opts.paths[i % opts.paths.length], opts.tokens[lane % opts.tokens.length]);
+      }
+    }),
+  );
+  agent.destroy();
+  return { sent, byStatus, errors, seconds: (Date.now() - started) / 1000 };
+}
+
+async function probe() {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () =>
+    new Promise((resolve) => {
+      const t0 = performance.now();
+      const req = http.get({ host: url.hostname, port, path: '/health/live', agent, localAddress: '127.0.0.1' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ ok: res.statusCode === 200, ms: performance.now() - t0 }));
+      });
+      req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+      req.on('error', () => resolve({ ok: false, ms: performance.now() - t0 }));
+    });
+  let stop = false;
+  process.once('SIGTERM', () => {
+    stop = true;
+  });
+  await once();
+  process.stdout.write('ready\n');
+  const samples = [];
+  while (!stop) {
+    samples.push(await once());
+    await new Promise((r) => setTimeout(r, opts.gapMs ?? 10));
+  }
+  agent.destroy();
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const at = (p) => +(ms[Math.min(ms.length - 1, Math.max(0, Math.ceil((p / 100) * ms.length) - 1))] ?? 0).toFixed(1);
+  process.stdout.write(
+    JSON.stringify({ n: ms.length, failed: samples.filter((s) => !s.ok).length, p50Ms: at(50), p99Ms: at(99), maxMs: at(100) }) + '\n',
+  );
 }

@@ -1,11 +1,12 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import type { BeaconMetrics, Logger } from '@beacon/observability';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { BeaconConfig } from '@beacon/domain';
 import type { ChatProvider, EngineEvent, EngineOptions } from '@beacon/engine';
 import type { DataSource } from 'typeorm';
 import { AnalysisModule } from './analysis/analysis.module.js';
 import { ErrorFilter } from './api/error.filter.js';
+import { READ_GATE, ReadGateInterceptor, readGateFor } from './api/read-gate.js';
 import { redactAnswers } from './api/redact-answers.middleware.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CoreModule } from './core.module.js';
@@ -47,8 +48,8 @@ export interface RunnerModuleOptions {
 /**
  * The runner daemon: HTTP API over one database, and the worker engine. The values it is started with are
  * CoreModule's and the shared repositories DatabaseModule's (both global); each feature is a module of its own. What
- * applies to every route is here: the error filter, and the answer redaction and request metrics middleware (in
- * that order). The audit and edge checks run before routing, installed by createRunnerApp.
+ * applies to every route is here: the error filter, the read gate (reads in progress at once), and the answer
+ * redaction and request metrics middleware (in that order). The audit and edge checks run before routing, installed by createRunnerApp.
  */
 @Module({})
 export class RunnerModule implements NestModule {
@@ -77,7 +78,11 @@ export class RunnerModule implements NestModule {
         DriftModule,
         NotificationsModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: READ_GATE, useValue: readGateFor(opts.config) },
+        { provide: APP_INTERCEPTOR, useClass: ReadGateInterceptor },
+      ],
     };
   }
 }

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { AnalysisService } from './analysis.service.js';
 import { alreadyRedacted } from '../api/redact-answers.middleware.js';
 import { jobIdParam, noQuery, ValidInput } from '../api/edge-input.js';
+import { Ungated } from '../api/read-gate.js';
 
 /**
  * `GET /api/v1/jobs/:id/analysis`: the job's cross-region analysis (refusal patterns, divergence, data quality), as
@@ -10,6 +11,7 @@ import { jobIdParam, noQuery, ValidInput } from '../api/edge-input.js';
  * the serialisation of a large analysis runs on the event loop. 503 with Retry-After while it is being computed
  * (`analysis_pending`) or when too many are (`analysis_busy`); `X-Beacon-Analysis-Cache` says hit, shared or computed, `Server-Timing` where the time went.
  */
+@Ungated()
 @Controller('api/v1/jobs')
 export class AnalysisController {
   constructor(private readonly analysis: AnalysisService) {}

@@ -2,8 +2,10 @@ import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Public } from '../auth/roles.decorator.js';
 import { HealthService } from './health.service.js';
+import { Ungated } from '../api/read-gate.js';
 
 /** Liveness (the process answers) and readiness (database reachable, schema current); open to all, for probes. */
+@Ungated()
 @Public()
 @Controller('health')
 export class HealthController {

@@ -9,6 +9,7 @@ import { BEACON_CONFIG } from '../tokens.js';
 import { invalidParameters, problemsOf, query, repeated, single, textProblem } from '../api/edge-input.js';
 import { LiveEventsService } from './live-events.service.js';
 import { SseSession } from './sse-session.js';
+import { Ungated } from '../api/read-gate.js';
 
 /**
  * `GET /api/v1/events`: server-sent events of attempt, execution, job and finding changes from every daemon on the
@@ -24,6 +25,7 @@ const eventsQuery = query({
   lastEventId: single(undefined, 64),
 });
 
+@Ungated()
 @Controller('api/v1/events')
 export class LiveEventsController {
   constructor(

@@ -88,6 +88,8 @@ export const configSectionSchemas = {
     maxEventStreams: intBetween(1, 100_000).optional(),
     maxEventStreamsPerClient: intBetween(1, 100_000).optional(),
     maxConnections: intBetween(8, 1_000_000).optional(),
+    maxConcurrentReads: intBetween(1, 1000).optional(),
+    maxQueuedReads: intBetween(0, 100_000).optional(),
     requestsPerMinutePerToken: positiveInt().optional(),
     failedAuthPerMinutePerAddress: positiveInt().optional(),
   }),

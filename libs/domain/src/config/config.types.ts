@@ -78,6 +78,13 @@ export interface ConfigLimits {
   maxEventStreamsPerClient: number;
   /** Open HTTP connections one daemon accepts; past it a new connection gets 503 and is closed. */
   maxConnections: number;
+  /**
+   * API reads (GET, HEAD; not health probes, live-event streams or the analysis, limited on their own) one daemon serves
+   * at once, and how many more may wait for a turn (up to 10 s); past both a read gets 503 `read_busy` with
+   * Retry-After. Each read ends in synchronous work on the event loop the engine shares. Defaults 2 and 256.
+   */
+  maxConcurrentReads: number;
+  maxQueuedReads: number;
   /** API requests a token may make per minute, counted in the database, so across every daemon (tokens only). */
   requestsPerMinutePerToken: number;
   /**

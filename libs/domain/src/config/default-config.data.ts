@@ -14,7 +14,7 @@ export const REGION_DEFAULTS = { apiKeyEnv: null, concurrency: 16, timeoutMs: 12
 /**
  * Limits that keep one upstream or client from holding the engine or the API: Retry-After parks a cell two minutes at
  * most (a backoff step, not an hour); a response is read up to 4 MiB; a cell fails after 5 calls lost with a crashed
- * runner; live streams and connections are bounded per daemon.
+ * runner; live streams, connections and reads in progress are bounded per daemon.
  */
 export const ENGINE_LIMITS = {
   maxRetryAfterMs: 120_000,
@@ -23,6 +23,8 @@ export const ENGINE_LIMITS = {
   maxEventStreams: 256,
   maxEventStreamsPerClient: 16,
   maxConnections: 1024,
+  maxConcurrentReads: 2,
+  maxQueuedReads: 256,
 } as const;
 
 const REGIONS: ReadonlyArray<Pick<RegionConfig, 'id' | 'displayName' | 'aliases'>> = [
