@@ -64,15 +64,28 @@ export async function redactionBench({ domain }) {
   };
 }
 
-/** ms per MiB of each adversarial text, and the worst of them. */
+/** ms per MiB of each adversarial text, the worst of them, and each family's time growth from 64 KiB to 1 MiB (16× the text). */
 function adversarial(r) {
   const perFamily = {};
+  const growth = {};
   for (const [name, unit] of Object.entries(ADVERSARIAL)) {
     const text = unit.repeat(Math.ceil(1048576 / unit.length)).slice(0, 1048576);
     perFamily[name] = Math.round(time(() => r.redact(text), 5) * 100) / 100;
+    // Linear means 16 times the text costs about 16 times the time; a restarting scan costs 256 times.
+    const small = text.slice(0, 65536);
+    growth[name] =
+      Math.round(
+        (time(() => r.redact(text), 5) /
+          Math.max(
+            time(() => r.redact(small), 20),
+            0.05,
+          )) *
+          10,
+      ) / 10;
   }
   const [worst, ms] = Object.entries(perFamily).sort((a, b) => b[1] - a[1])[0];
-  return { adversarialMsPerMiB: perFamily, worstAdversarial: { family: worst, msPerMiB: ms } };
+  const maxGrowth = Math.max(...Object.values(growth));
+  return { adversarialMsPerMiB: perFamily, worstAdversarial: { family: worst, msPerMiB: ms }, growth64KiBTo1MiB: growth, maxGrowth };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

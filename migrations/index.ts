@@ -11,6 +11,7 @@ import { AnalysisVersions1796400000000 } from './1796400000000-analysis-versions
 import { ImportedTimeOrder1796500000000 } from './1796500000000-imported-time-order.js';
 import { ImportedJobFacts1796500000001 } from './1796500000001-imported-job-facts.js';
 import { JobCost1796500000030 } from './1796500000030-job-cost.js';
+import { Schedules1796600000000 } from './1796600000000-schedules.js';
 import { Trends1796700000000 } from './1796700000000-trends.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
@@ -28,5 +29,6 @@ export const MIGRATIONS = [
   ImportedTimeOrder1796500000000,
   ImportedJobFacts1796500000001,
   JobCost1796500000030,
+  Schedules1796600000000,
   Trends1796700000000,
 ];

@@ -10,6 +10,12 @@ const DECLARED: Record<string, Role | null> = {
   'GET /health/ready': null,
   'POST /api/v1/jobs': 'submitter',
   'POST /api/v1/jobs/:id/cancel': 'submitter',
+  'POST /api/v1/schedules': 'operator',
+  'PATCH /api/v1/schedules/:name': 'operator',
+  'POST /api/v1/schedules/:name/pause': 'operator',
+  'POST /api/v1/schedules/:name/resume': 'operator',
+  'POST /api/v1/schedules/:name/run-now': 'operator',
+  'DELETE /api/v1/schedules/:name': 'operator',
   'POST /api/v1/retention/prune': 'operator',
 };
 

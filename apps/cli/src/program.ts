@@ -5,6 +5,7 @@ import { registerDemo } from './commands/demo.command.js';
 import { registerDiff } from './commands/diff.command.js';
 import { registerJobReads } from './commands/jobs.command.js';
 import { registerKeys } from './commands/keys.command.js';
+import { registerSchedule } from './commands/schedule.command.js';
 import { registerSimulate } from './commands/simulate.command.js';
 import { registerImport } from './commands/import.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
@@ -39,6 +40,7 @@ export function buildProgram(version: string): Command {
   registerImport(program);
   registerSubmit(program);
   registerJobReads(program);
+  registerSchedule(program);
   registerDemo(program);
   registerSimulate(program);
   registerTui(program);

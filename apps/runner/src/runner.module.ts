@@ -19,6 +19,7 @@ import { LiveModule } from './live/live.module.js';
 import { HttpMetricsMiddleware } from './observability/http-metrics.middleware.js';
 import { MetricsModule } from './observability/metrics.module.js';
 import { ReconcilerModule } from './reconciler/reconciler.module.js';
+import { SchedulesModule } from './schedules/schedules.module.js';
 import { TrendsModule } from './trends/trends.module.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
@@ -66,6 +67,7 @@ export class RunnerModule implements NestModule {
         AnalysisModule,
         LiveModule,
         ReconcilerModule,
+        SchedulesModule,
         TrendsModule,
         MetricsModule,
         HealthModule,

@@ -10,6 +10,9 @@ import type {
   LiveEventFilter,
   LiveEventView,
   Page,
+  ScheduleDetailView,
+  ScheduleRunView,
+  ScheduleView,
   SubmitView,
   TimelineView,
   TrendSeries,
@@ -162,6 +165,40 @@ export class BeaconApiClient {
         await new Promise((r) => setTimeout(r, waitMs));
       }
     }
+  }
+
+  /** Every schedule, by name. */
+  async listSchedules(): Promise<Page<ScheduleView>> {
+    return (await this.request<Page<ScheduleView>>('GET', '/api/v1/schedules')).body;
+  }
+
+  /** One schedule with its spec and its latest `ticks` tick rows. */
+  async getSchedule(name: string, ticks = 20): Promise<ScheduleDetailView> {
+    return (await this.request<ScheduleDetailView>('GET', `/api/v1/schedules/${encodeURIComponent(name)}${qs({ ticks })}`)).body;
+  }
+
+  /** Creates a schedule: `{ name, spec, every | cron, overlap?, catchUp?, keepRuns?, keepDays? }`. */
+  async createSchedule(body: Record<string, unknown>): Promise<ScheduleDetailView> {
+    return (await this.request<ScheduleDetailView>('POST', '/api/v1/schedules', JSON.stringify(body))).body;
+  }
+
+  /** Changes a schedule's overlap, catch-up or retention settings (null clears a retention limit). */
+  async updateSchedule(name: string, body: Record<string, unknown>): Promise<ScheduleView> {
+    return (await this.request<ScheduleView>('PATCH', `/api/v1/schedules/${encodeURIComponent(name)}`, JSON.stringify(body))).body;
+  }
+
+  /** `pause`, `resume`: the schedule afterwards. */
+  async scheduleAction(name: string, action: 'pause' | 'resume'): Promise<ScheduleView> {
+    return (await this.request<ScheduleView>('POST', `/api/v1/schedules/${encodeURIComponent(name)}/${action}`)).body;
+  }
+
+  /** A manual run now: its tick row and job. */
+  async runScheduleNow(name: string): Promise<ScheduleRunView> {
+    return (await this.request<ScheduleRunView>('POST', `/api/v1/schedules/${encodeURIComponent(name)}/run-now`)).body;
+  }
+
+  async removeSchedule(name: string): Promise<{ name: string; removed: true }> {
+    return (await this.request<{ name: string; removed: true }>('DELETE', `/api/v1/schedules/${encodeURIComponent(name)}`)).body;
   }
 
   /** A series of runs: per (question, model, region), labels, refusal rates and answer similarity across runs. */

@@ -19,5 +19,6 @@ export * from './repositories/diff.repository.js';
 export * from './database-health.js';
 export { PoolKeepingDriver, queryRows } from './repositories/query.js';
 export type { AttemptColumns, CellKeyColumns, CellKeyFields } from './repositories/row-columns.js';
+export * from './repositories/schedule.repository.js';
 export * from './repositories/trend.repository.js';
 export * from './repositories/retention.repository.js';

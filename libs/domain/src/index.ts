@@ -98,7 +98,13 @@ export type {
   TimelineMark,
   TimelineView,
   WordChange,
+  ScheduleDetailView,
+  ScheduleRunView,
+  ScheduleTickView,
+  ScheduleView,
 } from './views/api-views.types.js';
+export * from './schedule/index.js';
+export * from './schedule/schedule-request.js';
 export { DUPLICATE_FINDING_RULES } from './views/finding-rules.js';
 export * from './retry/index.js';
 export * from './report/index.js';

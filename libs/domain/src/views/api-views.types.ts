@@ -1,6 +1,7 @@
 /** The shapes the runner API returns; shared by the daemon, the API client, the CLI and the TUI. */
 
 import type { AttemptOutcome, CancelAnswerStatus, ExecutionState, JobStatus } from '../status/job-status.js';
+import type { OverlapPolicy, ScheduleTickOutcome } from '../schedule/schedule.types.js';
 
 /** Cell counts of a job, by execution state. */
 export interface CellCounts {
@@ -363,4 +364,62 @@ export interface LiveEventFilter {
   state?: string;
   classification?: string;
   kind?: string;
+}
+
+/* ---- Schedules (`/api/v1/schedules`, `beacon schedule`) ---- */
+
+/** A schedule: the job spec it fires, when, and its policies. */
+export interface ScheduleView {
+  /** Its name; its runs are the jobs `<name>-<run>`. */
+  name: string;
+  /** `every` (whole multiples of `everyMs` since the Unix epoch) or `cron` (UTC). */
+  cadence: { kind: 'every'; everyMs: number; every: string } | { kind: 'cron'; expression: string };
+  paused: boolean;
+  overlap: OverlapPolicy;
+  /** Most missed ticks fired when a daemon comes back (0: none). */
+  catchUp: number;
+  /** Retention: keep the latest this many runs (null: no limit by count). */
+  keepRuns: number | null;
+  /** Retention: keep runs younger than this many days (null: no limit by age). */
+  keepDays: number | null;
+  /** The next tick it fires at (null while paused). */
+  nextRunAt: string | null;
+  /** Runs created so far (the last run's number). */
+  runs: number;
+  /** The latest run's job: its id and status, or null before the first run. */
+  lastRun: { jobId: string; run: number; status: JobStatus } | null;
+  createdAt: string;
+  createdBy: string | null;
+  /** The job spec's cells per run. */
+  cells: number;
+}
+
+/** One tick of a schedule and what became of it. */
+export interface ScheduleTickView {
+  tick: string;
+  outcome: ScheduleTickOutcome;
+  /** The job the tick created (fired, queued), null otherwise or once pruned. */
+  jobId: string | null;
+  run: number | null;
+  /** A run asked for with run-now rather than due by the cadence. */
+  manual: boolean;
+  /** When the tick was handled, and by which daemon. */
+  firedAt: string;
+  daemon: string | null;
+  /** For a `missed` row: how many ticks it stands for, from `tick` to `missedUntil`; `missedExact` false for a lower bound. */
+  missedCount: number | null;
+  missedUntil: string | null;
+  missedExact: boolean | null;
+}
+
+/** A schedule with its spec and its latest ticks, newest first. */
+export interface ScheduleDetailView extends ScheduleView {
+  spec: unknown;
+  ticks: ScheduleTickView[];
+}
+
+/** Answer to run-now: the tick recorded and the job created. */
+export interface ScheduleRunView {
+  name: string;
+  tick: ScheduleTickView;
 }

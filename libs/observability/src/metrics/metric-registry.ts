@@ -18,6 +18,8 @@ export const TOKEN_USAGE_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536,
 export const GEN_AI_DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
 /** What one job cost, in USD. */
 export const JOB_COST_BUCKETS = [0.0001, 0.001, 0.01, 0.1, 1, 10, 100, 1000];
+/** How late a schedule's tick fired, in seconds: on time is under a second or two (the daemons look once a second). */
+export const SCHEDULE_LAG_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600];
 /** The `token_type` label of the token usage histogram (`gen_ai.token.type`). */
 export const TOKEN_TYPES = ['input', 'output'] as const;
 /** The `finish_reason` label: the OpenAI finish reasons; anything else (or none) is `other`. */
@@ -179,6 +181,18 @@ export function createMetrics(registry = new Registry<OpenMetricsContentType>())
       name: 'beacon_reconciler_findings_opened_total',
       help: 'Findings a scheduled reconciler run saw for the first time, by rule and severity',
       labelNames: ['rule', 'severity'] as const,
+      registers: r,
+    }),
+    scheduleFirings: new Counter({
+      name: 'beacon_schedule_firings_total',
+      help: 'Schedule ticks handled by this daemon, by outcome: fired, queued, skipped_overlap, missed (each missed tick counted)',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+    scheduleLag: new Histogram({
+      name: 'beacon_schedule_lag_seconds',
+      help: 'How late a schedule tick was fired (or queued): the database clock at firing minus the tick',
+      buckets: SCHEDULE_LAG_BUCKETS,
       registers: r,
     }),
     /** Event-loop delay by percentile since the previous scrape: a stalled loop delays every request and every provider call. */
