@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ScheduleRepository } from '@beacon/db';
 import { DataSource } from 'typeorm';
-import { LogOnlyPruneRuns, PRUNE_RUNS } from './prune-runs.port.js';
+import { PRUNE_RUNS, RetentionPruneRuns } from './prune-runs.port.js';
 import { ScheduleTicker } from './schedule-ticker.js';
 import { SchedulesController } from './schedules.controller.js';
 import { SchedulesService } from './schedules.service.js';
@@ -13,7 +13,7 @@ import { SchedulesService } from './schedules.service.js';
   controllers: [SchedulesController],
   providers: [
     { provide: ScheduleRepository, useFactory: (ds: DataSource) => new ScheduleRepository(ds), inject: [DataSource] },
-    { provide: PRUNE_RUNS, useClass: LogOnlyPruneRuns },
+    { provide: PRUNE_RUNS, useClass: RetentionPruneRuns },
     SchedulesService,
     ScheduleTicker,
   ],
