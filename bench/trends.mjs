@@ -142,13 +142,6 @@ function tuiChild(url) {
   });
 }
 
-async function until(check, what, timeoutMs = 120_000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p) => Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))] * 100) / 100;
