@@ -132,6 +132,8 @@ try {
 function tuiChild(url) {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--expose-gc', path.join(here, 'trends-tui.mjs'), url, ...(quick ? ['--quick'] : [])], {
+      // React in production mode, as `beacon tui` runs it.
+      env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
