@@ -46,9 +46,15 @@ try {
     regions: REGIONS.map((id) => ({ id, displayName: id })),
     repeats: 1,
   };
+  // A paused schedule `nightly` and its runs nightly-1 … nightly-1000, an hour apart.
   await ds.query(
-    `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, status, cells_expected, created_at, started_at, finished_at)
-     SELECT 'nightly-' || n, 'beacon', '{}', 'h', $1, 'completed', 72, t, t, t + interval '5 minutes'
+    `INSERT INTO schedules (id, spec, spec_received, spec_hash, every_ms, paused) VALUES ('nightly', $1, '{}', 'h', 3600000, true)`,
+    [JSON.stringify(spec)],
+  );
+  await ds.query(
+    `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, status, cells_expected, created_at, started_at, finished_at,
+                       schedule_id, schedule_run)
+     SELECT 'nightly-' || n, 'beacon', '{}', 'h', $1, 'completed', 72, t, t, t + interval '5 minutes', 'nightly', n
        FROM generate_series(1, $2) n, LATERAL (SELECT timestamptz '2026-01-01' + n * interval '1 hour' AS t) x`,
     [JSON.stringify(spec), RUNS],
   );
@@ -94,6 +100,7 @@ try {
   for (let i = 0; i < (quick ? 2 : 5); i++) {
     t = performance.now();
     const res = await fetch(`${api.baseUrl}/api/v1/trends?schedule=nightly`);
+    if (res.status !== 200) throw new Error(`GET /api/v1/trends answered ${res.status}`);
     bytes = (await res.arrayBuffer()).byteLength;
     httpMs.push(performance.now() - t);
   }
@@ -125,6 +132,8 @@ try {
 function tuiChild(url) {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--expose-gc', path.join(here, 'trends-tui.mjs'), url, ...(quick ? ['--quick'] : [])], {
+      // React in production mode, as `beacon tui` runs it.
+      env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { assembleTrendSeries } from '@beacon/analysis';
-import { RetentionRepository, SeriesResolver, TrendRepository, TrendSeriesError } from '@beacon/db';
+import { RetentionRepository, ScheduleRepository, SeriesResolver, TrendRepository, TrendSeriesError } from '@beacon/db';
+import { RetentionPruneRuns } from '../../apps/runner/src/schedules/prune-runs.port.js';
 import type { TrendSeries } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
@@ -158,7 +159,7 @@ describe('trends: summaries, series and pruning', () => {
     expect(unknown).toMatchObject({ kind: 'unknown_jobs', jobIds: ['nope-1', 'nope-2'] });
   });
 
-  it("SeriesResolver.forSchedule finds a schedule's runs by run number, pruned ones included", async () => {
+  it("SeriesResolver.forSchedule finds a schedule's runs in time order, pruned ones included", async () => {
     const h = fc.sample(historyArb(4), { seed: 9, numRuns: 1 })[0]!;
     h.runs = [...h.runs, ...h.runs, ...h.runs].slice(0, 11).map((r) => ({ ...r, status: 'completed' as const }));
     const name = `sched.${prefix()}`;
@@ -166,8 +167,29 @@ describe('trends: summaries, series and pruning', () => {
     await writeHistory(ds, `${name}-x`, { ...h, runs: h.runs.slice(0, 1) });
     await new RetentionRepository(ds).pruneJobs(ids.slice(0, 3));
     const resolver = new SeriesResolver(ds);
-    expect(await resolver.forSchedule(name)).toEqual(ids);
-    expect(await resolver.forSchedule(name, 4)).toEqual(ids.slice(-4));
+    // Oldest first by creation time, then job id (code-unit order), whether the run is a job or a pruned job's summary.
+    const created = new Map(ids.map((id, i) => [id, h.runs[i]!.createdAtS]));
+    const order = [...ids].sort((x, y) => created.get(x)! - created.get(y)! || (x < y ? -1 : x > y ? 1 : 0));
+    const all = await resolver.forSchedule(name);
+    expect(all).toEqual(order);
+    expect(await resolver.forSchedule(name, 4)).toEqual(all.slice(-4));
     expect(await resolver.forSchedule('no-such-schedule')).toEqual([]);
+  });
+
+  it("a schedule's retention (keep-runs) prunes through pruneJobs: its series is unchanged, the old jobs are gone", async () => {
+    const h = fc.sample(historyArb(6), { seed: 13, numRuns: 1 })[0]!;
+    h.runs = [...h.runs, ...h.runs].slice(0, 6).map((r, i) => ({ ...r, status: 'completed' as const, createdAtS: i }));
+    const name = prefix();
+    const ids = await writeHistory(ds, name, h);
+    const before = await seriesOf(await new SeriesResolver(ds).forSchedule(name));
+    await ds.query(`UPDATE schedules SET keep_runs = 2 WHERE id = $1`, [name]);
+    const past = await new ScheduleRepository(ds).runsToPrune(name, new Date());
+    expect(past).toEqual(ids.slice(0, 4));
+    await new RetentionPruneRuns(ds).prune(name, past);
+    const [{ jobs }] = await ds.query(`SELECT array(SELECT id FROM jobs WHERE schedule_id = $1 ORDER BY id) AS jobs`, [name]);
+    expect(jobs).toEqual(ids.slice(4).sort());
+    const after = await seriesOf(await new SeriesResolver(ds).forSchedule(name));
+    expect(after).toEqual(before);
+    expect(after.runs.map((r) => r.scheduleId)).toEqual(ids.map(() => name));
   });
 });

@@ -117,6 +117,12 @@ export async function writeHistory(
     regions: h.regions.map((id) => ({ id, displayName: id })),
     repeats: 1,
   };
+  // The runs are a schedule's (paused, so nothing fires): `<prefix>` with runs numbered from 1, as a schedule names them.
+  await ds.query(
+    `INSERT INTO schedules (id, spec, spec_received, spec_hash, every_ms, paused) VALUES ($1, $2, '{}', 'h', 3600000, true)
+     ON CONFLICT (id) DO NOTHING`,
+    [prefix, JSON.stringify(spec)],
+  );
   const ids: string[] = [];
   for (const [i, run] of h.runs.entries()) {
     const id = `${prefix}-${i + 1}`;
@@ -124,9 +130,9 @@ export async function writeHistory(
     const cells = run.cells.reduce((a, c) => a + c.length, 0);
     const created = new Date(base.getTime() + run.createdAtS * 1000);
     await ds.query(
-      `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, status, cells_expected, created_at, finished_at)
-       VALUES ($1, 'beacon', '{}', 'h', $2, $3, $4, $5, CASE WHEN $6 THEN NULL ELSE $5::timestamptz + interval '1 minute' END)`,
-      [id, JSON.stringify(spec), run.status, cells, created, ACTIVE.has(run.status)],
+      `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, status, cells_expected, created_at, finished_at, schedule_id, schedule_run)
+       VALUES ($1, 'beacon', '{}', 'h', $2, $3, $4, $5, CASE WHEN $6 THEN NULL ELSE $5::timestamptz + interval '1 minute' END, $7, $8)`,
+      [id, JSON.stringify(spec), run.status, cells, created, ACTIVE.has(run.status), prefix, i + 1],
     );
     const rows: unknown[][] = [];
     for (const [c, reps] of run.cells.entries()) {
@@ -182,13 +188,13 @@ const FIVE = new Set<string>(['answered', 'partial', 'refused', 'empty', 'filter
 export async function readSeriesRows(
   ds: DataSource,
   jobIds: string[],
-): Promise<{ execs: ExecRow[]; jobs: { id: string; created_at: Date; status: string; spec: any }[] }> {
+): Promise<{ execs: ExecRow[]; jobs: { id: string; created_at: Date; status: string; spec: any; schedule_id: string | null }[] }> {
   const execs: ExecRow[] = await ds.query(
     `SELECT id::text AS id, job_id, question_id, model_id, region, replicate, state, classification, response
        FROM executions WHERE job_id = ANY($1) AND superseded_by IS NULL`,
     [jobIds],
   );
-  const jobs = await ds.query(`SELECT id, created_at, status, spec FROM jobs WHERE id = ANY($1)`, [jobIds]);
+  const jobs = await ds.query(`SELECT id, created_at, status, spec, schedule_id FROM jobs WHERE id = ANY($1)`, [jobIds]);
   return { execs, jobs };
 }
 
@@ -244,7 +250,13 @@ export function expectedSeries(
     if (prev && prev.sample !== null && p.sample !== null) p.similarityToPrevious = textSimilarity(prev.sample, p.sample);
   }
   return {
-    runs: jobs.map((j, index) => ({ index, jobId: j.id, scheduleId: null, createdAt: j.created_at.toISOString(), status: j.status })),
+    runs: jobs.map((j, index) => ({
+      index,
+      jobId: j.id,
+      scheduleId: j.schedule_id,
+      createdAt: j.created_at.toISOString(),
+      status: j.status,
+    })),
     points,
   };
 }

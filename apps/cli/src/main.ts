@@ -8,6 +8,9 @@ const tracing = await startTracing('beacon').catch((err: unknown) => {
   process.stderr.write(`beacon: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
 });
+// The TUI draws a frame per key press; React's production build draws the same frames with less work (no development
+// checks). Set before React is loaded (with the program, below), only for `beacon tui`, and only when NODE_ENV is unset.
+if (process.argv.slice(2).includes('tui') && process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
 const { run } = await import('./program.js');
 const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
 process.exitCode = await run(process.argv, pkg.version);

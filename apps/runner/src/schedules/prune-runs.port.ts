@@ -1,10 +1,10 @@
-import { Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { RetentionRepository } from '@beacon/db';
-import type { DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 /**
  * Deletes the runs a schedule's retention no longer keeps (job ids from `ScheduleRepository.runsToPrune`), keeping
- * their trend summaries. A port so that the ticker's tests can watch what it asks for.
+ * their trend summaries. The daemon binds {@link RetentionPruneRuns}.
  */
 export interface PruneRuns {
   prune(scheduleId: string, jobIds: string[]): Promise<void>;
@@ -13,10 +13,21 @@ export interface PruneRuns {
 /** Injection token of {@link PruneRuns}. */
 export const PRUNE_RUNS = Symbol('PRUNE_RUNS');
 
-/**
- * The daemon's {@link PruneRuns}: `RetentionRepository.pruneJobs`, which records each run's trend summary and deletes
- * the job in one transaction, and leaves active jobs alone (a run still going is never pruned).
- */
+/** The default {@link PruneRuns}: deletes nothing, logs what retention would remove. */
+export class LogOnlyPruneRuns implements PruneRuns {
+  private readonly log = new Logger('schedules');
+
+  prune(scheduleId: string, jobIds: string[]): Promise<void> {
+    if (jobIds.length === 0) return Promise.resolve();
+    this.log.debug(
+      `schedule ${scheduleId}: ${jobIds.length} run(s) past retention (${jobIds.slice(0, 3).join(', ')}${jobIds.length > 3 ? ', …' : ''}); no pruner is bound, nothing deleted`,
+    );
+    return Promise.resolve();
+  }
+}
+
+/** Schedule retention through `RetentionRepository.pruneJobs`: finished runs deleted, their trend summaries kept. */
+@Injectable()
 export class RetentionPruneRuns implements PruneRuns {
   private readonly log = new Logger('schedules');
   private readonly retention: RetentionRepository;

@@ -13,7 +13,7 @@ import { SchedulesService } from './schedules.service.js';
   controllers: [SchedulesController],
   providers: [
     { provide: ScheduleRepository, useFactory: (ds: DataSource) => new ScheduleRepository(ds), inject: [DataSource] },
-    { provide: PRUNE_RUNS, useFactory: (ds: DataSource) => new RetentionPruneRuns(ds), inject: [DataSource] },
+    { provide: PRUNE_RUNS, useClass: RetentionPruneRuns },
     SchedulesService,
     ScheduleTicker,
   ],

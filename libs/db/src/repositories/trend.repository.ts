@@ -36,7 +36,7 @@ export class TrendSeriesError extends Error {
   }
 }
 
-/** The schedule a job was fired by, as an SQL expression over `jobs j` (kept in its trend summary). */
+/** The schedule a job was fired by, as an SQL expression over `jobs j` (kept on its summary when the job is pruned). */
 const SCHEDULE_OF_JOB_SQL = 'j.schedule_id';
 
 const LABELS_SQL = `(${TREND_LABELS.map((l) => `'${l}'`).join(', ')})`;
@@ -163,7 +163,7 @@ export class TrendRepository {
          INSERT INTO trend_runs (job_id, schedule_id, created_at, status, axes, axes_hash, source_version)
          SELECT job_id, schedule_id, created_at, status, axes, axes_hash, source_version FROM src ORDER BY job_id
          ON CONFLICT (job_id) DO UPDATE
-           SET schedule_id = EXCLUDED.schedule_id, created_at = EXCLUDED.created_at, status = EXCLUDED.status,
+           SET schedule_id = coalesce(EXCLUDED.schedule_id, trend_runs.schedule_id), created_at = EXCLUDED.created_at, status = EXCLUDED.status,
                axes = EXCLUDED.axes, axes_hash = EXCLUDED.axes_hash, source_version = EXCLUDED.source_version, recorded_at = now()
          RETURNING job_id),
        points AS (
@@ -281,10 +281,8 @@ function cmp(a: string, b: string): number {
 }
 
 /**
- * Which jobs make up a schedule's series. The one place that knows how a schedule's jobs are found: the jobs (and
- * pruned jobs' summaries) named `<schedule id>-<run number>`, ordered by run number. The name rather than
- * `jobs.schedule_id` because a schedule removed and created again continues its numbering over the same jobs (removal
- * unlinks them: `ON DELETE SET NULL`), and its trend should too.
+ * Which jobs make up a schedule's series: the jobs it fired (`jobs.schedule_id`) and the summaries of those retention
+ * has pruned (`trend_runs.schedule_id`), oldest first (by creation time, then job id, as the series orders them).
  */
 export class SeriesResolver {
   constructor(private readonly ds: DataSource | EntityManager) {}
@@ -294,11 +292,12 @@ export class SeriesResolver {
     const rows = await queryRows<{ id: string }>(
       this.ds,
       `SELECT id FROM (
-         SELECT id, substr(id, length($1) + 2)::bigint AS run
-           FROM (SELECT id FROM jobs UNION SELECT job_id FROM trend_runs) x
-          WHERE left(id, length($1) + 1) = $1 || '-' AND substr(id, length($1) + 2) ~ '^[0-9]{1,15}$'
-          ORDER BY run DESC LIMIT $2) r
-        ORDER BY run`,
+         SELECT id, created_at FROM (
+           SELECT id, created_at FROM jobs WHERE schedule_id = $1
+           UNION
+           SELECT job_id, created_at FROM trend_runs WHERE schedule_id = $1) x
+          ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $2) r
+        ORDER BY created_at, id COLLATE "C"`,
       [scheduleId, last],
     );
     return rows.map((r) => r.id);
