@@ -141,8 +141,13 @@ describe('oracle harness: generated jobs run by the engine against the simulator
     return daemon;
   }
 
-  /** What the rows say about job `jobId`, run by a daemon started at `since` (and the state gauges' truth now). */
-  async function panelTruth(jobId: string, h: EngineHistory, since: Date): Promise<PanelTruth> {
+  /**
+   * What the rows say about job `jobId`, run by a daemon started at `since` (and the state gauges' truth now). The
+   * reconciler's runs and new findings count from `countersSince`, when Prometheus started: a scheduled tick can fire
+   * while the daemon starts, before the test stops its cron job, and such a run is in the rows but only in the counter's
+   * first sample, which increase() cannot see.
+   */
+  async function panelTruth(jobId: string, h: EngineHistory, since: Date, countersSince: Date = since): Promise<PanelTruth> {
     const categoryOf = (id: string) => config.questions[id]?.category ?? 'none';
     const responses = (
       await db.ds.query<{ region: string; model: string; question_id: string; classification: string }[]>(
@@ -175,11 +180,11 @@ describe('oracle harness: generated jobs run by the engine against the simulator
     );
     const reconcilerRuns = await db.ds.query<{ result: string }[]>(
       `SELECT CASE WHEN error IS NULL THEN 'ok' ELSE 'failed' END AS result FROM reconciler_runs WHERE started_at >= $1`,
-      [since],
+      [countersSince],
     );
     const findingsOpened = await db.ds.query<{ rule: string; severity: string }[]>(
       `SELECT rule_id AS rule, severity FROM reconciler_findings WHERE first_seen_at >= $1`,
-      [since],
+      [countersSince],
     );
     return {
       responses,
@@ -356,7 +361,7 @@ describe('oracle harness: generated jobs run by the engine against the simulator
       await prom.waitForScrapes('beacon', 2);
       const at = Number((await prom.query('timestamp(up{job="beacon"})')).result[0]!.value![1]);
       const range = Math.ceil(at - prom.startedAt) + 10;
-      const t = await panelTruth(jobId, h, daemonStart);
+      const t = await panelTruth(jobId, h, daemonStart, new Date(prom.startedAt * 1000));
       const problems: string[] = [];
       for (const { query, check } of plan) {
         const data = await prom.query(interpolate(query.expr, range), at);
