@@ -1,4 +1,12 @@
-import { CONTROL_CATEGORY, TREND_LABELS, wordChanges, type TrendLabel, type TrendPoint, type TrendSeries } from '@beacon/domain';
+import {
+  CONTROL_CATEGORY,
+  TREND_LABELS,
+  trendCellKey,
+  wordChanges,
+  type TrendLabel,
+  type TrendPoint,
+  type TrendSeries,
+} from '@beacon/domain';
 import { benjaminiHochberg, fisherExact } from './fisher.js';
 import {
   DRIFT_DEFAULTS,
@@ -86,7 +94,7 @@ export function indexSeries(series: TrendSeries): IndexedSeries {
   for (const p of series.points) {
     const at = position.get(p.runIndex);
     if (at === undefined) continue;
-    const key = `${p.questionId}\u0000${p.model}\u0000${p.region}`;
+    const key = trendCellKey(p);
     let cell = byKey.get(key);
     if (!cell) {
       cell = {
