@@ -1,4 +1,5 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import type { BeaconMetrics, Logger } from '@beacon/observability';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { BeaconConfig } from '@beacon/domain';
@@ -63,6 +64,9 @@ export class RunnerModule implements NestModule {
       module: RunnerModule,
       imports: [
         CoreModule.forRoot(opts),
+        // Once, here: each forRoot() adds an explorer that registers every @Cron method again, so a method imported
+        // twice ran twice per firing (the reconciler skipped its own tick; reconciler-daemons has the regression).
+        ScheduleModule.forRoot(),
         DatabaseModule,
         AuthModule,
         JobsModule,

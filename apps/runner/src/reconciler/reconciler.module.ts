@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { notificationRoutes, type BeaconConfig } from '@beacon/domain';
 import { FindingsRepository } from '@beacon/reconciler';
 import { DataSource } from 'typeorm';
@@ -9,7 +8,6 @@ import { ReconcilerScheduler } from './reconciler.scheduler.js';
 
 /** The scheduled reconciler (one run at a time across daemons) and `GET /api/v1/findings`; exports the findings repository. */
 @Module({
-  imports: [ScheduleModule.forRoot()],
   controllers: [FindingsController],
   providers: [
     // Whatever records findings through it enqueues the new ones' notifications for the configured sinks.

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { ScheduleRepository } from '@beacon/db';
 import { DataSource } from 'typeorm';
 import { PRUNE_RUNS, RetentionPruneRuns } from './prune-runs.port.js';
@@ -9,7 +8,6 @@ import { SchedulesService } from './schedules.service.js';
 
 /** `/api/v1/schedules` and the ticker that fires due schedules in this daemon. */
 @Module({
-  imports: [ScheduleModule.forRoot()],
   controllers: [SchedulesController],
   providers: [
     { provide: ScheduleRepository, useFactory: (ds: DataSource) => new ScheduleRepository(ds), inject: [DataSource] },
