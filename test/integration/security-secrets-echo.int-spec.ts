@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { defaultConfig, type BeaconConfig } from '@beacon/domain';
+import { defaultConfig, openAiProvider, type BeaconConfig } from '@beacon/domain';
 import { engineOptions } from '@beacon/engine';
 import { AttemptTracing, createLogger, nestLogger } from '@beacon/observability';
 import { createRunnerApp } from '@beacon/runner';
@@ -249,6 +249,7 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
         apiKeyEnv: 'BEACON_ECHO_KEY',
         concurrency: 4,
         timeoutMs: 10_000,
+        provider: openAiProvider(`${upstream.url}/${mode}/v1`, 'BEACON_ECHO_KEY'),
       };
     }
     const config: BeaconConfig = {

@@ -18,6 +18,7 @@ export { parseConfig } from './config/config.parser.js';
 export { ANALYSIS_DEFAULTS, type AnalysisLimits } from './config/analysis-config.js';
 export { CONFIG_FILE_NAME, type LoadConfigOptions, loadConfig } from './config/config.loader.js';
 export { resolveRegion } from './config/region.resolver.js';
+export { PROVIDER_DEFAULTS, PROVIDER_KINDS, type ProviderConfig, type ProviderKind, openAiProvider } from './provider/provider-config.js';
 export {
   ANY_REGION,
   CHAT_TEMPLATE_TOKENS,

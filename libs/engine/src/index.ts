@@ -1,5 +1,5 @@
 export * from './provider/chat-provider.js';
-export * from './provider/openai-compatible.provider.js';
+export * from './provider/http-chat.provider.js';
 export * from './worker/engine.js';
 export * from './worker/engine.events.js';
 export * from './worker/engine.options.js';
@@ -9,3 +9,5 @@ export * from './worker/lease-keeper.js';
 export * from './services/reaper.service.js';
 export * from './services/rollup.service.js';
 export * from './notify/webhook-sender.js';
+export type { PreparedCall, ProviderAdapter, UpstreamAnswer } from './provider/adapter.js';
+export { ADAPTERS } from './provider/adapters/index.js';

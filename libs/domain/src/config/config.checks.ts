@@ -4,6 +4,7 @@ import { dottedPath, issuesToProblems, problemMessages } from '../json/zod-issue
 import type { ModelConfig, QuestionDef, RegionConfig } from './config.types.js';
 import { MODEL_ID_PATTERN, REGION_ID_PATTERN, modelSchema, questionSchema, regionSchema } from './config.schema.js';
 import { resolveRegionIn } from './region.resolver.js';
+import { openAiProvider, type ProviderConfig } from '../provider/provider-config.js';
 
 type RegionNames = Record<string, Pick<RegionConfig, 'id' | 'aliases'>>;
 
@@ -43,6 +44,32 @@ function checkAliases(names: RegionNames, problems: Problem[]): void {
   }
 }
 
+/**
+ * A region with its provider resolved: `provider.baseUrl` and `provider.apiKeyEnv` fall back to the region's
+ * `baseUrl` and `apiKeyEnv` (a region configured before providers existed is an OpenAI-compatible one), and the
+ * region's own fields then mirror the provider's. Fields a kind needs are checked here, naming the field.
+ */
+function regionOf(id: string, entry: z.infer<typeof regionSchema>, problems: Problem[]): RegionConfig | null {
+  const { provider: given, ...rest } = entry;
+  const path = (field: string) => dottedPath(['regions', id, 'provider', field]);
+  const baseUrl = given?.baseUrl ?? rest.baseUrl;
+  if (baseUrl === undefined) {
+    problems.push({ path: dottedPath(['regions', id, 'baseUrl']), message: 'is required (here or as provider.baseUrl)' });
+    return null;
+  }
+  const apiKeyEnv = given?.apiKeyEnv !== undefined ? given.apiKeyEnv : rest.apiKeyEnv;
+  const provider: ProviderConfig = given
+    ? { ...openAiProvider(baseUrl, apiKeyEnv), ...given, baseUrl, apiKeyEnv }
+    : openAiProvider(baseUrl, apiKeyEnv);
+  if (provider.kind === 'bedrock') {
+    if (!provider.awsRegion)
+      problems.push({ path: path('awsRegion'), message: 'is required for kind bedrock (the region requests are signed for)' });
+    if (!provider.accessKeyIdEnv) problems.push({ path: path('accessKeyIdEnv'), message: 'is required for kind bedrock' });
+    if (!provider.apiKeyEnv) problems.push({ path: path('apiKeyEnv'), message: 'is required for kind bedrock (the secret access key)' });
+  }
+  return { id, ...rest, baseUrl, apiKeyEnv, provider };
+}
+
 /** Regions from the `regions:` section, with id and alias checks. */
 export function buildRegions(section: Record<string, unknown>, problems: Problem[]): BuiltRegions {
   const regions: Record<string, RegionConfig> = {};
@@ -53,7 +80,10 @@ export function buildRegions(section: Record<string, unknown>, problems: Problem
       problems.push({ path: dottedPath(['regions', id]), message: `region id "${id}" must match ${REGION_ID_PATTERN.source}` });
     }
     const entry = parseEntry(regionSchema, value, ['regions', id], problems);
-    if (entry) regions[id] = { id, ...entry };
+    if (entry) {
+      const region = regionOf(id, entry, problems);
+      if (region) regions[id] = region;
+    }
     names[id] = { id, aliases: entry?.aliases ?? rawAliases(value) };
   }
   checkAliases(names, problems);

@@ -6,6 +6,7 @@ import { ConfigError } from '../problems/config.error.js';
 import type { Problem } from '../problems/problem.js';
 import { parseConfig } from './config.parser.js';
 import { defaultConfig } from './default-config.data.js';
+import { openAiProvider } from '../provider/provider-config.js';
 
 function problemsOf(text: string, source = 'test.yaml', env: NodeJS.ProcessEnv = {}): Problem[] {
   try {
@@ -47,6 +48,8 @@ describe(parseConfig.name, () => {
       apiKeyEnv: null,
       concurrency: 4,
       timeoutMs: 120_000,
+      // A region configured before providers existed is an OpenAI-compatible one.
+      provider: openAiProvider('http://127.0.0.1:9/north/v1', null),
     });
     expect(config.models['mistral-7b']).toEqual({ id: 'mistral-7b', name: 'mistral-7b', regions: ['north'] });
     expect(config.defaults).toEqual({ temperature: 0.5, maxTokens: 500, maxAttempts: 4, repeats: 1 });

@@ -5,6 +5,7 @@ import { REGION_DEFAULTS } from './default-config.data.js';
 import { authSectionSchema, signingSectionSchema } from '../auth/auth-config.schema.js';
 import { analysisSectionSchema } from './analysis-config.js';
 import { notificationsSectionSchema } from '../notify/notify-config.js';
+import { PROVIDER_KINDS } from '../provider/provider-config.js';
 
 /** Canonical region ids: lower-case letters, digits and dashes. */
 export const REGION_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -29,18 +30,41 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
+const envName = () => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' });
+
+/** `regions.<id>.provider`: the API serving the region; `baseUrl` and `apiKeyEnv` fall back to the region's own. */
+export const providerSchema = strictObject({
+  kind: z.enum(PROVIDER_KINDS, { error: `must be one of ${PROVIDER_KINDS.join(', ')}` }).default('openai'),
+  baseUrl: z.string().refine(isHttpUrl, { error: 'must be an http(s) URL' }).optional(),
+  apiKeyEnv: envName().nullable().optional(),
+  apiVersion: nonEmpty().nullable().default(null),
+  deployment: nonEmpty().nullable().default(null),
+  awsRegion: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be an AWS region such as us-east-1' })
+    .nullable()
+    .default(null),
+  accessKeyIdEnv: envName().nullable().default(null),
+  sessionTokenEnv: envName().nullable().default(null),
+  regionHeader: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, { error: 'must be an HTTP header name' })
+    .nullable()
+    .default(null),
+  observedRegions: z.array(nonEmpty()).default([]),
+  requestsPerMinute: intBetween(1, 10_000_000).nullable().default(null),
+  tokensPerMinute: intBetween(1, 1_000_000_000).nullable().default(null),
+});
+
 /** One entry of `regions:`, keyed by the region id. */
 export const regionSchema = strictObject({
   aliases: z.array(nonEmpty()).default([]),
   displayName: nonEmpty(),
-  baseUrl: z.string().refine(isHttpUrl, { error: 'must be an http(s) URL' }),
-  apiKeyEnv: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
-    .nullable()
-    .default(REGION_DEFAULTS.apiKeyEnv),
+  baseUrl: z.string().refine(isHttpUrl, { error: 'must be an http(s) URL' }).optional(),
+  apiKeyEnv: envName().nullable().default(REGION_DEFAULTS.apiKeyEnv),
   concurrency: intBetween(1, 1024).default(REGION_DEFAULTS.concurrency),
   timeoutMs: intBetween(1, 3_600_000).default(REGION_DEFAULTS.timeoutMs),
+  provider: providerSchema.optional(),
 });
 
 /** One entry of `models:`, keyed by the model id; null means all defaults. */

@@ -2,6 +2,7 @@ import type { AnalysisLimits } from './analysis-config.js';
 import type { AuthConfig, SigningConfig } from '../auth/auth.types.js';
 import type { PriceTable } from './price-table.js';
 import type { NotificationsConfig } from '../notify/notify-config.js';
+import type { ProviderConfig } from '../provider/provider-config.js';
 
 /** One region: an OpenAI-compatible endpoint and the name rendered into its system prompt. */
 export interface RegionConfig {
@@ -19,6 +20,11 @@ export interface RegionConfig {
   concurrency: number;
   /** Timeout of one provider call in milliseconds (1..3,600,000). */
   timeoutMs: number;
+  /**
+   * The API serving this region. Configured as `provider:`; left out, the OpenAI-compatible API at `baseUrl` with
+   * `apiKeyEnv`. `baseUrl` and `apiKeyEnv` above always equal the provider's.
+   */
+  provider: ProviderConfig;
 }
 
 /** One model and the regions that serve it. */

@@ -1,6 +1,7 @@
 import { ANALYSIS_DEFAULTS } from './analysis-config.js';
 import { defaultAuthConfig, defaultSigningConfig } from '../auth/auth.types.js';
 import type { BeaconConfig, ModelConfig, QuestionDef, RegionConfig } from './config.types.js';
+import { openAiProvider } from '../provider/provider-config.js';
 
 /** `source` of a configuration that was not read from a file. */
 export const BUILT_IN_SOURCE = 'built-in defaults';
@@ -57,7 +58,13 @@ export function defaultRegions(): Record<string, RegionConfig> {
   return Object.fromEntries(
     REGIONS.map((region) => [
       region.id,
-      { ...region, aliases: [...region.aliases], baseUrl: `${SIMULATOR_BASE_URL}/${region.id}/v1`, ...REGION_DEFAULTS },
+      {
+        ...region,
+        aliases: [...region.aliases],
+        baseUrl: `${SIMULATOR_BASE_URL}/${region.id}/v1`,
+        ...REGION_DEFAULTS,
+        provider: openAiProvider(`${SIMULATOR_BASE_URL}/${region.id}/v1`, REGION_DEFAULTS.apiKeyEnv),
+      },
     ]),
   );
 }

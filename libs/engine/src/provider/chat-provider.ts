@@ -1,10 +1,14 @@
 import type { JudgeChatRequest } from '@beacon/classifier';
-import type { CallFailure } from '@beacon/domain';
+import type { CallFailure, ProviderConfig } from '@beacon/domain';
 
-/** One chat-completions request: system and user as separate messages. */
+/** One chat request: system and user as separate messages. */
 export interface ChatRequest extends JudgeChatRequest {
   /** Largest response body read; a longer one is abandoned as `response_too_large` (default 4 MiB). */
   maxResponseBytes?: number;
+  /** The API to call (its kind picks the adapter); absent: the OpenAI-compatible API at `baseUrl`. */
+  provider?: ProviderConfig;
+  /** bedrock: the access key id and session token paired with `apiKey` (the secret access key). */
+  credentials?: { accessKeyId: string | null; sessionToken: string | null };
 }
 
 /** A usable answer. */
@@ -20,6 +24,13 @@ export interface ChatSuccess {
   requestId: string | null;
   /** The model the upstream says answered (`model` of the response), if it says. */
   responseModel?: string | null;
+  /** Where the provider says the call ran (a region or data-centre header or field), if it says. */
+  regionObserved?: string | null;
+  /**
+   * The provider's own safety signal when it blocked or cut the answer (e.g. `gemini finishReason SAFETY
+   * (HARM_CATEGORY_HARASSMENT: HIGH)`); `finishReason` is then `content_filter`, which labels the cell `filtered`.
+   */
+  safety?: string | null;
   latencyMs: number;
 }
 
@@ -30,6 +41,7 @@ export interface ChatFailure {
   status: number | null;
   body: string | null;
   requestId: string | null;
+  regionObserved?: string | null;
   latencyMs: number;
 }
 
