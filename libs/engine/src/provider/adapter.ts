@@ -39,7 +39,8 @@ export interface ProviderAdapter {
   /**
    * A non-2xx answer: the failure, with the API's own message, and any overload or quota signal mapped to a retryable
    * status (e.g. Anthropic's 529 `overloaded_error`, Bedrock's `ThrottlingException`); `Retry-After` is read by
-   * {@link httpFailure} unless the adapter knows better.
+   * {@link httpFailure} unless the adapter knows better. A refusal by the provider's safety system that the API sends
+   * as an HTTP error (Azure's 400 `content_filter` on a prompt) is a success with `finishReason: 'content_filter'`.
    */
-  parseError(answer: UpstreamAnswer): ChatFailure;
+  parseError(answer: UpstreamAnswer): ChatSuccess | ChatFailure;
 }
