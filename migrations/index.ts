@@ -14,6 +14,7 @@ import { JobCost1796500000030 } from './1796500000030-job-cost.js';
 import { Schedules1796600000000 } from './1796600000000-schedules.js';
 import { Trends1796700000000 } from './1796700000000-trends.js';
 import { Notifications1796800000000 } from './1796800000000-notifications.js';
+import { ServedBy1796900000000 } from './1796900000000-served-by.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   Schedules1796600000000,
   Trends1796700000000,
   Notifications1796800000000,
+  ServedBy1796900000000,
 ];

@@ -202,6 +202,41 @@ describe('reconciler rules', () => {
     expect(f?.evidence).toMatchObject({ questions: 2 });
   });
 
+  it('region_mismatch: a provider reporting a region outside the configured list, and only that', async () => {
+    const { jobId, cells } = await seedJob(ds, {
+      questions: ['math_basic', 'geography_basic', 'identity_basic'],
+      regions: ['eu-west', 'us-east'],
+    });
+    const set = (id: string, observed: string | null, allowed: string[] | null) =>
+      ds.query(
+        `UPDATE execution_attempts SET provider_kind = 'azure-openai', served_region = e.region, region_observed = $2,
+                region_observed_allowed = $3::text[]
+           FROM executions e WHERE e.id = execution_attempts.execution_id AND e.id = $1`,
+        [id, observed, allowed],
+      );
+    const eu = cells.filter((c) => c.region === 'eu-west');
+    const us = cells.filter((c) => c.region === 'us-east');
+    // Judged and outside the list: two eu-west cells reported in eastus.
+    await set(eu[0]!.id, 'eastus', ['westeurope', 'northeurope']);
+    await set(eu[1]!.id, 'eastus', ['westeurope', 'northeurope']);
+    // Not findings: inside the list; nothing observed; no list configured (not judged).
+    await set(eu[2]!.id, 'westeurope', ['westeurope', 'northeurope']);
+    await set(us[0]!.id, null, ['eastus']);
+    await set(us[1]!.id, 'westeurope', []);
+    const fs = byRule(await check(jobId), 'region_mismatch');
+    expect(fs).toHaveLength(1);
+    expect(fs[0]!.fingerprint).toBe(`region_mismatch:${jobId}:eu-west:eu-west:eastus`);
+    expect(fs[0]!.severity).toBe('critical');
+    expect(fs[0]!.evidence).toMatchObject({
+      requestedRegion: 'eu-west',
+      regionObserved: 'eastus',
+      allowed: ['westeurope', 'northeurope'],
+      attempts: 2,
+      providerKind: 'azure-openai',
+    });
+    expect([...(fs[0]!.evidence.executionIds as string[])].sort()).toEqual([eu[0]!.id, eu[1]!.id].map(String).sort());
+  });
+
   it('is silent on a job the engine really ran (simulator, retries included)', async () => {
     const sim = await startSimulator({ port: 0, seed: 11, faults: { errorRate: 0.3, latencyMs: { min: 1, max: 5 } } });
     try {

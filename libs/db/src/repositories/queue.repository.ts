@@ -304,7 +304,8 @@ export class QueueRepository {
             SET ended_at = greatest(now(), a.started_at),
                 outcome = ${fencedOutcome(OUTCOME_SQL.succeeded)},
                 http_status = $9, latency_ms = $10, response = $3, finish_reason = $4, input_tokens = $7,
-                output_tokens = $8, usage = $11, upstream_request_id = $12, storage_note = $16, cost_usd = $17::numeric
+                output_tokens = $8, usage = $11, upstream_request_id = $12, storage_note = $16, cost_usd = $17::numeric,
+                provider_kind = $18, served_region = $19, region_observed = $20, region_observed_allowed = $21::text[]
           WHERE ${OWN_ATTEMPT}
           RETURNING a.id, a.outcome),
        labelled AS (
@@ -333,6 +334,7 @@ export class QueueRepository {
         result.classificationTier ?? null,
         note,
         call.costUsd ?? null,
+        ...servedParams(call),
       ],
     );
     return rows[0] && parseOutcome(rows[0].outcome) === 'succeeded' ? 'succeeded' : 'fenced';
@@ -357,7 +359,8 @@ export class QueueRepository {
           SET ended_at = greatest(now(), a.started_at),
               outcome = ${fencedOutcome('$6')},
               http_status = $7, latency_ms = $8, error = $5::jsonb, response = $9, upstream_request_id = $10, storage_note = $11,
-              input_tokens = $12, output_tokens = $13, cost_usd = $14::numeric
+              input_tokens = $12, output_tokens = $13, cost_usd = $14::numeric,
+              provider_kind = $15, served_region = $16, region_observed = $17, region_observed_allowed = $18::text[]
         WHERE ${OWN_ATTEMPT}
        RETURNING (SELECT count(*)::int FROM fenced) AS fenced`,
       [
@@ -375,6 +378,7 @@ export class QueueRepository {
         call.inputTokens,
         call.outputTokens,
         call.costUsd ?? null,
+        ...servedParams(call),
       ],
     );
     return (rows[0]?.fenced ?? 0) > 0 ? 'recorded' : 'fenced';
@@ -587,4 +591,10 @@ export function leaseLossSet(maxParam: string, by: string | null): string {
 
 function json(v: unknown): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v);
+}
+
+/** `provider_kind`, `served_region`, `region_observed`, `region_observed_allowed` of a call (NULLs when not known). */
+function servedParams(call: CallRecord): [string | null, string | null, string | null, string[] | null] {
+  const s = call.served;
+  return s ? [s.providerKind, s.region, s.regionObserved, [...s.regionObservedAllowed]] : [null, null, null, null];
 }

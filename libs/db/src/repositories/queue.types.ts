@@ -72,6 +72,19 @@ export interface CallRecord {
    * attempt as `cost_usd`; null or absent when unknown (no price, or no token counts), never 0 for unknown.
    */
   costUsd?: number | null;
+  /** Who served the call and where (issue 17); absent for a call that never reached a provider. */
+  served?: ServedBy | null;
+}
+
+/** Who served a call and where, as stored on its attempt (`provider_kind`, `served_region`, `region_observed…`). */
+export interface ServedBy {
+  providerKind: string;
+  /** The Beacon region whose provider made the call (the cell's own unless a fallback served it). */
+  region: string;
+  /** What the provider reported about where the call ran, or null when it reports nothing. */
+  regionObserved: string | null;
+  /** The values the configuration accepted for the region (empty: not judged). */
+  regionObservedAllowed: readonly string[];
 }
 
 /** A successful call's result for the cell. */

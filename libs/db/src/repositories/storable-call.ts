@@ -33,6 +33,14 @@ export function storableCall(call: CallRecord): { call: CallRecord; note: string
     latencyMs: int('latency_ms', call.latencyMs) ?? 0,
     inputTokens: int('input_tokens', call.inputTokens),
     outputTokens: int('output_tokens', call.outputTokens),
+    served: call.served
+      ? {
+          providerKind: call.served.providerKind,
+          region: call.served.region,
+          regionObserved: text('region_observed', call.served.regionObserved),
+          regionObservedAllowed: call.served.regionObservedAllowed,
+        }
+      : null,
   };
   // A cost is kept only with the token counts it was computed from (never a cost without its evidence).
   const cost = call.costUsd ?? null;

@@ -9,6 +9,8 @@ export interface ChatRequest extends JudgeChatRequest {
   provider?: ProviderConfig;
   /** bedrock: the access key id and session token paired with `apiKey` (the secret access key). */
   credentials?: { accessKeyId: string | null; sessionToken: string | null };
+  /** The Beacon region the call is made for (an API that takes a region preference is told it). */
+  regionId?: string;
 }
 
 /** A usable answer. */

@@ -1,6 +1,6 @@
 import { openAiProvider, redactSecrets, secrets, type ProviderKind } from '@beacon/domain';
 import { Agent, errors as undiciErrors, request } from 'undici';
-import type { ProviderAdapter, UpstreamAnswer } from './adapter.js';
+import type { PreparedCall, ProviderAdapter, UpstreamAnswer } from './adapter.js';
 import { ADAPTERS } from './adapters/index.js';
 import type { ChatFailure, ChatProvider, ChatRequest, ChatSuccess } from './chat-provider.js';
 
@@ -59,8 +59,15 @@ export class HttpChatProvider implements ChatProvider {
     let status: number | null = null;
     let requestId: string | null = null;
     let regionObserved: string | null = null;
+    let call: PreparedCall;
     try {
-      const call = await adapter.prepare(req, provider);
+      call = await adapter.prepare(req, provider);
+    } catch (err) {
+      // A call that cannot be built (a configuration the adapter cannot use) fails the same way every time: final.
+      const message = `cannot make a ${provider.kind} call: ${redactSecrets(err instanceof Error ? err.message : String(err)).slice(0, 300)}`;
+      return { ok: false, status: null, body: null, requestId: null, latencyMs: elapsed(), failure: { kind: 'invalid_response', message } };
+    }
+    try {
       const res = await request(call.url, {
         method: call.method,
         headers: call.headers,

@@ -5,12 +5,13 @@ import {
   priceOf,
   decideAfterFailure,
   type CallFailure,
+  type ProviderConfig,
   type NormalisedJobSpec,
   type RegionModelKey,
   regionModelKey,
 } from '@beacon/domain';
 import { classifyResponse } from '@beacon/classifier';
-import { isDataError, type AttemptStart, type CallRecord, type ClaimedCell, type QueueRepository } from '@beacon/db';
+import { isDataError, type AttemptStart, type CallRecord, type ClaimedCell, type QueueRepository, type ServedBy } from '@beacon/db';
 import type { AttemptSpan, CallSpanInfo } from '@beacon/observability';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { ChatFailure, ChatProvider, ChatSuccess } from '../provider/chat-provider.js';
@@ -201,15 +202,27 @@ export class CellRun {
   private async run(signal: AbortSignal): Promise<void> {
     const region = this.region;
     this.emit({ type: 'call_started', cell: this.cell, attemptId: this.attemptId });
-    const apiKey = region.apiKeyEnv ? (this.opts.env[region.apiKeyEnv] ?? null) : null;
+    // The region's baseUrl and apiKeyEnv are the ones in force (the parser mirrors the provider's into them, and a
+    // caller that points a region elsewhere, as the demo does at its simulator, sets the region's).
+    const provider: ProviderConfig = {
+      ...region.provider,
+      baseUrl: region.baseUrl,
+      apiKeyEnv: region.apiKeyEnv,
+    };
+    const fromEnv = (name: string | null) => (name ? (this.opts.env[name] ?? null) : null);
+    const apiKey = fromEnv(provider.apiKeyEnv);
+    const credentials = { accessKeyId: fromEnv(provider.accessKeyIdEnv), sessionToken: fromEnv(provider.sessionTokenEnv) };
     let result: ChatSuccess | ChatFailure;
     try {
       result = await this.guard.breaker.execute(async () => {
         const r = await this.startSpan().call(
           () =>
             this.provider.chat({
-              baseUrl: region.baseUrl,
+              baseUrl: provider.baseUrl,
               apiKey,
+              provider,
+              credentials,
+              regionId: region.id,
               model: String(this.rendered.parameters.model),
               system: this.rendered.system,
               user: this.rendered.user,
@@ -336,6 +349,16 @@ export class CellRun {
     return this.recorded;
   }
 
+  /** Who served the call (this region's provider) and what the provider said about where it ran. */
+  private servedBy(r: ChatSuccess | ChatFailure): ServedBy {
+    return {
+      providerKind: this.region.provider.kind,
+      region: this.region.id,
+      regionObserved: r.regionObserved ?? null,
+      regionObservedAllowed: this.region.provider.observedRegions,
+    };
+  }
+
   private buildRecord(r: ChatSuccess | ChatFailure): CallRecord {
     if (r.ok) {
       const price = priceOf(this.opts.config.prices, this.cell.modelId, this.cell.region);
@@ -350,6 +373,7 @@ export class CellRun {
         upstreamRequestId: r.requestId,
         error: null,
         costUsd: callCost(price, r.inputTokens, r.outputTokens),
+        served: this.servedBy(r),
       };
     }
     return {
@@ -367,6 +391,7 @@ export class CellRun {
         ...(r.failure.retryAfterMs != null ? { retryAfterMs: r.failure.retryAfterMs } : {}),
         ...(r.failure.retryAfterAskedMs != null ? { retryAfterAskedMs: r.failure.retryAfterAskedMs } : {}),
       },
+      served: this.servedBy(r),
     };
   }
 

@@ -10,6 +10,7 @@ import { outOfSpecRule } from './out-of-spec.rule.js';
 import { overlappingAttemptsRule } from './overlapping-attempts.rule.js';
 import { promptDriftRule } from './prompt-drift.rule.js';
 import { regionFailingRule } from './region-failing.rule.js';
+import { regionMismatchRule } from './region-mismatch.rule.js';
 import { retryBurstRule } from './retry-burst.rule.js';
 import { retryStormRule } from './retry-storm.rule.js';
 import { stalledPendingRule } from './stalled-pending.rule.js';
@@ -27,6 +28,7 @@ export const RULES: readonly ReconcilerRule[] = [
   jobStatusRule,
   missingCellsRule,
   outOfSpecRule,
+  regionMismatchRule,
   promptDriftRule,
   impossibleTimesRule,
   workAfterEndRule,
