@@ -1,9 +1,10 @@
 import type { ProviderKind } from '@beacon/domain';
 import type { ProviderAdapter } from '../adapter.js';
 import { anthropicAdapter } from './anthropic.adapter.js';
+import { geminiAdapter } from './gemini.adapter.js';
 import { openAiAdapter } from './openai.adapter.js';
 
 /** Every adapter, by kind; a kind without one is refused at call time with a clear message. */
 export const ADAPTERS: ReadonlyMap<ProviderKind, ProviderAdapter> = new Map<ProviderKind, ProviderAdapter>(
-  [openAiAdapter, anthropicAdapter].map((a) => [a.kind, a]),
+  [openAiAdapter, anthropicAdapter, geminiAdapter].map((a) => [a.kind, a]),
 );
