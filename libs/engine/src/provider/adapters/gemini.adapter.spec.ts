@@ -40,6 +40,13 @@ describe('gemini adapter: the call', () => {
     });
   });
 
+  it('leaves an empty system prompt out and sends no key header without a key', () => {
+    const call = geminiAdapter.prepare(request({ system: '', apiKey: null }), { ...openAiProvider('x', null), kind: 'gemini' });
+    if (call instanceof Promise) throw new Error('prepare is synchronous');
+    expect(call.headers['x-goog-api-key']).toBeUndefined();
+    expect(JSON.parse(call.body)).not.toHaveProperty('systemInstruction');
+  });
+
   it('encodes what a model name could smuggle into the path, and keeps a given collection', () => {
     expect(geminiModelPath('gemini-2.0-flash-001')).toBe('models/gemini-2.0-flash-001');
     expect(geminiModelPath('models/gemini-pro')).toBe('models/gemini-pro');

@@ -15,7 +15,7 @@ export function geminiModelPath(model: string): string {
   return named ? `${named[1]}/${encodeURIComponent(named[2]!)}` : `models/${encodeURIComponent(model)}`;
 }
 
-/** The generateContent body; an empty system prompt is left out (an empty text part is refused as invalid). */
+/** The generateContent body; an empty system prompt is left out rather than sent as an empty text part, which instructs nothing. */
 export function geminiBody(req: ChatRequest): string {
   return JSON.stringify({
     ...(req.system === '' ? {} : { systemInstruction: { parts: [{ text: req.system }] } }),
