@@ -1,10 +1,11 @@
 import type { ProviderKind } from '@beacon/domain';
 import type { ProviderAdapter } from '../adapter.js';
 import { azureOpenAiAdapter } from './azure-openai.adapter.js';
+import { hybridRouterAdapter } from './hybrid-router.adapter.js';
 import { ollamaAdapter } from './ollama.adapter.js';
 import { openAiAdapter } from './openai.adapter.js';
 
 /** Every adapter, by kind; a kind without one is refused at call time with a clear message. */
 export const ADAPTERS: ReadonlyMap<ProviderKind, ProviderAdapter> = new Map<ProviderKind, ProviderAdapter>(
-  [openAiAdapter, azureOpenAiAdapter, ollamaAdapter].map((a) => [a.kind, a]),
+  [openAiAdapter, azureOpenAiAdapter, ollamaAdapter, hybridRouterAdapter].map((a) => [a.kind, a]),
 );
