@@ -140,6 +140,12 @@ describe('Azure OpenAI provider', () => {
     const unauthorized = failed(await call('success', { apiKey: 'wrong-key' }));
     expect(unauthorized.failure).toMatchObject({ kind: 'http', status: 401, message: expect.stringContaining('Access denied') });
     expect(classifyFailure(unauthorized.failure)).toBe('final');
+    const bare = await fetch(`${fake.url}/openai/deployments/gpt-4o-prod/chat/completions`, {
+      method: 'POST',
+      headers: { 'api-key': AZURE_FAKE_KEY },
+      body: '{}',
+    });
+    expect(bare.status).toBe(404);
     // An empty api-version: the URL carries the parameter but the fake, like Azure, finds no resource without a value.
     const noVersion = failed(await call('success', { provider: azure({ apiVersion: '' }) }));
     expect(noVersion.failure).toMatchObject({ kind: 'http', status: 404, message: 'HTTP 404: Resource not found' });

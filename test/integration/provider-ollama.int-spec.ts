@@ -101,6 +101,19 @@ describe('Ollama provider', () => {
     });
   });
 
+  it('the fake streams NDJSON when stream is not false, as Ollama does (what the adapter asks it not to do)', async () => {
+    const res = await fetch(`${local.url}/api/chat`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'llama3.2:1b', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { done: boolean });
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.at(-1)).toMatchObject({ done: true, done_reason: 'stop' });
+  });
+
   it('an {error} line mid-stream is a retryable failure naming the error', async () => {
     const r = failed(await call('mid-stream-error'));
     expect(r).toMatchObject({ status: 200, failure: { kind: 'http', status: 502, message: expect.stringContaining('unexpected EOF') } });
