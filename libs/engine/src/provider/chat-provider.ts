@@ -9,7 +9,10 @@ export interface ChatRequest extends JudgeChatRequest {
   provider?: ProviderConfig;
   /** bedrock: the access key id and session token paired with `apiKey` (the secret access key). */
   credentials?: { accessKeyId: string | null; sessionToken: string | null };
-  /** The Beacon region the call is made for (an API that takes a region preference is told it). */
+  /**
+   * The Beacon region the call is made for (its canonical id, e.g. `eu-west`). Only an API that routes by a region
+   * named in the request reads it (hybrid-router: `region_preference`); the others are routed by `baseUrl` alone.
+   */
   regionId?: string;
 }
 
