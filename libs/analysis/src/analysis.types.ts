@@ -161,6 +161,21 @@ export interface AnalysisMethod {
   maxTextChars: number | null;
 }
 
+/**
+ * Results of one (region, model) column served by one provider kind from one region, with what the provider reported
+ * about where the calls ran: the answer to "where did it run?" for every succeeded cell. `servedRegion` differs from
+ * `region` only when a fallback served the cell; nulls are calls recorded before Beacon stored these.
+ */
+export interface ServedByRow {
+  region: string;
+  modelId: string;
+  providerKind: string | null;
+  servedRegion: string | null;
+  regionObserved: string | null;
+  /** Succeeded cells counted in this row. */
+  cells: number;
+}
+
 /** The cross-region analysis of one job. */
 export interface JobAnalysis {
   jobId: string;
@@ -192,5 +207,7 @@ export interface JobAnalysis {
   /** Every (question, model) pair, most divergent first (control pairs included, pairs without a divergence last). */
   pairs: PairAnalysis[];
   dataQuality: DataQualityNote[];
+  /** Where each column's results were served (see {@link ServedByRow}), regions and models in spec order. */
+  servedBy: ServedByRow[];
   method: AnalysisMethod;
 }

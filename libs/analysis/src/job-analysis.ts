@@ -1,5 +1,6 @@
 import type { FindingView } from '@beacon/domain';
 import type {
+  ServedByRow,
   AnswerSample,
   JobAnalysis,
   NoiseFloor,
@@ -46,6 +47,8 @@ export interface AnalysisInput {
   sampleReplicates?: number;
   /** The longest response text (characters) the analysis was given; stated in the method (default: none). */
   maxTextChars?: number | null;
+  /** Who served the job's results and where, counted from the rows (default: none known). */
+  servedBy?: readonly ServedByRow[];
 }
 
 /** Default of {@link AnalysisInput.sampleReplicates}. */
@@ -173,6 +176,7 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
     noiseFloor,
     pairs,
     dataQuality,
+    servedBy: [...(input.servedBy ?? [])],
     method: {
       similarity:
         'cosine of character 3-gram counts over NFKC-normalised, lower-cased text with punctuation removed (no tokeniser, so it works for Chinese as for English)',

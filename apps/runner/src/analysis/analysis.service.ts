@@ -221,6 +221,7 @@ export class AnalysisService implements OnModuleDestroy {
         sampleReplicates: this.limits.sampleReplicates,
         maxTextChars: this.limits.maxTextChars,
         now: new Date().toISOString(),
+        servedBy: await this.rows.servedBy(jobId),
       };
       run.send({ type: 'start', header });
       let cursor: string | null = null;

@@ -1,5 +1,6 @@
 import type { JobAnalysis, PairAnalysis } from '../analysis.types.js';
 import { escapeHtml as e, num3, pct, rateText } from './format.js';
+import { servedNote } from './markdown.renderer.js';
 import type { RenderOptions } from './markdown.renderer.js';
 import { LABEL_COLOURS, categoryHeatmap, questionChart, refusalHeatmap } from './svg-charts.js';
 
@@ -68,6 +69,21 @@ export function renderHtml(a: JobAnalysis, opts: RenderOptions = {}): string {
         `<td class="num">${p.band ? `${num3(p.band.low)}–${num3(p.band.high)}` : '–'}</td><td class="num">${pct(p.labelAgreement)}</td><td class="num">${num3(p.textSimilarity)}</td><td>${e(p.pattern)}</td></tr>`,
     ),
     '</tbody></table></section>',
+    '<section id="served-by"><h2>Where the results were served</h2>',
+    `<p>${e(servedNote(a))}</p>`,
+    a.servedBy.length === 0
+      ? ''
+      : '<table><thead><tr><th>region</th><th>model</th><th>provider</th><th>served by region</th><th>provider reported</th><th>cells</th></tr></thead><tbody>' +
+        a.servedBy
+          .map(
+            (r) =>
+              `<tr><td>${e(r.region)}</td><td>${e(r.modelId)}</td><td>${e(r.providerKind ?? 'not recorded')}</td>` +
+              `<td>${e(r.servedRegion ?? 'not recorded')}${r.servedRegion !== null && r.servedRegion !== r.region ? ' <span class="note">(fallback)</span>' : ''}</td>` +
+              `<td>${e(r.regionObserved ?? '–')}</td><td class="num">${r.cells}</td></tr>`,
+          )
+          .join('') +
+        '</tbody></table>',
+    '</section>',
     '<section id="data-quality"><h2>Data quality</h2>',
     a.dataQuality.length === 0
       ? '<p>No open reconciler findings and no missing, failed, unfinished or unlabelled cells.</p>'

@@ -55,11 +55,34 @@ export function renderMarkdown(a: JobAnalysis, opts: RenderOptions = {}): string
   }
   out.push('');
 
+  out.push('## Where the results were served', '');
+  out.push(servedNote(a));
+  if (a.servedBy.length > 0) {
+    out.push('', '| region | model | provider | served by region | provider reported | cells |', '|---|---|---|---|---|---:|');
+    for (const r of a.servedBy) {
+      out.push(
+        `| ${md(r.region)} | ${md(r.modelId)} | ${md(r.providerKind ?? 'not recorded')} | ${md(r.servedRegion ?? 'not recorded')}${r.servedRegion !== null && r.servedRegion !== r.region ? ' (fallback)' : ''} | ${md(r.regionObserved ?? '–')} | ${r.cells} |`,
+      );
+    }
+  }
+  out.push('');
+
   out.push('## Data quality', '');
   if (a.dataQuality.length === 0) out.push('No open reconciler findings and no missing, failed, unfinished or unlabelled cells.');
   for (const n of a.dataQuality) out.push(`- **${n.severity}** \`${n.ruleId}\` (${n.source}): ${md(n.message)}`);
   out.push('', '## Method', '', ...Object.entries(a.method).map(([k, v]) => `- ${k}: ${md(String(v))}`), '');
   return out.join('\n');
+}
+
+/** One sentence on where the job's results came from; the table follows when anything is known. */
+export function servedNote(a: JobAnalysis): string {
+  if (a.servedBy.length === 0) return 'No succeeded cell records who served it.';
+  const fallback = a.servedBy.filter((r) => r.servedRegion !== null && r.servedRegion !== r.region).reduce((n, r) => n + r.cells, 0);
+  const kinds = [...new Set(a.servedBy.map((r) => r.providerKind ?? 'not recorded'))];
+  return (
+    `Succeeded cells by the provider and region that served them (${kinds.join(', ')}); "provider reported" is where the ` +
+    `provider said the call ran, when it says. ${fallback === 0 ? 'No cell was served by a fallback from another region.' : `${fallback} cell${fallback === 1 ? ' was' : 's were'} served by a fallback from another region.`}`
+  );
 }
 
 function noiseLine(a: JobAnalysis): string {

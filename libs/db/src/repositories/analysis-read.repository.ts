@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { ExecutionState } from '@beacon/domain';
 import { queryRows } from './query.js';
-import { parseCellState } from './status-sql.js';
+import { CELL_SQL, parseCellState } from './status-sql.js';
 
 /** A cell as the analysis reads it: the key, the outcome, and at most `maxTextChars` of the response. */
 export interface AnalysisCellRow {
@@ -27,6 +27,16 @@ export interface AnalysisCellPage {
  * key), and the job's cells a page at a time with the response text cut in the database, so no read brings a whole
  * job's text into the daemon at once.
  */
+/** Succeeded cells of one (region, model) served by one provider kind from one region (see {@link AnalysisReadRepository.servedBy}). */
+export interface ServedByCount {
+  region: string;
+  modelId: string;
+  providerKind: string | null;
+  servedRegion: string | null;
+  regionObserved: string | null;
+  cells: number;
+}
+
 export class AnalysisReadRepository {
   constructor(private readonly ds: DataSource) {}
 
@@ -47,6 +57,39 @@ export class AnalysisReadRepository {
     );
     if (!r) return null;
     return [r.status, r.updated, r.version].join('|');
+  }
+
+  /**
+   * The job's succeeded cells counted by (region, model, provider kind, served region, observed region), read from
+   * the attempt that holds each cell's result. One aggregate over the job's cells (the analysis version covers it: a
+   * cell's state changes when its result is written).
+   */
+  async servedBy(jobId: string): Promise<ServedByCount[]> {
+    const rows = await queryRows<{
+      region: string;
+      model_id: string;
+      provider_kind: string | null;
+      served_region: string | null;
+      region_observed: string | null;
+      cells: number;
+    }>(
+      this.ds,
+      `SELECT e.region, e.model_id, a.provider_kind, a.served_region, a.region_observed, count(*)::int AS cells
+         FROM executions e
+         JOIN execution_attempts a ON a.execution_id = e.id AND a.attempt = e.result_attempt
+        WHERE e.job_id = $1 AND e.state = ${CELL_SQL.succeeded}
+        GROUP BY 1, 2, 3, 4, 5
+        ORDER BY 1, 2, 3, 4, 5`,
+      [jobId],
+    );
+    return rows.map((r) => ({
+      region: r.region,
+      modelId: r.model_id,
+      providerKind: r.provider_kind,
+      servedRegion: r.served_region,
+      regionObserved: r.region_observed,
+      cells: r.cells,
+    }));
   }
 
   /** Up to `limit` cells of the job after `cursor` (an execution id), in id order, responses cut to `maxTextChars`. */
