@@ -54,10 +54,10 @@ describe('questions files', () => {
     ]);
   });
 
-  it('reads CSV with a BOM, CRLF, quoted commas, quotes and line breaks, blank lines and columns in any order', () => {
+  it('reads CSV with a BOM, CRLF (also inside quoted text, read as LF), quoted commas, quotes and line breaks, blank lines, columns in any order', () => {
     const text = '\ufefflanguage,id,category,text\r\nen,q1,,"Hello, ""world""\r\nsecond line"\r\n\r\n  \r\nzh-Hans,q2,politics,Plain?\r\n';
     expect(questionsOf(parseQuestionsText(text, 'csv'))).toEqual([
-      { id: 'q1', text: 'Hello, "world"\r\nsecond line', category: null, language: 'en' },
+      { id: 'q1', text: 'Hello, "world"\nsecond line', category: null, language: 'en' },
       { id: 'q2', text: 'Plain?', category: 'politics', language: 'zh-Hans' },
     ]);
   });
@@ -93,8 +93,8 @@ describe('questions files', () => {
       'questions.csv: row 6, column id: must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$',
       'questions.csv: row 7, column language: must be a BCP-47 language tag such as en or zh-Hans, not "english"',
       'questions.csv: row 7, column id: duplicate id "q1" (also at row 2)',
-      'questions.csv: row 8, column text: must not contain the control character U+0000 (NUL)',
-      'questions.csv: row 9, column category: must not contain the control character U+0007',
+      'questions.csv: row 8, column text: must not contain control characters (found U+0000; only newline and tab are allowed in text)',
+      'questions.csv: row 9, column category: must not contain control characters (found U+0007)',
       'questions.csv: row 10: has 5 fields, the header has 4',
       'questions.csv: row 11, column text: must not be blank',
     ]);
@@ -116,6 +116,10 @@ describe('questions files', () => {
     expect(messages(parseQuestionsText('id,text,id\nq1,A?,q1\n', 'csv'))).toEqual([
       'questions.csv: row 1, column id: appears twice in the header',
     ]);
+    // A column name is quoted back with its control characters escaped, so a file cannot colour or move the terminal.
+    expect(messages(parseQuestionsText('id,text,\u001b[31mred\nq1,A?,x\n', 'csv'))).toEqual([
+      'questions.csv: row 1, column \\u001b[31mred: unknown column (known columns: id, text, category, language)',
+    ]);
   });
 
   it('reports malformed CSV quoting by row and still checks the rows after it', () => {
@@ -136,6 +140,7 @@ describe('questions files', () => {
       '{"id":5,"text":"Five?"}', // 5
       '{"id":"q1","text":"Dup?","language":"en_US"}', // 6
       '{"id":"q7","text":"Seven\\u0000?","category":""}', // 7
+      '{"id":"q8","text":"Eight?","category":"\\u202eevil"}', // 8
     ].join('\n');
     expect(messages(parseQuestionsText(text, 'jsonl'), 'q.jsonl')).toEqual([
       'q.jsonl: line 2, field lang: unknown field (known: id, text, category, language)',
@@ -144,7 +149,8 @@ describe('questions files', () => {
       'q.jsonl: line 5, field id: must be a string, not a number',
       'q.jsonl: line 6, field language: must be a BCP-47 language tag such as en or zh-Hans, not "en_US"',
       'q.jsonl: line 6, field id: duplicate id "q1" (also at line 1)',
-      'q.jsonl: line 7, field text: must not contain the control character U+0000 (NUL)',
+      'q.jsonl: line 7, field text: must not contain control characters (found U+0000; only newline and tab are allowed in text)',
+      'q.jsonl: line 8, field category: must not contain bidirectional override characters (found U+202E)',
     ]);
   });
 
@@ -197,7 +203,12 @@ describe('questions files', () => {
   it('reads back exactly the questions written as CSV and as JSON Lines (property)', () => {
     fc.assert(
       fc.property(questionSet, fc.constantFrom('\n', '\r\n'), (questions, eol) => {
-        const expected = questions.map(({ language, ...rest }) => (language === undefined ? rest : { ...rest, language }));
+        // Line breaks in text read as LF, whatever the file used (the spec allows LF only).
+        const expected = questions.map(({ language, text, ...rest }) => ({
+          ...rest,
+          text: text.replace(/\r\n/g, '\n'),
+          ...(language === undefined ? {} : { language }),
+        }));
         expect(questionsOf(parseQuestionsText(toCsv(questions, eol), 'csv'))).toEqual(expected);
         expect(questionsOf(parseQuestionsText(toJsonl(questions, eol), 'jsonl'))).toEqual(expected);
       }),

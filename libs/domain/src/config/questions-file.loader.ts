@@ -4,6 +4,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { CsvError, Info } from 'csv-parse/sync';
 import { ID_PATTERN, LANGUAGE_TAG_PATTERN, MAX_QUESTION_TEXT } from '../json/common.schema.js';
 import { describeValue } from '../json/zod-issue.mapper.js';
+import { textProblem } from '../job-spec/spec-text.checks.js';
+import { escapeControlChars } from '../text/control-chars.js';
 import type { Problem } from '../problems/problem.js';
 import { buildQuestionBank } from './config.checks.js';
 import type { QuestionDef } from './config.types.js';
@@ -112,18 +114,22 @@ class QuestionChecker {
     private readonly fieldWord: 'column' | 'field',
   ) {}
 
+  /** Column names and parser messages come from the file: their control characters are escaped for the terminal. */
   problem(row: number | null, field: string | null, message: string): void {
-    const parts = [row === null ? null : `${this.rowWord} ${row}`, field === null ? null : `${this.fieldWord} ${field}`];
-    this.problems.push({ row, at: parts.filter((part) => part !== null).join(', '), message });
+    const parts = [
+      row === null ? null : `${this.rowWord} ${row}`,
+      field === null ? null : `${this.fieldWord} ${escapeControlChars(field)}`,
+    ];
+    this.problems.push({ row, at: parts.filter((part) => part !== null).join(', '), message: escapeControlChars(message) });
   }
 
   /** Checks one row's values (strings from CSV; any JSON value from JSON Lines) and keeps the question if sound. */
   add(row: number, values: Partial<Record<QuestionField, unknown>>): void {
     const before = this.problems.length;
-    const id = this.string(row, 'id', values.id, { required: true, controls: 'none', trim: true });
-    const text = this.string(row, 'text', values.text, { required: true, controls: 'whitespace', trim: false });
-    const category = this.string(row, 'category', values.category, { required: false, controls: 'none', trim: true });
-    const language = this.string(row, 'language', values.language, { required: false, controls: 'none', trim: true });
+    const id = this.string(row, 'id', values.id, { required: true, prose: false, trim: true });
+    const text = this.string(row, 'text', values.text, { required: true, prose: true, trim: false });
+    const category = this.string(row, 'category', values.category, { required: false, prose: false, trim: true });
+    const language = this.string(row, 'language', values.language, { required: false, prose: false, trim: true });
     if (id !== null && !ID_PATTERN.test(id)) this.problem(row, 'id', `must match ${ID_PATTERN.source}`);
     if (text !== null && text.trim() === '') this.problem(row, 'text', 'must not be blank');
     if (text !== null && text.length > MAX_QUESTION_TEXT) this.problem(row, 'text', `must be at most ${MAX_QUESTION_TEXT} characters`);
@@ -141,14 +147,16 @@ class QuestionChecker {
   }
 
   /**
-   * A string field: null when left out or empty (a problem if required). `controls: 'none'` refuses every control
-   * character; `'whitespace'` allows tab and line breaks, which question text may hold.
+   * A string field: null when left out or empty (a problem if required). Checked as a job spec checks its strings, so
+   * a loaded set is never refused by the daemon: prose (question text) may hold tabs and line breaks, its CRLF and CR
+   * breaks read as LF (a spreadsheet on Windows writes CRLF inside quoted cells; the spec allows LF only); other
+   * fields hold no control characters at all.
    */
   private string(
     row: number,
     field: QuestionField,
     value: unknown,
-    rules: { required: boolean; controls: 'none' | 'whitespace'; trim: boolean },
+    rules: { required: boolean; prose: boolean; trim: boolean },
   ): string | null {
     if (value === undefined || value === null || value === '') {
       if (rules.required) this.problem(row, field, value === '' ? 'must not be empty' : 'is required');
@@ -158,13 +166,13 @@ class QuestionChecker {
       this.problem(row, field, `must be a string, not ${describeValue(value)}`);
       return null;
     }
-    const control = firstControl(value, rules.controls === 'whitespace');
-    if (control !== null) {
-      const code = control.toString(16).toUpperCase().padStart(4, '0');
-      this.problem(row, field, `must not contain the control character U+${code}${code === '0000' ? ' (NUL)' : ''}`);
+    const normalised = rules.prose ? value.replace(/\r\n?/g, '\n') : value;
+    const problem = textProblem(normalised, rules.prose);
+    if (problem !== null) {
+      this.problem(row, field, problem);
       return null;
     }
-    const text = rules.trim ? value.trim() : value;
+    const text = rules.trim ? normalised.trim() : normalised;
     if (text === '') {
       if (rules.required) this.problem(row, field, 'must not be empty');
       return null;
@@ -176,17 +184,6 @@ class QuestionChecker {
     if (this.problems.length > 0) return { ok: false, problems: this.problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0)) };
     return { ok: true, questions: this.questions };
   }
-}
-
-/** The code of the first C0/C1 control character or DEL in `text`, or null; tab, LF and CR pass when `whitespace`. */
-function firstControl(text: string, whitespace: boolean): number | null {
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x20 && code < 0x7f) continue;
-    if (whitespace && (code === 0x09 || code === 0x0a || code === 0x0d)) continue;
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return code;
-  }
-  return null;
 }
 
 /** Offsets of every LF in `bytes`, ascending: a byte offset's line is 1 + the LFs before it. */
