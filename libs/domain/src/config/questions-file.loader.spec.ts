@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import type { Problem } from '../problems/problem.js';
 import type { QuestionDef } from './config.types.js';
+import { readQuestionsFile } from './questions-file.reader.js';
 import {
   formatQuestionsFileProblem,
   loadQuestionsFile,
@@ -183,6 +185,12 @@ describe('questions files', () => {
       'big.csv: is 5 KiB, over the 1 KiB a questions file may be',
     ]);
     expect(messages(loadQuestionsFile(join(dir, 'nowhere.csv')), 'nowhere.csv')).toEqual(['nowhere.csv: cannot read: ENOENT']);
+    // The configuration's JSON bank has the same cap.
+    const bank = join(dir, 'big.json');
+    writeFileSync(bank, JSON.stringify({ questions: [{ id: 'q1', text: 'x'.repeat(2000) }] }));
+    const problems: Problem[] = [];
+    expect(readQuestionsFile(bank, problems, 1024)).toBeUndefined();
+    expect(problems).toEqual([{ path: 'questionsFile', message: `${bank} is 2 KiB, over the 1 KiB a questions file may be` }]);
   });
 
   // Texts with commas, quotes, line breaks (LF and CRLF), tabs and non-ASCII characters must come back unchanged.

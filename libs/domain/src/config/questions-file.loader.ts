@@ -9,7 +9,9 @@ import { escapeControlChars } from '../text/control-chars.js';
 import type { Problem } from '../problems/problem.js';
 import { buildQuestionBank } from './config.checks.js';
 import type { QuestionDef } from './config.types.js';
-import { readQuestionsFile } from './questions-file.reader.js';
+import { parseQuestionsJson, QUESTIONS_FILE_MAX_BYTES, sizeText } from './questions-file.reader.js';
+
+export { QUESTIONS_FILE_MAX_BYTES };
 
 /**
  * The formats a question set may be written in: the JSON bank (`{"questions": [...]}` or a bare list), CSV with a
@@ -21,9 +23,6 @@ export type QuestionsFileFormat = (typeof QUESTIONS_FILE_FORMATS)[number];
 /** The columns of a CSV and the fields of a JSON Lines question; `id` and `text` are required. */
 export const QUESTION_FIELDS = ['id', 'text', 'category', 'language'] as const;
 type QuestionField = (typeof QUESTION_FIELDS)[number];
-
-/** Largest questions file read, in bytes: 10,000 questions of 1,000 characters are about 10 MiB. */
-export const QUESTIONS_FILE_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Longest category accepted: what a job spec's inline question allows, so a loaded set can always be submitted. */
 const MAX_CATEGORY = 200;
@@ -62,25 +61,20 @@ export function loadQuestionsFile(file: string, options: { format?: QuestionsFil
   try {
     // Checked before reading, so a huge file (or a device) is refused without being held in memory.
     const { size } = statSync(file);
-    if (size > maxBytes) return fail(`is ${mebibytes(size)}, over the ${mebibytes(maxBytes)} a questions file may be`);
+    if (size > maxBytes) return fail(`is ${sizeText(size)}, over the ${sizeText(maxBytes)} a questions file may be`);
     bytes = readFileSync(file);
   } catch (error) {
     return fail(`cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  if (bytes.length > maxBytes) return fail(`is ${mebibytes(bytes.length)}, over the ${mebibytes(maxBytes)} a questions file may be`);
+  if (bytes.length > maxBytes) return fail(`is ${sizeText(bytes.length)}, over the ${sizeText(maxBytes)} a questions file may be`);
   const format = options.format ?? questionsFileFormatOf(file) ?? 'json';
-  return format === 'json' ? parseJsonBank(file) : parseQuestionsText(bytes, format);
-}
-
-function mebibytes(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KiB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
+  return format === 'json' ? parseJsonBank(bytes.toString('utf8'), file) : parseQuestionsText(bytes, format);
 }
 
 /** The JSON bank, checked as the configuration's `questionsFile` always was; problem paths lose that prefix. */
-function parseJsonBank(file: string): QuestionsFileResult {
+function parseJsonBank(text: string, file: string): QuestionsFileResult {
   const problems: Problem[] = [];
-  const content = readQuestionsFile(file, problems);
+  const content = parseQuestionsJson(text, file, problems);
   const bank = content ? buildQuestionBank(content.entries, content.listPath, problems) : {};
   if (problems.length > 0) {
     return {
