@@ -8,6 +8,7 @@ import { rawFloor } from './raw-floor.mjs';
 import { liveTail } from './live-tail.mjs';
 import { reconcileBench } from './reconcile.mjs';
 import { driftBench } from './drift.mjs';
+import { questionsFileBench } from './questions-file.mjs';
 import { planBench } from './plan.mjs';
 import { redactionBench } from './redaction.mjs';
 import { tokenFloodScenario } from './token-flood.mjs';
@@ -194,6 +195,13 @@ results.trends = await trendsBench();
 log(
   `    series() cold ${results.trends.series.coldMs} ms, warm p50 ${results.trends.series.warmReadMs.p50Ms} ms; Trends screen p50 ${results.trends.tui.all.p50Ms} ms p99 ${results.trends.tui.all.p99Ms} ms (CPU p99 ${results.trends.tui.cpu.p99Ms} ms)`,
 );
+log('(n) question files: 10,000 questions as CSV, JSON Lines and the JSON bank, each read and checked');
+results.questionsFile = await questionsFileBench(await load());
+log(
+  `    ${Object.entries(results.questionsFile.formats)
+    .map(([format, r]) => `${format} ${r.bestMs} ms`)
+    .join(', ')}`,
+);
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
@@ -226,6 +234,9 @@ else {
           `analysis attack   ${String(r.cells).padStart(7)} cells: event-loop delay p99 ${r.eventLoopDelayP99Ms} ms max ${r.eventLoopDelayMaxMs} ms (idle ${r.idle.eventLoopDelayP99Ms} / ${r.idle.eventLoopDelayMaxMs} ms), /health/live p99 ${r.healthLiveP99Ms} ms; analysis cold ${r.coldMs} ms, cached ${r.cachedMs} ms`,
       ),
       `drift detection            ${results.drift.runs} runs × ${results.drift.cells} cells: newest run ${results.drift.newestMs} ms, every run ${results.drift.everyRunMs} ms (target < ${results.drift.targetMs} ms each)`,
+      `question files             ${results.questionsFile.count} questions: ${Object.entries(results.questionsFile.formats)
+        .map(([format, r]) => `${format} ${r.bestMs} ms (${r.MiB} MiB, first ${r.firstMs} ms)`)
+        .join(', ')} (target < ${results.questionsFile.targetMs} ms)`,
       '',
     ].join('\n'),
   );

@@ -18,6 +18,19 @@ export { parseConfig } from './config/config.parser.js';
 export { ANALYSIS_DEFAULTS, type AnalysisLimits } from './config/analysis-config.js';
 export { CONFIG_FILE_NAME, type LoadConfigOptions, loadConfig } from './config/config.loader.js';
 export { resolveRegion } from './config/region.resolver.js';
+export {
+  QUESTIONS_FILE_FORMATS,
+  QUESTIONS_FILE_MAX_BYTES,
+  QUESTION_FIELDS,
+  type QuestionsFileFormat,
+  type QuestionsFileProblem,
+  type QuestionsFileResult,
+  formatQuestionsFileProblem,
+  loadQuestionsFile,
+  parseQuestionsText,
+  questionsFileFormatOf,
+} from './config/questions-file.loader.js';
+export { LANGUAGE_TAG_PATTERN } from './json/common.schema.js';
 export { PROVIDER_DEFAULTS, PROVIDER_KINDS, type ProviderConfig, type ProviderKind, openAiProvider } from './provider/provider-config.js';
 export {
   ANY_REGION,

@@ -4,11 +4,23 @@ import type { Command } from 'commander';
 import { ApiRequestError, type BeaconApiClient } from '@beacon/api-client';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { renderJobReport, signBeaconRequest, SIGNING_KEY_ID_PATTERN } from '@beacon/domain';
+import {
+  formatQuestionsFileProblem,
+  loadQuestionsFile,
+  QUESTIONS_FILE_FORMATS,
+  questionsFileFormatOf,
+  renderJobReport,
+  signBeaconRequest,
+  SIGNING_KEY_ID_PATTERN,
+  type QuestionsFileFormat,
+} from '@beacon/domain';
 import { jobReport, waitForJob } from '../job-progress.js';
 import { printJson } from '../output.js';
 
-/** `beacon submit FILE`: send a job spec (Beacon's or the Go runner's) to the daemon. */
+/**
+ * `beacon submit FILE [--questions QFILE]`: send a job spec (Beacon's or the Go runner's) to the daemon, optionally
+ * with its questions read from a CSV, JSON Lines or JSON file.
+ */
 export function registerSubmit(program: Command): void {
   program
     .command('submit')
@@ -21,9 +33,18 @@ export function registerSubmit(program: Command): void {
       'sign the submission with this Ed25519 private key (PKCS#8 PEM, from `beacon keys create`); default BEACON_SIGN_KEY',
     )
     .option('--key-id <id>', 'the id the daemon knows that key by (signing.keys[].id); default BEACON_KEY_ID')
-    .action(async (file: string, opts: { json?: boolean; wait?: boolean; signKey?: string; keyId?: string }) => {
+    .option(
+      '--questions <file>',
+      'ask the questions of this file, sent inline in the spec (which must then list none): CSV with a header row ' +
+        '(columns id,text,category,language; category and language optional), JSON Lines (.jsonl/.ndjson, one ' +
+        '{"id","text","category","language"} per line) or the JSON bank (.json); every problem is listed and nothing is submitted',
+    )
+    .option('--questions-format <format>', `read --questions as ${QUESTIONS_FILE_FORMATS.join(', ')} whatever its extension`)
+    .action(async (file: string, opts: SubmitOptions) => {
       const signer = await readSigner(opts);
-      const bytes = await readSpec(file);
+      const spec = await readSpec(file);
+      // The questions go in before signing: the signature covers exactly the bytes sent.
+      const bytes = opts.questions === undefined ? spec : withQuestions(spec, file, opts.questions, opts.questionsFormat);
       const api = apiClient();
       // Signed over exactly the bytes sent, with a fresh nonce and the current time.
       const headers = signer
@@ -43,6 +64,75 @@ export function registerSubmit(program: Command): void {
       else process.stdout.write(renderJobReport(report, { width: process.stdout.columns || 160 }));
       if (job.status !== 'completed') throw new CliError(`job ${job.id} ended ${job.status}`, EXIT.jobNotCompleted);
     });
+}
+
+interface SubmitOptions {
+  json?: boolean;
+  wait?: boolean;
+  signKey?: string;
+  keyId?: string;
+  questions?: string;
+  questionsFormat?: string;
+}
+
+/** The format to read `--questions` in: `--questions-format`, else the file's extension. */
+function questionsFormat(questionsFile: string, given: string | undefined): QuestionsFileFormat {
+  if (given !== undefined) {
+    const known = (QUESTIONS_FILE_FORMATS as readonly string[]).includes(given);
+    if (!known)
+      throw new CliError(
+        `--questions-format: must be one of ${QUESTIONS_FILE_FORMATS.join(', ')} (got ${JSON.stringify(given)})`,
+        EXIT.usage,
+      );
+    return given as QuestionsFileFormat;
+  }
+  const format = questionsFileFormatOf(questionsFile);
+  if (format === null) {
+    throw new CliError(
+      `--questions ${questionsFile}: cannot tell its format from the extension (.csv, .jsonl, .ndjson, .json); give --questions-format`,
+      EXIT.usage,
+    );
+  }
+  return format;
+}
+
+/**
+ * The spec with the questions of `questionsFile` as its inline `questions` (inside `jobspec` for the Go portal's
+ * wrapper). Refused, with every problem of the file, before anything is sent: a bad file submits nothing.
+ */
+function withQuestions(spec: Buffer, specFile: string, questionsFile: string, given: string | undefined): Buffer {
+  const format = questionsFormat(questionsFile, given);
+  let body: unknown;
+  try {
+    body = JSON.parse(spec.toString('utf8'));
+  } catch (err) {
+    throw new CliError(`${specFile}: not valid JSON (${(err as Error).message}), so --questions cannot be added to it`, EXIT.usage);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new CliError(`${specFile}: must be a JSON object (a job spec) to take --questions`, EXIT.usage);
+  }
+  const root = body as Record<string, unknown>;
+  const wrapped = root.jobspec;
+  const target = wrapped !== null && typeof wrapped === 'object' && !Array.isArray(wrapped) ? (wrapped as Record<string, unknown>) : root;
+  if (target.questions !== undefined && target.questions !== null) {
+    throw new CliError(`${specFile} already lists questions: give them there or with --questions, not both`, EXIT.usage);
+  }
+  const loaded = loadQuestionsFile(questionsFile, { format });
+  if (!loaded.ok) {
+    const count = loaded.problems.length;
+    const lines = loaded.problems.map((problem) => `  ${formatQuestionsFileProblem(questionsFile, problem)}`);
+    throw new CliError(
+      `--questions ${questionsFile}: ${count} problem${count === 1 ? '' : 's'}, nothing submitted\n${lines.join('\n')}`,
+      EXIT.usage,
+    );
+  }
+  target.questions = loaded.questions.map(({ id, text, category, language }) => ({
+    id,
+    text,
+    ...(category === null ? {} : { category }),
+    ...(language === null || language === undefined ? {} : { language }),
+  }));
+  return Buffer.from(JSON.stringify(body));
 }
 
 /** A signature refusal (see the `signing:` section): its code is shown, since scripts and people act on it. */

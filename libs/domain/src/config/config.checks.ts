@@ -138,7 +138,13 @@ export function buildQuestionBank(list: readonly unknown[], listPath: PropertyKe
       return;
     }
     firstIndex.set(question.id, index);
-    bank[question.id] = { id: question.id, text: question.text, category: question.category };
+    bank[question.id] = {
+      id: question.id,
+      text: question.text,
+      category: question.category,
+      // Only when given, so banks without languages read exactly as before.
+      ...(question.language ? { language: question.language } : {}),
+    };
   });
   return bank;
 }

@@ -148,6 +148,28 @@ describe(parseConfig.name, () => {
     expect(config.questions).toEqual({ only: { id: 'only', text: 'Only one?', category: 'control' } });
   });
 
+  it('loads questionsFile as CSV or JSON Lines by extension, keeping each language', () => {
+    writeFileSync(join(dir, 'set.csv'), 'id,text,category,language\r\nq1,"One, really?",politics,zh-Hans\r\nq2,Two?,,\r\n');
+    writeFileSync(
+      join(dir, 'set.jsonl'),
+      '{"id":"q1","text":"One, really?","category":"politics","language":"zh-Hans"}\n{"id":"q2","text":"Two?"}\n',
+    );
+    const expected = {
+      q1: { id: 'q1', text: 'One, really?', category: 'politics', language: 'zh-Hans' },
+      q2: { id: 'q2', text: 'Two?', category: null },
+    };
+    expect(parseConfig('questionsFile: set.csv', join(dir, 'beacon.config.yaml'), {}).questions).toEqual(expected);
+    expect(parseConfig('questionsFile: set.jsonl', join(dir, 'beacon.config.yaml'), {}).questions).toEqual(expected);
+  });
+
+  it('reports every problem of a CSV questionsFile by row and column, and keeps no question of it', () => {
+    writeFileSync(join(dir, 'bad.csv'), 'id,text\nq1,One?\nq2,\nq1,Again?\n');
+    expect(problemsOf('questionsFile: bad.csv', join(dir, 'beacon.config.yaml'))).toEqual([
+      { path: 'questionsFile', message: 'bad.csv: row 3, column text: must not be empty' },
+      { path: 'questionsFile', message: 'bad.csv: row 4, column id: duplicate id "q1" (also at row 2)' },
+    ]);
+  });
+
   it('reports a missing or malformed questionsFile, and questions given twice', () => {
     writeFileSync(join(dir, 'broken.json'), JSON.stringify({ questions: [{ id: 'a', text: 'A?' }, { id: 'b' }] }));
     const source = join(dir, 'beacon.config.yaml');

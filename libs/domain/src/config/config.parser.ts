@@ -12,6 +12,7 @@ import { buildPriceTable } from './price-table.js';
 import { defaultConfig } from './default-config.data.js';
 import { interpolateEnv } from './env.interpolator.js';
 import { readQuestionsFile } from './questions-file.reader.js';
+import { formatQuestionsFileProblem, loadQuestionsFile, questionsFileFormatOf } from './questions-file.loader.js';
 import { buildAuth, buildSigning } from '../auth/auth-config.schema.js';
 import { buildNotifications } from '../notify/notify-config.js';
 
@@ -60,8 +61,19 @@ function readQuestions(sections: SectionReader, source: string): Record<string, 
   }
   if (inline) return buildQuestionBank(inline, ['questions'], problems);
   if (file) {
-    const content = readQuestionsFile(resolve(dirname(source), file), problems);
-    return content ? buildQuestionBank(content.entries, content.listPath, problems) : null;
+    const path = resolve(dirname(source), file);
+    // Any extension but .csv, .jsonl and .ndjson is read as the JSON bank, as every questionsFile was before.
+    const format = questionsFileFormatOf(path);
+    if (format !== 'csv' && format !== 'jsonl') {
+      const content = readQuestionsFile(path, problems);
+      return content ? buildQuestionBank(content.entries, content.listPath, problems) : null;
+    }
+    const loaded = loadQuestionsFile(path, { format });
+    if (!loaded.ok) {
+      for (const problem of loaded.problems) problems.push({ path: 'questionsFile', message: formatQuestionsFileProblem(file, problem) });
+      return null;
+    }
+    return Object.fromEntries(loaded.questions.map((question) => [question.id, question]));
   }
   return inline === null || file === null ? null : defaultConfig().questions;
 }
@@ -69,7 +81,7 @@ function readQuestions(sections: SectionReader, source: string): Record<string, 
 /**
  * Parses and validates the YAML text of `beacon.config.yaml`. Sections left out fall back to the
  * built-in defaults; `${NAME}` in string values is read from `env`; a relative `questionsFile` is
- * resolved next to `source`.
+ * resolved next to `source` and read as CSV (`.csv`), JSON Lines (`.jsonl`, `.ndjson`) or the JSON bank (any other).
  *
  * @throws ConfigError listing every problem found.
  */

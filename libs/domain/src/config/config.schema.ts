@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { REGION_NAME_PLACEHOLDER } from '../prompt/system-prompt.renderer.js';
-import { idString, intBetween, numberBetween, positiveInt, questionText, strictObject } from '../json/common.schema.js';
+import { idString, intBetween, languageTag, numberBetween, positiveInt, questionText, strictObject } from '../json/common.schema.js';
 import { REGION_DEFAULTS } from './default-config.data.js';
 import { authSectionSchema, signingSectionSchema } from '../auth/auth-config.schema.js';
 import { analysisSectionSchema } from './analysis-config.js';
@@ -78,6 +78,7 @@ export const questionSchema = strictObject({
   id: idString(),
   text: questionText(),
   category: nonEmpty().nullable().default(null),
+  language: languageTag().nullable().optional(),
 });
 
 /**

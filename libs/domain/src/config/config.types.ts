@@ -42,6 +42,11 @@ export interface QuestionDef {
   id: string;
   text: string;
   category: string | null;
+  /**
+   * The question's language as a BCP-47 tag (`en`, `zh-Hans`), when its file or spec gives one. Optional so banks and
+   * specs written before it existed read unchanged; it is carried with the question, never part of a cell's key.
+   */
+  language?: string | null;
 }
 
 /** The system-prompt template; `version` names it in every attempt's audit row. */

@@ -121,7 +121,7 @@ function inlineQuestion(entry: At<object>, config: BeaconConfig, problems: Probl
     problems.push(...issuesToProblems(parsed.error.issues, jsonPathFormatter(entry.path)));
     return undefined;
   }
-  const { id, text, category } = parsed.data;
+  const { id, text, category, language } = parsed.data;
   const banked = lookup(config.questions, id);
   if (banked && banked.text !== text) {
     problems.push({
@@ -130,7 +130,8 @@ function inlineQuestion(entry: At<object>, config: BeaconConfig, problems: Probl
     });
     return undefined;
   }
-  return banked ? { ...banked, source: 'bank' } : { id, text, category: category ?? null, source: 'inline' };
+  if (banked) return { ...banked, source: 'bank' };
+  return { id, text, category: category ?? null, ...(language ? { language } : {}), source: 'inline' };
 }
 
 function bankQuestion(entry: At<string>, config: BeaconConfig, problems: Problem[]): PlannedQuestion | undefined {

@@ -158,6 +158,17 @@ describe(normaliseJobSpec.name, () => {
       expect(spec.createdBy).toBe('alice');
     });
 
+    it('keeps the language of an inline question and refuses one that is not a BCP-47 tag', () => {
+      const axes = { models: ['llama3.2-1b'], regions: ['us-east'] };
+      const spec = accepted(normaliseJobSpec({ ...axes, questions: [{ id: 'q-zh', text: '你好吗？', language: 'zh-Hans' }] }, config));
+      expect(spec.questions).toEqual([{ id: 'q-zh', text: '你好吗？', category: null, language: 'zh-Hans', source: 'inline' }]);
+      const refused = normaliseJobSpec({ ...axes, questions: [{ id: 'q-x', text: 'Hi?', language: 'en_US' }] }, config);
+      expect(refused).toEqual({
+        ok: false,
+        problems: [{ path: '$.questions[0].language', message: 'must be a BCP-47 language tag such as en or zh-Hans' }],
+      });
+    });
+
     it('fills defaults from the configuration and freezes its prompt', () => {
       const custom = {
         ...config,

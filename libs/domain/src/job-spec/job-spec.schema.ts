@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idString, intBetween, MAX_QUESTION_TEXT, numberBetween, positiveInt, questionText } from '../json/common.schema.js';
+import { idString, intBetween, languageTag, MAX_QUESTION_TEXT, numberBetween, positiveInt, questionText } from '../json/common.schema.js';
 
 /**
  * Beacon's own job spec form (JSON). Every field but the three axes is optional:
@@ -8,7 +8,7 @@ import { idString, intBetween, MAX_QUESTION_TEXT, numberBetween, positiveInt, qu
  * {
  *   "id": "my-job-1",                       // ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$; default job-<hash>
  *   "name": "bias check", "description": "…",
- *   "questions": ["math_basic", { "id": "q1", "text": "Who won?", "category": "custom" }],
+ *   "questions": ["math_basic", { "id": "q1", "text": "Who won?", "category": "custom", "language": "en" }],
  *   "models": ["llama3.2-1b", { "id": "mistral-7b" }],
  *   "regions": ["us-east", "EU"],           // ids or aliases, case-insensitive
  *   "repeats": 1,                           // 1..1000
@@ -52,13 +52,14 @@ export const inlineQuestionSchema = z.looseObject({
   id: idString(),
   text: questionText(),
   category: z.string().min(1).max(200).nullish(),
+  language: languageTag().nullish(),
 });
 
 /** A model given as an object (`{ id, name }`, Go style); only `id` is used. */
 export const modelObjectSchema = z.looseObject({ id: z.string().min(1) });
 
 /** An entry of `questions`: a bank id or an inline question. */
-export type QuestionInput = string | { id: string; text: string; category?: string | null };
+export type QuestionInput = string | { id: string; text: string; category?: string | null; language?: string | null };
 
 /** An entry of `models`: a configured model id or `{ id, name }`. */
 export type ModelInput = string | { id: string; name?: string };

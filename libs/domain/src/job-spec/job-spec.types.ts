@@ -8,6 +8,8 @@ export interface PlannedQuestion {
   id: string;
   text: string;
   category: string | null;
+  /** BCP-47 tag when the bank or the inline question gives one; left out otherwise (specs stored before it lack it). */
+  language?: string | null;
   source: 'bank' | 'inline' | 'prompt';
 }
 

@@ -49,7 +49,11 @@ function codePoint(text: string, re: RegExp): string {
   return `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-function textProblem(text: string, prose: boolean): string | null {
+/**
+ * What is wrong with one string of a spec, or null: control characters (in prose, `prose`, only newline and tab are
+ * allowed), bidirectional overrides outside prose, unpaired surrogates. Question files apply the same rules per field.
+ */
+export function textProblem(text: string, prose: boolean): string | null {
   if (prose ? PROSE_CONTROLS.test(text) : CONTROLS.test(text)) {
     const at = codePoint(text, prose ? PROSE_CONTROLS : CONTROLS);
     return `must not contain control characters (found ${at}${prose ? '; only newline and tab are allowed in text' : ''})`;
