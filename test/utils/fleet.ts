@@ -48,6 +48,8 @@ export interface FleetRegion {
   timeoutMs?: number;
   /** Another upstream than the simulator (e.g. a misbehaving one); default: the simulator's URL for the region. */
   baseUrl?: string;
+  /** `regions.<id>.provider` as written to the config (kind, baseUrl, apiKeyEnv, …); default: none (OpenAI-compatible). */
+  provider?: Record<string, unknown>;
 }
 
 /** What a fleet is built from. */
@@ -332,6 +334,7 @@ export class Fleet {
               baseUrl: r.baseUrl ?? sim.baseUrlFor(id),
               concurrency: r.concurrency ?? 16,
               timeoutMs: r.timeoutMs ?? 5000,
+              ...(r.provider ? { provider: r.provider } : {}),
             },
           ]),
         ),
