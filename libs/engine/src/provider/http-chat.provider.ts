@@ -2,6 +2,7 @@ import { openAiProvider, redactSecrets, secrets, type ProviderKind } from '@beac
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { PreparedCall, ProviderAdapter, UpstreamAnswer } from './adapter.js';
 import { ADAPTERS } from './adapters/index.js';
+import { ProviderQuotas } from './quota-bucket.js';
 import type { ChatFailure, ChatProvider, ChatRequest, ChatSuccess } from './chat-provider.js';
 
 /** Default response cap (`limits.maxResponseBytes`). */
@@ -30,6 +31,7 @@ class ResponseTooLarge extends Error {
  */
 export class HttpChatProvider implements ChatProvider {
   private readonly agents = new Map<string, Agent>();
+  private readonly quotas = new ProviderQuotas();
 
   /** `connections`: per origin (e.g. from {@link connectionsByOrigin}), or one number for every origin. */
   constructor(
@@ -38,9 +40,11 @@ export class HttpChatProvider implements ChatProvider {
   ) {}
 
   async chat(req: ChatRequest): Promise<ChatSuccess | ChatFailure> {
+    const provider = req.provider ?? openAiProvider(req.baseUrl, null);
+    // The account's quota is waited for before the call's timeout and latency start: pacing is not the upstream's delay.
+    await this.quotas.admit(provider, Math.ceil((req.system.length + req.user.length) / 4) + req.maxTokens, req.signal);
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const provider = req.provider ?? openAiProvider(req.baseUrl, null);
     const adapter = this.adapters.get(provider.kind);
     if (!adapter) {
       return {
