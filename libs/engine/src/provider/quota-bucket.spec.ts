@@ -46,7 +46,7 @@ describe('TokenBucket: a per-minute quota', () => {
 
 describe('ProviderQuotas', () => {
   it('admits at once without a quota, and waits by the configured one (ending early when the call is aborted)', async () => {
-    let t = 0;
+    const t = 0;
     const quotas = new ProviderQuotas(() => t);
     const never = new AbortController().signal;
     const free = openAiProvider('http://x', null);
