@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { QueueRepository, type AttemptStart, type CallRecord, type ClaimedCell } from '@beacon/db';
+import { LifecycleRepository, QueueRepository, type AttemptStart, type CallRecord, type ClaimedCell } from '@beacon/db';
+import { RollupService } from '@beacon/engine';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
 
@@ -371,5 +372,27 @@ describe('engine queue repository on PostgreSQL', () => {
       [jobId],
     );
     expect(r).toEqual({ reaped_once: 100, closed: 100 });
+  });
+
+  it('regression (cancel under load): a retry scheduled by a call in flight when its job was cancelled is never claimed, and the roll-up cancels it before ending the job', async () => {
+    const { jobId, region } = await seed(3);
+    const lifecycle = new LifecycleRepository(ds);
+    const cell = await claimAndStart(region, 'runner-a');
+    const cancel = await lifecycle.cancel(jobId);
+    expect(cancel).toMatchObject({ found: true, pendingCancelled: 2, running: 1 });
+    // The call in flight fails and schedules a retry (as a lease loss or a release would requeue it).
+    expect(await queue.fail(cell, call(null, 503), { kind: 'retry', delayMs: 0, outcome: 'retryable_error' })).toBe('recorded');
+    // Nothing of a cancelled job is called again: before the fix this claimed the cell and called the provider.
+    expect(await claim(region, 'runner-b', 10)).toEqual([]);
+    // The roll-up closes the stray retry, then ends the job cancelled with no cell left pending or running.
+    const emitted: unknown[] = [];
+    await new RollupService(lifecycle, { rollupMs: 1000, random: () => 0 }, (e) => emitted.push(e)).rollup();
+    const states: { state: string; n: number }[] = await ds.query(
+      'SELECT state, count(*)::int AS n FROM executions WHERE job_id = $1 GROUP BY 1',
+      [jobId],
+    );
+    expect(states).toEqual([{ state: 'cancelled', n: 3 }]);
+    const [job] = await ds.query('SELECT status FROM jobs WHERE id = $1', [jobId]);
+    expect(job.status).toBe('cancelled');
   });
 });

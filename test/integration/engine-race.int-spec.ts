@@ -13,8 +13,10 @@ describe('engine: daemons racing on one job', () => {
     fleet = await Fleet.create({
       prefix: 'race',
       faults: { latencyMs: { min: 2, max: 20 } },
-      // The race is over claims, not leases: a lease long enough that a loaded machine's stalls (seconds, on a busy
-      // 2-core CI runner) never cost one, so each cell has exactly one attempt and one call.
+      // The race is over claims, not leases or timeouts: a lease and a provider timeout long enough that a loaded
+      // machine's stalls (seconds, on a busy 2-core CI runner: two CI runs saw 5 s timeouts of 20 ms calls there) never
+      // cost one, so each cell has exactly one attempt and one call. Timeouts and lease losses have their own tests.
+      regions: { 'us-east': { timeoutMs: 30_000 }, 'eu-west': { timeoutMs: 30_000 } },
       env: { BEACON_LEASE_MS: '20000' },
     });
   });

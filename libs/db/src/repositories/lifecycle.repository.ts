@@ -199,6 +199,24 @@ export class LifecycleRepository {
   }
 
   /**
+   * Cancels the pending cells of active jobs whose cancel was requested: a retry, release or reap of a call that was in
+   * flight when the cancel came puts its cell back to pending after {@link cancel} closed the others. The claim never
+   * takes such a cell; the roll-up runs this before deciding, so a cancelled job ends with no cell left pending.
+   * Returns the job ids touched.
+   */
+  async closeCancelled(): Promise<string[]> {
+    const rows = await queryRows<{ job_id: string }>(
+      this.ds,
+      `UPDATE executions e SET state = ${CELL_SQL.cancelled}, finished_at = now(), updated_at = now()
+         FROM jobs j
+        WHERE j.id = e.job_id AND j.cancel_requested_at IS NOT NULL AND j.status IN ${ACTIVE_JOB_STATUSES_SQL}
+          AND e.state = ${CELL_SQL.pending}
+       RETURNING e.job_id`,
+    );
+    return [...new Set(rows.map((r) => r.job_id))];
+  }
+
+  /**
    * Stops jobs over their `max_cost`, in one statement: stamps `budget_exhausted_at` on `jobs` (the first stamp
    * stays) with `reasons` (one per job, kept in each closed cell's `last_error`), and cancels their pending cells
    * with `last_error.kind = 'budget_exhausted'`. With `jobIds` null, it closes the pending cells of every active job

@@ -195,6 +195,9 @@ export class QueueRepository {
             AND ($5::boolean IS FALSE OR (failures = 0 AND lease_losses = 0))
             AND (job_id = ANY($7::text[])
                  OR NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = executions.job_id AND j.max_cost_usd IS NOT NULL))
+            -- A cell requeued after its job's cancel (a retry, a release or a reap of a call in flight then) is never
+            -- called: the roll-up cancels it (LifecycleRepository.closeCancelled).
+            AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = executions.job_id AND j.cancel_requested_at IS NOT NULL)
           ORDER BY run_after, priority DESC, id
           LIMIT $3
           FOR UPDATE SKIP LOCKED),

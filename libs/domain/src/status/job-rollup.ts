@@ -31,9 +31,10 @@ export function rollupJobStatus(input: JobRollupInput): JobStatus {
   const succeeded = count('succeeded');
   const failed = count('failed');
 
-  if (input.cancelled) return running > 0 ? 'running' : 'cancelled';
-  // A cell can still be pending for a moment (a retry scheduled before the budget ran out); the close statement
-  // cancels it at the next roll-up, and the job ends only when no call of it is in flight.
+  // A cell can still be pending for a moment (a retry scheduled by a call in flight when the job was cancelled or ran
+  // out of budget); the close statement cancels it at the next roll-up, and the job ends only when no cell of it is
+  // pending or running (a terminal job with a pending cell would hold it forever: the claim skips cancelled jobs).
+  if (input.cancelled) return running > 0 || pending > 0 ? 'running' : 'cancelled';
   if (input.budgetExhausted) return running > 0 || pending > 0 ? 'running' : 'budget_exhausted';
   if (pending > 0 || running > 0) return input.started || running > 0 ? 'running' : 'queued';
 

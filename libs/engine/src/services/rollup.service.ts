@@ -12,7 +12,7 @@ import { DaemonTask } from './daemon-task.js';
 export class RollupService extends DaemonTask {
   constructor(
     private readonly lifecycle: Pick<LifecycleRepository, 'activeJobs' | 'setStatus'> &
-      Partial<Pick<LifecycleRepository, 'closeOverBudget' | 'jobCost'>>,
+      Partial<Pick<LifecycleRepository, 'closeOverBudget' | 'closeCancelled' | 'jobCost'>>,
     opts: Pick<EngineOptions, 'rollupMs' | 'random'>,
     emit: EngineListener,
     private readonly onTerminal: (jobId: string) => void = () => undefined,
@@ -34,6 +34,11 @@ export class RollupService extends DaemonTask {
         const closedByKey = closed.filter((c) => c.jobId === jobId).map(({ region, modelId, count }) => ({ region, modelId, count }));
         this.emit({ type: 'budget_exhausted', jobId, closedByKey });
       }
+      jobs = await this.lifecycle.activeJobs();
+    }
+    // Likewise a retry or requeue of a call in flight when its job was cancelled: the job ends with nothing pending.
+    if (this.lifecycle.closeCancelled && jobs.some((j) => j.cancelled && (j.counts.pending ?? 0) > 0)) {
+      await this.lifecycle.closeCancelled();
       jobs = await this.lifecycle.activeJobs();
     }
     for (const job of jobs) {
