@@ -228,7 +228,7 @@ export class CellRun {
               user: this.rendered.user,
               temperature: this.spec.parameters.temperature,
               maxTokens: this.spec.parameters.maxTokens,
-              timeoutMs: region.timeoutMs,
+              timeoutMs: callTimeoutMs(this.spec, region.timeoutMs),
               signal,
               maxResponseBytes: this.opts.config.limits.maxResponseBytes,
             }),
@@ -426,4 +426,16 @@ export class CellRun {
       called: outcome !== 'deferred',
     });
   }
+}
+
+/** Longest per-call timeout a spec may ask for: the configuration's own bound on `regions.<id>.timeoutMs`. */
+const MAX_CALL_TIMEOUT_MS = 3_600_000;
+
+/**
+ * The timeout of one call: the spec's `constraints.provider_timeout` when it sets one (the old runner's per-call
+ * timeout; its zero value means unset), else the region's `timeoutMs`.
+ */
+export function callTimeoutMs(spec: Pick<NormalisedJobSpec, 'constraints'>, regionTimeoutMs: number): number {
+  const asked = spec.constraints.providerTimeoutMs;
+  return asked !== null && asked > 0 ? Math.min(asked, MAX_CALL_TIMEOUT_MS) : regionTimeoutMs;
 }
