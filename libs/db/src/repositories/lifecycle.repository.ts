@@ -199,6 +199,33 @@ export class LifecycleRepository {
   }
 
   /**
+   * Ends the jobs past their deadline (`spec.constraints.timeoutMs` after submission) as a cancel does, in one
+   * statement: stamps `deadline_exceeded_at` and `cancel_requested_at` (the first stamps stay), and cancels their
+   * pending cells with `last_error.kind = 'deadline_exceeded'`. Running calls stop at their next heartbeat (they see the
+   * cancel); the roll-up then ends the job `cancelled`. Returns the ids of the jobs stopped now.
+   */
+  async expireDeadlines(): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      this.ds,
+      `WITH due AS (
+         UPDATE jobs j SET deadline_exceeded_at = now(), cancel_requested_at = coalesce(j.cancel_requested_at, now()), updated_at = now()
+          WHERE j.status IN ${ACTIVE_JOB_STATUSES_SQL} AND j.deadline_exceeded_at IS NULL
+            -- The Go runner's zero duration means no timeout.
+            AND (j.spec->'constraints'->>'timeoutMs')::double precision > 0
+            AND j.created_at + make_interval(secs => (j.spec->'constraints'->>'timeoutMs')::double precision / 1000) <= now()
+          RETURNING j.id, (j.spec->'constraints'->>'timeoutMs') AS timeout_ms),
+       closed AS (
+         UPDATE executions e SET state = ${CELL_SQL.cancelled}, finished_at = now(), updated_at = now(),
+                last_error = jsonb_build_object('kind', 'deadline_exceeded',
+                                                'message', 'the job passed its deadline (constraints.timeout ' || d.timeout_ms || ' ms)')
+           FROM due d
+          WHERE e.job_id = d.id AND e.state = ${CELL_SQL.pending})
+       SELECT id FROM due`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
    * Cancels the pending cells of active jobs whose cancel was requested: a retry, release or reap of a call that was in
    * flight when the cancel came puts its cell back to pending after {@link cancel} closed the others. The claim never
    * takes such a cell; the roll-up runs this before deciding, so a cancelled job ends with no cell left pending.

@@ -62,6 +62,7 @@ interface JobDetailRow extends JobSummaryRow {
   waiting: { cells: number; next: string | null; last: string | null };
   max_cost_usd: string | null;
   budget_exhausted_at: Date | null;
+  deadline_exceeded_at: Date | null;
   cost: { usd: number | null; priced: number; unknown: number };
 }
 
@@ -125,7 +126,7 @@ export class ReadRepository {
       `SELECT ${JOB_COLUMNS}, j.spec, j.spec_received, j.spec_hash, j.trace_id,
               (SELECT jsonb_build_object('cells', count(*), 'next', min(e.run_after), 'last', max(e.run_after))
                  FROM executions e WHERE e.job_id = j.id AND e.state = ${CELL_SQL.pending} AND e.run_after > now()) AS waiting,
-              j.max_cost_usd, j.budget_exhausted_at,
+              j.max_cost_usd, j.budget_exhausted_at, j.deadline_exceeded_at,
               (SELECT jsonb_build_object('usd', sum(a.cost_usd), 'priced', count(a.cost_usd),
                         'unknown', count(*) FILTER (WHERE a.cost_usd IS NULL
                           AND (a.outcome = ${OUTCOME_SQL.succeeded} OR a.input_tokens IS NOT NULL OR a.output_tokens IS NOT NULL)))
@@ -148,6 +149,7 @@ export class ReadRepository {
         maxUsd: row.max_cost_usd === null ? null : Number(row.max_cost_usd),
         budgetExhaustedAt: iso(row.budget_exhausted_at),
       },
+      deadlineExceededAt: iso(row.deadline_exceeded_at),
     };
   }
 

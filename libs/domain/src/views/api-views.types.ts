@@ -55,6 +55,8 @@ export interface JobDetailView extends JobSummaryView {
   waiting: { cells: number; nextAt: string | null; lastAt: string | null };
   /** What the job's calls cost so far, in USD (see {@link JobCostView}). */
   cost: JobCostView;
+  /** When the job passed its spec's deadline (`constraints.timeout`) and was stopped (it ends `cancelled`); null otherwise. */
+  deadlineExceededAt: string | null;
 }
 
 /**

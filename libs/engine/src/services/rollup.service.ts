@@ -12,7 +12,7 @@ import { DaemonTask } from './daemon-task.js';
 export class RollupService extends DaemonTask {
   constructor(
     private readonly lifecycle: Pick<LifecycleRepository, 'activeJobs' | 'setStatus'> &
-      Partial<Pick<LifecycleRepository, 'closeOverBudget' | 'closeCancelled' | 'jobCost'>>,
+      Partial<Pick<LifecycleRepository, 'closeOverBudget' | 'closeCancelled' | 'expireDeadlines' | 'jobCost'>>,
     opts: Pick<EngineOptions, 'rollupMs' | 'random'>,
     emit: EngineListener,
     private readonly onTerminal: (jobId: string) => void = () => undefined,
@@ -26,6 +26,8 @@ export class RollupService extends DaemonTask {
 
   /** One pass over the active jobs; a status is written only if it changed, and only once (the write is conditional). */
   async rollup(): Promise<void> {
+    // Jobs past their spec's deadline are cancelled first (their pending cells closed, running calls told to stop).
+    if (this.lifecycle.expireDeadlines) await this.lifecycle.expireDeadlines();
     let jobs = await this.lifecycle.activeJobs();
     // A retry scheduled by a call in flight when its job ran out of budget: close it, then roll up afresh.
     if (this.lifecycle.closeOverBudget && jobs.some((j) => j.budgetExhausted && (j.counts.pending ?? 0) > 0)) {
