@@ -250,6 +250,7 @@ describe('defect 13.2: provider keys echoed by an upstream', () => {
         concurrency: 4,
         timeoutMs: 10_000,
         provider: openAiProvider(`${upstream.url}/${mode}/v1`, 'BEACON_ECHO_KEY'),
+        fallbacks: [],
       };
     }
     const config: BeaconConfig = {

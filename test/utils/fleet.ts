@@ -50,6 +50,8 @@ export interface FleetRegion {
   baseUrl?: string;
   /** `regions.<id>.provider` as written to the config (kind, baseUrl, apiKeyEnv, …); default: none (OpenAI-compatible). */
   provider?: Record<string, unknown>;
+  /** `regions.<id>.fallbacks` as written to the config. */
+  fallbacks?: Record<string, unknown>[];
 }
 
 /** What a fleet is built from. */
@@ -335,6 +337,7 @@ export class Fleet {
               concurrency: r.concurrency ?? 16,
               timeoutMs: r.timeoutMs ?? 5000,
               ...(r.provider ? { provider: r.provider } : {}),
+              ...(r.fallbacks ? { fallbacks: r.fallbacks } : {}),
             },
           ]),
         ),

@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import type { Problem } from '../problems/problem.js';
 import { dottedPath, issuesToProblems, problemMessages } from '../json/zod-issue.mapper.js';
 import type { ModelConfig, QuestionDef, RegionConfig } from './config.types.js';
-import { MODEL_ID_PATTERN, REGION_ID_PATTERN, modelSchema, questionSchema, regionSchema } from './config.schema.js';
+import { MODEL_ID_PATTERN, REGION_ID_PATTERN, fallbackSchema, modelSchema, questionSchema, regionSchema } from './config.schema.js';
 import { resolveRegionIn } from './region.resolver.js';
-import { openAiProvider, type ProviderConfig } from '../provider/provider-config.js';
+import { openAiProvider, type ProviderConfig, type RegionFallback } from '../provider/provider-config.js';
 
 type RegionNames = Record<string, Pick<RegionConfig, 'id' | 'aliases'>>;
 
@@ -67,7 +67,40 @@ function regionOf(id: string, entry: z.infer<typeof regionSchema>, problems: Pro
     if (!provider.accessKeyIdEnv) problems.push({ path: path('accessKeyIdEnv'), message: 'is required for kind bedrock' });
     if (!provider.apiKeyEnv) problems.push({ path: path('apiKeyEnv'), message: 'is required for kind bedrock (the secret access key)' });
   }
-  return { id, ...rest, baseUrl, apiKeyEnv, provider };
+  const { fallbacks: chain, ...region } = rest;
+  const fallbacks: RegionFallback[] = [];
+  chain.forEach((raw, i) => {
+    const f = parseEntry(fallbackSchema, raw, ['regions', id, 'fallbacks', i], problems);
+    if (f === undefined) return;
+    if ('region' in f) return void fallbacks.push({ kind: 'region', region: f.region });
+    if (f.provider.baseUrl === undefined) {
+      problems.push({ path: dottedPath(['regions', id, 'fallbacks', i, 'provider', 'baseUrl']), message: 'is required' });
+      return;
+    }
+    fallbacks.push({
+      kind: 'provider',
+      provider: {
+        ...openAiProvider(f.provider.baseUrl, null),
+        ...f.provider,
+        baseUrl: f.provider.baseUrl,
+        apiKeyEnv: f.provider.apiKeyEnv ?? null,
+      },
+    });
+  });
+  return { id, ...region, baseUrl, apiKeyEnv, provider, fallbacks };
+}
+
+/** A fallback naming a region must name another configured one. */
+function checkFallbackRegions(regions: Record<string, RegionConfig>, problems: Problem[]): void {
+  for (const region of Object.values(regions)) {
+    region.fallbacks.forEach((f, i) => {
+      if (f.kind !== 'region') return;
+      const path = dottedPath(['regions', region.id, 'fallbacks', i, 'region']);
+      if (f.region === region.id) problems.push({ path, message: 'must name another region than its own' });
+      else if (!regions[f.region])
+        problems.push({ path, message: `unknown region "${f.region}"; regions: ${Object.keys(regions).join(', ')}` });
+    });
+  }
 }
 
 /** Regions from the `regions:` section, with id and alias checks. */
@@ -87,6 +120,7 @@ export function buildRegions(section: Record<string, unknown>, problems: Problem
     names[id] = { id, aliases: entry?.aliases ?? rawAliases(value) };
   }
   checkAliases(names, problems);
+  checkFallbackRegions(regions, problems);
   return { regions, names };
 }
 

@@ -50,6 +50,7 @@ describe(parseConfig.name, () => {
       timeoutMs: 120_000,
       // A region configured before providers existed is an OpenAI-compatible one.
       provider: openAiProvider('http://127.0.0.1:9/north/v1', null),
+      fallbacks: [],
     });
     expect(config.models['mistral-7b']).toEqual({ id: 'mistral-7b', name: 'mistral-7b', regions: ['north'] });
     expect(config.defaults).toEqual({ temperature: 0.5, maxTokens: 500, maxAttempts: 4, repeats: 1 });

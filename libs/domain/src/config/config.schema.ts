@@ -65,6 +65,13 @@ export const regionSchema = strictObject({
   concurrency: intBetween(1, 1024).default(REGION_DEFAULTS.concurrency),
   timeoutMs: intBetween(1, 3_600_000).default(REGION_DEFAULTS.timeoutMs),
   provider: providerSchema.optional(),
+  /** Tried in order after retryable failures; each step is checked on its own ({@link fallbackSchema}). */
+  fallbacks: z.array(z.unknown()).max(8).default([]),
+});
+
+/** One step of `regions.<id>.fallbacks`: `{ region: <id> }` (another region's provider) or `{ provider: {…} }`. */
+export const fallbackSchema = z.union([strictObject({ region: nonEmpty() }), strictObject({ provider: providerSchema })], {
+  error: 'must be { region: <id> } or { provider: { kind, baseUrl, … } }',
 });
 
 /** One entry of `models:`, keyed by the model id; null means all defaults. */

@@ -2,7 +2,7 @@ import type { AnalysisLimits } from './analysis-config.js';
 import type { AuthConfig, SigningConfig } from '../auth/auth.types.js';
 import type { PriceTable } from './price-table.js';
 import type { NotificationsConfig } from '../notify/notify-config.js';
-import type { ProviderConfig } from '../provider/provider-config.js';
+import type { ProviderConfig, RegionFallback } from '../provider/provider-config.js';
 
 /** One region: an OpenAI-compatible endpoint and the name rendered into its system prompt. */
 export interface RegionConfig {
@@ -25,6 +25,8 @@ export interface RegionConfig {
    * `apiKeyEnv`. `baseUrl` and `apiKeyEnv` above always equal the provider's.
    */
   provider: ProviderConfig;
+  /** The fallback chain (`fallbacks:`), empty for none. */
+  fallbacks: RegionFallback[];
 }
 
 /** One model and the regions that serve it. */

@@ -64,6 +64,7 @@ export function defaultRegions(): Record<string, RegionConfig> {
         baseUrl: `${SIMULATOR_BASE_URL}/${region.id}/v1`,
         ...REGION_DEFAULTS,
         provider: openAiProvider(`${SIMULATOR_BASE_URL}/${region.id}/v1`, REGION_DEFAULTS.apiKeyEnv),
+        fallbacks: [],
       },
     ]),
   );

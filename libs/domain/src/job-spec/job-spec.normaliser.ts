@@ -143,6 +143,8 @@ export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult
       timeoutMs: fields.timeoutMs ?? null,
       providerTimeoutMs: fields.providerTimeoutMs ?? null,
       ...(fields.maxCost ? { maxCostUsd: fields.maxCost.value } : {}),
+      // Only when set, so that the stored form (and hash) of every spec without it is unchanged.
+      ...(fields.allowRegionFallback ? { allowRegionFallback: true } : {}),
     },
     parameters: {
       temperature: fields.temperature ?? config.defaults.temperature,

@@ -40,6 +40,7 @@ export interface SpecFields {
   minSuccessRate?: number;
   timeoutMs?: number;
   providerTimeoutMs?: number;
+  allowRegionFallback?: boolean;
   temperature?: number;
   maxTokens?: number;
   maxAttempts?: number;
@@ -192,6 +193,7 @@ export function readSpecFields(raw: Obj, problems: Problem[]): SpecFields {
     minSuccessRate: (wrapperRate ?? innerRate)?.value,
     timeoutMs: timeoutMs?.value ?? timeoutFromNanos,
     providerTimeoutMs: nanosToMs(r.value(constraints, 'provider_timeout', fields.nanoseconds)),
+    allowRegionFallback: r.value(constraints, 'allow_region_fallback', fields.flag)?.value,
     temperature: r.value(parameters, 'temperature', fields.temperature)?.value,
     maxTokens: r.value(parameters, 'max_tokens', fields.maxTokens)?.value,
     maxAttempts: r.value(root, 'max_attempts', fields.maxAttempts)?.value,

@@ -45,6 +45,7 @@ export const specFieldSchemas = {
     .gt(0, { error: 'must be a number of US dollars greater than 0' })
     .max(1_000_000_000, { error: 'must be at most 1000000000 (US dollars)' }),
   timestamp: z.string().refine((text) => !Number.isNaN(Date.parse(text)), { error: 'must be an RFC 3339 timestamp' }),
+  flag: z.boolean({ error: 'must be true or false' }),
 };
 
 /** An inline question of a job spec. */
@@ -75,7 +76,14 @@ export interface BeaconJobSpecInput {
   repeats?: number;
   parameters?: { temperature?: number; max_tokens?: number };
   max_attempts?: number;
-  constraints?: { min_regions?: number; min_success_rate?: number; timeout_ms?: number; max_cost?: number };
+  constraints?: {
+    min_regions?: number;
+    min_success_rate?: number;
+    timeout_ms?: number;
+    max_cost?: number;
+    /** Lets a region's fallback chain serve a call from another region (recorded, and flagged by the reconciler). */
+    allow_region_fallback?: boolean;
+  };
   max_cost?: number;
   created_by?: string;
 }

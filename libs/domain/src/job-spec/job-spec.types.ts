@@ -38,6 +38,11 @@ export interface NormalisedJobSpec {
      * stored before it was read.
      */
     maxCostUsd?: number | null;
+    /**
+     * `constraints.allow_region_fallback`: a region's fallback chain may serve a call from another region (each such
+     * call is recorded with the region that served it, and flagged by the reconciler's served_elsewhere rule).
+     */
+    allowRegionFallback?: boolean;
   };
   parameters: { temperature: number; maxTokens: number; maxAttempts: number };
   /** Frozen at submission so every retry renders the same prompt. */

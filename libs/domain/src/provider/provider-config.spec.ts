@@ -68,4 +68,32 @@ describe('regions.<id>.provider', () => {
     );
     expect(problems.some((p) => p.path.startsWith('regions.d.provider') && /secret/.test(p.path + p.message))).toBe(true);
   });
+
+  it('reads a fallback chain of other regions and other providers, and names a bad step', () => {
+    const config = parseConfig(
+      [
+        'regions:',
+        '  us-east: { displayName: US, baseUrl: "http://a/v1", fallbacks: [ { provider: { kind: azure-openai, baseUrl: "https://az.example", deployment: d } }, { region: eu-west } ] }',
+        '  eu-west: { displayName: EU, baseUrl: "http://b/v1" }',
+      ].join('\n'),
+      'x',
+      {},
+    );
+    expect(config.regions['us-east']!.fallbacks).toEqual([
+      { kind: 'provider', provider: { ...openAiProvider('https://az.example', null), kind: 'azure-openai', deployment: 'd' } },
+      { kind: 'region', region: 'eu-west' },
+    ]);
+    expect(config.regions['eu-west']!.fallbacks).toEqual([]);
+    const problems = problemsOf(
+      [
+        'regions:',
+        '  a: { displayName: A, baseUrl: "http://a", fallbacks: [ { region: a }, { region: nowhere }, { provider: { kind: ollama } }, { both: 1 } ] }',
+      ].join('\n'),
+    );
+    expect(problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['regions.a.fallbacks[0].region', 'regions.a.fallbacks[1].region', 'regions.a.fallbacks[2].provider.baseUrl']),
+    );
+    expect(problems.find((p) => p.path === 'regions.a.fallbacks[1].region')?.message).toMatch(/unknown region "nowhere"/);
+    expect(problems.some((p) => p.path.startsWith('regions.a.fallbacks[3]'))).toBe(true);
+  });
 });

@@ -58,3 +58,10 @@ export function openAiProvider(baseUrl: string, apiKeyEnv: string | null): Provi
     tokensPerMinute: null,
   };
 }
+
+/**
+ * One step of a region's fallback chain (`regions.<id>.fallbacks`), tried in order when the calls before it failed
+ * with a retryable error: another provider serving the same region, or another configured region's provider, which
+ * serves the call from that region and is used only for jobs whose spec allows it (`allow_region_fallback`).
+ */
+export type RegionFallback = { kind: 'provider'; provider: ProviderConfig } | { kind: 'region'; region: string };

@@ -109,9 +109,9 @@ export class CellRun {
       runnerId: this.opts.runnerId,
       jobTraceparent: this.jobTraceparent,
       request: {
-        providerName: 'openai',
+        providerName: this.step.provider.kind,
         model: String(this.rendered.parameters.model),
-        baseUrl: this.region.baseUrl,
+        baseUrl: this.step.provider.baseUrl,
         temperature: this.spec.parameters.temperature,
         maxTokens: this.spec.parameters.maxTokens,
         system: this.rendered.system,
@@ -131,7 +131,7 @@ export class CellRun {
       parameters: this.rendered.parameters,
       promptHash: this.rendered.promptHash,
       parametersHash: this.rendered.parametersHash,
-      endpoint: this.region.baseUrl,
+      endpoint: this.step.provider.baseUrl,
       spanId: this.startSpan().spanId,
     };
   }
@@ -140,6 +140,39 @@ export class CellRun {
     const region = this.opts.config.regions[this.cell.region];
     if (!region) throw new Error(`region ${this.cell.region} is not configured`);
     return region;
+  }
+
+  private stepCache: ServingStep | null = null;
+
+  /**
+   * Who makes this attempt's call: the cell's region's provider, or after retryable failures the next step of its
+   * fallback chain (attempt n after n failures takes step n modulo the chain, so the primary is tried again after the
+   * last fallback). A step in another region is in the chain only when the spec allows it (`allow_region_fallback`):
+   * without that permission a cell is never answered from elsewhere. The system prompt stays the cell's region's;
+   * the attempt records the region and provider that served it.
+   */
+  private get step(): ServingStep {
+    if (this.stepCache) return this.stepCache;
+    const region = this.region;
+    const own = (provider: ProviderConfig): ServingStep => ({ regionId: region.id, provider, timeoutMs: region.timeoutMs });
+    // The region's baseUrl and apiKeyEnv are the ones in force (the parser mirrors the provider's into them, and a
+    // caller that points a region elsewhere, as the demo does at its simulator, sets the region's).
+    const chain: ServingStep[] = [own({ ...region.provider, baseUrl: region.baseUrl, apiKeyEnv: region.apiKeyEnv })];
+    for (const f of region.fallbacks) {
+      if (f.kind === 'provider') chain.push(own(f.provider));
+      else if (this.spec.constraints.allowRegionFallback === true) {
+        const other = this.opts.config.regions[f.region];
+        if (other) {
+          chain.push({
+            regionId: other.id,
+            provider: { ...other.provider, baseUrl: other.baseUrl, apiKeyEnv: other.apiKeyEnv },
+            timeoutMs: other.timeoutMs,
+          });
+        }
+      }
+    }
+    this.stepCache = chain[this.cell.failures % chain.length]!;
+    return this.stepCache;
   }
 
   /** Calls the provider once and records the outcome; `callEnded` fires as soon as the provider call is over. */
@@ -200,15 +233,8 @@ export class CellRun {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
-    const region = this.region;
     this.emit({ type: 'call_started', cell: this.cell, attemptId: this.attemptId });
-    // The region's baseUrl and apiKeyEnv are the ones in force (the parser mirrors the provider's into them, and a
-    // caller that points a region elsewhere, as the demo does at its simulator, sets the region's).
-    const provider: ProviderConfig = {
-      ...region.provider,
-      baseUrl: region.baseUrl,
-      apiKeyEnv: region.apiKeyEnv,
-    };
+    const { provider, regionId, timeoutMs } = this.step;
     const fromEnv = (name: string | null) => (name ? (this.opts.env[name] ?? null) : null);
     const apiKey = fromEnv(provider.apiKeyEnv);
     const credentials = { accessKeyId: fromEnv(provider.accessKeyIdEnv), sessionToken: fromEnv(provider.sessionTokenEnv) };
@@ -222,13 +248,13 @@ export class CellRun {
               apiKey,
               provider,
               credentials,
-              regionId: region.id,
+              regionId,
               model: String(this.rendered.parameters.model),
               system: this.rendered.system,
               user: this.rendered.user,
               temperature: this.spec.parameters.temperature,
               maxTokens: this.spec.parameters.maxTokens,
-              timeoutMs: callTimeoutMs(this.spec, region.timeoutMs),
+              timeoutMs: callTimeoutMs(this.spec, timeoutMs),
               signal,
               maxResponseBytes: this.opts.config.limits.maxResponseBytes,
             }),
@@ -352,10 +378,10 @@ export class CellRun {
   /** Who served the call (this region's provider) and what the provider said about where it ran. */
   private servedBy(r: ChatSuccess | ChatFailure): ServedBy {
     return {
-      providerKind: this.region.provider.kind,
-      region: this.region.id,
+      providerKind: this.step.provider.kind,
+      region: this.step.regionId,
       regionObserved: r.regionObserved ?? null,
-      regionObservedAllowed: this.region.provider.observedRegions,
+      regionObservedAllowed: this.step.provider.observedRegions,
     };
   }
 
@@ -438,4 +464,11 @@ const MAX_CALL_TIMEOUT_MS = 3_600_000;
 export function callTimeoutMs(spec: Pick<NormalisedJobSpec, 'constraints'>, regionTimeoutMs: number): number {
   const asked = spec.constraints.providerTimeoutMs;
   return asked !== null && asked > 0 ? Math.min(asked, MAX_CALL_TIMEOUT_MS) : regionTimeoutMs;
+}
+
+/** One step of a cell's serving chain: the region whose provider makes the call, and that provider. */
+interface ServingStep {
+  regionId: string;
+  provider: ProviderConfig;
+  timeoutMs: number;
 }

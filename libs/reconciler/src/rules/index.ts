@@ -11,6 +11,7 @@ import { overlappingAttemptsRule } from './overlapping-attempts.rule.js';
 import { promptDriftRule } from './prompt-drift.rule.js';
 import { regionFailingRule } from './region-failing.rule.js';
 import { regionMismatchRule } from './region-mismatch.rule.js';
+import { servedElsewhereRule } from './served-elsewhere.rule.js';
 import { retryBurstRule } from './retry-burst.rule.js';
 import { retryStormRule } from './retry-storm.rule.js';
 import { stalledPendingRule } from './stalled-pending.rule.js';
@@ -29,6 +30,7 @@ export const RULES: readonly ReconcilerRule[] = [
   missingCellsRule,
   outOfSpecRule,
   regionMismatchRule,
+  servedElsewhereRule,
   promptDriftRule,
   impossibleTimesRule,
   workAfterEndRule,
