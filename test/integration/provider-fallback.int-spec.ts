@@ -38,14 +38,15 @@ describe('fallback chains', () => {
   });
 
   const served = (jobId: string) =>
-    fleet.ds.query(
+    fleet.ds.query<{ attempt: number; outcome: string; served_region: string; provider_kind: string; n: number }[]>(
       `SELECT a.attempt, a.outcome, a.served_region, a.provider_kind, count(*)::int AS n
          FROM execution_attempts a WHERE a.job_id = $1 GROUP BY 1, 2, 3, 4 ORDER BY 1`,
       [jobId],
-    ) as Promise<{ attempt: number; outcome: string; served_region: string; provider_kind: string; n: number }[]>;
+    );
 
   it('without the spec allowing it, a cross-region fallback is never used: the cells fail in their region', async () => {
     fleet.sim.resetStats();
+    downCalls = 0;
     const job = await fleet.submit({ ...jobSpec('no-fallback', 2, ['llama3.2-1b'], ['us-east']), max_attempts: 2 });
     expect(await fleet.waitForJob(job.id, 60_000)).toBe('failed');
     expect(await served(job.id)).toEqual([
@@ -53,6 +54,7 @@ describe('fallback chains', () => {
       { attempt: 2, outcome: 'retryable_error', served_region: 'us-east', provider_kind: 'openai', n: 2 },
     ]);
     expect(fleet.sim.stats().cells.reduce((n, c) => n + c.calls, 0)).toBe(0);
+    expect(downCalls).toBe(4);
   });
 
   it('with allow_region_fallback, the retry is served from eu-west, recorded on the attempt, and flagged by the reconciler', async () => {
