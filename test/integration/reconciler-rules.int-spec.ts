@@ -230,7 +230,7 @@ describe('reconciler rules', () => {
     expect(fs[0]!.evidence).toMatchObject({
       requestedRegion: 'eu-west',
       regionObserved: 'eastus',
-      allowed: ['westeurope', 'northeurope'],
+      allowed: ['northeurope', 'westeurope'], // the union of the lists in force, sorted
       attempts: 2,
       providerKind: 'azure-openai',
     });
