@@ -22,10 +22,10 @@ export interface RunningFake {
 }
 
 /**
- * A provider fake on loopback: every request is recorded, then answered by `answer`. A held ('hang') request stays
- * open until `close()`, which drops every connection so a test never waits on one.
+ * A node:http server on 127.0.0.1 (port 0) that reads and records each request whole, then lets `handle` answer it.
+ * `close()` drops every connection, so a request left hanging never holds up a test.
  */
-export async function startFake(basePath: string, answer: (req: FakeRequest) => FakeAnswer): Promise<RunningFake> {
+export async function startRecording(basePath: string, handle: (req: FakeRequest, res: http.ServerResponse) => void): Promise<RunningFake> {
   const requests: FakeRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -40,11 +40,7 @@ export async function startFake(basePath: string, answer: (req: FakeRequest) => 
       }
       const r: FakeRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, raw, body };
       requests.push(r);
-      const a = answer(r);
-      if (a === 'hang') return;
-      const text = a.text ?? JSON.stringify(a.json ?? null);
-      res.writeHead(a.status, { 'content-type': a.text === undefined ? 'application/json' : 'text/html', ...a.headers });
-      res.end(text);
+      handle(r, res);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -58,6 +54,17 @@ export async function startFake(basePath: string, answer: (req: FakeRequest) => 
         server.close(() => resolve());
       }),
   };
+}
+
+/** A provider fake answering each request with what `answer` returns ({@link FakeAnswer}); 'hang' never answers. */
+export function startFake(basePath: string, answer: (req: FakeRequest) => FakeAnswer): Promise<RunningFake> {
+  return startRecording(basePath, (r, res) => {
+    const a = answer(r);
+    if (a === 'hang') return;
+    const text = a.text ?? JSON.stringify(a.json ?? null);
+    res.writeHead(a.status, { 'content-type': a.text === undefined ? 'application/json' : 'text/html', ...a.headers });
+    res.end(text);
+  });
 }
 
 /** The object at `key` of a JSON value, when there is one. */
