@@ -308,7 +308,8 @@ export class QueueRepository {
                 outcome = ${fencedOutcome(OUTCOME_SQL.succeeded)},
                 http_status = $9, latency_ms = $10, response = $3, finish_reason = $4, input_tokens = $7,
                 output_tokens = $8, usage = $11, upstream_request_id = $12, storage_note = $16, cost_usd = $17::numeric,
-                provider_kind = $18, served_region = $19, region_observed = $20, region_observed_allowed = $21::text[]
+                provider_kind = $18, served_region = $19, region_observed = $20, region_observed_allowed = $21::text[],
+                provider_safety = $22
           WHERE ${OWN_ATTEMPT}
           RETURNING a.id, a.outcome),
        labelled AS (
@@ -363,7 +364,8 @@ export class QueueRepository {
               outcome = ${fencedOutcome('$6')},
               http_status = $7, latency_ms = $8, error = $5::jsonb, response = $9, upstream_request_id = $10, storage_note = $11,
               input_tokens = $12, output_tokens = $13, cost_usd = $14::numeric,
-              provider_kind = $15, served_region = $16, region_observed = $17, region_observed_allowed = $18::text[]
+              provider_kind = $15, served_region = $16, region_observed = $17, region_observed_allowed = $18::text[],
+              provider_safety = $19
         WHERE ${OWN_ATTEMPT}
        RETURNING (SELECT count(*)::int FROM fenced) AS fenced`,
       [
@@ -596,8 +598,8 @@ function json(v: unknown): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v);
 }
 
-/** `provider_kind`, `served_region`, `region_observed`, `region_observed_allowed` of a call (NULLs when not known). */
-function servedParams(call: CallRecord): [string | null, string | null, string | null, string[] | null] {
+/** `provider_kind`, `served_region`, `region_observed`, `region_observed_allowed`, `provider_safety` of a call (NULLs when not known). */
+function servedParams(call: CallRecord): [string | null, string | null, string | null, string[] | null, string | null] {
   const s = call.served;
-  return s ? [s.providerKind, s.region, s.regionObserved, [...s.regionObservedAllowed]] : [null, null, null, null];
+  return s ? [s.providerKind, s.region, s.regionObserved, [...s.regionObservedAllowed], s.safety ?? null] : [null, null, null, null, null];
 }

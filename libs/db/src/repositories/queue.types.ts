@@ -85,6 +85,8 @@ export interface ServedBy {
   regionObserved: string | null;
   /** The values the configuration accepted for the region (empty: not judged). */
   regionObservedAllowed: readonly string[];
+  /** The provider's own safety signal when it blocked or cut the answer, or null. */
+  safety?: string | null;
 }
 
 /** A successful call's result for the cell. */

@@ -39,6 +39,7 @@ export function storableCall(call: CallRecord): { call: CallRecord; note: string
           region: call.served.region,
           regionObserved: text('region_observed', call.served.regionObserved),
           regionObservedAllowed: call.served.regionObservedAllowed,
+          safety: text('provider_safety', call.served.safety ?? null)?.slice(0, 2000) ?? null,
         }
       : null,
   };

@@ -382,6 +382,7 @@ export class CellRun {
       region: this.step.regionId,
       regionObserved: r.regionObserved ?? null,
       regionObservedAllowed: this.step.provider.observedRegions,
+      safety: r.ok ? (r.safety ?? null) : null,
     };
   }
 
