@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { Text, Transform } from 'ink';
+import { Text, Transform, useIsScreenReaderEnabled } from 'ink';
 import { style, useTheme, type Tone } from './theme.js';
 
 /** Control characters (and line breaks, which would break the layout) in data: never written to the terminal as is. */
@@ -45,17 +45,20 @@ const ESCAPE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\
  * `Segments` for a line of many narrow glyphs (a sparkline): the same line on screen, but Ink lays it out, measures and
  * clips it with each glyph stood in for by `?`, and a `Transform` puts the glyphs back into the finished line.
  *
- * Ink measures every Text node's width on every frame (string-width, twice more for the clip of the body and slice-ansi)
- * and has no fast path for a line with any character outside printable ASCII: it segments the whole line into
+ * Ink measures every Text node's width on every frame (string-width; twice more, and slice-ansi, under a box that clips
+ * horizontally) and has no fast path for a line with any character outside printable ASCII: it segments the whole line into
  * graphemes and tests each against the emoji regexes. A Trends frame of 35 rows of 80-glyph strips spent most of its time
  * there. Trends screen, 1,000 runs × 72 cells at 120 × 40 (bench/trends-tui.mjs against a synthetic series, 2 shared
  * cores): with the glyphs in the Text nodes, move p50 27.8–38.2 ms, p99 45.9–66.6 ms, CPU per frame p50 32–42 ms;
  * measured as ASCII, see the TrendRow note in trends-screen.tsx.
  *
- * A line longer than `width` (its box), or with other characters outside ASCII, is drawn as `Segments` draws it.
+ * A line longer than `width` (its box), or with other characters outside ASCII, is drawn as `Segments` draws it, and so
+ * is every line for a screen reader.
  */
 export function GlyphSegments({ segments, width }: { readonly segments: readonly ToneSegment[]; readonly width: number }) {
   const theme = useTheme();
+  // A screen reader is given the text without the transform: the glyphs themselves.
+  const reader = useIsScreenReaderEnabled();
   const { standIns, restore } = useMemo(() => {
     const texts = segments.map((s) => printable(s.text));
     const real = texts.join('');
@@ -66,7 +69,7 @@ export function GlyphSegments({ segments, width }: { readonly segments: readonly
     const plain = measured === real || OUTSIDE_ASCII.test(measured) || measured.length > width;
     return { standIns, restore: plain ? null : restoreGlyphs(real) };
   }, [segments, width]);
-  if (!restore) return <Segments segments={segments} />;
+  if (!restore || reader) return <Segments segments={segments} />;
   return (
     <Transform transform={restore}>
       <Text wrap="truncate">
