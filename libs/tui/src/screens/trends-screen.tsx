@@ -11,7 +11,7 @@ import type { TrendTarget } from '../state/app.reducer.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
 import type { CursorMove } from '../state/list-cursor.js';
 import type { ScreenProps } from '../views/screen-props.js';
-import { Note, Segments } from '../views/segments.js';
+import { GlyphSegments, Note } from '../views/segments.js';
 
 /**
  * The series of a target: one id is a schedule when it has runs, else that job alone; several ids are jobs. Opened
@@ -113,6 +113,7 @@ export function TrendsScreen({ api, state, dispatch, width, height }: ScreenProp
               to={win.to}
               metric={state.trendView.metric}
               keyWidth={keyWidth}
+              width={width}
               selected={cursor.top + i === cursor.index}
             />
           ))
@@ -131,13 +132,24 @@ export function TrendsScreen({ api, state, dispatch, width, height }: ScreenProp
   );
 }
 
-/** One cell's row; drawn again only when its cell, the window, the metric or the selection changes. */
+/**
+ * One cell's row; drawn again only when its cell, the window, the metric or the selection changes. Its strip is laid
+ * out by Ink as ASCII (`GlyphSegments`): bench/trends-tui.mjs at 1,000 runs × 72 cells, 120 × 40, synthetic series, 2
+ * shared cores (load 2.5–3.2): with the glyphs measured, move p50 27.8–38.2 ms, p99 45.9–66.6 ms, CPU per frame p50
+ * 32–42 ms; measured as ASCII, move p50 18.9–20.0 ms, p99 38.3–39.0 ms, CPU per frame p50 23–24 ms.
+ * With the body clipped only vertically too (app.tsx), three runs before/after alternated (load 3.8–4.3): move p50
+ * 29.7–33.7 → 19.8–21.9 ms, p99 67.8–81.9 → 36.4–56.2 ms; labels p50 30.1–48.5 → 19.4–26.3 ms; CPU per frame p50
+ * 29.7–33.1 → 21.5–23.1 ms. bench/trends.mjs (real daemon, load 4.5 before, 3.8 after): move p50 31.7 → 25.4 ms, p99
+ * 65.8 → 50.3 ms; labels p99 70.5 → 36.5 ms; CPU per frame p50 32.5 → 24.3 ms, p99 58.5 → 49.0 ms. What is left is
+ * Ink's own per-character work on the whole 120 × 39 frame (ansi-tokenize, its garbage), not this screen's.
+ */
 const TrendRow = memo(function TrendRow(p: {
   cell: TrendCell;
   from: number;
   to: number;
   metric: 'rate' | 'labels';
   keyWidth: number;
+  width: number;
   selected: boolean;
 }) {
   const segments = useMemo(
@@ -147,7 +159,7 @@ const TrendRow = memo(function TrendRow(p: {
     ],
     [p.cell, p.from, p.to, p.metric, p.keyWidth, p.selected],
   );
-  return <Segments segments={segments} />;
+  return <GlyphSegments segments={segments} width={p.width} />;
 });
 
 /** The selected cell in words: its flips (run number and job) and its newest sample. */
