@@ -74,6 +74,10 @@ const ui = render(React.createElement(tui.App, { api, trend: ['nightly'], theme:
 await until(() => /runs \d+–\d+ of \d+/.test(stdout.last), 'the Trends screen');
 const loadMs = Math.round(performance.now() - t0);
 globalThis.gc?.();
+// BENCH_CPU_PROFILE=FILE: a V8 CPU profile of the key presses only (not of the load), for chrome://inspect or speedscope;
+// with BENCH_HEAP_PROFILE=FILE also a sampling heap profile of every allocation then, collected or not, and the result
+// says how much each frame allocated (a figure the load of the machine does not change, unlike the times).
+const profiler = process.env.BENCH_CPU_PROFILE ? await startProfile() : null;
 
 /**
  * Presses `key` `n` times: for each, the wall time until the next frame, and the CPU time this process spent on it (on
@@ -99,6 +103,7 @@ const move = [...(await timeKeys('j', quick ? 40 : 71)), ...(await timeKeys('k',
 const page = [...(await timeKeys('n', 2)), ...(await timeKeys('b', 2))];
 const runs = [...(await timeKeys('h', quick ? 10 : 30)), ...(await timeKeys('l', quick ? 10 : 30))];
 const metric = await timeKeys('m', 10);
+const allocated = profiler ? await profiler.stop(process.env.BENCH_CPU_PROFILE) : null;
 ui.unmount();
 const all = [...move, ...page, ...runs, ...metric];
 process.stdout.write(
@@ -111,10 +116,40 @@ process.stdout.write(
     cpu: stats(cpuMs),
     loadAverage: os.loadavg()[0],
     rssMiB: Math.round(process.memoryUsage().rss / 1024 / 1024),
+    ...(allocated === null ? {} : { allocatedMiBPerFrame: Math.round((allocated / all.length / 1024 / 1024) * 100) / 100 }),
     targetMs: 50,
   }),
 );
 process.exit(0);
+
+async function startProfile() {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  const heap = process.env.BENCH_HEAP_PROFILE;
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  if (heap)
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  return {
+    /** Writes the profiles; the bytes allocated meanwhile (sampled), or null without a heap profile. */
+    async stop(file) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      if (!heap) return null;
+      const sampled = (await session.post('HeapProfiler.stopSampling')).profile;
+      await writeFile(heap, JSON.stringify(sampled));
+      const total = (n) => n.selfSize + n.children.reduce((a, c) => a + total(c), 0);
+      return total(sampled.head);
+    },
+  };
+}
 
 async function until(check, what, timeoutMs = 180_000) {
   const deadline = performance.now() + timeoutMs;

@@ -104,6 +104,11 @@ try {
     bytes = (await res.arrayBuffer()).byteLength;
     httpMs.push(performance.now() - t);
   }
+  t = performance.now();
+  const cellsRes = await fetch(`${api.baseUrl}/api/v1/trends/cells?schedule=nightly`);
+  if (cellsRes.status !== 200) throw new Error(`GET /api/v1/trends/cells answered ${cellsRes.status}`);
+  const cellsBytes = (await cellsRes.arrayBuffer()).byteLength;
+  const cellsMs = performance.now() - t;
   results.series = {
     points: series.points.length,
     coldMs: Math.round(coldMs),
@@ -111,6 +116,7 @@ try {
     assembleMs: stats(assembleMs),
     httpMs: stats(httpMs),
     answerMiB: Math.round((bytes / 1024 / 1024) * 10) / 10,
+    cells: { ms: Math.round(cellsMs), answerMiB: Math.round((cellsBytes / 1024 / 1024) * 10) / 10 },
   };
   log(
     `series(): cold ${results.series.coldMs} ms, warm p50 ${results.series.warmReadMs.p50Ms} ms; assembly p50 ${results.series.assembleMs.p50Ms} ms; GET p50 ${results.series.httpMs.p50Ms} ms (${results.series.answerMiB} MiB)`,
@@ -157,9 +163,10 @@ else {
     [
       '',
       `series() of ${RUNS} runs × ${results.cells} cells   cold (writes every summary) ${results.series.coldMs} ms; warm ${f(results.series.warmReadMs)}`,
-      `series assembly (similarity)     ${f(results.series.assembleMs)}; GET /api/v1/trends ${f(results.series.httpMs)}, ${results.series.answerMiB} MiB`,
+      `series assembly (similarity)     ${f(results.series.assembleMs)}; GET /api/v1/trends ${f(results.series.httpMs)}, ${results.series.answerMiB} MiB; /cells ${results.series.cells.ms} ms, ${results.series.cells.answerMiB} MiB`,
       `Trends screen 120 × 40           move ${f(results.tui.move)}; runs ${f(results.tui.runs)}; labels ${f(results.tui.metric)} (target p99 < 50 ms)`,
-      `                                 CPU per frame ${f(results.tui.cpu)}; load average ${results.tui.loadAverage.toFixed(1)} on ${os.cpus().length} cores`,
+      `                                 CPU per frame ${f(results.tui.cpu)}; load average ${results.tui.loadAverage.toFixed(1)} on ${os.cpus().length} cores` +
+        (results.tui.allocatedMiBPerFrame === undefined ? '' : `; ${results.tui.allocatedMiBPerFrame} MiB allocated per frame`),
       '',
     ].join('\n'),
   );

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createRunnerApp } from '@beacon/runner';
 import type { INestApplication } from '@nestjs/common';
+import type { TrendSeries } from '@beacon/domain';
 import { cliEnv, requireBuild, runCli } from '../utils/cli.js';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
 import { call, flushAudit, securedConfig, TOKENS } from '../utils/security.js';
@@ -50,6 +51,26 @@ describe('trends over the API and the CLI', () => {
       }),
       { numRuns: 12 },
     );
+  });
+
+  it('GET /api/v1/trends/cells answers the per-cell summary of the series computed from the rows (strips, flips, newest sample)', async () => {
+    await fc.assert(
+      fc.asyncProperty(historyArb(5), fc.boolean(), async (h: GenHistory, filter) => {
+        const name = `cells${++n}`;
+        const ids = await writeHistory(db.ds, name, h);
+        const question = filter ? h.questions[0]!.id : null;
+        const expected = expectedSeries(await readSeriesRows(db.ds, ids), question);
+        const q = question ? `&question=${encodeURIComponent(question)}` : '';
+        const res = await call(baseUrl, 'GET', `/api/v1/trends/cells?schedule=${name}${q}`, { token: viewer });
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({ source: { kind: 'schedule', scheduleId: name }, runs: expected.runs, cells: summaryOf(expected) });
+        expect(JSON.stringify(res.body)).not.toContain('"points"');
+      }),
+      { numRuns: 10 },
+    );
+    const bad = await call(baseUrl, 'GET', '/api/v1/trends/cells?schedule=x&jobs=y', { token: viewer });
+    expect(bad.status).toBe(400);
+    expect((await call(baseUrl, 'GET', '/api/v1/trends/cells?schedule=x', { token: 'bct_not-a-real-token' })).status).toBe(401);
   });
 
   it("beacon trend --json prints the API series; the table shows each cell's sparkline, last label, flips and similarity", async () => {
@@ -181,3 +202,41 @@ describe('trends over the API and the CLI', () => {
     ]);
   });
 });
+
+/**
+ * The per-cell summary of a series, computed here from its points on their own (not with the code under test): for each
+ * (question, model, region) in code-unit order, per run the refusal rate and the majority label, a flip where two
+ * labelled runs in a row differ, and the newest run's sample and similarity.
+ */
+function summaryOf(series: Pick<TrendSeries, 'runs' | 'points'>) {
+  const n = series.runs.length;
+  const keys = [...new Set(series.points.map((p) => JSON.stringify([p.questionId, p.model, p.region])))].sort((a, b) => {
+    const [x, y] = [JSON.parse(a) as string[], JSON.parse(b) as string[]];
+    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+    return 0;
+  });
+  return keys.map((k) => {
+    const [questionId, model, region] = JSON.parse(k) as string[];
+    const mine = series.points.filter((p) => p.questionId === questionId && p.model === model && p.region === region);
+    const at = (i: number) => mine.find((p) => p.runIndex === i);
+    const labels = Array.from({ length: n }, (_, i) => at(i)?.label ?? null);
+    const rates = Array.from({ length: n }, (_, i) => {
+      const p = at(i);
+      return p && p.responses > 0 ? p.counts.refused / p.responses : null;
+    });
+    const flipAt = labels.map((l, i) => i > 0 && l !== null && labels[i - 1] !== null && l !== labels[i - 1]);
+    return {
+      questionId,
+      model,
+      region,
+      category: mine.find((p) => p.category !== null)?.category ?? null,
+      rates,
+      labels,
+      flipAt,
+      flips: flipAt.filter(Boolean).length,
+      lastLabel: labels[n - 1] ?? null,
+      lastSimilarity: at(n - 1)?.similarityToPrevious ?? null,
+      newestSample: at(n - 1)?.sample ?? null,
+    };
+  });
+}

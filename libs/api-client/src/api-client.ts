@@ -16,6 +16,7 @@ import type {
   SubmitView,
   TimelineView,
   TrendSeries,
+  TrendSummary,
   NotificationDeliveryView,
   NotificationOutboxView,
   NotificationRetryView,
@@ -207,9 +208,12 @@ export class BeaconApiClient {
 
   /** A series of runs: per (question, model, region), labels, refusal rates and answer similarity across runs. */
   async getTrends(q: TrendQuery): Promise<TrendSeries> {
-    const params =
-      'jobs' in q ? { jobs: q.jobs.join(','), question: q.question } : { schedule: q.schedule, last: q.last, question: q.question };
-    return (await this.request<TrendSeries>('GET', `/api/v1/trends${qs(params)}`)).body;
+    return (await this.request<TrendSeries>('GET', `/api/v1/trends${qs(trendParams(q))}`)).body;
+  }
+
+  /** The same series summarised by cell (strips, flips, the newest sample; no points): what the Trends screen draws. */
+  async getTrendCells(q: TrendQuery): Promise<TrendSummary> {
+    return (await this.request<TrendSummary>('GET', `/api/v1/trends/cells${qs(trendParams(q))}`)).body;
   }
 
   /** Deletes finished jobs, keeping their trend summaries (operator role); `olderThan` a duration such as `30d`. */
@@ -329,4 +333,9 @@ function describe(err: unknown): string {
 
 function tracer() {
   return trace.getTracer('beacon-api-client');
+}
+
+/** The query parameters of a series. */
+function trendParams(q: TrendQuery): Record<string, string | number | undefined> {
+  return 'jobs' in q ? { jobs: q.jobs.join(','), question: q.question } : { schedule: q.schedule, last: q.last, question: q.question };
 }

@@ -159,6 +159,10 @@ export {
   sparkGlyph,
   sparkline,
   type TrendCell,
+  type TrendCellCore,
+  type TrendCellSummary,
+  type TrendSummary,
+  summariseTrend,
   trendCellKey,
   trendCells,
 } from './trend/trend-cells.js';

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
 import { MAX_TREND_RUNS, type PruneOutcome } from '@beacon/db';
-import type { BeaconConfig, TrendSeries } from '@beacon/domain';
+import { summariseTrend, type BeaconConfig, type TrendSeries, type TrendSummary } from '@beacon/domain';
 import { parseDuration } from '@beacon/reconciler';
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import { invalidParameters, noQuery, problemsOf, query, Refusal, single, textPro
 import { readJsonBody } from '../api/read-body.js';
 import { RequireRole } from '../auth/roles.decorator.js';
 import { BEACON_CONFIG } from '../tokens.js';
-import { TrendsService } from './trends.service.js';
+import { TrendsService, type TrendRequest } from './trends.service.js';
 
 /** Longest `jobs=` list, in characters (1,000 ids of up to 64 characters, with commas). */
 const MAX_JOBS_PARAM = 65_000;
@@ -46,17 +46,31 @@ export class TrendsController {
 
   @Get()
   get(@Query(new ValidInput(trendQuery)) q: z.output<typeof trendQuery>): Promise<TrendSeries> {
-    if ((q.jobs === undefined) === (q.schedule === undefined)) {
-      throw invalidParameters([
-        { path: q.jobs ? 'schedule' : 'jobs', message: 'give either jobs=a,b,… or schedule=ID, not both and not neither' },
-      ]);
-    }
-    if (q.jobs && q.last !== undefined) throw invalidParameters([{ path: 'last', message: 'only with schedule=ID' }]);
-    const question = q.question ?? null;
-    return this.trends.series(
-      q.jobs ? { kind: 'jobs', jobIds: q.jobs, question } : { kind: 'schedule', scheduleId: q.schedule!, last: q.last ?? null, question },
-    );
+    return this.trends.series(requestOf(q));
   }
+
+  /**
+   * `GET /api/v1/trends/cells`: the same series summarised by cell (strips, flips, the newest sample; no points), what
+   * the TUI's Trends screen draws. Same parameters.
+   */
+  @Get('cells')
+  async cells(@Query(new ValidInput(trendQuery)) q: z.output<typeof trendQuery>): Promise<TrendSummary> {
+    return summariseTrend(await this.trends.series(requestOf(q)));
+  }
+}
+
+/** The request a query names; 400 naming the parameter when it names none or both. */
+function requestOf(q: z.output<typeof trendQuery>): TrendRequest {
+  if ((q.jobs === undefined) === (q.schedule === undefined)) {
+    throw invalidParameters([
+      { path: q.jobs ? 'schedule' : 'jobs', message: 'give either jobs=a,b,… or schedule=ID, not both and not neither' },
+    ]);
+  }
+  if (q.jobs && q.last !== undefined) throw invalidParameters([{ path: 'last', message: 'only with schedule=ID' }]);
+  const question = q.question ?? null;
+  return q.jobs
+    ? { kind: 'jobs', jobIds: q.jobs, question }
+    : { kind: 'schedule', scheduleId: q.schedule!, last: q.last ?? null, question };
 }
 
 /** The body of `POST /api/v1/retention/prune`. */

@@ -1,10 +1,8 @@
-import type { TrendCellKey, TrendLabel, TrendPoint, TrendSeries } from './trend.types.js';
+import type { TrendCellKey, TrendLabel, TrendPoint, TrendRun, TrendSeries } from './trend.types.js';
 
-/** One cell (question, model, region) of a series across its runs: what `beacon trend` and the Trends screen show. */
-export interface TrendCell extends TrendCellKey {
+/** One cell (question, model, region) of a series across its runs, without its points: what a strip is drawn from. */
+export interface TrendCellCore extends TrendCellKey {
   category: string | null;
-  /** One entry per run of the series (by run index); null where the run has no point for the cell. */
-  points: (TrendPoint | null)[];
   /** Refusal rate per run: `counts.refused / responses`, null without responses. */
   rates: (number | null)[];
   /** Majority label per run, null without responses. */
@@ -17,6 +15,39 @@ export interface TrendCell extends TrendCellKey {
   lastLabel: TrendLabel | null;
   /** The last run's similarity to the run before it. */
   lastSimilarity: number | null;
+}
+
+/** A cell with every point of it: what `beacon trend` and drift detection read. */
+export interface TrendCell extends TrendCellCore {
+  /** One entry per run of the series (by run index); null where the run has no point for the cell. */
+  points: (TrendPoint | null)[];
+}
+
+/** A cell as the Trends screen keeps it: its strip and the newest run's sample, no points. */
+export interface TrendCellSummary extends TrendCellCore {
+  /** The newest run's sample (its first replicate's answer, cut as the point's), null without one. */
+  newestSample: string | null;
+}
+
+/**
+ * A series summarised by cell (`GET /api/v1/trends/cells`): what the Trends screen draws. At 1,000 runs × 72 cells the
+ * full series is 40.5 MiB of JSON and about 72,000 objects on the client's heap, which every major garbage collection
+ * walks between two frames; the summary is a few arrays per cell.
+ */
+export interface TrendSummary {
+  source: TrendSeries['source'];
+  runs: TrendRun[];
+  cells: TrendCellSummary[];
+}
+
+/** The summary of a series: its cells (as {@link trendCells}) without points, each with its newest sample. */
+export function summariseTrend(series: TrendSeries): TrendSummary {
+  const newest = series.runs.length - 1;
+  return {
+    source: series.source,
+    runs: series.runs,
+    cells: trendCells(series).map(({ points, ...core }) => ({ ...core, newestSample: points[newest]?.sample ?? null })),
+  };
 }
 
 /** The refusal rate of a point (`counts.refused / responses`), or null without responses. */

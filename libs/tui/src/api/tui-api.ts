@@ -9,7 +9,7 @@ import type {
   LiveEventView,
   Page,
   TimelineView,
-  TrendSeries,
+  TrendSummary,
 } from '@beacon/domain';
 
 /** Query shapes of the API, as the client sends them; the TUI's names for them. */
@@ -27,6 +27,6 @@ export interface TuiApi {
   getTimeline(jobId: string, q?: TimelineQuery): Promise<TimelineView>;
   getDiff(a: string, b: string): Promise<DiffView>;
   listFindings(q?: FindingQuery): Promise<Page<FindingView>>;
-  getTrends(q: TrendQuery): Promise<TrendSeries>;
+  getTrendCells(q: TrendQuery): Promise<TrendSummary>;
   events(filter: LiveEventFilter, signal?: AbortSignal): AsyncIterable<LiveEventView>;
 }

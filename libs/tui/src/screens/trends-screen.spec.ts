@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { TrendSeries } from '@beacon/domain';
+import { summariseTrend, type TrendSeries, type TrendSummary } from '@beacon/domain';
 import { scheduleOf } from './jobs-screen.js';
-import { loadTrend, loadTrendForScreen } from './trends-screen.js';
+import { loadTrend } from './trends-screen.js';
 
 const series = (source: TrendSeries['source'], runs = 2): TrendSeries => ({
   source,
@@ -33,14 +33,14 @@ function fakeApi(schedules: string[]) {
   const asked: unknown[] = [];
   return {
     asked,
-    getTrends(q: { schedule?: string; jobs?: string[] }): Promise<TrendSeries> {
+    getTrendCells(q: { schedule?: string; jobs?: string[] }): Promise<TrendSummary> {
       asked.push(q);
       if (q.schedule === 'mixed') return Promise.reject(Object.assign(new Error('axes differ'), { status: 400 }));
       if (q.schedule !== undefined)
         return schedules.includes(q.schedule)
-          ? Promise.resolve(series({ kind: 'schedule', scheduleId: q.schedule }))
+          ? Promise.resolve(summariseTrend(series({ kind: 'schedule', scheduleId: q.schedule })))
           : Promise.reject(Object.assign(new Error('no runs'), { status: 404 }));
-      return Promise.resolve(series({ kind: 'jobs', jobIds: q.jobs! }, q.jobs!.length));
+      return Promise.resolve(summariseTrend(series({ kind: 'jobs', jobIds: q.jobs! }, q.jobs!.length)));
     },
   };
 }
@@ -59,9 +59,10 @@ describe(loadTrend.name, () => {
     expect(api.asked).toEqual([{ jobs: ['a', 'b'] }]);
   });
 
-  it('keeps only the newest run’s answers for the screen', async () => {
-    const s = await loadTrendForScreen(fakeApi(['nightly']), { ids: ['nightly'] });
-    expect(s.points.map((p) => p.sample)).toEqual([null, 'answer 1']);
+  it('keeps only the newest run’s answer for the screen', async () => {
+    const s = await loadTrend(fakeApi(['nightly']), { ids: ['nightly'] });
+    expect(s.cells.map((c) => c.newestSample)).toEqual(['answer 1']);
+    expect(s.cells[0]).not.toHaveProperty('points');
   });
 });
 

@@ -1,6 +1,6 @@
 import { memo, useCallback, useEffect, useMemo } from 'react';
 import { Box } from 'ink';
-import { trendCells, type TrendCell, type TrendSeries } from '@beacon/domain';
+import type { TrendCellCore, TrendCellSummary, TrendSummary } from '@beacon/domain';
 import type { TuiApi } from '../api/tui-api.js';
 import { useResource } from '../hooks/use-resource.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
@@ -14,31 +14,22 @@ import type { ScreenProps } from '../views/screen-props.js';
 import { GlyphSegments, Note } from '../views/segments.js';
 
 /**
- * The series of a target: one id is a schedule when it has runs, else that job alone; several ids are jobs. Opened
- * from a job (`orJobs`), a schedule that has no runs or whose runs are not of one spec gives way to the job alone.
+ * The series of a target, summarised by cell: one id is a schedule when it has runs, else that job alone; several ids
+ * are jobs. Opened from a job (`orJobs`), a schedule that has no runs or whose runs are not of one spec gives way to
+ * the job alone. The screen keeps only the summary: a thousand runs of points are tens of MiB that would stay on the
+ * heap, and every major garbage collection would walk them between two frames.
  */
-export async function loadTrend(api: Pick<TuiApi, 'getTrends'>, target: TrendTarget): Promise<TrendSeries> {
+export async function loadTrend(api: Pick<TuiApi, 'getTrendCells'>, target: TrendTarget): Promise<TrendSummary> {
   const [first, ...rest] = target.ids;
   if (first !== undefined && rest.length === 0) {
     try {
-      return await api.getTrends({ schedule: first });
+      return await api.getTrendCells({ schedule: first });
     } catch (err) {
       const status = (err as { status?: number }).status;
       if (status !== 404 && !(status === 400 && target.orJobs)) throw err;
     }
   }
-  return api.getTrends({ jobs: [...(target.orJobs ?? target.ids)] });
-}
-
-/**
- * The series as the screen keeps it: only the newest run's answers (the one it shows). A thousand runs of answers are
- * tens of MiB that would stay on the heap, and every major garbage collection would walk them between two frames.
- */
-export async function loadTrendForScreen(api: Pick<TuiApi, 'getTrends'>, target: TrendTarget): Promise<TrendSeries> {
-  const series = await loadTrend(api, target);
-  const newest = series.runs.length - 1;
-  for (const p of series.points) if (p.runIndex !== newest) p.sample = null;
-  return series;
+  return api.getTrendCells({ jobs: [...(target.orJobs ?? target.ids)] });
 }
 
 /**
@@ -48,9 +39,9 @@ export async function loadTrendForScreen(api: Pick<TuiApi, 'getTrends'>, target:
 export function TrendsScreen({ api, state, dispatch, width, height }: ScreenProps) {
   const target = state.trend;
   const key = target ? `${target.ids.join(',')}|${(target.orJobs ?? []).join(',')}` : null;
-  const res = useResource(key, () => loadTrendForScreen(api, target!));
+  const res = useResource(key, () => loadTrend(api, target!));
   const series = res.data;
-  const cells = useMemo(() => (series ? trendCells(series) : []), [series]);
+  const cells = series?.cells ?? NO_CELLS;
   const filter = state.filters.trends;
   const rows = useMemo(() => {
     const q = parseFilter(filter);
@@ -96,7 +87,7 @@ export function TrendsScreen({ api, state, dispatch, width, height }: ScreenProp
   if (res.error) return <Note tone="bad">{fit(res.error, width)}</Note>;
   if (!series) return <Note>{`loading the series of ${target.ids.join(', ')}…`}</Note>;
   const what = series.source.kind === 'schedule' ? `schedule ${series.source.scheduleId}` : `${series.runs.length} job(s)`;
-  const detail = sel ? selectedDetail(series, sel, win) : '';
+  const detail = sel ? selectedDetail(sel, win) : '';
   return (
     <Box flexDirection="column" height={height}>
       <Note>{'  ' + trendHeader(win, runs, keyWidth, room)}</Note>
@@ -141,10 +132,14 @@ export function TrendsScreen({ api, state, dispatch, width, height }: ScreenProp
  * 29.7–33.7 → 19.8–21.9 ms, p99 67.8–81.9 → 36.4–56.2 ms; labels p50 30.1–48.5 → 19.4–26.3 ms; CPU per frame p50
  * 29.7–33.1 → 21.5–23.1 ms. bench/trends.mjs (real daemon, load 4.5 before, 3.8 after): move p50 31.7 → 25.4 ms, p99
  * 65.8 → 50.3 ms; labels p99 70.5 → 36.5 ms; CPU per frame p50 32.5 → 24.3 ms, p99 58.5 → 49.0 ms. What is left is
- * Ink's own per-character work on the whole 120 × 39 frame (ansi-tokenize, its garbage), not this screen's.
+ * Ink's own per-character work on the whole 120 × 39 frame (ansi-tokenize, its garbage), not this screen's. Of that,
+ * ansi-tokenize 0.2 (what Ink 6.8 asks for) diffed the styles of every pair of neighbouring characters, three Sets per
+ * character; 0.3 (an npm override in package.json) skips equal styles: a sampling heap profile of the key presses
+ * (bench/trends.mjs with BENCH_HEAP_PROFILE) went from 11.5 to 4.8 MiB allocated per frame, and the series the screen
+ * keeps from 72,000 points to 72 summarised cells (`GET /api/v1/trends/cells`).
  */
 const TrendRow = memo(function TrendRow(p: {
-  cell: TrendCell;
+  cell: TrendCellCore;
   from: number;
   to: number;
   metric: 'rate' | 'labels';
@@ -163,10 +158,11 @@ const TrendRow = memo(function TrendRow(p: {
 });
 
 /** The selected cell in words: its flips (run number and job) and its newest sample. */
-function selectedDetail(series: TrendSeries, cell: TrendCell, win: { from: number; to: number }): string {
+function selectedDetail(cell: TrendCellSummary, win: { from: number; to: number }): string {
   const flips: string[] = [];
   for (let i = win.from; i < win.to; i++) if (cell.flipAt[i]) flips.push(`${i + 1} ${cell.labels[i - 1]}→${cell.labels[i]}`);
-  const newest = cell.points[series.runs.length - 1];
-  const sample = newest?.sample ? `; newest: "${oneLine(newest.sample)}"` : '';
+  const sample = cell.newestSample ? `; newest: "${oneLine(cell.newestSample)}"` : '';
   return `${cellName(cell)}${cell.category ? ` (${cell.category})` : ''}: ${flips.length ? `flips at run ${flips.join(', ')}` : 'no flips shown'}${sample}`;
 }
+
+const NO_CELLS: readonly TrendCellSummary[] = [];
