@@ -55,7 +55,7 @@ const twoSizes = fc.integer({ min: 1, max: 300 }).chain((n) => fc.tuple(fc.integ
 
 function flip(proof: Buffer[], at: number, bit: number): Buffer[] {
   const copy = proof.map((p) => Buffer.from(p));
-  copy[at]![Math.floor(bit / 8)]! ^= 1 << bit % 8;
+  copy[at]![Math.floor(bit / 8)]! ^= 1 << (bit % 8);
   return copy;
 }
 

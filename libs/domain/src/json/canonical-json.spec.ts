@@ -32,6 +32,8 @@ function previousCanonicalJson(value: unknown): string {
   return encode(value) ?? 'null';
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 describe(canonicalJson.name, () => {
   it('sorts keys at every depth and drops whitespace', () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { z: true, y: null }], c: 'x' } })).toBe('{"a":{"c":"x","d":[3,{"y":null,"z":true}]},"b":1}');
@@ -62,7 +64,7 @@ describe(canonicalJson.name, () => {
   });
 
   it('agrees with the previous hand-written form on every JSON value (so stored spec hashes stay valid)', () => {
-    const text = fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => s.isWellFormed());
+    const text = fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => !LONE_SURROGATE.test(s));
     const value = fc.letrec((tie) => ({
       json: fc.oneof(
         { depthSize: 'small' },
@@ -75,7 +77,10 @@ describe(canonicalJson.name, () => {
         fc.dictionary(text, tie('json'), { maxKeys: 5 }),
       ),
     })).json;
-    fc.assert(fc.property(value, (v) => canonicalJson(v) === previousCanonicalJson(v)), { numRuns: 500 });
+    fc.assert(
+      fc.property(value, (v) => canonicalJson(v) === previousCanonicalJson(v)),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -1,0 +1,5 @@
+export * from './merkle.js';
+export * from './signed-note.js';
+export * from './dsse.js';
+export * from './receipt.js';
+export * from './bundle.js';
