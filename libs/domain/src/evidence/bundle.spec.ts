@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { signBeaconRequest } from '../auth/spec-signature.js';
-import { assembleBundle, verifyBundle, type EvidenceBundle } from './bundle.js';
+import { assembleBundle, summariseReceipts, verifyBundle, type EvidenceBundle } from './bundle.js';
 import { inclusionProof, leafHash, memorySubtrees, rootOf } from './merkle.js';
 import { buildReceipt, receiptBytes, receiptMismatches, type Receipt } from './receipt.js';
 import { checkpointBody, parseVerifierKey, rawPublicKey, signNote, verifierKey } from './signed-note.js';
@@ -54,7 +54,7 @@ function makeBundle(): EvidenceBundle {
         signature: headers['beacon-signature']!,
       },
     },
-    analysis: { refusalRate: { 'eu-west': 0.25 } },
+    analysis: { summary: summariseReceipts(receipts.map(({ r }) => r)) },
     receipts: receipts.map(({ at, r }) => ({
       leaf_index: at,
       receipt: r,
@@ -123,8 +123,8 @@ describe(verifyBundle.name, () => {
     expect(tamper((b) => (b.receipts[2]!.proof[0] = Buffer.alloc(32).toString('base64')))).toEqual(['proof of receipt 2 (execution 102)']);
     expect(tamper((b) => (b.checkpoint = b.checkpoint.replace('\n11\n', '\n12\n')))).toContain('tree head');
     expect(tamper((b) => (b.job.spec_received = b.job.spec_received.replace('q0', 'q1')))).toEqual(['spec', 'spec signature']);
-    expect(tamper((b) => (b.analysis = { refusalRate: { 'eu-west': 0 } }))).toEqual(['analysis']);
-    expect(tamper((b) => b.receipts.pop())).toEqual(['receipts']);
+    expect(tamper((b) => (b.analysis = { summary: { receipts: 4, labels: {} } }))).toEqual(['analysis', 'analysis summary']);
+    expect(tamper((b) => b.receipts.pop())).toEqual(['analysis summary', 'receipts']);
     expect(tamper((b) => (b.format = 'x' as never))).toEqual(['bundle']);
   });
 });

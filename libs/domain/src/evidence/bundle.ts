@@ -205,6 +205,13 @@ export function verifyBundle(
     const same = hashPart(b.analysis) === statement.analysis_sha256;
     add('analysis', same, same ? 'matches the statement' : 'the analysis summary was changed');
   }
+  // The summary's counts, recomputed from the receipts (which the proofs tie to the log).
+  const counted = canonicalJson(summariseReceipts(b.receipts.map((r) => r.receipt)));
+  const stated = b.analysis as { summary?: unknown } | null;
+  if (stated && typeof stated === 'object' && 'summary' in stated) {
+    const same = canonicalJson(stated.summary) === counted;
+    add('analysis summary', same, same ? 'label counts match the receipts' : 'the label counts do not match the receipts');
+  }
 
   // 5. Receipts: order and membership, then each one's parts and proof.
   const ascending = b.receipts.every((r, i) => i === 0 || r.leaf_index > b.receipts[i - 1]!.leaf_index);
@@ -316,4 +323,24 @@ export function assembleBundle(p: BundleParts): EvidenceBundle {
     statement: signEnvelope(STATEMENT_TYPE, statementBytes(statement), p.logKey.id, p.logKey.privateKey),
     keys: { log: p.logKeys, spec: p.specKey ? [p.specKey] : [] },
   };
+}
+
+/** Labels per region and model, counted from the receipts themselves: the bundle's analysis summary. */
+export interface ReceiptSummary {
+  receipts: number;
+  /** `region` → `model` → label → cells; `failed` counts cells without an answer. */
+  labels: Record<string, Record<string, Record<string, number>>>;
+}
+
+export function summariseReceipts(receipts: readonly Receipt[]): ReceiptSummary {
+  const labels: ReceiptSummary['labels'] = {};
+  for (const r of receipts) {
+    const region = String(r.cell.region);
+    const model = String(r.cell.model_id);
+    const label = r.label?.label ?? r.state;
+    const byModel = (labels[region] ??= {});
+    const counts = (byModel[model] ??= {});
+    counts[label] = (counts[label] ?? 0) + 1;
+  }
+  return { receipts: receipts.length, labels };
 }

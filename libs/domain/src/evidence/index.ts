@@ -3,3 +3,4 @@ export * from './signed-note.js';
 export * from './dsse.js';
 export * from './receipt.js';
 export * from './bundle.js';
+export * from './transparency-config.js';

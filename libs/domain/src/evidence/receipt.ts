@@ -31,7 +31,8 @@ export interface Receipt {
   cell: ReceiptCellKey;
   /** succeeded or failed. */
   state: string;
-  prompt: { system: string; user: string };
+  /** Null for an imported execution whose prompts were not exported. */
+  prompt: { system: string | null; user: string | null };
   parameters: unknown;
   provider: { kind: string | null; request_id: string | null };
   region: { requested: string; served: string | null; observed: string | null };
