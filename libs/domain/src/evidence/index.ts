@@ -4,3 +4,4 @@ export * from './dsse.js';
 export * from './receipt.js';
 export * from './bundle.js';
 export * from './transparency-config.js';
+export * from './transparency.views.js';
