@@ -161,7 +161,7 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
     const stranger = await verify(bundle1, '--key', keyArg['log-2']!);
     expect(stranger.code).toBe(1);
     expect(stranger.stderr).toMatch(/verification failed: tree head; statement/);
-  });
+  }, 600_000);
 
   it('fails verification naming the part when one byte of a bundle is changed', async () => {
     const original = readFileSync(bundle1, 'utf8');
@@ -186,7 +186,7 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
     const notJson = await verify(file('truncated.json', original.slice(0, 100)));
     expect(notJson.code).toBe(1);
     expect(notJson.stderr).toMatch(/verification failed: bundle/);
-  });
+  }, 600_000);
 
   it('serves the signed head and proofs over HTTP without a token (publicRead), and they verify', async () => {
     expect((await get('/api/v1/jobs')).status).toBe(401); // everything else still needs a token
