@@ -28,7 +28,11 @@ export async function transparencyBench(libs, { leaves = 1_000_000, batch = 10_0
     for (let at = 0; at < leaves; at += batch) {
       const items = [];
       for (let i = at; i < Math.min(leaves, at + batch); i++) {
-        items.push({ executionId: String(i + 1), jobId: `bench-${Math.floor(i / 10_000)}`, receipt: Buffer.from(`{"execution_id":"${i + 1}","response":"${filler}"}`) });
+        items.push({
+          executionId: String(i + 1),
+          jobId: `bench-${Math.floor(i / 10_000)}`,
+          receipt: Buffer.from(`{"execution_id":"${i + 1}","response":"${filler}"}`),
+        });
       }
       await ds.transaction(async (tx) => {
         await db.queryRows(tx, 'SELECT pg_advisory_xact_lock($1::bigint)', [db.TRANSPARENCY_LOCK_KEY]);

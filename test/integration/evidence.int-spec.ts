@@ -58,7 +58,9 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
   const transparencyYaml = (active: string, earlier: string[]) =>
     `transparency:\n  origin: beacon.test/evidence\n  publicRead: true\n  checkpointMs: 200\n` +
     `  signingKey: { id: ${active}, privateKeyFile: ${path.join(dir, `${active}.key`)} }\n` +
-    (earlier.length ? `  keys:\n${earlier.map((id) => `    - { id: ${id}, publicKey: "${keyArg[id]!.split('=').slice(1).join('=')}" }\n`).join('')}` : '');
+    (earlier.length
+      ? `  keys:\n${earlier.map((id) => `    - { id: ${id}, publicKey: "${keyArg[id]!.split('=').slice(1).join('=')}" }\n`).join('')}`
+      : '');
   const startWith = async (active: string, earlier: string[] = []) => {
     writeFileSync(fleet.configPath, baseYaml + authYaml + transparencyYaml(active, earlier));
     daemon = await fleet.startDaemon();
@@ -138,7 +140,13 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
     expect(b.receipts.map((r) => r.receipt.execution_id)).toEqual(rows.map((r) => r.id));
     b.receipts.forEach(({ receipt }, i) => {
       const row = rows[i]!;
-      expect(receipt.cell).toEqual({ job_id: 'ev-1', question_id: row.question_id, model_id: 'qwen2.5-1.5b', region: row.region, replicate: 0 });
+      expect(receipt.cell).toEqual({
+        job_id: 'ev-1',
+        question_id: row.question_id,
+        model_id: 'qwen2.5-1.5b',
+        region: row.region,
+        replicate: 0,
+      });
       expect(receipt.prompt).toEqual({ system: row.system_prompt, user: row.user_prompt });
       expect(receipt.response).toBe(row.response);
       expect(receipt.label?.label).toBe(row.classification);
@@ -166,9 +174,21 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
   it('fails verification naming the part when one byte of a bundle is changed', async () => {
     const original = readFileSync(bundle1, 'utf8');
     const cases: [string, (b: EvidenceBundle) => void, RegExp][] = [
-      ['response', (b) => (b.receipts[1]!.receipt.response = b.receipts[1]!.receipt.response!.replace(/.$/, '?')), /receipt 1 \(execution \d+\) response/],
-      ['prompt', (b) => (b.receipts[0]!.receipt.prompt.user = `${b.receipts[0]!.receipt.prompt.user!}!`), /receipt 0 \(execution \d+\) prompt/],
-      ['label', (b) => (b.receipts[2]!.receipt.label!.label = b.receipts[2]!.receipt.label!.label === 'refused' ? 'answered' : 'refused'), /receipt 2 \(execution \d+\) label/],
+      [
+        'response',
+        (b) => (b.receipts[1]!.receipt.response = b.receipts[1]!.receipt.response!.replace(/.$/, '?')),
+        /receipt 1 \(execution \d+\) response/,
+      ],
+      [
+        'prompt',
+        (b) => (b.receipts[0]!.receipt.prompt.user = `${b.receipts[0]!.receipt.prompt.user!}!`),
+        /receipt 0 \(execution \d+\) prompt/,
+      ],
+      [
+        'label',
+        (b) => (b.receipts[2]!.receipt.label!.label = b.receipts[2]!.receipt.label!.label === 'refused' ? 'answered' : 'refused'),
+        /receipt 2 \(execution \d+\) label/,
+      ],
       ['order', (b) => b.receipts.splice(0, 2, b.receipts[1]!, b.receipts[0]!), /receipts order/],
       ['proof', (b) => (b.receipts[3]!.proof[0] = flipBase64(b.receipts[3]!.proof[0]!)), /proof of receipt 3/],
       ['tree head', (b) => (b.checkpoint = b.checkpoint.replace(/\n(\d+)\n/, (_, n) => `\n${Number(n) + 1}\n`)), /tree head/],
@@ -208,7 +228,9 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
       const byHash = await get(`/api/v1/transparency/proof/inclusion?leaf=${inc.body.leafHash}`);
       expect(byHash.body.leafIndex).toBe(leaf);
     }
-    const heads = await sql<{ tree_size: string; root_hash: Buffer }>('SELECT tree_size::text, root_hash FROM transparency_heads ORDER BY tree_size');
+    const heads = await sql<{ tree_size: string; root_hash: Buffer }>(
+      'SELECT tree_size::text, root_hash FROM transparency_heads ORDER BY tree_size',
+    );
     for (const h of heads) {
       const c = await get(`/api/v1/transparency/proof/consistency?from=${h.tree_size}&to=${cp.size}`);
       expect(c.status).toBe(200);
@@ -256,7 +278,9 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
     expect(JSON.parse(second.stdout)).toMatchObject({ ok: true, previousSize: oldSize });
 
     // The reconciler finds nothing on the untouched log.
-    const clean = await runCli(['reconcile', '--rule', 'transparency_log', '--json'], { env: cliEnv({ DATABASE_URL: fleet.db.url, BEACON_CONFIG: fleet.configPath }) });
+    const clean = await runCli(['reconcile', '--rule', 'transparency_log', '--json'], {
+      env: cliEnv({ DATABASE_URL: fleet.db.url, BEACON_CONFIG: fleet.configPath }),
+    });
     expect(clean.code).toBe(0);
 
     // By hand, as the tables' owner: change leaf 1's answer, and its leaf hash and stored nodes to match.
@@ -311,7 +335,11 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
         if (!s) break;
         hash = i % 2 === 0 ? nodeHash(hash, s.hash) : nodeHash(s.hash, hash);
         i = Math.floor(i / 2);
-        const updated = await sql<{ idx: string }>('UPDATE transparency_nodes SET hash = $3 WHERE level = $1 AND idx = $2 RETURNING idx', [level, i, hash]);
+        const updated = await sql<{ idx: string }>('UPDATE transparency_nodes SET hash = $3 WHERE level = $1 AND idx = $2 RETURNING idx', [
+          level,
+          i,
+          hash,
+        ]);
         if (updated.length === 0) break;
       }
       return true;
@@ -340,4 +368,3 @@ function pemLines(pem: string): string[] {
     .filter((l) => l && !l.startsWith('-----'))
     .map((l) => l.trim());
 }
-

@@ -44,7 +44,10 @@ describe('provider API keys', () => {
     sim = await startSimulator({ port: 0, seed: 11, apiKey: key, latencyScale: 0.01, faults: { errorRate: 0.2 } });
     const config = defaultConfig();
     process.env.BEACON_TEST_LOG_KEY = logKey;
-    config.transparency = { ...config.transparency!, signingKey: { id: 'log-secret', privateKeyFile: null, privateKeyEnv: 'BEACON_TEST_LOG_KEY' } };
+    config.transparency = {
+      ...config.transparency!,
+      signingKey: { id: 'log-secret', privateKeyFile: null, privateKeyEnv: 'BEACON_TEST_LOG_KEY' },
+    };
     const env = { BEACON_TEST_US_KEY: key, BEACON_TEST_ASIA_KEY: key, BEACON_TEST_EU_KEY: wrongKey };
     for (const r of Object.values(config.regions)) {
       r.baseUrl = sim.baseUrlFor(r.id);

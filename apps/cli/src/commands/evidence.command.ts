@@ -113,7 +113,7 @@ export function registerEvidence(program: Command): void {
 
   program
     .command('witness')
-    .description("check that a Beacon log only grows: fetch its signed head and prove it consistent with the last one seen")
+    .description('check that a Beacon log only grows: fetch its signed head and prove it consistent with the last one seen')
     .argument('<url>', "the daemon's API URL")
     .option('--key <pub>', "the log's public key (repeat for rotated keys); without it the keys first seen are kept", collect, [])
     .option('--state <file>', 'where the last verified head is kept (default: under BEACON_DATA_DIR/witness/)')
@@ -151,7 +151,13 @@ async function witness(client: BeaconApiClient, stateFile: string, keyArgs: stri
   const trusted: TrustedNoteKey[] = keyArgs.length
     ? keyArgs.map((k) => parseKeyArg('--key', k))
     : stateKeys.map((k) => ({ id: k.id, publicKey: ed25519PublicKey(Buffer.from(k.public_key, 'base64')) }));
-  const fail = (message: string): WitnessOutcome => ({ ok: false, message, previousSize: previous?.size ?? null, size: null, state: stateFile });
+  const fail = (message: string): WitnessOutcome => ({
+    ok: false,
+    message,
+    previousSize: previous?.size ?? null,
+    size: null,
+    state: stateFile,
+  });
   const opened = openNote(head.checkpoint, trusted);
   if (!opened.ok) return fail(`the log's head does not verify: ${opened.reason}`);
   const cp = parseCheckpoint(opened.body);

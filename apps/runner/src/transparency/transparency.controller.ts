@@ -72,10 +72,13 @@ export class TransparencyController {
     const from = q.from;
     if (from === undefined) throw new ApiError(400, 'invalid_parameter', 'from is required', [{ path: 'from', message: 'is required' }]);
     if (from > to) {
-      throw new ApiError(400, 'invalid_parameter', `from (${from}) must not exceed to (${to})`, [{ path: 'from', message: 'must be ≤ to' }]);
+      throw new ApiError(400, 'invalid_parameter', `from (${from}) must not exceed to (${to})`, [
+        { path: 'from', message: 'must be ≤ to' },
+      ]);
     }
     const size = await this.svc.repo.size();
-    if (to > size) throw new ApiError(400, 'invalid_parameter', `the log has ${size} leaves`, [{ path: 'to', message: `must be ≤ ${size}` }]);
+    if (to > size)
+      throw new ApiError(400, 'invalid_parameter', `the log has ${size} leaves`, [{ path: 'to', message: `must be ≤ ${size}` }]);
     const proof = await this.svc.repo.consistencyProof(from, to);
     return { from, to, proof: proof.map(b64) };
   }

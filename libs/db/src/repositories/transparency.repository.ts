@@ -146,9 +146,7 @@ function receiptOf(r: ReceiptRow): Receipt {
     response: r.response,
     finish_reason: r.finish_reason,
     label:
-      r.classification === null
-        ? null
-        : { label: r.classification, rule: r.classification_rule, classifier_version: r.classifier_version },
+      r.classification === null ? null : { label: r.classification, rule: r.classification_rule, classifier_version: r.classifier_version },
     timestamps: { created_at: r.created_at, started_at: r.started_at, finished_at: r.finished_at },
     attempts: r.attempts ?? [],
   });

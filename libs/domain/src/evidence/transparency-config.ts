@@ -63,7 +63,10 @@ export const transparencySectionSchema = z.strictObject({
   checkpointMs: intBetween(100, 3_600_000).default(TRANSPARENCY_DEFAULTS.checkpointMs),
 });
 
-export function buildTransparency(section: z.output<typeof transparencySectionSchema> | undefined, problems: Problem[]): TransparencyConfig {
+export function buildTransparency(
+  section: z.output<typeof transparencySectionSchema> | undefined,
+  problems: Problem[],
+): TransparencyConfig {
   const t = section ?? transparencySectionSchema.parse({});
   if (t.signingKey && (t.signingKey.privateKeyFile === null) === (t.signingKey.privateKeyEnv === null)) {
     problems.push({ path: 'transparency.signingKey', message: 'give exactly one of privateKeyFile and privateKeyEnv' });

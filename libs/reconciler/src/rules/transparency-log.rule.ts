@@ -148,4 +148,3 @@ async function checkHeads(ctx: RuleContext): Promise<RawFinding[]> {
   }
   return findings;
 }
-
