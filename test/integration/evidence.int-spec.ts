@@ -108,7 +108,7 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
     await startWith('log-1');
     await submit('ev-1');
     bundle1 = await exportBundle('ev-1');
-  });
+  }, 600_000);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
