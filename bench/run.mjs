@@ -9,6 +9,7 @@ import { liveTail } from './live-tail.mjs';
 import { reconcileBench } from './reconcile.mjs';
 import { driftBench } from './drift.mjs';
 import { questionsFileBench } from './questions-file.mjs';
+import { transparencyBench } from './transparency.mjs';
 import { planBench } from './plan.mjs';
 import { redactionBench } from './redaction.mjs';
 import { tokenFloodScenario } from './token-flood.mjs';
@@ -201,6 +202,12 @@ log(
   `    ${Object.entries(results.questionsFile.formats)
     .map(([format, r]) => `${format} ${r.bestMs} ms`)
     .join(', ')}`,
+);
+
+log(`(o) evidence log: ${quick ? '100,000' : '1,000,000'} receipts appended in batches, then inclusion and consistency proofs`);
+results.transparency = await transparencyBench(await load(), { leaves: quick ? 100_000 : 1_000_000 });
+log(
+  `    ${results.transparency.appendPerSec} receipts/s appended (engine: ${results.throughput.beaconCellsPerSec} cells/s); inclusion proof p50 ${results.transparency.inclusionMs.p50} ms p99 ${results.transparency.inclusionMs.p99} ms (target < 10 ms)`,
 );
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');

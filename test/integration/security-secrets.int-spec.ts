@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -20,6 +20,10 @@ import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js'
 describe('provider API keys', () => {
   const key = `sk-beacon-${randomUUID()}`;
   const wrongKey = `sk-wrong-${randomUUID()}`;
+  // The transparency log's signing key, given as a variable: it signs heads and bundles but is never shown.
+  const logKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const logKeyDer = Buffer.from(logKey.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  const logKeyForms = [logKeyDer.toString('base64'), logKeyDer.subarray(-32).toString('base64'), logKeyDer.subarray(-32).toString('hex')];
   const written: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -39,6 +43,11 @@ describe('provider API keys', () => {
     db = await migratedDatabase('secrets');
     sim = await startSimulator({ port: 0, seed: 11, apiKey: key, latencyScale: 0.01, faults: { errorRate: 0.2 } });
     const config = defaultConfig();
+    process.env.BEACON_TEST_LOG_KEY = logKey;
+    config.transparency = {
+      ...config.transparency!,
+      signingKey: { id: 'log-secret', privateKeyFile: null, privateKeyEnv: 'BEACON_TEST_LOG_KEY' },
+    };
     const env = { BEACON_TEST_US_KEY: key, BEACON_TEST_ASIA_KEY: key, BEACON_TEST_EU_KEY: wrongKey };
     for (const r of Object.values(config.regions)) {
       r.baseUrl = sim.baseUrlFor(r.id);
@@ -67,6 +76,7 @@ describe('provider API keys', () => {
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   });
   afterAll(async () => {
+    delete process.env.BEACON_TEST_LOG_KEY;
     await app?.close();
     await sim?.close();
     await db?.close();
@@ -94,6 +104,11 @@ describe('provider API keys', () => {
     const page = await get(`/api/v1/executions?job=${jobId}&limit=1000`);
     for (const e of page.items.slice(0, 10)) await get(`/api/v1/executions/${e.id}`);
     await get('/api/v1/findings?state=all');
+    const bundle = await get(`/api/v1/jobs/${jobId}/bundle`);
+    expect(bundle.receipts.length).toBeGreaterThan(0);
+    expect(bundle.checkpoint).toMatch(/\n\n\u2014 log-secret /);
+    await get('/api/v1/transparency/head');
+    await get('/api/v1/transparency/proof/inclusion?leaf=0');
     answers.push(await (await fetch(`${baseUrl}/metrics`)).text());
 
     // The key was really in use: calls with it succeeded, calls with the wrong one were refused by the provider.
@@ -120,14 +135,14 @@ describe('provider API keys', () => {
     expect(spans.length).toBeGreaterThan(72);
     expect(written.length).toBeGreaterThan(72);
 
-    for (const secret of [key, wrongKey]) {
+    for (const secret of [key, wrongKey, ...logKeyForms]) {
       for (const [what, texts] of [
         ['database', dump],
         ['logs and events', written],
         ['spans', spans],
         ['API answers', answers],
       ] as const) {
-        const found = texts.filter((t) => t.includes(secret) || t.includes(secret.slice(10)));
+        const found = texts.filter((t) => t.includes(secret) || t.includes(secret.slice(10, 40)));
         expect([what, found.slice(0, 3)]).toEqual([what, []]);
       }
     }

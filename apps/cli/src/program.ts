@@ -3,6 +3,7 @@ import { ApiRequestError, ApiUnreachableError } from '@beacon/api-client';
 import { registerClassify } from './commands/classify.command.js';
 import { registerDemo } from './commands/demo.command.js';
 import { registerDiff } from './commands/diff.command.js';
+import { registerEvidence } from './commands/evidence.command.js';
 import { registerJobReads } from './commands/jobs.command.js';
 import { registerKeys } from './commands/keys.command.js';
 import { registerSchedule } from './commands/schedule.command.js';
@@ -51,6 +52,7 @@ export function buildProgram(version: string): Command {
   registerToken(program);
   registerKeys(program);
   registerNotify(program);
+  registerEvidence(program);
   return program;
 }
 

@@ -25,6 +25,7 @@ import { NotificationsModule } from './notifications/notifications.module.js';
 import { ReconcilerModule } from './reconciler/reconciler.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
 import { TrendsModule } from './trends/trends.module.js';
+import { TransparencyModule } from './transparency/transparency.module.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
 export interface RunnerModuleOptions {
@@ -76,6 +77,7 @@ export class RunnerModule implements NestModule {
         ReconcilerModule,
         SchedulesModule,
         TrendsModule,
+        TransparencyModule,
         MetricsModule,
         HealthModule,
         EngineModule,

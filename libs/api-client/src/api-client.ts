@@ -1,4 +1,8 @@
 import type {
+  ConsistencyProofView,
+  EvidenceBundle,
+  InclusionProofView,
+  TransparencyHeadView,
   CancelView,
   DiffView,
   ErrorView,
@@ -145,6 +149,24 @@ export class BeaconApiClient {
   /** One window of a job's timeline (lanes per cell, attempts on a shared time axis). */
   async getTimeline(jobId: string, q: TimelineQuery = {}): Promise<TimelineView> {
     return (await this.request<TimelineView>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}/timeline${qs({ ...q })}`)).body;
+  }
+
+  /** A job's evidence bundle (the daemon logs its committed cells first). */
+  async getBundle(jobId: string): Promise<EvidenceBundle> {
+    return (await this.request<EvidenceBundle>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}/bundle`)).body;
+  }
+
+  /** The evidence log's latest signed tree head, or the one signed at `size`. */
+  async getTransparencyHead(size?: number): Promise<TransparencyHeadView> {
+    return (await this.request<TransparencyHeadView>('GET', `/api/v1/transparency/head${qs({ size })}`)).body;
+  }
+
+  async getConsistencyProof(from: number, to: number): Promise<ConsistencyProofView> {
+    return (await this.request<ConsistencyProofView>('GET', `/api/v1/transparency/proof/consistency${qs({ from, to })}`)).body;
+  }
+
+  async getInclusionProof(leaf: number | string, size?: number): Promise<InclusionProofView> {
+    return (await this.request<InclusionProofView>('GET', `/api/v1/transparency/proof/inclusion${qs({ leaf, size })}`)).body;
   }
 
   /** Word-level diff of two executions or attempts: `e:<id>` or a bare id for an execution, `a:<id>` for an attempt. */

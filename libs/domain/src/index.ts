@@ -166,3 +166,4 @@ export {
   trendCellKey,
   trendCells,
 } from './trend/trend-cells.js';
+export * from './evidence/index.js';

@@ -15,7 +15,7 @@ import { READ_METHODS } from '../api/http-methods.js';
 import { discardBody } from '../api/read-body.js';
 import { BEACON_CONFIG } from '../tokens.js';
 import { securityOf } from './request-context.js';
-import { PUBLIC_ENDPOINT, REQUIRED_ROLE } from './roles.decorator.js';
+import { PUBLIC_ENDPOINT, PUBLIC_IF, REQUIRED_ROLE } from './roles.decorator.js';
 import { type FailedAuthLimiter, TurnGate, type TokenRateLimiter } from './auth-limits.js';
 import { FAILED_AUTH_LIMITER, RATE_LIMITER, TOKEN_REGISTRY } from './security.tokens.js';
 
@@ -47,6 +47,7 @@ export class AuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ENDPOINT, targets)) return true;
+    if (this.reflector.getAllAndOverride<((c: BeaconConfig) => boolean) | undefined>(PUBLIC_IF, targets)?.(this.config)) return true;
     const ctx = securityOf(req);
     const id = req.params?.id;
     if (typeof id === 'string') ctx.target = id;

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Role } from '@beacon/domain';
+import type { BeaconConfig, Role } from '@beacon/domain';
 
 /** Metadata key of {@link RequireRole}. */
 export const REQUIRED_ROLE = 'beacon:required-role';
@@ -14,3 +14,9 @@ export const RequireRole = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
 
 /** Callable without a token (health checks). */
 export const Public = () => SetMetadata(PUBLIC_ENDPOINT, true);
+
+/** Metadata key of {@link PublicIf}. */
+export const PUBLIC_IF = 'beacon:public-if';
+
+/** Callable without a token when the configuration says so (the transparency log's `publicRead`). */
+export const PublicIf = (open: (config: BeaconConfig) => boolean) => SetMetadata(PUBLIC_IF, open);

@@ -1,6 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type BeaconConfig, normaliseJobSpec, type SignedSubmission, type SubmitView } from '@beacon/domain';
-import { PLAN_ONE_STATEMENT_CELLS, type JobRepository } from '@beacon/db';
+import {
+  type BeaconConfig,
+  normaliseJobSpec,
+  publicKeyOf,
+  rawPublicKeyBase64,
+  SIGNATURE_HEADERS,
+  type SignedSubmission,
+  type SubmitView,
+  type VerifiedSignature,
+} from '@beacon/domain';
+import { PLAN_ONE_STATEMENT_CELLS, type JobRepository, type StoredSpecSignature } from '@beacon/db';
 import { ApiError } from '../api/api-error.js';
 import { checkSignature, replayed } from '../auth/signature.check.js';
 import { BEACON_CONFIG, JOB_REPOSITORY } from '../tokens.js';
@@ -42,6 +51,24 @@ export class SubmitJobService {
     @Inject(JOB_REPOSITORY) private readonly jobs: JobRepository,
   ) {}
 
+  /** How the spec was signed, with the signer's public key as configured now, for the job's evidence bundle. */
+  private storedSignature(signature: VerifiedSignature, headers: SignedSubmission['headers']): StoredSpecSignature {
+    const header = (name: string) => {
+      const v = headers[name];
+      return (Array.isArray(v) ? v.join(',') : v)?.trim() ?? null;
+    };
+    const trusted = this.config.signing?.keys.find((k) => k.id === signature.keyId);
+    const publicKey = trusted ? publicKeyOf(trusted.publicKey) : null;
+    return {
+      form: signature.form,
+      keyId: signature.keyId,
+      timestamp: signature.form === 'beacon' ? (header(SIGNATURE_HEADERS.timestamp) ?? '') : signature.signedAt.toISOString(),
+      nonce: signature.nonce,
+      signature: signature.form === 'beacon' ? header(SIGNATURE_HEADERS.signature) : null,
+      publicKey: publicKey ? rawPublicKeyBase64(publicKey) : null,
+    };
+  }
+
   async execute(
     received: string,
     value: unknown,
@@ -78,7 +105,15 @@ export class SubmitJobService {
     if (large) this.largePlannings += 1;
     let outcome: Awaited<ReturnType<JobRepository['submit']>>;
     try {
-      outcome = await this.jobs.submit({ spec: result.spec, received, hash: result.hash, submitter, traceparent, guard });
+      outcome = await this.jobs.submit({
+        spec: result.spec,
+        received,
+        hash: result.hash,
+        submitter,
+        traceparent,
+        guard,
+        ...(signature ? { signature: this.storedSignature(signature, checks.headers ?? {}) } : {}),
+      });
     } finally {
       if (large) this.largePlannings -= 1;
     }

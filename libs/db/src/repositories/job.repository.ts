@@ -1,4 +1,5 @@
 import { type JobStatus, type NormalisedJobSpec, planAxes } from '@beacon/domain';
+import { TransparencyRepository, type StoredSpecSignature } from './transparency.repository.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import { databaseFault } from '../database-health.js';
 import { WORK_CHANNEL } from '../live/live-listener.js';
@@ -35,6 +36,8 @@ export interface SubmitInput {
   guard?: SubmitGuard;
   /** The schedule and run number the job is fired as (none for a submitted job). */
   schedule?: { id: string; run: number };
+  /** How the spec was signed, kept for the job's evidence bundle. */
+  signature?: StoredSpecSignature;
 }
 
 /** Unwinds a submission's transaction with the outcome to report. */
@@ -108,6 +111,7 @@ export async function storeJob(tx: EntityManager, input: SubmitInput, progress: 
     return found;
   }
   if (guard?.maxInFlight !== undefined && input.submitter !== null) await checkInFlight(tx, input.submitter, guard.maxInFlight);
+  if (input.signature) await TransparencyRepository.recordSpecSignature(tx, spec.id, input.signature);
   const planned = await planCells(tx, spec, progress);
   if (planned !== spec.cells) {
     throw new Error(`planned ${planned} cells for job ${spec.id} but the spec asks for ${spec.cells}`);

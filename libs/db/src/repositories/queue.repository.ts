@@ -309,7 +309,7 @@ export class QueueRepository {
                 http_status = $9, latency_ms = $10, response = $3, finish_reason = $4, input_tokens = $7,
                 output_tokens = $8, usage = $11, upstream_request_id = $12, storage_note = $16, cost_usd = $17::numeric,
                 provider_kind = $18, served_region = $19, region_observed = $20, region_observed_allowed = $21::text[],
-                provider_safety = $22
+                provider_safety = $22, response_model = $23
           WHERE ${OWN_ATTEMPT}
           RETURNING a.id, a.outcome),
        labelled AS (
@@ -339,6 +339,7 @@ export class QueueRepository {
         note,
         call.costUsd ?? null,
         ...servedParams(call),
+        call.served?.responseModel ?? null,
       ],
     );
     return rows[0] && parseOutcome(rows[0].outcome) === 'succeeded' ? 'succeeded' : 'fenced';

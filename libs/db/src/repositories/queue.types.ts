@@ -87,6 +87,8 @@ export interface ServedBy {
   regionObservedAllowed: readonly string[];
   /** The provider's own safety signal when it blocked or cut the answer, or null. */
   safety?: string | null;
+  /** The model the provider said answered (`model` of its response), or null when it says nothing. */
+  responseModel?: string | null;
 }
 
 /** A successful call's result for the cell. */

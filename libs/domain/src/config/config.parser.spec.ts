@@ -109,7 +109,7 @@ describe(parseConfig.name, () => {
     const problems = problemsOf(['region:', region('x'), 'defaults: { temprature: 1 }'].join('\n'));
     expect(problems.map((p) => p.path)).toEqual(['defaults.temprature', 'region']);
     expect(problems[1]!.message).toBe(
-      'unknown top-level key (known: regions, models, questions, questionsFile, prompt, defaults, limits, auth, server, signing, analysis, classifier, prices, notifications)',
+      'unknown top-level key (known: regions, models, questions, questionsFile, prompt, defaults, limits, auth, server, signing, analysis, classifier, prices, notifications, transparency)',
     );
     expect(problems[0]!.message).toBe('unknown key (known: temperature, maxTokens, maxAttempts, repeats)');
   });
@@ -200,7 +200,7 @@ describe(parseConfig.name, () => {
 
   it('throws a ConfigError whose message lists every problem with the source', () => {
     expect(() => parseConfig('bogus: 1\nlimits: { maxBodyBytes: 0 }', 'conf.yaml', {})).toThrow(
-      'conf.yaml: bogus: unknown top-level key (known: regions, models, questions, questionsFile, prompt, defaults, limits, auth, server, signing, analysis, classifier, prices, notifications)\n' +
+      'conf.yaml: bogus: unknown top-level key (known: regions, models, questions, questionsFile, prompt, defaults, limits, auth, server, signing, analysis, classifier, prices, notifications, transparency)\n' +
         'conf.yaml: limits.maxBodyBytes: must be a positive integer',
     );
   });

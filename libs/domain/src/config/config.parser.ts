@@ -1,4 +1,5 @@
 import { ANALYSIS_DEFAULTS } from './analysis-config.js';
+import { buildTransparency } from '../evidence/transparency-config.js';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -119,6 +120,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const server = sections.read('server');
   const analysis = sections.read('analysis');
   const notifications = buildNotifications(sections.read('notifications'), problems);
+  const transparency = buildTransparency(sections.read('transparency') ?? undefined, problems);
 
   if (problems.length > 0) throw new ConfigError(sortProblems(problems), source);
   return {
@@ -135,6 +137,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     analysis: { ...ANALYSIS_DEFAULTS, ...stripUndefined(analysis ?? {}) },
     server: { allowedHosts: server?.allowedHosts ?? [], allowedOrigins: server?.allowedOrigins ?? [] },
     notifications,
+    transparency,
     source,
   };
 }

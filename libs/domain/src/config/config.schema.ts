@@ -5,6 +5,7 @@ import { REGION_DEFAULTS } from './default-config.data.js';
 import { authSectionSchema, signingSectionSchema } from '../auth/auth-config.schema.js';
 import { analysisSectionSchema } from './analysis-config.js';
 import { notificationsSectionSchema } from '../notify/notify-config.js';
+import { transparencySectionSchema } from '../evidence/transparency-config.js';
 import { PROVIDER_KINDS } from '../provider/provider-config.js';
 
 /** Canonical region ids: lower-case letters, digits and dashes. */
@@ -162,6 +163,7 @@ export const configSectionSchemas = {
   prices: z.array(z.unknown()),
   /** Webhook and Slack sinks for findings: entries checked one by one (`buildNotifications`). */
   notifications: notificationsSectionSchema,
+  transparency: transparencySectionSchema,
 };
 
 /** The top-level keys `beacon.config.yaml` may have. */

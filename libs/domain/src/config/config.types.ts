@@ -1,4 +1,5 @@
 import type { AnalysisLimits } from './analysis-config.js';
+import type { TransparencyConfig } from '../evidence/transparency-config.js';
 import type { AuthConfig, SigningConfig } from '../auth/auth.types.js';
 import type { PriceTable } from './price-table.js';
 import type { NotificationsConfig } from '../notify/notify-config.js';
@@ -167,6 +168,8 @@ export interface BeaconConfig {
   prices?: PriceTable;
   /** Where findings are sent (`notifications:`); absent or no sinks means nowhere. */
   notifications?: NotificationsConfig;
+  /** The evidence log: its origin, signing key, earlier keys, who may read it; absent means the defaults. */
+  transparency?: TransparencyConfig;
   /** `'built-in defaults'` or the path of the file it was read from. */
   source: string;
 }

@@ -1,4 +1,5 @@
 import { ANALYSIS_DEFAULTS } from './analysis-config.js';
+import { TRANSPARENCY_DEFAULTS } from '../evidence/transparency-config.js';
 import { defaultAuthConfig, defaultSigningConfig } from '../auth/auth.types.js';
 import type { BeaconConfig, ModelConfig, QuestionDef, RegionConfig } from './config.types.js';
 import { openAiProvider } from '../provider/provider-config.js';
@@ -103,6 +104,7 @@ export function defaultConfig(): BeaconConfig {
     analysis: { ...ANALYSIS_DEFAULTS },
     server: { allowedHosts: [], allowedOrigins: [] },
     notifications: { sinks: [] },
+    transparency: { ...TRANSPARENCY_DEFAULTS },
     source: BUILT_IN_SOURCE,
   };
 }

@@ -383,6 +383,7 @@ export class CellRun {
       regionObserved: r.regionObserved ?? null,
       regionObservedAllowed: this.step.provider.observedRegions,
       safety: r.ok ? (r.safety ?? null) : null,
+      responseModel: r.ok ? (r.responseModel ?? null) : null,
     };
   }
 

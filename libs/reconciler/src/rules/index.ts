@@ -16,6 +16,7 @@ import { retryBurstRule } from './retry-burst.rule.js';
 import { retryStormRule } from './retry-storm.rule.js';
 import { stalledPendingRule } from './stalled-pending.rule.js';
 import { stuckRunningRule } from './stuck-running.rule.js';
+import { transparencyLogRule } from './transparency-log.rule.js';
 import { workAfterEndRule } from './work-after-end.rule.js';
 
 /** Every rule, most severe concerns first. */
@@ -38,4 +39,5 @@ export const RULES: readonly ReconcilerRule[] = [
   identicalResponsesRule,
   retryBurstRule,
   batchModeRule,
+  transparencyLogRule,
 ];
