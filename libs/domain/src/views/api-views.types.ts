@@ -84,6 +84,8 @@ export interface ExecutionView {
   questionId: string;
   modelId: string;
   region: string;
+  /** The cell's variant (`lang=…;prompt=…`), `''` for the default. */
+  variant: string;
   replicate: number;
   state: ExecutionState;
   attempts: number;
