@@ -65,7 +65,7 @@ export function renderHtml(a: JobAnalysis, opts: RenderOptions = {}): string {
         `${q.text ? `<p class="note">${e(q.text)}</p>` : ''}<div class="chart-scroll">${questionChart(a, q.id)}</div>`,
     ),
     '</section>',
-    `<section id="all-pairs"><h2>All pairs</h2><table><thead><tr><th>question</th>${a.variants ? '<th>variant</th>' : ''}<th>model</th><th>divergence</th><th>band</th><th>label agreement</th><th>text similarity</th><th>pattern</th></tr></thead><tbody>',
+    `<section id="all-pairs"><h2>All pairs</h2><table><thead><tr><th>question</th>${a.variants ? '<th>variant</th>' : ''}<th>model</th><th>divergence</th><th>band</th><th>label agreement</th><th>text similarity</th><th>pattern</th></tr></thead><tbody>`,
     ...a.pairs.map(
       (p) =>
         `<tr><td>${e(p.questionId)}${p.isControl ? ' <span class="note">(control)</span>' : ''}</td>${a.variants ? `<td>${e(variantLabel(p.variant ?? ''))}</td>` : ''}<td>${e(p.modelId)}</td><td class="num">${num3(p.divergence)}</td>` +
