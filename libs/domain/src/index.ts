@@ -13,7 +13,7 @@ export type {
   RegionConfig,
   ServerConfig,
 } from './config/config.types.js';
-export { BUILT_IN_SOURCE, ENGINE_LIMITS, SIMULATOR_BASE_URL, defaultConfig } from './config/default-config.data.js';
+export { BANK_LANGUAGES, BUILT_IN_SOURCE, ENGINE_LIMITS, SIMULATOR_BASE_URL, defaultConfig } from './config/default-config.data.js';
 export { parseConfig } from './config/config.parser.js';
 export { ANALYSIS_DEFAULTS, type AnalysisLimits } from './config/analysis-config.js';
 export { CONFIG_FILE_NAME, type LoadConfigOptions, loadConfig } from './config/config.loader.js';
