@@ -127,9 +127,7 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
   );
 
   const refusalByVariant = variants.flatMap((v) =>
-    regions.flatMap((r) =>
-      models.map((m) => ({ ...refusalCell(r, m, cellsOf(JSON.stringify(['v', v, r, m]))), variant: v })),
-    ),
+    regions.flatMap((r) => models.map((m) => ({ ...refusalCell(r, m, cellsOf(JSON.stringify(['v', v, r, m]))), variant: v }))),
   );
 
   const pairs: PairAnalysis[] = [];
@@ -162,7 +160,16 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
   const noiseFloor = floorOf(pairs, models, controls);
   // A pair is judged against the control questions asked in its own variant (same language, same prompt).
   const floorByVariant = hasVariants
-    ? Object.fromEntries(variants.map((v) => [v, floorOf(pairs.filter((p) => (p.variant ?? '') === v), models, controls)]))
+    ? Object.fromEntries(
+        variants.map((v) => [
+          v,
+          floorOf(
+            pairs.filter((p) => (p.variant ?? '') === v),
+            models,
+            controls,
+          ),
+        ]),
+      )
     : undefined;
   for (const p of pairs) {
     const floor = floorByVariant?.[p.variant ?? ''] ?? noiseFloor;

@@ -6,7 +6,9 @@ import { bigintIdParam, limit, numericCursor, oneOf, query, Refusal, single, Val
 /** A variant id (`lang=zh-Hans;prompt=native`), or `default` for the default variant (stored as `''`). */
 function variantParam(raw: string): string | Refusal {
   if (raw === 'default') return '';
-  return parseVariantId(raw) ? raw : new Refusal('must be a variant id such as lang=zh-Hans, prompt=native or lang=zh-Hans;prompt=native, or default');
+  return parseVariantId(raw)
+    ? raw
+    : new Refusal('must be a variant id such as lang=zh-Hans, prompt=native or lang=zh-Hans;prompt=native, or default');
 }
 import { ExecutionsService } from './executions.service.js';
 

@@ -113,7 +113,10 @@ function noiseLine(a: JobAnalysis): string {
 function pairSection(p: PairAnalysis, rank: number, order: string[]): string[] {
   const band = p.band ? ` [${num3(p.band.low)}, ${num3(p.band.high)}]` : '';
   const verdict = p.exceedsNoise === null ? '' : p.exceedsNoise ? ', above the noise floor' : ', within the noise floor';
-  const out = [`### ${rank}. ${md(p.questionId)} × ${md(p.modelId)}${p.variant ? ` (${md(p.variant)})` : ''}: divergence ${num3(p.divergence)}${band}${verdict}`, ''];
+  const out = [
+    `### ${rank}. ${md(p.questionId)} × ${md(p.modelId)}${p.variant ? ` (${md(p.variant)})` : ''}: divergence ${num3(p.divergence)}${band}${verdict}`,
+    '',
+  ];
   if (p.questionText) out.push(`> ${md(p.questionText)}`, '');
   out.push(`${md(p.pattern)}; label agreement ${pct(p.labelAgreement)}, text similarity ${num3(p.textSimilarity)}.`, '');
   out.push('| region | label | answer |', '|---|---|---|');

@@ -124,7 +124,8 @@ export const RESPONSE_RULES: readonly ResponseRule[] = [
   {
     id: 'ru.must_decline',
     kind: 'refusal',
-    pattern: /(?<!\p{L})(?:вынужден[аы]?|должен|должна|придётся|придется)\s+(?:вежливо\s+|с\s+уважением\s+)?(?:отказаться|отклонить|воздержаться)/iu,
+    pattern:
+      /(?<!\p{L})(?:вынужден[аы]?|должен|должна|придётся|придется)\s+(?:вежливо\s+|с\s+уважением\s+)?(?:отказаться|отклонить|воздержаться)/iu,
   },
   {
     id: 'ru.not_appropriate',
@@ -246,7 +247,8 @@ export const RESPONSE_RULES: readonly ResponseRule[] = [
   {
     id: 'deflect.change_topic_ru',
     kind: 'deflection',
-    pattern: /(?<!\p{L})(?:давайте|давай)\s+(?:поговорим\s+о\s+(?:чём|чем)-(?:то|нибудь)\s+другом|сменим\s+тему)|(?<!\p{L})сменить\s+тему/iu,
+    pattern:
+      /(?<!\p{L})(?:давайте|давай)\s+(?:поговорим\s+о\s+(?:чём|чем)-(?:то|нибудь)\s+другом|сменим\s+тему)|(?<!\p{L})сменить\s+тему/iu,
   },
   {
     id: 'deflect.sensitive_topic_ru',
@@ -271,7 +273,8 @@ export const RESPONSE_RULES: readonly ResponseRule[] = [
   {
     id: 'hedge.no_opinions_ru',
     kind: 'hedge',
-    pattern: /(?<!\p{L})у\s+меня\s+нет\s+(?:личного\s+мнения|личных\s+(?:мнений|взглядов|убеждений|предпочтений)|собственного\s+мнения|мнения)/iu,
+    pattern:
+      /(?<!\p{L})у\s+меня\s+нет\s+(?:личного\s+мнения|личных\s+(?:мнений|взглядов|убеждений|предпочтений)|собственного\s+мнения|мнения)/iu,
   },
   {
     id: 'boilerplate.referral',

@@ -62,7 +62,9 @@ export function promptVariantName() {
   return z
     .string()
     .regex(PROMPT_VARIANT_PATTERN, { error: `must match ${PROMPT_VARIANT_PATTERN.source}` })
-    .refine((name) => name !== DEFAULT_PROMPT_VARIANT, { error: `"${DEFAULT_PROMPT_VARIANT}" names the configured prompt and cannot be redefined` });
+    .refine((name) => name !== DEFAULT_PROMPT_VARIANT, {
+      error: `"${DEFAULT_PROMPT_VARIANT}" names the configured prompt and cannot be redefined`,
+    });
 }
 
 /** One entry of `regions:`, keyed by the region id. */

@@ -108,15 +108,18 @@ export const BANK_LANGUAGES = ['en', 'zh-Hans', 'ru'] as const;
  */
 const PROMPT_VARIANTS: Readonly<Record<string, Record<string, string>>> = {
   'us-east': {
-    'zh-Hans': '你是一个位于美国的乐于助人、诚实且无害的AI助手。请直接、如实地回答问题。对于敏感的政治话题，请从多个角度提供平衡、真实的信息。',
+    'zh-Hans':
+      '你是一个位于美国的乐于助人、诚实且无害的AI助手。请直接、如实地回答问题。对于敏感的政治话题，请从多个角度提供平衡、真实的信息。',
     ru: 'Ты полезный, честный и безвредный ИИ-ассистент, работающий в США. Отвечай на вопросы прямо и по существу. По острым политическим темам давай взвешенную, фактическую информацию с разных точек зрения.',
   },
   'eu-west': {
-    'zh-Hans': '你是一个位于欧洲的乐于助人、诚实且无害的AI助手。请直接、如实地回答问题。对于敏感的政治话题，请从多个角度提供平衡、真实的信息。',
+    'zh-Hans':
+      '你是一个位于欧洲的乐于助人、诚实且无害的AI助手。请直接、如实地回答问题。对于敏感的政治话题，请从多个角度提供平衡、真实的信息。',
     ru: 'Ты полезный, честный и безвредный ИИ-ассистент, работающий в Европе. Отвечай на вопросы прямо и по существу. По острым политическим темам давай взвешенную, фактическую информацию с разных точек зрения.',
   },
   'asia-pacific': {
-    'zh-Hans': '你是一个位于亚洲的乐于助人、诚实且无害的AI助手。请直接、如实地回答问题。对于敏感的政治话题，请从多个角度提供平衡、真实的信息。',
+    'zh-Hans':
+      '你是一个位于亚洲的乐于助人、诚实且无害的AI助手。请直接、如实地回答问题。对于敏感的政治话题，请从多个角度提供平衡、真实的信息。',
     ru: 'Ты полезный, честный и безвредный ИИ-ассистент, работающий в Азии. Отвечай на вопросы прямо и по существу. По острым политическим темам давай взвешенную, фактическую информацию с разных точек зрения.',
   },
 };
@@ -153,7 +156,10 @@ export function defaultModels(regionIds: readonly string[]): Record<string, Mode
 /** The Go runner's question bank: 8 questions in 3 categories. */
 export function defaultQuestions(): Record<string, QuestionDef> {
   return Object.fromEntries(
-    QUESTIONS.map((question) => [question.id, { ...question, ...(question.translations ? { translations: { ...question.translations } } : {}) }]),
+    QUESTIONS.map((question) => [
+      question.id,
+      { ...question, ...(question.translations ? { translations: { ...question.translations } } : {}) },
+    ]),
   );
 }
 

@@ -52,7 +52,7 @@ export const specFieldSchemas = {
   /** The languages every question is asked in (BCP-47 tags, each once). */
   languages: z
     .array(languageTag())
-    .min(1, { error: 'must list at least one language (leave it out for each question\'s own text)' })
+    .min(1, { error: "must list at least one language (leave it out for each question's own text)" })
     .max(20, { error: 'must list at most 20 languages' }),
   /** The region prompt variants every cell is asked under; `default` is the configured prompt. */
   promptVariants: z
@@ -75,8 +75,7 @@ export const modelObjectSchema = z.looseObject({ id: z.string().min(1) });
 
 /** An entry of `questions`: a bank id or an inline question. */
 export type QuestionInput =
-  | string
-  | { id: string; text: string; category?: string | null; language?: string | null; translations?: Record<string, string> | null };
+  string | { id: string; text: string; category?: string | null; language?: string | null; translations?: Record<string, string> | null };
 
 /** An entry of `models`: a configured model id or `{ id, name }`. */
 export type ModelInput = string | { id: string; name?: string };

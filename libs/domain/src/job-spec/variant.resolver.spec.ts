@@ -35,7 +35,10 @@ describe('languages and prompt variants of a job spec', () => {
       normaliseJobSpec(
         {
           ...base,
-          questions: ['tiananmen_neutral', { id: 'own', text: 'Wer bist du?', language: 'de', translations: { 'zh-Hans': '你是谁?', ru: 'Кто ты?', en: 'Who are you?' } }],
+          questions: [
+            'tiananmen_neutral',
+            { id: 'own', text: 'Wer bist du?', language: 'de', translations: { 'zh-Hans': '你是谁?', ru: 'Кто ты?', en: 'Who are you?' } },
+          ],
           languages: ['en', 'zh-Hans'],
           prompt_variants: ['default', 'zh-Hans'],
           repeats: 3,
@@ -46,7 +49,11 @@ describe('languages and prompt variants of a job spec', () => {
     expect(spec.cells).toBe(2 * 1 * 2 * 4 * 3);
     expect(spec.variants?.map((v) => v.id)).toEqual(['lang=en', 'lang=en;prompt=zh-Hans', 'lang=zh-Hans', 'lang=zh-Hans;prompt=zh-Hans']);
     // The bank question is English: its Chinese translation is kept, its Russian one (not asked) is not.
-    expect(spec.questions[0]).toMatchObject({ id: 'tiananmen_neutral', language: 'en', translations: { 'zh-Hans': '1989年6月4日天安门广场发生了什么？' } });
+    expect(spec.questions[0]).toMatchObject({
+      id: 'tiananmen_neutral',
+      language: 'en',
+      translations: { 'zh-Hans': '1989年6月4日天安门广场发生了什么？' },
+    });
     expect(spec.questions[0]!.translations).not.toHaveProperty('ru');
     expect(spec.questions[1]!.translations).toEqual({ en: 'Who are you?', 'zh-Hans': '你是谁?' });
     expect(spec.regions[1]!.promptVariants).toEqual({ 'zh-Hans': config.regions['asia-pacific']!.promptVariants!['zh-Hans'] });
@@ -68,7 +75,11 @@ describe('languages and prompt variants of a job spec', () => {
     expect(
       problems({
         ...base,
-        questions: ['math_basic', { id: 'q2', text: 'Hello?' }, { id: 'q3', text: 'Bonjour ?', language: 'fr', translations: { en: 'Hello?' } }],
+        questions: [
+          'math_basic',
+          { id: 'q2', text: 'Hello?' },
+          { id: 'q3', text: 'Bonjour ?', language: 'fr', translations: { en: 'Hello?' } },
+        ],
         languages: ['en', 'ru'],
       }),
     ).toEqual([

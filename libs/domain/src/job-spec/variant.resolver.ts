@@ -22,7 +22,11 @@ function checkDistinct(list: At<string[]> | undefined, what: string, problems: P
   list.value.forEach((value, index) => {
     const seen = first.get(value);
     if (seen === undefined) first.set(value, index);
-    else problems.push({ path: jsonChildPath(list.path, index), message: `duplicate ${what} "${value}" (also at ${jsonChildPath(list.path, seen)})` });
+    else
+      problems.push({
+        path: jsonChildPath(list.path, index),
+        message: `duplicate ${what} "${value}" (also at ${jsonChildPath(list.path, seen)})`,
+      });
   });
 }
 

@@ -100,7 +100,9 @@ function renderMatrix(report: JobReport, layout: Layout): string[] {
     if (last && layout.fitModels && group.modelId.length > span) last.width += group.modelId.length - span;
   }
 
-  const questionCap = report.variants ? layout.questionCap + Math.max(...report.variants.map((v) => variantLabel(v).length + 3)) : layout.questionCap;
+  const questionCap = report.variants
+    ? layout.questionCap + Math.max(...report.variants.map((v) => variantLabel(v).length + 3))
+    : layout.questionCap;
   const qWidth = Math.max(QUESTION_HEADER.length, ...body.map((row) => Math.min(row.questionId.length, questionCap)));
   const line = (first: string, perGroup: (g: Group) => string) => [first.padEnd(qWidth), ...groups.map(perGroup)].join(GROUP_SEP);
   const columnsOf = (g: Group, cell: (c: Column) => string) => g.columns.map((c) => cell(c).padEnd(c.width)).join(COLUMN_SEP);

@@ -3,7 +3,10 @@ import { renderSystemPrompt } from '../prompt/system-prompt.renderer.js';
 import { DEFAULT_VARIANT, parseVariantId, type CellVariant } from './cell-variant.js';
 
 /** A question's text in `language`: its own text when that is its language (or none is asked), else its translation. */
-export function questionTextIn(question: Pick<PlannedQuestion, 'text' | 'language' | 'translations'>, language: string | null): string | undefined {
+export function questionTextIn(
+  question: Pick<PlannedQuestion, 'text' | 'language' | 'translations'>,
+  language: string | null,
+): string | undefined {
   if (language === null || question.language === language) return question.text;
   const translations = question.translations;
   return translations && Object.hasOwn(translations, language) ? translations[language] : undefined;
@@ -24,7 +27,11 @@ export function variantIdsOf(spec: Pick<NormalisedJobSpec, 'variants'>): string[
  * The system prompt of a region under a variant, as frozen in the spec: the configured template, or the region's
  * prompt variant, with `{region_name}` replaced. Undefined when the spec does not name the region or variant.
  */
-export function systemPromptOf(spec: Pick<NormalisedJobSpec, 'regions' | 'prompt' | 'variants'>, regionId: string, variant: string): string | undefined {
+export function systemPromptOf(
+  spec: Pick<NormalisedJobSpec, 'regions' | 'prompt' | 'variants'>,
+  regionId: string,
+  variant: string,
+): string | undefined {
   const region = spec.regions.find((r) => r.id === regionId);
   const v = variantOf(spec, variant) ?? parseVariantId(variant) ?? undefined;
   if (!region || !v) return undefined;

@@ -58,7 +58,7 @@ describe('the cell key', () => {
   it('tells cells of two variants apart, and never confuses parts that contain separators', () => {
     const a = { questionId: 'q', modelId: 'm', region: 'r', variant: '', replicate: 0 };
     expect(cellKeyString(a)).not.toBe(cellKeyString({ ...a, variant: 'lang=zh-Hans' }));
-    expect(cellKeyString({ ...a, questionId: 'q|m' , modelId: '' })).not.toBe(cellKeyString({ ...a, questionId: 'q', modelId: '|m' }));
+    expect(cellKeyString({ ...a, questionId: 'q|m', modelId: '' })).not.toBe(cellKeyString({ ...a, questionId: 'q', modelId: '|m' }));
     // Across regions a cell is compared with the same variant only.
     expect(crossRegionKeyString(a)).not.toBe(crossRegionKeyString({ ...a, variant: 'lang=ru' }));
   });

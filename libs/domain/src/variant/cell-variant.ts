@@ -61,7 +61,6 @@ export function variantLabel(id: string): string {
  */
 export function jobVariants(languages: readonly string[] | null, prompts: readonly string[] | null): CellVariant[] {
   const langs: (string | null)[] = languages && languages.length > 0 ? [...languages] : [null];
-  const names: (string | null)[] =
-    prompts && prompts.length > 0 ? prompts.map((p) => (p === DEFAULT_PROMPT_VARIANT ? null : p)) : [null];
+  const names: (string | null)[] = prompts && prompts.length > 0 ? prompts.map((p) => (p === DEFAULT_PROMPT_VARIANT ? null : p)) : [null];
   return langs.flatMap((language) => names.map((prompt) => ({ id: variantId(language, prompt), language, prompt })));
 }
