@@ -113,3 +113,13 @@ describe('languages and prompt variants of a job spec', () => {
     if (!result.ok) expect(result.problems[0]!.message).toMatch(/12 cells \(2 questions x 1 models x 2 regions x 3 variants x 1 repeats\)/);
   });
 });
+
+describe('examples/languages-zh-prompt.json', () => {
+  it('is accepted by the built-in configuration: 6 questions x 2 models x 3 regions x 4 variants', async () => {
+    const { readFileSync } = await import('node:fs');
+    const raw: unknown = JSON.parse(readFileSync(new URL('../../../../examples/languages-zh-prompt.json', import.meta.url), 'utf8'));
+    const spec = accepted(normaliseJobSpec(raw, config));
+    expect(spec.variants?.map((v) => v.id)).toEqual(['lang=en', 'lang=en;prompt=zh-Hans', 'lang=zh-Hans', 'lang=zh-Hans;prompt=zh-Hans']);
+    expect(spec.cells).toBe(6 * 2 * 3 * 4);
+  });
+});
