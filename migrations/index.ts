@@ -17,6 +17,7 @@ import { Notifications1796800000000 } from './1796800000000-notifications.js';
 import { ServedBy1796900000000 } from './1796900000000-served-by.js';
 import { JobDeadline1797000000000 } from './1797000000000-job-deadline.js';
 import { CellVariants1797100000000 } from './1797100000000-cell-variants.js';
+import { TrendVariants1797100000001 } from './1797100000001-trend-variants.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   ServedBy1796900000000,
   JobDeadline1797000000000,
   CellVariants1797100000000,
+  TrendVariants1797100000001,
 ];

@@ -194,6 +194,19 @@ describe('cell variants: languages and region prompt variants', () => {
     for (const v of VARIANTS) expect(md.stdout).toContain(`| ${v.replace(/[\\|`*_[\]<>#~]/g, (c) => `\\${c}`)} | us-east |`);
   });
 
+  it('keeps each variant its own trend cell, with the replicates of the rows', async () => {
+    const res = await api(`/api/v1/trends?jobs=${spec.id}`);
+    expect(res.status).toBe(200);
+    const series = (await res.json()) as {
+      runs: { axes?: unknown }[];
+      points: { questionId: string; model: string; region: string; variant?: string; replicates: number }[];
+    };
+    expect(series.points).toHaveLength(3 * 2 * 2 * VARIANTS.length);
+    expect(new Set(series.points.map((p) => p.variant))).toEqual(new Set(VARIANTS));
+    expect(new Set(series.points.map((p) => JSON.stringify([p.questionId, p.model, p.region, p.variant]))).size).toBe(series.points.length);
+    expect(series.points.reduce((n, p) => n + p.replicates, 0)).toBe(CELLS);
+  });
+
   it('reconciles clean, and a deleted cell of one variant is a missing cell naming that variant', async () => {
     const env = cliEnv({ DATABASE_URL: fleet.db.url, BEACON_CONFIG: fleet.configPath });
     const clean = await runCli(['reconcile', '--job', spec.id, '--json', '--fail-on', 'info'], { env });
