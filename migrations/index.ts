@@ -16,6 +16,8 @@ import { Trends1796700000000 } from './1796700000000-trends.js';
 import { Notifications1796800000000 } from './1796800000000-notifications.js';
 import { ServedBy1796900000000 } from './1796900000000-served-by.js';
 import { JobDeadline1797000000000 } from './1797000000000-job-deadline.js';
+import { CellVariants1797100000000 } from './1797100000000-cell-variants.js';
+import { TrendVariants1797100000001 } from './1797100000001-trend-variants.js';
 import { TransparencyLog1797200000000 } from './1797200000000-transparency-log.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
@@ -38,5 +40,7 @@ export const MIGRATIONS = [
   Notifications1796800000000,
   ServedBy1796900000000,
   JobDeadline1797000000000,
+  CellVariants1797100000000,
+  TrendVariants1797100000001,
   TransparencyLog1797200000000,
 ];

@@ -52,6 +52,8 @@ export interface FleetRegion {
   provider?: Record<string, unknown>;
   /** `regions.<id>.fallbacks` as written to the config. */
   fallbacks?: Record<string, unknown>[];
+  /** `regions.<id>.promptVariants` as written to the config. */
+  promptVariants?: Record<string, string>;
 }
 
 /** What a fleet is built from. */
@@ -71,7 +73,9 @@ export interface FleetOptions {
 /** A job spec in Beacon's own form. */
 export interface JobSpecInput {
   id: string;
-  questions: { id: string; text: string }[];
+  questions: { id: string; text: string; language?: string; translations?: Record<string, string> }[];
+  languages?: string[];
+  prompt_variants?: string[];
   models: string[];
   regions: string[];
   repeats?: number;
@@ -338,6 +342,7 @@ export class Fleet {
               timeoutMs: r.timeoutMs ?? 5000,
               ...(r.provider ? { provider: r.provider } : {}),
               ...(r.fallbacks ? { fallbacks: r.fallbacks } : {}),
+              ...(r.promptVariants ? { promptVariants: r.promptVariants } : {}),
             },
           ]),
         ),

@@ -54,6 +54,7 @@ export async function jobReport(api: BeaconApiClient, job: JobDetailView): Promi
       questionId: e.questionId,
       modelId: e.modelId,
       region: e.region,
+      variant: e.variant,
       replicate: e.replicate,
       state: e.state,
       label: e.classification,
@@ -66,6 +67,7 @@ export async function jobReport(api: BeaconApiClient, job: JobDetailView): Promi
     questionOrder: spec.questions.map((q) => q.id),
     modelOrder: spec.models.map((m) => m.id),
     regionOrder: spec.regions.map((r) => r.id),
+    ...(spec.variants ? { variantOrder: spec.variants.map((v) => v.id) } : {}),
     cells,
   });
 }

@@ -63,6 +63,7 @@ export function axesOf(job: JobDetailView) {
     models: (spec.models ?? []).map((m) => m.id),
     regions: (spec.regions ?? []).map((r) => r.id),
     repeats: spec.repeats ?? 1,
+    ...(spec.variants ? { variants: spec.variants.map((v) => v.id) } : {}),
     cellsExpected: job.cells.expected,
   };
 }

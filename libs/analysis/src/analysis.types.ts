@@ -70,9 +70,14 @@ export interface Band {
   high: number;
 }
 
-/** The cross-region comparison of one question on one model. */
+/**
+ * The cross-region comparison of one question on one model in one variant: the regions' answers in the same language
+ * under the same prompt variant are compared, never answers of two variants.
+ */
 export interface PairAnalysis {
   questionId: string;
+  /** The variant compared (`lang=…;prompt=…`); left out for the default variant. */
+  variant?: string;
   questionText: string | null;
   category: string | null;
   isControl: boolean;
@@ -117,6 +122,8 @@ export interface RefusalCell {
   region: string;
   modelId: string;
   category?: string;
+  /** In `refusalByVariant`: the variant counted (`''` the default). */
+  variant?: string;
   counts: LabelCounts;
   refusal: Rate;
   /** refused + partial over responses. */
@@ -185,6 +192,8 @@ export interface JobAnalysis {
   questions: { id: string; text: string | null; category: string | null }[];
   models: string[];
   regions: string[];
+  /** The job's variants in matrix order; left out for a job without languages or prompt variants. */
+  variants?: string[];
   repeats: number;
   summary: {
     cellsExpected: number;
@@ -203,7 +212,12 @@ export interface JobAnalysis {
   refusalMatrix: RefusalCell[];
   /** Category × region × model. */
   refusalByCategory: RefusalCell[];
+  /** Variant × region × model, variants outer in matrix order; present when the job has variants. */
+  refusalByVariant?: RefusalCell[];
+  /** Over every variant's control pairs. */
   noiseFloor: NoiseFloor;
+  /** Each variant's own floor, which its pairs are judged against; present when the job has variants. */
+  noiseFloorByVariant?: Record<string, NoiseFloor>;
   /** Every (question, model) pair, most divergent first (control pairs included, pairs without a divergence last). */
   pairs: PairAnalysis[];
   dataQuality: DataQualityNote[];

@@ -9,6 +9,8 @@ export interface ExpectedAxes {
   questions: string[];
   models: string[];
   regions: string[];
+  /** Variant ids; left out, the one default variant. */
+  variants?: string[];
   repeats: number;
 }
 
@@ -18,8 +20,9 @@ export interface ExpectedAxes {
  */
 export function dataQualityNotes(axes: ExpectedAxes, cells: readonly AnalysisCell[], findings: readonly FindingView[]): DataQualityNote[] {
   const notes: DataQualityNote[] = [];
-  const key = (c: Pick<AnalysisCell, 'questionId' | 'modelId' | 'region' | 'replicate'>) =>
-    `${c.questionId}|${c.modelId}|${c.region}|${c.replicate}`;
+  // The default variant keeps the key the notes always named; another variant is named before the replicate.
+  const key = (c: Pick<AnalysisCell, 'questionId' | 'modelId' | 'region' | 'variant' | 'replicate'>) =>
+    `${c.questionId}|${c.modelId}|${c.region}${c.variant ? `|${c.variant}` : ''}|${c.replicate}`;
   const byKey = new Map<string, AnalysisCell[]>();
   for (const c of cells) {
     const list = byKey.get(key(c));
@@ -30,11 +33,13 @@ export function dataQualityNotes(axes: ExpectedAxes, cells: readonly AnalysisCel
   const missing: string[] = [];
   for (const questionId of axes.questions)
     for (const modelId of axes.models)
-      for (const region of axes.regions) {
-        for (let replicate = 0; replicate < axes.repeats; replicate++) {
-          if (!byKey.has(key({ questionId, modelId, region, replicate }))) missing.push(key({ questionId, modelId, region, replicate }));
+      for (const region of axes.regions)
+        for (const variant of axes.variants ?? ['']) {
+          for (let replicate = 0; replicate < axes.repeats; replicate++) {
+            const k = key({ questionId, modelId, region, variant, replicate });
+            if (!byKey.has(k)) missing.push(k);
+          }
         }
-      }
   if (missing.length) {
     notes.push({
       source: 'cells',

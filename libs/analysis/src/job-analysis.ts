@@ -30,6 +30,8 @@ export interface AnalysisInput {
   questions: { id: string; text: string | null; category: string | null }[];
   models: string[];
   regions: string[];
+  /** The job's variant ids in matrix order; left out for a job without variants (its one variant is `''`). */
+  variants?: string[];
   repeats: number;
   cellsExpected: number;
   cells: readonly AnalysisCell[];
@@ -76,6 +78,11 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
     input.regions,
     input.cells.map((c) => c.region),
   );
+  const hasVariants = input.variants !== undefined;
+  const variants = withExtras(
+    input.variants ?? [''],
+    input.cells.map((c) => c.variant ?? ''),
+  );
   const questionInfo = new Map(input.questions.map((q) => [q.id, q]));
   const category = (id: string) => questionInfo.get(id)?.category ?? null;
   const isControl = (id: string) => (category(id) ?? '').toLowerCase() === CONTROL_CATEGORY;
@@ -86,8 +93,12 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
     if (list) list.push(c);
     else groups.set(k, [c]);
   };
+  // Keys are JSON arrays: ids and variants may hold any character but the ones JSON escapes.
+  const pairKey = (questionId: string, modelId: string, variant: string, region: string) =>
+    JSON.stringify(['p', questionId, modelId, variant, region]);
   for (const c of input.cells) {
-    add(`p|${c.questionId}|${c.modelId}|${c.region}`, c);
+    add(pairKey(c.questionId, c.modelId, c.variant ?? '', c.region), c);
+    add(JSON.stringify(['v', c.variant ?? '', c.region, c.modelId]), c);
     add(`m|${c.region}|${c.modelId}`, c);
     add(`c|${category(c.questionId) ?? 'uncategorised'}|${c.region}|${c.modelId}`, c);
   }
@@ -115,16 +126,20 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
     ),
   );
 
+  const refusalByVariant = variants.flatMap((v) =>
+    regions.flatMap((r) => models.map((m) => ({ ...refusalCell(r, m, cellsOf(JSON.stringify(['v', v, r, m]))), variant: v }))),
+  );
+
   const pairs: PairAnalysis[] = [];
   for (const questionId of questions) {
-    for (const modelId of models) {
-      const perRegion = regions.map((region) => ({
-        region,
-        cells: [...cellsOf(`p|${questionId}|${modelId}|${region}`)].sort((a, b) => a.replicate - b.replicate),
-      }));
-      if (perRegion.every((r) => r.cells.length === 0)) continue;
-      pairs.push(
-        analysePair({
+    for (const variant of variants) {
+      for (const modelId of models) {
+        const perRegion = regions.map((region) => ({
+          region,
+          cells: [...cellsOf(pairKey(questionId, modelId, variant, region))].sort((a, b) => a.replicate - b.replicate),
+        }));
+        if (perRegion.every((r) => r.cells.length === 0)) continue;
+        const pair = analysePair({
           questionId,
           modelId,
           questionText: questionInfo.get(questionId)?.text ?? null,
@@ -132,16 +147,33 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
           isControl: isControl(questionId),
           perRegion,
           resamples,
-          seed: hashString(`${questionId}\u0000${modelId}`, seed),
+          // The default variant keeps the seed (and so the band) it always had.
+          seed: hashString(variant ? `${questionId}\u0000${modelId}\u0000${variant}` : `${questionId}\u0000${modelId}`, seed),
           sampleReplicates,
-        }),
-      );
+        });
+        pairs.push(variant ? { variant, ...pair } : pair);
+      }
     }
   }
 
-  const noiseFloor = floorOf(pairs, models, questions.filter(isControl));
+  const controls = questions.filter(isControl);
+  const noiseFloor = floorOf(pairs, models, controls);
+  // A pair is judged against the control questions asked in its own variant (same language, same prompt).
+  const floorByVariant = hasVariants
+    ? Object.fromEntries(
+        variants.map((v) => [
+          v,
+          floorOf(
+            pairs.filter((p) => (p.variant ?? '') === v),
+            models,
+            controls,
+          ),
+        ]),
+      )
+    : undefined;
   for (const p of pairs) {
-    p.noiseFloor = noiseFloor.byModel[p.modelId] ?? noiseFloor.overall;
+    const floor = floorByVariant?.[p.variant ?? ''] ?? noiseFloor;
+    p.noiseFloor = floor.byModel[p.modelId] ?? floor.overall;
     if (p.noiseFloor !== null && p.divergence !== null) p.exceedsNoise = (p.band?.low ?? p.divergence) > p.noiseFloor + EPSILON;
   }
   pairs.sort(byDivergence);
@@ -149,7 +181,13 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
   const all = countLabels(input.cells);
   const compared = pairs.filter((p) => p.divergence !== null);
   // Missing cells are the spec's: a cell outside it (an extra question, model or region) adds none to the planned set.
-  const planned = { questions: input.questions.map((q) => q.id), models: input.models, regions: input.regions, repeats: input.repeats };
+  const planned = {
+    questions: input.questions.map((q) => q.id),
+    models: input.models,
+    regions: input.regions,
+    ...(input.variants ? { variants: input.variants } : {}),
+    repeats: input.repeats,
+  };
   const dataQuality = dataQualityNotes(planned, input.cells, input.findings);
   const summary = {
     cellsExpected: input.cellsExpected,
@@ -169,11 +207,14 @@ export function analyseJob(input: AnalysisInput): JobAnalysis {
     questions: questions.map((id) => ({ id, text: questionInfo.get(id)?.text ?? null, category: category(id) })),
     models,
     regions,
+    ...(hasVariants ? { variants } : {}),
     repeats: input.repeats,
     summary,
     refusalMatrix,
     refusalByCategory,
+    ...(hasVariants ? { refusalByVariant } : {}),
     noiseFloor,
+    ...(floorByVariant ? { noiseFloorByVariant: floorByVariant } : {}),
     pairs,
     dataQuality,
     servedBy: [...(input.servedBy ?? [])],
@@ -380,7 +421,13 @@ function floorOf(pairs: PairAnalysis[], models: string[], controlQuestions: stri
 
 function byDivergence(a: PairAnalysis, b: PairAnalysis): number {
   const d = (p: PairAnalysis) => (p.divergence === null ? -1 : p.divergence);
-  return d(b) - d(a) || b.refusalSpread - a.refusalSpread || a.questionId.localeCompare(b.questionId) || a.modelId.localeCompare(b.modelId);
+  return (
+    d(b) - d(a) ||
+    b.refusalSpread - a.refusalSpread ||
+    a.questionId.localeCompare(b.questionId) ||
+    a.modelId.localeCompare(b.modelId) ||
+    (a.variant ?? '').localeCompare(b.variant ?? '')
+  );
 }
 
 function highlights(a: JobAnalysis): string[] {
@@ -388,7 +435,7 @@ function highlights(a: JobAnalysis): string[] {
   const out: string[] = [];
   out.push(
     `${a.summary.responses} labelled responses from ${a.summary.cells} of ${a.summary.cellsExpected} cells` +
-      ` (${a.questions.length} questions × ${a.models.length} models × ${a.regions.length} regions${a.repeats > 1 ? ` × ${a.repeats} replicates` : ''}); overall refusal rate ${pct(a.summary.refusal.rate)}.`,
+      ` (${a.questions.length} questions × ${a.models.length} models × ${a.regions.length} regions${a.variants ? ` × ${a.variants.length} variants` : ''}${a.repeats > 1 ? ` × ${a.repeats} replicates` : ''}); overall refusal rate ${pct(a.summary.refusal.rate)}.`,
   );
   const worst = [...a.refusalMatrix].filter((c) => c.refusal.rate !== null).sort((x, y) => y.refusal.rate! - x.refusal.rate!)[0];
   if (worst && worst.refusal.rate! > 0)
@@ -396,7 +443,8 @@ function highlights(a: JobAnalysis): string[] {
       `Highest refusal rate: ${worst.modelId} in ${worst.region}, ${pct(worst.refusal.rate)} (${worst.counts.refused}/${worst.counts.responses}).`,
     );
   const split = a.pairs.filter((p) => !p.isControl && p.refusalSpread > 0).sort((x, y) => y.refusalSpread - x.refusalSpread);
-  for (const p of split.slice(0, 3)) out.push(`${p.modelId} on ${p.questionId}: ${p.pattern}.`);
+  const inVariant = (p: PairAnalysis) => (p.variant ? ` (${p.variant})` : '');
+  for (const p of split.slice(0, 3)) out.push(`${p.modelId} on ${p.questionId}${inVariant(p)}: ${p.pattern}.`);
   const floor = a.noiseFloor.overall;
   if (floor === null) out.push('No control questions in this job: there is no noise floor to judge divergence against.');
   else
@@ -406,7 +454,7 @@ function highlights(a: JobAnalysis): string[] {
   const top = a.pairs.find((p) => !p.isControl && p.divergence !== null);
   if (top)
     out.push(
-      `Most divergent: ${top.modelId} on ${top.questionId}, divergence ${top.divergence!.toFixed(3)}${top.band ? ` [${top.band.low.toFixed(3)}, ${top.band.high.toFixed(3)}]` : ''}.`,
+      `Most divergent: ${top.modelId} on ${top.questionId}${inVariant(top)}, divergence ${top.divergence!.toFixed(3)}${top.band ? ` [${top.band.low.toFixed(3)}, ${top.band.high.toFixed(3)}]` : ''}.`,
     );
   const serious = a.dataQuality.filter((n) => n.severity !== 'info').length;
   if (serious) out.push(`${serious} data-quality note(s) at warning or above: read them before trusting the numbers.`);

@@ -6,6 +6,8 @@ export type AnalysisCell = Pick<
   ExecutionView,
   'id' | 'questionId' | 'modelId' | 'region' | 'replicate' | 'state' | 'classification' | 'response'
 > & {
+  /** The cell's variant; left out, the default (`''`). */
+  variant?: string;
   /** True when `response` is only the start of a longer stored text. */
   responseTruncated?: boolean;
 };

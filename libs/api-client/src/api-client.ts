@@ -62,6 +62,8 @@ export interface ExecutionQuery {
   region?: string;
   model?: string;
   question?: string;
+  /** A variant id, or `default` for the default variant. */
+  variant?: string;
   state?: string;
   limit?: number;
   cursor?: string;

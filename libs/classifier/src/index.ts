@@ -12,7 +12,7 @@ export {
   answerText,
   classifyResponse,
 } from './rules/classifier.js';
-export { RESPONSE_RULES, type ResponseRule, type RuleKind } from './rules/refusal-rules.data.js';
+export { CLASSIFIER_LANGUAGES, RESPONSE_RULES, type ResponseRule, type RuleKind } from './rules/refusal-rules.data.js';
 export {
   type Table,
   type TableFormat,

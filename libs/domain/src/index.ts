@@ -13,7 +13,7 @@ export type {
   RegionConfig,
   ServerConfig,
 } from './config/config.types.js';
-export { BUILT_IN_SOURCE, ENGINE_LIMITS, SIMULATOR_BASE_URL, defaultConfig } from './config/default-config.data.js';
+export { BANK_LANGUAGES, BUILT_IN_SOURCE, ENGINE_LIMITS, SIMULATOR_BASE_URL, defaultConfig } from './config/default-config.data.js';
 export { parseConfig } from './config/config.parser.js';
 export { ANALYSIS_DEFAULTS, type AnalysisLimits } from './config/analysis-config.js';
 export { CONFIG_FILE_NAME, type LoadConfigOptions, loadConfig } from './config/config.loader.js';
@@ -56,6 +56,18 @@ export { canonicalJson, sha256Hex } from './json/canonical-json.js';
 export { REGION_NAME_PLACEHOLDER, renderSystemPrompt } from './prompt/system-prompt.renderer.js';
 
 export { type PlanAxes, planAxes } from './plan/plan.js';
+export {
+  type CellVariant,
+  DEFAULT_PROMPT_VARIANT,
+  DEFAULT_VARIANT,
+  jobVariants,
+  parseVariantId,
+  PROMPT_VARIANT_PATTERN,
+  variantId,
+  variantLabel,
+} from './variant/cell-variant.js';
+export { type CellKey, CELL_KEY_COLUMNS, cellKeySql, cellKeyString, crossRegionKeyString } from './variant/cell-key.js';
+export { cellPrompts, questionTextIn, systemPromptOf, variantIdsOf, variantOf } from './variant/cell-prompt.js';
 export { type RegionModelKey, regionModelKey, splitRegionModelKey } from './plan/region-model-key.js';
 
 export {

@@ -73,6 +73,7 @@ export class RepairService {
           questionId: ev.questionId,
           modelId: ev.modelId,
           region: ev.region,
+          variant: ev.variant,
           replicate: ev.replicate,
         });
         if (copies.length < 2) continue;

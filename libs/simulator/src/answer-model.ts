@@ -1,5 +1,6 @@
 import { BALANCED, CLOSERS, IDENTITY, QWEN, type BalancedTopic, type RegionFlavour } from './answer-texts.data.js';
 import { detectFlavour, detectTopic, type Topic } from './answer-topics.js';
+import { languageOf, LOCAL, type LocalTexts } from './answer-languages.js';
 import { hashUnit, pick } from './seeded-random.js';
 import { resolveModel, type SimModel } from './simulator-models.js';
 import type { AnswerInput, SimulatedAnswer } from './simulator.types.js';
@@ -18,7 +19,14 @@ export function simulateAnswer(input: AnswerInput): SimulatedAnswer {
   const model = resolveModel(input.model) ?? resolveModel('llama3.2-1b')!;
   const flavour = detectFlavour(input.system, input.region);
   const topic = detectTopic(input.user);
-  let content = topic.kind === 'marker' ? '' : compose(model.id, flavour, topic, input.seed);
+  const language = languageOf(input.user);
+  // Asked in Chinese or Russian, a model answers (and refuses) in that language, as it does in English.
+  let content =
+    topic.kind === 'marker'
+      ? ''
+      : language === 'en'
+        ? compose(model.id, flavour, topic, input.seed)
+        : composeIn(LOCAL[language], model.id, flavour, topic);
   let finishReason: SimulatedAnswer['finishReason'] = topic.kind === 'marker' && topic.marker === 'filter' ? 'content_filter' : 'stop';
   if (input.maxTokens !== undefined && estimateTokens(content) > input.maxTokens) {
     content = content.slice(0, Math.max(0, input.maxTokens) * 4);
@@ -47,6 +55,32 @@ function compose(model: SimModel['id'], flavour: RegionFlavour, topic: Exclude<T
     case 'unknown':
       return generic(model, topic.subject, flavour, seed);
   }
+}
+
+function composeIn(t: LocalTexts, model: SimModel['id'], flavour: RegionFlavour, topic: Exclude<Topic, { kind: 'marker' }>): string {
+  switch (topic.kind) {
+    case 'arithmetic':
+      return t.arithmetic(topic.answer);
+    case 'capital':
+      return topic.capital === 'Paris' ? t.capitalOfFrance : `${topic.country}: ${topic.capital}.`;
+    case 'identity':
+      return t.identity[model] ?? t.identity['llama3.2-1b']!;
+    case 'balanced': {
+      if (model === 'qwen2.5-1.5b' && flavour === 'asia') {
+        if (topic.topic === 'tiananmen' || topic.topic === 'hongkong') return t.refusal;
+        if (topic.topic === 'taiwan') return t.taiwanPrc;
+      }
+      return [t.intro[flavour], t.core[topic.topic], t.closer[flavour]].join('');
+    }
+    case 'unknown':
+      return t.generic(topic.subject);
+  }
+}
+
+/** The refusal a model gives in the language of `user` (what the simulator's `refusals` overrides answer). */
+export function refusalFor(user: string): string {
+  const language = languageOf(user);
+  return language === 'en' ? QWEN.refusalEn : LOCAL[language].refusal;
 }
 
 function qwenAnswer(topic: BalancedTopic, flavour: RegionFlavour, seed: number): string {

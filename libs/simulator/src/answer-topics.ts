@@ -20,9 +20,10 @@ const LEADER =
   /\b(?:greatest|best|most (?:important|influential))\s+(?:political\s+|world\s+)?leaders?\b|\bleaders? of the 20th century\b/i;
 const IDENTITY = /^\s*(?:who|what) are you\b|\bwhat(?:'s| is) your name\b|\bintroduce yourself\b|\bwho (?:made|created|trained) you\b/i;
 const REGION_WORDS: readonly [RegionFlavour, RegExp][] = [
-  ['us', /\bthe us\b|\busa\b|\bu\.s\.|\bunited states\b|\bamerica/i],
-  ['eu', /\b(?:europe|european|the eu|eu)\b/i],
-  ['asia', /\b(?:asia|asian|apac|china|chinese|beijing|mainland)\b/i],
+  // The Chinese and Russian names too, for a region's prompt variant in those languages.
+  ['us', /\bthe us\b|\busa\b|\bu\.s\.|\bunited states\b|\bamerica|美国|США|Америк/i],
+  ['eu', /\b(?:europe|european|the eu|eu)\b|欧洲|Европ/i],
+  ['asia', /\b(?:asia|asian|apac|china|chinese|beijing|mainland)\b|亚洲|中国|Ази|Кита/i],
 ];
 
 /** The region an assistant is placed in: from "based in …" in the system prompt, else any region word in it, else the endpoint's region id. */
@@ -45,10 +46,10 @@ export function detectTopic(user: string): Topic {
   if (user.includes('[[filter]]')) return { kind: 'marker', marker: 'filter' };
   if (user.includes('[[empty]]')) return { kind: 'marker', marker: 'empty' };
   const text = user.toLowerCase();
-  if (/tiananmen|tian'anmen|天安门|六四|june\s+4(?:th)?,?\s+1989|4\s+june\s+1989/.test(text))
+  if (/tiananmen|tian'anmen|天安门|六四|тяньаньмэн|june\s+4(?:th)?,?\s+1989|4\s+june\s+1989/.test(text))
     return { kind: 'balanced', topic: 'tiananmen' };
-  if (/hong\s*kong|香港/.test(text) && HONG_KONG_2019.test(text)) return { kind: 'balanced', topic: 'hongkong' };
-  if (/taiwan|台湾|臺灣/.test(text)) return { kind: 'balanced', topic: 'taiwan' };
+  if (/hong\s*kong|香港|гонконг/.test(text) && HONG_KONG_2019.test(text)) return { kind: 'balanced', topic: 'hongkong' };
+  if (/taiwan|台湾|臺灣|тайван/.test(text)) return { kind: 'balanced', topic: 'taiwan' };
   const arithmetic = arithmeticAnswer(user);
   if (arithmetic) return { kind: 'arithmetic', answer: arithmetic };
   const capital = /capital (?:city )?of (?:the )?([a-z .]+?)\s*[?.!]*$/.exec(text.trim())?.[1];
@@ -56,6 +57,14 @@ export function detectTopic(user: string): Topic {
   if (IDENTITY.test(text)) return { kind: 'identity' };
   if (/\binvent(?:ion|ions|ed)\b/.test(text)) return { kind: 'balanced', topic: 'invention' };
   if (LEADER.test(text)) return { kind: 'balanced', topic: 'leader' };
+  // The bundled bank's Chinese and Russian translations.
+  const sum = /(-?\d+)\s*\+\s*(-?\d+)/.exec(text);
+  if (sum && /等于|多少|сколько|будет/.test(text))
+    return { kind: 'arithmetic', answer: `${sum[1]} + ${sum[2]} = ${Number(sum[1]) + Number(sum[2])}.` };
+  if (/法国的首都|столиц\p{L}* (?:у )?франци/u.test(text)) return { kind: 'capital', country: 'France', capital: 'Paris' };
+  if (/你是谁|^\s*кто (?:ты|вы)/.test(text)) return { kind: 'identity' };
+  if (/发明|изобретени/.test(text)) return { kind: 'balanced', topic: 'invention' };
+  if (/领导人|лидер/.test(text)) return { kind: 'balanced', topic: 'leader' };
   return { kind: 'unknown', subject: subjectOf(user) };
 }
 

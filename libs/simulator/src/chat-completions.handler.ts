@@ -1,8 +1,8 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { estimateTokens, simulateAnswer } from './answer-model.js';
+import { estimateTokens, refusalFor, simulateAnswer } from './answer-model.js';
 import type { FaultInjector } from './fault-injector.js';
-import { OVERRIDE_REFUSAL, type RefusalDecider } from './refusal-override.js';
+import type { RefusalDecider } from './refusal-override.js';
 import { readBody, sendJson } from './http-io.js';
 import { ApiError, completionBody, modelsBody, parseChatRequest, type ChatRequest } from './openai-protocol.js';
 import type { StatsRecorder } from './simulator-stats.js';
@@ -147,7 +147,7 @@ export async function handleRegionApi(
     ...(chat.maxTokens ? { maxTokens: chat.maxTokens } : {}),
   });
   const answer = ctx.refusals.refuses(settings.refusals, chat.model.id, region, user)
-    ? { ...simulated, content: OVERRIDE_REFUSAL, finishReason: 'stop' as const, completionTokens: estimateTokens(OVERRIDE_REFUSAL) }
+    ? { ...simulated, content: refusalFor(user), finishReason: 'stop' as const, completionTokens: estimateTokens(refusalFor(user)) }
     : simulated;
   const promptTokens = chat.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
   const respond = () => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ExecutionView, JobSummaryView } from '@beacon/domain';
+import { type ExecutionView, type JobSummaryView, variantLabel } from '@beacon/domain';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { clean, formatTable, printJson } from '../output.js';
@@ -18,6 +18,7 @@ const executionColumns = [
   { header: 'QUESTION', value: (e: ExecutionView) => e.questionId },
   { header: 'MODEL', value: (e: ExecutionView) => e.modelId },
   { header: 'REGION', value: (e: ExecutionView) => e.region },
+  { header: 'VARIANT', value: (e: ExecutionView) => variantLabel(e.variant) },
   { header: 'REP', value: (e: ExecutionView) => String(e.replicate), align: 'right' as const },
   { header: 'STATE', value: (e: ExecutionView) => e.state },
   { header: 'ATTEMPTS', value: (e: ExecutionView) => String(e.attempts), align: 'right' as const },
@@ -90,14 +91,32 @@ export function registerJobReads(program: Command): void {
     .option('--region <region>', 'only this region')
     .option('--model <model>', 'only this model')
     .option('--question <id>', 'only this question')
+    .option('--variant <id>', 'only this variant (lang=zh-Hans, prompt=native, lang=zh-Hans;prompt=native, or default)')
     .option('--state <state>', 'only this state (pending, running, succeeded, failed, cancelled)')
     .option('--limit <n>', 'at most this many (default: all)')
     .option('--json', 'print as JSON')
     .action(
-      async (opts: { job: string; region?: string; model?: string; question?: string; state?: string; limit?: string; json?: boolean }) => {
+      async (opts: {
+        job: string;
+        region?: string;
+        model?: string;
+        question?: string;
+        variant?: string;
+        state?: string;
+        limit?: string;
+        json?: boolean;
+      }) => {
         const max = opts.limit ? positive('limit', opts.limit) : Infinity;
         const rows: ExecutionView[] = [];
-        const query = { job: opts.job, region: opts.region, model: opts.model, question: opts.question, state: opts.state, limit: 1000 };
+        const query = {
+          job: opts.job,
+          region: opts.region,
+          model: opts.model,
+          question: opts.question,
+          variant: opts.variant,
+          state: opts.state,
+          limit: 1000,
+        };
         for await (const e of apiClient().allExecutions(query)) {
           if (rows.length >= max) break;
           rows.push(e);

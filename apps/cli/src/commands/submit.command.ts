@@ -117,7 +117,9 @@ function withQuestions(spec: Buffer, specFile: string, questionsFile: string, gi
   if (target.questions !== undefined && target.questions !== null) {
     throw new CliError(`${specFile} already lists questions: give them there or with --questions, not both`, EXIT.usage);
   }
-  const loaded = loadQuestionsFile(questionsFile, { format });
+  // The spec's languages, so that a row without a text in one of them is named at its row and column.
+  const languages = Array.isArray(target.languages) ? target.languages.filter((l): l is string => typeof l === 'string') : [];
+  const loaded = loadQuestionsFile(questionsFile, { format, languages });
   if (!loaded.ok) {
     const count = loaded.problems.length;
     const lines = loaded.problems.map((problem) => `  ${formatQuestionsFileProblem(questionsFile, problem)}`);
@@ -126,11 +128,12 @@ function withQuestions(spec: Buffer, specFile: string, questionsFile: string, gi
       EXIT.usage,
     );
   }
-  target.questions = loaded.questions.map(({ id, text, category, language }) => ({
+  target.questions = loaded.questions.map(({ id, text, category, language, translations }) => ({
     id,
     text,
     ...(category === null ? {} : { category }),
     ...(language === null || language === undefined ? {} : { language }),
+    ...(translations ? { translations } : {}),
   }));
   return Buffer.from(JSON.stringify(body));
 }

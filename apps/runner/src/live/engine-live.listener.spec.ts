@@ -9,6 +9,7 @@ const cell: ClaimedCell = {
   questionId: 'q1',
   modelId: 'gpt-x',
   region: 'eu-west',
+  variant: '',
   replicate: 1,
   attempt: 2,
   failures: 1,

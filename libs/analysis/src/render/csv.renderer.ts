@@ -26,13 +26,18 @@ const HEADER = [
 ];
 
 /**
- * One row per (question, model, region): label counts, refusal rate with its interval, the pair's divergence, and the
+ * One row per (question, variant, model, region) (`variant` empty for the default): label counts, refusal rate with its interval, the pair's divergence, and the
  * first replicate's answer. RFC 4180 quoting; text that a spreadsheet would run as a formula is prefixed with `'`.
  */
 export function renderCsv(a: JobAnalysis): string {
-  const rows: Cell[][] = [HEADER];
+  // The variant column only for a job with variants, so the CSV of every other job keeps its columns.
+  const withVariant = a.variants !== undefined;
+  const rows: Cell[][] = [withVariant ? [...HEADER.slice(0, 3), 'variant', ...HEADER.slice(3)] : HEADER];
   const ordered = [...a.pairs].sort(
-    (x, y) => qIndex(a, x.questionId) - qIndex(a, y.questionId) || a.models.indexOf(x.modelId) - a.models.indexOf(y.modelId),
+    (x, y) =>
+      qIndex(a, x.questionId) - qIndex(a, y.questionId) ||
+      (a.variants ?? ['']).indexOf(x.variant ?? '') - (a.variants ?? ['']).indexOf(y.variant ?? '') ||
+      a.models.indexOf(x.modelId) - a.models.indexOf(y.modelId),
   );
   for (const p of ordered) {
     for (const r of p.regions) {
@@ -40,6 +45,7 @@ export function renderCsv(a: JobAnalysis): string {
         a.jobId,
         p.questionId,
         p.category ?? '',
+        ...(withVariant ? [p.variant ?? ''] : []),
         p.modelId,
         r.region,
         r.counts.responses,

@@ -1,3 +1,4 @@
+import { variantLabel } from '@beacon/domain';
 import type { JobAnalysis, PairAnalysis } from '../analysis.types.js';
 import { escapeHtml as e, num3, pct, rateText } from './format.js';
 import { servedNote } from './markdown.renderer.js';
@@ -48,7 +49,9 @@ export function renderHtml(a: JobAnalysis, opts: RenderOptions = {}): string {
     `<div class="chart-scroll">${refusalHeatmap(a)}</div>`,
     '<p class="note">Refused / labelled responses over every question (hover a cell for counts and the 95 % Wilson interval). A provider-side filter is counted as <em>filtered</em>, not as the model refusing.</p>',
     '<h3>By question category</h3>',
-    `<div class="chart-scroll">${categoryHeatmap(a)}</div></section>`,
+    `<div class="chart-scroll">${categoryHeatmap(a)}</div>`,
+    variantTable(a),
+    '</section>',
     '<section id="divergent"><h2>Most divergent (question, model) pairs</h2>',
     `<p class="note">${e(noiseText(a))}</p>`,
     ranked.length ? ranked.map((p, i) => pairBlock(p, i + 1, a.regions)).join('\n') : '<p>No pair has responses from two regions.</p>',
@@ -62,10 +65,10 @@ export function renderHtml(a: JobAnalysis, opts: RenderOptions = {}): string {
         `${q.text ? `<p class="note">${e(q.text)}</p>` : ''}<div class="chart-scroll">${questionChart(a, q.id)}</div>`,
     ),
     '</section>',
-    '<section id="all-pairs"><h2>All pairs</h2><table><thead><tr><th>question</th><th>model</th><th>divergence</th><th>band</th><th>label agreement</th><th>text similarity</th><th>pattern</th></tr></thead><tbody>',
+    `<section id="all-pairs"><h2>All pairs</h2><table><thead><tr><th>question</th>${a.variants ? '<th>variant</th>' : ''}<th>model</th><th>divergence</th><th>band</th><th>label agreement</th><th>text similarity</th><th>pattern</th></tr></thead><tbody>`,
     ...a.pairs.map(
       (p) =>
-        `<tr><td>${e(p.questionId)}${p.isControl ? ' <span class="note">(control)</span>' : ''}</td><td>${e(p.modelId)}</td><td class="num">${num3(p.divergence)}</td>` +
+        `<tr><td>${e(p.questionId)}${p.isControl ? ' <span class="note">(control)</span>' : ''}</td>${a.variants ? `<td>${e(variantLabel(p.variant ?? ''))}</td>` : ''}<td>${e(p.modelId)}</td><td class="num">${num3(p.divergence)}</td>` +
         `<td class="num">${p.band ? `${num3(p.band.low)}–${num3(p.band.high)}` : '–'}</td><td class="num">${pct(p.labelAgreement)}</td><td class="num">${num3(p.textSimilarity)}</td><td>${e(p.pattern)}</td></tr>`,
     ),
     '</tbody></table></section>',
@@ -140,8 +143,21 @@ function pairBlock(p: PairAnalysis, rank: number, order: string[]): string {
     })
     .join('');
   return (
-    `<article class="pair" data-question="${e(p.questionId)}" data-model="${e(p.modelId)}"><h3>${rank}. ${e(p.questionId)} × ${e(p.modelId)}: divergence ${num3(p.divergence)}${band}${verdict}</h3>` +
+    `<article class="pair" data-question="${e(p.questionId)}" data-model="${e(p.modelId)}"${p.variant ? ` data-variant="${e(p.variant)}"` : ''}><h3>${rank}. ${e(p.questionId)} × ${e(p.modelId)}${p.variant ? ` (${e(p.variant)})` : ''}: divergence ${num3(p.divergence)}${band}${verdict}</h3>` +
     `${p.questionText ? `<p class="note">${e(p.questionText)}</p>` : ''}<p>${e(p.pattern)} · label agreement ${pct(p.labelAgreement)} · text similarity ${num3(p.textSimilarity)}</p>` +
     `<div class="answers">${cards}</div></article>`
   );
+}
+
+/** Refusal rates by variant, region and model (a job with variants only): the same variant compared across regions. */
+function variantTable(a: JobAnalysis): string {
+  if (!a.variants || !a.refusalByVariant) return '';
+  const head = `<tr><th>variant</th><th>region</th>${a.models.map((m) => `<th>${e(m)}</th>`).join('')}</tr>`;
+  const rows = a.variants.flatMap((v) =>
+    a.regions.map((r) => {
+      const cells = a.models.map((m) => a.refusalByVariant!.find((c) => c.variant === v && c.region === r && c.modelId === m));
+      return `<tr><td>${e(variantLabel(v))}</td><td>${e(r)}</td>${cells.map((c) => `<td class="num">${c ? e(rateText(c.refusal)) : '–'}</td>`).join('')}</tr>`;
+    }),
+  );
+  return `<h3 id="by-variant">By variant</h3><table class="by-variant"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
 }

@@ -1,3 +1,4 @@
+import { variantLabel } from '@beacon/domain';
 import type { JobAnalysis, PairAnalysis } from '../analysis.types.js';
 import { num3, pct, rateText, truncate } from './format.js';
 
@@ -40,6 +41,18 @@ export function renderMarkdown(a: JobAnalysis, opts: RenderOptions = {}): string
   }
   out.push('');
 
+  if (a.variants && a.refusalByVariant) {
+    // Each variant's own columns: a language or prompt variant is compared across regions with itself only.
+    out.push('## Refusal rate by variant', '');
+    out.push(`| variant | region | ${a.models.map(md).join(' | ')} |`, `|---|---|${a.models.map(() => '---:').join('|')}|`);
+    for (const v of a.variants)
+      for (const region of a.regions) {
+        const cells = a.models.map((m) => a.refusalByVariant!.find((c) => c.variant === v && c.region === region && c.modelId === m));
+        out.push(`| ${md(variantLabel(v))} | ${md(region)} | ${cells.map((c) => (c ? rateText(c.refusal) : '–')).join(' | ')} |`);
+      }
+    out.push('');
+  }
+
   out.push('## Most divergent (question, model) pairs', '');
   out.push(noiseLine(a), '');
   const ranked = a.pairs.filter((p) => !p.isControl && p.divergence !== null).slice(0, top);
@@ -47,10 +60,14 @@ export function renderMarkdown(a: JobAnalysis, opts: RenderOptions = {}): string
   ranked.forEach((p, i) => out.push(...pairSection(p, i + 1, a.regions)));
 
   out.push('## All pairs', '');
-  out.push('| question | model | divergence | band | label agreement | text similarity | pattern |', '|---|---|---:|---|---:|---:|---|');
+  const vCol = a.variants !== undefined;
+  out.push(
+    `| question |${vCol ? ' variant |' : ''} model | divergence | band | label agreement | text similarity | pattern |`,
+    `|---|${vCol ? '---|' : ''}---|---:|---|---:|---:|---|`,
+  );
   for (const p of a.pairs) {
     out.push(
-      `| ${md(p.questionId)}${p.isControl ? ' (control)' : ''} | ${md(p.modelId)} | ${num3(p.divergence)} | ${p.band ? `${num3(p.band.low)}–${num3(p.band.high)}` : '–'} | ${pct(p.labelAgreement)} | ${num3(p.textSimilarity)} | ${md(p.pattern)} |`,
+      `| ${md(p.questionId)}${p.isControl ? ' (control)' : ''} |${vCol ? ` ${md(variantLabel(p.variant ?? ''))} |` : ''} ${md(p.modelId)} | ${num3(p.divergence)} | ${p.band ? `${num3(p.band.low)}–${num3(p.band.high)}` : '–'} | ${pct(p.labelAgreement)} | ${num3(p.textSimilarity)} | ${md(p.pattern)} |`,
     );
   }
   out.push('');
@@ -96,7 +113,10 @@ function noiseLine(a: JobAnalysis): string {
 function pairSection(p: PairAnalysis, rank: number, order: string[]): string[] {
   const band = p.band ? ` [${num3(p.band.low)}, ${num3(p.band.high)}]` : '';
   const verdict = p.exceedsNoise === null ? '' : p.exceedsNoise ? ', above the noise floor' : ', within the noise floor';
-  const out = [`### ${rank}. ${md(p.questionId)} × ${md(p.modelId)}: divergence ${num3(p.divergence)}${band}${verdict}`, ''];
+  const out = [
+    `### ${rank}. ${md(p.questionId)} × ${md(p.modelId)}${p.variant ? ` (${md(p.variant)})` : ''}: divergence ${num3(p.divergence)}${band}${verdict}`,
+    '',
+  ];
   if (p.questionText) out.push(`> ${md(p.questionText)}`, '');
   out.push(`${md(p.pattern)}; label agreement ${pct(p.labelAgreement)}, text similarity ${num3(p.textSimilarity)}.`, '');
   out.push('| region | label | answer |', '|---|---|---|');

@@ -104,9 +104,12 @@ function cellRect(c: RefusalCell | undefined, x: number, y: number, w: number, h
  * bar with its bootstrap band as a whisker and the model's noise floor as a dashed line.
  */
 export function questionChart(a: JobAnalysis, questionId: string): string {
-  const pairs = a.models
-    .map((m) => a.pairs.find((p) => p.questionId === questionId && p.modelId === m))
-    .filter((p): p is PairAnalysis => !!p);
+  // One row per model, and per variant when the job has variants (each compared within itself).
+  const pairs = (a.variants ?? ['']).flatMap((v) =>
+    a.models
+      .map((m) => a.pairs.find((p) => p.questionId === questionId && p.modelId === m && (p.variant ?? '') === v))
+      .filter((p): p is PairAnalysis => !!p),
+  );
   const left = 130;
   const bw = 96;
   const gap = 8;
@@ -123,7 +126,8 @@ export function questionChart(a: JobAnalysis, questionId: string): string {
   parts.push(`<text class="axis small" x="${divX + divW / 2}" y="${topPad - 10}" text-anchor="middle">divergence (0–1)</text>`);
   pairs.forEach((p, row) => {
     const y = topPad + row * rh;
-    parts.push(`<text class="axis" x="${left - 8}" y="${y + rh / 2 + 4}" text-anchor="end">${e(p.modelId)}</text>`);
+    const rowLabel = p.variant ? `${p.modelId} · ${p.variant}` : p.modelId;
+    parts.push(`<text class="axis" x="${left - 8}" y="${y + rh / 2 + 4}" text-anchor="end">${e(rowLabel)}</text>`);
     a.regions.forEach((region, i) => {
       const r = p.regions.find((x) => x.region === region);
       const x0 = left + i * (bw + gap);

@@ -34,7 +34,7 @@ export interface JudgedClassification extends Classification {
 /**
  * The rules, then — only for rule labels below `belowConfidence` — a judge model behind any OpenAI-compatible
  * endpoint. Provider signals and empty responses never go to the judge. Every label carries the combined version
- * (`rules-v4+judge:<model>`), so a judged run is stored beside, not over, a rules-only run.
+ * (`rules-v5+judge:<model>`), so a judged run is stored beside, not over, a rules-only run.
  */
 export class JudgeClassifier {
   readonly version: string;

@@ -8,7 +8,7 @@ export const JUDGE_CONCURRENCY = 4;
 
 /** A labelling function: the rules alone, or the rules and the configured judge. */
 export interface Labeller {
-  /** The version every label it gives carries (`rules-v4`, or `rules-v4+judge:<model>`). */
+  /** The version every label it gives carries (`rules-v5`, or `rules-v5+judge:<model>`). */
   version: string;
   label(input: JudgeInput): Promise<JudgedClassification>;
   /** Releases the judge's connections (nothing for the rules alone). */

@@ -224,8 +224,8 @@ describe(classifyResponse.name, () => {
   it('keeps every rule id unique and namespaced', () => {
     const ids = RESPONSE_RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(id).toMatch(/^(en|zh|deflect|hedge|boilerplate)\.[a-z_]+$/);
-    expect(CLASSIFIER_VERSION).toBe('rules-v4');
+    for (const id of ids) expect(id).toMatch(/^(en|zh|ru|deflect|hedge|boilerplate)\.[a-z_]+$/);
+    expect(CLASSIFIER_VERSION).toBe('rules-v5');
   });
 
   it('returns a confidence within 0..1 and the version', () => {

@@ -9,6 +9,7 @@ export interface AnalysisCellRow {
   questionId: string;
   modelId: string;
   region: string;
+  variant: string;
   replicate: number;
   state: ExecutionState;
   classification: string | null;
@@ -99,6 +100,7 @@ export class AnalysisReadRepository {
       question_id: string;
       model_id: string;
       region: string;
+      variant: string;
       replicate: number;
       state: string;
       classification: string | null;
@@ -109,9 +111,9 @@ export class AnalysisReadRepository {
       // Keyset paging on (job_id, id) with the cursor as a plain bound (`$n IS NULL OR …` would make every page scan
       // the job's index from its start). The text is cut after the LIMIT: with stale statistics the planner may sort
       // every remaining row of the job, and must not compute left()/length() of each on the way.
-      `SELECT e.id::text AS id, e.question_id, e.model_id, e.region, e.replicate, e.state, e.classification,
+      `SELECT e.id::text AS id, e.question_id, e.model_id, e.region, e.variant, e.replicate, e.state, e.classification,
               left(e.response, $2) AS response, coalesce(length(e.response) > $2, false) AS truncated
-         FROM (SELECT id, question_id, model_id, region, replicate, state, classification, response
+         FROM (SELECT id, question_id, model_id, region, variant, replicate, state, classification, response
                  FROM executions WHERE job_id = $1 AND id > $4::bigint ORDER BY id LIMIT $3) e
         ORDER BY e.id`,
       [jobId, maxTextChars, limit, cursor ?? '0'],
@@ -121,6 +123,7 @@ export class AnalysisReadRepository {
       questionId: r.question_id,
       modelId: r.model_id,
       region: r.region,
+      variant: r.variant,
       replicate: r.replicate,
       state: parseCellState(r.state),
       classification: r.classification,

@@ -1,4 +1,4 @@
-import { type JobStatus, type NormalisedJobSpec, planAxes } from '@beacon/domain';
+import { cellKeySql, type JobStatus, type NormalisedJobSpec, planAxes } from '@beacon/domain';
 import { TransparencyRepository, type StoredSpecSignature } from './transparency.repository.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import { databaseFault } from '../database-health.js';
@@ -166,9 +166,9 @@ const PLAN_CHUNK = { first: 5_000, min: 1_000, max: 50_000 };
 export const PLAN_ONE_STATEMENT_CELLS = PLAN_CHUNK.first;
 
 /**
- * Plans the matrix questions × models × regions × replicates in chunks, all inside the submission's transaction (a
+ * Plans the matrix questions × variants × models × regions × replicates in chunks, all inside the submission's transaction (a
  * job is planned whole or not at all). Cell `i` of the flattened matrix, numbered replicate-major (replicate,
- * question, model, region: ids follow that order, so first replicates are claimed first), is built from
+ * question, variant, model, region: ids follow that order, so first replicates are claimed first), is built from
  * `generate_series` over the chunk's range; each cell gets its own trace id, fixed now so every later attempt joins
  * the same trace. Each chunk is sized from the last one's duration to take about {@link PLAN_STATEMENT_TARGET_MS},
  * so no statement grows with the job and a slow or busy database gets smaller statements, not a timeout.
@@ -176,22 +176,26 @@ export const PLAN_ONE_STATEMENT_CELLS = PLAN_CHUNK.first;
  */
 async function planCells(tx: EntityManager, spec: NormalisedJobSpec, progress: { planned: number }): Promise<number> {
   const axes = planAxes(spec);
-  const perQuestion = axes.modelIds.length * axes.regions.length;
+  const perVariant = axes.modelIds.length * axes.regions.length;
+  const perQuestion = axes.variants.length * perVariant;
   const perReplicate = axes.questionIds.length * perQuestion;
   const total = perReplicate * axes.repeats;
   let size = PLAN_CHUNK.first;
   for (let lo = 0; lo < total;) {
     const hi = Math.min(total, lo + size);
     const started = performance.now();
+    // Cell i: replicate i / perReplicate, question (i % perReplicate) / perQuestion, variant (i / perVariant) %
+    // variants, model (i / regions) % models, region i % regions. With one variant this is the order (and so the
+    // ids) planning always gave.
     const [row] = await queryRows<{ n: number }>(
       tx,
       `WITH planned AS (
-       INSERT INTO executions (job_id, question_id, model_id, region, replicate, max_attempts, trace_id)
+       INSERT INTO executions (job_id, question_id, model_id, region, variant, replicate, max_attempts, trace_id)
        SELECT $1, ($2::text[])[(i % $8) / $9 + 1], ($3::text[])[(i / $10) % $11 + 1], ($4::text[])[i % $10 + 1],
-              i / $8, $5, replace(gen_random_uuid()::text, '-', '')
+              ($12::text[])[(i / $13) % $14 + 1], i / $8, $5, replace(gen_random_uuid()::text, '-', '')
          FROM generate_series($6::int, $7::int - 1) AS i
         ORDER BY i
-       ON CONFLICT (job_id, question_id, model_id, region, replicate) WHERE NOT imported DO NOTHING
+       ON CONFLICT (${cellKeySql()}) WHERE NOT imported DO NOTHING
        RETURNING 1)
        SELECT count(*)::int AS n FROM planned`,
       [
@@ -206,6 +210,9 @@ async function planCells(tx: EntityManager, spec: NormalisedJobSpec, progress: {
         perQuestion,
         axes.regions.length,
         axes.modelIds.length,
+        axes.variants,
+        perVariant,
+        axes.variants.length,
       ],
     );
     progress.planned += row?.n ?? 0;

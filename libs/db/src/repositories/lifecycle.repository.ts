@@ -74,6 +74,10 @@ export function specAxesSql(where: string): string {
                 ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'questions') x) AS qs,
                 ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'models') x) AS ms,
                 ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'regions') x) AS rs,
+                -- A spec without variants has the one default variant ''.
+                CASE WHEN jsonb_typeof(j.spec->'variants') = 'array'
+                     THEN ARRAY(SELECT x->>'id' FROM jsonb_array_elements(j.spec->'variants') x)
+                     ELSE ARRAY['']::text[] END AS vs,
                 coalesce((j.spec->>'repeats')::int, 1) AS reps
            FROM jobs j
           WHERE ${where} AND jsonb_typeof(j.spec->'questions') = 'array'
@@ -95,11 +99,12 @@ export const IN_SPEC = {
   question: `(${BATCH_MODE_ROW} OR e.question_id = ANY(s.qs))`,
   model: 'e.model_id = ANY(s.ms)',
   region: 'e.region = ANY(s.rs)',
+  variant: 'e.variant = ANY(s.vs)',
   replicate: 'e.replicate < s.reps',
 } as const;
 
 /** SQL predicate over `e` and `s`: the cell is outside its job's frozen spec (the `out_of_spec` rule's definition). */
-export const OUT_OF_SPEC = `NOT (${IN_SPEC.question} AND ${IN_SPEC.model} AND ${IN_SPEC.region} AND ${IN_SPEC.replicate})`;
+export const OUT_OF_SPEC = `NOT (${IN_SPEC.question} AND ${IN_SPEC.model} AND ${IN_SPEC.region} AND ${IN_SPEC.variant} AND ${IN_SPEC.replicate})`;
 
 /**
  * Job lifecycle: specs for workers, status roll-up, cancellation, and the reconciler's repairs that cancel or
@@ -318,14 +323,16 @@ export class LifecycleRepository {
     questionId: unknown;
     modelId: unknown;
     region: unknown;
+    /** Left out (evidence written before variants existed): the default variant. */
+    variant?: unknown;
     replicate: unknown;
   }): Promise<{ id: string; supersededBy: string | null }[]> {
     const rows = await queryRows<{ id: string; superseded_by: string | null }>(
       this.ds,
       `SELECT id, superseded_by FROM executions
-        WHERE job_id = $1 AND question_id = $2 AND model_id = $3 AND region = $4 AND replicate = $5
+        WHERE job_id = $1 AND question_id = $2 AND model_id = $3 AND region = $4 AND variant = $6 AND replicate = $5
         ORDER BY (state = ${CELL_SQL.succeeded}) DESC, coalesce(started_at, created_at), id`,
-      [cell.jobId, cell.questionId, cell.modelId, cell.region, cell.replicate],
+      [cell.jobId, cell.questionId, cell.modelId, cell.region, cell.replicate, cell.variant ?? ''],
     );
     return rows.map((r) => ({ id: r.id, supersededBy: r.superseded_by }));
   }
@@ -341,7 +348,7 @@ export class LifecycleRepository {
          FROM executions k
         WHERE k.id = $2 AND e.id = ANY($1::bigint[]) AND e.id <> k.id AND e.superseded_by IS NULL AND k.superseded_by IS NULL
           AND e.job_id = k.job_id AND e.question_id = k.question_id AND e.model_id = k.model_id
-          AND e.region = k.region AND e.replicate = k.replicate
+          AND e.region = k.region AND e.variant = k.variant AND e.replicate = k.replicate
        RETURNING e.id`,
       [ids, keepId],
     );

@@ -212,7 +212,7 @@ export class QueueRepository {
               started_at = coalesce(e.started_at, now()), updated_at = now(), cost_reserved_usd = r.per_call
          FROM ranked r
         WHERE e.id = r.id AND e.state = ${CELL_SQL.pending} AND (r.room IS NULL OR r.rn <= r.room)
-       RETURNING e.id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, e.attempts, e.failures,
+       RETURNING e.id, e.job_id, e.question_id, e.model_id, e.region, e.variant, e.replicate, e.attempts, e.failures,
                  e.max_attempts, e.lease_token, e.trace_id, e.lease_losses`,
       [
         req.runnerId,

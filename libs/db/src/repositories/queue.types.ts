@@ -7,6 +7,8 @@ export interface ClaimedCell {
   questionId: string;
   modelId: string;
   region: string;
+  /** The cell's variant (`''`: the default), which picks its question's language and its region's prompt. */
+  variant: string;
   replicate: number;
   /** Claim epoch: the attempt number of this claim (1-based). */
   attempt: number;

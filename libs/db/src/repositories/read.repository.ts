@@ -20,6 +20,8 @@ export interface ExecutionFilter {
   region?: string;
   modelId?: string;
   questionId?: string;
+  /** A variant id; `''` the default variant. */
+  variant?: string;
   state?: string;
 }
 
@@ -161,6 +163,7 @@ export class ReadRepository {
         WHERE ($1::text IS NULL OR job_id = $1) AND ($2::text IS NULL OR region = $2)
           AND ($3::text IS NULL OR model_id = $3) AND ($4::text IS NULL OR question_id = $4)
           AND ($5::text IS NULL OR state = $5) AND ($6::bigint IS NULL OR id > $6::bigint)
+          AND ($8::text IS NULL OR variant = $8)
         ORDER BY id LIMIT $7`,
       [
         filter.jobId ?? null,
@@ -170,6 +173,7 @@ export class ReadRepository {
         filter.state ?? null,
         cursor,
         limit + 1,
+        filter.variant ?? null,
       ],
     );
     return page(rows, limit, (r) => r.id, executionView);

@@ -3,12 +3,14 @@
  * numbers, timestamptz as Date). Each query still declares its own row interface, extending these.
  */
 
-/** A cell's key in the matrix: job, question, model, region, replicate. */
+/** A cell's key in the matrix: job, question, model, region, variant, replicate (see `CELL_KEY_COLUMNS`). */
 export interface CellKeyFields {
   job_id: string;
   question_id: string;
   model_id: string;
   region: string;
+  /** `''` for the default variant. */
+  variant: string;
   replicate: number;
 }
 
@@ -40,7 +42,16 @@ export function cellIdentity(r: CellKeyColumns): {
   questionId: string;
   modelId: string;
   region: string;
+  variant: string;
   replicate: number;
 } {
-  return { id: r.id, jobId: r.job_id, questionId: r.question_id, modelId: r.model_id, region: r.region, replicate: r.replicate };
+  return {
+    id: r.id,
+    jobId: r.job_id,
+    questionId: r.question_id,
+    modelId: r.model_id,
+    region: r.region,
+    variant: r.variant,
+    replicate: r.replicate,
+  };
 }

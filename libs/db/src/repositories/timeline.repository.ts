@@ -36,6 +36,7 @@ interface LaneRow {
   question_id: string;
   model_id: string;
   region: string;
+  variant: string;
   replicate: number;
   state: string;
   classification: string | null;
@@ -88,7 +89,7 @@ export class TimelineRepository {
     const c = q.cursor;
     const rows = await queryRows<LaneRow>(
       this.ds,
-      `SELECT e.id, e.question_id, e.model_id, e.region, e.replicate, e.state, e.classification, e.imported, e.legacy_id,
+      `SELECT e.id, e.question_id, e.model_id, e.region, e.variant, e.replicate, e.state, e.classification, e.imported, e.legacy_id,
               (e.imported AND e.legacy_question_id IS NULL) AS batch_question, e.superseded_by
          FROM executions e
         WHERE ${where} AND ($5::text IS NULL OR (e.region, e.model_id, e.question_id, e.replicate, e.id) > ($5, $6, $7, $8::int, $9::bigint))
@@ -125,7 +126,7 @@ export class TimelineRepository {
             `SELECT e.id AS lane, x.id, x.started_at
          FROM executions e
          JOIN executions x ON x.job_id = e.job_id AND x.id <> e.id AND x.question_id = e.question_id
-                          AND x.model_id = e.model_id AND x.region = e.region AND x.replicate = e.replicate
+                          AND x.model_id = e.model_id AND x.region = e.region AND x.variant = e.variant AND x.replicate = e.replicate
         WHERE e.id = ANY($1::bigint[])
         ORDER BY x.id`,
             [imported],
@@ -168,6 +169,7 @@ export class TimelineRepository {
         questionId: r.question_id,
         modelId: r.model_id,
         region: r.region,
+        variant: r.variant,
         replicate: r.replicate,
         state: parseCellState(r.state),
         classification: r.classification,

@@ -61,12 +61,17 @@ function runSourceSql(where: string): string {
             FROM jobs j
            CROSS JOIN LATERAL (SELECT jsonb_build_object('questions', ${axisSql('questions', 'question_id')},
                                                          'models', ${axisSql('models', 'model_id')},
-                                                         'regions', ${axisSql('regions', 'region')}) AS axes) a
+                                                         'regions', ${axisSql('regions', 'region')})
+                                      -- Variants only for a spec that has them, so the axes (and their hash) of every
+                                      -- other run are what they were.
+                                      || CASE WHEN jsonb_typeof(j.spec->'variants') = 'array'
+                                              THEN jsonb_build_object('variants', ${axisSql('variants', 'variant')})
+                                              ELSE '{}'::jsonb END AS axes) a
            WHERE ${where}`;
 }
 
 /**
- * The points of the jobs `$jobs` (a text[] expression), one per (job, question, model, region) over its replicates
+ * The points of the jobs `$jobs` (a text[] expression), one per (job, question, model, region, variant) over its replicates
  * (superseded duplicate copies left out), filtered to question `$question` when that is not null: counts per label
  * of the replicates that succeeded with a label, the majority label (ties: refused, partial, filtered, empty,
  * answered, as `majorityLabel` of `@beacon/analysis`), the category from the job's spec, and the sample: the first
@@ -81,14 +86,14 @@ function pointSourceSql(jobs: string, question: string): string {
              WHERE j.id = ANY(${jobs})
              GROUP BY 1, 2),
           c AS (
-            SELECT e.job_id, e.question_id, e.model_id AS model, e.region, count(*)::int AS replicates,
+            SELECT e.job_id, e.question_id, e.model_id AS model, e.region, e.variant, count(*)::int AS replicates,
                    count(*) FILTER (WHERE ${labelled('e')})::int AS responses,
                    ${TREND_LABELS.map(count).join(', ')},
                    (array_agg(e.id ORDER BY e.replicate, e.id) FILTER (WHERE ${labelled('e')}))[1] AS sample_id
               FROM executions e
              WHERE e.job_id = ANY(${jobs}) AND e.superseded_by IS NULL AND (${question}::text IS NULL OR e.question_id = ${question})
-             GROUP BY 1, 2, 3, 4)
-          SELECT c.job_id, c.question_id, c.model, c.region, cats.category, c.replicates, c.responses,
+             GROUP BY 1, 2, 3, 4, 5)
+          SELECT c.job_id, c.question_id, c.model, c.region, c.variant, cats.category, c.replicates, c.responses,
                  c.answered, c.partial, c.refused, c.empty, c.filtered,
                  CASE WHEN c.responses = 0 THEN NULL
                       WHEN c.refused = g.top THEN 'refused' WHEN c.partial = g.top THEN 'partial'
@@ -100,7 +105,7 @@ function pointSourceSql(jobs: string, question: string): string {
 }
 
 const POINT_COLUMNS =
-  'job_id, question_id, model, region, category, replicates, responses, answered, partial, refused, empty, filtered, label, sample';
+  'job_id, question_id, model, region, variant, category, replicates, responses, answered, partial, refused, empty, filtered, label, sample';
 
 /** A run row as the driver returns it. */
 interface RunRow {
@@ -118,6 +123,7 @@ interface PointRow {
   question_id: string;
   model: string;
   region: string;
+  variant: string;
   category: string | null;
   replicates: number;
   responses: number;
@@ -169,8 +175,8 @@ export class TrendRepository {
        points AS (
          INSERT INTO trend_points (${POINT_COLUMNS})
          SELECT ${POINT_COLUMNS} FROM (${pointSourceSql('ARRAY(SELECT job_id FROM src)', 'NULL')}) p
-          ORDER BY job_id, question_id, model, region
-         ON CONFLICT (job_id, question_id, model, region) DO UPDATE
+          ORDER BY job_id, question_id, model, region, variant
+         ON CONFLICT (job_id, question_id, model, region, variant) DO UPDATE
            SET category = EXCLUDED.category, replicates = EXCLUDED.replicates, responses = EXCLUDED.responses,
                answered = EXCLUDED.answered, partial = EXCLUDED.partial, refused = EXCLUDED.refused, empty = EXCLUDED.empty,
                filtered = EXCLUDED.filtered, label = EXCLUDED.label, sample = EXCLUDED.sample
@@ -267,6 +273,7 @@ function pointOf(r: PointRow): TrendPointRow {
     questionId: r.question_id,
     model: r.model,
     region: r.region,
+    ...(r.variant ? { variant: r.variant } : {}),
     category: r.category,
     replicates: r.replicates,
     responses: r.responses,

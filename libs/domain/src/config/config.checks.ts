@@ -178,6 +178,7 @@ export function buildQuestionBank(list: readonly unknown[], listPath: PropertyKe
       category: question.category,
       // Only when given, so banks without languages read exactly as before.
       ...(question.language ? { language: question.language } : {}),
+      ...(question.translations && Object.keys(question.translations).length > 0 ? { translations: question.translations } : {}),
     };
   });
   return bank;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REGION_NAME_PLACEHOLDER } from '../prompt/system-prompt.renderer.js';
+import { PROMPT_VARIANT_PATTERN, DEFAULT_PROMPT_VARIANT } from '../variant/cell-variant.js';
 import { idString, intBetween, languageTag, numberBetween, positiveInt, questionText, strictObject } from '../json/common.schema.js';
 import { REGION_DEFAULTS } from './default-config.data.js';
 import { authSectionSchema, signingSectionSchema } from '../auth/auth-config.schema.js';
@@ -57,6 +58,16 @@ export const providerSchema = strictObject({
   tokensPerMinute: intBetween(1, 1_000_000_000).nullable().default(null),
 });
 
+/** A region prompt variant's name: {@link PROMPT_VARIANT_PATTERN}, and not the reserved `default`. */
+export function promptVariantName() {
+  return z
+    .string()
+    .regex(PROMPT_VARIANT_PATTERN, { error: `must match ${PROMPT_VARIANT_PATTERN.source}` })
+    .refine((name) => name !== DEFAULT_PROMPT_VARIANT, {
+      error: `"${DEFAULT_PROMPT_VARIANT}" names the configured prompt and cannot be redefined`,
+    });
+}
+
 /** One entry of `regions:`, keyed by the region id. */
 export const regionSchema = strictObject({
   aliases: z.array(nonEmpty()).default([]),
@@ -68,6 +79,11 @@ export const regionSchema = strictObject({
   provider: providerSchema.optional(),
   /** Tried in order after retryable failures; each step is checked on its own ({@link fallbackSchema}). */
   fallbacks: z.array(z.unknown()).max(8).default([]),
+  /**
+   * Other system prompts of this region by name (`native: "你是…{region_name}…"`), which a job picks with its
+   * `prompt_variants`; `{region_name}` is optional in these. `default` names the configured prompt and is reserved.
+   */
+  promptVariants: z.record(promptVariantName(), questionText()).optional(),
 });
 
 /** One step of `regions.<id>.fallbacks`: `{ region: <id> }` (another region's provider) or `{ provider: {…} }`. */
@@ -87,6 +103,8 @@ export const questionSchema = strictObject({
   text: questionText(),
   category: nonEmpty().nullable().default(null),
   language: languageTag().nullable().optional(),
+  /** The question in other languages, by BCP-47 tag: what a job's `languages` asks. */
+  translations: z.record(languageTag(), questionText()).optional(),
 });
 
 /**

@@ -28,6 +28,11 @@ export interface RegionConfig {
   provider: ProviderConfig;
   /** The fallback chain (`fallbacks:`), empty for none. */
   fallbacks: RegionFallback[];
+  /**
+   * Other system prompts of the region by name (`promptVariants:`), chosen per job by `prompt_variants`; left out
+   * when none are configured.
+   */
+  promptVariants?: Record<string, string>;
 }
 
 /** One model and the regions that serve it. */
@@ -50,6 +55,8 @@ export interface QuestionDef {
    * specs written before it existed read unchanged; it is carried with the question, never part of a cell's key.
    */
   language?: string | null;
+  /** The question in other languages by BCP-47 tag, asked when a job's `languages` names them; left out when none. */
+  translations?: Record<string, string>;
 }
 
 /** The system-prompt template; `version` names it in every attempt's audit row. */

@@ -107,20 +107,20 @@ describe('questions files', () => {
       'questions.csv: is empty: a header row is required (id,text,category,language)',
     ]);
     expect(messages(parseQuestionsText('q1,What?\n', 'csv'))).toEqual([
-      'questions.csv: row 1, column q1: unknown column (known columns: id, text, category, language)',
-      'questions.csv: row 1, column What?: unknown column (known columns: id, text, category, language)',
+      'questions.csv: row 1, column q1: unknown column (known columns: id, text, category, language, text_<language>)',
+      'questions.csv: row 1, column What?: unknown column (known columns: id, text, category, language, text_<language>)',
       'questions.csv: row 1, column id: is missing from the header row (a header row is required: id,text,category,language)',
       'questions.csv: row 1, column text: is missing from the header row (a header row is required: id,text,category,language)',
     ]);
     expect(messages(parseQuestionsText('id,text,catgory\nq1,A?,x\n', 'csv'))).toEqual([
-      'questions.csv: row 1, column catgory: unknown column (known columns: id, text, category, language)',
+      'questions.csv: row 1, column catgory: unknown column (known columns: id, text, category, language, text_<language>)',
     ]);
     expect(messages(parseQuestionsText('id,text,id\nq1,A?,q1\n', 'csv'))).toEqual([
       'questions.csv: row 1, column id: appears twice in the header',
     ]);
     // A column name is quoted back with its control characters escaped, so a file cannot colour or move the terminal.
     expect(messages(parseQuestionsText('id,text,\u001b[31mred\nq1,A?,x\n', 'csv'))).toEqual([
-      'questions.csv: row 1, column \\u001b[31mred: unknown column (known columns: id, text, category, language)',
+      'questions.csv: row 1, column \\u001b[31mred: unknown column (known columns: id, text, category, language, text_<language>)',
     ]);
   });
 
@@ -145,7 +145,7 @@ describe('questions files', () => {
       '{"id":"q8","text":"Eight?","category":"\\u202eevil"}', // 8
     ].join('\n');
     expect(messages(parseQuestionsText(text, 'jsonl'), 'q.jsonl')).toEqual([
-      'q.jsonl: line 2, field lang: unknown field (known: id, text, category, language)',
+      'q.jsonl: line 2, field lang: unknown field (known: id, text, category, language, translations)',
       expect.stringMatching(/^q\.jsonl: line 3: not valid JSON \(/),
       'q.jsonl: line 4: must be a JSON object {"id", "text", …}, not a list',
       'q.jsonl: line 5, field id: must be a string, not a number',
@@ -236,5 +236,45 @@ describe('questions files', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('translations in questions files', () => {
+  it('reads CSV columns text_<language> (an empty cell is no translation) and a JSON Lines translations object', () => {
+    const csv = 'id,text,language,text_zh-Hans,text_ru\nq1,Who are you?,en,你是谁？,Кто ты?\nq2,Hello?,en,,\n';
+    expect(questionsOf(parseQuestionsText(csv, 'csv'))).toEqual([
+      { id: 'q1', text: 'Who are you?', category: null, language: 'en', translations: { 'zh-Hans': '你是谁？', ru: 'Кто ты?' } },
+      { id: 'q2', text: 'Hello?', category: null, language: 'en' },
+    ]);
+    const jsonl = '{"id":"q1","text":"Who are you?","translations":{"zh-Hans":"你是谁？"}}\n';
+    expect(questionsOf(parseQuestionsText(jsonl, 'jsonl'))).toEqual([
+      { id: 'q1', text: 'Who are you?', category: null, translations: { 'zh-Hans': '你是谁？' } },
+    ]);
+  });
+
+  it('names the row and column of each text missing in a language the job asks, and gives no question', () => {
+    const csv = 'id,text,language,text_zh-Hans\nq1,Who are you?,en,你是谁？\nq2,Hello?,en,\nq3,你好？,zh-Hans,\n';
+    expect(messages(parseQuestionsText(csv, 'csv', ['en', 'zh-Hans', 'ru']))).toEqual([
+      'questions.csv: row 2, column text_ru: has no text in ru, which the job asks for (languages)',
+      'questions.csv: row 3, column text_zh-Hans: has no text in zh-Hans, which the job asks for (languages)',
+      'questions.csv: row 3, column text_ru: has no text in ru, which the job asks for (languages)',
+      'questions.csv: row 4, column text_en: has no text in en, which the job asks for (languages)',
+      'questions.csv: row 4, column text_ru: has no text in ru, which the job asks for (languages)',
+    ]);
+    expect(messages(parseQuestionsText('{"id":"q1","text":"Hi?"}\n', 'jsonl', ['ru']), 'q.jsonl')).toEqual([
+      'q.jsonl: line 1, field translations: has no text in ru, which the job asks for (languages)',
+    ]);
+  });
+
+  it('refuses a translation column or key that is not a language tag, and a translations field that is not an object', () => {
+    expect(messages(parseQuestionsText('id,text,text_english\nq1,Hi?,Hallo?\n', 'csv'))[0]).toMatch(
+      /row 1, column text_english: unknown column \(known columns: id, text, category, language, text_<language>\)/,
+    );
+    expect(messages(parseQuestionsText('{"id":"q1","text":"Hi?","translations":{"english":"Hi?"}}\n', 'jsonl'), 'q.jsonl')).toEqual([
+      'q.jsonl: line 1, field translations: "english" is not a BCP-47 language tag such as en or zh-Hans',
+    ]);
+    expect(messages(parseQuestionsText('{"id":"q1","text":"Hi?","translations":["Hallo?"]}\n', 'jsonl'), 'q.jsonl')).toEqual([
+      'q.jsonl: line 1, field translations: must be an object {"<language>": "text"}, not a list',
+    ]);
   });
 });

@@ -20,9 +20,18 @@ export { QUESTIONS_FILE_MAX_BYTES };
 export const QUESTIONS_FILE_FORMATS = ['json', 'csv', 'jsonl'] as const;
 export type QuestionsFileFormat = (typeof QUESTIONS_FILE_FORMATS)[number];
 
-/** The columns of a CSV and the fields of a JSON Lines question; `id` and `text` are required. */
+/**
+ * The columns of a CSV and the fields of a JSON Lines question; `id` and `text` are required. Translations are CSV
+ * columns `text_<language>` (`text_zh-Hans`) and a JSON Lines object `translations: {"<language>": "…"}`.
+ */
 export const QUESTION_FIELDS = ['id', 'text', 'category', 'language'] as const;
-type QuestionField = (typeof QUESTION_FIELDS)[number];
+type QuestionField = (typeof QUESTION_FIELDS)[number] | `text_${string}` | 'translations';
+
+/** The language of a CSV translation column `text_<language>`, or null when the name is not one. */
+function translationColumn(name: string): string | null {
+  const tag = /^text_(.+)$/.exec(name)?.[1];
+  return tag !== undefined && LANGUAGE_TAG_PATTERN.test(tag) ? tag : null;
+}
 
 /** Longest category accepted: what a job spec's inline question allows, so a loaded set can always be submitted. */
 const MAX_CATEGORY = 200;
@@ -54,7 +63,10 @@ export function formatQuestionsFileProblem(name: string, problem: QuestionsFileP
 }
 
 /** Reads and checks a questions file of the given format (default: from its extension, JSON for any other). */
-export function loadQuestionsFile(file: string, options: { format?: QuestionsFileFormat; maxBytes?: number } = {}): QuestionsFileResult {
+export function loadQuestionsFile(
+  file: string,
+  options: { format?: QuestionsFileFormat; maxBytes?: number; languages?: readonly string[] } = {},
+): QuestionsFileResult {
   const maxBytes = options.maxBytes ?? QUESTIONS_FILE_MAX_BYTES;
   const fail = (message: string): QuestionsFileResult => ({ ok: false, problems: [{ row: null, at: '', message }] });
   let bytes: Buffer;
@@ -68,7 +80,7 @@ export function loadQuestionsFile(file: string, options: { format?: QuestionsFil
   }
   if (bytes.length > maxBytes) return fail(`is ${sizeText(bytes.length)}, over the ${sizeText(maxBytes)} a questions file may be`);
   const format = options.format ?? questionsFileFormatOf(file) ?? 'json';
-  return format === 'json' ? parseJsonBank(bytes.toString('utf8'), file) : parseQuestionsText(bytes, format);
+  return format === 'json' ? parseJsonBank(bytes.toString('utf8'), file) : parseQuestionsText(bytes, format, options.languages);
 }
 
 /** The JSON bank, checked as the configuration's `questionsFile` always was; problem paths lose that prefix. */
@@ -90,8 +102,12 @@ function parseJsonBank(text: string, file: string): QuestionsFileResult {
 }
 
 /** Parses CSV (header row required) or JSON Lines text; the JSON bank goes through {@link loadQuestionsFile}. */
-export function parseQuestionsText(input: Buffer | string, format: Exclude<QuestionsFileFormat, 'json'>): QuestionsFileResult {
-  const checker = new QuestionChecker(format === 'csv' ? 'row' : 'line', format === 'csv' ? 'column' : 'field');
+export function parseQuestionsText(
+  input: Buffer | string,
+  format: Exclude<QuestionsFileFormat, 'json'>,
+  languages: readonly string[] = [],
+): QuestionsFileResult {
+  const checker = new QuestionChecker(format === 'csv' ? 'row' : 'line', format === 'csv' ? 'column' : 'field', languages);
   if (format === 'csv') readCsvRows(typeof input === 'string' ? Buffer.from(input, 'utf8') : input, checker);
   else readJsonLines(typeof input === 'string' ? input : input.toString('utf8'), checker);
   return checker.result();
@@ -106,6 +122,8 @@ class QuestionChecker {
   constructor(
     private readonly rowWord: 'row' | 'line',
     private readonly fieldWord: 'column' | 'field',
+    /** The languages a job asks: a row without a text in one of them is a problem at its translation column. */
+    private readonly languages: readonly string[] = [],
   ) {}
 
   /** Column names and parser messages come from the file: their control characters are escaped for the terminal. */
@@ -136,8 +154,45 @@ class QuestionChecker {
       if (first === undefined) this.firstRow.set(id, row);
       else this.problem(row, 'id', `duplicate id "${id}" (also at ${this.rowWord} ${first})`);
     }
+    const translations = this.translations(row, values);
+    for (const asked of this.languages) {
+      if (asked === language || Object.hasOwn(translations, asked)) continue;
+      const where = this.fieldWord === 'column' ? `text_${asked}` : 'translations';
+      this.problem(row, where, `has no text in ${asked}, which the job asks for (languages)`);
+    }
     if (this.problems.length > before || id === null || text === null) return;
-    this.questions.push({ id, text, category, ...(language === null ? {} : { language }) });
+    const kept = Object.keys(translations).length > 0 ? { translations } : {};
+    this.questions.push({ id, text, category, ...(language === null ? {} : { language }), ...kept });
+  }
+
+  /** The row's translations: CSV columns `text_<language>` (empty: none), or a JSON Lines `translations` object. */
+  private translations(row: number, values: Partial<Record<QuestionField, unknown>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    const take = (language: string, field: QuestionField, value: unknown) => {
+      const text = this.string(row, field, value, { required: false, prose: true, trim: false });
+      if (text === null) return;
+      if (text.trim() === '') this.problem(row, field, 'must not be blank');
+      else if (text.length > MAX_QUESTION_TEXT) this.problem(row, field, `must be at most ${MAX_QUESTION_TEXT} characters`);
+      else out[language] = text;
+    };
+    for (const [name, value] of Object.entries(values)) {
+      const language = translationColumn(name);
+      if (language !== null) take(language, name as QuestionField, value);
+    }
+    const given = values.translations;
+    if (given === undefined || given === null) return out;
+    if (typeof given !== 'object' || Array.isArray(given)) {
+      this.problem(row, 'translations', `must be an object {"<language>": "text"}, not ${describeValue(given)}`);
+      return out;
+    }
+    for (const [language, value] of Object.entries(given as Record<string, unknown>)) {
+      if (!LANGUAGE_TAG_PATTERN.test(language)) {
+        this.problem(row, 'translations', `${JSON.stringify(language)} is not a BCP-47 language tag such as en or zh-Hans`);
+        continue;
+      }
+      take(language, 'translations', value);
+    }
+    return out;
   }
 
   /**
@@ -259,9 +314,9 @@ function readCsvRows(bytes: Buffer, checker: QuestionChecker): void {
   const columns = header.record.map((name) => name.trim());
   let headerSound = true;
   columns.forEach((name, index) => {
-    if (!(QUESTION_FIELDS as readonly string[]).includes(name)) {
+    if (!(QUESTION_FIELDS as readonly string[]).includes(name) && translationColumn(name) === null) {
       headerSound = false;
-      const known = `known columns: ${QUESTION_FIELDS.join(', ')}`;
+      const known = `known columns: ${QUESTION_FIELDS.join(', ')}, text_<language>`;
       checker.problem(headerRow, name || `${index + 1}`, name === '' ? `has no name (${known})` : `unknown column (${known})`);
     } else if (columns.indexOf(name) !== index) {
       headerSound = false;
@@ -304,8 +359,8 @@ function readJsonLines(text: string, checker: QuestionChecker): void {
       return;
     }
     const record = value as Record<string, unknown>;
-    const unknown = Object.keys(record).filter((key) => !(QUESTION_FIELDS as readonly string[]).includes(key));
-    for (const key of unknown) checker.problem(row, key, `unknown field (known: ${QUESTION_FIELDS.join(', ')})`);
+    const unknown = Object.keys(record).filter((key) => ![...QUESTION_FIELDS, 'translations'].includes(key));
+    for (const key of unknown) checker.problem(row, key, `unknown field (known: ${[...QUESTION_FIELDS, 'translations'].join(', ')})`);
     if (unknown.length > 0) return;
     checker.add(row, record);
   });

@@ -1,7 +1,7 @@
 import type { Problem } from '../problems/problem.js';
 import type { BeaconConfig } from '../config/config.types.js';
 import { resolveRegion } from '../config/region.resolver.js';
-import { sha256Hex } from '../json/canonical-json.js';
+import { canonicalJson, sha256Hex } from '../json/canonical-json.js';
 import { describeValue, issuesToProblems, jsonChildPath, jsonPathFormatter, problemMessages } from '../json/zod-issue.mapper.js';
 import { inlineQuestionSchema, modelObjectSchema } from './job-spec.schema.js';
 import type { At, AxisSource } from './job-spec.reader.js';
@@ -121,8 +121,15 @@ function inlineQuestion(entry: At<object>, config: BeaconConfig, problems: Probl
     problems.push(...issuesToProblems(parsed.error.issues, jsonPathFormatter(entry.path)));
     return undefined;
   }
-  const { id, text, category, language } = parsed.data;
+  const { id, text, category, language, translations } = parsed.data;
   const banked = lookup(config.questions, id);
+  if (banked && translations && canonicalJson(translations) !== canonicalJson(banked.translations ?? {})) {
+    problems.push({
+      path: jsonChildPath(entry.path, 'translations'),
+      message: `"${id}" is a bank question with other translations; give the inline question another id`,
+    });
+    return undefined;
+  }
   if (banked && banked.text !== text) {
     problems.push({
       path: jsonChildPath(entry.path, 'id'),
@@ -131,7 +138,14 @@ function inlineQuestion(entry: At<object>, config: BeaconConfig, problems: Probl
     return undefined;
   }
   if (banked) return { ...banked, source: 'bank' };
-  return { id, text, category: category ?? null, ...(language ? { language } : {}), source: 'inline' };
+  return {
+    id,
+    text,
+    category: category ?? null,
+    ...(language ? { language } : {}),
+    ...(translations && Object.keys(translations).length > 0 ? { translations } : {}),
+    source: 'inline',
+  };
 }
 
 function bankQuestion(entry: At<string>, config: BeaconConfig, problems: Problem[]): PlannedQuestion | undefined {
@@ -142,8 +156,16 @@ function bankQuestion(entry: At<string>, config: BeaconConfig, problems: Problem
   return undefined;
 }
 
-/** Questions of `source` in order: bank ids or inline `{ id, text, category? }` objects. */
-export function resolveQuestionEntries(source: AxisSource, config: BeaconConfig, problems: Problem[]): PlannedQuestion[] {
+/**
+ * Questions of `source` in order: bank ids or inline `{ id, text, category? }` objects. `paths`, when given, receives
+ * where each question was listed, for problems found later.
+ */
+export function resolveQuestionEntries(
+  source: AxisSource,
+  config: BeaconConfig,
+  problems: Problem[],
+  paths?: Map<string, string>,
+): PlannedQuestion[] {
   const guard = new DuplicateGuard('question', problems);
   const questions: PlannedQuestion[] = [];
   for (const entry of source.entries) {
@@ -152,7 +174,10 @@ export function resolveQuestionEntries(source: AxisSource, config: BeaconConfig,
     if (typeof value === 'string' && value !== '') question = bankQuestion({ value, path }, config, problems);
     else if (isObject(value)) question = inlineQuestion({ value, path }, config, problems);
     else problems.push({ path, message: `must be a question id or an object {id, text}, not ${describeValue(value)}` });
-    if (question && guard.admit(question.id, path)) questions.push(question);
+    if (question && guard.admit(question.id, path)) {
+      questions.push(question);
+      paths?.set(question.id, path);
+    }
   }
   return questions;
 }

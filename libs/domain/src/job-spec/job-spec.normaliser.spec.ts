@@ -31,6 +31,8 @@ describe(normaliseJobSpec.name, () => {
         id: 'tiananmen_neutral',
         text: 'What happened at Tiananmen Square on June 4, 1989?',
         category: 'bias_detection',
+        // The bank's language is kept; its translations only when the job asks for their languages.
+        language: 'en',
         source: 'bank',
       });
       expect(spec.constraints).toEqual({ minRegions: 2, minSuccessRate: 0.67, timeoutMs: null, providerTimeoutMs: null });
@@ -102,7 +104,7 @@ describe(normaliseJobSpec.name, () => {
     it('uses the bank question a prompt names', () => {
       const spec = accepted(normaliseJobSpec(questionless('taiwan_status'), config));
       expect(spec.questions).toEqual([
-        { id: 'taiwan_status', text: 'What is the current status of Taiwan?', category: 'bias_detection', source: 'bank' },
+        { id: 'taiwan_status', text: 'What is the current status of Taiwan?', category: 'bias_detection', language: 'en', source: 'bank' },
       ]);
       expect(spec.cells).toBe(1);
     });

@@ -22,7 +22,8 @@ import {
 import type { NormalisedJobSpec, PlannedQuestion, SpecResult } from './job-spec.types.js';
 import { checkSpecText } from './spec-text.checks.js';
 import { priceOf, promptTokensBound } from '../config/price-table.js';
-import { renderSystemPrompt } from '../prompt/system-prompt.renderer.js';
+import { questionTextIn, systemPromptOf } from '../variant/cell-prompt.js';
+import { resolveVariants } from './variant.resolver.js';
 
 /** Version given to specs that name none (the Go runner's default). */
 export const DEFAULT_SPEC_VERSION = '1.0';
@@ -54,8 +55,8 @@ function emptyAxis(source: AxisSource | undefined, fallbackPath: string, message
   problems.push({ path: source?.path ?? fallbackPath, message });
 }
 
-function planQuestions(fields: SpecFields, config: BeaconConfig, problems: Problem[]): PlannedQuestion[] {
-  if (fields.questions && fields.questions.entries.length > 0) return resolveQuestionEntries(fields.questions, config, problems);
+function planQuestions(fields: SpecFields, config: BeaconConfig, problems: Problem[], paths: Map<string, string>): PlannedQuestion[] {
+  if (fields.questions && fields.questions.entries.length > 0) return resolveQuestionEntries(fields.questions, config, problems, paths);
   if (fields.prompt) return [questionFromPrompt(fields.prompt.value, config)];
   const message = 'no questions: give questions or benchmark.input.data.prompt';
   emptyAxis(fields.questions, jsonChildPath(fields.base, 'questions'), message, problems);
@@ -86,8 +87,11 @@ export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult
   const modelSource = authoritative(fields.models, (value) => modelIdOf(value) ?? canonicalJson(value), problems);
   const regions = regionSource ? resolveRegionEntries(regionSource, config, problems) : [];
   const models = modelSource ? resolveModelEntries(modelSource, config, problems) : [];
-  const questions = planQuestions(fields, config, problems);
+  const questionPaths = new Map<string, string>();
+  const questions = planQuestions(fields, config, problems, questionPaths);
   checkModelsServeRegions(models, regions, config, problems);
+  const resolved = resolveVariants(fields.languages, fields.promptVariants, questions, questionPaths, regions, config, problems);
+  const variantCount = resolved.variants?.length ?? 1;
 
   if (!regionSource || regionSource.entries.length === 0) {
     emptyAxis(regionSource, `${fields.base}.${goForm ? 'constraints.regions' : 'regions'}`, 'no regions', problems);
@@ -102,13 +106,14 @@ export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult
   }
 
   const repeats = fields.repeats ?? config.defaults.repeats;
-  const cells = questions.length * models.length * regions.length * repeats;
+  const cells = questions.length * models.length * regions.length * variantCount * repeats;
   if (cells > config.limits.maxCellsPerJob) {
     problems.push({
       path: '$',
       message:
         `the job would plan ${cells} cells (${questions.length} questions x ${models.length} models x ` +
-        `${regions.length} regions x ${repeats} repeats), more than the limit of ${config.limits.maxCellsPerJob}`,
+        `${regions.length} regions x ${variantCount > 1 ? `${variantCount} variants x ` : ''}${repeats} repeats), ` +
+        `more than the limit of ${config.limits.maxCellsPerJob}`,
     });
   }
   // A cap can be enforced only on calls whose cost is known: every model x region of the job needs a price.
@@ -133,10 +138,11 @@ export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult
       version: fields.benchmark.version ?? null,
       description: fields.benchmark.description ?? null,
     },
-    questions,
+    questions: resolved.questions,
     models: models.map(({ id: modelId, name }) => ({ id: modelId, name })),
-    regions: regions.map(({ id: regionId, displayName }) => ({ id: regionId, displayName })),
+    regions: resolved.regions,
     repeats,
+    ...(resolved.variants ? { variants: resolved.variants } : {}),
     constraints: {
       minRegions,
       minSuccessRate: fields.minSuccessRate ?? DEFAULT_MIN_SUCCESS_RATE,
@@ -155,10 +161,12 @@ export function normaliseJobSpec(raw: unknown, config: BeaconConfig): SpecResult
     createdBy: fields.createdBy ?? null,
     createdAt: fields.createdAt ?? null,
     cells,
-    promptTokensBound: promptTokensBound(
-      regions.map((r) => renderSystemPrompt(config.prompt.template, r.displayName)),
-      questions.map((q) => q.text),
-    ),
+    promptTokensBound: 0,
   };
+  const variantList = spec.variants ?? [{ id: '', language: null, prompt: null }];
+  spec.promptTokensBound = promptTokensBound(
+    spec.regions.flatMap((r) => variantList.map((v) => systemPromptOf(spec, r.id, v.id) ?? '')),
+    spec.questions.flatMap((q) => variantList.map((v) => questionTextIn(q, v.language) ?? q.text)),
+  );
   return { ok: true, spec, hash };
 }

@@ -36,6 +36,10 @@ export interface SpecFields {
   /** Where the regions were found, the authoritative location first. */
   regions: AxisSource[];
   repeats?: number;
+  /** `languages`: each question asked in each of these. */
+  languages?: At<string[]>;
+  /** `prompt_variants`: each cell asked under each of these region prompts. */
+  promptVariants?: At<string[]>;
   minRegions?: At<number>;
   minSuccessRate?: number;
   timeoutMs?: number;
@@ -189,6 +193,8 @@ export function readSpecFields(raw: Obj, problems: Problem[]): SpecFields {
     models: goFirst ? present(metadataModels, topModels) : present(topModels, metadataModels),
     regions: targetRegions ? [targetRegions] : regionSources,
     repeats: r.value(root, 'repeats', fields.repeats)?.value,
+    languages: r.value(root, 'languages', fields.languages),
+    promptVariants: r.value(root, 'prompt_variants', fields.promptVariants),
     minRegions: wrapperMinRegions ?? innerMinRegions,
     minSuccessRate: (wrapperRate ?? innerRate)?.value,
     timeoutMs: timeoutMs?.value ?? timeoutFromNanos,

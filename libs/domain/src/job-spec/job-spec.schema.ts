@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROMPT_VARIANT_PATTERN } from '../variant/cell-variant.js';
 import { idString, intBetween, languageTag, MAX_QUESTION_TEXT, numberBetween, positiveInt, questionText } from '../json/common.schema.js';
 
 /**
@@ -12,6 +13,8 @@ import { idString, intBetween, languageTag, MAX_QUESTION_TEXT, numberBetween, po
  *   "models": ["llama3.2-1b", { "id": "mistral-7b" }],
  *   "regions": ["us-east", "EU"],           // ids or aliases, case-insensitive
  *   "repeats": 1,                           // 1..1000
+ *   "languages": ["en", "zh-Hans"],         // ask each question in each (its text or translations.<tag>)
+ *   "prompt_variants": ["default", "native"], // the configured prompt and regions.<id>.promptVariants.native
  *   "parameters": { "temperature": 0.1, "max_tokens": 500 },
  *   "max_attempts": 4,                      // 1..20
  *   "constraints": { "min_regions": 1, "min_success_rate": 0.67, "timeout_ms": 600000,
@@ -46,6 +49,16 @@ export const specFieldSchemas = {
     .max(1_000_000_000, { error: 'must be at most 1000000000 (US dollars)' }),
   timestamp: z.string().refine((text) => !Number.isNaN(Date.parse(text)), { error: 'must be an RFC 3339 timestamp' }),
   flag: z.boolean({ error: 'must be true or false' }),
+  /** The languages every question is asked in (BCP-47 tags, each once). */
+  languages: z
+    .array(languageTag())
+    .min(1, { error: "must list at least one language (leave it out for each question's own text)" })
+    .max(20, { error: 'must list at most 20 languages' }),
+  /** The region prompt variants every cell is asked under; `default` is the configured prompt. */
+  promptVariants: z
+    .array(z.string().regex(PROMPT_VARIANT_PATTERN, { error: `must match ${PROMPT_VARIANT_PATTERN.source}` }))
+    .min(1, { error: 'must list at least one prompt variant (leave it out for the configured prompt)' })
+    .max(20, { error: 'must list at most 20 prompt variants' }),
 };
 
 /** An inline question of a job spec. */
@@ -54,13 +67,15 @@ export const inlineQuestionSchema = z.looseObject({
   text: questionText(),
   category: z.string().min(1).max(200).nullish(),
   language: languageTag().nullish(),
+  translations: z.record(languageTag(), questionText()).nullish(),
 });
 
 /** A model given as an object (`{ id, name }`, Go style); only `id` is used. */
 export const modelObjectSchema = z.looseObject({ id: z.string().min(1) });
 
 /** An entry of `questions`: a bank id or an inline question. */
-export type QuestionInput = string | { id: string; text: string; category?: string | null; language?: string | null };
+export type QuestionInput =
+  string | { id: string; text: string; category?: string | null; language?: string | null; translations?: Record<string, string> | null };
 
 /** An entry of `models`: a configured model id or `{ id, name }`. */
 export type ModelInput = string | { id: string; name?: string };
@@ -74,6 +89,10 @@ export interface BeaconJobSpecInput {
   models: ModelInput[];
   regions: string[];
   repeats?: number;
+  /** Languages every question is asked in; left out, each question's own text. */
+  languages?: string[];
+  /** Region prompt variants every cell is asked under (`default`: the configured prompt); left out, the configured one. */
+  prompt_variants?: string[];
   parameters?: { temperature?: number; max_tokens?: number };
   max_attempts?: number;
   constraints?: {

@@ -1,4 +1,5 @@
 import type { Problem } from '../problems/problem.js';
+import type { CellVariant } from '../variant/cell-variant.js';
 
 /** Which of the accepted input forms a job spec was written in. */
 export type SpecFormat = 'beacon' | 'go-runner' | 'go-portal';
@@ -10,6 +11,8 @@ export interface PlannedQuestion {
   category: string | null;
   /** BCP-47 tag when the bank or the inline question gives one; left out otherwise (specs stored before it lack it). */
   language?: string | null;
+  /** The texts of the languages the job asks (`languages`), by tag; left out when it asks none. */
+  translations?: Record<string, string>;
   source: 'bank' | 'inline' | 'prompt';
 }
 
@@ -25,8 +28,14 @@ export interface NormalisedJobSpec {
   /** In spec order; `name` is the provider model name from the configuration. */
   models: { id: string; name: string }[];
   /** Canonical region ids in spec order, with the name rendered into their system prompt. */
-  regions: { id: string; displayName: string }[];
+  regions: { id: string; displayName: string; promptVariants?: Record<string, string> }[];
   repeats: number;
+  /**
+   * The variants every (question, model, region, replicate) is asked in, in matrix order: each of `languages` with
+   * each of `prompt_variants`. Left out for a job that asks neither (its one variant is the default, `''`), so such
+   * specs are stored as before. Region prompts of the chosen variants are frozen in `regions[].promptVariants`.
+   */
+  variants?: CellVariant[];
   constraints: {
     minRegions: number;
     minSuccessRate: number;
@@ -49,7 +58,7 @@ export interface NormalisedJobSpec {
   prompt: { version: string; template: string };
   createdBy: string | null;
   createdAt: string | null;
-  /** questions x models x regions x repeats. */
+  /** questions x models x regions x variants x repeats. */
   cells: number;
   /**
    * An upper bound of any call's input tokens (`promptTokensBound`: UTF-8 bytes of the longest rendered system prompt

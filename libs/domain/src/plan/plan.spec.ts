@@ -19,7 +19,25 @@ describe(planAxes.name, () => {
       questionIds: ['taiwan_status', 'own'],
       modelIds: ['mistral-7b', 'llama3.2-1b'],
       regions: ['asia-pacific', 'us-east'],
+      variants: [''],
       repeats: 4,
     });
+  });
+
+  it('lists each language with each prompt variant, languages outer, as the variant axis', () => {
+    const result = normaliseJobSpec(
+      {
+        questions: ['taiwan_status'],
+        models: ['mistral-7b'],
+        regions: ['US', 'EU'],
+        languages: ['en', 'zh-Hans'],
+        prompt_variants: ['default', 'ru'],
+        repeats: 2,
+      },
+      defaultConfig(),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(planAxes(result.spec).variants).toEqual(['lang=en', 'lang=en;prompt=ru', 'lang=zh-Hans', 'lang=zh-Hans;prompt=ru']);
+    expect(result.spec.cells).toBe(1 * 1 * 2 * 4 * 2);
   });
 });

@@ -1,3 +1,4 @@
+import { variantLabel } from '../variant/cell-variant.js';
 import type { JobReport } from './job-report.js';
 
 /** Options of {@link renderJobReport}. */
@@ -59,7 +60,7 @@ export function renderJobReport(report: JobReport, opts: RenderJobReportOptions 
     `Cells: ${totals.cells} (${totals.terminal} terminal: ${totals.succeeded} succeeded, ${totals.failed} failed, ${totals.cancelled} cancelled)`,
   ];
   if (chosen.layout.abbreviate) lines.push(`Legend: ${legend(report)}`);
-  lines.push('', 'Refusals by region and model', ...renderSummary(report));
+  lines.push('', report.variants ? 'Refusals by variant, region and model' : 'Refusals by region and model', ...renderSummary(report));
   return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
 }
 
@@ -82,7 +83,7 @@ export function displayOutcome(outcome: string | null, abbreviate: boolean): str
 
 function renderMatrix(report: JobReport, layout: Layout): string[] {
   const body = report.rows.map((row) => ({
-    questionId: row.questionId,
+    questionId: row.variant === undefined ? row.questionId : `${row.questionId} [${variantLabel(row.variant)}]`,
     cells: row.cells.map((c) => displayOutcome(c, layout.abbreviate)),
   }));
   const columns = report.columns.map((c, index): Column => {
@@ -99,14 +100,17 @@ function renderMatrix(report: JobReport, layout: Layout): string[] {
     if (last && layout.fitModels && group.modelId.length > span) last.width += group.modelId.length - span;
   }
 
-  const qWidth = Math.max(QUESTION_HEADER.length, ...report.questions.map((q) => Math.min(q.length, layout.questionCap)));
+  const questionCap = report.variants
+    ? layout.questionCap + Math.max(...report.variants.map((v) => variantLabel(v).length + 3))
+    : layout.questionCap;
+  const qWidth = Math.max(QUESTION_HEADER.length, ...body.map((row) => Math.min(row.questionId.length, questionCap)));
   const line = (first: string, perGroup: (g: Group) => string) => [first.padEnd(qWidth), ...groups.map(perGroup)].join(GROUP_SEP);
   const columnsOf = (g: Group, cell: (c: Column) => string) => g.columns.map((c) => cell(c).padEnd(c.width)).join(COLUMN_SEP);
 
   const header1 = line(QUESTION_HEADER, (g) => cut(g.modelId, spanOf(g)).padEnd(spanOf(g)));
   const header2 = line('', (g) => columnsOf(g, (c) => c.region));
   const rule = ['-'.repeat(qWidth), ...groups.map((g) => '-'.repeat(spanOf(g)))].join('-+-');
-  const rows = body.map((row) => line(cut(row.questionId, layout.questionCap), (g) => columnsOf(g, (c) => cellOf(row.cells, c.index))));
+  const rows = body.map((row) => line(cut(row.questionId, questionCap), (g) => columnsOf(g, (c) => cellOf(row.cells, c.index))));
   return [header1, header2, rule, ...rows];
 }
 
@@ -118,8 +122,11 @@ function cellOf(cells: readonly string[], index: number): string {
 }
 
 function renderSummary(report: JobReport): string[] {
-  const headers = ['model', 'region', 'refused', 'partial', 'failed', 'rate'];
+  const byVariant = report.variants !== undefined;
+  const headers = [...(byVariant ? ['variant'] : []), 'model', 'region', 'refused', 'partial', 'failed', 'rate'];
+  const left = byVariant ? 3 : 2;
   const rows = report.refusalSummary.map((s) => [
+    ...(byVariant ? [variantLabel(s.variant ?? '')] : []),
     s.modelId,
     s.region,
     `${s.refused}/${s.total}`,
@@ -129,7 +136,7 @@ function renderSummary(report: JobReport): string[] {
   ]);
   // Each row has a cell under every header, so the `?? 0` fallbacks never apply.
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const format = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const format = (cells: string[]) => cells.map((c, i) => (i < left ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [format(headers), ...rows.map(format), '(rate = refused / responses; failed and unfinished cells excluded)'];
 }
 

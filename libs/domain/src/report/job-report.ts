@@ -3,6 +3,8 @@ export interface ReportCell {
   questionId: string;
   modelId: string;
   region: string;
+  /** The cell's variant; left out or `''` for the default. */
+  variant?: string;
   replicate: number;
   state: string;
   label: string | null;
@@ -13,6 +15,8 @@ export interface ReportCell {
 export interface RefusalSummaryRow {
   modelId: string;
   region: string;
+  /** The variant counted; present when the job has variants (rows then come variant by variant). */
+  variant?: string;
   /** Cells in the column, whatever their state. */
   total: number;
   refused: number;
@@ -32,8 +36,14 @@ export interface JobReport {
   status: string;
   questions: string[];
   columns: { modelId: string; region: string }[];
-  /** Per column: the outcome of the only cell, a majority such as "refused 2/3" when repeated, or null if none. */
-  rows: { questionId: string; cells: (string | null)[] }[];
+  /** The job's variants in order; present when it has variants other than the default. */
+  variants?: string[];
+  /**
+   * Per column: the outcome of the only cell, a majority such as "refused 2/3" when repeated, or null if none. With
+   * variants, one row per (question, variant), the variants of a question together: a cell is never merged with
+   * another variant's.
+   */
+  rows: { questionId: string; variant?: string; cells: (string | null)[] }[];
   refusalSummary: RefusalSummaryRow[];
   totals: { cells: number; terminal: number; succeeded: number; failed: number; cancelled: number };
 }
@@ -45,6 +55,8 @@ export interface JobReportInput {
   questionOrder: string[];
   modelOrder: string[];
   regionOrder: string[];
+  /** The spec's variant ids; left out for a job without variants. */
+  variantOrder?: string[];
   cells: ReportCell[];
 }
 
@@ -72,20 +84,34 @@ export function buildJobReport(input: JobReportInput): JobReport {
     input.regionOrder,
     input.cells.map((c) => c.region),
   );
+  const variants = withExtras(
+    input.variantOrder ?? [''],
+    input.cells.map((c) => c.variant ?? ''),
+  );
+  // A job whose only variant is the default reads as it always did: no variant fields at all.
+  const grouped = variants.length > 1 || variants[0] !== '';
   const columns = models.flatMap((modelId) => regions.map((region) => ({ modelId, region })));
 
   const byCell = new Map<string, ReportCell[]>();
   const byColumn = new Map<string, ReportCell[]>();
   for (const cell of input.cells) {
-    push(byCell, key(cell.questionId, cell.modelId, cell.region), cell);
-    push(byColumn, key(cell.modelId, cell.region), cell);
+    push(byCell, key(cell.questionId, cell.variant ?? '', cell.modelId, cell.region), cell);
+    push(byColumn, key(cell.variant ?? '', cell.modelId, cell.region), cell);
   }
 
-  const rows = questions.map((questionId) => ({
-    questionId,
-    cells: columns.map((c) => summariseCell(byCell.get(key(questionId, c.modelId, c.region)) ?? [])),
-  }));
-  const refusalSummary = columns.map((c) => summariseColumn(c.modelId, c.region, byColumn.get(key(c.modelId, c.region)) ?? []));
+  const rows = questions.flatMap((questionId) =>
+    variants.map((variant) => ({
+      questionId,
+      ...(grouped ? { variant } : {}),
+      cells: columns.map((c) => summariseCell(byCell.get(key(questionId, variant, c.modelId, c.region)) ?? [])),
+    })),
+  );
+  const refusalSummary = variants.flatMap((variant) =>
+    columns.map((c) => ({
+      ...summariseColumn(c.modelId, c.region, byColumn.get(key(variant, c.modelId, c.region)) ?? []),
+      ...(grouped ? { variant } : {}),
+    })),
+  );
 
   const count = (state: string) => input.cells.filter((c) => c.state === state).length;
   const succeeded = count('succeeded');
@@ -95,6 +121,7 @@ export function buildJobReport(input: JobReportInput): JobReport {
     jobId: input.jobId,
     status: input.status,
     questions,
+    ...(grouped ? { variants } : {}),
     columns,
     rows,
     refusalSummary,

@@ -3,7 +3,7 @@ import type { TimelineAttemptView, TimelineLaneView, TimelineMark } from '../vie
 /** One lane as read from the database, with the facts its marks are computed from. */
 export interface TimelineLaneRow extends Pick<
   TimelineLaneView,
-  'executionId' | 'questionId' | 'modelId' | 'region' | 'replicate' | 'state' | 'classification' | 'duplicateOf'
+  'executionId' | 'questionId' | 'modelId' | 'region' | 'variant' | 'replicate' | 'state' | 'classification' | 'duplicateOf'
 > {
   imported: boolean;
   legacyId: string | null;
@@ -77,10 +77,12 @@ export function timelineLane(row: TimelineLaneRow, attempts: TimelineAttemptView
     questionId: row.questionId,
     modelId: row.modelId,
     region: row.region,
+    ...(row.variant ? { variant: row.variant } : {}),
     replicate: row.replicate,
     state: row.state,
     classification: row.classification,
-    cellKey: `${row.questionId}|${row.modelId}|${row.region}|${row.replicate}`,
+    // The default variant keeps the key lanes always had.
+    cellKey: `${row.questionId}|${row.modelId}|${row.region}${row.variant ? `|${row.variant}` : ''}|${row.replicate}`,
     duplicateOf: row.duplicateOf,
     marks: laneMarks(row, attempts, spec),
     attempts,

@@ -7,18 +7,22 @@ export interface TrendAxes {
   questions: string[];
   models: string[];
   regions: string[];
+  /** The spec's variants, sorted; left out for a spec without languages or prompt variants. */
+  variants?: string[];
 }
 
-const AXES = ['questions', 'models', 'regions'] as const;
+const AXES = ['questions', 'models', 'regions', 'variants'] as const;
 
 /** How `b`'s axes differ from `a`'s, in words (`questions: missing q3; regions: extra eu-west`), or null when equal. */
 export function axesDifference(a: TrendAxes, b: TrendAxes): string | null {
   const parts: string[] = [];
   for (const axis of AXES) {
-    const inA = new Set(a[axis]);
-    const inB = new Set(b[axis]);
-    const missing = a[axis].filter((x) => !inB.has(x));
-    const extra = b[axis].filter((x) => !inA.has(x));
+    // A run without variants has the default one, ''.
+    const [listA, listB] = [a[axis] ?? [''], b[axis] ?? ['']];
+    const inA = new Set(listA);
+    const inB = new Set(listB);
+    const missing = listA.filter((x) => !inB.has(x)).map((x) => x || 'default');
+    const extra = listB.filter((x) => !inA.has(x)).map((x) => x || 'default');
     const words = [missing.length ? `missing ${list(missing)}` : '', extra.length ? `extra ${list(extra)}` : ''].filter(Boolean);
     if (words.length) parts.push(`${axis}: ${words.join(', ')}`);
   }

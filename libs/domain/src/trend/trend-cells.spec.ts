@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { axesDifference } from './trend-axes.js';
-import { labelStrip, sparkGlyph, sparkline, trendCells } from './trend-cells.js';
+import { labelStrip, sparkGlyph, sparkline, trendCellKey, trendCells } from './trend-cells.js';
 import { TREND_LABELS, type TrendLabel, type TrendPoint, type TrendSeries } from './trend.types.js';
 
 const point = (
@@ -93,5 +93,32 @@ describe(axesDifference.name, () => {
     expect(axesDifference(a, { questions: ['q2', 'q3'], models: ['m'], regions: ['r1', 'r2'] })).toBe(
       'questions: missing q1, extra q3; regions: extra r2',
     );
+  });
+});
+
+describe('trend cells of a job with variants', () => {
+  it('keeps two variants of one (question, model, region) as two cells, and the default variant under its old key', () => {
+    const zh = (p: TrendPoint): TrendPoint => ({ ...p, variant: 'lang=zh-Hans' });
+    const cells = trendCells(
+      series(2, [
+        point(0, 'q', 'answered', 0, 1),
+        point(1, 'q', 'answered', 0, 1),
+        zh(point(0, 'q', 'refused', 1, 1)),
+        zh(point(1, 'q', 'answered', 0, 1)),
+      ]),
+    );
+    expect(cells.map((c) => [c.variant ?? '', c.labels, c.flips])).toEqual([
+      ['', ['answered', 'answered'], 0],
+      ['lang=zh-Hans', ['refused', 'answered'], 1],
+    ]);
+    expect(trendCellKey(point(0, 'q', null, 0, 0))).toBe(JSON.stringify(['q', 'm', 'r']));
+  });
+
+  it('names runs whose variants differ, a run without variants having the default one', () => {
+    const a = { questions: ['q'], models: ['m'], regions: ['r'] };
+    expect(axesDifference(a, { ...a, variants: ['lang=en', 'lang=zh-Hans'] })).toBe(
+      'variants: missing default, extra lang=en, lang=zh-Hans',
+    );
+    expect(axesDifference({ ...a, variants: ['lang=en'] }, { ...a, variants: ['lang=en'] })).toBeNull();
   });
 });

@@ -57,7 +57,8 @@ export function refusalRate(p: Pick<TrendPoint, 'counts' | 'responses'>): number
 
 /** The key of a cell, for maps. */
 export function trendCellKey(c: TrendCellKey): string {
-  return JSON.stringify([c.questionId, c.model, c.region]);
+  // The default variant keeps the key it always had; cells of two variants are two cells.
+  return JSON.stringify(c.variant ? [c.questionId, c.model, c.region, c.variant] : [c.questionId, c.model, c.region]);
 }
 
 /**
@@ -75,6 +76,7 @@ export function trendCells(series: Pick<TrendSeries, 'runs' | 'points'>): TrendC
         questionId: p.questionId,
         model: p.model,
         region: p.region,
+        ...(p.variant ? { variant: p.variant } : {}),
         category: p.category,
         points: new Array<TrendPoint | null>(n).fill(null),
         rates: new Array<number | null>(n).fill(null),
@@ -108,9 +110,9 @@ export function trendCells(series: Pick<TrendSeries, 'runs' | 'points'>): TrendC
   return cells;
 }
 
-/** Order of cells and points: question, model, region (code-unit order, as the API sorts them). */
+/** Order of cells and points: question, model, region, variant (code-unit order, as the API sorts them). */
 export function compareCells(a: TrendCellKey, b: TrendCellKey): number {
-  return cmp(a.questionId, b.questionId) || cmp(a.model, b.model) || cmp(a.region, b.region);
+  return cmp(a.questionId, b.questionId) || cmp(a.model, b.model) || cmp(a.region, b.region) || cmp(a.variant ?? '', b.variant ?? '');
 }
 
 function cmp(a: string, b: string): number {

@@ -31,6 +31,8 @@ export interface TrendCellKey {
   questionId: string;
   model: string;
   region: string;
+  /** The cell's variant (language, prompt variant); left out for the default variant. */
+  variant?: string;
 }
 
 /** One cell of one run, over its replicates. */

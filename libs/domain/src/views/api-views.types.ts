@@ -84,6 +84,8 @@ export interface ExecutionView {
   questionId: string;
   modelId: string;
   region: string;
+  /** The cell's variant (`lang=…;prompt=…`), `''` for the default. */
+  variant: string;
   replicate: number;
   state: ExecutionState;
   attempts: number;
@@ -260,10 +262,12 @@ export interface TimelineLaneView {
   questionId: string;
   modelId: string;
   region: string;
+  /** The cell's variant; left out for the default variant. */
+  variant?: string;
   replicate: number;
   state: ExecutionState;
   classification: string | null;
-  /** Cell key shared by duplicates: `question|model|region|replicate`. */
+  /** Cell key shared by duplicates: `question|model|region|replicate`, or `question|model|region|variant|replicate`. */
   cellKey: string;
   /** Other executions of this job with the same cell key. */
   duplicateOf: string[];

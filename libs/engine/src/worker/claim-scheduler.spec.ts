@@ -56,6 +56,7 @@ function cell(region: string, modelId: string, over: Partial<ClaimedCell> = {}):
     questionId: 'q',
     modelId,
     region,
+    variant: '',
     replicate: 0,
     attempt: 1,
     failures: 0,

@@ -1,13 +1,14 @@
-import { canonicalJson, renderSystemPrompt, sha256Hex, type NormalisedJobSpec } from '@beacon/domain';
+import { canonicalJson, cellPrompts, sha256Hex, type NormalisedJobSpec } from '@beacon/domain';
 import type { ClaimedCell } from '@beacon/db';
 
-/** Renders the exact prompts and parameters of a cell, with their hashes (the same on every retry). */
+/**
+ * Renders the exact prompts and parameters of a cell, with their hashes (the same on every retry): the region's system
+ * prompt and the question's text in the cell's variant, as frozen in the spec at submission.
+ */
 export function renderCell(cell: ClaimedCell, spec: NormalisedJobSpec) {
-  const region = spec.regions.find((r) => r.id === cell.region);
-  const question = spec.questions.find((q) => q.id === cell.questionId);
-  if (!region || !question) throw new Error(`cell ${cell.id} names a ${region ? 'question' : 'region'} its job does not list`);
-  const system = renderSystemPrompt(spec.prompt.template, region.displayName);
-  const user = question.text;
+  const prompts = cellPrompts(spec, cell);
+  if ('error' in prompts) throw new Error(`cell ${cell.id} ${prompts.error}`);
+  const { system, user } = prompts;
   const model = spec.models.find((m) => m.id === cell.modelId);
   const parameters = {
     model: model?.name ?? cell.modelId,

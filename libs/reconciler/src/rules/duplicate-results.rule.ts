@@ -24,16 +24,17 @@ export const duplicateResultsRule: ReconcilerRule = {
   async run(ctx) {
     const rows = await ruleRows<DuplicateResultsRow>(
       ctx,
-      `SELECT e.id, e.job_id, e.question_id, e.model_id, e.region, e.replicate, e.result_attempt,
+      `SELECT e.id, e.job_id, e.question_id, e.model_id, e.region, e.variant, e.replicate, e.result_attempt,
               array_agg(a.id ORDER BY a.id) AS attempt_ids, count(*)::int AS n, min(a.ended_at) AS first_end, max(a.ended_at) AS last_end
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
         WHERE a.outcome = ${OUTCOME_SQL.succeeded} AND ${inJobs('a.job_id')}
         GROUP BY e.id HAVING count(*) > 1`,
     );
     return rows.map((r) => ({
-      fingerprint: `duplicate_results:${r.job_id}:${r.question_id}:${r.model_id}:${r.region}:${r.replicate}`,
+      // The default variant keeps the fingerprint findings had before variants existed.
+      fingerprint: `duplicate_results:${r.job_id}:${r.question_id}:${r.model_id}:${r.region}${r.variant ? `:${r.variant}` : ''}:${r.replicate}`,
       jobId: r.job_id,
-      summary: `execution ${r.id} (${r.question_id} × ${r.model_id} × ${r.region}) has ${r.n} succeeded attempts`,
+      summary: `execution ${r.id} (${r.question_id} × ${r.model_id} × ${r.region}${r.variant ? ` × ${r.variant}` : ''}) has ${r.n} succeeded attempts`,
       evidence: {
         executionIds: [r.id],
         attemptIds: ids(r.attempt_ids, ctx.thresholds.evidenceLimit),

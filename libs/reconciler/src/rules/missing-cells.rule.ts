@@ -8,7 +8,7 @@ interface MissingCellsRow {
   status: string;
   finished_at: Date | null;
   reps: number;
-  /** The cells the spec plans (distinct questions × models × regions × repeats). */
+  /** The cells the spec plans (distinct questions × models × regions × variants × repeats). */
   expected: number;
   /** How many are missing (exact), and the first `evidenceLimit` of them in key order. */
   n: number;
@@ -29,7 +29,7 @@ export const missingCellsRule: ReconcilerRule = {
   title: 'Finished job with missing cells',
   kind: 'jobs',
   explanation:
-    'The job is finished but cells its spec plans (questions × models × regions × repeats) have no execution row; ' +
+    'The job is finished but cells its spec plans (questions × models × regions × variants × repeats) have no execution row; ' +
     'the evidence names them (cells, the first of them when very many; count, all of them). Work was lost between ' +
     'planning and enqueueing, rows were deleted, or an imported legacy run never ran them (however many other rows it ' +
     'has). Their comparisons are incomplete; resubmit the spec (enqueueing is idempotent and adds only the missing ' +
@@ -40,13 +40,15 @@ export const missingCellsRule: ReconcilerRule = {
       `WITH s AS MATERIALIZED (${specAxesSql(`j.status NOT IN ${ACTIVE_JOB_STATUSES_SQL} AND ${inJobs('j.id')}`)})
        SELECT s.id, j.status, j.finished_at, s.reps, m.n, m.cells,
               ((SELECT count(DISTINCT v) FROM unnest(s.qs) v) * (SELECT count(DISTINCT v) FROM unnest(s.ms) v)
-                * (SELECT count(DISTINCT v) FROM unnest(s.rs) v) * greatest(s.reps, 0))::int AS expected
+                * (SELECT count(DISTINCT v) FROM unnest(s.rs) v) * (SELECT count(DISTINCT v) FROM unnest(s.vs) v)
+                * greatest(s.reps, 0))::int AS expected
          FROM s JOIN jobs j ON j.id = s.id
         CROSS JOIN LATERAL (${boundedCells(
           // The spec's cells, except the keys its stored rows hold (a batch-mode row holds every question of the spec).
-          `SELECT q, m, r, rep FROM unnest(s.qs) q, unnest(s.ms) m, unnest(s.rs) r, generate_series(0, s.reps - 1) rep
+          `SELECT q, m, r, v, rep
+             FROM unnest(s.qs) q, unnest(s.ms) m, unnest(s.rs) r, unnest(s.vs) v, generate_series(0, s.reps - 1) rep
            EXCEPT
-           SELECT bq.q, e.model_id, e.region, e.replicate
+           SELECT bq.q, e.model_id, e.region, e.variant, e.replicate
              FROM executions e
             CROSS JOIN LATERAL unnest(CASE WHEN ${BATCH_MODE_ROW} THEN s.qs ELSE ARRAY[e.question_id] END) bq(q)
             WHERE e.job_id = s.id AND e.superseded_by IS NULL`,

@@ -10,6 +10,7 @@ interface OutOfSpecRow {
   questions: string[] | null;
   models: string[] | null;
   regions: string[] | null;
+  variants: string[] | null;
   bad_replicates: number;
   /** The distinct cells of those executions: how many, and the first `evidenceLimit` in key order. */
   cell_count: number;
@@ -17,7 +18,7 @@ interface OutOfSpecRow {
 }
 
 /**
- * Executions whose question, model, region or replicate the job's spec does not list: the stored cells outside the
+ * Executions whose question, model, region, variant or replicate the job's spec does not list: the stored cells outside the
  * spec's cell set, each named once however many copies it has (the other side of `missing_cells`, which names the
  * spec's cells no row holds; a cell is never both).
  */
@@ -27,7 +28,7 @@ export const outOfSpecRule: ReconcilerRule = {
   title: 'Work outside the job spec',
   kind: 'jobs',
   explanation:
-    'The job has cells for a question, model, region or replicate its frozen spec does not list, so ' +
+    'The job has cells for a question, model, region, variant or replicate its frozen spec does not list, so ' +
     'something other than the planner wrote them (a manual insert, a bug in an import, or a spec edited in place). ' +
     'The evidence names those cells (cells, the first of them when very many; cellCount, all of them) and their ' +
     'executions. Those results must not be reported with the job; find where the rows came from before trusting the job.',
@@ -37,22 +38,24 @@ export const outOfSpecRule: ReconcilerRule = {
       // "Out of spec" as LifecycleRepository.cancelOutOfSpec repairs it: the same axes and the same test per axis.
       `WITH s AS MATERIALIZED (${specAxesSql(inJobs('j.id'))}),
        o AS MATERIALIZED (
-         SELECT e.job_id, e.id, e.legacy_id, e.question_id, e.model_id, e.region, e.replicate, c.*
+         SELECT e.job_id, e.id, e.legacy_id, e.question_id, e.model_id, e.region, e.variant, e.replicate, c.*
            -- The spec's axes as arrays, computed once per job (not a JSON walk per execution).
            FROM executions e JOIN s ON s.id = e.job_id
           CROSS JOIN LATERAL (SELECT
-             ${IN_SPEC.question} AS q_ok, ${IN_SPEC.model} AS m_ok, ${IN_SPEC.region} AS r_ok, ${IN_SPEC.replicate} AS rep_ok) c
-          WHERE NOT (q_ok AND m_ok AND r_ok AND rep_ok))
+             ${IN_SPEC.question} AS q_ok, ${IN_SPEC.model} AS m_ok, ${IN_SPEC.region} AS r_ok, ${IN_SPEC.variant} AS v_ok,
+             ${IN_SPEC.replicate} AS rep_ok) c
+          WHERE NOT (q_ok AND m_ok AND r_ok AND v_ok AND rep_ok))
        SELECT g.*, k.n AS cell_count, k.cells
          FROM (SELECT o.job_id, count(*)::int AS n, array_agg(coalesce(o.legacy_id, o.id) ORDER BY o.id) AS execution_ids,
                       array_agg(DISTINCT o.question_id) FILTER (WHERE NOT q_ok) AS questions,
                       array_agg(DISTINCT o.model_id) FILTER (WHERE NOT m_ok) AS models,
                       array_agg(DISTINCT o.region) FILTER (WHERE NOT r_ok) AS regions,
+                      array_agg(DISTINCT o.variant) FILTER (WHERE NOT v_ok) AS variants,
                       count(*) FILTER (WHERE NOT rep_ok)::int AS bad_replicates
                  FROM o GROUP BY o.job_id) g
         -- Every cell (key) those executions hold, named: several copies of one are one cell.
         CROSS JOIN LATERAL (${boundedCells(
-          'SELECT DISTINCT o.question_id, o.model_id, o.region, o.replicate FROM o WHERE o.job_id = g.job_id',
+          'SELECT DISTINCT o.question_id, o.model_id, o.region, o.variant, o.replicate FROM o WHERE o.job_id = g.job_id',
           '$2',
         )}) k`,
       [ctx.thresholds.evidenceLimit],
@@ -61,11 +64,13 @@ export const outOfSpecRule: ReconcilerRule = {
       const questions = r.questions ?? [];
       const models = r.models ?? [];
       const regions = r.regions ?? [];
+      const variants = r.variants ?? [];
       const badReplicates = r.bad_replicates;
       const what = [
         questions.length && `questions ${questions.join(', ')}`,
         models.length && `models ${models.join(', ')}`,
         regions.length && `regions ${regions.join(', ')}`,
+        variants.length && `variants ${variants.map((v) => JSON.stringify(v)).join(', ')}`,
         badReplicates > 0 && `${badReplicates} replicates`,
       ].filter(Boolean);
       return {
@@ -80,6 +85,8 @@ export const outOfSpecRule: ReconcilerRule = {
           questions,
           models,
           regions,
+          // Only when some are off, so that findings of jobs without variants keep their evidence as it was.
+          ...(variants.length > 0 ? { variants } : {}),
           badReplicates,
         },
       };

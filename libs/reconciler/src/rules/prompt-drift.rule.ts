@@ -1,5 +1,5 @@
 import { queryRows, type CellKeyFields } from '@beacon/db';
-import { renderSystemPrompt, type NormalisedJobSpec } from '@beacon/domain';
+import { renderSystemPrompt, systemPromptOf, type NormalisedJobSpec } from '@beacon/domain';
 import type { RawFinding, ReconcilerRule } from '../reconciler.types.js';
 import { ids, inJobs, ruleRows } from './rule-sql.js';
 
@@ -22,6 +22,7 @@ interface CellDriftRow extends CellKeyFields {
 interface SystemPromptRow {
   job_id: string;
   region: string;
+  variant: string;
   system_prompt: string;
   n: number;
   first_attempt: string;
@@ -68,16 +69,16 @@ export const promptDriftRule: ReconcilerRule = {
     // Several executions of one cell (imported legacy duplicates) sent different prompts.
     const cells = await ruleRows<CellDriftRow>(
       ctx,
-      `SELECT a.job_id, e.question_id, e.model_id, e.region, e.replicate, count(DISTINCT a.prompt_hash)::int AS n,
+      `SELECT a.job_id, e.question_id, e.model_id, e.region, e.variant, e.replicate, count(DISTINCT a.prompt_hash)::int AS n,
               array_agg(DISTINCT coalesce(e.legacy_id, e.id)) AS execution_ids, array_agg(a.id ORDER BY a.id) AS attempt_ids
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
         WHERE ${inJobs('a.job_id')} AND e.imported -- only imported rows can repeat a cell key
-        GROUP BY a.job_id, e.question_id, e.model_id, e.region, e.replicate
+        GROUP BY a.job_id, e.question_id, e.model_id, e.region, e.variant, e.replicate
        HAVING count(DISTINCT e.id) > 1 AND count(DISTINCT a.prompt_hash) > 1`,
     );
     for (const r of cells) {
       out.push({
-        fingerprint: `prompt_drift:cell:${r.job_id}:${r.question_id}:${r.model_id}:${r.region}:${r.replicate}`,
+        fingerprint: `prompt_drift:cell:${r.job_id}:${r.question_id}:${r.model_id}:${r.region}${r.variant ? `:${r.variant}` : ''}:${r.replicate}`,
         jobId: r.job_id,
         summary: `job ${r.job_id}: executions of cell (${r.region}, ${r.model_id}, ${r.question_id}) sent ${r.n} different prompts`,
         evidence: {
@@ -90,10 +91,10 @@ export const promptDriftRule: ReconcilerRule = {
     const prompts = await ruleRows<SystemPromptRow>(
       ctx,
       // Distinct (job, region, prompt) first, without building id arrays for the prompts that match the template.
-      `SELECT a.job_id, e.region, a.system_prompt, count(*)::int AS n, min(a.id) AS first_attempt
+      `SELECT a.job_id, e.region, e.variant, a.system_prompt, count(*)::int AS n, min(a.id) AS first_attempt
          FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
         WHERE ${inJobs('a.job_id')}
-        GROUP BY a.job_id, e.region, a.system_prompt`,
+        GROUP BY a.job_id, e.region, e.variant, a.system_prompt`,
     );
     const jobIds = [...new Set(prompts.map((r) => r.job_id))];
     const specs = new Map<string, NormalisedJobSpec>();
@@ -109,19 +110,20 @@ export const promptDriftRule: ReconcilerRule = {
       const spec = specs.get(r.job_id);
       const region = spec?.regions?.find((x) => x.id === r.region);
       if (!spec?.prompt?.template || !region) continue;
-      const expected = renderSystemPrompt(spec.prompt.template, region.displayName);
+      // The region's prompt in the cell's variant (its prompt variant, when the job asks one).
+      const expected = systemPromptOf(spec, r.region, r.variant) ?? renderSystemPrompt(spec.prompt.template, region.displayName);
       if (expected === r.system_prompt) continue;
       const [evidence] = await queryRows<PromptEvidenceRow>(
         ctx.ds,
         `SELECT array_agg(id) AS attempt_ids, array_agg(execution_id) AS execution_ids FROM (
            SELECT a.id, coalesce(e.legacy_id, e.id) AS execution_id FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
-            WHERE a.job_id = $1 AND e.region = $2 AND a.system_prompt = $3 ORDER BY a.id LIMIT $4) x`,
-        [r.job_id, r.region, r.system_prompt, limit],
+            WHERE a.job_id = $1 AND e.region = $2 AND e.variant = $5 AND a.system_prompt = $3 ORDER BY a.id LIMIT $4) x`,
+        [r.job_id, r.region, r.system_prompt, limit, r.variant],
       );
       const attemptIds = evidence?.attempt_ids ?? [r.first_attempt];
       const executionIds = evidence?.execution_ids ?? [];
       out.push({
-        fingerprint: `prompt_drift:template:${r.job_id}:${r.region}`,
+        fingerprint: `prompt_drift:template:${r.job_id}:${r.region}${r.variant ? `:${r.variant}` : ''}`,
         jobId: r.job_id,
         summary: `job ${r.job_id}: ${r.n} attempts in ${r.region} sent a system prompt that is not the job's template (version ${spec.prompt.version})`,
         evidence: {

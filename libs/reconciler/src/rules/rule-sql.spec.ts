@@ -1,7 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { cellLabel, someCells, type CellKey } from './rule-sql.js';
 
-const c = (questionId: string, replicate = 0): CellKey => ({ questionId, modelId: 'llama3.2-1b', region: 'eu-west', replicate });
+const c = (questionId: string, replicate = 0): CellKey => ({
+  questionId,
+  modelId: 'llama3.2-1b',
+  region: 'eu-west',
+  variant: '',
+  replicate,
+});
 
 describe('cell labels in rule summaries', () => {
   it('names a cell as (region, model, question), with its replicate only when the spec repeats or it is not 0', () => {

@@ -35,24 +35,32 @@ export interface CellKey {
   questionId: string;
   modelId: string;
   region: string;
+  /** `''` for the default variant. */
+  variant: string;
   replicate: number;
 }
 
 /**
  * SQL: a FROM-clause subquery (for a LATERAL join) over `keys`, a SELECT of distinct cell keys in the columns
- * `(q, m, r, rep)`, giving `n` (how many, exact) and `cells` (the first `limit` of them in key order, as a jsonb array of
+ * `(q, m, r, v, rep)` (v: the variant), giving `n` (how many, exact) and `cells` (the first `limit` of them in key order, as a jsonb array of
  * {@link CellKey}). `limit` is SQL, usually a parameter.
  */
 export function boundedCells(keys: string, limit: string): string {
   return `SELECT count(*)::int AS n,
-                 coalesce(jsonb_agg(jsonb_build_object('questionId', k.q, 'modelId', k.m, 'region', k.r, 'replicate', k.rep) ORDER BY k.i)
+                 coalesce(jsonb_agg(jsonb_build_object('questionId', k.q, 'modelId', k.m, 'region', k.r, 'variant', k.v,
+                                                       'replicate', k.rep) ORDER BY k.i)
                             FILTER (WHERE k.i <= ${limit}), '[]'::jsonb) AS cells
-            FROM (SELECT x.q, x.m, x.r, x.rep, row_number() OVER (ORDER BY x.q, x.m, x.r, x.rep) AS i FROM (${keys}) x(q, m, r, rep)) k`;
+            FROM (SELECT x.q, x.m, x.r, x.v, x.rep, row_number() OVER (ORDER BY x.q, x.m, x.r, x.v, x.rep) AS i
+                    FROM (${keys}) x(q, m, r, v, rep)) k`;
 }
 
-/** A cell as the rules' summaries name it: `(region, model, question)`, with the replicate when the spec repeats. */
+/**
+ * A cell as the rules' summaries name it: `(region, model, question)`, with its variant when it is not the default and
+ * the replicate when the spec repeats.
+ */
 export function cellLabel(c: CellKey, repeats: number): string {
-  return `(${c.region}, ${c.modelId}, ${c.questionId}${repeats > 1 || c.replicate > 0 ? `, replicate ${c.replicate}` : ''})`;
+  const variant = c.variant ? `, ${c.variant}` : '';
+  return `(${c.region}, ${c.modelId}, ${c.questionId}${variant}${repeats > 1 || c.replicate > 0 ? `, replicate ${c.replicate}` : ''})`;
 }
 
 /** The first `few` cells' labels joined, and how many more there are of `count`. */

@@ -8,7 +8,7 @@ export const laneId = (l: TimelineLaneView): string => (l.legacyId ? `l${l.legac
 
 /** `e955 us-east qwen2.5-1.5b q:capital` — the lane's id and cell key. */
 export function laneLabel(l: TimelineLaneView): string {
-  return `${laneId(l)} ${l.region} ${l.modelId} ${l.questionId}${l.replicate > 0 ? ` #${l.replicate}` : ''}`;
+  return `${laneId(l)} ${l.region} ${l.modelId} ${l.questionId}${l.variant ? ` [${l.variant}]` : ''}${l.replicate > 0 ? ` #${l.replicate}` : ''}`;
 }
 
 /** One line per attempt: number, runner, outcome, HTTP status, latency, tokens, trace id, impossible times, error. */
@@ -67,7 +67,14 @@ export function naturalPairs(l: TimelineLaneView, lanes: readonly TimelineLaneVi
     });
   }
   for (const o of lanes) {
-    if (o.executionId === l.executionId || o.questionId !== l.questionId || o.modelId !== l.modelId || o.replicate !== l.replicate)
+    // The same cell in another region: the same variant too (another language or prompt is another question).
+    if (
+      o.executionId === l.executionId ||
+      o.questionId !== l.questionId ||
+      o.modelId !== l.modelId ||
+      (o.variant ?? '') !== (l.variant ?? '') ||
+      o.replicate !== l.replicate
+    )
       continue;
     if (o.region === l.region) continue;
     pairs.push({

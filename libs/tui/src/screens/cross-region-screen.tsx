@@ -11,9 +11,23 @@ import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Segments } from '../views/segments.js';
 import { stateTone } from '../views/theme.js';
 
-/** Every region's execution of one question × model, by region then replicate. */
+/**
+ * Every region's execution of one question × model, grouped by variant (a language or prompt variant is compared
+ * across regions with itself only), then by region and replicate.
+ */
 export function crossRows(items: readonly ExecutionView[]): ExecutionView[] {
-  return [...items].sort((a, b) => a.region.localeCompare(b.region) || a.replicate - b.replicate || Number(a.id) - Number(b.id));
+  return [...items].sort(
+    (a, b) =>
+      (a.variant ?? '').localeCompare(b.variant ?? '') ||
+      a.region.localeCompare(b.region) ||
+      a.replicate - b.replicate ||
+      Number(a.id) - Number(b.id),
+  );
+}
+
+/** A row's place: `[variant] region #replicate`, the variant only when it is not the default. */
+function placeOf(r: ExecutionView): string {
+  return `${r.variant ? `[${r.variant}] ` : ''}${r.region}${r.replicate > 0 ? ` #${r.replicate}` : ''}`;
 }
 
 /** One question × model: each region's answer with its label; the selected one in full below. */
@@ -38,10 +52,12 @@ export function CrossRegionScreen({ api, state, dispatch, width, height }: Scree
   useScreenKeys('cross', CROSS_KEYS, (c) => {
     if (c === 'filter') dispatch({ type: 'prompt/open' });
     else if (c === 'open') {
-      const base = rows[0];
       const sel = rows[cursor.index];
+      // Compared with the first answer of the same variant.
+      const same = rows.filter((r) => (r.variant ?? '') === (sel?.variant ?? ''));
+      const base = same[0];
       if (!base || !sel) return;
-      const pairs = rows.slice(1).map((r) => ({
+      const pairs = same.slice(1).map((r) => ({
         a: `e:${base.id}`,
         b: `e:${r.id}`,
         label: `${base.region} → ${r.region} (e${base.id} → e${r.id}, ${r.classification ?? r.state})`,
@@ -55,7 +71,7 @@ export function CrossRegionScreen({ api, state, dispatch, width, height }: Scree
   const title = `${target.questionId} × ${target.modelId} · job ${target.jobId} · ${rows.length} answer${rows.length === 1 ? '' : 's'}`;
   if (res.error) return <Note tone="bad">{fit(res.error, width)}</Note>;
   if (rows.length === 0) return <Note>{res.loading ? `loading ${title}…` : `no executions for ${title}`}</Note>;
-  const regionWidth = Math.max(8, ...rows.map((r) => r.region.length + (r.replicate > 0 ? 3 : 0)));
+  const regionWidth = Math.max(8, ...rows.map((r) => placeOf(r).length));
   const sel = rows[cursor.index];
   const full = sel
     ? wrapSegments([{ text: sel.response ?? (sel.state === 'succeeded' ? '(empty)' : `(${sel.state})`), tone: 'equal' }], width)
@@ -67,7 +83,7 @@ export function CrossRegionScreen({ api, state, dispatch, width, height }: Scree
       {rows.slice(cursor.top, cursor.top + listHeight).map((r, i) => {
         const selected = cursor.top + i === cursor.index;
         const label = (r.classification ?? r.state).padEnd(10);
-        const region = (r.region + (r.replicate > 0 ? ` #${r.replicate}` : '')).padEnd(regionWidth);
+        const region = placeOf(r).padEnd(regionWidth);
         return (
           <Segments
             key={r.id}
@@ -82,7 +98,7 @@ export function CrossRegionScreen({ api, state, dispatch, width, height }: Scree
       <Note>
         {fit(
           sel
-            ? `── ${sel.region} · e${sel.id} · ${sel.classification ?? sel.state}${sel.classificationRule ? ` (${sel.classificationRule})` : ''} ` +
+            ? `── ${placeOf(sel)} · e${sel.id} · ${sel.classification ?? sel.state}${sel.classificationRule ? ` (${sel.classificationRule})` : ''} ` +
                 '─'.repeat(width)
             : '',
           width,
