@@ -132,7 +132,7 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
       response_model: string | null;
       attempts: number;
     }>(
-      `SELECT e.id::text, e.question_id, e.region, e.response, e.classification, a.system_prompt, a.user_prompt, a.prompt_hash,
+      `SELECT e.id::text, e.question_id, e.region, e.variant, e.response, e.classification, a.system_prompt, a.user_prompt, a.prompt_hash,
               a.parameters_hash, a.response_model, e.attempts
          FROM executions e JOIN execution_attempts a ON a.execution_id = e.id AND a.attempt = e.result_attempt
         WHERE e.job_id = 'ev-1' ORDER BY e.id`,
@@ -145,6 +145,7 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
         question_id: row.question_id,
         model_id: 'qwen2.5-1.5b',
         region: row.region,
+        variant: row.variant,
         replicate: 0,
       });
       expect(receipt.prompt).toEqual({ system: row.system_prompt, user: row.user_prompt });

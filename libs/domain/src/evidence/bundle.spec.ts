@@ -13,7 +13,7 @@ function keyPair(): { privateKey: KeyObject; publicKey: KeyObject } {
 function receipt(i: number): Receipt {
   return buildReceipt({
     execution_id: String(100 + i),
-    cell: { job_id: 'job-1', question_id: `q${i}`, model_id: 'm', region: 'eu-west', replicate: 0 },
+    cell: { job_id: 'job-1', question_id: `q${i}`, model_id: 'm', region: 'eu-west', variant: '', replicate: 0 },
     state: 'succeeded',
     prompt: { system: 'You are based in Europe.', user: `Question ${i}?` },
     parameters: { model: 'm-name', temperature: 0.1, max_tokens: 500 },

@@ -1,4 +1,5 @@
 import { canonicalJson, sha256Hex } from '../json/canonical-json.js';
+import { CELL_KEY_COLUMNS } from '../variant/cell-key.js';
 
 /**
  * A receipt: what Beacon recorded for one committed execution, in a form anyone can recompute. Its bytes are the RFC
@@ -9,10 +10,10 @@ import { canonicalJson, sha256Hex } from '../json/canonical-json.js';
 export const RECEIPT_VERSION = 'beacon-receipt/v1';
 
 /**
- * The columns of `executions` that key a cell, in key order, with their JSON names in the receipt. Adding a column to
- * the cell key is adding its name here: the store selects and the receipt carries exactly these.
+ * The columns of `executions` that key a cell, in key order, with their JSON names in the receipt: the cell key's own
+ * list, so the store selects and the receipt carries exactly the key (the variant included).
  */
-export const CELL_KEY_FIELDS = ['job_id', 'question_id', 'model_id', 'region', 'replicate'] as const;
+export const CELL_KEY_FIELDS = CELL_KEY_COLUMNS;
 export type CellKeyField = (typeof CELL_KEY_FIELDS)[number];
 export type ReceiptCellKey = Record<CellKeyField, string | number>;
 
