@@ -29,7 +29,8 @@ export class TransparencyLog1797200000000 implements MigrationInterface {
         appended_at  timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX transparency_leaves_job_idx ON transparency_leaves (job_id, leaf_index)`);
-    await q.query(`CREATE INDEX transparency_leaves_appended_idx ON transparency_leaves (appended_at)`);
+    // `proof/inclusion?leaf=<hash>` finds a leaf by its hash, as CT's get-proof-by-hash does.
+    await q.query(`CREATE INDEX transparency_leaves_hash_idx ON transparency_leaves (leaf_hash)`);
     await q.query(`
       CREATE TABLE transparency_nodes (
         level smallint NOT NULL CHECK (level >= 0 AND level < 64),
