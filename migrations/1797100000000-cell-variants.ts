@@ -24,14 +24,12 @@ export class CellVariants1797100000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    // Refused (a unique violation) while a job has two variants of one cell: dropping them is a decision, not a migration.
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS executions_cell_key_old`);
+    // Plain statements: TypeORM undoes a migration inside a transaction whatever its `transaction` flag. Refused (a
+    // unique violation) while a job has two variants of one cell: dropping them is a decision, not a migration.
+    await q.query(`DROP INDEX executions_cell_key`);
     await q.query(
-      `CREATE UNIQUE INDEX CONCURRENTLY executions_cell_key_old
-         ON executions (job_id, question_id, model_id, region, replicate) WHERE NOT imported`,
+      `CREATE UNIQUE INDEX executions_cell_key ON executions (job_id, question_id, model_id, region, replicate) WHERE NOT imported`,
     );
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS executions_cell_key`);
-    await q.query(`ALTER INDEX executions_cell_key_old RENAME TO executions_cell_key`);
     await q.query(`ALTER TABLE executions DROP COLUMN variant`);
   }
 }

@@ -7,6 +7,8 @@ export interface CellChange {
   questionId: string;
   modelId: string;
   region: string;
+  /** The cell's variant; left out for the default variant. */
+  variant?: string;
   replicate: number;
   a: { executionId: string; outcome: string };
   b: { executionId: string; outcome: string };
@@ -26,7 +28,7 @@ export interface RunComparison {
   changed: CellChange[];
   /** Cells with the same outcome whose response text differs. */
   sameLabelDifferentText: number;
-  /** Cell keys only one run has: `question|model|region|replicate`. */
+  /** Cell keys only one run has: `question|model|region|replicate` (`question|model|region|variant|replicate` for a variant). */
   onlyInA: string[];
   onlyInB: string[];
 }
@@ -36,11 +38,12 @@ export function outcomeOf(cell: Pick<AnalysisCell, 'state' | 'classification'>):
   return cell.state === 'succeeded' ? (cell.classification ?? 'unlabelled') : cell.state;
 }
 
-const keyOf = (c: Pick<AnalysisCell, 'questionId' | 'modelId' | 'region' | 'replicate'>) =>
-  `${c.questionId}|${c.modelId}|${c.region}|${c.replicate}`;
+// The variant is part of the key (two languages of one question are two cells); the default one keeps the old key.
+const keyOf = (c: Pick<AnalysisCell, 'questionId' | 'modelId' | 'region' | 'variant' | 'replicate'>) =>
+  `${c.questionId}|${c.modelId}|${c.region}${c.variant ? `|${c.variant}` : ''}|${c.replicate}`;
 
 /**
- * Compares two runs cell by cell on (question, model, region, replicate). Where a run holds several executions of one
+ * Compares two runs cell by cell on (question, model, region, variant, replicate). Where a run holds several executions of one
  * key (imported duplicates), the one with the highest id counts.
  */
 export function compareRuns(
@@ -74,6 +77,7 @@ export function compareRuns(
       questionId: ca.questionId,
       modelId: ca.modelId,
       region: ca.region,
+      ...(ca.variant ? { variant: ca.variant } : {}),
       replicate: ca.replicate,
       a: { executionId: ca.id, outcome: outcomeOf(ca) },
       b: { executionId: cb.id, outcome: outcomeOf(cb) },
@@ -84,6 +88,7 @@ export function compareRuns(
     x.questionId.localeCompare(y.questionId) ||
     x.modelId.localeCompare(y.modelId) ||
     x.region.localeCompare(y.region) ||
+    (x.variant ?? '').localeCompare(y.variant ?? '') ||
     x.replicate - y.replicate;
   return {
     a: a.id,
