@@ -33,3 +33,19 @@ export function clean(text: string): string {
 export function note(line: string): void {
   process.stderr.write(redactSecrets(line) + '\n');
 }
+
+/**
+ * A reader that stops early (`beacon jobs --json | head`) closes the pipe while output is still being written; the
+ * write then fails with EPIPE, which without a listener crashes the process with a stack trace. The reader got what it
+ * wanted, so the command ends at once and quietly, with success (as `cat` and `ls` do under `set -o pipefail`, short of
+ * the SIGPIPE Node does not take). Any other stream error is still an error.
+ */
+export function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+}

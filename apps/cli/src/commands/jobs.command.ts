@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { ExecutionView, JobSummaryView } from '@beacon/domain';
+import type { ExecutionView, JobSummaryView, Page } from '@beacon/domain';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { clean, formatTable, printJson } from '../output.js';
+import { clean, formatTable, note, printJson } from '../output.js';
 
 const jobColumns = [
   { header: 'JOB', value: (j: JobSummaryView) => j.id },
@@ -30,11 +30,13 @@ export function registerJobReads(program: Command): void {
     .command('jobs')
     .description('list jobs, newest first')
     .option('--limit <n>', 'how many', '50')
-    .option('--json', 'print as JSON')
-    .action(async (opts: { limit: string; json?: boolean }) => {
-      const page = await apiClient().listJobs(positive('limit', opts.limit));
+    .option('--cursor <cursor>', 'the page after this one: the nextCursor of the previous page')
+    .option('--json', 'print as JSON: {items, nextCursor}')
+    .action(async (opts: { limit: string; cursor?: string; json?: boolean }) => {
+      const page = await apiClient().listJobs(positive('limit', opts.limit), opts.cursor);
       if (opts.json) return printJson(page);
       process.stdout.write(page.items.length ? formatTable(page.items, jobColumns) : 'no jobs\n');
+      if (page.nextCursor) note(`more: beacon jobs --limit ${opts.limit} --cursor ${page.nextCursor}`);
     });
 
   program
@@ -92,20 +94,47 @@ export function registerJobReads(program: Command): void {
     .option('--question <id>', 'only this question')
     .option('--state <state>', 'only this state (pending, running, succeeded, failed, cancelled)')
     .option('--limit <n>', 'at most this many (default: all)')
-    .option('--json', 'print as JSON')
-    .action(
-      async (opts: { job: string; region?: string; model?: string; question?: string; state?: string; limit?: string; json?: boolean }) => {
-        const max = opts.limit ? positive('limit', opts.limit) : Infinity;
-        const rows: ExecutionView[] = [];
-        const query = { job: opts.job, region: opts.region, model: opts.model, question: opts.question, state: opts.state, limit: 1000 };
-        for await (const e of apiClient().allExecutions(query)) {
-          if (rows.length >= max) break;
-          rows.push(e);
-        }
-        if (opts.json) return printJson(rows);
-        process.stdout.write(rows.length ? formatTable(rows, executionColumns) : 'no executions match\n');
-      },
-    );
+    .option('--cursor <cursor>', 'start after this one: the nextCursor of the previous page')
+    .option('--json', 'print as JSON: {items, nextCursor}')
+    .action(async (opts: ExecutionsOptions) => {
+      const page = await executionsPage(opts);
+      if (opts.json) return printJson(page);
+      process.stdout.write(page.items.length ? formatTable(page.items, executionColumns) : 'no executions match\n');
+      if (page.nextCursor) note(`more: add --cursor ${page.nextCursor}`);
+    });
+}
+
+interface ExecutionsOptions {
+  job: string;
+  region?: string;
+  model?: string;
+  question?: string;
+  state?: string;
+  limit?: string;
+  cursor?: string;
+  json?: boolean;
+}
+
+/** The API's largest page of executions. */
+const MAX_EXECUTIONS_PAGE = 1000;
+
+/**
+ * Up to `--limit` executions (all without it) from `--cursor` on, read page by page, each page asked for no more
+ * than is still wanted, so the last page's nextCursor is exactly where the next invocation starts.
+ */
+async function executionsPage(opts: ExecutionsOptions): Promise<Page<ExecutionView>> {
+  const max = opts.limit ? positive('limit', opts.limit) : Infinity;
+  const api = apiClient();
+  const items: ExecutionView[] = [];
+  let cursor: string | undefined = opts.cursor;
+  for (;;) {
+    const want = Math.min(MAX_EXECUTIONS_PAGE, max - items.length);
+    const filter = { job: opts.job, region: opts.region, model: opts.model, question: opts.question, state: opts.state };
+    const page = await api.listExecutions({ ...filter, limit: want, cursor });
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+    if (!cursor || items.length >= max) return { items, nextCursor: cursor ?? null };
+  }
 }
 
 function terminal(j: JobSummaryView): number {

@@ -102,6 +102,10 @@ export interface ExecutionView {
   updatedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** In the listing: when the cell's call in flight started (its open attempt), null when none is open. */
+  callStartedAt?: string | null;
+  /** In the listing: that call's age in ms on the database clock at the time of the answer. */
+  callAgeMs?: number | null;
 }
 
 /** One provider call. */
