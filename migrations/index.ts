@@ -16,6 +16,7 @@ import { Trends1796700000000 } from './1796700000000-trends.js';
 import { Notifications1796800000000 } from './1796800000000-notifications.js';
 import { ServedBy1796900000000 } from './1796900000000-served-by.js';
 import { JobDeadline1797000000000 } from './1797000000000-job-deadline.js';
+import { OperatorControls1797300000000 } from './1797300000000-operator-controls.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   Notifications1796800000000,
   ServedBy1796900000000,
   JobDeadline1797000000000,
+  OperatorControls1797300000000,
 ];

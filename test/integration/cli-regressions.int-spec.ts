@@ -39,10 +39,14 @@ describe('beacon command line', () => {
     // About 300 kB of JSON: far more than a pipe holds, so `head` is gone before the CLI has written it all.
     const job = await fleet.submit(jobSpec('epipe-1', 300, ['qwen2.5-1.5b'], ['us-east']), runner.url);
     await fleet.waitForJob(job.id, 120_000);
-    const r = await runProcess('bash', ['-c', `set -o pipefail; node "${bin}" executions --job ${job.id} --json | head -c 200 >/dev/null`], {
-      env: cliEnv({ BEACON_API_URL: runner.url }),
-      cwd: repoRoot,
-    });
+    const r = await runProcess(
+      'bash',
+      ['-c', `set -o pipefail; node "${bin}" executions --job ${job.id} --json | head -c 200 >/dev/null`],
+      {
+        env: cliEnv({ BEACON_API_URL: runner.url }),
+        cwd: repoRoot,
+      },
+    );
     expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at .*\.js:\d+/);
     expect(r.code).toBe(0);
   }, 180_000);

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ApiRequestError, ApiUnreachableError } from '@beacon/api-client';
 import { registerClassify } from './commands/classify.command.js';
+import { registerControls } from './commands/controls.command.js';
+import { registerCompletion } from './commands/completion.command.js';
 import { registerDemo } from './commands/demo.command.js';
 import { registerDiff } from './commands/diff.command.js';
 import { registerJobReads } from './commands/jobs.command.js';
@@ -45,6 +47,7 @@ export function buildProgram(version: string): Command {
   registerImport(program);
   registerSubmit(program);
   registerJobReads(program);
+  registerControls(program);
   registerSchedule(program);
   registerDemo(program);
   registerSimulate(program);
@@ -55,6 +58,7 @@ export function buildProgram(version: string): Command {
   registerToken(program);
   registerKeys(program);
   registerNotify(program);
+  registerCompletion(program);
   return program;
 }
 

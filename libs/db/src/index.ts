@@ -23,3 +23,4 @@ export * from './repositories/schedule.repository.js';
 export * from './repositories/trend.repository.js';
 export * from './repositories/retention.repository.js';
 export * from './repositories/notification.repository.js';
+export * from './repositories/controls.repository.js';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ExecutionView, JobSummaryView, Page } from '@beacon/domain';
 import { apiClient } from '../context.js';
+import { confirm } from '../confirm.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { clean, formatTable, note, printJson } from '../output.js';
 
@@ -74,8 +75,10 @@ export function registerJobReads(program: Command): void {
     .command('cancel')
     .description('cancel a job: pending cells at once, running calls at their next heartbeat')
     .argument('<id>', 'job id')
+    .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print as JSON')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .action(async (id: string, opts: { yes?: boolean; json?: boolean }) => {
+      await confirm(`cancel job ${id}`, opts.yes);
       const r = await apiClient().cancelJob(id);
       if (opts.json) return printJson(r);
       process.stdout.write(
