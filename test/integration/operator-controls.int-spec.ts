@@ -53,6 +53,14 @@ async function submit(spec: JobSpecInput): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
+/** A bodiless POST with the operator's token. */
+function operatorPost(path: string): Promise<Response> {
+  return fetch(`${daemon.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR.secret}` },
+  });
+}
+
 async function dbNow(): Promise<Date> {
   const [r]: Row[] = await fleet.ds.query('SELECT now() AS now');
   return r!.now as Date;
@@ -190,9 +198,10 @@ describe('operator controls', () => {
     try {
       const jobId = await submit(jobSpec('pause-job', 120, [MODEL], ['us-east']));
       await waitFor('some calls to end', async () => (await fleet.states(jobId)).succeeded ?? 0, 60_000);
-      const p = await runCli(['pause', jobId, '--yes', '--json'], { env: asOperator });
-      expect(p.code).toBe(0);
-      expect(JSON.parse(p.stdout)).toMatchObject({ paused: true, pausedBy: OPERATOR.name, changed: true });
+      // Through the HTTP API (a CLI process may take seconds to start on a busy machine; `beacon pause` is the key test's).
+      const p = await operatorPost(`/api/v1/jobs/${jobId}/pause`);
+      expect(p.status).toBe(200);
+      expect(await p.json()).toMatchObject({ paused: true, pausedBy: OPERATOR.name, changed: true });
       const t0 = await dbNow();
       // Calls in flight finish and cells claimed ahead go back: nothing of the job is running any more …
       await waitFor('the calls in flight to end', async () => (await activitySince(jobId, t0)).running === 0, 60_000);
@@ -210,6 +219,8 @@ describe('operator controls', () => {
       expect(await fleet.waitForJob(jobId, 120_000)).toBe('completed');
       const inv = await invariants(fleet.ds, jobId);
       expect(inv).toMatchObject({ succeeded: 120, cellsWithMoreThanOneSucceededAttempt: 0 });
+      const late = await runCli(['pause', jobId, '--yes'], { env: asOperator });
+      expect([late.code, late.stderr]).toEqual([5, `error: job ${jobId} has finished (completed): there is nothing to pause\n`]);
       expect(inv.overlapping.total).toBe(0);
     } finally {
       fleet.sim.setFaults({ latencyMs: { min: 2, max: 20 } });
@@ -282,9 +293,9 @@ describe('operator controls', () => {
     try {
       const jobId = await submit(jobSpec('drain-1', 120, [MODEL], ['us-east']));
       await waitFor('some calls to end', async () => (await fleet.states(jobId)).succeeded ?? 0, 60_000);
-      const d = await runCli(['drain', id, '--yes', '--json'], { env: asOperator });
-      expect(d.code).toBe(0);
-      expect(JSON.parse(d.stdout)).toMatchObject({ id, draining: true, drainingBy: OPERATOR.name });
+      const d = await operatorPost(`/api/v1/daemons/${encodeURIComponent(id)}/drain`);
+      expect(d.status).toBe(200);
+      expect(await d.json()).toMatchObject({ id, draining: true, drainingBy: OPERATOR.name });
       const t0 = await dbNow();
       await waitFor('the drained daemon to hold nothing', async () => (await activitySince(jobId, t0)).running === 0, 60_000);
       const view = JSON.parse((await runCli(['daemons', '--json'], { env: asViewer })).stdout) as {

@@ -22,6 +22,7 @@ import { registerTimeline } from './commands/timeline.command.js';
 import { registerToken } from './commands/token.command.js';
 import { registerPrune, registerTrend } from './commands/trend.command.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { addHelpExamples } from './help-examples.js';
 import { clean, endQuietlyOnClosedPipe } from './output.js';
 import { DEFAULT_API_URL, setApiFlag } from './context.js';
 import { redactSecrets, registerConfiguredSecrets } from '@beacon/domain';
@@ -59,6 +60,7 @@ export function buildProgram(version: string): Command {
   registerKeys(program);
   registerNotify(program);
   registerCompletion(program);
+  addHelpExamples(program);
   return program;
 }
 

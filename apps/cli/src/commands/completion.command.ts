@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes.js';
+import { examples } from '../output.js';
 
 /** Shells `beacon completion` writes a script for. */
 export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
@@ -18,7 +19,7 @@ export function wordsOf(cmd: Command): Words {
   return {
     name: cmd.name(),
     description: cmd.description(),
-    options: (cmd.options).filter((o) => o.long).map((o) => ({ flag: o.long!, description: o.description })),
+    options: cmd.options.filter((o) => o.long).map((o) => ({ flag: o.long!, description: o.description })),
     subcommands: cmd.commands.map(wordsOf),
   };
 }
@@ -34,9 +35,11 @@ export function registerCompletion(program: Command): void {
     .argument('<shell>', COMPLETION_SHELLS.join(', '))
     .addHelpText(
       'after',
-      '\nExamples:\n  $ source <(beacon completion bash)            # in ~/.bashrc\n' +
-        '  $ beacon completion zsh > "${fpath[1]}/_beacon"   # zsh\n' +
-        '  $ beacon completion fish > ~/.config/fish/completions/beacon.fish\n',
+      examples([
+        'beacon completion bash > ~/.local/share/bash-completion/completions/beacon',
+        'beacon completion zsh > "${fpath[1]}/_beacon"',
+        'beacon completion fish > ~/.config/fish/completions/beacon.fish',
+      ]),
     )
     .action((shell: string) => {
       if (!(COMPLETION_SHELLS as readonly string[]).includes(shell))

@@ -36,7 +36,7 @@ describe('beacon completion', () => {
     const out: string[] = [];
     const p = program();
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => (out.push(s), true));
+    process.stdout.write = (s: string) => (out.push(s), true);
     try {
       p.parse(['node', 'beacon', 'completion', 'fish']);
       p.parse(['node', 'beacon', 'completion', 'zsh']);

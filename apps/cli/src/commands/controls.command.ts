@@ -3,7 +3,7 @@ import type { DaemonView, KeyControlView } from '@beacon/domain';
 import { apiClient } from '../context.js';
 import { confirm } from '../confirm.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { clean, formatTable, printJson } from '../output.js';
+import { clean, examples, formatTable, printJson, tableWidth } from '../output.js';
 
 /** Options of the commands that change something. */
 interface ChangeOptions {
@@ -16,8 +16,6 @@ interface KeyOptions extends ChangeOptions {
   region?: string;
   model?: string;
 }
-
-const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
 /**
  * Operator controls (operator token): `beacon retry`, `beacon pause` / `beacon resume` (a job, or a region and model),
@@ -104,22 +102,30 @@ export function registerControls(program: Command): void {
     .command('controls')
     .description('the regions and models an operator paused or gave a concurrency override')
     .option('--json', 'print as JSON: {items, nextCursor}')
+    .option('--wide', 'every value whole, however wide the table')
     .addHelpText('after', examples(['beacon controls', 'beacon controls --json']))
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean; wide?: boolean }) => {
       const page = await apiClient().keyControls();
       if (opts.json) return printJson(page);
-      process.stdout.write(page.items.length ? formatTable(page.items, keyColumns) : 'no region or model is paused or overridden\n');
+      process.stdout.write(
+        page.items.length
+          ? formatTable(page.items, keyColumns, { width: tableWidth(opts.wide) })
+          : 'no region or model is paused or overridden\n',
+      );
     });
 
   program
     .command('daemons')
     .description('the daemons on this database: started, last heartbeat, draining, cells held per region and model')
     .option('--json', 'print as JSON: {items, nextCursor}')
+    .option('--wide', 'every value whole, however wide the table')
     .addHelpText('after', examples(['beacon daemons', 'beacon daemons --json']))
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean; wide?: boolean }) => {
       const page = await apiClient().daemons();
       if (opts.json) return printJson(page);
-      process.stdout.write(page.items.length ? formatTable(page.items, daemonColumns) : 'no daemon has registered\n');
+      process.stdout.write(
+        page.items.length ? formatTable(page.items, daemonColumns, { width: tableWidth(opts.wide) }) : 'no daemon has registered\n',
+      );
     });
 
   program
@@ -183,6 +189,7 @@ const daemonColumns = [
   { header: 'DRAINING', value: (d: DaemonView) => (d.draining ? 'yes' : 'no') },
   {
     header: 'IN FLIGHT (REGION/MODEL CALLING/HELD)',
+    flex: true,
     value: (d: DaemonView) => d.claims.map((c) => `${c.region}/${c.model} ${c.calling}/${c.held}`).join(', ') || '-',
   },
 ];

@@ -3,10 +3,10 @@ import type { ExecutionView, JobSummaryView, Page } from '@beacon/domain';
 import { apiClient } from '../context.js';
 import { confirm } from '../confirm.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { clean, formatTable, note, printJson } from '../output.js';
+import { clean, examples, formatTable, note, printJson, tableWidth } from '../output.js';
 
 const jobColumns = [
-  { header: 'JOB', value: (j: JobSummaryView) => j.id },
+  { header: 'JOB', value: (j: JobSummaryView) => j.id, flex: true },
   { header: 'STATUS', value: (j: JobSummaryView) => j.status },
   { header: 'CELLS', value: (j: JobSummaryView) => `${j.cells.actual}/${j.cells.expected}`, align: 'right' as const },
   { header: 'DONE', value: (j: JobSummaryView) => String(terminal(j)), align: 'right' as const },
@@ -16,7 +16,7 @@ const jobColumns = [
 
 const executionColumns = [
   { header: 'ID', value: (e: ExecutionView) => e.id, align: 'right' as const },
-  { header: 'QUESTION', value: (e: ExecutionView) => e.questionId },
+  { header: 'QUESTION', value: (e: ExecutionView) => e.questionId, flex: true },
   { header: 'MODEL', value: (e: ExecutionView) => e.modelId },
   { header: 'REGION', value: (e: ExecutionView) => e.region },
   { header: 'REP', value: (e: ExecutionView) => String(e.replicate), align: 'right' as const },
@@ -33,10 +33,12 @@ export function registerJobReads(program: Command): void {
     .option('--limit <n>', 'how many', '50')
     .option('--cursor <cursor>', 'the page after this one: the nextCursor of the previous page')
     .option('--json', 'print as JSON: {items, nextCursor}')
-    .action(async (opts: { limit: string; cursor?: string; json?: boolean }) => {
+    .option('--wide', 'every value whole, however wide the table')
+    .addHelpText('after', examples(['beacon jobs --limit 20', 'beacon jobs --limit 20 --cursor 1841 --json']))
+    .action(async (opts: { limit: string; cursor?: string; json?: boolean; wide?: boolean }) => {
       const page = await apiClient().listJobs(positive('limit', opts.limit), opts.cursor);
       if (opts.json) return printJson(page);
-      process.stdout.write(page.items.length ? formatTable(page.items, jobColumns) : 'no jobs\n');
+      process.stdout.write(page.items.length ? formatTable(page.items, jobColumns, { width: tableWidth(opts.wide) }) : 'no jobs\n');
       if (page.nextCursor) note(`more: beacon jobs --limit ${opts.limit} --cursor ${page.nextCursor}`);
     });
 
@@ -99,10 +101,19 @@ export function registerJobReads(program: Command): void {
     .option('--limit <n>', 'at most this many (default: all)')
     .option('--cursor <cursor>', 'start after this one: the nextCursor of the previous page')
     .option('--json', 'print as JSON: {items, nextCursor}')
+    .option('--wide', 'every value whole, however wide the table')
+    .addHelpText(
+      'after',
+      examples([
+        'beacon executions --job nightly-42 --state failed',
+        'beacon executions --job nightly-42 --limit 100 --json | jq .nextCursor',
+      ]),
+    )
     .action(async (opts: ExecutionsOptions) => {
       const page = await executionsPage(opts);
       if (opts.json) return printJson(page);
-      process.stdout.write(page.items.length ? formatTable(page.items, executionColumns) : 'no executions match\n');
+      const table = formatTable(page.items, executionColumns, { width: tableWidth(opts.wide) });
+      process.stdout.write(page.items.length ? table : 'no executions match\n');
       if (page.nextCursor) note(`more: add --cursor ${page.nextCursor}`);
     });
 }
@@ -116,6 +127,7 @@ interface ExecutionsOptions {
   limit?: string;
   cursor?: string;
   json?: boolean;
+  wide?: boolean;
 }
 
 /** The API's largest page of executions. */
