@@ -137,6 +137,18 @@ describe('beacon command line', () => {
       );
       const [cell]: { id: string }[] = await fleet.ds.query(`SELECT id::text AS id FROM executions WHERE job_id = 'hung-1'`);
       expect(line).toContain(`#${cell!.id}`);
+      // The age shown comes from the listing's callStartedAt / callAgeMs: the open attempt's start, aged on the
+      // database clock (between the database's now() just before and just after the answer).
+      const [before]: { now: Date; started: Date }[] = await fleet.ds.query(
+        `SELECT now() AS now, started_at AS started FROM execution_attempts WHERE job_id = 'hung-1' AND outcome IS NULL`,
+      );
+      const page = (await (await fetch(`${runner.url}/api/v1/executions?job=hung-1&state=running`)).json()) as {
+        items: { id: string; callStartedAt: string; callAgeMs: number }[];
+      };
+      const [after]: { now: Date }[] = await fleet.ds.query('SELECT now() AS now');
+      expect(page.items.map((e) => [e.id, e.callStartedAt])).toEqual([[cell!.id, before!.started.toISOString()]]);
+      expect(page.items[0]!.callAgeMs).toBeGreaterThanOrEqual(before!.now.getTime() - before!.started.getTime() - 1);
+      expect(page.items[0]!.callAgeMs).toBeLessThanOrEqual(after!.now.getTime() - before!.started.getTime() + 1);
     } finally {
       child.kill('SIGKILL');
       fleet.sim.setFaults({ hangRate: 0 });
