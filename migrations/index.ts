@@ -19,6 +19,7 @@ import { JobDeadline1797000000000 } from './1797000000000-job-deadline.js';
 import { CellVariants1797100000000 } from './1797100000000-cell-variants.js';
 import { TrendVariants1797100000001 } from './1797100000001-trend-variants.js';
 import { TransparencyLog1797200000000 } from './1797200000000-transparency-log.js';
+import { OperatorControls1797300000000 } from './1797300000000-operator-controls.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   CellVariants1797100000000,
   TrendVariants1797100000001,
   TransparencyLog1797200000000,
+  OperatorControls1797300000000,
 ];

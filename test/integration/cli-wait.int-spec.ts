@@ -38,7 +38,7 @@ describe('beacon submit --wait and beacon cancel', () => {
       const failed = await runCli(['submit', file, '--wait'], { env });
       expect(failed.code).toBe(7);
       expect(failed.stderr).toMatch(/job wait-fail ended failed/);
-      const cancel = await runCli(['cancel', 'wait-fail', '--json'], { env });
+      const cancel = await runCli(['cancel', 'wait-fail', '--yes', '--json'], { env });
       expect(JSON.parse(cancel.stdout)).toMatchObject({ alreadyFinished: true, status: 'failed' });
     } finally {
       await fleet.close();

@@ -49,7 +49,8 @@ describe('beacon CLI against a daemon on DATABASE_URL', () => {
     // The daemon is working on them (its simulator is down, so they fail and wait): a call may be in flight.
     expect(job.stdout).toMatch(/cells\s+72 planned of 72 expected \(pending (72|\d+, running \d+)\)/);
     const execs = await runCli(['executions', '--job', 'bias-detection-1759245498941', '--json'], { env });
-    expect(JSON.parse(execs.stdout)).toHaveLength(72);
+    expect(JSON.parse(execs.stdout)).toMatchObject({ items: expect.any(Array), nextCursor: null });
+    expect(JSON.parse(execs.stdout).items).toHaveLength(72);
     const eu = await runCli(['executions', '--job', 'bias-detection-1759245498941', '--region', 'eu-west', '--model', 'mistral-7b'], {
       env,
     });
@@ -119,7 +120,7 @@ describe('beacon serve on the embedded database', () => {
     const jobs = await runCli(['executions', '--job', 'bias-detection-1759245498941', '--json'], {
       env: { ...env, BEACON_API_URL: second.url },
     });
-    expect(JSON.parse(jobs.stdout)).toHaveLength(72);
+    expect(JSON.parse(jobs.stdout).items).toHaveLength(72);
 
     expect(await second.stop('SIGTERM')).toBe(0);
     expect(existsSync(pidFile)).toBe(false);

@@ -123,6 +123,7 @@ describe('evidence: receipts, the transparency log, bundles and their offline ve
       id: string;
       question_id: string;
       region: string;
+      variant: string;
       response: string;
       classification: string;
       system_prompt: string;

@@ -9,7 +9,7 @@ import { throwawayDatabase } from '../utils/test-database.js';
 async function cellsOf(env: NodeJS.ProcessEnv, jobId: string): Promise<string[]> {
   const r = await runCli(['executions', '--job', jobId, '--json'], { env });
   expect(r.code).toBe(0);
-  const cells = JSON.parse(r.stdout) as { questionId: string; modelId: string; region: string }[];
+  const cells = (JSON.parse(r.stdout) as { items: { questionId: string; modelId: string; region: string }[] }).items;
   return cells.map((c) => `${c.questionId}/${c.modelId}/${c.region}`).sort();
 }
 

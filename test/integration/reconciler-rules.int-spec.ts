@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { JobRepository, LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
+import { ControlsRepository, JobRepository, LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
 import { defaultConfig, normaliseJobSpec } from '@beacon/domain';
 import { Engine, OpenAiCompatibleProvider, engineOptions } from '@beacon/engine';
 import { startSimulator } from '@beacon/simulator';
@@ -46,6 +46,15 @@ describe('reconciler rules', () => {
     const [f] = byRule(await check(jobId), 'stalled_pending');
     expect(f?.fingerprint).toBe(`stalled_pending:${jobId}:asia-pacific:mistral-7b`);
     expect(f?.evidence.executionIds).toEqual(cells.map((c) => String(c.id)));
+    // Paused by an operator (the job, or its region and model), the cells wait on purpose: no finding.
+    const controls = new ControlsRepository(ds);
+    expect((await new LifecycleRepository(ds).setJobPaused(jobId, true, 'otto')).found).toBe(true);
+    expect(byRule(await check(jobId), 'stalled_pending')).toEqual([]);
+    await new LifecycleRepository(ds).setJobPaused(jobId, false, 'otto');
+    await controls.changeKey('asia-pacific', 'mistral-7b', { paused: true }, 'otto');
+    expect(byRule(await check(jobId), 'stalled_pending')).toEqual([]);
+    await controls.changeKey('asia-pacific', 'mistral-7b', { paused: false }, 'otto');
+    expect(byRule(await check(jobId), 'stalled_pending')).toHaveLength(1);
     await ds.query(`UPDATE executions SET run_after = now() WHERE job_id = $1`, [jobId]);
     expect(byRule(await check(jobId), 'stalled_pending')).toEqual([]);
   });

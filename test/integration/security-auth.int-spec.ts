@@ -18,6 +18,14 @@ const DECLARED: Record<string, Role | null> = {
   'DELETE /api/v1/schedules/:name': 'operator',
   'POST /api/v1/retention/prune': 'operator',
   'POST /api/v1/notifications/outbox/:id/retry': 'operator',
+  'POST /api/v1/jobs/:id/retry': 'operator',
+  'POST /api/v1/jobs/:id/pause': 'operator',
+  'POST /api/v1/jobs/:id/resume': 'operator',
+  'POST /api/v1/controls/keys/pause': 'operator',
+  'POST /api/v1/controls/keys/resume': 'operator',
+  'POST /api/v1/controls/keys/concurrency': 'operator',
+  'POST /api/v1/daemons/:id/drain': 'operator',
+  'POST /api/v1/daemons/:id/undrain': 'operator',
 };
 
 function spec(id: string): string {

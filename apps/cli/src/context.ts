@@ -21,7 +21,41 @@ export function readConfig(opts: GlobalOptions): BeaconConfig {
   }
 }
 
-/** The API client, pointed at BEACON_API_URL (default http://127.0.0.1:8787) with BEACON_TOKEN when set. */
+/** The default API address, when neither `--api` nor BEACON_API_URL gives one. */
+export const DEFAULT_API_URL = 'http://127.0.0.1:8787';
+
+/** The `--api` flag of this invocation (set by the program before a command runs). */
+let apiFlag: string | undefined;
+
+/** Records the global `--api` flag; checked when a command first needs the API. */
+export function setApiFlag(value: string | undefined): void {
+  apiFlag = value;
+}
+
+/**
+ * The API address: `--api`, else BEACON_API_URL, else the default. Only http and https are spoken; an address
+ * without a scheme (`localhost:8787`, which a URL parser reads as the scheme `localhost:`) is refused with the
+ * address it most likely meant, naming where it came from.
+ */
+export function apiUrl(): string {
+  const source = apiFlag !== undefined ? '--api' : process.env.BEACON_API_URL ? 'BEACON_API_URL' : null;
+  const raw = (apiFlag ?? process.env.BEACON_API_URL ?? '').trim();
+  if (source === null) return DEFAULT_API_URL;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase();
+  if (scheme === 'http' || scheme === 'https') {
+    try {
+      new URL(raw);
+      return raw;
+    } catch {
+      throw new CliError(`${source}: ${JSON.stringify(raw)} is not a valid URL`, EXIT.usage);
+    }
+  }
+  if (scheme !== undefined)
+    throw new CliError(`${source}: scheme ${scheme}:// is not supported; use http:// or https:// (got ${JSON.stringify(raw)})`, EXIT.usage);
+  throw new CliError(`${source}: ${JSON.stringify(raw)} has no scheme; did you mean http://${raw.replace(/^\/+/, '')} ?`, EXIT.usage);
+}
+
+/** The API client, pointed at {@link apiUrl} with BEACON_TOKEN when set. */
 export function apiClient(): BeaconApiClient {
-  return new BeaconApiClient(process.env.BEACON_API_URL || 'http://127.0.0.1:8787', process.env.BEACON_TOKEN || null);
+  return new BeaconApiClient(apiUrl(), process.env.BEACON_TOKEN || null);
 }

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ApiRequestError, ApiUnreachableError } from '@beacon/api-client';
 import { registerClassify } from './commands/classify.command.js';
+import { registerControls } from './commands/controls.command.js';
+import { registerCompletion } from './commands/completion.command.js';
 import { registerDemo } from './commands/demo.command.js';
 import { registerDiff } from './commands/diff.command.js';
 import { registerEvidence } from './commands/evidence.command.js';
@@ -21,7 +23,9 @@ import { registerTimeline } from './commands/timeline.command.js';
 import { registerToken } from './commands/token.command.js';
 import { registerPrune, registerTrend } from './commands/trend.command.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { clean } from './output.js';
+import { addHelpExamples } from './help-examples.js';
+import { clean, endQuietlyOnClosedPipe } from './output.js';
+import { DEFAULT_API_URL, setApiFlag } from './context.js';
 import { redactSecrets, registerConfiguredSecrets } from '@beacon/domain';
 
 /** The `beacon` command line: one program, one subcommand per task. */
@@ -30,8 +34,11 @@ export function buildProgram(version: string): Command {
     .description('Beacon: run LLM questions across models and regions, exactly once per cell, and explain every execution')
     .version(version)
     .option('--config <file>', 'configuration file (default BEACON_CONFIG, else ./beacon.config.yaml, else built-in defaults)')
-    .showHelpAfterError()
-    .exitOverride();
+    .option('--api <url>', `runner API address, http:// or https:// (default BEACON_API_URL, else ${DEFAULT_API_URL})`)
+    // A mistyped command or flag gets one line and a pointer to the help, not the whole help (which hid the error).
+    .showHelpAfterError('(run `beacon --help` for the commands, `beacon COMMAND --help` for one)')
+    .exitOverride()
+    .hook('preAction', (root) => setApiFlag(root.opts<{ api?: string }>().api));
   registerServe(program);
   registerMigrate(program);
   registerReconcile(program);
@@ -42,6 +49,7 @@ export function buildProgram(version: string): Command {
   registerImport(program);
   registerSubmit(program);
   registerJobReads(program);
+  registerControls(program);
   registerSchedule(program);
   registerDemo(program);
   registerSimulate(program);
@@ -53,6 +61,8 @@ export function buildProgram(version: string): Command {
   registerKeys(program);
   registerNotify(program);
   registerEvidence(program);
+  registerCompletion(program);
+  addHelpExamples(program);
   return program;
 }
 
@@ -60,6 +70,7 @@ export function buildProgram(version: string): Command {
 export async function run(argv: string[], version: string): Promise<number> {
   // The database password, BEACON_TOKEN and credential-named variables are hidden from the first message on.
   registerConfiguredSecrets(null, process.env);
+  endQuietlyOnClosedPipe();
   const program = buildProgram(version);
   for (const cmd of program.commands) cmd.exitOverride();
   try {

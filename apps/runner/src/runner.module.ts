@@ -10,6 +10,7 @@ import { ErrorFilter } from './api/error.filter.js';
 import { READ_GATE, ReadGateInterceptor, readGateFor } from './api/read-gate.js';
 import { redactAnswers } from './api/redact-answers.middleware.js';
 import { AuthModule } from './auth/auth.module.js';
+import { ControlsModule } from './controls/controls.module.js';
 import { CoreModule } from './core.module.js';
 import { DatabaseModule } from './database.module.js';
 import { DriftModule } from './drift/drift.module.js';
@@ -71,6 +72,7 @@ export class RunnerModule implements NestModule {
         DatabaseModule,
         AuthModule,
         JobsModule,
+        ControlsModule,
         ExecutionsModule,
         AnalysisModule,
         LiveModule,

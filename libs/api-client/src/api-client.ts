@@ -4,7 +4,11 @@ import type {
   InclusionProofView,
   TransparencyHeadView,
   CancelView,
+  DaemonView,
   DiffView,
+  JobPauseView,
+  KeyControlView,
+  RetryView,
   ErrorView,
   ExecutionDetailView,
   ExecutionView,
@@ -142,6 +146,46 @@ export class BeaconApiClient {
 
   async cancelJob(id: string): Promise<CancelView> {
     return (await this.request<CancelView>('POST', `/api/v1/jobs/${encodeURIComponent(id)}/cancel`)).body;
+  }
+
+  /** Re-runs a job's failed cells (all, or the failed ones of `cells`), each with a fresh attempt budget (operator). */
+  async retryJob(id: string, cells: string[] | null): Promise<RetryView> {
+    const body = JSON.stringify(cells === null ? { failed: true } : { cells });
+    return (await this.request<RetryView>('POST', `/api/v1/jobs/${encodeURIComponent(id)}/retry`, body)).body;
+  }
+
+  /** Pauses or resumes a job (operator): a paused job's cells are not claimed; calls in flight finish. */
+  async setJobPaused(id: string, paused: boolean): Promise<JobPauseView> {
+    const action = paused ? 'pause' : 'resume';
+    return (await this.request<JobPauseView>('POST', `/api/v1/jobs/${encodeURIComponent(id)}/${action}`)).body;
+  }
+
+  /** Every (region, model) paused or with a concurrency override. */
+  async keyControls(): Promise<Page<KeyControlView>> {
+    return (await this.request<Page<KeyControlView>>('GET', '/api/v1/controls/keys')).body;
+  }
+
+  /** Pauses or resumes a (region, model) on every daemon (operator). */
+  async setKeyPaused(region: string, model: string, paused: boolean): Promise<KeyControlView> {
+    const path = `/api/v1/controls/keys/${paused ? 'pause' : 'resume'}`;
+    return (await this.request<KeyControlView>('POST', path, JSON.stringify({ region, model }))).body;
+  }
+
+  /** Sets (or with null removes) a (region, model)'s concurrency override (operator). */
+  async setKeyConcurrency(region: string, model: string, concurrency: number | null): Promise<KeyControlView> {
+    const body = JSON.stringify({ region, model, concurrency });
+    return (await this.request<KeyControlView>('POST', '/api/v1/controls/keys/concurrency', body)).body;
+  }
+
+  /** The daemons on the database and the cells each holds. */
+  async daemons(): Promise<Page<DaemonView>> {
+    return (await this.request<Page<DaemonView>>('GET', '/api/v1/daemons')).body;
+  }
+
+  /** Drains a daemon (it claims nothing more and finishes its calls), or with `draining` false lets it claim again. */
+  async setDraining(id: string, draining: boolean): Promise<DaemonView> {
+    const path = `/api/v1/daemons/${encodeURIComponent(id)}/${draining ? 'drain' : 'undrain'}`;
+    return (await this.request<DaemonView>('POST', path)).body;
   }
 
   async getExecution(id: string): Promise<ExecutionDetailView> {

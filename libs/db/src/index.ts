@@ -24,3 +24,4 @@ export * from './repositories/trend.repository.js';
 export * from './repositories/retention.repository.js';
 export * from './repositories/notification.repository.js';
 export * from './repositories/transparency.repository.js';
+export * from './repositories/controls.repository.js';

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { type ExecutionView, type JobSummaryView, variantLabel } from '@beacon/domain';
+import { type ExecutionView, type JobSummaryView, type Page, variantLabel } from '@beacon/domain';
 import { apiClient } from '../context.js';
+import { confirm } from '../confirm.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { clean, formatTable, printJson } from '../output.js';
+import { clean, examples, formatTable, note, printJson, tableWidth } from '../output.js';
 
 const jobColumns = [
-  { header: 'JOB', value: (j: JobSummaryView) => j.id },
+  { header: 'JOB', value: (j: JobSummaryView) => j.id, flex: true },
   { header: 'STATUS', value: (j: JobSummaryView) => j.status },
   { header: 'CELLS', value: (j: JobSummaryView) => `${j.cells.actual}/${j.cells.expected}`, align: 'right' as const },
   { header: 'DONE', value: (j: JobSummaryView) => String(terminal(j)), align: 'right' as const },
@@ -15,7 +16,7 @@ const jobColumns = [
 
 const executionColumns = [
   { header: 'ID', value: (e: ExecutionView) => e.id, align: 'right' as const },
-  { header: 'QUESTION', value: (e: ExecutionView) => e.questionId },
+  { header: 'QUESTION', value: (e: ExecutionView) => e.questionId, flex: true },
   { header: 'MODEL', value: (e: ExecutionView) => e.modelId },
   { header: 'REGION', value: (e: ExecutionView) => e.region },
   { header: 'VARIANT', value: (e: ExecutionView) => variantLabel(e.variant) },
@@ -31,11 +32,15 @@ export function registerJobReads(program: Command): void {
     .command('jobs')
     .description('list jobs, newest first')
     .option('--limit <n>', 'how many', '50')
-    .option('--json', 'print as JSON')
-    .action(async (opts: { limit: string; json?: boolean }) => {
-      const page = await apiClient().listJobs(positive('limit', opts.limit));
+    .option('--cursor <cursor>', 'the page after this one: the nextCursor of the previous page')
+    .option('--json', 'print as JSON: {items, nextCursor}')
+    .option('--wide', 'every value whole, however wide the table')
+    .addHelpText('after', examples(['beacon jobs --limit 20', 'beacon jobs --limit 20 --cursor 1841 --json']))
+    .action(async (opts: { limit: string; cursor?: string; json?: boolean; wide?: boolean }) => {
+      const page = await apiClient().listJobs(positive('limit', opts.limit), opts.cursor);
       if (opts.json) return printJson(page);
-      process.stdout.write(page.items.length ? formatTable(page.items, jobColumns) : 'no jobs\n');
+      process.stdout.write(page.items.length ? formatTable(page.items, jobColumns, { width: tableWidth(opts.wide) }) : 'no jobs\n');
+      if (page.nextCursor) note(`more: beacon jobs --limit ${opts.limit} --cursor ${page.nextCursor}`);
     });
 
   program
@@ -73,8 +78,10 @@ export function registerJobReads(program: Command): void {
     .command('cancel')
     .description('cancel a job: pending cells at once, running calls at their next heartbeat')
     .argument('<id>', 'job id')
+    .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print as JSON')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .action(async (id: string, opts: { yes?: boolean; json?: boolean }) => {
+      await confirm(`cancel job ${id}`, opts.yes);
       const r = await apiClient().cancelJob(id);
       if (opts.json) return printJson(r);
       process.stdout.write(
@@ -94,37 +101,65 @@ export function registerJobReads(program: Command): void {
     .option('--variant <id>', 'only this variant (lang=zh-Hans, prompt=native, lang=zh-Hans;prompt=native, or default)')
     .option('--state <state>', 'only this state (pending, running, succeeded, failed, cancelled)')
     .option('--limit <n>', 'at most this many (default: all)')
-    .option('--json', 'print as JSON')
-    .action(
-      async (opts: {
-        job: string;
-        region?: string;
-        model?: string;
-        question?: string;
-        variant?: string;
-        state?: string;
-        limit?: string;
-        json?: boolean;
-      }) => {
-        const max = opts.limit ? positive('limit', opts.limit) : Infinity;
-        const rows: ExecutionView[] = [];
-        const query = {
-          job: opts.job,
-          region: opts.region,
-          model: opts.model,
-          question: opts.question,
-          variant: opts.variant,
-          state: opts.state,
-          limit: 1000,
-        };
-        for await (const e of apiClient().allExecutions(query)) {
-          if (rows.length >= max) break;
-          rows.push(e);
-        }
-        if (opts.json) return printJson(rows);
-        process.stdout.write(rows.length ? formatTable(rows, executionColumns) : 'no executions match\n');
-      },
-    );
+    .option('--cursor <cursor>', 'start after this one: the nextCursor of the previous page')
+    .option('--json', 'print as JSON: {items, nextCursor}')
+    .option('--wide', 'every value whole, however wide the table')
+    .addHelpText(
+      'after',
+      examples([
+        'beacon executions --job nightly-42 --state failed',
+        'beacon executions --job nightly-42 --limit 100 --json | jq .nextCursor',
+      ]),
+    )
+    .action(async (opts: ExecutionsOptions) => {
+      const page = await executionsPage(opts);
+      if (opts.json) return printJson(page);
+      const table = formatTable(page.items, executionColumns, { width: tableWidth(opts.wide) });
+      process.stdout.write(page.items.length ? table : 'no executions match\n');
+      if (page.nextCursor) note(`more: add --cursor ${page.nextCursor}`);
+    });
+}
+
+interface ExecutionsOptions {
+  job: string;
+  region?: string;
+  model?: string;
+  question?: string;
+  variant?: string;
+  state?: string;
+  limit?: string;
+  cursor?: string;
+  json?: boolean;
+  wide?: boolean;
+}
+
+/** The API's largest page of executions. */
+const MAX_EXECUTIONS_PAGE = 1000;
+
+/**
+ * Up to `--limit` executions (all without it) from `--cursor` on, read page by page, each page asked for no more
+ * than is still wanted, so the last page's nextCursor is exactly where the next invocation starts.
+ */
+async function executionsPage(opts: ExecutionsOptions): Promise<Page<ExecutionView>> {
+  const max = opts.limit ? positive('limit', opts.limit) : Infinity;
+  const api = apiClient();
+  const items: ExecutionView[] = [];
+  let cursor: string | undefined = opts.cursor;
+  for (;;) {
+    const want = Math.min(MAX_EXECUTIONS_PAGE, max - items.length);
+    const filter = {
+      job: opts.job,
+      region: opts.region,
+      model: opts.model,
+      question: opts.question,
+      variant: opts.variant,
+      state: opts.state,
+    };
+    const page = await api.listExecutions({ ...filter, limit: want, cursor });
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+    if (!cursor || items.length >= max) return { items, nextCursor: cursor ?? null };
+  }
 }
 
 function terminal(j: JobSummaryView): number {

@@ -18,13 +18,14 @@ import {
 import { readConfig, type GlobalOptions } from '../context.js';
 import { openDatabase } from '../database.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { formatTable, printJson } from '../output.js';
+import { formatTable, printJson, tableWidth } from '../output.js';
 
 interface ReconcileFlags {
   job?: string;
   since?: string;
   rule?: string[];
   json?: boolean;
+  wide?: boolean;
   failOn: string;
   fix?: boolean;
   dryRun?: boolean;
@@ -70,6 +71,7 @@ export function registerReconcile(program: Command): void {
     .option('--since <duration>', 'only jobs touched in the last DURATION (e.g. 10m, 2h, 1d)')
     .option('--rule <id>', `only this rule (repeatable): ${ruleIds().join(', ')}`, (v: string, prev: string[] = []) => [...prev, v])
     .option('--json', 'print the findings as JSON')
+    .option('--wide', "the table's every value whole, and each rule's explanation (what it means, what to do)")
     .option('--fail-on <severity>', `lowest severity that fails the run: ${SEVERITIES.join(', ')}`, 'warning')
     .option(
       '--fix',
@@ -155,13 +157,19 @@ export function registerReconcile(program: Command): void {
           process.stdout.write(`no findings (${out.kind} run, ${out.durationMs} ms, ${out.resolved} resolved)\n`);
         } else {
           process.stdout.write(
-            formatTable(findings, [
-              { header: 'SEVERITY', value: (f) => f.severity },
-              { header: 'RULE', value: (f) => f.ruleId },
-              { header: 'JOB', value: (f) => f.jobId ?? '-' },
-              { header: 'SUMMARY', value: (f) => (f.summary.length > 100 ? `${f.summary.slice(0, 99)}…` : f.summary) },
-              { header: 'EVIDENCE', value: evidenceIds },
-            ]),
+            formatTable(
+              findings,
+              [
+                { header: 'SEVERITY', value: (f) => f.severity },
+                { header: 'RULE', value: (f) => f.ruleId },
+                { header: 'JOB', value: (f) => f.jobId ?? '-' },
+                { header: 'SUMMARY', value: (f) => f.summary, flex: true },
+                { header: 'EVIDENCE', value: evidenceIds, flex: true },
+                // What the finding means and what to do: the rule's explanation, whole, with --wide.
+                ...(flags.wide ? [{ header: 'EXPLANATION', value: (f: (typeof findings)[number]) => explanationOf(f.ruleId) }] : []),
+              ],
+              { width: tableWidth(flags.wide) },
+            ),
           );
           process.stdout.write(
             `${findings.length} findings, ${failing.length} at or above ${flags.failOn}; ${out.resolved} resolved (${out.kind} run, ${out.durationMs} ms)\n`,
@@ -172,4 +180,9 @@ export function registerReconcile(program: Command): void {
         await db.close();
       }
     });
+}
+
+/** A rule's explanation (what its finding means and what to do), as the findings API gives it. */
+function explanationOf(ruleId: string): string {
+  return RULES.find((r) => r.id === ruleId)?.explanation ?? '';
 }

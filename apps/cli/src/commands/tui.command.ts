@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { BeaconApiClient } from '@beacon/api-client';
 import { isInteractive, runTui } from '@beacon/tui';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -9,10 +8,10 @@ export function registerTui(program: Command): void {
   program
     .command('tui')
     .description('operator TUI: jobs, live tail, job timelines, prompt diffs, cross-region answers, findings, trends (press ? for keys)')
-    .option('--api <url>', 'runner API (default BEACON_API_URL, else http://127.0.0.1:8787); token from BEACON_TOKEN')
     .option('--job <id>', "open this job's timeline first")
     .option('--trend <ids...>', 'open the Trends screen first: a schedule id, or job ids of the same spec')
-    .action(async (opts: { api?: string; job?: string; trend?: string[] }) => {
+    // The runner API is the global --api (default BEACON_API_URL, else http://127.0.0.1:8787); token from BEACON_TOKEN.
+    .action(async (opts: { job?: string; trend?: string[] }) => {
       if (!isInteractive(process.stdin) || !process.stdout.isTTY) {
         throw new CliError(
           'beacon tui needs an interactive terminal (stdin and stdout must be a TTY); ' +
@@ -20,7 +19,7 @@ export function registerTui(program: Command): void {
           EXIT.usage,
         );
       }
-      const api = opts.api ? new BeaconApiClient(opts.api, process.env.BEACON_TOKEN || null) : apiClient();
+      const api = apiClient();
       // Fail fast with the CLI's usual message and exit code when the daemon is not there, before taking the screen.
       await api.listJobs(1);
       await runTui({ api, jobId: opts.job ?? null, trend: opts.trend ?? null, label: api.baseUrl });

@@ -1,6 +1,7 @@
 import { DEFAULT_MIN_SUCCESS_RATE, isActiveJobStatus, type JobRollupInput, type JobStatus, type NormalisedJobSpec } from '@beacon/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from './query.js';
+import { WORK_CHANNEL } from '../live/live-listener.js';
 import { ACTIVE_JOB_STATUSES_SQL, CELL_SQL, JOB_SQL, OUTCOME_SQL, parseJobStatus } from './status-sql.js';
 
 /** The facts a job's status is rolled up from. */
@@ -21,6 +22,22 @@ export interface CancelledJob {
   /** The cancelled pending cells by region and model. */
   cancelledByKey: { region: string; modelId: string; count: number }[];
 }
+
+/** What a re-run of a job's failed cells did: nothing when the job does not exist. */
+export type RerunOutcome =
+  | { found: false }
+  | {
+      found: true;
+      previousStatus: JobStatus;
+      /** Why nothing could be re-run, if so: the job was cancelled (or passed its deadline) or ran out of its max_cost. */
+      refused: 'cancelled' | 'budget_exhausted' | null;
+      /** The cells put back to the queue, in id order. */
+      cellIds: string[];
+    };
+
+/** A job's pause after a pause or resume request: nothing when the job does not exist. */
+export type JobPauseOutcome =
+  { found: false } | { found: true; status: JobStatus; pausedAt: Date | null; pausedBy: string | null; changed: boolean };
 
 /** The columns {@link ROLLUP_FACTS_COLUMNS} adds to a row, as the driver returns them (`by_state`: jsonb, state → count). */
 export interface RollupFactsRow {
@@ -201,6 +218,86 @@ export class LifecycleRepository {
       }
       return { found: true, previousStatus: previous, pendingCancelled: pending.n, running: running!.n, cancelledByKey };
     });
+  }
+
+  /**
+   * Re-runs failed cells of a job: every failed cell (`cellIds` null) or those of `cellIds` that are failed. In one
+   * statement, under a lock of the job row (so a cancel cannot interleave):
+   *
+   * - each such cell goes `failed → pending` with a fresh attempt budget (`failures` and `lease_losses` back to 0),
+   *   `reruns + 1`, due now; `attempts` keeps counting, so the new calls get new attempt numbers and the attempt rows
+   *   of earlier calls are kept untouched;
+   * - the job goes back to `running` (`finished_at` cleared) if it had ended, so the roll-up decides its status again
+   *   once the cells end; a job still running stays so;
+   * - work is announced on the `beacon_work` channel.
+   *
+   * Invariants: a cell still has at most one committed result (only failed cells, which have none, are re-run; a
+   * succeeded cell is never touched); a cancelled job (or one past its deadline, which is a cancel) and a job stopped by
+   * its max_cost are refused and changed in nothing; a superseded copy is not re-run. Re-running twice is harmless:
+   * the second finds no failed cell.
+   */
+  async rerunFailed(jobId: string, cellIds: string[] | null): Promise<RerunOutcome> {
+    const [row] = await queryRows<{ previous: string; cancelled: boolean; over_budget: boolean; ids: string[]; notified: number }>(
+      this.ds,
+      `WITH job AS (
+         SELECT id, status, cancel_requested_at IS NOT NULL AS cancelled, budget_exhausted_at IS NOT NULL AS over_budget
+           FROM jobs WHERE id = $1 FOR NO KEY UPDATE),
+       cells AS (
+         UPDATE executions e
+            SET state = ${CELL_SQL.pending}, failures = 0, lease_losses = 0, reruns = e.reruns + 1, run_after = now(),
+                finished_at = NULL, last_error = NULL, updated_at = now()
+           FROM job j
+          WHERE e.job_id = j.id AND e.state = ${CELL_SQL.failed} AND e.superseded_by IS NULL
+            AND NOT j.cancelled AND NOT j.over_budget
+            AND ($2::bigint[] IS NULL OR e.id = ANY($2::bigint[]))
+          RETURNING e.id),
+       reopened AS (
+         UPDATE jobs SET status = ${JOB_SQL.running}, finished_at = NULL, updated_at = now(),
+                started_at = coalesce(started_at, now())
+          WHERE id = $1 AND EXISTS (SELECT 1 FROM cells)
+          RETURNING id)
+       SELECT j.status AS previous, j.cancelled, j.over_budget,
+              coalesce((SELECT array_agg(c.id::text ORDER BY c.id) FROM cells c), '{}') AS ids,
+              (SELECT count(pg_notify('${WORK_CHANNEL}', r.id)) FROM reopened r)::int AS notified
+         FROM job j`,
+      [jobId, cellIds],
+    );
+    if (!row) return { found: false };
+    return {
+      found: true,
+      previousStatus: parseJobStatus(row.previous),
+      refused: row.cancelled ? 'cancelled' : row.over_budget ? 'budget_exhausted' : null,
+      cellIds: row.ids,
+    };
+  }
+
+  /**
+   * Pauses (`paused` true) or resumes a job, in one statement. A paused job's cells are not claimed by any daemon
+   * (`QueueRepository.claim`) and cells claimed ahead but not called yet are not called (`startAttempts`, after which
+   * their daemon hands them back); calls in flight finish. Only an active job is paused; resuming works on any and
+   * announces work. The first pause's time and principal stay while it is paused. `changed` is false when the job was
+   * already in the asked state (or, for a pause, had finished).
+   */
+  async setJobPaused(jobId: string, paused: boolean, by: string): Promise<JobPauseOutcome> {
+    const [row] = await queryRows<{ status: string; paused_at: Date | null; paused_by: string | null; changed: boolean }>(
+      this.ds,
+      `WITH job AS (SELECT id, status, paused_at, paused_by FROM jobs WHERE id = $1 FOR NO KEY UPDATE),
+       changed AS (
+         UPDATE jobs j
+            SET paused_at = CASE WHEN $2 THEN now() ELSE NULL END, paused_by = CASE WHEN $2 THEN $3 ELSE NULL END,
+                updated_at = now()
+           FROM job
+          WHERE j.id = job.id AND (job.paused_at IS NULL) = $2 AND (NOT $2 OR job.status IN ${ACTIVE_JOB_STATUSES_SQL})
+          RETURNING j.id, j.paused_at, j.paused_by)
+       SELECT job.status, CASE WHEN c.id IS NULL THEN job.paused_at ELSE c.paused_at END AS paused_at,
+              CASE WHEN c.id IS NULL THEN job.paused_by ELSE c.paused_by END AS paused_by, c.id IS NOT NULL AS changed,
+              -- A resumed job's cells are claimable again: wake every daemon.
+              (SELECT count(pg_notify('${WORK_CHANNEL}', x.id)) FROM changed x WHERE NOT $2)::int AS notified
+         FROM job LEFT JOIN changed c ON true`,
+      [jobId, paused, by],
+    );
+    if (!row) return { found: false };
+    return { found: true, status: parseJobStatus(row.status), pausedAt: row.paused_at, pausedBy: row.paused_by, changed: row.changed };
   }
 
   /**

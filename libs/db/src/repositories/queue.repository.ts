@@ -198,8 +198,19 @@ export class QueueRepository {
             -- A cell requeued after its job's cancel (a retry, a release or a reap of a call in flight then) is never
             -- called: the roll-up cancels it (LifecycleRepository.closeCancelled).
             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = executions.job_id AND j.cancel_requested_at IS NOT NULL)
+            -- Operator controls, read by every daemon from the database (ControlsRepository, setJobPaused): a paused
+            -- job or (region, model), or a draining daemon, claims nothing.
+            AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = executions.job_id AND j.paused_at IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM key_controls k WHERE k.region = $2 AND k.model_id = $4 AND k.paused_at IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM runners r WHERE r.id = $1 AND r.draining_at IS NOT NULL)
           ORDER BY run_after, priority DESC, id
-          LIMIT $3
+          -- A concurrency override of the key bounds the cells this daemon holds of it (claimed ahead or calling), so
+          -- its calls never exceed it once it is committed, whatever the daemon last read of it.
+          LIMIT least($3, coalesce(
+            (SELECT greatest(0, k.concurrency - (SELECT count(*) FROM executions x
+                                                  WHERE x.state = ${CELL_SQL.running} AND x.lease_owner = $1
+                                                    AND x.region = $2 AND x.model_id = $4))
+               FROM key_controls k WHERE k.region = $2 AND k.model_id = $4 AND k.concurrency IS NOT NULL), $3))
           FOR UPDATE SKIP LOCKED),
        ranked AS (
          SELECT c.id, q.room, q.per_call,
@@ -246,6 +257,13 @@ export class QueueRepository {
                      $9::text[], $10::text[])
               AS a(id, token, runner_id, system_prompt, user_prompt, parameters, prompt_hash, parameters_hash, endpoint, span_id)
          JOIN executions e ON e.id = a.id AND e.lease_token = a.token AND e.state = ${CELL_SQL.running}
+        -- A cell claimed ahead is not called once its job or (region, model) is paused or its daemon drains: its
+        -- daemon hands it back (release). Checked in the statement that opens the attempt, so no call starts after
+        -- the pause is committed; calls whose attempt is already open finish.
+        WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = e.job_id AND j.paused_at IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM key_controls k WHERE k.region = e.region AND k.model_id = e.model_id
+                                                         AND k.paused_at IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM runners r WHERE r.id = a.runner_id AND r.draining_at IS NOT NULL)
        RETURNING execution_id, id`,
       [
         col((s) => s.cell.id),

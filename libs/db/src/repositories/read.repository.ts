@@ -87,7 +87,21 @@ interface ExecutionRow extends CellKeyColumns {
   updated_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  /** The open attempt's start (a call in flight) and its age on the database clock; absent where not selected. */
+  call_started_at?: Date | null;
+  call_age_ms?: number | null;
 }
+
+/**
+ * The call in flight of `executions e`, as columns: its open attempt's start and age, measured on the database clock
+ * (the reader's clock may differ). At most one attempt of a cell is open while its lease holds.
+ */
+const OPEN_CALL_COLUMNS = `oc.started_at AS call_started_at,
+            (extract(epoch FROM now() - oc.started_at) * 1000)::float8 AS call_age_ms`;
+const OPEN_CALL_JOIN = `LEFT JOIN LATERAL (
+              SELECT a.started_at FROM execution_attempts a
+               WHERE a.execution_id = e.id AND a.outcome IS NULL AND e.state = ${CELL_SQL.running}
+               ORDER BY a.attempt DESC LIMIT 1) oc ON true`;
 
 /** The columns of `execution_attempts` a view shows. */
 interface AttemptRow extends AttemptColumns {
@@ -159,12 +173,14 @@ export class ReadRepository {
   async listExecutions(filter: ExecutionFilter, limit: number, cursor: string | null): Promise<Page<ExecutionView>> {
     const rows = await queryRows<ExecutionRow>(
       this.ds,
-      `SELECT * FROM executions
-        WHERE ($1::text IS NULL OR job_id = $1) AND ($2::text IS NULL OR region = $2)
-          AND ($3::text IS NULL OR model_id = $3) AND ($4::text IS NULL OR question_id = $4)
-          AND ($5::text IS NULL OR state = $5) AND ($6::bigint IS NULL OR id > $6::bigint)
-          AND ($8::text IS NULL OR variant = $8)
-        ORDER BY id LIMIT $7`,
+      `SELECT e.*, ${OPEN_CALL_COLUMNS}
+         FROM executions e
+         ${OPEN_CALL_JOIN}
+        WHERE ($1::text IS NULL OR e.job_id = $1) AND ($2::text IS NULL OR e.region = $2)
+          AND ($3::text IS NULL OR e.model_id = $3) AND ($4::text IS NULL OR e.question_id = $4)
+          AND ($5::text IS NULL OR e.state = $5) AND ($6::bigint IS NULL OR e.id > $6::bigint)
+          AND ($8::text IS NULL OR e.variant = $8)
+        ORDER BY e.id LIMIT $7`,
       [
         filter.jobId ?? null,
         filter.region ?? null,
@@ -304,6 +320,9 @@ function executionView(r: ExecutionRow): ExecutionView {
     updatedAt: r.updated_at.toISOString(),
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
+    ...(r.call_started_at === undefined
+      ? {}
+      : { callStartedAt: iso(r.call_started_at ?? null), callAgeMs: r.call_age_ms == null ? null : Math.round(r.call_age_ms) }),
   };
 }
 

@@ -104,6 +104,10 @@ export interface ExecutionView {
   updatedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** In the listing: when the cell's call in flight started (its open attempt), null when none is open. */
+  callStartedAt?: string | null;
+  /** In the listing: that call's age in ms on the database clock at the time of the answer. */
+  callAgeMs?: number | null;
 }
 
 /** One provider call. */
@@ -172,6 +176,59 @@ export interface CancelView {
   alreadyFinished: boolean;
   pendingCancelled: number;
   running: number;
+}
+
+/** Answer of `POST /api/v1/jobs/:id/retry`: the failed cells put back to the queue, each with a fresh attempt budget. */
+export interface RetryView {
+  id: string;
+  previousStatus: JobStatus;
+  /** The job is running again until its cells end and the roll-up decides its status. */
+  status: 'running';
+  retried: number;
+  cellIds: string[];
+}
+
+/** Answer of `POST /api/v1/jobs/:id/pause` and `…/resume`. */
+export interface JobPauseView {
+  id: string;
+  status: JobStatus;
+  paused: boolean;
+  pausedAt: string | null;
+  pausedBy: string | null;
+  /** False when the job was already in the state asked for. */
+  changed: boolean;
+}
+
+/** A (region, model) an operator paused or gave a concurrency override. */
+export interface KeyControlView {
+  region: string;
+  model: string;
+  paused: boolean;
+  pausedAt: string | null;
+  pausedBy: string | null;
+  /** Calls in flight of this (region, model) per daemon, in place of the region's concurrency; null: the region's. */
+  concurrency: number | null;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** A daemon on the database, with the cells it holds per (region, model). */
+export interface DaemonView {
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  regions: string[] | null;
+  startedAt: string;
+  heartbeatAt: string;
+  /** Seconds since its last heartbeat (database clock). */
+  silentForS: number;
+  stoppedAt: string | null;
+  draining: boolean;
+  drainingAt: string | null;
+  drainingBy: string | null;
+  /** `held`: cells leased (claimed ahead or calling); `calling`: with a call open. */
+  claims: { region: string; model: string; held: number; calling: number }[];
 }
 
 /* ---- Live tail, timeline and diff (consumed by the TUI and `beacon timeline` / `beacon diff`) ---- */

@@ -138,8 +138,13 @@ export class Engine {
     }
     return batch.map(async ({ cell, run, signal, callEnded }) => {
       run.attemptId = (await allowed).get(cell.id) ?? null;
-      // Lease already gone: nothing was called, nothing to record.
-      if (run.attemptId !== null) await run.execute(signal, callEnded);
+      if (run.attemptId !== null) return run.execute(signal, callEnded);
+      // Not called: the lease is gone (then this changes nothing), or an operator paused the cell's job or (region,
+      // model) or drained this daemon after it was claimed ahead: it goes back to the queue now rather than when its
+      // lease runs out.
+      await this.stores.queue.release(cell, 'released').catch((err: unknown) => {
+        this.emit({ type: 'error', where: `release ${cell.id}`, message: String(err) });
+      });
     });
   }
 

@@ -12,7 +12,7 @@ interface StalledPendingRow {
   execution_ids: string[];
 }
 
-/** Runnable cells that waited too long while no runner claimed anything of their (region, model). */
+/** Runnable cells that waited too long while no runner claimed anything of their (region, model), unless paused. */
 export const stalledPendingRule: ReconcilerRule = {
   id: 'stalled_pending',
   severity: 'warning',
@@ -29,6 +29,9 @@ export const stalledPendingRule: ReconcilerRule = {
          FROM executions p
         WHERE p.state = ${CELL_SQL.pending} AND p.run_after < now() - make_interval(secs => $2::double precision / 1000)
           AND ${inJobs('p.job_id')}
+          -- Cells an operator paused (their job, or their region and model) wait on purpose.
+          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = p.job_id AND j.paused_at IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM key_controls k WHERE k.region = p.region AND k.model_id = p.model_id AND k.paused_at IS NOT NULL)
           AND NOT EXISTS (SELECT 1 FROM execution_attempts a JOIN executions x ON x.id = a.execution_id
                            WHERE a.started_at > now() - make_interval(secs => $2::double precision / 1000)
                              AND x.region = p.region AND x.model_id = p.model_id)
