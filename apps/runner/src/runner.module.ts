@@ -25,6 +25,7 @@ import { NotificationsModule } from './notifications/notifications.module.js';
 import { ReconcilerModule } from './reconciler/reconciler.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
 import { TrendsModule } from './trends/trends.module.js';
+import { ViewerModule } from './viewer/viewer.module.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
 export interface RunnerModuleOptions {
@@ -81,6 +82,7 @@ export class RunnerModule implements NestModule {
         EngineModule,
         DriftModule,
         NotificationsModule,
+        ViewerModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
