@@ -67,9 +67,13 @@ export class MatrixView {
     replace(
       this.head,
       h('div', { role: 'columnheader' }, 'Question'),
-      ...this.columns.map((c) => h('div', { role: 'columnheader', title: `${c.modelId} / ${c.region}` }, `${c.modelId} · ${c.region}`)),
+      ...this.columns.map((c) =>
+        h('div', { role: 'columnheader', title: `${c.modelId} / ${c.region}` }, h('span', { class: 'model' }, c.modelId), h('span', {}, c.region)),
+      ),
     );
     this.body.style.height = `${this.total * ROW_HEIGHT}px`;
+    // A small job gets a small box; a large one scrolls inside at most 640 pixels.
+    this.element.style.height = `${Math.min(640, (Math.max(this.total, 1) + 3) * ROW_HEIGHT)}px`;
     this.draw();
   }
 
