@@ -13,6 +13,7 @@ import { planBench } from './plan.mjs';
 import { redactionBench } from './redaction.mjs';
 import { tokenFloodScenario } from './token-flood.mjs';
 import { analysisAttack } from './analysis-attack.mjs';
+import { viewerBench } from './viewer.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes('--json');
@@ -202,6 +203,12 @@ log(
     .map(([format, r]) => `${format} ${r.bestMs} ms`)
     .join(', ')}`,
 );
+log(`(o) web viewer: the job page of a ${quick ? '10,000' : '100,000'}-cell job in headless Chromium, first view and scrolling`);
+results.viewer = await viewerBench({ cells: quick ? 10_000 : 100_000 });
+if (!results.viewer.skipped)
+  log(
+    `    first view ${results.viewer.firstViewAfterDataMs.best}–${results.viewer.firstViewAfterDataMs.worst} ms after the data (target < 1,000), scroll frames p95 ${results.viewer.scrollFrameMs.p95} ms max ${results.viewer.scrollFrameMs.max} ms (target < 50)`,
+  );
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {

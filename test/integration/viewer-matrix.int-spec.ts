@@ -36,7 +36,7 @@ describe('GET /api/v1/jobs/:id/matrix', () => {
   afterAll(async () => runner?.close());
 
   /** Plants the job's rows; returns the job id and the replicates of each (question, model, region). */
-  async function plant(h: fc.infer<typeof history>) {
+  async function plant(h: { questions: number; models: number; regions: number; groups: Replicate[][]; pageSize: number }) {
     const id = `matrix-${++seq}`;
     const questions = Array.from({ length: h.questions }, (_, i) => `q${h.questions - i}`); // spec order is not id order
     const models = Array.from({ length: h.models }, (_, i) => `m${i}`);

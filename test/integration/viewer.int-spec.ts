@@ -66,7 +66,6 @@ async function finishCells(fleet: Fleet, jobId: string, limit: number, label: st
       modelId: r.model_id,
       questionId: r.question_id,
       state: 'succeeded',
-      classification: label,
     });
   await publisher.close();
 }
@@ -75,8 +74,8 @@ async function finishCells(fleet: Fleet, jobId: string, limit: number, label: st
 async function axeViolations(page: Page): Promise<{ id: string; impact: string; nodes: string[] }[]> {
   await page.evaluate(AXE);
   const result = await page.evaluate(async () => {
-    const axe = (window as any).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] });
+    const axe = (globalThis as any).axe;
+    const r = await axe.run((globalThis as any).document, { resultTypes: ['violations'] });
     return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')) }));
   });
   return (result as { id: string; impact: string; nodes: string[] }[]).filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -173,6 +172,26 @@ describe('web viewer', () => {
     expect(body.jobActions).toContain('cancel');
   });
 
+  it('downloads each report format exactly as `beacon report` renders it', async () => {
+    for (const format of ['md', 'json', 'csv', 'html']) {
+      const cli = await runCli(['report', demoId, '--format', format], {
+        env: cliEnv({ BEACON_API_URL: url, BEACON_TOKEN: TOKENS.viewer.secret }),
+      });
+      expect(cli.code).toBe(0);
+      const res = await fetch(`${url}/api/v1/jobs/${demoId}/report?format=${format}`, {
+        headers: { authorization: `Bearer ${TOKENS.viewer.secret}` },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${demoId}.${format}"`);
+      expect(await res.text()).toBe(cli.stdout);
+    }
+    const bad = await fetch(`${url}/api/v1/jobs/${demoId}/report?format=pdf`, {
+      headers: { authorization: `Bearer ${TOKENS.viewer.secret}` },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).problems[0].path).toBe('format');
+  });
+
   withBrowser("shows the demo job's matrix with the labels of `beacon report --format json`, without a token in any URL", async () => {
     const report = await runCli(['report', demoId, '--format', 'json'], {
       env: cliEnv({ BEACON_API_URL: url, BEACON_TOKEN: TOKENS.viewer.secret }),
@@ -184,7 +203,7 @@ describe('web viewer', () => {
     const { page, requests } = await signedIn(TOKENS.viewer.secret);
     await page.locator(`#jobs a[href="#/jobs/${demoId}"]`).click();
     await page.locator('#matrix [role="cell"][data-label]').first().waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('#matrix .matrix-row[data-question]').length === 8);
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#matrix .matrix-row[data-question]').length === 8);
     const shown = await page.$$eval('#matrix [role="cell"]', (cells) =>
       cells.map((c) => ({
         question: c.closest('[data-question]')!.getAttribute('data-question'),
@@ -338,7 +357,7 @@ describe('web viewer', () => {
     await page.locator('#cell-response').waitFor();
     expect(await page.locator('#cell-response').textContent()).toBe(HOSTILE);
     expect(await page.locator('main img, main script, main a[href^="javascript"]').count()).toBe(0);
-    expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as any).__pwned)).toBeUndefined();
     expect(requests.some((u) => u.endsWith('/x'))).toBe(false);
     expect(violations).toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'cell-hostile-1280.png'), fullPage: true });
@@ -359,7 +378,7 @@ describe('web viewer', () => {
       for (const hash of pages) {
         await page.goto(`${url}/${hash}`);
         await page.locator('main h1').waitFor();
-        await page.waitForFunction(() => !document.querySelector('main .loading'));
+        await page.waitForFunction(() => !(globalThis as any).document.querySelector('main .loading'));
         const v = await axeViolations(page);
         if (v.length) failures[`${theme} ${hash}`] = v;
       }
@@ -384,7 +403,9 @@ describe('web viewer', () => {
       .locator('#jobs-count')
       .filter({ hasText: /^\d+ jobs?$/ })
       .waitFor();
-    await page.waitForFunction(() => [...document.querySelectorAll('#jobs td.job-status')].every((td) => td.textContent === 'completed'));
+    await page.waitForFunction(() =>
+      [...(globalThis as any).document.querySelectorAll('#jobs td.job-status')].every((td: any) => td.textContent === 'completed'),
+    );
     const [{ n }] = await fleet.ds.query(`SELECT count(*)::int AS n FROM jobs WHERE status = 'completed'`);
     const ids = await page.$$eval('#jobs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-job')));
     expect(ids).toContain(demoId);

@@ -72,7 +72,13 @@ function confirmDialog(question: string, yes: string): Promise<boolean> {
     const no = h('button', { type: 'button', class: 'secondary', 'data-confirm': 'no' }, 'No, keep it');
     const ok = h('button', { type: 'button', class: 'danger', 'data-confirm': 'yes' }, yes);
     const title = h('h2', { id: 'confirm-title' }, 'Please confirm');
-    const dialog = h('dialog', { 'aria-labelledby': 'confirm-title', class: 'confirm' }, title, h('p', {}, question), h('div', { class: 'buttons' }, no, ok));
+    const dialog = h(
+      'dialog',
+      { 'aria-labelledby': 'confirm-title', class: 'confirm' },
+      title,
+      h('p', {}, question),
+      h('div', { class: 'buttons' }, no, ok),
+    );
     const done = (answer: boolean) => {
       dialog.close();
       dialog.remove();

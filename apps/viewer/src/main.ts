@@ -121,7 +121,11 @@ export async function route(): Promise<void> {
       tokenForm(main, token() ? 'That token was not accepted. Enter another.' : 'This daemon needs an API token.');
       return;
     }
-    replace(main, h('h1', {}, 'Beacon'), h('p', { class: 'error', role: 'alert' }, `Cannot reach the daemon: ${String((err as Error).message)}`));
+    replace(
+      main,
+      h('h1', {}, 'Beacon'),
+      h('p', { class: 'error', role: 'alert' }, `Cannot reach the daemon: ${String((err as Error).message)}`),
+    );
     return;
   }
   renderWho(who, main);
@@ -143,7 +147,11 @@ export async function route(): Promise<void> {
       tokenForm(main, 'Your token is no longer accepted. Enter another.');
       return;
     }
-    replace(main, h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, err instanceof Error ? err.message : String(err)));
+    replace(
+      main,
+      h('h1', {}, 'Something went wrong'),
+      h('p', { class: 'error', role: 'alert' }, err instanceof Error ? err.message : String(err)),
+    );
   }
   if (!ac.signal.aborted && document.activeElement === document.body) main.focus({ preventScroll: true });
 }

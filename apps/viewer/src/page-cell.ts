@@ -36,7 +36,17 @@ function attemptItem(a: Attempt, cellRegion: string, template: string | null): H
     h('h3', {}, `Attempt ${a.attempt}`),
     facts,
     a.error ? h('div', {}, h('h4', {}, 'Error'), text(asText(a.error), { class: 'text error-text' })) : null,
-    h('details', {}, h('summary', {}, 'Prompts and parameters'), h('h4', {}, 'System prompt'), text(a.systemPrompt), h('h4', {}, 'User prompt'), text(a.userPrompt), h('h4', {}, 'Parameters'), text(asText(a.parameters))),
+    h(
+      'details',
+      {},
+      h('summary', {}, 'Prompts and parameters'),
+      h('h4', {}, 'System prompt'),
+      text(a.systemPrompt),
+      h('h4', {}, 'User prompt'),
+      text(a.userPrompt),
+      h('h4', {}, 'Parameters'),
+      text(asText(a.parameters)),
+    ),
     a.response !== null ? h('div', {}, h('h4', {}, 'Response'), text(a.response, { class: 'text attempt-response' })) : null,
   );
 }
@@ -68,7 +78,10 @@ export async function cellPage(ctx: PageContext, jobId: string, executionId: str
   const e = await get<ExecutionDetail>(`/api/v1/executions/${executionId}`, ctx.signal);
   const q = (params: Record<string, string>) => new URLSearchParams({ limit: '200', ...params }).toString();
   const [replicates, regions] = await Promise.all([
-    get<Page<Execution>>(`/api/v1/executions?${q({ job: e.jobId, question: e.questionId, model: e.modelId, region: e.region })}`, ctx.signal),
+    get<Page<Execution>>(
+      `/api/v1/executions?${q({ job: e.jobId, question: e.questionId, model: e.modelId, region: e.region })}`,
+      ctx.signal,
+    ),
     get<Page<Execution>>(`/api/v1/executions?${q({ job: e.jobId, question: e.questionId, model: e.modelId })}`, ctx.signal),
   ]);
   const facts = h('dl', { class: 'facts' });
@@ -83,7 +96,8 @@ export async function cellPage(ctx: PageContext, jobId: string, executionId: str
 
   const others = regions.items.filter((x) => x.id !== e.id && x.replicate === e.replicate);
   const chooser = h('select', { id: 'diff-with', name: 'diff' }, h('option', { value: '' }, 'choose a cell'));
-  for (const o of others) chooser.appendChild(h('option', { value: o.id, selected: ctx.params.get('diff') === o.id }, `${o.region} (replicate ${o.replicate})`));
+  for (const o of others)
+    chooser.appendChild(h('option', { value: o.id, selected: ctx.params.get('diff') === o.id }, `${o.region} (replicate ${o.replicate})`));
   for (const o of replicates.items.filter((x) => x.id !== e.id))
     chooser.appendChild(h('option', { value: o.id, selected: ctx.params.get('diff') === o.id }, `${o.region} replicate ${o.replicate}`));
   const otherJob = h('input', { id: 'diff-job', name: 'job', type: 'text', value: ctx.params.get('run') ?? '', placeholder: 'job id' });
@@ -96,7 +110,10 @@ export async function cellPage(ctx: PageContext, jobId: string, executionId: str
   );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    location.hash = routeHref(['jobs', jobId, 'cells', e.id], { diff: chooser.value || undefined, run: chooser.value ? undefined : otherJob.value.trim() });
+    location.hash = routeHref(['jobs', jobId, 'cells', e.id], {
+      diff: chooser.value || undefined,
+      run: chooser.value ? undefined : otherJob.value.trim(),
+    });
   });
   const diffBox = h('div', { id: 'diff-box' });
 
@@ -109,7 +126,10 @@ export async function cellPage(ctx: PageContext, jobId: string, executionId: str
           'p',
           {},
           'Replicates: ',
-          ...replicates.items.flatMap((r, i) => [i ? ', ' : '', r.id === e.id ? `#${r.replicate}` : routeLink(['jobs', jobId, 'cells', r.id], `#${r.replicate}`)]),
+          ...replicates.items.flatMap((r, i) => [
+            i ? ', ' : '',
+            r.id === e.id ? `#${r.replicate}` : routeLink(['jobs', jobId, 'cells', r.id], `#${r.replicate}`),
+          ]),
         )
       : null,
     h('h2', {}, 'Response'),

@@ -97,7 +97,8 @@ export async function trendsPage(ctx: PageContext): Promise<void> {
   const name = ctx.params.get('schedule') ?? '';
   const schedules = await get<Page<Schedule>>('/api/v1/schedules', ctx.signal).catch(() => ({ items: [] as Schedule[] }));
   const select = h('select', { id: 'trend-schedule', name: 'schedule' }, h('option', { value: '' }, 'choose a schedule'));
-  for (const s of schedules.items) select.appendChild(h('option', { value: s.name, selected: s.name === name }, `${s.name} (${s.runs} runs)`));
+  for (const s of schedules.items)
+    select.appendChild(h('option', { value: s.name, selected: s.name === name }, `${s.name} (${s.runs} runs)`));
   const form = h(
     'form',
     { class: 'filters', 'aria-label': 'Schedule' },
@@ -110,7 +111,8 @@ export async function trendsPage(ctx: PageContext): Promise<void> {
   });
   replace(ctx.main, h('h1', {}, 'Trends'), form);
   if (!name) {
-    if (schedules.items.length === 0) ctx.main.appendChild(h('p', { class: 'muted' }, 'No schedules yet: trends appear once a schedule has runs.'));
+    if (schedules.items.length === 0)
+      ctx.main.appendChild(h('p', { class: 'muted' }, 'No schedules yet: trends appear once a schedule has runs.'));
     return;
   }
   const s = await get<TrendSeries>(`/api/v1/trends?schedule=${encodeURIComponent(name)}&last=20`, ctx.signal);

@@ -36,6 +36,10 @@ export class MatrixView {
   private readonly head: HTMLElement;
   private readonly pages = new Map<number, MatrixPage | Promise<MatrixPage>>();
   private columns: MatrixPage['columns'] = [];
+  /** The rows in the document by row index. */
+  private readonly drawn = new Map<number, HTMLElement>();
+  /** Pages being read for a draw. */
+  private readonly waiting = new Set<number>();
   private total = 0;
   private frame = 0;
 
@@ -68,7 +72,12 @@ export class MatrixView {
       this.head,
       h('div', { role: 'columnheader' }, 'Question'),
       ...this.columns.map((c) =>
-        h('div', { role: 'columnheader', title: `${c.modelId} / ${c.region}` }, h('span', { class: 'model' }, c.modelId), h('span', {}, c.region)),
+        h(
+          'div',
+          { role: 'columnheader', title: `${c.modelId} / ${c.region}` },
+          h('span', { class: 'model' }, c.modelId),
+          h('span', {}, c.region),
+        ),
       ),
     );
     this.body.style.height = `${this.total * ROW_HEIGHT}px`;
@@ -84,6 +93,8 @@ export class MatrixView {
     for (let p = a; p <= b; p++) keep.add(p);
     for (const p of [...this.pages.keys()]) if (!keep.has(p)) this.pages.delete(p);
     await Promise.all([...keep].map((p) => this.load(p, true)));
+    for (const el of this.drawn.values()) el.remove();
+    this.drawn.clear();
     this.draw();
   }
 
@@ -122,18 +133,36 @@ export class MatrixView {
       return;
     }
     const [first, last] = this.visibleRows();
-    const rows: HTMLElement[] = [];
-    for (let i = first; i <= last; i++) {
-      const page = this.pages.get(Math.floor(i / PAGE_ROWS));
-      if (!page || page instanceof Promise) {
-        void this.load(Math.floor(i / PAGE_ROWS)).then(() => this.draw(), () => undefined);
-        rows.push(this.placeholder(i));
-        continue;
+    // Rows already drawn from data stay in place; a scroll step only adds the rows that came into view and removes
+    // those that left it, so a frame costs a few rows however large the job.
+    for (const [i, el] of this.drawn) {
+      if (i < first || i > last) {
+        el.remove();
+        this.drawn.delete(i);
       }
-      const row = page.rows[i - page.offset];
-      rows.push(row ? this.row(i, row) : this.placeholder(i));
     }
-    replace(this.body, ...rows);
+    let missing: number | null = null;
+    for (let i = first; i <= last; i++) {
+      const have = this.drawn.get(i);
+      if (have && have.dataset.question !== undefined) continue;
+      const page = this.pages.get(Math.floor(i / PAGE_ROWS));
+      const data = page && !(page instanceof Promise) ? page.rows[i - page.offset] : undefined;
+      if (have && !data) continue;
+      if (!data && (!page || page instanceof Promise)) missing ??= Math.floor(i / PAGE_ROWS);
+      const el = data ? this.row(i, data) : this.placeholder(i);
+      if (have) have.replaceWith(el);
+      else this.body.appendChild(el);
+      this.drawn.set(i, el);
+    }
+    if (missing !== null && !this.waiting.has(missing)) {
+      this.waiting.add(missing);
+      void this.load(missing)
+        .then(
+          () => this.draw(),
+          () => undefined,
+        )
+        .finally(() => this.waiting.delete(missing));
+    }
   }
 
   private placeholder(i: number): HTMLElement {
@@ -195,11 +224,19 @@ function facts(job: JobDetail): HTMLElement {
   add('Benchmark', job.benchmark);
   add('Progress', h('span', { id: 'job-progress' }, progress(job)));
   const s = job.cells.byState;
-  add('Cells', `${s.succeeded ?? 0} succeeded, ${s.failed ?? 0} failed, ${s.running ?? 0} running, ${s.pending ?? 0} pending, ${s.cancelled ?? 0} cancelled`);
+  add(
+    'Cells',
+    `${s.succeeded ?? 0} succeeded, ${s.failed ?? 0} failed, ${s.running ?? 0} running, ${s.pending ?? 0} pending, ${s.cancelled ?? 0} cancelled`,
+  );
   add('Submitter', job.submitter ?? '–');
   add('Created', when(job.createdAt));
   add('Finished', when(job.finishedAt));
-  add('Cost', job.cost.usd === null ? 'unknown' : `$${job.cost.usd.toFixed(4)}${job.cost.unknownCalls ? ` (+${job.cost.unknownCalls} calls unpriced)` : ''}`);
+  add(
+    'Cost',
+    job.cost.usd === null
+      ? 'unknown'
+      : `$${job.cost.usd.toFixed(4)}${job.cost.unknownCalls ? ` (+${job.cost.unknownCalls} calls unpriced)` : ''}`,
+  );
   return dl;
 }
 
@@ -311,7 +348,10 @@ function downloads(ctx: PageContext, jobId: string): HTMLElement {
     const b = h('button', { type: 'button', class: 'secondary', 'data-download': d.format }, `Report (${d.label})`);
     b.addEventListener('click', () => {
       ctx.say(`Preparing the ${d.label} report…`);
-      download(`/api/v1/jobs/${encodeURIComponent(jobId)}/report?format=${d.format}`, `${jobId.replace(/[^A-Za-z0-9_.-]/g, '_')}.${d.format}`).then(
+      download(
+        `/api/v1/jobs/${encodeURIComponent(jobId)}/report?format=${d.format}`,
+        `${jobId.replace(/[^A-Za-z0-9_.-]/g, '_')}.${d.format}`,
+      ).then(
         () => ctx.say(`${d.label} report downloaded`),
         (err: unknown) => ctx.say(`Download failed: ${err instanceof Error ? err.message : String(err)}`),
       );
@@ -327,7 +367,11 @@ export async function jobPage(ctx: PageContext, jobId: string): Promise<void> {
   let job = await get<JobDetail>(path, ctx.signal);
   const factsBox = h('div', { id: 'job-facts' }, facts(job));
   const actionsBox = h('div', { id: 'job-actions' });
-  const drawActions = () => replace(actionsBox, actionBar(ctx.me, job, ctx.say, () => void reload()));
+  const drawActions = () =>
+    replace(
+      actionsBox,
+      actionBar(ctx.me, job, ctx.say, () => void reload()),
+    );
   drawActions();
   const matrix = new MatrixView(jobId, ctx.signal);
   const analysisBox = h('div', { id: 'analysis' }, h('p', { class: 'loading' }, 'Computing the analysis…'));

@@ -25,9 +25,9 @@ export interface MatrixPageView {
   rows: { questionId: string; text: string; category: string | null; cells: (MatrixCellView | null)[] }[];
 }
 
-const offset = single<number>((v) =>
-  /^\d{1,7}$/.test(v) ? Number(v) : new Refusal('must be an integer from 0 to 9999999'),
-).transform((n) => n ?? 0);
+const offset = single<number>((v) => (/^\d{1,7}$/.test(v) ? Number(v) : new Refusal('must be an integer from 0 to 9999999'))).transform(
+  (n) => n ?? 0,
+);
 const matrixQuery = query({ offset, limit: limit(200, 1000) });
 
 /**
