@@ -95,8 +95,6 @@ describe('web viewer', () => {
     const page = await context.newPage();
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
-    page.on('requestfailed', (r) => requests.push(`FAILED ${r.url()} ${r.failure()?.errorText}`));
-    page.on('response', (r) => requests.push(`${r.status()} ${r.url()}`));
     page.on('dialog', (d) => void d.dismiss());
     await page.goto(`${url}/`);
     await page.getByLabel('API token').fill(token);
@@ -228,6 +226,7 @@ describe('web viewer', () => {
     expect(page.url()).toBe(`${url}/#/jobs/${demoId}`);
     expect(requests.every((u) => u.startsWith(`${url}/`) || u.startsWith('blob:'))).toBe(true);
     expect(requests.some((u) => u.includes(TOKENS.viewer.secret) || u.includes('bct_'))).toBe(false);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'job-1280-view.png') });
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await page.screenshot({ path: path.join(ARTIFACTS, `job-${width}.png`), fullPage: true });
