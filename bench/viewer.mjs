@@ -2,6 +2,7 @@
 // first rows once the API's first matrix page has arrived, and the frame times while the matrix is scrolled from top
 // to bottom (targets: under 1 s, under 50 ms a frame). `npm run bench:viewer`; `--cells N` for another size.
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { load, throwawayDb } from './lib.mjs';
@@ -147,6 +148,8 @@ export async function viewerBench({ cells = 100_000 } = {}) {
       scrollFrameMs: { fling: frameStats(fling), wheel: frameStats(wheel) },
       lastRowDrawn,
       analysisSettledMs: Math.round(analysisMs),
+      // The machine's load while measuring: frame times on a shared machine depend on it.
+      loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10),
     };
   } finally {
     await browser?.close();
