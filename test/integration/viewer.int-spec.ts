@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -151,7 +152,19 @@ describe('web viewer', () => {
     // Only the built files: no TypeScript source, no path outside the folder.
     expect((await fetch(`${url}/viewer/main.ts`)).status).toBe(404);
     expect((await fetch(`${url}/viewer/..%2Fpackage.json`)).status).toBe(404);
+    // A name re-pointed at this daemon (DNS rebinding) gets nothing, not even the page.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const u = new URL(url);
+      http
+        .get({ host: u.hostname, port: u.port, path: '/', headers: { host: 'evil.example' }, setHost: false, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        })
+        .on('error', reject);
+    });
+    expect(rebound).toBe(421);
     // The page holds no data: the API behind it still wants a token.
+
     expect((await fetch(`${url}/api/v1/jobs`)).status).toBe(401);
     // A page on another site can neither read nor act through the API.
     const foreign = await fetch(`${url}/api/v1/jobs/${demoId}/cancel`, {
