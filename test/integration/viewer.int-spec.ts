@@ -263,7 +263,9 @@ describe('web viewer', () => {
     expect(await page.locator('#attempts > li').first().getAttribute('data-outcome')).toBe(detail.attemptsLog[0]!.outcome);
     expect(await page.locator('#cell-response').textContent()).toBe(detail.response);
     await page.locator('#attempts > li summary').first().click();
-    expect(await page.locator('#attempts > li pre').nth(1).textContent()).toBe(detail.attemptsLog[0]!.userPrompt);
+    expect(await page.locator('#attempts > li').first().locator('pre[data-part="user-prompt"]').textContent()).toBe(
+      detail.attemptsLog[0]!.userPrompt,
+    );
     await page.locator('#diff-with').selectOption({ label: 'us-east (replicate 0)' });
     await page.getByRole('button', { name: 'Show the diff' }).click();
     await page.locator('#diff [data-field="response"]').waitFor();
