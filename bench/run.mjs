@@ -14,6 +14,7 @@ import { planBench } from './plan.mjs';
 import { redactionBench } from './redaction.mjs';
 import { tokenFloodScenario } from './token-flood.mjs';
 import { analysisAttack } from './analysis-attack.mjs';
+import { viewerBench } from './viewer.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes('--json');
@@ -203,12 +204,18 @@ log(
     .map(([format, r]) => `${format} ${r.bestMs} ms`)
     .join(', ')}`,
 );
-
 log(`(o) evidence log: ${quick ? '100,000' : '1,000,000'} receipts appended in batches, then inclusion and consistency proofs`);
 results.transparency = await transparencyBench(await load(), { leaves: quick ? 100_000 : 1_000_000 });
 log(
   `    ${results.transparency.appendPerSec} receipts/s appended (engine: ${results.throughput.beaconCellsPerSec} cells/s); inclusion proof p50 ${results.transparency.inclusionMs.p50} ms p99 ${results.transparency.inclusionMs.p99} ms (target < 10 ms)`,
 );
+
+log(`(p) web viewer: the job page of a ${quick ? '10,000' : '100,000'}-cell job in headless Chromium, first view and scrolling`);
+results.viewer = await viewerBench({ cells: quick ? 10_000 : 100_000 });
+if (!results.viewer.skipped)
+  log(
+    `    first view ${results.viewer.firstViewAfterDataMs.best}–${results.viewer.firstViewAfterDataMs.worst} ms after the data (target < 1,000), scroll frames p95 ${results.viewer.scrollFrameMs.wheel.p95} ms (wheel), ${results.viewer.scrollFrameMs.fling.p95} ms (fling) (target < 50)`,
+  );
 
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {

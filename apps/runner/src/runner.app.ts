@@ -10,6 +10,7 @@ import { AuditMiddleware } from './auth/audit.middleware.js';
 import { AuditService } from './auth/audit.service.js';
 import { clientErrorHandler, rememberRequest } from './api/client-error.js';
 import { EdgeMiddleware } from './api/edge.middleware.js';
+import { viewerAssets } from './viewer/viewer-assets.js';
 import { BEACON_CONFIG } from './tokens.js';
 
 /** Options for building the daemon's Nest application. */
@@ -43,6 +44,8 @@ export async function createRunnerApp(opts: RunnerAppOptions): Promise<INestAppl
     auditing.use(req, res, next);
   });
   app.use((req: Request, res: Response, next: NextFunction) => edge.use(req, res, next));
+  // The web viewer's page and files, behind the same Host and Origin checks as the API (a re-pointed name gets nothing).
+  app.use(viewerAssets());
   (app.getHttpServer() as Server).on('clientError', clientErrorHandler(audit));
   guardConnections(app.getHttpServer(), opts.config.limits.maxConnections);
   return app;

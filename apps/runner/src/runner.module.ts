@@ -27,6 +27,7 @@ import { ReconcilerModule } from './reconciler/reconciler.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
 import { TrendsModule } from './trends/trends.module.js';
 import { TransparencyModule } from './transparency/transparency.module.js';
+import { ViewerModule } from './viewer/viewer.module.js';
 
 /** What the daemon is wired with; the caller owns the DataSource (connected and migrated). */
 export interface RunnerModuleOptions {
@@ -85,6 +86,7 @@ export class RunnerModule implements NestModule {
         EngineModule,
         DriftModule,
         NotificationsModule,
+        ViewerModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },

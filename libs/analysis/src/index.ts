@@ -10,6 +10,7 @@ export * from './drift/index.js';
 export { renderCsv } from './render/csv.renderer.js';
 export { renderMarkdown, type RenderOptions } from './render/markdown.renderer.js';
 export { renderHtml } from './render/html.renderer.js';
+export { renderReport, REPORT_FORMATS, REPORT_MEDIA_TYPES, type ReportFormat } from './render/report.js';
 export { refusalHeatmap, questionChart, categoryHeatmap, heatColour } from './render/svg-charts.js';
 export { escapeHtml } from './render/format.js';
 export * from './worker/analysis-worker.protocol.js';

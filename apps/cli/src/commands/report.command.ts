@@ -1,33 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { renderCsv, renderHtml, renderMarkdown, type JobAnalysis } from '@beacon/analysis';
-import { redactSecrets } from '@beacon/domain';
+import { renderReport, REPORT_FORMATS, type ReportFormat } from '@beacon/analysis';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { note } from '../output.js';
 
-/** The formats of `beacon report`. */
-export const REPORT_FORMATS = ['md', 'json', 'csv', 'html'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
-
-/** The analysis rendered in one format, with every known secret hidden (a report quotes stored answers). */
-export function renderReport(a: JobAnalysis, format: ReportFormat, top: number): string {
-  return redactSecrets(renderUnredacted(a, format, top));
-}
-
-function renderUnredacted(a: JobAnalysis, format: ReportFormat, top: number): string {
-  switch (format) {
-    case 'md':
-      return renderMarkdown(a, { top });
-    case 'csv':
-      return renderCsv(a);
-    case 'html':
-      return renderHtml(a, { top });
-    case 'json':
-      return JSON.stringify(a, null, 2) + '\n';
-  }
-}
+export { renderReport, REPORT_FORMATS, type ReportFormat };
 
 /** Writes a rendered report, creating its folder; returns the absolute path. */
 export async function writeReportFile(file: string, content: string): Promise<string> {

@@ -117,6 +117,9 @@ interface AttemptRow extends AttemptColumns {
   span_id: string | null;
   storage_note: string | null;
   cost_usd: string | null;
+  provider_kind: string | null;
+  served_region: string | null;
+  region_observed: string | null;
 }
 
 /** Queries behind the read API; every listing pages by a stable key (job seq, execution id). */
@@ -352,5 +355,8 @@ function attemptView(r: AttemptRow): AttemptView {
     spanId: r.span_id,
     storageNote: r.storage_note,
     costUsd: r.cost_usd === null || r.cost_usd === undefined ? null : Number(r.cost_usd),
+    providerKind: r.provider_kind ?? null,
+    servedRegion: r.served_region ?? null,
+    regionObserved: r.region_observed ?? null,
   };
 }

@@ -139,6 +139,11 @@ export interface AttemptView {
   storageNote: string | null;
   /** What the call cost in USD; null when unknown (no price for its model in its region, or no token counts). */
   costUsd: number | null;
+  /** The provider kind that made the call, the Beacon region whose provider served it (another than the cell's only
+   * through a fallback) and the region the provider reported running it in; null for calls stored before these were. */
+  providerKind: string | null;
+  servedRegion: string | null;
+  regionObserved: string | null;
 }
 
 /** A cell with its attempts. */

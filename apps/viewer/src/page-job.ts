@@ -1,0 +1,436 @@
+import { actionBar } from './actions.js';
+import { ApiFailure, download, get, getPatiently } from './api.js';
+import { h, num, pct, replace, routeHref, routeLink, when } from './dom.js';
+import { liveRefresh } from './live.js';
+import type { PageContext } from './main.js';
+import { progress } from './page-jobs.js';
+import { findingsTable } from './page-findings.js';
+import { LABELS, type Analysis, type Finding, type JobDetail, type MatrixCell, type MatrixPage, type Page } from './types.js';
+
+/** Height of a matrix row in pixels (the CSS's `.matrix-row`). */
+export const ROW_HEIGHT = 28;
+/** Questions per matrix page read from the API. */
+const PAGE_ROWS = 200;
+/** Rows drawn above and below the visible ones. */
+const OVERSCAN = 10;
+
+/** What a matrix cell says in text: its majority label, else what its cells are doing. */
+export function cellText(c: MatrixCell | null): string {
+  if (!c) return '–';
+  if (c.label) return c.responses > 1 && c.labels[c.label] < c.responses ? `${c.label} ${c.labels[c.label]}/${c.responses}` : c.label;
+  if (c.running) return 'running';
+  if (c.pending) return 'pending';
+  if (c.failed) return 'failed';
+  if (c.cancelled) return 'cancelled';
+  return 'no label';
+}
+
+/**
+ * The questions × (model, region) matrix as a virtual list: the API is read a page of questions at a time as they
+ * scroll into view, and only the rows in view (plus a few) are in the document, so a job of 100,000 cells draws as
+ * fast as one of 100. `refresh()` re-reads the pages in view (live progress).
+ */
+export class MatrixView {
+  readonly element: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly head: HTMLElement;
+  private readonly pages = new Map<number, MatrixPage | Promise<MatrixPage>>();
+  private columns: MatrixPage['columns'] = [];
+  /** The rows in the document by row index. */
+  private readonly drawn = new Map<number, HTMLElement>();
+  /** Pages being read for a draw. */
+  private readonly waiting = new Set<number>();
+  private total = 0;
+  private frame = 0;
+
+  constructor(
+    private readonly jobId: string,
+    private readonly signal: AbortSignal,
+  ) {
+    this.head = h('div', { class: 'matrix-head', role: 'row', 'aria-rowindex': 1 });
+    this.body = h('div', { class: 'matrix-body', role: 'rowgroup' });
+    this.element = h(
+      'div',
+      { class: 'matrix', id: 'matrix', role: 'table', 'aria-label': 'Labels by question, model and region', tabindex: 0 },
+      h('div', { role: 'rowgroup' }, this.head),
+      this.body,
+    );
+    this.element.addEventListener('scroll', () => {
+      if (!this.frame) this.frame = requestAnimationFrame(() => ((this.frame = 0), this.draw()));
+    });
+  }
+
+  /** Reads the first page and draws. */
+  async start(): Promise<void> {
+    const first = await this.load(0);
+    this.columns = first.columns;
+    this.total = first.total;
+    this.element.style.setProperty('--cols', String(this.columns.length));
+    this.element.setAttribute('aria-rowcount', String(this.total + 1));
+    this.element.setAttribute('aria-colcount', String(this.columns.length + 1));
+    replace(
+      this.head,
+      h('div', { role: 'columnheader' }, 'Question'),
+      ...this.columns.map((c) =>
+        h(
+          'div',
+          { role: 'columnheader', title: `${c.modelId} / ${c.region}` },
+          h('span', { class: 'model' }, c.modelId),
+          h('span', {}, c.region),
+        ),
+      ),
+    );
+    this.body.style.height = `${this.total * ROW_HEIGHT}px`;
+    // A small job gets a small box; a large one scrolls inside at most 640 pixels.
+    this.element.style.height = `${Math.min(640, (Math.max(this.total, 1) + 3) * ROW_HEIGHT)}px`;
+    this.draw();
+  }
+
+  /** Re-reads the pages in view, then draws (older pages are dropped, read again when scrolled to). */
+  async refresh(): Promise<void> {
+    const [a, b] = this.visiblePages();
+    const keep = new Set<number>();
+    for (let p = a; p <= b; p++) keep.add(p);
+    for (const p of [...this.pages.keys()]) if (!keep.has(p)) this.pages.delete(p);
+    await Promise.all([...keep].map((p) => this.load(p, true)));
+    for (const el of this.drawn.values()) el.remove();
+    this.drawn.clear();
+    this.draw();
+  }
+
+  private visibleRows(): [number, number] {
+    const top = this.element.scrollTop;
+    const height = this.element.clientHeight || 600;
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(this.total - 1, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+    return [first, last];
+  }
+
+  private visiblePages(): [number, number] {
+    const [first, last] = this.visibleRows();
+    return [Math.floor(first / PAGE_ROWS), Math.floor(Math.max(first, last) / PAGE_ROWS)];
+  }
+
+  private load(page: number, fresh = false): Promise<MatrixPage> {
+    const have = this.pages.get(page);
+    if (have && !fresh) return Promise.resolve(have);
+    const p = get<MatrixPage>(
+      `/api/v1/jobs/${encodeURIComponent(this.jobId)}/matrix?offset=${page * PAGE_ROWS}&limit=${PAGE_ROWS}`,
+      this.signal,
+    ).then((m) => {
+      this.pages.set(page, m);
+      return m;
+    });
+    if (!have) this.pages.set(page, p);
+    p.catch(() => this.pages.delete(page));
+    return p;
+  }
+
+  /** Draws the rows in view from the pages read; pages not read yet are requested and drawn when they arrive. */
+  draw(): void {
+    if (this.total === 0) {
+      replace(this.body, h('div', { role: 'row' }, h('div', { role: 'cell' }, 'No questions.')));
+      return;
+    }
+    const [first, last] = this.visibleRows();
+    // Rows already drawn from data stay in place; a scroll step only adds the rows that came into view and removes
+    // those that left it, so a frame costs a few rows however large the job.
+    for (const [i, el] of this.drawn) {
+      if (i < first || i > last) {
+        el.remove();
+        this.drawn.delete(i);
+      }
+    }
+    let missing: number | null = null;
+    for (let i = first; i <= last; i++) {
+      const have = this.drawn.get(i);
+      if (have && have.dataset.question !== undefined) continue;
+      const page = this.pages.get(Math.floor(i / PAGE_ROWS));
+      const data = page && !(page instanceof Promise) ? page.rows[i - page.offset] : undefined;
+      if (have && !data) continue;
+      if (!data && (!page || page instanceof Promise)) missing ??= Math.floor(i / PAGE_ROWS);
+      const el = data ? this.row(i, data) : this.placeholder(i);
+      if (have) have.replaceWith(el);
+      else this.body.appendChild(el);
+      this.drawn.set(i, el);
+    }
+    if (missing !== null && !this.waiting.has(missing)) {
+      this.waiting.add(missing);
+      void this.load(missing)
+        .then(
+          () => this.draw(),
+          () => undefined,
+        )
+        .finally(() => this.waiting.delete(missing));
+    }
+  }
+
+  private placeholder(i: number): HTMLElement {
+    const el = h('div', { class: 'matrix-row', role: 'row', 'aria-rowindex': i + 2 }, h('div', { role: 'rowheader' }, '…'));
+    el.style.top = `${i * ROW_HEIGHT}px`;
+    return el;
+  }
+
+  private row(i: number, row: MatrixPage['rows'][number]): HTMLElement {
+    const el = h(
+      'div',
+      { class: 'matrix-row', role: 'row', 'aria-rowindex': i + 2, 'data-question': row.questionId },
+      h('div', { role: 'rowheader', title: row.text }, row.questionId),
+      ...row.cells.map((c, k) => {
+        const col = this.columns[k]!;
+        const text = cellText(c);
+        const cls = `label-${c?.label ?? 'none'}`;
+        const content = c
+          ? h(
+              'a',
+              {
+                href: routeHref(['jobs', this.jobId, 'cells', c.firstExecutionId]),
+                'aria-label': `${row.questionId}, ${col.modelId}, ${col.region}: ${text}`,
+              },
+              text,
+            )
+          : text;
+        return h(
+          'div',
+          {
+            role: 'cell',
+            class: `cell ${cls}`,
+            'data-model': col.modelId,
+            'data-region': col.region,
+            'data-label': c?.label ?? '',
+          },
+          content,
+        );
+      }),
+    );
+    el.style.top = `${i * ROW_HEIGHT}px`;
+    return el;
+  }
+}
+
+function legend(): HTMLElement {
+  return h(
+    'div',
+    { class: 'legend', 'aria-label': 'Label colours' },
+    ...LABELS.map((l) => h('span', { class: `label-${l}` }, l)),
+    h('span', { class: 'label-none' }, 'no response yet'),
+  );
+}
+
+function facts(job: JobDetail): HTMLElement {
+  const dl = h('dl', { class: 'facts' });
+  const add = (k: string, v: Node | string) => dl.append(h('dt', {}, k), h('dd', {}, v));
+  add('Status', h('span', { id: 'job-status' }, job.status + (job.cancelRequestedAt && job.status === 'running' ? ' (cancelling)' : '')));
+  add('Benchmark', job.benchmark);
+  add('Progress', h('span', { id: 'job-progress' }, progress(job)));
+  const s = job.cells.byState;
+  add(
+    'Cells',
+    `${s.succeeded ?? 0} succeeded, ${s.failed ?? 0} failed, ${s.running ?? 0} running, ${s.pending ?? 0} pending, ${s.cancelled ?? 0} cancelled`,
+  );
+  add('Submitter', job.submitter ?? '–');
+  add('Created', when(job.createdAt));
+  add('Finished', when(job.finishedAt));
+  add(
+    'Cost',
+    job.cost.usd === null
+      ? 'unknown'
+      : `$${job.cost.usd.toFixed(4)}${job.cost.unknownCalls ? ` (+${job.cost.unknownCalls} calls unpriced)` : ''}`,
+  );
+  return dl;
+}
+
+function refusalTable(a: Analysis): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { id: 'refusals' },
+      h('caption', { class: 'muted' }, 'Refusal rate by model and region, with its 95 % Wilson interval'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Model'),
+          h('th', { scope: 'col' }, 'Region'),
+          h('th', { scope: 'col', class: 'num' }, 'Refused'),
+          h('th', { scope: 'col', class: 'num' }, 'Rate'),
+          h('th', { scope: 'col', class: 'num' }, '95 % interval'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...a.refusalMatrix.map((c) =>
+          h(
+            'tr',
+            { 'data-model': c.modelId, 'data-region': c.region },
+            h('td', {}, c.modelId),
+            h('td', {}, c.region),
+            h('td', { class: 'num' }, `${c.refusal.count}/${c.refusal.of}`),
+            h('td', { class: 'num' }, pct(c.refusal.rate)),
+            h('td', { class: 'num' }, c.refusal.low === null ? '–' : `${pct(c.refusal.low)}–${pct(c.refusal.high)}`),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function divergenceTable(jobId: string, a: Analysis, limit: number): HTMLElement {
+  const pairs = a.pairs.slice(0, limit);
+  return h(
+    'div',
+    {},
+    h(
+      'p',
+      { class: 'muted' },
+      `Noise floor (highest divergence of the control questions): ${num(a.noiseFloor.overall)}. `,
+      a.pairs.length > limit ? `The ${limit} most divergent of ${a.pairs.length} pairs.` : '',
+    ),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { id: 'divergence' },
+        h('caption', { class: 'muted' }, 'Divergence between regions per question and model, most divergent first'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'Question'),
+            h('th', { scope: 'col' }, 'Model'),
+            h('th', { scope: 'col', class: 'num' }, 'Divergence'),
+            h('th', { scope: 'col', class: 'num' }, 'Band'),
+            h('th', { scope: 'col', class: 'num' }, 'Noise floor'),
+            h('th', { scope: 'col' }, 'Above noise'),
+            h('th', { scope: 'col' }, 'Pattern'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...pairs.map((p) =>
+            h(
+              'tr',
+              { 'data-question': p.questionId, 'data-model': p.modelId },
+              h('td', {}, routeLink(['jobs', jobId], p.questionId), p.isControl ? ' (control)' : ''),
+              h('td', {}, p.modelId),
+              h('td', { class: 'num' }, num(p.divergence)),
+              h('td', { class: 'num' }, p.band ? `${num(p.band.low)}–${num(p.band.high)}` : '–'),
+              h('td', { class: 'num' }, num(p.noiseFloor)),
+              h('td', {}, p.exceedsNoise === null ? '–' : p.exceedsNoise ? 'yes' : 'no'),
+              h('td', {}, p.pattern),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+const DOWNLOADS = [
+  { format: 'md', label: 'Markdown' },
+  { format: 'json', label: 'JSON' },
+  { format: 'csv', label: 'CSV' },
+  { format: 'html', label: 'HTML' },
+] as const;
+
+function downloads(ctx: PageContext, jobId: string): HTMLElement {
+  const bar = h('div', { class: 'downloads', role: 'group', 'aria-label': 'Downloads' });
+  for (const d of DOWNLOADS) {
+    const b = h('button', { type: 'button', class: 'secondary', 'data-download': d.format }, `Report (${d.label})`);
+    b.addEventListener('click', () => {
+      ctx.say(`Preparing the ${d.label} report…`);
+      download(
+        `/api/v1/jobs/${encodeURIComponent(jobId)}/report?format=${d.format}`,
+        `${jobId.replace(/[^A-Za-z0-9_.-]/g, '_')}.${d.format}`,
+      ).then(
+        () => ctx.say(`${d.label} report downloaded`),
+        (err: unknown) => ctx.say(`Download failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    });
+    bar.appendChild(b);
+  }
+  return bar;
+}
+
+/** `#/jobs/ID`: the job's facts, actions, matrix, refusal rates, divergence, findings and downloads. */
+export async function jobPage(ctx: PageContext, jobId: string): Promise<void> {
+  const path = `/api/v1/jobs/${encodeURIComponent(jobId)}`;
+  let job = await get<JobDetail>(path, ctx.signal);
+  const factsBox = h('div', { id: 'job-facts' }, facts(job));
+  const actionsBox = h('div', { id: 'job-actions' });
+  const drawActions = () =>
+    replace(
+      actionsBox,
+      actionBar(ctx.me, job, ctx.say, () => void reload()),
+    );
+  drawActions();
+  const matrix = new MatrixView(jobId, ctx.signal);
+  const analysisBox = h('div', { id: 'analysis' }, h('p', { class: 'loading' }, 'Computing the analysis…'));
+  const findingsBox = h('div', { id: 'job-findings' });
+  replace(
+    ctx.main,
+    h('h1', {}, 'Job ', h('span', { class: 'id' }, job.id)),
+    factsBox,
+    actionsBox,
+    downloads(ctx, jobId),
+    h('p', {}, routeLink(['compare'], 'Compare with another job', {}), ' · ', routeLink(['findings'], 'All findings')),
+    h('h2', { id: 'matrix-title' }, 'Matrix'),
+    legend(),
+    matrix.element,
+    h('h2', {}, 'Refusal rates'),
+    analysisBox,
+    h('h2', {}, 'Findings of the reconciler'),
+    findingsBox,
+  );
+  matrix.element.setAttribute('aria-describedby', 'matrix-title');
+  await matrix.start();
+
+  const drawAnalysis = async () => {
+    try {
+      const a = await getPatiently<Analysis>(`${path}/analysis`, ctx.signal);
+      replace(analysisBox, refusalTable(a), h('h2', {}, 'Divergence per question'), divergenceTable(jobId, a, 200));
+    } catch (err) {
+      if (ctx.signal.aborted) return;
+      replace(
+        analysisBox,
+        h('p', { class: 'muted' }, err instanceof ApiFailure ? `The analysis is not available: ${err.message}` : String(err)),
+      );
+    }
+  };
+  const drawFindings = async () => {
+    const page = await get<Page<Finding>>(`/api/v1/findings?job=${encodeURIComponent(jobId)}&state=all&limit=200`, ctx.signal);
+    replace(findingsBox, page.items.length ? findingsTable(page.items) : h('p', { class: 'muted' }, 'No findings for this job.'));
+  };
+  void drawAnalysis();
+  void drawFindings().catch(() => undefined);
+
+  const reload = async () => {
+    job = await get<JobDetail>(path, ctx.signal);
+    replace(factsBox, facts(job));
+    drawActions();
+    await matrix.refresh();
+  };
+  let wasActive = job.status === 'queued' || job.status === 'running';
+  liveRefresh(
+    `job=${encodeURIComponent(jobId)}&kind=execution_state,job_state`,
+    async () => {
+      await reload();
+      const active = job.status === 'queued' || job.status === 'running';
+      if (wasActive && !active) {
+        void drawAnalysis();
+        void drawFindings().catch(() => undefined);
+      }
+      wasActive = active;
+    },
+    ctx.signal,
+  );
+}

@@ -1,0 +1,432 @@
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { LivePublisher, queryRows } from '@beacon/db';
+import { cliEnv, repoRoot, requireBuild, runCli } from '../utils/cli.js';
+import { closeAllFleets, Fleet, waitFor } from '../utils/fleet.js';
+import { securedConfig, TOKENS } from '../utils/security.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// Locally a missing browser skips the browser checks; in CI (which installs chromium) it fails the run.
+const withBrowser = existsSync(CHROMIUM) || process.env.CI === 'true' ? it : it.skip;
+/** Screenshots are kept here as test artefacts (under `.beacon/`, which git ignores). */
+const ARTIFACTS = path.join(repoRoot, '.beacon', 'artifacts', 'viewer');
+const AXE = readFileSync(path.join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const DEMO_SPEC = readFileSync(path.join(repoRoot, 'examples', 'bias-detection-8x3x3.json'), 'utf8');
+const REGIONS = ['us-east', 'eu-west', 'asia-pacific'];
+const MODELS = ['llama3.2-1b', 'qwen2.5-1.5b', 'mistral-7b'];
+/** A stored response that spells markup of every dangerous kind. */
+const HOSTILE =
+  '<script>window.__pwned = "script"</script><img src="x" onerror="window.__pwned = \'img\'">' +
+  '<a href="javascript:window.__pwned = \'link\'">click me</a> 天安门 <b>bold?</b>';
+
+afterAll(closeAllFleets);
+
+/** A job planted straight in SQL in a region no runner serves, so its cells change only when the test says. */
+async function plantJob(fleet: Fleet, id: string, questions: { id: string; text: string }[], regions: string[]): Promise<void> {
+  const spec = {
+    id,
+    benchmark: { name: 'planted', version: null, description: null },
+    questions: questions.map((q) => ({ ...q, category: null, source: 'inline' })),
+    models: [{ id: 'llama3.2-1b', name: 'llama3.2-1b' }],
+    regions: regions.map((r) => ({ id: r, displayName: r })),
+    repeats: 1,
+  };
+  await fleet.ds.query(
+    `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, status, submitter)
+     VALUES ($1, 'beacon', '{}', 'x', $2, $3, 'running', 'sam')`,
+    [id, JSON.stringify(spec), questions.length * regions.length],
+  );
+  await fleet.ds.query(
+    `INSERT INTO executions (job_id, question_id, model_id, region, trace_id)
+     SELECT $1, q, 'llama3.2-1b', r, md5($1 || q || r) FROM unnest($2::text[]) q, unnest($3::text[]) r`,
+    [id, questions.map((q) => q.id), regions],
+  );
+}
+
+/** Marks cells of a job succeeded with a label and response, and publishes their new state as the engine does. */
+async function finishCells(fleet: Fleet, jobId: string, limit: number, label: string, response: string): Promise<void> {
+  const rows = await queryRows<{ id: string; region: string; model_id: string; question_id: string }>(
+    fleet.ds,
+    `UPDATE executions SET state = 'succeeded', result_attempt = 1, finished_at = now(), classification = $3, response = $4, attempts = 1
+      WHERE id IN (SELECT id FROM executions WHERE job_id = $1 AND state = 'pending' ORDER BY id LIMIT $2)
+      RETURNING id::text, region, model_id, question_id`,
+    [jobId, limit, label, response],
+  );
+  const publisher = new LivePublisher(fleet.ds);
+  for (const r of rows)
+    publisher.push({
+      kind: 'execution_state',
+      at: Date.now(),
+      jobId,
+      executionId: r.id,
+      region: r.region,
+      modelId: r.model_id,
+      questionId: r.question_id,
+      state: 'succeeded',
+    });
+  await publisher.close();
+}
+
+/** Runs axe-core on the page (evaluated through the DevTools protocol, which the page's CSP does not govern). */
+async function axeViolations(page: Page): Promise<{ id: string; impact: string; nodes: string[] }[]> {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as any).axe;
+    const r = await axe.run((globalThis as any).document, { resultTypes: ['violations'] });
+    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')) }));
+  });
+  return (result as { id: string; impact: string; nodes: string[] }[]).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+describe('web viewer', () => {
+  let fleet: Fleet;
+  let url: string;
+  let demoId: string;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  /** A browser tab signed in with `token` (through the sign-in form, as a person would). */
+  async function signedIn(token: string, width = 1280, theme: 'light' | 'dark' = 'light'): Promise<{ page: Page; requests: string[] }> {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: theme });
+    contexts.push(context);
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('dialog', (d) => void d.dismiss());
+    await page.goto(`${url}/`);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#jobs').waitFor();
+    return { page, requests };
+  }
+
+  beforeAll(async () => {
+    requireBuild();
+    fleet = await Fleet.create({ prefix: 'viewer', models: MODELS, regions: Object.fromEntries(REGIONS.map((r) => [r, {}])), seed: 42 });
+    fleet.config.auth = securedConfig().auth;
+    url = (await fleet.startInProcess()).url;
+    const res = await fetch(`${url}/api/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.operator.secret}` },
+      body: DEMO_SPEC,
+    });
+    expect(res.status).toBe(201);
+    demoId = ((await res.json()) as { id: string }).id;
+    await fleet.waitForJob(demoId, 120_000);
+    if (existsSync(CHROMIUM) || process.env.CI === 'true') {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+      });
+    }
+    await mkdir(ARTIFACTS, { recursive: true });
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await fleet?.close();
+  });
+
+  it('serves the built page and its files at / with a strict CSP, and nothing from the source tree', async () => {
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("base-uri 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    const html = await page.text();
+    expect(html).toBe(await readFile(path.join(repoRoot, 'dist', 'viewer', 'index.html'), 'utf8'));
+    // No inline script: every script is a file of this origin.
+    expect(html.match(/<script[^>]*>/g)).toEqual(['<script type="module" src="/viewer/main.js">']);
+    const main = await fetch(`${url}/viewer/main.js`);
+    expect(main.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await main.text()).toBe(await readFile(path.join(repoRoot, 'dist', 'viewer', 'main.js'), 'utf8'));
+    // Only the built files: no TypeScript source, no path outside the folder.
+    expect((await fetch(`${url}/viewer/main.ts`)).status).toBe(404);
+    expect((await fetch(`${url}/viewer/..%2Fpackage.json`)).status).toBe(404);
+    // A name re-pointed at this daemon (DNS rebinding) gets nothing, not even the page.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const u = new URL(url);
+      http
+        .get({ host: u.hostname, port: u.port, path: '/', headers: { host: 'evil.example' }, setHost: false, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        })
+        .on('error', reject);
+    });
+    expect(rebound).toBe(421);
+    // The page holds no data: the API behind it still wants a token.
+
+    expect((await fetch(`${url}/api/v1/jobs`)).status).toBe(401);
+    // A page on another site can neither read nor act through the API.
+    const foreign = await fetch(`${url}/api/v1/jobs/${demoId}/cancel`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', authorization: `Bearer ${TOKENS.operator.secret}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(foreign.status).toBe(403);
+  });
+
+  it('GET /api/v1/whoami names the token and its role, and the job actions this daemon serves', async () => {
+    const res = await fetch(`${url}/api/v1/whoami`, { headers: { authorization: `Bearer ${TOKENS.viewer.secret}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { name: string; role: string; jobActions: string[] };
+    expect(body).toMatchObject({ name: TOKENS.viewer.name, role: 'viewer', kind: 'token' });
+    expect(body.jobActions).toContain('cancel');
+  });
+
+  it('downloads each report format exactly as `beacon report` renders it', async () => {
+    for (const format of ['md', 'json', 'csv', 'html']) {
+      const cli = await runCli(['report', demoId, '--format', format], {
+        env: cliEnv({ BEACON_API_URL: url, BEACON_TOKEN: TOKENS.viewer.secret }),
+      });
+      expect(cli.code).toBe(0);
+      const res = await fetch(`${url}/api/v1/jobs/${demoId}/report?format=${format}`, {
+        headers: { authorization: `Bearer ${TOKENS.viewer.secret}` },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${demoId}.${format}"`);
+      expect(await res.text()).toBe(cli.stdout);
+    }
+    const bad = await fetch(`${url}/api/v1/jobs/${demoId}/report?format=pdf`, {
+      headers: { authorization: `Bearer ${TOKENS.viewer.secret}` },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).problems[0].path).toBe('format');
+  });
+
+  withBrowser("shows the demo job's matrix with the labels of `beacon report --format json`, without a token in any URL", async () => {
+    const report = await runCli(['report', demoId, '--format', 'json'], {
+      env: cliEnv({ BEACON_API_URL: url, BEACON_TOKEN: TOKENS.viewer.secret }),
+    });
+    expect(report.code).toBe(0);
+    const analysis = JSON.parse(report.stdout) as {
+      pairs: { questionId: string; modelId: string; regions: { region: string; majority: string | null }[] }[];
+    };
+    const { page, requests } = await signedIn(TOKENS.viewer.secret);
+    await page.locator(`#jobs a[href="#/jobs/${demoId}"]`).click();
+    await page.locator('#matrix [role="cell"][data-label]').first().waitFor();
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#matrix .matrix-row[data-question]').length === 8);
+    const shown = await page.$$eval('#matrix [role="cell"]', (cells) =>
+      cells.map((c) => ({
+        question: c.closest('[data-question]')!.getAttribute('data-question'),
+        model: c.getAttribute('data-model'),
+        region: c.getAttribute('data-region'),
+        label: c.getAttribute('data-label') || null,
+      })),
+    );
+    const expected = analysis.pairs.flatMap((p) =>
+      p.regions.map((r) => ({ question: p.questionId, model: p.modelId, region: r.region, label: r.majority })),
+    );
+    const key = (c: { question: string | null; model: string | null; region: string | null }) => `${c.question}|${c.model}|${c.region}`;
+    expect(shown).toHaveLength(8 * 9);
+    expect(new Map(shown.map((c) => [key(c), c.label]))).toEqual(new Map(expected.map((c) => [key(c), c.label])));
+    // Some of each: the comparison is not between two empty matrices.
+    expect(shown.filter((c) => c.label === 'refused').length).toBeGreaterThan(0);
+    expect(shown.filter((c) => c.label === 'answered').length).toBeGreaterThan(0);
+    // Refusal rates and divergence from the analysis are on the page.
+    await page.locator('#refusals tbody tr').first().waitFor();
+    expect(await page.locator('#refusals tbody tr').count()).toBe(9);
+    expect(await page.locator('#divergence tbody tr').count()).toBe(24);
+    expect(page.url()).toBe(`${url}/#/jobs/${demoId}`);
+    expect(requests.every((u) => u.startsWith(`${url}/`) || u.startsWith('blob:'))).toBe(true);
+    expect(requests.some((u) => u.includes(TOKENS.viewer.secret) || u.includes('bct_'))).toBe(false);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'job-1280-view.png') });
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: path.join(ARTIFACTS, `job-${width}.png`), fullPage: true });
+    }
+  });
+
+  withBrowser('shows a cell with each attempt, its prompts and response, and a word diff against another region', async () => {
+    const { page } = await signedIn(TOKENS.viewer.secret);
+    await page.goto(`${url}/#/jobs/${demoId}`);
+    const cell = page.locator(
+      '#matrix .matrix-row[data-question="tiananmen_neutral"] [data-model="qwen2.5-1.5b"][data-region="asia-pacific"] a',
+    );
+    await cell.click();
+    await page.locator('#attempts').waitFor();
+    const execId = page.url().split('/').pop()!;
+    const detail = (await (
+      await fetch(`${url}/api/v1/executions/${execId}`, { headers: { authorization: `Bearer ${TOKENS.viewer.secret}` } })
+    ).json()) as { response: string; attemptsLog: { attempt: number; outcome: string; userPrompt: string }[]; region: string };
+    expect(detail.region).toBe('asia-pacific');
+    expect(await page.locator('#attempts > li').count()).toBe(detail.attemptsLog.length);
+    expect(await page.locator('#attempts > li').first().getAttribute('data-outcome')).toBe(detail.attemptsLog[0]!.outcome);
+    expect(await page.locator('#cell-response').textContent()).toBe(detail.response);
+    await page.locator('#attempts > li summary').first().click();
+    expect(await page.locator('#attempts > li').first().locator('pre[data-part="user-prompt"]').textContent()).toBe(
+      detail.attemptsLog[0]!.userPrompt,
+    );
+    await page.locator('#diff-with').selectOption({ label: 'us-east (replicate 0)' });
+    await page.getByRole('button', { name: 'Show the diff' }).click();
+    await page.locator('#diff [data-field="response"]').waitFor();
+    expect(page.url()).toMatch(/\?diff=\d+$/);
+    expect(await page.locator('#diff [data-field="response"] :is(ins, del)').count()).toBeGreaterThan(0);
+    // The shared link shows the same diff in a new tab.
+    // The shared link shows the same diff in another tab, once its reader signs in (a token is per tab, never in the link).
+    const again = await page.context().newPage();
+    await again.goto(page.url());
+    await again.getByLabel('API token').fill(TOKENS.viewer.secret);
+    await again.getByRole('button', { name: 'Sign in' }).click();
+    await again.locator('#diff [data-field="response"]').waitFor();
+    expect(await again.locator('#diff [data-field="response"] :is(ins, del)').count()).toBe(
+      await page.locator('#diff [data-field="response"] :is(ins, del)').count(),
+    );
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: path.join(ARTIFACTS, `cell-${width}.png`), fullPage: true });
+    }
+  });
+
+  withBrowser('updates a running job’s progress live, and shows the cancel action to an operator only', async () => {
+    await plantJob(
+      fleet,
+      'viewer-live',
+      Array.from({ length: 4 }, (_, i) => ({ id: `q${i + 1}`, text: `question ${i + 1}` })),
+      ['nowhere-a', 'nowhere-b'],
+    );
+    const viewer = await signedIn(TOKENS.viewer.secret);
+    await viewer.page.goto(`${url}/#/jobs/viewer-live`);
+    await viewer.page.locator('#job-progress .progress[data-done="0"]').waitFor();
+    expect(await viewer.page.locator('#job-actions button').count()).toBe(0);
+
+    const operator = await signedIn(TOKENS.operator.secret);
+    await operator.page.goto(`${url}/#/jobs/viewer-live`);
+    await operator.page.locator('#job-progress .progress').waitFor();
+    await operator.page.locator('button[data-action="cancel"]').waitFor();
+
+    // The page follows the database, without a reload: each change shows as the job's finished cells of that moment.
+    const showsDone = () =>
+      waitFor(
+        'the page to show the finished cells',
+        async () => {
+          const [row] = await fleet.ds.query(
+            `SELECT count(*) FILTER (WHERE state IN ('succeeded','failed','cancelled'))::int AS n FROM executions WHERE job_id = 'viewer-live'`,
+          );
+          const shown = await viewer.page.locator('#job-progress .progress').getAttribute('data-done');
+          return shown === String(row.n) ? row.n : null;
+        },
+        20_000,
+        () => JSON.stringify(viewer.requests.slice(-30)),
+      );
+    await finishCells(fleet, 'viewer-live', 3, 'answered', 'fine');
+    expect(await showsDone()).toBeGreaterThanOrEqual(3);
+    await viewer.page.locator('#matrix [data-question="q1"] [data-region="nowhere-a"][data-label="answered"]').waitFor();
+    await finishCells(fleet, 'viewer-live', 2, 'refused', 'no');
+    expect(await showsDone()).toBeGreaterThanOrEqual(5);
+    await viewer.page.locator('#matrix [role="cell"][data-label="refused"]').first().waitFor();
+    // A viewer never sees an action, even with the job live.
+    expect(await viewer.page.locator('#job-actions button').count()).toBe(0);
+
+    // The operator's cancel asks first; "No" changes nothing.
+    await operator.page.locator('button[data-action="cancel"]').click();
+    await operator.page.locator('dialog[open] button[data-confirm="no"]').click();
+    const [row1] = await fleet.ds.query(`SELECT status FROM jobs WHERE id = 'viewer-live'`);
+    expect(row1.status).toBe('running');
+    await operator.page.locator('button[data-action="cancel"]').click();
+    await operator.page.locator('dialog[open] button[data-confirm="yes"]').click();
+    await waitFor(
+      'the job to be cancelled',
+      async () => {
+        const [row] = await fleet.ds.query(`SELECT status, cancel_requested_at FROM jobs WHERE id = 'viewer-live'`);
+        return row.cancel_requested_at !== null;
+      },
+      15_000,
+    );
+    const pending = await fleet.ds.query(`SELECT count(*)::int AS n FROM executions WHERE job_id = 'viewer-live' AND state = 'pending'`);
+    expect(pending[0].n).toBe(0);
+    const audit = await waitFor(
+      'the cancel to be audited',
+      async () => {
+        const rows = await fleet.ds.query(`SELECT principal, status FROM audit_log WHERE path = '/api/v1/jobs/viewer-live/cancel'`);
+        return rows.length ? rows : null;
+      },
+      15_000,
+    );
+    expect(audit).toEqual([{ principal: TOKENS.operator.name, status: 200 }]);
+  });
+
+  withBrowser('shows stored markup as text: no script runs, no image loads, no javascript: link', async () => {
+    await plantJob(fleet, 'viewer-xss', [{ id: 'q<img src=x onerror=alert(1)>', text: HOSTILE }], ['nowhere-a']);
+    await finishCells(fleet, 'viewer-xss', 1, 'answered', HOSTILE);
+    const { page, requests } = await signedIn(TOKENS.viewer.secret);
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await page.goto(`${url}/#/jobs/viewer-xss`);
+    const link = page.locator('#matrix [role="cell"] a').first();
+    await link.waitFor();
+    expect(await page.locator('#matrix [role="rowheader"]').first().textContent()).toBe('q<img src=x onerror=alert(1)>');
+    await link.click();
+    await page.locator('#cell-response').waitFor();
+    expect(await page.locator('#cell-response').textContent()).toBe(HOSTILE);
+    expect(await page.locator('main img, main script, main a[href^="javascript"]').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as any).__pwned)).toBeUndefined();
+    expect(requests.some((u) => u.endsWith('/x'))).toBe(false);
+    expect(violations).toEqual([]);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'cell-hostile-1280.png'), fullPage: true });
+  });
+
+  withBrowser('passes axe-core with no serious or critical violation on every page, in both themes', async () => {
+    const pages = ['#/jobs', `#/jobs/${demoId}`, `#/jobs?status=completed`, '#/findings', `#/compare?a=${demoId}&b=viewer-xss`, '#/trends'];
+    const anonymous = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(anonymous);
+    const signIn = await anonymous.newPage();
+    await signIn.goto(`${url}/`);
+    await signIn.getByLabel('API token').waitFor();
+    const failures: Record<string, unknown> = {};
+    const signInViolations = await axeViolations(signIn);
+    if (signInViolations.length) failures['sign-in'] = signInViolations;
+    for (const theme of ['light', 'dark'] as const) {
+      const { page } = await signedIn(TOKENS.operator.secret, 1280, theme);
+      for (const hash of pages) {
+        await page.goto(`${url}/${hash}`);
+        await page.locator('main h1').waitFor();
+        await page.waitForFunction(() => !(globalThis as any).document.querySelector('main .loading'));
+        const v = await axeViolations(page);
+        if (v.length) failures[`${theme} ${hash}`] = v;
+      }
+      const cell = page.locator('#matrix [role="cell"] a').first();
+      await page.goto(`${url}/#/jobs/${demoId}`);
+      await cell.click();
+      await page.locator('#attempts').waitFor();
+      const v = await axeViolations(page);
+      if (v.length) failures[`${theme} cell`] = v;
+      if (theme === 'dark') await page.screenshot({ path: path.join(ARTIFACTS, 'cell-dark-1280.png'), fullPage: true });
+    }
+    expect(failures).toEqual({});
+  });
+
+  withBrowser('lists jobs with stable filter URLs, and keeps screenshots at 1280 and 390 pixels', async () => {
+    const { page } = await signedIn(TOKENS.viewer.secret);
+    await page.locator(`#jobs tr[data-job="${demoId}"]`).waitFor();
+    await page.locator('#f-status').selectOption('completed');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/status=completed/);
+    await page
+      .locator('#jobs-count')
+      .filter({ hasText: /^\d+ jobs?$/ })
+      .waitFor();
+    await page.waitForFunction(() =>
+      [...(globalThis as any).document.querySelectorAll('#jobs td.job-status')].every((td: any) => td.textContent === 'completed'),
+    );
+    const [{ n }] = await fleet.ds.query(`SELECT count(*)::int AS n FROM jobs WHERE status = 'completed'`);
+    const ids = await page.$$eval('#jobs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-job')));
+    expect(ids).toContain(demoId);
+    expect(ids).toHaveLength(n);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: path.join(ARTIFACTS, `jobs-${width}.png`), fullPage: true });
+    }
+  });
+});
