@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobAnalysis } from '@beacon/analysis';
 import { languageOf } from '@beacon/simulator';
 import { cliEnv, runCli } from '../utils/cli.js';
-import { Fleet, type JobSpecInput } from '../utils/fleet.js';
+import { Fleet, type JobSpecInput, waitFor } from '../utils/fleet.js';
 
 /**
  * Languages and prompt variants through two real daemons and the simulator: a job asking 3 questions in 2 languages
@@ -232,5 +232,59 @@ describe('cell variants: languages and region prompt variants', () => {
       expected: CELLS,
       cells: [{ questionId: 'q2', modelId: 'llama3.2-1b', region: 'eu-west', variant: 'lang=zh-Hans;prompt=native', replicate: 1 }],
     });
+  });
+
+  it('runs each variant cell to exactly one result when a daemon is killed mid-call (kill -9)', async () => {
+    const crash: JobSpecInput = {
+      ...spec,
+      id: 'variants-crash',
+      questions: spec.questions.map((q) => ({
+        ...q,
+        text: q.text.replace('[variants-1]', '[variants-crash]'),
+        translations: Object.fromEntries(
+          Object.entries(q.translations!).map(([l, t]) => [l, t.replace('[variants-1]', '[variants-crash]')]),
+        ),
+      })),
+    };
+    fleet.sim.setFaults({ latencyMs: { min: 300, max: 800 } });
+    const job = await fleet.submit(crash);
+    expect(job.cells).toBe(CELLS);
+    const victim = fleet.daemons[0]!;
+    const runner = await fleet.runnerIdOf(victim);
+    await waitFor(
+      'calls in flight on the daemon to kill',
+      async () => {
+        const [row] = await fleet.ds.query(
+          `SELECT count(*)::int AS n FROM execution_attempts WHERE job_id = $1 AND outcome IS NULL AND runner_id = $2`,
+          [job.id, runner],
+        );
+        return row.n > 0 ? row.n : null;
+      },
+      60_000,
+    );
+    expect(await victim.stop('SIGKILL')).toBeNull();
+    fleet.sim.setFaults({ latencyMs: { min: 2, max: 20 } });
+    expect(await fleet.waitForJob(job.id, 120_000)).toBe('completed');
+
+    const inv = await fleet.invariants(job.id);
+    expect(inv).toMatchObject({
+      cells: CELLS,
+      succeeded: CELLS,
+      openAttempts: 0,
+      cellsWithMoreThanOneSucceededAttempt: 0,
+      cellsWithResultButNotSucceeded: 0,
+      succeededWithoutMatchingAttempt: 0,
+      resultNotFromItsAttempt: 0,
+    });
+    expect(inv.attemptsByOutcome.succeeded).toBe(CELLS);
+    // The killed daemon's calls were taken back as lease_expired; every call the simulator saw has its attempt row.
+    expect(inv.attemptsByOutcome.lease_expired ?? 0).toBeGreaterThan(0);
+    expect((await fleet.simCalls(job.id)).callsWithoutAttempt).toBe(0);
+    const [keys] = await fleet.ds.query(
+      `SELECT count(*)::int AS n, count(DISTINCT (question_id, model_id, region, variant, replicate))::int AS distinct_keys
+         FROM executions WHERE job_id = $1`,
+      [job.id],
+    );
+    expect(keys).toEqual({ n: CELLS, distinct_keys: CELLS });
   });
 });
