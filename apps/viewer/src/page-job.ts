@@ -335,24 +335,23 @@ function divergenceTable(jobId: string, a: Analysis, limit: number): HTMLElement
   );
 }
 
+/** The downloads of a job: its report in each format, and its evidence bundle (what `beacon verify` checks). */
 const DOWNLOADS = [
-  { format: 'md', label: 'Markdown' },
-  { format: 'json', label: 'JSON' },
-  { format: 'csv', label: 'CSV' },
-  { format: 'html', label: 'HTML' },
+  { key: 'md', label: 'Report (Markdown)', path: (id: string) => `/api/v1/jobs/${id}/report?format=md`, ext: 'md' },
+  { key: 'json', label: 'Report (JSON)', path: (id: string) => `/api/v1/jobs/${id}/report?format=json`, ext: 'json' },
+  { key: 'csv', label: 'Report (CSV)', path: (id: string) => `/api/v1/jobs/${id}/report?format=csv`, ext: 'csv' },
+  { key: 'html', label: 'Report (HTML)', path: (id: string) => `/api/v1/jobs/${id}/report?format=html`, ext: 'html' },
+  { key: 'bundle', label: 'Evidence bundle', path: (id: string) => `/api/v1/jobs/${id}/bundle`, ext: 'bundle.json' },
 ] as const;
 
 function downloads(ctx: PageContext, jobId: string): HTMLElement {
   const bar = h('div', { class: 'downloads', role: 'group', 'aria-label': 'Downloads' });
   for (const d of DOWNLOADS) {
-    const b = h('button', { type: 'button', class: 'secondary', 'data-download': d.format }, `Report (${d.label})`);
+    const b = h('button', { type: 'button', class: 'secondary', 'data-download': d.key }, d.label);
     b.addEventListener('click', () => {
-      ctx.say(`Preparing the ${d.label} report…`);
-      download(
-        `/api/v1/jobs/${encodeURIComponent(jobId)}/report?format=${d.format}`,
-        `${jobId.replace(/[^A-Za-z0-9_.-]/g, '_')}.${d.format}`,
-      ).then(
-        () => ctx.say(`${d.label} report downloaded`),
+      ctx.say(`Preparing the ${d.label}…`);
+      download(d.path(encodeURIComponent(jobId)), `${jobId.replace(/[^A-Za-z0-9_.-]/g, '_')}.${d.ext}`).then(
+        () => ctx.say(`${d.label} downloaded`),
         (err: unknown) => ctx.say(`Download failed: ${err instanceof Error ? err.message : String(err)}`),
       );
     });
