@@ -131,21 +131,21 @@ describe('versioned classifications', () => {
       results: 2,
       added: 2,
       kept: 0,
-      labels: { answered: 1, filtered: 1 },
+      labels: { answered: 1, refused: 1 },
     });
     const after = await labels(jobId);
     expect(after).toHaveLength(4);
     for (const old of before) expect(after).toContainEqual(old);
     expect(after.filter((l) => l.classifier_version === CLASSIFIER_VERSION).map((l) => [l.execution_id, l.label, l.tier, l.rule])).toEqual([
       [math!.id, 'answered', 'rules', 'answered'],
-      [tiananmen!.id, 'filtered', 'provider', 'provider.refusal_field'],
+      [tiananmen!.id, 'refused', 'provider', 'provider.refusal_field'],
     ]);
     const current: Row[] = await db.ds.query(`SELECT classification, classification_rule FROM executions WHERE job_id = $1 ORDER BY id`, [
       jobId,
     ]);
     expect(current).toEqual([
       { classification: 'answered', classification_rule: 'answered' },
-      { classification: 'filtered', classification_rule: 'provider.refusal_field' },
+      { classification: 'refused', classification_rule: 'provider.refusal_field' },
     ]);
 
     const again = await runCli(['classify', '--job', jobId], { env });

@@ -146,7 +146,7 @@ describe('OpenAI-compatible provider: third-party response shapes', () => {
   it('tells a provider-side refusal field and content filter apart from the model refusing', async () => {
     const refusal = await call('refusal');
     if (!refusal.ok) throw new Error(refusal.failure.message);
-    expect(classifyResponse(refusal)).toMatchObject({ label: 'filtered', rule: 'provider.refusal_field' });
+    expect(classifyResponse(refusal)).toMatchObject({ label: 'refused', rule: 'provider.refusal_field' });
     const filtered = await call('filtered');
     if (!filtered.ok) throw new Error(filtered.failure.message);
     expect(classifyResponse(filtered)).toMatchObject({ label: 'filtered', rule: 'provider.content_filter' });

@@ -25,10 +25,11 @@ describe(classifyResponse.name, () => {
       expect(classifyResponse({ content: 'The answer is 4.', moderationFlagged: false }).label).toBe('answered');
     });
 
-    it('labels a non-empty refusal field as filtered', () => {
+    it("regression: a non-empty refusal field (OpenAI's message.refusal, the model's own refusal) is refused, not filtered", () => {
       expect(classifyResponse({ content: null, refusal: 'I cannot help with that.' })).toMatchObject({
-        label: 'filtered',
+        label: 'refused',
         rule: 'provider.refusal_field',
+        tier: 'provider',
       });
       expect(classifyResponse({ content: 'Paris.', refusal: '  ' }).label).toBe('answered');
     });
