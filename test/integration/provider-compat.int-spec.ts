@@ -143,7 +143,7 @@ describe('OpenAI-compatible provider: third-party response shapes', () => {
     expect(classifyResponse({ content: r.content, finishReason: r.finishReason }).label).toBe('refused');
   });
 
-  it('tells a provider-side refusal field and content filter apart from the model refusing', async () => {
+  it("tells the model's refusal field (refused) and the provider's content filter (filtered) apart", async () => {
     const refusal = await call('refusal');
     if (!refusal.ok) throw new Error(refusal.failure.message);
     expect(classifyResponse(refusal)).toMatchObject({ label: 'refused', rule: 'provider.refusal_field' });
