@@ -49,12 +49,12 @@ describe(RelabelJobService.name, () => {
     const outcome = await new RelabelJobService(s).relabel('j1', createLabeller(null, noChat));
     expect(outcome).toEqual({
       kind: 'relabelled',
-      summary: { job: 'j1', version: CLASSIFIER_VERSION, results: 4, added: 3, kept: 1, labels: { answered: 1, refused: 1, filtered: 1 } },
+      summary: { job: 'j1', version: CLASSIFIER_VERSION, results: 4, added: 3, kept: 1, labels: { answered: 1, refused: 2 } },
     });
     expect(s.recorded.map((r) => [r.executionId, r.attemptId, r.label, r.tier, r.version])).toEqual([
       ['1', 'a1', 'answered', 'rules', CLASSIFIER_VERSION],
       ['2', 'a2', 'refused', 'rules', CLASSIFIER_VERSION],
-      ['3', 'a3', 'filtered', 'provider', CLASSIFIER_VERSION],
+      ['3', 'a3', 'refused', 'provider', CLASSIFIER_VERSION],
       ['4', 'a4', 'answered', 'rules', CLASSIFIER_VERSION],
     ]);
   });
