@@ -155,7 +155,7 @@ describe('TUI screens', () => {
     await press(ui, KEY.tab, (f) => f.includes('[Live]'));
     const live = await fleet.submit(jobSpec('tui-live', 2, ['llama3.2-1b'], ['us-east', 'eu-west']));
     let frame = await waitForText(ui, 'tui-live', /finished +tui-live/);
-    expect(frame).toMatch(/● live · \d+ received/);
+    expect(frame).toMatch(/● connected · \d+ received/);
     expect(frame).toContain('following');
     await press(ui, '/', (f) => f.includes('filter events'));
     ui.stdin.write('region=eu-west');
@@ -171,6 +171,51 @@ describe('TUI screens', () => {
     await press(ui, ' ', (f) => !f.includes('paused'));
     await press(ui, 'f', (f) => f.includes('following') || f.includes('scrolling'));
     await fleet.waitForJob(live.id, 30_000);
+  });
+
+  it('regression: keys that arrive in one write each count: jj moves twice, a filter and its enter, backspaces', async () => {
+    const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
+    await waitForText(ui, 'l953', 'lane 1/');
+    await press(ui, 'jjj', (f) => f.includes('lane 4/'));
+    // The filter, two typos, two backspaces and enter in one write: applied, the prompt closed, no DEL in the filter.
+    const frame = await press(ui, '/region=eu-westxx\u007F\u007F\r', (f) => f.includes('lane 1/3 ') && !f.includes('lanes (region='));
+    expect(frame).not.toContain('\u007F');
+    const lanes = frame.split('\n').filter((l) => /^[› ] l\d+ /.test(l));
+    expect(lanes.length).toBeGreaterThan(0);
+    expect(lanes.every((l) => l.includes('eu-west'))).toBe(true);
+    // Ctrl-U clears the prompt, ctrl-W deletes its last word.
+    await press(ui, '/', (f) => f.includes('lanes (region= model= question=): region=eu-west'));
+    await press(ui, '\u0015', (f) => /lanes \(region= model= question=\): ▏/.test(f));
+    const laneRows = (f: string) => f.split('\n').filter((l) => /^[› ] l\d+ /.test(l));
+    const us = await press(ui, 'region=us-east model=x\u0017\r', (f) => {
+      const rows = laneRows(f);
+      return !f.includes('lanes (region=') && rows.length > 0 && rows.every((l) => l.includes('us-east'));
+    });
+    expect(us).toContain('lane 1/');
+  });
+
+  it('regression: esc from a diff returns to the lane the cursor was on, and from evidence to the same finding', async () => {
+    const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
+    let frame = await waitForText(ui, 'l953', 'lane 1/');
+    const total = Number(/lane 1\/(\d+)/.exec(frame)![1]);
+    const target = Math.min(10, total);
+    await press(ui, 'j'.repeat(target - 1), (f) => f.includes(`lane ${target}/`));
+    await press(ui, 'd', (f) => f.includes('[Diff]'));
+    frame = await press(ui, KEY.escape, (f) => f.includes('[Timeline]') && f.includes('l953'));
+    expect(frame).toContain(`lane ${target}/`);
+
+    for (const screen of ['Diff', 'Cross-region', 'Findings']) await press(ui, KEY.tab, (f) => f.includes(`[${screen}]`));
+    frame = await waitForText(ui, /\d+ open findings?/);
+    const rows = frame.split('\n').filter((l) => /^[› ] (CRIT|WARN|INFO)/.test(l));
+    expect(rows.length).toBeGreaterThan(1);
+    const second = rows[1]!.slice(2);
+    await press(ui, 'j', (f) => f.includes(`› ${second}`));
+    await press(ui, KEY.enter, (f) => !f.includes('[Findings]'));
+    // A diff opened on its pair goes back to its pairs first, then to the findings.
+    frame = await press(ui, KEY.escape, (f) => f.includes('[Findings]') || / pairs? to compare/.test(f));
+    if (!frame.includes('[Findings]')) frame = await press(ui, KEY.escape, (f) => f.includes('[Findings]'));
+    frame = await waitForText(ui, /\d+ open findings?/);
+    expect(frame).toContain(`› ${second}`);
   });
 
   it('? shows the keys of the screen; the footer names the keys that work here; q quits', async () => {

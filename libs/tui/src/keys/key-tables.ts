@@ -49,6 +49,22 @@ export const GLOBAL_KEYS = [
   { command: 'next', keys: ['tab'], label: 'tab', hint: 'screens', help: 'next screen' },
   { command: 'previous', keys: ['shiftTab'], label: 'S-tab', hint: 'back a screen', help: 'previous screen', secondary: true },
   { command: 'back', keys: ['escape'], label: 'esc', hint: 'back', help: 'back to where you came from' },
+  {
+    command: 'command',
+    keys: [ch(':')],
+    label: ':',
+    hint: 'command',
+    help: 'command line: job ID, diff A B, findings [filter], jobs [filter], live, trend ID',
+    secondary: true,
+  },
+  ...SCREENS.map((screen, i) => ({
+    command: `screen:${screen}` as const,
+    keys: [ch(String(i + 1))],
+    label: String(i + 1),
+    hint: SCREEN_TITLES[screen].toLowerCase(),
+    help: `the ${SCREEN_TITLES[screen]} screen`,
+    secondary: true,
+  })),
   { command: 'help', keys: [ch('?')], label: '?', hint: 'help', help: 'show or hide this help' },
   { command: 'quit', keys: [ch('q')], label: 'q', hint: 'quit', help: 'quit' },
 ] as const satisfies KeyTable;
@@ -104,6 +120,7 @@ export const DIFF_KEYS = [
   ...nav,
   { command: 'open', keys: ['return'], label: 'enter', hint: 'compare', help: 'compare the selected pair' },
   { command: 'mode', keys: [ch('u')], label: 'u', hint: 'unified/split', help: 'toggle side by side and unified' },
+  { command: 'expand', keys: [ch('x')], label: 'x', hint: 'expand', help: 'show fields that are the same on both sides in full' },
   { command: 'pairs', keys: [ch('p')], label: 'p', hint: 'pairs', help: 'back to the list of pairs', secondary: true },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'refs', help: 'compare any two: A B (execution ids, or a:<attempt id>)' },
 ] as const satisfies KeyTable;

@@ -33,11 +33,14 @@ export function Footer({
   width,
   prompt,
   promptLabel,
+  status = null,
 }: {
   readonly table: KeyTable;
   readonly width: number;
   readonly prompt: string | null;
   readonly promptLabel: string;
+  /** Said until the next key, in place of the key list (the way out stays: `? help  q quit`). */
+  readonly status?: string | null;
 }) {
   if (prompt !== null)
     return (
@@ -45,6 +48,17 @@ export function Footer({
         segments={[{ text: `${promptLabel}: `, tone: 'accent' }, { text: fit(prompt + '▏', Math.max(1, width - promptLabel.length - 2)) }]}
       />
     );
+  if (status !== null) {
+    const tail = '  ? help  q quit';
+    return (
+      <Segments
+        segments={[
+          { text: fit(status, Math.max(1, width - tail.length)), tone: 'warn' },
+          { text: tail, tone: 'muted' },
+        ]}
+      />
+    );
+  }
   return <Note>{footerText(table, width)}</Note>;
 }
 
