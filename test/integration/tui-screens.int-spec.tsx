@@ -133,7 +133,8 @@ describe('TUI screens', () => {
   });
 
   it('Findings: open findings with severity; enter jumps to the diff of the duplicate cell', async () => {
-    const ui = mount(<App api={api} theme={plain} />);
+    const copied: string[] = [];
+    const ui = mount(<App api={api} theme={plain} copy={(t) => copied.push(t)} />);
     await press(ui, KEY.tab + '', (f) => f.includes('[Live]'));
     await press(ui, '\u001B[Z', (f) => f.includes('[Jobs]'));
     await press(ui, '\u001B[Z', (f) => f.includes('[Trends]'));
@@ -144,7 +145,14 @@ describe('TUI screens', () => {
     ui.stdin.write('duplicate_cell');
     await waitForText(ui, 'filter findings: duplicate_cell');
     frame = await press(ui, KEY.enter, (f) => /1 open finding matching/.test(f));
-    expect(frame.split('\n').filter((l) => l.includes('CRIT'))).toHaveLength(1);
+    expect(frame.split('\n').filter((l) => /^[› ] CRIT/.test(l))).toHaveLength(1);
+    // The selected finding in full, its evidence as refs.
+    expect(frame).toMatch(/^CRITICAL duplicate_cell · job full-test-3regions/m);
+    expect(frame).toMatch(/^evidence executionIds: l:953 l:955$/m);
+    const [finding] = (await api.listFindings({ state: 'open', limit: 500 })).items.filter((f) => f.ruleId === 'duplicate_cell');
+    frame = await press(ui, 'y', (f) => f.includes('copied finding id'));
+    expect(copied).toEqual([finding!.id]);
+    expect(frame).toContain(`copied finding id ${finding!.id}`);
     frame = await press(ui, KEY.enter, (f) => f.includes('system prompt (differs)'));
     expect(frame).toMatch(/a {2}l953/);
     expect(frame).toMatch(/b {2}l955/);

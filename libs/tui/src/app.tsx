@@ -35,7 +35,13 @@ export interface AppProps {
   readonly liveBuffer?: number;
   /** Shown at the right of the header, e.g. the API address. */
   readonly label?: string;
+  /** The trace link template (`BEACON_TRACE_URL`, `{traceId}` filled in). @default none */
+  readonly traceUrl?: string | null;
+  /** Puts text on the clipboard. @default nothing (the caller owns the terminal) */
+  readonly copy?: (text: string) => void;
 }
+
+const noCopy = () => undefined;
 
 const PROMPT_LABEL: Record<ScreenId, string> = {
   jobs: 'filter jobs',
@@ -48,7 +54,16 @@ const PROMPT_LABEL: Record<ScreenId, string> = {
 };
 
 /** The operator TUI: seven screens over the runner API, one key table per screen. */
-export function App({ api, jobId = null, trend = null, theme = { color: true }, liveBuffer = LIVE_BUFFER, label = '' }: AppProps) {
+export function App({
+  api,
+  jobId = null,
+  trend = null,
+  theme = { color: true },
+  liveBuffer = LIVE_BUFFER,
+  label = '',
+  traceUrl = null,
+  copy = noCopy,
+}: AppProps) {
   const [state, dispatch, current] = useStore(appReducer, () => initialState(jobId, trend));
   const [screenKeys] = useState(() => new Map<ScreenId, KeyHandler>());
   const [resources] = useState<ResourceCache>(() => new Map());
@@ -89,7 +104,8 @@ export function App({ api, jobId = null, trend = null, theme = { color: true }, 
   // One row short of the terminal: a frame as tall as the terminal makes Ink clear the screen on every render.
   const height = Math.max(4, rows - 1);
   const bodyHeight = height - 2;
-  const props = { api, state, dispatch, width: columns, height: bodyHeight };
+  const io = useMemo(() => ({ traceUrl, copy }), [traceUrl, copy]);
+  const props = { api, state, dispatch, width: columns, height: bodyHeight, io };
   const table = state.help ? HELP_KEYS : [...SCREEN_KEYS[state.screen], ...GLOBAL_KEYS];
   // The body clips only rows that would not fit: every line in it is cut at the width already (auto-width boxes, text
   // truncated or wrapped to its box), and a horizontal clip makes Ink measure and slice-ansi every line of every frame.

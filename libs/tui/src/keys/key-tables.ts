@@ -112,6 +112,14 @@ export const TIMELINE_KEYS = [
     help: 'compare the lane: its attempts, or the same question and model in other regions',
   },
   { command: 'cross', keys: [ch('c')], label: 'c', hint: 'regions', help: "every region's answer to this question and model" },
+  {
+    command: 'copy',
+    keys: [ch('y')],
+    label: 'y',
+    hint: 'copy id',
+    help: "copy the trace id of the lane's last attempt (else its execution id) to the clipboard",
+    secondary: true,
+  },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter lanes: region=… model=… question=…', secondary: true },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the visible lanes', secondary: true },
 ] as const satisfies KeyTable;
@@ -148,6 +156,7 @@ export const FINDINGS_KEYS = [
     help: 'jump to the evidence: a diff of its first two executions, else the timeline',
   },
   { command: 'timeline', keys: [ch('t')], label: 't', hint: 'timeline', help: "open the finding's job timeline" },
+  { command: 'copy', keys: [ch('y')], label: 'y', hint: 'copy id', help: "copy the finding's id to the clipboard", secondary: true },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter by rule, severity, job or words' },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the findings', secondary: true },
 ] as const satisfies KeyTable;

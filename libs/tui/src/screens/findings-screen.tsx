@@ -4,7 +4,7 @@ import type { FindingView } from '@beacon/domain';
 import { useResource } from '../hooks/use-resource.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { FINDINGS_KEYS } from '../keys/key-tables.js';
-import { wrapSegments } from '../layout/diff-layout.js';
+import { findingDetail } from '../layout/detail-text.js';
 import { fit } from '../layout/time-format.js';
 import type { AppAction, DiffPair } from '../state/app.reducer.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
@@ -50,7 +50,7 @@ export function bySeverity(findings: readonly FindingView[]): FindingView[] {
 const SEVERITY: Record<string, string> = { critical: 'CRIT', warning: 'WARN', info: 'INFO' };
 
 /** The reconciler's open findings, most recent first; enter jumps to the evidence. */
-export function FindingsScreen({ api, state, dispatch, width, height }: ScreenProps) {
+export function FindingsScreen({ api, state, dispatch, width, height, io }: ScreenProps) {
   const res = useResource('findings', () => api.listFindings({ state: 'open', limit: 500 }), 5_000);
   const filter = state.filters.findings;
   const rows = useMemo(() => {
@@ -59,7 +59,9 @@ export function FindingsScreen({ api, state, dispatch, width, height }: ScreenPr
       matchesFilter(q, { rule: f.ruleId, severity: f.severity, job: f.jobId, summary: f.summary }),
     );
   }, [res.data, filter]);
-  const listHeight = Math.max(1, height - 5);
+  // The list takes the rows it has, up to half the screen; the selected finding in full gets the rest below it.
+  const listHeight = Math.max(1, Math.min(rows.length, Math.ceil(height / 2)));
+  const detailHeight = Math.max(1, height - listHeight - 1);
   const cursor = state.cursors.findings;
   useEffect(() => {
     dispatch({ type: 'cursor/clamp', screen: 'findings', count: rows.length, height: listHeight });
@@ -72,7 +74,13 @@ export function FindingsScreen({ api, state, dispatch, width, height }: ScreenPr
   useScreenKeys('findings', FINDINGS_KEYS, (c) => {
     if (c === 'filter') dispatch({ type: 'prompt/open' });
     else if (c === 'refresh') res.reload();
-    else if (c === 'open' || c === 'timeline') {
+    else if (c === 'copy') {
+      if (!sel) dispatch({ type: 'status', text: 'no finding selected' });
+      else {
+        io.copy(sel.id);
+        dispatch({ type: 'status', text: `copied finding id ${sel.id}` });
+      }
+    } else if (c === 'open' || c === 'timeline') {
       if (!sel) dispatch({ type: 'status', text: 'no finding selected' });
       else dispatch(c === 'open' ? evidenceTarget(sel) : timelineTarget(sel));
     } else move(c);
@@ -82,9 +90,7 @@ export function FindingsScreen({ api, state, dispatch, width, height }: ScreenPr
   if (rows.length === 0)
     return <Note>{res.loading ? 'loading findings…' : filter ? `no open finding matches "${filter}"` : 'no open findings'}</Note>;
   const ruleWidth = Math.min(26, Math.max(...rows.map((f) => f.ruleId.length)));
-  const detail = sel
-    ? wrapSegments([{ text: `${sel.summary} · evidence ${JSON.stringify(sel.evidence)}`, tone: 'equal' }], width).slice(0, 3)
-    : [];
+  const detail = sel ? findingDetail(sel, width).slice(0, detailHeight) : [];
   return (
     <Box flexDirection="column" height={height}>
       {rows.slice(cursor.top, cursor.top + listHeight).map((f, i) => {
@@ -111,7 +117,9 @@ export function FindingsScreen({ api, state, dispatch, width, height }: ScreenPr
         )}
       </Note>
       {detail.map((l, i) => (
-        <Segments key={i} segments={l} />
+        <Note key={i} tone={i === 0 ? 'title' : undefined}>
+          {l}
+        </Note>
       ))}
     </Box>
   );

@@ -87,12 +87,13 @@ export function LiveTailScreen({ state, dispatch, width, height, live, liveDispa
     } else move(c);
   });
 
+  // The filter first: at 80 columns a long connection state must not push it out of sight.
   const status = [
+    filter ? `filter ${filter} (${count})` : '',
     connectionText(live.connection),
     `${live.received} received`,
     `${live.events.length}/${live.capacity} kept`,
     live.frozen ? `paused (${pendingWhilePaused(live)} new)` : live.follow ? 'following' : 'scrolling',
-    filter ? `filter ${filter} (${count})` : '',
   ]
     .filter(Boolean)
     .join(' · ');

@@ -75,7 +75,17 @@ export function HelpOverlay({ screen, width, height }: { readonly screen: Screen
     ...(nav.length ? [{ text: fit(`  ${nav.map((b) => b.keys.map(keyText).join(' ')).join(', ')}: move, page, first, last`, width) }] : []),
     ...table.filter((b) => !NAV.has(b.command)).map((b) => ({ text: line(b) })),
     { text: 'Everywhere', title: true },
-    { text: fit(`  ${GLOBAL_KEYS.map((b) => `${b.label} ${b.hint}`).join(' · ')}`, width) },
+    {
+      text: fit(
+        `  ${GLOBAL_KEYS.filter((b) => !b.command.startsWith('screen:'))
+          .map((b) => `${b.label} ${b.hint}`)
+          .join(' · ')}`,
+        width,
+      ),
+    },
+    {
+      text: fit(`  1–${SCREENS.length} ${SCREENS.map((sc) => SCREEN_TITLES[sc]).join(', ')} · :job ID, :diff A B, :findings FILTER`, width),
+    },
   ];
   if (screen === 'timeline') {
     lines.push({ text: 'Lanes', title: true }, { text: fit(`  ${BAR_LEGEND}`, width) });
