@@ -157,6 +157,69 @@ describe('beacon tui in a terminal', () => {
     await keys(name, 'q');
   });
 
+  it('regression: keys sent in one write each count (jj moves twice; a filter, backspaces and enter in one write)', async () => {
+    const name = await startTui(['--job', INCIDENT]);
+    await waitForPane(name, (t) => t.includes('lane 1/') && t.includes('l953'));
+    // `send-keys -l` writes its argument to the terminal in one write, as a fast typist or a paste does.
+    await keys(name, '-l', 'jj');
+    await waitForPane(name, (t) => t.includes('lane 3/'));
+    await keys(name, '-l', '/region=eu-westxx\u007F\u007F\r');
+    const text = await waitForPane(name, (t) => t.includes('lane 1/3 ') && !t.includes('lanes (region='));
+    const lanes = text.split('\n').filter((l) => /^[› ] l\d+ /.test(l));
+    expect(lanes).toHaveLength(3);
+    expect(lanes.every((l) => l.includes('eu-west'))).toBe(true);
+    await keys(name, 'q');
+    expect(await exitStatus(name)).toBe(0);
+  });
+
+  it('regression: says when the daemon is gone and when it is back; the jobs list stays, marked stale; the tail marks the gap', async () => {
+    const port = Number(new URL(daemon.url).port) + 1;
+    let own = await fleet.startDaemon({}, port).catch(() => null);
+    // The next port may be taken: then any free one (the restart below reuses whichever it got).
+    own ??= await fleet.startDaemon();
+    const ownPort = Number(new URL(own.url).port);
+    const name = `tui${++session}`;
+    const vars = ['CI=false', 'NO_COLOR=1', 'TERM=xterm-256color'];
+    await tmux(
+      'new-session',
+      '-d',
+      '-s',
+      name,
+      '-x',
+      '100',
+      '-y',
+      '30',
+      'env',
+      ...vars,
+      process.execPath,
+      path.join(repoRoot, 'bin/beacon.js'),
+      'tui',
+      '--api',
+      own.url,
+    );
+    await waitForPane(name, (t) => t.includes('[Jobs]') && t.includes(INCIDENT.slice(0, 20)));
+    await keys(name, 'Tab');
+    // Connected as soon as the stream is up, with no event yet.
+    await waitForPane(name, (t) => t.includes('[Live]') && t.includes('● connected'));
+
+    await own.stop('SIGKILL');
+    let text = await waitForPane(name, (t) => /(reconnecting|disconnected) since \d\d:\d\d:\d\d/.test(t), 15_000);
+    expect(text).not.toContain('● connected');
+    await keys(name, 'BTab');
+    text = await waitForPane(name, (t) => t.includes('[Jobs]') && /STALE since \d\d:\d\d:\d\d/.test(t), 15_000);
+    // The last list is still there.
+    expect(text).toContain(INCIDENT.slice(0, 20));
+
+    own = await fleet.startDaemon({}, ownPort);
+    text = await waitForPane(name, (t) => t.includes('[Jobs]') && !t.includes('STALE'), 60_000);
+    expect(text).toContain(INCIDENT.slice(0, 20));
+    await keys(name, 'Tab');
+    text = await waitForPane(name, (t) => t.includes('● connected') && t.includes('── gap: stream lost'), 60_000);
+    expect(text).toMatch(/gap: stream lost \d\d:\d\d:\d\d\.\d{3} → back \d\d:\d\d:\d\d\.\d{3}/);
+    await keys(name, 'q');
+    await own.stop('SIGKILL');
+  });
+
   it('refuses to start without a terminal: exit 2 and a clear message', async () => {
     const r = await runCli(['tui', '--api', daemon.url], { env: cliEnv({}) });
     expect(r.code).toBe(2);

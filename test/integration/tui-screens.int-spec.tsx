@@ -133,7 +133,8 @@ describe('TUI screens', () => {
   });
 
   it('Findings: open findings with severity; enter jumps to the diff of the duplicate cell', async () => {
-    const ui = mount(<App api={api} theme={plain} />);
+    const copied: string[] = [];
+    const ui = mount(<App api={api} theme={plain} copy={(t) => copied.push(t)} />);
     await press(ui, KEY.tab + '', (f) => f.includes('[Live]'));
     await press(ui, '\u001B[Z', (f) => f.includes('[Jobs]'));
     await press(ui, '\u001B[Z', (f) => f.includes('[Trends]'));
@@ -144,7 +145,14 @@ describe('TUI screens', () => {
     ui.stdin.write('duplicate_cell');
     await waitForText(ui, 'filter findings: duplicate_cell');
     frame = await press(ui, KEY.enter, (f) => /1 open finding matching/.test(f));
-    expect(frame.split('\n').filter((l) => l.includes('CRIT'))).toHaveLength(1);
+    expect(frame.split('\n').filter((l) => /^[› ] CRIT/.test(l))).toHaveLength(1);
+    // The selected finding in full, its evidence as refs.
+    expect(frame).toMatch(/^CRITICAL duplicate_cell · job full-test-3regions/m);
+    expect(frame).toMatch(/^evidence executionIds: l:953 l:955$/m);
+    const [finding] = (await api.listFindings({ state: 'open', limit: 500 })).items.filter((f) => f.ruleId === 'duplicate_cell');
+    frame = await press(ui, 'y', (f) => f.includes('copied finding id'));
+    expect(copied).toEqual([finding!.id]);
+    expect(frame).toContain(`copied finding id ${finding!.id}`);
     frame = await press(ui, KEY.enter, (f) => f.includes('system prompt (differs)'));
     expect(frame).toMatch(/a {2}l953/);
     expect(frame).toMatch(/b {2}l955/);
@@ -155,7 +163,7 @@ describe('TUI screens', () => {
     await press(ui, KEY.tab, (f) => f.includes('[Live]'));
     const live = await fleet.submit(jobSpec('tui-live', 2, ['llama3.2-1b'], ['us-east', 'eu-west']));
     let frame = await waitForText(ui, 'tui-live', /finished +tui-live/);
-    expect(frame).toMatch(/● live · \d+ received/);
+    expect(frame).toMatch(/● connected · \d+ received/);
     expect(frame).toContain('following');
     await press(ui, '/', (f) => f.includes('filter events'));
     ui.stdin.write('region=eu-west');
@@ -171,6 +179,51 @@ describe('TUI screens', () => {
     await press(ui, ' ', (f) => !f.includes('paused'));
     await press(ui, 'f', (f) => f.includes('following') || f.includes('scrolling'));
     await fleet.waitForJob(live.id, 30_000);
+  });
+
+  it('regression: keys that arrive in one write each count: jj moves twice, a filter and its enter, backspaces', async () => {
+    const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
+    await waitForText(ui, 'l953', 'lane 1/');
+    await press(ui, 'jjj', (f) => f.includes('lane 4/'));
+    // The filter, two typos, two backspaces and enter in one write: applied, the prompt closed, no DEL in the filter.
+    const frame = await press(ui, '/region=eu-westxx\u007F\u007F\r', (f) => f.includes('lane 1/3 ') && !f.includes('lanes (region='));
+    expect(frame).not.toContain('\u007F');
+    const lanes = frame.split('\n').filter((l) => /^[› ] l\d+ /.test(l));
+    expect(lanes.length).toBeGreaterThan(0);
+    expect(lanes.every((l) => l.includes('eu-west'))).toBe(true);
+    // Ctrl-U clears the prompt, ctrl-W deletes its last word.
+    await press(ui, '/', (f) => f.includes('lanes (region= model= question=): region=eu-west'));
+    await press(ui, '\u0015', (f) => /lanes \(region= model= question=\): ▏/.test(f));
+    const laneRows = (f: string) => f.split('\n').filter((l) => /^[› ] l\d+ /.test(l));
+    const us = await press(ui, 'region=us-east model=x\u0017\r', (f) => {
+      const rows = laneRows(f);
+      return !f.includes('lanes (region=') && rows.length > 0 && rows.every((l) => l.includes('us-east'));
+    });
+    expect(us).toContain('lane 1/');
+  });
+
+  it('regression: esc from a diff returns to the lane the cursor was on, and from evidence to the same finding', async () => {
+    const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
+    let frame = await waitForText(ui, 'l953', 'lane 1/');
+    const total = Number(/lane 1\/(\d+)/.exec(frame)![1]);
+    const target = Math.min(10, total);
+    await press(ui, 'j'.repeat(target - 1), (f) => f.includes(`lane ${target}/`));
+    await press(ui, 'd', (f) => f.includes('[Diff]'));
+    frame = await press(ui, KEY.escape, (f) => f.includes('[Timeline]') && f.includes('l953'));
+    expect(frame).toContain(`lane ${target}/`);
+
+    for (const screen of ['Diff', 'Cross-region', 'Findings']) await press(ui, KEY.tab, (f) => f.includes(`[${screen}]`));
+    frame = await waitForText(ui, /\d+ open findings?/);
+    const rows = frame.split('\n').filter((l) => /^[› ] (CRIT|WARN|INFO)/.test(l));
+    expect(rows.length).toBeGreaterThan(1);
+    const second = rows[1]!.slice(2);
+    await press(ui, 'j', (f) => f.includes(`› ${second}`));
+    await press(ui, KEY.enter, (f) => !f.includes('[Findings]'));
+    // A diff opened on its pair goes back to its pairs first, then to the findings.
+    frame = await press(ui, KEY.escape, (f) => f.includes('[Findings]') || / pairs? to compare/.test(f));
+    if (!frame.includes('[Findings]')) frame = await press(ui, KEY.escape, (f) => f.includes('[Findings]'));
+    frame = await waitForText(ui, /\d+ open findings?/);
+    expect(frame).toContain(`› ${second}`);
   });
 
   it('? shows the keys of the screen; the footer names the keys that work here; q quits', async () => {

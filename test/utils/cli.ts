@@ -50,9 +50,9 @@ export interface Daemon {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `beacon serve` on a free port and waits until /health/ready answers 200. */
-export async function startDaemon(opts: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number }): Promise<Daemon> {
-  const port = await freePort();
+/** Starts `beacon serve` on `port` (default: a free one) and waits until /health/ready answers 200. */
+export async function startDaemon(opts: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; port?: number }): Promise<Daemon> {
+  const port = opts.port ?? (await freePort());
   const proc = spawn(process.execPath, [bin, 'serve', '--port', String(port)], {
     env: opts.env,
     cwd: opts.cwd ?? repoRoot,

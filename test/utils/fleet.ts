@@ -363,11 +363,12 @@ export class Fleet {
   }
 
   /** Starts `beacon serve` (from dist/) on the fleet's database and config; waits for /health/ready. */
-  async startDaemon(env: Record<string, string> = {}): Promise<Daemon> {
+  async startDaemon(env: Record<string, string> = {}, port?: number): Promise<Daemon> {
     requireBuild();
     const daemon = await startDaemon({
       env: cliEnv({ DATABASE_URL: this.db.url, BEACON_CONFIG: this.configPath, BEACON_POLL_MS: '100', ...this.env, ...env }),
       timeoutMs: 60_000,
+      port,
     });
     this.daemons.push(daemon);
     liveDaemons.add(daemon);

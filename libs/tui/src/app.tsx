@@ -2,11 +2,13 @@ import { useMemo, useReducer, useState } from 'react';
 import { Box, useApp, useInput } from 'ink';
 import type { TuiApi } from './api/tui-api.js';
 import { useLiveEvents } from './hooks/use-live-events.js';
+import { ResourceCacheContext, type ResourceCache } from './hooks/use-resource.js';
 import { ScreenKeysContext, type KeyHandler } from './hooks/use-screen-keys.js';
 import { useStore } from './hooks/use-store.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
-import { matchKey } from './keys/key-binding.js';
-import { GLOBAL_KEYS, HELP_KEYS, PROMPT_KEYS, SCREEN_KEYS, type ScreenId } from './keys/key-tables.js';
+import { matchKey, type KeyName } from './keys/key-binding.js';
+import { GLOBAL_KEYS, HELP_KEYS, SCREEN_KEYS, type ScreenId } from './keys/key-tables.js';
+import { keysFromInk } from './keys/tokenize-keys.js';
 import { CrossRegionScreen } from './screens/cross-region-screen.js';
 import { DiffScreen } from './screens/diff-screen.js';
 import { FindingsScreen } from './screens/findings-screen.js';
@@ -15,6 +17,7 @@ import { LiveTailScreen } from './screens/live-tail-screen.js';
 import { TimelineScreen } from './screens/timeline-screen.js';
 import { TrendsScreen } from './screens/trends-screen.js';
 import { appReducer, initialState } from './state/app.reducer.js';
+import { connectionText } from './state/connection.js';
 import { initialLiveTail, LIVE_BUFFER, liveTailReducer } from './state/live-tail.reducer.js';
 import { Footer, Header, HelpOverlay } from './views/chrome.js';
 import { ThemeContext, type Theme } from './views/theme.js';
@@ -32,7 +35,13 @@ export interface AppProps {
   readonly liveBuffer?: number;
   /** Shown at the right of the header, e.g. the API address. */
   readonly label?: string;
+  /** The trace link template (`BEACON_TRACE_URL`, `{traceId}` filled in). @default none */
+  readonly traceUrl?: string | null;
+  /** Puts text on the clipboard. @default nothing (the caller owns the terminal) */
+  readonly copy?: (text: string) => void;
 }
+
+const noCopy = () => undefined;
 
 const PROMPT_LABEL: Record<ScreenId, string> = {
   jobs: 'filter jobs',
@@ -45,41 +54,58 @@ const PROMPT_LABEL: Record<ScreenId, string> = {
 };
 
 /** The operator TUI: seven screens over the runner API, one key table per screen. */
-export function App({ api, jobId = null, trend = null, theme = { color: true }, liveBuffer = LIVE_BUFFER, label = '' }: AppProps) {
+export function App({
+  api,
+  jobId = null,
+  trend = null,
+  theme = { color: true },
+  liveBuffer = LIVE_BUFFER,
+  label = '',
+  traceUrl = null,
+  copy = noCopy,
+}: AppProps) {
   const [state, dispatch, current] = useStore(appReducer, () => initialState(jobId, trend));
   const [screenKeys] = useState(() => new Map<ScreenId, KeyHandler>());
+  const [resources] = useState<ResourceCache>(() => new Map());
   const [live, liveDispatch] = useReducer(liveTailReducer, liveBuffer, initialLiveTail);
   const noFilter = useMemo(() => ({}), []);
   useLiveEvents(api, liveDispatch, noFilter, liveBuffer);
   const { columns, rows } = useTerminalSize();
   const { exit } = useApp();
 
-  // The only input handler: keys go to the prompt, the help, the app or the current screen, judged against the state
-  // the previous key left (a fast typist or a paste is faster than React renders).
-  useInput((input, key) => {
+  // The only input handler: each key of a chunk (a paste, a fast typist and `tmux send-keys` send several keys in one
+  // read) goes to the prompt, the help, the app or the current screen, judged against the state the previous key left
+  // (keys arrive faster than React renders).
+  const onKey = (k: KeyName): boolean => {
+    if (current().status !== null) dispatch({ type: 'status/clear' });
     const s = current();
     if (s.prompt !== null) {
-      const c = matchKey(PROMPT_KEYS, input, key);
-      if (c === 'accept') dispatch({ type: 'prompt/accept' });
-      else if (c === 'cancel') dispatch({ type: 'prompt/cancel' });
-      else if (key.backspace || key.delete) dispatch({ type: 'prompt/backspace' });
-      else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow)
-        dispatch({ type: 'prompt/type', text: input });
-      return;
+      dispatch({ type: 'prompt/key', key: k });
+      return true;
     }
-    const c = matchKey(s.help ? HELP_KEYS : GLOBAL_KEYS, input, key);
-    if (c === 'quit') exit();
-    else if (c === 'help') dispatch({ type: 'help/toggle' });
+    const c = matchKey(s.help ? HELP_KEYS : GLOBAL_KEYS, k);
+    if (c === 'quit') {
+      exit();
+      return false;
+    }
+    if (c === 'help') dispatch({ type: 'help/toggle' });
     else if (c === 'back') dispatch({ type: 'back' });
     else if (c === 'next') dispatch({ type: 'screen/next' });
     else if (c === 'previous') dispatch({ type: 'screen/previous' });
-    else if (!s.help) screenKeys.get(s.screen)?.(input, key);
+    else if (c === 'command') dispatch({ type: 'command/open' });
+    else if (c?.startsWith('screen:')) dispatch({ type: 'screen/go', screen: c.slice(7) as ScreenId });
+    else if (!s.help) screenKeys.get(s.screen)?.(k);
+    return true;
+  };
+  useInput((input, key) => {
+    for (const k of keysFromInk(input, key)) if (!onKey(k)) return;
   });
 
   // One row short of the terminal: a frame as tall as the terminal makes Ink clear the screen on every render.
   const height = Math.max(4, rows - 1);
   const bodyHeight = height - 2;
-  const props = { api, state, dispatch, width: columns, height: bodyHeight };
+  const io = useMemo(() => ({ traceUrl, copy }), [traceUrl, copy]);
+  const props = { api, state, dispatch, width: columns, height: bodyHeight, io };
   const table = state.help ? HELP_KEYS : [...SCREEN_KEYS[state.screen], ...GLOBAL_KEYS];
   // The body clips only rows that would not fit: every line in it is cut at the width already (auto-width boxes, text
   // truncated or wrapped to its box), and a horizontal clip makes Ink measure and slice-ansi every line of every frame.
@@ -88,29 +114,37 @@ export function App({ api, jobId = null, trend = null, theme = { color: true }, 
   return (
     <ThemeContext.Provider value={theme}>
       <ScreenKeysContext.Provider value={screenKeys}>
-        <Box flexDirection="column" width={columns} height={height}>
-          <Header screen={state.screen} width={columns} right={label} />
-          <Box flexDirection="column" height={bodyHeight} overflowY="hidden">
-            {state.help ? (
-              <HelpOverlay screen={state.screen} width={columns} height={bodyHeight} />
-            ) : state.screen === 'jobs' ? (
-              <JobsScreen {...props} />
-            ) : state.screen === 'live' ? (
-              <LiveTailScreen {...props} live={live} liveDispatch={liveDispatch} />
-            ) : state.screen === 'timeline' ? (
-              <TimelineScreen {...props} />
-            ) : state.screen === 'diff' ? (
-              <DiffScreen {...props} />
-            ) : state.screen === 'cross' ? (
-              <CrossRegionScreen {...props} />
-            ) : state.screen === 'trends' ? (
-              <TrendsScreen {...props} />
-            ) : (
-              <FindingsScreen {...props} />
-            )}
+        <ResourceCacheContext.Provider value={resources}>
+          <Box flexDirection="column" width={columns} height={height}>
+            <Header screen={state.screen} width={columns} right={`${connectionText(live.connection).slice(0, 1)} ${label}`.trim()} />
+            <Box flexDirection="column" height={bodyHeight} overflowY="hidden">
+              {state.help ? (
+                <HelpOverlay screen={state.screen} width={columns} height={bodyHeight} />
+              ) : state.screen === 'jobs' ? (
+                <JobsScreen {...props} />
+              ) : state.screen === 'live' ? (
+                <LiveTailScreen {...props} live={live} liveDispatch={liveDispatch} />
+              ) : state.screen === 'timeline' ? (
+                <TimelineScreen {...props} />
+              ) : state.screen === 'diff' ? (
+                <DiffScreen {...props} />
+              ) : state.screen === 'cross' ? (
+                <CrossRegionScreen {...props} />
+              ) : state.screen === 'trends' ? (
+                <TrendsScreen {...props} />
+              ) : (
+                <FindingsScreen {...props} />
+              )}
+            </Box>
+            <Footer
+              table={table}
+              width={columns}
+              prompt={state.prompt}
+              promptLabel={state.promptKind === 'command' ? 'command (job ID, diff A B, findings …)' : PROMPT_LABEL[state.screen]}
+              status={state.status}
+            />
           </Box>
-          <Footer table={table} width={columns} prompt={state.prompt} promptLabel={PROMPT_LABEL[state.screen]} />
-        </Box>
+        </ResourceCacheContext.Provider>
       </ScreenKeysContext.Provider>
     </ThemeContext.Provider>
   );

@@ -1,6 +1,7 @@
 import { render } from 'ink';
 import type { TuiApi } from './api/tui-api.js';
 import { App } from './app.js';
+import { osc52 } from './layout/detail-text.js';
 import { themeFromEnv } from './views/theme.js';
 
 /** Options of {@link runTui}. */
@@ -34,17 +35,21 @@ export function isInteractive(stdin: NodeJS.ReadStream): boolean {
 export async function runTui(opts: RunTuiOptions): Promise<void> {
   const stdin = opts.stdin ?? process.stdin;
   if (!isInteractive(stdin)) throw new NotInteractiveError();
+  const stdout = opts.stdout ?? process.stdout;
+  const env = opts.env ?? process.env;
   const instance = render(
     <App
+      traceUrl={env.BEACON_TRACE_URL || null}
+      copy={(text) => stdout.write(osc52(text))}
       api={opts.api}
       jobId={opts.jobId ?? null}
       trend={opts.trend ?? null}
       label={opts.label}
-      theme={themeFromEnv(opts.env ?? process.env)}
+      theme={themeFromEnv(env)}
     />,
     {
       stdin,
-      stdout: opts.stdout ?? process.stdout,
+      stdout,
       exitOnCtrlC: true,
       patchConsole: true,
     },

@@ -1,4 +1,4 @@
-import type { ExecutionQuery, FindingQuery, TimelineQuery, TrendQuery } from '@beacon/api-client';
+import type { ExecutionQuery, FindingQuery, LiveStreamNotice, TimelineQuery, TrendQuery } from '@beacon/api-client';
 import type {
   DiffView,
   ExecutionDetailView,
@@ -28,5 +28,6 @@ export interface TuiApi {
   getDiff(a: string, b: string): Promise<DiffView>;
   listFindings(q?: FindingQuery): Promise<Page<FindingView>>;
   getTrendCells(q: TrendQuery): Promise<TrendSummary>;
-  events(filter: LiveEventFilter, signal?: AbortSignal): AsyncIterable<LiveEventView>;
+  /** The live stream, reconnecting by itself; `onNotice` hears when it is up, lost, and when the server dropped events. */
+  events(filter: LiveEventFilter, signal?: AbortSignal, onNotice?: (notice: LiveStreamNotice) => void): AsyncIterable<LiveEventView>;
 }

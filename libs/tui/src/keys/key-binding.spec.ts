@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Key } from 'ink';
 import { themeFromEnv } from '../views/theme.js';
-import { footerText, matchKey } from './key-binding.js';
+import { footerText, matchKey, type KeyTable } from './key-binding.js';
 import { GLOBAL_KEYS, JOBS_KEYS, SCREEN_KEYS, SCREENS, TIMELINE_KEYS } from './key-tables.js';
+import { keysFromInk } from './tokenize-keys.js';
 
 const key = (over: Partial<Key> = {}): Key => ({
   upArrow: false,
@@ -30,13 +31,14 @@ const key = (over: Partial<Key> = {}): Key => ({
 
 describe(matchKey.name, () => {
   it('maps characters and special keys to the commands of a table', () => {
-    expect(matchKey(TIMELINE_KEYS, 'j', key())).toBe('down');
-    expect(matchKey(TIMELINE_KEYS, '', key({ downArrow: true }))).toBe('down');
-    expect(matchKey(TIMELINE_KEYS, '+', key())).toBe('zoomIn');
-    expect(matchKey(TIMELINE_KEYS, '', key({ return: true }))).toBe('details');
-    expect(matchKey(GLOBAL_KEYS, '', key({ tab: true, shift: true }))).toBe('previous');
-    expect(matchKey(TIMELINE_KEYS, 'j', key({ ctrl: true }))).toBeUndefined();
-    expect(matchKey(TIMELINE_KEYS, 'jj', key())).toBeUndefined();
+    const match = (table: KeyTable, input: string, k: Key) => keysFromInk(input, k).map((n) => matchKey(table, n));
+    expect(match(TIMELINE_KEYS, 'j', key())).toEqual(['down']);
+    expect(match(TIMELINE_KEYS, '', key({ downArrow: true }))).toEqual(['down']);
+    expect(match(TIMELINE_KEYS, '+', key())).toEqual(['zoomIn']);
+    expect(match(TIMELINE_KEYS, '', key({ return: true }))).toEqual(['details']);
+    expect(match(GLOBAL_KEYS, '', key({ tab: true, shift: true }))).toEqual(['previous']);
+    expect(match(TIMELINE_KEYS, 'j', key({ ctrl: true }))).toEqual([undefined]);
+    expect(match(TIMELINE_KEYS, 'jj', key())).toEqual(['down', 'down']);
   });
 
   it('no screen binds a key the app already uses', () => {
@@ -54,6 +56,13 @@ describe(footerText.name, () => {
       expect(text.startsWith('j/k move')).toBe(true);
     }
     expect(footerText([...TIMELINE_KEYS, ...GLOBAL_KEYS], 80)).not.toContain('PgUp');
+  });
+
+  it('keeps ? and q at 80 columns on every screen, last, however many keys the screen has', () => {
+    for (const screen of SCREENS) {
+      const text = footerText([...SCREEN_KEYS[screen], ...GLOBAL_KEYS], 80);
+      expect([screen, text.length <= 80, text.endsWith('? help  q quit')]).toEqual([screen, true, true]);
+    }
   });
 
   it('does not repeat a key a primary label already shows, but still lists other secondary keys when there is room', () => {

@@ -1,5 +1,3 @@
-import type { Key } from 'ink';
-
 /** A named key: a printable character, or one of Ink's special keys. */
 export type KeyName =
   | 'up'
@@ -16,7 +14,9 @@ export type KeyName =
   | 'shiftTab'
   | 'space'
   | 'backspace'
-  | `char:${string}`;
+  | `char:${string}`
+  /** A control character, e.g. `ctrl:u` (only prompts use these). */
+  | `ctrl:${string}`;
 
 /** One binding: the keys that trigger a command, and how the footer and help name it. */
 export interface KeyBinding<C extends string = string> {
@@ -38,45 +38,32 @@ export type KeyTable<C extends string = string> = readonly KeyBinding<C>[];
 /** Builds a `char:` key name. */
 export const ch = (c: string): KeyName => `char:${c}`;
 
-/** The names of the key Ink reported (one press may match a special name and a character). */
-export function keyNames(input: string, key: Key): KeyName[] {
-  const names: KeyName[] = [];
-  if (key.upArrow) names.push('up');
-  if (key.downArrow) names.push('down');
-  if (key.leftArrow) names.push('left');
-  if (key.rightArrow) names.push('right');
-  if (key.pageUp) names.push('pageUp');
-  if (key.pageDown) names.push('pageDown');
-  if (key.home) names.push('home');
-  if (key.end) names.push('end');
-  if (key.return) names.push('return');
-  if (key.escape) names.push('escape');
-  if (key.tab) names.push(key.shift ? 'shiftTab' : 'tab');
-  if (key.backspace || key.delete) names.push('backspace');
-  if (input === ' ') names.push('space');
-  else if (input && !key.ctrl && !key.meta && input.length === 1) names.push(ch(input));
-  return names;
-}
-
-/** The command a key press triggers in a table, if any. */
-export function matchKey<C extends string>(table: KeyTable<C>, input: string, key: Key): C | undefined {
-  const names = keyNames(input, key);
-  for (const b of table) if (b.keys.some((k) => names.includes(k))) return b.command;
+/** The command a key triggers in a table, if any. */
+export function matchKey<C extends string>(table: KeyTable<C>, name: KeyName): C | undefined {
+  for (const b of table) if (b.keys.includes(name)) return b.command;
   return undefined;
 }
 
-/** The footer text for a table: `label hint` pairs that fit in `width` columns, primary bindings first. */
+/** Commands the footer always shows, whatever the width: the way to help and the way out. */
+const ALWAYS = new Set(['help', 'quit']);
+
+/** The footer text for a table: `label hint` pairs that fit in `width` columns, primary bindings first, help and quit always. */
 export function footerText(table: KeyTable, width: number): string {
-  const primary = table.filter((b) => !b.secondary);
+  const kept = table.filter((b) => ALWAYS.has(b.command)).map((b) => `${b.label} ${b.hint}`);
+  const rest = table.filter((b) => !ALWAYS.has(b.command));
+  const primary = rest.filter((b) => !b.secondary);
   // A secondary binding whose key a primary label already shows (`k` in `j/k move`) would only repeat it.
   const shown = new Set(primary.flatMap((b) => b.label.split('/')));
-  const secondary = table.filter((b) => b.secondary && !b.label.split('/').every((k) => shown.has(k)));
+  const secondary = rest.filter((b) => b.secondary && !b.label.split('/').every((k) => shown.has(k)));
   const items = [...primary, ...secondary].map((b) => `${b.label} ${b.hint}`);
+  const tail = kept.join('  ');
+  const room = tail ? width - tail.length - 2 : width;
   let out = '';
   for (const item of items) {
     const next = out ? `${out}  ${item}` : item;
-    if (next.length > width) continue;
+    if (next.length > room) continue;
     out = next;
   }
-  return out;
+  if (!tail) return out;
+  return out ? `${out}  ${tail}` : tail.slice(0, width);
 }

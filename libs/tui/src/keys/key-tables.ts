@@ -49,6 +49,22 @@ export const GLOBAL_KEYS = [
   { command: 'next', keys: ['tab'], label: 'tab', hint: 'screens', help: 'next screen' },
   { command: 'previous', keys: ['shiftTab'], label: 'S-tab', hint: 'back a screen', help: 'previous screen', secondary: true },
   { command: 'back', keys: ['escape'], label: 'esc', hint: 'back', help: 'back to where you came from' },
+  {
+    command: 'command',
+    keys: [ch(':')],
+    label: ':',
+    hint: 'command',
+    help: 'command line: job ID, diff A B, findings [filter], jobs [filter], live, trend ID',
+    secondary: true,
+  },
+  ...SCREENS.map((screen, i) => ({
+    command: `screen:${screen}` as const,
+    keys: [ch(String(i + 1))],
+    label: String(i + 1),
+    hint: SCREEN_TITLES[screen].toLowerCase(),
+    help: `the ${SCREEN_TITLES[screen]} screen`,
+    secondary: true,
+  })),
   { command: 'help', keys: [ch('?')], label: '?', hint: 'help', help: 'show or hide this help' },
   { command: 'quit', keys: [ch('q')], label: 'q', hint: 'quit', help: 'quit' },
 ] as const satisfies KeyTable;
@@ -96,6 +112,14 @@ export const TIMELINE_KEYS = [
     help: 'compare the lane: its attempts, or the same question and model in other regions',
   },
   { command: 'cross', keys: [ch('c')], label: 'c', hint: 'regions', help: "every region's answer to this question and model" },
+  {
+    command: 'copy',
+    keys: [ch('y')],
+    label: 'y',
+    hint: 'copy id',
+    help: "copy the trace id of the lane's last attempt (else its execution id) to the clipboard",
+    secondary: true,
+  },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter lanes: region=… model=… question=…', secondary: true },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the visible lanes', secondary: true },
 ] as const satisfies KeyTable;
@@ -104,6 +128,7 @@ export const DIFF_KEYS = [
   ...nav,
   { command: 'open', keys: ['return'], label: 'enter', hint: 'compare', help: 'compare the selected pair' },
   { command: 'mode', keys: [ch('u')], label: 'u', hint: 'unified/split', help: 'toggle side by side and unified' },
+  { command: 'expand', keys: [ch('x')], label: 'x', hint: 'expand', help: 'show fields that are the same on both sides in full' },
   { command: 'pairs', keys: [ch('p')], label: 'p', hint: 'pairs', help: 'back to the list of pairs', secondary: true },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'refs', help: 'compare any two: A B (execution ids, or a:<attempt id>)' },
 ] as const satisfies KeyTable;
@@ -131,6 +156,7 @@ export const FINDINGS_KEYS = [
     help: 'jump to the evidence: a diff of its first two executions, else the timeline',
   },
   { command: 'timeline', keys: [ch('t')], label: 't', hint: 'timeline', help: "open the finding's job timeline" },
+  { command: 'copy', keys: [ch('y')], label: 'y', hint: 'copy id', help: "copy the finding's id to the clipboard", secondary: true },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter by rule, severity, job or words' },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the findings', secondary: true },
 ] as const satisfies KeyTable;

@@ -50,10 +50,12 @@ describe(unifiedField.name, () => {
     expect(text(unifiedField(system, 80, false)[1])).toBe('You are a helpfulhelpful, honest assistant.');
   });
 
-  it('cuts a field that is the same on both sides to two lines', () => {
+  it('cuts a field that is the same on both sides to two lines and says how many are hidden; expanded, shows them all', () => {
     const lines = unifiedField(same, 12, true);
-    expect(lines).toHaveLength(3);
-    expect(text(lines[2]).endsWith('…')).toBe(true);
+    expect(lines).toHaveLength(4);
+    expect(text(lines[3])).toBe('… +3 (x)');
+    expect(unifiedField(same, 80, true)).toHaveLength(2);
+    expect(unifiedField(same, 12, true, true).slice(1).map(text)).toEqual(['one two', 'three four', 'five six', 'seven eight', 'nine ten']);
   });
 });
 
@@ -63,6 +65,24 @@ describe(splitField.name, () => {
     const [left, right] = text(row).split(' │ ');
     expect(left?.trim()).toBe('You are a [-helpful-] assistant.');
     expect(right).toBe('You are a {+helpful, honest+} assistant.');
+  });
+});
+
+describe('equal fields side by side', () => {
+  it('regression: a field cut to two lines says so, and x shows every line (the batched questions are all visible)', () => {
+    const batch: DiffFieldView = {
+      field: 'userPrompt',
+      equal: true,
+      a: ['Answer each question:', '1. What is 2+2?', '2. Who won?', '3. What happened in 1989?', '4. Capital of France?'].join('\n'),
+      b: '',
+      changes: [],
+    };
+    const cut = splitField(batch, 80, true).map(text);
+    expect(cut).toHaveLength(4);
+    expect(cut[3]).toBe('… 3 more lines, the same on both sides (x shows them)');
+    const all = splitField(batch, 80, true, true).map(text);
+    expect(all).toHaveLength(6);
+    expect(all[5]).toMatch(/^4\. Capital of France\? +│ 4\. Capital of France\?$/);
   });
 });
 

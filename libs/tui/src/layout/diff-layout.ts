@@ -83,9 +83,12 @@ function trimEnd(line: DiffSegment[]): DiffSegment[] {
 }
 
 /** The lines of one field, unified: one stream with removed and added words in place. */
-export function unifiedField(f: DiffFieldView, width: number, plain: boolean): DiffLine[] {
+export function unifiedField(f: DiffFieldView, width: number, plain: boolean, expanded = false): DiffLine[] {
   const head = heading(f, width);
-  if (f.equal) return [head, ...collapse(wrapSegments([{ text: f.a, tone: 'same' }], width))];
+  if (f.equal) {
+    const lines = wrapSegments([{ text: f.a, tone: 'same' }], width);
+    return [head, ...(expanded ? lines : collapse(lines, width))];
+  }
   const changes =
     f.changes.length > 0
       ? f.changes
@@ -103,7 +106,7 @@ export function unifiedField(f: DiffFieldView, width: number, plain: boolean): D
 }
 
 /** The lines of one field side by side: a's text (with removed words) left, b's (with added words) right. */
-export function splitField(f: DiffFieldView, width: number, plain: boolean): DiffLine[] {
+export function splitField(f: DiffFieldView, width: number, plain: boolean, expanded = false): DiffLine[] {
   const half = Math.max(1, Math.floor((width - 3) / 2));
   const changes = f.equal
     ? ([{ op: 'equal', text: f.a }] as WordChange[])
@@ -123,22 +126,30 @@ export function splitField(f: DiffFieldView, width: number, plain: boolean): Dif
     half,
   );
   const rows: DiffLine[] = [heading(f, width)];
-  const n = f.equal ? Math.min(SAME_LINES, left.length) : Math.max(left.length, right.length);
+  const cut = f.equal && !expanded && left.length > SAME_LINES;
+  const n = cut ? SAME_LINES : Math.max(left.length, right.length);
   for (let i = 0; i < n; i++) {
     const l = left[i] ?? [];
     const used = l.reduce((n, s) => n + s.text.length, 0);
     rows.push([...l, { text: ' '.repeat(Math.max(0, half - used)) + ' │ ', tone: 'heading' }, ...(right[i] ?? [])]);
   }
+  if (cut) rows.push(moreLines(left.length - SAME_LINES, width));
   return rows;
 }
 
 /** Lines kept of a field that is the same on both sides: enough to recognise it. */
 export const SAME_LINES = 2;
 
-function collapse(lines: DiffSegment[][]): DiffSegment[][] {
-  const lastKept = lines[SAME_LINES - 1];
-  if (lines.length <= SAME_LINES || !lastKept) return lines;
-  return [...lines.slice(0, SAME_LINES - 1), [...lastKept, { text: ' …', tone: 'same' }]];
+/** The first lines of an equal field, then a line saying how many are hidden and how to see them. */
+function collapse(lines: DiffSegment[][], width: number): DiffLine[] {
+  if (lines.length <= SAME_LINES) return lines;
+  return [...lines.slice(0, SAME_LINES), moreLines(lines.length - SAME_LINES, width)];
+}
+
+/** The mark of a cut field: a hidden line must never look like the end of the text. */
+function moreLines(n: number, width: number): DiffLine {
+  const text = `… ${n} more line${n === 1 ? '' : 's'}, the same on both sides (x shows them)`;
+  return [{ text: text.length > width ? `… +${n} (x)`.slice(0, Math.max(1, width)) : text, tone: 'heading' }];
 }
 
 function heading(f: DiffFieldView, width: number): DiffLine {
@@ -146,8 +157,11 @@ function heading(f: DiffFieldView, width: number): DiffLine {
   return [{ text: title + '─'.repeat(Math.max(0, width - title.length)), tone: 'heading' }];
 }
 
-/** Every field's lines: differing fields first (in display order), then the equal ones, each cut to a few lines. */
-export function diffLines(fields: readonly DiffFieldView[], width: number, unified: boolean, plain: boolean): DiffLine[] {
+/**
+ * Every field's lines: differing fields first (in display order), then the equal ones, each cut to a few lines with a
+ * mark saying what is hidden, or in full when `expanded`.
+ */
+export function diffLines(fields: readonly DiffFieldView[], width: number, unified: boolean, plain: boolean, expanded = false): DiffLine[] {
   const order = [...fields.filter((f) => !f.equal), ...fields.filter((f) => f.equal)];
-  return order.flatMap((f) => (unified ? unifiedField(f, width, plain) : splitField(f, width, plain)));
+  return order.flatMap((f) => (unified ? unifiedField(f, width, plain, expanded) : splitField(f, width, plain, expanded)));
 }

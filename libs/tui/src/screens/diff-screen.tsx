@@ -23,11 +23,14 @@ export function sideLine(name: string, s: DiffSideView): string {
  * side by side or unified, with changed words highlighted; without a chosen pair, the list of natural pairs.
  */
 export function DiffScreen({ api, state, dispatch, width, height }: ScreenProps) {
-  const { pairs, refs, unified } = state.diff;
+  const { pairs, refs, unified, expanded } = state.diff;
   const plain = !useTheme().color;
   const diff = useResource(refs ? `${refs.a}|${refs.b}` : null, () => api.getDiff(refs!.a, refs!.b));
   const bodyHeight = Math.max(1, height - 2);
-  const lines = useMemo(() => (diff.data ? diffLines(diff.data.fields, width, unified, plain) : []), [diff.data, width, unified, plain]);
+  const lines = useMemo(
+    () => (diff.data ? diffLines(diff.data.fields, width, unified, plain, expanded) : []),
+    [diff.data, width, unified, plain, expanded],
+  );
   const count = refs ? Math.max(1, lines.length - bodyHeight + 1) : pairs.length;
   const listHeight = refs ? 1 : bodyHeight;
   const cursor = state.cursors.diff;
@@ -46,6 +49,9 @@ export function DiffScreen({ api, state, dispatch, width, height }: ScreenProps)
         break;
       case 'mode':
         dispatch({ type: 'diff/mode' });
+        break;
+      case 'expand':
+        dispatch({ type: 'diff/expand' });
         break;
       case 'pairs':
         dispatch({ type: 'diff/pairs' });

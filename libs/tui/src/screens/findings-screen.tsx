@@ -4,7 +4,7 @@ import type { FindingView } from '@beacon/domain';
 import { useResource } from '../hooks/use-resource.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { FINDINGS_KEYS } from '../keys/key-tables.js';
-import { wrapSegments } from '../layout/diff-layout.js';
+import { findingDetail } from '../layout/detail-text.js';
 import { fit } from '../layout/time-format.js';
 import type { AppAction, DiffPair } from '../state/app.reducer.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
@@ -18,30 +18,50 @@ const ids = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 /** Rules that only fire on imported history, whose evidence cites the Go runner's execution ids. */
 const LEGACY_EVIDENCE = new Set(['duplicate_cell', 'batch_mode']);
 
-/** Where a finding's evidence is: a diff of its first two executions, else the timeline of its job. */
-export function evidenceTarget(f: FindingView): AppAction | null {
+/**
+ * Where a finding's evidence is: a diff of its first two executions, else the timeline of its job; else a status line
+ * saying why there is nowhere to go (a key that silently does nothing looks broken).
+ */
+export function evidenceTarget(f: FindingView): AppAction {
   const prefix = LEGACY_EVIDENCE.has(f.ruleId) ? 'l' : 'e';
   const [first, ...others] = ids(f.evidence.executionIds).map((id) => `${prefix}:${id}`);
   if (first !== undefined && others.length > 0) {
     const pairs: DiffPair[] = others.map((b) => ({ a: first, b, label: `${f.ruleId}: ${first} → ${b}` }));
     return { type: 'open/diff', pairs, refs: pairs[0] };
   }
-  return f.jobId ? { type: 'open/timeline', jobId: f.jobId } : null;
+  if (f.jobId) return { type: 'open/timeline', jobId: f.jobId };
+  const one = first === undefined ? 'no executions as evidence' : `one execution as evidence (${first}), nothing to compare it with`;
+  return { type: 'status', text: `finding ${f.id} (${f.ruleId}) has no job and ${one}` };
+}
+
+/** The timeline of a finding's job; else a status line saying the finding belongs to no job. */
+export function timelineTarget(f: FindingView): AppAction {
+  if (f.jobId) return { type: 'open/timeline', jobId: f.jobId };
+  return { type: 'status', text: `finding ${f.id} (${f.ruleId}) belongs to no job: it has no timeline` };
+}
+
+const SEVERITY_RANK: Record<string, number> = { critical: 0, warning: 1, info: 2 };
+
+/** Most severe first; within a severity, the API's order (most recent first) is kept. */
+export function bySeverity(findings: readonly FindingView[]): FindingView[] {
+  return [...findings].sort((a, b) => (SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3));
 }
 
 const SEVERITY: Record<string, string> = { critical: 'CRIT', warning: 'WARN', info: 'INFO' };
 
 /** The reconciler's open findings, most recent first; enter jumps to the evidence. */
-export function FindingsScreen({ api, state, dispatch, width, height }: ScreenProps) {
+export function FindingsScreen({ api, state, dispatch, width, height, io }: ScreenProps) {
   const res = useResource('findings', () => api.listFindings({ state: 'open', limit: 500 }), 5_000);
   const filter = state.filters.findings;
   const rows = useMemo(() => {
     const q = parseFilter(filter);
-    return (res.data?.items ?? []).filter((f) =>
+    return bySeverity(res.data?.items ?? []).filter((f) =>
       matchesFilter(q, { rule: f.ruleId, severity: f.severity, job: f.jobId, summary: f.summary }),
     );
   }, [res.data, filter]);
-  const listHeight = Math.max(1, height - 5);
+  // The list takes the rows it has, up to half the screen; the selected finding in full gets the rest below it.
+  const listHeight = Math.max(1, Math.min(rows.length, Math.ceil(height / 2)));
+  const detailHeight = Math.max(1, height - listHeight - 1);
   const cursor = state.cursors.findings;
   useEffect(() => {
     dispatch({ type: 'cursor/clamp', screen: 'findings', count: rows.length, height: listHeight });
@@ -54,11 +74,15 @@ export function FindingsScreen({ api, state, dispatch, width, height }: ScreenPr
   useScreenKeys('findings', FINDINGS_KEYS, (c) => {
     if (c === 'filter') dispatch({ type: 'prompt/open' });
     else if (c === 'refresh') res.reload();
-    else if (c === 'open') {
-      const target = sel && evidenceTarget(sel);
-      if (target) dispatch(target);
-    } else if (c === 'timeline') {
-      if (sel?.jobId) dispatch({ type: 'open/timeline', jobId: sel.jobId });
+    else if (c === 'copy') {
+      if (!sel) dispatch({ type: 'status', text: 'no finding selected' });
+      else {
+        io.copy(sel.id);
+        dispatch({ type: 'status', text: `copied finding id ${sel.id}` });
+      }
+    } else if (c === 'open' || c === 'timeline') {
+      if (!sel) dispatch({ type: 'status', text: 'no finding selected' });
+      else dispatch(c === 'open' ? evidenceTarget(sel) : timelineTarget(sel));
     } else move(c);
   });
 
@@ -66,9 +90,7 @@ export function FindingsScreen({ api, state, dispatch, width, height }: ScreenPr
   if (rows.length === 0)
     return <Note>{res.loading ? 'loading findings…' : filter ? `no open finding matches "${filter}"` : 'no open findings'}</Note>;
   const ruleWidth = Math.min(26, Math.max(...rows.map((f) => f.ruleId.length)));
-  const detail = sel
-    ? wrapSegments([{ text: `${sel.summary} · evidence ${JSON.stringify(sel.evidence)}`, tone: 'equal' }], width).slice(0, 3)
-    : [];
+  const detail = sel ? findingDetail(sel, width).slice(0, detailHeight) : [];
   return (
     <Box flexDirection="column" height={height}>
       {rows.slice(cursor.top, cursor.top + listHeight).map((f, i) => {
@@ -95,7 +117,9 @@ export function FindingsScreen({ api, state, dispatch, width, height }: ScreenPr
         )}
       </Note>
       {detail.map((l, i) => (
-        <Segments key={i} segments={l} />
+        <Note key={i} tone={i === 0 ? 'title' : undefined}>
+          {l}
+        </Note>
       ))}
     </Box>
   );

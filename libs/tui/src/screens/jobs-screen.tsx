@@ -6,7 +6,7 @@ import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { JOBS_KEYS } from '../keys/key-tables.js';
 import { jobStatusText } from '../layout/job-status-text.js';
 import { progressBar } from '../layout/progress-bar.js';
-import { fit } from '../layout/time-format.js';
+import { clockTime, fit } from '../layout/time-format.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
 import type { CursorMove } from '../state/list-cursor.js';
 import type { ScreenProps } from '../views/screen-props.js';
@@ -102,12 +102,13 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
     else move(c);
   });
 
+  const stale = jobs.error !== null && jobs.data !== null;
   const lineWidth = width - 2;
   const visible = rows.slice(cursor.top, cursor.top + listHeight);
   return (
     <Box flexDirection="column" height={height}>
       <Note>{'  ' + jobHeader(lineWidth)}</Note>
-      {jobs.error ? (
+      {jobs.error && !jobs.data ? (
         <Note tone="bad">{fit(jobs.error, width)}</Note>
       ) : rows.length === 0 ? (
         <Note>
@@ -128,7 +129,13 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
         )
       )}
       <Box flexGrow={1} />
-      <Note>{fit(`${rows.length} job${rows.length === 1 ? '' : 's'}${filter ? ` matching "${filter}"` : ''}`, width)}</Note>
+      {/* A failed refresh keeps the last list, marked stale: the operator still sees what was there, and that it is old. */}
+      <Note tone={stale ? 'warn' : undefined}>
+        {fit(
+          `${stale ? `STALE since ${clockTime(jobs.updatedAt).slice(0, 8)} · ` : ''}${rows.length} job${rows.length === 1 ? '' : 's'}${filter ? ` matching "${filter}"` : ''}${stale ? ` · ${jobs.error}` : ''}`,
+          width,
+        )}
+      </Note>
     </Box>
   );
 }

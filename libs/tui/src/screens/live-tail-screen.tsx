@@ -6,7 +6,8 @@ import { LIVE_KEYS } from '../keys/key-tables.js';
 import { clockTime, fit } from '../layout/time-format.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
 import { clampCursor, moveCursor, type CursorMove } from '../state/list-cursor.js';
-import { pendingWhilePaused, visibleEvents, type LiveTailAction, type LiveTailState } from '../state/live-tail.reducer.js';
+import { connectionText, isStale } from '../state/connection.js';
+import { isGap, pendingWhilePaused, visibleEvents, type LiveTailAction, type LiveTailState } from '../state/live-tail.reducer.js';
 import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Segments } from '../views/segments.js';
 import { stateTone } from '../views/theme.js';
@@ -57,7 +58,8 @@ export function LiveTailScreen({ state, dispatch, width, height, live, liveDispa
   const source = visibleEvents(live);
   const rows = useMemo(() => {
     const q = parseFilter(filter);
-    return filter ? source.filter((e) => matchesFilter(q, eventFields(e))) : source;
+    // Gap marks stay whatever the filter: a hole in the stream is a hole in every filtered view of it.
+    return filter ? source.filter((e) => isGap(e) || matchesFilter(q, eventFields(e))) : source;
   }, [source, filter]);
   const listHeight = Math.max(1, height - 1);
   const count = rows.length;
@@ -80,22 +82,24 @@ export function LiveTailScreen({ state, dispatch, width, height, live, liveDispa
     else if (c === 'filter') dispatch({ type: 'prompt/open' });
     else if (c === 'open') {
       const e = rows[cursor.index];
-      if (e) dispatch({ type: 'open/timeline', jobId: e.jobId });
+      if (e && isGap(e)) dispatch({ type: 'status', text: 'a gap mark has no job: events may be missing here' });
+      else if (e) dispatch({ type: 'open/timeline', jobId: e.jobId });
     } else move(c);
   });
 
+  // The filter first: at 80 columns a long connection state must not push it out of sight.
   const status = [
-    live.connection === 'open' ? '● live' : live.connection === 'connecting' ? '○ connecting' : `○ reconnecting: ${live.error ?? ''}`,
+    filter ? `filter ${filter} (${count})` : '',
+    connectionText(live.connection),
     `${live.received} received`,
     `${live.events.length}/${live.capacity} kept`,
     live.frozen ? `paused (${pendingWhilePaused(live)} new)` : live.follow ? 'following' : 'scrolling',
-    filter ? `filter ${filter} (${count})` : '',
   ]
     .filter(Boolean)
     .join(' · ');
   return (
     <Box flexDirection="column" height={height}>
-      <Note tone={live.connection === 'open' ? 'good' : 'warn'}>{fit(status, width)}</Note>
+      <Note tone={isStale(live.connection) ? 'warn' : 'good'}>{fit(status, width)}</Note>
       {count === 0 ? (
         <Note>{filter ? `no event matches "${filter}"` : 'waiting for events…'}</Note>
       ) : (
@@ -106,8 +110,8 @@ export function LiveTailScreen({ state, dispatch, width, height, live, liveDispa
               key={e.seq}
               segments={[
                 {
-                  text: `${selected ? '›' : ' '} ${fit(eventLine(e), width - 2)}`,
-                  tone: selected ? 'selected' : stateTone(e.kind === 'finding' ? e.severity : (e.outcome ?? e.state)),
+                  text: `${selected ? '›' : ' '} ${fit(isGap(e) ? e.text : eventLine(e), width - 2)}`,
+                  tone: selected ? 'selected' : isGap(e) ? 'warn' : stateTone(e.kind === 'finding' ? e.severity : (e.outcome ?? e.state)),
                 },
               ]}
             />

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { Box } from 'ink';
-import { isActiveJobStatus } from '@beacon/domain';
+import { isActiveJobStatus, type TimelineAttemptView } from '@beacon/domain';
+import { attemptDetail } from '../layout/detail-text.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { useTimeline } from '../hooks/use-timeline.js';
 import { TIMELINE_KEYS } from '../keys/key-tables.js';
@@ -16,10 +17,26 @@ import { Note, Segments } from '../views/segments.js';
 const DETAILS = 6;
 
 /**
+ * The details pane's lines: each earlier attempt on one line, the last one in full (its trace link, its whole error
+ * wrapped), since that is the one an operator looks into.
+ */
+export function attemptRows(attempts: readonly TimelineAttemptView[], width: number, traceUrl: string | null, now: number): string[] {
+  const last = attempts.at(-1);
+  if (!last) return [];
+  const age = last.endedAt === null ? ` · in flight ${formatDuration(now - Date.parse(last.startedAt))}` : '';
+  return [
+    ...attempts.slice(0, -1).map((a) => fit(`${clockTime(a.startedAt)} ${attemptLine(a)}`, width)),
+    fit(`${clockTime(last.startedAt)} ${attemptLine({ ...last, error: null })}${age}`, width),
+    // The last attempt's trace link and whole error, wrapped.
+    ...attemptDetail(last, width, traceUrl),
+  ];
+}
+
+/**
  * A job's cells as lanes on one time axis, loaded a page at a time and drawn only for the visible rows; zoom with
  * +/-, scroll with h/l, enter shows the selected lane's attempts.
  */
-export function TimelineScreen({ api, state, dispatch, width, height }: ScreenProps) {
+export function TimelineScreen({ api, state, dispatch, width, height, io }: ScreenProps) {
   const { jobId } = state;
   const cursor = state.cursors.timeline;
   const { zoom, offset, details } = state.timeline;
@@ -70,6 +87,17 @@ export function TimelineScreen({ api, state, dispatch, width, height }: ScreenPr
       case 'cross':
         if (lane && jobId) dispatch({ type: 'open/cross', target: { jobId, questionId: lane.questionId, modelId: lane.modelId } });
         break;
+      case 'copy': {
+        if (!lane) {
+          dispatch({ type: 'status', text: 'no lane selected' });
+          break;
+        }
+        const last = lane.attempts.at(-1);
+        const [what, id] = last ? ['trace id', last.traceId] : ['execution id', lane.executionId];
+        io.copy(id);
+        dispatch({ type: 'status', text: `copied ${what} ${id}` });
+        break;
+      }
       case 'filter':
         dispatch({ type: 'prompt/open' });
         break;
@@ -107,7 +135,7 @@ export function TimelineScreen({ api, state, dispatch, width, height }: ScreenPr
     <Box flexDirection="column" height={height}>
       <Note tone="title">
         {fit(
-          `${jobId} · ${t.job ? jobStatusText(t.job) : '?'} · lane ${cursor.index + 1}/${t.totalLanes}${t.complete ? '' : ` (${count} loaded)`} · zoom ×${zoom} · ${formatDuration(to - from)}${state.filters.timeline ? ` · filter ${state.filters.timeline}` : ''}${t.error ? ` · ${t.error}` : ''}`,
+          `${jobId} · ${t.job ? jobStatusText(t.job) : '?'}${state.filters.timeline ? ` · filter ${state.filters.timeline}` : ''} · lane ${cursor.index + 1}/${t.totalLanes}${t.complete ? '' : ` (${count} loaded)`} · zoom ×${zoom} · ${formatDuration(to - from)}${t.error ? ` · ${t.error}` : ''}`,
           width,
         )}
       </Note>
@@ -140,11 +168,9 @@ export function TimelineScreen({ api, state, dispatch, width, height }: ScreenPr
           {lane.attempts.length === 0 ? (
             <Note>{'no attempt yet'}</Note>
           ) : (
-            lane.attempts.slice(-(DETAILS - 1)).map((a) => (
-              <Note key={a.id} tone={undefined}>
-                {fit(`${clockTime(a.startedAt)} ${attemptLine(a)}`, width)}
-              </Note>
-            ))
+            attemptRows(lane.attempts, width, io.traceUrl, now)
+              .slice(-(DETAILS - 1))
+              .map((text, i) => <Note key={i}>{text}</Note>)
           )}
         </Box>
       ) : null}

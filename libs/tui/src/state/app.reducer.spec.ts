@@ -133,3 +133,36 @@ describe(appReducer.name, () => {
     expect(appReducer(s, { type: 'back' }).screen).toBe('jobs');
   });
 });
+
+describe('navigation', () => {
+  const typed = (s: AppState, text: string) =>
+    [...text].reduce((st, c) => appReducer(st, { type: 'prompt/key', key: c === ' ' ? 'space' : `char:${c}` }), s);
+  const command = (s: AppState, text: string) =>
+    appReducer(typed(appReducer(s, { type: 'command/open' }), text), { type: 'prompt/key', key: 'return' });
+
+  it('regression: esc returns to the row each screen was on, even after the screen reloaded empty', () => {
+    let s = initialState('job-1');
+    for (let i = 0; i < 9; i++) s = appReducer(s, { type: 'cursor', screen: 'timeline', move: 'down', count: 40, height: 20 });
+    s = appReducer(s, { type: 'open/diff', pairs: [], refs: { a: '1', b: '2', label: 'x' } });
+    // Meanwhile the diff's cursor moved; the timeline's is its own.
+    s = appReducer(s, { type: 'cursor', screen: 'diff', move: 'down', count: 40, height: 20 });
+    s = appReducer(s, { type: 'back' });
+    // Coming back, the timeline has no lanes until they load again: the cursor waits for them.
+    s = appReducer(s, { type: 'cursor/clamp', screen: 'timeline', count: 0, height: 20 });
+    s = appReducer(s, { type: 'cursor/clamp', screen: 'timeline', count: 40, height: 20 });
+    expect(s).toMatchObject({ screen: 'timeline', cursors: { timeline: { index: 9 } } });
+  });
+
+  it('number keys go to a screen; the : command line opens jobs, diffs and filtered findings', () => {
+    expect(appReducer(initialState(), { type: 'screen/go', screen: 'findings' }).screen).toBe('findings');
+    let s = command(initialState(), 'job full-test');
+    expect(s).toMatchObject({ screen: 'timeline', jobId: 'full-test', prompt: null, promptKind: 'filter' });
+    s = command(s, 'diff l:953 l:955');
+    expect(s).toMatchObject({ screen: 'diff', diff: { refs: { a: 'l:953', b: 'l:955' } } });
+    s = command(s, 'findings critical');
+    expect(s).toMatchObject({ screen: 'findings', filters: { findings: 'critical' } });
+    expect(appReducer(s, { type: 'back' }).screen).toBe('diff');
+    expect(command(s, 'diff 1')).toMatchObject({ screen: 'findings', status: expect.stringContaining(':diff needs two refs') });
+    expect(command(s, 'frobnicate').status).toMatch(/^unknown command "frobnicate": job ID/);
+  });
+});

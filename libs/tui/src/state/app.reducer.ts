@@ -1,4 +1,6 @@
+import type { KeyName } from '../keys/key-binding.js';
 import { SCREENS, type ScreenId } from '../keys/key-tables.js';
+import { isPrintable } from '../keys/tokenize-keys.js';
 import { parseFilter } from './filter-query.js';
 import { clampCursor, moveCursor, START, type CursorMove, type ListCursor } from './list-cursor.js';
 
@@ -37,21 +39,38 @@ export interface TimelineViewport {
   readonly details: boolean;
 }
 
+/** A place to go back to: the screen, and where its cursor was when it was left. */
+export interface HistoryEntry {
+  readonly screen: ScreenId;
+  readonly cursor: ListCursor;
+}
+
 /** Everything the TUI remembers between key presses, except loaded data. */
 export interface AppState {
   readonly screen: ScreenId;
-  readonly history: readonly ScreenId[];
+  /** The way back, newest last: `esc` returns to the last entry with its cursor where it was. */
+  readonly history: readonly HistoryEntry[];
   readonly help: boolean;
-  /** Text of the open `/` prompt, or null. */
+  /** Text of the open `/` or `:` prompt, or null. */
   readonly prompt: string | null;
+  /** What the open prompt is: the screen's `/` filter, or the `:` command line. */
+  readonly promptKind: 'filter' | 'command';
   readonly filters: Readonly<Record<ScreenId, string>>;
   readonly cursors: Readonly<Record<ScreenId, ListCursor>>;
   readonly jobId: string | null;
   readonly timeline: TimelineViewport;
-  readonly diff: { readonly pairs: readonly DiffPair[]; readonly refs: DiffPair | null; readonly unified: boolean };
+  readonly diff: {
+    readonly pairs: readonly DiffPair[];
+    readonly refs: DiffPair | null;
+    readonly unified: boolean;
+    /** Fields that are the same on both sides shown in full, not cut to two lines. */
+    readonly expanded: boolean;
+  };
   readonly cross: CrossTarget | null;
   readonly trend: TrendTarget | null;
   readonly trendView: TrendViewport;
+  /** A one-line message in the footer until the next key, e.g. why a key did nothing. */
+  readonly status: string | null;
 }
 
 export type AppAction =
@@ -59,12 +78,20 @@ export type AppAction =
   | { type: 'screen/previous' }
   | { type: 'back' }
   | { type: 'help/toggle' }
+  | { type: 'status'; text: string }
+  | { type: 'status/clear' }
   | { type: 'open/timeline'; jobId: string }
   | { type: 'open/diff'; pairs: readonly DiffPair[]; refs?: DiffPair }
   | { type: 'open/cross'; target: CrossTarget }
   | { type: 'prompt/open' }
+  /** The `:` command line: `job ID`, `diff A B`, `findings [filter]`, `jobs [filter]`, `live`, `trend ID…`. */
+  | { type: 'command/open' }
+  /** Straight to a screen (the number keys). */
+  | { type: 'screen/go'; screen: ScreenId }
   | { type: 'prompt/type'; text: string }
   | { type: 'prompt/backspace' }
+  /** One key while the prompt is open: text, enter, esc, backspace, ctrl-u (clear), ctrl-w (delete a word). */
+  | { type: 'prompt/key'; key: KeyName }
   | { type: 'prompt/accept' }
   | { type: 'prompt/cancel' }
   | { type: 'cursor'; screen: ScreenId; move: CursorMove; count: number; height: number }
@@ -73,6 +100,7 @@ export type AppAction =
   | { type: 'timeline/scroll'; direction: 1 | -1 }
   | { type: 'timeline/details' }
   | { type: 'diff/mode' }
+  | { type: 'diff/expand' }
   | { type: 'diff/pairs' }
   | { type: 'open/trend'; target: TrendTarget }
   | { type: 'trend/metric' }
@@ -90,14 +118,16 @@ export function initialState(jobId: string | null = null, trendIds: readonly str
     history: [],
     help: false,
     prompt: null,
+    promptKind: 'filter',
     filters: each(''),
     cursors: each(START),
     jobId,
     timeline: { zoom: 1, offset: 0, details: false },
-    diff: { pairs: [], refs: null, unified: false },
+    diff: { pairs: [], refs: null, unified: false, expanded: false },
     cross: null,
     trend: trendIds?.length ? { ids: trendIds } : null,
     trendView: { metric: 'rate', back: 0 },
+    status: null,
   };
 }
 
@@ -117,10 +147,19 @@ export function appReducer(s: AppState, a: AppAction): AppState {
       if (s.screen === 'diff' && s.diff.refs && s.diff.pairs.length > 0) return { ...s, diff: { ...s.diff, refs: null } };
       const previous = s.history.at(-1);
       if (previous === undefined) return s;
-      return { ...s, screen: previous, history: s.history.slice(0, -1) };
+      return {
+        ...s,
+        screen: previous.screen,
+        history: s.history.slice(0, -1),
+        cursors: { ...s.cursors, [previous.screen]: previous.cursor },
+      };
     }
     case 'help/toggle':
       return { ...s, help: !s.help };
+    case 'status':
+      return { ...s, status: a.text };
+    case 'status/clear':
+      return s.status === null ? s : { ...s, status: null };
     case 'open/timeline':
       return {
         ...go(s, 'timeline'),
@@ -136,18 +175,27 @@ export function appReducer(s: AppState, a: AppAction): AppState {
     case 'open/cross':
       return { ...go(s, 'cross'), cross: a.target, cursors: { ...s.cursors, cross: START } };
     case 'prompt/open':
-      return { ...s, prompt: s.filters[s.screen] };
+      return { ...s, prompt: s.filters[s.screen], promptKind: 'filter' };
+    case 'command/open':
+      return { ...s, prompt: '', promptKind: 'command' };
+    case 'screen/go':
+      return go(s, a.screen);
     case 'prompt/type':
-      return s.prompt === null ? s : { ...s, prompt: s.prompt + a.text.replace(/[\r\n\t]/g, '') };
+      return s.prompt === null ? s : { ...s, prompt: s.prompt + printable(a.text) };
     case 'prompt/backspace':
       return s.prompt === null ? s : { ...s, prompt: s.prompt.slice(0, -1) };
+    case 'prompt/key':
+      return s.prompt === null ? s : promptKey(s, s.prompt, a.key);
     case 'prompt/cancel':
       return { ...s, prompt: null };
     case 'prompt/accept':
-      return s.prompt === null ? s : accept({ ...s, prompt: null }, s.prompt.trim());
+      return s.prompt === null ? s : submit(s, s.prompt);
     case 'cursor':
       return setCursor(s, a.screen, moveCursor(s.cursors[a.screen], a.move, a.count, a.height));
     case 'cursor/clamp':
+      // A screen has no rows while it (re)loads, e.g. when `esc` brings it back: the cursor waits for them rather than
+      // jumping to the first row, so going back returns to the row it was on.
+      if (a.count <= 0) return s;
       return setCursor(s, a.screen, clampCursor(s.cursors[a.screen], a.count, a.height));
     case 'timeline/zoom': {
       const { zoom, offset } = s.timeline;
@@ -163,6 +211,8 @@ export function appReducer(s: AppState, a: AppAction): AppState {
       return { ...s, timeline: { ...s.timeline, details: !s.timeline.details } };
     case 'diff/mode':
       return { ...s, diff: { ...s.diff, unified: !s.diff.unified } };
+    case 'diff/expand':
+      return { ...s, diff: { ...s.diff, expanded: !s.diff.expanded } };
     case 'diff/pairs':
       return s.diff.pairs.length > 0 ? { ...s, diff: { ...s.diff, refs: null } } : s;
     case 'open/trend':
@@ -183,6 +233,71 @@ export function appReducer(s: AppState, a: AppAction): AppState {
   }
 }
 
+/** Only the printable characters of typed or pasted text: a control character in a filter would corrupt the line. */
+function printable(text: string): string {
+  let out = '';
+  for (const c of text) if (isPrintable(c.codePointAt(0) ?? 0)) out += c;
+  return out;
+}
+
+/** One key in the open prompt (readline's editing keys: ctrl-u clears, ctrl-w deletes the word before the cursor). */
+function promptKey(s: AppState, prompt: string, key: KeyName): AppState {
+  switch (key) {
+    case 'return':
+      return submit(s, prompt);
+    case 'escape':
+      return { ...s, prompt: null };
+    case 'backspace':
+      return prompt === '' ? s : { ...s, prompt: [...prompt].slice(0, -1).join('') };
+    case 'space':
+      return { ...s, prompt: prompt + ' ' };
+    case 'ctrl:u':
+      return prompt === '' ? s : { ...s, prompt: '' };
+    case 'ctrl:w':
+      return prompt === '' ? s : { ...s, prompt: prompt.replace(/\S*\s*$/, '') };
+    default:
+      return key.startsWith('char:') ? { ...s, prompt: prompt + printable(key.slice(5)) } : s;
+  }
+}
+
+/** Enter in the prompt: a filter applies to the screen, a command goes where it says. */
+function submit(s: AppState, prompt: string): AppState {
+  const closed = { ...s, prompt: null, promptKind: 'filter' as const };
+  return s.promptKind === 'command' ? runCommand(closed, prompt.trim()) : accept(closed, prompt.trim());
+}
+
+export const COMMAND_HELP = 'job ID · diff A B · findings [filter] · jobs [filter] · live · trend ID…';
+
+/** The `:` command line. An unknown or incomplete command says what it takes in the status line. */
+export function runCommand(s: AppState, text: string): AppState {
+  const [verb = '', ...args] = text.split(/\s+/).filter(Boolean);
+  const rest = args.join(' ');
+  switch (verb) {
+    case '':
+      return s;
+    case 'job':
+    case 'timeline':
+      return args[0] ? appReducer(s, { type: 'open/timeline', jobId: args[0] }) : { ...s, status: `:${verb} needs a job id` };
+    case 'diff': {
+      const [a, b] = args;
+      if (!a || !b) return { ...s, status: ':diff needs two refs: execution ids, a:<attempt id> or l:<legacy id>' };
+      const pair = { a, b, label: `${a} → ${b}` };
+      return appReducer(s, { type: 'open/diff', pairs: [pair], refs: pair });
+    }
+    case 'findings':
+    case 'jobs':
+    case 'live': {
+      const moved = go(s, verb);
+      return { ...moved, filters: { ...moved.filters, [verb]: rest }, cursors: { ...moved.cursors, [verb]: START } };
+    }
+    case 'trend':
+    case 'trends':
+      return args.length > 0 ? appReducer(s, { type: 'open/trend', target: { ids: args } }) : go(s, 'trends');
+    default:
+      return { ...s, status: `unknown command "${verb}": ${COMMAND_HELP}` };
+  }
+}
+
 /** The pair to show straight away: the only one, if there is exactly one. */
 function onlyPair(pairs: readonly DiffPair[]): DiffPair | null {
   const [first, ...rest] = pairs;
@@ -191,7 +306,8 @@ function onlyPair(pairs: readonly DiffPair[]): DiffPair | null {
 
 function go(s: AppState, screen: ScreenId): AppState {
   if (screen === s.screen) return { ...s, help: false };
-  return { ...s, screen, help: false, prompt: null, history: [...s.history, s.screen].slice(-HISTORY) };
+  const left: HistoryEntry = { screen: s.screen, cursor: s.cursors[s.screen] };
+  return { ...s, screen, help: false, prompt: null, history: [...s.history, left].slice(-HISTORY) };
 }
 
 function setCursor(s: AppState, screen: ScreenId, c: ListCursor): AppState {

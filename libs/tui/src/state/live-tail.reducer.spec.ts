@@ -57,3 +57,32 @@ describe(liveTailReducer.name, () => {
     expect(liveTailReducer(s, { type: 'live/follow', on: false })).toBe(s);
   });
 });
+
+describe('connection and gaps', () => {
+  const stream = (s: ReturnType<typeof initialLiveTail>, event: Parameters<typeof liveTailReducer>[1]) => liveTailReducer(s, event);
+
+  it('regression: a stream that was lost and came back leaves a gap mark between the events before and after', () => {
+    let s = initialLiveTail(100, 0);
+    s = stream(s, { type: 'live/stream', event: { type: 'connected', at: 1_000 } });
+    expect(s.connection.mode).toBe('connected');
+    s = stream(s, { type: 'live/append', events: range(1, 3) });
+    s = stream(s, { type: 'live/stream', event: { type: 'failed', at: 10_000, attempt: 1, error: 'stream ended' } });
+    expect(s.connection).toMatchObject({ mode: 'reconnecting', since: 10_000 });
+    s = stream(s, { type: 'live/stream', event: { type: 'failed', at: 11_000, attempt: 2, error: 'ECONNREFUSED' } });
+    expect(s.connection).toMatchObject({ mode: 'disconnected', since: 10_000 });
+    expect(s.events).toHaveLength(3);
+    s = stream(s, { type: 'live/stream', event: { type: 'connected', at: 25_000 } });
+    s = stream(s, { type: 'live/append', events: range(4, 1) });
+    expect(s.events.map((e) => e.kind)).toEqual(['attempt_finished', 'attempt_finished', 'attempt_finished', 'gap', 'attempt_finished']);
+    expect(s.events[3]).toMatchObject({ text: expect.stringMatching(/stream lost 00:00:10\.000 → back 00:00:25\.000 \(15\.0 s\)/) });
+    // The received count is of events only.
+    expect(s.received).toBe(4);
+  });
+
+  it('marks events the server dropped; the first connection marks nothing', () => {
+    let s = stream(initialLiveTail(100, 0), { type: 'live/stream', event: { type: 'connected', at: 1 } });
+    expect(s.events).toEqual([]);
+    s = stream(s, { type: 'live/dropped', at: 2, dropped: 12, reason: 'slow_client' });
+    expect(s.events).toMatchObject([{ kind: 'gap', text: '── gap: the server dropped 12 events (slow_client) ──' }]);
+  });
+});

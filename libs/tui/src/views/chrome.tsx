@@ -33,11 +33,14 @@ export function Footer({
   width,
   prompt,
   promptLabel,
+  status = null,
 }: {
   readonly table: KeyTable;
   readonly width: number;
   readonly prompt: string | null;
   readonly promptLabel: string;
+  /** Said until the next key, in place of the key list (the way out stays: `? help  q quit`). */
+  readonly status?: string | null;
 }) {
   if (prompt !== null)
     return (
@@ -45,6 +48,17 @@ export function Footer({
         segments={[{ text: `${promptLabel}: `, tone: 'accent' }, { text: fit(prompt + '▏', Math.max(1, width - promptLabel.length - 2)) }]}
       />
     );
+  if (status !== null) {
+    const tail = '  ? help  q quit';
+    return (
+      <Segments
+        segments={[
+          { text: fit(status, Math.max(1, width - tail.length)), tone: 'warn' },
+          { text: tail, tone: 'muted' },
+        ]}
+      />
+    );
+  }
   return <Note>{footerText(table, width)}</Note>;
 }
 
@@ -61,7 +75,17 @@ export function HelpOverlay({ screen, width, height }: { readonly screen: Screen
     ...(nav.length ? [{ text: fit(`  ${nav.map((b) => b.keys.map(keyText).join(' ')).join(', ')}: move, page, first, last`, width) }] : []),
     ...table.filter((b) => !NAV.has(b.command)).map((b) => ({ text: line(b) })),
     { text: 'Everywhere', title: true },
-    { text: fit(`  ${GLOBAL_KEYS.map((b) => `${b.label} ${b.hint}`).join(' · ')}`, width) },
+    {
+      text: fit(
+        `  ${GLOBAL_KEYS.filter((b) => !b.command.startsWith('screen:'))
+          .map((b) => `${b.label} ${b.hint}`)
+          .join(' · ')}`,
+        width,
+      ),
+    },
+    {
+      text: fit(`  1–${SCREENS.length} ${SCREENS.map((sc) => SCREEN_TITLES[sc]).join(', ')} · :job ID, :diff A B, :findings FILTER`, width),
+    },
   ];
   if (screen === 'timeline') {
     lines.push({ text: 'Lanes', title: true }, { text: fit(`  ${BAR_LEGEND}`, width) });
