@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ControlsRepository, JobRepository, LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
-import { defaultConfig, normaliseJobSpec } from '@beacon/domain';
+import {
+  ControlsRepository,
+  JobRepository,
+  LifecycleRepository,
+  QueueRepository,
+  RunnerRepository,
+  TRANSPARENCY_LOCK_KEY,
+  TransparencyRepository,
+} from '@beacon/db';
+import { generateKeyPairSync } from 'node:crypto';
+import { defaultConfig, normaliseJobSpec, signNote } from '@beacon/domain';
 import { Engine, OpenAiCompatibleProvider, engineOptions } from '@beacon/engine';
 import { startSimulator } from '@beacon/simulator';
 import { ReconcileService, RULES, type Finding, type ReconcilerThresholds } from '@beacon/reconciler';
@@ -291,5 +300,31 @@ describe('reconciler rules', () => {
   it('has an explanation for every rule', () => {
     expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
     for (const r of RULES) expect(r.explanation.length).toBeGreaterThan(100);
+  });
+
+  // Last in this file: the log it writes stays for the rest of the file's full passes.
+  it('regression: transparency_log is clean on an untouched log of more than ten leaves and heads (their numbers were ordered as text: 0, 1, 10, …)', async () => {
+    const repo = new TransparencyRepository(ds);
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const signer = { keyId: 'log-1', origin: 'beacon.test/log', sign: (body: string) => signNote(body, 'log-1', privateKey) };
+    // 25 appends of one receipt each: leaves 0…24 and signed heads of sizes 1…25.
+    for (let i = 0; i < 25; i++) {
+      await ds.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [TRANSPARENCY_LOCK_KEY]);
+        await repo.appendLocked(
+          tx,
+          [{ executionId: String(9_000_000 + i), jobId: 'log-order', receipt: Buffer.from(`receipt ${i}`) }],
+          signer,
+        );
+      });
+    }
+    const [{ leaves, heads }] = await ds.query(
+      `SELECT (SELECT count(*) FROM transparency_leaves)::int AS leaves, (SELECT count(*) FROM transparency_heads)::int AS heads`,
+    );
+    expect({ leaves, heads }).toEqual({ leaves: 25, heads: 25 });
+    const full = await new ReconcileService(ds).run({ persist: false });
+    if (full.skipped) throw new Error('skipped');
+    expect(full.errors).toEqual([]);
+    expect(byRule(full.findings, 'transparency_log')).toEqual([]);
   });
 });

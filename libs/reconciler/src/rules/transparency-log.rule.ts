@@ -67,10 +67,14 @@ export const transparencyLogRule: ReconcilerRule = {
   },
 };
 
-/** Rebuilds the tree from the leaf hashes in one pass, comparing the root at each signed head's size. */
+/**
+ * Rebuilds the tree from the leaf hashes in one pass, comparing the root at each signed head's size. The numbers are
+ * read as text (bigint) but ordered by the columns, qualified: an unqualified `ORDER BY leaf_index` names the text
+ * output column and sorts 0, 1, 10, 100, ….
+ */
 async function checkHeads(ctx: RuleContext): Promise<RawFinding[]> {
   const findings: RawFinding[] = [];
-  const heads = await queryRows<HeadRow>(ctx.ds, 'SELECT tree_size::text, root_hash FROM transparency_heads ORDER BY tree_size');
+  const heads = await queryRows<HeadRow>(ctx.ds, 'SELECT h.tree_size::text, h.root_hash FROM transparency_heads h ORDER BY h.tree_size');
   const stack: { level: number; hash: Buffer }[] = [];
   let size = 0;
   let next = 0;
@@ -93,7 +97,7 @@ async function checkHeads(ctx: RuleContext): Promise<RawFinding[]> {
   for (;;) {
     const rows = await queryRows<{ leaf_index: string; leaf_hash: Buffer }>(
       ctx.ds,
-      'SELECT leaf_index::text, leaf_hash FROM transparency_leaves WHERE leaf_index >= $1 ORDER BY leaf_index LIMIT $2',
+      'SELECT l.leaf_index::text, l.leaf_hash FROM transparency_leaves l WHERE l.leaf_index >= $1 ORDER BY l.leaf_index LIMIT $2',
       [size, CHUNK],
     );
     for (const r of rows) {
