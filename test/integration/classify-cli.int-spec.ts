@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CLASSIFIER_VERSION } from '@beacon/classifier';
 import { cliEnv, repoRoot, requireBuild, runCli } from '../utils/cli.js';
 
 const XSTEST = path.join(repoRoot, 'test', 'fixtures', 'xstest');
@@ -67,7 +68,7 @@ describe('beacon classify --input', () => {
     );
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.version).toBe('rules-v4');
+    expect(out.version).toBe(CLASSIFIER_VERSION);
     expect(out.rows.map((x: any) => x.label)).toEqual(['answered', 'refused', 'refused', 'empty']);
     expect(out.score).toMatchObject({ n: 4, agreement: 1, precision: 1, recall: 1 });
   });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CLASSIFIER_VERSION } from '@beacon/classifier';
 import { cliEnv, requireBuild, runCli } from '../utils/cli.js';
 
 /** An objection followed by a lecture: the rules say refused, with low confidence. */
@@ -108,7 +109,7 @@ describe('beacon classify with a judge model', () => {
     const rows = JSON.parse(r.stdout).rows;
     expect(rows.map((x: any) => x.tier)).toEqual(['judge', 'judge', 'rules', 'rules']);
     expect(rows.map((x: any) => x.label)).toEqual(['answered', 'answered', 'refused', 'answered']);
-    expect(rows[0].version).toBe('rules-v4+judge:judge-model');
+    expect(rows[0].version).toBe(`${CLASSIFIER_VERSION}+judge:judge-model`);
     expect(requests.length - before).toBe(2);
     const rules = await runCli(['classify', '--input', input, '--json', '--no-judge'], {
       env: cliEnv({ BEACON_CONFIG: config, JUDGE_TEST_KEY: 'judge-secret-123' }),
