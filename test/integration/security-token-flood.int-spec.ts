@@ -20,7 +20,8 @@ const LEGACY2 = { name: 'legacy2', secret: 'a-person-chose-this-one-too' };
 const CI = { name: 'ci', secret: 'bct_ci-token-for-the-flood-test' };
 /** The flooding addresses, one per round (any 127.x.y.z reaches a loopback listener on Linux). */
 const ATTACKERS = ['127.0.0.2', '127.0.0.3'];
-const FLOOD_MS = 4000;
+/** Long enough for well over 40 probes (10 ms apart, each with its round trip) on an idle machine. */
+const FLOOD_MS = 5000;
 
 interface Answer {
   status: number;
@@ -160,10 +161,14 @@ describe('token flood', () => {
     };
     // The machine running the suite may be busy with other work: a second round (from another address, so it costs
     // the daemon as much) is run only when the first misses the bound; the unpatched daemon misses it by seconds.
+    // A round also counts only with at least 40 probes (below that the p99 is the maximum of too few): on a loaded
+    // machine the probes and token checks of one 4 s flood were seen to fit only 39 times.
+    const enough = (r: { probes: number[]; p99: number }) => r.probes.length >= 40 && r.p99 < 200;
     const rounds = [await round(ATTACKERS[0]!)];
-    if (rounds[0]!.p99 >= 200) rounds.push(await round(ATTACKERS[1]!));
-    const best = rounds.reduce((a, b) => (b.p99 < a.p99 ? b : a));
-    expect(best.probes.length).toBeGreaterThanOrEqual(40);
+    if (!enough(rounds[0]!)) rounds.push(await round(ATTACKERS[1]!));
+    const counted = rounds.filter((r) => r.probes.length >= 40);
+    expect(counted.length).toBeGreaterThan(0);
+    const best = counted.reduce((a, b) => (b.p99 < a.p99 ? b : a));
     expect(best.p99).toBeLessThan(200);
     for (const { during, result } of rounds) {
       expect(during).toEqual([]);
