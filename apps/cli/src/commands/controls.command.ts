@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { DaemonView, KeyControlView } from '@beacon/domain';
+import { ENGINE_LIMITS, type DaemonView, type KeyControlView } from '@beacon/domain';
 import { apiClient } from '../context.js';
 import { confirm } from '../confirm.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -75,10 +75,12 @@ export function registerControls(program: Command): void {
 
   program
     .command('concurrency')
-    .description("set a region and model's calls in flight per daemon, on every daemon (off: back to the region's concurrency)")
+    .description(
+      "set a region and model's calls in flight across all daemons, up or down, at run time (off: back to the region's concurrency)",
+    )
     .requiredOption('--region <region>', 'region')
     .requiredOption('--model <model>', 'model')
-    .argument('<n>', 'calls in flight per daemon, 0 to 10000, or off')
+    .argument('<n>', `calls in flight across all daemons, 0 to ${ENGINE_LIMITS.maxKeyConcurrency}, or off`)
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print the API answer as JSON')
     .addHelpText(
@@ -89,13 +91,16 @@ export function registerControls(program: Command): void {
       ]),
     )
     .action(async (raw: string, opts: KeyOptions) => {
-      const n = raw === 'off' ? null : /^\d{1,5}$/.test(raw) && Number(raw) <= 10_000 ? Number(raw) : undefined;
+      const n = raw === 'off' ? null : /^\d{1,5}$/.test(raw) && Number(raw) <= ENGINE_LIMITS.maxKeyConcurrency ? Number(raw) : undefined;
       if (n === undefined)
-        throw new CliError(`<n>: must be a whole number from 0 to 10000, or off (got ${JSON.stringify(raw)})`, EXIT.usage);
+        throw new CliError(
+          `<n>: must be a whole number from 0 to ${ENGINE_LIMITS.maxKeyConcurrency}, or off (got ${JSON.stringify(raw)})`,
+          EXIT.usage,
+        );
       await confirm(`set the concurrency of ${opts.model} in ${opts.region} to ${n ?? "the region's"}`, opts.yes);
       const r = await apiClient().setKeyConcurrency(opts.region!, opts.model!, n);
       if (opts.json) return printJson(r);
-      process.stdout.write(`${opts.model} in ${opts.region}: concurrency ${r.concurrency ?? "the region's"} per daemon\n`);
+      process.stdout.write(`${opts.model} in ${opts.region}: concurrency ${r.concurrency ?? "the region's"} across all daemons\n`);
     });
 
   program

@@ -1,6 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ControlsRepository, type LifecycleRepository } from '@beacon/db';
-import type { BeaconConfig, DaemonView, JobPauseView, KeyControlView, Page, Principal, Problem, RetryView } from '@beacon/domain';
+import {
+  ENGINE_LIMITS,
+  type BeaconConfig,
+  DaemonView,
+  JobPauseView,
+  KeyControlView,
+  Page,
+  Principal,
+  Problem,
+  RetryView,
+} from '@beacon/domain';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { ApiError } from '../api/api-error.js';
@@ -34,11 +44,20 @@ const text = (field: string) =>
 /** A (region, model) in a body. */
 const keyBody = z.strictObject({ region: text('region'), model: text('model') });
 
-/** `POST /controls/keys/concurrency`: the override, or null to remove it. */
+const MAX_KEY_CONCURRENCY = ENGINE_LIMITS.maxKeyConcurrency;
+
+/** `POST /controls/keys/concurrency`: the override (calls of the key in flight across all daemons), or null to remove it. */
 const concurrencyBody = keyBody.extend({
   concurrency: z.union(
-    [z.number().int('must be a whole number').min(0, 'must be 0 or more').max(10_000, 'must be at most 10000'), z.null()],
-    'must be a whole number from 0 to 10000, or null to remove the override',
+    [
+      z
+        .number()
+        .int('must be a whole number')
+        .min(0, 'must be 0 or more')
+        .max(MAX_KEY_CONCURRENCY, `must be at most ${MAX_KEY_CONCURRENCY} (the most a region's concurrency may be configured to)`),
+      z.null(),
+    ],
+    `must be a whole number from 0 to ${MAX_KEY_CONCURRENCY}, or null to remove the override`,
   ),
 });
 

@@ -1,6 +1,8 @@
 import os from 'node:os';
 import { Inject, Injectable, Logger as NestLogger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
+  ControlsRepository,
+  KEY_CONTROLS_CHANGED,
   LifecycleRepository,
   LiveListener,
   LivePublisher,
@@ -69,10 +71,16 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
       url: connectionUrl(this.ds),
       channel: WORK_CHANNEL,
       applicationName: 'beacon-wake',
-      onPayload: () => engine.wake(),
-      // After a reconnection, work announced in between was not heard.
+      onPayload: (payload) => {
+        // An operator's change of a (region, model)'s controls: its slots are resized here now, not at the next poll.
+        if (payload === KEY_CONTROLS_CHANGED) engine.controlsChanged();
+        engine.wake();
+      },
+      // After a reconnection, work and control changes announced in between were not heard.
       onListening: (reconnected) => {
-        if (reconnected) engine.wake();
+        if (!reconnected) return;
+        engine.controlsChanged();
+        engine.wake();
       },
       onError: (err) => this.log.warn(`work listener: ${err.message} (polling meanwhile)`),
     });
@@ -96,6 +104,7 @@ export class EngineService implements OnApplicationBootstrap, BeforeApplicationS
       queue: new QueueRepository(this.ds),
       lifecycle: new LifecycleRepository(this.ds),
       runners: new RunnerRepository(this.ds),
+      controls: new ControlsRepository(this.ds),
     };
     const emit = (e: EngineEvent) => this.onEvent(e);
     const reaper = new ReaperService(stores.queue, opts, emit, () => engine.wake());

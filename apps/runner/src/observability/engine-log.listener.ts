@@ -30,6 +30,9 @@ export function engineLogListener(log: Logger): (e: EngineEvent) => void {
       case 'reaped':
         log.warn({ count: e.count }, 'expired leases returned to the queue');
         break;
+      case 'key_limit':
+        log.info({ key: e.key, override: e.override, limit: e.limit }, `concurrency of ${e.key} now ${e.limit}`);
+        break;
       case 'breaker':
         log.warn({ key: e.key, breaker: e.state }, `circuit ${e.state}`);
         break;

@@ -5,6 +5,11 @@ import type { DataSource } from 'typeorm';
 export const LIVE_CHANNEL = 'beacon_live';
 /** The channel that announces runnable work (a job planned, cells requeued), so idle runners claim at once. */
 export const WORK_CHANNEL = 'beacon_work';
+/**
+ * The payload on {@link WORK_CHANNEL} when an operator changed a (region, model)'s controls: daemons re-read the
+ * concurrency overrides (other payloads name a job, or nothing).
+ */
+export const KEY_CONTROLS_CHANGED = 'key_controls';
 
 /** How a {@link LiveListener} connects and what it reports. */
 export interface LiveListenerOptions {

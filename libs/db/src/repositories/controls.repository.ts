@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from './query.js';
 import { CELL_SQL } from './status-sql.js';
-import { WORK_CHANNEL } from '../live/live-listener.js';
+import { KEY_CONTROLS_CHANGED, WORK_CHANNEL } from '../live/live-listener.js';
 
 /** An operator's control of one (region, model): paused or not, and its concurrency override. */
 export interface KeyControl {
@@ -9,7 +9,10 @@ export interface KeyControl {
   modelId: string;
   pausedAt: Date | null;
   pausedBy: string | null;
-  /** Calls in flight of this (region, model) per daemon, in place of the region's concurrency; null: the region's. */
+  /**
+   * Cells of this (region, model) held at once across all daemons (claimed ahead or calling, so calls in flight too),
+   * in place of the region's concurrency, up or down; null: the region's. See `QueueRepository.claim`.
+   */
   concurrency: number | null;
   updatedAt: Date;
   updatedBy: string;
@@ -93,11 +96,21 @@ export class ControlsRepository {
     return rows.map(keyControl);
   }
 
+  /** The concurrency overrides in force, for the engine to size its slots (one indexed read of a small table). */
+  async concurrencyOverrides(): Promise<{ region: string; modelId: string; concurrency: number }[]> {
+    const rows = await queryRows<{ region: string; model_id: string; concurrency: number }>(
+      this.ds,
+      'SELECT region, model_id, concurrency FROM key_controls WHERE concurrency IS NOT NULL ORDER BY region, model_id',
+    );
+    return rows.map((r) => ({ region: r.region, modelId: r.model_id, concurrency: r.concurrency }));
+  }
+
   /**
    * Changes the control of a (region, model) in one statement: an upsert of the fields given (a pause keeps its first
    * time and principal while it lasts). A row left controlling nothing (not paused, no override) stays, with who
-   * changed it last, and is not listed. Lifting a pause or changing an override announces work. Returns the control
-   * afterwards, null when it controls nothing any more.
+   * changed it last, and is not listed. Lifting a pause or changing an override announces it on the work channel with
+   * the payload {@link KEY_CONTROLS_CHANGED}: every daemon re-reads its overrides and resizes its slots. Returns the
+   * control afterwards, null when it controls nothing any more.
    */
   async changeKey(region: string, modelId: string, change: KeyControlChange, by: string): Promise<KeyControl | null> {
     const rows = await queryRows<KeyControlRow>(
@@ -112,7 +125,7 @@ export class ControlsRepository {
                 concurrency = CASE WHEN $4 THEN $5::int ELSE k.concurrency END,
                 updated_at = now(), updated_by = $6
          RETURNING k.*),
-       woken AS (SELECT pg_notify('${WORK_CHANNEL}', '') FROM up WHERE $3::boolean IS NOT TRUE)
+       woken AS (SELECT pg_notify('${WORK_CHANNEL}', '${KEY_CONTROLS_CHANGED}') FROM up WHERE $3::boolean IS NOT TRUE)
        SELECT up.*, (SELECT count(*) FROM woken)::int AS woken FROM up`,
       [region, modelId, change.paused ?? null, change.concurrency !== undefined, change.concurrency ?? null, by],
     );

@@ -100,6 +100,14 @@ export class QueueRepository {
    * stopped: {@link LifecycleRepository.closeOverBudget} in the same transaction. Jobs without a cap take the one
    * statement they always did; whether capped jobs exist is asked at most every `cappedCheckMs`, and until it is known,
    * capped jobs' cells are left to the next claim (never claimed unchecked).
+   *
+   * A (region, model) with a concurrency override (`key_controls.concurrency`, N) is claimed in a transaction that
+   * first locks its control row, then claims at most N minus the cells of the key running on any daemon (claimed ahead
+   * or calling), on a snapshot taken after the lock: daemons claiming the key take turns, each seeing the others'
+   * committed claims, so the key's running cells, and with them its calls in flight, never exceed N across the
+   * cluster once the override is committed (a lowered N: none is claimed until enough have finished). Keys without
+   * an override take no lock. `req.overridden` says which way to claim; a key with an override is never claimed the
+   * other way.
    */
   async claim(req: ClaimRequest, cappedCheckMs = 500): Promise<ClaimedCell[]> {
     const now = Date.now();
@@ -110,8 +118,22 @@ export class QueueRepository {
       );
       this.capped = { any: row?.any === true, at: now };
     }
-    if (!this.capped.any) return this.claimWithin(this.ds, req, []);
-    const { cells, stops } = await this.ds.transaction(async (tx) => this.claimCapped(tx, req));
+    const overridden = req.overridden === true;
+    if (!this.capped.any && !overridden) return this.claimWithin(this.ds, req, [], false);
+    const { cells, stops } = await this.ds.transaction(async (tx) => {
+      // No control row to lock (the override was removed and its row deleted, or never written): claimed as a key
+      // without an override, which claims nothing should one be committed meanwhile.
+      const locked =
+        overridden &&
+        (
+          await queryRows<{ locked: number }>(
+            tx,
+            'SELECT 1 AS locked FROM key_controls WHERE region = $1 AND model_id = $2 FOR NO KEY UPDATE',
+            [req.region, req.modelId],
+          )
+        ).length > 0;
+      return this.capped.any ? this.claimCapped(tx, req, locked) : { cells: await this.claimWithin(tx, req, [], locked), stops: [] };
+    });
     this.budgetStops.push(...stops);
     return cells;
   }
@@ -123,7 +145,11 @@ export class QueueRepository {
 
   private readonly budgetStops: BudgetStop[] = [];
 
-  private async claimCapped(tx: EntityManager, req: ClaimRequest): Promise<{ cells: ClaimedCell[]; stops: BudgetStop[] }> {
+  private async claimCapped(
+    tx: EntityManager,
+    req: ClaimRequest,
+    overrideLocked: boolean,
+  ): Promise<{ cells: ClaimedCell[]; stops: BudgetStop[] }> {
     const locked = await queryRows<{ id: string }>(
       tx,
       `SELECT j.id FROM jobs j
@@ -135,7 +161,7 @@ export class QueueRepository {
         FOR NO KEY UPDATE OF j`,
       [req.region, req.modelId],
     );
-    if (locked.length === 0) return { cells: await this.claimWithin(tx, req, []), stops: [] };
+    if (locked.length === 0) return { cells: await this.claimWithin(tx, req, [], overrideLocked), stops: [] };
     const price = req.price ?? null;
     const budgets = await queryRows<JobBudgetRow>(
       tx,
@@ -174,18 +200,20 @@ export class QueueRepository {
       }
     }
     const quotas = open.map((b) => ({ jobId: b.id, room: roomOf(b), perCall: String(b.per_call) }));
-    return { cells: await this.claimWithin(tx, req, quotas), stops };
+    return { cells: await this.claimWithin(tx, req, quotas, overrideLocked), stops };
   }
 
   /**
    * The claim statement: cells of jobs without a cap, and of the capped jobs in `quotas` (locked by the caller's
    * transaction) at most `room` each, reserving `perCall` USD on each cell claimed. Cells of any other capped job are
-   * never taken here.
+   * never taken here. A key with a concurrency override is claimed only with `overrideLocked` (its control row locked
+   * by the caller's transaction, see {@link claim}).
    */
   private async claimWithin(
     on: DataSource | EntityManager,
     req: ClaimRequest,
     quotas: { jobId: string; room: number; perCall: string }[],
+    overrideLocked: boolean,
   ): Promise<ClaimedCell[]> {
     const rows = await queryRows<ClaimedRow>(
       on,
@@ -203,13 +231,15 @@ export class QueueRepository {
             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = executions.job_id AND j.paused_at IS NOT NULL)
             AND NOT EXISTS (SELECT 1 FROM key_controls k WHERE k.region = $2 AND k.model_id = $4 AND k.paused_at IS NOT NULL)
             AND NOT EXISTS (SELECT 1 FROM runners r WHERE r.id = $1 AND r.draining_at IS NOT NULL)
+            -- A key with a concurrency override is claimed only under its control row's lock (see claim).
+            AND ($10::boolean OR NOT EXISTS (SELECT 1 FROM key_controls k WHERE k.region = $2 AND k.model_id = $4
+                                                                          AND k.concurrency IS NOT NULL))
           ORDER BY run_after, priority DESC, id
-          -- A concurrency override of the key bounds the cells this daemon holds of it (claimed ahead or calling), so
-          -- its calls never exceed it once it is committed, whatever the daemon last read of it.
+          -- A concurrency override bounds the cells of the key running on all daemons (claimed ahead or calling), so
+          -- its calls never exceed it once it is committed, whatever each daemon last read of it.
           LIMIT least($3, coalesce(
             (SELECT greatest(0, k.concurrency - (SELECT count(*) FROM executions x
-                                                  WHERE x.state = ${CELL_SQL.running} AND x.lease_owner = $1
-                                                    AND x.region = $2 AND x.model_id = $4))
+                                                  WHERE x.state = ${CELL_SQL.running} AND x.region = $2 AND x.model_id = $4))
                FROM key_controls k WHERE k.region = $2 AND k.model_id = $4 AND k.concurrency IS NOT NULL), $3))
           FOR UPDATE SKIP LOCKED),
        ranked AS (
@@ -235,6 +265,7 @@ export class QueueRepository {
         quotas.map((q) => q.jobId),
         quotas.map((q) => q.room),
         quotas.map((q) => q.perCall),
+        overrideLocked,
       ],
     );
     return rows.map(claimedCell);

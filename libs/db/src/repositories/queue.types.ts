@@ -36,6 +36,13 @@ export interface ClaimRequest {
    * without a price).
    */
   price?: { inputPerMillion: number; outputPerMillion: number } | null;
+  /**
+   * The claimer's belief that this (region, model) has a concurrency override (`key_controls.concurrency`): such a
+   * key is claimed only under the lock of its control row, within the override across all daemons. A key with an
+   * override is never claimed without it (a daemon that has not yet heard of a new override claims nothing of the key
+   * until it has), so a stale belief can only delay claims, never exceed the bound.
+   */
+  overridden?: boolean;
 }
 
 /** A capped job a claim found unable to afford one more call: it stops (see `QueueRepository.claim`). */

@@ -16,7 +16,8 @@ export const REGION_DEFAULTS = { apiKeyEnv: null, concurrency: 16, timeoutMs: 12
 /**
  * Limits that keep one upstream or client from holding the engine or the API: Retry-After parks a cell two minutes at
  * most (a backoff step, not an hour); a response is read up to 4 MiB; a cell fails after 5 calls lost with a crashed
- * runner; live streams, connections and reads in progress are bounded per daemon.
+ * runner; live streams, connections and reads in progress are bounded per daemon; a (region, model)'s concurrency
+ * override is bounded like a region's configured concurrency.
  */
 export const ENGINE_LIMITS = {
   maxRetryAfterMs: 120_000,
@@ -27,6 +28,11 @@ export const ENGINE_LIMITS = {
   maxConnections: 1024,
   maxConcurrentReads: 2,
   maxQueuedReads: 256,
+  /**
+   * Highest concurrency override of a (region, model): the most a region's own `concurrency` may be configured to, so
+   * an operator can set at run time no more than the configuration could have.
+   */
+  maxKeyConcurrency: 1024,
 } as const;
 
 const REGIONS: ReadonlyArray<Pick<RegionConfig, 'id' | 'displayName' | 'aliases'>> = [

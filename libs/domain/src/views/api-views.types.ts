@@ -211,7 +211,10 @@ export interface KeyControlView {
   paused: boolean;
   pausedAt: string | null;
   pausedBy: string | null;
-  /** Calls in flight of this (region, model) per daemon, in place of the region's concurrency; null: the region's. */
+  /**
+   * Cells of this (region, model) held at once across all daemons (claimed ahead or calling), in place of the region's
+   * concurrency, up or down; null: the region's.
+   */
   concurrency: number | null;
   updatedAt: string;
   updatedBy: string;

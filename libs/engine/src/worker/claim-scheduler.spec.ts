@@ -1,13 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import fc from 'fast-check';
 import { defaultConfig, regionModelKey, type BeaconConfig } from '@beacon/domain';
 import type { ClaimedCell, ClaimRequest, ReleaseReason } from '@beacon/db';
 import {
   ClaimScheduler,
   INITIAL_LOOP,
+  keySlots,
   schedulerStep,
   type CellCalls,
   type ClaimSource,
   type LoopState,
+  type OverrideSource,
   type ScheduledCall,
   type SchedulerOptions,
 } from './claim-scheduler.js';
@@ -37,6 +40,7 @@ function options(over: Partial<SchedulerOptions> = {}): SchedulerOptions {
     idlePollMaxMs: 800,
     maxConcurrency: 512,
     shutdownGraceMs: 1_000,
+    controlsPollMs: 1_000,
     breakerFailures: 2,
     breakerHalfOpenMs: 5_000,
     retryBudgetRatio: 0.2,
@@ -157,6 +161,22 @@ class FakeCalls implements CellCalls<string> {
   }
 }
 
+/** The operators' overrides in memory: the test sets them, the scheduler reads them as it would `key_controls`. */
+class FakeControls implements OverrideSource {
+  rows: { region: string; modelId: string; concurrency: number }[] = [];
+  reads = 0;
+
+  set(region: string, modelId: string, concurrency: number | null): void {
+    this.rows = this.rows.filter((r) => !(r.region === region && r.modelId === modelId));
+    if (concurrency !== null) this.rows.push({ region, modelId, concurrency });
+  }
+
+  concurrencyOverrides() {
+    this.reads++;
+    return Promise.resolve(this.rows.map((r) => ({ ...r })));
+  }
+}
+
 /** Lets every promise chain run (setImmediate is left real: it fires once microtasks are drained). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -204,8 +224,9 @@ describe('ClaimScheduler', () => {
   let queue: FakeQueue;
   let calls: FakeCalls;
   let scheduler: ClaimScheduler<string>;
+  let controls: FakeControls;
   const make = (over: Partial<SchedulerOptions> = {}) => {
-    scheduler = new ClaimScheduler(options(over), queue, calls);
+    scheduler = new ClaimScheduler(options(over), queue, calls, () => undefined, controls);
     return scheduler;
   };
 
@@ -213,6 +234,7 @@ describe('ClaimScheduler', () => {
     jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'], now: 1_000_000 });
     queue = new FakeQueue();
     calls = new FakeCalls();
+    controls = new FakeControls();
   });
 
   afterEach(async () => {
@@ -443,5 +465,151 @@ describe('ClaimScheduler', () => {
     expect(calls.aborted).toEqual([{ id: calling, reason: 'lease_lost' }]);
     expect(queue.releases).toEqual([]); // a lost lease is not ours to release
     expect(scheduler.heldCount).toBe(3);
+  });
+});
+
+describe('keySlots', () => {
+  it('starts calls up to the limit, keeps a quarter of it claimed ahead, and hands back what a lowered limit no longer covers', () => {
+    expect(keySlots(8, 0, 0, Infinity, false)).toEqual({ callable: 8, ahead: 2, excessReady: 0 });
+    expect(keySlots(8, 8, 2, Infinity, false)).toEqual({ callable: 0, ahead: 2, excessReady: 0 });
+    // Lowered from 8 to 2 with 8 calling and 2 ahead: no call starts, the calls go on, one cell ahead is kept.
+    expect(keySlots(2, 8, 2, Infinity, false)).toEqual({ callable: 0, ahead: 1, excessReady: 1 });
+    expect(keySlots(0, 3, 2, Infinity, false)).toEqual({ callable: 0, ahead: 0, excessReady: 2 });
+    expect(keySlots(8, 2, 0, 3, false)).toEqual({ callable: 3, ahead: 2, excessReady: 0 }); // the region's shared slots
+    expect(keySlots(8, 0, 0, Infinity, true)).toMatchObject({ ahead: 0 });
+  });
+
+  it('property: never lets calls exceed the limit or the free slots, and never hands back more than it holds ahead', () => {
+    fc.assert(
+      fc.property(fc.nat(64), fc.nat(64), fc.nat(32), fc.nat(64), fc.boolean(), (limit, calling, ready, free, open) => {
+        const s = keySlots(limit, calling, ready, free, open);
+        expect(s.callable).toBeGreaterThanOrEqual(0);
+        expect(calling + s.callable).toBeLessThanOrEqual(Math.max(calling, limit));
+        expect(s.callable).toBeLessThanOrEqual(free);
+        expect(s.excessReady).toBeLessThanOrEqual(ready);
+        expect(ready - s.excessReady).toBeLessThanOrEqual(Math.max(0, limit - calling) + s.ahead);
+      }),
+    );
+  });
+});
+
+describe('ClaimScheduler: concurrency overrides', () => {
+  let queue: FakeQueue;
+  let calls: FakeCalls;
+  let controls: FakeControls;
+  let scheduler: ClaimScheduler<string>;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'], now: 1_000_000 });
+    queue = new FakeQueue();
+    calls = new FakeCalls();
+    controls = new FakeControls();
+    scheduler = new ClaimScheduler(options(), queue, calls, () => undefined, controls);
+  });
+
+  afterEach(async () => {
+    calls.finish();
+    const stopped = scheduler.stop();
+    await jest.advanceTimersByTimeAsync(2_000);
+    await stopped;
+    jest.useRealTimers();
+  });
+
+  const running = (region: string, model: string) =>
+    [...calls.running.values()].filter((r) => r.call.cell.region === region && r.call.cell.modelId === model).length;
+
+  it('raises a key above its region concurrency at run time, in its own slots, and claims it as overridden', async () => {
+    queue.add('r1', 'm1', 100);
+    queue.add('r1', 'm2', 100);
+    scheduler.start();
+    await settle();
+    expect(running('r1', 'm1') + running('r1', 'm2')).toBe(4); // the region's 4 slots, shared
+    expect(queue.claims.every((c) => c.overridden === false)).toBe(true);
+
+    controls.set('r1', 'm1', 10);
+    await scheduler.refreshControls();
+    await settle();
+    expect(scheduler.limitOf(regionModelKey('r1', 'm1'))).toBe(10);
+    // r1/m1 calls 10 at once, out of the region's shared slots; r1/m2 keeps the region's 4 to itself.
+    expect(running('r1', 'm1')).toBe(10);
+    expect(running('r1', 'm2')).toBe(4);
+    expect(queue.claimsOf('r1', 'm1').at(-1)).toMatchObject({ overridden: true });
+    expect(queue.claimsOf('r1', 'm2').at(-1)).toMatchObject({ overridden: false });
+    for (let i = 0; i < 20; i++) {
+      calls.finish(1);
+      await settle();
+      await jest.advanceTimersByTimeAsync(50);
+      expect(running('r1', 'm1')).toBeLessThanOrEqual(10);
+      expect(running('r1', 'm2')).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('lowers a key: calls in flight finish (none aborted), cells claimed ahead go back, none starts until under the limit', async () => {
+    controls.set('r1', 'm1', 10);
+    queue.add('r1', 'm1', 100);
+    scheduler.start();
+    await settle();
+    expect(running('r1', 'm1')).toBe(10);
+    const heldAhead = scheduler.heldCount - 10;
+    expect(heldAhead).toBe(3); // a quarter of 10, claimed ahead
+
+    controls.set('r1', 'm1', 3);
+    await scheduler.refreshControls();
+    await settle();
+    expect(calls.aborted).toEqual([]);
+    expect(running('r1', 'm1')).toBe(10);
+    // One cell ahead kept (a quarter of 3), two handed back.
+    expect(queue.releases.map((r) => r.reason)).toEqual(['released', 'released']);
+    const startedAtChange = calls.started.length;
+
+    // Calls end one by one: nothing starts while 3 or more are in flight.
+    for (let open = 9; open >= 3; open--) {
+      calls.finish(1);
+      await settle();
+      await jest.advanceTimersByTimeAsync(150);
+      expect(running('r1', 'm1')).toBe(open);
+      expect(calls.started.length).toBe(startedAtChange);
+    }
+    // Under the limit: calls start again, never more than 3 at once.
+    for (let i = 0; i < 20; i++) {
+      calls.finish(1);
+      await settle();
+      await jest.advanceTimersByTimeAsync(150);
+      expect(running('r1', 'm1')).toBe(3);
+    }
+    expect(calls.started.length).toBeGreaterThan(startedAtChange);
+    expect(calls.aborted).toEqual([]);
+  });
+
+  it('removing the override restores the region concurrency; a change is picked up by the poll when no notification came', async () => {
+    controls.set('r1', 'm1', 2);
+    queue.add('r1', 'm1', 100);
+    scheduler.start();
+    await settle();
+    expect(running('r1', 'm1')).toBe(2);
+
+    controls.set('r1', 'm1', null);
+    const reads = controls.reads;
+    await jest.advanceTimersByTimeAsync(1_300); // controlsPollMs 1000, jitter none
+    expect(controls.reads).toBe(reads + 1);
+    await settle();
+    expect(scheduler.limitOf(regionModelKey('r1', 'm1'))).toBe(4);
+    expect(running('r1', 'm1')).toBe(4);
+    expect(queue.claimsOf('r1', 'm1').at(-1)).toMatchObject({ overridden: false });
+  });
+
+  it('an override of 0 claims and calls nothing of the key, and hands back what it claimed ahead', async () => {
+    queue.add('r1', 'm1', 10);
+    scheduler.start();
+    await settle();
+    expect(running('r1', 'm1')).toBe(4);
+    controls.set('r1', 'm1', 0);
+    await scheduler.refreshControls();
+    calls.finish();
+    await settle();
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(running('r1', 'm1')).toBe(0);
+    expect(scheduler.heldCount).toBe(0);
+    expect(queue.claimsOf('r1', 'm1').filter((c) => c.overridden && c.limit > 0)).toEqual([]);
   });
 });

@@ -13,6 +13,15 @@ export interface ClaimSource {
   takeBudgetStops?(): BudgetStop[];
 }
 
+/**
+ * The operators' concurrency overrides (`key_controls`): the real ControlsRepository satisfies it; unit tests use a fake.
+ * An override is the number of cells of a (region, model) held at once across all daemons, in place of its region's
+ * concurrency, up or down.
+ */
+export interface OverrideSource {
+  concurrencyOverrides(): Promise<{ region: string; modelId: string; concurrency: number }[]>;
+}
+
 /** A cell given a provider slot: what its call needs, and how it hands the slot back early. */
 export interface ScheduledCall<R> {
   readonly cell: ClaimedCell;
@@ -43,6 +52,7 @@ export type SchedulerOptions = Pick<
   | 'idlePollMaxMs'
   | 'maxConcurrency'
   | 'shutdownGraceMs'
+  | 'controlsPollMs'
   | 'breakerFailures'
   | 'breakerHalfOpenMs'
   | 'retryBudgetRatio'
@@ -135,6 +145,30 @@ export function schedulerStep(s: LoopState, input: SchedulerInput): { next: Loop
   }
 }
 
+/** What a (region, model)'s slots allow right now. */
+export interface KeySlots {
+  /** Calls that may start now (0 while the key is at or over its limit). */
+  readonly callable: number;
+  /** How many cells to keep claimed ahead of a free slot. */
+  readonly ahead: number;
+  /** Cells claimed ahead beyond what the limit still lets the key hold: handed back to the queue. */
+  readonly excessReady: number;
+}
+
+/**
+ * A (region, model)'s slots, from its limit (the override, or the region's concurrency) and what it holds: the one
+ * definition the claim round, the dispatch and a resize use. A limit lowered under the calls in flight leaves them
+ * running (a call is never aborted for it) and lets no call start until they are under it; the cells claimed ahead
+ * that the smaller limit no longer covers go back to the queue. `free` bounds what the key may call beside its own
+ * limit (its region's shared slots, the daemon's `maxConcurrency`, the breaker).
+ */
+export function keySlots(limit: number, calling: number, ready: number, free: number, breakerOpen: boolean): KeySlots {
+  const callable = Math.max(0, Math.min(limit - calling, free));
+  const ahead = breakerOpen || limit <= 0 ? 0 : Math.ceil(limit / 4);
+  const keep = Math.max(0, limit - calling) + ahead;
+  return { callable, ahead, excessReady: Math.max(0, ready - keep) };
+}
+
 /** A leased cell: waiting in the ready queue for a provider slot, or calling; with the means to stop it. */
 interface Held<R> {
   cell: ClaimedCell;
@@ -159,8 +193,15 @@ export class ClaimScheduler<R> {
   private loop: LoopState = INITIAL_LOOP;
   /** Cells whose lease this runner holds (ready or calling), by id. */
   private readonly held = new Map<string, Held<R>>();
-  /** Provider calls under way, by region: what the concurrency limits count. */
-  private readonly calling = new Map<string, number>();
+  /**
+   * Concurrency overrides in force, by (region, model), as last read: they replace the region's concurrency as the
+   * key's limit, and take the key out of its region's shared slots. Re-read on {@link refreshControls} (an operator's
+   * change announced by NOTIFY) and every `controlsPollMs`.
+   */
+  private overrides = new Map<RegionModelKey, number>();
+  /** Reads of the overrides started: a read answers only if no later one started meanwhile. */
+  private controlsReads = 0;
+  private readonly controlsPoll: Periodic | null;
   /** Leased cells waiting for a provider slot, by (region, model), oldest first. */
   private readonly ready = new Map<RegionModelKey, Held<R>[]>();
   private readonly guards = new Map<RegionModelKey, KeyGuard>();
@@ -183,6 +224,7 @@ export class ClaimScheduler<R> {
     private readonly source: ClaimSource,
     private readonly calls: CellCalls<R>,
     private readonly emit: EngineListener = () => undefined,
+    private readonly controls: OverrideSource | null = null,
   ) {
     this.budget = new RetryBudget({
       ratio: opts.retryBudgetRatio,
@@ -201,6 +243,54 @@ export class ClaimScheduler<R> {
       0.2,
       opts.random,
     );
+    // NOTIFY carries an operator's change at once; the poll bounds how late a daemon that missed it (its listener was
+    // reconnecting) resizes. The claim statement enforces the bound from the committed row whatever a daemon last read.
+    this.controlsPoll = controls
+      ? new Periodic(
+          'controls',
+          opts.controlsPollMs,
+          () => this.refreshControls(),
+          (where, err) => this.emit({ type: 'error', where, message: String(err) }),
+          0.2,
+          opts.random,
+        )
+      : null;
+  }
+
+  /** The limit of a (region, model) now: its override, or its region's concurrency. */
+  limitOf(key: RegionModelKey): number {
+    return this.overrides.get(key) ?? this.opts.config.regions[splitRegionModelKey(key).region]?.concurrency ?? 0;
+  }
+
+  /**
+   * Re-reads the concurrency overrides and resizes the slots of each key whose limit changed: a raised limit claims and
+   * calls at once; a lowered one lets the calls in flight finish, starts none until they are under it, and hands back
+   * the cells claimed ahead it no longer covers.
+   */
+  async refreshControls(): Promise<void> {
+    if (!this.controls || this.stopping) return;
+    const read = ++this.controlsReads;
+    const rows = await this.controls.concurrencyOverrides();
+    if (read !== this.controlsReads || this.stopping) return;
+    this.applyOverrides(new Map(rows.map((r) => [regionModelKey(r.region, r.modelId), r.concurrency])));
+  }
+
+  /** Puts a set of overrides in force (see {@link refreshControls}). */
+  applyOverrides(next: Map<RegionModelKey, number>): void {
+    const changed = [...new Set([...this.overrides.keys(), ...next.keys()])].filter((k) => this.overrides.get(k) !== next.get(k));
+    if (changed.length === 0) return;
+    this.overrides = next;
+    for (const key of changed) {
+      this.quietUntil.delete(key);
+      this.idleUntil.delete(key);
+      const queue = this.ready.get(key) ?? [];
+      const guard = this.guard(key);
+      const { excessReady } = keySlots(this.limitOf(key), guard.inFlight, queue.length, Infinity, guard.open);
+      for (const h of queue.slice(queue.length - excessReady)) void this.unready(h, 'released');
+      this.emit({ type: 'key_limit', key, override: next.get(key) ?? null, limit: this.limitOf(key) });
+    }
+    this.dispatch();
+    this.fill();
   }
 
   /** Where the claim loop is (see {@link SchedulerMode}). */
@@ -230,7 +320,9 @@ export class ClaimScheduler<R> {
   start(): void {
     if (this.loop.mode !== 'starting') return;
     this.poll.start();
+    this.controlsPoll?.start();
     this.input('start');
+    void this.refreshControls().catch((err: unknown) => this.emit({ type: 'error', where: 'controls', message: String(err) }));
   }
 
   /** Claims as much work as there is room for (now, or right after the round under way). */
@@ -275,6 +367,7 @@ export class ClaimScheduler<R> {
     const deadline = Date.now() + this.opts.shutdownGraceMs;
     this.input('stop');
     this.poll.stop();
+    this.controlsPoll?.stop();
     // A claim already sent can still lease cells to this runner: let it land, so they are run or released below
     // instead of being left running after the runner has stopped.
     await this.claimRun;
@@ -336,12 +429,11 @@ export class ClaimScheduler<R> {
         if (!model.regions.includes(region)) continue;
         const key = regionModelKey(region, model.id);
         if ((this.quietUntil.get(key) ?? 0) > now || (this.idleUntil.get(key)?.until ?? 0) > now) continue;
-        const regionFree = regionConfig.concurrency - this.regionCalling(region);
-        const globalFree = this.opts.maxConcurrency - this.totalCalling();
         const guard = this.guard(key);
-        const callable = Math.min(guard.claimable(regionConfig.concurrency), regionFree, globalFree);
-        const ahead = guard.open ? 0 : Math.ceil(regionConfig.concurrency / 4);
-        const limit = Math.max(0, callable) + ahead - (this.ready.get(key)?.length ?? 0);
+        const override = this.overrides.get(key);
+        const keyLimit = override ?? regionConfig.concurrency;
+        const slots = keySlots(keyLimit, guard.inFlight, this.ready.get(key)?.length ?? 0, this.freeFor(key, region, guard), guard.open);
+        const limit = slots.callable + slots.ahead - (this.ready.get(key)?.length ?? 0);
         if (limit <= 0 || this.stopping) continue;
         // The retry budget bounds the retries a claim may take, not just whether it may take any: with fewer
         // retries allowed than free slots, claim first attempts, then at most `allowed` cells of any kind.
@@ -354,6 +446,7 @@ export class ClaimScheduler<R> {
             leaseMs: this.opts.leaseMs,
             firstAttemptsOnly,
             price: priceOf(this.opts.config.prices, model.id, region),
+            overridden: override !== undefined,
           });
         const retriesAllowed = this.budget.snapshot(key).allowed;
         let cells = await claim(limit, retriesAllowed < limit);
@@ -411,17 +504,10 @@ export class ClaimScheduler<R> {
       const guard = this.guard(key);
       while (queue.length > 0 && !this.stopping) {
         const region = queue[0]!.cell.region;
-        const concurrency = this.opts.config.regions[region]?.concurrency ?? 0;
-        if (
-          guard.claimable(concurrency) <= 0 ||
-          this.regionCalling(region) >= concurrency ||
-          this.totalCalling() >= this.opts.maxConcurrency
-        )
-          break;
+        if (keySlots(this.limitOf(key), guard.inFlight, queue.length, this.freeFor(key, region, guard), guard.open).callable <= 0) break;
         const h = queue.shift()!;
         if (this.held.get(h.cell.id) !== h) continue;
         h.phase = 'calling';
-        this.calling.set(region, this.regionCalling(region) + 1);
         guard.inFlight++;
         batch.push(h);
         this.dispatchedLast = key;
@@ -437,7 +523,6 @@ export class ClaimScheduler<R> {
       const freeSlot = () => {
         if (slotFreed) return;
         slotFreed = true;
-        this.calling.set(h.cell.region, this.regionCalling(h.cell.region) - 1);
         this.guard(h.key).inFlight--;
         this.dispatch();
         this.fill();
@@ -472,13 +557,19 @@ export class ClaimScheduler<R> {
     }
   }
 
-  private regionCalling(region: string): number {
-    return this.calling.get(region) ?? 0;
-  }
-
-  private totalCalling(): number {
-    let n = 0;
-    for (const v of this.calling.values()) n += v;
-    return n;
+  /**
+   * Calls a key may start beside its own limit: the daemon's `maxConcurrency`, the breaker's gate, and — for a key
+   * without an override — its region's concurrency, shared by the region's models without one. A key with an override
+   * has its own slots: the override replaces the region's concurrency for it.
+   */
+  private freeFor(key: RegionModelKey, region: string, guard: KeyGuard): number {
+    let total = 0;
+    let regionShared = 0;
+    for (const g of this.guards.values()) {
+      total += g.inFlight;
+      if (!this.overrides.has(g.key) && splitRegionModelKey(g.key).region === region) regionShared += g.inFlight;
+    }
+    const regionFree = this.overrides.has(key) ? Infinity : (this.opts.config.regions[region]?.concurrency ?? 0) - regionShared;
+    return Math.min(this.opts.maxConcurrency - total, regionFree, guard.breakerRoom);
   }
 }

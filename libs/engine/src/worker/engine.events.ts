@@ -52,6 +52,8 @@ export type EngineEvent =
   /** The attempt row `attemptId` is written and the provider call begins. */
   | { type: 'call_started'; cell: ClaimedCell; attemptId: string | null }
   | { type: 'breaker'; key: string; state: 'open' | 'half_open' | 'closed' }
+  /** A (region, model)'s limit changed: an operator's override (null: none, the region's concurrency) now in force here. */
+  | { type: 'key_limit'; key: string; override: number | null; limit: number }
   /**
    * A job's status changed. For a final status, `costUsd` is what its calls cost when every call with an answer had
    * a known cost, else null.

@@ -19,6 +19,11 @@ export interface EngineOptions {
    * (announced by NOTIFY) or a requeue wakes it at once. Bounds how late a retry falls due when nothing else is running.
    */
   idlePollMaxMs: number;
+  /**
+   * How often the operators' concurrency overrides are re-read (jittered ±20 %), beside the NOTIFY that announces each
+   * change at once: bounds how late a daemon that missed the notification resizes its slots.
+   */
+  controlsPollMs: number;
   /** How often job statuses are rolled up from their cells. */
   rollupMs: number;
   /** Calls in flight across all regions. */
@@ -52,6 +57,7 @@ export function engineOptions(base: Pick<EngineOptions, 'runnerId' | 'config'> &
     pollMs: 250,
     idlePollMaxMs: 2_000,
     rollupMs: 500,
+    controlsPollMs: 5_000,
     maxConcurrency: 512,
     shutdownGraceMs: 10_000,
     breakerFailures: 5,

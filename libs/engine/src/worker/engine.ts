@@ -1,5 +1,5 @@
 import type { NormalisedJobSpec } from '@beacon/domain';
-import type { ClaimedCell, LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
+import type { ClaimedCell, ControlsRepository, LifecycleRepository, QueueRepository, RunnerRepository } from '@beacon/db';
 import type { ChatProvider } from '../provider/chat-provider.js';
 import { ReaperService } from '../services/reaper.service.js';
 import { RollupService } from '../services/rollup.service.js';
@@ -15,6 +15,11 @@ export interface EngineStores {
   queue: QueueRepository;
   lifecycle: LifecycleRepository;
   runners: RunnerRepository;
+  /**
+   * The operators' concurrency overrides, which size this engine's slots. Without it (a standalone engine in a test or
+   * bench) the engine knows of no override, and claims nothing of a (region, model) that has one.
+   */
+  controls?: Pick<ControlsRepository, 'concurrencyOverrides'>;
 }
 
 /**
@@ -49,7 +54,7 @@ export class Engine {
     services?: EngineServices,
   ) {
     const calls: CellCalls<CellRun> = { prepare: (cell, guard) => this.prepare(cell, guard), start: (batch) => this.startCalls(batch) };
-    this.scheduler = new ClaimScheduler(opts, stores.queue, calls, emit);
+    this.scheduler = new ClaimScheduler(opts, stores.queue, calls, emit, stores.controls ?? null);
     this.leases = new LeaseKeeper(opts, stores.queue, this.scheduler, emit, opts.random);
     this.services = services ?? {
       reaper: new ReaperService(stores.queue, opts, emit, () => this.wake()),
@@ -107,6 +112,14 @@ export class Engine {
    */
   wake(): void {
     this.scheduler.wake();
+  }
+
+  /**
+   * An operator changed a (region, model)'s controls (announced by NOTIFY): re-reads the concurrency overrides and
+   * resizes the slots of each key whose limit changed.
+   */
+  controlsChanged(): void {
+    void this.scheduler.refreshControls().catch((err: unknown) => this.emit({ type: 'error', where: 'controls', message: String(err) }));
   }
 
   /** Claims as much work as there is room for, one statement per (region, model) with free slots. */

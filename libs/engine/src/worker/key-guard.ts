@@ -30,7 +30,12 @@ export class KeyGuard {
 
   /** How many more cells may be claimed now, given the key's concurrency limit. */
   claimable(limit: number): number {
-    if (this.breaker.state === CircuitState.Closed) return Math.max(0, limit - this.inFlight);
+    return Math.min(Math.max(0, limit - this.inFlight), this.breakerRoom);
+  }
+
+  /** Calls the breaker lets start now, whatever the limit: any while closed, else one probe when it is due. */
+  get breakerRoom(): number {
+    if (this.breaker.state === CircuitState.Closed) return Infinity;
     const probeDue = this.openedAt !== null && Date.now() - this.openedAt >= this.halfOpenMs;
     // Open and not yet due, or a probe already running: claim nothing; otherwise one probe.
     return (this.breaker.state === CircuitState.Open && !probeDue) || this.inFlight > 0 ? 0 : 1;
