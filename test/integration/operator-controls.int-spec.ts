@@ -91,6 +91,30 @@ async function maxOverlap(jobId: string, region: string): Promise<number> {
   return r!.n;
 }
 
+/** Attempts of a job in one region: when each opened and closed (null: still open), and how it ended. */
+async function attemptIntervals(jobId: string, region: string): Promise<{ start: number; end: number; outcome: string | null }[]> {
+  const rows: Row[] = await fleet.ds.query(
+    `SELECT a.started_at, a.ended_at, a.outcome FROM execution_attempts a JOIN executions e ON e.id = a.execution_id
+      WHERE a.job_id = $1 AND e.region = $2`,
+    [jobId, region],
+  );
+  return rows.map((r) => ({
+    start: (r.started_at as Date).getTime(),
+    end: r.ended_at === null ? Infinity : (r.ended_at as Date).getTime(),
+    outcome: r.outcome as string | null,
+  }));
+}
+
+/**
+ * The most attempts open at once at `from` or later, computed here from the intervals (not by the SQL of
+ * {@link maxOverlap}): the count only rises when an attempt opens, so it is enough to count at `from` and at each
+ * opening after it.
+ */
+function mostOpenSince(intervals: { start: number; end: number }[], from: number): number {
+  const openAt = (t: number) => intervals.filter((i) => i.start <= t && t < i.end).length;
+  return Math.max(openAt(from), ...intervals.filter((i) => i.start >= from).map((i) => openAt(i.start)));
+}
+
 describe('operator controls', () => {
   it('retry --failed re-runs the failed cells after the faults are gone: one result per cell, earlier attempts kept', async () => {
     fleet.sim.setFaults({ errorRate: 1 });
@@ -281,6 +305,78 @@ describe('operator controls', () => {
     }
   }, 300_000);
 
+  it('a concurrency override is a run-time setting: raised above the region, lowered under the calls in flight, removed', async () => {
+    // us-east is configured for 8. Slow answers so that calls overlap as much as the limit lets them.
+    const set = async (n: string) => {
+      const r = await runCli(['concurrency', '--region', 'us-east', '--model', MODEL, n, '--yes', '--json'], { env: asOperator });
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as { concurrency: number | null };
+    };
+    fleet.sim.setFaults({ latencyMs: { min: 900, max: 1300 } });
+    try {
+      // Raised to 12, above the region's 8: the daemon resizes its slots; never more than 12 attempts open at once
+      // (the claim bounds the key's running cells across daemons), and more than the old 8 at some point.
+      expect(await set('12')).toMatchObject({ concurrency: 12 });
+      const raised = await submit(jobSpec('concurrency-up', 96, [MODEL], ['us-east']));
+      expect(await fleet.waitForJob(raised, 180_000)).toBe('completed');
+      const up = await attemptIntervals(raised, 'us-east');
+      expect(up.length).toBe(96);
+      expect(mostOpenSince(up, 0)).toBeLessThanOrEqual(12);
+      expect(mostOpenSince(up, 0)).toBeGreaterThan(8);
+      expect(await maxOverlap(raised, 'us-east')).toBe(mostOpenSince(up, 0));
+
+      // Lowered to 3 while more than 3 calls are in flight: those finish (none aborted), and once every cell held at
+      // the change has been let go, never more than 3 attempts are open again.
+      const lowered = await submit(jobSpec('concurrency-down', 96, [MODEL], ['us-east']));
+      await waitFor(
+        'more than 3 calls in flight',
+        async () => {
+          const [r]: Row[] = await fleet.ds.query(
+            'SELECT count(*)::int AS n FROM execution_attempts WHERE job_id = $1 AND ended_at IS NULL',
+            [lowered],
+          );
+          return r!.n > 3;
+        },
+        120_000,
+      );
+      expect(await set('3')).toMatchObject({ concurrency: 3 });
+      const heldAtChange: Row[] = await fleet.ds.query(`SELECT id, lease_token FROM executions WHERE job_id = $1 AND state = 'running'`, [
+        lowered,
+      ]);
+      expect(heldAtChange.length).toBeGreaterThan(3);
+      await waitFor(
+        'the cells held at the change to be let go',
+        async () => {
+          const [r]: Row[] = await fleet.ds.query(
+            `SELECT count(*)::int AS n FROM executions e JOIN unnest($1::bigint[], $2::uuid[]) AS h(id, token)
+                ON e.id = h.id AND e.lease_token = h.token WHERE e.state = 'running'`,
+            [heldAtChange.map((h) => h.id), heldAtChange.map((h) => h.lease_token)],
+          );
+          return r!.n === 0;
+        },
+        120_000,
+      );
+      const settled = (await dbNow()).getTime();
+      expect(await fleet.waitForJob(lowered, 300_000)).toBe('completed');
+      const down = await attemptIntervals(lowered, 'us-east');
+      expect(down.filter((a) => a.outcome !== 'succeeded')).toEqual([]); // no call was aborted by the change
+      expect(down.filter((a) => a.start >= settled).length).toBeGreaterThan(0);
+      expect(mostOpenSince(down, settled)).toBeLessThanOrEqual(3);
+
+      // Removed: back to the region's 8, shared by the region's models; calls overlap beyond the old 3 again.
+      expect(await set('off')).toMatchObject({ concurrency: null });
+      fleet.sim.resetStats();
+      const restored = await submit(jobSpec('concurrency-off', 64, [MODEL], ['us-east']));
+      expect(await fleet.waitForJob(restored, 180_000)).toBe('completed');
+      expect(mostOpenSince(await attemptIntervals(restored, 'us-east'), 0)).toBeGreaterThan(3);
+      // The provider's own count of requests in flight (it answers only this job now): the region's 8 at most.
+      expect(fleet.sim.stats().maxInFlight).toBeLessThanOrEqual(8);
+    } finally {
+      fleet.sim.setFaults({ latencyMs: { min: 2, max: 20 } });
+      await runCli(['concurrency', '--region', 'us-east', '--model', MODEL, 'off', '--yes'], { env: asOperator });
+    }
+  }, 600_000);
+
   it('drain: the daemon claims nothing more and finishes its calls; the daemons view shows it; undo lets it claim', async () => {
     const list = await runCli(['daemons', '--json'], { env: asViewer });
     expect(list.code).toBe(0);
@@ -337,6 +433,7 @@ describe('operator controls', () => {
     const cases: [string, unknown, string][] = [
       ['/api/v1/controls/keys/concurrency', { region: 'us-east', model: MODEL, concurrency: -1 }, 'concurrency'],
       ['/api/v1/controls/keys/concurrency', { region: 'us-east', model: MODEL, concurrency: 1.5 }, 'concurrency'],
+      ['/api/v1/controls/keys/concurrency', { region: 'us-east', model: MODEL, concurrency: 1025 }, 'concurrency'],
       ['/api/v1/controls/keys/concurrency', { region: 'mars', model: MODEL, concurrency: 1 }, 'region'],
       ['/api/v1/controls/keys/pause', { region: 'us-east', model: 'gpt-9' }, 'model'],
       ['/api/v1/controls/keys/pause', { region: 'us-east' }, 'model'],
