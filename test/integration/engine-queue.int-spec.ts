@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LifecycleRepository, QueueRepository, type AttemptStart, type CallRecord, type ClaimedCell } from '@beacon/db';
+import { ControlsRepository, LifecycleRepository, QueueRepository, type AttemptStart, type CallRecord, type ClaimedCell } from '@beacon/db';
 import { RollupService } from '@beacon/engine';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { migratedDatabase, type TestDatabase } from '../utils/runner-harness.js';
@@ -235,6 +235,53 @@ describe('engine queue repository on PostgreSQL', () => {
       [jobId],
     );
     expect(r).toEqual({ once: 500, attempt_rows: 500, tokens: 500 });
+  });
+
+  it('a concurrency override bounds the running cells of its (region, model) across all claimers, and a claimer unaware of it claims nothing', async () => {
+    const { region } = await seed(300);
+    const controls = new ControlsRepository(ds);
+    await controls.changeKey(region, MODEL, { concurrency: 5 }, 'test');
+    const running = async () =>
+      (await ds.query(`SELECT count(*)::int AS n FROM executions WHERE region = $1 AND state = 'running'`, [region]))[0].n as number;
+    const key = (runnerId: string, limit: number, overridden: boolean) =>
+      // Each claimer its own repository, as each daemon has.
+      new QueueRepository(ds).claim({ runnerId, region, modelId: MODEL, limit, leaseMs: 30_000, firstAttemptsOnly: false, overridden });
+
+    // Unaware of the override (its daemon has not heard of it yet): nothing.
+    expect(await key('stale', 10, false)).toEqual([]);
+
+    // Eight claimers racing, each asking for up to 4 and finishing what it holds now and then: never more than 5
+    // running in all (each claimer alone would have been allowed 5).
+    let most = 0;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const runnerId = `claimer-${i}`;
+        for (let round = 0; round < 12; round++) {
+          const cells = await key(runnerId, 4, true);
+          most = Math.max(most, await running());
+          if (cells.length > 0) await queue.startAttempts(cells.map((c) => attemptStart(c, runnerId)));
+          for (const c of cells) {
+            await queue.complete(c, call(`answer ${c.id}`), { classification: 'answered', classificationRule: 'answered' });
+            done++;
+          }
+        }
+      }),
+    );
+    expect(most).toBeLessThanOrEqual(5);
+    expect(done).toBeGreaterThan(5);
+
+    // Lowered under what is held: nothing more until fewer are running.
+    const held = await key('holder', 4, true);
+    expect(held.length).toBe(4);
+    await controls.changeKey(region, MODEL, { concurrency: 2 }, 'test');
+    expect(await key('other', 4, true)).toEqual([]);
+    for (const c of held.slice(0, 3)) await queue.release(c, 'released');
+    expect((await key('other', 4, true)).length).toBe(1);
+
+    // Removed: claimers unaware of any override claim again, within their own limit only.
+    await controls.changeKey(region, MODEL, { concurrency: null }, 'test');
+    expect((await key('stale', 10, false)).length).toBe(10);
   });
 
   it("closes a reaped cell's open attempt as lease_expired and counts one lease loss, not a failure", async () => {

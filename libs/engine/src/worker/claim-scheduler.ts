@@ -283,10 +283,13 @@ export class ClaimScheduler<R> {
     for (const key of changed) {
       this.quietUntil.delete(key);
       this.idleUntil.delete(key);
+      // A key never claimed here has no guard and nothing claimed ahead: its new limit applies from its first claim.
+      const guard = this.guards.get(key);
       const queue = this.ready.get(key) ?? [];
-      const guard = this.guard(key);
-      const { excessReady } = keySlots(this.limitOf(key), guard.inFlight, queue.length, Infinity, guard.open);
-      for (const h of queue.slice(queue.length - excessReady)) void this.unready(h, 'released');
+      if (guard && queue.length > 0) {
+        const { excessReady } = keySlots(this.limitOf(key), guard.inFlight, queue.length, Infinity, guard.open);
+        for (const h of queue.slice(queue.length - excessReady)) void this.unready(h, 'released');
+      }
       this.emit({ type: 'key_limit', key, override: next.get(key) ?? null, limit: this.limitOf(key) });
     }
     this.dispatch();
