@@ -5,7 +5,16 @@ import { liveRefresh } from './live.js';
 import type { PageContext } from './main.js';
 import { progress } from './page-jobs.js';
 import { findingsTable } from './page-findings.js';
-import { LABELS, type Analysis, type Finding, type JobDetail, type MatrixCell, type MatrixPage, type Page } from './types.js';
+import {
+  LABELS,
+  type Analysis,
+  type Finding,
+  type JobDetail,
+  type JobSummaryAnswer,
+  type MatrixCell,
+  type MatrixPage,
+  type Page,
+} from './types.js';
 
 /** Height of a matrix row in pixels (the CSS's `.matrix-row`). */
 export const ROW_HEIGHT = 28;
@@ -240,7 +249,7 @@ function facts(job: JobDetail): HTMLElement {
   return dl;
 }
 
-function refusalTable(a: Analysis): HTMLElement {
+function refusalTable(refusals: JobSummaryAnswer['refusals']): HTMLElement {
   return h(
     'div',
     { class: 'table-wrap' },
@@ -264,7 +273,7 @@ function refusalTable(a: Analysis): HTMLElement {
       h(
         'tbody',
         {},
-        ...a.refusalMatrix.map((c) =>
+        ...refusals.map((c) =>
           h(
             'tr',
             { 'data-model': c.modelId, 'data-region': c.region },
@@ -280,7 +289,7 @@ function refusalTable(a: Analysis): HTMLElement {
   );
 }
 
-function divergenceTable(jobId: string, a: Analysis, limit: number): HTMLElement {
+function fullDivergenceTable(jobId: string, a: Analysis, limit: number): HTMLElement {
   const pairs = a.pairs.slice(0, limit);
   return h(
     'div',
@@ -296,7 +305,7 @@ function divergenceTable(jobId: string, a: Analysis, limit: number): HTMLElement
       { class: 'table-wrap' },
       h(
         'table',
-        { id: 'divergence' },
+        { id: 'divergence-full' },
         h('caption', { class: 'muted' }, 'Divergence between regions per question and model, most divergent first'),
         h(
           'thead',
@@ -332,6 +341,76 @@ function divergenceTable(jobId: string, a: Analysis, limit: number): HTMLElement
         ),
       ),
     ),
+  );
+}
+
+/** Rows of label divergence per page of the summary. */
+const DIVERGENCE_ROWS = 50;
+
+/**
+ * Label divergence per (question, model) from the job's summary, a page at a time: how often two responses from two
+ * regions carry different labels, against the same measure on the control questions.
+ */
+function labelDivergenceTable(jobId: string, d: JobSummaryAnswer['divergence'], go: (offset: number) => void): HTMLElement {
+  const last = Math.min(d.offset + d.items.length, d.total);
+  const prev = h('button', { type: 'button', class: 'secondary', 'data-page': 'prev', disabled: d.offset === 0 }, 'Previous');
+  const next = h('button', { type: 'button', class: 'secondary', 'data-page': 'next', disabled: last >= d.total }, 'Next');
+  prev.addEventListener('click', () => go(Math.max(0, d.offset - d.limit)));
+  next.addEventListener('click', () => go(d.offset + d.limit));
+  return h(
+    'div',
+    { id: 'divergence-box' },
+    h(
+      'p',
+      { class: 'muted', id: 'divergence-facts' },
+      `Noise floor (highest label divergence of the control questions): ${num(d.noiseFloor.overall)}. `,
+      `${d.aboveNoise} of ${d.compared} compared pairs above their noise floor. `,
+      d.total ? `Pairs ${d.offset + 1}–${last} of ${d.total}, most divergent first.` : 'No pairs yet.',
+    ),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { id: 'divergence' },
+        h(
+          'caption',
+          { class: 'muted' },
+          'Label divergence between regions per question and model: the share of two responses from two regions with different labels',
+        ),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'Question'),
+            h('th', { scope: 'col' }, 'Model'),
+            h('th', { scope: 'col', class: 'num' }, 'Label divergence'),
+            h('th', { scope: 'col', class: 'num' }, 'Regions'),
+            h('th', { scope: 'col', class: 'num' }, 'Noise floor'),
+            h('th', { scope: 'col' }, 'Above noise'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...d.items.map((p) =>
+            h(
+              'tr',
+              { 'data-question': p.questionId, 'data-model': p.modelId, 'data-variant': p.variant },
+              h('td', {}, routeLink(['jobs', jobId], p.questionId), p.isControl ? ' (control)' : '', p.variant ? ` [${p.variant}]` : ''),
+              h('td', {}, p.modelId),
+              h('td', { class: 'num' }, num(p.disagreement)),
+              h('td', { class: 'num' }, p.regions),
+              h('td', { class: 'num' }, num(p.noiseFloor)),
+              h('td', {}, p.aboveNoise === null ? '–' : p.aboveNoise ? 'yes' : 'no'),
+            ),
+          ),
+        ),
+      ),
+    ),
+    h('div', { class: 'pager', role: 'group', 'aria-label': 'Divergence pages' }, prev, next),
   );
 }
 
@@ -373,7 +452,7 @@ export async function jobPage(ctx: PageContext, jobId: string): Promise<void> {
     );
   drawActions();
   const matrix = new MatrixView(jobId, ctx.signal);
-  const analysisBox = h('div', { id: 'analysis' }, h('p', { class: 'loading' }, 'Computing the analysis…'));
+  const analysisBox = h('div', { id: 'analysis' }, h('p', { class: 'loading' }, 'Reading the summary…'));
   const findingsBox = h('div', { id: 'job-findings' });
   replace(
     ctx.main,
@@ -393,23 +472,62 @@ export async function jobPage(ctx: PageContext, jobId: string): Promise<void> {
   matrix.element.setAttribute('aria-describedby', 'matrix-title');
   await matrix.start();
 
-  const drawAnalysis = async () => {
+  // The first view of the results is the job's summary (a few kilobytes, aggregated by the database); the full
+  // analysis, with text divergence and bootstrap bands, is computed only when asked for (or downloaded as a report).
+  let divergenceOffset = 0;
+  const drawSummary = async () => {
     try {
-      const a = await getPatiently<Analysis>(`${path}/analysis`, ctx.signal);
-      replace(analysisBox, refusalTable(a), h('h2', {}, 'Divergence per question'), divergenceTable(jobId, a, 200));
+      const s = await get<JobSummaryAnswer>(`${path}/summary?offset=${divergenceOffset}&limit=${DIVERGENCE_ROWS}`, ctx.signal);
+      const goTo = (offset: number) => {
+        divergenceOffset = offset;
+        void drawSummary();
+      };
+      replace(
+        analysisBox,
+        refusalTable(s.refusals),
+        h('h2', {}, 'Divergence per question'),
+        labelDivergenceTable(jobId, s.divergence, goTo),
+        h(
+          'p',
+          { id: 'findings-count' },
+          `${s.findings.open} open finding${s.findings.open === 1 ? '' : 's'}`,
+          s.findings.open ? ` (${['critical', 'warning', 'info'].map((k) => `${s.findings.bySeverity[k] ?? 0} ${k}`).join(', ')})` : '',
+        ),
+        fullBox,
+      );
     } catch (err) {
       if (ctx.signal.aborted) return;
       replace(
         analysisBox,
-        h('p', { class: 'muted' }, err instanceof ApiFailure ? `The analysis is not available: ${err.message}` : String(err)),
+        h('p', { class: 'muted' }, err instanceof ApiFailure ? `The summary is not available: ${err.message}` : String(err)),
       );
     }
   };
+  const fullButton = h('button', { type: 'button', class: 'secondary', id: 'full-analysis' }, 'Compute the full analysis');
+  const fullBox = h(
+    'div',
+    { id: 'analysis-full' },
+    h('p', { class: 'muted' }, 'Text divergence with bootstrap bands: computed on demand, which takes a while on a large job. '),
+    fullButton,
+  );
+  fullButton.addEventListener('click', () => {
+    replace(fullBox, h('p', { class: 'loading' }, 'Computing the full analysis…'));
+    void getPatiently<Analysis>(`${path}/analysis`, ctx.signal).then(
+      (a) => replace(fullBox, h('h2', {}, 'Text divergence per question'), fullDivergenceTable(jobId, a, 200)),
+      (err: unknown) => {
+        if (ctx.signal.aborted) return;
+        replace(
+          fullBox,
+          h('p', { class: 'muted' }, err instanceof ApiFailure ? `The analysis is not available: ${err.message}` : String(err)),
+        );
+      },
+    );
+  });
   const drawFindings = async () => {
     const page = await get<Page<Finding>>(`/api/v1/findings?job=${encodeURIComponent(jobId)}&state=all&limit=200`, ctx.signal);
     replace(findingsBox, page.items.length ? findingsTable(page.items) : h('p', { class: 'muted' }, 'No findings for this job.'));
   };
-  void drawAnalysis();
+  void drawSummary();
   void drawFindings().catch(() => undefined);
 
   const reload = async () => {
@@ -425,7 +543,7 @@ export async function jobPage(ctx: PageContext, jobId: string): Promise<void> {
       await reload();
       const active = job.status === 'queued' || job.status === 'running';
       if (wasActive && !active) {
-        void drawAnalysis();
+        void drawSummary();
         void drawFindings().catch(() => undefined);
       }
       wasActive = active;
