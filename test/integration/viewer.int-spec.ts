@@ -209,7 +209,13 @@ describe('web viewer', () => {
     });
     expect(report.code).toBe(0);
     const analysis = JSON.parse(report.stdout) as {
-      pairs: { questionId: string; modelId: string; regions: { region: string; majority: string | null }[] }[];
+      pairs: {
+        questionId: string;
+        modelId: string;
+        labelAgreement: number | null;
+        regions: { region: string; majority: string | null }[];
+      }[];
+      refusalMatrix: { modelId: string; region: string; refusal: { count: number; of: number } }[];
     };
     const { page, requests } = await signedIn(TOKENS.viewer.secret);
     await page.locator(`#jobs a[href="#/jobs/${demoId}"]`).click();
@@ -236,6 +242,27 @@ describe('web viewer', () => {
     await page.locator('#refusals tbody tr').first().waitFor();
     expect(await page.locator('#refusals tbody tr').count()).toBe(9);
     expect(await page.locator('#divergence tbody tr').count()).toBe(24);
+    // The summary's numbers are the analysis' own: refusals per (model, region), and label divergence per pair as
+    // one minus the analysis' label agreement between regions.
+    const refusals = await page.$$eval('#refusals tbody tr', (rows) =>
+      rows.map((r) => [`${r.getAttribute('data-model')}|${r.getAttribute('data-region')}`, r.children[2]!.textContent]),
+    );
+    expect(new Map(refusals)).toEqual(
+      new Map(analysis.refusalMatrix.map((c) => [`${c.modelId}|${c.region}`, `${c.refusal.count}/${c.refusal.of}`])),
+    );
+    const summary = (await (
+      await fetch(`${url}/api/v1/jobs/${demoId}/summary?limit=500`, { headers: { authorization: `Bearer ${TOKENS.viewer.secret}` } })
+    ).json()) as { divergence: { items: { questionId: string; modelId: string; disagreement: number | null }[] } };
+    for (const p of analysis.pairs) {
+      const s = summary.divergence.items.find((i) => i.questionId === p.questionId && i.modelId === p.modelId)!;
+      if (p.labelAgreement === null) expect(s.disagreement).toBeNull();
+      else expect(s.disagreement).toBeCloseTo(1 - p.labelAgreement, 9);
+    }
+    // The full analysis is there on demand.
+    expect(requests.some((u) => u.includes('/analysis'))).toBe(false);
+    await page.locator('#full-analysis').click();
+    await page.locator('#divergence-full tbody tr').first().waitFor({ timeout: 60_000 });
+    expect(await page.locator('#divergence-full tbody tr').count()).toBe(24);
     expect(page.url()).toBe(`${url}/#/jobs/${demoId}`);
     expect(requests.every((u) => u.startsWith(`${url}/`) || u.startsWith('blob:'))).toBe(true);
     expect(requests.some((u) => u.includes(TOKENS.viewer.secret) || u.includes('bct_'))).toBe(false);
@@ -408,7 +435,7 @@ describe('web viewer', () => {
   });
 
   withBrowser('lists jobs with stable filter URLs, and keeps screenshots at 1280 and 390 pixels', async () => {
-    const { page } = await signedIn(TOKENS.viewer.secret);
+    const { page, requests } = await signedIn(TOKENS.viewer.secret);
     await page.locator(`#jobs tr[data-job="${demoId}"]`).waitFor();
     await page.locator('#f-status').selectOption('completed');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -424,6 +451,8 @@ describe('web viewer', () => {
     const ids = await page.$$eval('#jobs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-job')));
     expect(ids).toContain(demoId);
     expect(ids).toHaveLength(n);
+    // The API filters: the page asks for completed jobs only.
+    expect(requests.some((u) => /\/api\/v1\/jobs\?.*status=completed/.test(u))).toBe(true);
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await page.screenshot({ path: path.join(ARTIFACTS, `jobs-${width}.png`), fullPage: true });

@@ -470,7 +470,6 @@ export async function jobPage(ctx: PageContext, jobId: string): Promise<void> {
     findingsBox,
   );
   matrix.element.setAttribute('aria-describedby', 'matrix-title');
-  await matrix.start();
 
   // The first view of the results is the job's summary (a few kilobytes, aggregated by the database); the full
   // analysis, with text divergence and bootstrap bands, is computed only when asked for (or downloaded as a report).
@@ -527,8 +526,10 @@ export async function jobPage(ctx: PageContext, jobId: string): Promise<void> {
     const page = await get<Page<Finding>>(`/api/v1/findings?job=${encodeURIComponent(jobId)}&state=all&limit=200`, ctx.signal);
     replace(findingsBox, page.items.length ? findingsTable(page.items) : h('p', { class: 'muted' }, 'No findings for this job.'));
   };
+  // Asked for together: the matrix's first page and the summary are each a small answer.
   void drawSummary();
   void drawFindings().catch(() => undefined);
+  await matrix.start();
 
   const reload = async () => {
     job = await get<JobDetail>(path, ctx.signal);
