@@ -314,6 +314,57 @@ describe('web viewer', () => {
     }
   });
 
+  withBrowser('moves through the matrix with the arrow keys, one cell in the tab order, and opens a cell with Enter', async () => {
+    // 450 questions: more than one page of the virtual list, so the keyboard reaches rows not yet read.
+    const questions = Array.from({ length: 450 }, (_, i) => ({ id: `k${String(i).padStart(3, '0')}`, text: `question ${i}` }));
+    await plantJob(fleet, 'viewer-keys', questions, ['nowhere-a', 'nowhere-b', 'nowhere-c']);
+    const { page } = await signedIn(TOKENS.viewer.secret);
+    await page.goto(`${url}/#/jobs/viewer-keys`);
+    await page.locator('#matrix .matrix-row[data-question="k000"] a').first().waitFor();
+    /** Where the focus is: the cell's question and region, and how many matrix links are in the tab order. */
+    const focused = () =>
+      page.evaluate(() => {
+        const doc = (globalThis as any).document;
+        const a = doc.activeElement;
+        return {
+          question: a?.closest('[data-question]')?.getAttribute('data-question') ?? null,
+          region: a?.closest('[data-region]')?.getAttribute('data-region') ?? null,
+          tabStops: doc.querySelectorAll('#matrix a[tabindex="0"]').length,
+          href: a?.getAttribute('href') ?? null,
+        };
+      });
+    await page.locator('#matrix').focus();
+    await page.keyboard.press('ArrowDown'); // from the scroll box: to the keyboard's cell, the first
+    expect(await focused()).toMatchObject({ question: 'k000', region: 'nowhere-a', tabStops: 1 });
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight'); // stops at the last column
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    expect(await focused()).toMatchObject({ question: 'k001', region: 'nowhere-c', tabStops: 1 });
+    await page.keyboard.press('Home');
+    expect(await focused()).toMatchObject({ question: 'k001', region: 'nowhere-a' });
+    await page.keyboard.press('Control+End'); // the last row: a page of the matrix not read yet
+    await page.waitForFunction(
+      () => (globalThis as any).document.activeElement?.closest('[data-question]')?.getAttribute('data-question') === 'k449',
+    );
+    expect(await focused()).toMatchObject({ question: 'k449', region: 'nowhere-c', tabStops: 1 });
+    await page.keyboard.press('PageUp');
+    const up = await focused();
+    expect(Number(up.question!.slice(1))).toBeLessThan(449);
+    expect(Number(up.question!.slice(1))).toBeGreaterThan(420);
+    // Tab leaves the matrix: its cells are one stop, not 1,350.
+    await page.keyboard.press('Tab');
+    expect((await focused()).question).toBeNull();
+    await page.keyboard.press('Shift+Tab');
+    const back = await focused();
+    expect(back.question).toBe(up.question);
+    await page.keyboard.press('Enter');
+    await page.locator('#attempts').waitFor();
+    expect(page.url()).toBe(`${url}/${back.href}`);
+  });
+
   withBrowser('updates a running job’s progress live, and shows the cancel action to an operator only', async () => {
     await plantJob(
       fleet,

@@ -51,6 +51,13 @@ export class MatrixView {
   private readonly waiting = new Set<number>();
   private total = 0;
   private frame = 0;
+  /**
+   * The keyboard's cell (row index, column index): the one link of the matrix in the tab order (a roving tabindex), so
+   * Tab enters the matrix once, the arrow keys move between cells and Enter opens the cell.
+   */
+  private active = { row: 0, col: 0 };
+  /** A row the keyboard moved to before its page was read: focused once it is drawn. */
+  private focusPending = false;
 
   constructor(
     private readonly jobId: string,
@@ -67,6 +74,92 @@ export class MatrixView {
     this.element.addEventListener('scroll', () => {
       if (!this.frame) this.frame = requestAnimationFrame(() => ((this.frame = 0), this.draw()));
     });
+    this.element.addEventListener('keydown', (e) => this.onKey(e));
+    // A cell focused by a click (or a screen reader) becomes the keyboard's cell.
+    this.element.addEventListener('focusin', (e) => {
+      const link = e.target instanceof HTMLAnchorElement ? e.target : null;
+      const rowEl = link?.closest<HTMLElement>('.matrix-row');
+      if (!link || !rowEl) return;
+      const row = Number(rowEl.getAttribute('aria-rowindex')) - 2;
+      const col = Number(link.dataset.col);
+      if (row === this.active.row && col === this.active.col) return;
+      this.linkAt(this.active.row, this.active.col)?.setAttribute('tabindex', '-1');
+      this.active = { row, col };
+      link.setAttribute('tabindex', '0');
+    });
+  }
+
+  /** Arrow keys, Home/End (first/last column), PageUp/PageDown and Ctrl+Home/End move the keyboard's cell. */
+  private onKey(e: KeyboardEvent): void {
+    if (this.total === 0 || this.columns.length === 0 || e.altKey || e.metaKey) return;
+    const page = Math.max(1, Math.floor((this.element.clientHeight - this.body.offsetTop) / ROW_HEIGHT) - 1);
+    let { row, col } = this.active;
+    // From the scroll box itself, the first arrow key goes to the keyboard's cell where it is.
+    if (e.target === this.element && e.key.startsWith('Arrow')) {
+      e.preventDefault();
+      this.moveTo(row, col);
+      return;
+    }
+    switch (e.key) {
+      case 'ArrowDown':
+        row += 1;
+        break;
+      case 'ArrowUp':
+        row -= 1;
+        break;
+      case 'ArrowRight':
+        col += 1;
+        break;
+      case 'ArrowLeft':
+        col -= 1;
+        break;
+      case 'PageDown':
+        row += page;
+        break;
+      case 'PageUp':
+        row -= page;
+        break;
+      case 'Home':
+        if (e.ctrlKey) row = 0;
+        col = 0;
+        break;
+      case 'End':
+        if (e.ctrlKey) row = this.total - 1;
+        col = this.columns.length - 1;
+        break;
+      default:
+        return; // Enter is the focused link's own: it opens the cell.
+    }
+    e.preventDefault();
+    this.moveTo(Math.min(this.total - 1, Math.max(0, row)), Math.min(this.columns.length - 1, Math.max(0, col)));
+  }
+
+  /** Makes (row, col) the keyboard's cell: scrolled into view below the sticky head, drawn, focused. */
+  private moveTo(row: number, col: number): void {
+    this.linkAt(this.active.row, this.active.col)?.setAttribute('tabindex', '-1');
+    this.active = { row, col };
+    const top = row * ROW_HEIGHT;
+    const view = this.element.clientHeight - this.body.offsetTop;
+    if (top < this.element.scrollTop) this.element.scrollTop = top;
+    else if (top + ROW_HEIGHT > this.element.scrollTop + view) this.element.scrollTop = top + ROW_HEIGHT - view;
+    this.focusPending = true;
+    this.draw();
+  }
+
+  private linkAt(row: number, col: number): HTMLAnchorElement | null {
+    const cell = this.drawn.get(row)?.children[col + 1];
+    return cell?.querySelector('a') ?? null;
+  }
+
+  /** After a draw: the keyboard's cell is the tab stop, and focused if the keyboard just moved to it. */
+  private settleFocus(): void {
+    const link = this.linkAt(this.active.row, this.active.col);
+    if (!link) return;
+    link.setAttribute('tabindex', '0');
+    if (this.focusPending) {
+      this.focusPending = false;
+      link.focus({ preventScroll: true });
+    }
   }
 
   /** Reads the first page and draws. */
@@ -102,6 +195,8 @@ export class MatrixView {
     for (let p = a; p <= b; p++) keep.add(p);
     for (const p of [...this.pages.keys()]) if (!keep.has(p)) this.pages.delete(p);
     await Promise.all([...keep].map((p) => this.load(p, true)));
+    // The rows are drawn again: the keyboard's cell keeps the focus if it had it.
+    if (this.body.contains(document.activeElement)) this.focusPending = true;
     for (const el of this.drawn.values()) el.remove();
     this.drawn.clear();
     this.draw();
@@ -163,6 +258,7 @@ export class MatrixView {
       else this.body.appendChild(el);
       this.drawn.set(i, el);
     }
+    this.settleFocus();
     if (missing !== null && !this.waiting.has(missing)) {
       this.waiting.add(missing);
       void this.load(missing)
@@ -195,6 +291,8 @@ export class MatrixView {
               {
                 href: routeHref(['jobs', this.jobId, 'cells', c.firstExecutionId]),
                 'aria-label': `${row.questionId}, ${col.modelId}, ${col.region}: ${text}`,
+                tabindex: -1,
+                'data-col': k,
               },
               text,
             )

@@ -75,6 +75,8 @@ interface LabelDivergenceRow {
   total: number;
   compared: number;
   above_noise: number;
+  /** The control floors per model and overall (model null), the same on every row. */
+  floors: FloorRow[] | null;
 }
 
 /** A row of the floors statement. */
@@ -89,13 +91,16 @@ interface SeverityRow {
   n: number;
 }
 
-const NO_PAIRS = { total: 0, compared: 0, above_noise: 0 } as const;
+/** Memory for the summary's aggregation (per statement, released with its transaction). */
+const WORK_MEM = '64MB';
+
+const NO_PAIRS = { total: 0, compared: 0, above_noise: 0, floors: null } as const;
 
 /** A disagreement must beat the floor by more than this to count (rounding noise), as in the analysis. */
 const EPSILON = 1e-9;
 
 const LABEL_SQL = MATRIX_LABELS.map((l) => `'${l}'`).join(', ');
-const COUNT_BY_LABEL = MATRIX_LABELS.map((l: MatrixLabel) => `count(*) FILTER (WHERE classification = '${l}') AS ${l}`).join(', ');
+const COUNT_BY_LABEL = MATRIX_LABELS.map((l: MatrixLabel) => `count(*) FILTER (WHERE classification = '${l}')::int AS ${l}`).join(', ');
 /** Σ over labels of (Σ_r n_rl)² − Σ_r n_rl²: twice the agreeing cross-region pairs. */
 const AGREEING_SQL = MATRIX_LABELS.map((l) => `(sum(${l}) * sum(${l}) - sum(${l} * ${l}))`).join(' + ');
 
@@ -106,7 +111,7 @@ const AGREEING_SQL = MATRIX_LABELS.map((l) => `(sum(${l}) * sum(${l}) - sum(${l}
  */
 const PAIRS_CTE = `
   g AS (
-    SELECT question_id, model_id, variant, region, count(*) AS n, ${COUNT_BY_LABEL}
+    SELECT question_id, model_id, variant, region, count(*)::int AS n, ${COUNT_BY_LABEL}
       FROM executions
      WHERE job_id = $1 AND state = ${CELL_SQL.succeeded} AND classification IN (${LABEL_SQL})
      GROUP BY question_id, model_id, variant, region),
@@ -150,14 +155,9 @@ export class JobSummaryRepository {
   /** `limit` pairs from `offset`, most divergent first (then by question, model, variant). */
   async divergence(jobId: string, controlQuestions: readonly string[], limit: number, offset: number): Promise<LabelDivergencePage> {
     const rows = await this.page(jobId, controlQuestions, limit, offset);
-    const floors = await queryRows<FloorRow>(
-      this.ds,
-      `WITH ${PAIRS_CTE}
-       SELECT model_id, max(disagreement) AS floor FROM p WHERE is_control GROUP BY ROLLUP (model_id)`,
-      [jobId, controlQuestions],
-    );
     // An offset past the end has no row to carry the totals: read them again without paging.
     const totals = rows[0] ?? (offset > 0 ? (await this.page(jobId, controlQuestions, 1, 0))[0] : undefined) ?? NO_PAIRS;
+    const floors = totals.floors ?? [];
     return {
       total: totals.total,
       compared: totals.compared,
@@ -170,10 +170,18 @@ export class JobSummaryRepository {
     };
   }
 
+  /**
+   * One statement (the pairs are aggregated once); with room for its two hash aggregations in memory, which at
+   * 100,000 cells spill to disk at the default work_mem and take several times as long.
+   */
   private page(jobId: string, controlQuestions: readonly string[], limit: number, offset: number): Promise<LabelDivergenceRow[]> {
-    return queryRows<LabelDivergenceRow>(
-      this.ds,
-      `WITH ${PAIRS_CTE},
+    return this.ds.transaction(async (tx) => {
+      await tx.query(`SET LOCAL work_mem = '${WORK_MEM}'`);
+      return queryRows<LabelDivergenceRow>(
+        tx,
+        `WITH ${PAIRS_CTE},
+       fl AS (
+         SELECT model_id, max(disagreement) AS floor FROM p WHERE is_control GROUP BY ROLLUP (model_id)),
        f AS (
          SELECT p.*, coalesce(max(disagreement) FILTER (WHERE is_control) OVER (PARTITION BY variant, model_id),
                               max(disagreement) FILTER (WHERE is_control) OVER (PARTITION BY variant)) AS noise_floor
@@ -184,11 +192,13 @@ export class JobSummaryRepository {
                 count(*) FILTER (WHERE NOT is_control AND disagreement > noise_floor + ${EPSILON}) OVER ()::int AS above_noise
            FROM f)
        SELECT question_id, model_id, variant, is_control, regions, pairs::text, agreeing::text, disagreement, noise_floor,
-              total, compared, above_noise
+              total, compared, above_noise,
+              (SELECT jsonb_agg(jsonb_build_object('model_id', model_id, 'floor', floor)) FROM fl) AS floors
          FROM t ORDER BY disagreement DESC NULLS LAST, question_id, model_id, variant
         LIMIT $3 OFFSET $4`,
-      [jobId, controlQuestions, limit, offset],
-    );
+        [jobId, controlQuestions, limit, offset],
+      );
+    });
   }
 
   /** Open findings of the job by severity. */
