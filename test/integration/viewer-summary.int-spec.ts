@@ -221,6 +221,32 @@ describe('GET /api/v1/jobs/:id/summary', () => {
     );
   });
 
+  it("answers a finished job's summary again from its rows once a label or a finding changed", async () => {
+    const job = await plant({
+      questions: 1,
+      controls: [false, false, false, false, false, false],
+      models: 1,
+      variants: 1,
+      regions: 2,
+      groups: [[{ state: 'succeeded', label: 'answered' }]],
+      findings: [],
+      pageSize: 1,
+    });
+    await runner.ds.query(`UPDATE jobs SET status = 'completed', finished_at = now() WHERE id = $1`, [job.id]);
+    const summary = async () => (await (await fetch(`${runner.baseUrl}/api/v1/jobs/${job.id}/summary`)).json()) as any;
+    expect((await summary()).divergence.items[0].disagreement).toBe(0);
+    expect((await summary()).divergence.items[0].disagreement).toBe(0);
+    await runner.ds.query(`UPDATE executions SET classification = 'refused' WHERE job_id = $1 AND region = 'r1'`, [job.id]);
+    const after = await summary();
+    expect(after.divergence.items[0].disagreement).toBe(1);
+    expect(after.refusals.find((r: any) => r.region === 'r1').refusal.count).toBe(1);
+    await runner.ds.query(
+      `INSERT INTO reconciler_findings (rule_id, severity, fingerprint, job_id, summary) VALUES ('test-rule', 'critical', $1, $2, 'planted')`,
+      [`${job.id}-late`, job.id],
+    );
+    expect((await summary()).findings).toEqual({ open: 1, bySeverity: { info: 0, warning: 0, critical: 1 } });
+  });
+
   it('refuses bad paging with the parameter named, and an unknown job with 404', async () => {
     for (const [q, param] of [
       ['limit=0', 'limit'],

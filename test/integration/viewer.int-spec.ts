@@ -245,7 +245,10 @@ describe('web viewer', () => {
     // The summary's numbers are the analysis' own: refusals per (model, region), and label divergence per pair as
     // one minus the analysis' label agreement between regions.
     const refusals = await page.$$eval('#refusals tbody tr', (rows) =>
-      rows.map((r) => [`${r.getAttribute('data-model')}|${r.getAttribute('data-region')}`, r.children[2]!.textContent]),
+      rows.map((r): [string, string | null] => [
+        `${r.getAttribute('data-model')}|${r.getAttribute('data-region')}`,
+        r.children[2]!.textContent,
+      ]),
     );
     expect(new Map(refusals)).toEqual(
       new Map(analysis.refusalMatrix.map((c) => [`${c.modelId}|${c.region}`, `${c.refusal.count}/${c.refusal.of}`])),
@@ -361,7 +364,7 @@ describe('web viewer', () => {
     const back = await focused();
     expect(back.question).toBe(up.question);
     await page.keyboard.press('Enter');
-    await page.locator('#attempts').waitFor();
+    await page.locator('#attempts').waitFor({ state: 'attached' }); // a pending cell: no attempt yet
     expect(page.url()).toBe(`${url}/${back.href}`);
   });
 
@@ -453,6 +456,49 @@ describe('web viewer', () => {
     expect(requests.some((u) => u.endsWith('/x'))).toBe(false);
     expect(violations).toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'cell-hostile-1280.png'), fullPage: true });
+  });
+
+  withBrowser('renders a response in Chinese with a CJK font, not as boxes', async () => {
+    const CHINESE = '天安门广场位于北京市中心，是世界上最大的城市广场之一。';
+    await plantJob(fleet, 'viewer-cjk', [{ id: 'cjk', text: '天安门广场在哪里？' }], ['nowhere-a']);
+    await finishCells(fleet, 'viewer-cjk', 1, 'answered', CHINESE);
+    const { page } = await signedIn(TOKENS.viewer.secret);
+    await page.goto(`${url}/#/jobs/viewer-cjk`);
+    await page.locator('#matrix [role="cell"] a').first().click();
+    await page.locator('#cell-response').waitFor();
+    expect(await page.locator('#cell-response').textContent()).toBe(CHINESE);
+    // The fonts Chromium drew the response with, as its DevTools protocol reports them: a CJK font drew every Chinese
+    // character (without one, the glyphs come from a fallback's "missing glyph" box).
+    const cdp = await page.context().newCDPSession(page);
+    const { root } = await cdp.send('DOM.getDocument');
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: '#cell-response' });
+    await cdp.send('CSS.enable');
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    const cjk = fonts.filter((f) => /CJK|Han|Hei|Song|Ming|Gothic|WenQuanYi/i.test(f.familyName));
+    expect(cjk.map((f) => f.familyName)).not.toEqual([]);
+    expect(cjk.reduce((n, f) => n + f.glyphCount, 0)).toBeGreaterThanOrEqual([...CHINESE].length - 2);
+    // And on the page's own font stack: two different characters draw two different shapes about one em wide, where
+    // a missing font draws the same box for both.
+    const drawn = await page.evaluate(() => {
+      const doc = (globalThis as any).document;
+      const el = doc.getElementById('cell-response');
+      const style = (globalThis as any).getComputedStyle(el);
+      const canvas = doc.createElement('canvas');
+      canvas.width = 64;
+      canvas.height = 64;
+      const ctx = canvas.getContext('2d', { willReadFrequently: true });
+      ctx.font = `32px ${style.fontFamily}`;
+      const shape = (ch: string) => {
+        ctx.clearRect(0, 0, 64, 64);
+        ctx.fillText(ch, 8, 44);
+        return Array.from(ctx.getImageData(0, 0, 64, 64).data as Uint8ClampedArray).join(',');
+      };
+      return { differ: shape('天') !== shape('地'), width: ctx.measureText('天').width, inked: shape('天') !== shape(' ') };
+    });
+    expect(drawn).toMatchObject({ differ: true, inked: true });
+    expect(drawn.width).toBeGreaterThan(32 * 0.9);
+    expect(drawn.width).toBeLessThan(32 * 1.1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'cell-chinese-1280.png'), fullPage: true });
   });
 
   withBrowser('passes axe-core with no serious or critical violation on every page, in both themes', async () => {

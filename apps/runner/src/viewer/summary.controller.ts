@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { CONTROL_CATEGORY, wilson } from '@beacon/analysis';
-import { JobSummaryRepository, type LabelDivergencePage, type ReadRepository } from '@beacon/db';
+import { AnalysisReadRepository, JobSummaryRepository, type LabelDivergencePage, type ReadRepository } from '@beacon/db';
+import { LRUCache } from 'lru-cache';
 import type { NormalisedJobSpec } from '@beacon/domain';
 import { DataSource } from 'typeorm';
 import type { z } from 'zod';
@@ -36,12 +37,19 @@ const summaryQuery = query({ offset, limit: limit(50, 500) });
 @Controller('api/v1/jobs')
 export class SummaryController {
   private readonly summaries: JobSummaryRepository;
+  private readonly versions: AnalysisReadRepository;
+  /**
+   * Answers by job version (status, last change, labels and findings: what the analysis is cached by) and page: a
+   * finished job is aggregated once per page however many people open it.
+   */
+  private readonly cache = new LRUCache<string, JobSummaryAnswer>({ max: 256 });
 
   constructor(
     ds: DataSource,
     @Inject(READ_REPOSITORY) private readonly read: ReadRepository,
   ) {
     this.summaries = new JobSummaryRepository(ds);
+    this.versions = new AnalysisReadRepository(ds);
   }
 
   @Get(':id/summary')
@@ -49,8 +57,19 @@ export class SummaryController {
     @Param('id', new ValidInput(jobIdParam)) id: string,
     @Query(new ValidInput(summaryQuery)) q: z.output<typeof summaryQuery>,
   ): Promise<JobSummaryAnswer> {
+    const version = await this.versions.version(id);
+    if (version === null) throw notFound(id);
+    const key = JSON.stringify([id, version, q.offset, q.limit]);
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const answer = await this.compute(id, q);
+    if (answer.status !== 'queued' && answer.status !== 'running') this.cache.set(key, answer);
+    return answer;
+  }
+
+  private async compute(id: string, q: z.output<typeof summaryQuery>): Promise<JobSummaryAnswer> {
     const job = await this.read.getJob(id);
-    if (!job) throw new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);
+    if (!job) throw notFound(id);
     const spec = job.spec as NormalisedJobSpec;
     const controls = spec.questions.filter((x) => (x.category ?? '').toLowerCase() === CONTROL_CATEGORY).map((x) => x.id);
     const [counts, divergence, findings] = await Promise.all([
@@ -86,4 +105,8 @@ export class SummaryController {
       findings,
     };
   }
+}
+
+function notFound(id: string): ApiError {
+  return new ApiError(404, 'not_found', `no job with id ${JSON.stringify(id)}`);
 }
