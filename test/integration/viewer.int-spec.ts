@@ -209,7 +209,13 @@ describe('web viewer', () => {
     });
     expect(report.code).toBe(0);
     const analysis = JSON.parse(report.stdout) as {
-      pairs: { questionId: string; modelId: string; regions: { region: string; majority: string | null }[] }[];
+      pairs: {
+        questionId: string;
+        modelId: string;
+        labelAgreement: number | null;
+        regions: { region: string; majority: string | null }[];
+      }[];
+      refusalMatrix: { modelId: string; region: string; refusal: { count: number; of: number } }[];
     };
     const { page, requests } = await signedIn(TOKENS.viewer.secret);
     await page.locator(`#jobs a[href="#/jobs/${demoId}"]`).click();
@@ -236,6 +242,30 @@ describe('web viewer', () => {
     await page.locator('#refusals tbody tr').first().waitFor();
     expect(await page.locator('#refusals tbody tr').count()).toBe(9);
     expect(await page.locator('#divergence tbody tr').count()).toBe(24);
+    // The summary's numbers are the analysis' own: refusals per (model, region), and label divergence per pair as
+    // one minus the analysis' label agreement between regions.
+    const refusals = await page.$$eval('#refusals tbody tr', (rows) =>
+      rows.map((r): [string, string | null] => [
+        `${r.getAttribute('data-model')}|${r.getAttribute('data-region')}`,
+        r.children[2]!.textContent,
+      ]),
+    );
+    expect(new Map(refusals)).toEqual(
+      new Map(analysis.refusalMatrix.map((c) => [`${c.modelId}|${c.region}`, `${c.refusal.count}/${c.refusal.of}`])),
+    );
+    const summary = (await (
+      await fetch(`${url}/api/v1/jobs/${demoId}/summary?limit=500`, { headers: { authorization: `Bearer ${TOKENS.viewer.secret}` } })
+    ).json()) as { divergence: { items: { questionId: string; modelId: string; disagreement: number | null }[] } };
+    for (const p of analysis.pairs) {
+      const s = summary.divergence.items.find((i) => i.questionId === p.questionId && i.modelId === p.modelId)!;
+      if (p.labelAgreement === null) expect(s.disagreement).toBeNull();
+      else expect(s.disagreement).toBeCloseTo(1 - p.labelAgreement, 9);
+    }
+    // The full analysis is there on demand.
+    expect(requests.some((u) => u.includes('/analysis'))).toBe(false);
+    await page.locator('#full-analysis').click();
+    await page.locator('#divergence-full tbody tr').first().waitFor({ timeout: 60_000 });
+    expect(await page.locator('#divergence-full tbody tr').count()).toBe(24);
     expect(page.url()).toBe(`${url}/#/jobs/${demoId}`);
     expect(requests.every((u) => u.startsWith(`${url}/`) || u.startsWith('blob:'))).toBe(true);
     expect(requests.some((u) => u.includes(TOKENS.viewer.secret) || u.includes('bct_'))).toBe(false);
@@ -285,6 +315,57 @@ describe('web viewer', () => {
       await page.setViewportSize({ width, height: 900 });
       await page.screenshot({ path: path.join(ARTIFACTS, `cell-${width}.png`), fullPage: true });
     }
+  });
+
+  withBrowser('moves through the matrix with the arrow keys, one cell in the tab order, and opens a cell with Enter', async () => {
+    // 450 questions: more than one page of the virtual list, so the keyboard reaches rows not yet read.
+    const questions = Array.from({ length: 450 }, (_, i) => ({ id: `k${String(i).padStart(3, '0')}`, text: `question ${i}` }));
+    await plantJob(fleet, 'viewer-keys', questions, ['nowhere-a', 'nowhere-b', 'nowhere-c']);
+    const { page } = await signedIn(TOKENS.viewer.secret);
+    await page.goto(`${url}/#/jobs/viewer-keys`);
+    await page.locator('#matrix .matrix-row[data-question="k000"] a').first().waitFor();
+    /** Where the focus is: the cell's question and region, and how many matrix links are in the tab order. */
+    const focused = () =>
+      page.evaluate(() => {
+        const doc = (globalThis as any).document;
+        const a = doc.activeElement;
+        return {
+          question: a?.closest('[data-question]')?.getAttribute('data-question') ?? null,
+          region: a?.closest('[data-region]')?.getAttribute('data-region') ?? null,
+          tabStops: doc.querySelectorAll('#matrix a[tabindex="0"]').length,
+          href: a?.getAttribute('href') ?? null,
+        };
+      });
+    await page.locator('#matrix').focus();
+    await page.keyboard.press('ArrowDown'); // from the scroll box: to the keyboard's cell, the first
+    expect(await focused()).toMatchObject({ question: 'k000', region: 'nowhere-a', tabStops: 1 });
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight'); // stops at the last column
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    expect(await focused()).toMatchObject({ question: 'k001', region: 'nowhere-c', tabStops: 1 });
+    await page.keyboard.press('Home');
+    expect(await focused()).toMatchObject({ question: 'k001', region: 'nowhere-a' });
+    await page.keyboard.press('Control+End'); // the last row: a page of the matrix not read yet
+    await page.waitForFunction(
+      () => (globalThis as any).document.activeElement?.closest('[data-question]')?.getAttribute('data-question') === 'k449',
+    );
+    expect(await focused()).toMatchObject({ question: 'k449', region: 'nowhere-c', tabStops: 1 });
+    await page.keyboard.press('PageUp');
+    const up = await focused();
+    expect(Number(up.question!.slice(1))).toBeLessThan(449);
+    expect(Number(up.question!.slice(1))).toBeGreaterThan(420);
+    // Tab leaves the matrix: its cells are one stop, not 1,350.
+    await page.keyboard.press('Tab');
+    expect((await focused()).question).toBeNull();
+    await page.keyboard.press('Shift+Tab');
+    const back = await focused();
+    expect(back.question).toBe(up.question);
+    await page.keyboard.press('Enter');
+    await page.locator('#attempts').waitFor({ state: 'attached' }); // a pending cell: no attempt yet
+    expect(page.url()).toBe(`${url}/${back.href}`);
   });
 
   withBrowser('updates a running job’s progress live, and shows the cancel action to an operator only', async () => {
@@ -377,6 +458,49 @@ describe('web viewer', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'cell-hostile-1280.png'), fullPage: true });
   });
 
+  withBrowser('renders a response in Chinese with a CJK font, not as boxes', async () => {
+    const CHINESE = '天安门广场位于北京市中心，是世界上最大的城市广场之一。';
+    await plantJob(fleet, 'viewer-cjk', [{ id: 'cjk', text: '天安门广场在哪里？' }], ['nowhere-a']);
+    await finishCells(fleet, 'viewer-cjk', 1, 'answered', CHINESE);
+    const { page } = await signedIn(TOKENS.viewer.secret);
+    await page.goto(`${url}/#/jobs/viewer-cjk`);
+    await page.locator('#matrix [role="cell"] a').first().click();
+    await page.locator('#cell-response').waitFor();
+    expect(await page.locator('#cell-response').textContent()).toBe(CHINESE);
+    // The fonts Chromium drew the response with, as its DevTools protocol reports them: a CJK font drew every Chinese
+    // character (without one, the glyphs come from a fallback's "missing glyph" box).
+    const cdp = await page.context().newCDPSession(page);
+    const { root } = await cdp.send('DOM.getDocument');
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: '#cell-response' });
+    await cdp.send('CSS.enable');
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    const cjk = fonts.filter((f) => /CJK|Han|Hei|Song|Ming|Gothic|WenQuanYi/i.test(f.familyName));
+    expect(cjk.map((f) => f.familyName)).not.toEqual([]);
+    expect(cjk.reduce((n, f) => n + f.glyphCount, 0)).toBeGreaterThanOrEqual([...CHINESE].length - 2);
+    // And on the page's own font stack: two different characters draw two different shapes about one em wide, where
+    // a missing font draws the same box for both.
+    const drawn = await page.evaluate(() => {
+      const doc = (globalThis as any).document;
+      const el = doc.getElementById('cell-response');
+      const style = (globalThis as any).getComputedStyle(el);
+      const canvas = doc.createElement('canvas');
+      canvas.width = 64;
+      canvas.height = 64;
+      const ctx = canvas.getContext('2d', { willReadFrequently: true });
+      ctx.font = `32px ${style.fontFamily}`;
+      const shape = (ch: string) => {
+        ctx.clearRect(0, 0, 64, 64);
+        ctx.fillText(ch, 8, 44);
+        return Array.from(ctx.getImageData(0, 0, 64, 64).data as Uint8ClampedArray).join(',');
+      };
+      return { differ: shape('天') !== shape('地'), width: ctx.measureText('天').width, inked: shape('天') !== shape(' ') };
+    });
+    expect(drawn).toMatchObject({ differ: true, inked: true });
+    expect(drawn.width).toBeGreaterThan(32 * 0.9);
+    expect(drawn.width).toBeLessThan(32 * 1.1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'cell-chinese-1280.png'), fullPage: true });
+  });
+
   withBrowser('passes axe-core with no serious or critical violation on every page, in both themes', async () => {
     const pages = ['#/jobs', `#/jobs/${demoId}`, `#/jobs?status=completed`, '#/findings', `#/compare?a=${demoId}&b=viewer-xss`, '#/trends'];
     const anonymous = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -408,7 +532,7 @@ describe('web viewer', () => {
   });
 
   withBrowser('lists jobs with stable filter URLs, and keeps screenshots at 1280 and 390 pixels', async () => {
-    const { page } = await signedIn(TOKENS.viewer.secret);
+    const { page, requests } = await signedIn(TOKENS.viewer.secret);
     await page.locator(`#jobs tr[data-job="${demoId}"]`).waitFor();
     await page.locator('#f-status').selectOption('completed');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -424,6 +548,8 @@ describe('web viewer', () => {
     const ids = await page.$$eval('#jobs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-job')));
     expect(ids).toContain(demoId);
     expect(ids).toHaveLength(n);
+    // The API filters: the page asks for completed jobs only.
+    expect(requests.some((u) => /\/api\/v1\/jobs\?.*status=completed/.test(u))).toBe(true);
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await page.screenshot({ path: path.join(ARTIFACTS, `jobs-${width}.png`), fullPage: true });

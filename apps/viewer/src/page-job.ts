@@ -5,7 +5,16 @@ import { liveRefresh } from './live.js';
 import type { PageContext } from './main.js';
 import { progress } from './page-jobs.js';
 import { findingsTable } from './page-findings.js';
-import { LABELS, type Analysis, type Finding, type JobDetail, type MatrixCell, type MatrixPage, type Page } from './types.js';
+import {
+  LABELS,
+  type Analysis,
+  type Finding,
+  type JobDetail,
+  type JobSummaryAnswer,
+  type MatrixCell,
+  type MatrixPage,
+  type Page,
+} from './types.js';
 
 /** Height of a matrix row in pixels (the CSS's `.matrix-row`). */
 export const ROW_HEIGHT = 28;
@@ -42,6 +51,13 @@ export class MatrixView {
   private readonly waiting = new Set<number>();
   private total = 0;
   private frame = 0;
+  /**
+   * The keyboard's cell (row index, column index): the one link of the matrix in the tab order (a roving tabindex), so
+   * Tab enters the matrix once, the arrow keys move between cells and Enter opens the cell.
+   */
+  private active = { row: 0, col: 0 };
+  /** A row the keyboard moved to before its page was read: focused once it is drawn. */
+  private focusPending = false;
 
   constructor(
     private readonly jobId: string,
@@ -58,6 +74,92 @@ export class MatrixView {
     this.element.addEventListener('scroll', () => {
       if (!this.frame) this.frame = requestAnimationFrame(() => ((this.frame = 0), this.draw()));
     });
+    this.element.addEventListener('keydown', (e) => this.onKey(e));
+    // A cell focused by a click (or a screen reader) becomes the keyboard's cell.
+    this.element.addEventListener('focusin', (e) => {
+      const link = e.target instanceof HTMLAnchorElement ? e.target : null;
+      const rowEl = link?.closest<HTMLElement>('.matrix-row');
+      if (!link || !rowEl) return;
+      const row = Number(rowEl.getAttribute('aria-rowindex')) - 2;
+      const col = Number(link.dataset.col);
+      if (row === this.active.row && col === this.active.col) return;
+      this.linkAt(this.active.row, this.active.col)?.setAttribute('tabindex', '-1');
+      this.active = { row, col };
+      link.setAttribute('tabindex', '0');
+    });
+  }
+
+  /** Arrow keys, Home/End (first/last column), PageUp/PageDown and Ctrl+Home/End move the keyboard's cell. */
+  private onKey(e: KeyboardEvent): void {
+    if (this.total === 0 || this.columns.length === 0 || e.altKey || e.metaKey) return;
+    const page = Math.max(1, Math.floor((this.element.clientHeight - this.body.offsetTop) / ROW_HEIGHT) - 1);
+    let { row, col } = this.active;
+    // From the scroll box itself, the first arrow key goes to the keyboard's cell where it is.
+    if (e.target === this.element && e.key.startsWith('Arrow')) {
+      e.preventDefault();
+      this.moveTo(row, col);
+      return;
+    }
+    switch (e.key) {
+      case 'ArrowDown':
+        row += 1;
+        break;
+      case 'ArrowUp':
+        row -= 1;
+        break;
+      case 'ArrowRight':
+        col += 1;
+        break;
+      case 'ArrowLeft':
+        col -= 1;
+        break;
+      case 'PageDown':
+        row += page;
+        break;
+      case 'PageUp':
+        row -= page;
+        break;
+      case 'Home':
+        if (e.ctrlKey) row = 0;
+        col = 0;
+        break;
+      case 'End':
+        if (e.ctrlKey) row = this.total - 1;
+        col = this.columns.length - 1;
+        break;
+      default:
+        return; // Enter is the focused link's own: it opens the cell.
+    }
+    e.preventDefault();
+    this.moveTo(Math.min(this.total - 1, Math.max(0, row)), Math.min(this.columns.length - 1, Math.max(0, col)));
+  }
+
+  /** Makes (row, col) the keyboard's cell: scrolled into view below the sticky head, drawn, focused. */
+  private moveTo(row: number, col: number): void {
+    this.linkAt(this.active.row, this.active.col)?.setAttribute('tabindex', '-1');
+    this.active = { row, col };
+    const top = row * ROW_HEIGHT;
+    const view = this.element.clientHeight - this.body.offsetTop;
+    if (top < this.element.scrollTop) this.element.scrollTop = top;
+    else if (top + ROW_HEIGHT > this.element.scrollTop + view) this.element.scrollTop = top + ROW_HEIGHT - view;
+    this.focusPending = true;
+    this.draw();
+  }
+
+  private linkAt(row: number, col: number): HTMLAnchorElement | null {
+    const cell = this.drawn.get(row)?.children[col + 1];
+    return cell?.querySelector('a') ?? null;
+  }
+
+  /** After a draw: the keyboard's cell is the tab stop, and focused if the keyboard just moved to it. */
+  private settleFocus(): void {
+    const link = this.linkAt(this.active.row, this.active.col);
+    if (!link) return;
+    link.setAttribute('tabindex', '0');
+    if (this.focusPending) {
+      this.focusPending = false;
+      link.focus({ preventScroll: true });
+    }
   }
 
   /** Reads the first page and draws. */
@@ -93,6 +195,8 @@ export class MatrixView {
     for (let p = a; p <= b; p++) keep.add(p);
     for (const p of [...this.pages.keys()]) if (!keep.has(p)) this.pages.delete(p);
     await Promise.all([...keep].map((p) => this.load(p, true)));
+    // The rows are drawn again: the keyboard's cell keeps the focus if it had it.
+    if (this.body.contains(document.activeElement)) this.focusPending = true;
     for (const el of this.drawn.values()) el.remove();
     this.drawn.clear();
     this.draw();
@@ -154,6 +258,7 @@ export class MatrixView {
       else this.body.appendChild(el);
       this.drawn.set(i, el);
     }
+    this.settleFocus();
     if (missing !== null && !this.waiting.has(missing)) {
       this.waiting.add(missing);
       void this.load(missing)
@@ -186,6 +291,8 @@ export class MatrixView {
               {
                 href: routeHref(['jobs', this.jobId, 'cells', c.firstExecutionId]),
                 'aria-label': `${row.questionId}, ${col.modelId}, ${col.region}: ${text}`,
+                tabindex: -1,
+                'data-col': k,
               },
               text,
             )
@@ -240,7 +347,7 @@ function facts(job: JobDetail): HTMLElement {
   return dl;
 }
 
-function refusalTable(a: Analysis): HTMLElement {
+function refusalTable(refusals: JobSummaryAnswer['refusals']): HTMLElement {
   return h(
     'div',
     { class: 'table-wrap' },
@@ -264,7 +371,7 @@ function refusalTable(a: Analysis): HTMLElement {
       h(
         'tbody',
         {},
-        ...a.refusalMatrix.map((c) =>
+        ...refusals.map((c) =>
           h(
             'tr',
             { 'data-model': c.modelId, 'data-region': c.region },
@@ -280,7 +387,7 @@ function refusalTable(a: Analysis): HTMLElement {
   );
 }
 
-function divergenceTable(jobId: string, a: Analysis, limit: number): HTMLElement {
+function fullDivergenceTable(jobId: string, a: Analysis, limit: number): HTMLElement {
   const pairs = a.pairs.slice(0, limit);
   return h(
     'div',
@@ -296,7 +403,7 @@ function divergenceTable(jobId: string, a: Analysis, limit: number): HTMLElement
       { class: 'table-wrap' },
       h(
         'table',
-        { id: 'divergence' },
+        { id: 'divergence-full' },
         h('caption', { class: 'muted' }, 'Divergence between regions per question and model, most divergent first'),
         h(
           'thead',
@@ -332,6 +439,76 @@ function divergenceTable(jobId: string, a: Analysis, limit: number): HTMLElement
         ),
       ),
     ),
+  );
+}
+
+/** Rows of label divergence per page of the summary. */
+const DIVERGENCE_ROWS = 50;
+
+/**
+ * Label divergence per (question, model) from the job's summary, a page at a time: how often two responses from two
+ * regions carry different labels, against the same measure on the control questions.
+ */
+function labelDivergenceTable(jobId: string, d: JobSummaryAnswer['divergence'], go: (offset: number) => void): HTMLElement {
+  const last = Math.min(d.offset + d.items.length, d.total);
+  const prev = h('button', { type: 'button', class: 'secondary', 'data-page': 'prev', disabled: d.offset === 0 }, 'Previous');
+  const next = h('button', { type: 'button', class: 'secondary', 'data-page': 'next', disabled: last >= d.total }, 'Next');
+  prev.addEventListener('click', () => go(Math.max(0, d.offset - d.limit)));
+  next.addEventListener('click', () => go(d.offset + d.limit));
+  return h(
+    'div',
+    { id: 'divergence-box' },
+    h(
+      'p',
+      { class: 'muted', id: 'divergence-facts' },
+      `Noise floor (highest label divergence of the control questions): ${num(d.noiseFloor.overall)}. `,
+      `${d.aboveNoise} of ${d.compared} compared pairs above their noise floor. `,
+      d.total ? `Pairs ${d.offset + 1}–${last} of ${d.total}, most divergent first.` : 'No pairs yet.',
+    ),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { id: 'divergence' },
+        h(
+          'caption',
+          { class: 'muted' },
+          'Label divergence between regions per question and model: the share of two responses from two regions with different labels',
+        ),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'Question'),
+            h('th', { scope: 'col' }, 'Model'),
+            h('th', { scope: 'col', class: 'num' }, 'Label divergence'),
+            h('th', { scope: 'col', class: 'num' }, 'Regions'),
+            h('th', { scope: 'col', class: 'num' }, 'Noise floor'),
+            h('th', { scope: 'col' }, 'Above noise'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...d.items.map((p) =>
+            h(
+              'tr',
+              { 'data-question': p.questionId, 'data-model': p.modelId, 'data-variant': p.variant },
+              h('td', {}, routeLink(['jobs', jobId], p.questionId), p.isControl ? ' (control)' : '', p.variant ? ` [${p.variant}]` : ''),
+              h('td', {}, p.modelId),
+              h('td', { class: 'num' }, num(p.disagreement)),
+              h('td', { class: 'num' }, p.regions),
+              h('td', { class: 'num' }, num(p.noiseFloor)),
+              h('td', {}, p.aboveNoise === null ? '–' : p.aboveNoise ? 'yes' : 'no'),
+            ),
+          ),
+        ),
+      ),
+    ),
+    h('div', { class: 'pager', role: 'group', 'aria-label': 'Divergence pages' }, prev, next),
   );
 }
 
@@ -373,7 +550,7 @@ export async function jobPage(ctx: PageContext, jobId: string): Promise<void> {
     );
   drawActions();
   const matrix = new MatrixView(jobId, ctx.signal);
-  const analysisBox = h('div', { id: 'analysis' }, h('p', { class: 'loading' }, 'Computing the analysis…'));
+  const analysisBox = h('div', { id: 'analysis' }, h('p', { class: 'loading' }, 'Reading the summary…'));
   const findingsBox = h('div', { id: 'job-findings' });
   replace(
     ctx.main,
@@ -391,26 +568,66 @@ export async function jobPage(ctx: PageContext, jobId: string): Promise<void> {
     findingsBox,
   );
   matrix.element.setAttribute('aria-describedby', 'matrix-title');
-  await matrix.start();
 
-  const drawAnalysis = async () => {
+  // The first view of the results is the job's summary (a few kilobytes, aggregated by the database); the full
+  // analysis, with text divergence and bootstrap bands, is computed only when asked for (or downloaded as a report).
+  let divergenceOffset = 0;
+  const drawSummary = async () => {
     try {
-      const a = await getPatiently<Analysis>(`${path}/analysis`, ctx.signal);
-      replace(analysisBox, refusalTable(a), h('h2', {}, 'Divergence per question'), divergenceTable(jobId, a, 200));
+      const s = await get<JobSummaryAnswer>(`${path}/summary?offset=${divergenceOffset}&limit=${DIVERGENCE_ROWS}`, ctx.signal);
+      const goTo = (offset: number) => {
+        divergenceOffset = offset;
+        void drawSummary();
+      };
+      replace(
+        analysisBox,
+        refusalTable(s.refusals),
+        h('h2', {}, 'Divergence per question'),
+        labelDivergenceTable(jobId, s.divergence, goTo),
+        h(
+          'p',
+          { id: 'findings-count' },
+          `${s.findings.open} open finding${s.findings.open === 1 ? '' : 's'}`,
+          s.findings.open ? ` (${['critical', 'warning', 'info'].map((k) => `${s.findings.bySeverity[k] ?? 0} ${k}`).join(', ')})` : '',
+        ),
+        fullBox,
+      );
     } catch (err) {
       if (ctx.signal.aborted) return;
       replace(
         analysisBox,
-        h('p', { class: 'muted' }, err instanceof ApiFailure ? `The analysis is not available: ${err.message}` : String(err)),
+        h('p', { class: 'muted' }, err instanceof ApiFailure ? `The summary is not available: ${err.message}` : String(err)),
       );
     }
   };
+  const fullButton = h('button', { type: 'button', class: 'secondary', id: 'full-analysis' }, 'Compute the full analysis');
+  const fullBox = h(
+    'div',
+    { id: 'analysis-full' },
+    h('p', { class: 'muted' }, 'Text divergence with bootstrap bands: computed on demand, which takes a while on a large job. '),
+    fullButton,
+  );
+  fullButton.addEventListener('click', () => {
+    replace(fullBox, h('p', { class: 'loading' }, 'Computing the full analysis…'));
+    void getPatiently<Analysis>(`${path}/analysis`, ctx.signal).then(
+      (a) => replace(fullBox, h('h2', {}, 'Text divergence per question'), fullDivergenceTable(jobId, a, 200)),
+      (err: unknown) => {
+        if (ctx.signal.aborted) return;
+        replace(
+          fullBox,
+          h('p', { class: 'muted' }, err instanceof ApiFailure ? `The analysis is not available: ${err.message}` : String(err)),
+        );
+      },
+    );
+  });
   const drawFindings = async () => {
     const page = await get<Page<Finding>>(`/api/v1/findings?job=${encodeURIComponent(jobId)}&state=all&limit=200`, ctx.signal);
     replace(findingsBox, page.items.length ? findingsTable(page.items) : h('p', { class: 'muted' }, 'No findings for this job.'));
   };
-  void drawAnalysis();
+  // Asked for together: the matrix's first page and the summary are each a small answer.
+  void drawSummary();
   void drawFindings().catch(() => undefined);
+  await matrix.start();
 
   const reload = async () => {
     job = await get<JobDetail>(path, ctx.signal);
@@ -425,7 +642,7 @@ export async function jobPage(ctx: PageContext, jobId: string): Promise<void> {
       await reload();
       const active = job.status === 'queued' || job.status === 'running';
       if (wasActive && !active) {
-        void drawAnalysis();
+        void drawSummary();
         void drawFindings().catch(() => undefined);
       }
       wasActive = active;

@@ -4,9 +4,9 @@ import { liveRefresh } from './live.js';
 import type { PageContext } from './main.js';
 import type { JobSummary, Page, Schedule } from './types.js';
 
-const STATUSES = ['queued', 'running', 'completed', 'partially_completed', 'failed', 'cancelled', 'budget_exhausted', 'paused'];
-/** How many jobs the listing reads at most (newest first) before filtering. */
-const MAX_JOBS = 2000;
+const STATUSES = ['queued', 'running', 'completed', 'partially_completed', 'failed', 'cancelled', 'budget_exhausted'];
+/** Jobs per page read from the API (the filters are applied by the API, so a page is a page of matches). */
+const PAGE_JOBS = 100;
 
 /** Cells that are finished (succeeded, failed or cancelled). */
 export function doneCells(j: JobSummary): number {
@@ -34,24 +34,12 @@ interface Filters {
   schedule: string;
 }
 
-function matches(j: JobSummary, f: Filters): boolean {
-  if (f.status && j.status !== f.status) return false;
-  if (f.benchmark && !j.benchmark.toLowerCase().includes(f.benchmark.toLowerCase())) return false;
-  if (f.from && j.createdAt.slice(0, 10) < f.from) return false;
-  if (f.to && j.createdAt.slice(0, 10) > f.to) return false;
-  if (f.schedule && !j.id.startsWith(`${f.schedule}-`)) return false;
-  return true;
-}
-
-async function allJobs(signal: AbortSignal): Promise<JobSummary[]> {
-  const jobs: JobSummary[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<JobSummary> = await get<Page<JobSummary>>(`/api/v1/jobs?limit=500${cursor ? `&cursor=${cursor}` : ''}`, signal);
-    jobs.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor && jobs.length < MAX_JOBS);
-  return jobs;
+/** The API query of the filters (empty ones left out). */
+function listQuery(f: Filters, cursor: string | null): string {
+  const q = new URLSearchParams({ limit: String(PAGE_JOBS) });
+  for (const k of Object.keys(f) as (keyof Filters)[]) if (f[k]) q.set(k, f[k]);
+  if (cursor) q.set('cursor', cursor);
+  return q.toString();
 }
 
 /** `#/jobs?status=&benchmark=&from=&to=&schedule=`: the jobs, newest first, filtered, their progress live. */
@@ -118,8 +106,20 @@ export async function jobsPage(ctx: PageContext): Promise<void> {
   );
   replace(ctx.main, h('h1', {}, 'Jobs'), form, count, h('div', { class: 'table-wrap' }, table));
 
+  const more = h('button', { type: 'button', class: 'secondary', id: 'jobs-more', hidden: true }, 'Show more jobs');
+  ctx.main.append(more);
+  // The pages shown so far: a live refresh reads the same number of jobs again, from the newest.
+  let shown = 1;
   const draw = async () => {
-    const jobs = (await allJobs(ctx.signal)).filter((j) => matches(j, f));
+    const jobs: JobSummary[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < shown; i++) {
+      const page: Page<JobSummary> = await get<Page<JobSummary>>(`/api/v1/jobs?${listQuery(f, cursor)}`, ctx.signal);
+      jobs.push(...page.items);
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    more.hidden = cursor === null;
     replace(
       tbody,
       ...jobs.map((j) =>
@@ -135,8 +135,12 @@ export async function jobsPage(ctx: PageContext): Promise<void> {
         ),
       ),
     );
-    count.textContent = `${jobs.length} job${jobs.length === 1 ? '' : 's'}`;
+    count.textContent = `${jobs.length}${cursor ? '+' : ''} job${jobs.length === 1 ? '' : 's'}`;
   };
+  more.addEventListener('click', () => {
+    shown += 1;
+    void draw().catch((err: unknown) => ctx.say(`Could not read more jobs: ${err instanceof Error ? err.message : String(err)}`));
+  });
   await draw();
   liveRefresh('kind=job_state,execution_state', draw, ctx.signal, 1000);
 }

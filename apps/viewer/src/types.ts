@@ -173,3 +173,31 @@ export interface Schedule {
   paused: boolean;
   runs: number;
 }
+
+/** `GET /api/v1/jobs/:id/summary`: the job page's first view of the results, bounded whatever the job's size. */
+export interface JobSummaryAnswer {
+  jobId: string;
+  status: string;
+  refusals: { modelId: string; region: string; cells: number; responses: number; refusal: Rate; refusalOrPartial: Rate }[];
+  divergence: {
+    total: number;
+    compared: number;
+    aboveNoise: number;
+    offset: number;
+    limit: number;
+    noiseFloor: { overall: number | null; byModel: Record<string, number | null> };
+    items: {
+      questionId: string;
+      modelId: string;
+      variant: string;
+      isControl: boolean;
+      regions: number;
+      pairs: number;
+      agreeing: number;
+      disagreement: number | null;
+      noiseFloor: number | null;
+      aboveNoise: boolean | null;
+    }[];
+  };
+  findings: { open: number; bySeverity: Record<string, number> };
+}

@@ -17,6 +17,7 @@ export * from './repositories/security.repository.js';
 export * from './repositories/timeline.repository.js';
 export * from './repositories/diff.repository.js';
 export * from './repositories/matrix.repository.js';
+export * from './repositories/job-summary.repository.js';
 export * from './database-health.js';
 export { PoolKeepingDriver, queryRows } from './repositories/query.js';
 export type { AttemptColumns, CellKeyColumns, CellKeyFields } from './repositories/row-columns.js';

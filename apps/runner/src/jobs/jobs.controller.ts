@@ -1,5 +1,13 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { BeaconConfig, CancelView, JobDetailView, JobSummaryView, Page, Principal } from '@beacon/domain';
+import {
+  JOB_STATUSES,
+  type BeaconConfig,
+  type CancelView,
+  type JobDetailView,
+  type JobSummaryView,
+  type Page,
+  type Principal,
+} from '@beacon/domain';
 import type { Request, Response } from 'express';
 import { requestTraceparent } from '@beacon/observability';
 import { SubmitJobService } from './submit-job.service.js';
@@ -9,10 +17,29 @@ import { CurrentPrincipal } from '../auth/request-context.js';
 import { RequireRole } from '../auth/roles.decorator.js';
 import { BEACON_CONFIG } from '../tokens.js';
 import type { z } from 'zod';
-import { jobIdParam, limit, noQuery, numericCursor, query, single, ValidInput } from '../api/edge-input.js';
+import { jobIdParam, limit, noQuery, numericCursor, oneOf, query, Refusal, single, ValidInput } from '../api/edge-input.js';
 import { readJsonBody } from '../api/read-body.js';
 
-const listQuery = query({ limit: limit(50, 500), cursor: single(numericCursor) });
+/** A calendar day `YYYY-MM-DD` that exists (UTC). */
+const day = single<string>((v) => {
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : null;
+  return d && !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v) ? v : new Refusal('must be a date YYYY-MM-DD');
+});
+const scheduleName = single<string>((v) =>
+  /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/.test(v) ? v : new Refusal('must be a schedule name (letters, digits, _ . : -; at most 100)'),
+);
+
+const listQuery = query({
+  limit: limit(50, 500),
+  cursor: single(numericCursor),
+  status: single(oneOf(JOB_STATUSES)),
+  benchmark: single(undefined, 200),
+  from: day,
+  to: day,
+  schedule: scheduleName,
+}).superRefine((q, ctx) => {
+  if (q.from && q.to && q.from > q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: `must not be before from (${q.from})` });
+});
 
 /** Job submission and job reads. */
 @Controller('api/v1/jobs')
@@ -44,7 +71,8 @@ export class JobsController {
 
   @Get()
   list(@Query(new ValidInput(listQuery)) q: z.output<typeof listQuery>): Promise<Page<JobSummaryView>> {
-    return this.jobs.list(q.limit, q.cursor ?? null);
+    const { limit: n, cursor, ...filter } = q;
+    return this.jobs.list(n, cursor ?? null, filter);
   }
 
   @Get(':id')

@@ -9,7 +9,14 @@ import {
   type Principal,
   type TimelineView,
 } from '@beacon/domain';
-import { TimelineRepository, type LifecycleRepository, type ReadRepository, type SecurityRepository, type TimelineQuery } from '@beacon/db';
+import {
+  TimelineRepository,
+  type JobListFilter,
+  type LifecycleRepository,
+  type ReadRepository,
+  type SecurityRepository,
+  type TimelineQuery,
+} from '@beacon/db';
 import type { BeaconMetrics } from '@beacon/observability';
 import { ApiError } from '../api/api-error.js';
 import { assertMayCancel } from '../auth/ownership.js';
@@ -26,8 +33,8 @@ export class JobsService {
     private readonly timelines: TimelineRepository,
   ) {}
 
-  list(limit: number, cursor: string | null): Promise<Page<JobSummaryView>> {
-    return this.read.listJobs(limit, cursor);
+  list(limit: number, cursor: string | null, filter: JobListFilter = {}): Promise<Page<JobSummaryView>> {
+    return this.read.listJobs(limit, cursor, filter);
   }
 
   async get(id: string): Promise<JobDetailView> {

@@ -37,6 +37,18 @@ const JOB_COLUMNS = `j.id, j.seq, j.status, j.format, j.spec->'benchmark'->>'nam
                                    FILTER (WHERE f.rule_id IN (${DUPLICATE_FINDING_RULES.map((r) => `'${r}'`).join(', ')})), 0))
      FROM reconciler_findings f WHERE f.job_id = j.id AND f.resolved_at IS NULL) AS findings`;
 
+/** What a job listing may be narrowed to; each absent field narrows nothing. */
+export interface JobListFilter {
+  status?: string;
+  /** Part of the benchmark's name, any case. */
+  benchmark?: string;
+  /** First and last UTC day of creation (`YYYY-MM-DD`), both included. */
+  from?: string;
+  to?: string;
+  /** The schedule whose runs to list. */
+  schedule?: string;
+}
+
 /** A row of {@link JOB_COLUMNS} (jsonb columns parsed; the times inside jsonb are text). */
 interface JobSummaryRow {
   id: string;
@@ -127,13 +139,19 @@ export class ReadRepository {
   constructor(private readonly ds: DataSource) {}
 
   /** Jobs, newest first. */
-  async listJobs(limit: number, cursor: string | null): Promise<Page<JobSummaryView>> {
+  async listJobs(limit: number, cursor: string | null, filter: JobListFilter = {}): Promise<Page<JobSummaryView>> {
+    // Dates are whole UTC days, both ends included; the benchmark matches anywhere in its name, ignoring case.
     const rows = await queryRows<JobSummaryRow>(
       this.ds,
       `SELECT ${JOB_COLUMNS} FROM jobs j
         WHERE ($2::bigint IS NULL OR j.seq < $2::bigint)
+          AND ($3::text IS NULL OR j.status = $3)
+          AND ($4::text IS NULL OR position(lower($4) IN lower(coalesce(j.spec->'benchmark'->>'name', ''))) > 0)
+          AND ($5::date IS NULL OR j.created_at >= ($5::date)::timestamp AT TIME ZONE 'UTC')
+          AND ($6::date IS NULL OR j.created_at < ($6::date + 1)::timestamp AT TIME ZONE 'UTC')
+          AND ($7::text IS NULL OR j.schedule_id = $7)
         ORDER BY j.seq DESC LIMIT $1`,
-      [limit + 1, cursor],
+      [limit + 1, cursor, filter.status ?? null, filter.benchmark ?? null, filter.from ?? null, filter.to ?? null, filter.schedule ?? null],
     );
     return page(rows, limit, (r) => r.seq, jobSummary);
   }
