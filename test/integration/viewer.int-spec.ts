@@ -436,6 +436,84 @@ describe('web viewer', () => {
     expect(audit).toEqual([{ principal: TOKENS.operator.name, status: 200 }]);
   });
 
+  withBrowser(
+    'pauses, resumes and re-runs failed cells from the job page for an operator, through the API, audited; a viewer sees none of it',
+    async () => {
+      const questions = Array.from({ length: 3 }, (_, i) => ({ id: `q${i + 1}`, text: `question ${i + 1}` }));
+      await plantJob(fleet, 'viewer-ops', questions, ['nowhere-a', 'nowhere-b']);
+      const operator = await signedIn(TOKENS.operator.secret);
+      const viewer = await signedIn(TOKENS.viewer.secret);
+      const pausedAt = async () => (await fleet.ds.query(`SELECT paused_at FROM jobs WHERE id = 'viewer-ops'`))[0].paused_at;
+      const confirm = async (action: string) => {
+        await operator.page.locator(`button[data-action="${action}"]`).click();
+        await operator.page.locator('dialog[open] button[data-confirm="yes"]').click();
+      };
+
+      await operator.page.goto(`${url}/#/jobs/viewer-ops`);
+      await operator.page.locator('button[data-action="pause"]').waitFor();
+      expect(await operator.page.locator('button[data-action="resume"]').count()).toBe(0);
+      await confirm('pause');
+      await waitFor('the job to be paused', async () => ((await pausedAt()) !== null ? true : null), 15_000);
+      // The page reads the job again: it says paused and offers resume, not pause.
+      await operator.page.locator('button[data-action="resume"]').waitFor();
+      expect(await operator.page.locator('#job-status').textContent()).toContain('(paused)');
+      expect(await operator.page.locator('button[data-action="pause"]').count()).toBe(0);
+      await viewer.page.goto(`${url}/#/jobs/viewer-ops`);
+      await viewer.page.locator('#job-status').waitFor();
+      expect(await viewer.page.locator('#job-actions button').count()).toBe(0);
+      await confirm('resume');
+      await waitFor('the job to be resumed', async () => ((await pausedAt()) === null ? true : null), 15_000);
+      await operator.page.locator('button[data-action="pause"]').waitFor();
+
+      // The job ends with two failed cells (as a faulty upstream leaves them): re-run them from the page.
+      await finishCells(fleet, 'viewer-ops', 4, 'answered', 'fine');
+      const failedIds = (
+        await fleet.ds.query(
+          `UPDATE executions SET state = 'failed', finished_at = now(), attempts = 1, last_error = '{"kind": "http", "status": 500}'::jsonb
+          WHERE job_id = 'viewer-ops' AND state = 'pending' RETURNING id::text AS id`,
+        )
+      )[0].map((r: { id: string }) => r.id);
+      expect(failedIds).toHaveLength(2);
+      await fleet.ds.query(`UPDATE jobs SET status = 'partially_completed', finished_at = now() WHERE id = 'viewer-ops'`);
+      await operator.page.reload();
+      await operator.page.locator('button[data-action="retry"]').waitFor();
+      await viewer.page.reload();
+      await viewer.page.locator('#job-status').waitFor();
+      expect(await viewer.page.locator('#job-actions button').count()).toBe(0);
+      await confirm('retry');
+      const states = await waitFor(
+        'the failed cells to be queued again',
+        async () => {
+          const rows = await fleet.ds.query(
+            `SELECT id::text AS id, state FROM executions WHERE job_id = 'viewer-ops' AND id = ANY($1::bigint[]) ORDER BY id`,
+            [failedIds],
+          );
+          return rows.every((r: { state: string }) => r.state === 'pending') ? rows : null;
+        },
+        15_000,
+      );
+      expect(states).toHaveLength(2);
+      const [job] = await fleet.ds.query(`SELECT status FROM jobs WHERE id = 'viewer-ops'`);
+      expect(job.status).toBe('running');
+      // The succeeded cells were left alone.
+      const [done] = await fleet.ds.query(`SELECT count(*)::int AS n FROM executions WHERE job_id = 'viewer-ops' AND state = 'succeeded'`);
+      expect(done.n).toBe(4);
+      const audit = await waitFor(
+        'the three actions to be audited',
+        async () => {
+          const rows = await fleet.ds.query(
+            `SELECT path, principal, status FROM audit_log WHERE path LIKE '/api/v1/jobs/viewer-ops/%' ORDER BY id`,
+          );
+          return rows.length >= 3 ? rows : null;
+        },
+        15_000,
+      );
+      expect(audit).toEqual(
+        ['pause', 'resume', 'retry'].map((a) => ({ path: `/api/v1/jobs/viewer-ops/${a}`, principal: TOKENS.operator.name, status: 200 })),
+      );
+    },
+  );
+
   withBrowser('shows stored markup as text: no script runs, no image loads, no javascript: link', async () => {
     await plantJob(fleet, 'viewer-xss', [{ id: 'q<img src=x onerror=alert(1)>', text: HOSTILE }], ['nowhere-a']);
     await finishCells(fleet, 'viewer-xss', 1, 'answered', HOSTILE);

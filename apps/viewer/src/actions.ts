@@ -39,14 +39,15 @@ export const JOB_ACTIONS: readonly JobAction[] = [
     route: 'pause',
     label: 'Pause',
     role: 'operator',
-    applies: (j) => ACTIVE.has(j.status),
+    applies: (j) => ACTIVE.has(j.status) && j.pausedAt === null && j.cancelRequestedAt === null,
     confirm: (j) => `Pause job ${j.id}? No new calls start until it is resumed.`,
   },
   {
     route: 'resume',
     label: 'Resume',
     role: 'operator',
-    applies: (j) => j.status === 'paused',
+    // A paused job keeps its status (queued or running); only `pausedAt` tells.
+    applies: (j) => j.pausedAt !== null,
     confirm: (j) => `Resume job ${j.id}?`,
   },
 ];

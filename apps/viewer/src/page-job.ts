@@ -327,7 +327,14 @@ function legend(): HTMLElement {
 function facts(job: JobDetail): HTMLElement {
   const dl = h('dl', { class: 'facts' });
   const add = (k: string, v: Node | string) => dl.append(h('dt', {}, k), h('dd', {}, v));
-  add('Status', h('span', { id: 'job-status' }, job.status + (job.cancelRequestedAt && job.status === 'running' ? ' (cancelling)' : '')));
+  add(
+    'Status',
+    h(
+      'span',
+      { id: 'job-status' },
+      job.status + (job.cancelRequestedAt && job.status === 'running' ? ' (cancelling)' : job.pausedAt ? ' (paused)' : ''),
+    ),
+  );
   add('Benchmark', job.benchmark);
   add('Progress', h('span', { id: 'job-progress' }, progress(job)));
   const s = job.cells.byState;

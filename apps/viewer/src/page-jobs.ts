@@ -128,7 +128,12 @@ export async function jobsPage(ctx: PageContext): Promise<void> {
           { 'data-job': j.id },
           h('td', {}, routeLink(['jobs', j.id], j.id)),
           h('td', {}, j.benchmark),
-          h('td', { class: 'job-status' }, j.status, j.cancelRequestedAt && j.status === 'running' ? ' (cancelling)' : ''),
+          h(
+            'td',
+            { class: 'job-status' },
+            j.status,
+            j.cancelRequestedAt && j.status === 'running' ? ' (cancelling)' : j.pausedAt ? ' (paused)' : '',
+          ),
           h('td', {}, progress(j)),
           h('td', { class: 'num' }, j.findings.open),
           h('td', {}, when(j.createdAt)),

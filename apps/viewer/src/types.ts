@@ -32,6 +32,7 @@ export interface JobSummary {
   startedAt: string | null;
   finishedAt: string | null;
   cancelRequestedAt: string | null;
+  pausedAt: string | null;
 }
 
 export interface JobDetail extends JobSummary {

@@ -29,6 +29,7 @@ export interface ExecutionFilter {
 // exact however many findings there are (the rule ids are constants without quotes, inlined as literals).
 const JOB_COLUMNS = `j.id, j.seq, j.status, j.format, j.spec->'benchmark'->>'name' AS benchmark, j.cells_expected,
   j.submitter, j.created_at, j.updated_at, j.started_at, j.finished_at, j.cancel_requested_at,
+  j.paused_at,
   (SELECT coalesce(jsonb_object_agg(s.state, s.n), '{}'::jsonb)
      FROM (SELECT state, count(*)::int AS n FROM executions e WHERE e.job_id = j.id GROUP BY state) s) AS by_state,
   (SELECT jsonb_build_object('open', count(*),
@@ -63,6 +64,7 @@ interface JobSummaryRow {
   started_at: Date | null;
   finished_at: Date | null;
   cancel_requested_at: Date | null;
+  paused_at: Date | null;
   by_state: Partial<Record<ExecutionState, number>>;
   findings: { open: number; duplicates: number };
 }
@@ -318,6 +320,7 @@ function jobSummary(r: JobSummaryRow): JobSummaryView {
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
     cancelRequestedAt: iso(r.cancel_requested_at),
+    pausedAt: iso(r.paused_at),
   };
 }
 

@@ -40,6 +40,8 @@ export interface JobSummaryView {
    * calls stop at their runner's next heartbeat, and it becomes `cancelled` when the last one has.
    */
   cancelRequestedAt: string | null;
+  /** When an operator paused the job (null when it is not paused): none of its cells is claimed until it is resumed. */
+  pausedAt: string | null;
 }
 
 /** One job with its normalised spec and the spec exactly as received. */
