@@ -9,6 +9,7 @@ import { attemptLine, laneLabel, laneSummary, naturalPairs } from '../layout/lan
 import { jobStatusText } from '../layout/job-status-text.js';
 import { axisLine, findGaps, laneBar, markColumn, timeWindow } from '../layout/timeline-layout.js';
 import { clockTime, fit, formatDuration } from '../layout/time-format.js';
+import { isJobControl, jobControlAction } from '../state/controls.reducer.js';
 import { parseFilter } from '../state/filter-query.js';
 import type { CursorMove } from '../state/list-cursor.js';
 import type { ScreenProps } from '../views/screen-props.js';
@@ -65,6 +66,7 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
   );
   const lane = t.lanes[cursor.index];
   useScreenKeys('timeline', TIMELINE_KEYS, (c) => {
+    if (isJobControl(c)) return dispatch(jobControlAction(c, jobId));
     switch (c) {
       case 'details':
         dispatch({ type: 'timeline/details' });

@@ -3,6 +3,7 @@ import { SCREENS, type ScreenId } from '../keys/key-tables.js';
 import { isPrintable } from '../keys/tokenize-keys.js';
 import { parseFilter } from './filter-query.js';
 import { clampCursor, moveCursor, START, type CursorMove, type ListCursor } from './list-cursor.js';
+import { controlsReducer, initialControls, type ControlsAction, type ControlsState } from './controls.reducer.js';
 
 /** Two things to compare: execution ids (or `e:<id>`) or attempts (`a:<id>`). */
 export interface DiffPair {
@@ -71,6 +72,8 @@ export interface AppState {
   readonly trendView: TrendViewport;
   /** A one-line message in the footer until the next key, e.g. why a key did nothing. */
   readonly status: string | null;
+  /** Operator controls: the token's role and the open y/N question (see controls.reducer.ts). */
+  readonly controls: ControlsState;
 }
 
 export type AppAction =
@@ -105,7 +108,9 @@ export type AppAction =
   | { type: 'open/trend'; target: TrendTarget }
   | { type: 'trend/metric' }
   /** Shows `step` runs older (1) or newer (-1); `runs` is the series' length, `shown` how many fit. */
-  | { type: 'trend/scroll'; direction: 1 | -1; step: number; runs: number; shown: number };
+  | { type: 'trend/scroll'; direction: 1 | -1; step: number; runs: number; shown: number }
+  /** Operator controls (cancel, retry, pause, drain, concurrency): their own reducer, see controls.reducer.ts. */
+  | ControlsAction;
 
 export const MAX_ZOOM = 1024;
 const HISTORY = 20;
@@ -128,6 +133,7 @@ export function initialState(jobId: string | null = null, trendIds: readonly str
     trend: trendIds?.length ? { ids: trendIds } : null,
     trendView: { metric: 'rate', back: 0 },
     status: null,
+    controls: initialControls,
   };
 }
 
@@ -230,6 +236,17 @@ export function appReducer(s: AppState, a: AppAction): AppState {
       const back = Math.min(max, Math.max(0, s.trendView.back + a.direction * a.step));
       return back === s.trendView.back ? s : { ...s, trendView: { ...s.trendView, back } };
     }
+    /* ---- Operator controls: delegated whole to controlsReducer ---- */
+    case 'controls/role':
+    case 'controls/role-error':
+    case 'controls/ask':
+    case 'controls/ask-number':
+    case 'controls/key':
+    case 'controls/done': {
+      const step = controlsReducer(s.controls, a);
+      return { ...s, controls: step.controls, ...(step.status === undefined ? {} : { status: step.status }) };
+    }
+    /* ---- end of operator controls ---- */
   }
 }
 

@@ -34,6 +34,7 @@ export function Footer({
   prompt,
   promptLabel,
   status = null,
+  question = null,
 }: {
   readonly table: KeyTable;
   readonly width: number;
@@ -41,7 +42,10 @@ export function Footer({
   readonly promptLabel: string;
   /** Said until the next key, in place of the key list (the way out stays: `? help  q quit`). */
   readonly status?: string | null;
+  /** An operator control's open question (y/N, or the number being typed): it takes the line until answered. */
+  readonly question?: string | null;
 }) {
+  if (question !== null) return <Segments segments={[{ text: fit(question, width), tone: 'accent' }]} />;
   if (prompt !== null)
     return (
       <Segments
