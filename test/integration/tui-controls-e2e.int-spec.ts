@@ -135,9 +135,9 @@ describe('beacon tui operator controls in a terminal', () => {
       expect(await fleet.waitForJob(jobId, 180_000)).toBe('failed');
       expect(await fleet.states(jobId)).toEqual({ succeeded: 2, failed: 2 });
       const attemptIds = async (): Promise<string[]> =>
-        (await fleet.ds.query('SELECT id::text AS id FROM execution_attempts WHERE job_id = $1 ORDER BY id', [jobId])).map(
-          (r: Row) => r.id,
-        );
+        (
+          await fleet.ds.query('SELECT id::text AS id FROM execution_attempts WHERE job_id = $1 ORDER BY execution_attempts.id', [jobId])
+        ).map((r: Row) => r.id);
       const first = await attemptIds();
 
       const name = await startTui(OPERATOR.secret);

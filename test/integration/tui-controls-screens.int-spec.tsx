@@ -99,6 +99,38 @@ describe('TUI operator controls', () => {
     expect(audit!.n).toBeGreaterThanOrEqual(3);
   });
 
+  it("Timeline: enter shows the last attempt's exact system and user prompts and its response, from the API; J/K scroll", async () => {
+    const job = await fleet.submit(jobSpec('tui-ctl-prompts', 1, [MODEL], ['eu-west']));
+    await fleet.waitForJob(job.id, 60_000);
+    const [row]: Row[] = await fleet.ds.query(
+      `SELECT a.system_prompt, a.user_prompt, a.response FROM execution_attempts a WHERE a.job_id = $1 AND a.outcome = 'succeeded'`,
+      [job.id],
+    );
+    const ui = mount(<App api={api} jobId={job.id} theme={plain} />);
+    await waitForText(ui, 'lane 1/1');
+    let frame = await press(ui, KEY.enter, (f) => f.includes('── system prompt (attempt #1)') && f.includes('── user prompt'));
+    // Wrapped at the width, the pane's lines re-joined are the stored prompts, exactly as sent.
+    const pane = (f: string) => f.split('\n');
+    const between = (f: string, from: string, to: string | null) => {
+      const lines = pane(f);
+      const i = lines.findIndex((l) => l.startsWith(from));
+      const j = to === null ? lines.length : lines.findIndex((l, k) => k > i && l.startsWith(to));
+      return lines
+        .slice(i + 1, j === -1 ? undefined : j)
+        .join(' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+    };
+    expect(between(frame, '── system prompt', '── user prompt')).toBe(String(row!.system_prompt).replace(/\s+/g, ' ').trim());
+    // The response may be below the pane: scroll down until its title shows, then back up.
+    let scrolled = 0;
+    for (; scrolled < 20 && !frame.includes('── response'); scrolled++) frame = await press(ui, 'J');
+    expect(frame).toContain('── response');
+    const first = String(row!.response).replace(/\s+/g, ' ').trim().split(' ').slice(0, 3).join(' ');
+    expect(frame.replace(/\s+/g, ' ')).toContain(first);
+    if (scrolled > 0) await press(ui, 'K', (f) => f !== frame);
+  });
+
   it('help (?) lists the control keys of the Jobs screen', async () => {
     const ui = mount(<App api={api} theme={plain} />);
     await waitForText(ui, '[Jobs]');

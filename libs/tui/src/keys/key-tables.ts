@@ -102,6 +102,15 @@ export const LIVE_KEYS = [
 export const TIMELINE_KEYS = [
   ...nav,
   { command: 'details', keys: ['return'], label: 'enter', hint: 'attempts', help: "show or hide the lane's attempts" },
+  {
+    command: 'detailsDown',
+    keys: [ch('J')],
+    label: 'J/K',
+    hint: 'scroll details',
+    help: "scroll the attempt details (the last attempt's prompts and response) down",
+    secondary: true,
+  },
+  { command: 'detailsUp', keys: [ch('K')], label: 'K', hint: 'details up', help: 'scroll the attempt details up', secondary: true },
   { command: 'zoomIn', keys: [ch('+'), ch('=')], label: '+/-', hint: 'zoom', help: 'zoom in' },
   { command: 'zoomOut', keys: [ch('-'), ch('_')], label: '-', hint: 'zoom out', help: 'zoom out', secondary: true },
   { command: 'scrollLeft', keys: ['left', ch('h')], label: 'h/l', hint: 'scroll', help: 'scroll back in time' },

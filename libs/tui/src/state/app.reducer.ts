@@ -74,6 +74,14 @@ export interface AppState {
   readonly status: string | null;
   /** Operator controls: the token's role and the open y/N question (see controls.reducer.ts). */
   readonly controls: ControlsState;
+  /** How far the timeline's attempt details (prompts and response) are scrolled, for the lane they were scrolled on. */
+  readonly detailScroll: DetailScroll;
+}
+
+/** Lines scrolled from where the details pane starts, kept with the lane's execution: another lane starts at 0. */
+export interface DetailScroll {
+  readonly executionId: string | null;
+  readonly lines: number;
 }
 
 export type AppAction =
@@ -110,7 +118,9 @@ export type AppAction =
   /** Shows `step` runs older (1) or newer (-1); `runs` is the series' length, `shown` how many fit. */
   | { type: 'trend/scroll'; direction: 1 | -1; step: number; runs: number; shown: number }
   /** Operator controls (cancel, retry, pause, drain, concurrency): their own reducer, see controls.reducer.ts. */
-  | ControlsAction;
+  | ControlsAction
+  /** Scrolls the attempt details of the lane `executionId` by `by` lines, within [min, max]. */
+  | { type: 'details/scroll'; executionId: string; by: number; min: number; max: number };
 
 export const MAX_ZOOM = 1024;
 const HISTORY = 20;
@@ -134,6 +144,7 @@ export function initialState(jobId: string | null = null, trendIds: readonly str
     trendView: { metric: 'rate', back: 0 },
     status: null,
     controls: initialControls,
+    detailScroll: { executionId: null, lines: 0 },
   };
 }
 
@@ -247,6 +258,13 @@ export function appReducer(s: AppState, a: AppAction): AppState {
       return { ...s, controls: step.controls, ...(step.status === undefined ? {} : { status: step.status }) };
     }
     /* ---- end of operator controls ---- */
+    case 'details/scroll': {
+      const from = s.detailScroll.executionId === a.executionId ? s.detailScroll.lines : 0;
+      const lines = Math.min(a.max, Math.max(a.min, from + a.by));
+      return s.detailScroll.executionId === a.executionId && lines === from
+        ? s
+        : { ...s, detailScroll: { executionId: a.executionId, lines } };
+    }
   }
 }
 

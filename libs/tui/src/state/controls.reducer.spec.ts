@@ -112,3 +112,17 @@ describe('operator controls in the app reducer', () => {
     expect({ ...after, controls: before.controls, status: null }).toEqual({ ...before, status: null });
   });
 });
+
+describe('attempt details scrolling in the app reducer', () => {
+  it('scrolls within its bounds, and starts at 0 again on another lane', () => {
+    const scroll = (s: AppState, executionId: string, by: number) =>
+      appReducer(s, { type: 'details/scroll', executionId, by, min: -2, max: 10 });
+    let s = scroll(initialState(), 'e1', 4);
+    expect(s.detailScroll).toEqual({ executionId: 'e1', lines: 4 });
+    s = scroll(scroll(s, 'e1', 4), 'e1', 4);
+    expect(s.detailScroll.lines).toBe(10);
+    expect(scroll(s, 'e1', 1)).toBe(s);
+    expect(scroll(s, 'e2', -5).detailScroll).toEqual({ executionId: 'e2', lines: -2 });
+    expect(scroll(s, 'e2', 3).detailScroll).toEqual({ executionId: 'e2', lines: 3 });
+  });
+});
