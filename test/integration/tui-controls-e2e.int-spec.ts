@@ -118,7 +118,7 @@ describe('beacon tui operator controls in a terminal', () => {
     }
     // The Daemons screen: drain is refused the same way.
     await keys(name, '8');
-    await waitForPane(name, (t) => t.includes('[Daemons]') && /› daemon /.test(t));
+    await waitForPane(name, (t) => t.includes('[Fleet]') && /› daemon /.test(t));
     await keys(name, 'd');
     await waitForPane(name, (t) => t.includes('not allowed: this needs the operator role, the token is a viewer'));
     for (const action of ['retry', 'pause', 'cancel']) expect(await audits(jobId, action)).toEqual([]);

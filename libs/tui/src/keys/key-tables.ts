@@ -13,7 +13,8 @@ export const SCREEN_TITLES: Record<ScreenId, string> = {
   cross: 'Cross-region',
   findings: 'Findings',
   trends: 'Trends',
-  daemons: 'Daemons',
+  // Short: at 80 columns the header's eight tabs must leave room for the connection glyph at its right end.
+  daemons: 'Fleet',
 };
 
 const up = { command: 'up', keys: ['up', ch('k')], label: 'k', hint: 'up', help: 'move up', secondary: true } as const;
