@@ -137,6 +137,7 @@ describe('TUI screens', () => {
     const ui = mount(<App api={api} theme={plain} copy={(t) => copied.push(t)} />);
     await press(ui, KEY.tab + '', (f) => f.includes('[Live]'));
     await press(ui, '\u001B[Z', (f) => f.includes('[Jobs]'));
+    await press(ui, '\u001B[Z', (f) => f.includes('[Fleet]'));
     await press(ui, '\u001B[Z', (f) => f.includes('[Trends]'));
     await press(ui, '\u001B[Z', (f) => f.includes('[Findings]'));
     let frame = await waitForText(ui, 'duplicate_cell', 'CRIT');

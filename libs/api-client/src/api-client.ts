@@ -5,6 +5,7 @@ import type {
   TransparencyHeadView,
   CancelView,
   DaemonView,
+  WhoamiView,
   DiffView,
   JobPauseView,
   KeyControlView,
@@ -158,6 +159,11 @@ export class BeaconApiClient {
   async setJobPaused(id: string, paused: boolean): Promise<JobPauseView> {
     const action = paused ? 'pause' : 'resume';
     return (await this.request<JobPauseView>('POST', `/api/v1/jobs/${encodeURIComponent(id)}/${action}`)).body;
+  }
+
+  /** Who the token is: its name and role, and the job actions the daemon serves. */
+  async whoami(): Promise<WhoamiView> {
+    return (await this.request<WhoamiView>('GET', '/api/v1/whoami')).body;
   }
 
   /** Every (region, model) paused or with a concurrency override. */

@@ -114,6 +114,7 @@ export type {
   JobPauseView,
   KeyControlView,
   DaemonView,
+  WhoamiView,
   DiffField,
   DiffFieldView,
   DiffSideView,

@@ -1,5 +1,6 @@
-import { useMemo, useReducer, useState } from 'react';
+import { useEffect, useMemo, useReducer, useState } from 'react';
 import { Box, useApp, useInput } from 'ink';
+import { controlErrorText, runControl } from './api/run-control.js';
 import type { TuiApi } from './api/tui-api.js';
 import { useLiveEvents } from './hooks/use-live-events.js';
 import { ResourceCacheContext, type ResourceCache } from './hooks/use-resource.js';
@@ -10,6 +11,7 @@ import { matchKey, type KeyName } from './keys/key-binding.js';
 import { GLOBAL_KEYS, HELP_KEYS, SCREEN_KEYS, type ScreenId } from './keys/key-tables.js';
 import { keysFromInk } from './keys/tokenize-keys.js';
 import { CrossRegionScreen } from './screens/cross-region-screen.js';
+import { DaemonsScreen } from './screens/daemons-screen.js';
 import { DiffScreen } from './screens/diff-screen.js';
 import { FindingsScreen } from './screens/findings-screen.js';
 import { JobsScreen } from './screens/jobs-screen.js';
@@ -18,6 +20,7 @@ import { TimelineScreen } from './screens/timeline-screen.js';
 import { TrendsScreen } from './screens/trends-screen.js';
 import { appReducer, initialState } from './state/app.reducer.js';
 import { connectionText } from './state/connection.js';
+import { controlPrompt } from './state/controls.reducer.js';
 import { initialLiveTail, LIVE_BUFFER, liveTailReducer } from './state/live-tail.reducer.js';
 import { Footer, Header, HelpOverlay } from './views/chrome.js';
 import { ThemeContext, type Theme } from './views/theme.js';
@@ -51,6 +54,7 @@ const PROMPT_LABEL: Record<ScreenId, string> = {
   cross: 'question= model=',
   findings: 'filter findings',
   trends: 'cells (question= model= region= flips=yes)',
+  daemons: 'daemons',
 };
 
 /** The operator TUI: seven screens over the runner API, one key table per screen. */
@@ -79,6 +83,11 @@ export function App({
   const onKey = (k: KeyName): boolean => {
     if (current().status !== null) dispatch({ type: 'status/clear' });
     const s = current();
+    // An open y/N question or number prompt of an operator control takes every key until it is answered.
+    if (s.controls.mode.kind === 'confirm' || s.controls.mode.kind === 'number') {
+      dispatch({ type: 'controls/key', key: k });
+      return true;
+    }
     if (s.prompt !== null) {
       dispatch({ type: 'prompt/key', key: k });
       return true;
@@ -100,6 +109,27 @@ export function App({
   useInput((input, key) => {
     for (const k of keysFromInk(input, key)) if (!onKey(k)) return;
   });
+
+  // Operator controls: the token's role decides which are offered; a confirmed control is sent once, when its mode
+  // becomes `sending`, and the API's answer (or refusal) goes to the status line.
+  useEffect(() => {
+    let live = true;
+    api.whoami().then(
+      (w) => live && dispatch({ type: 'controls/role', role: w.role }),
+      (err: unknown) => live && dispatch({ type: 'controls/role-error', message: controlErrorText(err) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, dispatch]);
+  const sending = state.controls.mode.kind === 'sending' ? state.controls.mode.control : null;
+  useEffect(() => {
+    if (sending === null) return;
+    runControl(api, sending).then(
+      (text) => dispatch({ type: 'controls/done', text }),
+      (err: unknown) => dispatch({ type: 'controls/done', text: controlErrorText(err) }),
+    );
+  }, [api, dispatch, sending]);
 
   // One row short of the terminal: a frame as tall as the terminal makes Ink clear the screen on every render.
   const height = Math.max(4, rows - 1);
@@ -132,6 +162,8 @@ export function App({
                 <CrossRegionScreen {...props} />
               ) : state.screen === 'trends' ? (
                 <TrendsScreen {...props} />
+              ) : state.screen === 'daemons' ? (
+                <DaemonsScreen {...props} />
               ) : (
                 <FindingsScreen {...props} />
               )}
@@ -142,6 +174,7 @@ export function App({
               prompt={state.prompt}
               promptLabel={state.promptKind === 'command' ? 'command (job ID, diff A B, findings …)' : PROMPT_LABEL[state.screen]}
               status={state.status}
+              question={controlPrompt(state.controls)}
             />
           </Box>
         </ResourceCacheContext.Provider>

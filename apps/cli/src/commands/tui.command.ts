@@ -7,7 +7,9 @@ import { CliError, EXIT } from '../exit-codes.js';
 export function registerTui(program: Command): void {
   program
     .command('tui')
-    .description('operator TUI: jobs, live tail, job timelines, prompt diffs, cross-region answers, findings, trends (press ? for keys)')
+    .description(
+      'operator TUI: jobs, live tail, job timelines, prompt diffs, cross-region answers, findings, trends, daemons and operator controls (press ? for keys)',
+    )
     .option('--job <id>', "open this job's timeline first")
     .option('--trend <ids...>', 'open the Trends screen first: a schedule id, or job ids of the same spec')
     // The runner API is the global --api (default BEACON_API_URL, else http://127.0.0.1:8787); token from BEACON_TOKEN.

@@ -1,19 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { Principal, Role } from '@beacon/domain';
+import type { Principal, WhoamiView } from '@beacon/domain';
 import { noQuery, ValidInput } from '../api/edge-input.js';
 import { CurrentPrincipal } from '../auth/request-context.js';
 
-/** Who a request's token is, as a client shows it, and the job actions this daemon has routes for. */
-export interface WhoamiView {
-  name: string;
-  role: Role;
-  kind: Principal['kind'];
-  /** `cancel`, and each other `POST /api/v1/jobs/:id/<action>` route this daemon serves, sorted. */
-  jobActions: string[];
-  /** `BEACON_TRACE_URL`: a link to a trace with `{traceId}` in it (http or https only), or null when not set. */
-  traceUrl: string | null;
-}
+export type { WhoamiView };
 
 /** The trace link template of the environment, when it is an http(s) URL with a `{traceId}` place. */
 export function traceUrlTemplate(value: string | undefined): string | null {

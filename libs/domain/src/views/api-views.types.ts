@@ -1,3 +1,4 @@
+import type { Principal, Role } from '../auth/roles.js';
 /** The shapes the runner API returns; shared by the daemon, the API client, the CLI and the TUI. */
 
 import type { AttemptOutcome, CancelAnswerStatus, ExecutionState, JobStatus } from '../status/job-status.js';
@@ -220,6 +221,17 @@ export interface KeyControlView {
   concurrency: number | null;
   updatedAt: string;
   updatedBy: string;
+}
+
+/** Answer of `GET /api/v1/whoami`: who a request's token is, and the job actions the daemon has routes for. */
+export interface WhoamiView {
+  name: string;
+  role: Role;
+  kind: Principal['kind'];
+  /** `cancel`, and each other `POST /api/v1/jobs/:id/<action>` route this daemon serves, sorted. */
+  jobActions: string[];
+  /** `BEACON_TRACE_URL`: a link to a trace with `{traceId}` in it (http or https only), or null when not set. */
+  traceUrl: string | null;
 }
 
 /** A daemon on the database, with the cells it holds per (region, model). */

@@ -1,5 +1,11 @@
 import type { ExecutionQuery, FindingQuery, LiveStreamNotice, TimelineQuery, TrendQuery } from '@beacon/api-client';
 import type {
+  CancelView,
+  DaemonView,
+  JobPauseView,
+  KeyControlView,
+  RetryView,
+  WhoamiView,
   DiffView,
   ExecutionDetailView,
   ExecutionView,
@@ -28,6 +34,16 @@ export interface TuiApi {
   getDiff(a: string, b: string): Promise<DiffView>;
   listFindings(q?: FindingQuery): Promise<Page<FindingView>>;
   getTrendCells(q: TrendQuery): Promise<TrendSummary>;
+  /* ---- Operator controls (the same calls as `beacon retry`, `pause`, `drain`, …; the API checks the role and audits each) ---- */
+  whoami(): Promise<WhoamiView>;
+  cancelJob(id: string): Promise<CancelView>;
+  retryJob(id: string, cells: string[] | null): Promise<RetryView>;
+  setJobPaused(id: string, paused: boolean): Promise<JobPauseView>;
+  keyControls(): Promise<Page<KeyControlView>>;
+  setKeyPaused(region: string, model: string, paused: boolean): Promise<KeyControlView>;
+  setKeyConcurrency(region: string, model: string, concurrency: number | null): Promise<KeyControlView>;
+  daemons(): Promise<Page<DaemonView>>;
+  setDraining(id: string, draining: boolean): Promise<DaemonView>;
   /** The live stream, reconnecting by itself; `onNotice` hears when it is up, lost, and when the server dropped events. */
   events(filter: LiveEventFilter, signal?: AbortSignal, onNotice?: (notice: LiveStreamNotice) => void): AsyncIterable<LiveEventView>;
 }

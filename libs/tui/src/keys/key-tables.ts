@@ -1,7 +1,7 @@
 import { ch, type KeyTable } from './key-binding.js';
 
 /** Screens of the TUI, in tab order. */
-export const SCREENS = ['jobs', 'live', 'timeline', 'diff', 'cross', 'findings', 'trends'] as const;
+export const SCREENS = ['jobs', 'live', 'timeline', 'diff', 'cross', 'findings', 'trends', 'daemons'] as const;
 export type ScreenId = (typeof SCREENS)[number];
 
 /** Screen titles for the header and help. */
@@ -13,6 +13,8 @@ export const SCREEN_TITLES: Record<ScreenId, string> = {
   cross: 'Cross-region',
   findings: 'Findings',
   trends: 'Trends',
+  // Short: at 80 columns the header's eight tabs must leave room for the connection glyph at its right end.
+  daemons: 'Fleet',
 };
 
 const up = { command: 'up', keys: ['up', ch('k')], label: 'k', hint: 'up', help: 'move up', secondary: true } as const;
@@ -81,6 +83,7 @@ export const JOBS_KEYS = [
   { command: 'trend', keys: [ch('t')], label: 't', hint: 'trend', help: "the job's runs across time: its schedule's, else the job alone" },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter jobs by id or status' },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the list', secondary: true },
+  ...jobControlKeys('the selected job'),
 ] as const satisfies KeyTable;
 
 export const LIVE_KEYS = [
@@ -100,6 +103,15 @@ export const LIVE_KEYS = [
 export const TIMELINE_KEYS = [
   ...nav,
   { command: 'details', keys: ['return'], label: 'enter', hint: 'attempts', help: "show or hide the lane's attempts" },
+  {
+    command: 'detailsDown',
+    keys: [ch('J')],
+    label: 'J/K',
+    hint: 'scroll details',
+    help: "scroll the attempt details (the last attempt's prompts and response) down",
+    secondary: true,
+  },
+  { command: 'detailsUp', keys: [ch('K')], label: 'K', hint: 'details up', help: 'scroll the attempt details up', secondary: true },
   { command: 'zoomIn', keys: [ch('+'), ch('=')], label: '+/-', hint: 'zoom', help: 'zoom in' },
   { command: 'zoomOut', keys: [ch('-'), ch('_')], label: '-', hint: 'zoom out', help: 'zoom out', secondary: true },
   { command: 'scrollLeft', keys: ['left', ch('h')], label: 'h/l', hint: 'scroll', help: 'scroll back in time' },
@@ -122,6 +134,7 @@ export const TIMELINE_KEYS = [
   },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter lanes: region=… model=… question=…', secondary: true },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the visible lanes', secondary: true },
+  ...jobControlKeys("this timeline's job"),
 ] as const satisfies KeyTable;
 
 export const DIFF_KEYS = [
@@ -177,6 +190,68 @@ export const TRENDS_KEYS = [
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the series', secondary: true },
 ] as const satisfies KeyTable;
 
+/* ---- Operator controls: each asks y/N first, and says why when the token's role may not use it ---- */
+
+/** Cancel, retry, pause and resume of a job (the Jobs list's selected job, the Timeline's job). */
+function jobControlKeys(which: string) {
+  return [
+    { command: 'cancel', keys: [ch('x')], label: 'x', hint: 'cancel job', help: `cancel ${which} (asks y/N)`, secondary: true },
+    {
+      command: 'retry',
+      keys: [ch('R')],
+      label: 'R',
+      hint: 'retry failed',
+      help: `re-run every failed cell of ${which}, earlier attempts kept (operator; asks y/N)`,
+      secondary: true,
+    },
+    { command: 'pauseJob', keys: [ch('p')], label: 'p', hint: 'pause job', help: `pause ${which} (operator; asks y/N)`, secondary: true },
+    {
+      command: 'resumeJob',
+      keys: [ch('P')],
+      label: 'P',
+      hint: 'resume job',
+      help: `resume ${which} (operator; asks y/N)`,
+      secondary: true,
+    },
+  ] as const;
+}
+
+export const DAEMONS_KEYS = [
+  ...nav,
+  {
+    command: 'drain',
+    keys: [ch('d')],
+    label: 'd',
+    hint: 'drain/undrain',
+    help: 'on a daemon: drain it (claims nothing more), or let a draining one claim again (operator; asks y/N)',
+  },
+  {
+    command: 'pauseKey',
+    keys: [ch('p')],
+    label: 'p/P',
+    hint: 'pause/resume',
+    help: 'on a region and model: pause it on every daemon (operator; asks y/N)',
+  },
+  {
+    command: 'resumeKey',
+    keys: [ch('P')],
+    label: 'P',
+    hint: 'resume',
+    help: 'on a region and model: resume it (operator; asks y/N)',
+    secondary: true,
+  },
+  {
+    command: 'concurrency',
+    keys: [ch('c')],
+    label: 'c',
+    hint: 'concurrency',
+    help: "on a region and model: calls in flight per daemon, empty for the region's (operator; asks y/N)",
+  },
+  { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload daemons and controls', secondary: true },
+] as const satisfies KeyTable;
+
+/* ---- end of operator controls ---- */
+
 /** Keys of the `/` prompt. */
 export const PROMPT_KEYS = [
   { command: 'accept', keys: ['return'], label: 'enter', hint: 'apply', help: 'apply' },
@@ -192,6 +267,7 @@ export const SCREEN_KEYS: Record<ScreenId, KeyTable> = {
   cross: CROSS_KEYS,
   findings: FINDINGS_KEYS,
   trends: TRENDS_KEYS,
+  daemons: DAEMONS_KEYS,
 };
 
 /** Commands of one table. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FindingView } from '@beacon/domain';
 import type { TimelineAttemptView } from '@beacon/domain';
-import { attemptDetail, evidenceLines, findingDetail, osc52, traceLink } from './detail-text.js';
+import { attemptDetail, attemptPrompts, evidenceLines, findingDetail, osc52, traceLink } from './detail-text.js';
 
 const finding: FindingView = {
   id: '41',
@@ -54,5 +54,33 @@ describe(attemptDetail.name, () => {
     expect(lines.every((l) => l.length <= 50)).toBe(true);
     expect(lines.join(' ').replace(/\s+/g, ' ')).toContain(`error: ${error.trim()}`.replace(/\s+/g, ' '));
     expect(attemptDetail({ ...a, error: null }, 50, null)).toEqual([]);
+  });
+});
+
+describe(attemptPrompts.name, () => {
+  it('shows the exact system and user prompts and the response, wrapped to the width, line breaks kept', () => {
+    const system = 'You are a helpful assistant based in region eu-west.\nAnswer briefly.';
+    const user = 'What is 1 + 2? Please answer with a single number and nothing else at all, thank you.';
+    const lines = attemptPrompts({ attempt: 2, systemPrompt: system, userPrompt: user, response: '3', outcome: 'succeeded' }, 30);
+    expect(lines.every((l) => l.length <= 30)).toBe(true);
+    const section = (title: string) => {
+      const i = lines.findIndex((l) => l.startsWith(`── ${title}`));
+      const next = lines.findIndex((l, j) => j > i && l.startsWith('── '));
+      return lines.slice(i + 1, next === -1 ? undefined : next);
+    };
+    expect(lines[0]).toMatch(/^── system prompt \(attempt #2\)/);
+    // Re-joined, each section is the text (wrapping only breaks lines at spaces).
+    expect(section('system prompt')).toHaveLength(3);
+    expect(section('system prompt').join(' ').replace(/\s+/g, ' ').trim()).toBe(system.replace(/\s+/g, ' '));
+    expect(section('system prompt').at(-1)).toBe('Answer briefly.');
+    expect(section('system prompt')[0]).toMatch(/^You are a helpful/);
+    expect(section('user prompt').join(' ').replace(/\s+/g, ' ').trim()).toBe(user);
+    expect(section('response')).toEqual(['3']);
+  });
+
+  it('says why there is no response', () => {
+    const base = { attempt: 1, systemPrompt: 's', userPrompt: 'u', response: null };
+    expect(attemptPrompts({ ...base, outcome: null }, 80).at(-1)).toBe('(no response yet: the call is in flight)');
+    expect(attemptPrompts({ ...base, outcome: 'final_error' }, 80).at(-1)).toBe('(no response: final_error)');
   });
 });

@@ -1,4 +1,4 @@
-import type { FindingView, TimelineAttemptView } from '@beacon/domain';
+import type { AttemptView, FindingView, TimelineAttemptView } from '@beacon/domain';
 import { wrapSegments } from './diff-layout.js';
 import { clockTime } from './time-format.js';
 
@@ -42,4 +42,28 @@ export function attemptDetail(a: TimelineAttemptView, width: number, traceTempla
   const wrap = (t: string) => wrapSegments([{ text: t, tone: 'equal' }], width).map((l) => l.map((s) => s.text).join(''));
   const link = traceLink(traceTemplate, a.traceId);
   return [...(link ? wrap(`trace ${link}`) : []), ...(a.error ? wrap(`error: ${a.error}`) : [])];
+}
+
+/**
+ * The exact prompts and response of an attempt, each under its title and wrapped to `width`; the text's own line
+ * breaks are kept (a prompt's paragraphs matter when comparing what a model was asked).
+ */
+export function attemptPrompts(
+  a: Pick<AttemptView, 'attempt' | 'systemPrompt' | 'userPrompt' | 'response' | 'outcome'>,
+  width: number,
+): string[] {
+  const wrap = (t: string) =>
+    t.split(/\r?\n/).flatMap((line) => wrapSegments([{ text: line, tone: 'equal' }], width).map((l) => l.map((s) => s.text).join('')));
+  const response =
+    a.response !== null
+      ? wrap(a.response)
+      : [a.outcome === null ? '(no response yet: the call is in flight)' : `(no response: ${a.outcome})`];
+  return [
+    `── system prompt (attempt #${a.attempt}) `.padEnd(width, '─'),
+    ...wrap(a.systemPrompt),
+    '── user prompt '.padEnd(width, '─'),
+    ...wrap(a.userPrompt),
+    '── response '.padEnd(width, '─'),
+    ...response,
+  ];
 }

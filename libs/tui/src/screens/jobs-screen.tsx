@@ -7,6 +7,7 @@ import { JOBS_KEYS } from '../keys/key-tables.js';
 import { jobStatusText } from '../layout/job-status-text.js';
 import { progressBar } from '../layout/progress-bar.js';
 import { clockTime, fit } from '../layout/time-format.js';
+import { isJobControl, jobControlAction } from '../state/controls.reducer.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
 import type { CursorMove } from '../state/list-cursor.js';
 import type { ScreenProps } from '../views/screen-props.js';
@@ -91,6 +92,7 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
     [dispatch, rows.length, listHeight],
   );
   useScreenKeys('jobs', JOBS_KEYS, (c) => {
+    if (isJobControl(c)) return dispatch(jobControlAction(c, rows[cursor.index]?.job.id ?? null));
     if (c === 'open') {
       const r = rows[cursor.index];
       if (r) dispatch({ type: 'open/timeline', jobId: r.job.id });

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { Box } from 'ink';
 import { isActiveJobStatus, type TimelineAttemptView } from '@beacon/domain';
-import { attemptDetail } from '../layout/detail-text.js';
+import { attemptDetail, attemptPrompts } from '../layout/detail-text.js';
+import { useResource } from '../hooks/use-resource.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { useTimeline } from '../hooks/use-timeline.js';
 import { TIMELINE_KEYS } from '../keys/key-tables.js';
@@ -9,6 +10,7 @@ import { attemptLine, laneLabel, laneSummary, naturalPairs } from '../layout/lan
 import { jobStatusText } from '../layout/job-status-text.js';
 import { axisLine, findGaps, laneBar, markColumn, timeWindow } from '../layout/timeline-layout.js';
 import { clockTime, fit, formatDuration } from '../layout/time-format.js';
+import { isJobControl, jobControlAction } from '../state/controls.reducer.js';
 import { parseFilter } from '../state/filter-query.js';
 import type { CursorMove } from '../state/list-cursor.js';
 import type { ScreenProps } from '../views/screen-props.js';
@@ -44,7 +46,9 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
     const { fields } = parseFilter(state.filters.timeline);
     return { region: fields.region, model: fields.model, question: fields.question };
   }, [state.filters.timeline]);
-  const lanesHeight = Math.max(1, height - 3 - (details ? DETAILS : 0));
+  // The details pane holds the attempts and the last one's prompts and response: half the body, at least DETAILS rows.
+  const paneHeight = details ? Math.max(DETAILS, Math.floor(height / 2)) : 0;
+  const lanesHeight = Math.max(1, height - 3 - paneHeight);
   const t = useTimeline(api, jobId, filter, cursor.index + lanesHeight);
   const count = t.lanes.length;
   useEffect(() => {
@@ -64,10 +68,46 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
     [dispatch, count, lanesHeight],
   );
   const lane = t.lanes[cursor.index];
+  // The exact prompts and response come from the execution's attempt log, loaded only while the details are shown (and
+  // again when the lane has a new attempt).
+  const lastAttempt = lane?.attempts.at(-1) ?? null;
+  const execution = useResource(
+    details && lane && lastAttempt ? `execution:${lane.executionId}:${lastAttempt.id}:${lastAttempt.endedAt ?? ''}` : null,
+    () => api.getExecution(lane!.executionId),
+  );
+  const detailLines = useMemo(() => {
+    if (!details || !lane || !lastAttempt) return { head: 0, lines: [] as string[] };
+    const rows = attemptRows(lane.attempts, width, io.traceUrl, Date.now());
+    const logged = execution.data?.attemptsLog.find((a) => a.id === lastAttempt.id) ?? execution.data?.attemptsLog.at(-1);
+    const prompts = logged
+      ? attemptPrompts(logged, width)
+      : [execution.error ? fit(`prompts and response: not available (${execution.error})`, width) : 'loading the prompts and response…'];
+    return { head: rows.length, lines: [...rows, ...prompts] };
+  }, [details, lane, lastAttempt, width, io.traceUrl, execution.data, execution.error]);
+  // At 0 the pane starts where the last attempt's rows end at its top part (as before prompts were shown); J/K move it.
+  const paneRows = paneHeight - 1;
+  const start0 = Math.max(0, detailLines.head - paneRows);
+  const scrollMin = -start0;
+  const scrollMax = Math.max(0, detailLines.lines.length - paneRows - start0);
+  const scrolled = lane && state.detailScroll.executionId === lane.executionId ? state.detailScroll.lines : 0;
+  const detailStart = start0 + Math.min(scrollMax, Math.max(scrollMin, scrolled));
   useScreenKeys('timeline', TIMELINE_KEYS, (c) => {
+    if (isJobControl(c)) return dispatch(jobControlAction(c, jobId));
     switch (c) {
       case 'details':
         dispatch({ type: 'timeline/details' });
+        break;
+      case 'detailsDown':
+      case 'detailsUp':
+        if (!details || !lane) dispatch({ type: 'status', text: 'J/K scroll the attempt details: open them with enter' });
+        else
+          dispatch({
+            type: 'details/scroll',
+            executionId: lane.executionId,
+            by: (c === 'detailsDown' ? 1 : -1) * Math.max(1, Math.floor(paneRows / 2)),
+            min: scrollMin,
+            max: scrollMax,
+          });
         break;
       case 'zoomIn':
         dispatch({ type: 'timeline/zoom', direction: 1 });
@@ -163,14 +203,12 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
       })}
       <Box flexGrow={1} />
       {details && lane ? (
-        <Box flexDirection="column" height={DETAILS}>
+        <Box flexDirection="column" height={paneHeight}>
           <Note tone="title">{fit(laneSummary(lane), width)}</Note>
           {lane.attempts.length === 0 ? (
             <Note>{'no attempt yet'}</Note>
           ) : (
-            attemptRows(lane.attempts, width, io.traceUrl, now)
-              .slice(-(DETAILS - 1))
-              .map((text, i) => <Note key={i}>{text}</Note>)
+            detailLines.lines.slice(detailStart, detailStart + paneRows).map((text, i) => <Note key={i}>{text}</Note>)
           )}
         </Box>
       ) : null}

@@ -12,14 +12,14 @@ describe(appReducer.name, () => {
   it('tab cycles through every screen and back to the first; esc retraces the way', () => {
     const seen: string[] = [];
     let s = initialState();
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 8; i++) {
       s = appReducer(s, { type: 'screen/next' });
       seen.push(s.screen);
     }
-    expect(seen).toEqual(['live', 'timeline', 'diff', 'cross', 'findings', 'trends', 'jobs']);
+    expect(seen).toEqual(['live', 'timeline', 'diff', 'cross', 'findings', 'trends', 'daemons', 'jobs']);
     s = run(s, { type: 'back' }, { type: 'back' });
-    expect(s.screen).toBe('findings');
-    expect(appReducer(initialState(), { type: 'screen/previous' }).screen).toBe('trends');
+    expect(s.screen).toBe('trends');
+    expect(appReducer(initialState(), { type: 'screen/previous' }).screen).toBe('daemons');
   });
 
   it('esc closes help, then the prompt, then the diff back to its pairs, before leaving the screen', () => {
@@ -127,7 +127,7 @@ describe(appReducer.name, () => {
     expect(s.trendView.back).toBe(0);
     s = run(s, { type: 'trend/metric' }, { type: 'trend/scroll', direction: 1, step: 5, runs: 100, shown: 60 });
     expect(s.trendView).toEqual({ metric: 'labels', back: 5 });
-    s = run(s, { type: 'screen/next' }, { type: 'open/trend', target: { ids: ['a-1', 'a-2'] } });
+    s = run(s, { type: 'screen/go', screen: 'jobs' }, { type: 'open/trend', target: { ids: ['a-1', 'a-2'] } });
     expect(s).toMatchObject({ screen: 'trends', trend: { ids: ['a-1', 'a-2'] }, trendView: { metric: 'labels', back: 0 } });
     expect(s.cursors.trends.index).toBe(0);
     expect(appReducer(s, { type: 'back' }).screen).toBe('jobs');

@@ -3,6 +3,7 @@ import { SCREENS, type ScreenId } from '../keys/key-tables.js';
 import { isPrintable } from '../keys/tokenize-keys.js';
 import { parseFilter } from './filter-query.js';
 import { clampCursor, moveCursor, START, type CursorMove, type ListCursor } from './list-cursor.js';
+import { controlsReducer, initialControls, type ControlsAction, type ControlsState } from './controls.reducer.js';
 
 /** Two things to compare: execution ids (or `e:<id>`) or attempts (`a:<id>`). */
 export interface DiffPair {
@@ -71,6 +72,16 @@ export interface AppState {
   readonly trendView: TrendViewport;
   /** A one-line message in the footer until the next key, e.g. why a key did nothing. */
   readonly status: string | null;
+  /** Operator controls: the token's role and the open y/N question (see controls.reducer.ts). */
+  readonly controls: ControlsState;
+  /** How far the timeline's attempt details (prompts and response) are scrolled, for the lane they were scrolled on. */
+  readonly detailScroll: DetailScroll;
+}
+
+/** Lines scrolled from where the details pane starts, kept with the lane's execution: another lane starts at 0. */
+export interface DetailScroll {
+  readonly executionId: string | null;
+  readonly lines: number;
 }
 
 export type AppAction =
@@ -105,7 +116,11 @@ export type AppAction =
   | { type: 'open/trend'; target: TrendTarget }
   | { type: 'trend/metric' }
   /** Shows `step` runs older (1) or newer (-1); `runs` is the series' length, `shown` how many fit. */
-  | { type: 'trend/scroll'; direction: 1 | -1; step: number; runs: number; shown: number };
+  | { type: 'trend/scroll'; direction: 1 | -1; step: number; runs: number; shown: number }
+  /** Operator controls (cancel, retry, pause, drain, concurrency): their own reducer, see controls.reducer.ts. */
+  | ControlsAction
+  /** Scrolls the attempt details of the lane `executionId` by `by` lines, within [min, max]. */
+  | { type: 'details/scroll'; executionId: string; by: number; min: number; max: number };
 
 export const MAX_ZOOM = 1024;
 const HISTORY = 20;
@@ -128,6 +143,8 @@ export function initialState(jobId: string | null = null, trendIds: readonly str
     trend: trendIds?.length ? { ids: trendIds } : null,
     trendView: { metric: 'rate', back: 0 },
     status: null,
+    controls: initialControls,
+    detailScroll: { executionId: null, lines: 0 },
   };
 }
 
@@ -229,6 +246,24 @@ export function appReducer(s: AppState, a: AppAction): AppState {
       const max = Math.max(0, a.runs - a.shown);
       const back = Math.min(max, Math.max(0, s.trendView.back + a.direction * a.step));
       return back === s.trendView.back ? s : { ...s, trendView: { ...s.trendView, back } };
+    }
+    /* ---- Operator controls: delegated whole to controlsReducer ---- */
+    case 'controls/role':
+    case 'controls/role-error':
+    case 'controls/ask':
+    case 'controls/ask-number':
+    case 'controls/key':
+    case 'controls/done': {
+      const step = controlsReducer(s.controls, a);
+      return { ...s, controls: step.controls, ...(step.status === undefined ? {} : { status: step.status }) };
+    }
+    /* ---- end of operator controls ---- */
+    case 'details/scroll': {
+      const from = s.detailScroll.executionId === a.executionId ? s.detailScroll.lines : 0;
+      const lines = Math.min(a.max, Math.max(a.min, from + a.by));
+      return s.detailScroll.executionId === a.executionId && lines === from
+        ? s
+        : { ...s, detailScroll: { executionId: a.executionId, lines } };
     }
   }
 }

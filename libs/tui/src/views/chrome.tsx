@@ -34,6 +34,7 @@ export function Footer({
   prompt,
   promptLabel,
   status = null,
+  question = null,
 }: {
   readonly table: KeyTable;
   readonly width: number;
@@ -41,7 +42,10 @@ export function Footer({
   readonly promptLabel: string;
   /** Said until the next key, in place of the key list (the way out stays: `? help  q quit`). */
   readonly status?: string | null;
+  /** An operator control's open question (y/N, or the number being typed): it takes the line until answered. */
+  readonly question?: string | null;
 }) {
+  if (question !== null) return <Segments segments={[{ text: fit(question, width), tone: 'accent' }]} />;
   if (prompt !== null)
     return (
       <Segments
@@ -73,7 +77,7 @@ export function HelpOverlay({ screen, width, height }: { readonly screen: Screen
   const lines: { text: string; title?: boolean }[] = [
     { text: `${SCREEN_TITLES[screen]} keys`, title: true },
     ...(nav.length ? [{ text: fit(`  ${nav.map((b) => b.keys.map(keyText).join(' ')).join(', ')}: move, page, first, last`, width) }] : []),
-    ...table.filter((b) => !NAV.has(b.command)).map((b) => ({ text: line(b) })),
+    ...helpLines(table.filter((b) => !NAV.has(b.command))).map((b) => ({ text: line(b) })),
     { text: 'Everywhere', title: true },
     {
       text: fit(
@@ -109,6 +113,43 @@ export function HelpOverlay({ screen, width, height }: { readonly screen: Screen
       ))}
     </Box>
   );
+}
+
+/**
+ * Bindings the help shows as one line, so that the Timeline's keys and its legend still fit 80 × 24: the details and
+ * their scrolling, and the job controls.
+ */
+interface HelpGroup {
+  readonly group: string;
+  readonly help: string;
+}
+const group = (commands: readonly string[], g: HelpGroup): Record<string, HelpGroup> =>
+  Object.fromEntries(commands.map((c) => [c, g] as const));
+const HELP_GROUPS: Record<string, HelpGroup> = {
+  ...group(['details', 'detailsDown', 'detailsUp'], {
+    group: 'details',
+    help: "show or hide the lane's attempts, the last one's prompts and response; J/K scroll them",
+  }),
+  ...group(['cancel', 'retry', 'pauseJob', 'resumeJob'], {
+    group: 'jobControls',
+    help: 'x cancel the job, R re-run its failed cells, p pause, P resume (each asks y/N)',
+  }),
+};
+
+/** The table with each group of {@link HELP_GROUPS} merged into its first binding: every key, the group's sentence. */
+function helpLines(table: KeyTable): KeyTable {
+  const out: KeyTable[number][] = [];
+  const seen = new Set<string>();
+  for (const b of table) {
+    const g = HELP_GROUPS[b.command];
+    if (!g) out.push(b);
+    else if (!seen.has(g.group)) {
+      seen.add(g.group);
+      const members = table.filter((m) => HELP_GROUPS[m.command]?.group === g.group);
+      out.push({ ...b, keys: members.flatMap((m) => m.keys), help: g.help });
+    }
+  }
+  return out;
 }
 
 const KEY_TEXT: Record<string, string> = {
