@@ -11,6 +11,7 @@ import { ReconcilerScheduler } from '../../apps/runner/src/reconciler/reconciler
 import { repoRoot } from '../utils/cli.js';
 import { closeAllFleets, Fleet, jobSpec, type InProcessRunner } from '../utils/fleet.js';
 import { KEY, press, waitForText } from '../utils/ink-frames.js';
+import { diffLines } from '../../libs/tui/src/layout/diff-layout.js';
 
 afterAll(closeAllFleets);
 
@@ -121,6 +122,46 @@ describe('TUI screens', () => {
     await press(ui, KEY.escape, (f) => f.includes('[Timeline]'));
   });
 
+  it('Diff: / words search the diff; n and N step through the matching lines, marked ›, wrapping around', async () => {
+    const ui = mount(<App api={api} theme={plain} />);
+    await waitForText(ui, 'tui-sim');
+    await press(ui, ':diff l:953 l:955\r', (f) => f.includes('system prompt (differs)'));
+    // The matches, counted on the diff's lines as the screen lays them out (100 columns, no colour, same fields cut).
+    const diff = await api.getDiff('l:953', 'l:955');
+    const texts = diffLines(diff.fields, 100, false, true, false).map((l) => l.map((seg) => seg.text).join(''));
+    const count = (w: string) => texts.filter((t) => t.toLowerCase().includes(w)).length;
+    // A word on more than one line of this diff, to step between its matches.
+    const word = ['helpful', 'you', 'the', 'a'].find((w) => count(w) >= 2)!;
+    const total = count(word);
+    expect(total).toBeGreaterThanOrEqual(2);
+    const marked = (f: string) => f.split('\n').filter((l) => l.startsWith('›'));
+    let frame = await press(ui, `/${word}\r`, (f) => f.includes(`match 1/${total} for "${word}"`));
+    expect(marked(frame)).toHaveLength(1);
+    expect(marked(frame)[0]!.toLowerCase()).toContain(word);
+    frame = await press(ui, 'n', (f) => f.includes(`match 2/${total} for "${word}"`));
+    expect(marked(frame)[0]!.toLowerCase()).toContain(word);
+    await press(ui, 'N', (f) => f.includes(`match 1/${total} for "${word}"`));
+    frame = await press(ui, 'N', (f) => f.includes(`match ${total}/${total} for "${word}"`));
+    expect(marked(frame)[0]!.toLowerCase()).toContain(word);
+    // The search stays in the footer once the status is gone; two refs at the same prompt still compare.
+    frame = await press(ui, 'j', (f) => f.trimEnd().split('\n').at(-1)!.startsWith(`/${word}`));
+    expect(frame.trimEnd().split('\n').at(-1)).toMatch(/\? help {2}q quit$/);
+    await press(ui, `/\u0015l:955 l:953\r`, (f) => /^a {2}l955 /m.test(f));
+  });
+
+  it('the mouse wheel moves three rows a notch; its reports never become keys or prompt text', async () => {
+    const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
+    await waitForText(ui, 'l953', 'lane 1/');
+    await press(ui, '\u001B[<65;10;5M', (f) => f.includes('lane 4/'));
+    await press(ui, '\u001B[<64;10;5M', (f) => f.includes('lane 1/'));
+    // A click is no key: nothing moves, no screen switches (its `1`, `0`, `5` would otherwise).
+    ui.stdin.write('\u001B[<0;10;5M');
+    await press(ui, '/', (f) => f.includes('or search: ▏'));
+    const frame = await press(ui, '\u001B[<65;10;5Mab', (f) => f.includes('or search: ab▏'));
+    expect(frame).toContain('[Timeline]');
+    await press(ui, KEY.escape, (f) => !f.includes('or search:'));
+  });
+
   it("Cross-region: c on a lane shows every region's answer with its label", async () => {
     const ui = mount(<App api={api} jobId={jobId} theme={plain} />);
     await waitForText(ui, `e`, 'us-east', 'eu-west', '█');
@@ -192,8 +233,8 @@ describe('TUI screens', () => {
     expect(lanes.length).toBeGreaterThan(0);
     expect(lanes.every((l) => l.includes('eu-west'))).toBe(true);
     // Ctrl-U clears the prompt, ctrl-W deletes its last word.
-    await press(ui, '/', (f) => f.includes('lanes (region= model= question=): region=eu-west'));
-    await press(ui, '\u0015', (f) => /lanes \(region= model= question=\): ▏/.test(f));
+    await press(ui, '/', (f) => f.includes('lanes (region= model= question=) or search: region=eu-west'));
+    await press(ui, '\u0015', (f) => /lanes \(region= model= question=\) or search: ▏/.test(f));
     const laneRows = (f: string) => f.split('\n').filter((l) => /^[› ] l\d+ /.test(l));
     const us = await press(ui, 'region=us-east model=x\u0017\r', (f) => {
       const rows = laneRows(f);

@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Box } from 'ink';
-import { isActiveJobStatus, type TimelineAttemptView } from '@beacon/domain';
+import { isActiveJobStatus, type TimelineAttemptView, type TimelineLaneView } from '@beacon/domain';
 import { attemptDetail } from '../layout/detail-text.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { useTimeline } from '../hooks/use-timeline.js';
@@ -10,11 +10,17 @@ import { jobStatusText } from '../layout/job-status-text.js';
 import { axisLine, findGaps, laneBar, markColumn, timeWindow } from '../layout/timeline-layout.js';
 import { clockTime, fit, formatDuration } from '../layout/time-format.js';
 import { parseFilter } from '../state/filter-query.js';
+import { searchOf } from '../state/app.reducer.js';
 import type { CursorMove } from '../state/list-cursor.js';
 import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Segments } from '../views/segments.js';
 
 const DETAILS = 6;
+
+/** What `/` searches in a lane: its id and cell, state, label and marks. */
+export function laneSearchText(l: TimelineLaneView): string {
+  return `${laneLabel(l)} ${l.state} ${l.classification ?? ''} ${l.marks.join(' ')}`;
+}
 
 /**
  * The details pane's lines: each earlier attempt on one line, the last one in full (its trace link, its whole error
@@ -40,10 +46,9 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
   const { jobId } = state;
   const cursor = state.cursors.timeline;
   const { zoom, offset, details } = state.timeline;
-  const filter = useMemo(() => {
-    const { fields } = parseFilter(state.filters.timeline);
-    return { region: fields.region, model: fields.model, question: fields.question };
-  }, [state.filters.timeline]);
+  // The lanes are fetched again only when a `key=value` word changes, not when the search's free words do.
+  const { region, model, question } = parseFilter(state.filters.timeline).fields;
+  const filter = useMemo(() => ({ region, model, question }), [region, model, question]);
   const lanesHeight = Math.max(1, height - 3 - (details ? DETAILS : 0));
   const t = useTimeline(api, jobId, filter, cursor.index + lanesHeight);
   const count = t.lanes.length;
@@ -64,8 +69,29 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
     [dispatch, count, lanesHeight],
   );
   const lane = t.lanes[cursor.index];
+
+  // --- search: a new search jumps to its first match at or after the cursor once lanes are there; n/N step on ---
+  const search = searchOf(state, 'timeline').join(' ');
+  const texts = useMemo(() => t.lanes.map(laneSearchText), [t.lanes]);
+  const firstJump = useRef(false);
+  useEffect(() => {
+    firstJump.current = search !== '';
+  }, [search]);
+  useEffect(() => {
+    if (!firstJump.current || count === 0) return;
+    firstJump.current = false;
+    dispatch({ type: 'search/step', screen: 'timeline', texts, direction: 1, inclusive: true, count, height: lanesHeight });
+  }, [search, texts, count, lanesHeight, dispatch]);
+  const step = (direction: 1 | -1) => dispatch({ type: 'search/step', screen: 'timeline', texts, direction, count, height: lanesHeight });
+
   useScreenKeys('timeline', TIMELINE_KEYS, (c) => {
     switch (c) {
+      case 'searchNext':
+        step(1);
+        break;
+      case 'searchPrevious':
+        step(-1);
+        break;
       case 'details':
         dispatch({ type: 'timeline/details' });
         break;

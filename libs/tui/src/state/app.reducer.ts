@@ -3,6 +3,7 @@ import { SCREENS, type ScreenId } from '../keys/key-tables.js';
 import { isPrintable } from '../keys/tokenize-keys.js';
 import { parseFilter } from './filter-query.js';
 import { clampCursor, moveCursor, START, type CursorMove, type ListCursor } from './list-cursor.js';
+import { isRefPair, searchWords, stepSearch } from './search.js';
 
 /** Two things to compare: execution ids (or `e:<id>`) or attempts (`a:<id>`). */
 export interface DiffPair {
@@ -71,6 +72,9 @@ export interface AppState {
   readonly trendView: TrendViewport;
   /** A one-line message in the footer until the next key, e.g. why a key did nothing. */
   readonly status: string | null;
+  // --- search (`/` then `n`/`N` on the timeline and the diff) ---
+  /** The row of the last match `n`/`N` landed on, per screen: the next step starts there, not at the cursor. */
+  readonly searchAt: Readonly<Partial<Record<ScreenId, number>>>;
 }
 
 export type AppAction =
@@ -105,7 +109,22 @@ export type AppAction =
   | { type: 'open/trend'; target: TrendTarget }
   | { type: 'trend/metric' }
   /** Shows `step` runs older (1) or newer (-1); `runs` is the series' length, `shown` how many fit. */
-  | { type: 'trend/scroll'; direction: 1 | -1; step: number; runs: number; shown: number };
+  | { type: 'trend/scroll'; direction: 1 | -1; step: number; runs: number; shown: number }
+  // --- search ---
+  /**
+   * `n` (1) / `N` (-1): the cursor to the next / previous row whose text holds every word of the screen's search
+   * (`texts` are the screen's rows; `count` and `height` its cursor's list). `inclusive`: the first jump of a new
+   * search, which may land on the row under the cursor.
+   */
+  | {
+      type: 'search/step';
+      screen: ScreenId;
+      texts: readonly string[];
+      direction: 1 | -1;
+      inclusive?: boolean;
+      count: number;
+      height: number;
+    };
 
 export const MAX_ZOOM = 1024;
 const HISTORY = 20;
@@ -128,6 +147,7 @@ export function initialState(jobId: string | null = null, trendIds: readonly str
     trend: trendIds?.length ? { ids: trendIds } : null,
     trendView: { metric: 'rate', back: 0 },
     status: null,
+    searchAt: {},
   };
 }
 
@@ -230,7 +250,27 @@ export function appReducer(s: AppState, a: AppAction): AppState {
       const back = Math.min(max, Math.max(0, s.trendView.back + a.direction * a.step));
       return back === s.trendView.back ? s : { ...s, trendView: { ...s.trendView, back } };
     }
+    case 'search/step':
+      return searchStep(s, a);
   }
+}
+
+/** The words a screen searches for: the timeline's free words (its `key=value` words filter), the diff's text. */
+export function searchOf(s: AppState, screen: ScreenId): readonly string[] {
+  if (screen === 'timeline' || screen === 'diff') return searchWords(s.filters[screen]);
+  return [];
+}
+
+function searchStep(s: AppState, a: Extract<AppAction, { type: 'search/step' }>): AppState {
+  const words = searchOf(s, a.screen);
+  if (words.length === 0) return { ...s, status: 'no search: press / and type words to find, then n / N' };
+  const cursor = s.cursors[a.screen];
+  const from = s.searchAt[a.screen] ?? cursor.index;
+  const hit = stepSearch(a.texts, words, from, a.direction, a.inclusive ?? false);
+  const what = `"${words.join(' ')}"`;
+  if (!hit) return { ...s, status: `no match for ${what}${a.screen === 'timeline' ? ' in the loaded lanes' : ''}` };
+  const moved = setCursor(s, a.screen, clampCursor({ index: hit.index, top: cursor.top }, a.count, a.height));
+  return { ...moved, searchAt: { ...s.searchAt, [a.screen]: hit.index }, status: `match ${hit.ordinal}/${hit.total} for ${what}` };
 }
 
 /** Only the printable characters of typed or pasted text: a control character in a filter would corrupt the line. */
@@ -321,8 +361,9 @@ function clampOffset(offset: number, zoom: number): number {
 /** Applies the prompt's text to the current screen: a filter, two refs to compare, or a question × model. */
 function accept(s: AppState, text: string): AppState {
   if (s.screen === 'diff') {
-    const [a, b] = text.split(/[\s,]+/).filter(Boolean);
-    if (!a || !b) return s;
+    // Two refs compare; any other text searches the diff (`n`/`N`), the cursor staying where it is.
+    if (!isRefPair(text)) return { ...s, filters: { ...s.filters, diff: text }, searchAt: { ...s.searchAt, diff: undefined } };
+    const [a = '', b = ''] = text.split(/[\s,]+/).filter(Boolean);
     return { ...s, diff: { ...s.diff, refs: { a, b, label: `${a} → ${b}` } } };
   }
   if (s.screen === 'cross') {
@@ -333,5 +374,10 @@ function accept(s: AppState, text: string): AppState {
     if (!jobId || !questionId || !modelId) return s;
     return { ...s, cross: { jobId, questionId, modelId }, cursors: { ...s.cursors, cross: START } };
   }
-  return { ...s, filters: { ...s.filters, [s.screen]: text }, cursors: { ...s.cursors, [s.screen]: START } };
+  return {
+    ...s,
+    filters: { ...s.filters, [s.screen]: text },
+    cursors: { ...s.cursors, [s.screen]: START },
+    searchAt: { ...s.searchAt, [s.screen]: undefined },
+  };
 }

@@ -34,6 +34,7 @@ export function Footer({
   prompt,
   promptLabel,
   status = null,
+  active = '',
 }: {
   readonly table: KeyTable;
   readonly width: number;
@@ -41,6 +42,8 @@ export function Footer({
   readonly promptLabel: string;
   /** Said until the next key, in place of the key list (the way out stays: `? help  q quit`). */
   readonly status?: string | null;
+  /** The screen's `/` filter or search in force: kept in view, ahead of the keys, at any width. */
+  readonly active?: string;
 }) {
   if (prompt !== null)
     return (
@@ -55,6 +58,17 @@ export function Footer({
         segments={[
           { text: fit(status, Math.max(1, width - tail.length)), tone: 'warn' },
           { text: tail, tone: 'muted' },
+        ]}
+      />
+    );
+  }
+  if (active) {
+    const shown = fit(`/${active}`, Math.max(8, Math.floor(width / 3)));
+    return (
+      <Segments
+        segments={[
+          { text: shown, tone: 'accent' },
+          { text: `  ${footerText(table, Math.max(0, width - shown.length - 2))}`, tone: undefined },
         ]}
       />
     );
@@ -83,6 +97,7 @@ export function HelpOverlay({ screen, width, height }: { readonly screen: Screen
         width,
       ),
     },
+    { text: fit('  mouse wheel: move 3 rows (off: BEACON_TUI_MOUSE=0 or --no-mouse; shift+drag selects text)', width) },
     {
       text: fit(`  1–${SCREENS.length} ${SCREENS.map((sc) => SCREEN_TITLES[sc]).join(', ')} · :job ID, :diff A B, :findings FILTER`, width),
     },
@@ -129,5 +144,6 @@ const KEY_TEXT: Record<string, string> = {
 };
 
 function keyText(k: string): string {
+  if (k.startsWith('ctrl:')) return `ctrl-${k.slice(5)}`;
   return k.startsWith('char:') ? k.slice(5) : (KEY_TEXT[k] ?? k);
 }
