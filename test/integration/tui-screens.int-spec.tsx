@@ -149,6 +149,22 @@ describe('TUI screens', () => {
     await press(ui, `/\u0015l:955 l:953\r`, (f) => /^a {2}l955 /m.test(f));
   });
 
+  it("Timeline: each lane shows its cell's label as the classifier gave it, else its state", async () => {
+    const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
+    const frame = await waitForText(ui, 'l953', 'l955', 'lane 1/');
+    const lanes = (await api.getTimeline(INCIDENT)).lanes;
+    const rows = frame.split('\n');
+    for (const l of lanes) {
+      const row = rows.find((r) => r.startsWith(`  l${l.legacyId} `) || r.startsWith(`› l${l.legacyId} `));
+      expect(row).toBeDefined();
+      const want = l.classification ?? (l.attempts.length === 0 ? 'never run' : l.state);
+      // After the lane's id and cell and its marks: the label, in the column before the bar.
+      expect(row).toMatch(new RegExp(` ${want.slice(0, 10).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +[ █▌▐░·|─-]`));
+    }
+    expect(rows.find((r) => r.includes('l955 '))).toContain(' refused ');
+    expect(rows.find((r) => r.includes('l953 '))).toContain(' answered ');
+  });
+
   it('the mouse wheel moves three rows a notch; its reports never become keys or prompt text', async () => {
     const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
     await waitForText(ui, 'l953', 'lane 1/');

@@ -5,7 +5,7 @@ import { attemptDetail } from '../layout/detail-text.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { useTimeline } from '../hooks/use-timeline.js';
 import { TIMELINE_KEYS } from '../keys/key-tables.js';
-import { attemptLine, laneLabel, laneSummary, naturalPairs } from '../layout/lane-text.js';
+import { attemptLine, LANE_LABEL_WIDTH, laneLabel, laneStatus, laneSummary, naturalPairs } from '../layout/lane-text.js';
 import { jobStatusText } from '../layout/job-status-text.js';
 import { axisLine, findGaps, laneBar, markColumn, timeWindow } from '../layout/timeline-layout.js';
 import { clockTime, fit, formatDuration } from '../layout/time-format.js';
@@ -16,6 +16,15 @@ import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Segments } from '../views/segments.js';
 
 const DETAILS = 6;
+
+/** The lane's label column, toned as the label reads: a refusal or a filter stands out. */
+function laneStatusSegment(l: TimelineLaneView, now: number): { text: string; tone?: 'warn' | 'bad' | 'muted' | 'accent' } {
+  const text = `${fit(laneStatus(l, now), LANE_LABEL_WIDTH, true)} `;
+  if (l.attempts.at(-1)?.endedAt === null) return { text, tone: 'accent' };
+  if (l.classification === 'refused' || l.classification === 'filtered') return { text, tone: 'warn' };
+  if (l.state === 'failed') return { text, tone: 'bad' };
+  return { text, tone: 'muted' };
+}
 
 /** What `/` searches in a lane: its id and cell, state, label and marks. */
 export function laneSearchText(l: TimelineLaneView): string {
@@ -148,7 +157,9 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
     );
 
   const labelWidth = Math.min(40, Math.max(16, Math.floor(width * 0.36)));
-  const barWidth = Math.max(10, width - labelWidth - 7);
+  // The label column (`answered`, `run 42s`…) only when the terminal leaves the bars room for it.
+  const statusWidth = width - labelWidth - 7 - (LANE_LABEL_WIDTH + 1) >= 30 ? LANE_LABEL_WIDTH + 1 : 0;
+  const barWidth = Math.max(10, width - labelWidth - 7 - statusWidth);
   const now = Date.now();
   const from = t.from ?? now;
   const to = Math.max(t.to ?? now, running ? now : 0, from + 1);
@@ -166,7 +177,7 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
         )}
       </Note>
       <Note tone={gaps.length > 0 ? 'warn' : 'muted'}>{fit(gapText || 'no gaps', width)}</Note>
-      <Note>{' '.repeat(labelWidth + 7) + axisLine(w, barWidth, gaps, (x) => clockTime(x).slice(0, 8))}</Note>
+      <Note>{' '.repeat(labelWidth + 7 + statusWidth) + axisLine(w, barWidth, gaps, (x) => clockTime(x).slice(0, 8))}</Note>
       {visible.map((l, i) => {
         const selected = cursor.top + i === cursor.index;
         return (
@@ -182,6 +193,7 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
                     ? 'warn'
                     : 'muted',
               },
+              ...(statusWidth > 0 ? [laneStatusSegment(l, now)] : []),
               ...laneBar(l.attempts, w, barWidth, now, gaps),
             ]}
           />
