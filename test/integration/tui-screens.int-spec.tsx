@@ -61,6 +61,27 @@ describe('TUI screens', () => {
     await press(ui, KEY.enter, (f) => f.includes('[Timeline]') && f.includes('l953'));
   });
 
+  it('Jobs: s sorts by the next column, S reverses, the header and the status line say how', async () => {
+    const ui = mount(<App api={api} theme={plain} />);
+    await waitForText(ui, 'tui-sim', INCIDENT.slice(0, 20));
+    // s five times: STATUS, PROGRESS, FAIL, DUP, then FIND (open findings).
+    for (let i = 0; i < 5; i++) await press(ui, 's');
+    let frame = await waitForText(ui, 'FIND▼', 'sorted by FIND ▼');
+    // The order computed from the API's rows: most open findings first, ties in the API's order (newest first).
+    const ids = (f: string) =>
+      f.split('\n').flatMap((l) => (/^[› ] (\S+)\s+(completed|running|failed|cancelled|pending)/.exec(l) ?? []).slice(1, 2));
+    const items = (await api.listJobs(100)).items;
+    const byFindings = (dir: number) =>
+      items
+        .map((j, i) => ({ id: j.id, n: j.findings.open, i }))
+        .sort((a, b) => (a.n === b.n ? a.i - b.i : dir * (a.n - b.n)))
+        .map((j) => j.id.slice(0, 20));
+    expect(ids(frame).map((id) => id.slice(0, 20))).toEqual(byFindings(-1));
+    expect(ids(frame)[0]).toContain(INCIDENT.slice(0, 20));
+    frame = await press(ui, 'S', (f) => f.includes('FIND▲') && f.includes('sorted by FIND ▲'));
+    expect(ids(frame).map((id) => id.slice(0, 20))).toEqual(byFindings(1));
+  });
+
   it('Timeline: the incident shows the 3 min 23 s gap and the duplicate cell; zoom, scroll and attempt details', async () => {
     const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
     let frame = await waitForText(ui, 'gap 3 min 23 s', 'l953', 'l955');

@@ -96,6 +96,8 @@ export const JOBS_KEYS = [
   { command: 'open', keys: ['return'], label: 'enter', hint: 'timeline', help: "open the job's timeline" },
   { command: 'trend', keys: [ch('t')], label: 't', hint: 'trend', help: "the job's runs across time: its schedule's, else the job alone" },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter jobs by id or status' },
+  { command: 'sort', keys: [ch('s')], label: 's/S', hint: 'sort', help: 'sort by the next column (then back to newest first); S reverses' },
+  { command: 'sortReverse', keys: [ch('S')], label: 'S', hint: 'reverse', help: 'reverse the sort', secondary: true },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the list', secondary: true },
 ] as const satisfies KeyTable;
 

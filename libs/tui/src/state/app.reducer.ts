@@ -4,6 +4,7 @@ import { isPrintable } from '../keys/tokenize-keys.js';
 import { parseFilter } from './filter-query.js';
 import { clampCursor, moveCursor, START, type CursorMove, type ListCursor } from './list-cursor.js';
 import { isRefPair, searchWords, stepSearch } from './search.js';
+import { nextSort, UNSORTED, type TableSort } from './table-sort.js';
 
 /** Two things to compare: execution ids (or `e:<id>`) or attempts (`a:<id>`). */
 export interface DiffPair {
@@ -75,6 +76,8 @@ export interface AppState {
   // --- search (`/` then `n`/`N` on the timeline and the diff) ---
   /** The row of the last match `n`/`N` landed on, per screen: the next step starts there, not at the cursor. */
   readonly searchAt: Readonly<Partial<Record<ScreenId, number>>>;
+  // --- table sorting (`s` next column, `S` reverse) ---
+  readonly sorts: Readonly<Partial<Record<ScreenId, TableSort>>>;
 }
 
 export type AppAction =
@@ -124,7 +127,12 @@ export type AppAction =
       inclusive?: boolean;
       count: number;
       height: number;
-    };
+    }
+  // --- table sorting ---
+  /** `s`: sort the screen's table by its next sortable column (of `columns`), then back to the API's order. */
+  | { type: 'sort/next'; screen: ScreenId; columns: number }
+  /** `S`: the other direction. */
+  | { type: 'sort/reverse'; screen: ScreenId };
 
 export const MAX_ZOOM = 1024;
 const HISTORY = 20;
@@ -148,6 +156,7 @@ export function initialState(jobId: string | null = null, trendIds: readonly str
     trendView: { metric: 'rate', back: 0 },
     status: null,
     searchAt: {},
+    sorts: {},
   };
 }
 
@@ -252,6 +261,13 @@ export function appReducer(s: AppState, a: AppAction): AppState {
     }
     case 'search/step':
       return searchStep(s, a);
+    case 'sort/next':
+      return { ...s, sorts: { ...s.sorts, [a.screen]: nextSort(s.sorts[a.screen] ?? UNSORTED, a.columns) } };
+    case 'sort/reverse': {
+      const sort = s.sorts[a.screen] ?? UNSORTED;
+      if (sort.column < 0) return { ...s, status: 'not sorted: press s to sort by a column' };
+      return { ...s, sorts: { ...s.sorts, [a.screen]: { ...sort, descending: !sort.descending } } };
+    }
   }
 }
 
