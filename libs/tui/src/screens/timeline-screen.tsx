@@ -81,7 +81,8 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
 
   // --- search: a new search jumps to its first match at or after the cursor once lanes are there; n/N step on ---
   const search = searchOf(state, 'timeline').join(' ');
-  const texts = useMemo(() => t.lanes.map(laneSearchText), [t.lanes]);
+  // Built only while a search is in force: the lanes change as pages load and refresh, and a frame need not pay for it.
+  const texts = useMemo(() => (search ? t.lanes.map(laneSearchText) : []), [t.lanes, search]);
   const firstJump = useRef(false);
   useEffect(() => {
     firstJump.current = search !== '';
