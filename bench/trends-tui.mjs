@@ -100,7 +100,7 @@ async function timeKeys(key, n) {
   return times;
 }
 const move = [...(await timeKeys('j', quick ? 40 : 71)), ...(await timeKeys('k', quick ? 40 : 71))];
-const page = [...(await timeKeys('n', 2)), ...(await timeKeys('b', 2))];
+const page = [...(await timeKeys('\u001B[6~', 2)), ...(await timeKeys('b', 2))];
 const runs = [...(await timeKeys('h', quick ? 10 : 30)), ...(await timeKeys('l', quick ? 10 : 30))];
 const metric = await timeKeys('m', 10);
 const allocated = profiler ? await profiler.stop(process.env.BENCH_CPU_PROFILE) : null;

@@ -144,7 +144,7 @@ try {
     const m = /lane (\d+)\/(\d+)(?: \((\d+) loaded\))?/.exec(stdout.last);
     return !m || !m[3] || Number(m[3]) - Number(m[1]) >= 40;
   };
-  const page = await timeKeys('n', quick ? 50 : 150, ahead);
+  const page = await timeKeys('\u001B[6~', quick ? 50 : 150, ahead);
   const zoom = [...(await timeKeys('+', 6)), ...(await timeKeys('l', 10)), ...(await timeKeys('-', 6))];
   const lanes = /lane (\d+)\/(\d+)(?: \((\d+) loaded\))?/.exec(stdout.last);
   results.timeline = {

@@ -157,6 +157,74 @@ describe('beacon tui in a terminal', () => {
     await keys(name, 'q');
   });
 
+  it('scrolls the timeline with the mouse wheel, finds lanes with / then n and N, and gives the mouse back on q', async () => {
+    const name = await startTui(['--job', INCIDENT]);
+    let text = await waitForPane(name, (t) => t.includes('lane 1/') && t.includes('l953'));
+    const mouse = async () => (await tmux('display-message', '-p', '-t', name, '#{mouse_standard_flag}#{mouse_sgr_flag}')).stdout.trim();
+    // Wheel reports asked for (1000) in SGR encoding (1006) while the TUI runs.
+    expect(await mouse()).toBe('11');
+    const total = Number(/lane 1\/(\d+)/.exec(text)?.[1]);
+    expect(total).toBeGreaterThanOrEqual(4);
+    // One wheel notch down, as the terminal reports it (button 65), moves three lanes; one up (64) moves back.
+    await keys(name, '-l', '\u001B[<65;20;10M');
+    await waitForPane(name, (t) => t.includes(`lane 4/${total}`));
+    await keys(name, '-l', '\u001B[<64;20;10M');
+    text = await waitForPane(name, (t) => t.includes(`lane 1/${total}`));
+    // The report's characters never arrived as keys: still the timeline, no prompt, no other screen.
+    expect(text).toContain('[Timeline]');
+
+    // Every lane is on screen here: the matches counted from the pane's own lines.
+    const lanes = text.split('\n').filter((l) => /^[› ] l\d+ /.test(l));
+    expect(lanes).toHaveLength(total);
+    const euWest = lanes.map((l, i) => (l.includes(' eu-west ') ? i : -1)).filter((i) => i >= 0);
+    expect(euWest.length).toBeGreaterThanOrEqual(2);
+    await keys(name, '-l', '/eu-west\r');
+    text = await waitForPane(name, (t) => t.includes(`match 1/${euWest.length} for "eu-west"`));
+    expect(text).toContain(`lane ${euWest[0]! + 1}/${total}`);
+    expect(text).toMatch(/^› l\d+ eu-west /m);
+    await keys(name, 'n');
+    text = await waitForPane(name, (t) => t.includes(`match 2/${euWest.length} for "eu-west"`));
+    expect(text).toContain(`lane ${euWest[1]! + 1}/${total}`);
+    expect(text).toMatch(/^› l\d+ eu-west /m);
+    await keys(name, 'N');
+    text = await waitForPane(name, (t) => t.includes(`match 1/${euWest.length} for "eu-west"`));
+    expect(text).toContain(`lane ${euWest[0]! + 1}/${total}`);
+    // At 80 × 24 the search stays in view, and so do help and quit.
+    await tmux('resize-window', '-t', name, '-x', '80', '-y', '24');
+    await keys(name, 'j');
+    text = await waitForPane(name, (t) => t.trimEnd().split('\n').at(-1)!.startsWith('/eu-west'));
+    expect(text.trimEnd().split('\n').at(-1)).toMatch(/^\/eu-west .*\? help +q quit$/);
+
+    await keys(name, 'q');
+    expect(await exitStatus(name)).toBe(0);
+    expect(await mouse()).toBe('00');
+  });
+
+  it('gives the mouse back when killed with SIGINT: exit 130, mouse reports off', async () => {
+    const name = await startTui(['--job', INCIDENT]);
+    await waitForPane(name, (t) => t.includes('lane 1/'));
+    const mouse = async () => (await tmux('display-message', '-p', '-t', name, '#{mouse_standard_flag}#{mouse_sgr_flag}')).stdout.trim();
+    expect(await mouse()).toBe('11');
+    const shell = (await tmux('display-message', '-p', '-t', name, '#{pane_pid}')).stdout.trim();
+    const pid = Number((await run('pgrep', ['-P', shell], { encoding: 'utf8' })).stdout.trim().split('\n')[0]);
+    process.kill(pid, 'SIGINT');
+    expect(await exitStatus(name)).toBe(130);
+    expect(await mouse()).toBe('00');
+  });
+
+  it('asks for no mouse reports with BEACON_TUI_MOUSE=0 or --no-mouse', async () => {
+    for (const [args, env] of [
+      [[], { BEACON_TUI_MOUSE: '0' }],
+      [['--no-mouse'], {}],
+    ] as const) {
+      const name = await startTui(['--job', INCIDENT, ...args], { ...env });
+      await waitForPane(name, (t) => t.includes('lane 1/'));
+      expect((await tmux('display-message', '-p', '-t', name, '#{mouse_standard_flag}#{mouse_sgr_flag}')).stdout.trim()).toBe('00');
+      await keys(name, 'q');
+      expect(await exitStatus(name)).toBe(0);
+    }
+  });
+
   it('regression: keys sent in one write each count (jj moves twice; a filter, backspaces and enter in one write)', async () => {
     const name = await startTui(['--job', INCIDENT]);
     await waitForPane(name, (t) => t.includes('lane 1/') && t.includes('l953'));

@@ -11,6 +11,7 @@ import { ReconcilerScheduler } from '../../apps/runner/src/reconciler/reconciler
 import { repoRoot } from '../utils/cli.js';
 import { closeAllFleets, Fleet, jobSpec, type InProcessRunner } from '../utils/fleet.js';
 import { KEY, press, waitForText } from '../utils/ink-frames.js';
+import { diffLines } from '../../libs/tui/src/layout/diff-layout.js';
 
 afterAll(closeAllFleets);
 
@@ -58,6 +59,27 @@ describe('TUI screens', () => {
     expect(frame).toContain('enter timeline');
     await press(ui, 'j', (f) => f.includes(`› ${INCIDENT.slice(0, 20)}`));
     await press(ui, KEY.enter, (f) => f.includes('[Timeline]') && f.includes('l953'));
+  });
+
+  it('Jobs: s sorts by the next column, S reverses, the header and the status line say how', async () => {
+    const ui = mount(<App api={api} theme={plain} />);
+    await waitForText(ui, 'tui-sim', INCIDENT.slice(0, 20));
+    // s five times: STATUS, PROGRESS, FAIL, DUP, then FIND (open findings).
+    for (let i = 0; i < 5; i++) await press(ui, 's');
+    let frame = await waitForText(ui, 'FIND▼', 'sorted by FIND ▼');
+    // The order computed from the API's rows: most open findings first, ties in the API's order (newest first).
+    const ids = (f: string) =>
+      f.split('\n').flatMap((l) => (/^[› ] (\S+)\s+(completed|running|failed|cancelled|pending)/.exec(l) ?? []).slice(1, 2));
+    const items = (await api.listJobs(100)).items;
+    const byFindings = (dir: number) =>
+      items
+        .map((j, i) => ({ id: j.id, n: j.findings.open, i }))
+        .sort((a, b) => (a.n === b.n ? a.i - b.i : dir * (a.n - b.n)))
+        .map((j) => j.id.slice(0, 20));
+    expect(ids(frame).map((id) => id.slice(0, 20))).toEqual(byFindings(-1));
+    expect(ids(frame)[0]).toContain(INCIDENT.slice(0, 20));
+    frame = await press(ui, 'S', (f) => f.includes('FIND▲') && f.includes('sorted by FIND ▲'));
+    expect(ids(frame).map((id) => id.slice(0, 20))).toEqual(byFindings(1));
   });
 
   it('Timeline: the incident shows the 3 min 23 s gap and the duplicate cell; zoom, scroll and attempt details', async () => {
@@ -119,6 +141,62 @@ describe('TUI screens', () => {
     expect(frame).toContain(`b  e${b.executionId} · eu-west`);
     expect(frame).toMatch(/\[-.*-\]/);
     await press(ui, KEY.escape, (f) => f.includes('[Timeline]'));
+  });
+
+  it('Diff: / words search the diff; n and N step through the matching lines, marked ›, wrapping around', async () => {
+    const ui = mount(<App api={api} theme={plain} />);
+    await waitForText(ui, 'tui-sim');
+    await press(ui, ':diff l:953 l:955\r', (f) => f.includes('system prompt (differs)'));
+    // The matches, counted on the diff's lines as the screen lays them out (100 columns, no colour, same fields cut).
+    const diff = await api.getDiff('l:953', 'l:955');
+    const texts = diffLines(diff.fields, 100, false, true, false).map((l) => l.map((seg) => seg.text).join(''));
+    const count = (w: string) => texts.filter((t) => t.toLowerCase().includes(w)).length;
+    // A word on more than one line of this diff, to step between its matches.
+    const word = ['helpful', 'you', 'the', 'a'].find((w) => count(w) >= 2)!;
+    const total = count(word);
+    expect(total).toBeGreaterThanOrEqual(2);
+    const marked = (f: string) => f.split('\n').filter((l) => l.startsWith('›'));
+    let frame = await press(ui, `/${word}\r`, (f) => f.includes(`match 1/${total} for "${word}"`));
+    expect(marked(frame)).toHaveLength(1);
+    expect(marked(frame)[0]!.toLowerCase()).toContain(word);
+    frame = await press(ui, 'n', (f) => f.includes(`match 2/${total} for "${word}"`));
+    expect(marked(frame)[0]!.toLowerCase()).toContain(word);
+    await press(ui, 'N', (f) => f.includes(`match 1/${total} for "${word}"`));
+    frame = await press(ui, 'N', (f) => f.includes(`match ${total}/${total} for "${word}"`));
+    expect(marked(frame)[0]!.toLowerCase()).toContain(word);
+    // The search stays in the footer once the status is gone; two refs at the same prompt still compare.
+    frame = await press(ui, 'j', (f) => f.trimEnd().split('\n').at(-1)!.startsWith(`/${word}`));
+    expect(frame.trimEnd().split('\n').at(-1)).toMatch(/\? help {2}q quit$/);
+    await press(ui, `/\u0015l:955 l:953\r`, (f) => /^a {2}l955 /m.test(f));
+  });
+
+  it("Timeline: each lane shows its cell's label as the classifier gave it, else its state", async () => {
+    const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
+    const frame = await waitForText(ui, 'l953', 'l955', 'lane 1/');
+    const lanes = (await api.getTimeline(INCIDENT)).lanes;
+    const rows = frame.split('\n');
+    for (const l of lanes) {
+      const row = rows.find((r) => r.startsWith(`  l${l.legacyId} `) || r.startsWith(`› l${l.legacyId} `));
+      expect(row).toBeDefined();
+      const want = l.classification ?? (l.attempts.length === 0 ? 'never run' : l.state);
+      // After the lane's id and cell and its marks: the label, in the column before the bar.
+      expect(row).toMatch(new RegExp(` ${want.slice(0, 10).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +[ █▌▐░·|─-]`));
+    }
+    expect(rows.find((r) => r.includes('l955 '))).toContain(' refused ');
+    expect(rows.find((r) => r.includes('l953 '))).toContain(' answered ');
+  });
+
+  it('the mouse wheel moves three rows a notch; its reports never become keys or prompt text', async () => {
+    const ui = mount(<App api={api} jobId={INCIDENT} theme={plain} />);
+    await waitForText(ui, 'l953', 'lane 1/');
+    await press(ui, '\u001B[<65;10;5M', (f) => f.includes('lane 4/'));
+    await press(ui, '\u001B[<64;10;5M', (f) => f.includes('lane 1/'));
+    // A click is no key: nothing moves, no screen switches (its `1`, `0`, `5` would otherwise).
+    ui.stdin.write('\u001B[<0;10;5M');
+    await press(ui, '/', (f) => f.includes('or search: ▏'));
+    const frame = await press(ui, '\u001B[<65;10;5Mab', (f) => f.includes('or search: ab▏'));
+    expect(frame).toContain('[Timeline]');
+    await press(ui, KEY.escape, (f) => !f.includes('or search:'));
   });
 
   it("Cross-region: c on a lane shows every region's answer with its label", async () => {
@@ -193,8 +271,8 @@ describe('TUI screens', () => {
     expect(lanes.length).toBeGreaterThan(0);
     expect(lanes.every((l) => l.includes('eu-west'))).toBe(true);
     // Ctrl-U clears the prompt, ctrl-W deletes its last word.
-    await press(ui, '/', (f) => f.includes('lanes (region= model= question=): region=eu-west'));
-    await press(ui, '\u0015', (f) => /lanes \(region= model= question=\): ▏/.test(f));
+    await press(ui, '/', (f) => f.includes('lanes (region= model= question=) or search: region=eu-west'));
+    await press(ui, '\u0015', (f) => /lanes \(region= model= question=\) or search: ▏/.test(f));
     const laneRows = (f: string) => f.split('\n').filter((l) => /^[› ] l\d+ /.test(l));
     const us = await press(ui, 'region=us-east model=x\u0017\r', (f) => {
       const rows = laneRows(f);

@@ -9,7 +9,7 @@ import { useStore } from './hooks/use-store.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { matchKey, type KeyName } from './keys/key-binding.js';
 import { GLOBAL_KEYS, HELP_KEYS, SCREEN_KEYS, type ScreenId } from './keys/key-tables.js';
-import { keysFromInk } from './keys/tokenize-keys.js';
+import { keysFromInk, wheelSteps } from './keys/tokenize-keys.js';
 import { CrossRegionScreen } from './screens/cross-region-screen.js';
 import { DaemonsScreen } from './screens/daemons-screen.js';
 import { DiffScreen } from './screens/diff-screen.js';
@@ -49,8 +49,8 @@ const noCopy = () => undefined;
 const PROMPT_LABEL: Record<ScreenId, string> = {
   jobs: 'filter jobs',
   live: 'filter events (job= region= model= state= classification=)',
-  timeline: 'lanes (region= model= question=)',
-  diff: 'compare (A B)',
+  timeline: 'lanes (region= model= question=) or search',
+  diff: 'search, or compare (A B)',
   cross: 'question= model=',
   findings: 'filter findings',
   trends: 'cells (question= model= region= flips=yes)',
@@ -90,6 +90,11 @@ export function App({
     }
     if (s.prompt !== null) {
       dispatch({ type: 'prompt/key', key: k });
+      return true;
+    }
+    // The mouse wheel moves as the arrow keys do, a few rows a notch; over the help it does nothing.
+    if (k === 'wheelUp' || k === 'wheelDown') {
+      if (!s.help) for (const step of wheelSteps(k)) screenKeys.get(s.screen)?.(step);
       return true;
     }
     const c = matchKey(s.help ? HELP_KEYS : GLOBAL_KEYS, k);
@@ -175,6 +180,7 @@ export function App({
               promptLabel={state.promptKind === 'command' ? 'command (job ID, diff A B, findings …)' : PROMPT_LABEL[state.screen]}
               status={state.status}
               question={controlPrompt(state.controls)}
+              active={state.filters[state.screen]}
             />
           </Box>
         </ResourceCacheContext.Provider>

@@ -2,6 +2,7 @@ import { render } from 'ink';
 import type { TuiApi } from './api/tui-api.js';
 import { App } from './app.js';
 import { osc52 } from './layout/detail-text.js';
+import { enableMouse, mouseWanted } from './mouse-mode.js';
 import { themeFromEnv } from './views/theme.js';
 
 /** Options of {@link runTui}. */
@@ -14,6 +15,8 @@ export interface RunTuiOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly stdin?: NodeJS.ReadStream;
   readonly stdout?: NodeJS.WriteStream;
+  /** Mouse wheel scrolling: false for `--no-mouse`. @default on unless `BEACON_TUI_MOUSE=0` */
+  readonly mouse?: boolean;
 }
 
 /** Thrown when the TUI cannot take the keyboard: stdin is not a terminal, or it cannot be put in raw mode. */
@@ -37,6 +40,8 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
   if (!isInteractive(stdin)) throw new NotInteractiveError();
   const stdout = opts.stdout ?? process.stdout;
   const env = opts.env ?? process.env;
+  // Wheel reports are asked for before the first frame and always turned off again (see `enableMouse`).
+  const mouseOff = mouseWanted(env, opts.mouse) ? enableMouse(stdout) : () => undefined;
   const instance = render(
     <App
       traceUrl={env.BEACON_TRACE_URL || null}
@@ -54,5 +59,9 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
       patchConsole: true,
     },
   );
-  await instance.waitUntilExit();
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    mouseOff();
+  }
 }

@@ -12,8 +12,9 @@ export function registerTui(program: Command): void {
     )
     .option('--job <id>', "open this job's timeline first")
     .option('--trend <ids...>', 'open the Trends screen first: a schedule id, or job ids of the same spec')
+    .option('--no-mouse', 'do not ask the terminal for mouse wheel events (also BEACON_TUI_MOUSE=0)')
     // The runner API is the global --api (default BEACON_API_URL, else http://127.0.0.1:8787); token from BEACON_TOKEN.
-    .action(async (opts: { job?: string; trend?: string[] }) => {
+    .action(async (opts: { job?: string; trend?: string[]; mouse?: boolean }) => {
       if (!isInteractive(process.stdin) || !process.stdout.isTTY) {
         throw new CliError(
           'beacon tui needs an interactive terminal (stdin and stdout must be a TTY); ' +
@@ -24,6 +25,6 @@ export function registerTui(program: Command): void {
       const api = apiClient();
       // Fail fast with the CLI's usual message and exit code when the daemon is not there, before taking the screen.
       await api.listJobs(1);
-      await runTui({ api, jobId: opts.job ?? null, trend: opts.trend ?? null, label: api.baseUrl });
+      await runTui({ api, jobId: opts.job ?? null, trend: opts.trend ?? null, label: api.baseUrl, mouse: opts.mouse });
     });
 }

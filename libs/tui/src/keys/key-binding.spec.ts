@@ -81,3 +81,28 @@ describe(themeFromEnv.name, () => {
     expect(themeFromEnv({}).color).toBe(true);
   });
 });
+
+describe('search and page keys', () => {
+  it('n / N are the search on the timeline and the diff; PgDn, ctrl-d and space page down (space pauses the Live tail)', () => {
+    for (const table of [SCREEN_KEYS.timeline, SCREEN_KEYS.diff]) {
+      expect(matchKey(table, 'char:n')).toBe('searchNext');
+      expect(matchKey(table, 'char:N')).toBe('searchPrevious');
+    }
+    for (const screen of SCREENS) {
+      const table = SCREEN_KEYS[screen];
+      expect(matchKey(table, 'pageDown')).toBe('pageDown');
+      expect(matchKey(table, 'ctrl:d')).toBe('pageDown');
+      expect(matchKey(table, 'ctrl:u')).toBe('pageUp');
+      expect(matchKey(table, 'space')).toBe(screen === 'live' ? 'pause' : 'pageDown');
+      // `n` pages nowhere any more.
+      expect(matchKey(table, 'char:n')).not.toBe('pageDown');
+    }
+    expect(keysFromInk('d', key({ ctrl: true })).map((k) => matchKey(TIMELINE_KEYS, k))).toEqual(['pageDown']);
+  });
+
+  it('at 80 columns the timeline footer keeps help and quit', () => {
+    const text = footerText([...TIMELINE_KEYS, ...GLOBAL_KEYS], 80);
+    expect(text.length).toBeLessThanOrEqual(80);
+    expect(text).toMatch(/\? help {2}q quit$/);
+  });
+});

@@ -14,6 +14,9 @@ export type KeyName =
   | 'shiftTab'
   | 'space'
   | 'backspace'
+  /** A mouse wheel notch (SGR mouse reports, when the terminal sends them). */
+  | 'wheelUp'
+  | 'wheelDown'
   | `char:${string}`
   /** A control character, e.g. `ctrl:u` (only prompts use these). */
   | `ctrl:${string}`;

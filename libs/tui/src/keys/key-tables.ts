@@ -21,15 +21,16 @@ const up = { command: 'up', keys: ['up', ch('k')], label: 'k', hint: 'up', help:
 const down = { command: 'down', keys: ['down', ch('j')], label: 'j/k', hint: 'move', help: 'move down' } as const;
 const pageUp = {
   command: 'pageUp',
-  keys: ['pageUp', ch('b')],
+  keys: ['pageUp', ch('b'), 'ctrl:u'],
   label: 'PgUp',
   hint: 'page up',
   help: 'one page up',
   secondary: true,
 } as const;
+// `n` is the search's next match (vim and less habit); a page down is PgDn, ctrl-d or space (less's keys).
 const pageDown = {
   command: 'pageDown',
-  keys: ['pageDown', ch('n')],
+  keys: ['pageDown', 'ctrl:d', 'space'],
   label: 'PgDn',
   hint: 'page down',
   help: 'one page down',
@@ -45,6 +46,21 @@ const bottom = {
   secondary: true,
 } as const;
 const nav = [up, down, pageUp, pageDown, top, bottom];
+/** The Live screen's: there `space` pauses the tail. */
+const liveNav = [up, down, pageUp, { ...pageDown, keys: ['pageDown', 'ctrl:d'] } as const, top, bottom];
+
+/** `n` / `N` after a `/` search (timeline and diff). */
+const searchKeys = [
+  { command: 'searchNext', keys: [ch('n')], label: 'n/N', hint: 'next match', help: 'next match of the / search (N: previous)' },
+  {
+    command: 'searchPrevious',
+    keys: [ch('N')],
+    label: 'N',
+    hint: 'previous match',
+    help: 'previous match of the / search',
+    secondary: true,
+  },
+] as const;
 
 /** Keys that work on every screen (unless a text prompt is open). */
 export const GLOBAL_KEYS = [
@@ -82,12 +98,14 @@ export const JOBS_KEYS = [
   { command: 'open', keys: ['return'], label: 'enter', hint: 'timeline', help: "open the job's timeline" },
   { command: 'trend', keys: [ch('t')], label: 't', hint: 'trend', help: "the job's runs across time: its schedule's, else the job alone" },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter jobs by id or status' },
+  { command: 'sort', keys: [ch('s')], label: 's/S', hint: 'sort', help: 'sort by the next column (then back to newest first); S reverses' },
+  { command: 'sortReverse', keys: [ch('S')], label: 'S', hint: 'reverse', help: 'reverse the sort', secondary: true },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the list', secondary: true },
   ...jobControlKeys('the selected job'),
 ] as const satisfies KeyTable;
 
 export const LIVE_KEYS = [
-  ...nav,
+  ...liveNav,
   { command: 'pause', keys: ['space'], label: 'space', hint: 'pause', help: 'pause or resume the tail (events keep arriving)' },
   { command: 'follow', keys: [ch('f')], label: 'f', hint: 'follow', help: 'follow the newest event' },
   {
@@ -132,7 +150,14 @@ export const TIMELINE_KEYS = [
     help: "copy the trace id of the lane's last attempt (else its execution id) to the clipboard",
     secondary: true,
   },
-  { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter lanes: region=… model=… question=…', secondary: true },
+  ...searchKeys,
+  {
+    command: 'filter',
+    keys: [ch('/')],
+    label: '/',
+    hint: 'search',
+    help: 'filter lanes (region=… model=… question=…); other words search them (n/N)',
+  },
   { command: 'refresh', keys: [ch('r')], label: 'r', hint: 'refresh', help: 'reload the visible lanes', secondary: true },
   ...jobControlKeys("this timeline's job"),
 ] as const satisfies KeyTable;
@@ -143,7 +168,14 @@ export const DIFF_KEYS = [
   { command: 'mode', keys: [ch('u')], label: 'u', hint: 'unified/split', help: 'toggle side by side and unified' },
   { command: 'expand', keys: [ch('x')], label: 'x', hint: 'expand', help: 'show fields that are the same on both sides in full' },
   { command: 'pairs', keys: [ch('p')], label: 'p', hint: 'pairs', help: 'back to the list of pairs', secondary: true },
-  { command: 'filter', keys: [ch('/')], label: '/', hint: 'refs', help: 'compare any two: A B (execution ids, or a:<attempt id>)' },
+  ...searchKeys,
+  {
+    command: 'filter',
+    keys: [ch('/')],
+    label: '/',
+    hint: 'search/refs',
+    help: 'words: search the diff (n/N); two refs A B (ids, a:<attempt id>, l:<legacy id>): compare them',
+  },
 ] as const satisfies KeyTable;
 
 export const CROSS_KEYS = [

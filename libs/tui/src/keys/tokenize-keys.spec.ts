@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { appReducer, initialState, type AppState } from '../state/app.reducer.js';
-import { isPrintable, tokenizeKeys } from './tokenize-keys.js';
+import { isPrintable, keysFromInk, tokenizeKeys, wheelSteps } from './tokenize-keys.js';
 
 /** Keys as a terminal sends them, one string each. */
 const RAW_KEYS = [
@@ -76,7 +76,7 @@ describe(tokenizeKeys.name, () => {
     expect(tokenizeKeys('a b')).toEqual(['char:a', 'space', 'char:b']);
     expect(tokenizeKeys('😀é')).toEqual(['char:😀', 'char:é']);
     // Alt+x, a mouse report, NUL, a C1 control and a bidi override are not keys, and none becomes text.
-    expect(tokenizeKeys('\u001Bx\u001B[<64;10;5M\u0000\u009B\u202Ej')).toEqual(['char:j']);
+    expect(tokenizeKeys('\u001Bx\u001B[<0;10;5M\u0000\u009B\u202Ej')).toEqual(['char:j']);
   });
 
   it('a chunk gives the keys of its parts, in order, however the keys were grouped into writes', () => {
@@ -130,5 +130,30 @@ describe('prompt editing', () => {
     expect(s.prompt).toBe('');
     s = typeInto(s, 'failed\r');
     expect(s).toMatchObject({ prompt: null, filters: { jobs: 'failed' } });
+  });
+});
+
+describe('mouse wheel reports', () => {
+  it('reads SGR wheel notches as wheel keys and every other mouse report as nothing', () => {
+    expect(tokenizeKeys('\u001B[<64;10;5M\u001B[<65;1;1M')).toEqual(['wheelUp', 'wheelDown']);
+    // With shift / ctrl held (bits 4 and 16) still the wheel; releases (`m`), clicks, drags and sideways wheels are not keys.
+    expect(tokenizeKeys('\u001B[<68;3;3M\u001B[<81;3;3M')).toEqual(['wheelUp', 'wheelDown']);
+    expect(tokenizeKeys('\u001B[<0;3;4M\u001B[<0;3;4m\u001B[<32;5;5M\u001B[<66;1;1M\u001B[<64;1;1m')).toEqual([]);
+    expect(tokenizeKeys('j\u001B[<65;10;5Mk')).toEqual(['char:j', 'wheelDown', 'char:k']);
+  });
+
+  it("reads Ink's form of a report (its ESC stripped) as the report, not as characters", () => {
+    const key = { meta: false, ctrl: false } as Parameters<typeof keysFromInk>[1];
+    expect(keysFromInk('[<65;10;5M', key)).toEqual(['wheelDown']);
+    expect(keysFromInk('[<64;10;5M', key)).toEqual(['wheelUp']);
+    expect(keysFromInk('[<0;10;5M', key)).toEqual([]);
+    expect(wheelSteps('wheelDown')).toEqual(['down', 'down', 'down']);
+  });
+
+  it('never puts a wheel report into an open prompt', () => {
+    let s = appReducer(initialState(), { type: 'prompt/open' });
+    for (const k of [...tokenizeKeys('ab\u001B[<65;10;5M\u001B[<64;10;5Mc'), ...keysFromInk('[<65;1;1M', { meta: false } as never)])
+      s = appReducer(s, { type: 'prompt/key', key: k });
+    expect(s.prompt).toBe('abc');
   });
 });

@@ -25,6 +25,17 @@ const TILDE_KEYS: Readonly<Record<string, KeyName>> = {
   '6': 'pageDown',
 };
 
+/** SGR mouse report `ESC [ < b ; x ; y M`: button codes 64 and 65 are the wheel (with shift/alt/ctrl bits 4/8/16). */
+const SGR_MOUSE = /^\[<\d+;\d+;\d+[Mm]$/;
+
+/** The wheel notch an SGR mouse press names (its parameters without the final byte); clicks and drags are no key here. */
+function wheelKey(params: string): KeyName | null {
+  const button = Number(params.slice(1).split(';')[0]);
+  if (!Number.isInteger(button) || (button & 64) === 0 || (button & 128) !== 0) return null;
+  const which = button & 3;
+  return which === 0 ? 'wheelUp' : which === 1 ? 'wheelDown' : null;
+}
+
 /** One escape sequence at `i` (which holds ESC): the key it names (null when the TUI has no use for it) and its length. */
 function escapeSequence(chunk: string, i: number): { key: KeyName | null; length: number } {
   const kind = chunk[i + 1];
@@ -43,6 +54,7 @@ function escapeSequence(chunk: string, i: number): { key: KeyName | null; length
     const final = chunk[j];
     if (final === undefined || chunk.charCodeAt(j) < 0x40 || chunk.charCodeAt(j) > 0x7e) return { key: null, length: j - i };
     const params = chunk.slice(i + 2, j);
+    if (params.startsWith('<')) return { key: final === 'M' ? wheelKey(params) : null, length: j + 1 - i };
     if (final === '~') return { key: TILDE_KEYS[params.split(';')[0] ?? ''] ?? null, length: j + 1 - i };
     // A modifier (`ESC [ 1 ; 5 A`, ctrl-up) still moves; any other parameter (mouse reports, focus) is not a key here.
     const plainOrModified = params === '' || /^1;\d+$/.test(params);
@@ -109,7 +121,18 @@ export function keysFromInk(input: string, key: Key): KeyName[] {
   if (key.backspace || key.delete) return ['backspace'];
   if (key.escape) return ['escape'];
   if (key.ctrl) return /^[a-z]$/.test(input) ? [`ctrl:${input}`] : [];
+  // Ink hands a mouse report over as text with its ESC stripped (`[<64;10;5M`): read it as the report, never as the
+  // characters `[`, `<`, `6`… that would switch screens or land in a prompt.
+  if (SGR_MOUSE.test(input)) return tokenizeKeys(ESC + input);
   // Ink strips the ESC of alt+character and reports `meta`: not a key here (see `escapeSequence`).
   if (key.meta) return [];
   return tokenizeKeys(input);
+}
+
+/** Rows one wheel notch moves: three, as most terminals scroll their own scrollback. */
+export const WHEEL_ROWS = 3;
+
+/** The arrow keys a wheel notch stands for. */
+export function wheelSteps(key: 'wheelUp' | 'wheelDown'): KeyName[] {
+  return Array.from({ length: WHEEL_ROWS }, () => (key === 'wheelUp' ? 'up' : 'down'));
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { TimelineAttemptView, TimelineLaneView } from '@beacon/domain';
-import { attemptLine, laneLabel, naturalPairs } from './lane-text.js';
+import fc from 'fast-check';
+import { attemptLine, laneLabel, laneStatus, naturalPairs, shortAge } from './lane-text.js';
 
 const attempt = (over: Partial<TimelineAttemptView> = {}): TimelineAttemptView => ({
   id: '1',
@@ -53,5 +54,50 @@ describe('lanes of a job with variants', () => {
     expect(laneLabel(lanes[0]!)).toBe('e1 us-east m q1');
     expect(naturalPairs(lanes[2]!, lanes).map((p) => [p.a, p.b])).toEqual([['e:3', 'e:4']]);
     expect(naturalPairs(lanes[0]!, lanes).map((p) => [p.a, p.b])).toEqual([['e:1', 'e:2']]);
+  });
+});
+
+describe(laneStatus.name, () => {
+  const base: TimelineLaneView = {
+    executionId: '9',
+    questionId: 'q1',
+    modelId: 'm',
+    region: 'us-east',
+    replicate: 0,
+    state: 'succeeded',
+    classification: 'refused',
+    cellKey: 'q1|m|us-east|0',
+    duplicateOf: [],
+    marks: [],
+    attempts: [attempt()],
+  };
+
+  it("shows the classifier's label, else the state; a cell that never made a call is planned or never run", () => {
+    expect(laneStatus(base, 0)).toBe('refused');
+    expect(laneStatus({ ...base, classification: 'filtered' }, 0)).toBe('filtered');
+    expect(laneStatus({ ...base, state: 'failed', classification: null }, 0)).toBe('failed');
+    expect(laneStatus({ ...base, state: 'pending', classification: null, attempts: [] }, 0)).toBe('planned');
+    expect(laneStatus({ ...base, state: 'cancelled', classification: null, attempts: [] }, 0)).toBe('never run');
+    expect(laneStatus({ ...base, state: 'failed', classification: null, attempts: [] }, 0)).toBe('never run');
+  });
+
+  it('shows an attempt in flight with its age, counted from its start', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5 * 86_400_000 }), (ageMs) => {
+        const startedAt = '2025-09-30T15:15:05.112Z';
+        const now = Date.parse(startedAt) + ageMs;
+        const text = laneStatus({ ...base, state: 'running', classification: null, attempts: [attempt({ endedAt: null })] }, now);
+        const s = Math.floor(ageMs / 1000);
+        const want =
+          s < 60
+            ? `${s}s`
+            : s < 3600
+              ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+              : `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
+        expect(text).toBe(`run ${want}`);
+        expect(text.length).toBeLessThanOrEqual(10 + (s >= 360_000 ? 1 : 0));
+      }),
+    );
+    expect(shortAge(-5)).toBe('0s');
   });
 });

@@ -85,3 +85,28 @@ export function naturalPairs(l: TimelineLaneView, lanes: readonly TimelineLaneVi
   }
   return pairs;
 }
+
+/** Width of the lane's label column on the timeline. */
+export const LANE_LABEL_WIDTH = 10;
+
+/** `42s`, `3m05s`, `2h07m`: an age short enough for the lane's label column. */
+export function shortAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * What the lane's label column says: `run 42s` while its last attempt is in flight (its age), else the classifier's
+ * label (`answered`, `refused`, `filtered`…); a cell without one says its state, and one that never made a call says
+ * `planned` while it waits or `never run` once it is over (cancelled, or failed before any attempt).
+ */
+export function laneStatus(l: TimelineLaneView, now: number): string {
+  const last = l.attempts.at(-1);
+  if (last && last.endedAt === null) return `run ${shortAge(now - Date.parse(last.startedAt))}`;
+  if (l.classification) return l.classification;
+  if (l.attempts.length === 0) return l.state === 'pending' || l.state === 'running' ? 'planned' : 'never run';
+  return l.state;
+}

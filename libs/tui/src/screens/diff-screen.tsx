@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Box } from 'ink';
 import type { DiffSideView } from '@beacon/domain';
 import { useResource } from '../hooks/use-resource.js';
@@ -7,6 +7,8 @@ import { DIFF_KEYS } from '../keys/key-tables.js';
 import { diffLines } from '../layout/diff-layout.js';
 import { fit } from '../layout/time-format.js';
 import type { CursorMove } from '../state/list-cursor.js';
+import { searchOf } from '../state/app.reducer.js';
+import { rowMatches } from '../state/search.js';
 import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Row, Segments } from '../views/segments.js';
 import { useTheme } from '../views/theme.js';
@@ -42,8 +44,30 @@ export function DiffScreen({ api, state, dispatch, width, height }: ScreenProps)
     [dispatch, count, listHeight],
   );
 
+  // --- search: a new search (or a newly loaded diff) jumps to the first matching line; n/N step on ---
+  const words = searchOf(state, 'diff');
+  const search = words.join(' ');
+  const texts = useMemo(
+    () => (refs ? lines.map((l) => l.map((seg) => seg.text).join('')) : pairs.map((p) => p.label)),
+    [refs, lines, pairs],
+  );
+  const firstJump = useRef(false);
+  useEffect(() => {
+    firstJump.current = search !== '';
+  }, [search, refs]);
+  useEffect(() => {
+    if (!firstJump.current || texts.length === 0) return;
+    firstJump.current = false;
+    dispatch({ type: 'search/step', screen: 'diff', texts, direction: 1, inclusive: true, count, height: listHeight });
+  }, [search, texts, count, listHeight, dispatch]);
+  const matchAt = state.searchAt.diff;
+
   useScreenKeys('diff', DIFF_KEYS, (c) => {
     switch (c) {
+      case 'searchNext':
+      case 'searchPrevious':
+        dispatch({ type: 'search/step', screen: 'diff', texts, direction: c === 'searchNext' ? 1 : -1, count, height: listHeight });
+        break;
       case 'open':
         if (!refs && pairs[cursor.index]) dispatch({ type: 'open/diff', pairs, refs: pairs[cursor.index] });
         break;
@@ -86,9 +110,14 @@ export function DiffScreen({ api, state, dispatch, width, height }: ScreenProps)
     <Box flexDirection="column" height={height}>
       <Note tone="removed">{fit(sideLine('a', diff.data.a), width)}</Note>
       <Note tone="added">{fit(sideLine('b', diff.data.b), width)}</Note>
-      {lines.slice(cursor.index, cursor.index + bodyHeight).map((l, i) => (
-        <Segments key={cursor.index + i} segments={l} />
-      ))}
+      {lines.slice(cursor.index, cursor.index + bodyHeight).map((l, i) =>
+        // The line of the current match is marked in the margin (the search's other matches are not: n finds them).
+        cursor.index + i === matchAt && rowMatches(texts[matchAt] ?? '', words) ? (
+          <Segments key={cursor.index + i} segments={[{ text: '›', tone: 'selected' }, ...l.slice(0)]} />
+        ) : (
+          <Segments key={cursor.index + i} segments={l} />
+        ),
+      )}
     </Box>
   );
 }

@@ -10,6 +10,7 @@ import { clockTime, fit } from '../layout/time-format.js';
 import { isJobControl, jobControlAction } from '../state/controls.reducer.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
 import type { CursorMove } from '../state/list-cursor.js';
+import { sortNote, sortRows, UNSORTED, type SortColumn } from '../state/table-sort.js';
 import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Row, Segments } from '../views/segments.js';
 import { stateTone } from '../views/theme.js';
@@ -39,6 +40,16 @@ export function jobRows(jobs: readonly JobSummaryView[]): JobRow[] {
 
 const BAR = 10;
 
+/** The columns `s` sorts the list by, in the order it steps through them. */
+export const JOB_SORT_COLUMNS: readonly SortColumn<JobRow>[] = [
+  { title: 'STATUS', value: (r) => r.job.status },
+  { title: 'PROGRESS', value: (r) => (r.job.cells.expected > 0 ? r.done / r.job.cells.expected : 0) },
+  { title: 'FAIL', value: (r) => r.failed },
+  { title: 'DUP', value: (r) => r.duplicates },
+  { title: 'FIND', value: (r) => r.findings },
+  { title: 'JOB', value: (r) => r.job.id },
+];
+
 /** The columns after the id: status, bar, done/expected, failures, duplicates, open findings. */
 function tail(status: string, bar: string, counts: string, failed: string, dups: string, findings: string): string {
   return ` ${fit(status, 12, true)} ${bar.padEnd(BAR)} ${counts.padStart(13)} ${failed.padStart(4)} ${dups.padStart(3)} ${findings.padStart(4)}`;
@@ -58,9 +69,11 @@ export function jobLine(r: JobRow, width: number): string {
 }
 
 /** The column titles above the rows. */
-export function jobHeader(width: number): string {
-  const t = tail('STATUS', 'PROGRESS', 'DONE/CELLS', 'FAIL', 'DUP', 'FIND');
-  return fit('JOB', Math.max(8, width - t.length), true) + t;
+export function jobHeader(width: number, sortedBy: string | null = null, descending = true): string {
+  // The sorted column's title carries the direction: `FAIL▼`.
+  const mark = (title: string) => (title === sortedBy ? `${title}${descending ? '▼' : '▲'}` : title);
+  const t = tail(mark('STATUS'), mark('PROGRESS'), 'DONE/CELLS', mark('FAIL'), mark('DUP'), mark('FIND'));
+  return fit(mark('JOB'), Math.max(8, width - t.length), true) + t;
 }
 
 /**
@@ -76,11 +89,13 @@ export function scheduleOf(jobId: string): string | null {
 export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps) {
   const jobs = useResource('jobs', () => api.listJobs(100), 2_000);
   const filter = state.filters.jobs;
+  const sort = state.sorts.jobs ?? UNSORTED;
   const rows = useMemo(() => {
     const all = jobRows(jobs.data?.items ?? []);
     const q = parseFilter(filter);
-    return all.filter((r) => matchesFilter(q, { id: r.job.id, status: r.job.status, benchmark: r.job.benchmark }));
-  }, [jobs.data, filter]);
+    const kept = all.filter((r) => matchesFilter(q, { id: r.job.id, status: r.job.status, benchmark: r.job.benchmark }));
+    return sortRows(kept, JOB_SORT_COLUMNS, sort);
+  }, [jobs.data, filter, sort]);
   const listHeight = height - 2;
   const cursor = state.cursors.jobs;
   useEffect(() => {
@@ -101,6 +116,8 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
       if (r) dispatch({ type: 'open/trend', target: { ids: [scheduleOf(r.job.id) ?? r.job.id], orJobs: [r.job.id] } });
     } else if (c === 'filter') dispatch({ type: 'prompt/open' });
     else if (c === 'refresh') jobs.reload();
+    else if (c === 'sort') dispatch({ type: 'sort/next', screen: 'jobs', columns: JOB_SORT_COLUMNS.length });
+    else if (c === 'sortReverse') dispatch({ type: 'sort/reverse', screen: 'jobs' });
     else move(c);
   });
 
@@ -109,7 +126,7 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
   const visible = rows.slice(cursor.top, cursor.top + listHeight);
   return (
     <Box flexDirection="column" height={height}>
-      <Note>{'  ' + jobHeader(lineWidth)}</Note>
+      <Note>{'  ' + jobHeader(lineWidth, sort.column < 0 ? null : (JOB_SORT_COLUMNS[sort.column]?.title ?? null), sort.descending)}</Note>
       {jobs.error && !jobs.data ? (
         <Note tone="bad">{fit(jobs.error, width)}</Note>
       ) : rows.length === 0 ? (
@@ -134,7 +151,7 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
       {/* A failed refresh keeps the last list, marked stale: the operator still sees what was there, and that it is old. */}
       <Note tone={stale ? 'warn' : undefined}>
         {fit(
-          `${stale ? `STALE since ${clockTime(jobs.updatedAt).slice(0, 8)} · ` : ''}${rows.length} job${rows.length === 1 ? '' : 's'}${filter ? ` matching "${filter}"` : ''}${stale ? ` · ${jobs.error}` : ''}`,
+          `${stale ? `STALE since ${clockTime(jobs.updatedAt).slice(0, 8)} · ` : ''}${rows.length} job${rows.length === 1 ? '' : 's'}${filter ? ` matching "${filter}"` : ''}${sort.column >= 0 ? ` · ${sortNote(JOB_SORT_COLUMNS, sort)}` : ''}${stale ? ` · ${jobs.error}` : ''}`,
           width,
         )}
       </Note>

@@ -1,22 +1,37 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Box } from 'ink';
-import { isActiveJobStatus, type TimelineAttemptView } from '@beacon/domain';
+import { isActiveJobStatus, type TimelineAttemptView, type TimelineLaneView } from '@beacon/domain';
 import { attemptDetail, attemptPrompts } from '../layout/detail-text.js';
 import { useResource } from '../hooks/use-resource.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { useTimeline } from '../hooks/use-timeline.js';
 import { TIMELINE_KEYS } from '../keys/key-tables.js';
-import { attemptLine, laneLabel, laneSummary, naturalPairs } from '../layout/lane-text.js';
+import { attemptLine, LANE_LABEL_WIDTH, laneLabel, laneStatus, laneSummary, naturalPairs } from '../layout/lane-text.js';
 import { jobStatusText } from '../layout/job-status-text.js';
 import { axisLine, findGaps, laneBar, markColumn, timeWindow } from '../layout/timeline-layout.js';
 import { clockTime, fit, formatDuration } from '../layout/time-format.js';
 import { isJobControl, jobControlAction } from '../state/controls.reducer.js';
 import { parseFilter } from '../state/filter-query.js';
+import { searchOf } from '../state/app.reducer.js';
 import type { CursorMove } from '../state/list-cursor.js';
 import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Segments } from '../views/segments.js';
 
 const DETAILS = 6;
+
+/** The lane's label column, toned as the label reads: a refusal or a filter stands out. */
+function laneStatusSegment(l: TimelineLaneView, now: number): { text: string; tone?: 'warn' | 'bad' | 'muted' | 'accent' } {
+  const text = `${fit(laneStatus(l, now), LANE_LABEL_WIDTH, true)} `;
+  if (l.attempts.at(-1)?.endedAt === null) return { text, tone: 'accent' };
+  if (l.classification === 'refused' || l.classification === 'filtered') return { text, tone: 'warn' };
+  if (l.state === 'failed') return { text, tone: 'bad' };
+  return { text, tone: 'muted' };
+}
+
+/** What `/` searches in a lane: its id and cell, state, label and marks. */
+export function laneSearchText(l: TimelineLaneView): string {
+  return `${laneLabel(l)} ${l.state} ${l.classification ?? ''} ${l.marks.join(' ')}`;
+}
 
 /**
  * The details pane's lines: each earlier attempt on one line, the last one in full (its trace link, its whole error
@@ -42,10 +57,9 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
   const { jobId } = state;
   const cursor = state.cursors.timeline;
   const { zoom, offset, details } = state.timeline;
-  const filter = useMemo(() => {
-    const { fields } = parseFilter(state.filters.timeline);
-    return { region: fields.region, model: fields.model, question: fields.question };
-  }, [state.filters.timeline]);
+  // The lanes are fetched again only when a `key=value` word changes, not when the search's free words do.
+  const { region, model, question } = parseFilter(state.filters.timeline).fields;
+  const filter = useMemo(() => ({ region, model, question }), [region, model, question]);
   // The details pane holds the attempts and the last one's prompts and response: half the body, at least DETAILS rows.
   const paneHeight = details ? Math.max(DETAILS, Math.floor(height / 2)) : 0;
   const lanesHeight = Math.max(1, height - 3 - paneHeight);
@@ -91,9 +105,31 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
   const scrollMax = Math.max(0, detailLines.lines.length - paneRows - start0);
   const scrolled = lane && state.detailScroll.executionId === lane.executionId ? state.detailScroll.lines : 0;
   const detailStart = start0 + Math.min(scrollMax, Math.max(scrollMin, scrolled));
+
+  // --- search: a new search jumps to its first match at or after the cursor once lanes are there; n/N step on ---
+  const search = searchOf(state, 'timeline').join(' ');
+  // Built only while a search is in force: the lanes change as pages load and refresh, and a frame need not pay for it.
+  const texts = useMemo(() => (search ? t.lanes.map(laneSearchText) : []), [t.lanes, search]);
+  const firstJump = useRef(false);
+  useEffect(() => {
+    firstJump.current = search !== '';
+  }, [search]);
+  useEffect(() => {
+    if (!firstJump.current || count === 0) return;
+    firstJump.current = false;
+    dispatch({ type: 'search/step', screen: 'timeline', texts, direction: 1, inclusive: true, count, height: lanesHeight });
+  }, [search, texts, count, lanesHeight, dispatch]);
+  const step = (direction: 1 | -1) => dispatch({ type: 'search/step', screen: 'timeline', texts, direction, count, height: lanesHeight });
+
   useScreenKeys('timeline', TIMELINE_KEYS, (c) => {
     if (isJobControl(c)) return dispatch(jobControlAction(c, jobId));
     switch (c) {
+      case 'searchNext':
+        step(1);
+        break;
+      case 'searchPrevious':
+        step(-1);
+        break;
       case 'details':
         dispatch({ type: 'timeline/details' });
         break;
@@ -162,7 +198,9 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
     );
 
   const labelWidth = Math.min(40, Math.max(16, Math.floor(width * 0.36)));
-  const barWidth = Math.max(10, width - labelWidth - 7);
+  // The label column (`answered`, `run 42s`…) only when the terminal leaves the bars room for it.
+  const statusWidth = width - labelWidth - 7 - (LANE_LABEL_WIDTH + 1) >= 30 ? LANE_LABEL_WIDTH + 1 : 0;
+  const barWidth = Math.max(10, width - labelWidth - 7 - statusWidth);
   const now = Date.now();
   const from = t.from ?? now;
   const to = Math.max(t.to ?? now, running ? now : 0, from + 1);
@@ -180,7 +218,7 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
         )}
       </Note>
       <Note tone={gaps.length > 0 ? 'warn' : 'muted'}>{fit(gapText || 'no gaps', width)}</Note>
-      <Note>{' '.repeat(labelWidth + 7) + axisLine(w, barWidth, gaps, (x) => clockTime(x).slice(0, 8))}</Note>
+      <Note>{' '.repeat(labelWidth + 7 + statusWidth) + axisLine(w, barWidth, gaps, (x) => clockTime(x).slice(0, 8))}</Note>
       {visible.map((l, i) => {
         const selected = cursor.top + i === cursor.index;
         return (
@@ -196,6 +234,7 @@ export function TimelineScreen({ api, state, dispatch, width, height, io }: Scre
                     ? 'warn'
                     : 'muted',
               },
+              ...(statusWidth > 0 ? [laneStatusSegment(l, now)] : []),
               ...laneBar(l.attempts, w, barWidth, now, gaps),
             ]}
           />

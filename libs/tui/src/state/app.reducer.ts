@@ -4,6 +4,8 @@ import { isPrintable } from '../keys/tokenize-keys.js';
 import { parseFilter } from './filter-query.js';
 import { clampCursor, moveCursor, START, type CursorMove, type ListCursor } from './list-cursor.js';
 import { controlsReducer, initialControls, type ControlsAction, type ControlsState } from './controls.reducer.js';
+import { isRefPair, searchWords, stepSearch } from './search.js';
+import { nextSort, UNSORTED, type TableSort } from './table-sort.js';
 
 /** Two things to compare: execution ids (or `e:<id>`) or attempts (`a:<id>`). */
 export interface DiffPair {
@@ -76,6 +78,11 @@ export interface AppState {
   readonly controls: ControlsState;
   /** How far the timeline's attempt details (prompts and response) are scrolled, for the lane they were scrolled on. */
   readonly detailScroll: DetailScroll;
+  // --- search (`/` then `n`/`N` on the timeline and the diff) ---
+  /** The row of the last match `n`/`N` landed on, per screen: the next step starts there, not at the cursor. */
+  readonly searchAt: Readonly<Partial<Record<ScreenId, number>>>;
+  // --- table sorting (`s` next column, `S` reverse) ---
+  readonly sorts: Readonly<Partial<Record<ScreenId, TableSort>>>;
 }
 
 /** Lines scrolled from where the details pane starts, kept with the lane's execution: another lane starts at 0. */
@@ -120,7 +127,27 @@ export type AppAction =
   /** Operator controls (cancel, retry, pause, drain, concurrency): their own reducer, see controls.reducer.ts. */
   | ControlsAction
   /** Scrolls the attempt details of the lane `executionId` by `by` lines, within [min, max]. */
-  | { type: 'details/scroll'; executionId: string; by: number; min: number; max: number };
+  | { type: 'details/scroll'; executionId: string; by: number; min: number; max: number }
+  // --- search ---
+  /**
+   * `n` (1) / `N` (-1): the cursor to the next / previous row whose text holds every word of the screen's search
+   * (`texts` are the screen's rows; `count` and `height` its cursor's list). `inclusive`: the first jump of a new
+   * search, which may land on the row under the cursor.
+   */
+  | {
+      type: 'search/step';
+      screen: ScreenId;
+      texts: readonly string[];
+      direction: 1 | -1;
+      inclusive?: boolean;
+      count: number;
+      height: number;
+    }
+  // --- table sorting ---
+  /** `s`: sort the screen's table by its next sortable column (of `columns`), then back to the API's order. */
+  | { type: 'sort/next'; screen: ScreenId; columns: number }
+  /** `S`: the other direction. */
+  | { type: 'sort/reverse'; screen: ScreenId };
 
 export const MAX_ZOOM = 1024;
 const HISTORY = 20;
@@ -145,6 +172,8 @@ export function initialState(jobId: string | null = null, trendIds: readonly str
     status: null,
     controls: initialControls,
     detailScroll: { executionId: null, lines: 0 },
+    searchAt: {},
+    sorts: {},
   };
 }
 
@@ -265,7 +294,34 @@ export function appReducer(s: AppState, a: AppAction): AppState {
         ? s
         : { ...s, detailScroll: { executionId: a.executionId, lines } };
     }
+    case 'search/step':
+      return searchStep(s, a);
+    case 'sort/next':
+      return { ...s, sorts: { ...s.sorts, [a.screen]: nextSort(s.sorts[a.screen] ?? UNSORTED, a.columns) } };
+    case 'sort/reverse': {
+      const sort = s.sorts[a.screen] ?? UNSORTED;
+      if (sort.column < 0) return { ...s, status: 'not sorted: press s to sort by a column' };
+      return { ...s, sorts: { ...s.sorts, [a.screen]: { ...sort, descending: !sort.descending } } };
+    }
   }
+}
+
+/** The words a screen searches for: the timeline's free words (its `key=value` words filter), the diff's text. */
+export function searchOf(s: AppState, screen: ScreenId): readonly string[] {
+  if (screen === 'timeline' || screen === 'diff') return searchWords(s.filters[screen]);
+  return [];
+}
+
+function searchStep(s: AppState, a: Extract<AppAction, { type: 'search/step' }>): AppState {
+  const words = searchOf(s, a.screen);
+  if (words.length === 0) return { ...s, status: 'no search: press / and type words to find, then n / N' };
+  const cursor = s.cursors[a.screen];
+  const from = s.searchAt[a.screen] ?? cursor.index;
+  const hit = stepSearch(a.texts, words, from, a.direction, a.inclusive ?? false);
+  const what = `"${words.join(' ')}"`;
+  if (!hit) return { ...s, status: `no match for ${what}${a.screen === 'timeline' ? ' in the loaded lanes' : ''}` };
+  const moved = setCursor(s, a.screen, clampCursor({ index: hit.index, top: cursor.top }, a.count, a.height));
+  return { ...moved, searchAt: { ...s.searchAt, [a.screen]: hit.index }, status: `match ${hit.ordinal}/${hit.total} for ${what}` };
 }
 
 /** Only the printable characters of typed or pasted text: a control character in a filter would corrupt the line. */
@@ -356,8 +412,9 @@ function clampOffset(offset: number, zoom: number): number {
 /** Applies the prompt's text to the current screen: a filter, two refs to compare, or a question × model. */
 function accept(s: AppState, text: string): AppState {
   if (s.screen === 'diff') {
-    const [a, b] = text.split(/[\s,]+/).filter(Boolean);
-    if (!a || !b) return s;
+    // Two refs compare; any other text searches the diff (`n`/`N`), the cursor staying where it is.
+    if (!isRefPair(text)) return { ...s, filters: { ...s.filters, diff: text }, searchAt: { ...s.searchAt, diff: undefined } };
+    const [a = '', b = ''] = text.split(/[\s,]+/).filter(Boolean);
     return { ...s, diff: { ...s.diff, refs: { a, b, label: `${a} → ${b}` } } };
   }
   if (s.screen === 'cross') {
@@ -368,5 +425,10 @@ function accept(s: AppState, text: string): AppState {
     if (!jobId || !questionId || !modelId) return s;
     return { ...s, cross: { jobId, questionId, modelId }, cursors: { ...s.cursors, cross: START } };
   }
-  return { ...s, filters: { ...s.filters, [s.screen]: text }, cursors: { ...s.cursors, [s.screen]: START } };
+  return {
+    ...s,
+    filters: { ...s.filters, [s.screen]: text },
+    cursors: { ...s.cursors, [s.screen]: START },
+    searchAt: { ...s.searchAt, [s.screen]: undefined },
+  };
 }

@@ -35,6 +35,7 @@ export function Footer({
   promptLabel,
   status = null,
   question = null,
+  active = '',
 }: {
   readonly table: KeyTable;
   readonly width: number;
@@ -44,6 +45,8 @@ export function Footer({
   readonly status?: string | null;
   /** An operator control's open question (y/N, or the number being typed): it takes the line until answered. */
   readonly question?: string | null;
+  /** The screen's `/` filter or search in force: kept in view, ahead of the keys, at any width. */
+  readonly active?: string;
 }) {
   if (question !== null) return <Segments segments={[{ text: fit(question, width), tone: 'accent' }]} />;
   if (prompt !== null)
@@ -59,6 +62,17 @@ export function Footer({
         segments={[
           { text: fit(status, Math.max(1, width - tail.length)), tone: 'warn' },
           { text: tail, tone: 'muted' },
+        ]}
+      />
+    );
+  }
+  if (active) {
+    const shown = fit(`/${active}`, Math.max(8, Math.floor(width / 3)));
+    return (
+      <Segments
+        segments={[
+          { text: shown, tone: 'accent' },
+          { text: `  ${footerText(table, Math.max(0, width - shown.length - 2))}`, tone: undefined },
         ]}
       />
     );
@@ -87,6 +101,7 @@ export function HelpOverlay({ screen, width, height }: { readonly screen: Screen
         width,
       ),
     },
+    { text: fit('  mouse wheel: move 3 rows (off: BEACON_TUI_MOUSE=0 or --no-mouse; shift+drag selects text)', width) },
     {
       text: fit(`  1–${SCREENS.length} ${SCREENS.map((sc) => SCREEN_TITLES[sc]).join(', ')} · :job ID, :diff A B, :findings FILTER`, width),
     },
@@ -170,5 +185,6 @@ const KEY_TEXT: Record<string, string> = {
 };
 
 function keyText(k: string): string {
+  if (k.startsWith('ctrl:')) return `ctrl-${k.slice(5)}`;
   return k.startsWith('char:') ? k.slice(5) : (KEY_TEXT[k] ?? k);
 }
