@@ -132,7 +132,7 @@ export function HelpOverlay({ screen, width, height }: { readonly screen: Screen
 
 /**
  * Bindings the help shows as one line, so that the Timeline's keys and its legend still fit 80 × 24: the details and
- * their scrolling, and the job controls.
+ * their scrolling, zoom, scrolling in time, the search's n/N, and the job controls.
  */
 interface HelpGroup {
   readonly group: string;
@@ -145,6 +145,9 @@ const HELP_GROUPS: Record<string, HelpGroup> = {
     group: 'details',
     help: "show or hide the lane's attempts, the last one's prompts and response; J/K scroll them",
   }),
+  ...group(['zoomIn', 'zoomOut'], { group: 'zoom', help: 'zoom in / out' }),
+  ...group(['scrollLeft', 'scrollRight'], { group: 'scroll', help: 'scroll back / forward in time' }),
+  ...group(['searchNext', 'searchPrevious'], { group: 'search', help: 'next / previous match of the / search' }),
   ...group(['cancel', 'retry', 'pauseJob', 'resumeJob'], {
     group: 'jobControls',
     help: 'x cancel the job, R re-run its failed cells, p pause, P resume (each asks y/N)',
