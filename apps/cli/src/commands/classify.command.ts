@@ -1,19 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  RelabelJobService,
-  TableFormatError,
-  classifyTable,
-  createLabeller,
-  readTable,
-  tableFormatOf,
-  type ClassifierScore,
-  type Labeller,
-  type Table,
-} from '@beacon/classifier';
+import type { ClassifierScore, Labeller, Table } from '@beacon/classifier';
 import type { JudgeConfig } from '@beacon/domain';
-import { ClassificationRepository } from '@beacon/db';
-import { OpenAiCompatibleProvider } from '@beacon/engine';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { openDatabase } from '../database.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -30,8 +18,15 @@ interface ClassifyFlags {
   judge: boolean;
 }
 
-/** The rules, or the rules and the configured judge over the OpenAI-compatible HTTP client. */
-function labeller(judge: JudgeConfig | null): Labeller {
+/**
+ * The rules, or the rules and the configured judge over the OpenAI-compatible HTTP client. The classifier, the engine
+ * and the database layer load when classify runs, not at start-up (see program.ts).
+ */
+async function labeller(judge: JudgeConfig | null): Promise<Labeller> {
+  const [{ createLabeller }, { OpenAiCompatibleProvider }] = await Promise.all([
+    import('../lazy/classifier.js'),
+    import('../lazy/engine.js'),
+  ]);
   return createLabeller(judge, (concurrency) => new OpenAiCompatibleProvider(concurrency));
 }
 
@@ -76,12 +71,13 @@ export function registerClassify(program: Command): void {
       if (flags.refusalValues !== undefined && !flags.labels) throw new CliError('--refusal-values needs --labels COLUMN', EXIT.usage);
       const config = readConfig(cmd.optsWithGlobals<GlobalOptions>());
       const judge = flags.judge ? (config.classifier?.judge ?? null) : null;
-      if (flags.input !== undefined) await classifyFile(flags.input, flags, labeller(judge));
-      else await classifyJob(flags.job!, flags, labeller(judge));
+      if (flags.input !== undefined) await classifyFile(flags.input, flags, await labeller(judge));
+      else await classifyJob(flags.job!, flags, await labeller(judge));
     });
 }
 
-function readInput(file: string): Table {
+async function readInput(file: string): Promise<Table> {
+  const { readTable, tableFormatOf, TableFormatError } = await import('../lazy/classifier.js');
   let text: string;
   try {
     if (!statSync(file).isFile()) throw new CliError(`--input ${file} is not a file`, EXIT.usage);
@@ -108,7 +104,7 @@ function requireColumn(table: Table, column: string, flag: string, file: string)
 }
 
 async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Labeller): Promise<void> {
-  const table = readInput(file);
+  const table = await readInput(file);
   const completionColumn = flags.completionColumn ?? COMPLETION_COLUMNS.find((c) => table.columns.includes(c));
   if (completionColumn === undefined) {
     throw new CliError(
@@ -125,6 +121,7 @@ async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Label
     .map((v) => v.trim())
     .filter(Boolean);
 
+  const { classifyTable } = await import('../lazy/classifier.js');
   let result;
   try {
     result = await classifyTable(table, { completionColumn, promptColumn, labelsColumn: flags.labels, refusalValues }, labelWith);
@@ -186,6 +183,10 @@ export function formatScore(s: ClassifierScore, version: string): string {
 }
 
 async function classifyJob(jobId: string, flags: ClassifyFlags, labelWith: Labeller): Promise<void> {
+  const [{ RelabelJobService }, { ClassificationRepository }] = await Promise.all([
+    import('../lazy/classifier.js'),
+    import('../lazy/db.js'),
+  ]);
   const db = await openDatabase({ applicationName: 'beacon-classify', poolSize: 2, quiet: flags.json });
   let outcome;
   try {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { compareRuns, type AnalysisCell, type RunComparison } from '@beacon/analysis';
+import type { AnalysisCell, RunComparison } from '@beacon/analysis';
 import type { BeaconApiClient } from '@beacon/api-client';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -27,6 +27,7 @@ export function registerCompare(program: Command): void {
       const api = apiClient();
       const [a, b] = await Promise.all([api.getJob(jobA), api.getJob(jobB)]);
       const [cellsA, cellsB] = await Promise.all([cellsOf(api, jobA), cellsOf(api, jobB)]);
+      const { compareRuns } = await import('../lazy/analysis.js');
       const result = compareRuns({ id: a.id, spec: a.spec, cells: cellsA }, { id: b.id, spec: b.spec, cells: cellsB });
       if (result.compared === 0) {
         throw new CliError(

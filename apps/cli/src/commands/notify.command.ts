@@ -8,7 +8,6 @@ import {
   type NotificationDeliveryView,
   type NotificationSinkSummaryView,
 } from '@beacon/domain';
-import { WebhookSender, attemptError } from '@beacon/engine';
 import { apiClient, readConfig, type GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { formatTable, printJson } from '../output.js';
@@ -82,6 +81,8 @@ export function registerNotify(program: Command): void {
       const mine = problems.filter((p) => index === null || p.path.startsWith(`notifications.sinks[${index}].`));
       if (mine.length) throw new CliError(mine.map((p) => `${p.path}: ${p.message}`).join('\n'), EXIT.usage);
       const chosen = sinks.filter((s) => opts.sink === undefined || s.id === opts.sink);
+      // The engine's webhook sender loads here, not at start-up (see program.ts).
+      const { WebhookSender, attemptError } = await import('../lazy/engine.js');
       const sender = new WebhookSender();
       let results: TestResult[];
       try {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ApiRequestError, type BeaconApiClient, type TrendQuery } from '@beacon/api-client';
 import { sparkline, trendCells, type TrendCell, type TrendSeries } from '@beacon/domain';
-import { parseDuration } from '@beacon/reconciler';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { formatTable, printJson } from '../output.js';
@@ -87,6 +86,7 @@ export function registerPrune(program: Command): void {
     .option('--dry-run', 'say what would be deleted and delete nothing')
     .option('--json', 'print the outcome as JSON')
     .action(async (jobs: string[], opts: { olderThan?: string; dryRun?: boolean; json?: boolean }) => {
+      const { parseDuration } = await import('../lazy/reconciler.js');
       if (opts.olderThan !== undefined && parseDuration(opts.olderThan) === null)
         throw new CliError('--older-than must be a duration such as 30d, 12h or 90m', EXIT.usage);
       const out = await apiClient().prune({ jobs, olderThan: opts.olderThan, dryRun: opts.dryRun ?? false });
