@@ -5,7 +5,7 @@ import type { JudgeConfig } from '@beacon/domain';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { openDatabase } from '../database.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { formatTable, note, printJson } from '../output.js';
+import { formatTable, note, printJson, tableWidth } from '../output.js';
 
 interface ClassifyFlags {
   input?: string;
@@ -15,6 +15,7 @@ interface ClassifyFlags {
   labels?: string;
   refusalValues?: string;
   json?: boolean;
+  wide?: boolean;
   judge: boolean;
 }
 
@@ -61,6 +62,7 @@ export function registerClassify(program: Command): void {
       'with --labels: comma-separated label values that mean refused (default: values naming a refusal, e.g. 2_full_refusal, 3_partial_refusal, refused, partial)',
     )
     .option('--json', 'print JSON')
+    .option('--wide', 'every value whole, however wide the table (each completion in full)')
     .option('--no-judge', 'rules only, even when classifier.judge is configured')
     .action(async (flags: ClassifyFlags, cmd: Command) => {
       if ((flags.input === undefined) === (flags.job === undefined))
@@ -146,15 +148,19 @@ async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Label
     return;
   }
   process.stdout.write(
-    formatTable(rows, [
-      { header: 'ROW', value: (r) => r.id ?? String(r.row), align: 'right' },
-      { header: 'LABEL', value: (r) => r.label },
-      { header: 'CONF', value: (r) => r.confidence.toFixed(2), align: 'right' },
-      { header: 'TIER', value: (r) => r.tier },
-      { header: 'RULE', value: (r) => r.rule },
-      ...(flags.labels !== undefined ? [{ header: 'HUMAN', value: (r: (typeof rows)[number]) => r.human ?? '' }] : []),
-      { header: 'COMPLETION', value: (r) => short(r.completion) },
-    ]),
+    formatTable(
+      rows,
+      [
+        { header: 'ROW', value: (r) => r.id ?? String(r.row), align: 'right' },
+        { header: 'LABEL', value: (r) => r.label },
+        { header: 'CONF', value: (r) => r.confidence.toFixed(2), align: 'right' },
+        { header: 'TIER', value: (r) => r.tier },
+        { header: 'RULE', value: (r) => r.rule },
+        ...(flags.labels !== undefined ? [{ header: 'HUMAN', value: (r: (typeof rows)[number]) => r.human ?? '' }] : []),
+        { header: 'COMPLETION', value: (r) => short(r.completion, flags.wide ? Infinity : 60), flex: true },
+      ],
+      { width: tableWidth(flags.wide) },
+    ),
   );
   if (score) process.stdout.write(`\n${formatScore(score, labelWith.version)}`);
 }
