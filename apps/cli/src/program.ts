@@ -104,7 +104,7 @@ export async function run(argv: string[], version: string): Promise<number> {
     // A command line commander refused never reached the command: `--json` among its words (before `--`) counts.
     const words = argv.slice(2);
     const json = jsonRequested ?? words.slice(0, words.includes('--') ? words.indexOf('--') : undefined).includes('--json');
-    if (json) printJsonError({ ...failure, code: exitCodeName(failure.exitCode) });
+    if (json) printJsonError({ code: exitCodeName(failure.exitCode), ...failure });
     return failure.exitCode;
   }
 }
