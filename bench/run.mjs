@@ -15,6 +15,7 @@ import { redactionBench } from './redaction.mjs';
 import { tokenFloodScenario } from './token-flood.mjs';
 import { analysisAttack } from './analysis-attack.mjs';
 import { viewerBench } from './viewer.mjs';
+import { cliStartupBench } from './cli-startup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes('--json');
@@ -217,6 +218,10 @@ if (!results.viewer.skipped)
     `    first view ${results.viewer.firstViewAfterDataMs.best}–${results.viewer.firstViewAfterDataMs.worst} ms after the data (target < 1,000), scroll frames p95 ${results.viewer.scrollFrameMs.wheel.p95} ms (wheel), ${results.viewer.scrollFrameMs.fling.p95} ms (fling) (target < 50)`,
   );
 
+log(`(r) CLI start-up: --version, --help and two API reads (against a closed port), ${quick ? 5 : 15} runs each, median`);
+results.cliStartup = await cliStartupBench({ runs: quick ? 5 : 15 });
+log(`    ${results.cliStartup.map((r) => `${r.command} ${r.medianMs} ms`).join(', ')}`);
+
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
   const t = results.throughput,
@@ -251,6 +256,7 @@ else {
       `question files             ${results.questionsFile.count} questions: ${Object.entries(results.questionsFile.formats)
         .map(([format, r]) => `${format} ${r.bestMs} ms (${r.MiB} MiB, first ${r.firstMs} ms)`)
         .join(', ')} (target < ${results.questionsFile.targetMs} ms)`,
+      `CLI start-up               ${results.cliStartup.map((r) => `${r.command} ${r.medianMs} ms`).join(', ')} (median)`,
       '',
     ].join('\n'),
   );

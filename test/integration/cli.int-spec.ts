@@ -74,6 +74,38 @@ describe('beacon CLI against a daemon on DATABASE_URL', () => {
     expect((await runCli(['submit', path.join(tmp, 'missing.json')], { env })).code).toBe(2);
   });
 
+  it('with --json a failure is one {error} object on stdout: code, exit code, message and the problems stderr lists', async () => {
+    const bad = path.join(tmp, 'bad-json.json');
+    writeFileSync(bad, JSON.stringify({ questions: ['math_basic'], models: ['gpt-9'], regions: ['moon'] }));
+    const rejected = await runCli(['submit', bad, '--json'], { env });
+    type Failure = { error: { code: string; exitCode: number; message: string; problems: { path: string; message: string }[] } };
+    const { error } = JSON.parse(rejected.stdout) as Failure;
+    expect([rejected.code, error.code, error.exitCode]).toEqual([3, 'rejected', 3]);
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        { path: '$.models[0]', message: expect.stringMatching(/unknown model "gpt-9"/) },
+        { path: '$.regions[0]', message: expect.stringMatching(/unknown region "moon"/) },
+      ]),
+    );
+    // The same failure, line for line, on stderr.
+    expect(rejected.stderr.trim().split('\n')).toEqual([
+      `error: ${error.message}`,
+      ...error.problems.map((p) => `  ${p.path}: ${p.message}`),
+    ]);
+
+    const missing = await runCli(['job', 'does-not-exist', '--json'], { env });
+    expect([missing.code, JSON.parse(missing.stdout)]).toEqual([
+      4,
+      { error: { code: 'not_found', exitCode: 4, message: expect.stringContaining('does-not-exist'), problems: [] } },
+    ]);
+    const changed = path.join(tmp, 'changed-json.json');
+    writeFileSync(changed, readFileSync(fixture, 'utf8').replace('"min_regions": 2', '"min_regions": 1'));
+    const conflict = await runCli(['submit', changed, '--json'], { env });
+    expect([conflict.code, (JSON.parse(conflict.stdout) as Failure).error.code]).toEqual([5, 'conflict']);
+    // Without --json, stdout stays empty.
+    expect((await runCli(['job', 'does-not-exist'], { env })).stdout).toBe('');
+  });
+
   it('exits 6 with a hint when no daemon answers', async () => {
     const port = await freePort();
     const r = await runCli(['jobs'], { env: cliEnv({ BEACON_API_URL: `http://127.0.0.1:${port}` }) });

@@ -114,7 +114,10 @@ describe('beacon reconcile', () => {
       const r = await reconcile(['--json', '--lock-wait', '1s']);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/another reconciler run held the lock for 1s/);
-      expect(r.stdout).toBe('');
+      // With --json the failure is also the one JSON document on stdout (no findings were printed).
+      expect(JSON.parse(r.stdout)).toEqual({
+        error: { code: 'usage', exitCode: 2, message: expect.stringMatching(/another reconciler run held the lock for 1s/), problems: [] },
+      });
     } finally {
       await holder.query('SELECT pg_advisory_unlock($1::bigint)', [RECONCILER_LOCK_KEY]);
       await holder.release();

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { acquireDatabase, createDataSource, migrate, type DatabaseHandle } from '@beacon/db';
+import type { DatabaseHandle } from '@beacon/db';
 import { maskConnectionString, redactSecrets } from '@beacon/domain';
 import type { DataSource } from 'typeorm';
 import { CliError, EXIT } from './exit-codes.js';
@@ -31,6 +31,7 @@ export async function openDatabase(opts: {
   /** With `watch`: told when the embedded server came back where this process cannot reach it (see `WatchOptions.onLost`). */
   onLost?: (reason: string) => void;
 }): Promise<OpenDatabase> {
+  const { acquireDatabase, createDataSource, migrate } = await import('./lazy/db.js');
   let handle: DatabaseHandle;
   try {
     handle = await acquireDatabase({ baseDir: dataDir(), log: opts.quiet ? undefined : note });

@@ -17,6 +17,12 @@ export const EXIT = {
   jobNotCompleted: 7,
 } as const;
 
+/** The name of an exit code, as the `--json` error object gives it (`code`): `not_found` for 4. */
+export function exitCodeName(code: number): string {
+  const name = Object.entries(EXIT).find(([, c]) => c === code)?.[0] ?? 'failure';
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
 /** An error that ends the command with a given exit code and message. */
 export class CliError extends Error {
   constructor(

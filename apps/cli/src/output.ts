@@ -1,8 +1,46 @@
 import { redactSecrets } from '@beacon/domain';
 
-/** Prints a value as indented JSON on stdout (the `--json` form of every listing). */
+/** Whether this run has printed its JSON result (then a failure after it adds no error object). */
+let jsonPrinted = false;
+
+/**
+ * Prints a value as indented JSON on stdout: the `--json` form of every command. A listing prints a page
+ * (`{items, nextCursor}`), any other command one object; stdout then holds that one JSON document and nothing else.
+ */
 export function printJson(value: unknown): void {
+  jsonPrinted = true;
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** A new run of the program: nothing printed yet (the program runs more than once in one process in tests). */
+export function resetJsonOutput(): void {
+  jsonPrinted = false;
+}
+
+/** The `--json` form of a failure: `{"error": JsonError}` on stdout, next to the usual `error:` line on stderr. */
+export interface JsonError {
+  /** The exit code's name: usage, rejected, not_found, conflict, unreachable, job_not_completed or failure. */
+  code: string;
+  exitCode: number;
+  message: string;
+  /** What was wrong with each field of the input (a 400 of the API), else empty. */
+  problems: { path: string; message: string }[];
+}
+
+/**
+ * Prints a failure as `{"error": {...}}` on stdout, unless the command has already printed its JSON result: a command
+ * that ran and found something (compare's changed cells, reconcile's findings, verify's failed checks) exits non-zero
+ * after its result, and stdout keeps exactly one JSON document.
+ */
+export function printJsonError(error: JsonError): void {
+  if (jsonPrinted) return;
+  printJson({
+    error: {
+      ...error,
+      message: redactSecrets(error.message),
+      problems: error.problems.map((p) => ({ ...p, message: redactSecrets(p.message) })),
+    },
+  });
 }
 
 /** A column of a plain-text table. */

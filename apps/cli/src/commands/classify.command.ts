@@ -1,23 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  RelabelJobService,
-  TableFormatError,
-  classifyTable,
-  createLabeller,
-  readTable,
-  tableFormatOf,
-  type ClassifierScore,
-  type Labeller,
-  type Table,
-} from '@beacon/classifier';
+import type { ClassifierScore, Labeller, Table } from '@beacon/classifier';
 import type { JudgeConfig } from '@beacon/domain';
-import { ClassificationRepository } from '@beacon/db';
-import { OpenAiCompatibleProvider } from '@beacon/engine';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { openDatabase } from '../database.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { formatTable, note, printJson } from '../output.js';
+import { formatTable, note, printJson, tableWidth } from '../output.js';
 
 interface ClassifyFlags {
   input?: string;
@@ -27,11 +15,19 @@ interface ClassifyFlags {
   labels?: string;
   refusalValues?: string;
   json?: boolean;
+  wide?: boolean;
   judge: boolean;
 }
 
-/** The rules, or the rules and the configured judge over the OpenAI-compatible HTTP client. */
-function labeller(judge: JudgeConfig | null): Labeller {
+/**
+ * The rules, or the rules and the configured judge over the OpenAI-compatible HTTP client. The classifier, the engine
+ * and the database layer load when classify runs, not at start-up (see program.ts).
+ */
+async function labeller(judge: JudgeConfig | null): Promise<Labeller> {
+  const [{ createLabeller }, { OpenAiCompatibleProvider }] = await Promise.all([
+    import('../lazy/classifier.js'),
+    import('../lazy/engine.js'),
+  ]);
   return createLabeller(judge, (concurrency) => new OpenAiCompatibleProvider(concurrency));
 }
 
@@ -66,6 +62,7 @@ export function registerClassify(program: Command): void {
       'with --labels: comma-separated label values that mean refused (default: values naming a refusal, e.g. 2_full_refusal, 3_partial_refusal, refused, partial)',
     )
     .option('--json', 'print JSON')
+    .option('--wide', 'every value whole, however wide the table (each completion in full)')
     .option('--no-judge', 'rules only, even when classifier.judge is configured')
     .action(async (flags: ClassifyFlags, cmd: Command) => {
       if ((flags.input === undefined) === (flags.job === undefined))
@@ -76,12 +73,13 @@ export function registerClassify(program: Command): void {
       if (flags.refusalValues !== undefined && !flags.labels) throw new CliError('--refusal-values needs --labels COLUMN', EXIT.usage);
       const config = readConfig(cmd.optsWithGlobals<GlobalOptions>());
       const judge = flags.judge ? (config.classifier?.judge ?? null) : null;
-      if (flags.input !== undefined) await classifyFile(flags.input, flags, labeller(judge));
-      else await classifyJob(flags.job!, flags, labeller(judge));
+      if (flags.input !== undefined) await classifyFile(flags.input, flags, await labeller(judge));
+      else await classifyJob(flags.job!, flags, await labeller(judge));
     });
 }
 
-function readInput(file: string): Table {
+async function readInput(file: string): Promise<Table> {
+  const { readTable, tableFormatOf, TableFormatError } = await import('../lazy/classifier.js');
   let text: string;
   try {
     if (!statSync(file).isFile()) throw new CliError(`--input ${file} is not a file`, EXIT.usage);
@@ -108,7 +106,7 @@ function requireColumn(table: Table, column: string, flag: string, file: string)
 }
 
 async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Labeller): Promise<void> {
-  const table = readInput(file);
+  const table = await readInput(file);
   const completionColumn = flags.completionColumn ?? COMPLETION_COLUMNS.find((c) => table.columns.includes(c));
   if (completionColumn === undefined) {
     throw new CliError(
@@ -125,6 +123,7 @@ async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Label
     .map((v) => v.trim())
     .filter(Boolean);
 
+  const { classifyTable } = await import('../lazy/classifier.js');
   let result;
   try {
     result = await classifyTable(table, { completionColumn, promptColumn, labelsColumn: flags.labels, refusalValues }, labelWith);
@@ -149,15 +148,19 @@ async function classifyFile(file: string, flags: ClassifyFlags, labelWith: Label
     return;
   }
   process.stdout.write(
-    formatTable(rows, [
-      { header: 'ROW', value: (r) => r.id ?? String(r.row), align: 'right' },
-      { header: 'LABEL', value: (r) => r.label },
-      { header: 'CONF', value: (r) => r.confidence.toFixed(2), align: 'right' },
-      { header: 'TIER', value: (r) => r.tier },
-      { header: 'RULE', value: (r) => r.rule },
-      ...(flags.labels !== undefined ? [{ header: 'HUMAN', value: (r: (typeof rows)[number]) => r.human ?? '' }] : []),
-      { header: 'COMPLETION', value: (r) => short(r.completion) },
-    ]),
+    formatTable(
+      rows,
+      [
+        { header: 'ROW', value: (r) => r.id ?? String(r.row), align: 'right' },
+        { header: 'LABEL', value: (r) => r.label },
+        { header: 'CONF', value: (r) => r.confidence.toFixed(2), align: 'right' },
+        { header: 'TIER', value: (r) => r.tier },
+        { header: 'RULE', value: (r) => r.rule },
+        ...(flags.labels !== undefined ? [{ header: 'HUMAN', value: (r: (typeof rows)[number]) => r.human ?? '' }] : []),
+        { header: 'COMPLETION', value: (r) => short(r.completion, flags.wide ? Infinity : 60), flex: true },
+      ],
+      { width: tableWidth(flags.wide) },
+    ),
   );
   if (score) process.stdout.write(`\n${formatScore(score, labelWith.version)}`);
 }
@@ -186,6 +189,10 @@ export function formatScore(s: ClassifierScore, version: string): string {
 }
 
 async function classifyJob(jobId: string, flags: ClassifyFlags, labelWith: Labeller): Promise<void> {
+  const [{ RelabelJobService }, { ClassificationRepository }] = await Promise.all([
+    import('../lazy/classifier.js'),
+    import('../lazy/db.js'),
+  ]);
   const db = await openDatabase({ applicationName: 'beacon-classify', poolSize: 2, quiet: flags.json });
   let outcome;
   try {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { compareRuns, type AnalysisCell, type RunComparison } from '@beacon/analysis';
+import type { AnalysisCell, RunComparison } from '@beacon/analysis';
 import type { BeaconApiClient } from '@beacon/api-client';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { formatTable, note, printJson } from '../output.js';
+import { formatTable, note, printJson, tableWidth } from '../output.js';
 
 async function cellsOf(api: BeaconApiClient, jobId: string): Promise<AnalysisCell[]> {
   const cells: AnalysisCell[] = [];
@@ -23,10 +23,12 @@ export function registerCompare(program: Command): void {
     .argument('<jobA>', 'the earlier run')
     .argument('<jobB>', 'the later run')
     .option('--json', 'print the comparison as JSON')
-    .action(async (jobA: string, jobB: string, opts: { json?: boolean }) => {
+    .option('--wide', 'every value whole, however wide the table')
+    .action(async (jobA: string, jobB: string, opts: { json?: boolean; wide?: boolean }) => {
       const api = apiClient();
       const [a, b] = await Promise.all([api.getJob(jobA), api.getJob(jobB)]);
       const [cellsA, cellsB] = await Promise.all([cellsOf(api, jobA), cellsOf(api, jobB)]);
+      const { compareRuns } = await import('../lazy/analysis.js');
       const result = compareRuns({ id: a.id, spec: a.spec, cells: cellsA }, { id: b.id, spec: b.spec, cells: cellsB });
       if (result.compared === 0) {
         throw new CliError(
@@ -36,23 +38,27 @@ export function registerCompare(program: Command): void {
       }
       for (const d of result.specDifferences) note(`warning: the specs differ in ${d}`);
       if (opts.json) printJson(result);
-      else printText(result);
+      else printText(result, tableWidth(opts.wide));
       if (result.changed.length > 0) throw new CliError(`${result.changed.length} of ${result.compared} cells changed label`, EXIT.failure);
     });
 }
 
-function printText(r: RunComparison): void {
+function printText(r: RunComparison, width: number | null): void {
   if (r.changed.length) {
     process.stdout.write(
-      formatTable(r.changed, [
-        { header: 'QUESTION', value: (c) => c.questionId },
-        { header: 'MODEL', value: (c) => c.modelId },
-        { header: 'REGION', value: (c) => c.region },
-        { header: 'REP', value: (c) => String(c.replicate), align: 'right' },
-        { header: r.a, value: (c) => c.a.outcome },
-        { header: r.b, value: (c) => c.b.outcome },
-        { header: 'EXECUTIONS', value: (c) => `${c.a.executionId} → ${c.b.executionId}` },
-      ]),
+      formatTable(
+        r.changed,
+        [
+          { header: 'QUESTION', value: (c) => c.questionId, flex: true },
+          { header: 'MODEL', value: (c) => c.modelId },
+          { header: 'REGION', value: (c) => c.region },
+          { header: 'REP', value: (c) => String(c.replicate), align: 'right' },
+          { header: r.a, value: (c) => c.a.outcome },
+          { header: r.b, value: (c) => c.b.outcome },
+          { header: 'EXECUTIONS', value: (c) => `${c.a.executionId} → ${c.b.executionId}` },
+        ],
+        { width },
+      ),
     );
   }
   const only = [

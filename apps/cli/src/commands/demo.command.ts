@@ -5,18 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { BeaconApiClient } from '@beacon/api-client';
-import { acquireDatabase, createDataSource, createThrowawayDatabase, migrate, ReadRepository } from '@beacon/db';
 import { defaultConfig, renderJobReport, type BeaconConfig } from '@beacon/domain';
-import { engineOptions } from '@beacon/engine';
-import { startSimulator, type RunningSimulator } from '@beacon/simulator';
-import { ReconcileService } from '@beacon/reconciler';
-import { createRunnerApp } from '@beacon/runner';
+import type { RunningSimulator } from '@beacon/simulator';
 import type { DataSource } from 'typeorm';
-import { newRunnerId } from '../engine-settings.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { jobReport, waitForJob } from '../job-progress.js';
 import { dataDir } from '../database.js';
-import { renderReport, reportFileName, writeReportFile } from './report.command.js';
+import { reportFileName, writeReportFile } from './report.command.js';
 import { note, printJson } from '../output.js';
 
 const DEMO_SPEC = new URL('../../../../../examples/bias-detection-8x3x3.json', import.meta.url);
@@ -33,6 +28,24 @@ export function registerDemo(program: Command): void {
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed)) throw new CliError(`--seed: must be an integer (got ${JSON.stringify(opts.seed)})`, EXIT.usage);
       const log = opts.json ? () => undefined : note;
+      // The whole stack loads here, not at start-up (see program.ts).
+      const [
+        { createDataSource, migrate },
+        { engineOptions },
+        { startSimulator },
+        { ReconcileService },
+        { createRunnerApp },
+        { renderReport },
+        { newRunnerId },
+      ] = await Promise.all([
+        import('../lazy/db.js'),
+        import('../lazy/engine.js'),
+        import('../lazy/simulator.js'),
+        import('../lazy/reconciler.js'),
+        import('../lazy/runner.js'),
+        import('../lazy/analysis.js'),
+        import('../engine-settings.js'),
+      ]);
       const cleanup: (() => Promise<unknown>)[] = [];
       try {
         const url = await throwawayDatabase(log, cleanup);
@@ -96,6 +109,7 @@ export function registerDemo(program: Command): void {
 
 /** A fresh database: on DATABASE_URL when set, else an embedded server in a temporary directory. */
 async function throwawayDatabase(log: (s: string) => void, cleanup: (() => Promise<unknown>)[]): Promise<string> {
+  const { acquireDatabase, createThrowawayDatabase } = await import('../lazy/db.js');
   if (process.env.DATABASE_URL) {
     const db = await createThrowawayDatabase(process.env.DATABASE_URL, 'beacon_demo');
     cleanup.unshift(() => db.drop());
@@ -117,6 +131,7 @@ function pointAt(config: BeaconConfig, sim: RunningSimulator): BeaconConfig {
 
 /** Checks from the database itself that every cell is terminal and has at most one result. */
 async function exactlyOnce(ds: DataSource, jobId: string) {
+  const { ReadRepository } = await import('../lazy/db.js');
   const facts = await new ReadRepository(ds).exactlyOnceFacts(jobId);
   return { ok: facts.cells > 0 && facts.terminal === facts.cells && facts.duplicateResults === 0, ...facts };
 }

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { classifyResponse } from '@beacon/classifier';
-import { LegacyImportRepository, type ImportResult } from '@beacon/db';
+import type { ImportResult } from '@beacon/db';
 import {
   LegacyImportError,
   legacyImportRows,
@@ -68,6 +67,11 @@ export function registerImport(program: Command): void {
       const config = readConfig(cmd.optsWithGlobals<GlobalOptions>());
       const docs: { file: string; rows: LegacyImport }[] = [];
       for (const file of files) for (const rows of await load(file, config)) docs.push({ file, rows });
+      // The classifier and the database layer load here, not at start-up (see program.ts).
+      const [{ classifyResponse }, { LegacyImportRepository }] = await Promise.all([
+        import('../lazy/classifier.js'),
+        import('../lazy/db.js'),
+      ]);
       const db = await openDatabase({ applicationName: 'beacon-import', poolSize: 2, quiet: flags.json });
       const results: (ImportResult & { file: string })[] = [];
       try {

@@ -8,10 +8,9 @@ import {
   type NotificationDeliveryView,
   type NotificationSinkSummaryView,
 } from '@beacon/domain';
-import { WebhookSender, attemptError } from '@beacon/engine';
 import { apiClient, readConfig, type GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { formatTable, printJson } from '../output.js';
+import { formatTable, note, printJson, tableWidth } from '../output.js';
 
 /** One sink's answer to `beacon notify test`. */
 interface TestResult {
@@ -40,7 +39,7 @@ const deliveryColumns = [
   { header: 'MS', value: (d: NotificationDeliveryView) => (d.durationMs === null ? '-' : String(d.durationMs)), align: 'right' as const },
   { header: 'HTTP', value: (d: NotificationDeliveryView) => (d.httpStatus === null ? '-' : String(d.httpStatus)), align: 'right' as const },
   { header: 'OUTCOME', value: (d: NotificationDeliveryView) => d.outcome ?? 'in flight' },
-  { header: 'ERROR', value: (d: NotificationDeliveryView) => (d.error ?? '').slice(0, 80) },
+  { header: 'ERROR', value: (d: NotificationDeliveryView) => (d.error ?? '').slice(0, 80), flex: true },
 ];
 
 const summaryColumns = [
@@ -72,7 +71,8 @@ export function registerNotify(program: Command): void {
     .description('send a test event to each configured sink (or one) and print its answer; exit 1 if any fails')
     .option('--sink <id>', 'only this sink')
     .option('--json', 'print as JSON')
-    .action(async (opts: { sink?: string; json?: boolean }) => {
+    .option('--wide', 'every value whole, however wide the table')
+    .action(async (opts: { sink?: string; json?: boolean; wide?: boolean }) => {
       const config = readConfig(program.opts<GlobalOptions>());
       const configured = config.notifications?.sinks ?? [];
       if (configured.length === 0) throw new CliError('no sinks configured (notifications.sinks in the configuration)', EXIT.usage);
@@ -82,6 +82,8 @@ export function registerNotify(program: Command): void {
       const mine = problems.filter((p) => index === null || p.path.startsWith(`notifications.sinks[${index}].`));
       if (mine.length) throw new CliError(mine.map((p) => `${p.path}: ${p.message}`).join('\n'), EXIT.usage);
       const chosen = sinks.filter((s) => opts.sink === undefined || s.id === opts.sink);
+      // The engine's webhook sender loads here, not at start-up (see program.ts).
+      const { WebhookSender, attemptError } = await import('../lazy/engine.js');
       const sender = new WebhookSender();
       let results: TestResult[];
       try {
@@ -106,15 +108,19 @@ export function registerNotify(program: Command): void {
       if (opts.json) printJson({ ok: results.every((r) => r.ok), sinks: results });
       else
         process.stdout.write(
-          formatTable(results, [
-            { header: 'SINK', value: (r) => r.id },
-            { header: 'KIND', value: (r) => r.kind },
-            { header: 'HOST', value: (r) => r.host },
-            { header: 'RESULT', value: (r) => (r.ok ? 'ok' : 'FAILED') },
-            { header: 'HTTP', value: (r) => (r.status === null ? '-' : String(r.status)), align: 'right' },
-            { header: 'MS', value: (r) => String(r.latencyMs), align: 'right' },
-            { header: 'ERROR', value: (r) => (r.error ?? '').slice(0, 100) },
-          ]),
+          formatTable(
+            results,
+            [
+              { header: 'SINK', value: (r) => r.id },
+              { header: 'KIND', value: (r) => r.kind },
+              { header: 'HOST', value: (r) => r.host },
+              { header: 'RESULT', value: (r) => (r.ok ? 'ok' : 'FAILED') },
+              { header: 'HTTP', value: (r) => (r.status === null ? '-' : String(r.status)), align: 'right' },
+              { header: 'MS', value: (r) => String(r.latencyMs), align: 'right' },
+              { header: 'ERROR', value: (r) => (r.error ?? '').slice(0, 100), flex: true },
+            ],
+            { width: tableWidth(opts.wide) },
+          ),
         );
       const failed = results.filter((r) => !r.ok).map((r) => r.id);
       if (failed.length) throw new CliError(`test event not accepted by ${failed.join(', ')}`, EXIT.failure);
@@ -124,10 +130,13 @@ export function registerNotify(program: Command): void {
     .command('list')
     .description('the notification outbox counted by sink and state')
     .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--wide', 'every value whole, however wide the table')
+    .action(async (opts: { json?: boolean; wide?: boolean }) => {
       const summary = await apiClient().notificationSummary();
       if (opts.json) return printJson(summary);
-      process.stdout.write(summary.outbox.length ? formatTable(summary.outbox, summaryColumns) : 'no notifications\n');
+      process.stdout.write(
+        summary.outbox.length ? formatTable(summary.outbox, summaryColumns, { width: tableWidth(opts.wide) }) : 'no notifications\n',
+      );
     });
 
   notify
@@ -135,11 +144,20 @@ export function registerNotify(program: Command): void {
     .description('the delivery log: one row per HTTP attempt, newest first')
     .option('--sink <id>', 'only this sink')
     .option('--limit <n>', 'how many', '50')
-    .option('--json', 'print as JSON')
-    .action(async (opts: { sink?: string; limit: string; json?: boolean }) => {
-      const page = await apiClient().notificationDeliveries({ sink: opts.sink, limit: positive('limit', opts.limit, 1000) });
+    .option('--cursor <cursor>', 'the page after this one: the nextCursor of the previous page')
+    .option('--json', 'print as JSON: {items, nextCursor}')
+    .option('--wide', 'every value whole, however wide the table')
+    .action(async (opts: { sink?: string; limit: string; cursor?: string; json?: boolean; wide?: boolean }) => {
+      const page = await apiClient().notificationDeliveries({
+        sink: opts.sink,
+        limit: positive('limit', opts.limit, 1000),
+        cursor: opts.cursor,
+      });
       if (opts.json) return printJson(page);
-      process.stdout.write(page.items.length ? formatTable(page.items, deliveryColumns) : 'no deliveries\n');
+      process.stdout.write(
+        page.items.length ? formatTable(page.items, deliveryColumns, { width: tableWidth(opts.wide) }) : 'no deliveries\n',
+      );
+      if (page.nextCursor) note(`more: add --cursor ${page.nextCursor}`);
     });
 
   notify

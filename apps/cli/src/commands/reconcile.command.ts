@@ -1,24 +1,39 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { notificationRoutes } from '@beacon/domain';
-import {
-  ReconcileService,
-  RepairService,
-  RULES,
-  SEVERITIES,
-  parseDuration,
-  ruleIds,
-  severityRank,
-  type Finding,
-  type ReconcileResult,
-  type ReconcileScope,
-  type Repair,
-  type Severity,
-} from '@beacon/reconciler';
+import type { Finding, ReconcileResult, ReconcileScope, ReconcilerRule, Repair, Severity } from '@beacon/reconciler';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { openDatabase } from '../database.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { formatTable, printJson, tableWidth } from '../output.js';
+
+/**
+ * The reconciler's rule ids (its `ruleIds()`) and severities (its SEVERITIES), as the help names them; named here so
+ * that `beacon --help` does not load the reconciler and the database layer at start-up (see program.ts).
+ * `start-up.spec.ts` checks both against the reconciler.
+ */
+export const RULE_IDS: readonly string[] = [
+  'duplicate_results',
+  'duplicate_cell',
+  'overlapping_attempts',
+  'stuck_running',
+  'stalled_pending',
+  'retry_storm',
+  'job_status_inconsistent',
+  'missing_cells',
+  'out_of_spec',
+  'region_mismatch',
+  'served_elsewhere',
+  'prompt_drift',
+  'impossible_times',
+  'work_after_job_end',
+  'region_failing_wholesale',
+  'identical_responses',
+  'retry_burst_after_silence',
+  'batch_mode',
+  'transparency_log',
+];
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 
 interface ReconcileFlags {
   job?: string;
@@ -69,7 +84,7 @@ export function registerReconcile(program: Command): void {
     .description("check the queue's invariants against the database and report findings (exit 1 when any is at or above --fail-on)")
     .option('--job <id>', 'only this job')
     .option('--since <duration>', 'only jobs touched in the last DURATION (e.g. 10m, 2h, 1d)')
-    .option('--rule <id>', `only this rule (repeatable): ${ruleIds().join(', ')}`, (v: string, prev: string[] = []) => [...prev, v])
+    .option('--rule <id>', `only this rule (repeatable): ${RULE_IDS.join(', ')}`, (v: string, prev: string[] = []) => [...prev, v])
     .option('--json', 'print the findings as JSON')
     .option('--wide', "the table's every value whole, and each rule's explanation (what it means, what to do)")
     .option('--fail-on <severity>', `lowest severity that fails the run: ${SEVERITIES.join(', ')}`, 'warning')
@@ -80,6 +95,7 @@ export function registerReconcile(program: Command): void {
     .option('--dry-run', 'with --fix: print the repairs it would apply and change nothing')
     .option('--lock-wait <duration>', "how long to wait for another reconciler run (a daemon's scheduled pass) to finish", '2m')
     .action(async (flags: ReconcileFlags) => {
+      const { ReconcileService, RepairService, RULES, parseDuration, ruleIds, severityRank } = await import('../lazy/reconciler.js');
       if (!SEVERITIES.includes(flags.failOn as Severity))
         throw new CliError(`--fail-on must be one of ${SEVERITIES.join(', ')}`, EXIT.usage);
       const scope: ReconcileScope = {};
@@ -166,7 +182,7 @@ export function registerReconcile(program: Command): void {
                 { header: 'SUMMARY', value: (f) => f.summary, flex: true },
                 { header: 'EVIDENCE', value: evidenceIds, flex: true },
                 // What the finding means and what to do: the rule's explanation, whole, with --wide.
-                ...(flags.wide ? [{ header: 'EXPLANATION', value: (f: (typeof findings)[number]) => explanationOf(f.ruleId) }] : []),
+                ...(flags.wide ? [{ header: 'EXPLANATION', value: (f: (typeof findings)[number]) => explanationOf(RULES, f.ruleId) }] : []),
               ],
               { width: tableWidth(flags.wide) },
             ),
@@ -183,6 +199,6 @@ export function registerReconcile(program: Command): void {
 }
 
 /** A rule's explanation (what its finding means and what to do), as the findings API gives it. */
-function explanationOf(ruleId: string): string {
-  return RULES.find((r) => r.id === ruleId)?.explanation ?? '';
+function explanationOf(rules: readonly ReconcilerRule[], ruleId: string): string {
+  return rules.find((r) => r.id === ruleId)?.explanation ?? '';
 }

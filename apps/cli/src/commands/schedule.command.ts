@@ -14,7 +14,7 @@ import {
 } from '@beacon/domain';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { clean, formatTable, printJson } from '../output.js';
+import { clean, formatTable, printJson, tableWidth } from '../output.js';
 
 const cadenceText = (s: ScheduleView) => (s.cadence.kind === 'every' ? `every ${s.cadence.every}` : `cron ${s.cadence.expression}`);
 const retentionText = (s: ScheduleView) =>
@@ -26,7 +26,7 @@ const scheduleColumns = [
   { header: 'STATE', value: (s: ScheduleView) => (s.paused ? 'paused' : 'active') },
   { header: 'NEXT RUN', value: (s: ScheduleView) => s.nextRunAt ?? '-' },
   { header: 'RUNS', value: (s: ScheduleView) => String(s.runs), align: 'right' as const },
-  { header: 'LAST RUN', value: (s: ScheduleView) => (s.lastRun ? `${s.lastRun.jobId} (${s.lastRun.status})` : '-') },
+  { header: 'LAST RUN', value: (s: ScheduleView) => (s.lastRun ? `${s.lastRun.jobId} (${s.lastRun.status})` : '-'), flex: true },
   { header: 'OVERLAP', value: (s: ScheduleView) => s.overlap },
   { header: 'CATCH-UP', value: (s: ScheduleView) => String(s.catchUp), align: 'right' as const },
   { header: 'KEEP', value: retentionText },
@@ -41,6 +41,7 @@ const tickColumns = [
     header: 'NOTE',
     value: (t: ScheduleTickView) =>
       t.outcome === 'missed' ? `${t.missedCount}${t.missedExact ? '' : '+'} ticks missed, through ${t.missedUntil}` : '',
+    flex: true,
   },
   { header: 'FIRED AT', value: (t: ScheduleTickView) => t.firedAt },
   { header: 'DAEMON', value: (t: ScheduleTickView) => t.daemon ?? '-' },
@@ -152,11 +153,14 @@ export function registerSchedule(program: Command): void {
   schedule
     .command('list')
     .description('list schedules')
-    .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--json', 'print as JSON: {items, nextCursor}')
+    .option('--wide', 'every value whole, however wide the table')
+    .action(async (opts: { json?: boolean; wide?: boolean }) => {
       const page = await apiClient().listSchedules();
       if (opts.json) return printJson(page);
-      process.stdout.write(page.items.length ? formatTable(page.items, scheduleColumns) : 'no schedules\n');
+      process.stdout.write(
+        page.items.length ? formatTable(page.items, scheduleColumns, { width: tableWidth(opts.wide) }) : 'no schedules\n',
+      );
     });
 
   schedule
@@ -165,7 +169,8 @@ export function registerSchedule(program: Command): void {
     .argument('<name>', 'schedule name')
     .option('--ticks <n>', 'how many recent ticks, 1 to 500', '20')
     .option('--json', 'print as JSON')
-    .action(async (name: string, opts: { ticks: string; json?: boolean }) => {
+    .option('--wide', 'every value whole, however wide the table')
+    .action(async (name: string, opts: { ticks: string; json?: boolean; wide?: boolean }) => {
       const s = await apiClient().getSchedule(checkName(name), integer('--ticks', opts.ticks, 1, 500)!);
       if (opts.json) return printJson(s);
       process.stdout.write(
@@ -182,7 +187,7 @@ export function registerSchedule(program: Command): void {
           `created    ${s.createdAt}${s.createdBy ? ` by ${clean(s.createdBy)}` : ''}`,
         ].join('\n') + '\n\n',
       );
-      process.stdout.write(s.ticks.length ? formatTable(s.ticks, tickColumns) : 'no ticks yet\n');
+      process.stdout.write(s.ticks.length ? formatTable(s.ticks, tickColumns, { width: tableWidth(opts.wide) }) : 'no ticks yet\n');
     });
 
   schedule

@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { createLogger, nestLogger } from '@beacon/observability';
-import { createRunnerApp } from '@beacon/runner';
 import { bindRefusal, resolveSinks } from '@beacon/domain';
 import { openDatabase, redact } from '../database.js';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { engineSettings } from '../engine-settings.js';
 import { listenError, runUntilSignal } from '../lifecycle.js';
 import { note } from '../output.js';
 
@@ -28,6 +25,12 @@ export function registerServe(program: Command): void {
     .option('--concurrency <n>', 'calls in flight at most, across regions (each region is also capped by its own concurrency)')
     .option('--no-workers', 'serve the API only; execute nothing')
     .action(async (opts: ServeOptions) => {
+      // The daemon's libraries load here, not at start-up (see program.ts).
+      const [{ createLogger, nestLogger }, { createRunnerApp }, { engineSettings }] = await Promise.all([
+        import('../lazy/observability.js'),
+        import('../lazy/runner.js'),
+        import('../engine-settings.js'),
+      ]);
       const config = readConfig(program.opts<GlobalOptions>());
       const host = opts.host || process.env.BEACON_HOST || '127.0.0.1';
       const port = parsePort(opts.port || process.env.BEACON_PORT || '8787');

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import {
-  DEFAULT_SIMULATOR_PORT,
-  resolveModel,
-  startSimulator,
-  type FaultSettings,
-  type OutageWindow,
-  type SimulatorOptions,
-} from '@beacon/simulator';
+import { SIMULATOR_BASE_URL } from '@beacon/domain';
+import type { FaultSettings, OutageWindow, SimModel, SimulatorOptions } from '@beacon/simulator';
 import { readConfig, type GlobalOptions } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { listenError, runUntilSignal } from '../lifecycle.js';
 import { note } from '../output.js';
+
+/**
+ * The simulator's default port (its DEFAULT_SIMULATOR_PORT, from the same address), worked out here so that the help
+ * of `beacon simulate` does not load the simulator at start-up (see program.ts).
+ */
+const DEFAULT_SIMULATOR_PORT = Number(new URL(SIMULATOR_BASE_URL).port);
 
 interface SimulateOptions {
   port?: string;
@@ -53,7 +53,8 @@ export function registerSimulate(program: Command): void {
     .option('--api-key-env <name>', 'require Authorization: Bearer $NAME on every endpoint')
     .action(async (opts: SimulateOptions) => {
       const regions = Object.keys(readConfig(program.opts<GlobalOptions>()).regions);
-      const options = simulatorOptions(opts, regions);
+      const { resolveModel, startSimulator } = await import('../lazy/simulator.js');
+      const options = simulatorOptions(opts, regions, resolveModel);
       const sim = await startSimulator(options).catch((err: unknown) => {
         if (err instanceof RangeError) throw new CliError(err.message, EXIT.usage);
         throw listenError(err, options.host ?? '127.0.0.1', options.port, 'simulator');
@@ -64,14 +65,18 @@ export function registerSimulate(program: Command): void {
 }
 
 /** The simulator options of the command line, each flag validated with a message naming it. */
-export function simulatorOptions(opts: SimulateOptions, regions: readonly string[]): SimulatorOptions & { port: number } {
+export function simulatorOptions(
+  opts: SimulateOptions,
+  regions: readonly string[],
+  resolveModel: (name: string) => SimModel | undefined,
+): SimulatorOptions & { port: number } {
   const faults: Partial<FaultSettings> = {};
   if (opts.errorRate !== undefined) faults.errorRate = fraction('--error-rate', opts.errorRate);
   if (opts.rateLimitRate !== undefined) faults.rateLimitRate = fraction('--rate-limit-rate', opts.rateLimitRate);
   if (opts.hangRate !== undefined) faults.hangRate = fraction('--hang-rate', opts.hangRate);
   if (opts.badRequestRate !== undefined) faults.badRequestRate = fraction('--bad-request-rate', opts.badRequestRate);
   if (opts.retryAfter !== undefined) faults.retryAfterSeconds = nonNegative('--retry-after', opts.retryAfter);
-  if (opts.outage.length) faults.outages = opts.outage.map((spec) => outage(spec, regions));
+  if (opts.outage.length) faults.outages = opts.outage.map((spec) => outage(spec, regions, resolveModel));
   if (opts.latencyMs !== undefined) faults.latencyMs = latencyRange(opts.latencyMs);
   const options: SimulatorOptions & { port: number } = {
     port: port(opts.port ?? String(DEFAULT_SIMULATOR_PORT)),
@@ -130,7 +135,7 @@ function port(raw: string): number {
   return n;
 }
 
-function outage(spec: string, regions: readonly string[]): OutageWindow {
+function outage(spec: string, regions: readonly string[], resolveModel: (name: string) => SimModel | undefined): OutageWindow {
   const m = /^([^:]+):([0-9.]+)-([0-9.]+)$/.exec(spec.trim());
   if (!m) throw usage(`--outage: expected region:startSec-endSec, e.g. us-east:10-40 (got ${JSON.stringify(spec)})`);
   const [target, startRaw, endRaw] = [m[1]!, m[2]!, m[3]!];

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { ApiRequestError, type BeaconApiClient, type TrendQuery } from '@beacon/api-client';
 import { sparkline, trendCells, type TrendCell, type TrendSeries } from '@beacon/domain';
-import { parseDuration } from '@beacon/reconciler';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { formatTable, printJson } from '../output.js';
+import { formatTable, printJson, tableWidth } from '../output.js';
 
 /** Runs shown in a sparkline; older ones are left out (marked `…`), the JSON has them all. */
 const SPARK_RUNS = 60;
@@ -35,7 +34,8 @@ export function registerTrend(program: Command): void {
     .option('--question <id>', 'only this question')
     .option('--last <n>', 'with a schedule: only its newest N runs (at most 1000)')
     .option('--json', 'print the series (runs and points) as JSON')
-    .action(async (ids: string[], opts: { question?: string; last?: string; json?: boolean }) => {
+    .option('--wide', 'every value whole, however wide the table')
+    .action(async (ids: string[], opts: { question?: string; last?: string; json?: boolean; wide?: boolean }) => {
       let last: number | undefined;
       if (opts.last !== undefined) {
         if (!/^\d{1,4}$/.test(opts.last) || Number(opts.last) < 1 || Number(opts.last) > 1000)
@@ -45,12 +45,12 @@ export function registerTrend(program: Command): void {
       }
       const series = await seriesOf(apiClient(), ids, opts.question, last);
       if (opts.json) printJson(series);
-      else process.stdout.write(trendText(series));
+      else process.stdout.write(trendText(series, tableWidth(opts.wide)));
     });
 }
 
 /** The human form: which runs, then one row per cell. */
-export function trendText(series: TrendSeries): string {
+export function trendText(series: TrendSeries, width: number | null = null): string {
   const cells = trendCells(series);
   const n = series.runs.length;
   const first = series.runs[0];
@@ -62,15 +62,19 @@ export function trendText(series: TrendSeries): string {
       : `${what}: no runs\n`;
   const shown = Math.min(n, SPARK_RUNS);
   const spark = (c: TrendCell) => (n > shown ? '…' : '') + sparkline(c.rates.slice(n - shown));
-  const table = formatTable(cells, [
-    { header: 'QUESTION', value: (c) => c.questionId },
-    { header: 'MODEL', value: (c) => c.model },
-    { header: 'REGION', value: (c) => c.region },
-    { header: `REFUSAL RATE (${shown === n ? 'all runs' : `last ${shown}`})`, value: spark },
-    { header: 'LAST', value: (c) => `${c.lastLabel ?? '-'}${c.rates[n - 1] == null ? '' : ` ${Math.round(c.rates[n - 1]! * 100)}%`}` },
-    { header: 'FLIPS', value: (c) => String(c.flips), align: 'right' },
-    { header: 'SIMILARITY', value: (c) => (c.lastSimilarity === null ? '-' : c.lastSimilarity.toFixed(2)), align: 'right' },
-  ]);
+  const table = formatTable(
+    cells,
+    [
+      { header: 'QUESTION', value: (c) => c.questionId, flex: true },
+      { header: 'MODEL', value: (c) => c.model },
+      { header: 'REGION', value: (c) => c.region },
+      { header: `REFUSAL RATE (${shown === n ? 'all runs' : `last ${shown}`})`, value: spark },
+      { header: 'LAST', value: (c) => `${c.lastLabel ?? '-'}${c.rates[n - 1] == null ? '' : ` ${Math.round(c.rates[n - 1]! * 100)}%`}` },
+      { header: 'FLIPS', value: (c) => String(c.flips), align: 'right' },
+      { header: 'SIMILARITY', value: (c) => (c.lastSimilarity === null ? '-' : c.lastSimilarity.toFixed(2)), align: 'right' },
+    ],
+    { width },
+  );
   const flips = cells.reduce((a, c) => a + c.flips, 0);
   return `${head}${table}${cells.length} cell(s), ${flips} label flip(s); refusal rate = refused / responses per run (▁ 0 … █ 1, · no response)\n`;
 }
@@ -87,6 +91,7 @@ export function registerPrune(program: Command): void {
     .option('--dry-run', 'say what would be deleted and delete nothing')
     .option('--json', 'print the outcome as JSON')
     .action(async (jobs: string[], opts: { olderThan?: string; dryRun?: boolean; json?: boolean }) => {
+      const { parseDuration } = await import('../lazy/reconciler.js');
       if (opts.olderThan !== undefined && parseDuration(opts.olderThan) === null)
         throw new CliError('--older-than must be a duration such as 30d, 12h or 90m', EXIT.usage);
       const out = await apiClient().prune({ jobs, olderThan: opts.olderThan, dryRun: opts.dryRun ?? false });

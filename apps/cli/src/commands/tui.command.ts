@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { isInteractive, runTui } from '@beacon/tui';
 import { apiClient } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
@@ -15,6 +14,8 @@ export function registerTui(program: Command): void {
     .option('--no-mouse', 'do not ask the terminal for mouse wheel events (also BEACON_TUI_MOUSE=0)')
     // The runner API is the global --api (default BEACON_API_URL, else http://127.0.0.1:8787); token from BEACON_TOKEN.
     .action(async (opts: { job?: string; trend?: string[]; mouse?: boolean }) => {
+      // Ink and React load here, not at start-up (see program.ts).
+      const { isInteractive, runTui } = await import('../lazy/tui.js');
       if (!isInteractive(process.stdin) || !process.stdout.isTTY) {
         throw new CliError(
           'beacon tui needs an interactive terminal (stdin and stdout must be a TTY); ' +
