@@ -12,6 +12,7 @@ import { repoRoot } from '../utils/cli.js';
 import { closeAllFleets, Fleet, jobSpec, type InProcessRunner } from '../utils/fleet.js';
 import { KEY, press, waitForText } from '../utils/ink-frames.js';
 import { diffLines } from '../../libs/tui/src/layout/diff-layout.js';
+import { SUSPECTS_PAGE, suspectLine } from '../../libs/tui/src/screens/cross-region-screen.js';
 
 afterAll(closeAllFleets);
 
@@ -208,6 +209,38 @@ describe('TUI screens', () => {
     for (const r of rows) expect(r).toMatch(/(answered|refused|partial|empty|filtered)/);
     await press(ui, 'j', (f) => f.split('\n').some((l) => l.startsWith('› us-east')));
     await press(ui, KEY.enter, (f) => f.includes('[Diff]') && f.includes('(differs)'));
+  });
+
+  it('Suspects: v on a job lists its question × model pairs most divergent first, then most refused; enter opens one, esc comes back to it', async () => {
+    const ui = mount(<App api={api} theme={plain} />);
+    await waitForText(ui, '› tui-sim');
+    let frame = await press(ui, 'v', (f) => f.includes('[Cross-region]') && f.includes(`suspects of job ${jobId}`));
+    const summary = await api.getJobSummary(jobId, { limit: SUSPECTS_PAGE });
+    const items = summary.divergence.items;
+    // 2 questions × 2 models, every cell labelled: 4 pairs, in the API's order, each line as the list draws it.
+    expect(items).toHaveLength(4);
+    const shown = (f: string) => f.split('\n').filter((l) => /^[› ] +(\d+%|—) /.test(l));
+    expect(shown(frame).map((l) => l.slice(2).trimEnd())).toEqual(items.map((p) => suspectLine(p, 200).trimEnd()));
+    // The order, checked here from the pairs' own counts: disagreement down, then the refused share down.
+    const key = (p: (typeof items)[number]) => [p.disagreement ?? -1, p.responses ? p.refused / p.responses : -1];
+    for (let i = 1; i < items.length; i++) {
+      const [d0, r0] = key(items[i - 1]!);
+      const [d1, r1] = key(items[i]!);
+      expect(d1! < d0! || (d1 === d0 && r1! <= r0!)).toBe(true);
+    }
+    // Each pair's counts against the cells' own labels.
+    for (const p of items) {
+      const cells = (await api.listExecutions({ job: jobId, question: p.questionId, model: p.modelId, limit: 100 })).items.filter(
+        (e) => e.state === 'succeeded' && e.classification !== null,
+      );
+      expect(p.responses).toBe(cells.length);
+      expect(p.refused).toBe(cells.filter((e) => e.classification === 'refused').length);
+    }
+    frame = await press(ui, 'j', (f) => shown(f)[1]?.startsWith('›') === true);
+    const second = items[1]!;
+    frame = await press(ui, KEY.enter, (f) => f.includes(`${second.questionId} × ${second.modelId} · job ${jobId}`));
+    frame = await press(ui, KEY.escape, (f) => f.includes(`suspects of job ${jobId}`));
+    expect(shown(frame)[1]!.startsWith('›')).toBe(true);
   });
 
   it('Findings: open findings with severity; enter jumps to the diff of the duplicate cell', async () => {

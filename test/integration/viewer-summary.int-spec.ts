@@ -144,6 +144,8 @@ describe('GET /api/v1/jobs/:id/summary', () => {
           modelId: string;
           variant: string;
           isControl: boolean;
+          responses: number;
+          refused: number;
           pairs: number;
           agreeing: number;
           disagreement: number | null;
@@ -169,6 +171,8 @@ describe('GET /api/v1/jobs/:id/summary', () => {
             modelId: m!,
             variant: v!,
             isControl,
+            responses: list.length,
+            refused: list.filter((c) => c.rep.label === 'refused').length,
             pairs,
             agreeing,
             disagreement: pairs ? 1 - agreeing / pairs : null,
@@ -199,9 +203,12 @@ describe('GET /api/v1/jobs/:id/summary', () => {
           if (floor === null) expect(s.noiseFloor).toBeNull();
           else expect(s.noiseFloor).toBeCloseTo(floor, 12);
         }
-        // Most divergent first, the pairs no two regions answered last.
+        // Most divergent first, the pairs no two regions answered last; among equally divergent pairs the most refused.
         const ds = items.map((p) => (p.disagreement === null ? -1 : p.disagreement));
         expect(ds).toEqual([...ds].sort((a, b) => b - a));
+        const share = (p: { refused: number; responses: number }) => (p.responses ? p.refused / p.responses : -1);
+        for (let i = 1; i < items.length; i++)
+          if (ds[i] === ds[i - 1]) expect(share(items[i]!)).toBeLessThanOrEqual(share(items[i - 1]!) + 1e-12);
         expect(first.divergence).toMatchObject({
           total: expected.length,
           compared: expected.filter((p) => p.disagreement !== null).length,

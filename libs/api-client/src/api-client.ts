@@ -26,6 +26,7 @@ import type {
   TimelineView,
   TrendSeries,
   TrendSummary,
+  JobResultsSummaryView,
   NotificationDeliveryView,
   NotificationOutboxView,
   NotificationRetryView,
@@ -288,6 +289,14 @@ export class BeaconApiClient {
   /** The same series summarised by cell (strips, flips, the newest sample; no points): what the Trends screen draws. */
   async getTrendCells(q: TrendQuery): Promise<TrendSummary> {
     return (await this.request<TrendSummary>('GET', `/api/v1/trends/cells${qs(trendParams(q))}`)).body;
+  }
+
+  /**
+   * A job's results summary: refusal rates per (model, region) and a page of (question, model, variant) pairs, most
+   * divergent across regions first, then most refused (`limit` 1–500).
+   */
+  async getJobSummary(jobId: string, q: { offset?: number; limit?: number } = {}): Promise<JobResultsSummaryView> {
+    return (await this.request<JobResultsSummaryView>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}/summary${qs(q)}`)).body;
   }
 
   /** Deletes finished jobs, keeping their trend summaries (operator role); `olderThan` a duration such as `30d`. */

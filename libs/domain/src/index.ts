@@ -137,6 +137,7 @@ export type {
 export * from './schedule/index.js';
 export * from './schedule/schedule-request.js';
 export { DUPLICATE_FINDING_RULES } from './views/finding-rules.js';
+export type { JobResultsSummaryView, LabelDivergence, LabelDivergencePage, RateView } from './views/job-results-summary.types.js';
 export * from './retry/index.js';
 export * from './report/index.js';
 export * from './live/index.js';

@@ -1,27 +1,16 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { CONTROL_CATEGORY, wilson } from '@beacon/analysis';
-import { AnalysisReadRepository, JobSummaryRepository, type LabelDivergencePage, type ReadRepository } from '@beacon/db';
+import { AnalysisReadRepository, JobSummaryRepository, type ReadRepository } from '@beacon/db';
 import { LRUCache } from 'lru-cache';
-import type { NormalisedJobSpec } from '@beacon/domain';
+import type { JobResultsSummaryView, NormalisedJobSpec } from '@beacon/domain';
 import { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { ApiError } from '../api/api-error.js';
 import { jobIdParam, limit, query, Refusal, single, ValidInput } from '../api/edge-input.js';
 import { READ_REPOSITORY } from '../tokens.js';
 
-/** A rate with its 95 % Wilson interval, as the analysis states it. */
-type RateView = ReturnType<typeof wilson>;
-
 /** The first view of a job's results: small, whatever the size of the job. */
-export interface JobSummaryAnswer {
-  jobId: string;
-  status: string;
-  /** Per (model, region), models outer in spec order (then any not in the spec). */
-  refusals: { modelId: string; region: string; cells: number; responses: number; refusal: RateView; refusalOrPartial: RateView }[];
-  /** Label divergence per (question, model, variant), most divergent first, a page at a time. */
-  divergence: LabelDivergencePage & { offset: number; limit: number };
-  findings: { open: number; bySeverity: Record<string, number> };
-}
+export type JobSummaryAnswer = JobResultsSummaryView;
 
 const offset = single<number>((v) => (/^\d{1,7}$/.test(v) ? Number(v) : new Refusal('must be an integer from 0 to 9999999'))).transform(
   (n) => n ?? 0,

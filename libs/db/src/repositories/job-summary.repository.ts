@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { LabelDivergence, LabelDivergencePage } from '@beacon/domain';
 import { queryRows } from './query.js';
 import { CELL_SQL } from './status-sql.js';
 import { MATRIX_LABELS, type MatrixLabel } from './matrix.repository.js';
@@ -15,41 +16,7 @@ export interface RefusalCount {
   partial: number;
 }
 
-/**
- * One (question, model, variant) pair judged by its labels alone: how often two responses from two different regions
- * carry different labels (the complement of the analysis' `labelAgreement`), against the same measure on the control
- * questions (the pair's noise floor).
- */
-export interface LabelDivergence {
-  questionId: string;
-  modelId: string;
-  variant: string;
-  isControl: boolean;
-  /** Regions with at least one labelled response. */
-  regions: number;
-  /** Pairs of responses from two different regions. */
-  pairs: number;
-  /** Of those pairs, the ones whose two labels are the same. */
-  agreeing: number;
-  /** `1 − agreeing / pairs`; null when fewer than two regions answered. */
-  disagreement: number | null;
-  /** Highest disagreement among the control questions of the same model and variant (of the variant when the model has none). */
-  noiseFloor: number | null;
-  /** Disagreement above the noise floor; null without either. */
-  aboveNoise: boolean | null;
-}
-
-/** A page of pairs, most divergent first, with their number and the floors they were judged against. */
-export interface LabelDivergencePage {
-  total: number;
-  /** Pairs with a disagreement (at least two regions answered). */
-  compared: number;
-  /** Non-control pairs above their noise floor. */
-  aboveNoise: number;
-  items: LabelDivergence[];
-  /** Noise floor over every control pair, and per model (every variant). */
-  noiseFloor: { overall: number | null; byModel: Record<string, number | null> };
-}
+export type { LabelDivergence, LabelDivergencePage } from '@beacon/domain';
 
 /** A row of the refusal grouping statement. */
 interface RefusalCountRow {
@@ -68,6 +35,8 @@ interface LabelDivergenceRow {
   variant: string;
   is_control: boolean;
   regions: number;
+  responses: number;
+  refused: number;
   pairs: string;
   agreeing: string;
   disagreement: number | null;
@@ -116,7 +85,7 @@ const PAIRS_CTE = `
      WHERE job_id = $1 AND state = ${CELL_SQL.succeeded} AND classification IN (${LABEL_SQL})
      GROUP BY question_id, model_id, variant, region),
   s AS (
-    SELECT question_id, model_id, variant, count(*)::int AS regions,
+    SELECT question_id, model_id, variant, count(*)::int AS regions, sum(n)::int AS responses, sum(refused)::int AS refused,
            (sum(n) * sum(n) - sum(n * n)) / 2 AS pairs, (${AGREEING_SQL}) / 2 AS agreeing
       FROM g GROUP BY question_id, model_id, variant),
   p AS (
@@ -152,7 +121,7 @@ export class JobSummaryRepository {
     }));
   }
 
-  /** `limit` pairs from `offset`, most divergent first (then by question, model, variant). */
+  /** `limit` pairs from `offset`, most divergent first, then most refused (then by question, model, variant). */
   async divergence(jobId: string, controlQuestions: readonly string[], limit: number, offset: number): Promise<LabelDivergencePage> {
     const rows = await this.page(jobId, controlQuestions, limit, offset);
     // An offset past the end has no row to carry the totals: read them again without paging.
@@ -191,10 +160,11 @@ export class JobSummaryRepository {
                 count(disagreement) OVER ()::int AS compared,
                 count(*) FILTER (WHERE NOT is_control AND disagreement > noise_floor + ${EPSILON}) OVER ()::int AS above_noise
            FROM f)
-       SELECT question_id, model_id, variant, is_control, regions, pairs::text, agreeing::text, disagreement, noise_floor,
+       SELECT question_id, model_id, variant, is_control, regions, responses, refused, pairs::text, agreeing::text, disagreement, noise_floor,
               total, compared, above_noise,
               (SELECT jsonb_agg(jsonb_build_object('model_id', model_id, 'floor', floor)) FROM fl) AS floors
-         FROM t ORDER BY disagreement DESC NULLS LAST, question_id, model_id, variant
+         FROM t ORDER BY disagreement DESC NULLS LAST, refused::float8 / nullif(responses, 0) DESC NULLS LAST,
+                         question_id, model_id, variant
         LIMIT $3 OFFSET $4`,
         [jobId, controlQuestions, limit, offset],
       );
@@ -221,6 +191,8 @@ function labelDivergence(r: LabelDivergenceRow): LabelDivergence {
     variant: r.variant,
     isControl: r.is_control,
     regions: r.regions,
+    responses: r.responses,
+    refused: r.refused,
     pairs: Number(r.pairs),
     agreeing: Number(r.agreeing),
     disagreement: r.disagreement,

@@ -16,6 +16,7 @@ import type {
   Page,
   TimelineView,
   TrendSummary,
+  JobResultsSummaryView,
 } from '@beacon/domain';
 
 /** Query shapes of the API, as the client sends them; the TUI's names for them. */
@@ -34,6 +35,7 @@ export interface TuiApi {
   getDiff(a: string, b: string): Promise<DiffView>;
   listFindings(q?: FindingQuery): Promise<Page<FindingView>>;
   getTrendCells(q: TrendQuery): Promise<TrendSummary>;
+  getJobSummary(jobId: string, q?: { offset?: number; limit?: number }): Promise<JobResultsSummaryView>;
   /* ---- Operator controls (the same calls as `beacon retry`, `pause`, `drain`, …; the API checks the role and audits each) ---- */
   whoami(): Promise<WhoamiView>;
   cancelJob(id: string): Promise<CancelView>;

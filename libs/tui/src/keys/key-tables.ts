@@ -97,6 +97,14 @@ export const JOBS_KEYS = [
   ...nav,
   { command: 'open', keys: ['return'], label: 'enter', hint: 'timeline', help: "open the job's timeline" },
   { command: 'trend', keys: [ch('t')], label: 't', hint: 'trend', help: "the job's runs across time: its schedule's, else the job alone" },
+  {
+    command: 'suspects',
+    keys: [ch('v')],
+    label: 'v',
+    hint: 'suspects',
+    help: "the job's questions × models most divergent across regions first, then most refused",
+    secondary: true,
+  },
   { command: 'filter', keys: [ch('/')], label: '/', hint: 'filter', help: 'filter jobs by id or status' },
   { command: 'sort', keys: [ch('s')], label: 's/S', hint: 'sort', help: 'sort by the next column (then back to newest first); S reverses' },
   { command: 'sortReverse', keys: [ch('S')], label: 'S', hint: 'reverse', help: 'reverse the sort', secondary: true },
@@ -180,7 +188,20 @@ export const DIFF_KEYS = [
 
 export const CROSS_KEYS = [
   ...nav,
-  { command: 'open', keys: ['return'], label: 'enter', hint: 'diff', help: 'diff this region against the first one' },
+  {
+    command: 'open',
+    keys: ['return'],
+    label: 'enter',
+    hint: 'diff',
+    help: 'diff this region against the first one (in the suspects list: its answers across regions)',
+  },
+  {
+    command: 'suspects',
+    keys: [ch('v')],
+    label: 'v',
+    hint: 'suspects',
+    help: "the job's questions × models most divergent across regions first, then most refused (esc from one: back to it)",
+  },
   {
     command: 'filter',
     keys: [ch('/')],

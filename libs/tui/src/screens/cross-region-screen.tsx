@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { Box } from 'ink';
-import type { ExecutionView } from '@beacon/domain';
+import type { ExecutionView, LabelDivergence } from '@beacon/domain';
 import { useResource } from '../hooks/use-resource.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { CROSS_KEYS } from '../keys/key-tables.js';
@@ -30,8 +30,82 @@ function placeOf(r: ExecutionView): string {
   return `${r.variant ? `[${r.variant}] ` : ''}${r.region}${r.replicate > 0 ? ` #${r.replicate}` : ''}`;
 }
 
-/** One question × model: each region's answer with its label; the selected one in full below. */
-export function CrossRegionScreen({ api, state, dispatch, width, height }: ScreenProps) {
+/** One question × model: each region's answer with its label; the selected one in full below. Else the suspects list. */
+export function CrossRegionScreen(props: ScreenProps) {
+  return props.state.suspects && !props.state.cross ? <SuspectsList {...props} /> : <CrossAnswers {...props} />;
+}
+
+/** The pairs the suspects list reads: the API's largest page (a job has this many question × model pairs at most shown). */
+export const SUSPECTS_PAGE = 500;
+
+/** A share as a percentage in 4 columns (`  67%`, `   —` when unknown). */
+function pct(v: number | null): string {
+  return v === null ? '   —' : `${Math.round(v * 100)}%`.padStart(4);
+}
+
+/**
+ * One suspects row: label disagreement across regions (with ▲ when above the noise floor of the control questions),
+ * the floor, refused responses of all, regions, then the question, model and variant.
+ */
+export function suspectLine(p: LabelDivergence, width: number): string {
+  const mark = p.isControl ? 'ctl' : p.aboveNoise ? ' ▲ ' : '   ';
+  const refused = `${p.refused}/${p.responses}`.padStart(7);
+  const place = `${p.questionId} × ${p.modelId}${p.variant ? ` [${p.variant}]` : ''}`;
+  return fit(`${pct(p.disagreement)} ${mark} ${pct(p.noiseFloor)} ${refused} ${String(p.regions).padStart(3)}  ${place}`, width);
+}
+
+export const SUSPECTS_HEADER = 'DIFF      FLOOR REFUSED REG  QUESTION × MODEL';
+
+function SuspectsList({ api, state, dispatch, width, height }: ScreenProps) {
+  const jobId = state.suspects!.jobId;
+  const res = useResource(`suspects:${jobId}`, () => api.getJobSummary(jobId, { limit: SUSPECTS_PAGE }), 5_000);
+  const page = res.data?.divergence;
+  const rows = page?.items ?? [];
+  const listHeight = Math.max(1, height - 3);
+  const cursor = state.cursors.cross;
+  useEffect(() => {
+    dispatch({ type: 'cursor/clamp', screen: 'cross', count: rows.length, height: listHeight });
+  }, [rows.length, listHeight, dispatch]);
+  const move = useCallback(
+    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'cross', move: m, count: rows.length, height: listHeight }),
+    [dispatch, rows.length, listHeight],
+  );
+  useScreenKeys('cross', CROSS_KEYS, (c) => {
+    if (c === 'open') {
+      const sel = rows[cursor.index];
+      if (sel) dispatch({ type: 'suspects/pick', target: { jobId, questionId: sel.questionId, modelId: sel.modelId } });
+    } else if (c === 'suspects') res.reload();
+    else if (c === 'filter') dispatch({ type: 'prompt/open' });
+    else move(c);
+  });
+  if (res.error && !page) return <Note tone="bad">{fit(res.error, width)}</Note>;
+  if (!page) return <Note>{`loading the suspects of job ${jobId}…`}</Note>;
+  const shown = page.total > rows.length ? `the first ${rows.length} of ${page.total}` : `${page.total}`;
+  const title =
+    `suspects of job ${jobId}: ${shown} question × model pairs, most divergent first, then most refused · ` +
+    `${page.aboveNoise} above the noise floor (${pct(page.noiseFloor.overall).trim()})`;
+  return (
+    <Box flexDirection="column" height={height}>
+      <Note tone="title">{fit(title, width)}</Note>
+      <Note>{fit(`  ${SUSPECTS_HEADER}`, width)}</Note>
+      {rows.length === 0 ? <Note>{'  no labelled answers yet'}</Note> : null}
+      {rows.slice(cursor.top, cursor.top + listHeight).map((p, i) => {
+        const selected = cursor.top + i === cursor.index;
+        return (
+          <Segments
+            key={`${p.questionId}|${p.modelId}|${p.variant}`}
+            segments={[
+              { text: selected ? '› ' : '  ', tone: selected ? 'selected' : undefined },
+              { text: suspectLine(p, width - 2), tone: p.aboveNoise && !p.isControl ? 'bad' : undefined },
+            ]}
+          />
+        );
+      })}
+    </Box>
+  );
+}
+
+function CrossAnswers({ api, state, dispatch, width, height }: ScreenProps) {
   const target = state.cross;
   const key = target ? `${target.jobId}|${target.questionId}|${target.modelId}` : null;
   const res = useResource(
@@ -51,7 +125,11 @@ export function CrossRegionScreen({ api, state, dispatch, width, height }: Scree
   );
   useScreenKeys('cross', CROSS_KEYS, (c) => {
     if (c === 'filter') dispatch({ type: 'prompt/open' });
-    else if (c === 'open') {
+    else if (c === 'suspects') {
+      const jobId = target?.jobId ?? state.jobId;
+      if (jobId) dispatch({ type: 'open/suspects', jobId });
+      else dispatch({ type: 'status', text: 'no job: open one from the Jobs screen, then v' });
+    } else if (c === 'open') {
       const sel = rows[cursor.index];
       // Compared with the first answer of the same variant.
       const same = rows.filter((r) => (r.variant ?? '') === (sel?.variant ?? ''));
@@ -67,7 +145,8 @@ export function CrossRegionScreen({ api, state, dispatch, width, height }: Scree
     } else move(c);
   });
 
-  if (!target) return <Note>{'no question picked: press c on a timeline lane, or / and type question=… model=…'}</Note>;
+  if (!target)
+    return <Note>{'no question picked: press c on a timeline lane, v for the suspects of a job, or / and type question=… model=…'}</Note>;
   const title = `${target.questionId} × ${target.modelId} · job ${target.jobId} · ${rows.length} answer${rows.length === 1 ? '' : 's'}`;
   if (res.error) return <Note tone="bad">{fit(res.error, width)}</Note>;
   if (rows.length === 0) return <Note>{res.loading ? `loading ${title}…` : `no executions for ${title}`}</Note>;

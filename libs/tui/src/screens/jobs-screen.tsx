@@ -114,6 +114,9 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
     } else if (c === 'trend') {
       const r = rows[cursor.index];
       if (r) dispatch({ type: 'open/trend', target: { ids: [scheduleOf(r.job.id) ?? r.job.id], orJobs: [r.job.id] } });
+    } else if (c === 'suspects') {
+      const r = rows[cursor.index];
+      if (r) dispatch({ type: 'open/suspects', jobId: r.job.id });
     } else if (c === 'filter') dispatch({ type: 'prompt/open' });
     else if (c === 'refresh') jobs.reload();
     else if (c === 'sort') dispatch({ type: 'sort/next', screen: 'jobs', columns: JOB_SORT_COLUMNS.length });

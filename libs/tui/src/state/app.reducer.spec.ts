@@ -165,4 +165,35 @@ describe('navigation', () => {
     expect(command(s, 'diff 1')).toMatchObject({ screen: 'findings', status: expect.stringContaining(':diff needs two refs') });
     expect(command(s, 'frobnicate').status).toMatch(/^unknown command "frobnicate": job ID/);
   });
+  describe('suspects', () => {
+    const target = { jobId: 'j', questionId: 'q2', modelId: 'm' };
+    it('v opens the list on the cross-region screen; enter opens a pair; esc comes back to the list where it was left', () => {
+      let s = run(
+        initialState(),
+        { type: 'open/suspects', jobId: 'j' },
+        { type: 'cursor', screen: 'cross', move: 'down', count: 10, height: 5 },
+        { type: 'cursor', screen: 'cross', move: 'down', count: 10, height: 5 },
+      );
+      expect(s).toMatchObject({ screen: 'cross', cross: null, suspects: { jobId: 'j' } });
+      expect(s.cursors.cross.index).toBe(2);
+      s = run(s, { type: 'suspects/pick', target }, { type: 'cursor', screen: 'cross', move: 'down', count: 3, height: 5 });
+      expect(s).toMatchObject({ screen: 'cross', cross: target });
+      expect(s.cursors.cross.index).toBe(1);
+      s = appReducer(s, { type: 'back' });
+      expect(s).toMatchObject({ screen: 'cross', cross: null, suspects: { jobId: 'j' } });
+      expect(s.cursors.cross.index).toBe(2);
+      // esc on the list itself goes back to the screen it was opened from.
+      expect(appReducer(s, { type: 'back' }).screen).toBe('jobs');
+    });
+    it('c from a lane leaves the list: esc then goes back to the timeline, not to a list', () => {
+      let s = run(initialState('j'), { type: 'open/suspects', jobId: 'j' }, { type: 'screen/go', screen: 'timeline' });
+      s = run(s, { type: 'open/cross', target });
+      expect(s.suspects).toBeNull();
+      expect(appReducer(s, { type: 'back' }).screen).toBe('timeline');
+    });
+    it('a pick without a list changes nothing', () => {
+      const s = initialState();
+      expect(appReducer(s, { type: 'suspects/pick', target })).toBe(s);
+    });
+  });
 });

@@ -22,6 +22,15 @@ export interface CrossTarget {
   readonly modelId: string;
 }
 
+/**
+ * The suspects list of the cross-region screen: a job's (question, model, variant) pairs most divergent across regions
+ * first, then most refused. `cursor` is where the list was left when a pair was opened, so that esc returns to it.
+ */
+export interface SuspectsTarget {
+  readonly jobId: string;
+  readonly cursor: ListCursor;
+}
+
 /** The series the Trends screen shows: one id (a schedule with runs, else that job alone) or job ids of one spec. */
 export interface TrendTarget {
   readonly ids: readonly string[];
@@ -70,6 +79,8 @@ export interface AppState {
     readonly expanded: boolean;
   };
   readonly cross: CrossTarget | null;
+  /** The suspects list shown by the cross-region screen when no question × model is open from it (see SuspectsTarget). */
+  readonly suspects: SuspectsTarget | null;
   readonly trend: TrendTarget | null;
   readonly trendView: TrendViewport;
   /** A one-line message in the footer until the next key, e.g. why a key did nothing. */
@@ -101,6 +112,10 @@ export type AppAction =
   | { type: 'open/timeline'; jobId: string }
   | { type: 'open/diff'; pairs: readonly DiffPair[]; refs?: DiffPair }
   | { type: 'open/cross'; target: CrossTarget }
+  /** `v`: the job's suspects list on the cross-region screen. */
+  | { type: 'open/suspects'; jobId: string }
+  /** enter on a suspect: its answers across regions; esc comes back to the list where it was left. */
+  | { type: 'suspects/pick'; target: CrossTarget }
   | { type: 'prompt/open' }
   /** The `:` command line: `job ID`, `diff A B`, `findings [filter]`, `jobs [filter]`, `live`, `trend ID…`. */
   | { type: 'command/open' }
@@ -167,6 +182,7 @@ export function initialState(jobId: string | null = null, trendIds: readonly str
     timeline: { zoom: 1, offset: 0, details: false },
     diff: { pairs: [], refs: null, unified: false, expanded: false },
     cross: null,
+    suspects: null,
     trend: trendIds?.length ? { ids: trendIds } : null,
     trendView: { metric: 'rate', back: 0 },
     status: null,
@@ -191,6 +207,8 @@ export function appReducer(s: AppState, a: AppAction): AppState {
       if (s.help) return { ...s, help: false };
       if (s.prompt !== null) return { ...s, prompt: null };
       if (s.screen === 'diff' && s.diff.refs && s.diff.pairs.length > 0) return { ...s, diff: { ...s.diff, refs: null } };
+      // A pair opened from the suspects list: back to the list, its cursor where it was left.
+      if (s.screen === 'cross' && s.cross && s.suspects) return { ...s, cross: null, cursors: { ...s.cursors, cross: s.suspects.cursor } };
       const previous = s.history.at(-1);
       if (previous === undefined) return s;
       return {
@@ -219,7 +237,18 @@ export function appReducer(s: AppState, a: AppAction): AppState {
         cursors: { ...s.cursors, diff: START },
       };
     case 'open/cross':
-      return { ...go(s, 'cross'), cross: a.target, cursors: { ...s.cursors, cross: START } };
+      return { ...go(s, 'cross'), cross: a.target, suspects: null, cursors: { ...s.cursors, cross: START } };
+    case 'open/suspects':
+      return { ...go(s, 'cross'), cross: null, suspects: { jobId: a.jobId, cursor: START }, cursors: { ...s.cursors, cross: START } };
+    case 'suspects/pick':
+      return s.suspects === null
+        ? s
+        : {
+            ...s,
+            cross: a.target,
+            suspects: { ...s.suspects, cursor: s.cursors.cross },
+            cursors: { ...s.cursors, cross: START },
+          };
     case 'prompt/open':
       return { ...s, prompt: s.filters[s.screen], promptKind: 'filter' };
     case 'command/open':
