@@ -208,7 +208,7 @@ describe('GET /api/v1/jobs/:id/summary', () => {
         expect(ds).toEqual([...ds].sort((a, b) => b - a));
         const share = (p: { refused: number; responses: number }) => (p.responses ? p.refused / p.responses : -1);
         for (let i = 1; i < items.length; i++)
-          if (ds[i] === ds[i - 1]) expect(share(items[i]!)).toBeLessThanOrEqual(share(items[i - 1]!) + 1e-12);
+          if (ds[i] === ds[i - 1]) expect(share(items[i])).toBeLessThanOrEqual(share(items[i - 1]) + 1e-12);
         expect(first.divergence).toMatchObject({
           total: expected.length,
           compared: expected.filter((p) => p.disagreement !== null).length,
