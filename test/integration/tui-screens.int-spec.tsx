@@ -214,7 +214,7 @@ describe('TUI screens', () => {
   it('Suspects: v on a job lists its question × model pairs most divergent first, then most refused; enter opens one, esc comes back to it', async () => {
     const ui = mount(<App api={api} theme={plain} />);
     await waitForText(ui, '› tui-sim');
-    let frame = await press(ui, 'v', (f) => f.includes('[Cross-region]') && f.includes(`suspects of job ${jobId}`));
+    let frame = await press(ui, 'v', (f) => f.includes('[Cross-region]') && f.includes(`suspects of job ${jobId}:`) && f.includes('q2 × mistral'));
     const summary = await api.getJobSummary(jobId, { limit: SUSPECTS_PAGE });
     const items = summary.divergence.items;
     // 2 questions × 2 models, every cell labelled: 4 pairs, in the API's order, each line as the list draws it.
@@ -239,7 +239,7 @@ describe('TUI screens', () => {
     frame = await press(ui, 'j', (f) => shown(f)[1]?.startsWith('›') === true);
     const second = items[1]!;
     frame = await press(ui, KEY.enter, (f) => f.includes(`${second.questionId} × ${second.modelId} · job ${jobId}`));
-    frame = await press(ui, KEY.escape, (f) => f.includes(`suspects of job ${jobId}`));
+    frame = await press(ui, KEY.escape, (f) => f.includes(`suspects of job ${jobId}:`));
     expect(shown(frame)[1]!.startsWith('›')).toBe(true);
   });
 
