@@ -52,6 +52,49 @@ describe('read API', () => {
     expect(one.body.items.map((e: { region: string }) => e.region).sort()).toEqual(['asia-pacific', 'eu-west', 'us-east']);
   });
 
+  it('lists the cells that never ran: no attempt at all, whatever their state (neverRun=true)', async () => {
+    // Of read-c: three cells get an attempt (one still calling, two ended), four end without one (cancelled, failed).
+    const cells: { id: string }[] = await runner.ds.query(
+      `SELECT id::text AS id FROM executions WHERE job_id = 'read-c' ORDER BY id LIMIT 7`,
+    );
+    const [called, unrun] = [cells.slice(0, 3).map((c) => c.id), cells.slice(3).map((c) => c.id)];
+    await runner.ds.query(
+      `INSERT INTO execution_attempts (execution_id, job_id, attempt, runner_id, lease_token, ended_at, outcome, system_prompt,
+                                       user_prompt, parameters, prompt_hash, parameters_hash, trace_id)
+       SELECT e.id, e.job_id, 1, 'r', gen_random_uuid(), CASE WHEN n > 1 THEN now() END, CASE WHEN n > 1 THEN 'final_error' END,
+              's', 'u', '{}', 'h', 'h', e.trace_id
+         FROM unnest($1::bigint[]) WITH ORDINALITY AS c(id, n) JOIN executions e ON e.id = c.id`,
+      [called],
+    );
+    await runner.ds.query(`UPDATE executions SET state = 'cancelled', finished_at = now() WHERE id = ANY($1::bigint[])`, [
+      unrun.slice(0, 2),
+    ]);
+    await runner.ds.query(`UPDATE executions SET state = 'failed', finished_at = now() WHERE id = ANY($1::bigint[])`, [unrun.slice(2)]);
+    const ids: string[] = [];
+    let cursor = '';
+    do {
+      const page = await get(runner, `/api/v1/executions?job=read-c&neverRun=true&limit=20${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      ids.push(...page.body.items.map((e: { id: string }) => e.id));
+      cursor = page.body.nextCursor ?? '';
+    } while (cursor);
+    // Independently: every cell of the job without an attempt row.
+    const expected: { id: string }[] = await runner.ds.query(
+      `SELECT id::text AS id FROM executions e WHERE job_id = 'read-c'
+          AND NOT EXISTS (SELECT 1 FROM execution_attempts a WHERE a.execution_id = e.id) ORDER BY e.id`,
+    );
+    expect(ids).toEqual(expected.map((e) => e.id));
+    expect(ids).toHaveLength(72 - 3);
+    for (const id of called) expect(ids).not.toContain(id);
+    const cancelled = await get(runner, '/api/v1/executions?job=read-c&neverRun=true&state=cancelled');
+    expect(cancelled.body.items.map((e: { id: string }) => e.id)).toEqual(unrun.slice(0, 2));
+    // neverRun=false narrows nothing; any other value is refused, naming the parameter.
+    expect((await get(runner, '/api/v1/executions?job=read-c&neverRun=false&limit=1000')).body.items).toHaveLength(72);
+    const bad = await get(runner, '/api/v1/executions?job=read-c&neverRun=yes');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('neverRun');
+  });
+
   it('returns one execution with its (empty) attempt log and a 32-hex trace id', async () => {
     const page = await get(runner, '/api/v1/executions?job=read-a&limit=1');
     const detail = await get(runner, `/api/v1/executions/${page.body.items[0].id}`);

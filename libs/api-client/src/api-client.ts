@@ -71,6 +71,8 @@ export interface ExecutionQuery {
   /** A variant id, or `default` for the default variant. */
   variant?: string;
   state?: string;
+  /** Only cells without any attempt: planned and not yet run, or ended (cancelled, failed) without a call. */
+  neverRun?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -133,7 +135,9 @@ export class BeaconApiClient {
   }
 
   async listExecutions(q: ExecutionQuery): Promise<Page<ExecutionView>> {
-    return (await this.request<Page<ExecutionView>>('GET', `/api/v1/executions${qs({ ...q })}`)).body;
+    const { neverRun, ...rest } = q;
+    return (await this.request<Page<ExecutionView>>('GET', `/api/v1/executions${qs({ ...rest, neverRun: neverRun ? 'true' : undefined })}`))
+      .body;
   }
 
   /** Every page of a listing, in order. */

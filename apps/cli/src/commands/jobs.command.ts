@@ -100,6 +100,7 @@ export function registerJobReads(program: Command): void {
     .option('--question <id>', 'only this question')
     .option('--variant <id>', 'only this variant (lang=zh-Hans, prompt=native, lang=zh-Hans;prompt=native, or default)')
     .option('--state <state>', 'only this state (pending, running, succeeded, failed, cancelled)')
+    .option('--never-run', 'only cells without any attempt: not run yet, or ended (cancelled, failed) without a call')
     .option('--limit <n>', 'at most this many (default: all)')
     .option('--cursor <cursor>', 'start after this one: the nextCursor of the previous page')
     .option('--json', 'print as JSON: {items, nextCursor}')
@@ -108,6 +109,7 @@ export function registerJobReads(program: Command): void {
       'after',
       examples([
         'beacon executions --job nightly-42 --state failed',
+        'beacon executions --job nightly-42 --never-run --state cancelled',
         'beacon executions --job nightly-42 --limit 100 --json | jq .nextCursor',
       ]),
     )
@@ -127,6 +129,7 @@ interface ExecutionsOptions {
   question?: string;
   variant?: string;
   state?: string;
+  neverRun?: boolean;
   limit?: string;
   cursor?: string;
   json?: boolean;
@@ -154,6 +157,7 @@ async function executionsPage(opts: ExecutionsOptions): Promise<Page<ExecutionVi
       question: opts.question,
       variant: opts.variant,
       state: opts.state,
+      neverRun: opts.neverRun,
     };
     const page = await api.listExecutions({ ...filter, limit: want, cursor });
     items.push(...page.items);

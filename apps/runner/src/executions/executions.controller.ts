@@ -19,6 +19,7 @@ const listQuery = query({
   question: single(),
   variant: single(variantParam),
   state: single(oneOf(EXECUTION_STATES)),
+  neverRun: single(oneOf(['true', 'false'])),
   limit: limit(100, 1000),
   cursor: single(numericCursor),
 });
@@ -30,7 +31,15 @@ export class ExecutionsController {
 
   @Get()
   list(@Query(new ValidInput(listQuery)) q: z.output<typeof listQuery>): Promise<Page<ExecutionView>> {
-    const filter = { jobId: q.job, region: q.region, modelId: q.model, questionId: q.question, variant: q.variant, state: q.state };
+    const filter = {
+      jobId: q.job,
+      region: q.region,
+      modelId: q.model,
+      questionId: q.question,
+      variant: q.variant,
+      state: q.state,
+      neverRun: q.neverRun === 'true',
+    };
     return this.executions.list(filter, q.limit, q.cursor ?? null);
   }
 

@@ -23,6 +23,8 @@ export interface ExecutionFilter {
   /** A variant id; `''` the default variant. */
   variant?: string;
   state?: string;
+  /** Only cells without any attempt (no call was ever started for them): planned and not yet run, or ended unrun. */
+  neverRun?: boolean;
 }
 
 // Open findings are counted here, on the partial index of open findings by job, so that a listing's counts stay
@@ -203,6 +205,7 @@ export class ReadRepository {
           AND ($3::text IS NULL OR e.model_id = $3) AND ($4::text IS NULL OR e.question_id = $4)
           AND ($5::text IS NULL OR e.state = $5) AND ($6::bigint IS NULL OR e.id > $6::bigint)
           AND ($8::text IS NULL OR e.variant = $8)
+          AND (NOT $9::boolean OR NOT EXISTS (SELECT 1 FROM execution_attempts a WHERE a.execution_id = e.id))
         ORDER BY e.id LIMIT $7`,
       [
         filter.jobId ?? null,
@@ -213,6 +216,7 @@ export class ReadRepository {
         cursor,
         limit + 1,
         filter.variant ?? null,
+        filter.neverRun === true,
       ],
     );
     return page(rows, limit, (r) => r.id, executionView);
