@@ -214,7 +214,11 @@ describe('TUI screens', () => {
   it('Suspects: v on a job lists its question × model pairs most divergent first, then most refused; enter opens one, esc comes back to it', async () => {
     const ui = mount(<App api={api} theme={plain} />);
     await waitForText(ui, '› tui-sim');
-    let frame = await press(ui, 'v', (f) => f.includes('[Cross-region]') && f.includes(`suspects of job ${jobId}:`) && f.includes('q2 × mistral'));
+    let frame = await press(
+      ui,
+      'v',
+      (f) => f.includes('[Cross-region]') && f.includes(`suspects of job ${jobId}:`) && f.includes('q2 × mistral'),
+    );
     const summary = await api.getJobSummary(jobId, { limit: SUSPECTS_PAGE });
     const items = summary.divergence.items;
     // 2 questions × 2 models, every cell labelled: 4 pairs, in the API's order, each line as the list draws it.
