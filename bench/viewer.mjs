@@ -147,6 +147,7 @@ export async function viewerBench({ cells = 100_000 } = {}) {
     const frameStats = (s) => ({
       p50: round(pct(s.frames, 50)),
       p95: round(pct(s.frames, 95)),
+      p99: round(pct(s.frames, 99)),
       max: round(Math.max(...s.frames)),
       frames: s.frames.length,
       rowsInDomMax: s.rowsMax,

@@ -368,6 +368,85 @@ describe('web viewer', () => {
     expect(page.url()).toBe(`${url}/${back.href}`);
   });
 
+  withBrowser('draws every row true to its own question wherever the matrix is scrolled (row elements are reused)', async () => {
+    // 450 questions × 3 regions with labels that differ from row to row: a reused row element that kept any cell of the
+    // question it showed before would disagree with the rows read here straight from the table.
+    const questions = Array.from({ length: 450 }, (_, i) => ({ id: `r${String(i).padStart(3, '0')}`, text: `question ${i}` }));
+    const regions = ['nowhere-a', 'nowhere-b', 'nowhere-c'];
+    await plantJob(fleet, 'viewer-reuse', questions, regions);
+    await fleet.ds.query(
+      `UPDATE executions SET state = 'succeeded', result_attempt = 1, finished_at = now(), attempts = 1, response = 'x',
+              classification = (ARRAY['answered','refused','partial','empty','filtered'])[1 + (hashtext(question_id || region) & 1023) % 5]
+        WHERE job_id = 'viewer-reuse' AND (hashtext(region || question_id) & 7) <> 0`,
+    );
+    const expected = new Map<string, { label: string; href: string }>();
+    for (const r of await queryRows<{ id: string; question_id: string; region: string; classification: string | null }>(
+      fleet.ds,
+      `SELECT id::text, question_id, region, classification FROM executions WHERE job_id = 'viewer-reuse'`,
+    ))
+      expected.set(`${r.question_id}|${r.region}`, { label: r.classification ?? '', href: `#/jobs/viewer-reuse/cells/${r.id}` });
+    expect(new Set([...expected.values()].map((e) => e.label)).size).toBe(6); // five labels and still pending
+
+    const { page } = await signedIn(TOKENS.viewer.secret);
+    await page.goto(`${url}/#/jobs/viewer-reuse`);
+    await page.locator('#matrix .matrix-row[data-question="r000"] a').first().waitFor();
+    // Jumps far and steps near, down and up: rows leave the view and their elements come back as other questions. Row
+    // 390 is first reached with the rows of two pages in view, neither read yet (both must be asked for).
+    const height = 28;
+    const positions = [40, 41, 45, 390, 200, 60, 449, 430, 0, 100, 101, 99, 300, 120, 5, 444];
+    for (const row of positions) {
+      await page.evaluate((top) => ((globalThis as any).document.getElementById('matrix').scrollTop = top), row * height);
+      // Drawn once every row in view has its question's data (none is a placeholder any more).
+      await page.waitForFunction(() => {
+        const doc = (globalThis as any).document;
+        const box = doc.getElementById('matrix');
+        const rows = [...doc.querySelectorAll('#matrix .matrix-row')] as any[];
+        const first = Math.floor(box.scrollTop / 28);
+        const inView = rows.filter((r) => {
+          const i = Number(r.getAttribute('aria-rowindex')) - 2;
+          return i >= first && i < first + Math.floor(box.clientHeight / 28) - 2;
+        });
+        return inView.length > 0 && inView.every((r) => r.dataset.question !== undefined);
+      });
+      const drawn = await page.evaluate(() =>
+        ([...(globalThis as any).document.querySelectorAll('#matrix .matrix-row[data-question]')] as any[]).map((r) => ({
+          question: r.dataset.question as string,
+          index: Number(r.getAttribute('aria-rowindex')) - 2,
+          top: r.style.top as string,
+          header: r.querySelector('[role="rowheader"]').textContent as string,
+          cells: ([...r.querySelectorAll('[role="cell"]')] as any[]).map((c) => ({
+            region: c.dataset.region as string,
+            label: c.dataset.label as string,
+            cls: c.className as string,
+            href: c.querySelector('a')?.getAttribute('href') ?? null,
+            text: c.textContent as string,
+            aria: c.querySelector('a')?.getAttribute('aria-label') ?? null,
+          })),
+        })),
+      );
+      expect(drawn.length).toBeGreaterThan(10);
+      expect(new Set(drawn.map((d) => d.index)).size).toBe(drawn.length); // no row drawn twice
+      for (const d of drawn) {
+        expect(d.question).toBe(questions[d.index]!.id);
+        expect(d.header).toBe(d.question);
+        expect(d.top).toBe(`${d.index * height}px`);
+        expect(d.cells.map((c) => c.region)).toEqual(regions);
+        for (const c of d.cells) {
+          const want = expected.get(`${d.question}|${c.region}`)!;
+          expect({ q: d.question, r: c.region, label: c.label, href: c.href }).toEqual({
+            q: d.question,
+            r: c.region,
+            label: want.label,
+            href: want.href,
+          });
+          expect(c.cls).toBe(`cell label-${want.label || 'none'}`);
+          expect(c.text).toBe(want.label || 'pending');
+          expect(c.aria).toBe(`${d.question}, llama3.2-1b, ${c.region}: ${want.label || 'pending'}`);
+        }
+      }
+    }
+  });
+
   withBrowser('updates a running job’s progress live, and shows the cancel action to an operator only', async () => {
     await plantJob(
       fleet,

@@ -19,9 +19,11 @@ import {
 /** Height of a matrix row in pixels (the CSS's `.matrix-row`). */
 export const ROW_HEIGHT = 28;
 /** Questions per matrix page read from the API. */
-const PAGE_ROWS = 200;
+const PAGE_ROWS = 100;
 /** Rows drawn above and below the visible ones. */
-const OVERSCAN = 10;
+const OVERSCAN = 4;
+/** Row elements kept out of the document for reuse. */
+const SPARE_ROWS = 64;
 
 /** What a matrix cell says in text: its majority label, else what its cells are doing. */
 export function cellText(c: MatrixCell | null): string {
@@ -47,6 +49,8 @@ export class MatrixView {
   private columns: MatrixPage['columns'] = [];
   /** The rows in the document by row index. */
   private readonly drawn = new Map<number, HTMLElement>();
+  /** Row elements out of the document, kept to be filled again (at most SPARE_ROWS). */
+  private readonly spare: HTMLElement[] = [];
   /** Pages being read for a draw. */
   private readonly waiting = new Set<number>();
   private total = 0;
@@ -71,9 +75,7 @@ export class MatrixView {
       h('div', { role: 'rowgroup' }, this.head),
       this.body,
     );
-    this.element.addEventListener('scroll', () => {
-      if (!this.frame) this.frame = requestAnimationFrame(() => ((this.frame = 0), this.draw()));
-    });
+    this.element.addEventListener('scroll', () => this.schedule());
     this.element.addEventListener('keydown', (e) => this.onKey(e));
     // A cell focused by a click (or a screen reader) becomes the keyboard's cell.
     this.element.addEventListener('focusin', (e) => {
@@ -195,10 +197,12 @@ export class MatrixView {
     for (let p = a; p <= b; p++) keep.add(p);
     for (const p of [...this.pages.keys()]) if (!keep.has(p)) this.pages.delete(p);
     await Promise.all([...keep].map((p) => this.load(p, true)));
-    // The rows are drawn again: the keyboard's cell keeps the focus if it had it.
-    if (this.body.contains(document.activeElement)) this.focusPending = true;
-    for (const el of this.drawn.values()) el.remove();
-    this.drawn.clear();
+    // The rows drawn are written again in place, so the keyboard's cell keeps the focus if it had it.
+    for (const [i, el] of this.drawn) {
+      const page = this.pages.get(Math.floor(i / PAGE_ROWS));
+      const data = page && !(page instanceof Promise) ? page.rows[i - page.offset] : undefined;
+      if (data && el.dataset.question !== undefined) this.fill(el, i, data);
+    }
     this.draw();
   }
 
@@ -230,6 +234,11 @@ export class MatrixView {
     return p;
   }
 
+  /** Draws once in the next frame however many scroll events and page answers come before it. */
+  private schedule(): void {
+    if (!this.frame) this.frame = requestAnimationFrame(() => ((this.frame = 0), this.draw()));
+  }
+
   /** Draws the rows in view from the pages read; pages not read yet are requested and drawn when they arrive. */
   draw(): void {
     if (this.total === 0) {
@@ -237,13 +246,15 @@ export class MatrixView {
       return;
     }
     const [first, last] = this.visibleRows();
-    // Rows already drawn from data stay in place; a scroll step only adds the rows that came into view and removes
-    // those that left it, so a frame costs a few rows however large the job.
+    // Rows already drawn from data stay in place; a scroll step only fills the rows that came into view, reusing the
+    // elements of those that left it (their cells are rewritten, not made again), so a frame costs a few rows however
+    // large the job. A row holding the focus is never reused: it leaves the document, as the focus would expect.
+    const free: HTMLElement[] = [];
     for (const [i, el] of this.drawn) {
-      if (i < first || i > last) {
-        el.remove();
-        this.drawn.delete(i);
-      }
+      if (i >= first && i <= last) continue;
+      this.drawn.delete(i);
+      if (el.dataset.question !== undefined && !el.contains(document.activeElement)) free.push(el);
+      else el.remove();
     }
     let missing: number | null = null;
     for (let i = first; i <= last; i++) {
@@ -251,19 +262,34 @@ export class MatrixView {
       if (have && have.dataset.question !== undefined) continue;
       const page = this.pages.get(Math.floor(i / PAGE_ROWS));
       const data = page && !(page instanceof Promise) ? page.rows[i - page.offset] : undefined;
-      if (have && !data) continue;
+      // A row still without its page asks for it, even if its placeholder is drawn already: the view may span two
+      // pages, and the second is read once the first has arrived.
       if (!data && (!page || page instanceof Promise)) missing ??= Math.floor(i / PAGE_ROWS);
-      const el = data ? this.row(i, data) : this.placeholder(i);
-      if (have) have.replaceWith(el);
-      else this.body.appendChild(el);
+      if (have && !data) continue;
+      let el: HTMLElement;
+      if (data) {
+        const reused = free.pop() ?? this.spare.pop();
+        el = this.fill(reused ?? this.emptyRow(), i, data);
+        if (!reused?.isConnected) this.body.appendChild(el);
+        if (have) have.remove();
+      } else {
+        el = this.placeholder(i);
+        if (have) have.replaceWith(el);
+        else this.body.appendChild(el);
+      }
       this.drawn.set(i, el);
+    }
+    // Rows not reused this frame leave the document; a few are kept for the next frames.
+    for (const el of free) {
+      el.remove();
+      if (this.spare.length < SPARE_ROWS) this.spare.push(el);
     }
     this.settleFocus();
     if (missing !== null && !this.waiting.has(missing)) {
       this.waiting.add(missing);
       void this.load(missing)
         .then(
-          () => this.draw(),
+          () => this.schedule(),
           () => undefined,
         )
         .finally(() => this.waiting.delete(missing));
@@ -276,41 +302,45 @@ export class MatrixView {
     return el;
   }
 
-  private row(i: number, row: MatrixPage['rows'][number]): HTMLElement {
-    const el = h(
+  /** A row element with its header and one cell per column, to be filled by `fill`. */
+  private emptyRow(): HTMLElement {
+    return h(
       'div',
-      { class: 'matrix-row', role: 'row', 'aria-rowindex': i + 2, 'data-question': row.questionId },
-      h('div', { role: 'rowheader', title: row.text }, row.questionId),
-      ...row.cells.map((c, k) => {
-        const col = this.columns[k]!;
-        const text = cellText(c);
-        const cls = `label-${c?.label ?? 'none'}`;
-        const content = c
-          ? h(
-              'a',
-              {
-                href: routeHref(['jobs', this.jobId, 'cells', c.firstExecutionId]),
-                'aria-label': `${row.questionId}, ${col.modelId}, ${col.region}: ${text}`,
-                tabindex: -1,
-                'data-col': k,
-              },
-              text,
-            )
-          : text;
-        return h(
-          'div',
-          {
-            role: 'cell',
-            class: `cell ${cls}`,
-            'data-model': col.modelId,
-            'data-region': col.region,
-            'data-label': c?.label ?? '',
-          },
-          content,
-        );
-      }),
+      { class: 'matrix-row', role: 'row' },
+      h('div', { role: 'rowheader' }),
+      ...this.columns.map((col) => h('div', { role: 'cell', 'data-model': col.modelId, 'data-region': col.region })),
     );
+  }
+
+  /** Writes question row `i` into a row element made by `emptyRow` (new or reused): its header, cells and place. */
+  private fill(el: HTMLElement, i: number, row: MatrixPage['rows'][number]): HTMLElement {
+    el.setAttribute('aria-rowindex', String(i + 2));
+    el.dataset.question = row.questionId;
     el.style.top = `${i * ROW_HEIGHT}px`;
+    const header = el.firstElementChild as HTMLElement;
+    header.title = row.text;
+    header.textContent = row.questionId;
+    for (let k = 0; k < this.columns.length; k++) {
+      const cellEl = el.children[k + 1] as HTMLElement;
+      const c = row.cells[k] ?? null;
+      const col = this.columns[k]!;
+      const text = cellText(c);
+      cellEl.className = `cell label-${c?.label ?? 'none'}`;
+      cellEl.dataset.label = c?.label ?? '';
+      if (!c) {
+        cellEl.textContent = text;
+        continue;
+      }
+      let link = cellEl.firstElementChild as HTMLAnchorElement | null;
+      if (!link) {
+        link = h('a', { tabindex: -1, 'data-col': k });
+        cellEl.textContent = '';
+        cellEl.appendChild(link);
+      } else link.setAttribute('tabindex', '-1');
+      link.setAttribute('href', routeHref(['jobs', this.jobId, 'cells', c.firstExecutionId]));
+      link.setAttribute('aria-label', `${row.questionId}, ${col.modelId}, ${col.region}: ${text}`);
+      link.textContent = text;
+    }
     return el;
   }
 }
