@@ -18,9 +18,14 @@ import {
 
 /** Height of a matrix row in pixels (the CSS's `.matrix-row`). */
 export const ROW_HEIGHT = 28;
-/** Questions per matrix page read from the API. */
-const PAGE_ROWS = 100;
-/** Rows drawn above and below the visible ones. */
+/**
+ * Questions per matrix page read from the API. Small pages because the page's JSON is parsed on the main thread in
+ * the frame it arrives: at 200 rows (about 1 MB at 20 columns) that frame took 50–65 ms; at 50 rows, scrolling 100,000
+ * cells in `npm run bench:viewer` keeps p95 16.8 ms and p99 33.4 ms a frame (200 rows, 10 of overscan, new rows each
+ * frame: p95 50–67 ms).
+ */
+const PAGE_ROWS = 50;
+/** Rows drawn above and below the visible ones: few, as each costs its cells' style, layout and paint every frame. */
 const OVERSCAN = 4;
 /** Row elements kept out of the document for reuse. */
 const SPARE_ROWS = 64;
