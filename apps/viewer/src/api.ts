@@ -2,6 +2,7 @@
  * The viewer's one door to the daemon: the public HTTP API on this origin, with the user's token (kept for the tab in
  * sessionStorage, sent only as an Authorization header, never in a URL).
  */
+import { createParser } from './eventsource-parser.js';
 
 const TOKEN_KEY = 'beacon.token';
 
@@ -106,7 +107,8 @@ export interface StreamEvent {
  * Last-Event-ID after a drop, until `signal` aborts.
  */
 export async function follow(path: string, onEvent: (e: StreamEvent) => void, signal: AbortSignal): Promise<void> {
-  let lastId: string | null = null;
+  // Widened: the parser's callback sets it, which narrowing does not follow.
+  let lastId = null as string | null;
   while (!signal.aborted) {
     try {
       const res = await fetch(path, {
@@ -116,32 +118,23 @@ export async function follow(path: string, onEvent: (e: StreamEvent) => void, si
         cache: 'no-store',
       });
       if (!res.ok || !res.body) throw await failure(res);
+      // The stream is parsed by `eventsource-parser` (served with the page, see build:viewer): WHATWG line ends,
+      // comments and multi-line data; the last event ID is kept across events, for the reconnection.
+      const parser = createParser({
+        maxBufferSize: 8 * 1024 * 1024,
+        onEvent: (m) => {
+          if (m.id !== undefined) lastId = m.id || null;
+          onEvent({ event: m.event ?? 'message', id: lastId, data: m.data });
+        },
+        onError: (err) => {
+          if (err.type === 'max-buffer-size-exceeded') void reader.cancel(err);
+        },
+      });
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffer += value;
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const e: StreamEvent = { event: 'message', id: null, data: '' };
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const colon = line.indexOf(':');
-            const field = colon < 0 ? line : line.slice(0, colon);
-            const val = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-            if (field === 'event') e.event = val;
-            else if (field === 'id') e.id = val;
-            else if (field === 'data') data.push(val);
-          }
-          if (data.length === 0) continue;
-          e.data = data.join('\n');
-          if (e.id) lastId = e.id;
-          onEvent(e);
-        }
+        parser.feed(value);
       }
     } catch (err) {
       if (signal.aborted) return;

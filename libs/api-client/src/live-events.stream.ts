@@ -16,6 +16,11 @@ export interface LiveStreamOptions {
   onNotice?: (notice: LiveStreamNotice) => void;
   /** A stream silent (no event, no heartbeat) for this long is treated as dropped. */
   idleTimeoutMs?: number;
+  /**
+   * The most text held for one unfinished event (default 8 MiB; live events are a few KB): a server that never ends
+   * its event cannot grow this client's memory without end; the stream is dropped and opened again.
+   */
+  maxEventChars?: number;
   /** Reconnect delays: first, and cap (doubling with jitter in between). */
   backoffMs?: { initial: number; max: number };
   /** The error thrown when the server answers with a status that retrying will not fix (bad filter, no token). */
@@ -60,7 +65,7 @@ export async function* streamLiveEvents(opts: LiveStreamOptions): AsyncGenerator
       if (!res.body) throw new Error('response has no body');
       failures = 0;
       onNotice?.({ type: 'connected', lastEventId });
-      const parser = new SseParser();
+      const parser = new SseParser(opts.maxEventChars);
       const decoder = new TextDecoder();
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         touch();

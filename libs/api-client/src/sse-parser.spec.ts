@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { type SseMessage, SseParser } from './sse-parser.js';
+import { type SseMessage, SseOverflowError, SseParser } from './sse-parser.js';
 
 const msg = (over: Partial<SseMessage>): SseMessage => ({ event: 'message', data: '', id: null, retry: null, ...over });
 
@@ -99,5 +99,24 @@ describe(SseParser.name, () => {
 
   it('keeps colons after the first in the value', () => {
     expect(feed(['data: {"t":"12:30"}\n\n'])).toEqual([msg({ data: '{"t":"12:30"}' })]);
+  });
+
+  it('refuses an event that grows past its bound, even one never ending its line, and stays refused', () => {
+    const p = new SseParser(1000);
+    expect(p.push(`data: ${'x'.repeat(900)}`)).toEqual([]);
+    expect(() => p.push('x'.repeat(200))).toThrow(SseOverflowError);
+    expect(() => p.push('\n\n')).toThrow(/larger than 1000 characters/);
+    // Many complete events of any total size pass: the bound is per event.
+    const q = new SseParser(1000);
+    expect(
+      feed(
+        Array.from({ length: 50 }, (_, i) => `data: ${'y'.repeat(500)}${i}\n\n`),
+        q,
+      ),
+    ).toHaveLength(50);
+  });
+
+  it('keeps NUL and other control characters in data as sent', () => {
+    expect(feed(['data: a\u0000b\u0007c\n\n'])).toEqual([msg({ data: 'a\u0000b\u0007c' })]);
   });
 });
