@@ -85,6 +85,21 @@ describe('beacon tui operator controls in a terminal', () => {
     );
   }
 
+  /**
+   * Presses a control key until the pane shows `want`. The TUI asks the API for the token's role as it starts; a key
+   * pressed before the answer (a busy machine) is refused with "until the token's role is known", and pressed again.
+   */
+  async function control(name: string, key: string, want: (text: string) => boolean): Promise<string> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      await keys(name, key);
+      const text = await waitForPane(name, (t) => want(t) || t.includes("until the token's role is known"));
+      if (want(text)) return text;
+      if (Date.now() > deadline) throw new Error(`the TUI never learned the token's role\n${text}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
   async function submit(spec: JobSpecInput): Promise<string> {
     const res = await fetch(`${daemon.url}/api/v1/jobs`, {
       method: 'POST',
@@ -110,8 +125,7 @@ describe('beacon tui operator controls in a terminal', () => {
     const name = await startTui(VIEWER.secret);
     await waitForPane(name, (t) => new RegExp(`^› ${jobId}\\s+completed`, 'm').test(t));
     for (const k of ['R', 'p', 'x']) {
-      await keys(name, k);
-      const text = await waitForPane(name, (t) => t.includes('not allowed: this needs the'));
+      const text = await control(name, k, (t) => t.includes('not allowed: this needs the'));
       expect(text).not.toContain('(y/N)');
       await keys(name, 'j'); // any key clears the status line
       await waitForPane(name, (t) => !t.includes('not allowed'));
@@ -143,8 +157,7 @@ describe('beacon tui operator controls in a terminal', () => {
       const name = await startTui(OPERATOR.secret);
       await waitForPane(name, (t) => new RegExp(`^› ${jobId}\\s+failed`, 'm').test(t));
       // R asks first; n sends nothing.
-      await keys(name, 'R');
-      await waitForPane(name, (t) => t.includes(`re-run every failed cell of job ${jobId}? (y/N)`));
+      await control(name, 'R', (t) => t.includes(`re-run every failed cell of job ${jobId}? (y/N)`));
       await keys(name, 'n');
       await waitForPane(name, (t) => t.includes('not done: answered no'));
       expect(await audits(jobId, 'retry')).toEqual([]);
@@ -202,8 +215,7 @@ describe('beacon tui operator controls in a terminal', () => {
       const name = await startTui(OPERATOR.secret);
       await waitForPane(name, (t) => new RegExp(`^› ${jobId}\\s+running`, 'm').test(t));
       await waitFor('some calls to end', async () => (await fleet.states(jobId)).succeeded ?? 0, 120_000);
-      await keys(name, 'p');
-      await waitForPane(name, (t) => t.includes(`pause job ${jobId}? (y/N)`));
+      await control(name, 'p', (t) => t.includes(`pause job ${jobId}? (y/N)`));
       await keys(name, 'y');
       await waitForPane(name, (t) => new RegExp(`job ${jobId} \\(\\w+\\): paused`).test(t));
       const [paused]: Row[] = await fleet.ds.query('SELECT paused_at FROM jobs WHERE id = $1', [jobId]);
