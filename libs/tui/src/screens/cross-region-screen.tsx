@@ -1,12 +1,12 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import { Box } from 'ink';
 import type { ExecutionView, LabelDivergence } from '@beacon/domain';
 import { useResource } from '../hooks/use-resource.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { CROSS_KEYS } from '../keys/key-tables.js';
 import { wrapSegments } from '../layout/diff-layout.js';
 import { fit, oneLine } from '../layout/time-format.js';
-import type { CursorMove } from '../state/list-cursor.js';
 import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Segments } from '../views/segments.js';
 import { stateTone } from '../views/theme.js';
@@ -62,14 +62,7 @@ function SuspectsList({ api, state, dispatch, width, height }: ScreenProps) {
   const page = res.data?.divergence;
   const rows = page?.items ?? [];
   const listHeight = Math.max(1, height - 3);
-  const cursor = state.cursors.cross;
-  useEffect(() => {
-    dispatch({ type: 'cursor/clamp', screen: 'cross', count: rows.length, height: listHeight });
-  }, [rows.length, listHeight, dispatch]);
-  const move = useCallback(
-    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'cross', move: m, count: rows.length, height: listHeight }),
-    [dispatch, rows.length, listHeight],
-  );
+  const { cursor, move } = useListCursor(state, dispatch, 'cross', rows.length, listHeight);
   useScreenKeys('cross', CROSS_KEYS, (c) => {
     if (c === 'open') {
       const sel = rows[cursor.index];
@@ -115,14 +108,7 @@ function CrossAnswers({ api, state, dispatch, width, height }: ScreenProps) {
   );
   const rows = useMemo(() => crossRows(res.data?.items ?? []), [res.data]);
   const listHeight = Math.max(1, Math.min(rows.length, Math.floor((height - 2) / 2)));
-  const cursor = state.cursors.cross;
-  useEffect(() => {
-    dispatch({ type: 'cursor/clamp', screen: 'cross', count: rows.length, height: listHeight });
-  }, [rows.length, listHeight, dispatch]);
-  const move = useCallback(
-    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'cross', move: m, count: rows.length, height: listHeight }),
-    [dispatch, rows.length, listHeight],
-  );
+  const { cursor, move } = useListCursor(state, dispatch, 'cross', rows.length, listHeight);
   useScreenKeys('cross', CROSS_KEYS, (c) => {
     if (c === 'filter') dispatch({ type: 'prompt/open' });
     else if (c === 'suspects') {

@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import { Box } from 'ink';
 import type { DaemonView, KeyControlView } from '@beacon/domain';
 import { useResource } from '../hooks/use-resource.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { DAEMONS_KEYS } from '../keys/key-tables.js';
 import { fit } from '../layout/time-format.js';
-import type { CursorMove } from '../state/list-cursor.js';
 import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Row } from '../views/segments.js';
 
@@ -47,14 +47,7 @@ export function DaemonsScreen({ api, state, dispatch, width, height }: ScreenPro
   const controls = useResource('controls/keys', () => api.keyControls(), 2_000);
   const rows = useMemo(() => daemonsRows(daemons.data?.items ?? [], controls.data?.items ?? []), [daemons.data, controls.data]);
   const listHeight = height - 2;
-  const cursor = state.cursors.daemons;
-  useEffect(() => {
-    dispatch({ type: 'cursor/clamp', screen: 'daemons', count: rows.length, height: listHeight });
-  }, [rows.length, listHeight, dispatch]);
-  const move = useCallback(
-    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'daemons', move: m, count: rows.length, height: listHeight }),
-    [dispatch, rows.length, listHeight],
-  );
+  const { cursor, move } = useListCursor(state, dispatch, 'daemons', rows.length, listHeight);
   useScreenKeys('daemons', DAEMONS_KEYS, (c) => {
     const r = rows[cursor.index];
     switch (c) {

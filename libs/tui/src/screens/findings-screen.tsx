@@ -1,14 +1,14 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import { Box } from 'ink';
 import type { FindingView } from '@beacon/domain';
 import { useResource } from '../hooks/use-resource.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { FINDINGS_KEYS } from '../keys/key-tables.js';
 import { findingDetail } from '../layout/detail-text.js';
 import { fit } from '../layout/time-format.js';
 import type { AppAction, DiffPair } from '../state/app.reducer.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
-import type { CursorMove } from '../state/list-cursor.js';
 import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Segments } from '../views/segments.js';
 import { stateTone } from '../views/theme.js';
@@ -62,14 +62,7 @@ export function FindingsScreen({ api, state, dispatch, width, height, io }: Scre
   // The list takes the rows it has, up to half the screen; the selected finding in full gets the rest below it.
   const listHeight = Math.max(1, Math.min(rows.length, Math.ceil(height / 2)));
   const detailHeight = Math.max(1, height - listHeight - 1);
-  const cursor = state.cursors.findings;
-  useEffect(() => {
-    dispatch({ type: 'cursor/clamp', screen: 'findings', count: rows.length, height: listHeight });
-  }, [rows.length, listHeight, dispatch]);
-  const move = useCallback(
-    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'findings', move: m, count: rows.length, height: listHeight }),
-    [dispatch, rows.length, listHeight],
-  );
+  const { cursor, move } = useListCursor(state, dispatch, 'findings', rows.length, listHeight);
   const sel = rows[cursor.index];
   useScreenKeys('findings', FINDINGS_KEYS, (c) => {
     if (c === 'filter') dispatch({ type: 'prompt/open' });

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import { Box } from 'ink';
 import { finishedCells, type JobSummaryView } from '@beacon/domain';
 import { useResource } from '../hooks/use-resource.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { JOBS_KEYS } from '../keys/key-tables.js';
 import { jobStatusText } from '../layout/job-status-text.js';
@@ -9,7 +10,6 @@ import { progressBar } from '../layout/progress-bar.js';
 import { clockTime, fit } from '../layout/time-format.js';
 import { isJobControl, jobControlAction } from '../state/controls.reducer.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
-import type { CursorMove } from '../state/list-cursor.js';
 import { sortNote, sortRows, UNSORTED, type SortColumn } from '../state/table-sort.js';
 import type { ScreenProps } from '../views/screen-props.js';
 import { Note, Row, Segments } from '../views/segments.js';
@@ -97,15 +97,7 @@ export function JobsScreen({ api, state, dispatch, width, height }: ScreenProps)
     return sortRows(kept, JOB_SORT_COLUMNS, sort);
   }, [jobs.data, filter, sort]);
   const listHeight = height - 2;
-  const cursor = state.cursors.jobs;
-  useEffect(() => {
-    dispatch({ type: 'cursor/clamp', screen: 'jobs', count: rows.length, height: listHeight });
-  }, [rows.length, listHeight, dispatch]);
-
-  const move = useCallback(
-    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'jobs', move: m, count: rows.length, height: listHeight }),
-    [dispatch, rows.length, listHeight],
-  );
+  const { cursor, move } = useListCursor(state, dispatch, 'jobs', rows.length, listHeight);
   useScreenKeys('jobs', JOBS_KEYS, (c) => {
     if (isJobControl(c)) return dispatch(jobControlAction(c, rows[cursor.index]?.job.id ?? null));
     if (c === 'open') {

@@ -1,15 +1,15 @@
-import { memo, useCallback, useEffect, useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { Box } from 'ink';
 import type { TrendCellCore, TrendCellSummary, TrendSummary } from '@beacon/domain';
 import type { TuiApi } from '../api/tui-api.js';
 import { useResource } from '../hooks/use-resource.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
 import { useScreenKeys } from '../hooks/use-screen-keys.js';
 import { TRENDS_KEYS } from '../keys/key-tables.js';
 import { fit, oneLine } from '../layout/time-format.js';
 import { cellName, flipCarets, trendColumns, trendHeader, trendRow, trendWindow } from '../layout/trend-layout.js';
 import type { TrendTarget } from '../state/app.reducer.js';
 import { matchesFilter, parseFilter } from '../state/filter-query.js';
-import type { CursorMove } from '../state/list-cursor.js';
 import type { ScreenProps } from '../views/screen-props.js';
 import { GlyphSegments, Note } from '../views/segments.js';
 
@@ -61,14 +61,7 @@ export function TrendsScreen({ api, state, dispatch, width, height }: ScreenProp
   const { keyWidth, room } = useMemo(() => trendColumns(cells, lineWidth), [cells, lineWidth]);
   const win = trendWindow(runs, room, state.trendView.back);
   const listHeight = Math.max(1, height - 5);
-  const cursor = state.cursors.trends;
-  useEffect(() => {
-    dispatch({ type: 'cursor/clamp', screen: 'trends', count: rows.length, height: listHeight });
-  }, [rows.length, listHeight, dispatch]);
-  const move = useCallback(
-    (m: CursorMove) => dispatch({ type: 'cursor', screen: 'trends', move: m, count: rows.length, height: listHeight }),
-    [dispatch, rows.length, listHeight],
-  );
+  const { cursor, move } = useListCursor(state, dispatch, 'trends', rows.length, listHeight);
   const sel = rows[cursor.index];
   const shown = win.to - win.from;
   useScreenKeys('trends', TRENDS_KEYS, (c) => {
