@@ -35,16 +35,20 @@ async function plantJob(fleet: Fleet, id: string, questions: { id: string; text:
     regions: regions.map((r) => ({ id: r, displayName: r })),
     repeats: 1,
   };
-  await fleet.ds.query(
-    `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, status, submitter)
-     VALUES ($1, 'beacon', '{}', 'x', $2, $3, 'running', 'sam')`,
-    [id, JSON.stringify(spec), questions.length * regions.length],
-  );
-  await fleet.ds.query(
-    `INSERT INTO executions (job_id, question_id, model_id, region, trace_id)
-     SELECT $1, q, 'llama3.2-1b', r, md5($1 || q || r) FROM unnest($2::text[]) q, unnest($3::text[]) r`,
-    [id, questions.map((q) => q.id), regions],
-  );
+  // One transaction, as a submission is: the daemon's roll-up (every 500 ms) must never see the running job without
+  // its cells, which it would end `failed` (no cell succeeded), and the page would rightly offer no cancel.
+  await fleet.ds.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected, status, submitter)
+       VALUES ($1, 'beacon', '{}', 'x', $2, $3, 'running', 'sam')`,
+      [id, JSON.stringify(spec), questions.length * regions.length],
+    );
+    await tx.query(
+      `INSERT INTO executions (job_id, question_id, model_id, region, trace_id)
+       SELECT $1, q, 'llama3.2-1b', r, md5($1 || q || r) FROM unnest($2::text[]) q, unnest($3::text[]) r`,
+      [id, questions.map((q) => q.id), regions],
+    );
+  });
 }
 
 /** Marks cells of a job succeeded with a label and response, and publishes their new state as the engine does. */

@@ -122,6 +122,12 @@ export interface RunningPrometheus {
   waitForScrapes(job: string, count: number, timeoutMs?: number): Promise<void>;
   /** Resolves once every loaded rule has been evaluated at least once. */
   waitForRuleEvaluation(timeoutMs?: number): Promise<void>;
+  /**
+   * The newest scrape of `job` that succeeded (epoch seconds), and the scrapes that failed in the last `withinSeconds`.
+   * A failed scrape (a timeout on a loaded machine) marks the target's series stale, so an instant query of a gauge at
+   * that moment is empty: a check that a gauge has data evaluates at a good scrape.
+   */
+  lastGoodScrape(job: string, withinSeconds?: number): Promise<{ at: number; failed: number }>;
   /** Stops the server (SIGTERM, SIGKILL after 5 s) and deletes its config and storage. */
   stop(): Promise<void>;
 }
@@ -270,6 +276,13 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
         timeoutMs,
         () => `rules never evaluated: ${pending.join(', ')}`,
       );
+    },
+    async lastGoodScrape(job, withinSeconds = 300) {
+      const data = await api<PromQueryData>(`/api/v1/query?${qs({ query: `up{job="${job}"}[${withinSeconds}s]` })}`);
+      const samples = data.result.flatMap((s) => s.values ?? []);
+      const good = samples.filter(([, v]) => v === '1').map(([t]) => Number(t));
+      if (good.length === 0) throw new Error(`no successful scrape of job ${job} in the last ${withinSeconds} s`);
+      return { at: Math.max(...good), failed: samples.length - good.length };
     },
     async stop() {
       if (server.exitCode === null && server.signalCode === null) {
