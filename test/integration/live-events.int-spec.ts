@@ -31,15 +31,18 @@ async function follow(client: BeaconApiClient, filter: LiveEventFilter, ac: Abor
  * runner serves, so that nothing claims them.
  */
 async function plantJob(fleet: Fleet, id: string, cells: number): Promise<void> {
-  await fleet.ds.query(
-    `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected) VALUES ($1, 'beacon', '{}', 'x', '{}', $2)`,
-    [id, cells],
-  );
-  await fleet.ds.query(
-    `INSERT INTO executions (job_id, question_id, model_id, region, trace_id)
-     SELECT $1, 'q' || i, 'llama3.2-1b', 'nowhere', md5($1 || i) FROM generate_series(1, $2) i`,
-    [id, cells],
-  );
+  // One transaction, as a submission is: a roll-up never sees the job without its cells (it would end it `failed`).
+  await fleet.ds.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO jobs (id, format, spec_received, spec_hash, spec, cells_expected) VALUES ($1, 'beacon', '{}', 'x', '{}', $2)`,
+      [id, cells],
+    );
+    await tx.query(
+      `INSERT INTO executions (job_id, question_id, model_id, region, trace_id)
+       SELECT $1, 'q' || i, 'llama3.2-1b', 'nowhere', md5($1 || i) FROM generate_series(1, $2) i`,
+      [id, cells],
+    );
+  });
 }
 
 describe('GET /api/v1/events', () => {
