@@ -146,7 +146,8 @@ describe('max_cost: a job about to exceed it stops claiming and ends budget_exha
       `SELECT j.status, ${ROLLUP_FACTS_COLUMNS} FROM jobs j ${ROLLUP_FACTS_JOIN} WHERE j.id = 'capped'`,
     );
     expect(rollupJobStatus(rollupFacts(facts!))).toBe('budget_exhausted');
-    const outcome = await new ReconcileService(db.ds).run({ persist: false, ruleIds: ['job_status_inconsistent'] });
+    // Waits for the lock: the two daemons' own scheduled passes may hold it at this moment.
+    const outcome = await new ReconcileService(db.ds).run({ persist: false, ruleIds: ['job_status_inconsistent'], lockWaitMs: 30_000 });
     expect(outcome.skipped).toBe(false);
     if (!outcome.skipped) expect(outcome.findings.filter((f) => f.jobId === 'capped')).toEqual([]);
   }, 120_000);

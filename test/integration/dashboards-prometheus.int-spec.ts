@@ -217,7 +217,7 @@ describe('dashboards and alert rules against a real Prometheus scraping a runner
     // Evaluated at the newest scrape that succeeded: a scrape that timed out (1 s here, on a loaded machine) marks every
     // series of the runner stale, and the gauge panels (open drift findings, last run's refusal rates) read no data
     // at that instant though the runner exports them.
-    const { at: end, failed } = await prom.lastGoodScrape('beacon');
+    const { at: end, failed } = await prom.goodScrapeAfter('beacon', prom.startedAt);
     if (failed > 0) console.log(`dashboards: ${failed} scrape(s) of the runner failed; panels evaluated at the last good one`);
     const rangeSeconds = Math.ceil(end - prom.startedAt) + 5;
     const failures: string[] = [];

@@ -257,7 +257,8 @@ describe('GET /api/v1/events', () => {
     try {
       const doc = parseLegacyDocument(JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/incident-2025-09-30.json'), 'utf8')));
       const imported = await new LegacyImportRepository(fleet.ds, classifyResponse).store(legacyImportRows(doc));
-      const result = await new ReconcileService(fleet.ds).run({ persist: true, scope: { jobId: imported.jobId } });
+      // Waits for the lock: the daemons' own scheduled passes may hold it at this moment.
+      const result = await new ReconcileService(fleet.ds).run({ persist: true, scope: { jobId: imported.jobId }, lockWaitMs: 30_000 });
       if (result.skipped) throw new Error('reconciler lock held');
       await waitFor('the finding events', () => s.events.length >= result.findings.length, 10_000);
       expect(new Set(s.events.map((e) => e.ruleId))).toEqual(new Set(result.findings.map((f) => f.ruleId)));

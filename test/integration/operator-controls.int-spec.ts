@@ -327,7 +327,10 @@ describe('operator controls', () => {
 
       // Lowered to 3 while more than 3 calls are in flight: those finish (none aborted), and once every cell held at
       // the change has been let go, never more than 3 attempts are open again.
-      const lowered = await submit(jobSpec('concurrency-down', 100, [MODEL], ['us-east']));
+      // Slower calls for this step (about 2 s): more than 3 must still be in flight when the change is read back, after
+      // the POST (auth, audit, notify), on a loaded machine; fewer cells, so the step still ends in about 40 s.
+      fleet.sim.setFaults({ latencyMs: { min: 1800, max: 2200 } });
+      const lowered = await submit(jobSpec('concurrency-down', 60, [MODEL], ['us-east']));
       await waitFor(
         'more than 3 calls in flight',
         async () => {
@@ -371,6 +374,7 @@ describe('operator controls', () => {
       expect(mostOpenSince(down, settled)).toBeLessThanOrEqual(3);
 
       // Removed: back to the region's 8, shared by the region's models; calls overlap beyond the old 3 again.
+      fleet.sim.setFaults({ latencyMs: { min: 900, max: 1300 } });
       expect(await set('off')).toMatchObject({ concurrency: null });
       fleet.sim.resetStats();
       const restored = await submit(jobSpec('concurrency-off', 64, [MODEL], ['us-east']));

@@ -358,8 +358,10 @@ describe('oracle harness: generated jobs run by the engine against the simulator
       await daemon!.app.get(ReconcilerScheduler).reconcileOnce();
       const prom = daemon!.prom;
       if (!prom) return;
+      const since = Date.now() / 1000;
       await prom.waitForScrapes('beacon', 2);
-      const at = Number((await prom.query('timestamp(up{job="beacon"})')).result[0]!.value![1]);
+      // At a scrape that succeeded after the reconciler's run: one that timed out marks every gauge stale.
+      const { at } = await prom.goodScrapeAfter('beacon', since);
       const range = Math.ceil(at - prom.startedAt) + 10;
       const t = await panelTruth(jobId, h, daemonStart, new Date(prom.startedAt * 1000));
       const problems: string[] = [];

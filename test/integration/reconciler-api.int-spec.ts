@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { RULES } from '@beacon/reconciler';
 import { ReconcilerScheduler } from '../../apps/runner/src/reconciler/reconciler.scheduler.js';
 import { startTestRunner, type TestRunner } from '../utils/runner-harness.js';
@@ -10,6 +11,9 @@ describe('reconciler in the daemon', () => {
 
   beforeAll(async () => {
     runner = await startTestRunner();
+    // The runs below are the test's own: the daemon's scheduled pass (every 30 s) would make the first one incremental,
+    // skip one on the lock, or count one occurrence more, had it fired in between.
+    await runner.app.get(SchedulerRegistry).getCronJob('beacon-reconcile').stop();
   });
   afterAll(async () => {
     await runner?.close();

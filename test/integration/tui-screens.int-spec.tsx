@@ -40,7 +40,9 @@ describe('TUI screens', () => {
     await new LegacyImportRepository(fleet.ds, classifyResponse).store(legacyImportRows(doc));
     jobId = (await fleet.submit(jobSpec('tui-sim', 2, ['llama3.2-1b', 'mistral-7b'], ['us-east', 'eu-west']))).id;
     await fleet.waitForJob(jobId, 30_000);
-    await runner.app.get(ReconcilerScheduler).reconcileOnce();
+    // A pass of the test's own after the import (the daemon's scheduled one may hold the lock now: wait for it).
+    for (let i = 0; i < 60 && (await runner.app.get(ReconcilerScheduler).reconcileOnce()).skipped; i++)
+      await new Promise((r) => setTimeout(r, 500));
   });
   afterAll(async () => {
     for (const ui of mounted) ui.unmount();

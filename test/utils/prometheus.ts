@@ -128,6 +128,8 @@ export interface RunningPrometheus {
    * that moment is empty: a check that a gauge has data evaluates at a good scrape.
    */
   lastGoodScrape(job: string, withinSeconds?: number): Promise<{ at: number; failed: number }>;
+  /** Waits for a successful scrape of `job` that started after `after` (epoch seconds); resolves with its time. */
+  goodScrapeAfter(job: string, after: number, timeoutMs?: number): Promise<{ at: number; failed: number }>;
   /** Stops the server (SIGTERM, SIGKILL after 5 s) and deletes its config and storage. */
   stop(): Promise<void>;
 }
@@ -283,6 +285,18 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
       const good = samples.filter(([, v]) => v === '1').map(([t]) => Number(t));
       if (good.length === 0) throw new Error(`no successful scrape of job ${job} in the last ${withinSeconds} s`);
       return { at: Math.max(...good), failed: samples.length - good.length };
+    },
+    async goodScrapeAfter(job, after, timeoutMs = 20_000) {
+      let last: { at: number; failed: number } | undefined;
+      return pollUntil(
+        async () => {
+          last = await running.lastGoodScrape(job);
+          return last.at > after ? last : undefined;
+        },
+        timeoutMs,
+        () => `no successful scrape of job ${job} after ${after}: ${JSON.stringify(last)}`,
+        100,
+      );
     },
     async stop() {
       if (server.exitCode === null && server.signalCode === null) {
