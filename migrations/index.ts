@@ -20,6 +20,7 @@ import { CellVariants1797100000000 } from './1797100000000-cell-variants.js';
 import { TrendVariants1797100000001 } from './1797100000001-trend-variants.js';
 import { TransparencyLog1797200000000 } from './1797200000000-transparency-log.js';
 import { OperatorControls1797300000000 } from './1797300000000-operator-controls.js';
+import { KeyConcurrencyBound1797400000000 } from './1797400000000-key-concurrency-bound.js';
 
 /** Every migration, in order. The DataSource takes classes, not a glob, so tests and the built CLI load the same list. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   TrendVariants1797100000001,
   TransparencyLog1797200000000,
   OperatorControls1797300000000,
+  KeyConcurrencyBound1797400000000,
 ];
