@@ -13,7 +13,7 @@ describe('key_controls.concurrency: the same bound in the table as in the API', 
   const bound = () =>
     db.ds
       .query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'key_controls_concurrency_check'`)
-      .then((rows: { def: string }[]) => Number(/BETWEEN 0 AND (\d+)/.exec(rows[0]!.def)?.[1]));
+      .then((rows: { def: string }[]) => Number(/concurrency <= (\d+)/.exec(rows[0]!.def)?.[1]));
   const put = (region: string, concurrency: number) =>
     db.ds.query(
       `INSERT INTO key_controls (region, model_id, concurrency, updated_by) VALUES ($1, 'm', $2, 'test')

@@ -41,6 +41,11 @@ export function apiUrl(): string {
   const source = apiFlag !== undefined ? '--api' : process.env.BEACON_API_URL ? 'BEACON_API_URL' : null;
   const raw = (apiFlag ?? process.env.BEACON_API_URL ?? '').trim();
   if (source === null) return DEFAULT_API_URL;
+  return checkApiUrl(raw, source);
+}
+
+/** `raw` if it is an http(s) URL, else a usage error naming `source` (a flag, a variable or an argument). */
+export function checkApiUrl(raw: string, source: string): string {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https') {
     try {
@@ -55,7 +60,23 @@ export function apiUrl(): string {
   throw new CliError(`${source}: ${JSON.stringify(raw)} has no scheme; did you mean http://${raw.replace(/^\/+/, '')} ?`, EXIT.usage);
 }
 
-/** The API client, pointed at {@link apiUrl} with BEACON_TOKEN when set. */
-export function apiClient(): BeaconApiClient {
-  return new BeaconApiClient(apiUrl(), process.env.BEACON_TOKEN || null);
+/**
+ * BEACON_API_TIMEOUT_MS: how long the CLI waits on a silent daemon before giving up (default 60 s; a slow link may
+ * want more). A value that is not a whole number of milliseconds from 100 to 3,600,000 is a usage error.
+ */
+export function apiTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.BEACON_API_TIMEOUT_MS?.trim();
+  if (!raw) return undefined;
+  const n = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 100 && n <= 3_600_000))
+    throw new CliError(
+      `BEACON_API_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 3600000 (got ${JSON.stringify(raw)})`,
+      EXIT.usage,
+    );
+  return n;
+}
+
+/** The API client, pointed at {@link apiUrl} (or `url`) with BEACON_TOKEN when set. */
+export function apiClient(url = apiUrl()): BeaconApiClient {
+  return new BeaconApiClient(url, process.env.BEACON_TOKEN || null, { idleTimeoutMs: apiTimeoutMs() });
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ApiRequestError, ApiUnreachableError } from '@beacon/api-client';
+import { ApiRequestError, ApiResponseError, ApiUnreachableError } from '@beacon/api-client';
 import { registerClassify } from './commands/classify.command.js';
 import { registerControls } from './commands/controls.command.js';
 import { registerCompletion } from './commands/completion.command.js';
@@ -130,6 +130,11 @@ function describe(err: unknown): Omit<JsonError, 'code'> | null {
   if (err instanceof ApiUnreachableError) {
     say(`error: ${err.message}\n`);
     return { exitCode: EXIT.unreachable, message: err.message, problems: [] };
+  }
+  // Silent, flooding or not speaking the API: no Beacon daemon answers there, as far as the CLI can tell.
+  if (err instanceof ApiResponseError) {
+    say(`error: ${clean(err.message)}\n`);
+    return { exitCode: EXIT.unreachable, message: clean(err.message), problems: [] };
   }
   if (err instanceof ApiRequestError) {
     say(`error: ${clean(err.body.message)}\n`);

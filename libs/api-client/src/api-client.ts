@@ -34,6 +34,7 @@ import type {
 } from '@beacon/domain';
 import type { JobAnalysis } from '@beacon/analysis';
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { z } from 'zod';
 import { type LiveStreamNotice, streamLiveEvents } from './live-events.stream.js';
 
 /** The API answered with an error status. */
@@ -61,6 +62,72 @@ export class ApiUnreachableError extends Error {
     this.name = 'ApiUnreachableError';
   }
 }
+
+/**
+ * The API (or what answers at its address) answered, but not as the API does: nothing within the idle timeout, more
+ * than the body bound, a body that is not JSON, or JSON that is not the answer asked for. A witness points this
+ * client at a log it does not trust, so a hostile answer must end as this error, never as a hang or a crash.
+ */
+export class ApiResponseError extends Error {
+  constructor(
+    readonly baseUrl: string,
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super(`the Beacon API at ${baseUrl} gave a bad answer to ${path.replace(/\?.*$/, '')}: ${detail}`);
+    this.name = 'ApiResponseError';
+  }
+}
+
+/** Bounds on one request. */
+export interface ApiClientOptions {
+  /** Give up when nothing arrives (answer head or body bytes) for this long. */
+  idleTimeoutMs?: number;
+  /** Give up when the answer's body grows past this many bytes. */
+  maxBodyBytes?: number;
+}
+
+/**
+ * 60 s of silence: the daemon answers every API call in milliseconds to seconds (a large analysis is computed in the
+ * background and answered 503 meanwhile). 500 MiB: the largest answers are evidence bundles of large jobs (every
+ * response of the job, with its receipt and proof), and a body past about 512 MiB could not be held as one string by
+ * Node anyway (V8's longest string), so the bound only turns a crash into a clear error.
+ */
+export const API_CLIENT_DEFAULTS: Required<ApiClientOptions> = { idleTimeoutMs: 60_000, maxBodyBytes: 500 * 1024 * 1024 };
+
+/** A head or a proof of the transparency log is a few kilobytes; a log answering more is not answering as one. */
+const TRANSPARENCY_MAX_BYTES = 1024 * 1024;
+const base64 = z
+  .string()
+  .max(4096)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** 64 hashes prove anything in a log of up to 2^64 leaves; 128 leaves room. */
+const hashes = z.array(base64).max(128);
+const TRANSPARENCY_HEAD = z.looseObject({
+  origin: z.string().max(1024),
+  treeSize: count,
+  rootHash: base64,
+  keyId: z.string().max(1024),
+  checkpoint: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
+  signedAt: z.string().max(64),
+  keys: z.array(z.looseObject({ id: z.string().max(1024), public_key: base64 })).max(64),
+}) satisfies z.ZodType<TransparencyHeadView>;
+const CONSISTENCY_PROOF = z.looseObject({ from: count, to: count, proof: hashes }) satisfies z.ZodType<ConsistencyProofView>;
+const INCLUSION_PROOF = z.looseObject({
+  leafIndex: count,
+  treeSize: count,
+  leafHash: base64,
+  proof: hashes,
+  checkpoint: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
+  receipt: z.unknown(),
+}) satisfies z.ZodType<InclusionProofView>;
 
 /** Filters of the executions listing. */
 export interface ExecutionQuery {
@@ -110,12 +177,18 @@ export interface PruneView {
 /** Typed client for the runner's HTTP API, used by the CLI and the TUI. */
 export class BeaconApiClient {
   readonly baseUrl: string;
+  private readonly limits: Required<ApiClientOptions>;
 
   constructor(
     baseUrl: string,
     private readonly token: string | null = null,
+    options: ApiClientOptions = {},
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.limits = {
+      idleTimeoutMs: options.idleTimeoutMs ?? API_CLIENT_DEFAULTS.idleTimeoutMs,
+      maxBodyBytes: options.maxBodyBytes ?? API_CLIENT_DEFAULTS.maxBodyBytes,
+    };
   }
 
   /**
@@ -215,15 +288,32 @@ export class BeaconApiClient {
 
   /** The evidence log's latest signed tree head, or the one signed at `size`. */
   async getTransparencyHead(size?: number): Promise<TransparencyHeadView> {
-    return (await this.request<TransparencyHeadView>('GET', `/api/v1/transparency/head${qs({ size })}`)).body;
+    return this.checked(TRANSPARENCY_HEAD, `/api/v1/transparency/head${qs({ size })}`);
   }
 
   async getConsistencyProof(from: number, to: number): Promise<ConsistencyProofView> {
-    return (await this.request<ConsistencyProofView>('GET', `/api/v1/transparency/proof/consistency${qs({ from, to })}`)).body;
+    return this.checked(CONSISTENCY_PROOF, `/api/v1/transparency/proof/consistency${qs({ from, to })}`);
   }
 
   async getInclusionProof(leaf: number | string, size?: number): Promise<InclusionProofView> {
-    return (await this.request<InclusionProofView>('GET', `/api/v1/transparency/proof/inclusion${qs({ leaf, size })}`)).body;
+    return this.checked(INCLUSION_PROOF, `/api/v1/transparency/proof/inclusion${qs({ leaf, size })}`);
+  }
+
+  /**
+   * A GET of the transparency log, whose answers are read by those who do not trust the log (a witness, a verifier):
+   * bounded to 1 MiB (a head or a proof is a few kilobytes) and checked against its shape, so that a hostile log's
+   * answer is an {@link ApiResponseError} naming the field, never a crash deeper in the verification.
+   */
+  private async checked<S extends z.ZodType>(schema: S, path: string): Promise<z.output<S>> {
+    const { body } = await this.request<unknown>('GET', path, undefined, {}, TRANSPARENCY_MAX_BYTES);
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    throw new ApiResponseError(
+      this.baseUrl,
+      path,
+      `$${issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}: ${issue.message}`,
+    );
   }
 
   /** Word-level diff of two executions or attempts: `e:<id>` or a bare id for an execution, `a:<id>` for an attempt. */
@@ -359,6 +449,7 @@ export class BeaconApiClient {
     path: string,
     body?: string | Uint8Array,
     extra: Record<string, string> = {},
+    maxBodyBytes = this.limits.maxBodyBytes,
   ): Promise<{ status: number; body: T }> {
     const headers: Record<string, string> = { ...extra, accept: 'application/json' };
     // Also on a body-less POST: a daemon without tokens accepts state changes only as JSON (what no cross-site page can send).
@@ -371,23 +462,51 @@ export class BeaconApiClient {
       attributes: { 'http.request.method': method, 'url.full': this.baseUrl + path.replace(/\?.*$/, '') },
     });
     propagation.inject(trace.setSpan(context.active(), span), headers);
+    // One idle timer for the whole exchange, re-armed by every chunk of the body: a daemon that stops answering, or
+    // answers one byte a minute, is given up on instead of holding the command (or the witness) for ever.
+    const ac = new AbortController();
+    let idle = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        idle = true;
+        ac.abort();
+      }, this.limits.idleTimeoutMs);
+    };
+    const bad = (detail: string) => new ApiResponseError(this.baseUrl, path, detail);
+    const silent = () => bad(`nothing arrived for ${this.limits.idleTimeoutMs / 1000} s`);
     let res: Response;
+    let text: string;
     try {
-      res = await fetch(this.baseUrl + path, { method, headers, body });
-    } catch (err) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'unreachable' });
-      span.setAttribute('error.type', err instanceof Error ? err.name : 'error');
+      arm();
+      try {
+        res = await fetch(this.baseUrl + path, { method, headers, body, signal: ac.signal });
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: idle ? 'timeout' : 'unreachable' });
+        span.setAttribute('error.type', idle ? 'timeout' : err instanceof Error ? err.name : 'error');
+        span.end();
+        throw idle ? silent() : new ApiUnreachableError(this.baseUrl, err);
+      }
+      span.setAttribute('http.response.status_code', res.status);
+      if (res.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
-      throw new ApiUnreachableError(this.baseUrl, err);
+      text = await readBounded(res, maxBodyBytes, arm, ac).catch((err: unknown) => {
+        if (idle) throw silent();
+        if (err instanceof BodyTooLarge) throw bad(`its body passed ${maxBodyBytes} bytes`);
+        throw new ApiUnreachableError(this.baseUrl, err);
+      });
+    } finally {
+      clearTimeout(timer);
     }
-    span.setAttribute('http.response.status_code', res.status);
-    if (res.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end();
-    const text = await res.text();
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : {};
     } catch {
+      if (res.ok) throw bad(`HTTP ${res.status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 120))}`);
+      parsed = { error: 'bad_response', message: `HTTP ${res.status}: ${text.slice(0, 200)}` };
+    }
+    if (!res.ok && (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))) {
       parsed = { error: 'bad_response', message: `HTTP ${res.status}: ${text.slice(0, 200)}` };
     }
     if (!res.ok) {
@@ -405,6 +524,35 @@ export class BeaconApiClient {
     }
     return { status: res.status, body: parsed as T };
   }
+}
+
+class BodyTooLarge extends Error {}
+
+/** The answer's body as text, refused past `max` bytes (the download is stopped there); `onChunk` after each chunk. */
+async function readBounded(res: Response, max: number, onChunk: () => void, ac: AbortController): Promise<string> {
+  if (!res.body) return '';
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    ac.abort();
+    throw new BodyTooLarge();
+  }
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    onChunk();
+    size += value.byteLength;
+    if (size > max) {
+      ac.abort();
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 function qs(params: Record<string, string | number | undefined>): string {

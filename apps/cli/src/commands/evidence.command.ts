@@ -1,9 +1,8 @@
 import { createPublicKey } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import {
-  ed25519PublicKey,
   openNote,
   parseCheckpoint,
   parseStrictJson,
@@ -15,8 +14,9 @@ import {
   type Checkpoint,
   type TrustedNoteKey,
 } from '@beacon/domain';
-import { BeaconApiClient } from '@beacon/api-client';
-import { apiClient } from '../context.js';
+import { ApiResponseError, type BeaconApiClient } from '@beacon/api-client';
+import { z } from 'zod';
+import { apiClient, checkApiUrl } from '../context.js';
 import { dataDir } from '../database.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { clean, printJson } from '../output.js';
@@ -119,8 +119,9 @@ export function registerEvidence(program: Command): void {
     .option('--state <file>', 'where the last verified head is kept (default: under BEACON_DATA_DIR/witness/)')
     .option('--json', 'print the outcome as JSON')
     .action(async (url: string, opts: { key: string[]; state?: string; json?: boolean }) => {
-      const stateFile = opts.state ?? path.join(dataDir(), 'witness', `${new URL(url).host.replace(/[^A-Za-z0-9.-]/g, '_')}.json`);
-      const outcome = await witness(new BeaconApiClient(url, process.env.BEACON_TOKEN || null), stateFile, opts.key);
+      const checked = checkApiUrl(url.trim(), '<url>');
+      const stateFile = opts.state ?? path.join(dataDir(), 'witness', `${new URL(checked).host.replace(/[^A-Za-z0-9.-]/g, '_')}.json`);
+      const outcome = await witness(apiClient(checked), stateFile, opts.key);
       if (opts.json) printJson(outcome);
       else process.stdout.write(`${outcome.ok ? 'ok' : 'FAIL'}: ${clean(outcome.message)}\n`);
       if (!outcome.ok) throw new CliError(outcome.message, EXIT.failure);
@@ -144,13 +145,43 @@ export interface WitnessOutcome {
   state: string;
 }
 
+/** The witness's state file: what `save` writes, checked on reading (it may be edited, or come from elsewhere). */
+const WITNESS_STATE = z.object({
+  origin: z.string(),
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  root: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a SHA-256 hash in base64'),
+  checkpoint: z.string(),
+  keys: z.array(z.object({ id: z.string(), public_key: z.string().refine((k) => publicKeyOf(k) !== null, 'not an Ed25519 public key') })),
+});
+
+/** The state of an earlier run, or null on the first; a file that is not one is a usage error naming it and the field. */
+function readWitnessState(file: string): WitnessState | null {
+  if (!existsSync(file)) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`--state ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, EXIT.usage);
+  }
+  const doc = parseStrictJson(text);
+  if (!doc.ok) {
+    throw new CliError(
+      `--state ${file}: not a witness state (${doc.error.path}: ${doc.error.message}); move it away to start over`,
+      EXIT.usage,
+    );
+  }
+  const parsed = WITNESS_STATE.safeParse(doc.value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
+  throw new CliError(
+    `--state ${file}: not a witness state: ${where || '(root)'}: ${issue.message}; move it away to start over`,
+    EXIT.usage,
+  );
+}
+
 async function witness(client: BeaconApiClient, stateFile: string, keyArgs: string[]): Promise<WitnessOutcome> {
-  const previous = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as WitnessState) : null;
-  const head = await client.getTransparencyHead();
-  const stateKeys = previous?.keys ?? head.keys;
-  const trusted: TrustedNoteKey[] = keyArgs.length
-    ? keyArgs.map((k) => parseKeyArg('--key', k))
-    : stateKeys.map((k) => ({ id: k.id, publicKey: ed25519PublicKey(Buffer.from(k.public_key, 'base64')) }));
+  const previous = readWitnessState(stateFile);
   const fail = (message: string): WitnessOutcome => ({
     ok: false,
     message,
@@ -158,6 +189,32 @@ async function witness(client: BeaconApiClient, stateFile: string, keyArgs: stri
     size: null,
     state: stateFile,
   });
+  try {
+    return await witnessWith(client, stateFile, keyArgs, previous, fail);
+  } catch (err) {
+    // A log that hangs, floods or answers garbage fails the witness as a rewritten history does: with its reason.
+    if (err instanceof ApiResponseError) return fail(err.message);
+    throw err;
+  }
+}
+
+async function witnessWith(
+  client: BeaconApiClient,
+  stateFile: string,
+  keyArgs: string[],
+  previous: WitnessState | null,
+  fail: (message: string) => WitnessOutcome,
+): Promise<WitnessOutcome> {
+  const head = await client.getTransparencyHead();
+  const stateKeys = previous?.keys ?? head.keys;
+  const trusted: TrustedNoteKey[] = [];
+  if (keyArgs.length) trusted.push(...keyArgs.map((k) => parseKeyArg('--key', k)));
+  else
+    for (const k of stateKeys) {
+      const publicKey = publicKeyOf(k.public_key);
+      if (!publicKey) return fail(`the log's key ${JSON.stringify(k.id.slice(0, 80))} is not an Ed25519 public key`);
+      trusted.push({ id: k.id, publicKey });
+    }
   const opened = openNote(head.checkpoint, trusted);
   if (!opened.ok) return fail(`the log's head does not verify: ${opened.reason}`);
   const cp = parseCheckpoint(opened.body);
@@ -191,8 +248,11 @@ async function witness(client: BeaconApiClient, stateFile: string, keyArgs: stri
   };
 }
 
+/** Written next to the file and renamed over it: a witness killed mid-write leaves the old state or the new, never half. */
 function save(file: string, cp: Checkpoint, checkpoint: string, keys: WitnessState['keys']): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const state: WitnessState = { origin: cp.origin, size: cp.size, root: cp.root.toString('base64'), checkpoint, keys };
-  writeFileSync(file, JSON.stringify(state, null, 2) + '\n');
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n');
+  renameSync(tmp, file);
 }
