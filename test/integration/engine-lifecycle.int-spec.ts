@@ -19,12 +19,15 @@ describe('engine: job lifecycle', () => {
   it('cancel: pending cells are cancelled at once, running calls stop at the next heartbeat, the job ends cancelled', async () => {
     const fleet = await Fleet.create({
       prefix: 'cancel',
-      faults: { latencyMs: { min: 3000, max: 3000 } },
+      faults: { latencyMs: { min: 8000, max: 8000 } },
       regions: { 'us-east': { concurrency: 4 } },
       models: ['llama3.2-1b'],
     });
     try {
-      const runner = await fleet.startInProcess({ leaseMs: 1500 });
+      // A lease of 4 s (heartbeat every 1.3 s): a heartbeat delayed on a loaded machine (a shared Postgres busy with
+      // another suite's 100,000-row plan) must not let the leases expire first, which would end the calls
+      // `lease_expired` through the reaper instead of `cancelled` through the heartbeat.
+      const runner = await fleet.startInProcess({ leaseMs: 4000 });
       const { id } = await fleet.submit(jobSpec('cancel-me', 20, ['llama3.2-1b'], ['us-east']));
       await waitFor('calls in flight', async () => ((await fleet.states(id)).running ?? 0) >= 4, 20_000);
       const res = await fetch(`${runner.url}/api/v1/jobs/${id}/cancel`, {
@@ -36,8 +39,8 @@ describe('engine: job lifecycle', () => {
       expect(body.status).toBe('cancelling');
       expect(body.running).toBeGreaterThanOrEqual(4);
       expect(body.pendingCancelled + body.running).toBe(20);
-      // Well before the 3 s calls would have answered, the heartbeat (every 500 ms) aborts them.
-      const status = await fleet.waitForJob(id, 10_000);
+      // Well before the 8 s calls would have answered, the heartbeat aborts them.
+      const status = await fleet.waitForJob(id, 20_000);
       expect(status).toBe('cancelled');
       const states = await fleet.states(id);
       expect(states).toEqual({ cancelled: 20 });
