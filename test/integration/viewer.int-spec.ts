@@ -597,6 +597,57 @@ describe('web viewer', () => {
     },
   );
 
+  withBrowser('an answer read before a pause and delivered after it never draws the job unpaused again', async () => {
+    await plantJob(
+      fleet,
+      'viewer-stale',
+      [1, 2, 3].map((i) => ({ id: `q${i}`, text: `question ${i}` })),
+      ['nowhere-a'],
+    );
+    const operator = await signedIn(TOKENS.operator.secret);
+    await operator.page.goto(`${url}/#/jobs/viewer-stale`);
+    await operator.page.locator('button[data-action="pause"]').waitFor();
+
+    // The next read of the job (the one a live event starts) is answered by the daemon now, before the pause, and
+    // handed to the page only once the pause's own reload has been drawn: as a slow network would deliver it.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    let held: Promise<void> | null = null;
+    const delivered = new Promise<void>((resolveDelivered) => {
+      void operator.page.route(
+        (u) => u.pathname === '/api/v1/jobs/viewer-stale',
+        async (route) => {
+          if (held || route.request().method() !== 'GET') return route.fallback();
+          held = (async () => {
+            const response = await route.fetch();
+            await released;
+            await route.fulfill({ response });
+            resolveDelivered();
+          })();
+          await held;
+        },
+      );
+    });
+    await finishCells(fleet, 'viewer-stale', 1, 'answered', 'fine');
+    await waitFor('the live read to be held', () => Promise.resolve(held ? true : null), 15_000);
+
+    await operator.page.locator('button[data-action="pause"]').click();
+    await operator.page.locator('dialog[open] button[data-confirm="yes"]').click();
+    await operator.page.locator('button[data-action="resume"]').waitFor();
+    const late = operator.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/jobs/viewer-stale');
+    release();
+    await delivered;
+    await (await late).finished();
+    // The page has the late answer; its read and draw take a few tasks: a quiet moment, then look.
+    await operator.page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 250))))');
+    expect({
+      resume: await operator.page.locator('button[data-action="resume"]').count(),
+      pause: await operator.page.locator('button[data-action="pause"]').count(),
+      status: await operator.page.locator('#job-status').textContent(),
+    }).toEqual({ resume: 1, pause: 0, status: expect.stringContaining('(paused)') });
+    await operator.page.unrouteAll({ behavior: 'ignoreErrors' });
+  });
+
   withBrowser('shows stored markup as text: no script runs, no image loads, no javascript: link', async () => {
     await plantJob(fleet, 'viewer-xss', [{ id: 'q<img src=x onerror=alert(1)>', text: HOSTILE }], ['nowhere-a']);
     await finishCells(fleet, 'viewer-xss', 1, 'answered', HOSTILE);

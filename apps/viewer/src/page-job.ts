@@ -51,6 +51,8 @@ export class MatrixView {
   private readonly body: HTMLElement;
   private readonly head: HTMLElement;
   private readonly pages = new Map<number, MatrixPage | Promise<MatrixPage>>();
+  /** The number of the newest request of each page (see `load`). */
+  private readonly requested = new Map<number, number>();
   private columns: MatrixPage['columns'] = [];
   /** The rows in the document by row index. */
   private readonly drawn = new Map<number, HTMLElement>();
@@ -227,15 +229,22 @@ export class MatrixView {
   private load(page: number, fresh = false): Promise<MatrixPage> {
     const have = this.pages.get(page);
     if (have && !fresh) return Promise.resolve(have);
+    // Refreshes of one page overlap under a stream of events: only the answer to the newest request is kept, so an
+    // earlier one arriving late never draws the cells as they were before.
+    const mine = (this.requested.get(page) ?? 0) + 1;
+    this.requested.set(page, mine);
+    const newest = () => this.requested.get(page) === mine;
     const p = get<MatrixPage>(
       `/api/v1/jobs/${encodeURIComponent(this.jobId)}/matrix?offset=${page * PAGE_ROWS}&limit=${PAGE_ROWS}`,
       this.signal,
     ).then((m) => {
-      this.pages.set(page, m);
+      if (newest()) this.pages.set(page, m);
       return m;
     });
     if (!have) this.pages.set(page, p);
-    p.catch(() => this.pages.delete(page));
+    p.catch(() => {
+      if (newest()) this.pages.delete(page);
+    });
     return p;
   }
 
@@ -671,8 +680,15 @@ export async function jobPage(ctx: PageContext, jobId: string): Promise<void> {
   void drawFindings().catch(() => undefined);
   await matrix.start();
 
+  // Reloads overlap (a live event's and an action's): an answer to an earlier request that arrives after a later one
+  // is older than what is drawn, so it is dropped. Without this, the job read just before a pause, answered late,
+  // drew the page unpaused again, offering pause instead of resume until the next event.
+  let reloads = 0;
   const reload = async () => {
-    job = await get<JobDetail>(path, ctx.signal);
+    const mine = ++reloads;
+    const fresh = await get<JobDetail>(path, ctx.signal);
+    if (mine !== reloads) return;
+    job = fresh;
     replace(factsBox, facts(job));
     drawActions();
     await matrix.refresh();
