@@ -126,7 +126,7 @@ describe('beacon witness against a log that misbehaves', () => {
       ['nul', /HTTP 200 with a body that is not JSON/],
       ['html', /HTTP 200 with a body that is not JSON: "<html><body>It works!/],
       ['drip-stop', /nothing arrived for 1\.5 s/],
-      ['bad-proof-shape', /gave a bad answer to \/api\/v1\/transparency\/proof\/consistency: \$\.proof: Invalid input: expected array/],
+      ['bad-proof-shape', /gave a bad answer to \/api\/v1\/transparency\/proof\/consistency: \$\.proof: must be a list, not an object/],
     ];
     for (const [mode, message] of expected) {
       log.mode = mode;
@@ -170,13 +170,13 @@ describe('beacon witness against a log that misbehaves', () => {
     const good = readFileSync(state, 'utf8');
     const cases: [string, RegExp][] = [
       [good.slice(0, good.length / 2), /--state .*state\.json: not a witness state \(.*\); move it away to start over/],
-      [JSON.stringify({ ...JSON.parse(good), root: 'AAAA' }), /not a witness state: \.root: must be a SHA-256 hash in base64/],
-      [JSON.stringify({ ...JSON.parse(good), size: -4 }), /not a witness state: \.size: Too small/],
+      [JSON.stringify({ ...JSON.parse(good), root: 'AAAA' }), /not a witness state: \$\.root: must be a SHA-256 hash in base64/],
+      [JSON.stringify({ ...JSON.parse(good), size: -4 }), /not a witness state: \$\.size: must be >= 0/],
       [
         JSON.stringify({ ...JSON.parse(good), keys: [{ id: 'k', public_key: 'bm90IGEga2V5' }] }),
         /\.keys\[0\]\.public_key: not an Ed25519 public key/,
       ],
-      ['[]', /not a witness state: \(root\): Invalid input: expected object, received array/],
+      ['[]', /not a witness state: \$: must be an object, not a list/],
     ];
     for (const [text, message] of cases) {
       writeFileSync(state, text);

@@ -142,12 +142,12 @@ describe(BeaconApiClient.name, () => {
 
   it('checks the shape of transparency answers and names the field that is wrong', async () => {
     const cases: [unknown, string][] = [
-      [{ ...HEAD, keys: 'all of them' }, '$.keys: Invalid input: expected array, received string'],
+      [{ ...HEAD, keys: 'all of them' }, '$.keys: must be a list, not a string'],
       [{ ...HEAD, keys: [{ id: 'k', public_key: 'not base64!' }] }, '$.keys[0].public_key: must be base64'],
-      [{ ...HEAD, treeSize: -1 }, '$.treeSize: Too small: expected number to be >=0'],
-      [{ ...HEAD, checkpoint: 7 }, '$.checkpoint: Invalid input: expected string, received number'],
-      [{ ...HEAD, keys: Array.from({ length: 65 }, () => HEAD.keys[0]) }, '$.keys: Too big: expected array to have <=64 items'],
-      [[HEAD], '$: Invalid input: expected object, received array'],
+      [{ ...HEAD, treeSize: -1 }, '$.treeSize: must be >= 0'],
+      [{ ...HEAD, checkpoint: 7 }, '$.checkpoint: must be a string, not a number'],
+      [{ ...HEAD, keys: Array.from({ length: 65 }, () => HEAD.keys[0]) }, '$.keys: must have at most 64 entries'],
+      [[HEAD], '$: must be an object, not a list'],
     ];
     for (const [body, problem] of cases) {
       const url = await serve(json(body));
@@ -156,7 +156,7 @@ describe(BeaconApiClient.name, () => {
       );
     }
     const proof = await serve(json({ from: 1, to: 2, proof: [HEAD.rootHash, { hash: 1 }] }));
-    await expect(new BeaconApiClient(proof).getConsistencyProof(1, 2)).rejects.toThrow(/\$\.proof\[1\]: Invalid input: expected string/);
+    await expect(new BeaconApiClient(proof).getConsistencyProof(1, 2)).rejects.toThrow(/\$\.proof\[1\]: must be a string, not an object/);
   });
 
   it('passes a well-formed head through, fields it does not know included', async () => {

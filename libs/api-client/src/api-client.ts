@@ -33,6 +33,7 @@ import type {
   NotificationSummaryView,
 } from '@beacon/domain';
 import type { JobAnalysis } from '@beacon/analysis';
+import { issuesToProblems, jsonPathFormatter, problemMessages } from '@beacon/domain';
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import { type LiveStreamNotice, streamLiveEvents } from './live-events.stream.js';
@@ -306,14 +307,10 @@ export class BeaconApiClient {
    */
   private async checked<S extends z.ZodType>(schema: S, path: string): Promise<z.output<S>> {
     const { body } = await this.request<unknown>('GET', path, undefined, {}, TRANSPARENCY_MAX_BYTES);
-    const parsed = schema.safeParse(body);
+    const parsed = schema.safeParse(body, { error: problemMessages });
     if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0]!;
-    throw new ApiResponseError(
-      this.baseUrl,
-      path,
-      `$${issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}: ${issue.message}`,
-    );
+    const [problem] = issuesToProblems(parsed.error.issues, jsonPathFormatter('$'));
+    throw new ApiResponseError(this.baseUrl, path, `${problem!.path}: ${problem!.message}`);
   }
 
   /** Word-level diff of two executions or attempts: `e:<id>` or a bare id for an execution, `a:<id>` for an attempt. */

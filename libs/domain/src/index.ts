@@ -31,6 +31,7 @@ export {
   questionsFileFormatOf,
 } from './config/questions-file.loader.js';
 export { LANGUAGE_TAG_PATTERN } from './json/common.schema.js';
+export { dottedPath, issuesToProblems, jsonPathFormatter, problemMessages } from './json/zod-issue.mapper.js';
 export { PROVIDER_DEFAULTS, PROVIDER_KINDS, type ProviderConfig, type ProviderKind, openAiProvider } from './provider/provider-config.js';
 export {
   ANY_REGION,

@@ -5,7 +5,10 @@ import type { Command } from 'commander';
 import {
   openNote,
   parseCheckpoint,
+  issuesToProblems,
+  jsonPathFormatter,
   parseStrictJson,
+  problemMessages,
   parseVerifierKey,
   publicKeyOf,
   verifyBundle,
@@ -170,14 +173,10 @@ function readWitnessState(file: string): WitnessState | null {
       EXIT.usage,
     );
   }
-  const parsed = WITNESS_STATE.safeParse(doc.value);
+  const parsed = WITNESS_STATE.safeParse(doc.value, { error: problemMessages });
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const where = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
-  throw new CliError(
-    `--state ${file}: not a witness state: ${where || '(root)'}: ${issue.message}; move it away to start over`,
-    EXIT.usage,
-  );
+  const [problem] = issuesToProblems(parsed.error.issues, jsonPathFormatter('$'));
+  throw new CliError(`--state ${file}: not a witness state: ${problem!.path}: ${problem!.message}; move it away to start over`, EXIT.usage);
 }
 
 async function witness(client: BeaconApiClient, stateFile: string, keyArgs: string[]): Promise<WitnessOutcome> {
