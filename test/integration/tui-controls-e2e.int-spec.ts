@@ -218,9 +218,12 @@ describe('beacon tui operator controls in a terminal', () => {
       await control(name, 'p', (t) => t.includes(`pause job ${jobId}? (y/N)`));
       await keys(name, 'y');
       await waitForPane(name, (t) => new RegExp(`job ${jobId} \\(\\w+\\): paused`).test(t));
-      const [paused]: Row[] = await fleet.ds.query('SELECT paused_at FROM jobs WHERE id = $1', [jobId]);
-      const pausedAt = paused!.paused_at as Date | null;
-      expect(pausedAt).not.toBeNull();
+      const [paused]: Row[] = await fleet.ds.query('SELECT paused_at, now() AS seen FROM jobs WHERE id = $1', [jobId]);
+      expect(paused!.paused_at).not.toBeNull();
+      // The promise is that no call starts once the pause is committed. `paused_at` is the pause statement's start: a
+      // call whose statement began before the pause committed (its snapshot without the pause) may start a moment
+      // after that. The TUI said "paused" after the API answered, so the pause was committed by `seen`.
+      const pausedAt = paused!.seen as Date;
 
       // Calls in flight end and cells claimed ahead go back; then, over several polls of the daemon, nothing is claimed.
       const activity = async () => {

@@ -601,7 +601,7 @@ describe('web viewer', () => {
     await plantJob(
       fleet,
       'viewer-stale',
-      [1, 2, 3].map((i) => ({ id: `q${i}`, text: `question ${i}` })),
+      Array.from({ length: 20 }, (_, i) => ({ id: `q${i + 1}`, text: `question ${i + 1}` })),
       ['nowhere-a'],
     );
     const operator = await signedIn(TOKENS.operator.secret);
@@ -628,8 +628,18 @@ describe('web viewer', () => {
         },
       );
     });
-    await finishCells(fleet, 'viewer-stale', 1, 'answered', 'fine');
-    await waitFor('the live read to be held', () => Promise.resolve(held ? true : null), 15_000);
+    // A finished cell is an event, and the page reads the job again on it; until its event stream is connected an
+    // event passes unseen, so a cell is finished every second until a read is held.
+    await waitFor(
+      'the live read to be held',
+      async () => {
+        if (held) return true;
+        await finishCells(fleet, 'viewer-stale', 1, 'answered', 'fine');
+        await new Promise((r) => setTimeout(r, 1000));
+        return held ? true : null;
+      },
+      30_000,
+    );
 
     await operator.page.locator('button[data-action="pause"]').click();
     await operator.page.locator('dialog[open] button[data-confirm="yes"]').click();
